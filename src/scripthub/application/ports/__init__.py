@@ -1,0 +1,1 @@
+"""Interfaces the use cases need; adapters implement them."""

@@ -1,0 +1,31 @@
+"""Time, rate limits and health: the small ports every use case may need."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, timezone-aware UTC."""
+
+
+@dataclass(frozen=True)
+class RateLimitState:
+    allowed: bool
+    limit: int
+    remaining: int
+    reset_after: int
+    """Seconds until the current window ends."""
+
+
+class RateLimiter(Protocol):
+    async def hit(self, key: str, limit: int, window_seconds: int) -> RateLimitState:
+        """Count one request against `key` in a fixed window, atomically across processes."""
+
+
+class HealthProbe(Protocol):
+    async def healthy(self) -> bool:
+        """True if the backing service answers; never raises."""

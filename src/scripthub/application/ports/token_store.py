@@ -1,0 +1,46 @@
+"""Where sessions and their refresh-token hashes live."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from scripthub.domain.sessions import Rotation, Session
+
+
+class TokenStore(Protocol):
+    """Sessions and refresh-token hashes (never the tokens themselves).
+
+    Every method is atomic on its own; the store is outside the relational unit of work.
+    A session is live until it is revoked or its `expires_at` passes.
+    """
+
+    async def create(self, session: Session, token_hash: str) -> None:
+        """Start a live session whose current refresh token hashes to `token_hash`."""
+
+    async def rotate(
+        self, token_hash: str, new_token_hash: str, now: datetime, grace: timedelta
+    ) -> Rotation:
+        """Replace the current token `token_hash` by `new_token_hash`, atomically.
+
+        Of any number of concurrent calls with the same `token_hash`, at most one sees
+        ROTATED. A token that was current once but has been rotated yields
+        SUPERSEDED_IN_GRACE within `grace` of its rotation, and REUSED after it, in which
+        case the store has already ended the session. ROTATED also sets `last_used_at`.
+        """
+
+    async def is_active(self, session_id: uuid.UUID, now: datetime) -> bool:
+        """The hot-path check behind every authenticated request: one round trip."""
+
+    async def get(self, session_id: uuid.UUID, now: datetime) -> Session | None:
+        """The live session with this id, or None."""
+
+    async def list_for_user(self, user_id: uuid.UUID, now: datetime) -> list[Session]:
+        """The user's live sessions, newest first."""
+
+    async def revoke(self, session_id: uuid.UUID) -> bool:
+        """End one session; False if it was not live."""
+
+    async def revoke_all(self, user_id: uuid.UUID, *, keep: uuid.UUID | None = None) -> int:
+        """End every session of the user except `keep`; returns how many ended."""

@@ -1,0 +1,37 @@
+"""The transaction boundary of a use case."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Protocol, Self
+
+from scripthub.application.ports.repositories import (
+    AuditLog,
+    ProviderLinkRepository,
+    RoleRepository,
+    UserRepository,
+)
+
+
+class UnitOfWork(Protocol):
+    """One transaction over the relational store.
+
+    Use it as `async with uow: ...; await uow.commit()`. Leaving the block without calling
+    `commit()` rolls everything back. A unit of work is used for one request only.
+    """
+
+    users: UserRepository
+    providers: ProviderLinkRepository
+    roles: RoleRepository
+    audit: AuditLog
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    async def commit(self) -> None: ...

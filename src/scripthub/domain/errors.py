@@ -1,0 +1,103 @@
+"""Every error the core raises. Each carries the stable `code` of API.md."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class DomainError(Exception):
+    """Base of all ScriptHub errors; `code` is the machine-readable name clients see."""
+
+    code = "bad_request"
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    field: str
+    message: str
+
+
+class ValidationError(DomainError):
+    code = "validation_error"
+
+    def __init__(self, problems: list[FieldProblem]) -> None:
+        super().__init__("; ".join(f"{p.field}: {p.message}" for p in problems))
+        self.problems = problems
+
+    @classmethod
+    def single(cls, field: str, message: str) -> ValidationError:
+        return cls([FieldProblem(field, message)])
+
+
+class BadRequestError(DomainError):
+    code = "bad_request"
+
+
+class InvalidCredentialsError(DomainError):
+    code = "invalid_credentials"
+
+
+class InvalidTokenError(DomainError):
+    code = "invalid_token"
+
+
+class TokenExpiredError(InvalidTokenError):
+    code = "token_expired"
+
+
+class SessionRevokedError(InvalidTokenError):
+    code = "session_revoked"
+
+
+class RefreshTokenInvalidError(DomainError):
+    code = "refresh_token_invalid"
+
+
+class RefreshTokenReusedError(DomainError):
+    code = "refresh_token_reused"
+
+
+class AccountSuspendedError(DomainError):
+    code = "account_suspended"
+
+
+class ForbiddenError(DomainError):
+    code = "forbidden"
+
+
+class NotFoundError(DomainError):
+    code = "not_found"
+
+
+class ConflictError(DomainError):
+    code = "conflict"
+
+
+class EmailTakenError(ConflictError):
+    code = "email_taken"
+
+
+class UsernameTakenError(ConflictError):
+    code = "username_taken"
+
+
+class LastLoginMethodError(ConflictError):
+    code = "last_login_method"
+
+
+class RateLimitedError(DomainError):
+    code = "rate_limited"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"Too many requests; retry in {retry_after} s.")
+        self.retry_after = retry_after
+
+
+class ServiceUnavailableError(DomainError):
+    """A backing service (database, Redis, SMTP) cannot be reached."""
+
+    code = "service_unavailable"

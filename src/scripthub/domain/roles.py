@@ -1,0 +1,99 @@
+"""Roles and permissions (`resource.action`)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from scripthub.domain.errors import ValidationError
+
+PERMISSION_PATTERN = re.compile(r"^([a-z][a-z0-9_]{0,31})\.([a-z][a-z0-9_]{0,31})$")
+ROLE_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,31}$")
+
+DEFAULT_ROLE = "user"
+
+
+@dataclass(frozen=True)
+class Permission:
+    name: str
+    description: str
+
+    @property
+    def resource(self) -> str:
+        return self.name.split(".", 1)[0]
+
+    @property
+    def action(self) -> str:
+        return self.name.split(".", 1)[1]
+
+
+@dataclass
+class Role:
+    name: str
+    description: str
+    system: bool
+    permissions: list[str]
+
+
+@dataclass(frozen=True)
+class Grants:
+    """What a user may do: their role names and the union of those roles' permissions."""
+
+    roles: frozenset[str]
+    permissions: frozenset[str]
+
+    def allows(self, permission: str) -> bool:
+        return permission in self.permissions
+
+
+def check_permission_name(name: str) -> str:
+    if not PERMISSION_PATTERN.match(name):
+        raise ValidationError.single("name", "must look like 'resource.action' (a-z, 0-9, '_')")
+    return name
+
+
+def check_role_name(name: str) -> str:
+    if not ROLE_PATTERN.match(name):
+        raise ValidationError.single("name", "must be 2 to 32 characters of a-z, 0-9 and '_'")
+    return name
+
+
+SEEDED_PERMISSIONS: tuple[Permission, ...] = (
+    Permission("scripts.create", "Publish new scripts"),
+    Permission("scripts.read", "Read scripts"),
+    Permission("scripts.update_any", "Edit any script"),
+    Permission("scripts.delete_any", "Delete any script"),
+    Permission("scripts.featured", "Feature scripts"),
+    Permission("users.read", "List and search users"),
+    Permission("users.manage", "Suspend and reactivate users"),
+    Permission("roles.read", "List roles and permissions"),
+    Permission("roles.manage", "Create, change and delete roles and permissions"),
+    Permission("roles.assign", "Assign and revoke roles"),
+    Permission("audit.read", "Read the audit trail"),
+    Permission("api.advanced", "Use advanced API features"),
+)
+
+SEEDED_ROLES: tuple[Role, ...] = (
+    Role("user", "Every registered user", True, ["scripts.create", "scripts.read"]),
+    Role(
+        "premium_user",
+        "Premium user with additional features",
+        True,
+        ["scripts.create", "scripts.read", "scripts.featured", "api.advanced"],
+    ),
+    Role(
+        "moderator",
+        "Keeps the catalogue clean",
+        True,
+        [
+            "scripts.create",
+            "scripts.read",
+            "scripts.update_any",
+            "scripts.delete_any",
+            "scripts.featured",
+            "users.read",
+            "audit.read",
+        ],
+    ),
+    Role("admin", "Runs the place: every permission", True, [p.name for p in SEEDED_PERMISSIONS]),
+)

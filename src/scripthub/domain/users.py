@@ -1,0 +1,116 @@
+"""The user aggregate: account, profile and the rules on its fields."""
+
+from __future__ import annotations
+
+import enum
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from scripthub.domain.errors import FieldProblem, ValidationError
+from scripthub.domain.text import control_character_problem
+
+USERNAME_PATTERN = re.compile(r"^[a-z0-9_-]{3,32}$")
+RESERVED_USERNAMES = frozenset({"me"})
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MAX_EMAIL_LENGTH = 254
+
+
+class AccountStatus(enum.StrEnum):
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    DELETED = "deleted"
+
+
+@dataclass
+class Profile:
+    full_name: str | None = None
+    avatar_url: str | None = None
+    phone: str | None = None
+    bio: str | None = None
+    date_of_birth: date | None = None
+    location: str | None = None
+    website: str | None = None
+
+
+PROFILE_TEXT_LIMITS = {
+    "full_name": 255,
+    "avatar_url": 2048,
+    "phone": 20,
+    "bio": 2000,
+    "location": 255,
+    "website": 255,
+}
+PHONE_PATTERN = re.compile(r"^\+?[0-9 ()-]{3,20}$")
+URL_PATTERN = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
+
+
+@dataclass
+class User:
+    id: uuid.UUID
+    email: str
+    username: str
+    password_hash: str | None
+    created_at: datetime
+    updated_at: datetime
+    email_verified_at: datetime | None = None
+    account_status: AccountStatus = AccountStatus.ACTIVE
+    profile: Profile = field(default_factory=Profile)
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
+
+    @property
+    def is_active(self) -> bool:
+        return self.account_status is AccountStatus.ACTIVE
+
+
+def normalize_email(raw: str) -> str:
+    """Trimmed and lower-cased: emails are compared case-insensitively."""
+    email = raw.strip().lower()
+    if (
+        len(email) > MAX_EMAIL_LENGTH
+        or control_character_problem(email)
+        or not EMAIL_PATTERN.match(email)
+    ):
+        raise ValidationError.single("email", "must be a valid email address")
+    return email
+
+
+def normalize_username(raw: str) -> str:
+    username = raw.strip().lower()
+    if not USERNAME_PATTERN.match(username):
+        raise ValidationError.single(
+            "username", "must be 3 to 32 characters of a-z, 0-9, '_' and '-'"
+        )
+    if username in RESERVED_USERNAMES:
+        raise ValidationError.single("username", "is reserved")
+    return username
+
+
+def check_profile(profile: Profile, today: date) -> None:
+    """Raise a ValidationError listing every profile field that breaks a rule."""
+    problems: list[FieldProblem] = []
+    for name, limit in PROFILE_TEXT_LIMITS.items():
+        value = getattr(profile, name)
+        if value is None:
+            continue
+        allow_newlines = name == "bio"
+        problem = control_character_problem(value, allow_newlines=allow_newlines)
+        if problem:
+            problems.append(FieldProblem(f"profile.{name}", problem))
+        elif len(value) > limit:
+            problems.append(FieldProblem(f"profile.{name}", f"must be at most {limit} characters"))
+    if profile.phone is not None and not PHONE_PATTERN.match(profile.phone):
+        problems.append(FieldProblem("profile.phone", "must be a phone number"))
+    for name in ("avatar_url", "website"):
+        value = getattr(profile, name)
+        if value is not None and not URL_PATTERN.match(value):
+            problems.append(FieldProblem(f"profile.{name}", "must be an http(s) URL"))
+    born = profile.date_of_birth
+    if born is not None and not (date(1900, 1, 1) <= born <= today):
+        problems.append(FieldProblem("profile.date_of_birth", "must be a past date after 1900"))
+    if problems:
+        raise ValidationError(problems)
