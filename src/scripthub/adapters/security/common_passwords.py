@@ -1,0 +1,21 @@
+"""The list of common passwords that registration and password changes refuse.
+
+`common_passwords.txt` holds the 8-or-more-character entries of the `passwords` frequency list
+of zxcvbn (Dropbox's password strength estimator, via the `zxcvbn` Python package 4.5.0; MIT
+licence), lower-cased, deduplicated and ordered from most to least common, one per line.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+
+_PACKAGE = "scripthub.adapters.security"
+_FILE = "common_passwords.txt"
+
+
+@cache
+def load_common_passwords() -> frozenset[str]:
+    """Every common password, lower-case; read from the installed package once, then cached."""
+    text = resources.files(_PACKAGE).joinpath(_FILE).read_text(encoding="utf-8")
+    return frozenset(line for line in (raw.strip() for raw in text.splitlines()) if line)
