@@ -1,0 +1,34 @@
+"""Building audit entries from inside use cases."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from scripthub.application.ports.system import Clock
+from scripthub.domain.audit import AuditEntry, Outcome, RequestContext
+
+
+def audit_entry(
+    clock: Clock,
+    action: str,
+    context: RequestContext,
+    *,
+    actor_id: uuid.UUID | None,
+    resource_type: str | None = None,
+    resource_id: object | None = None,
+    outcome: Outcome = Outcome.SUCCESS,
+    metadata: dict[str, Any] | None = None,
+) -> AuditEntry:
+    return AuditEntry(
+        id=uuid.uuid4(),
+        occurred_at=clock.now(),
+        actor_id=actor_id,
+        action=action,
+        resource_type=resource_type,
+        resource_id=None if resource_id is None else str(resource_id),
+        outcome=outcome,
+        ip_address=context.ip_address,
+        user_agent=context.user_agent,
+        metadata=metadata or {},
+    )

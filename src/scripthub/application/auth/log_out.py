@@ -1,0 +1,40 @@
+"""End the current session, or every session of the user."""
+
+from __future__ import annotations
+
+from scripthub.application.audit import audit_entry
+from scripthub.application.auth.principal import Principal
+from scripthub.application.ports.system import Clock
+from scripthub.application.ports.token_store import TokenStore
+from scripthub.application.ports.unit_of_work import UnitOfWork
+from scripthub.domain.audit import RequestContext
+
+
+class LogOut:
+    """End the session the request was made with (`everywhere=False`) or all of them."""
+
+    def __init__(self, uow: UnitOfWork, token_store: TokenStore, clock: Clock) -> None:
+        self._uow = uow
+        self._token_store = token_store
+        self._clock = clock
+
+    async def execute(
+        self, principal: Principal, context: RequestContext, *, everywhere: bool = False
+    ) -> None:
+        if everywhere:
+            ended = await self._token_store.revoke_all(principal.user_id)
+        else:
+            ended = int(await self._token_store.revoke(principal.session_id))
+        async with self._uow as uow:
+            await uow.audit.record(
+                audit_entry(
+                    self._clock,
+                    "auth.logout",
+                    context,
+                    actor_id=principal.user_id,
+                    resource_type="session",
+                    resource_id=None if everywhere else principal.session_id,
+                    metadata={"all_sessions": everywhere, "sessions_ended": ended},
+                )
+            )
+            await uow.commit()

@@ -1,0 +1,61 @@
+"""A user's view of their own sessions: list them, end one."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from scripthub.application.audit import audit_entry
+from scripthub.application.auth.principal import Principal
+from scripthub.application.ports.system import Clock
+from scripthub.application.ports.token_store import TokenStore
+from scripthub.application.ports.unit_of_work import UnitOfWork
+from scripthub.domain.audit import RequestContext
+from scripthub.domain.errors import NotFoundError
+from scripthub.domain.sessions import Session
+
+
+@dataclass(frozen=True)
+class SessionView:
+    session: Session
+    current: bool
+
+
+class ListSessions:
+    def __init__(self, token_store: TokenStore, clock: Clock) -> None:
+        self._token_store = token_store
+        self._clock = clock
+
+    async def execute(self, principal: Principal) -> list[SessionView]:
+        sessions = await self._token_store.list_for_user(principal.user_id, self._clock.now())
+        return [SessionView(s, s.id == principal.session_id) for s in sessions]
+
+
+class EndSession:
+    """End one of the caller's own sessions; anybody else's is simply not found."""
+
+    def __init__(self, uow: UnitOfWork, token_store: TokenStore, clock: Clock) -> None:
+        self._uow = uow
+        self._token_store = token_store
+        self._clock = clock
+
+    async def execute(
+        self, principal: Principal, session_id: uuid.UUID, context: RequestContext
+    ) -> None:
+        session = await self._token_store.get(session_id, self._clock.now())
+        if session is None or session.user_id != principal.user_id:
+            raise NotFoundError("Session not found.")
+        await self._token_store.revoke(session_id)
+        async with self._uow as uow:
+            await uow.audit.record(
+                audit_entry(
+                    self._clock,
+                    "auth.logout",
+                    context,
+                    actor_id=principal.user_id,
+                    resource_type="session",
+                    resource_id=session_id,
+                    metadata={"all_sessions": False, "sessions_ended": 1},
+                )
+            )
+            await uow.commit()

@@ -1,0 +1,95 @@
+"""Trade a refresh token for a new token pair (rotation with reuse detection)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from scripthub.application.audit import audit_entry
+from scripthub.application.auth.session_tokens import (
+    SessionStarter,
+    TokenPair,
+    hash_refresh_token,
+    new_refresh_token,
+)
+from scripthub.application.ports.system import Clock
+from scripthub.application.ports.token_store import TokenStore
+from scripthub.application.ports.unit_of_work import UnitOfWork
+from scripthub.application.users.views import load_own_user
+from scripthub.domain.audit import Outcome, RequestContext
+from scripthub.domain.errors import (
+    AccountSuspendedError,
+    NotFoundError,
+    RefreshTokenInvalidError,
+    RefreshTokenReusedError,
+)
+from scripthub.domain.sessions import RotationOutcome, Session
+
+
+@dataclass(frozen=True)
+class RefreshSessionCommand:
+    refresh_token: str
+    context: RequestContext = RequestContext()
+
+
+class RefreshSession:
+    """Rotate the refresh token: the old one stops working the moment the new one exists.
+
+    A rotated token presented again within the grace window (a client retrying its own
+    concurrent request) is refused without harm; after it, the token is presumed stolen and
+    the whole session ends.
+    """
+
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        token_store: TokenStore,
+        sessions: SessionStarter,
+        clock: Clock,
+        reuse_grace: timedelta,
+    ) -> None:
+        self._uow = uow
+        self._token_store = token_store
+        self._sessions = sessions
+        self._clock = clock
+        self._reuse_grace = reuse_grace
+
+    async def execute(self, command: RefreshSessionCommand) -> TokenPair:
+        new_token, new_hash = new_refresh_token()
+        rotation = await self._token_store.rotate(
+            hash_refresh_token(command.refresh_token), new_hash, self._clock.now(), self._reuse_grace
+        )
+        if rotation.outcome is RotationOutcome.REUSED and rotation.session is not None:
+            await self._record_reuse(rotation.session, command.context)
+            raise RefreshTokenReusedError(
+                "This refresh token was already used; the session has been ended."
+            )
+        if rotation.outcome is not RotationOutcome.ROTATED or rotation.session is None:
+            raise RefreshTokenInvalidError("The refresh token is invalid or expired.")
+        session = rotation.session
+        try:
+            async with self._uow as uow:
+                own = await load_own_user(uow, session.user_id)
+        except NotFoundError:
+            own = None
+        if own is None or not own.user.is_active:
+            await self._token_store.revoke(session.id)
+            if own is None:
+                raise RefreshTokenInvalidError("The account no longer exists.")
+            raise AccountSuspendedError("This account is suspended.")
+        return self._sessions.pair(own, session.id, new_token)
+
+    async def _record_reuse(self, session: Session, context: RequestContext) -> None:
+        async with self._uow as uow:
+            await uow.audit.record(
+                audit_entry(
+                    self._clock,
+                    "auth.refresh_reused",
+                    context,
+                    actor_id=session.user_id,
+                    resource_type="session",
+                    resource_id=session.id,
+                    outcome=Outcome.DENIED,
+                )
+            )
+            await uow.commit()

@@ -1,0 +1,1 @@
+"""Use cases about accounts and profiles."""

@@ -1,0 +1,57 @@
+"""Close one's own account (soft delete)."""
+
+from __future__ import annotations
+
+from scripthub.application.audit import audit_entry
+from scripthub.application.auth.principal import Principal
+from scripthub.application.ports.security import PasswordHasher
+from scripthub.application.ports.system import Clock
+from scripthub.application.ports.token_store import TokenStore
+from scripthub.application.ports.unit_of_work import UnitOfWork
+from scripthub.application.users.views import load_own_user
+from scripthub.domain.audit import RequestContext
+from scripthub.domain.errors import InvalidCredentialsError, ValidationError
+from scripthub.domain.users import AccountStatus
+
+
+class DeleteOwnAccount:
+    """Mark the account deleted, which frees its email and username, and end every session.
+
+    An account with a password must confirm it; OAuth-only accounts have none to give.
+    """
+
+    def __init__(
+        self, uow: UnitOfWork, hasher: PasswordHasher, token_store: TokenStore, clock: Clock
+    ) -> None:
+        self._uow = uow
+        self._hasher = hasher
+        self._token_store = token_store
+        self._clock = clock
+
+    async def execute(
+        self, principal: Principal, password: str | None, context: RequestContext
+    ) -> None:
+        async with self._uow as uow:
+            user = (await load_own_user(uow, principal.user_id)).user
+        if user.password_hash is not None:
+            if password is None:
+                raise ValidationError.single("password", "is required to delete this account")
+            if not await self._hasher.verify(password, user.password_hash):
+                raise InvalidCredentialsError("The password is wrong.")
+        now = self._clock.now()
+        async with self._uow as uow:
+            user.account_status = AccountStatus.DELETED
+            user.updated_at = now
+            await uow.users.save(user)
+            await uow.audit.record(
+                audit_entry(
+                    self._clock,
+                    "user.deleted",
+                    context,
+                    actor_id=user.id,
+                    resource_type="user",
+                    resource_id=user.id,
+                )
+            )
+            await uow.commit()
+        await self._token_store.revoke_all(user.id)

@@ -1,0 +1,52 @@
+"""Reading accounts: one's own, its grants, and other people's public profiles."""
+
+from __future__ import annotations
+
+import uuid
+
+from scripthub.application.auth.principal import Principal
+from scripthub.application.ports.unit_of_work import UnitOfWork
+from scripthub.application.users.views import OwnUser, load_own_user
+from scripthub.domain.errors import NotFoundError
+from scripthub.domain.roles import Grants
+from scripthub.domain.users import User
+
+
+class GetOwnUser:
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+
+    async def execute(self, principal: Principal) -> OwnUser:
+        async with self._uow as uow:
+            return await load_own_user(uow, principal.user_id)
+
+
+class GetOwnPermissions:
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+
+    async def execute(self, principal: Principal) -> Grants:
+        async with self._uow as uow:
+            return await uow.roles.grants_of(principal.user_id)
+
+
+class GetPublicUser:
+    """Look a user up by id or username; only active accounts are public."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+
+    async def execute(self, id_or_username: str) -> User:
+        async with self._uow as uow:
+            user = await self._find(uow, id_or_username)
+        if user is None or not user.is_active:
+            raise NotFoundError("User not found.")
+        return user
+
+    @staticmethod
+    async def _find(uow: UnitOfWork, id_or_username: str) -> User | None:
+        try:
+            user_id = uuid.UUID(id_or_username)
+        except ValueError:
+            return await uow.users.get_by_username(id_or_username.strip().lower())
+        return await uow.users.get(user_id)

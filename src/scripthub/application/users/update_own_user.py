@@ -1,0 +1,71 @@
+"""Change one's own username and profile."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+from scripthub.application.audit import audit_entry
+from scripthub.application.auth.principal import Principal
+from scripthub.application.ports.system import Clock
+from scripthub.application.ports.unit_of_work import UnitOfWork
+from scripthub.application.users.views import OwnUser, load_own_user
+from scripthub.domain.audit import RequestContext
+from scripthub.domain.errors import UsernameTakenError, ValidationError
+from scripthub.domain.users import Profile, check_profile, normalize_username
+
+PROFILE_FIELDS = frozenset(f.name for f in fields(Profile))
+
+
+@dataclass(frozen=True)
+class UpdateOwnUserCommand:
+    """Only what the client sent: `username` None means unchanged; a profile value None clears."""
+
+    username: str | None = None
+    profile_changes: dict[str, Any] = field(default_factory=dict)
+    context: RequestContext = RequestContext()
+
+
+class UpdateOwnUser:
+    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    async def execute(self, principal: Principal, command: UpdateOwnUserCommand) -> OwnUser:
+        unknown = set(command.profile_changes) - PROFILE_FIELDS
+        if unknown:
+            raise ValidationError.single(f"profile.{min(unknown)}", "is not a profile field")
+        username = None if command.username is None else normalize_username(command.username)
+        now = self._clock.now()
+        async with self._uow as uow:
+            own = await load_own_user(uow, principal.user_id)
+            user = own.user
+            changed = sorted(
+                f"profile.{name}"
+                for name, value in command.profile_changes.items()
+                if getattr(user.profile, name) != value
+            )
+            if username is not None and username != user.username:
+                if await uow.users.username_in_use(username, excluding=user.id):
+                    raise UsernameTakenError("This username is taken.")
+                user.username = username
+                changed.append("username")
+            user.profile = replace(user.profile, **command.profile_changes)
+            check_profile(user.profile, now.date())
+            if not changed:
+                return own
+            user.updated_at = now
+            await uow.users.save(user)
+            await uow.audit.record(
+                audit_entry(
+                    self._clock,
+                    "user.updated",
+                    command.context,
+                    actor_id=user.id,
+                    resource_type="user",
+                    resource_id=user.id,
+                    metadata={"fields": changed},
+                )
+            )
+            await uow.commit()
+        return own

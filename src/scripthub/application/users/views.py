@@ -1,0 +1,27 @@
+"""What a user sees of their own account."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from scripthub.application.ports.unit_of_work import UnitOfWork
+from scripthub.domain.errors import NotFoundError
+from scripthub.domain.users import AccountStatus, User
+
+
+@dataclass(frozen=True)
+class OwnUser:
+    user: User
+    roles: list[str]
+    providers: list[str]
+
+
+async def load_own_user(uow: UnitOfWork, user_id: uuid.UUID) -> OwnUser:
+    """The account with its roles and sign-in methods; deleted accounts are not found."""
+    user = await uow.users.get(user_id)
+    if user is None or user.account_status is AccountStatus.DELETED:
+        raise NotFoundError("User not found.")
+    roles = await uow.roles.roles_of(user_id)
+    links = await uow.providers.list_for_user(user_id)
+    return OwnUser(user, roles, sorted({str(link.provider) for link in links}))

@@ -1,0 +1,144 @@
+"""The `scripthub` command: serve, migrate, and manage users from a shell."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
+
+import uvicorn
+
+from scripthub.adapters.sqlalchemy.migrations import current_revision, head_revision, upgrade_database
+from scripthub.application.auth.register_user import RegisterUserCommand
+from scripthub.application.users.change_roles import RoleChange
+from scripthub.domain.errors import DomainError
+from scripthub.entrypoints.container import Container, build_container, close_container
+from scripthub.entrypoints.settings import Settings, SettingsError, load_settings
+
+T = TypeVar("T")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="scripthub", description="ScriptHub backend")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the HTTP API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+
+    db = commands.add_parser("db", help="database migrations").add_subparsers(
+        dest="db_command", required=True
+    )
+    db.add_parser("upgrade", help="apply every pending migration")
+    db.add_parser("current", help="show the applied migration")
+
+    users = commands.add_parser("users", help="manage accounts").add_subparsers(
+        dest="users_command", required=True
+    )
+    create = users.add_parser("create", help="create an account")
+    create.add_argument("--email", required=True)
+    create.add_argument("--username", required=True)
+    create.add_argument("--password", required=True)
+    create.add_argument("--role", action="append", default=[], help="repeatable")
+    create.add_argument("--verified", action="store_true", help="mark the email verified")
+    for name in ("grant-role", "revoke-role"):
+        change = users.add_parser(name, help=f"{name.split('-')[0]} a role")
+        change.add_argument("email")
+        change.add_argument("role")
+    return parser
+
+
+def _serve(settings: Settings, host: str, port: int, workers: int) -> int:
+    if workers < 1:
+        print("error: --workers must be at least 1", file=sys.stderr)
+        return 2
+    if workers > 1 and (settings.session_store == "memory" or settings.cache_backend == "memory"):
+        print(
+            "error: several workers need shared stores: set SCRIPTHUB_REDIS_URL "
+            "(in-process stores live inside one process)",
+            file=sys.stderr,
+        )
+        return 2
+    if settings.uses_sqlite:
+        asyncio.run(upgrade_database(settings.database_url))
+    uvicorn.run(
+        "scripthub.entrypoints.http.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=settings.log_level.lower(),
+        proxy_headers=False,  # X-Forwarded-For is honoured only from SCRIPTHUB_TRUSTED_PROXIES
+        server_header=False,
+    )
+    return 0
+
+
+async def _with_container(settings: Settings, work: Callable[[Container], Awaitable[T]]) -> T:
+    container = build_container(settings)
+    try:
+        return await work(container)
+    finally:
+        await close_container(container)
+
+
+async def _create_user(container: Container, args: argparse.Namespace) -> str:
+    register = container.register_user(uow=container.unit_of_work())
+    command = RegisterUserCommand(args.email, args.password, args.username)
+    own = await register.create_account(command, verified=args.verified, actor="cli")
+    roles = own.roles
+    for role in args.role:
+        change_role = container.change_user_role(uow=container.unit_of_work())
+        roles = await change_role.execute(RoleChange(own.user.email, role, grant=True))
+    return f"created {own.user.id} {own.user.email} roles={','.join(roles)}"
+
+
+async def _change_role(container: Container, email: str, role: str, *, grant: bool) -> str:
+    change_role = container.change_user_role(uow=container.unit_of_work())
+    roles = await change_role.execute(RoleChange(email, role, grant=grant))
+    return f"{email} roles={','.join(roles)}"
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    if args.command == "serve":
+        return _serve(settings, args.host, args.port, args.workers)
+    if args.command == "db":
+        if args.db_command == "upgrade":
+            asyncio.run(upgrade_database(settings.database_url))
+        revision = asyncio.run(current_revision(settings.database_url))
+        head = head_revision()
+        print(f"{revision or 'none'}{' (head)' if revision == head else f' (head is {head})'}")
+        return 0
+    if args.users_command == "create":
+        print(asyncio.run(_with_container(settings, lambda c: _create_user(c, args))))
+    else:
+        grant = args.users_command == "grant-role"
+        print(
+            asyncio.run(
+                _with_container(
+                    settings, lambda c: _change_role(c, args.email, args.role, grant=grant)
+                )
+            )
+        )
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    try:
+        return _run(args, settings)
+    except DomainError as error:
+        print(f"error: {error.code}: {error.detail}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,126 @@
+"""The composition root: picks adapters from settings and builds the use cases."""
+
+from __future__ import annotations
+
+import redis.asyncio as aioredis
+from dependency_injector import containers, providers
+
+from scripthub.adapters.memory import InMemoryRateLimiter, InMemoryTokenStore
+from scripthub.adapters.redis import RedisHealthProbe, RedisRateLimiter, RedisTokenStore
+from scripthub.adapters.security import BcryptPasswordHasher, JwtAccessTokens, load_common_passwords
+from scripthub.adapters.sqlalchemy import (
+    SqlAlchemyHealthProbe,
+    SqlAlchemyTokenStore,
+    SqlAlchemyUnitOfWork,
+    create_engine,
+    create_session_factory,
+)
+from scripthub.adapters.system import SystemClock
+from scripthub.application.auth.authenticate_request import AuthenticateRequest
+from scripthub.application.auth.log_in import LogIn
+from scripthub.application.auth.log_out import LogOut
+from scripthub.application.auth.manage_sessions import EndSession, ListSessions
+from scripthub.application.auth.refresh_session import RefreshSession
+from scripthub.application.auth.register_user import RegisterUser
+from scripthub.application.auth.session_tokens import SessionStarter
+from scripthub.application.users.change_roles import ChangeUserRole
+from scripthub.application.users.delete_own_account import DeleteOwnAccount
+from scripthub.application.users.read_users import GetOwnPermissions, GetOwnUser, GetPublicUser
+from scripthub.application.users.update_own_user import UpdateOwnUser
+from scripthub.entrypoints.settings import Settings
+
+
+class InProcessHealthProbe:
+    """In-process stores are always up."""
+
+    async def healthy(self) -> bool:
+        return True
+
+
+class Container(containers.DeclarativeContainer):
+    settings = providers.Dependency(instance_of=Settings)
+
+    # Infrastructure, one per process.
+    clock = providers.Singleton(SystemClock)
+    common_passwords = providers.Singleton(load_common_passwords)
+    hasher = providers.Singleton(BcryptPasswordHasher, rounds=settings.provided.bcrypt_rounds)
+    access_tokens = providers.Singleton(
+        JwtAccessTokens,
+        secret=settings.provided.jwt_secret,
+        ttl_seconds=settings.provided.access_token_ttl,
+        clock=clock,
+    )
+    engine = providers.Singleton(create_engine, settings.provided.database_url)
+    session_factory = providers.Singleton(create_session_factory, engine)
+    redis_client = providers.Singleton(aioredis.Redis.from_url, settings.provided.redis_url)
+
+    token_store = providers.Selector(
+        settings.provided.session_store,
+        memory=providers.Singleton(InMemoryTokenStore),
+        sql=providers.Singleton(SqlAlchemyTokenStore, session_factory),
+        redis=providers.Singleton(RedisTokenStore, redis_client),
+    )
+    rate_limiter = providers.Selector(
+        settings.provided.cache_backend,
+        memory=providers.Singleton(InMemoryRateLimiter, clock),
+        redis=providers.Singleton(RedisRateLimiter, redis_client),
+    )
+    database_health = providers.Singleton(SqlAlchemyHealthProbe, engine)
+    cache_health = providers.Selector(
+        settings.provided.cache_backend,
+        memory=providers.Singleton(InProcessHealthProbe),
+        redis=providers.Singleton(RedisHealthProbe, redis_client),
+    )
+
+    # Per use: a unit of work is one transaction; use cases take theirs at call time.
+    unit_of_work = providers.Factory(SqlAlchemyUnitOfWork, session_factory)
+    session_starter = providers.Factory(
+        SessionStarter,
+        token_store=token_store,
+        access_tokens=access_tokens,
+        clock=clock,
+        session_lifetime=settings.provided.session_lifetime,
+    )
+
+    authenticate_request = providers.Singleton(
+        AuthenticateRequest, access_tokens=access_tokens, token_store=token_store, clock=clock
+    )
+    register_user = providers.Factory(
+        RegisterUser,
+        hasher=hasher,
+        sessions=session_starter,
+        clock=clock,
+        common_passwords=common_passwords,
+    )
+    log_in = providers.Factory(LogIn, hasher=hasher, sessions=session_starter, clock=clock)
+    refresh_session = providers.Factory(
+        RefreshSession,
+        token_store=token_store,
+        sessions=session_starter,
+        clock=clock,
+        reuse_grace=settings.provided.reuse_grace,
+    )
+    log_out = providers.Factory(LogOut, token_store=token_store, clock=clock)
+    list_sessions = providers.Factory(ListSessions, token_store=token_store, clock=clock)
+    end_session = providers.Factory(EndSession, token_store=token_store, clock=clock)
+    get_own_user = providers.Factory(GetOwnUser)
+    get_own_permissions = providers.Factory(GetOwnPermissions)
+    get_public_user = providers.Factory(GetPublicUser)
+    update_own_user = providers.Factory(UpdateOwnUser, clock=clock)
+    delete_own_account = providers.Factory(
+        DeleteOwnAccount, hasher=hasher, token_store=token_store, clock=clock
+    )
+    change_user_role = providers.Factory(ChangeUserRole, clock=clock)
+
+
+def build_container(settings: Settings) -> Container:
+    return Container(settings=providers.Object(settings))
+
+
+async def close_container(container: Container) -> None:
+    """Release pools and threads at shutdown."""
+    settings = container.settings()
+    await container.engine().dispose()
+    if settings.redis_url:
+        await container.redis_client().aclose()
+    container.hasher().close()

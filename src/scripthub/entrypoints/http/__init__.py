@@ -1,0 +1,1 @@
+"""The REST API: Litestar app, controllers, schemas and the one error translation."""

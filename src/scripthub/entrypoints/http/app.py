@@ -1,0 +1,104 @@
+"""The Litestar application factory."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from litestar import Litestar, Request
+from litestar.config.cors import CORSConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme
+
+from scripthub.domain.errors import DomainError
+from scripthub.entrypoints.container import Container, build_container, close_container
+from scripthub.entrypoints.http.controllers.auth import AuthController
+from scripthub.entrypoints.http.controllers.users import UsersController
+from scripthub.entrypoints.http.dependencies import build_dependencies
+from scripthub.entrypoints.http.docs import docs_router
+from scripthub.entrypoints.http.health import live, readiness_handler
+from scripthub.entrypoints.http.metrics import metrics, metrics_middleware
+from scripthub.entrypoints.http.problems import EXCEPTION_HANDLERS
+from scripthub.entrypoints.http.rate_limits import rate_limit_factory
+from scripthub.entrypoints.settings import load_settings
+
+MAX_BODY_BYTES = 1024 * 1024
+JSON_MEDIA_TYPES = ("application/json", "application/problem+json")
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class UnsupportedMediaTypeError(DomainError):
+    code = "unsupported_media_type"
+
+
+async def require_json_body(request: Request[Any, Any, Any]) -> None:
+    """Bodies are JSON only; anything else is refused before it is parsed."""
+    if request.method not in BODY_METHODS:
+        return
+    has_body = request.headers.get("content-length", "0") != "0" or (
+        "transfer-encoding" in request.headers
+    )
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if has_body and media_type not in JSON_MEDIA_TYPES:
+        raise UnsupportedMediaTypeError("Send the body as application/json.")
+
+
+def create_app(container: Container | None = None) -> Litestar:
+    """Build the API; tests pass their own container, servers build it from the environment."""
+    if container is None:
+        container = build_container(load_settings())
+    settings = container.settings()
+    logging.getLogger("scripthub").setLevel(settings.log_level)
+
+    async def on_shutdown() -> None:
+        await close_container(container)
+
+    return Litestar(
+        route_handlers=[
+            AuthController,
+            UsersController,
+            live,
+            readiness_handler(container.database_health(), container.cache_health()),
+            metrics,
+            docs_router(),
+        ],
+        dependencies=build_dependencies(container),
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        before_request=require_json_body,
+        middleware=[
+            metrics_middleware,
+            rate_limit_factory(
+                limiter=container.rate_limiter(),
+                api_limit=settings.rate_limit_api,
+                auth_limit=settings.rate_limit_auth,
+                trusted_proxies=settings.trusted_proxies,
+            ),
+        ],
+        cors_config=CORSConfig(
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+            allow_headers=["Authorization", "Content-Type"],
+            expose_headers=[
+                "RateLimit-Limit",
+                "RateLimit-Remaining",
+                "RateLimit-Reset",
+                "Retry-After",
+                "WWW-Authenticate",
+            ],
+            allow_credentials=False,
+        ),
+        openapi_config=OpenAPIConfig(
+            title="ScriptHub API",
+            version="0.1.0",
+            path="/schema",
+            render_plugins=[],
+            components=Components(
+                security_schemes={
+                    "bearer": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")
+                }
+            ),
+        ),
+        request_max_body_size=MAX_BODY_BYTES,
+        on_shutdown=[on_shutdown],
+        state={"container": container},
+    )

@@ -1,0 +1,53 @@
+"""Who is on the other end: client IP (honouring trusted proxies) and user agent."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Sequence
+
+from litestar.types import Scope
+
+from scripthub.domain.audit import RequestContext
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+MAX_USER_AGENT = 512
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
+def _trusted(address: str, trusted: Sequence[Network]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in trusted)
+
+
+def client_ip(scope: Scope, trusted: Sequence[Network]) -> str | None:
+    """The peer address, or, when the peer is a trusted proxy, the nearest untrusted hop of
+    X-Forwarded-For (read right to left, so a client cannot spoof its way past our proxies)."""
+    client = scope.get("client")
+    peer = client[0] if client else None
+    if peer is None or not trusted or not _trusted(peer, trusted):
+        return peer
+    forwarded = _header(scope, b"x-forwarded-for")
+    if not forwarded:
+        return peer
+    hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+    for hop in reversed(hops):
+        if not _trusted(hop, trusted):
+            return hop
+    return hops[0] if hops else peer
+
+
+def request_context(scope: Scope, trusted: Sequence[Network]) -> RequestContext:
+    agent = _header(scope, b"user-agent")
+    return RequestContext(
+        ip_address=client_ip(scope, trusted),
+        user_agent=agent[:MAX_USER_AGENT] if agent else None,
+    )

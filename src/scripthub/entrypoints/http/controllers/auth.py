@@ -1,0 +1,102 @@
+"""/api/auth: sign-up, sign-in, token refresh, sign-out and sessions."""
+
+from __future__ import annotations
+
+import uuid
+
+from litestar import Controller, delete, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
+
+from scripthub.application.auth.log_in import LogIn, LogInCommand
+from scripthub.application.auth.log_out import LogOut
+from scripthub.application.auth.manage_sessions import EndSession, ListSessions
+from scripthub.application.auth.principal import Principal
+from scripthub.application.auth.refresh_session import RefreshSession, RefreshSessionCommand
+from scripthub.application.auth.register_user import RegisterUser, RegisterUserCommand
+from scripthub.domain.audit import RequestContext
+from scripthub.domain.errors import NotFoundError
+from scripthub.entrypoints.http.schemas.auth import (
+    LoginBody,
+    RefreshBody,
+    RegisterBody,
+    SessionList,
+    TokenPairOut,
+    session_out,
+    token_pair_out,
+)
+
+
+class AuthController(Controller):
+    path = "/api/auth"
+    tags = ["auth"]
+
+    @post("/register", summary="Create an account with email and password")
+    async def register(
+        self,
+        data: RegisterBody,
+        register_user: NamedDependency[RegisterUser],
+        context: NamedDependency[RequestContext],
+    ) -> TokenPairOut:
+        command = RegisterUserCommand(
+            data.email, data.password, data.username, data.full_name, context
+        )
+        return token_pair_out(await register_user.execute(command))
+
+    @post("/login", status_code=HTTP_200_OK, summary="Sign in with email and password")
+    async def login(
+        self,
+        data: LoginBody,
+        log_in: NamedDependency[LogIn],
+        context: NamedDependency[RequestContext],
+    ) -> TokenPairOut:
+        return token_pair_out(await log_in.execute(LogInCommand(data.email, data.password, context)))
+
+    @post("/refresh", status_code=HTTP_200_OK, summary="Rotate a refresh token")
+    async def refresh(
+        self,
+        data: RefreshBody,
+        refresh_session: NamedDependency[RefreshSession],
+        context: NamedDependency[RequestContext],
+    ) -> TokenPairOut:
+        pair = await refresh_session.execute(RefreshSessionCommand(data.refresh_token, context))
+        return token_pair_out(pair)
+
+    @post("/logout", status_code=HTTP_204_NO_CONTENT, summary="End the current session")
+    async def logout(
+        self,
+        principal: NamedDependency[Principal],
+        log_out: NamedDependency[LogOut],
+        context: NamedDependency[RequestContext],
+    ) -> None:
+        await log_out.execute(principal, context)
+
+    @post("/logout-all", status_code=HTTP_204_NO_CONTENT, summary="End every session")
+    async def logout_all(
+        self,
+        principal: NamedDependency[Principal],
+        log_out: NamedDependency[LogOut],
+        context: NamedDependency[RequestContext],
+    ) -> None:
+        await log_out.execute(principal, context, everywhere=True)
+
+    @get("/sessions", summary="List your live sessions")
+    async def sessions(
+        self, principal: NamedDependency[Principal], list_sessions: NamedDependency[ListSessions]
+    ) -> SessionList:
+        return SessionList([session_out(v) for v in await list_sessions.execute(principal)])
+
+    @delete("/sessions/{session_id:str}", summary="End one of your sessions")
+    async def end_one_session(
+        self,
+        session_id: FromPath[str],
+        principal: NamedDependency[Principal],
+        end_session: NamedDependency[EndSession],
+        context: NamedDependency[RequestContext],
+    ) -> None:
+        try:
+            parsed = uuid.UUID(session_id)
+        except ValueError:
+            raise NotFoundError("Session not found.") from None
+        await end_session.execute(principal, parsed, context)

@@ -1,0 +1,74 @@
+"""/api/users: one's own account and public profiles."""
+
+from __future__ import annotations
+
+import msgspec
+from litestar import Controller, delete, get, patch
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+
+from scripthub.application.auth.principal import Principal
+from scripthub.application.users.delete_own_account import DeleteOwnAccount
+from scripthub.application.users.read_users import GetOwnPermissions, GetOwnUser, GetPublicUser
+from scripthub.application.users.update_own_user import UpdateOwnUser, UpdateOwnUserCommand
+from scripthub.domain.audit import RequestContext
+from scripthub.entrypoints.http.schemas.users import (
+    DeleteAccountBody,
+    PermissionsOut,
+    PublicUserOut,
+    UserOut,
+    UserPatch,
+    permissions_out,
+    public_user_out,
+    user_out,
+)
+
+
+class UsersController(Controller):
+    path = "/api/users"
+    tags = ["users"]
+
+    @get("/me", summary="Your own account")
+    async def me(
+        self, principal: NamedDependency[Principal], get_own_user: NamedDependency[GetOwnUser]
+    ) -> UserOut:
+        return user_out(await get_own_user.execute(principal))
+
+    @patch("/me", summary="Change your username or profile")
+    async def update_me(
+        self,
+        data: UserPatch,
+        principal: NamedDependency[Principal],
+        update_own_user: NamedDependency[UpdateOwnUser],
+        context: NamedDependency[RequestContext],
+    ) -> UserOut:
+        command = UpdateOwnUserCommand(
+            username=None if data.username is msgspec.UNSET else data.username,
+            profile_changes={} if data.profile is msgspec.UNSET else data.profile.changes(),
+            context=context,
+        )
+        return user_out(await update_own_user.execute(principal, command))
+
+    @delete("/me", summary="Delete your account")
+    async def delete_me(
+        self,
+        principal: NamedDependency[Principal],
+        delete_own_account: NamedDependency[DeleteOwnAccount],
+        context: NamedDependency[RequestContext],
+        data: DeleteAccountBody | None = None,
+    ) -> None:
+        await delete_own_account.execute(principal, data.password if data else None, context)
+
+    @get("/me/permissions", summary="Your roles and permissions")
+    async def my_permissions(
+        self,
+        principal: NamedDependency[Principal],
+        get_own_permissions: NamedDependency[GetOwnPermissions],
+    ) -> PermissionsOut:
+        return permissions_out(await get_own_permissions.execute(principal))
+
+    @get("/{id_or_username:str}", summary="A user's public profile")
+    async def public_user(
+        self, id_or_username: FromPath[str], get_public_user: NamedDependency[GetPublicUser]
+    ) -> PublicUserOut:
+        return public_user_out(await get_public_user.execute(id_or_username))

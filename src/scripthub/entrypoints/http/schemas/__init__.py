@@ -1,0 +1,1 @@
+"""msgspec Structs of the HTTP edge, converted explicitly to and from use-case types."""

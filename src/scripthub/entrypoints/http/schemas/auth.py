@@ -1,0 +1,78 @@
+"""Sign-up, sign-in and session bodies."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+import msgspec
+
+from scripthub.application.auth.manage_sessions import SessionView
+from scripthub.application.auth.session_tokens import TokenPair
+from scripthub.entrypoints.http.schemas.users import UserOut, user_out
+
+# Generous caps: the domain gives the precise rule; these only stop absurd payloads early.
+Email = Annotated[str, msgspec.Meta(max_length=320)]
+Password = Annotated[str, msgspec.Meta(max_length=1024)]
+
+
+class RegisterBody(msgspec.Struct, forbid_unknown_fields=True):
+    email: Email
+    password: Password
+    username: Annotated[str, msgspec.Meta(max_length=64)]
+    full_name: Annotated[str, msgspec.Meta(max_length=1024)] | None = None
+
+
+class LoginBody(msgspec.Struct, forbid_unknown_fields=True):
+    email: Email
+    password: Password
+
+
+class RefreshBody(msgspec.Struct, forbid_unknown_fields=True):
+    refresh_token: Annotated[str, msgspec.Meta(max_length=1024)]
+
+
+class TokenPairOut(msgspec.Struct):
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    user: UserOut
+    token_type: Literal["Bearer"] = "Bearer"
+
+
+class SessionOut(msgspec.Struct):
+    id: str
+    created_at: datetime
+    last_used_at: datetime
+    expires_at: datetime
+    user_agent: str | None
+    ip_address: str | None
+    provider: str
+    current: bool
+
+
+class SessionList(msgspec.Struct):
+    items: list[SessionOut]
+
+
+def token_pair_out(pair: TokenPair) -> TokenPairOut:
+    return TokenPairOut(
+        access_token=pair.access_token,
+        refresh_token=pair.refresh_token,
+        expires_in=pair.expires_in,
+        user=user_out(pair.user),
+    )
+
+
+def session_out(view: SessionView) -> SessionOut:
+    session = view.session
+    return SessionOut(
+        id=str(session.id),
+        created_at=session.created_at,
+        last_used_at=session.last_used_at,
+        expires_at=session.expires_at,
+        user_agent=session.user_agent,
+        ip_address=session.ip_address,
+        provider=session.provider,
+        current=view.current,
+    )
