@@ -10,7 +10,9 @@ MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 128
 
 
-def check_password(password: str, common_passwords: Collection[str], field: str = "password") -> None:
+def check_password(
+    password: str, common_passwords: Collection[str], field: str = "password"
+) -> None:
     """Raise a ValidationError naming `field` when the password breaks the policy."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationError.single(field, f"must be at least {MIN_PASSWORD_LENGTH} characters")

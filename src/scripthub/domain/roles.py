@@ -74,18 +74,20 @@ SEEDED_PERMISSIONS: tuple[Permission, ...] = (
 )
 
 SEEDED_ROLES: tuple[Role, ...] = (
-    Role("user", "Every registered user", True, ["scripts.create", "scripts.read"]),
+    Role(
+        "user", "Every registered user", system=True, permissions=["scripts.create", "scripts.read"]
+    ),
     Role(
         "premium_user",
         "Premium user with additional features",
-        True,
-        ["scripts.create", "scripts.read", "scripts.featured", "api.advanced"],
+        system=True,
+        permissions=["scripts.create", "scripts.read", "scripts.featured", "api.advanced"],
     ),
     Role(
         "moderator",
         "Keeps the catalogue clean",
-        True,
-        [
+        system=True,
+        permissions=[
             "scripts.create",
             "scripts.read",
             "scripts.update_any",
@@ -95,5 +97,10 @@ SEEDED_ROLES: tuple[Role, ...] = (
             "audit.read",
         ],
     ),
-    Role("admin", "Runs the place: every permission", True, [p.name for p in SEEDED_PERMISSIONS]),
+    Role(
+        "admin",
+        "Runs the place: every permission",
+        system=True,
+        permissions=[p.name for p in SEEDED_PERMISSIONS],
+    ),
 )

@@ -10,7 +10,11 @@ from typing import TypeVar
 
 import uvicorn
 
-from scripthub.adapters.sqlalchemy.migrations import current_revision, head_revision, upgrade_database
+from scripthub.adapters.sqlalchemy.migrations import (
+    current_revision,
+    head_revision,
+    upgrade_database,
+)
 from scripthub.application.auth.register_user import RegisterUserCommand
 from scripthub.application.users.change_roles import RoleChange
 from scripthub.domain.errors import DomainError

@@ -5,8 +5,8 @@ from __future__ import annotations
 import ipaddress
 import os
 import secrets
-from datetime import timedelta
 from collections.abc import Callable, Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -240,6 +240,28 @@ def _development_secret(var_dir: Path) -> str:
     return secret
 
 
+def _derive_defaults(values: dict[str, Any]) -> None:
+    if "session_store" not in values:
+        values["session_store"] = "redis" if "redis_url" in values else "memory"
+    if "cors_origins" not in values and "frontend_url" in values:
+        values["cors_origins"] = (values["frontend_url"],)
+
+
+def _combination_problems(values: dict[str, Any]) -> list[str]:
+    """Rules that span variables, and what production refuses to run with."""
+    problems = []
+    if values["session_store"] == "redis" and "redis_url" not in values:
+        problems.append(f"{PREFIX}SESSION_STORE=redis needs {PREFIX}REDIS_URL")
+    if values.get("env") == "production":
+        if "jwt_secret" not in values:
+            problems.append(f"{PREFIX}JWT_SECRET must be set in production")
+        if "*" in values.get("cors_origins", ()):
+            problems.append(f"{PREFIX}CORS_ORIGINS must not be '*' in production")
+        if values.get("smtp_url", "console") == "console":
+            problems.append(f"{PREFIX}SMTP_URL must be a real SMTP server in production")
+    return problems
+
+
 def load_settings(
     environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")
 ) -> Settings:
@@ -260,20 +282,8 @@ def load_settings(
         except ValueError as error:
             errors.append(f"{PREFIX}{name.upper()} {error}")
     values["oauth"] = _oauth(source, errors)
-    env = values.get("env", "development")
-    if "session_store" not in values:
-        values["session_store"] = "redis" if "redis_url" in values else "memory"
-    if values["session_store"] == "redis" and "redis_url" not in values:
-        errors.append(f"{PREFIX}SESSION_STORE=redis needs {PREFIX}REDIS_URL")
-    if "cors_origins" not in values and "frontend_url" in values:
-        values["cors_origins"] = (values["frontend_url"],)
-    if env == "production":
-        if "jwt_secret" not in values:
-            errors.append(f"{PREFIX}JWT_SECRET must be set in production")
-        if "*" in values.get("cors_origins", ()):
-            errors.append(f"{PREFIX}CORS_ORIGINS must not be '*' in production")
-        if values.get("smtp_url", "console") == "console":
-            errors.append(f"{PREFIX}SMTP_URL must be a real SMTP server in production")
+    _derive_defaults(values)
+    errors.extend(_combination_problems(values))
     if errors:
         raise SettingsError("Invalid configuration:\n  " + "\n  ".join(errors))
     if "jwt_secret" not in values:

@@ -57,7 +57,10 @@ class RefreshSession:
     async def execute(self, command: RefreshSessionCommand) -> TokenPair:
         new_token, new_hash = new_refresh_token()
         rotation = await self._token_store.rotate(
-            hash_refresh_token(command.refresh_token), new_hash, self._clock.now(), self._reuse_grace
+            hash_refresh_token(command.refresh_token),
+            new_hash,
+            self._clock.now(),
+            self._reuse_grace,
         )
         if rotation.outcome is RotationOutcome.REUSED and rotation.session is not None:
             await self._record_reuse(rotation.session, command.context)

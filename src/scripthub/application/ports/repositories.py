@@ -30,7 +30,9 @@ class UserRepository(Protocol):
 
     async def email_in_use(self, email: str) -> bool: ...
 
-    async def username_in_use(self, username: str, *, excluding: uuid.UUID | None = None) -> bool: ...
+    async def username_in_use(
+        self, username: str, *, excluding: uuid.UUID | None = None
+    ) -> bool: ...
 
     async def save(self, user: User) -> None:
         """Stage changes to an existing user and its profile."""

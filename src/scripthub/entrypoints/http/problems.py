@@ -140,7 +140,7 @@ def _body_field_errors(exc: ValidationException) -> list[dict[str, str]]:
     unknown = _UNKNOWN_FIELD.search(cause)
     path = _PATH.search(cause)
     field = unknown.group(1) if unknown else (path.group(1) if path else "")
-    message = cause.split(" - at ")[0] if cause else "is invalid"
+    message = cause.split(" - at ", maxsplit=1)[0] if cause else "is invalid"
     if unknown:
         message = "is not an accepted field"
     return [{"field": field or "body", "message": message}]
@@ -155,9 +155,7 @@ def validation_to_problem(_: Request[Any, Any, Any], exc: Exception) -> Response
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in field_errors)
         return problem(422, "validation_error", detail, field_errors=field_errors)
     parts = [
-        f"{item.get('key')}: {item.get('message')}"
-        for item in extra
-        if isinstance(item, dict)
+        f"{item.get('key')}: {item.get('message')}" for item in extra if isinstance(item, dict)
     ]
     return problem(400, "bad_request", "; ".join(parts) or str(exc.detail))
 
@@ -173,7 +171,7 @@ def http_exception_to_problem(_: Request[Any, Any, Any], exc: Exception) -> Resp
 
 
 def unexpected_to_problem(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem(500, "internal_error", "Something went wrong on our side.")
 
 

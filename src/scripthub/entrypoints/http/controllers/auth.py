@@ -30,7 +30,7 @@ from scripthub.entrypoints.http.schemas.auth import (
 
 class AuthController(Controller):
     path = "/api/auth"
-    tags = ["auth"]
+    tags = ("auth",)
 
     @post("/register", summary="Create an account with email and password")
     async def register(
@@ -51,7 +51,9 @@ class AuthController(Controller):
         log_in: NamedDependency[LogIn],
         context: NamedDependency[RequestContext],
     ) -> TokenPairOut:
-        return token_pair_out(await log_in.execute(LogInCommand(data.email, data.password, context)))
+        return token_pair_out(
+            await log_in.execute(LogInCommand(data.email, data.password, context))
+        )
 
     @post("/refresh", status_code=HTTP_200_OK, summary="Rotate a refresh token")
     async def refresh(

@@ -26,7 +26,7 @@ from scripthub.entrypoints.http.schemas.users import (
 
 class UsersController(Controller):
     path = "/api/users"
-    tags = ["users"]
+    tags = ("users",)
 
     @get("/me", summary="Your own account")
     async def me(

@@ -37,7 +37,7 @@ class TokenPairOut(msgspec.Struct):
     refresh_token: str
     expires_in: int
     user: UserOut
-    token_type: Literal["Bearer"] = "Bearer"
+    token_type: Literal["Bearer"] = "Bearer"  # noqa: S105 - a scheme name, not a secret
 
 
 class SessionOut(msgspec.Struct):

@@ -60,13 +60,13 @@ class PermissionsOut(msgspec.Struct):
 class ProfilePatch(msgspec.Struct, forbid_unknown_fields=True):
     """Omitted fields stay as they are; `null` clears."""
 
-    full_name: Text | None | msgspec.UnsetType = msgspec.UNSET
-    avatar_url: Text | None | msgspec.UnsetType = msgspec.UNSET
-    phone: Text | None | msgspec.UnsetType = msgspec.UNSET
-    bio: Text | None | msgspec.UnsetType = msgspec.UNSET
-    date_of_birth: date | None | msgspec.UnsetType = msgspec.UNSET
-    location: Text | None | msgspec.UnsetType = msgspec.UNSET
-    website: Text | None | msgspec.UnsetType = msgspec.UNSET
+    full_name: Text | msgspec.UnsetType | None = msgspec.UNSET
+    avatar_url: Text | msgspec.UnsetType | None = msgspec.UNSET
+    phone: Text | msgspec.UnsetType | None = msgspec.UNSET
+    bio: Text | msgspec.UnsetType | None = msgspec.UNSET
+    date_of_birth: date | msgspec.UnsetType | None = msgspec.UNSET
+    location: Text | msgspec.UnsetType | None = msgspec.UNSET
+    website: Text | msgspec.UnsetType | None = msgspec.UNSET
 
     def changes(self) -> dict[str, object]:
         return {

@@ -1,0 +1,151 @@
+"""Registering, signing in and the account rules, against in-process adapters."""
+
+from __future__ import annotations
+
+import pytest
+
+from scripthub.application.auth.log_in import LogInCommand
+from scripthub.application.auth.register_user import RegisterUserCommand
+from scripthub.domain.errors import (
+    AccountSuspendedError,
+    EmailTakenError,
+    InvalidCredentialsError,
+    UsernameTakenError,
+    ValidationError,
+)
+from scripthub.domain.users import AccountStatus
+from tests.unit.world import PASSWORD, World
+
+
+async def test_register_creates_an_active_user_with_the_user_role_and_email_provider(
+    world: World,
+) -> None:
+    pair = await world.register(email="  Ada@Example.COM ", username="Ada_L")
+
+    assert pair.user.user.email == "ada@example.com"
+    assert pair.user.user.username == "ada_l"
+    assert pair.user.roles == ["user"]
+    assert pair.user.providers == ["email"]
+    assert pair.user.user.account_status is AccountStatus.ACTIVE
+    assert not pair.user.user.email_verified
+    assert pair.user.user.password_hash != PASSWORD
+    assert ("user.registered", "success") in world.audit_actions()
+    principal = await world.principal(pair)
+    assert principal.user_id == pair.user.user.id
+
+
+async def test_emails_and_usernames_are_unique_case_insensitively(world: World) -> None:
+    await world.register(email="ada@example.com", username="ada")
+
+    with pytest.raises(EmailTakenError):
+        await world.register(email="ADA@example.com ", username="other")
+    with pytest.raises(UsernameTakenError):
+        await world.register(email="other@example.com", username="ADA")
+
+
+@pytest.mark.parametrize(
+    ("password", "message"),
+    [
+        ("short", "at least 8"),
+        ("x" * 129, "at most 128"),
+        ("Password123", "too common"),
+        ("nul\x00inside-password", "NUL"),
+    ],
+)
+async def test_register_rejects_passwords_breaking_the_policy(
+    world: World, password: str, message: str
+) -> None:
+    with pytest.raises(ValidationError) as caught:
+        await world.register(password=password)
+
+    assert caught.value.problems[0].field == "password"
+    assert message in caught.value.problems[0].message
+
+
+@pytest.mark.parametrize(
+    ("email", "username", "field"),
+    [
+        ("not-an-email", "ada", "email"),
+        ("ada@example.com", "me", "username"),
+        ("ada@example.com", "ab", "username"),
+        ("ada@example.com", "has space", "username"),
+        ("ada@exa\x00mple.com", "ada", "email"),
+    ],
+)
+async def test_register_rejects_bad_emails_and_usernames(
+    world: World, email: str, username: str, field: str
+) -> None:
+    with pytest.raises(ValidationError) as caught:
+        await world.register(email=email, username=username)
+
+    assert caught.value.problems[0].field == field
+
+
+async def test_register_rejects_control_characters_in_the_full_name(world: World) -> None:
+    command = RegisterUserCommand("ada@example.com", PASSWORD, "ada", full_name="Ada\x00")
+
+    with pytest.raises(ValidationError) as caught:
+        await world.register_user().execute(command)
+
+    assert caught.value.problems[0].field == "profile.full_name"
+
+
+async def test_login_accepts_the_password_and_any_email_case(world: World) -> None:
+    registered = await world.register()
+
+    pair = await world.login(email=" ADA@example.com")
+
+    assert pair.user.user.id == registered.user.user.id
+    assert pair.refresh_token != registered.refresh_token
+    assert ("auth.login", "success") in world.audit_actions()
+
+
+@pytest.mark.parametrize(
+    ("email", "password"),
+    [
+        ("ada@example.com", "wrong password!"),
+        ("nobody@example.com", PASSWORD),
+        ("not an email", PASSWORD),
+    ],
+)
+async def test_login_failures_look_the_same_and_are_audited(
+    world: World, email: str, password: str
+) -> None:
+    await world.register()
+
+    with pytest.raises(InvalidCredentialsError):
+        await world.login(email=email, password=password)
+
+    assert ("auth.login", "failure") in world.audit_actions()
+
+
+async def test_passwords_sharing_their_first_72_bytes_are_different_passwords(
+    world: World,
+) -> None:
+    prefix = "p" * 72
+    await world.register(password=prefix + "-one")
+
+    with pytest.raises(InvalidCredentialsError):
+        await world.login(password=prefix + "-two")
+    assert (await world.login(password=prefix + "-one")).user.user.username == "ada"
+
+
+async def test_login_with_a_very_long_password_is_just_wrong(world: World) -> None:
+    await world.register()
+
+    with pytest.raises(InvalidCredentialsError):
+        await world.log_in().execute(LogInCommand("ada@example.com", "é" * 1000))
+
+
+async def test_a_suspended_account_cannot_sign_in(world: World) -> None:
+    pair = await world.register()
+    async with world.uow() as uow:
+        user = pair.user.user
+        user.account_status = AccountStatus.SUSPENDED
+        await uow.users.save(user)
+        await uow.commit()
+
+    with pytest.raises(AccountSuspendedError):
+        await world.login()
+    with pytest.raises(InvalidCredentialsError):
+        await world.login(password="wrong password!")

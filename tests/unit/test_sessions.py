@@ -1,0 +1,159 @@
+"""Refresh rotation, reuse detection, sign-out and session management."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import timedelta
+
+import pytest
+
+from scripthub.application.auth.refresh_session import RefreshSessionCommand
+from scripthub.domain.audit import RequestContext
+from scripthub.domain.errors import (
+    InvalidTokenError,
+    NotFoundError,
+    RefreshTokenInvalidError,
+    RefreshTokenReusedError,
+    SessionRevokedError,
+    TokenExpiredError,
+)
+from tests.unit.world import SESSION_LIFETIME, World
+
+
+async def refresh(world: World, token: str):  # type: ignore[no-untyped-def]
+    return await world.refresh_session().execute(RefreshSessionCommand(token))
+
+
+async def test_refresh_rotates_the_token_and_keeps_the_session(world: World) -> None:
+    pair = await world.register()
+
+    rotated = await refresh(world, pair.refresh_token)
+
+    assert rotated.refresh_token != pair.refresh_token
+    assert (await world.principal(rotated)).session_id == (await world.principal(pair)).session_id
+
+
+async def test_a_rotated_token_within_the_grace_window_is_refused_harmlessly(
+    world: World,
+) -> None:
+    pair = await world.register()
+    rotated = await refresh(world, pair.refresh_token)
+
+    with pytest.raises(RefreshTokenInvalidError):
+        await refresh(world, pair.refresh_token)
+
+    assert await refresh(world, rotated.refresh_token)
+
+
+async def test_a_rotated_token_after_the_grace_window_ends_the_session(world: World) -> None:
+    pair = await world.register()
+    rotated = await refresh(world, pair.refresh_token)
+    world.clock.advance(timedelta(seconds=11))
+
+    with pytest.raises(RefreshTokenReusedError):
+        await refresh(world, pair.refresh_token)
+
+    with pytest.raises(RefreshTokenInvalidError):
+        await refresh(world, rotated.refresh_token)
+    with pytest.raises(SessionRevokedError):
+        await world.principal(pair)
+    assert ("auth.refresh_reused", "denied") in world.audit_actions()
+
+
+async def test_concurrent_refreshes_leave_one_live_successor(world: World) -> None:
+    pair = await world.register()
+
+    results = await asyncio.gather(
+        *(refresh(world, pair.refresh_token) for _ in range(8)), return_exceptions=True
+    )
+
+    successes = [r for r in results if not isinstance(r, BaseException)]
+    assert len(successes) == 1
+    assert all(isinstance(r, RefreshTokenInvalidError) for r in results if r not in successes)
+
+
+@pytest.mark.parametrize("token", ["", "garbage", "x" * 1000])
+async def test_unknown_refresh_tokens_are_invalid(world: World, token: str) -> None:
+    with pytest.raises(RefreshTokenInvalidError):
+        await refresh(world, token)
+
+
+async def test_a_session_past_its_lifetime_cannot_be_refreshed(world: World) -> None:
+    pair = await world.register()
+    world.clock.advance(SESSION_LIFETIME + timedelta(seconds=1))
+
+    with pytest.raises(RefreshTokenInvalidError):
+        await refresh(world, pair.refresh_token)
+
+
+async def test_logout_rejects_the_sessions_access_token_at_once(world: World) -> None:
+    pair = await world.register()
+    other = await world.login()
+    principal = await world.principal(pair)
+
+    await world.log_out().execute(principal, RequestContext())
+
+    with pytest.raises(SessionRevokedError):
+        await world.principal(pair)
+    assert await world.principal(other)
+    with pytest.raises(RefreshTokenInvalidError):
+        await refresh(world, pair.refresh_token)
+
+
+async def test_logout_everywhere_ends_every_session(world: World) -> None:
+    pair = await world.register()
+    other = await world.login()
+
+    await world.log_out().execute(await world.principal(pair), RequestContext(), everywhere=True)
+
+    for ended in (pair, other):
+        with pytest.raises(SessionRevokedError):
+            await world.principal(ended)
+
+
+async def test_sessions_are_listed_newest_first_with_the_current_one_marked(
+    world: World,
+) -> None:
+    world.clock.advance(timedelta(seconds=-5))  # access tokens must not be issued in the future
+    first = await world.register()
+    world.clock.advance(timedelta(seconds=1))
+    second = await world.login()
+
+    views = await world.list_sessions().execute(await world.principal(first))
+
+    assert [v.session.id for v in views] == [
+        (await world.principal(second)).session_id,
+        (await world.principal(first)).session_id,
+    ]
+    assert [v.current for v in views] == [False, True]
+
+
+async def test_a_user_can_end_their_own_session_but_not_anyone_elses(world: World) -> None:
+    ada = await world.register()
+    ada_phone = await world.login()
+    bob = await world.register(email="bob@example.com", username="bob")
+    ada_principal = await world.principal(ada)
+    phone_session = (await world.principal(ada_phone)).session_id
+
+    with pytest.raises(NotFoundError):
+        await world.end_session().execute(
+            await world.principal(bob), phone_session, RequestContext()
+        )
+    with pytest.raises(NotFoundError):
+        await world.end_session().execute(ada_principal, uuid.uuid4(), RequestContext())
+
+    await world.end_session().execute(ada_principal, phone_session, RequestContext())
+    with pytest.raises(SessionRevokedError):
+        await world.principal(ada_phone)
+
+
+async def test_authentication_rejects_bad_and_expired_access_tokens(world: World) -> None:
+    pair = await world.register()
+
+    with pytest.raises(InvalidTokenError):
+        await world.authenticate().execute(pair.access_token + "x")
+    world.clock.advance(timedelta(hours=-2))
+    stale = world.sessions.pair(pair.user, uuid.uuid4(), "unused")
+    with pytest.raises(TokenExpiredError):
+        await world.authenticate().execute(stale.access_token)

@@ -1,0 +1,108 @@
+"""The use cases wired to in-process adapters, with a clock the test controls."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from scripthub.adapters.memory import InMemoryDatabase, InMemoryTokenStore, InMemoryUnitOfWork
+from scripthub.adapters.security import BcryptPasswordHasher, JwtAccessTokens
+from scripthub.application.auth.authenticate_request import AuthenticateRequest
+from scripthub.application.auth.log_in import LogIn, LogInCommand
+from scripthub.application.auth.log_out import LogOut
+from scripthub.application.auth.manage_sessions import EndSession, ListSessions
+from scripthub.application.auth.principal import Principal
+from scripthub.application.auth.refresh_session import RefreshSession
+from scripthub.application.auth.register_user import RegisterUser, RegisterUserCommand
+from scripthub.application.auth.session_tokens import SessionStarter, TokenPair
+from scripthub.application.users.change_roles import ChangeUserRole
+from scripthub.application.users.delete_own_account import DeleteOwnAccount
+from scripthub.application.users.read_users import GetOwnPermissions, GetOwnUser, GetPublicUser
+from scripthub.application.users.update_own_user import UpdateOwnUser
+
+SECRET = "unit-test-secret-that-is-long-enough-0123456789"
+PASSWORD = "correct horse battery"
+REUSE_GRACE = timedelta(seconds=10)
+SESSION_LIFETIME = timedelta(days=30)
+COMMON_PASSWORDS = frozenset({"password123", "qwertyuiop"})
+
+
+@dataclass
+class SettableClock:
+    """Starts at the real time (access tokens are checked against it) and moves on demand."""
+
+    current: datetime = field(default_factory=lambda: datetime.now(UTC).replace(microsecond=0))
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, delta: timedelta) -> None:
+        self.current += delta
+
+
+class World:
+    def __init__(self) -> None:
+        self.clock = SettableClock()
+        self.database = InMemoryDatabase()
+        self.token_store = InMemoryTokenStore()
+        self.hasher = BcryptPasswordHasher(rounds=4, max_threads=1)
+        self.access_tokens = JwtAccessTokens(SECRET, 900, clock=self.clock)
+        self.sessions = SessionStarter(
+            self.token_store, self.access_tokens, self.clock, SESSION_LIFETIME
+        )
+
+    def uow(self) -> InMemoryUnitOfWork:
+        return InMemoryUnitOfWork(self.database)
+
+    def register_user(self) -> RegisterUser:
+        return RegisterUser(self.uow(), self.hasher, self.sessions, self.clock, COMMON_PASSWORDS)
+
+    def log_in(self) -> LogIn:
+        return LogIn(self.uow(), self.hasher, self.sessions, self.clock)
+
+    def refresh_session(self) -> RefreshSession:
+        return RefreshSession(self.uow(), self.token_store, self.sessions, self.clock, REUSE_GRACE)
+
+    def authenticate(self) -> AuthenticateRequest:
+        return AuthenticateRequest(self.access_tokens, self.token_store, self.clock)
+
+    def log_out(self) -> LogOut:
+        return LogOut(self.uow(), self.token_store, self.clock)
+
+    def list_sessions(self) -> ListSessions:
+        return ListSessions(self.token_store, self.clock)
+
+    def end_session(self) -> EndSession:
+        return EndSession(self.uow(), self.token_store, self.clock)
+
+    def get_own_user(self) -> GetOwnUser:
+        return GetOwnUser(self.uow())
+
+    def get_own_permissions(self) -> GetOwnPermissions:
+        return GetOwnPermissions(self.uow())
+
+    def get_public_user(self) -> GetPublicUser:
+        return GetPublicUser(self.uow())
+
+    def update_own_user(self) -> UpdateOwnUser:
+        return UpdateOwnUser(self.uow(), self.clock)
+
+    def delete_own_account(self) -> DeleteOwnAccount:
+        return DeleteOwnAccount(self.uow(), self.hasher, self.token_store, self.clock)
+
+    def change_user_role(self) -> ChangeUserRole:
+        return ChangeUserRole(self.uow(), self.clock)
+
+    async def register(
+        self, email: str = "ada@example.com", username: str = "ada", password: str = PASSWORD
+    ) -> TokenPair:
+        return await self.register_user().execute(RegisterUserCommand(email, password, username))
+
+    async def login(self, email: str = "ada@example.com", password: str = PASSWORD) -> TokenPair:
+        return await self.log_in().execute(LogInCommand(email, password))
+
+    async def principal(self, pair: TokenPair) -> Principal:
+        return await self.authenticate().execute(pair.access_token)
+
+    def audit_actions(self) -> list[tuple[str, str]]:
+        return [(e.action, str(e.outcome)) for e in self.database.audit_entries.values()]
