@@ -45,11 +45,12 @@ async def _execute_on_admin(statement: str) -> None:
         await connection.close()
 
 
-def create_postgres_database() -> str:
-    """Create an empty database with a unique name; returns its SQLAlchemy URL."""
+def create_postgres_database(template: str | None = None) -> str:
+    """Create a database with a unique name, empty or a copy of `template` (a URL)."""
     name = f"scripthub_test_{uuid.uuid4().hex[:12]}"
+    copy = f' TEMPLATE "{template.rpartition("/")[2]}"' if template else ""
     try:
-        asyncio.run(_execute_on_admin(f'CREATE DATABASE "{name}"'))
+        asyncio.run(_execute_on_admin(f'CREATE DATABASE "{name}"{copy}'))
     except (OSError, asyncpg.PostgresError, TimeoutError) as error:
         unavailable("PostgreSQL", error)
     return _with_database(POSTGRES_URL, name)

@@ -58,12 +58,16 @@ class Container(containers.DeclarativeContainer):
         settings.provided.session_store,
         memory=providers.Singleton(InMemoryTokenStore),
         sql=providers.Singleton(SqlAlchemyTokenStore, session_factory),
-        redis=providers.Singleton(RedisTokenStore, redis_client),
+        redis=providers.Singleton(
+            RedisTokenStore, redis_client, prefix=settings.provided.redis_key_prefix
+        ),
     )
     rate_limiter = providers.Selector(
         settings.provided.cache_backend,
         memory=providers.Singleton(InMemoryRateLimiter, clock),
-        redis=providers.Singleton(RedisRateLimiter, redis_client),
+        redis=providers.Singleton(
+            RedisRateLimiter, redis_client, prefix=settings.provided.redis_key_prefix
+        ),
     )
     database_health = providers.Singleton(SqlAlchemyHealthProbe, engine)
     cache_health = providers.Selector(

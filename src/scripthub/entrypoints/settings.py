@@ -66,6 +66,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     env: Environment = "development"
     database_url: str = "sqlite+aiosqlite:///./var/scripthub.db"
     redis_url: str | None = None
+    redis_key_prefix: str = "scripthub:"
     session_store: SessionStoreKind = "memory"
     jwt_secret: str
     access_token_ttl: int = 900
@@ -185,6 +186,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "env": _one_of("development", "test", "production"),
     "database_url": _database_url,
     "redis_url": _redis_url,
+    "redis_key_prefix": str.strip,
     "session_store": _one_of("memory", "sql", "redis"),
     "jwt_secret": _jwt_secret,
     "access_token_ttl": _positive_int(),

@@ -1,0 +1,130 @@
+"""What every request goes through: errors, limits, health, metrics and docs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from tests.api.client import PASSWORD, Api, assert_problem
+
+
+async def test_malformed_json_is_a_400(api: Api) -> None:
+    response = await api.client.post(
+        "/api/auth/login", content=b'{"email": ', headers={"Content-Type": "application/json"}
+    )
+
+    assert_problem(response, 400, "bad_request")
+
+
+async def test_a_body_that_is_not_json_is_a_415(api: Api) -> None:
+    response = await api.client.post(
+        "/api/auth/login", content=b"email=a&password=b", headers={"Content-Type": "text/plain"}
+    )
+
+    assert_problem(response, 415, "unsupported_media_type")
+
+
+async def test_a_json_array_instead_of_an_object_is_a_422(api: Api) -> None:
+    response = await api.client.post("/api/auth/login", json=["a", "b"])
+
+    assert_problem(response, 422, "validation_error")
+
+
+async def test_a_body_over_one_mebibyte_is_a_413(api: Api) -> None:
+    response = await api.client.post(
+        "/api/auth/register",
+        content=b'{"email": "' + b"a" * (1024 * 1024 + 10) + b'"}',
+        headers={"Content-Type": "application/json"},
+    )
+
+    assert_problem(response, 413, "payload_too_large")
+
+
+async def test_unknown_routes_and_methods_are_problems(api: Api) -> None:
+    assert_problem(await api.client.get("/api/nothing-here"), 404, "not_found")
+    assert_problem(await api.client.put("/api/auth/login", json={}), 405, "method_not_allowed")
+
+
+async def test_odd_unicode_is_stored_and_returned_intact(api: Api) -> None:
+    name = "Zoë 🚀 \u202e عربى 漢字"
+    pair = await api.register(full_name=name)
+
+    me = await api.get("/api/users/me", pair["access_token"])
+
+    assert me.json()["profile"]["full_name"] == name
+
+
+async def test_credential_routes_are_rate_limited_per_client(
+    make_api: Callable[..., Api],
+) -> None:
+    api = await make_api(SCRIPTHUB_RATE_LIMIT_AUTH="2/60")  # type: ignore[misc]
+    body = {"email": "ghost@example.com", "password": PASSWORD}
+
+    first = await api.client.post("/api/auth/login", json=body)
+    second = await api.client.post("/api/auth/login", json=body)
+    third = await api.client.post("/api/auth/login", json=body)
+
+    assert first.headers["ratelimit-limit"] == "2"
+    assert first.headers["ratelimit-remaining"] == "1"
+    assert second.headers["ratelimit-remaining"] == "0"
+    assert_problem(third, 429, "rate_limited")
+    assert 0 < int(third.headers["retry-after"]) <= 60
+    assert int(third.headers["ratelimit-reset"]) <= 60
+    assert (await api.client.get("/api/users/nobody")).status_code == 404
+
+
+async def test_the_api_budget_covers_every_api_route(make_api: Callable[..., Api]) -> None:
+    api = await make_api(SCRIPTHUB_RATE_LIMIT_API="3/60")  # type: ignore[misc]
+
+    statuses = [(await api.client.get("/api/users/nobody")).status_code for _ in range(4)]
+
+    assert statuses == [404, 404, 404, 429]
+    assert (await api.client.get("/health/live")).status_code == 200
+
+
+async def test_health_metrics_schema_and_docs(api: Api) -> None:
+    live = await api.client.get("/health/live")
+    ready = await api.client.get("/health/ready")
+    await api.client.get("/api/users/nobody")
+    metrics = await api.client.get("/metrics")
+    schema = await api.client.get("/schema/openapi.json")
+    docs = await api.client.get("/docs")
+    asset = await api.client.get("/docs/assets/swagger-ui-bundle.js")
+
+    assert live.status_code == 200
+    assert ready.status_code == 200
+    assert ready.json() == {"database": "ok", "cache": "ok"}
+    assert metrics.status_code == 200
+    assert 'scripthub_http_requests_total{method="GET"' in metrics.text
+    assert schema.json()["openapi"].startswith("3.1")
+    assert "/api/auth/register" in schema.json()["paths"]
+    assert docs.status_code == 200
+    assert "/docs/assets/swagger-ui-bundle.js" in docs.text
+    assert "cdn" not in docs.text.lower()
+    assert asset.status_code == 200
+
+
+async def test_a_dead_database_is_a_503_not_a_500(make_api: Callable[..., Api]) -> None:
+    api = await make_api(  # type: ignore[misc]
+        SCRIPTHUB_DATABASE_URL="postgresql+asyncpg://postgres@127.0.0.1:1/nowhere"
+    )
+
+    login = await api.client.post(
+        "/api/auth/login", json={"email": "a@example.com", "password": PASSWORD}
+    )
+    ready = await api.client.get("/health/ready")
+
+    assert_problem(login, 503, "service_unavailable")
+    assert ready.status_code == 503
+    assert ready.json()["database"] == "error"
+
+
+async def test_a_dead_redis_is_a_503_not_a_500(make_api: Callable[..., Api]) -> None:
+    api = await make_api(SCRIPTHUB_REDIS_URL="redis://127.0.0.1:1/0")  # type: ignore[misc]
+
+    response = await api.client.post(
+        "/api/auth/login", json={"email": "a@example.com", "password": PASSWORD}
+    )
+    ready = await api.client.get("/health/ready")
+
+    assert_problem(response, 503, "service_unavailable")
+    assert ready.json()["cache"] == "error"
