@@ -1,0 +1,37 @@
+"""Container wiring is not type-checked: resolve every provider once (STYLE.md pitfall 4)."""
+
+from __future__ import annotations
+
+import pytest
+from dependency_injector import providers
+
+from scripthub.entrypoints.container import Container, build_container, close_container
+from scripthub.entrypoints.settings import load_settings
+
+ENVIRONMENTS = {
+    "embedded": {},
+    "production": {
+        "SCRIPTHUB_DATABASE_URL": "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres",
+        "SCRIPTHUB_REDIS_URL": "redis://127.0.0.1:6379/15",
+    },
+    "sql_sessions": {"SCRIPTHUB_SESSION_STORE": "sql"},
+}
+
+
+@pytest.mark.parametrize("name", sorted(ENVIRONMENTS))
+async def test_every_provider_resolves(name: str) -> None:
+    environment = {"SCRIPTHUB_JWT_SECRET": "c" * 32, **ENVIRONMENTS[name]}
+    container = build_container(load_settings(environment, env_file=None))
+    uow = container.unit_of_work()
+
+    for provider_name, provider in Container.providers.items():
+        if isinstance(provider, providers.Dependency):
+            continue
+        resolved = getattr(container, provider_name)
+        try:
+            built = resolved()
+        except TypeError:
+            built = resolved(uow=uow)  # use cases take the request's unit of work
+        assert built is not None, provider_name
+
+    await close_container(container)
