@@ -140,7 +140,9 @@ async def test_refresh_rotates_and_a_retry_in_the_grace_window_is_harmless(api: 
     rotated = await api.client.post(
         "/api/auth/refresh", json={"refresh_token": pair["refresh_token"]}
     )
-    retry = await api.client.post("/api/auth/refresh", json={"refresh_token": pair["refresh_token"]})
+    retry = await api.client.post(
+        "/api/auth/refresh", json={"refresh_token": pair["refresh_token"]}
+    )
 
     assert rotated.status_code == 200, rotated.text
     assert rotated.json()["refresh_token"] != pair["refresh_token"]
@@ -189,7 +191,9 @@ async def test_logout_revokes_the_access_token_on_the_next_request(api: Api) -> 
     assert me.headers["www-authenticate"] == 'Bearer error="invalid_token"'
     assert (await api.get("/api/users/me", other["access_token"])).status_code == 200
 
-    assert (await api.send("POST", "/api/auth/logout-all", other["access_token"])).status_code == 204
+    assert (
+        await api.send("POST", "/api/auth/logout-all", other["access_token"])
+    ).status_code == 204
     assert_problem(await api.get("/api/users/me", other["access_token"]), 401, "session_revoked")
 
 

@@ -49,7 +49,7 @@ async def test_patch_me_changes_only_what_was_sent_and_null_clears(api: Api) -> 
         ({"account_status": "active"}, "account_status"),
         ({"profile": {"website": "ftp://example.com"}}, "profile.website"),
         ({"profile": {"date_of_birth": "yesterday"}}, "profile.date_of_birth"),
-        ({"profile": {"nickname": "x"}}, "nickname"),
+        ({"profile": {"nickname": "x"}}, "profile.nickname"),
         ({"username": None}, "username"),
         ({"username": "x"}, "username"),
     ],

@@ -91,9 +91,7 @@ def test_every_bad_variable_is_named_in_one_error() -> None:
 
 def test_production_refuses_unsafe_defaults() -> None:
     with pytest.raises(SettingsError) as caught:
-        load_settings(
-            {"SCRIPTHUB_ENV": "production", "SCRIPTHUB_CORS_ORIGINS": "*"}, env_file=None
-        )
+        load_settings({"SCRIPTHUB_ENV": "production", "SCRIPTHUB_CORS_ORIGINS": "*"}, env_file=None)
 
     message = str(caught.value)
     assert "SCRIPTHUB_JWT_SECRET" in message

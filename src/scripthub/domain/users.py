@@ -110,7 +110,7 @@ def check_profile(profile: Profile, today: date) -> None:
         if value is not None and not URL_PATTERN.match(value):
             problems.append(FieldProblem(f"profile.{name}", "must be an http(s) URL"))
     born = profile.date_of_birth
-    if born is not None and not (date(1900, 1, 1) <= born <= today):
-        problems.append(FieldProblem("profile.date_of_birth", "must be a past date after 1900"))
+    if born is not None and not (date(1800, 1, 1) <= born <= today):
+        problems.append(FieldProblem("profile.date_of_birth", "must be a past date after 1800"))
     if problems:
         raise ValidationError(problems)

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from litestar import Request
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 
 from scripthub.application.auth.principal import Principal
 from scripthub.application.ports.unit_of_work import UnitOfWork
@@ -36,7 +36,7 @@ USE_CASES_WITHOUT_UOW = ("list_sessions",)
 
 
 def _with_uow(factory: Callable[..., Any]) -> Provide:
-    def build(uow: UnitOfWork) -> Any:
+    def build(uow: NamedDependency[Any]) -> Any:  # a Protocol cannot be validated at run time
         return factory(uow=uow)
 
     return Provide(build, sync_to_thread=False)

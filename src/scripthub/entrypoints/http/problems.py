@@ -75,8 +75,9 @@ class MissingBearerTokenError(errors.InvalidTokenError):
     """No `Authorization: Bearer` header was sent at all (RFC 6750: no error attribute)."""
 
 
-_UNKNOWN_FIELD = re.compile(r"unknown field `([^`]*)`")
+_NAMED_FIELD = re.compile(r"(unknown|missing required) field `([^`]*)`")
 _PATH = re.compile(r" - at `\$\.data\.?([^`]*)`")
+_FIELD_MESSAGES = {"unknown": "is not an accepted field", "missing required": "is required"}
 
 
 def problem_body(status: int, code: str, detail: str) -> dict[str, Any]:
@@ -136,14 +137,16 @@ def domain_error_to_problem(_: Request[Any, Any, Any], exc: Exception) -> Respon
 
 
 def _body_field_errors(exc: ValidationException) -> list[dict[str, str]]:
+    """Name the offending field from msgspec's message, e.g. "Expected `str` - at `$.data.x`"."""
     cause = str(exc.__cause__ or "")
-    unknown = _UNKNOWN_FIELD.search(cause)
-    path = _PATH.search(cause)
-    field = unknown.group(1) if unknown else (path.group(1) if path else "")
+    path_match = _PATH.search(cause)
+    path = path_match.group(1) if path_match else ""
     message = cause.split(" - at ", maxsplit=1)[0] if cause else "is invalid"
-    if unknown:
-        message = "is not an accepted field"
-    return [{"field": field or "body", "message": message}]
+    named = _NAMED_FIELD.search(cause)
+    if named:
+        path = f"{path}.{named.group(2)}" if path else named.group(2)
+        message = _FIELD_MESSAGES[named.group(1)]
+    return [{"field": path or "body", "message": message}]
 
 
 def validation_to_problem(_: Request[Any, Any, Any], exc: Exception) -> Response[Any]:

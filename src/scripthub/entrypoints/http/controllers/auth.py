@@ -6,7 +6,7 @@ import uuid
 
 from litestar import Controller, delete, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath
+from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
 from scripthub.application.auth.log_in import LogIn, LogInCommand
@@ -35,7 +35,7 @@ class AuthController(Controller):
     @post("/register", summary="Create an account with email and password")
     async def register(
         self,
-        data: RegisterBody,
+        data: JSONBody[RegisterBody],
         register_user: NamedDependency[RegisterUser],
         context: NamedDependency[RequestContext],
     ) -> TokenPairOut:
@@ -47,7 +47,7 @@ class AuthController(Controller):
     @post("/login", status_code=HTTP_200_OK, summary="Sign in with email and password")
     async def login(
         self,
-        data: LoginBody,
+        data: JSONBody[LoginBody],
         log_in: NamedDependency[LogIn],
         context: NamedDependency[RequestContext],
     ) -> TokenPairOut:
@@ -58,7 +58,7 @@ class AuthController(Controller):
     @post("/refresh", status_code=HTTP_200_OK, summary="Rotate a refresh token")
     async def refresh(
         self,
-        data: RefreshBody,
+        data: JSONBody[RefreshBody],
         refresh_session: NamedDependency[RefreshSession],
         context: NamedDependency[RequestContext],
     ) -> TokenPairOut:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import msgspec
 from litestar import Controller, delete, get, patch
 from litestar.di import NamedDependency
-from litestar.params import FromPath
+from litestar.params import FromPath, JSONBody
 
 from scripthub.application.auth.principal import Principal
 from scripthub.application.users.delete_own_account import DeleteOwnAccount
@@ -37,7 +37,7 @@ class UsersController(Controller):
     @patch("/me", summary="Change your username or profile")
     async def update_me(
         self,
-        data: UserPatch,
+        data: JSONBody[UserPatch],
         principal: NamedDependency[Principal],
         update_own_user: NamedDependency[UpdateOwnUser],
         context: NamedDependency[RequestContext],
@@ -55,7 +55,7 @@ class UsersController(Controller):
         principal: NamedDependency[Principal],
         delete_own_account: NamedDependency[DeleteOwnAccount],
         context: NamedDependency[RequestContext],
-        data: DeleteAccountBody | None = None,
+        data: JSONBody[DeleteAccountBody | None] = None,
     ) -> None:
         await delete_own_account.execute(principal, data.password if data else None, context)
 
