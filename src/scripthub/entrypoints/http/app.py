@@ -100,5 +100,4 @@ def create_app(container: Container | None = None) -> Litestar:
         ),
         request_max_body_size=MAX_BODY_BYTES,
         on_shutdown=[on_shutdown],
-        state={"container": container},
     )

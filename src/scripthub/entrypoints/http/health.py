@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from litestar import Response, get
+from litestar.handlers import HTTPRouteHandler
 
 from scripthub.application.ports.system import HealthProbe
 
@@ -24,7 +25,7 @@ async def _check(probe: HealthProbe) -> str:
     return "ok" if healthy else "error"
 
 
-def readiness_handler(database: HealthProbe, cache: HealthProbe) -> object:
+def readiness_handler(database: HealthProbe, cache: HealthProbe) -> HTTPRouteHandler:
     @get("/health/ready", tags=["operations"])
     async def ready() -> Response[dict[str, str]]:
         body = {"database": await _check(database), "cache": await _check(cache)}

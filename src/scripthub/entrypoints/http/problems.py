@@ -10,7 +10,7 @@ import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
-from litestar.types import Send
+from litestar.types import HTTPResponseStartEvent, Send
 
 from scripthub.domain import errors
 
@@ -100,8 +100,13 @@ async def send_problem(
         (b"content-length", str(len(body)).encode()),
         *((k.lower().encode(), v.encode()) for k, v in (headers or {}).items()),
     ]
-    await send({"type": "http.response.start", "status": status, "headers": raw_headers})
-    await send({"type": "http.response.body", "body": body})
+    start: HTTPResponseStartEvent = {
+        "type": "http.response.start",
+        "status": status,
+        "headers": raw_headers,
+    }
+    await send(start)
+    await send({"type": "http.response.body", "body": body, "more_body": False})
 
 
 def problem(

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from litestar.datastructures import MutableScopeHeaders
+from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from scripthub.application.ports.system import RateLimiter, RateLimitState
@@ -46,15 +47,14 @@ class RateLimitMiddleware:
         self._trusted = trusted_proxies
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path: str = scope.get("path", "")
-        if scope["type"] != "http" or not path.startswith("/api/"):
+        if scope["type"] != ScopeType.HTTP or not scope["path"].startswith("/api/"):
             await self._app(scope, receive, send)
             return
         ip = client_ip(scope, self._trusted) or "unknown"
         try:
-            state = await self._count(ip, path, scope.get("method", "GET"))
-        except DomainError as error:  # the limiter's store is down: answer like every route
-            await send_problem(send, 503, error.code, error.detail)
+            state = await self._count(ip, scope["path"], scope["method"])
+        except DomainError as unavailable:  # the limiter's store is down: answer like any route
+            await send_problem(send, 503, unavailable.code, unavailable.detail)
             return
         headers = {
             "RateLimit-Limit": str(state.limit),

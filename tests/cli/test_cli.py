@@ -1,0 +1,177 @@
+"""The `scripthub` command, run in-process and, for `serve`, as a real server process."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from scripthub.entrypoints.cli import main
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh directory with no SCRIPTHUB_* settings: the embedded default."""
+    for name in list(os.environ):
+        if name.startswith("SCRIPTHUB_") and not name.startswith("SCRIPTHUB_TEST_"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SCRIPTHUB_BCRYPT_ROUNDS", "4")
+    return tmp_path
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_db_upgrade_then_current(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, before, _ = run(capsys, "db", "current")
+    assert code == 0
+    assert before.startswith("none")
+
+    code, out, _ = run(capsys, "db", "upgrade")
+
+    assert code == 0
+    assert out.strip().endswith("(head)")
+    assert (workdir / "var" / "scripthub.db").exists()
+
+
+def test_users_create_grant_and_revoke(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run(capsys, "db", "upgrade")
+
+    code, out, err = run(
+        capsys,
+        "users",
+        "create",
+        "--email",
+        "Root@Example.com",
+        "--username",
+        "root",
+        "--password",
+        PASSWORD,
+        "--role",
+        "admin",
+        "--verified",
+    )
+    assert code == 0, err
+    assert "root@example.com roles=admin,user" in out
+
+    code, out, _ = run(capsys, "users", "grant-role", "root@example.com", "moderator")
+    assert out.strip() == "root@example.com roles=admin,moderator,user"
+    code, out, _ = run(capsys, "users", "revoke-role", "root@example.com", "admin")
+    assert out.strip() == "root@example.com roles=moderator,user"
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (
+            [
+                "users",
+                "create",
+                "--email",
+                "x@example.com",
+                "--username",
+                "xx_x",
+                "--password",
+                "1",
+            ],
+            "validation_error",
+        ),
+        (["users", "grant-role", "ghost@example.com", "admin"], "not_found"),
+        (["users", "grant-role", "root@example.com", "wizard"], "not_found"),
+    ],
+)
+def test_user_commands_report_errors_without_tracebacks(
+    workdir: Path, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    run(capsys, "db", "upgrade")
+    run(capsys, "users", "create", "--email", "root@example.com", "--username", "root",
+        "--password", PASSWORD)  # fmt: skip
+
+    code, _, err = run(capsys, *argv)
+
+    assert code == 1
+    assert message in err
+    assert "Traceback" not in err
+
+
+def test_bad_settings_stop_every_command_naming_the_variable(
+    workdir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SCRIPTHUB_ACCESS_TOKEN_TTL", "forever")
+
+    code, _, err = run(capsys, "db", "current")
+
+    assert code == 2
+    assert "SCRIPTHUB_ACCESS_TOKEN_TTL" in err
+
+
+def test_several_workers_need_shared_stores(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(capsys, "serve", "--workers", "2")
+
+    assert code == 2
+    assert "SCRIPTHUB_REDIS_URL" in err
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def embedded_server(workdir: Path) -> Iterator[str]:
+    """`scripthub serve` on a fresh directory, as the README tells a new user to run it."""
+    port = _free_port()
+    server = subprocess.Popen(  # noqa: S603 - our own console script
+        [str(Path(sys.executable).parent / "scripthub"), "serve", "--port", str(port)],
+        cwd=workdir,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/health/live").status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("the server did not start within 30 s")
+        yield base
+    finally:
+        server.terminate()
+        output = server.communicate(timeout=30)[0].decode()
+        assert "Traceback" not in output, output
+
+
+def test_serve_migrates_and_answers_on_a_fresh_directory(embedded_server: str) -> None:
+    body = {"email": "new@example.com", "password": PASSWORD, "username": "newbie"}
+
+    registered = httpx.post(f"{embedded_server}/api/auth/register", json=body)
+    me = httpx.get(
+        f"{embedded_server}/api/users/me",
+        headers={"Authorization": f"Bearer {registered.json()['access_token']}"},
+    )
+    ready = httpx.get(f"{embedded_server}/health/ready")
+
+    assert registered.status_code == 201, registered.text
+    assert me.json()["username"] == "newbie"
+    assert ready.json() == {"database": "ok", "cache": "ok"}
