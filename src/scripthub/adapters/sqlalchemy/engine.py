@@ -1,0 +1,92 @@
+"""Engines for SQLite (embedded) and PostgreSQL (production), and their health probe."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sqlalchemy import event, make_url, text
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine.interfaces import DBAPIConnection
+    from sqlalchemy.pool import ConnectionPoolEntry
+
+SQLITE_BUSY_TIMEOUT_MS = 5000
+POSTGRES_CONNECT_TIMEOUT_S = 5
+POSTGRES_POOL_SIZE = 10
+POSTGRES_MAX_OVERFLOW = 10
+
+
+def create_engine(url: str) -> AsyncEngine:
+    """An async engine for a `sqlite+aiosqlite://` or `postgresql+asyncpg://` URL."""
+    backend = make_url(url).get_backend_name()
+    if backend == "sqlite":
+        engine = create_async_engine(url)
+        event.listen(engine.sync_engine, "connect", _configure_sqlite_connection)
+        return engine
+    if backend == "postgresql":
+        return create_async_engine(
+            url,
+            pool_size=POSTGRES_POOL_SIZE,
+            max_overflow=POSTGRES_MAX_OVERFLOW,
+            # A ping per checkout would double the round trips of every request; a dead
+            # connection surfaces as an error instead and is dropped from the pool.
+            pool_pre_ping=False,
+            connect_args={"timeout": POSTGRES_CONNECT_TIMEOUT_S},
+        )
+    msg = f"unsupported database backend {backend!r}: use sqlite+aiosqlite or postgresql+asyncpg"
+    raise ValueError(msg)
+
+
+def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions on `engine` whose loaded values stay readable after commit."""
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def _configure_sqlite_connection(
+    dbapi_connection: DBAPIConnection,
+    connection_record: ConnectionPoolEntry,  # noqa: ARG001
+) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA foreign_keys = ON")
+        # WAL lets readers proceed while one writer commits; busy_timeout makes writers
+        # queue for the lock instead of failing at once.
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+    finally:
+        cursor.close()
+
+
+def ensure_sqlite_directory(url: str) -> None:
+    """Create the folder of a SQLite database file if it is missing."""
+    parsed = make_url(url)
+    database = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not database:
+        return
+    if database == ":memory:" or database.startswith("file:"):
+        return
+    Path(database).parent.mkdir(parents=True, exist_ok=True)
+
+
+class SqlAlchemyHealthProbe:
+    """`HealthProbe` for the relational database: a `SELECT 1` within a time limit."""
+
+    def __init__(self, engine: AsyncEngine, timeout: float = 3.0) -> None:
+        self._engine = engine
+        self._timeout = timeout
+
+    async def healthy(self) -> bool:
+        try:
+            async with asyncio.timeout(self._timeout), self._engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        except Exception:  # noqa: BLE001 - a probe reports failure, whatever its cause
+            return False
+        return True

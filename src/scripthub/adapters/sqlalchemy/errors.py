@@ -1,0 +1,72 @@
+"""Driver errors translated into the application's own errors."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+from sqlalchemy.exc import (
+    DBAPIError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    SQLAlchemyError,
+)
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+
+from scripthub.domain.errors import (
+    ConflictError,
+    EmailTakenError,
+    NotFoundError,
+    ServiceUnavailableError,
+    UsernameTakenError,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+# SQLSTATE classes meaning "this server cannot serve us now": connection exception, invalid
+# authorization, unknown database (both seen at connect time), insufficient resources (too
+# many connections, disk full), operator intervention (shutting down, starting up).
+_UNAVAILABLE_SQLSTATE_CLASSES = ("08", "28", "3D", "53", "57")
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """True if `error` means the database cannot be reached, rather than a bad statement."""
+    if isinstance(error, OSError | OperationalError | InterfaceError | PoolTimeoutError):
+        return True
+    if isinstance(error, DBAPIError):
+        sqlstate = getattr(error.orig, "sqlstate", None) or ""
+        return error.connection_invalidated or sqlstate.startswith(_UNAVAILABLE_SQLSTATE_CLASSES)
+    return False
+
+
+def translate_integrity_error(error: IntegrityError) -> NotFoundError | ConflictError:
+    """The domain error for a violated constraint: a missing referenced row, a taken email or
+    username, or another conflict."""
+    message = str(error.orig)
+    if getattr(error.orig, "sqlstate", None) == "23503" or "FOREIGN KEY" in message:
+        return NotFoundError("a row this refers to does not exist")
+    if _violates(message, "uq_users_email_live", "users.email"):
+        return EmailTakenError("email is already registered")
+    if _violates(message, "uq_users_username_live", "users.username"):
+        return UsernameTakenError("username is already taken")
+    return ConflictError("conflicts with existing data")
+
+
+def _violates(message: str, index: str, column: str) -> bool:
+    # PostgreSQL names the index; SQLite names the column(s).
+    return f'"{index}"' in message or message.endswith(f"constraint failed: {column}")
+
+
+@contextmanager
+def database_errors() -> Iterator[None]:
+    """Re-raise constraint violations as conflicts and outages as `ServiceUnavailableError`."""
+    try:
+        yield
+    except IntegrityError as error:
+        raise translate_integrity_error(error) from error
+    except (SQLAlchemyError, OSError) as error:
+        if is_unavailable(error):
+            raise ServiceUnavailableError("database unavailable") from error
+        raise

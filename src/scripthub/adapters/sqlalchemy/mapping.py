@@ -1,0 +1,161 @@
+"""Rows to domain objects and back, field by field: the domain knows nothing of tables."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from scripthub.domain.audit import AuditEntry, Outcome
+from scripthub.domain.providers import Provider, ProviderLink
+from scripthub.domain.sessions import Session
+from scripthub.domain.users import AccountStatus, Profile, User
+
+if TYPE_CHECKING:
+    from sqlalchemy import RowMapping
+
+PROFILE_COLUMNS = (
+    "full_name",
+    "avatar_url",
+    "phone",
+    "bio",
+    "date_of_birth",
+    "location",
+    "website",
+)
+
+
+def user_values(user: User) -> dict[str, Any]:
+    return {
+        "id": user.id,
+        "email": user.email,
+        "username": user.username,
+        "password_hash": user.password_hash,
+        "email_verified_at": user.email_verified_at,
+        "account_status": user.account_status.value,
+        "created_at": user.created_at,
+        "updated_at": user.updated_at,
+    }
+
+
+def profile_values(user: User) -> dict[str, Any]:
+    profile = user.profile
+    return {
+        "user_id": user.id,
+        "full_name": profile.full_name,
+        "avatar_url": profile.avatar_url,
+        "phone": profile.phone,
+        "bio": profile.bio,
+        "date_of_birth": profile.date_of_birth,
+        "location": profile.location,
+        "website": profile.website,
+        "created_at": user.created_at,
+        "updated_at": user.updated_at,
+    }
+
+
+def user_from_row(row: RowMapping) -> User:
+    """A user from a `users` row joined with its profile's `PROFILE_COLUMNS`."""
+    return User(
+        id=row["id"],
+        email=row["email"],
+        username=row["username"],
+        password_hash=row["password_hash"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        email_verified_at=row["email_verified_at"],
+        account_status=AccountStatus(row["account_status"]),
+        profile=Profile(
+            full_name=row["full_name"],
+            avatar_url=row["avatar_url"],
+            phone=row["phone"],
+            bio=row["bio"],
+            date_of_birth=row["date_of_birth"],
+            location=row["location"],
+            website=row["website"],
+        ),
+    )
+
+
+def provider_link_values(link: ProviderLink) -> dict[str, Any]:
+    return {
+        "id": link.id,
+        "user_id": link.user_id,
+        "provider": link.provider.value,
+        "provider_user_id": link.provider_user_id,
+        "email": link.email,
+        "provider_data": link.provider_data,
+        "linked_at": link.linked_at,
+        "created_at": link.linked_at,
+        "updated_at": link.linked_at,
+    }
+
+
+def provider_link_from_row(row: RowMapping) -> ProviderLink:
+    return ProviderLink(
+        id=row["id"],
+        user_id=row["user_id"],
+        provider=Provider(row["provider"]),
+        provider_user_id=row["provider_user_id"],
+        email=row["email"],
+        linked_at=row["linked_at"],
+        provider_data=dict(row["provider_data"]),
+    )
+
+
+def audit_entry_values(entry: AuditEntry) -> dict[str, Any]:
+    return {
+        "id": entry.id,
+        "occurred_at": entry.occurred_at,
+        "actor_id": entry.actor_id,
+        "action": entry.action,
+        "resource_type": entry.resource_type,
+        "resource_id": entry.resource_id,
+        "outcome": entry.outcome.value,
+        "ip_address": entry.ip_address,
+        "user_agent": entry.user_agent,
+        "metadata": entry.metadata,
+        "created_at": entry.occurred_at,
+        "updated_at": entry.occurred_at,
+    }
+
+
+def audit_entry_from_row(row: RowMapping) -> AuditEntry:
+    return AuditEntry(
+        id=row["id"],
+        occurred_at=row["occurred_at"],
+        actor_id=row["actor_id"],
+        action=row["action"],
+        resource_type=row["resource_type"],
+        resource_id=row["resource_id"],
+        outcome=Outcome(row["outcome"]),
+        ip_address=row["ip_address"],
+        user_agent=row["user_agent"],
+        metadata=dict(row["metadata"]),
+    )
+
+
+def session_values(session: Session, token_hash: str) -> dict[str, Any]:
+    return {
+        "id": session.id,
+        "user_id": session.user_id,
+        "token_hash": token_hash,
+        "created_at": session.created_at,
+        "last_used_at": session.last_used_at,
+        "expires_at": session.expires_at,
+        "user_agent": session.user_agent,
+        "ip_address": session.ip_address,
+        "provider": session.provider,
+        "updated_at": session.last_used_at,
+    }
+
+
+def session_from_row(row: RowMapping) -> Session:
+    return Session(
+        id=row["id"],
+        user_id=row["user_id"],
+        created_at=row["created_at"],
+        last_used_at=row["last_used_at"],
+        expires_at=row["expires_at"],
+        user_agent=row["user_agent"],
+        ip_address=row["ip_address"],
+        provider=row["provider"],
+    )

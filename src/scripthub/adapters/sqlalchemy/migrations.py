@@ -1,0 +1,86 @@
+"""Apply and inspect the schema migrations, from code (the CLI and start-up use these)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import pool
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from scripthub.adapters.sqlalchemy.engine import ensure_sqlite_directory
+from scripthub.adapters.sqlalchemy.errors import database_errors
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from sqlalchemy import Connection
+
+SCRIPT_LOCATION = Path(__file__).with_name("alembic")
+
+
+def _config() -> Config:
+    config = Config()
+    # Config values go through ConfigParser interpolation, where '%' is special.
+    config.set_main_option("script_location", str(SCRIPT_LOCATION).replace("%", "%%"))
+    return config
+
+
+def head_revision() -> str:
+    """The newest revision the code knows."""
+    head = ScriptDirectory.from_config(_config()).get_current_head()
+    if head is None:
+        msg = f"no migrations found in {SCRIPT_LOCATION}"
+        raise RuntimeError(msg)
+    return head
+
+
+async def upgrade_database(url: str, revision: str = "head") -> None:
+    """Migrate the database at `url` up to `revision`; creates a SQLite file's folder."""
+    await _run(url, command.upgrade, revision)
+
+
+async def downgrade_database(url: str, revision: str) -> None:
+    """Migrate the database at `url` down to `revision` (`"base"` drops everything)."""
+    await _run(url, command.downgrade, revision)
+
+
+async def current_revision(url: str) -> str | None:
+    """The revision the database at `url` is at, or None if it was never migrated."""
+    ensure_sqlite_directory(url)
+    engine = create_async_engine(url, poolclass=pool.NullPool)
+    try:
+        with database_errors():
+            async with engine.connect() as connection:
+                return await connection.run_sync(_read_revision)
+    finally:
+        await engine.dispose()
+
+
+def _read_revision(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+async def _run(url: str, alembic_command: Callable[[Config, str], None], revision: str) -> None:
+    ensure_sqlite_directory(url)
+    # Without the application's connect hooks: SQLite batch migrations must be able to drop
+    # and recreate tables that foreign keys point at.
+    engine = create_async_engine(url, poolclass=pool.NullPool)
+    try:
+        with database_errors():
+            async with engine.begin() as connection:
+                await connection.run_sync(_run_command, alembic_command, revision)
+    finally:
+        await engine.dispose()
+
+
+def _run_command(
+    connection: Connection, alembic_command: Callable[[Config, str], None], revision: str
+) -> None:
+    config = _config()
+    config.attributes["connection"] = connection
+    alembic_command(config, revision)

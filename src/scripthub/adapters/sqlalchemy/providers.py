@@ -1,0 +1,40 @@
+"""`ProviderLinkRepository` over `auth_providers`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+
+from scripthub.adapters.sqlalchemy.errors import translate_integrity_error
+from scripthub.adapters.sqlalchemy.mapping import provider_link_from_row, provider_link_values
+from scripthub.adapters.sqlalchemy.tables import auth_providers
+
+if TYPE_CHECKING:
+    import uuid
+
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from scripthub.domain.providers import ProviderLink
+
+
+class SqlAlchemyProviderLinkRepository:
+    """The sign-in methods linked to each account."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, link: ProviderLink) -> None:
+        try:
+            await self._session.execute(insert(auth_providers).values(provider_link_values(link)))
+        except IntegrityError as error:
+            raise translate_integrity_error(error) from error
+
+    async def list_for_user(self, user_id: uuid.UUID) -> list[ProviderLink]:
+        result = await self._session.execute(
+            select(auth_providers)
+            .where(auth_providers.c.user_id == user_id)
+            .order_by(auth_providers.c.linked_at, auth_providers.c.id)
+        )
+        return [provider_link_from_row(row) for row in result.mappings()]

@@ -1,0 +1,144 @@
+"""`TokenStore` on `refresh_tokens` and `rotated_refresh_tokens`: sessions in the database."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import insert, select, update
+
+from scripthub.adapters.sqlalchemy.errors import database_errors
+from scripthub.adapters.sqlalchemy.mapping import session_from_row, session_values
+from scripthub.adapters.sqlalchemy.tables import refresh_tokens, rotated_refresh_tokens
+from scripthub.domain.sessions import Rotation, RotationOutcome, Session
+
+if TYPE_CHECKING:
+    import uuid
+    from collections.abc import AsyncIterator
+    from datetime import timedelta
+
+    from sqlalchemy import ColumnElement
+    from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
+
+
+def _live(now: datetime) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    return refresh_tokens.c.revoked_at.is_(None), refresh_tokens.c.expires_at > now
+
+
+class SqlAlchemyTokenStore:
+    """Sessions and refresh-token hashes in the relational database.
+
+    Every method runs in its own short transaction from `session_factory`, outside any unit
+    of work. Reads run in autocommit mode, so that the hot-path `is_active` costs one round
+    trip (no BEGIN and ROLLBACK around it).
+    """
+
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+        self._session_factory = session_factory
+
+    async def create(self, session: Session, token_hash: str) -> None:
+        async with self._transaction() as db:
+            await db.execute(insert(refresh_tokens).values(session_values(session, token_hash)))
+
+    async def rotate(
+        self, token_hash: str, new_token_hash: str, now: datetime, grace: timedelta
+    ) -> Rotation:
+        async with self._transaction() as db:
+            # One conditional UPDATE decides the race: the row lock (PostgreSQL) or the
+            # database write lock (SQLite) lets exactly one caller still see the old hash.
+            result = await db.execute(
+                update(refresh_tokens)
+                .where(refresh_tokens.c.token_hash == token_hash, *_live(now))
+                .values(token_hash=new_token_hash, last_used_at=now, updated_at=now)
+                .returning(*refresh_tokens.c)
+            )
+            row = result.mappings().one_or_none()
+            if row is None:
+                return await self._rotated_before(db, token_hash, now, grace)
+            await db.execute(
+                insert(rotated_refresh_tokens).values(
+                    token_hash=token_hash, session_id=row["id"], rotated_at=now
+                )
+            )
+            return Rotation(RotationOutcome.ROTATED, session_from_row(row))
+
+    async def _rotated_before(
+        self, db: AsyncSession, token_hash: str, now: datetime, grace: timedelta
+    ) -> Rotation:
+        # The rotated hashes of an ended session are as unknown as never-issued ones.
+        result = await db.execute(
+            select(refresh_tokens, rotated_refresh_tokens.c.rotated_at)
+            .join(
+                rotated_refresh_tokens, rotated_refresh_tokens.c.session_id == refresh_tokens.c.id
+            )
+            .where(rotated_refresh_tokens.c.token_hash == token_hash, *_live(now))
+        )
+        row = result.mappings().one_or_none()
+        if row is None:
+            return Rotation(RotationOutcome.UNKNOWN)
+        session = session_from_row(row)
+        if now - row["rotated_at"] <= grace:
+            return Rotation(RotationOutcome.SUPERSEDED_IN_GRACE, session)
+        await db.execute(
+            update(refresh_tokens)
+            .where(refresh_tokens.c.id == session.id, refresh_tokens.c.revoked_at.is_(None))
+            .values(revoked_at=now, updated_at=now)
+        )
+        return Rotation(RotationOutcome.REUSED, session)
+
+    async def is_active(self, session_id: uuid.UUID, now: datetime) -> bool:
+        async with self._read() as connection:
+            result = await connection.execute(
+                select(refresh_tokens.c.id).where(refresh_tokens.c.id == session_id, *_live(now))
+            )
+            return result.first() is not None
+
+    async def get(self, session_id: uuid.UUID, now: datetime) -> Session | None:
+        async with self._read() as connection:
+            result = await connection.execute(
+                select(refresh_tokens).where(refresh_tokens.c.id == session_id, *_live(now))
+            )
+            row = result.mappings().one_or_none()
+        return None if row is None else session_from_row(row)
+
+    async def list_for_user(self, user_id: uuid.UUID, now: datetime) -> list[Session]:
+        async with self._read() as connection:
+            result = await connection.execute(
+                select(refresh_tokens)
+                .where(refresh_tokens.c.user_id == user_id, *_live(now))
+                .order_by(refresh_tokens.c.created_at.desc(), refresh_tokens.c.id)
+            )
+            return [session_from_row(row) for row in result.mappings()]
+
+    async def revoke(self, session_id: uuid.UUID) -> bool:
+        return await self._revoke_where(refresh_tokens.c.id == session_id) > 0
+
+    async def revoke_all(self, user_id: uuid.UUID, *, keep: uuid.UUID | None = None) -> int:
+        condition = refresh_tokens.c.user_id == user_id
+        if keep is not None:
+            condition &= refresh_tokens.c.id != keep
+        return await self._revoke_where(condition)
+
+    async def _revoke_where(self, condition: ColumnElement[bool]) -> int:
+        now = datetime.now(UTC)
+        async with self._transaction() as db:
+            result = await db.execute(
+                update(refresh_tokens)
+                .where(condition, *_live(now))
+                .values(revoked_at=now, updated_at=now)
+                .returning(refresh_tokens.c.id)
+            )
+            return len(result.all())
+
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[AsyncSession]:
+        with database_errors():
+            async with self._session_factory.begin() as db:
+                yield db
+
+    @asynccontextmanager
+    async def _read(self) -> AsyncIterator[AsyncConnection]:
+        with database_errors():
+            async with self._session_factory() as db:
+                yield await db.connection(execution_options={"isolation_level": "AUTOCOMMIT"})

@@ -1,0 +1,70 @@
+"""`UnitOfWork` on an `AsyncSession`: one transaction per use case."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Self
+
+from scripthub.adapters.sqlalchemy.audit import SqlAlchemyAuditLog
+from scripthub.adapters.sqlalchemy.errors import database_errors, is_unavailable
+from scripthub.adapters.sqlalchemy.providers import SqlAlchemyProviderLinkRepository
+from scripthub.adapters.sqlalchemy.roles import SqlAlchemyRoleRepository
+from scripthub.adapters.sqlalchemy.users import SqlAlchemyUserRepository
+from scripthub.domain.errors import ServiceUnavailableError
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+    from scripthub.application.ports.repositories import (
+        AuditLog,
+        ProviderLinkRepository,
+        RoleRepository,
+        UserRepository,
+    )
+
+
+class SqlAlchemyUnitOfWork:
+    """One session per `async with` block; rolled back unless `commit()` was called.
+
+    A database that cannot be reached, inside the block or at commit, surfaces as
+    `ServiceUnavailableError`; a violated constraint at commit as a `ConflictError`.
+    """
+
+    users: UserRepository
+    providers: ProviderLinkRepository
+    roles: RoleRepository
+    audit: AuditLog
+
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+        self._session_factory = session_factory
+
+    async def __aenter__(self) -> Self:
+        self._session = self._session_factory()
+        self.users = SqlAlchemyUserRepository(self._session)
+        self.providers = SqlAlchemyProviderLinkRepository(self._session)
+        self.roles = SqlAlchemyRoleRepository(self._session)
+        self.audit = SqlAlchemyAuditLog(self._session)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            # Closing rolls back whatever was not committed and returns the connection.
+            await self._session.close()
+        except Exception as error:
+            if exc is None:
+                if is_unavailable(error):
+                    raise ServiceUnavailableError("database unavailable") from error
+                raise
+            # The error that ended the block says more than the failed clean-up after it.
+        if exc is not None and is_unavailable(exc):
+            raise ServiceUnavailableError("database unavailable") from exc
+
+    async def commit(self) -> None:
+        with database_errors():
+            await self._session.commit()

@@ -1,0 +1,87 @@
+"""`UserRepository` over `users` and `user_profiles`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy import exists, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from scripthub.adapters.sqlalchemy.errors import translate_integrity_error
+from scripthub.adapters.sqlalchemy.mapping import (
+    PROFILE_COLUMNS,
+    profile_values,
+    user_from_row,
+    user_values,
+)
+from scripthub.adapters.sqlalchemy.tables import LIVE_ACCOUNT, user_profiles, users
+from scripthub.domain.errors import NotFoundError
+
+if TYPE_CHECKING:
+    import uuid
+
+    from sqlalchemy import ColumnElement
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from scripthub.domain.users import User
+
+_USER_WITH_PROFILE = select(users, *(user_profiles.c[name] for name in PROFILE_COLUMNS)).join(
+    user_profiles, user_profiles.c.user_id == users.c.id, isouter=True
+)
+
+
+class SqlAlchemyUserRepository:
+    """Users and their profiles. Lookups compare the normalized email or username exactly."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, user: User) -> None:
+        try:
+            await self._session.execute(insert(users).values(user_values(user)))
+            await self._session.execute(insert(user_profiles).values(profile_values(user)))
+        except IntegrityError as error:
+            raise translate_integrity_error(error) from error
+
+    async def get(self, user_id: uuid.UUID) -> User | None:
+        return await self._one(users.c.id == user_id)
+
+    async def get_by_email(self, email: str) -> User | None:
+        return await self._one(users.c.email == email, LIVE_ACCOUNT)
+
+    async def get_by_username(self, username: str) -> User | None:
+        return await self._one(users.c.username == username, LIVE_ACCOUNT)
+
+    async def email_in_use(self, email: str) -> bool:
+        return await self._exists(users.c.email == email, LIVE_ACCOUNT)
+
+    async def username_in_use(self, username: str, *, excluding: uuid.UUID | None = None) -> bool:
+        conditions: list[ColumnElement[bool]] = [users.c.username == username, LIVE_ACCOUNT]
+        if excluding is not None:
+            conditions.append(users.c.id != excluding)
+        return await self._exists(*conditions)
+
+    async def save(self, user: User) -> None:
+        unchanged = {"id", "user_id", "created_at"}
+        account = {k: v for k, v in user_values(user).items() if k not in unchanged}
+        profile = {k: v for k, v in profile_values(user).items() if k not in unchanged}
+        try:
+            result = await self._session.execute(
+                update(users).where(users.c.id == user.id).values(account).returning(users.c.id)
+            )
+            if result.first() is None:
+                raise NotFoundError(f"user {user.id} does not exist")
+            await self._session.execute(
+                update(user_profiles).where(user_profiles.c.user_id == user.id).values(profile)
+            )
+        except IntegrityError as error:
+            raise translate_integrity_error(error) from error
+
+    async def _one(self, *conditions: ColumnElement[bool]) -> User | None:
+        result = await self._session.execute(_USER_WITH_PROFILE.where(*conditions))
+        row = result.mappings().one_or_none()
+        return None if row is None else user_from_row(row)
+
+    async def _exists(self, *conditions: ColumnElement[bool]) -> bool:
+        result = await self._session.execute(select(exists().where(*conditions)))
+        return bool(result.scalar_one())

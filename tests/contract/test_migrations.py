@@ -1,0 +1,137 @@
+"""The Alembic migrations, on SQLite and PostgreSQL: reversible, and exactly `tables.metadata`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, inspect, pool
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from scripthub.adapters.sqlalchemy.migrations import (
+    SCRIPT_LOCATION,
+    current_revision,
+    downgrade_database,
+    head_revision,
+    upgrade_database,
+)
+from scripthub.adapters.sqlalchemy.tables import metadata
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from sqlalchemy import Table
+
+Names = dict[str, set[tuple[str, str]]]
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A database that was never migrated (a SQLite file in a folder that does not exist)."""
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'not' / 'yet' / 'scripthub.db'}"
+    url: str = request.getfixturevalue("postgres_database")
+    return url
+
+
+async def run_on(url: str, work: Any) -> Any:
+    engine = create_async_engine(url, poolclass=pool.NullPool)
+    try:
+        async with engine.connect() as connection:
+            return await connection.run_sync(work)
+    finally:
+        await engine.dispose()
+
+
+def revisions_oldest_first() -> list[tuple[str, str]]:
+    """Each revision with the one it revises ("base" for the first)."""
+    config = Config()
+    config.set_main_option("script_location", str(SCRIPT_LOCATION))
+    return [
+        (script.revision, str(script.down_revision or "base"))
+        for script in reversed(list(ScriptDirectory.from_config(config).walk_revisions()))
+    ]
+
+
+def table_names(connection: Connection) -> set[str]:
+    return set(inspect(connection).get_table_names())
+
+
+def schema_differences(connection: Connection) -> list[Any]:
+    return list(compare_metadata(MigrationContext.configure(connection), metadata))
+
+
+def named_objects(connection: Connection) -> Names:
+    """Every constraint and index of our tables by kind and name, as the database reports them."""
+    inspector = inspect(connection)
+    names: Names = {}
+    for table in metadata.tables:
+        found = {("pk", inspector.get_pk_constraint(table)["name"] or "")}
+        found |= {("fk", fk["name"] or "") for fk in inspector.get_foreign_keys(table)}
+        found |= {("uq", uq["name"] or "") for uq in inspector.get_unique_constraints(table)}
+        found |= {("ck", ck["name"] or "") for ck in inspector.get_check_constraints(table)}
+        found |= {
+            ("ix", ix["name"] or "")
+            for ix in inspector.get_indexes(table)
+            # PostgreSQL also lists the index behind each unique constraint.
+            if not ix.get("duplicates_constraint")
+        }
+        names[table] = found
+    return names
+
+
+def declared_names(table: Table) -> set[tuple[str, str]]:
+    kinds = {
+        "PrimaryKeyConstraint": "pk",
+        "ForeignKeyConstraint": "fk",
+        "UniqueConstraint": "uq",
+        "CheckConstraint": "ck",
+    }
+    found = {
+        (kinds[type(constraint).__name__], str(constraint.name)) for constraint in table.constraints
+    }
+    return found | {("ix", str(index.name)) for index in table.indexes}
+
+
+async def test_stairway_up_down_up_every_revision(empty_database_url: str) -> None:
+    for revision, previous in revisions_oldest_first():
+        await upgrade_database(empty_database_url, revision)
+        await downgrade_database(empty_database_url, previous)
+        await upgrade_database(empty_database_url, revision)
+
+    assert await current_revision(empty_database_url) == head_revision()
+
+
+async def test_downgrade_to_base_drops_every_table(empty_database_url: str) -> None:
+    await upgrade_database(empty_database_url)
+
+    await downgrade_database(empty_database_url, "base")
+
+    assert await current_revision(empty_database_url) is None
+    assert await run_on(empty_database_url, table_names) <= {"alembic_version"}
+
+
+async def test_current_revision_is_none_before_and_head_after_upgrade(
+    empty_database_url: str,
+) -> None:
+    assert await current_revision(empty_database_url) is None
+
+    await upgrade_database(empty_database_url)
+
+    assert await current_revision(empty_database_url) == head_revision()
+    assert head_revision() == revisions_oldest_first()[-1][0]
+
+
+async def test_migrated_schema_matches_the_table_metadata(sql_database_url: str) -> None:
+    assert await run_on(sql_database_url, schema_differences) == []
+
+
+async def test_constraint_and_index_names_are_the_declared_ones(sql_database_url: str) -> None:
+    found = await run_on(sql_database_url, named_objects)
+
+    for name, table in metadata.tables.items():
+        assert found[name] == declared_names(table), name
