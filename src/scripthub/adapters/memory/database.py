@@ -1,0 +1,70 @@
+"""The in-process relational state behind `InMemoryUnitOfWork`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING, Any
+
+from scripthub.domain.errors import ConflictError, EmailTakenError, UsernameTakenError
+from scripthub.domain.roles import SEEDED_PERMISSIONS, SEEDED_ROLES, Permission, Role
+from scripthub.domain.users import AccountStatus, User
+
+if TYPE_CHECKING:
+    import uuid
+
+    from scripthub.domain.audit import AuditEntry
+    from scripthub.domain.providers import ProviderLink
+
+
+def _seeded_permissions() -> dict[str, Permission]:
+    return {permission.name: permission for permission in SEEDED_PERMISSIONS}
+
+
+def _seeded_roles() -> dict[str, Role]:
+    return {
+        role.name: Role(role.name, role.description, role.system, list(role.permissions))
+        for role in SEEDED_ROLES
+    }
+
+
+@dataclass
+class InMemoryDatabase:
+    """Every table the relational adapters keep, as dicts keyed by primary key.
+
+    Roles and permissions start seeded, as the migrations seed them in SQL. Only units of
+    work should change a database; tests may read it directly.
+    """
+
+    users: dict[uuid.UUID, User] = field(default_factory=dict)
+    provider_links: dict[uuid.UUID, ProviderLink] = field(default_factory=dict)
+    permissions: dict[str, Permission] = field(default_factory=_seeded_permissions)
+    roles: dict[str, Role] = field(default_factory=_seeded_roles)
+    user_roles: dict[uuid.UUID, set[str]] = field(default_factory=dict)
+    audit_entries: dict[uuid.UUID, AuditEntry] = field(default_factory=dict)
+
+    def tables(self) -> dict[str, dict[Any, Any]]:
+        """Each table by name (the dicts themselves, not copies)."""
+        return {table.name: getattr(self, table.name) for table in fields(self)}
+
+
+def check_user_is_unique(users: dict[uuid.UUID, User], user: User) -> None:
+    """Raise if another live account holds the user's email or username."""
+    if user.account_status is AccountStatus.DELETED:
+        return
+    for other in users.values():
+        if other.id == user.id or other.account_status is AccountStatus.DELETED:
+            continue
+        if other.email == user.email:
+            raise EmailTakenError("This email is already registered.")
+        if other.username == user.username:
+            raise UsernameTakenError("This username is taken.")
+
+
+def check_link_is_unique(links: dict[uuid.UUID, ProviderLink], link: ProviderLink) -> None:
+    """Raise if another link already holds the (provider, provider_user_id) identity."""
+    for other in links.values():
+        if other.id != link.id and (other.provider, other.provider_user_id) == (
+            link.provider,
+            link.provider_user_id,
+        ):
+            raise ConflictError("This provider identity is already linked to an account.")

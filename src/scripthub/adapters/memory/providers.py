@@ -1,0 +1,32 @@
+"""Provider links in an `InMemoryDatabase`."""
+
+from __future__ import annotations
+
+import copy
+from typing import TYPE_CHECKING
+
+from scripthub.adapters.memory.database import check_link_is_unique
+from scripthub.domain.errors import NotFoundError
+
+if TYPE_CHECKING:
+    import uuid
+
+    from scripthub.adapters.memory.database import InMemoryDatabase
+    from scripthub.domain.providers import ProviderLink
+
+
+class InMemoryProviderLinkRepository:
+    """`ProviderLinkRepository` over the private copy of an `InMemoryUnitOfWork`."""
+
+    def __init__(self, database: InMemoryDatabase) -> None:
+        self._database = database
+
+    async def add(self, link: ProviderLink) -> None:
+        if link.user_id not in self._database.users:
+            raise NotFoundError(f"user {link.user_id} does not exist")
+        check_link_is_unique(self._database.provider_links, link)
+        self._database.provider_links[link.id] = copy.deepcopy(link)
+
+    async def list_for_user(self, user_id: uuid.UUID) -> list[ProviderLink]:
+        links = [link for link in self._database.provider_links.values() if link.user_id == user_id]
+        return copy.deepcopy(sorted(links, key=lambda link: link.linked_at))

@@ -1,0 +1,111 @@
+"""Sessions and refresh-token hashes in process memory."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from scripthub.adapters.memory.expiry import ExpiryQueue
+from scripthub.domain.sessions import Rotation, RotationOutcome, Session
+
+if TYPE_CHECKING:
+    import uuid
+    from datetime import datetime, timedelta
+
+
+@dataclass
+class _Entry:
+    session: Session
+    token_hash: str
+    rotated_hashes: list[str] = field(default_factory=list)
+
+
+class InMemoryTokenStore:
+    """`TokenStore` for one process.
+
+    No method awaits between reading and writing its dicts, so each is atomic on the event
+    loop without a lock. Sessions past `expires_at` are dropped as time (the `now` callers
+    pass) moves past them.
+    """
+
+    def __init__(self) -> None:
+        self._sessions: dict[uuid.UUID, _Entry] = {}
+        self._by_hash: dict[str, uuid.UUID] = {}
+        self._rotated: dict[str, tuple[uuid.UUID, datetime]] = {}
+        self._by_user: dict[uuid.UUID, set[uuid.UUID]] = {}
+        self._expiry: ExpiryQueue[uuid.UUID] = ExpiryQueue()
+
+    async def create(self, session: Session, token_hash: str) -> None:
+        # `create` gets no `now`; the session's own start is the best stand-in for it.
+        self._drop_expired(session.created_at)
+        self._sessions[session.id] = _Entry(dataclasses.replace(session), token_hash)
+        self._by_hash[token_hash] = session.id
+        self._by_user.setdefault(session.user_id, set()).add(session.id)
+        self._expiry.push(session.expires_at, session.id)
+
+    async def rotate(
+        self, token_hash: str, new_token_hash: str, now: datetime, grace: timedelta
+    ) -> Rotation:
+        self._drop_expired(now)
+        if (session_id := self._by_hash.get(token_hash)) is not None:
+            entry = self._sessions[session_id]
+            del self._by_hash[token_hash]
+            self._by_hash[new_token_hash] = session_id
+            self._rotated[token_hash] = (session_id, now)
+            entry.rotated_hashes.append(token_hash)
+            entry.token_hash = new_token_hash
+            entry.session.last_used_at = now
+            return Rotation(RotationOutcome.ROTATED, dataclasses.replace(entry.session))
+        if (rotated := self._rotated.get(token_hash)) is None:
+            return Rotation(RotationOutcome.UNKNOWN)
+        session_id, rotated_at = rotated
+        session = dataclasses.replace(self._sessions[session_id].session)
+        if now - rotated_at <= grace:
+            return Rotation(RotationOutcome.SUPERSEDED_IN_GRACE, session)
+        self._end(session_id)
+        return Rotation(RotationOutcome.REUSED, session)
+
+    async def is_active(self, session_id: uuid.UUID, now: datetime) -> bool:
+        return self._live(session_id, now) is not None
+
+    async def get(self, session_id: uuid.UUID, now: datetime) -> Session | None:
+        session = self._live(session_id, now)
+        return None if session is None else dataclasses.replace(session)
+
+    async def list_for_user(self, user_id: uuid.UUID, now: datetime) -> list[Session]:
+        self._drop_expired(now)
+        sessions = [
+            dataclasses.replace(self._sessions[session_id].session)
+            for session_id in self._by_user.get(user_id, set())
+        ]
+        return sorted(sessions, key=lambda session: session.created_at, reverse=True)
+
+    async def revoke(self, session_id: uuid.UUID) -> bool:
+        return self._end(session_id)
+
+    async def revoke_all(self, user_id: uuid.UUID, *, keep: uuid.UUID | None = None) -> int:
+        doomed = self._by_user.get(user_id, set()) - {keep}
+        return sum(self._end(session_id) for session_id in doomed)
+
+    def _live(self, session_id: uuid.UUID, now: datetime) -> Session | None:
+        self._drop_expired(now)
+        entry = self._sessions.get(session_id)
+        return None if entry is None else entry.session
+
+    def _drop_expired(self, now: datetime) -> None:
+        for session_id in self._expiry.due(now):
+            self._end(session_id)
+
+    def _end(self, session_id: uuid.UUID) -> bool:
+        entry = self._sessions.pop(session_id, None)
+        if entry is None:
+            return False
+        del self._by_hash[entry.token_hash]
+        for rotated_hash in entry.rotated_hashes:
+            del self._rotated[rotated_hash]
+        user_sessions = self._by_user[entry.session.user_id]
+        user_sessions.discard(session_id)
+        if not user_sessions:
+            del self._by_user[entry.session.user_id]
+        return True

@@ -1,0 +1,58 @@
+"""Users (with their profiles) in an `InMemoryDatabase`."""
+
+from __future__ import annotations
+
+import copy
+from typing import TYPE_CHECKING
+
+from scripthub.adapters.memory.database import check_user_is_unique
+from scripthub.domain.errors import ConflictError, NotFoundError
+from scripthub.domain.users import AccountStatus, User
+
+if TYPE_CHECKING:
+    import uuid
+
+    from scripthub.adapters.memory.database import InMemoryDatabase
+
+
+class InMemoryUserRepository:
+    """`UserRepository` over the private copy of an `InMemoryUnitOfWork`."""
+
+    def __init__(self, database: InMemoryDatabase) -> None:
+        self._users = database.users
+
+    async def add(self, user: User) -> None:
+        if user.id in self._users:
+            raise ConflictError(f"user {user.id} already exists")
+        self._store(user)
+
+    async def get(self, user_id: uuid.UUID) -> User | None:
+        return copy.deepcopy(self._users.get(user_id))
+
+    async def get_by_email(self, email: str) -> User | None:
+        return copy.deepcopy(self._live_holder("email", email))
+
+    async def get_by_username(self, username: str) -> User | None:
+        return copy.deepcopy(self._live_holder("username", username))
+
+    async def email_in_use(self, email: str) -> bool:
+        return self._live_holder("email", email) is not None
+
+    async def username_in_use(self, username: str, *, excluding: uuid.UUID | None = None) -> bool:
+        holder = self._live_holder("username", username)
+        return holder is not None and holder.id != excluding
+
+    async def save(self, user: User) -> None:
+        if user.id not in self._users:
+            raise NotFoundError(f"user {user.id} does not exist")
+        self._store(user)
+
+    def _store(self, user: User) -> None:
+        check_user_is_unique(self._users, user)
+        self._users[user.id] = copy.deepcopy(user)
+
+    def _live_holder(self, field: str, value: str) -> User | None:
+        for user in self._users.values():
+            if user.account_status is not AccountStatus.DELETED and getattr(user, field) == value:
+                return user
+        return None

@@ -1,0 +1,69 @@
+"""Sessions as Redis hash fields: datetimes as epoch seconds, absent values as absent fields."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from scripthub.domain.sessions import Session
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from redis.typing import EncodableT, FieldT
+
+_OPTIONAL_FIELDS = ("user_agent", "ip_address")
+
+
+def text(value: bytes | str) -> str:
+    """A reply as text, whether or not the client decodes responses."""
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def to_epoch(moment: datetime) -> str:
+    return repr(moment.timestamp())
+
+
+def from_epoch(value: str) -> datetime:
+    return datetime.fromtimestamp(float(value), tz=UTC)
+
+
+def encode_session(session: Session, token_hash: str) -> dict[FieldT, EncodableT]:
+    fields: dict[FieldT, EncodableT] = {
+        "user_id": str(session.user_id),
+        "created_at": to_epoch(session.created_at),
+        "last_used_at": to_epoch(session.last_used_at),
+        "expires_at": to_epoch(session.expires_at),
+        "provider": session.provider,
+        "token_hash": token_hash,
+    }
+    for name in _OPTIONAL_FIELDS:
+        value = getattr(session, name)
+        if value is not None:
+            fields[name] = value
+    return fields
+
+
+def decode_session(session_id: uuid.UUID | str, fields: dict[str, str]) -> Session:
+    return Session(
+        id=uuid.UUID(str(session_id)),
+        user_id=uuid.UUID(fields["user_id"]),
+        created_at=from_epoch(fields["created_at"]),
+        last_used_at=from_epoch(fields["last_used_at"]),
+        expires_at=from_epoch(fields["expires_at"]),
+        user_agent=fields.get("user_agent"),
+        ip_address=fields.get("ip_address"),
+        provider=fields["provider"],
+    )
+
+
+def decode_fields(reply: Mapping[bytes | str, bytes | str]) -> dict[str, str]:
+    """HGETALL's reply with text keys and values."""
+    return {text(name): text(value) for name, value in reply.items()}
+
+
+def pairs_to_fields(flat: list[bytes] | list[str]) -> dict[str, str]:
+    """A Lua script's flat [field, value, ...] list (HGETALL's raw shape) as a dict."""
+    values = [text(item) for item in flat]
+    return dict(zip(values[::2], values[1::2], strict=True))

@@ -1,0 +1,99 @@
+"""Lua scripts of the Redis token store: each runs atomically on the server.
+
+Every script gets the key namespaces as ARGV[1..3] (session, refresh, user_sessions) so
+that key names are spelt once, in `TokenStoreKeys`. Scripts touch keys derived from
+stored session ids, which is fine on a single server (not Redis Cluster).
+"""
+
+from __future__ import annotations
+
+_PRELUDE = """
+local session_ns, refresh_ns, user_sessions_ns = ARGV[1], ARGV[2], ARGV[3]
+
+-- Deletes a session with its current refresh key; 1 if it existed.
+local function end_session(sid)
+  local key = session_ns .. sid
+  local found = redis.call('HMGET', key, 'user_id', 'token_hash')
+  if not found[1] then
+    return 0
+  end
+  redis.call('DEL', key, refresh_ns .. found[2])
+  redis.call('SREM', user_sessions_ns .. found[1], sid)
+  return 1
+end
+"""
+
+ROTATE = (
+    _PRELUDE
+    + """
+-- KEYS: refresh:{old}, rotated:{old}, refresh:{new}
+-- ARGV[4..]: new hash, now (epoch seconds), grace (seconds)
+local new_hash, now, grace = ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6])
+
+-- The session's key and expiry (epoch seconds) if it is live at `now`.
+local function live_session(sid)
+  local key = session_ns .. sid
+  local expires_at = tonumber(redis.call('HGET', key, 'expires_at'))
+  if expires_at == nil or expires_at <= now then
+    return nil
+  end
+  return key, expires_at
+end
+
+local sid = redis.call('GET', KEYS[1])
+if sid then
+  local key, expires_at = live_session(sid)
+  if not key then
+    return {'UNKNOWN'}
+  end
+  local expires_ms = string.format('%d', expires_at * 1000)
+  redis.call('DEL', KEYS[1])
+  redis.call('SET', KEYS[3], sid, 'PXAT', expires_ms)
+  redis.call('SET', KEYS[2], sid .. '|' .. ARGV[5], 'PXAT', expires_ms)
+  redis.call('HSET', key, 'token_hash', new_hash, 'last_used_at', ARGV[5])
+  return {'ROTATED', sid, unpack(redis.call('HGETALL', key))}
+end
+
+local rotated = redis.call('GET', KEYS[2])
+if not rotated then
+  return {'UNKNOWN'}
+end
+local bar = string.find(rotated, '|', 1, true)
+sid = string.sub(rotated, 1, bar - 1)
+local key = live_session(sid)
+if not key then
+  return {'UNKNOWN'}
+end
+local session = redis.call('HGETALL', key)
+if now - tonumber(string.sub(rotated, bar + 1)) <= grace then
+  return {'SUPERSEDED_IN_GRACE', sid, unpack(session)}
+end
+end_session(sid)
+return {'REUSED', sid, unpack(session)}
+"""
+)
+
+END_SESSION = (
+    _PRELUDE
+    + """
+-- ARGV[4]: session id. Returns 1 if it was live.
+return end_session(ARGV[4])
+"""
+)
+
+END_USER_SESSIONS = (
+    _PRELUDE
+    + """
+-- ARGV[4]: user id, ARGV[5]: a session id to keep (or ''). Returns how many were live.
+local user_key = user_sessions_ns .. ARGV[4]
+local ended = 0
+for _, sid in ipairs(redis.call('SMEMBERS', user_key)) do
+  if sid ~= ARGV[5] then
+    ended = ended + end_session(sid)
+    -- Also drops ids whose session hash already expired.
+    redis.call('SREM', user_key, sid)
+  end
+end
+return ended
+"""
+)

@@ -1,0 +1,364 @@
+"""The TokenStore contract, run against every adapter of the port."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Protocol
+
+import pytest
+import redis.asyncio as aioredis
+
+from scripthub.adapters.memory import InMemoryTokenStore
+from scripthub.adapters.redis import RedisTokenStore
+from scripthub.adapters.sqlalchemy import (
+    SqlAlchemyTokenStore,
+    SqlAlchemyUnitOfWork,
+    create_engine,
+    create_session_factory,
+)
+from scripthub.domain.errors import ServiceUnavailableError
+from scripthub.domain.sessions import RotationOutcome, Session
+from scripthub.domain.users import User
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
+    from scripthub.application.ports.token_store import TokenStore
+
+GRACE = timedelta(seconds=10)
+CLOSED_PORT_URL = "redis://127.0.0.1:1/0"
+
+
+class Backend(Protocol):
+    async def store(self) -> TokenStore:
+        """A handle on the backend's one store (with its own connection where there is one)."""
+
+    async def new_user(self) -> uuid.UUID:
+        """An account that sessions may belong to."""
+
+    async def close(self) -> None: ...
+
+
+class MemoryBackend:
+    def __init__(self) -> None:
+        self._store = InMemoryTokenStore()
+
+    async def store(self) -> TokenStore:
+        return self._store
+
+    async def new_user(self) -> uuid.UUID:
+        return uuid.uuid4()
+
+    async def close(self) -> None:
+        pass
+
+
+class RedisBackend:
+    def __init__(self, url: str, prefix: str) -> None:
+        self._url = url
+        self._prefix = prefix
+        self._clients: list[aioredis.Redis] = []
+
+    async def store(self) -> TokenStore:
+        client = aioredis.Redis.from_url(self._url)
+        self._clients.append(client)
+        return RedisTokenStore(client, prefix=self._prefix)
+
+    async def new_user(self) -> uuid.UUID:
+        return uuid.uuid4()
+
+    async def close(self) -> None:
+        cleaner = aioredis.Redis.from_url(self._url)
+        async for key in cleaner.scan_iter(match=f"{self._prefix}*"):
+            await cleaner.delete(key)
+        for client in [*self._clients, cleaner]:
+            await client.aclose()
+
+
+class SqlBackend:
+    def __init__(self, url: str) -> None:
+        self._engine = create_engine(url)
+        self._session_factory = create_session_factory(self._engine)
+
+    async def store(self) -> TokenStore:
+        # Calls that overlap check out separate connections from the engine's pool.
+        return SqlAlchemyTokenStore(self._session_factory)
+
+    async def new_user(self) -> uuid.UUID:
+        # Sessions reference users by foreign key.
+        name = f"user_{uuid.uuid4().hex[:12]}"
+        now = datetime.now(UTC)
+        user = User(uuid.uuid4(), f"{name}@example.com", name, None, now, now)
+        async with SqlAlchemyUnitOfWork(self._session_factory) as uow:
+            await uow.users.add(user)
+            await uow.commit()
+        return user.id
+
+    async def close(self) -> None:
+        await self._engine.dispose()
+
+
+@pytest.fixture(
+    params=[
+        "memory",
+        pytest.param("redis", marks=pytest.mark.redis),
+        "sqlite",
+        pytest.param("postgres", marks=pytest.mark.postgres),
+    ]
+)
+def new_backend(request: pytest.FixtureRequest) -> Backend:
+    # Resolved in a synchronous fixture: the service fixtures run their own event loop.
+    if request.param == "memory":
+        return MemoryBackend()
+    if request.param == "redis":
+        return RedisBackend(
+            request.getfixturevalue("redis_url"), request.getfixturevalue("redis_prefix")
+        )
+    return SqlBackend(request.getfixturevalue(f"{request.param}_database_url"))
+
+
+@pytest.fixture
+async def backend(new_backend: Backend) -> AsyncIterator[Backend]:
+    yield new_backend
+    await new_backend.close()
+
+
+@pytest.fixture
+async def store(backend: Backend) -> TokenStore:
+    return await backend.store()
+
+
+@pytest.fixture
+def t0() -> datetime:
+    """A fixed instant near the real clock, since Redis expires keys in real time."""
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def new_session(
+    t0: datetime,
+    user_id: uuid.UUID,
+    *,
+    age: timedelta = timedelta(0),
+    lifetime: timedelta = timedelta(hours=1),
+) -> Session:
+    """A session created `age` before t0 that lasts `lifetime` from its creation."""
+    created_at = t0 - age
+    return Session(
+        id=uuid.uuid4(),
+        user_id=user_id,
+        created_at=created_at,
+        last_used_at=created_at,
+        expires_at=created_at + lifetime,
+        user_agent="Mozilla/5.0 (contract test)",
+        ip_address="203.0.113.7",
+        provider="email",
+    )
+
+
+async def test_created_session_is_live_and_read_back_unchanged(
+    backend: Backend, store: TokenStore, t0: datetime
+) -> None:
+    session = new_session(t0, await backend.new_user())
+    anonymous = new_session(t0, await backend.new_user(), age=timedelta(minutes=1))
+    anonymous.user_agent = anonymous.ip_address = None
+    await store.create(session, "hash-a")
+    await store.create(anonymous, "hash-b")
+
+    assert await store.is_active(session.id, t0)
+    assert await store.get(session.id, t0) == session
+    assert await store.get(anonymous.id, t0) == anonymous
+    assert not await store.is_active(uuid.uuid4(), t0)
+    assert await store.get(uuid.uuid4(), t0) is None
+
+
+async def test_returned_datetimes_are_utc_aware(
+    backend: Backend, store: TokenStore, t0: datetime
+) -> None:
+    session = new_session(t0, await backend.new_user())
+    await store.create(session, "hash-a")
+
+    read = await store.get(session.id, t0)
+
+    assert read is not None
+    for moment in (read.created_at, read.last_used_at, read.expires_at):
+        assert moment.utcoffset() == timedelta(0)
+
+
+async def test_session_past_its_expiry_is_not_live(
+    backend: Backend, store: TokenStore, t0: datetime
+) -> None:
+    expired = new_session(
+        t0, await backend.new_user(), age=timedelta(hours=2), lifetime=timedelta(hours=1)
+    )
+    await store.create(expired, "hash-a")
+
+    assert not await store.is_active(expired.id, t0)
+    assert await store.get(expired.id, t0) is None
+    assert await store.list_for_user(expired.user_id, t0) == []
+    rotation = await store.rotate("hash-a", "hash-b", t0, GRACE)
+    assert rotation.outcome is RotationOutcome.UNKNOWN
+
+
+async def test_rotation_sets_last_used_and_the_new_hash_is_current(
+    backend: Backend, store: TokenStore, t0: datetime
+) -> None:
+    session = new_session(t0, await backend.new_user())
+    await store.create(session, "hash-1")
+    later = t0 + timedelta(minutes=5)
+
+    rotation = await store.rotate("hash-1", "hash-2", later, GRACE)
+
+    assert rotation.outcome is RotationOutcome.ROTATED
+    assert rotation.session is not None
+    assert rotation.session.id == session.id
+    assert rotation.session.last_used_at == later
+    stored = await store.get(session.id, later)
+    assert stored is not None
+    assert stored.last_used_at == later
+    assert stored.created_at == session.created_at
+
+    much_later = later + timedelta(minutes=5)
+    again = await store.rotate("hash-2", "hash-3", much_later, GRACE)
+    assert again.outcome is RotationOutcome.ROTATED
+    replayed = await store.rotate("hash-2", "hash-4", much_later, GRACE)
+    assert replayed.outcome is not RotationOutcome.ROTATED
+
+
+async def test_rotated_hash_within_grace_is_superseded_and_changes_nothing(
+    backend: Backend, store: TokenStore, t0: datetime
+) -> None:
+    session = new_session(t0, await backend.new_user())
+    await store.create(session, "hash-1")
+    await store.rotate("hash-1", "hash-2", t0, GRACE)
+
+    retry = await store.rotate("hash-1", "hash-retry", t0 + GRACE / 2, GRACE)
+
+    assert retry.outcome is RotationOutcome.SUPERSEDED_IN_GRACE
+    assert await store.is_active(session.id, t0 + GRACE / 2)
+    unused = await store.rotate("hash-retry", "x", t0 + GRACE / 2, GRACE)
+    assert unused.outcome is RotationOutcome.UNKNOWN
+    current = await store.rotate("hash-2", "hash-3", t0 + GRACE / 2, GRACE)
+    assert current.outcome is RotationOutcome.ROTATED
+
+
+async def test_rotated_hash_after_grace_is_reuse_and_ends_the_session(
+    backend: Backend, store: TokenStore, t0: datetime
+) -> None:
+    session = new_session(t0, await backend.new_user())
+    await store.create(session, "hash-1")
+    await store.rotate("hash-1", "hash-2", t0, GRACE)
+    later = t0 + GRACE * 3
+
+    reuse = await store.rotate("hash-1", "hash-thief", later, GRACE)
+
+    assert reuse.outcome is RotationOutcome.REUSED
+    assert reuse.session is not None
+    assert reuse.session.id == session.id
+    assert reuse.session.user_id == session.user_id
+    assert not await store.is_active(session.id, later)
+    assert await store.get(session.id, later) is None
+    assert (await store.rotate("hash-2", "hash-3", later, GRACE)).outcome is RotationOutcome.UNKNOWN
+    assert (await store.rotate("hash-1", "hash-4", later, GRACE)).outcome is RotationOutcome.UNKNOWN
+
+
+async def test_unknown_hash_is_unknown(backend: Backend, store: TokenStore, t0: datetime) -> None:
+    await store.create(new_session(t0, await backend.new_user()), "hash-1")
+
+    rotation = await store.rotate("never-issued", "hash-2", t0, GRACE)
+
+    assert rotation.outcome is RotationOutcome.UNKNOWN
+    assert rotation.session is None
+
+
+async def test_concurrent_rotations_of_one_token_rotate_it_once(
+    backend: Backend, t0: datetime
+) -> None:
+    stores = [await backend.store() for _ in range(8)]
+    session = new_session(t0, await backend.new_user())
+    await stores[0].create(session, "hash-1")
+
+    rotations = await asyncio.gather(
+        *(store.rotate("hash-1", f"hash-2-{i}", t0, GRACE) for i, store in enumerate(stores))
+    )
+
+    outcomes = [rotation.outcome for rotation in rotations]
+    assert outcomes.count(RotationOutcome.ROTATED) == 1
+    assert set(outcomes) == {RotationOutcome.ROTATED, RotationOutcome.SUPERSEDED_IN_GRACE}
+    later = t0 + timedelta(minutes=1)
+    successors = [
+        (await stores[0].rotate(f"hash-2-{i}", f"hash-3-{i}", later, GRACE)).outcome
+        for i in range(8)
+    ]
+    assert successors.count(RotationOutcome.ROTATED) == 1
+    assert successors.count(RotationOutcome.UNKNOWN) == 7
+
+
+async def test_revoke_ends_one_session(backend: Backend, store: TokenStore, t0: datetime) -> None:
+    session = new_session(t0, await backend.new_user())
+    other = new_session(t0, session.user_id)
+    await store.create(session, "hash-1")
+    await store.create(other, "hash-2")
+
+    assert await store.revoke(session.id)
+
+    assert not await store.is_active(session.id, t0)
+    assert await store.is_active(other.id, t0)
+    assert (await store.rotate("hash-1", "hash-3", t0, GRACE)).outcome is RotationOutcome.UNKNOWN
+    assert not await store.revoke(session.id)
+    assert not await store.revoke(uuid.uuid4())
+
+
+async def test_revoke_all_ends_every_session_of_the_user_but_the_kept_one(
+    backend: Backend, store: TokenStore, t0: datetime
+) -> None:
+    user_id = await backend.new_user()
+    sessions = [new_session(t0, user_id, age=timedelta(minutes=i)) for i in range(3)]
+    stranger = new_session(t0, await backend.new_user())
+    for index, session in enumerate([*sessions, stranger]):
+        await store.create(session, f"hash-{index}")
+    kept = sessions[1]
+
+    assert await store.revoke_all(user_id, keep=kept.id) == 2
+
+    assert [s.id for s in await store.list_for_user(user_id, t0)] == [kept.id]
+    assert await store.is_active(kept.id, t0)
+    assert await store.is_active(stranger.id, t0)
+    assert (await store.rotate("hash-0", "x", t0, GRACE)).outcome is RotationOutcome.UNKNOWN
+    assert (await store.rotate("hash-1", "y", t0, GRACE)).outcome is RotationOutcome.ROTATED
+    assert await store.revoke_all(user_id) == 1
+    assert await store.revoke_all(user_id) == 0
+    assert not await store.is_active(kept.id, t0)
+
+
+async def test_list_for_user_is_newest_first_and_only_live_sessions_of_that_user(
+    backend: Backend, store: TokenStore, t0: datetime
+) -> None:
+    user_id = await backend.new_user()
+    oldest, middle, newest = (
+        new_session(t0, user_id, age=timedelta(minutes=minutes)) for minutes in (30, 20, 10)
+    )
+    revoked = new_session(t0, user_id, age=timedelta(minutes=5))
+    expired = new_session(t0, user_id, age=timedelta(hours=2))
+    stranger = new_session(t0, await backend.new_user())
+    for index, session in enumerate([middle, newest, oldest, revoked, expired, stranger]):
+        await store.create(session, f"hash-{index}")
+    await store.revoke(revoked.id)
+
+    listed = await store.list_for_user(user_id, t0)
+
+    assert listed == [newest, middle, oldest]
+    assert await store.list_for_user(uuid.uuid4(), t0) == []
+
+
+async def test_redis_store_without_a_server_is_service_unavailable(t0: datetime) -> None:
+    client = aioredis.Redis.from_url(CLOSED_PORT_URL, socket_connect_timeout=1)
+    store = RedisTokenStore(client)
+    try:
+        with pytest.raises(ServiceUnavailableError):
+            await store.is_active(uuid.uuid4(), t0)
+        with pytest.raises(ServiceUnavailableError):
+            await store.rotate("hash-1", "hash-2", t0, GRACE)
+    finally:
+        await client.aclose()
