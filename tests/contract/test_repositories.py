@@ -29,6 +29,7 @@ from scripthub.adapters.sqlalchemy.mapping import audit_entry_from_row
 from scripthub.adapters.sqlalchemy.tables import audit_logs
 from scripthub.domain.audit import AuditEntry, Outcome
 from scripthub.domain.errors import (
+    BadRequestError,
     ConflictError,
     EmailTakenError,
     NotFoundError,
@@ -504,6 +505,39 @@ async def test_grants_of_is_one_query(
 
     assert len(statements) == 1
     assert grants.permissions == {permission.name for permission in SEEDED_PERMISSIONS}
+
+
+async def test_nul_characters_in_written_text_are_a_bad_request(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    user = make_user()
+    user.profile.bio = "a\x00b"
+    link = ProviderLink(uuid.uuid4(), uuid.uuid4(), Provider.GITHUB, "1", None, T0, {"k": ["\x00"]})
+    session = Session(uuid.uuid4(), uuid.uuid4(), T0, T0, T0, "agent\x00", None, "email")
+
+    def make_uow() -> UnitOfWork:
+        return SqlAlchemyUnitOfWork(session_factory)
+
+    with pytest.raises(BadRequestError):
+        await committed(make_uow, lambda uow: uow.users.add(user))
+    with pytest.raises(BadRequestError):
+        await committed(make_uow, lambda uow: uow.providers.add(link))
+    with pytest.raises(BadRequestError):
+        await SqlAlchemyTokenStore(session_factory).create(session, "hash-1")
+
+
+@pytest.mark.postgres
+async def test_nul_characters_in_a_postgres_lookup_are_a_bad_request(
+    postgres_database_url: str,
+) -> None:
+    backend = SqlBackend(postgres_database_url)
+    try:
+        with pytest.raises(BadRequestError):
+            await committed(
+                backend.unit_of_work, lambda uow: uow.roles.revoke(uuid.uuid4(), "a\x00")
+            )
+    finally:
+        await backend.close()
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,9 @@ from sqlalchemy.exc import (
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from scripthub.domain.errors import (
+    BadRequestError,
     ConflictError,
+    DomainError,
     EmailTakenError,
     NotFoundError,
     ServiceUnavailableError,
@@ -25,13 +27,19 @@ from scripthub.domain.errors import (
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+NUL_MESSAGE = "text must not contain NUL characters"
+
 # SQLSTATE classes meaning "this server cannot serve us now": connection exception, invalid
 # authorization, unknown database (both seen at connect time), insufficient resources (too
 # many connections, disk full), operator intervention (shutting down, starting up).
 _UNAVAILABLE_SQLSTATE_CLASSES = ("08", "28", "3D", "53", "57")
+# PostgreSQL refuses NUL in text ("invalid byte sequence") and in JSONB ("unsupported Unicode
+# escape sequence"); SQLite stores it. `mapping` rejects NUL in everything written, so these
+# can only come from a lookup, which then answers like a bad request rather than a crash.
+_NUL_SQLSTATES = ("22021", "22P05")
 
 
-def is_unavailable(error: BaseException) -> bool:
+def _is_unavailable(error: BaseException) -> bool:
     """True if `error` means the database cannot be reached, rather than a bad statement."""
     if isinstance(error, OSError | OperationalError | InterfaceError | PoolTimeoutError):
         return True
@@ -59,14 +67,24 @@ def _violates(message: str, index: str, column: str) -> bool:
     return f'"{index}"' in message or message.endswith(f"constraint failed: {column}")
 
 
+def domain_error_for(error: BaseException) -> DomainError | None:
+    """The application's error for a driver error, or None for anything else (a bug)."""
+    if isinstance(error, IntegrityError):
+        return translate_integrity_error(error)
+    if _is_unavailable(error):
+        return ServiceUnavailableError("database unavailable")
+    if isinstance(error, DBAPIError) and getattr(error.orig, "sqlstate", None) in _NUL_SQLSTATES:
+        return BadRequestError(NUL_MESSAGE)
+    return None
+
+
 @contextmanager
 def database_errors() -> Iterator[None]:
-    """Re-raise constraint violations as conflicts and outages as `ServiceUnavailableError`."""
+    """Re-raise driver errors that have a meaning for the application as its own errors."""
     try:
         yield
-    except IntegrityError as error:
-        raise translate_integrity_error(error) from error
     except (SQLAlchemyError, OSError) as error:
-        if is_unavailable(error):
-            raise ServiceUnavailableError("database unavailable") from error
-        raise
+        translated = domain_error_for(error)
+        if translated is None:
+            raise
+        raise translated from error

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from scripthub.adapters.sqlalchemy.errors import NUL_MESSAGE
 from scripthub.domain.audit import AuditEntry, Outcome
+from scripthub.domain.errors import BadRequestError
 from scripthub.domain.providers import Provider, ProviderLink
 from scripthub.domain.sessions import Session
 from scripthub.domain.users import AccountStatus, Profile, User
@@ -23,33 +25,58 @@ PROFILE_COLUMNS = (
 )
 
 
+def _without_nul(values: dict[str, Any]) -> dict[str, Any]:
+    """`values`, checked for NUL characters in any text or JSON document.
+
+    PostgreSQL refuses NUL in text and JSONB where SQLite stores it; checking here makes both
+    answer the same bad request instead of one of them failing in the driver.
+    """
+    if _holds_nul(values):
+        raise BadRequestError(NUL_MESSAGE)
+    return values
+
+
+def _holds_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(key) or _holds_nul(item) for key, item in value.items())
+    if isinstance(value, list | tuple):
+        return any(_holds_nul(item) for item in value)
+    return False
+
+
 def user_values(user: User) -> dict[str, Any]:
-    return {
-        "id": user.id,
-        "email": user.email,
-        "username": user.username,
-        "password_hash": user.password_hash,
-        "email_verified_at": user.email_verified_at,
-        "account_status": user.account_status.value,
-        "created_at": user.created_at,
-        "updated_at": user.updated_at,
-    }
+    return _without_nul(
+        {
+            "id": user.id,
+            "email": user.email,
+            "username": user.username,
+            "password_hash": user.password_hash,
+            "email_verified_at": user.email_verified_at,
+            "account_status": user.account_status.value,
+            "created_at": user.created_at,
+            "updated_at": user.updated_at,
+        }
+    )
 
 
 def profile_values(user: User) -> dict[str, Any]:
     profile = user.profile
-    return {
-        "user_id": user.id,
-        "full_name": profile.full_name,
-        "avatar_url": profile.avatar_url,
-        "phone": profile.phone,
-        "bio": profile.bio,
-        "date_of_birth": profile.date_of_birth,
-        "location": profile.location,
-        "website": profile.website,
-        "created_at": user.created_at,
-        "updated_at": user.updated_at,
-    }
+    return _without_nul(
+        {
+            "user_id": user.id,
+            "full_name": profile.full_name,
+            "avatar_url": profile.avatar_url,
+            "phone": profile.phone,
+            "bio": profile.bio,
+            "date_of_birth": profile.date_of_birth,
+            "location": profile.location,
+            "website": profile.website,
+            "created_at": user.created_at,
+            "updated_at": user.updated_at,
+        }
+    )
 
 
 def user_from_row(row: RowMapping) -> User:
@@ -76,17 +103,19 @@ def user_from_row(row: RowMapping) -> User:
 
 
 def provider_link_values(link: ProviderLink) -> dict[str, Any]:
-    return {
-        "id": link.id,
-        "user_id": link.user_id,
-        "provider": link.provider.value,
-        "provider_user_id": link.provider_user_id,
-        "email": link.email,
-        "provider_data": link.provider_data,
-        "linked_at": link.linked_at,
-        "created_at": link.linked_at,
-        "updated_at": link.linked_at,
-    }
+    return _without_nul(
+        {
+            "id": link.id,
+            "user_id": link.user_id,
+            "provider": link.provider.value,
+            "provider_user_id": link.provider_user_id,
+            "email": link.email,
+            "provider_data": link.provider_data,
+            "linked_at": link.linked_at,
+            "created_at": link.linked_at,
+            "updated_at": link.linked_at,
+        }
+    )
 
 
 def provider_link_from_row(row: RowMapping) -> ProviderLink:
@@ -102,20 +131,22 @@ def provider_link_from_row(row: RowMapping) -> ProviderLink:
 
 
 def audit_entry_values(entry: AuditEntry) -> dict[str, Any]:
-    return {
-        "id": entry.id,
-        "occurred_at": entry.occurred_at,
-        "actor_id": entry.actor_id,
-        "action": entry.action,
-        "resource_type": entry.resource_type,
-        "resource_id": entry.resource_id,
-        "outcome": entry.outcome.value,
-        "ip_address": entry.ip_address,
-        "user_agent": entry.user_agent,
-        "metadata": entry.metadata,
-        "created_at": entry.occurred_at,
-        "updated_at": entry.occurred_at,
-    }
+    return _without_nul(
+        {
+            "id": entry.id,
+            "occurred_at": entry.occurred_at,
+            "actor_id": entry.actor_id,
+            "action": entry.action,
+            "resource_type": entry.resource_type,
+            "resource_id": entry.resource_id,
+            "outcome": entry.outcome.value,
+            "ip_address": entry.ip_address,
+            "user_agent": entry.user_agent,
+            "metadata": entry.metadata,
+            "created_at": entry.occurred_at,
+            "updated_at": entry.occurred_at,
+        }
+    )
 
 
 def audit_entry_from_row(row: RowMapping) -> AuditEntry:
@@ -134,18 +165,20 @@ def audit_entry_from_row(row: RowMapping) -> AuditEntry:
 
 
 def session_values(session: Session, token_hash: str) -> dict[str, Any]:
-    return {
-        "id": session.id,
-        "user_id": session.user_id,
-        "token_hash": token_hash,
-        "created_at": session.created_at,
-        "last_used_at": session.last_used_at,
-        "expires_at": session.expires_at,
-        "user_agent": session.user_agent,
-        "ip_address": session.ip_address,
-        "provider": session.provider,
-        "updated_at": session.last_used_at,
-    }
+    return _without_nul(
+        {
+            "id": session.id,
+            "user_id": session.user_id,
+            "token_hash": token_hash,
+            "created_at": session.created_at,
+            "last_used_at": session.last_used_at,
+            "expires_at": session.expires_at,
+            "user_agent": session.user_agent,
+            "ip_address": session.ip_address,
+            "provider": session.provider,
+            "updated_at": session.last_used_at,
+        }
+    )
 
 
 def session_from_row(row: RowMapping) -> Session:

@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Self
 
 from scripthub.adapters.sqlalchemy.audit import SqlAlchemyAuditLog
-from scripthub.adapters.sqlalchemy.errors import database_errors, is_unavailable
+from scripthub.adapters.sqlalchemy.errors import database_errors, domain_error_for
 from scripthub.adapters.sqlalchemy.providers import SqlAlchemyProviderLinkRepository
 from scripthub.adapters.sqlalchemy.roles import SqlAlchemyRoleRepository
 from scripthub.adapters.sqlalchemy.users import SqlAlchemyUserRepository
-from scripthub.domain.errors import ServiceUnavailableError
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -28,7 +27,8 @@ class SqlAlchemyUnitOfWork:
     """One session per `async with` block; rolled back unless `commit()` was called.
 
     A database that cannot be reached, inside the block or at commit, surfaces as
-    `ServiceUnavailableError`; a violated constraint at commit as a `ConflictError`.
+    `ServiceUnavailableError`; a violated constraint as a `ConflictError` (or `NotFoundError`
+    for a missing referenced row).
     """
 
     users: UserRepository
@@ -58,12 +58,13 @@ class SqlAlchemyUnitOfWork:
             await self._session.close()
         except Exception as error:
             if exc is None:
-                if is_unavailable(error):
-                    raise ServiceUnavailableError("database unavailable") from error
-                raise
+                translated = domain_error_for(error)
+                if translated is None:
+                    raise
+                raise translated from error
             # The error that ended the block says more than the failed clean-up after it.
-        if exc is not None and is_unavailable(exc):
-            raise ServiceUnavailableError("database unavailable") from exc
+        if exc is not None and (translated := domain_error_for(exc)) is not None:
+            raise translated from exc
 
     async def commit(self) -> None:
         with database_errors():
