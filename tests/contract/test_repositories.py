@@ -1,7 +1,8 @@
 """The UnitOfWork contract and its repositories, run against every adapter of the port.
 
-Plus what only the SQL adapters have: one query for grants, driver failures as
-`ServiceUnavailableError`, the health probe, and the SQL token store's atomic rotation.
+Plus what only the SQL adapters have: one query for grants, NUL characters and driver
+failures as the application's own errors, and the health probe. The SQL token store runs in
+the shared TokenStore suite (test_token_store.py).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from scripthub.domain.errors import (
 )
 from scripthub.domain.providers import Provider, ProviderLink
 from scripthub.domain.roles import SEEDED_PERMISSIONS, SEEDED_ROLES
-from scripthub.domain.sessions import RotationOutcome, Session
+from scripthub.domain.sessions import Session
 from scripthub.domain.users import (
     AccountStatus,
     Profile,
@@ -579,54 +580,3 @@ def join_aiosqlite_threads() -> None:
 
 async def test_health_probe_reports_a_live_database(engine: AsyncEngine) -> None:
     assert await SqlAlchemyHealthProbe(engine).healthy()
-
-
-# SQL token store (the shared TokenStore suite covers the rest of its contract)
-
-
-async def make_session(session_factory: async_sessionmaker[AsyncSession]) -> Session:
-    user = make_user(f"user_{uuid.uuid4().hex[:8]}")
-    async with SqlAlchemyUnitOfWork(session_factory) as uow:
-        await uow.users.add(user)
-        await uow.commit()
-    return Session(uuid.uuid4(), user.id, T0, T0, T0 + timedelta(days=30), None, None, "email")
-
-
-async def test_concurrent_rotations_of_one_token_rotate_it_once(
-    session_factory: async_sessionmaker[AsyncSession],
-) -> None:
-    store = SqlAlchemyTokenStore(session_factory)
-    session = await make_session(session_factory)
-    await store.create(session, "hash-1")
-    now = T0 + timedelta(minutes=1)
-
-    rotations = await asyncio.gather(
-        *(store.rotate("hash-1", f"hash-2-{i}", now, timedelta(seconds=10)) for i in range(8))
-    )
-
-    outcomes = [rotation.outcome for rotation in rotations]
-    assert outcomes.count(RotationOutcome.ROTATED) == 1
-    assert outcomes.count(RotationOutcome.SUPERSEDED_IN_GRACE) == 7
-    winner = outcomes.index(RotationOutcome.ROTATED)
-    after = await store.rotate(f"hash-2-{winner}", "hash-3", now, timedelta(seconds=10))
-    assert after.outcome is RotationOutcome.ROTATED
-
-
-async def test_reuse_after_grace_ends_the_session(
-    session_factory: async_sessionmaker[AsyncSession],
-) -> None:
-    store = SqlAlchemyTokenStore(session_factory)
-    session = await make_session(session_factory)
-    await store.create(session, "hash-1")
-    grace = timedelta(seconds=10)
-    await store.rotate("hash-1", "hash-2", T0, grace)
-
-    in_grace = await store.rotate("hash-1", "hash-x", T0 + grace, grace)
-    reused = await store.rotate("hash-1", "hash-y", T0 + grace * 2, grace)
-
-    assert in_grace.outcome is RotationOutcome.SUPERSEDED_IN_GRACE
-    assert reused.outcome is RotationOutcome.REUSED
-    assert reused.session is not None
-    assert reused.session.id == session.id
-    assert not await store.is_active(session.id, T0 + grace * 2)
-    assert (await store.rotate("hash-2", "hash-3", T0, grace)).outcome is RotationOutcome.UNKNOWN
