@@ -1,9 +1,19 @@
+"""Real services for every suite: Redis, and migrated SQLite/PostgreSQL databases.
+
+SQL databases are cheap to get: one migrated template per test session (a SQLite file, a
+PostgreSQL database), copied for every test.
+"""
+
 from __future__ import annotations
 
+import asyncio
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+from scripthub.adapters.sqlalchemy.migrations import upgrade_database
 from tests import services
 
 
@@ -21,5 +31,38 @@ def redis_prefix() -> str:
 def postgres_database() -> Iterator[str]:
     """A new, empty PostgreSQL database for one test; dropped afterwards."""
     url = services.create_postgres_database()
+    yield url
+    services.drop_postgres_database(url)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("sqlite-template") / "scripthub.db"
+    asyncio.run(upgrade_database(f"sqlite+aiosqlite:///{path}"))
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[str]:
+    url = services.create_postgres_database()
+    try:
+        asyncio.run(upgrade_database(url))
+        yield url
+    finally:
+        services.drop_postgres_database(url)
+
+
+@pytest.fixture
+def sqlite_database_url(sqlite_template: Path, tmp_path: Path) -> str:
+    """A migrated SQLite file of this test's own."""
+    path = tmp_path / "scripthub.db"
+    shutil.copyfile(sqlite_template, path)
+    return f"sqlite+aiosqlite:///{path}"
+
+
+@pytest.fixture
+def postgres_database_url(postgres_template: str) -> Iterator[str]:
+    """A migrated PostgreSQL database of this test's own; dropped afterwards."""
+    url = services.create_postgres_database(template=postgres_template)
     yield url
     services.drop_postgres_database(url)

@@ -3,19 +3,14 @@ production (PostgreSQL + Redis)."""
 
 from __future__ import annotations
 
-import asyncio
-import shutil
-from collections.abc import AsyncIterator, Callable, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator, Callable
 
 import pytest
 from litestar.testing import AsyncTestClient
 
-from scripthub.adapters.sqlalchemy.migrations import upgrade_database
 from scripthub.entrypoints.container import build_container
 from scripthub.entrypoints.http.app import create_app
 from scripthub.entrypoints.settings import load_settings
-from tests import services
 from tests.api.client import Api
 
 WIRINGS = [
@@ -30,43 +25,18 @@ TEST_ENVIRONMENT = {
     "SCRIPTHUB_RATE_LIMIT_API": "10000/900",
 }
 
-EnvironmentFactory = Callable[[], dict[str, str]]
-
-
-@pytest.fixture(scope="session")
-def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One migrated SQLite file, copied for each test instead of migrating again."""
-    path = tmp_path_factory.mktemp("template") / "scripthub.db"
-    asyncio.run(upgrade_database(f"sqlite+aiosqlite:///{path}"))
-    return path
-
-
-@pytest.fixture(scope="session")
-def postgres_template() -> Iterator[str]:
-    url = services.create_postgres_database()
-    asyncio.run(upgrade_database(url))
-    yield url
-    services.drop_postgres_database(url)
-
 
 @pytest.fixture(params=WIRINGS)
-def wiring_environment(
-    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
-) -> Iterator[dict[str, str]]:
+def wiring_environment(request: pytest.FixtureRequest) -> dict[str, str]:
     if request.param == "embedded":
-        database = tmp_path / "scripthub.db"
-        shutil.copy(sqlite_template, database)
-        yield {**TEST_ENVIRONMENT, "SCRIPTHUB_DATABASE_URL": f"sqlite+aiosqlite:///{database}"}
-        return
-    template = request.getfixturevalue("postgres_template")
-    url = services.create_postgres_database(template=template)
-    yield {
+        url = request.getfixturevalue("sqlite_database_url")
+        return {**TEST_ENVIRONMENT, "SCRIPTHUB_DATABASE_URL": url}
+    return {
         **TEST_ENVIRONMENT,
-        "SCRIPTHUB_DATABASE_URL": url,
+        "SCRIPTHUB_DATABASE_URL": request.getfixturevalue("postgres_database_url"),
         "SCRIPTHUB_REDIS_URL": request.getfixturevalue("redis_url"),
         "SCRIPTHUB_REDIS_KEY_PREFIX": request.getfixturevalue("redis_prefix"),
     }
-    services.drop_postgres_database(url)
 
 
 @pytest.fixture
