@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 from scripthub.application.ports.system import Clock
+from scripthub.application.ports.unit_of_work import UnitOfWork
 from scripthub.domain.audit import AuditEntry, Outcome, RequestContext
 
 
@@ -32,3 +33,11 @@ def audit_entry(
         user_agent=context.user_agent,
         metadata=metadata or {},
     )
+
+
+async def record_alone(uow: UnitOfWork, entry: AuditEntry) -> None:
+    """Commit one entry in a transaction of its own, for events that change nothing else in
+    the relational store (sign-ins, sign-outs, token reuse)."""
+    async with uow:
+        await uow.audit.record(entry)
+        await uow.commit()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from scripthub.application.audit import audit_entry
+from scripthub.application.audit import audit_entry, record_alone
 from scripthub.application.auth.session_tokens import SessionStarter, TokenPair
 from scripthub.application.ports.security import PasswordHasher
 from scripthub.application.ports.system import Clock
@@ -81,6 +81,4 @@ class LogIn:
             outcome=outcome,
             metadata=metadata,
         )
-        async with self._uow as uow:
-            await uow.audit.record(entry)
-            await uow.commit()
+        await record_alone(self._uow, entry)

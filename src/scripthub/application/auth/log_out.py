@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from scripthub.application.audit import audit_entry
+import uuid
+
+from scripthub.application.audit import audit_entry, record_alone
 from scripthub.application.auth.principal import Principal
 from scripthub.application.ports.system import Clock
 from scripthub.application.ports.token_store import TokenStore
 from scripthub.application.ports.unit_of_work import UnitOfWork
-from scripthub.domain.audit import RequestContext
+from scripthub.domain.audit import AuditEntry, RequestContext
 
 
 class LogOut:
@@ -25,16 +27,26 @@ class LogOut:
             ended = await self._token_store.revoke_all(principal.user_id)
         else:
             ended = int(await self._token_store.revoke(principal.session_id))
-        async with self._uow as uow:
-            await uow.audit.record(
-                audit_entry(
-                    self._clock,
-                    "auth.logout",
-                    context,
-                    actor_id=principal.user_id,
-                    resource_type="session",
-                    resource_id=None if everywhere else principal.session_id,
-                    metadata={"all_sessions": everywhere, "sessions_ended": ended},
-                )
-            )
-            await uow.commit()
+        entry = logout_entry(
+            self._clock, principal, context, None if everywhere else principal.session_id, ended
+        )
+        await record_alone(self._uow, entry)
+
+
+def logout_entry(
+    clock: Clock,
+    principal: Principal,
+    context: RequestContext,
+    session_id: uuid.UUID | None,
+    sessions_ended: int,
+) -> AuditEntry:
+    """`auth.logout` for one session (`session_id`) or for all of them (None)."""
+    return audit_entry(
+        clock,
+        "auth.logout",
+        context,
+        actor_id=principal.user_id,
+        resource_type="session",
+        resource_id=session_id,
+        metadata={"all_sessions": session_id is None, "sessions_ended": sessions_ended},
+    )

@@ -5,7 +5,8 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from scripthub.application.audit import audit_entry
+from scripthub.application.audit import record_alone
+from scripthub.application.auth.log_out import logout_entry
 from scripthub.application.auth.principal import Principal
 from scripthub.application.ports.system import Clock
 from scripthub.application.ports.token_store import TokenStore
@@ -45,17 +46,7 @@ class EndSession:
         session = await self._token_store.get(session_id, self._clock.now())
         if session is None or session.user_id != principal.user_id:
             raise NotFoundError("Session not found.")
-        await self._token_store.revoke(session_id)
-        async with self._uow as uow:
-            await uow.audit.record(
-                audit_entry(
-                    self._clock,
-                    "auth.logout",
-                    context,
-                    actor_id=principal.user_id,
-                    resource_type="session",
-                    resource_id=session_id,
-                    metadata={"all_sessions": False, "sessions_ended": 1},
-                )
-            )
-            await uow.commit()
+        ended = int(await self._token_store.revoke(session_id))
+        await record_alone(
+            self._uow, logout_entry(self._clock, principal, context, session_id, ended)
+        )

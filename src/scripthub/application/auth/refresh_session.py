@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from scripthub.application.audit import audit_entry
+from scripthub.application.audit import audit_entry, record_alone
 from scripthub.application.auth.session_tokens import (
     SessionStarter,
     TokenPair,
@@ -83,16 +83,13 @@ class RefreshSession:
         return self._sessions.pair(own, session.id, new_token)
 
     async def _record_reuse(self, session: Session, context: RequestContext) -> None:
-        async with self._uow as uow:
-            await uow.audit.record(
-                audit_entry(
-                    self._clock,
-                    "auth.refresh_reused",
-                    context,
-                    actor_id=session.user_id,
-                    resource_type="session",
-                    resource_id=session.id,
-                    outcome=Outcome.DENIED,
-                )
-            )
-            await uow.commit()
+        entry = audit_entry(
+            self._clock,
+            "auth.refresh_reused",
+            context,
+            actor_id=session.user_id,
+            resource_type="session",
+            resource_id=session.id,
+            outcome=Outcome.DENIED,
+        )
+        await record_alone(self._uow, entry)
