@@ -33,6 +33,8 @@ USE_CASES_WITH_UOW = (
     "get_public_user",
 )
 USE_CASES_WITHOUT_UOW = ("list_sessions",)
+# OpenAPI: routes that take the `principal` dependency declare this.
+BEARER_SECURITY: list[dict[str, list[str]]] = [{"bearer": []}]
 
 
 def _with_uow(factory: Callable[..., Any]) -> Provide:

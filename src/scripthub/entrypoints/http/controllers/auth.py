@@ -17,6 +17,7 @@ from scripthub.application.auth.refresh_session import RefreshSession, RefreshSe
 from scripthub.application.auth.register_user import RegisterUser, RegisterUserCommand
 from scripthub.domain.audit import RequestContext
 from scripthub.domain.errors import NotFoundError
+from scripthub.entrypoints.http.dependencies import BEARER_SECURITY
 from scripthub.entrypoints.http.schemas.auth import (
     LoginBody,
     RefreshBody,
@@ -65,7 +66,12 @@ class AuthController(Controller):
         pair = await refresh_session.execute(RefreshSessionCommand(data.refresh_token, context))
         return token_pair_out(pair)
 
-    @post("/logout", status_code=HTTP_204_NO_CONTENT, summary="End the current session")
+    @post(
+        "/logout",
+        status_code=HTTP_204_NO_CONTENT,
+        summary="End the current session",
+        security=BEARER_SECURITY,
+    )
     async def logout(
         self,
         principal: NamedDependency[Principal],
@@ -74,7 +80,12 @@ class AuthController(Controller):
     ) -> None:
         await log_out.execute(principal, context)
 
-    @post("/logout-all", status_code=HTTP_204_NO_CONTENT, summary="End every session")
+    @post(
+        "/logout-all",
+        status_code=HTTP_204_NO_CONTENT,
+        summary="End every session",
+        security=BEARER_SECURITY,
+    )
     async def logout_all(
         self,
         principal: NamedDependency[Principal],
@@ -83,13 +94,15 @@ class AuthController(Controller):
     ) -> None:
         await log_out.execute(principal, context, everywhere=True)
 
-    @get("/sessions", summary="List your live sessions")
+    @get("/sessions", summary="List your live sessions", security=BEARER_SECURITY)
     async def sessions(
         self, principal: NamedDependency[Principal], list_sessions: NamedDependency[ListSessions]
     ) -> SessionList:
         return SessionList([session_out(v) for v in await list_sessions.execute(principal)])
 
-    @delete("/sessions/{session_id:str}", summary="End one of your sessions")
+    @delete(
+        "/sessions/{session_id:str}", summary="End one of your sessions", security=BEARER_SECURITY
+    )
     async def end_one_session(
         self,
         session_id: FromPath[str],

@@ -12,6 +12,7 @@ from scripthub.application.users.delete_own_account import DeleteOwnAccount
 from scripthub.application.users.read_users import GetOwnPermissions, GetOwnUser, GetPublicUser
 from scripthub.application.users.update_own_user import UpdateOwnUser, UpdateOwnUserCommand
 from scripthub.domain.audit import RequestContext
+from scripthub.entrypoints.http.dependencies import BEARER_SECURITY
 from scripthub.entrypoints.http.schemas.users import (
     DeleteAccountBody,
     PermissionsOut,
@@ -28,13 +29,13 @@ class UsersController(Controller):
     path = "/api/users"
     tags = ("users",)
 
-    @get("/me", summary="Your own account")
+    @get("/me", summary="Your own account", security=BEARER_SECURITY)
     async def me(
         self, principal: NamedDependency[Principal], get_own_user: NamedDependency[GetOwnUser]
     ) -> UserOut:
         return user_out(await get_own_user.execute(principal))
 
-    @patch("/me", summary="Change your username or profile")
+    @patch("/me", summary="Change your username or profile", security=BEARER_SECURITY)
     async def update_me(
         self,
         data: JSONBody[UserPatch],
@@ -49,7 +50,7 @@ class UsersController(Controller):
         )
         return user_out(await update_own_user.execute(principal, command))
 
-    @delete("/me", summary="Delete your account")
+    @delete("/me", summary="Delete your account", security=BEARER_SECURITY)
     async def delete_me(
         self,
         principal: NamedDependency[Principal],
@@ -59,7 +60,7 @@ class UsersController(Controller):
     ) -> None:
         await delete_own_account.execute(principal, data.password if data else None, context)
 
-    @get("/me/permissions", summary="Your roles and permissions")
+    @get("/me/permissions", summary="Your roles and permissions", security=BEARER_SECURITY)
     async def my_permissions(
         self,
         principal: NamedDependency[Principal],
