@@ -27,8 +27,12 @@ class RotationOutcome(enum.Enum):
     """The token was rotated moments ago (a client's concurrent retry); nothing changes."""
     REUSED = "reused"
     """A rotated token came back after the grace window: the session has been ended."""
+    ENDED = "ended"
+    """The token was current when its session was ended (sign-out, suspension...), and the
+    session has not reached its `expires_at` yet. `Rotation.session` is the ended session;
+    nothing changes."""
     UNKNOWN = "unknown"
-    """No live session knows this token (never issued, expired or ended)."""
+    """No session knows this token (never issued, or its session expired)."""
 
 
 @dataclass(frozen=True)

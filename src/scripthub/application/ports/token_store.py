@@ -28,6 +28,8 @@ class TokenStore(Protocol):
         ROTATED. A token that was current once but has been rotated yields
         SUPERSEDED_IN_GRACE within `grace` of its rotation, and REUSED after it, in which
         case the store has already ended the session. ROTATED also sets `last_used_at`.
+        The current token of a session that was ended (revoked, or ended by REUSED) yields
+        ENDED with that session until the session's `expires_at`; after that, UNKNOWN.
         """
 
     async def is_active(self, session_id: uuid.UUID, now: datetime) -> bool:

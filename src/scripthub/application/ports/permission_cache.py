@@ -1,0 +1,63 @@
+"""Cached grants (roles and permissions) of users, and the hot-path read that goes with them."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from scripthub.domain.roles import Grants
+
+
+@dataclass(frozen=True)
+class GrantsStamp:
+    """The invalidation versions current when a cache entry was looked up.
+
+    `everyone` moves when any role's permissions change (or a role is deleted); `user` moves
+    when that user's roles or account status change. An entry is valid only while both
+    versions are still those it was stored with.
+    """
+
+    everyone: int
+    user: int
+
+
+@dataclass(frozen=True)
+class CachedGrants:
+    grants: Grants | None
+    """None on a miss or a stale entry: load from the database, then `store` with `stamp`."""
+    stamp: GrantsStamp
+
+
+class PermissionCache(Protocol):
+    """Grants by user id, invalidated by version so a change is never served stale.
+
+    Storing with the stamp read *before* the database query closes the race in which an
+    invalidation lands between that query and the store: the entry is then born stale.
+    """
+
+    async def lookup(self, user_id: uuid.UUID) -> CachedGrants: ...
+
+    async def store(self, user_id: uuid.UUID, grants: Grants, stamp: GrantsStamp) -> None: ...
+
+    async def invalidate_user(self, user_id: uuid.UUID) -> None:
+        """O(1): that user's next lookup misses."""
+
+    async def invalidate_everyone(self) -> None:
+        """O(1): every user's next lookup misses (a role's permissions changed)."""
+
+
+@dataclass(frozen=True)
+class AccessState:
+    session_active: bool
+    cached: CachedGrants
+
+
+class AccessStateReader(Protocol):
+    """The authenticated request's one round trip: is the session live, and what may the
+    user do (from the cache)."""
+
+    async def read(
+        self, session_id: uuid.UUID, user_id: uuid.UUID, now: datetime
+    ) -> AccessState: ...
