@@ -111,20 +111,22 @@ async def test_public_profiles_are_found_by_id_or_username(world: World) -> None
         await world.get_public_user().execute("nobody")
 
 
-async def test_permissions_follow_granted_and_revoked_roles(world: World) -> None:
-    principal = await world.principal(await world.register())
-
-    grants = await world.get_own_permissions().execute(principal)
+async def test_grants_follow_granted_and_revoked_roles_on_the_next_request(
+    world: World,
+) -> None:
+    pair = await world.register()
+    grants = (await world.principal(pair)).grants
     assert grants.roles == {"user"}
     assert grants.allows("scripts.create")
     assert not grants.allows("roles.manage")
+    await world.admin()
 
-    roles = await world.change_user_role().execute(RoleChange("ada@example.com", "admin", True))
+    roles = await world.grant("ada@example.com", "admin")
     assert roles == ["admin", "user"]
-    assert (await world.get_own_permissions().execute(principal)).allows("roles.manage")
+    assert (await world.principal(pair)).grants.allows("roles.manage")
 
-    await world.change_user_role().execute(RoleChange("ada@example.com", "admin", False))
-    assert not (await world.get_own_permissions().execute(principal)).allows("roles.manage")
+    await world.change_user_role().execute(RoleChange("ada@example.com", "admin", grant=False))
+    assert not (await world.principal(pair)).grants.allows("roles.manage")
     assert ("role.assigned", "success") in world.audit_actions()
     assert ("role.revoked", "success") in world.audit_actions()
 
@@ -133,6 +135,6 @@ async def test_role_changes_need_a_known_user_and_role(world: World) -> None:
     await world.register()
 
     with pytest.raises(NotFoundError):
-        await world.change_user_role().execute(RoleChange("ada@example.com", "wizard", True))
+        await world.change_user_role().execute(RoleChange("ada@example.com", "wizard", grant=True))
     with pytest.raises(NotFoundError):
-        await world.change_user_role().execute(RoleChange("no@example.com", "admin", True))
+        await world.change_user_role().execute(RoleChange("no@example.com", "admin", grant=True))

@@ -5,8 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from scripthub.adapters.access_state import SequentialAccessStateReader
 from scripthub.adapters.memory import InMemoryDatabase, InMemoryTokenStore, InMemoryUnitOfWork
+from scripthub.adapters.memory.permission_cache import InMemoryPermissionCache
 from scripthub.adapters.security import BcryptPasswordHasher, JwtAccessTokens
+from scripthub.application.audit.list_entries import ListAuditEntries
 from scripthub.application.auth.authenticate_request import AuthenticateRequest
 from scripthub.application.auth.log_in import LogIn, LogInCommand
 from scripthub.application.auth.log_out import LogOut
@@ -15,10 +18,22 @@ from scripthub.application.auth.principal import Principal
 from scripthub.application.auth.refresh_session import RefreshSession
 from scripthub.application.auth.register_user import RegisterUser, RegisterUserCommand
 from scripthub.application.auth.session_tokens import SessionStarter, TokenPair
-from scripthub.application.users.change_roles import ChangeUserRole
+from scripthub.application.authorization import Authorizer
+from scripthub.application.roles.manage_permissions import CreatePermission, ListPermissions
+from scripthub.application.roles.manage_roles import (
+    CreateRole,
+    DeleteRole,
+    ListRoles,
+    RoleCommand,
+    SetRolePermissions,
+)
+from scripthub.application.users.change_account_status import ChangeAccountStatus
+from scripthub.application.users.change_roles import ChangeUserRole, RoleChange
 from scripthub.application.users.delete_own_account import DeleteOwnAccount
-from scripthub.application.users.read_users import GetOwnPermissions, GetOwnUser, GetPublicUser
+from scripthub.application.users.list_users import ListUsers
+from scripthub.application.users.read_users import GetOwnUser, GetPublicUser
 from scripthub.application.users.update_own_user import UpdateOwnUser
+from scripthub.domain.audit import RequestContext
 
 SECRET = "unit-test-secret-that-is-long-enough-0123456789"
 PASSWORD = "correct horse battery"
@@ -45,6 +60,8 @@ class World:
         self.clock = SettableClock()
         self.database = InMemoryDatabase()
         self.token_store = InMemoryTokenStore()
+        self.permission_cache = InMemoryPermissionCache()
+        self.access_state = SequentialAccessStateReader(self.token_store, self.permission_cache)
         self.hasher = BcryptPasswordHasher(rounds=4, max_threads=1)
         self.access_tokens = JwtAccessTokens(SECRET, 900, clock=self.clock)
         self.sessions = SessionStarter(
@@ -64,7 +81,12 @@ class World:
         return RefreshSession(self.uow(), self.token_store, self.sessions, self.clock, REUSE_GRACE)
 
     def authenticate(self) -> AuthenticateRequest:
-        return AuthenticateRequest(self.access_tokens, self.token_store, self.clock)
+        return AuthenticateRequest(
+            self.uow(), self.access_tokens, self.access_state, self.permission_cache, self.clock
+        )
+
+    def authorizer(self) -> Authorizer:
+        return Authorizer(self.uow, self.clock)
 
     def log_out(self) -> LogOut:
         return LogOut(self.uow(), self.token_store, self.clock)
@@ -78,9 +100,6 @@ class World:
     def get_own_user(self) -> GetOwnUser:
         return GetOwnUser(self.uow())
 
-    def get_own_permissions(self) -> GetOwnPermissions:
-        return GetOwnPermissions(self.uow())
-
     def get_public_user(self) -> GetPublicUser:
         return GetPublicUser(self.uow())
 
@@ -91,7 +110,47 @@ class World:
         return DeleteOwnAccount(self.uow(), self.hasher, self.token_store, self.clock)
 
     def change_user_role(self) -> ChangeUserRole:
-        return ChangeUserRole(self.uow(), self.clock)
+        return ChangeUserRole(self.uow(), self.permission_cache, self.clock)
+
+    def change_account_status(self) -> ChangeAccountStatus:
+        return ChangeAccountStatus(self.uow(), self.token_store, self.permission_cache, self.clock)
+
+    def list_users(self) -> ListUsers:
+        return ListUsers(self.uow())
+
+    def list_roles(self) -> ListRoles:
+        return ListRoles(self.uow())
+
+    def create_role(self) -> CreateRole:
+        return CreateRole(self.uow(), self.clock)
+
+    def set_role_permissions(self) -> SetRolePermissions:
+        return SetRolePermissions(self.uow(), self.permission_cache, self.clock)
+
+    def delete_role(self) -> DeleteRole:
+        return DeleteRole(self.uow(), self.permission_cache, self.clock)
+
+    def list_permissions(self) -> ListPermissions:
+        return ListPermissions(self.uow())
+
+    def create_permission(self) -> CreatePermission:
+        return CreatePermission(self.uow(), self.clock)
+
+    def list_audit_entries(self) -> ListAuditEntries:
+        return ListAuditEntries(self.uow())
+
+    async def grant(self, email: str, role: str) -> list[str]:
+        return await self.change_user_role().execute(RoleChange(email, role, grant=True))
+
+    async def admin(self, email: str = "root@example.com", username: str = "root") -> Principal:
+        """A signed-in user holding the admin role."""
+        pair = await self.register(email=email, username=username)
+        await self.grant(email, "admin")
+        return await self.principal(pair)
+
+    @staticmethod
+    def command(principal: Principal) -> RoleCommand:
+        return RoleCommand(principal, RequestContext())
 
     async def register(
         self, email: str = "ada@example.com", username: str = "ada", password: str = PASSWORD

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from scripthub.domain.errors import ValidationError
+from scripthub.domain.text import control_character_problem
 
 PERMISSION_PATTERN = re.compile(r"^([a-z][a-z0-9_]{0,31})\.([a-z][a-z0-9_]{0,31})$")
 ROLE_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,31}$")
@@ -44,6 +45,23 @@ class Grants:
 
     def allows(self, permission: str) -> bool:
         return permission in self.permissions
+
+
+MAX_DESCRIPTION_LENGTH = 255
+LOCKOUT_PERMISSION = "roles.manage"
+"""Somebody active must always hold this, or nobody could repair the role system."""
+
+
+def check_description(description: str) -> str:
+    text = description.strip()
+    problem = control_character_problem(text)
+    if problem:
+        raise ValidationError.single("description", problem)
+    if len(text) > MAX_DESCRIPTION_LENGTH:
+        raise ValidationError.single(
+            "description", f"must be at most {MAX_DESCRIPTION_LENGTH} characters"
+        )
+    return text
 
 
 def check_permission_name(name: str) -> str:

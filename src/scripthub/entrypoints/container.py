@@ -5,8 +5,12 @@ from __future__ import annotations
 import redis.asyncio as aioredis
 from dependency_injector import containers, providers
 
+from scripthub.adapters.access_state import SequentialAccessStateReader
 from scripthub.adapters.memory import InMemoryRateLimiter, InMemoryTokenStore
+from scripthub.adapters.memory.permission_cache import InMemoryPermissionCache
 from scripthub.adapters.redis import RedisHealthProbe, RedisRateLimiter, RedisTokenStore
+from scripthub.adapters.redis.access_state import RedisAccessStateReader
+from scripthub.adapters.redis.permission_cache import RedisPermissionCache
 from scripthub.adapters.security import BcryptPasswordHasher, JwtAccessTokens, load_common_passwords
 from scripthub.adapters.sqlalchemy import (
     SqlAlchemyHealthProbe,
@@ -16,6 +20,7 @@ from scripthub.adapters.sqlalchemy import (
     create_session_factory,
 )
 from scripthub.adapters.system import SystemClock
+from scripthub.application.audit.list_entries import ListAuditEntries
 from scripthub.application.auth.authenticate_request import AuthenticateRequest
 from scripthub.application.auth.log_in import LogIn
 from scripthub.application.auth.log_out import LogOut
@@ -23,9 +28,19 @@ from scripthub.application.auth.manage_sessions import EndSession, ListSessions
 from scripthub.application.auth.refresh_session import RefreshSession
 from scripthub.application.auth.register_user import RegisterUser
 from scripthub.application.auth.session_tokens import SessionStarter
+from scripthub.application.authorization import Authorizer
+from scripthub.application.roles.manage_permissions import CreatePermission, ListPermissions
+from scripthub.application.roles.manage_roles import (
+    CreateRole,
+    DeleteRole,
+    ListRoles,
+    SetRolePermissions,
+)
+from scripthub.application.users.change_account_status import ChangeAccountStatus
 from scripthub.application.users.change_roles import ChangeUserRole
 from scripthub.application.users.delete_own_account import DeleteOwnAccount
-from scripthub.application.users.read_users import GetOwnPermissions, GetOwnUser, GetPublicUser
+from scripthub.application.users.list_users import ListUsers
+from scripthub.application.users.read_users import GetOwnUser, GetPublicUser
 from scripthub.application.users.update_own_user import UpdateOwnUser
 from scripthub.entrypoints.settings import Settings
 
@@ -62,6 +77,22 @@ class Container(containers.DeclarativeContainer):
             RedisTokenStore, redis_client, prefix=settings.provided.redis_key_prefix
         ),
     )
+    permission_cache = providers.Selector(
+        settings.provided.cache_backend,
+        memory=providers.Singleton(InMemoryPermissionCache),
+        redis=providers.Singleton(
+            RedisPermissionCache, redis_client, prefix=settings.provided.redis_key_prefix
+        ),
+    )
+    access_state = providers.Selector(
+        settings.provided.access_state_backend,
+        sequential=providers.Singleton(
+            SequentialAccessStateReader, token_store=token_store, cache=permission_cache
+        ),
+        redis=providers.Singleton(
+            RedisAccessStateReader, redis_client, prefix=settings.provided.redis_key_prefix
+        ),
+    )
     rate_limiter = providers.Selector(
         settings.provided.cache_backend,
         memory=providers.Singleton(InMemoryRateLimiter, clock),
@@ -86,9 +117,14 @@ class Container(containers.DeclarativeContainer):
         session_lifetime=settings.provided.session_lifetime,
     )
 
-    authenticate_request = providers.Singleton(
-        AuthenticateRequest, access_tokens=access_tokens, token_store=token_store, clock=clock
+    authenticate_request = providers.Factory(
+        AuthenticateRequest,
+        access_tokens=access_tokens,
+        access_state=access_state,
+        permission_cache=permission_cache,
+        clock=clock,
     )
+    authorizer = providers.Singleton(Authorizer, uow_factory=unit_of_work.provider, clock=clock)
     register_user = providers.Factory(
         RegisterUser,
         hasher=hasher,
@@ -108,13 +144,27 @@ class Container(containers.DeclarativeContainer):
     list_sessions = providers.Factory(ListSessions, token_store=token_store, clock=clock)
     end_session = providers.Factory(EndSession, token_store=token_store, clock=clock)
     get_own_user = providers.Factory(GetOwnUser)
-    get_own_permissions = providers.Factory(GetOwnPermissions)
     get_public_user = providers.Factory(GetPublicUser)
     update_own_user = providers.Factory(UpdateOwnUser, clock=clock)
     delete_own_account = providers.Factory(
         DeleteOwnAccount, hasher=hasher, token_store=token_store, clock=clock
     )
-    change_user_role = providers.Factory(ChangeUserRole, clock=clock)
+    list_users = providers.Factory(ListUsers)
+    change_account_status = providers.Factory(
+        ChangeAccountStatus, token_store=token_store, permission_cache=permission_cache, clock=clock
+    )
+    change_user_role = providers.Factory(
+        ChangeUserRole, permission_cache=permission_cache, clock=clock
+    )
+    list_roles = providers.Factory(ListRoles)
+    create_role = providers.Factory(CreateRole, clock=clock)
+    set_role_permissions = providers.Factory(
+        SetRolePermissions, permission_cache=permission_cache, clock=clock
+    )
+    delete_role = providers.Factory(DeleteRole, permission_cache=permission_cache, clock=clock)
+    list_permissions = providers.Factory(ListPermissions)
+    create_permission = providers.Factory(CreatePermission, clock=clock)
+    list_audit_entries = providers.Factory(ListAuditEntries)
 
 
 def build_container(settings: Settings) -> Container:

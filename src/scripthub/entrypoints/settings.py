@@ -93,6 +93,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         return "redis" if self.redis_url else "memory"
 
     @property
+    def access_state_backend(self) -> Literal["redis", "sequential"]:
+        """Sessions and cached permissions both in Redis can be read in one round trip."""
+        both_redis = self.session_store == "redis" and self.cache_backend == "redis"
+        return "redis" if both_redis else "sequential"
+
+    @property
     def session_lifetime(self) -> timedelta:
         return timedelta(seconds=self.refresh_token_ttl)
 

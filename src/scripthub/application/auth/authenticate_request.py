@@ -3,25 +3,43 @@
 from __future__ import annotations
 
 from scripthub.application.auth.principal import Principal
+from scripthub.application.ports.permission_cache import AccessStateReader, PermissionCache
 from scripthub.application.ports.security import AccessTokens
 from scripthub.application.ports.system import Clock
-from scripthub.application.ports.token_store import TokenStore
+from scripthub.application.ports.unit_of_work import UnitOfWork
 from scripthub.domain.errors import SessionRevokedError
 
 
 class AuthenticateRequest:
-    """The hot path: decode the JWT (no I/O), then one store round trip for session liveness.
+    """The hot path: decode the JWT (no I/O), then one store round trip for both "is the
+    session live" and "what may this user do". Only a permission-cache miss costs a query.
 
-    Ending a session therefore locks out its access tokens on the very next request.
+    Ending a session therefore locks out its access tokens on the very next request, and a
+    role or permission change (which invalidates the cache) applies on the next request too.
     """
 
-    def __init__(self, access_tokens: AccessTokens, token_store: TokenStore, clock: Clock) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        access_tokens: AccessTokens,
+        access_state: AccessStateReader,
+        permission_cache: PermissionCache,
+        clock: Clock,
+    ) -> None:
+        self._uow = uow
         self._access_tokens = access_tokens
-        self._token_store = token_store
+        self._access_state = access_state
+        self._permission_cache = permission_cache
         self._clock = clock
 
     async def execute(self, bearer_token: str) -> Principal:
         claims = self._access_tokens.read(bearer_token)
-        if not await self._token_store.is_active(claims.session_id, self._clock.now()):
+        state = await self._access_state.read(claims.session_id, claims.user_id, self._clock.now())
+        if not state.session_active:
             raise SessionRevokedError("This session has ended; sign in again.")
-        return Principal(claims.user_id, claims.session_id)
+        grants = state.cached.grants
+        if grants is None:
+            async with self._uow as uow:
+                grants = await uow.roles.grants_of(claims.user_id)
+            await self._permission_cache.store(claims.user_id, grants, state.cached.stamp)
+        return Principal(claims.user_id, claims.session_id, grants)

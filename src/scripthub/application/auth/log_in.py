@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from scripthub.application.audit import audit_entry, record_alone
+from scripthub.application.audit.recording import audit_entry, record_alone
 from scripthub.application.auth.session_tokens import SessionStarter, TokenPair
 from scripthub.application.ports.security import PasswordHasher
 from scripthub.application.ports.system import Clock

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from scripthub.application.audit import audit_entry, record_alone
+from scripthub.application.audit.recording import audit_entry, record_alone
 from scripthub.application.auth.principal import Principal
 from scripthub.application.ports.system import Clock
 from scripthub.application.ports.token_store import TokenStore

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from scripthub.application.audit import record_alone
+from scripthub.application.audit.recording import record_alone
 from scripthub.application.auth.log_out import logout_entry
 from scripthub.application.auth.principal import Principal
 from scripthub.application.ports.system import Clock

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from scripthub.application.audit import audit_entry, record_alone
+from scripthub.application.audit.recording import audit_entry, record_alone
 from scripthub.application.auth.session_tokens import (
     SessionStarter,
     TokenPair,
@@ -15,15 +15,17 @@ from scripthub.application.auth.session_tokens import (
 from scripthub.application.ports.system import Clock
 from scripthub.application.ports.token_store import TokenStore
 from scripthub.application.ports.unit_of_work import UnitOfWork
-from scripthub.application.users.views import load_own_user
+from scripthub.application.users.views import OwnUser, load_own_user
 from scripthub.domain.audit import Outcome, RequestContext
 from scripthub.domain.errors import (
     AccountSuspendedError,
+    DomainError,
     NotFoundError,
     RefreshTokenInvalidError,
     RefreshTokenReusedError,
 )
 from scripthub.domain.sessions import RotationOutcome, Session
+from scripthub.domain.users import AccountStatus
 
 
 @dataclass(frozen=True)
@@ -62,25 +64,28 @@ class RefreshSession:
             self._clock.now(),
             self._reuse_grace,
         )
-        if rotation.outcome is RotationOutcome.REUSED and rotation.session is not None:
-            await self._record_reuse(rotation.session, command.context)
+        session = rotation.session
+        if rotation.outcome is RotationOutcome.REUSED and session is not None:
+            await self._record_reuse(session, command.context)
             raise RefreshTokenReusedError(
                 "This refresh token was already used; the session has been ended."
             )
-        if rotation.outcome is not RotationOutcome.ROTATED or rotation.session is None:
+        if rotation.outcome is RotationOutcome.ENDED and session is not None:
+            raise _ended_session_error(await self._account_of(session))
+        if rotation.outcome is not RotationOutcome.ROTATED or session is None:
             raise RefreshTokenInvalidError("The refresh token is invalid or expired.")
-        session = rotation.session
-        try:
-            async with self._uow as uow:
-                own = await load_own_user(uow, session.user_id)
-        except NotFoundError:
-            own = None
+        own = await self._account_of(session)
         if own is None or not own.user.is_active:
             await self._token_store.revoke(session.id)
-            if own is None:
-                raise RefreshTokenInvalidError("The account no longer exists.")
-            raise AccountSuspendedError("This account is suspended.")
+            raise _ended_session_error(own)
         return self._sessions.pair(own, session.id, new_token)
+
+    async def _account_of(self, session: Session) -> OwnUser | None:
+        try:
+            async with self._uow as uow:
+                return await load_own_user(uow, session.user_id)
+        except NotFoundError:
+            return None
 
     async def _record_reuse(self, session: Session, context: RequestContext) -> None:
         entry = audit_entry(
@@ -93,3 +98,10 @@ class RefreshSession:
             outcome=Outcome.DENIED,
         )
         await record_alone(self._uow, entry)
+
+
+def _ended_session_error(own: OwnUser | None) -> DomainError:
+    """A suspended account is told so (403), not merely that the token is invalid."""
+    if own is not None and own.user.account_status is AccountStatus.SUSPENDED:
+        return AccountSuspendedError("This account is suspended.")
+    return RefreshTokenInvalidError("This session has ended; sign in again.")

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from scripthub.application.audit import audit_entry
+from scripthub.application.audit.recording import audit_entry
 from scripthub.application.auth.session_tokens import SessionStarter, TokenPair
 from scripthub.application.ports.security import PasswordHasher
 from scripthub.application.ports.system import Clock

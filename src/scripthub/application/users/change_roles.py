@@ -1,57 +1,77 @@
-"""Operator-side account management used by the CLI: create users, grant and revoke roles."""
+"""Grant or revoke a role: from the admin API (by user id) or the CLI (by email)."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
-from scripthub.application.audit import audit_entry
+from scripthub.application.audit.recording import audit_entry
+from scripthub.application.ports.permission_cache import PermissionCache
 from scripthub.application.ports.system import Clock
 from scripthub.application.ports.unit_of_work import UnitOfWork
+from scripthub.application.roles.safeguards import ensure_roles_stay_manageable
 from scripthub.domain.audit import RequestContext
-from scripthub.domain.errors import NotFoundError
-from scripthub.domain.users import normalize_email
+from scripthub.domain.errors import NotFoundError, ValidationError
+from scripthub.domain.users import AccountStatus, User, normalize_email
 
 
 @dataclass(frozen=True)
 class RoleChange:
-    email: str
+    target: str
+    """The user's id, or their email."""
     role: str
     grant: bool
-    actor: str = "cli"
+    actor_id: uuid.UUID | None = None
+    """Who asked; None for an operator at the CLI."""
     context: RequestContext = RequestContext()
 
 
 class ChangeUserRole:
-    """Grant or revoke one role by email; returns the user's roles afterwards."""
+    """Returns the user's roles afterwards. Applies on the user's next request; refuses to
+    leave nobody able to manage roles."""
 
-    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWork, permission_cache: PermissionCache, clock: Clock) -> None:
         self._uow = uow
+        self._permission_cache = permission_cache
         self._clock = clock
 
     async def execute(self, change: RoleChange) -> list[str]:
-        email = normalize_email(change.email)
         async with self._uow as uow:
-            user = await uow.users.get_by_email(email)
-            if user is None:
-                raise NotFoundError(f"No account with email {email}.")
+            user = await _find_live_user(uow, change.target)
             if await uow.roles.get(change.role) is None:
                 raise NotFoundError(f"No role named {change.role!r}.")
             if change.grant:
                 changed = await uow.roles.assign(user.id, change.role)
             else:
                 changed = await uow.roles.revoke(user.id, change.role)
+                await ensure_roles_stay_manageable(uow)
             if changed:
                 await uow.audit.record(
                     audit_entry(
                         self._clock,
                         "role.assigned" if change.grant else "role.revoked",
                         change.context,
-                        actor_id=None,
+                        actor_id=change.actor_id,
                         resource_type="user",
                         resource_id=user.id,
-                        metadata={"role": change.role, "actor": change.actor},
+                        metadata={"role": change.role, "via": "api" if change.actor_id else "cli"},
                     )
                 )
             roles = await uow.roles.roles_of(user.id)
             await uow.commit()
+        if changed:
+            await self._permission_cache.invalidate_user(user.id)
         return roles
+
+
+async def _find_live_user(uow: UnitOfWork, target: str) -> User:
+    try:
+        user = await uow.users.get(uuid.UUID(target))
+    except ValueError:
+        try:
+            user = await uow.users.get_by_email(normalize_email(target))
+        except ValidationError:
+            user = None
+    if user is None or user.account_status is AccountStatus.DELETED:
+        raise NotFoundError(f"No user {target}.")
+    return user

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from scripthub.application.audit import audit_entry
+from scripthub.application.audit.recording import audit_entry
 from scripthub.application.auth.principal import Principal
 from scripthub.application.ports.security import PasswordHasher
 from scripthub.application.ports.system import Clock

@@ -1,4 +1,4 @@
-"""Reading accounts: one's own, its grants, and other people's public profiles."""
+"""Reading accounts: one's own, and other people's public profiles."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from scripthub.application.auth.principal import Principal
 from scripthub.application.ports.unit_of_work import UnitOfWork
 from scripthub.application.users.views import OwnUser, load_own_user
 from scripthub.domain.errors import NotFoundError
-from scripthub.domain.roles import Grants
 from scripthub.domain.users import User
 
 
@@ -19,15 +18,6 @@ class GetOwnUser:
     async def execute(self, principal: Principal) -> OwnUser:
         async with self._uow as uow:
             return await load_own_user(uow, principal.user_id)
-
-
-class GetOwnPermissions:
-    def __init__(self, uow: UnitOfWork) -> None:
-        self._uow = uow
-
-    async def execute(self, principal: Principal) -> Grants:
-        async with self._uow as uow:
-            return await uow.roles.grants_of(principal.user_id)
 
 
 class GetPublicUser:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-from scripthub.application.audit import audit_entry
+from scripthub.application.audit.recording import audit_entry
 from scripthub.application.auth.principal import Principal
 from scripthub.application.ports.system import Clock
 from scripthub.application.ports.unit_of_work import UnitOfWork

@@ -7,12 +7,18 @@ from typing import Any
 
 from litestar import Litestar, Request
 from litestar.config.cors import CORSConfig
+from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 
 from scripthub.domain.errors import DomainError
 from scripthub.entrypoints.container import Container, build_container, close_container
+from scripthub.entrypoints.http.controllers.audit import AuditController
 from scripthub.entrypoints.http.controllers.auth import AuthController
+from scripthub.entrypoints.http.controllers.roles import PermissionsController, RolesController
+from scripthub.entrypoints.http.controllers.user_administration import (
+    UserAdministrationController,
+)
 from scripthub.entrypoints.http.controllers.users import UsersController
 from scripthub.entrypoints.http.dependencies import build_dependencies
 from scripthub.entrypoints.http.docs import docs_router
@@ -57,6 +63,10 @@ def create_app(container: Container | None = None) -> Litestar:
         route_handlers=[
             AuthController,
             UsersController,
+            UserAdministrationController,
+            RolesController,
+            PermissionsController,
+            AuditController,
             live,
             readiness_handler(container.database_health(), container.cache_health()),
             metrics,
@@ -100,4 +110,5 @@ def create_app(container: Container | None = None) -> Litestar:
         ),
         request_max_body_size=MAX_BODY_BYTES,
         on_shutdown=[on_shutdown],
+        state=State({"container": container}),
     )

@@ -16,8 +16,8 @@ from scripthub.application.auth.principal import Principal
 from scripthub.application.ports.unit_of_work import UnitOfWork
 from scripthub.domain.audit import RequestContext
 from scripthub.entrypoints.container import Container
+from scripthub.entrypoints.http.auth import authenticate
 from scripthub.entrypoints.http.client import request_context
-from scripthub.entrypoints.http.problems import MissingBearerTokenError
 
 # Use cases that touch the relational store get the request's unit of work.
 USE_CASES_WITH_UOW = (
@@ -29,12 +29,19 @@ USE_CASES_WITH_UOW = (
     "get_own_user",
     "update_own_user",
     "delete_own_account",
-    "get_own_permissions",
     "get_public_user",
+    "list_users",
+    "change_account_status",
+    "change_user_role",
+    "list_roles",
+    "create_role",
+    "set_role_permissions",
+    "delete_role",
+    "list_permissions",
+    "create_permission",
+    "list_audit_entries",
 )
-USE_CASES_WITHOUT_UOW = ("list_sessions",)
-# OpenAPI: routes that take the `principal` dependency declare this.
-BEARER_SECURITY: list[dict[str, list[str]]] = [{"bearer": []}]
+USE_CASES_WITHOUT_UOW = ("list_sessions", "authorizer")
 
 
 def _with_uow(factory: Callable[..., Any]) -> Provide:
@@ -53,17 +60,13 @@ def _without_uow(factory: Callable[..., Any]) -> Provide:
 
 def build_dependencies(container: Container) -> dict[str, Provide]:
     trusted = container.settings().trusted_proxies
-    authenticate = container.authenticate_request()
 
     def provide_uow() -> UnitOfWork:
         unit_of_work: UnitOfWork = container.unit_of_work()
         return unit_of_work
 
     async def provide_principal(request: Request[Any, Any, Any]) -> Principal:
-        scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise MissingBearerTokenError("Sign in: this needs an 'Authorization: Bearer' token.")
-        return await authenticate.execute(token.strip())
+        return await authenticate(request)
 
     def provide_context(request: Request[Any, Any, Any]) -> RequestContext:
         return request_context(request.scope, trusted)

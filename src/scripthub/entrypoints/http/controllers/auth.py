@@ -17,7 +17,7 @@ from scripthub.application.auth.refresh_session import RefreshSession, RefreshSe
 from scripthub.application.auth.register_user import RegisterUser, RegisterUserCommand
 from scripthub.domain.audit import RequestContext
 from scripthub.domain.errors import NotFoundError
-from scripthub.entrypoints.http.dependencies import BEARER_SECURITY
+from scripthub.entrypoints.http.auth import BEARER_SECURITY
 from scripthub.entrypoints.http.schemas.auth import (
     LoginBody,
     RefreshBody,

@@ -1,0 +1,1 @@
+"""The audit trail: recording entries from use cases, and reading them back."""

@@ -1,0 +1,48 @@
+"""Read the audit trail: who did what, to what, when, from where."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from scripthub.application.pagination import Page, decode_cursor, page_of
+from scripthub.application.ports.repositories import AuditQuery, Keyset
+from scripthub.application.ports.unit_of_work import UnitOfWork
+from scripthub.domain.audit import AuditEntry
+from scripthub.domain.errors import BadRequestError
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    actor_id: uuid.UUID | None = None
+    action: str | None = None
+    resource_type: str | None = None
+    resource_id: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    cursor: str | None = None
+    limit: int = 20
+
+
+class ListAuditEntries:
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+
+    async def execute(self, wanted: AuditFilter) -> Page[AuditEntry]:
+        for bound in (wanted.since, wanted.until):
+            if bound is not None and bound.tzinfo is None:
+                raise BadRequestError("since and until need a time zone, e.g. 2026-11-21T10:00:00Z")
+        query = AuditQuery(
+            actor_id=wanted.actor_id,
+            action=wanted.action,
+            resource_type=wanted.resource_type,
+            resource_id=wanted.resource_id,
+            since=wanted.since,
+            until=wanted.until,
+            after=decode_cursor(wanted.cursor),
+            limit=wanted.limit + 1,
+        )
+        async with self._uow as uow:
+            entries = await uow.audit.search(query)
+        return page_of(entries, wanted.limit, lambda e: Keyset(e.occurred_at, e.id))

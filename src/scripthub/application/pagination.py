@@ -1,0 +1,51 @@
+"""Cursor pages: opaque cursors over a (timestamp, id) keyset."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Generic, TypeVar
+
+from scripthub.application.ports.repositories import Keyset
+from scripthub.domain.errors import BadRequestError
+
+T = TypeVar("T")
+MAX_PAGE_SIZE = 100
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    next_cursor: str | None
+
+
+def encode_cursor(keyset: Keyset) -> str:
+    raw = f"{keyset.at.isoformat()}|{keyset.id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> Keyset | None:
+    """The keyset behind a cursor this API issued; anything else is a BadRequestError."""
+    if cursor is None:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        at, _, key = raw.partition("|")
+        keyset = Keyset(datetime.fromisoformat(at), uuid.UUID(key))
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise BadRequestError("The cursor is not one this API issued.") from None
+    if keyset.at.tzinfo is None:
+        raise BadRequestError("The cursor is not one this API issued.")
+    return keyset
+
+
+def page_of(rows: list[T], limit: int, keyset: Callable[[T], Keyset]) -> Page[T]:
+    """`rows` were fetched with `limit + 1`: the extra row only says a next page exists."""
+    if len(rows) <= limit:
+        return Page(rows, None)
+    items = rows[:limit]
+    return Page(items, encode_cursor(keyset(items[-1])))

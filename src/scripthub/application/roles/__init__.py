@@ -1,0 +1,1 @@
+"""Use cases that administer roles and permissions."""

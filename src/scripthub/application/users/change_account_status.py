@@ -1,0 +1,71 @@
+"""Suspend or reactivate an account."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from scripthub.application.audit.recording import audit_entry
+from scripthub.application.auth.principal import Principal
+from scripthub.application.ports.permission_cache import PermissionCache
+from scripthub.application.ports.system import Clock
+from scripthub.application.ports.token_store import TokenStore
+from scripthub.application.ports.unit_of_work import UnitOfWork
+from scripthub.application.roles.safeguards import ensure_roles_stay_manageable
+from scripthub.application.users.views import OwnUser, load_own_user
+from scripthub.domain.audit import RequestContext
+from scripthub.domain.errors import ConflictError
+from scripthub.domain.users import AccountStatus
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    principal: Principal
+    user_id: uuid.UUID
+    status: AccountStatus
+    context: RequestContext = RequestContext()
+
+
+class ChangeAccountStatus:
+    """Suspension ends every session of the user at once; reactivation lets them sign in."""
+
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        token_store: TokenStore,
+        permission_cache: PermissionCache,
+        clock: Clock,
+    ) -> None:
+        self._uow = uow
+        self._token_store = token_store
+        self._permission_cache = permission_cache
+        self._clock = clock
+
+    async def execute(self, change: StatusChange) -> OwnUser:
+        if change.user_id == change.principal.user_id:
+            raise ConflictError("You cannot change the status of your own account.")
+        async with self._uow as uow:
+            own = await load_own_user(uow, change.user_id)
+            previous = own.user.account_status
+            if previous is not change.status:
+                own.user.account_status = change.status
+                own.user.updated_at = self._clock.now()
+                await uow.users.save(own.user)
+                await ensure_roles_stay_manageable(uow)
+                await uow.audit.record(
+                    audit_entry(
+                        self._clock,
+                        "user.status_changed",
+                        change.context,
+                        actor_id=change.principal.user_id,
+                        resource_type="user",
+                        resource_id=change.user_id,
+                        metadata={"from": str(previous), "to": str(change.status)},
+                    )
+                )
+                await uow.commit()
+        if change.status is AccountStatus.SUSPENDED:
+            # Also when already suspended: a retry after a store outage still ends sessions.
+            await self._token_store.revoke_all(change.user_id)
+        await self._permission_cache.invalidate_user(change.user_id)
+        return own

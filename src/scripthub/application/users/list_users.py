@@ -1,0 +1,41 @@
+"""Operators' view of accounts: search and page through them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from scripthub.application.pagination import Page, decode_cursor, page_of
+from scripthub.application.ports.repositories import Keyset, UserQuery
+from scripthub.application.ports.unit_of_work import UnitOfWork
+from scripthub.application.users.views import OwnUser
+from scripthub.domain.users import AccountStatus
+
+
+@dataclass(frozen=True)
+class ListUsersQuery:
+    text: str | None = None
+    status: AccountStatus | None = None
+    cursor: str | None = None
+    limit: int = 20
+
+
+class ListUsers:
+    """A page of users in their own view; three queries whatever the page size."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+
+    async def execute(self, query: ListUsersQuery) -> Page[OwnUser]:
+        search = UserQuery(
+            text=query.text.strip().lower() if query.text and query.text.strip() else None,
+            status=query.status,
+            after=decode_cursor(query.cursor),
+            limit=query.limit + 1,
+        )
+        async with self._uow as uow:
+            users = await uow.users.search(search)
+            ids = [user.id for user in users]
+            roles = await uow.roles.roles_of_many(ids)
+            providers = await uow.providers.providers_of_many(ids)
+        views = [OwnUser(user, roles[user.id], providers[user.id]) for user in users]
+        return page_of(views, query.limit, lambda v: Keyset(v.user.created_at, v.user.id))

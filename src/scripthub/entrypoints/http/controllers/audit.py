@@ -1,0 +1,40 @@
+"""/api/audit-logs: the audit trail, newest first."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from litestar import Controller, get
+from litestar.di import NamedDependency
+from litestar.params import FromQuery
+
+from scripthub.application.audit.list_entries import AuditFilter, ListAuditEntries
+from scripthub.entrypoints.http.auth import BEARER_SECURITY, requires
+from scripthub.entrypoints.http.paths import PageSize
+from scripthub.entrypoints.http.schemas.admin import AuditPage, audit_entry_out
+
+
+class AuditController(Controller):
+    path = "/api/audit-logs"
+    tags = ("administration",)
+    security = BEARER_SECURITY
+
+    @get("/", guards=[requires("audit.read")], summary="Search the audit trail")
+    async def list_entries(
+        self,
+        list_audit_entries: NamedDependency[ListAuditEntries],
+        actor_id: FromQuery[uuid.UUID | None] = None,
+        action: FromQuery[str | None] = None,
+        resource_type: FromQuery[str | None] = None,
+        resource_id: FromQuery[str | None] = None,
+        since: FromQuery[datetime | None] = None,
+        until: FromQuery[datetime | None] = None,
+        cursor: FromQuery[str | None] = None,
+        limit: PageSize = 20,
+    ) -> AuditPage:
+        wanted = AuditFilter(
+            actor_id, action, resource_type, resource_id, since, until, cursor, limit
+        )
+        page = await list_audit_entries.execute(wanted)
+        return AuditPage([audit_entry_out(e) for e in page.items], page.next_cursor)

@@ -1,0 +1,97 @@
+"""/api/users for operators: search accounts, suspend them, grant and revoke roles."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from litestar import Controller, delete, get, patch, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
+
+from scripthub.application.auth.principal import Principal
+from scripthub.application.users.change_account_status import ChangeAccountStatus, StatusChange
+from scripthub.application.users.change_roles import ChangeUserRole, RoleChange
+from scripthub.application.users.list_users import ListUsers, ListUsersQuery
+from scripthub.domain.audit import RequestContext
+from scripthub.domain.users import AccountStatus
+from scripthub.entrypoints.http.auth import BEARER_SECURITY, requires
+from scripthub.entrypoints.http.paths import PageSize, id_or_404
+from scripthub.entrypoints.http.schemas.admin import (
+    RoleAssignmentBody,
+    StatusBody,
+    UserPage,
+    UserRolesOut,
+)
+from scripthub.entrypoints.http.schemas.users import UserOut, user_out
+
+
+class UserAdministrationController(Controller):
+    path = "/api/users"
+    tags = ("administration",)
+    security = BEARER_SECURITY
+
+    @get("/", guards=[requires("users.read")], summary="Search users")
+    async def list_users(
+        self,
+        list_users: NamedDependency[ListUsers],
+        q: FromQuery[str | None] = None,
+        status: FromQuery[Literal["active", "suspended", "deleted"] | None] = None,
+        cursor: FromQuery[str | None] = None,
+        limit: PageSize = 20,
+    ) -> UserPage:
+        query = ListUsersQuery(q, AccountStatus(status) if status else None, cursor, limit)
+        page = await list_users.execute(query)
+        return UserPage([user_out(u) for u in page.items], page.next_cursor)
+
+    @patch("/{user_id:str}/status", guards=[requires("users.manage")], summary="Suspend/reactivate")
+    async def change_status(
+        self,
+        user_id: FromPath[str],
+        data: JSONBody[StatusBody],
+        principal: NamedDependency[Principal],
+        change_account_status: NamedDependency[ChangeAccountStatus],
+        context: NamedDependency[RequestContext],
+    ) -> UserOut:
+        change = StatusChange(
+            principal, id_or_404(user_id, "User"), AccountStatus(data.account_status), context
+        )
+        return user_out(await change_account_status.execute(change))
+
+    @post(
+        "/{user_id:str}/roles",
+        guards=[requires("roles.assign")],
+        status_code=HTTP_200_OK,
+        summary="Grant a role",
+    )
+    async def grant_role(
+        self,
+        user_id: FromPath[str],
+        data: JSONBody[RoleAssignmentBody],
+        principal: NamedDependency[Principal],
+        change_user_role: NamedDependency[ChangeUserRole],
+        context: NamedDependency[RequestContext],
+    ) -> UserRolesOut:
+        target = str(id_or_404(user_id, "User"))
+        change = RoleChange(
+            target, data.role, grant=True, actor_id=principal.user_id, context=context
+        )
+        return UserRolesOut(await change_user_role.execute(change))
+
+    @delete(
+        "/{user_id:str}/roles/{role:str}",
+        guards=[requires("roles.assign")],
+        status_code=HTTP_204_NO_CONTENT,
+        summary="Revoke a role",
+    )
+    async def revoke_role(
+        self,
+        user_id: FromPath[str],
+        role: FromPath[str],
+        principal: NamedDependency[Principal],
+        change_user_role: NamedDependency[ChangeUserRole],
+        context: NamedDependency[RequestContext],
+    ) -> None:
+        target = str(id_or_404(user_id, "User"))
+        change = RoleChange(target, role, grant=False, actor_id=principal.user_id, context=context)
+        await change_user_role.execute(change)

@@ -1,0 +1,111 @@
+"""Bodies and pages of the administration API: users, roles, permissions, audit trail."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+import msgspec
+
+from scripthub.domain.audit import AuditEntry
+from scripthub.domain.roles import Permission, Role
+from scripthub.entrypoints.http.schemas.users import UserOut
+
+Name = Annotated[str, msgspec.Meta(max_length=64)]
+Description = Annotated[str, msgspec.Meta(max_length=1024)]
+
+
+class UserPage(msgspec.Struct):
+    items: list[UserOut]
+    next_cursor: str | None
+
+
+class StatusBody(msgspec.Struct, forbid_unknown_fields=True):
+    account_status: Literal["active", "suspended"]
+
+
+class RoleAssignmentBody(msgspec.Struct, forbid_unknown_fields=True):
+    role: Name
+
+
+class UserRolesOut(msgspec.Struct):
+    roles: list[str]
+
+
+class RoleOut(msgspec.Struct):
+    name: str
+    description: str
+    permissions: list[str]
+    system: bool
+
+
+class RoleList(msgspec.Struct):
+    items: list[RoleOut]
+
+
+class NewRoleBody(msgspec.Struct, forbid_unknown_fields=True):
+    name: Name
+    description: Description = ""
+
+
+class RolePermissionsBody(msgspec.Struct, forbid_unknown_fields=True):
+    permissions: Annotated[list[Name], msgspec.Meta(max_length=500)]
+
+
+class PermissionOut(msgspec.Struct):
+    name: str
+    description: str
+    resource: str
+    action: str
+
+
+class PermissionList(msgspec.Struct):
+    items: list[PermissionOut]
+
+
+class NewPermissionBody(msgspec.Struct, forbid_unknown_fields=True):
+    name: Name
+    description: Description = ""
+
+
+class AuditEntryOut(msgspec.Struct):
+    id: str
+    occurred_at: datetime
+    actor_id: str | None
+    action: str
+    resource_type: str | None
+    resource_id: str | None
+    outcome: str
+    ip_address: str | None
+    user_agent: str | None
+    metadata: dict[str, Any]
+
+
+class AuditPage(msgspec.Struct):
+    items: list[AuditEntryOut]
+    next_cursor: str | None
+
+
+def role_out(role: Role) -> RoleOut:
+    return RoleOut(role.name, role.description, sorted(role.permissions), role.system)
+
+
+def permission_out(permission: Permission) -> PermissionOut:
+    return PermissionOut(
+        permission.name, permission.description, permission.resource, permission.action
+    )
+
+
+def audit_entry_out(entry: AuditEntry) -> AuditEntryOut:
+    return AuditEntryOut(
+        id=str(entry.id),
+        occurred_at=entry.occurred_at,
+        actor_id=None if entry.actor_id is None else str(entry.actor_id),
+        action=entry.action,
+        resource_type=entry.resource_type,
+        resource_id=entry.resource_id,
+        outcome=str(entry.outcome),
+        ip_address=entry.ip_address,
+        user_agent=entry.user_agent,
+        metadata=entry.metadata,
+    )
