@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from scripthub.adapters.memory.audit import InMemoryAuditLog
 from scripthub.adapters.memory.database import InMemoryDatabase
+from scripthub.adapters.memory.permission_cache import InMemoryPermissionCache
 from scripthub.adapters.memory.providers import InMemoryProviderLinkRepository
 from scripthub.adapters.memory.rate_limiter import InMemoryRateLimiter
 from scripthub.adapters.memory.roles import InMemoryRoleRepository
@@ -14,6 +15,7 @@ from scripthub.adapters.memory.users import InMemoryUserRepository
 __all__ = [
     "InMemoryAuditLog",
     "InMemoryDatabase",
+    "InMemoryPermissionCache",
     "InMemoryProviderLinkRepository",
     "InMemoryRateLimiter",
     "InMemoryRoleRepository",

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from scripthub.adapters.redis.access_state import RedisAccessStateReader
 from scripthub.adapters.redis.errors import cache_unavailable_as_503
 from scripthub.adapters.redis.health import RedisHealthProbe
 from scripthub.adapters.redis.keys import TokenStoreKeys
+from scripthub.adapters.redis.permission_cache import PermissionCacheKeys, RedisPermissionCache
 from scripthub.adapters.redis.rate_limiter import RedisRateLimiter
 from scripthub.adapters.redis.token_store import RedisTokenStore
 
 __all__ = [
+    "PermissionCacheKeys",
+    "RedisAccessStateReader",
     "RedisHealthProbe",
+    "RedisPermissionCache",
     "RedisRateLimiter",
     "RedisTokenStore",
     "TokenStoreKeys",

@@ -1,0 +1,112 @@
+"""Users' grants cached in Redis, invalidated by version counters."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from scripthub.adapters.redis.errors import cache_unavailable_as_503
+from scripthub.application.ports.permission_cache import CachedGrants, GrantsStamp
+from scripthub.domain.roles import Grants
+
+if TYPE_CHECKING:
+    import uuid
+    from collections.abc import Sequence
+
+    from redis.asyncio import Redis
+
+DEFAULT_TTL = timedelta(minutes=15)
+"""A safety net only: versions, not expiry, keep entries from being served stale."""
+
+
+@dataclass(frozen=True)
+class PermissionCacheKeys:
+    """Where cached grants and their invalidation versions live under `prefix`.
+
+    The version keys never expire: were one to vanish, its counter would restart and could
+    climb back to a value an old entry still carries. Under a `volatile-*` eviction policy
+    Redis only evicts keys with a TTL (the entries), never these.
+    """
+
+    prefix: str = "scripthub:"
+
+    @property
+    def everyone_version(self) -> str:
+        return f"{self.prefix}grants_version:everyone"
+
+    def user_version(self, user_id: uuid.UUID) -> str:
+        return f"{self.prefix}grants_version:user:{user_id}"
+
+    def grants(self, user_id: uuid.UUID) -> str:
+        return f"{self.prefix}grants:{user_id}"
+
+    def lookup(self, user_id: uuid.UUID) -> list[str]:
+        """The keys to MGET for a lookup, in the order `decode_lookup` reads the reply."""
+        return [self.grants(user_id), self.everyone_version, self.user_version(user_id)]
+
+
+def encode_entry(grants: Grants, stamp: GrantsStamp) -> str:
+    return json.dumps(
+        [stamp.everyone, stamp.user, sorted(grants.roles), sorted(grants.permissions)],
+        separators=(",", ":"),
+    )
+
+
+def decode_lookup(reply: Sequence[bytes | str | None]) -> CachedGrants:
+    """The MGET reply for `PermissionCacheKeys.lookup` as what the port returns."""
+    entry, everyone, user = reply
+    stamp = GrantsStamp(everyone=_version(everyone), user=_version(user))
+    return CachedGrants(grants=_grants_if_current(entry, stamp), stamp=stamp)
+
+
+def _version(value: bytes | str | None) -> int:
+    # INCR creates a version key at 1, so a missing one is version 0.
+    return 0 if value is None else int(value)
+
+
+def _grants_if_current(entry: bytes | str | None, stamp: GrantsStamp) -> Grants | None:
+    if entry is None:
+        return None
+    try:
+        everyone, user, roles, permissions = json.loads(entry)
+    except (ValueError, TypeError):
+        # An entry in a format this code does not know (another release wrote it) is a
+        # miss: the next store replaces it.
+        return None
+    if GrantsStamp(everyone=everyone, user=user) != stamp:
+        return None
+    return Grants(roles=frozenset(roles), permissions=frozenset(permissions))
+
+
+class RedisPermissionCache:
+    """`PermissionCache` on Redis, shared by every process and host.
+
+    An entry is one string under `grants:{user}` holding the grants and the versions it was
+    stored with; a lookup is one MGET of the entry and both current versions, and an
+    invalidation is one INCR of a version.
+    """
+
+    def __init__(
+        self, client: Redis, prefix: str = "scripthub:", *, ttl: timedelta = DEFAULT_TTL
+    ) -> None:
+        self._client = client
+        self.keys = PermissionCacheKeys(prefix)
+        self._ttl = ttl
+
+    @cache_unavailable_as_503
+    async def lookup(self, user_id: uuid.UUID) -> CachedGrants:
+        return decode_lookup(await self._client.mget(self.keys.lookup(user_id)))
+
+    @cache_unavailable_as_503
+    async def store(self, user_id: uuid.UUID, grants: Grants, stamp: GrantsStamp) -> None:
+        await self._client.set(self.keys.grants(user_id), encode_entry(grants, stamp), ex=self._ttl)
+
+    @cache_unavailable_as_503
+    async def invalidate_user(self, user_id: uuid.UUID) -> None:
+        await self._client.incr(self.keys.user_version(user_id))
+
+    @cache_unavailable_as_503
+    async def invalidate_everyone(self) -> None:
+        await self._client.incr(self.keys.everyone_version)

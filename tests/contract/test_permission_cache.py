@@ -1,0 +1,354 @@
+"""The PermissionCache and AccessStateReader contracts, run against every adapter."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import pytest
+import redis.asyncio as aioredis
+
+from scripthub.adapters.access_state import SequentialAccessStateReader
+from scripthub.adapters.memory import InMemoryPermissionCache, InMemoryTokenStore
+from scripthub.adapters.redis import RedisAccessStateReader, RedisPermissionCache, RedisTokenStore
+from scripthub.application.ports.permission_cache import CachedGrants, GrantsStamp
+from scripthub.domain.errors import ServiceUnavailableError
+from scripthub.domain.roles import Grants
+from scripthub.domain.sessions import Session
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
+    from scripthub.application.ports.permission_cache import AccessStateReader, PermissionCache
+    from scripthub.application.ports.token_store import TokenStore
+
+CLOSED_PORT_URL = "redis://127.0.0.1:1/0"
+
+MEMBER = Grants(frozenset({"user"}), frozenset({"scripts.create", "scripts.read"}))
+MODERATOR = Grants(
+    frozenset({"user", "moderator"}),
+    frozenset({"scripts.create", "scripts.read", "scripts.delete_any", "audit.read"}),
+)
+NOTHING = Grants(frozenset(), frozenset())
+
+
+class RedisHandle:
+    """One test's Redis client on its own key prefix; close() deletes the keys."""
+
+    def __init__(self, url: str, prefix: str) -> None:
+        self.prefix = prefix
+        self.client = aioredis.Redis.from_url(url)
+
+    async def close(self) -> None:
+        async for key in self.client.scan_iter(match=f"{self.prefix}*"):
+            await self.client.delete(key)
+        await self.client.aclose()
+
+
+@dataclass
+class Adapters:
+    """The implementations under test, with the collaborators a reader needs."""
+
+    sessions: TokenStore
+    cache: PermissionCache
+    reader: AccessStateReader
+    redis: RedisHandle | None = None
+
+    async def close(self) -> None:
+        if self.redis is not None:
+            await self.redis.close()
+
+
+def build_adapters(request: pytest.FixtureRequest) -> Adapters:
+    # Resolved in a synchronous fixture: the service fixtures run their own event loop.
+    kind: str = request.param
+    if kind.startswith("memory"):
+        sessions, cache = InMemoryTokenStore(), InMemoryPermissionCache()
+        return Adapters(sessions, cache, SequentialAccessStateReader(sessions, cache))
+    redis = RedisHandle(
+        request.getfixturevalue("redis_url"), request.getfixturevalue("redis_prefix")
+    )
+    redis_sessions = RedisTokenStore(redis.client, redis.prefix)
+    redis_cache = RedisPermissionCache(redis.client, redis.prefix)
+    reader: AccessStateReader = (
+        RedisAccessStateReader(redis.client, redis.prefix)
+        if kind == "redis-pipelined"
+        else SequentialAccessStateReader(redis_sessions, redis_cache)
+    )
+    return Adapters(redis_sessions, redis_cache, reader, redis)
+
+
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
+def new_cache_adapters(request: pytest.FixtureRequest) -> Adapters:
+    return build_adapters(request)
+
+
+@pytest.fixture(
+    params=[
+        "memory-sequential",
+        pytest.param("redis-sequential", marks=pytest.mark.redis),
+        pytest.param("redis-pipelined", marks=pytest.mark.redis),
+    ]
+)
+def new_reader_adapters(request: pytest.FixtureRequest) -> Adapters:
+    return build_adapters(request)
+
+
+@pytest.fixture
+async def cache(new_cache_adapters: Adapters) -> AsyncIterator[PermissionCache]:
+    yield new_cache_adapters.cache
+    await new_cache_adapters.close()
+
+
+@pytest.fixture
+async def adapters(new_reader_adapters: Adapters) -> AsyncIterator[Adapters]:
+    yield new_reader_adapters
+    await new_reader_adapters.close()
+
+
+@pytest.fixture
+def t0() -> datetime:
+    """A fixed instant near the real clock, since Redis expires keys in real time."""
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def new_session(t0: datetime, user_id: uuid.UUID) -> Session:
+    return Session(
+        id=uuid.uuid4(),
+        user_id=user_id,
+        created_at=t0,
+        last_used_at=t0,
+        expires_at=t0 + timedelta(hours=1),
+        user_agent=None,
+        ip_address=None,
+        provider="email",
+    )
+
+
+# PermissionCache
+
+
+async def test_miss_then_store_then_hit(cache: PermissionCache) -> None:
+    user = uuid.uuid4()
+    missed = await cache.lookup(user)
+    assert missed.grants is None
+
+    await cache.store(user, MODERATOR, missed.stamp)
+    hit = await cache.lookup(user)
+
+    assert hit.grants == MODERATOR
+    assert hit.stamp == missed.stamp, "storing must not move the versions"
+
+
+async def test_empty_grants_are_a_hit_not_a_miss(cache: PermissionCache) -> None:
+    user = uuid.uuid4()
+    await cache.store(user, NOTHING, (await cache.lookup(user)).stamp)
+
+    assert (await cache.lookup(user)).grants == NOTHING
+
+
+async def test_store_replaces_the_entry(cache: PermissionCache) -> None:
+    user = uuid.uuid4()
+    stamp = (await cache.lookup(user)).stamp
+    await cache.store(user, MEMBER, stamp)
+    await cache.store(user, MODERATOR, stamp)
+
+    assert (await cache.lookup(user)).grants == MODERATOR
+
+
+async def test_invalidate_user_misses_that_user_only(cache: PermissionCache) -> None:
+    alice, bob = uuid.uuid4(), uuid.uuid4()
+    await cache.store(alice, MEMBER, (await cache.lookup(alice)).stamp)
+    await cache.store(bob, MODERATOR, (await cache.lookup(bob)).stamp)
+    before = (await cache.lookup(alice)).stamp
+
+    await cache.invalidate_user(alice)
+
+    after = await cache.lookup(alice)
+    assert after.grants is None
+    assert after.stamp != before
+    assert (await cache.lookup(bob)).grants == MODERATOR
+
+
+async def test_invalidate_everyone_misses_every_user(cache: PermissionCache) -> None:
+    alice, bob = uuid.uuid4(), uuid.uuid4()
+    await cache.store(alice, MEMBER, (await cache.lookup(alice)).stamp)
+    await cache.store(bob, MODERATOR, (await cache.lookup(bob)).stamp)
+
+    await cache.invalidate_everyone()
+
+    assert (await cache.lookup(alice)).grants is None
+    assert (await cache.lookup(bob)).grants is None
+
+
+async def test_store_after_invalidate_user_with_an_older_stamp_is_born_stale(
+    cache: PermissionCache,
+) -> None:
+    user = uuid.uuid4()
+    stamp = (await cache.lookup(user)).stamp  # then the database query starts...
+    await cache.invalidate_user(user)  # ...a role change lands meanwhile...
+    await cache.store(user, MEMBER, stamp)  # ...and the query's (old) answer is stored.
+
+    assert (await cache.lookup(user)).grants is None
+
+
+async def test_store_after_invalidate_everyone_with_an_older_stamp_is_born_stale(
+    cache: PermissionCache,
+) -> None:
+    user = uuid.uuid4()
+    stamp = (await cache.lookup(user)).stamp
+    await cache.invalidate_everyone()
+    await cache.store(user, MEMBER, stamp)
+
+    assert (await cache.lookup(user)).grants is None
+
+
+async def test_a_stamp_read_after_invalidation_stores_and_hits(cache: PermissionCache) -> None:
+    user = uuid.uuid4()
+    await cache.store(user, MEMBER, (await cache.lookup(user)).stamp)
+    await cache.invalidate_user(user)
+    await cache.invalidate_everyone()
+
+    fresh = await cache.lookup(user)
+    assert fresh.grants is None
+    await cache.store(user, MODERATOR, fresh.stamp)
+
+    assert await cache.lookup(user) == CachedGrants(grants=MODERATOR, stamp=fresh.stamp)
+
+
+@pytest.mark.redis
+async def test_redis_caches_on_one_prefix_share_entries_and_invalidations(
+    redis_url: str, redis_prefix: str
+) -> None:
+    first, second = RedisHandle(redis_url, redis_prefix), RedisHandle(redis_url, redis_prefix)
+    here = RedisPermissionCache(first.client, redis_prefix)
+    there = RedisPermissionCache(second.client, redis_prefix)
+    user = uuid.uuid4()
+    try:
+        await here.store(user, MEMBER, (await here.lookup(user)).stamp)
+        assert (await there.lookup(user)).grants == MEMBER
+
+        await there.invalidate_everyone()
+
+        assert (await here.lookup(user)).grants is None
+    finally:
+        await first.close()
+        await second.close()
+
+
+# AccessStateReader
+
+
+async def test_reader_sees_a_live_session_as_active(adapters: Adapters, t0: datetime) -> None:
+    session = new_session(t0, uuid.uuid4())
+    await adapters.sessions.create(session, "hash-a")
+
+    state = await adapters.reader.read(session.id, session.user_id, t0)
+
+    assert state.session_active
+
+
+async def test_reader_sees_revoked_and_unknown_sessions_as_inactive(
+    adapters: Adapters, t0: datetime
+) -> None:
+    session = new_session(t0, uuid.uuid4())
+    await adapters.sessions.create(session, "hash-a")
+    await adapters.sessions.revoke(session.id)
+
+    assert not (await adapters.reader.read(session.id, session.user_id, t0)).session_active
+    assert not (await adapters.reader.read(uuid.uuid4(), session.user_id, t0)).session_active
+
+
+async def test_reader_returns_what_the_cache_lookup_returns(
+    adapters: Adapters, t0: datetime
+) -> None:
+    session = new_session(t0, uuid.uuid4())
+    await adapters.sessions.create(session, "hash-a")
+    user = session.user_id
+
+    missed = (await adapters.reader.read(session.id, user, t0)).cached
+    assert missed.grants is None
+    assert missed == await adapters.cache.lookup(user)
+
+    # The authenticated request's miss path: store with the stamp the reader gave.
+    await adapters.cache.store(user, MODERATOR, missed.stamp)
+    hit = (await adapters.reader.read(session.id, user, t0)).cached
+    assert hit.grants == MODERATOR
+    assert hit == await adapters.cache.lookup(user)
+
+    await adapters.cache.invalidate_user(user)
+    stale = (await adapters.reader.read(session.id, user, t0)).cached
+    assert stale.grants is None
+    assert stale.stamp != missed.stamp
+    assert stale == await adapters.cache.lookup(user)
+
+
+async def test_reader_does_not_serve_an_entry_born_stale(adapters: Adapters, t0: datetime) -> None:
+    user = uuid.uuid4()
+    stamp = (await adapters.reader.read(uuid.uuid4(), user, t0)).cached.stamp
+    await adapters.cache.invalidate_everyone()
+    await adapters.cache.store(user, MEMBER, stamp)
+
+    assert (await adapters.reader.read(uuid.uuid4(), user, t0)).cached.grants is None
+
+
+# Redis specifics: round trips and a dead server
+
+
+class CountingConnection(aioredis.Connection):
+    """A connection that counts its writes: a request/reply exchange starts with one."""
+
+    writes = 0
+
+    async def send_packed_command(self, command: Any, check_health: bool = True) -> None:
+        type(self).writes += 1
+        await super().send_packed_command(command, check_health)
+
+
+@pytest.mark.redis
+async def test_redis_reader_reads_in_one_round_trip(
+    redis_url: str, redis_prefix: str, t0: datetime
+) -> None:
+    client = aioredis.Redis.from_url(redis_url, connection_class=CountingConnection)
+    sessions = RedisTokenStore(client, redis_prefix)
+    cache = RedisPermissionCache(client, redis_prefix)
+    reader = RedisAccessStateReader(client, redis_prefix)
+    session = new_session(t0, uuid.uuid4())
+    try:
+        await sessions.create(session, "hash-a")
+        await cache.store(session.user_id, MEMBER, (await cache.lookup(session.user_id)).stamp)
+        CountingConnection.writes = 0  # the connection is open: no handshake left to count
+
+        state = await reader.read(session.id, session.user_id, t0)
+        reader_writes = CountingConnection.writes
+        CountingConnection.writes = 0
+        await cache.lookup(session.user_id)
+
+        assert state.session_active
+        assert state.cached.grants == MEMBER
+        assert reader_writes == 1
+        assert CountingConnection.writes == 1
+    finally:
+        await RedisHandle(redis_url, redis_prefix).close()
+        await client.aclose()
+
+
+async def test_redis_adapters_report_a_dead_server_as_unavailable(t0: datetime) -> None:
+    client = aioredis.Redis.from_url(CLOSED_PORT_URL, socket_connect_timeout=1)
+    cache = RedisPermissionCache(client)
+    user = uuid.uuid4()
+    try:
+        with pytest.raises(ServiceUnavailableError):
+            await RedisAccessStateReader(client).read(uuid.uuid4(), user, t0)
+        with pytest.raises(ServiceUnavailableError):
+            await cache.lookup(user)
+        with pytest.raises(ServiceUnavailableError):
+            await cache.store(user, MEMBER, GrantsStamp(everyone=0, user=0))
+        with pytest.raises(ServiceUnavailableError):
+            await cache.invalidate_user(user)
+        with pytest.raises(ServiceUnavailableError):
+            await cache.invalidate_everyone()
+    finally:
+        await client.aclose()
