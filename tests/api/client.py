@@ -9,6 +9,9 @@ from typing import Any
 import httpx
 from litestar.testing import AsyncTestClient
 
+from scripthub.application.users.change_roles import RoleChange
+from scripthub.entrypoints.container import Container
+
 PASSWORD = "correct horse battery"
 _numbers = itertools.count(1)
 
@@ -20,6 +23,18 @@ def bearer(token: str) -> dict[str, str]:
 @dataclass
 class Api:
     client: AsyncTestClient  # type: ignore[type-arg]
+    container: Container
+
+    async def grant_role(self, email: str, role: str) -> None:
+        """What an operator does with `scripthub users grant-role`."""
+        change_role = self.container.change_user_role(uow=self.container.unit_of_work())
+        await change_role.execute(RoleChange(email, role, grant=True))
+
+    async def admin(self) -> dict[str, Any]:
+        """A fresh user holding the admin role, with a token pair minted after the grant."""
+        pair = await self.register()
+        await self.grant_role(pair["user"]["email"], "admin")
+        return pair
 
     async def register(self, **fields: Any) -> dict[str, Any]:
         """Register a fresh user (unique email and username unless given); return the pair."""

@@ -46,11 +46,11 @@ async def make_api(wiring_environment: dict[str, str]) -> AsyncIterator[Callable
 
     async def build(**overrides: str) -> Api:
         settings = load_settings({**wiring_environment, **overrides}, env_file=None)
-        app = create_app(build_container(settings))
-        client = AsyncTestClient(app=app)
+        container = build_container(settings)
+        client = AsyncTestClient(app=create_app(container))
         await client.__aenter__()
         clients.append(client)
-        return Api(client)
+        return Api(client, container)
 
     yield build  # type: ignore[misc]
     for client in clients:
