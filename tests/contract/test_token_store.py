@@ -157,6 +157,17 @@ def new_session(
     )
 
 
+async def assert_ended(store: TokenStore, token_hash: str, session: Session, now: datetime) -> None:
+    """`token_hash` yields ENDED with `session`, which stays ended (twice, to be sure)."""
+    for attempt in range(2):
+        rotation = await store.rotate(token_hash, f"{token_hash}-next-{attempt}", now, GRACE)
+        assert rotation.outcome is RotationOutcome.ENDED
+        assert rotation.session == session
+    assert not await store.is_active(session.id, now)
+    assert await store.get(session.id, now) is None
+    assert session.id not in {s.id for s in await store.list_for_user(session.user_id, now)}
+
+
 async def test_created_session_is_live_and_read_back_unchanged(
     backend: Backend, store: TokenStore, t0: datetime
 ) -> None:
@@ -257,10 +268,9 @@ async def test_rotated_hash_after_grace_is_reuse_and_ends_the_session(
     assert reuse.session is not None
     assert reuse.session.id == session.id
     assert reuse.session.user_id == session.user_id
-    assert not await store.is_active(session.id, later)
-    assert await store.get(session.id, later) is None
-    assert (await store.rotate("hash-2", "hash-3", later, GRACE)).outcome is RotationOutcome.UNKNOWN
-    assert (await store.rotate("hash-1", "hash-4", later, GRACE)).outcome is RotationOutcome.UNKNOWN
+    # The successor, and the reused token itself, now belong to an ended session.
+    await assert_ended(store, "hash-2", reuse.session, later)
+    await assert_ended(store, "hash-1", reuse.session, later)
 
 
 async def test_unknown_hash_is_unknown(backend: Backend, store: TokenStore, t0: datetime) -> None:
@@ -305,7 +315,7 @@ async def test_revoke_ends_one_session(backend: Backend, store: TokenStore, t0: 
 
     assert not await store.is_active(session.id, t0)
     assert await store.is_active(other.id, t0)
-    assert (await store.rotate("hash-1", "hash-3", t0, GRACE)).outcome is RotationOutcome.UNKNOWN
+    await assert_ended(store, "hash-1", session, t0)
     assert not await store.revoke(session.id)
     assert not await store.revoke(uuid.uuid4())
 
@@ -325,11 +335,60 @@ async def test_revoke_all_ends_every_session_of_the_user_but_the_kept_one(
     assert [s.id for s in await store.list_for_user(user_id, t0)] == [kept.id]
     assert await store.is_active(kept.id, t0)
     assert await store.is_active(stranger.id, t0)
-    assert (await store.rotate("hash-0", "x", t0, GRACE)).outcome is RotationOutcome.UNKNOWN
+    await assert_ended(store, "hash-0", sessions[0], t0)
+    await assert_ended(store, "hash-2", sessions[2], t0)
     assert (await store.rotate("hash-1", "y", t0, GRACE)).outcome is RotationOutcome.ROTATED
     assert await store.revoke_all(user_id) == 1
     assert await store.revoke_all(user_id) == 0
     assert not await store.is_active(kept.id, t0)
+
+
+async def test_rotated_tokens_of_an_ended_session_are_ended_even_within_grace(
+    backend: Backend, store: TokenStore, t0: datetime
+) -> None:
+    session = new_session(t0, await backend.new_user())
+    await store.create(session, "hash-1")
+    rotated = (await store.rotate("hash-1", "hash-2", t0, GRACE)).session
+    assert rotated is not None
+    await store.revoke(session.id)
+
+    await assert_ended(store, "hash-1", rotated, t0 + GRACE / 2)
+    await assert_ended(store, "hash-1", rotated, t0 + GRACE * 3)
+    await assert_ended(store, "hash-2", rotated, t0 + GRACE * 3)
+
+
+async def test_tokens_of_an_ended_session_are_unknown_once_it_expires(
+    backend: Backend, store: TokenStore, t0: datetime
+) -> None:
+    session = new_session(t0, await backend.new_user())
+    await store.create(session, "hash-1")
+    await store.rotate("hash-1", "hash-2", t0, GRACE)
+    await store.revoke(session.id)
+    assert (await store.rotate("hash-2", "x", t0, GRACE)).outcome is RotationOutcome.ENDED
+
+    for token_hash in ("hash-2", "hash-1"):
+        rotation = await store.rotate(token_hash, "y", session.expires_at, GRACE)
+        assert rotation.outcome is RotationOutcome.UNKNOWN
+        assert rotation.session is None
+
+
+async def test_concurrent_reuses_of_one_token_report_the_reuse_once(
+    backend: Backend, t0: datetime
+) -> None:
+    stores = [await backend.store() for _ in range(8)]
+    session = new_session(t0, await backend.new_user())
+    await stores[0].create(session, "hash-1")
+    await stores[0].rotate("hash-1", "hash-2", t0, GRACE)
+    later = t0 + GRACE * 3
+
+    rotations = await asyncio.gather(
+        *(store.rotate("hash-1", f"hash-thief-{i}", later, GRACE) for i, store in enumerate(stores))
+    )
+
+    outcomes = [rotation.outcome for rotation in rotations]
+    assert outcomes.count(RotationOutcome.REUSED) == 1
+    assert outcomes.count(RotationOutcome.ENDED) == 7
+    assert not await stores[0].is_active(session.id, later)
 
 
 async def test_list_for_user_is_newest_first_and_only_live_sessions_of_that_user(

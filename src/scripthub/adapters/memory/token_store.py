@@ -19,20 +19,23 @@ class _Entry:
     session: Session
     token_hash: str
     rotated_hashes: list[str] = field(default_factory=list)
+    ended: bool = False
 
 
 class InMemoryTokenStore:
     """`TokenStore` for one process.
 
     No method awaits between reading and writing its dicts, so each is atomic on the event
-    loop without a lock. Sessions past `expires_at` are dropped as time (the `now` callers
-    pass) moves past them.
+    loop without a lock. An ended session keeps its entry and token hashes (for ENDED)
+    until its `expires_at`; sessions past `expires_at` are dropped as time (the `now`
+    callers pass) moves past them.
     """
 
     def __init__(self) -> None:
         self._sessions: dict[uuid.UUID, _Entry] = {}
         self._by_hash: dict[str, uuid.UUID] = {}
         self._rotated: dict[str, tuple[uuid.UUID, datetime]] = {}
+        # Live sessions only.
         self._by_user: dict[uuid.UUID, set[uuid.UUID]] = {}
         self._expiry: ExpiryQueue[uuid.UUID] = ExpiryQueue()
 
@@ -48,22 +51,23 @@ class InMemoryTokenStore:
         self, token_hash: str, new_token_hash: str, now: datetime, grace: timedelta
     ) -> Rotation:
         self._drop_expired(now)
-        if (session_id := self._by_hash.get(token_hash)) is not None:
-            entry = self._sessions[session_id]
+        entry, rotated_at = self._presented(token_hash)
+        if entry is None:
+            return Rotation(RotationOutcome.UNKNOWN)
+        if entry.ended:
+            return Rotation(RotationOutcome.ENDED, dataclasses.replace(entry.session))
+        if rotated_at is None:
             del self._by_hash[token_hash]
-            self._by_hash[new_token_hash] = session_id
-            self._rotated[token_hash] = (session_id, now)
+            self._by_hash[new_token_hash] = entry.session.id
+            self._rotated[token_hash] = (entry.session.id, now)
             entry.rotated_hashes.append(token_hash)
             entry.token_hash = new_token_hash
             entry.session.last_used_at = now
             return Rotation(RotationOutcome.ROTATED, dataclasses.replace(entry.session))
-        if (rotated := self._rotated.get(token_hash)) is None:
-            return Rotation(RotationOutcome.UNKNOWN)
-        session_id, rotated_at = rotated
-        session = dataclasses.replace(self._sessions[session_id].session)
+        session = dataclasses.replace(entry.session)
         if now - rotated_at <= grace:
             return Rotation(RotationOutcome.SUPERSEDED_IN_GRACE, session)
-        self._end(session_id)
+        self._end(session.id)
         return Rotation(RotationOutcome.REUSED, session)
 
     async def is_active(self, session_id: uuid.UUID, now: datetime) -> bool:
@@ -88,22 +92,35 @@ class InMemoryTokenStore:
         doomed = self._by_user.get(user_id, set()) - {keep}
         return sum(self._end(session_id) for session_id in doomed)
 
+    def _presented(self, token_hash: str) -> tuple[_Entry | None, datetime | None]:
+        """The entry a token belongs to, with when it was rotated (None if current)."""
+        if (session_id := self._by_hash.get(token_hash)) is not None:
+            return self._sessions[session_id], None
+        if (rotated := self._rotated.get(token_hash)) is not None:
+            session_id, rotated_at = rotated
+            return self._sessions[session_id], rotated_at
+        return None, None
+
     def _live(self, session_id: uuid.UUID, now: datetime) -> Session | None:
         self._drop_expired(now)
         entry = self._sessions.get(session_id)
-        return None if entry is None else entry.session
+        return None if entry is None or entry.ended else entry.session
 
     def _drop_expired(self, now: datetime) -> None:
         for session_id in self._expiry.due(now):
             self._end(session_id)
+            entry = self._sessions.pop(session_id, None)
+            if entry is not None:
+                del self._by_hash[entry.token_hash]
+                for rotated_hash in entry.rotated_hashes:
+                    del self._rotated[rotated_hash]
 
     def _end(self, session_id: uuid.UUID) -> bool:
-        entry = self._sessions.pop(session_id, None)
-        if entry is None:
+        """Ends a live session; its token hashes stay, to answer ENDED until it expires."""
+        entry = self._sessions.get(session_id)
+        if entry is None or entry.ended:
             return False
-        del self._by_hash[entry.token_hash]
-        for rotated_hash in entry.rotated_hashes:
-            del self._rotated[rotated_hash]
+        entry.ended = True
         user_sessions = self._by_user[entry.session.user_id]
         user_sessions.discard(session_id)
         if not user_sessions:

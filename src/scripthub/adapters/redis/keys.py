@@ -14,7 +14,8 @@ class TokenStoreKeys:
     """Where sessions live under `prefix`.
 
     `session(id)` is the key whose existence means "this session is live" (it expires with
-    the session), so the hot path can EXISTS it in the same pipeline as other lookups.
+    the session), so the hot path can EXISTS it in the same pipeline as other lookups. An
+    ended session moves to `ended_session(id)` until it would have expired.
     """
 
     prefix: str = "scripthub:"
@@ -22,6 +23,10 @@ class TokenStoreKeys:
     @property
     def session_namespace(self) -> str:
         return f"{self.prefix}session:"
+
+    @property
+    def ended_session_namespace(self) -> str:
+        return f"{self.prefix}ended_session:"
 
     @property
     def refresh_namespace(self) -> str:
@@ -37,6 +42,9 @@ class TokenStoreKeys:
 
     def session(self, session_id: uuid.UUID | str) -> str:
         return f"{self.session_namespace}{session_id}"
+
+    def ended_session(self, session_id: uuid.UUID | str) -> str:
+        return f"{self.ended_session_namespace}{session_id}"
 
     def refresh(self, token_hash: str) -> str:
         return f"{self.refresh_namespace}{token_hash}"

@@ -1,24 +1,25 @@
 """Lua scripts of the Redis token store: each runs atomically on the server.
 
-Every script gets the key namespaces as ARGV[1..3] (session, refresh, user_sessions) so
-that key names are spelt once, in `TokenStoreKeys`. Scripts touch keys derived from
-stored session ids, which is fine on a single server (not Redis Cluster).
+Every script gets the key namespaces as ARGV[1..3] (session, ended_session,
+user_sessions) so that key names are spelt once, in `TokenStoreKeys`. Scripts touch keys
+derived from stored session ids, which is fine on a single server (not Redis Cluster).
 """
 
 from __future__ import annotations
 
 _PRELUDE = """
-local session_ns, refresh_ns, user_sessions_ns = ARGV[1], ARGV[2], ARGV[3]
+local session_ns, ended_session_ns, user_sessions_ns = ARGV[1], ARGV[2], ARGV[3]
 
--- Deletes a session with its current refresh key; 1 if it existed.
+-- Ends a live session: its hash moves, with its expiry, to the ended namespace, where the
+-- refresh and rotated keys (left in place) still find it. 1 if it was live.
 local function end_session(sid)
   local key = session_ns .. sid
-  local found = redis.call('HMGET', key, 'user_id', 'token_hash')
-  if not found[1] then
+  local user_id = redis.call('HGET', key, 'user_id')
+  if not user_id then
     return 0
   end
-  redis.call('DEL', key, refresh_ns .. found[2])
-  redis.call('SREM', user_sessions_ns .. found[1], sid)
+  redis.call('RENAME', key, ended_session_ns .. sid)
+  redis.call('SREM', user_sessions_ns .. user_id, sid)
   return 1
 end
 """
@@ -30,9 +31,10 @@ ROTATE = (
 -- ARGV[4..]: new hash, now (epoch seconds), grace (seconds)
 local new_hash, now, grace = ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6])
 
--- The session's key and expiry (epoch seconds) if it is live at `now`.
-local function live_session(sid)
-  local key = session_ns .. sid
+-- The key and expiry (epoch seconds) of session `sid` in namespace `ns`, if that key
+-- exists and the session has not expired at `now`.
+local function unexpired(ns, sid)
+  local key = ns .. sid
   local expires_at = tonumber(redis.call('HGET', key, 'expires_at'))
   if expires_at == nil or expires_at <= now then
     return nil
@@ -40,11 +42,21 @@ local function live_session(sid)
   return key, expires_at
 end
 
-local sid = redis.call('GET', KEYS[1])
-if sid then
-  local key, expires_at = live_session(sid)
+-- The reply for a token whose session `sid` is not live: ENDED until it would have
+-- expired, UNKNOWN after.
+local function not_live(sid)
+  local key = unexpired(ended_session_ns, sid)
   if not key then
     return {'UNKNOWN'}
+  end
+  return {'ENDED', sid, unpack(redis.call('HGETALL', key))}
+end
+
+local sid = redis.call('GET', KEYS[1])
+if sid then
+  local key, expires_at = unexpired(session_ns, sid)
+  if not key then
+    return not_live(sid)
   end
   local expires_ms = string.format('%d', expires_at * 1000)
   redis.call('DEL', KEYS[1])
@@ -60,9 +72,9 @@ if not rotated then
 end
 local bar = string.find(rotated, '|', 1, true)
 sid = string.sub(rotated, 1, bar - 1)
-local key = live_session(sid)
+local key = unexpired(session_ns, sid)
 if not key then
-  return {'UNKNOWN'}
+  return not_live(sid)
 end
 local session = redis.call('HGETALL', key)
 if now - tonumber(string.sub(rotated, bar + 1)) <= grace then

@@ -30,8 +30,10 @@ class RedisTokenStore:
     A session is a hash under `TokenStoreKeys.session(id)` that Redis expires at the
     session's `expires_at`; `refresh:{hash}` points at the session of the current token,
     `rotated:{hash}` remembers superseded tokens (for the reuse check) until the session
-    would expire, and `user_sessions:{user}` indexes a user's sessions. Every write that
-    spans several keys runs as one Lua script or MULTI block.
+    would expire, and `user_sessions:{user}` indexes a user's live sessions. Ending a
+    session renames its hash to `ended_session:{id}` (keeping its expiry) and leaves the
+    refresh and rotated keys in place, so its tokens yield ENDED until it would have
+    expired. Every write that spans several keys runs as one Lua script or MULTI block.
     """
 
     def __init__(self, client: Redis, prefix: str = "scripthub:") -> None:
@@ -42,7 +44,7 @@ class RedisTokenStore:
         self._end_user_sessions = client.register_script(token_scripts.END_USER_SESSIONS)
         self._namespaces = (
             self.keys.session_namespace,
-            self.keys.refresh_namespace,
+            self.keys.ended_session_namespace,
             self.keys.user_sessions_namespace,
         )
 

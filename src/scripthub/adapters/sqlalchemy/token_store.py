@@ -6,7 +6,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, null, select, union_all, update
 
 from scripthub.adapters.sqlalchemy.errors import database_errors
 from scripthub.adapters.sqlalchemy.mapping import session_from_row, session_values
@@ -22,8 +22,12 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 
+def _unexpired(now: datetime) -> ColumnElement[bool]:
+    return refresh_tokens.c.expires_at > now
+
+
 def _live(now: datetime) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
-    return refresh_tokens.c.revoked_at.is_(None), refresh_tokens.c.expires_at > now
+    return refresh_tokens.c.revoked_at.is_(None), _unexpired(now)
 
 
 class SqlAlchemyTokenStore:
@@ -31,7 +35,8 @@ class SqlAlchemyTokenStore:
 
     Every method runs in its own short transaction from `session_factory`, outside any unit
     of work. Reads run in autocommit mode, so that the hot-path `is_active` costs one round
-    trip (no BEGIN and ROLLBACK around it).
+    trip (no BEGIN and ROLLBACK around it). Ending a session sets `revoked_at` and keeps
+    its current and rotated hashes, so its tokens yield ENDED until its `expires_at`.
     """
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
@@ -55,7 +60,7 @@ class SqlAlchemyTokenStore:
             )
             row = result.mappings().one_or_none()
             if row is None:
-                return await self._rotated_before(db, token_hash, now, grace)
+                return await self._not_current(db, token_hash, now, grace)
             await db.execute(
                 insert(rotated_refresh_tokens).values(
                     token_hash=token_hash, session_id=row["id"], rotated_at=now
@@ -63,28 +68,36 @@ class SqlAlchemyTokenStore:
             )
             return Rotation(RotationOutcome.ROTATED, session_from_row(row))
 
-    async def _rotated_before(
+    async def _not_current(
         self, db: AsyncSession, token_hash: str, now: datetime, grace: timedelta
     ) -> Rotation:
-        # The rotated hashes of an ended session are as unknown as never-issued ones.
-        result = await db.execute(
+        # The token is not the current one of a live session. One round trip looks for it
+        # among rotated tokens (`rotated_at` set, live or ended session) and among the
+        # current tokens of ended sessions.
+        rotated = (
             select(refresh_tokens, rotated_refresh_tokens.c.rotated_at)
             .join(
                 rotated_refresh_tokens, rotated_refresh_tokens.c.session_id == refresh_tokens.c.id
             )
-            .where(rotated_refresh_tokens.c.token_hash == token_hash, *_live(now))
+            .where(rotated_refresh_tokens.c.token_hash == token_hash, _unexpired(now))
         )
-        row = result.mappings().one_or_none()
+        ended = select(refresh_tokens, null().label("rotated_at")).where(
+            refresh_tokens.c.token_hash == token_hash,
+            refresh_tokens.c.revoked_at.is_not(None),
+            _unexpired(now),
+        )
+        row = (await db.execute(union_all(rotated, ended))).mappings().one_or_none()
         if row is None:
             return Rotation(RotationOutcome.UNKNOWN)
         session = session_from_row(row)
+        if row["revoked_at"] is not None:
+            return Rotation(RotationOutcome.ENDED, session)
         if now - row["rotated_at"] <= grace:
             return Rotation(RotationOutcome.SUPERSEDED_IN_GRACE, session)
-        await db.execute(
-            update(refresh_tokens)
-            .where(refresh_tokens.c.id == session.id, refresh_tokens.c.revoked_at.is_(None))
-            .values(revoked_at=now, updated_at=now)
-        )
+        # A concurrent call may have ended the session since the SELECT: then it is over
+        # already, and this reuse is no news.
+        if not await self._end_where(db, refresh_tokens.c.id == session.id, now):
+            return Rotation(RotationOutcome.ENDED, session)
         return Rotation(RotationOutcome.REUSED, session)
 
     async def is_active(self, session_id: uuid.UUID, now: datetime) -> bool:
@@ -121,15 +134,19 @@ class SqlAlchemyTokenStore:
         return await self._revoke_where(condition)
 
     async def _revoke_where(self, condition: ColumnElement[bool]) -> int:
-        now = datetime.now(UTC)
         async with self._transaction() as db:
-            result = await db.execute(
-                update(refresh_tokens)
-                .where(condition, *_live(now))
-                .values(revoked_at=now, updated_at=now)
-                .returning(refresh_tokens.c.id)
-            )
-            return len(result.all())
+            return await self._end_where(db, condition, datetime.now(UTC))
+
+    @staticmethod
+    async def _end_where(db: AsyncSession, condition: ColumnElement[bool], now: datetime) -> int:
+        """Ends the live sessions that meet `condition`; returns how many."""
+        result = await db.execute(
+            update(refresh_tokens)
+            .where(condition, *_live(now))
+            .values(revoked_at=now, updated_at=now)
+            .returning(refresh_tokens.c.id)
+        )
+        return len(result.all())
 
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[AsyncSession]:

@@ -25,11 +25,12 @@ class TokenStore(Protocol):
         """Replace the current token `token_hash` by `new_token_hash`, atomically.
 
         Of any number of concurrent calls with the same `token_hash`, at most one sees
-        ROTATED. A token that was current once but has been rotated yields
-        SUPERSEDED_IN_GRACE within `grace` of its rotation, and REUSED after it, in which
-        case the store has already ended the session. ROTATED also sets `last_used_at`.
-        The current token of a session that was ended (revoked, or ended by REUSED) yields
-        ENDED with that session until the session's `expires_at`; after that, UNKNOWN.
+        ROTATED. A token that was current once but has been rotated yields, while its
+        session is live, SUPERSEDED_IN_GRACE within `grace` of its rotation, and REUSED
+        after it, in which case the store has already ended the session. ROTATED also sets
+        `last_used_at`. Every token of a session that was ended (revoked, or ended by
+        REUSED), its current one as well as its rotated ones, yields ENDED with that
+        session until the session's `expires_at`; after that, UNKNOWN.
         """
 
     async def is_active(self, session_id: uuid.UUID, now: datetime) -> bool:
