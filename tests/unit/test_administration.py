@@ -44,8 +44,10 @@ async def test_a_denial_is_forbidden_and_audited(world: World) -> None:
 
 async def test_ownership_or_a_permission(world: World) -> None:
     owner = await world.principal(await world.register())
-    stranger = await world.principal(await world.register(email="s@example.com", username="s"))
-    moderator_pair = await world.register(email="m@example.com", username="m")
+    stranger = await world.principal(
+        await world.register(email="s@example.com", username="stranger")
+    )
+    moderator_pair = await world.register(email="m@example.com", username="mod")
     await world.grant("m@example.com", "moderator")
     moderator = await world.principal(moderator_pair)
     check = world.authorizer().require_owner_or
