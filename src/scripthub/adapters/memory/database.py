@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field, fields
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from scripthub.domain.errors import ConflictError, EmailTakenError, UsernameTakenError
 from scripthub.domain.roles import SEEDED_PERMISSIONS, SEEDED_ROLES, Permission, Role
@@ -11,7 +12,10 @@ from scripthub.domain.users import AccountStatus, User
 
 if TYPE_CHECKING:
     import uuid
+    from collections.abc import Callable, Iterable
+    from datetime import datetime
 
+    from scripthub.application.ports.repositories import Keyset
     from scripthub.domain.audit import AuditEntry
     from scripthub.domain.providers import ProviderLink
 
@@ -22,7 +26,7 @@ def _seeded_permissions() -> dict[str, Permission]:
 
 def _seeded_roles() -> dict[str, Role]:
     return {
-        role.name: Role(role.name, role.description, role.system, list(role.permissions))
+        role.name: Role(role.name, role.description, role.system, sorted(role.permissions))
         for role in SEEDED_ROLES
     }
 
@@ -31,8 +35,9 @@ def _seeded_roles() -> dict[str, Role]:
 class InMemoryDatabase:
     """Every table the relational adapters keep, as dicts keyed by primary key.
 
-    Roles and permissions start seeded, as the migrations seed them in SQL. Only units of
-    work should change a database; tests may read it directly.
+    Roles and permissions start seeded, as the migrations seed them in SQL; a role keeps its
+    permission names sorted. Only units of work should change a database; tests may read it
+    directly.
     """
 
     users: dict[uuid.UUID, User] = field(default_factory=dict)
@@ -68,3 +73,19 @@ def check_link_is_unique(links: dict[uuid.UUID, ProviderLink], link: ProviderLin
             link.provider_user_id,
         ):
             raise ConflictError("This provider identity is already linked to an account.")
+
+
+Row = TypeVar("Row")
+
+
+def newest_first(
+    rows: Iterable[Row],
+    key: Callable[[Row], tuple[datetime, uuid.UUID]],
+    after: Keyset | None,
+    limit: int,
+) -> list[Row]:
+    """Copies of at most `limit` of `rows`, ordered by `key` descending, after `after`."""
+    ordered = sorted(rows, key=key, reverse=True)
+    if after is not None:
+        ordered = [row for row in ordered if key(row) < (after.at, after.id)]
+    return copy.deepcopy(ordered[:limit])

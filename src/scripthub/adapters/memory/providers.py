@@ -30,3 +30,10 @@ class InMemoryProviderLinkRepository:
     async def list_for_user(self, user_id: uuid.UUID) -> list[ProviderLink]:
         links = [link for link in self._database.provider_links.values() if link.user_id == user_id]
         return copy.deepcopy(sorted(links, key=lambda link: link.linked_at))
+
+    async def providers_of_many(self, user_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
+        links = self._database.provider_links.values()
+        return {
+            user_id: sorted({link.provider.value for link in links if link.user_id == user_id})
+            for user_id in user_ids
+        }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import TYPE_CHECKING
 
-from scripthub.adapters.memory.database import check_user_is_unique
+from scripthub.adapters.memory.database import check_user_is_unique, newest_first
 from scripthub.domain.errors import ConflictError, NotFoundError
 from scripthub.domain.users import AccountStatus, User
 
@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     import uuid
 
     from scripthub.adapters.memory.database import InMemoryDatabase
+    from scripthub.application.ports.repositories import UserQuery
 
 
 class InMemoryUserRepository:
@@ -47,6 +48,12 @@ class InMemoryUserRepository:
             raise NotFoundError(f"user {user.id} does not exist")
         self._store(user)
 
+    async def search(self, query: UserQuery) -> list[User]:
+        found = (user for user in self._users.values() if _matches(user, query))
+        return newest_first(
+            found, lambda user: (user.created_at, user.id), query.after, query.limit
+        )
+
     def _store(self, user: User) -> None:
         check_user_is_unique(self._users, user)
         self._users[user.id] = copy.deepcopy(user)
@@ -56,3 +63,12 @@ class InMemoryUserRepository:
             if user.account_status is not AccountStatus.DELETED and getattr(user, field) == value:
                 return user
         return None
+
+
+def _matches(user: User, query: UserQuery) -> bool:
+    if query.status is not None and user.account_status is not query.status:
+        return False
+    if query.text is None:
+        return True
+    text = query.text.lower()
+    return text in user.email.lower() or text in user.username.lower()

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import TYPE_CHECKING, Any
 
 from scripthub.adapters.sqlalchemy.errors import NUL_MESSAGE
 from scripthub.domain.audit import AuditEntry, Outcome
 from scripthub.domain.errors import BadRequestError
 from scripthub.domain.providers import Provider, ProviderLink
+from scripthub.domain.roles import Permission, Role
 from scripthub.domain.sessions import Session
 from scripthub.domain.users import AccountStatus, Profile, User
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from datetime import datetime
+
     from sqlalchemy import RowMapping
 
 PROFILE_COLUMNS = (
@@ -102,6 +107,19 @@ def user_from_row(row: RowMapping) -> User:
     )
 
 
+def names_by_user(
+    user_ids: list[uuid.UUID], rows: Iterable[tuple[uuid.UUID, str]]
+) -> dict[uuid.UUID, list[str]]:
+    """(user id, name) rows as each user's sorted, distinct names; every id is a key.
+
+    Sorted here rather than in SQL, where the order of text depends on the collation.
+    """
+    names: dict[uuid.UUID, set[str]] = {user_id: set() for user_id in user_ids}
+    for user_id, name in rows:
+        names[user_id].add(name)
+    return {user_id: sorted(held) for user_id, held in names.items()}
+
+
 def provider_link_values(link: ProviderLink) -> dict[str, Any]:
     return _without_nul(
         {
@@ -127,6 +145,35 @@ def provider_link_from_row(row: RowMapping) -> ProviderLink:
         email=row["email"],
         linked_at=row["linked_at"],
         provider_data=dict(row["provider_data"]),
+    )
+
+
+def role_values(role: Role, now: datetime) -> dict[str, Any]:
+    """A new `roles` row (without permissions: those are rows of `role_permissions`)."""
+    return _without_nul(
+        {
+            "id": uuid.uuid4(),
+            "name": role.name,
+            "description": role.description,
+            "system": role.system,
+            "version": 1,
+            "created_at": now,
+            "updated_at": now,
+        }
+    )
+
+
+def permission_values(permission: Permission, now: datetime) -> dict[str, Any]:
+    return _without_nul(
+        {
+            "id": uuid.uuid4(),
+            "name": permission.name,
+            "description": permission.description,
+            "resource": permission.resource,
+            "action": permission.action,
+            "created_at": now,
+            "updated_at": now,
+        }
     )
 
 

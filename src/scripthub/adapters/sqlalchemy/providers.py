@@ -8,7 +8,11 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from scripthub.adapters.sqlalchemy.errors import translate_integrity_error
-from scripthub.adapters.sqlalchemy.mapping import provider_link_from_row, provider_link_values
+from scripthub.adapters.sqlalchemy.mapping import (
+    names_by_user,
+    provider_link_from_row,
+    provider_link_values,
+)
 from scripthub.adapters.sqlalchemy.tables import auth_providers
 
 if TYPE_CHECKING:
@@ -38,3 +42,11 @@ class SqlAlchemyProviderLinkRepository:
             .order_by(auth_providers.c.linked_at, auth_providers.c.id)
         )
         return [provider_link_from_row(row) for row in result.mappings()]
+
+    async def providers_of_many(self, user_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
+        result = await self._session.execute(
+            select(auth_providers.c.user_id, auth_providers.c.provider).where(
+                auth_providers.c.user_id.in_(user_ids)
+            )
+        )
+        return names_by_user(user_ids, result)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, exists, insert, select
+from sqlalchemy import delete, distinct, exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from scripthub.adapters.sqlalchemy.errors import translate_integrity_error
+from scripthub.adapters.sqlalchemy.mapping import names_by_user, permission_values, role_values
 from scripthub.adapters.sqlalchemy.tables import (
     permissions,
     role_permissions,
@@ -16,61 +17,110 @@ from scripthub.adapters.sqlalchemy.tables import (
     user_roles,
     users,
 )
-from scripthub.domain.errors import NotFoundError
+from scripthub.domain.errors import ConflictError, NotFoundError
 from scripthub.domain.roles import Grants, Permission, Role
+from scripthub.domain.users import AccountStatus
 
 if TYPE_CHECKING:
     import uuid
 
+    from sqlalchemy import ColumnElement, Table
     from sqlalchemy.ext.asyncio import AsyncSession
 
 _ROLE_GRANTS = roles.outerjoin(
     role_permissions, role_permissions.c.role_id == roles.c.id
 ).outerjoin(permissions, permissions.c.id == role_permissions.c.permission_id)
 
+_HOLDERS = (
+    user_roles.join(users, users.c.id == user_roles.c.user_id)
+    .join(role_permissions, role_permissions.c.role_id == user_roles.c.role_id)
+    .join(permissions, permissions.c.id == role_permissions.c.permission_id)
+)
+
 
 class SqlAlchemyRoleRepository:
-    """Roles, permissions and who holds which role."""
+    """Roles, permissions and who holds which role.
+
+    Names are sorted in Python, not in SQL, where the order of text depends on the collation.
+    """
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
     async def get(self, name: str) -> Role | None:
+        found = await self._roles(roles.c.name == name)
+        return found[0] if found else None
+
+    async def list_roles(self) -> list[Role]:
+        return await self._roles()
+
+    async def add_role(self, role: Role) -> None:
+        if await self._exists(roles.c.name == role.name):
+            raise ConflictError(f"role {role.name!r} already exists")
+        await self._insert(roles, role_values(role, datetime.now(UTC)))
+
+    async def delete_role(self, name: str) -> None:
+        # user_roles and role_permissions rows go with it: their foreign keys cascade.
         result = await self._session.execute(
-            select(
-                roles.c.name,
-                roles.c.description,
-                roles.c.system,
-                permissions.c.name.label("permission"),
-            )
-            .select_from(_ROLE_GRANTS)
-            .where(roles.c.name == name)
+            delete(roles).where(roles.c.name == name).returning(roles.c.id)
         )
-        rows = result.all()
-        if not rows:
-            return None
-        first = rows[0]
-        return Role(
-            name=first.name,
-            description=first.description,
-            system=first.system,
-            permissions=sorted(row.permission for row in rows if row.permission is not None),
+        if result.first() is None:
+            raise NotFoundError(f"role {name!r} does not exist")
+
+    async def set_permissions(self, role: str, permissions: list[str]) -> None:
+        role_id = await self._role_id(role)
+        permission_ids = await self._permission_ids(sorted(set(permissions)))
+        now = datetime.now(UTC)
+        await self._session.execute(
+            delete(role_permissions).where(role_permissions.c.role_id == role_id)
+        )
+        if permission_ids:
+            await self._session.execute(
+                insert(role_permissions),
+                [
+                    {"role_id": role_id, "permission_id": permission_id, "created_at": now}
+                    for permission_id in permission_ids
+                ],
+            )
+        await self._session.execute(
+            update(roles)
+            .where(roles.c.id == role_id)
+            .values(version=roles.c.version + 1, updated_at=now)
         )
 
     async def list_permissions(self) -> list[Permission]:
-        result = await self._session.execute(
-            select(permissions.c.name, permissions.c.description).order_by(permissions.c.name)
+        result = await self._session.execute(select(permissions.c.name, permissions.c.description))
+        return sorted(
+            (Permission(row.name, row.description) for row in result),
+            key=lambda permission: permission.name,
         )
-        return [Permission(row.name, row.description) for row in result]
+
+    async def add_permission(self, permission: Permission) -> None:
+        if await self._exists(permissions.c.name == permission.name):
+            raise ConflictError(f"permission {permission.name!r} already exists")
+        await self._insert(permissions, permission_values(permission, datetime.now(UTC)))
+
+    async def count_active_holders(self, permission: str) -> int:
+        result = await self._session.execute(
+            select(func.count(distinct(user_roles.c.user_id)))
+            .select_from(_HOLDERS)
+            .where(
+                permissions.c.name == permission,
+                users.c.account_status == AccountStatus.ACTIVE.value,
+            )
+        )
+        return int(result.scalar_one())
+
+    async def roles_of_many(self, user_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
+        result = await self._session.execute(
+            select(user_roles.c.user_id, roles.c.name)
+            .join(roles, roles.c.id == user_roles.c.role_id)
+            .where(user_roles.c.user_id.in_(user_ids))
+        )
+        return names_by_user(user_ids, result)
 
     async def roles_of(self, user_id: uuid.UUID) -> list[str]:
-        result = await self._session.execute(
-            select(roles.c.name)
-            .join(user_roles, user_roles.c.role_id == roles.c.id)
-            .where(user_roles.c.user_id == user_id)
-            .order_by(roles.c.name)
-        )
-        return list(result.scalars())
+        return (await self.roles_of_many([user_id]))[user_id]
 
     async def grants_of(self, user_id: uuid.UUID) -> Grants:
         result = await self._session.execute(
@@ -103,14 +153,9 @@ class SqlAlchemyRoleRepository:
             raise NotFoundError(f"user {user_id} does not exist")
         if row.holder is not None:
             return False
-        try:
-            await self._session.execute(
-                insert(user_roles).values(
-                    user_id=user_id, role_id=row.id, created_at=datetime.now(UTC)
-                )
-            )
-        except IntegrityError as error:
-            raise translate_integrity_error(error) from error
+        await self._insert(
+            user_roles, {"user_id": user_id, "role_id": row.id, "created_at": datetime.now(UTC)}
+        )
         return True
 
     async def revoke(self, user_id: uuid.UUID, role: str) -> bool:
@@ -121,3 +166,52 @@ class SqlAlchemyRoleRepository:
             .returning(user_roles.c.role_id)
         )
         return result.first() is not None
+
+    async def _roles(self, *conditions: ColumnElement[bool]) -> list[Role]:
+        """The roles matching `conditions`, with their permissions, in one query."""
+        result = await self._session.execute(
+            select(
+                roles.c.name,
+                roles.c.description,
+                roles.c.system,
+                permissions.c.name.label("permission"),
+            )
+            .select_from(_ROLE_GRANTS)
+            .where(*conditions)
+        )
+        found: dict[str, Role] = {}
+        for row in result:
+            role = found.setdefault(row.name, Role(row.name, row.description, row.system, []))
+            if row.permission is not None:
+                role.permissions.append(row.permission)
+        for role in found.values():
+            role.permissions.sort()
+        return sorted(found.values(), key=lambda role: role.name)
+
+    async def _role_id(self, name: str) -> uuid.UUID:
+        result = await self._session.execute(select(roles.c.id).where(roles.c.name == name))
+        role_id: uuid.UUID | None = result.scalar_one_or_none()
+        if role_id is None:
+            raise NotFoundError(f"role {name!r} does not exist")
+        return role_id
+
+    async def _permission_ids(self, names: list[str]) -> list[uuid.UUID]:
+        """The ids of the permissions `names` (sorted); NotFoundError names the first unknown."""
+        result = await self._session.execute(
+            select(permissions.c.name, permissions.c.id).where(permissions.c.name.in_(names))
+        )
+        ids: dict[str, uuid.UUID] = dict(result.all())
+        for name in names:
+            if name not in ids:
+                raise NotFoundError(f"permission {name!r} does not exist")
+        return list(ids.values())
+
+    async def _exists(self, condition: ColumnElement[bool]) -> bool:
+        result = await self._session.execute(select(exists().where(condition)))
+        return bool(result.scalar_one())
+
+    async def _insert(self, table: Table, values: dict[str, Any]) -> None:
+        try:
+            await self._session.execute(insert(table).values(values))
+        except IntegrityError as error:
+            raise translate_integrity_error(error) from error

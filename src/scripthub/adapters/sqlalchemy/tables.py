@@ -70,6 +70,8 @@ users = Table(
     Column("account_status", String(16), nullable=False),
     *_timestamps(),
     CheckConstraint("account_status IN ('active', 'suspended', 'deleted')", name="account_status"),
+    # Keyset pagination, newest first (scanned backwards).
+    Index("ix_users_created_at_id", "created_at", "id"),
 )
 
 # A literal, not a bound parameter, so that PostgreSQL can prove that a query's filter implies
@@ -221,7 +223,7 @@ audit_logs = Table(
     "audit_logs",
     metadata,
     Column("id", Uuid(), primary_key=True),
-    Column("occurred_at", UtcDateTime(), nullable=False, index=True),
+    Column("occurred_at", UtcDateTime(), nullable=False),
     # No foreign key: the actor may be deleted later, or be the command line.
     Column("actor_id", Uuid()),
     Column("action", Text(), nullable=False),
@@ -233,6 +235,8 @@ audit_logs = Table(
     Column("metadata", JsonDocument, nullable=False),
     *_timestamps(),
     CheckConstraint("outcome IN ('success', 'failure', 'denied')", name="outcome"),
+    # Keyset pagination, newest first (scanned backwards), and the `since`/`until` bounds.
+    Index("ix_audit_logs_occurred_at_id", "occurred_at", "id"),
     Index("ix_audit_logs_actor_id_occurred_at", "actor_id", "occurred_at"),
     Index("ix_audit_logs_action_occurred_at", "action", "occurred_at"),
     Index("ix_audit_logs_resource_type_resource_id", "resource_type", "resource_id"),

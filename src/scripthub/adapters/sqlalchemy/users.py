@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import exists, insert, select, update
+from sqlalchemy import exists, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from scripthub.adapters.sqlalchemy.errors import translate_integrity_error
+from scripthub.adapters.sqlalchemy.keyset import newest_first
 from scripthub.adapters.sqlalchemy.mapping import (
     PROFILE_COLUMNS,
     profile_values,
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from sqlalchemy import ColumnElement
     from sqlalchemy.ext.asyncio import AsyncSession
 
+    from scripthub.application.ports.repositories import UserQuery
     from scripthub.domain.users import User
 
 _USER_WITH_PROFILE = select(users, *(user_profiles.c[name] for name in PROFILE_COLUMNS)).join(
@@ -77,6 +79,13 @@ class SqlAlchemyUserRepository:
         except IntegrityError as error:
             raise translate_integrity_error(error) from error
 
+    async def search(self, query: UserQuery) -> list[User]:
+        statement = _USER_WITH_PROFILE.where(*_search_conditions(query))
+        result = await self._session.execute(
+            newest_first(statement, users.c.created_at, users.c.id, query.after, query.limit)
+        )
+        return [user_from_row(row) for row in result.mappings()]
+
     async def _one(self, *conditions: ColumnElement[bool]) -> User | None:
         result = await self._session.execute(_USER_WITH_PROFILE.where(*conditions))
         row = result.mappings().one_or_none()
@@ -85,3 +94,21 @@ class SqlAlchemyUserRepository:
     async def _exists(self, *conditions: ColumnElement[bool]) -> bool:
         result = await self._session.execute(select(exists().where(*conditions)))
         return bool(result.scalar_one())
+
+
+def _search_conditions(query: UserQuery) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if query.text is not None:
+        # Lower-cased here too: SQLite's lower() only folds ASCII letters.
+        text = query.text.lower()
+        conditions.append(
+            or_(
+                # autoescape makes '%', '_' and '/' (its escape character) match themselves;
+                # '\\' is an ordinary character once ESCAPE names another.
+                users.c.email.icontains(text, autoescape=True),
+                users.c.username.icontains(text, autoescape=True),
+            )
+        )
+    if query.status is not None:
+        conditions.append(users.c.account_status == query.status.value)
+    return conditions
