@@ -26,9 +26,14 @@ class Api:
     container: Container
 
     async def grant_role(self, email: str, role: str) -> None:
-        """What an operator does with `scripthub users grant-role`."""
-        change_role = self.container.change_user_role(uow=self.container.unit_of_work())
-        await change_role.execute(RoleChange(email, role, grant=True))
+        """What an operator does with `scripthub users grant-role`, run on the app's own event
+        loop (the test client serves the app from a thread with its own loop and pools)."""
+
+        async def grant() -> None:
+            change_role = self.container.change_user_role(uow=self.container.unit_of_work())
+            await change_role.execute(RoleChange(email, role, grant=True))
+
+        self.client.blocking_portal.call(grant)
 
     async def admin(self) -> dict[str, Any]:
         """A fresh user holding the admin role, with a token pair minted after the grant."""

@@ -69,8 +69,11 @@ def test_users_create_grant_and_revoke(workdir: Path, capsys: pytest.CaptureFixt
 
     code, out, _ = run(capsys, "users", "grant-role", "root@example.com", "moderator")
     assert out.strip() == "root@example.com roles=admin,moderator,user"
-    code, out, _ = run(capsys, "users", "revoke-role", "root@example.com", "admin")
-    assert out.strip() == "root@example.com roles=moderator,user"
+    code, out, _ = run(capsys, "users", "revoke-role", "root@example.com", "moderator")
+    assert out.strip() == "root@example.com roles=admin,user"
+    code, _, err = run(capsys, "users", "revoke-role", "root@example.com", "admin")
+    assert code == 1
+    assert "conflict" in err  # the last role manager keeps the role
 
 
 @pytest.mark.parametrize(
