@@ -68,9 +68,7 @@ class SetRolePermissions:
     async def execute(self, command: RoleCommand, name: str, permissions: list[str]) -> Role:
         wanted = sorted(set(permissions))
         async with self._uow as uow:
-            role = await uow.roles.get(name)
-            if role is None:
-                raise NotFoundError(f"No role named {name!r}.")
+            role = await _existing_role(uow, name)
             known = {p.name for p in await uow.roles.list_permissions()}
             unknown = [p for p in wanted if p not in known]
             if unknown:
@@ -108,9 +106,7 @@ class DeleteRole:
 
     async def execute(self, command: RoleCommand, name: str) -> None:
         async with self._uow as uow:
-            role = await uow.roles.get(name)
-            if role is None:
-                raise NotFoundError(f"No role named {name!r}.")
+            role = await _existing_role(uow, name)
             if role.system:
                 raise ConflictError(f"{name!r} is a system role and cannot be deleted.")
             await uow.roles.delete_role(name)
@@ -127,3 +123,10 @@ class DeleteRole:
             )
             await uow.commit()
         await self._permission_cache.invalidate_everyone()
+
+
+async def _existing_role(uow: UnitOfWork, name: str) -> Role:
+    role = await uow.roles.get(name)
+    if role is None:
+        raise NotFoundError(f"No role named {name!r}.")
+    return role
