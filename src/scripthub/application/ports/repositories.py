@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Protocol
 
 from scripthub.domain.audit import AuditEntry, Outcome
+from scripthub.domain.email_tokens import EmailToken, TokenPurpose
 from scripthub.domain.providers import ProviderLink
 from scripthub.domain.roles import Grants, Permission, Role
 from scripthub.domain.users import AccountStatus, User
@@ -128,6 +129,24 @@ class RoleRepository(Protocol):
 
     async def revoke(self, user_id: uuid.UUID, role: str) -> bool:
         """Take the role away; False if the user did not hold it."""
+
+
+class EmailTokenRepository(Protocol):
+    """Hashes of mailed tokens; the tokens themselves are never stored."""
+
+    async def add(self, token: EmailToken) -> None: ...
+
+    async def find(self, token_hash: str, purpose: TokenPurpose) -> EmailToken | None:
+        """The token with this hash and purpose, used or not, expired or not."""
+
+    async def consume(self, token_id: uuid.UUID, now: datetime) -> bool:
+        """Mark it used if it is not yet; False if it already was (single use under races)."""
+
+    async def revoke_unused(self, user_id: uuid.UUID, purpose: TokenPurpose, now: datetime) -> int:
+        """Mark every unused token of the user and purpose used; how many were."""
+
+    async def last_issued_at(self, user_id: uuid.UUID, purpose: TokenPurpose) -> datetime | None:
+        """When the newest token of the user and purpose was created."""
 
 
 class AuditLog(Protocol):

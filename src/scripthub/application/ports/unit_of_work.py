@@ -5,8 +5,10 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Protocol, Self
 
+from scripthub.application.ports.mail import MailOutbox
 from scripthub.application.ports.repositories import (
     AuditLog,
+    EmailTokenRepository,
     ProviderLinkRepository,
     RoleRepository,
     UserRepository,
@@ -24,6 +26,8 @@ class UnitOfWork(Protocol):
     providers: ProviderLinkRepository
     roles: RoleRepository
     audit: AuditLog
+    email_tokens: EmailTokenRepository
+    outbox: MailOutbox
 
     async def __aenter__(self) -> Self: ...
 

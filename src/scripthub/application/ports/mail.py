@@ -1,0 +1,59 @@
+"""Sending mail, and the durable outbox that makes sure it is sent."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from scripthub.domain.mail import DeliveryStatus, Email, OutboxMessage
+
+
+class MailDeliveryError(Exception):
+    """The mail was not accepted. `permanent` says retrying cannot help (e.g. 5xx reply)."""
+
+    def __init__(self, reason: str, *, permanent: bool = False) -> None:
+        super().__init__(reason)
+        self.permanent = permanent
+
+
+class Mailer(Protocol):
+    async def send(self, email: Email) -> None:
+        """Hand the mail to the transport, from the configured sender; raise MailDeliveryError
+        if it was not accepted."""
+
+
+class MailOutbox(Protocol):
+    """The write side, inside the unit of work: a mail is queued in the same transaction as
+    the change that causes it, so neither exists without the other."""
+
+    async def enqueue(self, message: OutboxMessage) -> None: ...
+
+
+class OutboxStore(Protocol):
+    """The dispatcher's side. Each method is its own short transaction."""
+
+    async def claim_due(self, now: datetime, limit: int, lease: timedelta) -> list[OutboxMessage]:
+        """Take up to `limit` PENDING messages with `next_attempt_at <= now`, oldest first, and
+        lease them: their `next_attempt_at` moves to `now + lease` and `attempts` grows by one,
+        so a dispatcher that dies mid-send lets another retry after the lease. Concurrent
+        callers (other processes) never receive the same message (PostgreSQL: FOR UPDATE SKIP
+        LOCKED). Returns the messages as updated."""
+
+    async def mark_sent(self, message_id: uuid.UUID, now: datetime) -> None: ...
+
+    async def schedule_retry(self, message_id: uuid.UUID, at: datetime, error: str) -> None:
+        """Back to PENDING, due at `at`, remembering the error."""
+
+    async def mark_failed(self, message_id: uuid.UUID, now: datetime, error: str) -> None:
+        """Give up: FAILED, kept with its error for operators."""
+
+    async def list_by_status(self, status: DeliveryStatus, limit: int) -> list[OutboxMessage]:
+        """Newest first."""
+
+    async def count_by_status(self) -> dict[DeliveryStatus, int]:
+        """Every status is a key."""
+
+    async def requeue(self, message_id: uuid.UUID, now: datetime) -> bool:
+        """An operator's retry of a FAILED message: PENDING again, due now, attempts reset.
+        False if there is no failed message with that id."""
