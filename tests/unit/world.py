@@ -5,20 +5,29 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from scripthub.adapters.memory.outbox import InMemoryOutboxStore
+
 from scripthub.adapters.access_state import SequentialAccessStateReader
 from scripthub.adapters.memory import InMemoryDatabase, InMemoryTokenStore, InMemoryUnitOfWork
+from scripthub.adapters.memory.mailer import InMemoryMailer
 from scripthub.adapters.memory.permission_cache import InMemoryPermissionCache
 from scripthub.adapters.security import BcryptPasswordHasher, JwtAccessTokens
 from scripthub.application.audit.list_entries import ListAuditEntries
 from scripthub.application.auth.authenticate_request import AuthenticateRequest
+from scripthub.application.auth.change_password import ChangePassword
 from scripthub.application.auth.log_in import LogIn, LogInCommand
 from scripthub.application.auth.log_out import LogOut
 from scripthub.application.auth.manage_sessions import EndSession, ListSessions
 from scripthub.application.auth.principal import Principal
 from scripthub.application.auth.refresh_session import RefreshSession
 from scripthub.application.auth.register_user import RegisterUser, RegisterUserCommand
+from scripthub.application.auth.reset_password import RequestPasswordReset, ResetPassword
 from scripthub.application.auth.session_tokens import SessionStarter, TokenPair
+from scripthub.application.auth.verify_email import ResendVerificationEmail, VerifyEmail
 from scripthub.application.authorization import Authorizer
+from scripthub.application.mail.deliver_mail import DeliverMail, RetryPolicy
+from scripthub.application.mail.messages import MailLinks
+from scripthub.application.mail.token_mail import TokenMail
 from scripthub.application.roles.manage_permissions import CreatePermission, ListPermissions
 from scripthub.application.roles.manage_roles import (
     CreateRole,
@@ -64,6 +73,9 @@ class World:
         self.access_state = SequentialAccessStateReader(self.token_store, self.permission_cache)
         self.hasher = BcryptPasswordHasher(rounds=4, max_threads=1)
         self.access_tokens = JwtAccessTokens(SECRET, 900, clock=self.clock)
+        self.token_mail = TokenMail(MailLinks("https://scripthub.test"), self.clock)
+        self.mailer = InMemoryMailer()
+        self.outbox = InMemoryOutboxStore(self.database)
         self.sessions = SessionStarter(
             self.token_store, self.access_tokens, self.clock, SESSION_LIFETIME
         )
@@ -72,7 +84,9 @@ class World:
         return InMemoryUnitOfWork(self.database)
 
     def register_user(self) -> RegisterUser:
-        return RegisterUser(self.uow(), self.hasher, self.sessions, self.clock, COMMON_PASSWORDS)
+        return RegisterUser(
+            self.uow(), self.hasher, self.sessions, self.token_mail, self.clock, COMMON_PASSWORDS
+        )
 
     def log_in(self) -> LogIn:
         return LogIn(self.uow(), self.hasher, self.sessions, self.clock)
@@ -138,6 +152,43 @@ class World:
 
     def list_audit_entries(self) -> ListAuditEntries:
         return ListAuditEntries(self.uow())
+
+    def verify_email(self) -> VerifyEmail:
+        return VerifyEmail(self.uow(), self.token_mail, self.clock)
+
+    def resend_verification_email(self) -> ResendVerificationEmail:
+        return ResendVerificationEmail(self.uow(), self.token_mail)
+
+    def request_password_reset(self) -> RequestPasswordReset:
+        return RequestPasswordReset(self.uow(), self.token_mail)
+
+    def reset_password(self) -> ResetPassword:
+        return ResetPassword(
+            self.uow(),
+            self.token_mail,
+            self.hasher,
+            self.token_store,
+            self.clock,
+            COMMON_PASSWORDS,
+        )
+
+    def change_password(self) -> ChangePassword:
+        return ChangePassword(
+            self.uow(), self.hasher, self.token_store, self.sessions, self.clock, COMMON_PASSWORDS
+        )
+
+    def deliver_mail(self, policy: RetryPolicy | None = None) -> DeliverMail:
+        return DeliverMail(self.outbox, self.mailer, self.clock, policy)
+
+    async def delivered_links(self) -> list[str]:
+        """Deliver what is due and return the token links in the mails, in order."""
+        await self.deliver_mail().run_once()
+        return [
+            line
+            for email in self.mailer.inbox
+            for line in email.text.splitlines()
+            if line.startswith("https://scripthub.test/")
+        ]
 
     async def grant(self, email: str, role: str) -> list[str]:
         return await self.change_user_role().execute(RoleChange(email, role, grant=True))

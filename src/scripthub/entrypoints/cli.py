@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
@@ -17,8 +18,10 @@ from scripthub.adapters.sqlalchemy.migrations import (
 )
 from scripthub.application.auth.register_user import RegisterUserCommand
 from scripthub.application.users.change_roles import RoleChange
-from scripthub.domain.errors import DomainError
+from scripthub.domain.errors import DomainError, NotFoundError
+from scripthub.domain.mail import DeliveryStatus
 from scripthub.entrypoints.container import Container, build_container, close_container
+from scripthub.entrypoints.mail_worker import dispatch_forever, dispatch_once, refresh_outbox_gauge
 from scripthub.entrypoints.settings import Settings, SettingsError, load_settings
 
 T = TypeVar("T")
@@ -52,6 +55,16 @@ def _parser() -> argparse.ArgumentParser:
         change = users.add_parser(name, help=f"{name.split('-')[0]} a role")
         change.add_argument("email")
         change.add_argument("role")
+
+    mail = commands.add_parser("mail", help="the mail outbox").add_subparsers(
+        dest="mail_command", required=True
+    )
+    dispatch = mail.add_parser("dispatch", help="deliver queued mail (until interrupted)")
+    dispatch.add_argument("--once", action="store_true", help="deliver what is due, then exit")
+    failed = mail.add_parser("failed", help="list mail given up on")
+    failed.add_argument("--limit", type=int, default=50)
+    retry = mail.add_parser("retry", help="queue a failed mail again")
+    retry.add_argument("message_id")
     return parser
 
 
@@ -106,6 +119,33 @@ async def _change_role(container: Container, email: str, role: str, *, grant: bo
     return f"{email} roles={','.join(roles)}"
 
 
+async def _mail(container: Container, args: argparse.Namespace) -> str:
+    if args.mail_command == "dispatch":
+        if not args.once:
+            await dispatch_forever(container)
+        await dispatch_once(container)
+        counts = await refresh_outbox_gauge(container)
+        return " ".join(f"{status}={count}" for status, count in counts.items())
+    store = container.outbox_store()
+    if args.mail_command == "retry":
+        try:
+            message_id = uuid.UUID(args.message_id)
+        except ValueError:
+            raise NotFoundError(f"No failed mail {args.message_id}.") from None
+        if not await store.requeue(message_id, container.clock().now()):
+            raise NotFoundError(f"No failed mail {args.message_id}.")
+        return f"queued {message_id} again"
+    failed = await store.list_by_status(DeliveryStatus.FAILED, args.limit)
+    return (
+        "\n".join(
+            f"{m.id}  {m.created_at:%Y-%m-%d %H:%M}  to={m.email.to}  attempts={m.attempts}  "
+            f"subject={m.email.subject!r}  error={m.last_error!r}"
+            for m in failed
+        )
+        or "no failed mail"
+    )
+
+
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "serve":
         return _serve(settings, args.host, args.port, args.workers)
@@ -115,6 +155,9 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         revision = asyncio.run(current_revision(settings.database_url))
         head = head_revision()
         print(f"{revision or 'none'}{' (head)' if revision == head else f' (head is {head})'}")
+        return 0
+    if args.command == "mail":
+        print(asyncio.run(_with_container(settings, lambda c: _mail(c, args))))
         return 0
     if args.users_command == "create":
         print(asyncio.run(_with_container(settings, lambda c: _create_user(c, args))))

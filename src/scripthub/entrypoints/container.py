@@ -6,6 +6,7 @@ import redis.asyncio as aioredis
 from dependency_injector import containers, providers
 
 from scripthub.adapters.access_state import SequentialAccessStateReader
+from scripthub.adapters.mail import mailer_from_url
 from scripthub.adapters.memory import InMemoryRateLimiter, InMemoryTokenStore
 from scripthub.adapters.memory.permission_cache import InMemoryPermissionCache
 from scripthub.adapters.redis import RedisHealthProbe, RedisRateLimiter, RedisTokenStore
@@ -14,6 +15,7 @@ from scripthub.adapters.redis.permission_cache import RedisPermissionCache
 from scripthub.adapters.security import BcryptPasswordHasher, JwtAccessTokens, load_common_passwords
 from scripthub.adapters.sqlalchemy import (
     SqlAlchemyHealthProbe,
+    SqlAlchemyOutboxStore,
     SqlAlchemyTokenStore,
     SqlAlchemyUnitOfWork,
     create_engine,
@@ -22,13 +24,19 @@ from scripthub.adapters.sqlalchemy import (
 from scripthub.adapters.system import SystemClock
 from scripthub.application.audit.list_entries import ListAuditEntries
 from scripthub.application.auth.authenticate_request import AuthenticateRequest
+from scripthub.application.auth.change_password import ChangePassword
 from scripthub.application.auth.log_in import LogIn
 from scripthub.application.auth.log_out import LogOut
 from scripthub.application.auth.manage_sessions import EndSession, ListSessions
 from scripthub.application.auth.refresh_session import RefreshSession
 from scripthub.application.auth.register_user import RegisterUser
+from scripthub.application.auth.reset_password import RequestPasswordReset, ResetPassword
 from scripthub.application.auth.session_tokens import SessionStarter
+from scripthub.application.auth.verify_email import ResendVerificationEmail, VerifyEmail
 from scripthub.application.authorization import Authorizer
+from scripthub.application.mail.deliver_mail import DeliverMail
+from scripthub.application.mail.messages import MailLinks
+from scripthub.application.mail.token_mail import TokenMail
 from scripthub.application.roles.manage_permissions import CreatePermission, ListPermissions
 from scripthub.application.roles.manage_roles import (
     CreateRole,
@@ -107,6 +115,15 @@ class Container(containers.DeclarativeContainer):
         redis=providers.Singleton(RedisHealthProbe, redis_client),
     )
 
+    mailer = providers.Singleton(
+        mailer_from_url, settings.provided.smtp_url, settings.provided.mail_from
+    )
+    outbox_store = providers.Singleton(SqlAlchemyOutboxStore, session_factory)
+    deliver_mail = providers.Singleton(DeliverMail, outbox=outbox_store, mailer=mailer, clock=clock)
+    token_mail = providers.Singleton(
+        TokenMail, links=providers.Singleton(MailLinks, settings.provided.frontend_url), clock=clock
+    )
+
     # Per use: a unit of work is one transaction; use cases take theirs at call time.
     unit_of_work = providers.Factory(SqlAlchemyUnitOfWork, session_factory)
     session_starter = providers.Factory(
@@ -129,6 +146,7 @@ class Container(containers.DeclarativeContainer):
         RegisterUser,
         hasher=hasher,
         sessions=session_starter,
+        token_mail=token_mail,
         clock=clock,
         common_passwords=common_passwords,
     )
@@ -165,6 +183,25 @@ class Container(containers.DeclarativeContainer):
     list_permissions = providers.Factory(ListPermissions)
     create_permission = providers.Factory(CreatePermission, clock=clock)
     list_audit_entries = providers.Factory(ListAuditEntries)
+    verify_email = providers.Factory(VerifyEmail, token_mail=token_mail, clock=clock)
+    resend_verification_email = providers.Factory(ResendVerificationEmail, token_mail=token_mail)
+    request_password_reset = providers.Factory(RequestPasswordReset, token_mail=token_mail)
+    reset_password = providers.Factory(
+        ResetPassword,
+        token_mail=token_mail,
+        hasher=hasher,
+        token_store=token_store,
+        clock=clock,
+        common_passwords=common_passwords,
+    )
+    change_password = providers.Factory(
+        ChangePassword,
+        hasher=hasher,
+        token_store=token_store,
+        sessions=session_starter,
+        clock=clock,
+        common_passwords=common_passwords,
+    )
 
 
 def build_container(settings: Settings) -> Container:

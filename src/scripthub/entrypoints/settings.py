@@ -80,6 +80,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     frontend_url: str = DEFAULT_FRONTEND_URL
     smtp_url: str = "console"
     mail_from: str = "ScriptHub <no-reply@localhost>"
+    mail_dispatch: Literal["in-process", "external"] = "in-process"
     oauth: dict[str, OAuthProviderSettings] = msgspec.field(default_factory=dict)
     log_level: str = "INFO"
 
@@ -206,6 +207,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "frontend_url": _http_url,
     "smtp_url": _smtp_url,
     "mail_from": str.strip,
+    "mail_dispatch": _one_of("in-process", "external"),
     "log_level": lambda raw: _one_of("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")(
         raw.strip().upper()
     ),

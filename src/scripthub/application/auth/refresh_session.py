@@ -6,15 +6,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from scripthub.application.audit.recording import audit_entry, record_alone
-from scripthub.application.auth.session_tokens import (
-    SessionStarter,
-    TokenPair,
-    hash_refresh_token,
-    new_refresh_token,
-)
+from scripthub.application.auth.session_tokens import SessionStarter, TokenPair
 from scripthub.application.ports.system import Clock
 from scripthub.application.ports.token_store import TokenStore
 from scripthub.application.ports.unit_of_work import UnitOfWork
+from scripthub.application.tokens import hash_token, new_opaque_token
 from scripthub.application.users.views import OwnUser, load_own_user
 from scripthub.domain.audit import Outcome, RequestContext
 from scripthub.domain.errors import (
@@ -57,9 +53,9 @@ class RefreshSession:
         self._reuse_grace = reuse_grace
 
     async def execute(self, command: RefreshSessionCommand) -> TokenPair:
-        new_token, new_hash = new_refresh_token()
+        new_token, new_hash = new_opaque_token()
         rotation = await self._token_store.rotate(
-            hash_refresh_token(command.refresh_token),
+            hash_token(command.refresh_token),
             new_hash,
             self._clock.now(),
             self._reuse_grace,

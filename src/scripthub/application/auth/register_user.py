@@ -8,11 +8,13 @@ from dataclasses import dataclass
 
 from scripthub.application.audit.recording import audit_entry
 from scripthub.application.auth.session_tokens import SessionStarter, TokenPair
+from scripthub.application.mail.token_mail import TokenMail
 from scripthub.application.ports.security import PasswordHasher
 from scripthub.application.ports.system import Clock
 from scripthub.application.ports.unit_of_work import UnitOfWork
 from scripthub.application.users.views import OwnUser
 from scripthub.domain.audit import RequestContext
+from scripthub.domain.email_tokens import TokenPurpose
 from scripthub.domain.errors import EmailTakenError, UsernameTakenError
 from scripthub.domain.passwords import check_password
 from scripthub.domain.providers import Provider, ProviderLink
@@ -30,19 +32,22 @@ class RegisterUserCommand:
 
 
 class RegisterUser:
-    """Create an active account with the `user` role and the `email` sign-in method."""
+    """Create an active account with the `user` role and the `email` sign-in method, and
+    queue the mail that verifies its address (in the same transaction)."""
 
     def __init__(
         self,
         uow: UnitOfWork,
         hasher: PasswordHasher,
         sessions: SessionStarter,
+        token_mail: TokenMail,
         clock: Clock,
         common_passwords: Collection[str],
     ) -> None:
         self._uow = uow
         self._hasher = hasher
         self._sessions = sessions
+        self._token_mail = token_mail
         self._clock = clock
         self._common_passwords = common_passwords
 
@@ -81,6 +86,8 @@ class RegisterUser:
                 ProviderLink(uuid.uuid4(), user.id, Provider.EMAIL, str(user.id), email, now)
             )
             await uow.roles.assign(user.id, DEFAULT_ROLE)
+            if not verified:
+                await self._token_mail.queue(uow, user, TokenPurpose.VERIFY_EMAIL)
             await uow.audit.record(
                 audit_entry(
                     self._clock,

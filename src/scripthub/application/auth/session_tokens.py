@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -11,11 +9,10 @@ from datetime import timedelta
 from scripthub.application.ports.security import AccessTokens
 from scripthub.application.ports.system import Clock
 from scripthub.application.ports.token_store import TokenStore
+from scripthub.application.tokens import new_opaque_token
 from scripthub.application.users.views import OwnUser
 from scripthub.domain.audit import RequestContext
 from scripthub.domain.sessions import Session
-
-REFRESH_TOKEN_BYTES = 32  # 256 bits
 
 
 @dataclass(frozen=True)
@@ -24,17 +21,6 @@ class TokenPair:
     refresh_token: str
     expires_in: int
     user: OwnUser
-
-
-def new_refresh_token() -> tuple[str, str]:
-    """A fresh opaque refresh token and the hash that is all the store ever keeps."""
-    token = secrets.token_urlsafe(REFRESH_TOKEN_BYTES)
-    return token, hash_refresh_token(token)
-
-
-def hash_refresh_token(token: str) -> str:
-    # The token has 256 bits of entropy, so a fast hash is enough: nothing to brute-force.
-    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 class SessionStarter:
@@ -64,7 +50,7 @@ class SessionStarter:
             ip_address=context.ip_address,
             provider=provider,
         )
-        refresh_token, token_hash = new_refresh_token()
+        refresh_token, token_hash = new_opaque_token()
         await self._token_store.create(session, token_hash)
         return self.pair(user, session.id, refresh_token)
 

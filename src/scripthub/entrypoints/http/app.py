@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from typing import Any
 
@@ -15,6 +17,7 @@ from scripthub.domain.errors import DomainError
 from scripthub.entrypoints.container import Container, build_container, close_container
 from scripthub.entrypoints.http.controllers.audit import AuditController
 from scripthub.entrypoints.http.controllers.auth import AuthController
+from scripthub.entrypoints.http.controllers.passwords import PasswordsController
 from scripthub.entrypoints.http.controllers.roles import PermissionsController, RolesController
 from scripthub.entrypoints.http.controllers.user_administration import (
     UserAdministrationController,
@@ -26,6 +29,7 @@ from scripthub.entrypoints.http.health import live, readiness_handler
 from scripthub.entrypoints.http.metrics import metrics, metrics_middleware
 from scripthub.entrypoints.http.problems import EXCEPTION_HANDLERS
 from scripthub.entrypoints.http.rate_limits import rate_limit_factory
+from scripthub.entrypoints.mail_worker import dispatch_forever
 from scripthub.entrypoints.settings import load_settings
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -56,12 +60,23 @@ def create_app(container: Container | None = None) -> Litestar:
     settings = container.settings()
     logging.getLogger("scripthub").setLevel(settings.log_level)
 
+    dispatcher: list[asyncio.Task[None]] = []
+
+    async def on_startup() -> None:
+        if settings.mail_dispatch == "in-process":
+            dispatcher.append(asyncio.create_task(dispatch_forever(container)))
+
     async def on_shutdown() -> None:
+        for task in dispatcher:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         await close_container(container)
 
     return Litestar(
         route_handlers=[
             AuthController,
+            PasswordsController,
             UsersController,
             UserAdministrationController,
             RolesController,
@@ -109,6 +124,7 @@ def create_app(container: Container | None = None) -> Litestar:
             ),
         ),
         request_max_body_size=MAX_BODY_BYTES,
+        on_startup=[on_startup],
         on_shutdown=[on_shutdown],
         state=State({"container": container}),
     )

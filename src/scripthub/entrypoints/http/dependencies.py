@@ -40,6 +40,11 @@ USE_CASES_WITH_UOW = (
     "list_permissions",
     "create_permission",
     "list_audit_entries",
+    "verify_email",
+    "resend_verification_email",
+    "request_password_reset",
+    "reset_password",
+    "change_password",
 )
 USE_CASES_WITHOUT_UOW = ("list_sessions", "authorizer")
 

@@ -76,3 +76,30 @@ def session_out(view: SessionView) -> SessionOut:
         provider=session.provider,
         current=view.current,
     )
+
+
+Token = Annotated[str, msgspec.Meta(max_length=1024)]
+
+
+class VerifyEmailBody(msgspec.Struct, forbid_unknown_fields=True):
+    token: Token
+
+
+class ForgotPasswordBody(msgspec.Struct, forbid_unknown_fields=True):
+    email: Email
+
+
+class ResetPasswordBody(msgspec.Struct, forbid_unknown_fields=True):
+    token: Token
+    new_password: Password
+
+
+class ChangePasswordBody(msgspec.Struct, forbid_unknown_fields=True):
+    current_password: Password
+    new_password: Password
+
+
+class Notice(msgspec.Struct):
+    """A body for answers that carry no resource."""
+
+    detail: str

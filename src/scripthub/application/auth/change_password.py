@@ -1,0 +1,77 @@
+"""Change one's password, knowing the current one."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from scripthub.application.audit.recording import audit_entry
+from scripthub.application.auth.principal import Principal
+from scripthub.application.auth.session_tokens import SessionStarter, TokenPair
+from scripthub.application.ports.security import PasswordHasher
+from scripthub.application.ports.system import Clock
+from scripthub.application.ports.token_store import TokenStore
+from scripthub.application.ports.unit_of_work import UnitOfWork
+from scripthub.application.users.views import load_own_user
+from scripthub.domain.audit import RequestContext
+from scripthub.domain.email_tokens import TokenPurpose
+from scripthub.domain.errors import InvalidCredentialsError, ValidationError
+from scripthub.domain.passwords import check_password
+from scripthub.domain.providers import Provider
+
+
+@dataclass(frozen=True)
+class ChangePasswordCommand:
+    current_password: str
+    new_password: str
+    context: RequestContext = RequestContext()
+
+
+class ChangePassword:
+    """Every session ends (a stolen one included) and the caller continues in a fresh one;
+    unused reset links die too."""
+
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        hasher: PasswordHasher,
+        token_store: TokenStore,
+        sessions: SessionStarter,
+        clock: Clock,
+        common_passwords: Collection[str],
+    ) -> None:
+        self._uow = uow
+        self._hasher = hasher
+        self._token_store = token_store
+        self._sessions = sessions
+        self._clock = clock
+        self._common_passwords = common_passwords
+
+    async def execute(self, principal: Principal, command: ChangePasswordCommand) -> TokenPair:
+        check_password(command.new_password, self._common_passwords, field="new_password")
+        if command.new_password == command.current_password:
+            raise ValidationError.single("new_password", "must differ from the current password")
+        async with self._uow as uow:
+            own = await load_own_user(uow, principal.user_id)
+        if not await self._hasher.verify(command.current_password, own.user.password_hash):
+            raise InvalidCredentialsError("The current password is wrong.")
+        new_hash = await self._hasher.hash(command.new_password)
+        now = self._clock.now()
+        async with self._uow as uow:
+            own.user.password_hash = new_hash
+            own.user.updated_at = now
+            await uow.users.save(own.user)
+            await uow.email_tokens.revoke_unused(own.user.id, TokenPurpose.RESET_PASSWORD, now)
+            await uow.audit.record(
+                audit_entry(
+                    self._clock,
+                    "auth.password_changed",
+                    command.context,
+                    actor_id=own.user.id,
+                    resource_type="user",
+                    resource_id=own.user.id,
+                )
+            )
+            await uow.commit()
+        await self._token_store.revoke_all(own.user.id)
+        return await self._sessions.start(own, command.context, Provider.EMAIL)

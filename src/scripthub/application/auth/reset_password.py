@@ -1,0 +1,106 @@
+"""Forgotten passwords: mail a reset link, then set a new password with it."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from scripthub.application.audit.recording import audit_entry
+from scripthub.application.mail.token_mail import TokenMail
+from scripthub.application.ports.security import PasswordHasher
+from scripthub.application.ports.system import Clock
+from scripthub.application.ports.token_store import TokenStore
+from scripthub.application.ports.unit_of_work import UnitOfWork
+from scripthub.application.users.views import load_own_user
+from scripthub.domain.audit import RequestContext
+from scripthub.domain.email_tokens import TokenPurpose
+from scripthub.domain.errors import AccountSuspendedError, ValidationError
+from scripthub.domain.passwords import check_password
+from scripthub.domain.providers import Provider, ProviderLink
+from scripthub.domain.users import normalize_email
+
+
+class RequestPasswordReset:
+    """Mail a reset link to an active account with this address. Unknown addresses, and a
+    second request within a minute, do nothing: the caller cannot tell which happened."""
+
+    def __init__(self, uow: UnitOfWork, token_mail: TokenMail) -> None:
+        self._uow = uow
+        self._token_mail = token_mail
+
+    async def execute(self, raw_email: str) -> None:
+        try:
+            email = normalize_email(raw_email)
+        except ValidationError:
+            return
+        purpose = TokenPurpose.RESET_PASSWORD
+        async with self._uow as uow:
+            user = await uow.users.get_by_email(email)
+            if user is None or not user.is_active:
+                return
+            if await self._token_mail.recently_sent(uow, user, purpose):
+                return
+            await self._token_mail.queue(uow, user, purpose)
+            await uow.commit()
+
+
+@dataclass(frozen=True)
+class ResetPasswordCommand:
+    token: str
+    new_password: str
+    context: RequestContext = RequestContext()
+
+
+class ResetPassword:
+    """Set a new password with a mailed link; every session ends, every other link dies, and
+    an account that only had OAuth sign-in gains password sign-in."""
+
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        token_mail: TokenMail,
+        hasher: PasswordHasher,
+        token_store: TokenStore,
+        clock: Clock,
+        common_passwords: Collection[str],
+    ) -> None:
+        self._uow = uow
+        self._token_mail = token_mail
+        self._hasher = hasher
+        self._token_store = token_store
+        self._clock = clock
+        self._common_passwords = common_passwords
+
+    async def execute(self, command: ResetPasswordCommand) -> None:
+        check_password(command.new_password, self._common_passwords, field="new_password")
+        password_hash = await self._hasher.hash(command.new_password)
+        now = self._clock.now()
+        async with self._uow as uow:
+            token = await self._token_mail.redeem(uow, command.token, TokenPurpose.RESET_PASSWORD)
+            own = await load_own_user(uow, token.user_id)
+            user = own.user
+            if not user.is_active:
+                raise AccountSuspendedError("This account is suspended.")
+            user.password_hash = password_hash
+            user.updated_at = now
+            await uow.users.save(user)
+            await uow.email_tokens.revoke_unused(user.id, TokenPurpose.RESET_PASSWORD, now)
+            if str(Provider.EMAIL) not in own.providers:
+                await uow.providers.add(
+                    ProviderLink(
+                        uuid.uuid4(), user.id, Provider.EMAIL, str(user.id), user.email, now
+                    )
+                )
+            await uow.audit.record(
+                audit_entry(
+                    self._clock,
+                    "auth.password_reset",
+                    command.context,
+                    actor_id=user.id,
+                    resource_type="user",
+                    resource_id=user.id,
+                )
+            )
+            await uow.commit()
+        await self._token_store.revoke_all(user.id)

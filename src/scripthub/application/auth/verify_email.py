@@ -1,0 +1,60 @@
+"""Prove an email address: follow the mailed link, or ask for a new one."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from scripthub.application.audit.recording import audit_entry
+from scripthub.application.auth.principal import Principal
+from scripthub.application.mail.token_mail import TokenMail
+from scripthub.application.ports.system import Clock
+from scripthub.application.ports.unit_of_work import UnitOfWork
+from scripthub.application.users.views import OwnUser, load_own_user
+from scripthub.domain.audit import RequestContext
+from scripthub.domain.email_tokens import TokenPurpose
+
+
+class VerifyEmail:
+    def __init__(self, uow: UnitOfWork, token_mail: TokenMail, clock: Clock) -> None:
+        self._uow = uow
+        self._token_mail = token_mail
+        self._clock = clock
+
+    async def execute(self, token: str, context: RequestContext) -> OwnUser:
+        async with self._uow as uow:
+            redeemed = await self._token_mail.redeem(uow, token, TokenPurpose.VERIFY_EMAIL)
+            own = await load_own_user(uow, redeemed.user_id)
+            if own.user.email_verified_at is None:
+                now = self._clock.now()
+                own = replace(own, user=replace(own.user, email_verified_at=now, updated_at=now))
+                await uow.users.save(own.user)
+                await uow.audit.record(
+                    audit_entry(
+                        self._clock,
+                        "auth.email_verified",
+                        context,
+                        actor_id=own.user.id,
+                        resource_type="user",
+                        resource_id=own.user.id,
+                    )
+                )
+            await uow.commit()
+        return own
+
+
+class ResendVerificationEmail:
+    """Queue a fresh link unless the address is verified or a link went out this minute; the
+    caller learns nothing either way."""
+
+    def __init__(self, uow: UnitOfWork, token_mail: TokenMail) -> None:
+        self._uow = uow
+        self._token_mail = token_mail
+
+    async def execute(self, principal: Principal) -> None:
+        async with self._uow as uow:
+            user = (await load_own_user(uow, principal.user_id)).user
+            purpose = TokenPurpose.VERIFY_EMAIL
+            if user.email_verified or await self._token_mail.recently_sent(uow, user, purpose):
+                return
+            await self._token_mail.queue(uow, user, purpose)
+            await uow.commit()

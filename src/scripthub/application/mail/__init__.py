@@ -1,0 +1,1 @@
+"""Mail: what we send, the single-use links in it, and the outbox dispatcher."""

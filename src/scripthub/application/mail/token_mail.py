@@ -1,0 +1,61 @@
+"""Queue a mail carrying a single-use link, inside the caller's transaction."""
+
+from __future__ import annotations
+
+import uuid
+
+from scripthub.application.mail.messages import MailLinks, token_email
+from scripthub.application.ports.system import Clock
+from scripthub.application.ports.unit_of_work import UnitOfWork
+from scripthub.application.tokens import hash_token, new_opaque_token
+from scripthub.domain.email_tokens import MAIL_THROTTLE, TOKEN_LIFETIMES, EmailToken, TokenPurpose
+from scripthub.domain.errors import BadRequestError
+from scripthub.domain.mail import OutboxMessage
+from scripthub.domain.users import User
+
+
+class TokenMail:
+    """Creates the token (only its hash is stored) and queues the mail in the outbox, both in
+    the caller's unit of work: the mail exists exactly when the change that caused it does."""
+
+    def __init__(self, links: MailLinks, clock: Clock) -> None:
+        self._links = links
+        self._clock = clock
+
+    async def queue(self, uow: UnitOfWork, user: User, purpose: TokenPurpose) -> None:
+        now = self._clock.now()
+        token, token_hash = new_opaque_token()
+        await uow.email_tokens.add(
+            EmailToken(
+                id=uuid.uuid4(),
+                user_id=user.id,
+                purpose=purpose,
+                token_hash=token_hash,
+                created_at=now,
+                expires_at=now + TOKEN_LIFETIMES[purpose],
+            )
+        )
+        link = self._links.for_token(purpose, token)
+        email = token_email(purpose, user.email, user.username, link)
+        await uow.outbox.enqueue(
+            OutboxMessage(id=uuid.uuid4(), email=email, created_at=now, next_attempt_at=now)
+        )
+
+    async def redeem(self, uow: UnitOfWork, token: str, purpose: TokenPurpose) -> EmailToken:
+        """Use the token up, or raise BadRequestError if it is unknown, used or expired."""
+        found = await uow.email_tokens.find(hash_token(token), purpose)
+        now = self._clock.now()
+        if (
+            found is None
+            or not found.usable(now)
+            or not await uow.email_tokens.consume(found.id, now)
+        ):
+            raise BadRequestError(
+                "This link is invalid, already used or expired; ask for a new one."
+            )
+        return found
+
+    async def recently_sent(self, uow: UnitOfWork, user: User, purpose: TokenPurpose) -> bool:
+        """True if such a mail went out within the throttle window (one a minute at most)."""
+        last = await uow.email_tokens.last_issued_at(user.id, purpose)
+        return last is not None and self._clock.now() - last < MAIL_THROTTLE

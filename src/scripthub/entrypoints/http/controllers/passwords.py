@@ -1,0 +1,113 @@
+"""/api/auth: verifying email addresses and recovering or changing passwords."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable
+
+from litestar import Controller, Response, post
+from litestar.background_tasks import BackgroundTask
+from litestar.di import NamedDependency
+from litestar.params import JSONBody
+from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED
+
+from scripthub.application.auth.change_password import ChangePassword, ChangePasswordCommand
+from scripthub.application.auth.principal import Principal
+from scripthub.application.auth.reset_password import (
+    RequestPasswordReset,
+    ResetPassword,
+    ResetPasswordCommand,
+)
+from scripthub.application.auth.verify_email import ResendVerificationEmail, VerifyEmail
+from scripthub.domain.audit import RequestContext
+from scripthub.domain.errors import DomainError
+from scripthub.entrypoints.http.auth import BEARER_SECURITY
+from scripthub.entrypoints.http.schemas.auth import (
+    ChangePasswordBody,
+    ForgotPasswordBody,
+    Notice,
+    ResetPasswordBody,
+    TokenPairOut,
+    VerifyEmailBody,
+    token_pair_out,
+)
+from scripthub.entrypoints.http.schemas.users import UserOut, user_out
+
+logger = logging.getLogger("scripthub.http")
+MAIL_ON_ITS_WAY = Notice("If a mail is due, it is on its way.")
+
+
+async def _in_background(work: Awaitable[None]) -> None:
+    """After the response: nothing about the account leaks through timing or errors."""
+    try:
+        await work
+    except DomainError as error:
+        logger.warning("background mail request failed: %s", error.detail)
+
+
+class PasswordsController(Controller):
+    path = "/api/auth"
+    tags = ("auth",)
+
+    @post("/verify-email", status_code=HTTP_200_OK, summary="Verify an email address")
+    async def verify_email(
+        self,
+        data: JSONBody[VerifyEmailBody],
+        verify_email: NamedDependency[VerifyEmail],
+        context: NamedDependency[RequestContext],
+    ) -> UserOut:
+        return user_out(await verify_email.execute(data.token, context))
+
+    @post(
+        "/verify-email/resend",
+        status_code=HTTP_202_ACCEPTED,
+        summary="Mail a new verification link",
+        security=BEARER_SECURITY,
+    )
+    async def resend_verification(
+        self,
+        principal: NamedDependency[Principal],
+        resend_verification_email: NamedDependency[ResendVerificationEmail],
+    ) -> Notice:
+        await resend_verification_email.execute(principal)
+        return MAIL_ON_ITS_WAY
+
+    @post("/password/forgot", status_code=HTTP_202_ACCEPTED, summary="Mail a reset link")
+    async def forgot_password(
+        self,
+        data: JSONBody[ForgotPasswordBody],
+        request_password_reset: NamedDependency[RequestPasswordReset],
+    ) -> Response[Notice]:
+        work = request_password_reset.execute(data.email)
+        return Response(
+            MAIL_ON_ITS_WAY,
+            status_code=HTTP_202_ACCEPTED,
+            background=BackgroundTask(_in_background, work),
+        )
+
+    @post("/password/reset", status_code=HTTP_200_OK, summary="Set a new password with a link")
+    async def reset_password(
+        self,
+        data: JSONBody[ResetPasswordBody],
+        reset_password: NamedDependency[ResetPassword],
+        context: NamedDependency[RequestContext],
+    ) -> Notice:
+        command = ResetPasswordCommand(data.token, data.new_password, context)
+        await reset_password.execute(command)
+        return Notice("Your password is changed and every session has ended: sign in again.")
+
+    @post(
+        "/password/change",
+        status_code=HTTP_200_OK,
+        summary="Change your password",
+        security=BEARER_SECURITY,
+    )
+    async def change_password(
+        self,
+        data: JSONBody[ChangePasswordBody],
+        principal: NamedDependency[Principal],
+        change_password: NamedDependency[ChangePassword],
+        context: NamedDependency[RequestContext],
+    ) -> TokenPairOut:
+        command = ChangePasswordCommand(data.current_password, data.new_password, context)
+        return token_pair_out(await change_password.execute(principal, command))

@@ -1,0 +1,51 @@
+"""Runs the outbox dispatcher: inside each server process, or alone (`scripthub mail dispatch`)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from prometheus_client import Counter, Gauge
+
+from scripthub.domain.errors import ServiceUnavailableError
+from scripthub.domain.mail import DeliveryStatus
+from scripthub.entrypoints.container import Container
+
+logger = logging.getLogger("scripthub.mail")
+
+MAIL_SENT = Counter("scripthub_mail_sent_total", "Mails accepted by the mail server")
+MAIL_FAILED = Counter("scripthub_mail_failed_total", "Mails given up on after the last retry")
+MAIL_RETRIES = Counter("scripthub_mail_retries_total", "Failed attempts that will be retried")
+OUTBOX = Gauge("scripthub_mail_outbox_messages", "Mails in the outbox", ["status"])
+
+POLL_SECONDS = 1.0
+GAUGE_REFRESH_SECONDS = 30.0
+
+
+async def dispatch_once(container: Container) -> None:
+    report = await container.deliver_mail().run_once()
+    MAIL_SENT.inc(report.sent)
+    MAIL_FAILED.inc(report.failed)
+    MAIL_RETRIES.inc(report.retrying)
+
+
+async def refresh_outbox_gauge(container: Container) -> dict[DeliveryStatus, int]:
+    counts = await container.outbox_store().count_by_status()
+    for status, count in counts.items():
+        OUTBOX.labels(str(status)).set(count)
+    return counts
+
+
+async def dispatch_forever(container: Container) -> None:
+    """Until cancelled. An unreachable database only pauses delivery; nothing is lost."""
+    refreshed = 0.0
+    while True:
+        try:
+            await dispatch_once(container)
+            if time.monotonic() - refreshed > GAUGE_REFRESH_SECONDS:
+                await refresh_outbox_gauge(container)
+                refreshed = time.monotonic()
+        except ServiceUnavailableError as error:
+            logger.warning("mail dispatch paused: %s", error.detail)
+        await asyncio.sleep(POLL_SECONDS)
