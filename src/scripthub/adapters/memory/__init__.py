@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from scripthub.adapters.memory.audit import InMemoryAuditLog
 from scripthub.adapters.memory.database import InMemoryDatabase
+from scripthub.adapters.memory.email_tokens import InMemoryEmailTokenRepository
+from scripthub.adapters.memory.outbox import InMemoryMailOutbox, InMemoryOutboxStore
 from scripthub.adapters.memory.permission_cache import InMemoryPermissionCache
 from scripthub.adapters.memory.providers import InMemoryProviderLinkRepository
 from scripthub.adapters.memory.rate_limiter import InMemoryRateLimiter
@@ -15,6 +17,9 @@ from scripthub.adapters.memory.users import InMemoryUserRepository
 __all__ = [
     "InMemoryAuditLog",
     "InMemoryDatabase",
+    "InMemoryEmailTokenRepository",
+    "InMemoryMailOutbox",
+    "InMemoryOutboxStore",
     "InMemoryPermissionCache",
     "InMemoryProviderLinkRepository",
     "InMemoryRateLimiter",

@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 
     from scripthub.application.ports.repositories import Keyset
     from scripthub.domain.audit import AuditEntry
+    from scripthub.domain.email_tokens import EmailToken
+    from scripthub.domain.mail import OutboxMessage
     from scripthub.domain.providers import ProviderLink
 
 
@@ -46,6 +48,8 @@ class InMemoryDatabase:
     roles: dict[str, Role] = field(default_factory=_seeded_roles)
     user_roles: dict[uuid.UUID, set[str]] = field(default_factory=dict)
     audit_entries: dict[uuid.UUID, AuditEntry] = field(default_factory=dict)
+    email_tokens: dict[uuid.UUID, EmailToken] = field(default_factory=dict)
+    outbox: dict[uuid.UUID, OutboxMessage] = field(default_factory=dict)
 
     def tables(self) -> dict[str, dict[Any, Any]]:
         """Each table by name (the dicts themselves, not copies)."""
@@ -73,6 +77,16 @@ def check_link_is_unique(links: dict[uuid.UUID, ProviderLink], link: ProviderLin
             link.provider_user_id,
         ):
             raise ConflictError("This provider identity is already linked to an account.")
+
+
+def check_unchanged_since(
+    published: dict[Any, Any], before: dict[Any, Any], keys: set[Any]
+) -> None:
+    """Raise if another transaction committed a new version of one of these rows since
+    `before` was taken: the first committer wins, as the row locks of SQL make it."""
+    for key in keys:
+        if key in before and published.get(key) is not before[key]:
+            raise ConflictError("changed by a concurrent transaction; try again")
 
 
 Row = TypeVar("Row")

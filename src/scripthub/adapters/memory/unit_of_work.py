@@ -9,8 +9,11 @@ from scripthub.adapters.memory.audit import InMemoryAuditLog
 from scripthub.adapters.memory.database import (
     InMemoryDatabase,
     check_link_is_unique,
+    check_unchanged_since,
     check_user_is_unique,
 )
+from scripthub.adapters.memory.email_tokens import InMemoryEmailTokenRepository
+from scripthub.adapters.memory.outbox import InMemoryMailOutbox
 from scripthub.adapters.memory.providers import InMemoryProviderLinkRepository
 from scripthub.adapters.memory.roles import InMemoryRoleRepository
 from scripthub.adapters.memory.users import InMemoryUserRepository
@@ -18,8 +21,10 @@ from scripthub.adapters.memory.users import InMemoryUserRepository
 if TYPE_CHECKING:
     from types import TracebackType
 
+    from scripthub.application.ports.mail import MailOutbox
     from scripthub.application.ports.repositories import (
         AuditLog,
+        EmailTokenRepository,
         ProviderLinkRepository,
         RoleRepository,
         UserRepository,
@@ -34,14 +39,17 @@ class InMemoryUnitOfWork:
     `__aenter__` takes a deep copy of the state; the repositories read and write only that
     copy. `commit()` publishes the rows this transaction changed (row by row, so that
     concurrent transactions on other rows are not lost), after checking the unique
-    constraints against what others committed meanwhile. Leaving without `commit()`
-    discards the copy.
+    constraints against what others committed meanwhile, and refusing (ConflictError) to
+    overwrite an email token that another transaction changed meanwhile, which the row lock
+    of SQL would have made it wait for. Leaving without `commit()` discards the copy.
     """
 
     users: UserRepository
     providers: ProviderLinkRepository
     roles: RoleRepository
     audit: AuditLog
+    email_tokens: EmailTokenRepository
+    outbox: MailOutbox
 
     def __init__(self, database: InMemoryDatabase) -> None:
         self._database = database
@@ -72,6 +80,9 @@ class InMemoryUnitOfWork:
             check_user_is_unique(merged["users"], merged["users"][user_id])
         for link_id in changed["provider_links"]:
             check_link_is_unique(merged["provider_links"], merged["provider_links"][link_id])
+        check_unchanged_since(
+            published["email_tokens"], self._snapshot["email_tokens"], changed["email_tokens"]
+        )
         for name, table in merged.items():
             setattr(self._database, name, table)
         self._begin()
@@ -85,6 +96,8 @@ class InMemoryUnitOfWork:
         self.providers = InMemoryProviderLinkRepository(self._working)
         self.roles = InMemoryRoleRepository(self._working)
         self.audit = InMemoryAuditLog(self._working)
+        self.email_tokens = InMemoryEmailTokenRepository(self._working, self._database)
+        self.outbox = InMemoryMailOutbox(self._working)
 
 
 def _merge(published: Table, before: Table, after: Table) -> tuple[Table, set[Any]]:

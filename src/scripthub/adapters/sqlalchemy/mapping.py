@@ -30,7 +30,7 @@ PROFILE_COLUMNS = (
 )
 
 
-def _without_nul(values: dict[str, Any]) -> dict[str, Any]:
+def without_nul(values: dict[str, Any]) -> dict[str, Any]:
     """`values`, checked for NUL characters in any text or JSON document.
 
     PostgreSQL refuses NUL in text and JSONB where SQLite stores it; checking here makes both
@@ -52,7 +52,7 @@ def _holds_nul(value: object) -> bool:
 
 
 def user_values(user: User) -> dict[str, Any]:
-    return _without_nul(
+    return without_nul(
         {
             "id": user.id,
             "email": user.email,
@@ -68,7 +68,7 @@ def user_values(user: User) -> dict[str, Any]:
 
 def profile_values(user: User) -> dict[str, Any]:
     profile = user.profile
-    return _without_nul(
+    return without_nul(
         {
             "user_id": user.id,
             "full_name": profile.full_name,
@@ -121,7 +121,7 @@ def names_by_user(
 
 
 def provider_link_values(link: ProviderLink) -> dict[str, Any]:
-    return _without_nul(
+    return without_nul(
         {
             "id": link.id,
             "user_id": link.user_id,
@@ -150,7 +150,7 @@ def provider_link_from_row(row: RowMapping) -> ProviderLink:
 
 def role_values(role: Role, now: datetime) -> dict[str, Any]:
     """A new `roles` row (without permissions: those are rows of `role_permissions`)."""
-    return _without_nul(
+    return without_nul(
         {
             "id": uuid.uuid4(),
             "name": role.name,
@@ -164,7 +164,7 @@ def role_values(role: Role, now: datetime) -> dict[str, Any]:
 
 
 def permission_values(permission: Permission, now: datetime) -> dict[str, Any]:
-    return _without_nul(
+    return without_nul(
         {
             "id": uuid.uuid4(),
             "name": permission.name,
@@ -178,7 +178,7 @@ def permission_values(permission: Permission, now: datetime) -> dict[str, Any]:
 
 
 def audit_entry_values(entry: AuditEntry) -> dict[str, Any]:
-    return _without_nul(
+    return without_nul(
         {
             "id": entry.id,
             "occurred_at": entry.occurred_at,
@@ -212,7 +212,7 @@ def audit_entry_from_row(row: RowMapping) -> AuditEntry:
 
 
 def session_values(session: Session, token_hash: str) -> dict[str, Any]:
-    return _without_nul(
+    return without_nul(
         {
             "id": session.id,
             "user_id": session.user_id,

@@ -210,13 +210,35 @@ email_tokens = Table(
     "email_tokens",
     metadata,
     Column("id", Uuid(), primary_key=True),
-    _user_fk(),
+    _user_fk(index=False),
     Column("purpose", String(32), nullable=False),
     Column("token_hash", Text(), nullable=False, unique=True),
     Column("expires_at", UtcDateTime(), nullable=False),
     Column("used_at", UtcDateTime()),
     *_timestamps(),
     CheckConstraint("purpose IN ('verify_email', 'reset_password')", name="purpose"),
+    # The newest token of a user and purpose (mail throttling); also serves the foreign key.
+    Index("ix_email_tokens_user_id_purpose_created_at", "user_id", "purpose", "created_at"),
+)
+
+mail_outbox = Table(
+    "mail_outbox",
+    metadata,
+    Column("id", Uuid(), primary_key=True),
+    Column("recipient", Text(), nullable=False),
+    Column("subject", Text(), nullable=False),
+    Column("text_body", Text(), nullable=False),
+    Column("html_body", Text(), nullable=False),
+    Column("status", Text(), nullable=False),
+    Column("attempts", Integer(), nullable=False),
+    Column("next_attempt_at", UtcDateTime(), nullable=False),
+    Column("last_error", Text()),
+    Column("sent_at", UtcDateTime()),
+    *_timestamps(),
+    CheckConstraint("status IN ('pending', 'sent', 'failed')", name="status"),
+    # Claiming due mail, and listing each status newest first.
+    Index("ix_mail_outbox_status_next_attempt_at", "status", "next_attempt_at"),
+    Index("ix_mail_outbox_status_created_at", "status", "created_at"),
 )
 
 audit_logs = Table(

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Self
 
 from scripthub.adapters.sqlalchemy.audit import SqlAlchemyAuditLog
+from scripthub.adapters.sqlalchemy.email_tokens import SqlAlchemyEmailTokenRepository
 from scripthub.adapters.sqlalchemy.errors import database_errors, domain_error_for
+from scripthub.adapters.sqlalchemy.outbox import SqlAlchemyMailOutbox
 from scripthub.adapters.sqlalchemy.providers import SqlAlchemyProviderLinkRepository
 from scripthub.adapters.sqlalchemy.roles import SqlAlchemyRoleRepository
 from scripthub.adapters.sqlalchemy.users import SqlAlchemyUserRepository
@@ -15,8 +17,10 @@ if TYPE_CHECKING:
 
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+    from scripthub.application.ports.mail import MailOutbox
     from scripthub.application.ports.repositories import (
         AuditLog,
+        EmailTokenRepository,
         ProviderLinkRepository,
         RoleRepository,
         UserRepository,
@@ -35,6 +39,8 @@ class SqlAlchemyUnitOfWork:
     providers: ProviderLinkRepository
     roles: RoleRepository
     audit: AuditLog
+    email_tokens: EmailTokenRepository
+    outbox: MailOutbox
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._session_factory = session_factory
@@ -45,6 +51,8 @@ class SqlAlchemyUnitOfWork:
         self.providers = SqlAlchemyProviderLinkRepository(self._session)
         self.roles = SqlAlchemyRoleRepository(self._session)
         self.audit = SqlAlchemyAuditLog(self._session)
+        self.email_tokens = SqlAlchemyEmailTokenRepository(self._session)
+        self.outbox = SqlAlchemyMailOutbox(self._session)
         return self
 
     async def __aexit__(

@@ -1,0 +1,104 @@
+"""`EmailTokenRepository` over `email_tokens`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from scripthub.adapters.sqlalchemy.errors import translate_integrity_error
+from scripthub.adapters.sqlalchemy.mapping import without_nul
+from scripthub.adapters.sqlalchemy.tables import email_tokens
+from scripthub.domain.email_tokens import EmailToken, TokenPurpose
+
+if TYPE_CHECKING:
+    import uuid
+    from datetime import datetime
+
+    from sqlalchemy import RowMapping
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+
+class SqlAlchemyEmailTokenRepository:
+    """Token hashes, in the unit of work's transaction.
+
+    `consume` is one conditional UPDATE: under concurrent consumers the row lock (PostgreSQL)
+    or the database write lock (SQLite) lets exactly one of them find the token unused.
+    """
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, token: EmailToken) -> None:
+        try:
+            await self._session.execute(insert(email_tokens).values(_values(token)))
+        except IntegrityError as error:
+            raise translate_integrity_error(error) from error
+
+    async def find(self, token_hash: str, purpose: TokenPurpose) -> EmailToken | None:
+        result = await self._session.execute(
+            select(email_tokens).where(
+                email_tokens.c.token_hash == token_hash, email_tokens.c.purpose == purpose.value
+            )
+        )
+        row = result.mappings().one_or_none()
+        return None if row is None else _from_row(row)
+
+    async def consume(self, token_id: uuid.UUID, now: datetime) -> bool:
+        result = await self._session.execute(
+            update(email_tokens)
+            .where(email_tokens.c.id == token_id, email_tokens.c.used_at.is_(None))
+            .values(used_at=now, updated_at=now)
+            .returning(email_tokens.c.id)
+        )
+        return result.first() is not None
+
+    async def revoke_unused(self, user_id: uuid.UUID, purpose: TokenPurpose, now: datetime) -> int:
+        result = await self._session.execute(
+            update(email_tokens)
+            .where(
+                email_tokens.c.user_id == user_id,
+                email_tokens.c.purpose == purpose.value,
+                email_tokens.c.used_at.is_(None),
+            )
+            .values(used_at=now, updated_at=now)
+            .returning(email_tokens.c.id)
+        )
+        return len(result.all())
+
+    async def last_issued_at(self, user_id: uuid.UUID, purpose: TokenPurpose) -> datetime | None:
+        result = await self._session.execute(
+            select(email_tokens.c.created_at)
+            .where(email_tokens.c.user_id == user_id, email_tokens.c.purpose == purpose.value)
+            .order_by(email_tokens.c.created_at.desc())
+            .limit(1)
+        )
+        return result.scalar_one_or_none()
+
+
+def _values(token: EmailToken) -> dict[str, Any]:
+    return without_nul(
+        {
+            "id": token.id,
+            "user_id": token.user_id,
+            "purpose": token.purpose.value,
+            "token_hash": token.token_hash,
+            "expires_at": token.expires_at,
+            "used_at": token.used_at,
+            "created_at": token.created_at,
+            "updated_at": token.created_at,
+        }
+    )
+
+
+def _from_row(row: RowMapping) -> EmailToken:
+    return EmailToken(
+        id=row["id"],
+        user_id=row["user_id"],
+        purpose=TokenPurpose(row["purpose"]),
+        token_hash=row["token_hash"],
+        created_at=row["created_at"],
+        expires_at=row["expires_at"],
+        used_at=row["used_at"],
+    )

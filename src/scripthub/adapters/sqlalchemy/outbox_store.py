@@ -1,0 +1,160 @@
+"""`OutboxStore` over `mail_outbox`: the dispatchers' side of the outbox."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager, suppress
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import SQLAlchemyError
+
+from scripthub.adapters.sqlalchemy.errors import database_errors
+from scripthub.adapters.sqlalchemy.outbox import outbox_message_from_row
+from scripthub.adapters.sqlalchemy.tables import mail_outbox
+from scripthub.domain.mail import DeliveryStatus, OutboxMessage
+
+if TYPE_CHECKING:
+    import uuid
+    from collections.abc import AsyncIterator
+    from datetime import timedelta
+
+    from sqlalchemy import ColumnElement
+    from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
+
+
+class SqlAlchemyOutboxStore:
+    """`OutboxStore`: every method is its own short transaction from `session_factory`.
+
+    Claiming locks the rows it takes (SELECT ... FOR UPDATE SKIP LOCKED on PostgreSQL; on
+    SQLite, which has no row locks, the transaction holds the database write lock from its
+    BEGIN IMMEDIATE on). A retry or a failure only applies to a PENDING message: a dispatcher
+    whose lease ran out never undoes the delivery another one recorded.
+    """
+
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+        self._session_factory = session_factory
+
+    async def claim_due(self, now: datetime, limit: int, lease: timedelta) -> list[OutboxMessage]:
+        columns = mail_outbox.c
+        async with self._transaction() as connection:
+            due = await connection.execute(
+                select(columns.id)
+                .where(_is(DeliveryStatus.PENDING), columns.next_attempt_at <= now)
+                .order_by(columns.created_at, columns.id)
+                .limit(max(limit, 0))
+                .with_for_update(skip_locked=True)
+            )
+            ids = list(due.scalars())
+            if not ids:
+                return []
+            claimed = await connection.execute(
+                update(mail_outbox)
+                .where(columns.id.in_(ids))
+                .values(attempts=columns.attempts + 1, next_attempt_at=now + lease, updated_at=now)
+                .returning(*columns)
+            )
+            messages = [outbox_message_from_row(row) for row in claimed.mappings()]
+        return sorted(messages, key=lambda message: (message.created_at, message.id))
+
+    async def mark_sent(self, message_id: uuid.UUID, now: datetime) -> None:
+        await self._change(
+            message_id, status=DeliveryStatus.SENT.value, sent_at=now, updated_at=now
+        )
+
+    async def schedule_retry(self, message_id: uuid.UUID, at: datetime, error: str) -> None:
+        await self._change(
+            message_id,
+            _is(DeliveryStatus.PENDING),
+            next_attempt_at=at,
+            last_error=_storable(error),
+            updated_at=datetime.now(UTC),
+        )
+
+    async def mark_failed(self, message_id: uuid.UUID, now: datetime, error: str) -> None:
+        await self._change(
+            message_id,
+            _is(DeliveryStatus.PENDING),
+            status=DeliveryStatus.FAILED.value,
+            last_error=_storable(error),
+            updated_at=now,
+        )
+
+    async def list_by_status(self, status: DeliveryStatus, limit: int) -> list[OutboxMessage]:
+        async with self._read() as connection:
+            result = await connection.execute(
+                select(mail_outbox)
+                .where(_is(status))
+                .order_by(mail_outbox.c.created_at.desc(), mail_outbox.c.id.desc())
+                .limit(max(limit, 0))
+            )
+            return [outbox_message_from_row(row) for row in result.mappings()]
+
+    async def count_by_status(self) -> dict[DeliveryStatus, int]:
+        async with self._read() as connection:
+            result = await connection.execute(
+                select(mail_outbox.c.status, func.count()).group_by(mail_outbox.c.status)
+            )
+            counted = {DeliveryStatus(status): count for status, count in result}
+        return {status: counted.get(status, 0) for status in DeliveryStatus}
+
+    async def requeue(self, message_id: uuid.UUID, now: datetime) -> bool:
+        return await self._change(
+            message_id,
+            _is(DeliveryStatus.FAILED),
+            status=DeliveryStatus.PENDING.value,
+            attempts=0,
+            next_attempt_at=now,
+            updated_at=now,
+        )
+
+    async def _change(
+        self, message_id: uuid.UUID, *conditions: ColumnElement[bool], **values: Any
+    ) -> bool:
+        async with self._transaction() as connection:
+            result = await connection.execute(
+                update(mail_outbox)
+                .where(mail_outbox.c.id == message_id, *conditions)
+                .values(**values)
+                .returning(mail_outbox.c.id)
+            )
+            return result.first() is not None
+
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[AsyncConnection]:
+        with database_errors():
+            async with self._session_factory() as db:
+                if db.get_bind().dialect.name != "sqlite":
+                    async with db.begin():
+                        yield await db.connection()
+                    return
+                # pysqlite would BEGIN (deferred) only at the first write, after the SELECT:
+                # two claimers could then read the same rows. Take the write lock first.
+                connection = await db.connection(
+                    execution_options={"isolation_level": "AUTOCOMMIT"}
+                )
+                await connection.exec_driver_sql("BEGIN IMMEDIATE")
+                try:
+                    yield connection
+                except BaseException:
+                    # SQLite rolls back by itself on some errors; the original error matters.
+                    with suppress(SQLAlchemyError):
+                        await connection.exec_driver_sql("ROLLBACK")
+                    raise
+                await connection.exec_driver_sql("COMMIT")
+
+    @asynccontextmanager
+    async def _read(self) -> AsyncIterator[AsyncConnection]:
+        with database_errors():
+            async with self._session_factory() as db:
+                yield await db.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
+def _is(status: DeliveryStatus) -> ColumnElement[bool]:
+    return mail_outbox.c.status == status.value
+
+
+def _storable(error: str) -> str:
+    # A driver's or server's message may hold NUL, which PostgreSQL cannot store; failing
+    # here would leave the mail leased instead of recording why it was not sent.
+    return error.replace("\x00", "\N{REPLACEMENT CHARACTER}")

@@ -1,0 +1,465 @@
+"""The mail outbox, on every adapter: `MailOutbox` inside the unit of work, `OutboxStore` for
+the dispatchers.
+
+Plus what only SQL has: claimers on separate engines, rows locked by another transaction
+skipped (PostgreSQL), text PostgreSQL cannot store, and driver failures as the
+application's own error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import uuid
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+import pytest
+from sqlalchemy import select
+
+from scripthub.adapters.sqlalchemy import (
+    SqlAlchemyOutboxStore,
+    SqlAlchemyUnitOfWork,
+    create_engine,
+    create_session_factory,
+)
+from scripthub.adapters.sqlalchemy.tables import mail_outbox
+from scripthub.domain.errors import BadRequestError, ServiceUnavailableError
+from scripthub.domain.mail import DeliveryStatus, Email, OutboxMessage
+from tests.contract.mail_backends import BACKENDS, SqlMailBackend, open_backend
+from tests.contract.test_repositories import (
+    CLOSED_PORT_URL,
+    T0,
+    committed,
+    join_aiosqlite_threads,
+    make_user,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+    from datetime import datetime
+    from pathlib import Path
+
+    from scripthub.application.ports.mail import OutboxStore
+    from tests.contract.mail_backends import MailBackend
+
+PENDING, SENT, FAILED = DeliveryStatus.PENDING, DeliveryStatus.SENT, DeliveryStatus.FAILED
+NOW = T0 + timedelta(minutes=1)
+LEASE = timedelta(minutes=2)
+TICK = timedelta(microseconds=1)
+
+
+@pytest.fixture(params=BACKENDS)
+def new_backend(request: pytest.FixtureRequest) -> MailBackend:
+    return open_backend(request)
+
+
+@pytest.fixture
+async def backend(new_backend: MailBackend) -> AsyncIterator[MailBackend]:
+    yield new_backend
+    await new_backend.close()
+
+
+@pytest.fixture
+def store(backend: MailBackend) -> OutboxStore:
+    return backend.outbox_store()
+
+
+def make_message(
+    n: int = 0,
+    *,
+    created_at: datetime = T0,
+    due: datetime | None = None,
+    status: DeliveryStatus = PENDING,
+) -> OutboxMessage:
+    return OutboxMessage(
+        id=uuid.uuid4(),
+        email=Email(
+            to=f"user{n}@example.com",
+            subject=f"Message {n}",
+            text="Hello,\nthis is a test.",
+            html="<p>Hello,<br>this is a test.</p>",
+        ),
+        created_at=created_at,
+        next_attempt_at=created_at if due is None else due,
+        status=status,
+    )
+
+
+async def enqueue_committed(backend: MailBackend, *messages: OutboxMessage) -> None:
+    async with backend.unit_of_work() as uow:
+        for message in messages:
+            await uow.outbox.enqueue(message)
+        await uow.commit()
+
+
+async def only_message(store: OutboxStore, status: DeliveryStatus) -> OutboxMessage:
+    [message] = await store.list_by_status(status, 10)
+    return message
+
+
+def counts(pending: int = 0, sent: int = 0, failed: int = 0) -> dict[DeliveryStatus, int]:
+    return {PENDING: pending, SENT: sent, FAILED: failed}
+
+
+# Queueing, in the unit of work
+
+
+async def test_an_enqueued_message_commits_with_the_change_that_caused_it(
+    backend: MailBackend, store: OutboxStore
+) -> None:
+    user = make_user()
+    message = make_message()
+    async with backend.unit_of_work() as uow:
+        await uow.users.add(user)
+        await uow.outbox.enqueue(message)
+        assert await store.count_by_status() == counts()
+        await uow.commit()
+
+    assert await store.list_by_status(PENDING, 10) == [message]
+    assert await store.count_by_status() == counts(pending=1)
+    async with backend.unit_of_work() as uow:
+        assert await uow.users.get(user.id) == user
+
+
+async def test_an_enqueued_message_rolls_back_with_its_unit_of_work(
+    backend: MailBackend, store: OutboxStore
+) -> None:
+    async with backend.unit_of_work() as uow:
+        await uow.users.add(make_user())
+        await uow.outbox.enqueue(make_message())
+
+    async def enqueue_then_fail() -> None:
+        async with backend.unit_of_work() as uow:
+            await uow.outbox.enqueue(make_message())
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        await enqueue_then_fail()
+
+    assert await store.count_by_status() == counts()
+
+
+async def test_committing_a_unit_of_work_keeps_a_dispatchers_concurrent_changes(
+    backend: MailBackend, store: OutboxStore
+) -> None:
+    queued, new = make_message(1), make_message(2)
+    await enqueue_committed(backend, queued)
+
+    async with backend.unit_of_work() as uow:
+        [claimed] = await store.claim_due(NOW, 10, LEASE)
+        await uow.outbox.enqueue(new)
+        await uow.commit()
+
+    assert claimed.id == queued.id
+    listed = await store.list_by_status(PENDING, 10)
+    assert {message.id: message.attempts for message in listed} == {queued.id: 1, new.id: 0}
+
+
+# Claiming
+
+
+async def test_claiming_leases_due_pending_mail_oldest_first_up_to_the_limit(
+    backend: MailBackend, store: OutboxStore
+) -> None:
+    oldest = make_message(1, created_at=T0 - timedelta(seconds=2))
+    older = make_message(2, created_at=T0 - timedelta(seconds=1), due=NOW)
+    later = make_message(3, created_at=T0 - timedelta(seconds=3), due=NOW + TICK)
+    sent = make_message(4, created_at=T0 - timedelta(seconds=4), status=SENT)
+    failed = make_message(5, created_at=T0 - timedelta(seconds=5), status=FAILED)
+    await enqueue_committed(backend, later, older, sent, failed, oldest)
+
+    first = await store.claim_due(NOW, 1, LEASE)
+    rest = await store.claim_due(NOW, 10, LEASE)
+
+    leased = {"attempts": 1, "next_attempt_at": NOW + LEASE}
+    assert first == [dataclasses.replace(oldest, **leased)]
+    assert rest == [dataclasses.replace(older, **leased)]
+    assert await store.claim_due(NOW, 10, LEASE) == []
+    for message in (*first, *rest):
+        for moment in (message.created_at, message.next_attempt_at):
+            assert moment.utcoffset() == timedelta(0)
+
+
+async def test_a_claimed_message_is_due_again_when_its_lease_ends(
+    backend: MailBackend, store: OutboxStore
+) -> None:
+    message = make_message()
+    await enqueue_committed(backend, message)
+    await store.claim_due(NOW, 10, LEASE)
+
+    # The dispatcher that claimed it died: nobody reports on it.
+    assert await store.claim_due(NOW + LEASE - TICK, 10, LEASE) == []
+    [again] = await store.claim_due(NOW + LEASE, 10, LEASE)
+
+    assert again == dataclasses.replace(message, attempts=2, next_attempt_at=NOW + 2 * LEASE)
+
+
+async def test_several_claims_in_a_row_hand_out_every_due_message_once(
+    backend: MailBackend, store: OutboxStore
+) -> None:
+    messages = [make_message(n, created_at=T0 + n * TICK) for n in range(25)]
+    await enqueue_committed(backend, *messages)
+
+    assert await store.claim_due(NOW, 0, LEASE) == []
+    batches = [await store.claim_due(NOW, 10, LEASE) for _ in range(4)]
+
+    assert [len(batch) for batch in batches] == [10, 10, 5, 0]
+    assert [m.id for batch in batches for m in batch] == [message.id for message in messages]
+
+
+# Delivery outcomes
+
+
+async def test_a_retry_makes_the_message_due_at_the_given_time_with_its_error(
+    backend: MailBackend, store: OutboxStore
+) -> None:
+    message = make_message()
+    await enqueue_committed(backend, message)
+    [claimed] = await store.claim_due(NOW, 10, LEASE)
+    retry_at = NOW + timedelta(seconds=30)
+
+    await store.schedule_retry(message.id, retry_at, "421 try again later")
+
+    expected = dataclasses.replace(
+        claimed, next_attempt_at=retry_at, last_error="421 try again later"
+    )
+    assert await only_message(store, PENDING) == expected
+    assert await store.claim_due(retry_at - TICK, 10, LEASE) == []
+    [again] = await store.claim_due(retry_at, 10, LEASE)
+    assert again.attempts == 2
+    assert again.last_error == "421 try again later"
+
+
+async def test_a_sent_message_is_kept_as_sent_and_never_claimed_again(
+    backend: MailBackend, store: OutboxStore
+) -> None:
+    message = make_message()
+    await enqueue_committed(backend, message)
+    [claimed] = await store.claim_due(NOW, 10, LEASE)
+
+    await store.mark_sent(message.id, NOW + TICK)
+
+    sent = await only_message(store, SENT)
+    assert sent == dataclasses.replace(claimed, status=SENT, sent_at=NOW + TICK)
+    assert sent.sent_at is not None
+    assert sent.sent_at.utcoffset() == timedelta(0)
+    assert await store.claim_due(NOW + timedelta(days=365), 10, LEASE) == []
+    assert await store.count_by_status() == counts(sent=1)
+
+
+async def test_a_failed_message_is_kept_with_its_error_and_never_claimed_again(
+    backend: MailBackend, store: OutboxStore
+) -> None:
+    message = make_message()
+    await enqueue_committed(backend, message)
+    [claimed] = await store.claim_due(NOW, 10, LEASE)
+
+    await store.mark_failed(message.id, NOW, "550 no such user")
+
+    expected = dataclasses.replace(claimed, status=FAILED, last_error="550 no such user")
+    assert await only_message(store, FAILED) == expected
+    assert await store.claim_due(NOW + timedelta(days=365), 10, LEASE) == []
+    assert await store.count_by_status() == counts(failed=1)
+
+
+async def test_a_late_retry_or_failure_does_not_undo_a_delivery(
+    backend: MailBackend, store: OutboxStore
+) -> None:
+    message = make_message()
+    await enqueue_committed(backend, message)
+    await store.claim_due(NOW, 10, LEASE)
+    await store.mark_sent(message.id, NOW)
+
+    # From a dispatcher whose lease ran out while another delivered the mail.
+    await store.schedule_retry(message.id, NOW, "timed out")
+    await store.mark_failed(message.id, NOW, "timed out")
+
+    sent = await only_message(store, SENT)
+    assert sent.last_error is None
+    assert await store.count_by_status() == counts(sent=1)
+
+
+async def test_outcomes_for_an_unknown_message_change_nothing(
+    backend: MailBackend, store: OutboxStore
+) -> None:
+    await enqueue_committed(backend, make_message())
+
+    await store.mark_sent(uuid.uuid4(), NOW)
+    await store.schedule_retry(uuid.uuid4(), NOW, "x")
+    await store.mark_failed(uuid.uuid4(), NOW, "x")
+
+    assert await store.count_by_status() == counts(pending=1)
+
+
+async def test_requeue_makes_a_failed_message_due_now_with_no_attempts(
+    backend: MailBackend, store: OutboxStore
+) -> None:
+    message = make_message()
+    await enqueue_committed(backend, message)
+    await store.claim_due(NOW, 10, LEASE)
+    await store.mark_failed(message.id, NOW, "550 mailbox full")
+    later = NOW + timedelta(hours=3)
+
+    assert await store.requeue(message.id, later)
+
+    requeued = await only_message(store, PENDING)
+    assert requeued == dataclasses.replace(
+        message, attempts=0, next_attempt_at=later, last_error="550 mailbox full"
+    )
+    [claimed] = await store.claim_due(later, 10, LEASE)
+    assert claimed.attempts == 1
+
+
+async def test_requeue_is_only_for_failed_messages(
+    backend: MailBackend, store: OutboxStore
+) -> None:
+    pending, sent = make_message(1), make_message(2)
+    await enqueue_committed(backend, pending, sent)
+    await store.mark_sent(sent.id, NOW)
+
+    assert not await store.requeue(pending.id, NOW)
+    assert not await store.requeue(sent.id, NOW)
+    assert not await store.requeue(uuid.uuid4(), NOW)
+    assert await store.count_by_status() == counts(pending=1, sent=1)
+    assert await only_message(store, PENDING) == pending
+
+
+# Operators' views
+
+
+async def test_list_by_status_is_newest_first_and_limited(
+    backend: MailBackend, store: OutboxStore
+) -> None:
+    spread = [T0, T0, T0 + timedelta(seconds=1), T0 - TICK, T0, T0 + TICK]
+    messages = [make_message(n, created_at=at) for n, at in enumerate(spread)]
+    await enqueue_committed(backend, *messages, make_message(9, status=SENT))
+    newest = sorted(messages, key=lambda m: (m.created_at, m.id), reverse=True)
+
+    assert await store.list_by_status(PENDING, 4) == newest[:4]
+    assert await store.list_by_status(PENDING, 100) == newest
+    assert [m.status for m in await store.list_by_status(SENT, 100)] == [SENT]
+    assert await store.list_by_status(FAILED, 100) == []
+
+
+async def test_count_by_status_has_every_status(backend: MailBackend, store: OutboxStore) -> None:
+    assert await store.count_by_status() == counts()
+
+    await enqueue_committed(
+        backend,
+        make_message(1),
+        make_message(2),
+        make_message(3, status=SENT),
+        make_message(4, status=FAILED),
+    )
+
+    assert await store.count_by_status() == counts(pending=2, sent=1, failed=1)
+
+
+# SQL only
+
+
+async def test_claimers_on_separate_engines_never_share_a_message(sql_database_url: str) -> None:
+    backends = [SqlMailBackend(sql_database_url) for _ in range(2)]
+    messages = [make_message(n, created_at=T0 + n * TICK) for n in range(120)]
+
+    async def drain(store: OutboxStore) -> list[uuid.UUID]:
+        taken: list[uuid.UUID] = []
+        while batch := await store.claim_due(NOW, 7, LEASE):
+            taken += [message.id for message in batch]
+        return taken
+
+    try:
+        await enqueue_committed(backends[0], *messages)
+        first, second = await asyncio.gather(
+            *(drain(backend.outbox_store()) for backend in backends)
+        )
+    finally:
+        for backend in backends:
+            await backend.close()
+
+    assert not set(first) & set(second)
+    assert sorted(first + second) == sorted(message.id for message in messages)
+
+
+@pytest.mark.postgres
+async def test_a_claimer_skips_mail_locked_by_another_without_waiting(
+    postgres_database_url: str,
+) -> None:
+    backend = SqlMailBackend(postgres_database_url)
+    locked, free = make_message(1), make_message(2, created_at=T0 + TICK)
+    engine = create_engine(postgres_database_url)
+    try:
+        await enqueue_committed(backend, locked, free)
+        async with engine.connect() as connection:
+            await connection.execute(
+                select(mail_outbox.c.id).where(mail_outbox.c.id == locked.id).with_for_update()
+            )
+            async with asyncio.timeout(5):
+                claimed = await backend.outbox_store().claim_due(NOW, 10, LEASE)
+    finally:
+        await engine.dispose()
+        await backend.close()
+
+    assert [message.id for message in claimed] == [free.id]
+
+
+async def test_an_error_text_postgresql_cannot_store_is_kept_readable(
+    sql_database_url: str,
+) -> None:
+    backend = SqlMailBackend(sql_database_url)
+    store = backend.outbox_store()
+    message = make_message()
+    try:
+        await enqueue_committed(backend, message)
+        await store.schedule_retry(message.id, NOW, "bad\x00reply")
+        retried = await only_message(store, PENDING)
+    finally:
+        await backend.close()
+
+    assert retried.last_error == "bad\N{REPLACEMENT CHARACTER}reply"
+
+
+async def test_mail_with_nul_characters_is_a_bad_request(sql_database_url: str) -> None:
+    backend = SqlMailBackend(sql_database_url)
+    message = make_message()
+    message = dataclasses.replace(message, email=dataclasses.replace(message.email, text="a\x00"))
+    try:
+        with pytest.raises(BadRequestError):
+            await committed(backend.unit_of_work, lambda uow: uow.outbox.enqueue(message))
+    finally:
+        await backend.close()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        pytest.param(CLOSED_PORT_URL, id="postgres-closed-port"),
+        pytest.param("sqlite+aiosqlite:///{tmp}/missing/dir/scripthub.db", id="sqlite-no-folder"),
+    ],
+)
+async def test_an_unreachable_database_is_service_unavailable(url: str, tmp_path: Path) -> None:
+    engine = create_engine(url.format(tmp=tmp_path))
+    store = SqlAlchemyOutboxStore(create_session_factory(engine))
+    message_id = uuid.uuid4()
+    calls = [
+        lambda: store.claim_due(NOW, 10, LEASE),
+        lambda: store.mark_sent(message_id, NOW),
+        lambda: store.schedule_retry(message_id, NOW, "x"),
+        lambda: store.mark_failed(message_id, NOW, "x"),
+        lambda: store.list_by_status(PENDING, 10),
+        store.count_by_status,
+        lambda: store.requeue(message_id, NOW),
+    ]
+    try:
+        for call in calls:
+            with pytest.raises(ServiceUnavailableError):
+                await call()
+        with pytest.raises(ServiceUnavailableError):
+            await committed(
+                lambda: SqlAlchemyUnitOfWork(create_session_factory(engine)),
+                lambda uow: uow.outbox.enqueue(make_message()),
+            )
+    finally:
+        await engine.dispose()
+        await asyncio.to_thread(join_aiosqlite_threads)
