@@ -180,14 +180,14 @@ class World:
     def deliver_mail(self, policy: RetryPolicy | None = None) -> DeliverMail:
         return DeliverMail(self.outbox, self.mailer, self.clock, policy)
 
-    async def delivered_links(self) -> list[str]:
-        """Deliver what is due and return the token links in the mails, in order."""
+    async def delivered_links(self, page: str = "") -> list[str]:
+        """Deliver what is due and return the token links to `page` in the mails, in order."""
         await self.deliver_mail().run_once()
         return [
             line
             for email in self.mailer.inbox
             for line in email.text.splitlines()
-            if line.startswith("https://scripthub.test/")
+            if line.startswith(f"https://scripthub.test/{page}")
         ]
 
     async def grant(self, email: str, role: str) -> list[str]:
