@@ -5,11 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from scripthub.adapters.memory.outbox import InMemoryOutboxStore
-
 from scripthub.adapters.access_state import SequentialAccessStateReader
 from scripthub.adapters.memory import InMemoryDatabase, InMemoryTokenStore, InMemoryUnitOfWork
 from scripthub.adapters.memory.mailer import InMemoryMailer
+from scripthub.adapters.memory.outbox import InMemoryOutboxStore
 from scripthub.adapters.memory.permission_cache import InMemoryPermissionCache
 from scripthub.adapters.security import BcryptPasswordHasher, JwtAccessTokens
 from scripthub.application.audit.list_entries import ListAuditEntries
