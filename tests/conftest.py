@@ -16,6 +16,8 @@ import pytest
 from scripthub.adapters.sqlalchemy.migrations import upgrade_database
 from tests import services
 
+pytest_plugins = ["tests.smtp_sink"]  # the SMTP server fixtures
+
 
 @pytest.fixture(scope="session")
 def redis_url() -> str:

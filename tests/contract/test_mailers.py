@@ -21,9 +21,6 @@ from tests.smtp_sink import (
     SmtpSink,
     SmtpSinkFactory,
     TlsCertificate,
-    smtp_sink_factory_fixture,  # noqa: F401 - registers the fixture
-    smtp_sink_fixture,  # noqa: F401
-    smtp_tls_certificate_fixture,  # noqa: F401
 )
 
 SENDER = "ScriptHub <no-reply@scripthub.test>"
