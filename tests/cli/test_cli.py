@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from scripthub.entrypoints.cli import main
+from tests.smtp_sink import SmtpSink
 
 PASSWORD = "correct horse battery"
 
@@ -178,3 +179,36 @@ def test_serve_migrates_and_answers_on_a_fresh_directory(embedded_server: str) -
     assert registered.status_code == 201, registered.text
     assert me.json()["username"] == "newbie"
     assert ready.json() == {"database": "ok", "cache": "ok"}
+
+
+def test_mail_commands_show_and_retry_failed_mail(
+    workdir: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    smtp_sink: SmtpSink,
+) -> None:
+    monkeypatch.setenv("SCRIPTHUB_SMTP_URL", smtp_sink.url())
+    smtp_sink.rcpt_reply = "550 5.1.1 no such mailbox"
+    run(capsys, "db", "upgrade")
+    run(capsys, "users", "create", "--email", "new@example.com", "--username", "newbie",
+        "--password", PASSWORD)  # fmt: skip
+
+    code, out, _ = run(capsys, "mail", "dispatch", "--once")
+    assert code == 0
+    assert "failed=1" in out
+    code, out, _ = run(capsys, "mail", "failed")
+    assert "to=new@example.com" in out
+    assert "550" in out
+    message_id = out.split()[0]
+
+    smtp_sink.rcpt_reply = None
+    code, out, _ = run(capsys, "mail", "retry", message_id)
+    assert out.strip() == f"queued {message_id} again"
+    code, out, _ = run(capsys, "mail", "dispatch", "--once")
+    assert "sent=1" in out
+    assert [m["To"] for m in smtp_sink.messages] == ["new@example.com"]
+    code, out, _ = run(capsys, "mail", "failed")
+    assert out.strip() == "no failed mail"
+    code, _, err = run(capsys, "mail", "retry", message_id)
+    assert code == 1
+    assert "not_found" in err
