@@ -1,0 +1,258 @@
+"""`run.py --check-io`: does the raw baseline still do exactly the product's I/O?
+
+The comparison of target (a) is only fair while raw_asyncpg_app.py makes the same Redis calls
+and the same SQL round trips as the product. This sends a few requests to each and records:
+
+  Redis       every command, from `MONITOR` (kept: clients that touched the bench's key
+              prefix, and the commands Lua scripts run on such keys);
+  PostgreSQL  every statement, from the server log with `log_statement = all`, set on the
+              bench database only and before any server connects to it.
+
+Windows are separated by marker commands, so no clocks are compared. Prints the per-request
+sequence of each and exits 1 on any difference. Prepared-statement set-up (Parse/Describe) is
+not logged by PostgreSQL; warm-up requests beforehand make sure none is pending.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import threading
+from collections import Counter
+from typing import TYPE_CHECKING, Any
+
+import redis
+
+if TYPE_CHECKING:
+    from run import Bench
+
+REQUESTS_PER_WINDOW = 3
+ROUTES = (("GET", "/api/users/me"), ("POST", "/api/auth/refresh"))
+LOG_ENTRY = re.compile(r"^\S+ \S+ \S+ \[\d+\] \S*@(?P<db>\S*) (?P<level>[A-Z]+):  (?P<text>.*)$")
+
+
+def _marker(name: str) -> str:
+    return f"bench_marker_{name.replace('/', '_').replace(' ', '_')}"
+
+
+class RedisRecorder:
+    """Runs MONITOR on a thread until it sees the stop marker."""
+
+    def __init__(self, url: str, prefix: str) -> None:
+        self.prefix = prefix
+        self.commands: list[dict[str, Any]] = []
+        self._client = redis.Redis.from_url(url)
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> RedisRecorder:
+        self._thread.start()
+        self._ready.wait(10)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.mark("stop")
+        self._thread.join(10)
+        self._client.close()
+
+    def mark(self, name: str) -> None:
+        self._client.exists(f"{self.prefix}{_marker(name)}")
+
+    def _run(self) -> None:
+        with self._client.monitor() as monitor:
+            self._ready.set()
+            while True:
+                command = monitor.next_command()
+                self.commands.append(command)
+                if _marker("stop") in command["command"]:
+                    return
+
+    def windows(self) -> dict[str, list[str]]:
+        """Normalized commands of our clients, split at the markers."""
+        ours = {
+            (c["client_address"], c["client_port"])
+            for c in self.commands
+            if self.prefix in c["command"] and c["client_type"] != "lua"
+        }
+        found: dict[str, list[str]] = {}
+        current: list[str] | None = None
+        for command in self.commands:
+            text = command["command"]
+            if _marker("") in text:
+                current = found.setdefault(text.split(_marker(""), 1)[1], [])
+                continue
+            lua = command["client_type"] == "lua"
+            if current is None:
+                continue
+            if lua and self.prefix in text:
+                current.append("  (lua) " + self._normalize(text))
+            elif not lua and (command["client_address"], command["client_port"]) in ours:
+                current.append(self._normalize(text))
+        return found
+
+    def _normalize(self, text: str) -> str:
+        parts = text.split()
+        name = parts[0].upper()
+        if name in {"EVALSHA", "EVAL"}:
+            return name
+        key = next((p for p in parts[1:] if p.startswith(self.prefix)), None)
+        if key is None:
+            return name
+        return f"{name} {':'.join(key.removeprefix(self.prefix).split(':')[:-1]) or '*'}"
+
+
+def client_commands(commands: list[str]) -> int:
+    """Commands clients sent: a MULTI ... EXEC block is one, Lua's own calls are none.
+
+    MONITOR cannot show pipelining: commands sent in one pipeline count separately here.
+    """
+    sent, in_multi = 0, False
+    for command in commands:
+        if command.startswith("  (lua)"):
+            continue
+        if command == "MULTI":
+            in_multi = True
+        elif command == "EXEC":
+            in_multi = False
+            sent += 1
+        elif not in_multi:
+            sent += 1
+    return sent
+
+
+def sql_windows(log_text: str, database: str) -> dict[str, list[str]]:
+    """Statements run in `database`, split at the marker queries."""
+    entries: list[str] = []
+    for line in log_text.splitlines():
+        match = LOG_ENTRY.match(line)
+        if match:
+            keep = match["db"] == database and match["level"] == "LOG"
+            entries.append(match["text"] if keep else "")
+        elif line.startswith("\t") and entries and entries[-1]:
+            entries[-1] += " " + line.strip()
+    found: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    for text in entries:
+        if text.startswith(("statement: ", "execute ")):
+            sql = " ".join(text.split(": ", 1)[1].split()).rstrip(";")
+            # PostgreSQL's default level, spelt out by SQLAlchemy on pooled connections that
+            # once ran at another level (the outbox dispatcher's AUTOCOMMIT): the same work.
+            sql = sql.removesuffix(" ISOLATION LEVEL READ COMMITTED")
+            if _marker("") in sql:
+                current = found.setdefault(sql.split(_marker(""), 1)[1].rstrip("'"), [])
+            elif current is not None:
+                current.append(sql if len(sql) <= 110 else sql[:107] + "...")
+    return found
+
+
+def per_request(items: list[str]) -> list[str]:
+    """One request's share of a window of identical requests, in order."""
+    size, extra = divmod(len(items), REQUESTS_PER_WINDOW)
+    return items[:size] if not extra else [*items, f"(uneven: {len(items)} in total)"]
+
+
+def check_io(bench: Bench) -> int:
+    """Compare; 0 if the I/O is the same. Leaves the product and raw servers running."""
+    bench.psql(f"ALTER DATABASE \"{bench.database}\" SET log_statement = 'all'")
+    count = 2 * REQUESTS_PER_WINDOW + 4
+    bench.seed({"product-check": count, "raw-check": count})
+    bench.start_servers(("product", "raw"))
+    commands, sql = _record(bench)
+    failures = sum(not _compare(method, path, commands, sql) for method, path in ROUTES)
+    print()
+    print(
+        "I/O check:",
+        "OK" if not failures else f"{failures} route(s) differ: update raw_asyncpg_app.py",
+    )
+    return 1 if failures else 0
+
+
+def _record(bench: Bench) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """Redis commands and SQL statements of REQUESTS_PER_WINDOW requests per server and route."""
+    bearer = {"Authorization": f"Bearer {bench.access_token()}"}
+    tokens = {
+        server: (bench.work / f"refresh-{server}-check.txt").read_text().split()
+        for server in ("product", "raw")
+    }
+
+    def send(server: str, method: str, path: str) -> None:
+        headers, payload = bearer, b""
+        if method == "POST":
+            headers = {"Content-Type": "application/json"}
+            payload = f'{{"refresh_token": "{tokens[server].pop()}"}}'.encode()
+        status, body = _http(server, method, path, headers, payload)
+        if status != 200:
+            msg = f"{server} {method} {path} answered {status}: {body[:300]!r}"
+            raise RuntimeError(msg)
+
+    for server in ("product", "raw"):  # fill pools, caches and prepared statements first
+        for method, path in ROUTES:
+            for _ in range(2):
+                send(server, method, path)
+    pg_log = bench.args.pg_log
+    offset = pg_log.stat().st_size if pg_log.is_file() else None
+    with RedisRecorder(bench.args.redis, bench.prefix) as recorder:
+        for method, path in ROUTES:
+            for server in ("product", "raw"):
+                name = f"{server} {method} {path}"
+                recorder.mark(name)
+                _sql_marker(bench, name)
+                for _ in range(REQUESTS_PER_WINDOW):
+                    send(server, method, path)
+        _sql_marker(bench, "stop")
+    bench.psql(f'ALTER DATABASE "{bench.database}" RESET log_statement')
+    if offset is None:
+        print(f"(no PostgreSQL log at {pg_log}: SQL not compared; see --pg-log)")
+        return recorder.windows(), {}
+    with pg_log.open(errors="replace") as log_file:
+        log_file.seek(offset)
+        sql = sql_windows(log_file.read(), bench.database)
+    return recorder.windows(), sql
+
+
+def _compare(
+    method: str, path: str, commands: dict[str, list[str]], sql: dict[str, list[str]]
+) -> bool:
+    print(f"\n=== {method} {path}, per request")
+    seen = {}
+    for server in ("product", "raw"):
+        name = _marker(f"{server} {method} {path}").removeprefix(_marker(""))
+        redis_calls = per_request(commands.get(name, []))
+        statements = per_request(sql.get(name, []))
+        seen[server] = (redis_calls, statements)
+        print(
+            f"--- {server}: {client_commands(redis_calls)} Redis commands sent"
+            f" (a MULTI block counts once), {len(statements)} SQL statements"
+        )
+        for line in redis_calls:
+            print(f"    redis  {line}")
+        for line in statements:
+            print(f"    sql    {line}")
+    if seen["product"] == seen["raw"]:
+        print("    same I/O: OK")
+        return True
+    print("!!! MISMATCH")
+    for kind, index in (("Redis", 0), ("SQL", 1)):
+        product, raw = Counter(seen["product"][index]), Counter(seen["raw"][index])
+        print(f"    {kind} only in product: {list((product - raw).elements())}")
+        print(f"    {kind} only in raw:     {list((raw - product).elements())}")
+    return False
+
+
+def _sql_marker(bench: Bench, name: str) -> None:
+    """A statement in the bench database that the log shows between two windows."""
+    url = bench.env["SCRIPTHUB_DATABASE_URL"].replace("postgresql+asyncpg://", "postgresql://")
+    subprocess.run(
+        ["psql", url, "-qAtc", f"SELECT '{_marker(name)}'"],
+        check=True,
+        capture_output=True,
+        timeout=30,
+    )
+
+
+def _http(
+    server: str, method: str, path: str, headers: dict[str, str], body: bytes = b""
+) -> tuple[int, bytes]:
+    from run import http  # noqa: PLC0415 - run.py is the entry point that imports us
+
+    return http(server, method, path, headers, body)

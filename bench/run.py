@@ -1,0 +1,788 @@
+"""ScriptHub hot-path benchmark, end to end, in one command (about 4 minutes on 2 cores).
+
+    apt-get install -y wrk
+    bench/run.sh                       # = .venv/bin/python bench/run.py
+    bench/run.sh --commit HEAD         # a committed tree instead of the working tree
+    bench/run.sh --check-io            # only check that the raw baseline mirrors the I/O
+
+1. creates a fresh PostgreSQL database and migrates it (`scripthub db upgrade`);
+2. starts, each with the same worker count and the same uvicorn options, on 127.0.0.1:
+     18001  ScriptHub itself        (`scripthub serve`, PostgreSQL + Redis)
+     18002  raw_asyncpg_app.py      (the same I/O by hand: raw asyncpg + redis-py, no ORM)
+     18003  hello_app.py            (bare Litestar hello world)
+3. seeds accounts and sessions through the product's own use cases (seed.py);
+4. measures the bcrypt ceiling: 12-round checks per second with one process per core;
+5. runs wrk with fixed durations: the hot routes beside the two baselines (interleaved
+   rounds), refresh on both, a login flood, and a cheap authenticated GET idle and under
+   that flood;
+6. prints a table, the ratios and a verdict on each target, and removes everything it
+   created (servers, database, Redis keys, temporary files), also on Ctrl-C or SIGTERM.
+
+Everything runs on the same cores as the load generator; wrk's own CPU is measured and shown,
+and so is the CPU used by anything else on the machine while each run lasted (other%).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import resource
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from io import BytesIO
+from pathlib import Path
+
+from iocheck import check_io
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+PORTS = {"product": 18001, "raw": 18002, "hello": 18003}
+HOST = "127.0.0.1"
+TICKS = os.sysconf("SC_CLK_TCK")
+PASSWORD = "bench-Password-4711"
+PERMISSIONS = "/api/users/me/permissions"
+TARGET_ME_VS_RAW = 0.85
+TARGET_LOGIN_VS_BCRYPT = 0.90
+TARGET_FLOOD_THROUGHPUT = 0.50
+TARGET_FLOOD_P99 = 3.0
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+# --- CPU accounting -------------------------------------------------------------------------
+
+
+@dataclass
+class CpuSnapshot:
+    at: float
+    busy: int
+    groups: dict[str, int]
+    backends: dict[int, int]
+    children: float
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text()
+    except OSError:  # the process has just exited
+        return ""
+
+
+def cpu_snapshot(servers: dict[str, int], database: str, helpers: float) -> CpuSnapshot:
+    """CPU ticks so far of each server's process tree, of the PostgreSQL backends serving
+    `database`, of Redis, of reaped children (wrk; minus `helpers`, the CPU seconds of our
+    own psql calls) and of the whole machine."""
+    stats: dict[int, tuple[int, str, int]] = {}
+    for entry in Path("/proc").iterdir():
+        raw = _read(entry / "stat") if entry.name.isdigit() else ""
+        if not raw:
+            continue
+        name = raw[raw.index("(") + 1 : raw.rindex(")")]
+        fields = raw[raw.rindex(")") + 2 :].split()
+        stats[int(entry.name)] = (int(fields[1]), name, int(fields[11]) + int(fields[12]))
+    children: dict[int, list[int]] = {}
+    for pid, (ppid, _, _) in stats.items():
+        children.setdefault(ppid, []).append(pid)
+
+    def tree(root: int) -> int:
+        total, todo = 0, [root]
+        while todo:
+            pid = todo.pop()
+            total += stats[pid][2] if pid in stats else 0
+            todo.extend(children.get(pid, []))
+        return total
+
+    groups = {name: tree(pid) for name, pid in servers.items()}
+    # A backend's title names its database: "postgres: 15/main: postgres <db> 127.0.0.1(...)".
+    backends = {
+        pid: ticks
+        for pid, (_, name, ticks) in stats.items()
+        if name == "postgres" and f" {database} " in _read(Path(f"/proc/{pid}/cmdline"))
+    }
+    groups["redis"] = sum(t for _, n, t in stats.values() if n.startswith("redis-server"))
+    cpu = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # wrk, once it has been waited for
+    return CpuSnapshot(
+        at=time.monotonic(),
+        busy=sum(cpu) - cpu[3] - cpu[4],  # all but idle and iowait
+        groups=groups,
+        backends=backends,
+        children=usage.ru_utime + usage.ru_stime - helpers,
+    )
+
+
+def cpu_usage(before: CpuSnapshot, after: CpuSnapshot) -> dict[str, float]:
+    """CPU seconds per group between two snapshots, plus wrk, the rest and the wall time."""
+    used = {name: (after.groups[name] - before.groups[name]) / TICKS for name in after.groups}
+    # Backends that exited in between took their CPU with them: this is a lower bound.
+    used["postgres"] = sum(t - before.backends.get(p, 0) for p, t in after.backends.items()) / TICKS
+    used["wrk"] = after.children - before.children
+    used["all"] = (after.busy - before.busy) / TICKS
+    used["other"] = max(used["all"] - sum(v for k, v in used.items() if k != "all"), 0.0)
+    used["wall"] = after.at - before.at
+    return used
+
+
+# --- wrk --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Load:
+    threads: int
+    connections: int
+    seconds: int
+    timeout: str = "5s"
+
+
+@dataclass
+class WrkResult:
+    server: str
+    requests: int
+    seconds: float
+    non_2xx: int
+    socket_errors: int
+    p50_ms: float
+    p90_ms: float
+    p99_ms: float
+    cpu: dict[str, float] = field(default_factory=dict)
+    pg_connections: int = 0
+
+    @property
+    def ok(self) -> int:
+        return self.requests - self.non_2xx
+
+    @property
+    def ok_rps(self) -> float:
+        """Throughput of successful (2xx) responses: errors never count as work done."""
+        return self.ok / self.seconds
+
+    def cpu_ms(self, group: str) -> float:
+        """CPU milliseconds per successful request spent in `group`."""
+        return 1000 * self.cpu.get(group, 0.0) / max(self.ok, 1)
+
+    @property
+    def stack_ms(self) -> float:
+        """CPU per request of everything serving it: app, its database backends, Redis, wrk."""
+        return sum(self.cpu_ms(g) for g in (self.server, "postgres", "redis", "wrk"))
+
+
+def start_wrk(url: str, script: str, args: list[str], load: Load, out: Path) -> subprocess.Popen:
+    command = [
+        "wrk",
+        f"-t{load.threads}",
+        f"-c{load.connections}",
+        f"-d{load.seconds}s",
+        f"--timeout={load.timeout}",
+        "-s",
+        script,
+        url,
+        "--",
+        *args,
+    ]
+    with out.open("w") as sink:
+        return subprocess.Popen(
+            command, cwd=BENCH, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+
+def finish_wrk(server: str, process: subprocess.Popen, out: Path, seconds: int) -> WrkResult:
+    process.wait(timeout=seconds + 60)
+    text = out.read_text()
+    line = next((ln for ln in text.splitlines() if ln.startswith("BENCH_JSON ")), None)
+    if process.returncode != 0 or line is None:
+        msg = f"wrk failed against {server} (exit {process.returncode}):\n{text}"
+        raise RuntimeError(msg)
+    data = json.loads(line.removeprefix("BENCH_JSON "))
+    errors, latency = data["errors"], data["latency_us"]
+    return WrkResult(
+        server=server,
+        requests=data["requests"],
+        seconds=data["duration_us"] / 1e6,
+        non_2xx=errors["status"],
+        socket_errors=errors["connect"] + errors["read"] + errors["write"] + errors["timeout"],
+        p50_ms=latency["p50"] / 1000,
+        p90_ms=latency["p90"] / 1000,
+        p99_ms=latency["p99"] / 1000,
+    )
+
+
+# --- the run ----------------------------------------------------------------------------------
+
+
+class Bench:
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.work = Path(tempfile.mkdtemp(prefix="scripthub-bench-"))
+        self.tag = f"{os.getpid()}_{secrets.token_hex(3)}"
+        self.database = f"scripthub_bench_{self.tag}"
+        self.prefix = f"scripthub-bench-{self.tag}:"
+        self.servers: dict[str, subprocess.Popen] = {}
+        self.wrks: list[subprocess.Popen] = []
+        self.database_created = False
+        self.helper_cpu = 0.0
+        self.load = Load(args.threads, args.connections, args.duration)
+        self.env = {
+            **os.environ,
+            "SCRIPTHUB_ENV": "development",
+            "SCRIPTHUB_DATABASE_URL": f"{args.postgres}/{self.database}".replace(
+                "postgresql://", "postgresql+asyncpg://", 1
+            ),
+            "SCRIPTHUB_REDIS_URL": args.redis,
+            "SCRIPTHUB_REDIS_KEY_PREFIX": self.prefix,
+            "SCRIPTHUB_SESSION_STORE": "redis",
+            "SCRIPTHUB_JWT_SECRET": secrets.token_urlsafe(48),
+            "SCRIPTHUB_BCRYPT_ROUNDS": str(args.bcrypt_rounds),
+            "SCRIPTHUB_RATE_LIMIT_API": "100000000/900",
+            "SCRIPTHUB_RATE_LIMIT_AUTH": "100000000/900",
+            "SCRIPTHUB_LOG_LEVEL": args.log_level,
+        }
+        source = self._source_tree()
+        if source is not None:
+            self.env["PYTHONPATH"] = os.pathsep.join(
+                p for p in (str(source), os.environ.get("PYTHONPATH", "")) if p
+            )
+        self.source = (
+            source
+            or Path(self.python("-c", "import scripthub; print(scripthub.__file__)")).parent.parent
+        )
+
+    def _source_tree(self) -> Path | None:
+        """The `src` folder to run instead of the installed checkout, if one was asked for."""
+        if self.args.src:
+            return self.args.src.resolve()
+        if not self.args.commit:
+            return None
+        archive = subprocess.run(
+            ["git", "archive", "--format=tar", self.args.commit, "src"],
+            cwd=REPO,
+            check=True,
+            capture_output=True,
+            timeout=60,
+        ).stdout
+        with tarfile.open(fileobj=BytesIO(archive)) as tar:
+            tar.extractall(self.work / "tree", filter="data")
+        return self.work / "tree" / "src"
+
+    # -- set-up and tear-down --
+
+    def psql(self, sql: str) -> str:
+        done = subprocess.run(
+            ["psql", f"{self.args.postgres}/postgres", "-qAtc", sql],
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        return done.stdout.strip()
+
+    def python(self, *args: str, timeout: float = 300) -> str:
+        done = subprocess.run(
+            [sys.executable, *args],
+            env=self.env,
+            cwd=self.work,  # so that no .env file of the checkout is read
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        return done.stdout.strip()
+
+    def create_database(self) -> None:
+        if shutil.which("wrk") is None:
+            msg = "wrk is not installed: apt-get install -y wrk"
+            raise RuntimeError(msg)
+        log(f"work folder {self.work}; product code from {self.source}")
+        self.psql(f'CREATE DATABASE "{self.database}"')
+        self.database_created = True
+        migrated = self.python("-m", "scripthub.entrypoints.cli", "db", "upgrade")
+        log(f"database {self.database} at {migrated}")
+
+    def seed(self, refresh_sets: dict[str, int]) -> None:
+        seeded = self.python(
+            str(BENCH / "seed.py"),
+            str(self.work),
+            f"--users={self.args.users}",
+            *[f"--refresh={name}={count}" for name, count in refresh_sets.items()],
+        )
+        log(seeded)
+
+    def start_servers(self, names: tuple[str, ...]) -> None:
+        workers = str(self.args.workers)
+        commands = {
+            "product": [sys.executable, "-m", "scripthub.entrypoints.cli", "serve"],
+            "raw": [sys.executable, str(BENCH / "serve.py"), "raw_asyncpg_app:app"],
+            "hello": [sys.executable, str(BENCH / "serve.py"), "hello_app:app"],
+        }
+        for name in names:
+            with (self.work / f"{name}.log").open("w") as sink:
+                self.servers[name] = subprocess.Popen(
+                    [
+                        *commands[name],
+                        "--host",
+                        HOST,
+                        "--port",
+                        str(PORTS[name]),
+                        "--workers",
+                        workers,
+                    ],
+                    env=self.env,
+                    cwd=self.work,
+                    stdout=sink,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,  # its own process group: uvicorn and its workers
+                )
+        bearer = {"Authorization": f"Bearer {self.access_token()}"}
+        for name in names:
+            path = "/hello" if name == "hello" else "/api/users/me"
+            self.wait_ready(name, path, {} if name == "hello" else bearer)
+        log(f"servers up: {', '.join(f'{n} :{PORTS[n]}' for n in names)}, {workers} workers each")
+
+    def access_token(self) -> str:
+        return (self.work / "access.txt").read_text().split("\n", 1)[0]
+
+    def wait_ready(self, name: str, path: str, headers: dict[str, str]) -> None:
+        deadline = time.monotonic() + 60
+        while True:
+            if self.servers[name].poll() is not None:
+                output = (self.work / f"{name}.log").read_text()
+                msg = f"the {name} server exited:\n{output}"
+                raise RuntimeError(msg)
+            with suppress(urllib.error.URLError, ConnectionError, TimeoutError):
+                if http(name, "GET", path, headers)[0] == 200:
+                    return
+            if time.monotonic() > deadline:
+                msg = f"the {name} server is not ready on :{PORTS[name]}{path}"
+                raise RuntimeError(msg)
+            time.sleep(0.3)
+
+    def stop_servers(self) -> None:
+        processes = [*self.wrks, *self.servers.values()]
+        for process in processes:
+            if process.poll() is None:
+                with suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGTERM)
+        for process in processes:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                with suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=5)
+        self.servers.clear()
+        self.wrks.clear()
+
+    def cleanup(self) -> None:
+        self.stop_servers()
+        if self.args.keep:
+            log(f"kept database {self.database}, Redis prefix {self.prefix}, {self.work}")
+            return
+        if self.database_created:
+            self.psql(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
+        self._delete_redis_keys()
+        shutil.rmtree(self.work, ignore_errors=True)
+        log("removed servers, database, Redis keys and work folder")
+
+    def _delete_redis_keys(self) -> None:
+        import redis  # noqa: PLC0415 - only needed at the very end
+
+        client = redis.Redis.from_url(self.args.redis)
+        try:
+            batch: list[bytes] = []
+            for key in client.scan_iter(match=f"{self.prefix}*", count=1000):
+                batch.append(key)
+                if len(batch) >= 1000:
+                    client.delete(*batch)
+                    batch.clear()
+            if batch:
+                client.delete(*batch)
+        finally:
+            client.close()
+
+    # -- measurements --
+
+    def pg_sessions(self) -> int:
+        """Connections ever opened to the bench database (PostgreSQL's own counter)."""
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        sessions = self.psql(
+            f"SELECT sessions FROM pg_stat_database WHERE datname = '{self.database}'"
+        )
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        self.helper_cpu += after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+        return int(sessions or 0)
+
+    @contextmanager
+    def measured(self) -> Iterator[dict[str, float]]:
+        """CPU seconds per group while the block runs, and "pg_connections" opened."""
+        usage: dict[str, float] = {}
+        pids = {name: process.pid for name, process in self.servers.items()}
+        sessions = self.pg_sessions()
+        before = cpu_snapshot(pids, self.database, self.helper_cpu)
+        yield usage
+        usage.update(cpu_usage(before, cpu_snapshot(pids, self.database, self.helper_cpu)))
+        usage["pg_connections"] = self.pg_sessions() - sessions
+
+    def wrk(self, server: str, path: str, script: str, args: list[str], load: Load) -> WrkResult:
+        out = self.work / f"wrk-{len(list(self.work.glob('wrk-*')))}.txt"
+        with self.measured() as usage:
+            process = start_wrk(f"http://{HOST}:{PORTS[server]}{path}", script, args, load, out)
+            self.wrks.append(process)
+            result = finish_wrk(server, process, out, load.seconds)
+        result.cpu = usage
+        result.pg_connections = int(usage.pop("pg_connections"))
+        return result
+
+    def get(self, server: str, path: str, load: Load | None = None) -> WrkResult:
+        load = load or self.load
+        args = [str(self.work / "access.txt"), str(load.threads)]
+        return self.wrk(server, path, "get.lua", args, load)
+
+    def refresh(self, server: str, token_set: str, load: Load | None = None) -> WrkResult:
+        load = load or self.load
+        args = [str(self.work / f"refresh-{server}-{token_set}.txt"), str(load.threads)]
+        return self.wrk(server, "/api/auth/refresh", "refresh.lua", args, load)
+
+    def login_load(self, seconds: int) -> Load:
+        return Load(1, self.args.login_connections, seconds, timeout="30s")
+
+    def login_args(self) -> list[str]:
+        return [str(self.work / "users.txt"), PASSWORD, "1"]
+
+    def warm_up(self) -> None:
+        log(f"warming up ({self.args.warmup} s per route)")
+        warm = Load(self.load.threads, self.load.connections, self.args.warmup)
+        self.get("hello", "/hello", warm)
+        self.get("raw", "/api/users/me", warm)
+        self.get("product", "/api/users/me", warm)
+        self.get("product", PERMISSIONS, warm)
+        self.refresh("raw", "warm", warm)
+        self.refresh("product", "warm", warm)
+
+    def hot_paths(self) -> dict[str, list[WrkResult]]:
+        plan = [
+            ("hello GET /hello", lambda: self.get("hello", "/hello")),
+            ("raw GET /api/users/me", lambda: self.get("raw", "/api/users/me")),
+            ("product GET /api/users/me", lambda: self.get("product", "/api/users/me")),
+        ]
+        runs: dict[str, list[WrkResult]] = {label: [] for label, _ in plan}
+        for round_number in range(self.args.repeat):
+            log(f"GET routes, round {round_number + 1} of {self.args.repeat}")
+            for label, run in plan:
+                runs[label].append(run())
+        log("refresh, chained tokens")
+        # Each refresh token works once, so each set of seeded tokens is used by one run.
+        runs["raw POST /api/auth/refresh"] = [self.refresh("raw", "run")]
+        runs["product POST /api/auth/refresh"] = [self.refresh("product", "run")]
+        return runs
+
+    def bcrypt_ceiling(self) -> BcryptCeiling:
+        cores = os.cpu_count() or 1
+        log(f"bcrypt ceiling: {cores} processes for {self.args.bcrypt_seconds} s")
+        return bcrypt_ceiling(self.args.bcrypt_rounds, cores, self.args.bcrypt_seconds)
+
+    def logins(self) -> WrkResult:
+        log(f"login flood alone ({self.args.login_duration} s)")
+        load = self.login_load(self.args.login_duration)
+        return self.wrk("product", "/api/auth/login", "login.lua", self.login_args(), load)
+
+    def flood(self) -> tuple[WrkResult, WrkResult, WrkResult]:
+        log(f"GET {PERMISSIONS} idle, then under a login flood")
+        idle = self.get("product", PERMISSIONS)
+        lead = 3  # the bcrypt pools fill up before the GET load starts, and stay busy after
+        login_load = self.login_load(self.load.seconds + 2 * lead)
+        login_out = self.work / "wrk-login-flood.txt"
+        with self.measured() as usage:
+            url = f"http://{HOST}:{PORTS['product']}/api/auth/login"
+            login = start_wrk(url, "login.lua", self.login_args(), login_load, login_out)
+            self.wrks.append(login)
+            time.sleep(lead)
+            busy = self.get("product", PERMISSIONS)
+            flood_logins = finish_wrk("product", login, login_out, login_load.seconds)
+        flood_logins.cpu = usage
+        flood_logins.pg_connections = int(usage.pop("pg_connections"))
+        return idle, busy, flood_logins
+
+
+def http(
+    server: str, method: str, path: str, headers: dict[str, str], body: bytes = b""
+) -> tuple[int, bytes]:
+    request = urllib.request.Request(
+        f"http://{HOST}:{PORTS[server]}{path}", data=body or None, headers=headers, method=method
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+# --- bcrypt ceiling ---------------------------------------------------------------------------
+
+
+def _bcrypt_worker(rounds: int, seconds: float) -> tuple[int, float, float]:
+    import bcrypt  # noqa: PLC0415 - imported in the worker process
+
+    password = b"x" * 44  # what the product hands bcrypt: the base64 of a SHA-256 digest
+    hashed = bcrypt.hashpw(password, bcrypt.gensalt(rounds=rounds))
+    count, started, cpu_started = 0, time.perf_counter(), time.process_time()
+    while (elapsed := time.perf_counter() - started) < seconds:
+        bcrypt.checkpw(password, hashed)
+        count += 1
+    return count, elapsed, time.process_time() - cpu_started
+
+
+@dataclass
+class BcryptCeiling:
+    per_second: float  # checks per second, all processes together
+    cpu_ms: float  # CPU milliseconds one check costs
+
+
+def bcrypt_ceiling(rounds: int, processes: int, seconds: float) -> BcryptCeiling:
+    """bcrypt checks per second with `processes` processes checking in parallel."""
+    with multiprocessing.get_context("spawn").Pool(processes) as pool:
+        results = pool.starmap(_bcrypt_worker, [(rounds, seconds)] * processes)
+    return BcryptCeiling(
+        per_second=sum(count / elapsed for count, elapsed, _ in results),
+        cpu_ms=1000 * sum(cpu for _, _, cpu in results) / sum(c for c, _, _ in results),
+    )
+
+
+# --- report -----------------------------------------------------------------------------------
+
+
+def median(results: list[WrkResult]) -> WrkResult:
+    return sorted(results, key=lambda r: r.ok_rps)[len(results) // 2]
+
+
+def table(rows: list[tuple[str, WrkResult]]) -> str:
+    head = (
+        f"{'scenario':<42} {'ok req/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6}"
+        f" {'app':>6} {'pg':>5} {'redis':>5} {'wrk':>5} {'stack':>6} {'other%':>6}"
+        f" {'pg conn':>7}"
+    )
+    lines = [head, "-" * len(head)]
+    for label, r in rows:
+        other = 100 * r.cpu.get("other", 0.0) / max(r.cpu.get("wall", 1.0), 1e-9)
+        lines.append(
+            f"{label:<42} {r.ok_rps:>9.1f} {r.p50_ms:>7.1f} {r.p99_ms:>7.1f}"
+            f" {r.non_2xx + r.socket_errors:>6} {r.cpu_ms(r.server):>6.2f}"
+            f" {r.cpu_ms('postgres'):>5.2f} {r.cpu_ms('redis'):>5.2f} {r.cpu_ms('wrk'):>5.2f}"
+            f" {r.stack_ms:>6.2f} {other:>6.0f} {r.pg_connections:>7}"
+        )
+    return "\n".join(lines)
+
+
+def verdict(passed: bool) -> str:  # noqa: FBT001
+    return "PASS" if passed else "FAIL"
+
+
+def report(
+    args: argparse.Namespace,
+    runs: dict[str, list[WrkResult]],
+    ceiling: BcryptCeiling | None,
+    login: WrkResult | None,
+    flood: tuple[WrkResult, WrkResult, WrkResult] | None,
+) -> dict[str, object]:
+    rows = [
+        (f"{label}{f' #{i + 1}' if len(results) > 1 else ''}", result)
+        for label, results in runs.items()
+        for i, result in enumerate(results)
+    ]
+    if login:
+        rows.append((f"product POST /api/auth/login (-c{args.login_connections})", login))
+    if flood:
+        idle, busy, flood_logins = flood
+        rows += [
+            ("product GET .../me/permissions idle", idle),
+            ("product GET .../me/permissions + logins", busy),
+            ("product POST /api/auth/login, that flood", flood_logins),
+        ]
+    print()
+    print(
+        f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s (GET, refresh);"
+        f" logins: wrk -t1 -c{args.login_connections} --timeout 30s;"
+        f" {args.workers} workers per server; {os.cpu_count()} CPUs"
+    )
+    print("app, pg (backends of the bench database), redis, wrk: CPU ms per successful request;")
+    print("stack: their sum; other%: CPU of everything else on the machine, in % of one core;")
+    print("pg conn: connections opened to PostgreSQL during the run (pool churn)")
+    print(table(rows))
+    print()
+    summary: dict[str, object] = {}
+    if runs:
+        summary.update(report_hot_paths(runs))
+    if login and ceiling:
+        summary.update(report_login(args, ceiling, login))
+    if flood:
+        summary.update(report_flood(*flood))
+    summary["rows"] = [{"scenario": label, **vars(result)} for label, result in rows]
+    return summary
+
+
+def report_hot_paths(runs: dict[str, list[WrkResult]]) -> dict[str, float]:
+    hello = median(runs["hello GET /hello"])
+    raw_me = median(runs["raw GET /api/users/me"])
+    me = median(runs["product GET /api/users/me"])
+    raw_refresh = runs["raw POST /api/auth/refresh"][0]
+    refresh = runs["product POST /api/auth/refresh"][0]
+    me_ratio = me.ok_rps / raw_me.ok_rps
+    print("medians of the GET rounds; 'by CPU' = inverse ratio of stack CPU per request,")
+    print("which background load on the machine disturbs far less than throughput")
+    print(f"     raw /users/me     / hello        = {raw_me.ok_rps / hello.ok_rps:.3f}")
+    print(f"     /users/me         / hello        = {me.ok_rps / hello.ok_rps:.3f}")
+    print(
+        f"     /auth/refresh     / raw refresh  = {refresh.ok_rps / raw_refresh.ok_rps:.3f}"
+        f"  (by CPU {raw_refresh.stack_ms / refresh.stack_ms:.3f})"
+    )
+    print(
+        f"(a)  /users/me         / raw /users/me = {me_ratio:.3f}"
+        f"  (by CPU {raw_me.stack_ms / me.stack_ms:.3f})"
+        f"  target >= {TARGET_ME_VS_RAW}  {verdict(me_ratio >= TARGET_ME_VS_RAW)}"
+    )
+    return {
+        "hello_rps": hello.ok_rps,
+        "raw_me_rps": raw_me.ok_rps,
+        "me_rps": me.ok_rps,
+        "raw_refresh_rps": raw_refresh.ok_rps,
+        "refresh_rps": refresh.ok_rps,
+        "a_me_vs_raw": me_ratio,
+        "a_me_vs_raw_by_cpu": raw_me.stack_ms / me.stack_ms,
+    }
+
+
+def report_login(
+    args: argparse.Namespace, ceiling: BcryptCeiling, login: WrkResult
+) -> dict[str, float]:
+    cores = os.cpu_count() or 1
+    ratio = login.ok_rps / ceiling.per_second
+    # The share of a login's CPU (app, database, Redis, wrk) that is the bcrypt check itself:
+    # the ratio an otherwise idle machine would give.
+    by_cpu = ceiling.cpu_ms / login.stack_ms
+    print(
+        f"     bcrypt ceiling: {ceiling.per_second:.2f} checks/s with {cores} processes"
+        f" ({args.bcrypt_rounds} rounds, {ceiling.cpu_ms:.0f} ms CPU per check;"
+        f" mean of before and after the login run)"
+    )
+    print(
+        f"(b)  login {login.ok_rps:.2f}/s      / bcrypt ceiling = {ratio:.3f}"
+        f"  (by CPU {by_cpu:.3f})  target >= {TARGET_LOGIN_VS_BCRYPT}"
+        f"  {verdict(ratio >= TARGET_LOGIN_VS_BCRYPT)}"
+    )
+    return {
+        "bcrypt_ceiling_per_s": ceiling.per_second,
+        "bcrypt_cpu_ms": ceiling.cpu_ms,
+        "login_rps": login.ok_rps,
+        "b_login_vs_bcrypt": ratio,
+        "b_login_vs_bcrypt_by_cpu": by_cpu,
+    }
+
+
+def report_flood(idle: WrkResult, busy: WrkResult, logins: WrkResult) -> dict[str, float]:
+    kept = busy.ok_rps / idle.ok_rps
+    p99 = busy.p99_ms / idle.p99_ms
+    passed = kept >= TARGET_FLOOD_THROUGHPUT and p99 <= TARGET_FLOOD_P99
+    print(
+        f"(c)  GET {PERMISSIONS} during the login flood ({logins.ok_rps:.2f} logins/s):"
+        f" {kept:.3f} of its idle throughput (target >= {TARGET_FLOOD_THROUGHPUT}),"
+        f" p99 {busy.p99_ms:.1f} ms = {p99:.2f}x idle {idle.p99_ms:.1f} ms"
+        f" (target <= {TARGET_FLOOD_P99}x)  {verdict(passed)}"
+    )
+    return {"c_throughput_kept": kept, "c_p99_ratio": p99, "flood_login_rps": logins.ok_rps}
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument("--connections", type=int, default=32, help="wrk connections")
+    parser.add_argument("--repeat", type=int, default=3, help="rounds of the GET comparison")
+    parser.add_argument("--warmup", type=int, default=3, help="seconds of warm-up per route")
+    parser.add_argument("--login-duration", type=int, default=20)
+    parser.add_argument("--login-connections", type=int, default=16)
+    parser.add_argument("--bcrypt-rounds", type=int, default=12)
+    parser.add_argument("--bcrypt-seconds", type=float, default=5.0)
+    parser.add_argument("--workers", type=int, default=2, help="worker processes per server")
+    parser.add_argument("--users", type=int, default=64)
+    parser.add_argument("--skip-login", action="store_true", help="only the GET/refresh runs")
+    parser.add_argument("--skip-hot", action="store_true", help="only the login runs")
+    parser.add_argument("--check-io", action="store_true", help="only compare the I/O")
+    parser.add_argument("--skip-check-io", action="store_true", help="no I/O comparison first")
+    parser.add_argument("--log-level", default="INFO", help="SCRIPTHUB_LOG_LEVEL of all servers")
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--src", type=Path, help="run the product from this src/ folder")
+    source.add_argument("--commit", help="run the product as committed at this revision")
+    parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/0")
+    parser.add_argument(
+        "--pg-log", type=Path, default=Path("/var/log/postgresql/postgresql-15-main.log")
+    )
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--keep", action="store_true", help="keep database, keys and logs")
+    return parser.parse_args()
+
+
+def main() -> int:
+    args = parse_args()
+
+    def stop(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, stop)
+
+    started = time.monotonic()
+    bench = Bench(args)
+    try:
+        bench.create_database()
+        io_differs = check_io(bench) if args.check_io or not args.skip_check_io else 0
+        if args.check_io:
+            return io_differs
+        # The servers of the check log every statement: the benchmark gets fresh ones.
+        bench.stop_servers()
+        tokens = 4 * args.connections
+        bench.seed({f"{s}-{use}": tokens for s in ("product", "raw") for use in ("warm", "run")})
+        bench.start_servers(("product", "raw", "hello"))
+        bench.warm_up()
+        runs = {} if args.skip_hot else bench.hot_paths()
+        ceiling, login, flood = None, None, None
+        if not args.skip_login:
+            # Measured right before and after the login flood, so that whatever else the
+            # machine is doing at the time weighs on both sides of ratio (b) alike.
+            before = bench.bcrypt_ceiling()
+            login = bench.logins()
+            after = bench.bcrypt_ceiling()
+            ceiling = BcryptCeiling(
+                (before.per_second + after.per_second) / 2, (before.cpu_ms + after.cpu_ms) / 2
+            )
+            flood = bench.flood()
+        summary = report(args, runs, ceiling, login, flood)
+        summary["io_check"] = "skipped" if args.skip_check_io else not io_differs
+        if io_differs:
+            print("WARNING: the raw baseline's I/O differs from the product's (see the I/O")
+            print("check above): ratio (a) compares unlike work until raw_asyncpg_app.py follows.")
+        if args.json:
+            args.json.write_text(json.dumps(summary, indent=2))
+    finally:
+        bench.cleanup()
+        log(f"done in {time.monotonic() - started:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
