@@ -1,0 +1,176 @@
+"""The product changes README.md recommends, applied to a scratch copy of src/ for measuring.
+
+Nothing here touches the checkout: it exports a committed tree with `git archive`, edits the
+copy, and prints the `run.py --src` command that benchmarks it.
+
+    .venv/bin/python bench/experiments.py /tmp/fixed pool prebuilt connection nice
+    bench/run.sh --src /tmp/fixed/src --skip-check-io
+
+The edits are exact-text replacements written against commit 58a6ada (`--commit` picks the
+tree); each fails loudly once the code it edits has moved on. `prebuilt` sends
+`user_roles.user_id = $1` instead of `IN ($1)` for one user, hence `--skip-check-io`.
+
+  pool        adapters/sqlalchemy/engine.py: 20 pooled connections, no overflow
+  prebuilt    repositories: the hot reads as module-level statements with bind parameters
+  connection  adapters/sqlalchemy/unit_of_work.py: an AsyncConnection, not an AsyncSession
+  nice        adapters/security/bcrypt_hasher.py: bcrypt threads at nice 10
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import tarfile
+from collections.abc import Callable
+from io import BytesIO
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+class Tree:
+    def __init__(self, src: Path) -> None:
+        self.root = src / "scripthub"
+
+    def edit(self, relative: str, old: str, new: str) -> None:
+        path = self.root / relative
+        text = path.read_text()
+        if old not in text:
+            msg = f"{relative}: the code this experiment edits has changed:\n{old}"
+            raise SystemExit(msg)
+        path.write_text(text.replace(old, new, 1))
+
+
+def pool(tree: Tree) -> None:
+    # Overflow connections are closed at check-in whenever pool_size are idle, so a worker
+    # with more than 10 requests in flight opens and closes PostgreSQL connections nonstop.
+    engine = "adapters/sqlalchemy/engine.py"
+    tree.edit(engine, "POSTGRES_POOL_SIZE = 10", "POSTGRES_POOL_SIZE = 20")
+    tree.edit(engine, "POSTGRES_MAX_OVERFLOW = 10", "POSTGRES_MAX_OVERFLOW = 0")
+
+
+def prebuilt(tree: Tree) -> None:
+    # Built once, a statement's cache key is memoized; built per call, SQLAlchemy rebuilds the
+    # expression and its cache key on every execution (and re-renders an expanding IN).
+    users = "adapters/sqlalchemy/users.py"
+    tree.edit(users, "from sqlalchemy import exists,", "from sqlalchemy import bindparam, exists,")
+    tree.edit(
+        users,
+        "\n\nclass SqlAlchemyUserRepository",
+        "\n_USER_BY_ID = _USER_WITH_PROFILE.where(users.c.id == bindparam('user_id'))"
+        "\n\n\nclass SqlAlchemyUserRepository",
+    )
+    tree.edit(
+        users,
+        "        return await self._one(users.c.id == user_id)\n",
+        "        result = await self._session.execute(_USER_BY_ID, {'user_id': user_id})\n"
+        "        row = result.mappings().one_or_none()\n"
+        "        return None if row is None else user_from_row(row)\n",
+    )
+    roles = "adapters/sqlalchemy/roles.py"
+    tree.edit(roles, "from sqlalchemy import delete,", "from sqlalchemy import bindparam, delete,")
+    tree.edit(
+        roles,
+        "\n\nclass SqlAlchemyRoleRepository",
+        "\n_ROLES_OF = (\n    select(roles.c.name)\n    .select_from(user_roles)\n"
+        "    .join(roles, roles.c.id == user_roles.c.role_id)\n"
+        "    .where(user_roles.c.user_id == bindparam('user_id'))\n)"
+        "\n\n\nclass SqlAlchemyRoleRepository",
+    )
+    tree.edit(
+        roles,
+        "        return (await self.roles_of_many([user_id]))[user_id]",
+        "        result = await self._session.execute(_ROLES_OF, {'user_id': user_id})\n"
+        "        return sorted(set(result.scalars()))",
+    )
+    providers = "adapters/sqlalchemy/providers.py"
+    tree.edit(
+        providers,
+        "from sqlalchemy import insert, select",
+        "from sqlalchemy import bindparam, insert, select",
+    )
+    tree.edit(
+        providers,
+        "\n\nclass SqlAlchemyProviderLinkRepository",
+        "\n_LINKS_OF = (\n    select(auth_providers)\n"
+        "    .where(auth_providers.c.user_id == bindparam('user_id'))\n"
+        "    .order_by(auth_providers.c.linked_at, auth_providers.c.id)\n)"
+        "\n\n\nclass SqlAlchemyProviderLinkRepository",
+    )
+    tree.edit(
+        providers,
+        """        result = await self._session.execute(
+            select(auth_providers)
+            .where(auth_providers.c.user_id == user_id)
+            .order_by(auth_providers.c.linked_at, auth_providers.c.id)
+        )""",
+        "        result = await self._session.execute(_LINKS_OF, {'user_id': user_id})",
+    )
+
+
+def connection(tree: Tree) -> None:
+    # The repositories run Core statements only: the ORM Session adds nothing but overhead.
+    # (A real change would inject the engine rather than reach into the sessionmaker.)
+    tree.edit(
+        "adapters/sqlalchemy/unit_of_work.py",
+        "        self._session = self._session_factory()\n",
+        "        self._session = self._session_factory.kw['bind'].connect()\n"
+        "        await self._session.start()\n",
+    )
+
+
+def nice(tree: Tree) -> None:
+    # CFS shares the cores between runnable threads by weight: at nice 10 a bcrypt thread
+    # weighs 110 against an event loop's 1024, so the loops win whenever both want a core,
+    # and bcrypt still gets every cycle nobody else wants.
+    hasher = "adapters/security/bcrypt_hasher.py"
+    tree.edit(
+        hasher,
+        'ThreadPoolExecutor(max_workers=threads, thread_name_prefix="bcrypt")',
+        'ThreadPoolExecutor(\n            max_workers=threads, thread_name_prefix="bcrypt",'
+        " initializer=_lower_priority\n        )",
+    )
+    tree.edit(
+        hasher,
+        "\n\ndef _prehash(",
+        "\n\ndef _lower_priority() -> None:\n"
+        "    os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)\n"
+        "\n\ndef _prehash(",
+    )
+
+
+EXPERIMENTS: dict[str, Callable[[Tree], None]] = {
+    "pool": pool,
+    "prebuilt": prebuilt,
+    "connection": connection,
+    "nice": nice,
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("destination", type=Path, help="an empty or missing folder")
+    parser.add_argument("experiments", nargs="+", choices=sorted(EXPERIMENTS))
+    parser.add_argument("--commit", default="58a6ada", help="the tree to start from")
+    args = parser.parse_args()
+    archive = subprocess.run(
+        ["git", "archive", "--format=tar", args.commit, "src"],
+        cwd=REPO,
+        check=True,
+        capture_output=True,
+        timeout=60,
+    ).stdout
+    args.destination.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(fileobj=BytesIO(archive)) as tar:
+        tar.extractall(args.destination, filter="data")
+    tree = Tree(args.destination / "src")
+    for name in args.experiments:
+        EXPERIMENTS[name](tree)
+        print(f"applied {name}")
+    print(f"now: bench/run.sh --src {args.destination / 'src'} --skip-check-io")
+
+
+if __name__ == "__main__":
+    main()
