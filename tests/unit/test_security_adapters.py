@@ -3,6 +3,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import os
 import threading
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -18,6 +19,7 @@ from scripthub.adapters.security import (
     JwtAccessTokens,
     load_common_passwords,
 )
+from scripthub.adapters.security.bcrypt_hasher import BCRYPT_THREAD_NICENESS
 from scripthub.adapters.system import SystemClock
 from scripthub.domain.errors import InvalidTokenError, TokenExpiredError, ValidationError
 from scripthub.domain.passwords import check_password
@@ -345,3 +347,22 @@ def test_policy_rejects_common_passwords() -> None:
     with pytest.raises(ValidationError):
         check_password("Password1", load_common_passwords())
     check_password("a far less guessable passphrase", load_common_passwords())
+
+
+@pytest.mark.skipif(not hasattr(os, "setpriority"), reason="thread priorities are Linux-only")
+async def test_bcrypt_runs_below_the_event_loops_priority(
+    hasher: BcryptPasswordHasher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    priorities: list[int] = []
+    real_hashpw = bcrypt.hashpw
+
+    def hashpw(password: bytes, salt: bytes) -> bytes:
+        priorities.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+        return real_hashpw(password, salt)
+
+    monkeypatch.setattr(bcrypt, "hashpw", hashpw)
+
+    await hasher.hash("some long password")
+
+    loop_priority = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    assert priorities == [loop_priority + BCRYPT_THREAD_NICENESS]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import hashlib
 import os
 import secrets
@@ -22,6 +23,20 @@ def _prehash(password: str) -> bytes:
     # "surrogatepass" keeps a lone surrogate from raising: every str maps to some bytes.
     digest = hashlib.sha256(password.encode("utf-8", "surrogatepass")).digest()
     return base64.b64encode(digest)
+
+
+BCRYPT_THREAD_NICENESS = 10
+
+
+def _yield_to_event_loops() -> None:
+    """Run bcrypt threads at a lower CPU priority than the event loops.
+
+    A login flood otherwise takes the cores from every other request: with bcrypt at normal
+    priority, the loops got a third of a core each (bench/README.md). Linux applies a
+    thread's niceness to that thread alone; where this is not possible, nothing changes.
+    """
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BCRYPT_THREAD_NICENESS)
 
 
 class BcryptPasswordHasher:
@@ -45,7 +60,9 @@ class BcryptPasswordHasher:
             msg = f"max_threads must be at least 1, got {threads}"
             raise ValueError(msg)
         self._rounds = rounds
-        self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="bcrypt")
+        self._executor = ThreadPoolExecutor(
+            max_workers=threads, thread_name_prefix="bcrypt", initializer=_yield_to_event_loops
+        )
         self._dummy_hash: bytes | None = None
         self._dummy_lock = threading.Lock()
 

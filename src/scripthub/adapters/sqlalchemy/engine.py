@@ -20,7 +20,9 @@ if TYPE_CHECKING:
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 POSTGRES_CONNECT_TIMEOUT_S = 5
-POSTGRES_POOL_SIZE = 10
+# Sized for the concurrency of one busy worker: connections opened and closed under load
+# (overflow) cost far more than idle ones (bench/README.md).
+POSTGRES_POOL_SIZE = 20
 POSTGRES_MAX_OVERFLOW = 10
 
 
