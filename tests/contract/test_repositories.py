@@ -22,6 +22,7 @@ import pytest
 from sqlalchemy import event, func, select
 
 from scripthub.adapters.memory import InMemoryDatabase, InMemoryUnitOfWork
+from scripthub.adapters.memory.account_reader import InMemoryAccountReader
 from scripthub.adapters.sqlalchemy import (
     SqlAlchemyHealthProbe,
     SqlAlchemyTokenStore,
@@ -29,6 +30,7 @@ from scripthub.adapters.sqlalchemy import (
     create_engine,
     create_session_factory,
 )
+from scripthub.adapters.sqlalchemy.account_reader import SqlAlchemyAccountReader
 from scripthub.adapters.sqlalchemy.tables import permissions, role_permissions, roles, user_roles
 from scripthub.application.ports.repositories import AuditQuery, Keyset, UserQuery
 from scripthub.domain.audit import AuditEntry, Outcome
@@ -58,6 +60,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine.interfaces import DBAPICursor
     from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+    from scripthub.application.ports.account_reader import AccountReader
     from scripthub.application.ports.unit_of_work import UnitOfWork
 
 T0 = datetime(2026, 11, 21, 10, 0, 0, 123456, tzinfo=UTC)
@@ -71,6 +74,8 @@ Row = TypeVar("Row", User, AuditEntry)
 class Backend(Protocol):
     def unit_of_work(self) -> UnitOfWork: ...
 
+    def account_reader(self) -> AccountReader: ...
+
     async def close(self) -> None: ...
 
 
@@ -80,6 +85,9 @@ class MemoryBackend:
 
     def unit_of_work(self) -> UnitOfWork:
         return InMemoryUnitOfWork(self._database)
+
+    def account_reader(self) -> AccountReader:
+        return InMemoryAccountReader(self._database)
 
     async def close(self) -> None:
         pass
@@ -92,6 +100,9 @@ class SqlBackend:
 
     def unit_of_work(self) -> UnitOfWork:
         return SqlAlchemyUnitOfWork(self._session_factory)
+
+    def account_reader(self) -> AccountReader:
+        return SqlAlchemyAccountReader(self._engine)
 
     async def close(self) -> None:
         await self._engine.dispose()
@@ -1124,3 +1135,34 @@ def join_aiosqlite_threads() -> None:
 
 async def test_health_probe_reports_a_live_database(engine: AsyncEngine) -> None:
     assert await SqlAlchemyHealthProbe(engine).healthy()
+
+
+async def test_the_account_reader_sees_committed_users_with_their_providers(
+    backend: Backend,
+) -> None:
+    alice, bob = make_user("alice"), make_user("bob")
+    await add_committed(backend.unit_of_work, alice, bob)
+
+    async def link(uow: UnitOfWork) -> None:
+        for provider, external_id in (
+            (Provider.GITHUB, "gh-1"),
+            (Provider.EMAIL, str(alice.id)),
+            (Provider.GITHUB, "gh-2"),
+        ):
+            await uow.providers.add(
+                ProviderLink(uuid.uuid4(), alice.id, provider, external_id, alice.email, T0)
+            )
+
+    await committed(backend.unit_of_work, link)
+    reader = backend.account_reader()
+
+    seen = await reader.account(alice.id)
+    unlinked = await reader.account(bob.id)
+
+    assert seen is not None
+    assert seen.user == alice
+    assert seen.providers == ["email", "github"]
+    assert unlinked is not None
+    assert unlinked.providers == []
+    assert await reader.account(uuid.uuid4()) is None
+    await backend.close()

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from scripthub.adapters.access_state import SequentialAccessStateReader
 from scripthub.adapters.memory import InMemoryDatabase, InMemoryTokenStore, InMemoryUnitOfWork
+from scripthub.adapters.memory.account_reader import InMemoryAccountReader
 from scripthub.adapters.memory.mailer import InMemoryMailer
 from scripthub.adapters.memory.outbox import InMemoryOutboxStore
 from scripthub.adapters.memory.permission_cache import InMemoryPermissionCache
@@ -111,7 +112,7 @@ class World:
         return EndSession(self.uow(), self.token_store, self.clock)
 
     def get_own_user(self) -> GetOwnUser:
-        return GetOwnUser(self.uow())
+        return GetOwnUser(InMemoryAccountReader(self.database))
 
     def get_public_user(self) -> GetPublicUser:
         return GetPublicUser(self.uow())

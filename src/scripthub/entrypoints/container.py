@@ -21,6 +21,7 @@ from scripthub.adapters.sqlalchemy import (
     create_engine,
     create_session_factory,
 )
+from scripthub.adapters.sqlalchemy.account_reader import SqlAlchemyAccountReader
 from scripthub.adapters.system import SystemClock
 from scripthub.application.audit.list_entries import ListAuditEntries
 from scripthub.application.auth.authenticate_request import AuthenticateRequest
@@ -161,7 +162,8 @@ class Container(containers.DeclarativeContainer):
     log_out = providers.Factory(LogOut, token_store=token_store, clock=clock)
     list_sessions = providers.Factory(ListSessions, token_store=token_store, clock=clock)
     end_session = providers.Factory(EndSession, token_store=token_store, clock=clock)
-    get_own_user = providers.Factory(GetOwnUser)
+    account_reader = providers.Singleton(SqlAlchemyAccountReader, engine)
+    get_own_user = providers.Factory(GetOwnUser, reader=account_reader)
     get_public_user = providers.Factory(GetPublicUser)
     update_own_user = providers.Factory(UpdateOwnUser, clock=clock)
     delete_own_account = providers.Factory(

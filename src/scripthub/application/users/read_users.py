@@ -5,19 +5,24 @@ from __future__ import annotations
 import uuid
 
 from scripthub.application.auth.principal import Principal
+from scripthub.application.ports.account_reader import AccountReader
 from scripthub.application.ports.unit_of_work import UnitOfWork
-from scripthub.application.users.views import OwnUser, load_own_user
+from scripthub.application.users.views import OwnUser
 from scripthub.domain.errors import NotFoundError
-from scripthub.domain.users import User
+from scripthub.domain.users import AccountStatus, User
 
 
 class GetOwnUser:
-    def __init__(self, uow: UnitOfWork) -> None:
-        self._uow = uow
+    """One round trip to the database: the roles come with the principal's (cached) grants."""
+
+    def __init__(self, reader: AccountReader) -> None:
+        self._reader = reader
 
     async def execute(self, principal: Principal) -> OwnUser:
-        async with self._uow as uow:
-            return await load_own_user(uow, principal.user_id)
+        snapshot = await self._reader.account(principal.user_id)
+        if snapshot is None or snapshot.user.account_status is AccountStatus.DELETED:
+            raise NotFoundError("User not found.")
+        return OwnUser(snapshot.user, sorted(principal.grants.roles), snapshot.providers)
 
 
 class GetPublicUser:

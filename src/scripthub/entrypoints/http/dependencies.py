@@ -26,7 +26,6 @@ USE_CASES_WITH_UOW = (
     "refresh_session",
     "log_out",
     "end_session",
-    "get_own_user",
     "update_own_user",
     "delete_own_account",
     "get_public_user",
@@ -46,7 +45,7 @@ USE_CASES_WITH_UOW = (
     "reset_password",
     "change_password",
 )
-USE_CASES_WITHOUT_UOW = ("list_sessions", "authorizer")
+USE_CASES_WITHOUT_UOW = ("list_sessions", "authorizer", "get_own_user")
 
 
 def _with_uow(factory: Callable[..., Any]) -> Provide:
