@@ -1,7 +1,10 @@
 """`run.py --check-io`: does the raw baseline still do exactly the product's I/O?
 
 The comparison of target (a) is only fair while raw_asyncpg_app.py makes the same Redis calls
-and the same SQL round trips as the product. This sends a few requests to each and records:
+and the same SQL round trips as the product, and that of target (d) while the guarded route
+of guard_app.py does the same I/O as the unguarded one (the guard authenticates, and the
+`principal` dependency must then reuse its principal rather than authenticate again). This
+sends a few requests to each and records:
 
   Redis       every command, from `MONITOR` (kept: clients that touched the bench's key
               prefix, and the commands Lua scripts run on such keys);
@@ -9,8 +12,11 @@ and the same SQL round trips as the product. This sends a few requests to each a
               bench database only and before any server connects to it.
 
 Windows are separated by marker commands, so no clocks are compared. Prints the per-request
-sequence of each and exits 1 on any difference. Prepared-statement set-up (Parse/Describe) is
-not logged by PostgreSQL; warm-up requests beforehand make sure none is pending.
+sequence of each and exits 1 on any difference (SQL is compared in full; only the printout
+is shortened). Prepared-statement set-up (Parse/Describe) is not logged by PostgreSQL;
+concurrent warm-up requests beforehand make every worker open its connections and prepare
+its statements first. The servers of the check run without the in-process mail dispatcher
+(`SCRIPTHUB_MAIL_DISPATCH=external`): its polling every second would land in the windows.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import re
 import subprocess
 import threading
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 import redis
@@ -27,7 +34,32 @@ if TYPE_CHECKING:
     from run import Bench
 
 REQUESTS_PER_WINDOW = 3
-ROUTES = (("GET", "/api/users/me"), ("POST", "/api/auth/refresh"))
+# Before recording: this many requests per route and server, WARM_UP_THREADS at a time, so
+# that every worker of a server has served some (sequential ones may all reach one worker).
+WARM_UP_REQUESTS = 16
+WARM_UP_THREADS = 8
+GUARDED, UNGUARDED = "/api/bench/guarded", "/api/bench/unguarded"  # guard_app.py's routes
+ADMIN_TOKENS = "access-admin.txt"  # seed.py --admins: accounts holding the guard's permission
+# (title, one side, the other side); a side is (server, method, path)
+Side = tuple[str, str, str]
+COMPARISONS: tuple[tuple[str, Side, Side], ...] = (
+    (
+        "GET /api/users/me, product vs raw",
+        ("product", "GET", "/api/users/me"),
+        ("raw", "GET", "/api/users/me"),
+    ),
+    (
+        "POST /api/auth/refresh, product vs raw",
+        ("product", "POST", "/api/auth/refresh"),
+        ("raw", "POST", "/api/auth/refresh"),
+    ),
+    (
+        "guard_app.py, unguarded vs guarded",
+        ("guard", "GET", UNGUARDED),
+        ("guard", "GET", GUARDED),
+    ),
+)
+SHOWN_SQL = 110  # characters of a statement printed
 LOG_ENTRY = re.compile(r"^\S+ \S+ \S+ \[\d+\] \S*@(?P<db>\S*) (?P<level>[A-Z]+):  (?P<text>.*)$")
 
 
@@ -141,8 +173,12 @@ def sql_windows(log_text: str, database: str) -> dict[str, list[str]]:
             if _marker("") in sql:
                 current = found.setdefault(sql.split(_marker(""), 1)[1].rstrip("'"), [])
             elif current is not None:
-                current.append(sql if len(sql) <= 110 else sql[:107] + "...")
+                current.append(sql)
     return found
+
+
+def shorten(sql: str) -> str:
+    return sql if len(sql) <= SHOWN_SQL else sql[: SHOWN_SQL - 3] + "..."
 
 
 def per_request(items: list[str]) -> list[str]:
@@ -151,32 +187,37 @@ def per_request(items: list[str]) -> list[str]:
     return items[:size] if not extra else [*items, f"(uneven: {len(items)} in total)"]
 
 
-def check_io(bench: Bench) -> int:
-    """Compare; 0 if the I/O is the same. Leaves the product and raw servers running."""
+def check_io(bench: Bench, servers: tuple[str, ...] = ("product", "raw", "guard")) -> int:
+    """Compare; 0 if the I/O is the same. Leaves the servers running (they log every statement:
+    stop them before measuring anything)."""
+    comparisons = [c for c in COMPARISONS if {c[1][0], c[2][0]} <= set(servers)]
     bench.psql(f"ALTER DATABASE \"{bench.database}\" SET log_statement = 'all'")
-    count = 2 * REQUESTS_PER_WINDOW + 4
-    bench.seed({"product-check": count, "raw-check": count})
-    bench.start_servers(("product", "raw"))
-    commands, sql = _record(bench)
-    failures = sum(not _compare(method, path, commands, sql) for method, path in ROUTES)
+    count = WARM_UP_REQUESTS + REQUESTS_PER_WINDOW + 2
+    bench.seed({f"{server}-check": count for server in ("product", "raw")})
+    bench.start_servers(servers, env={"SCRIPTHUB_MAIL_DISPATCH": "external"})
+    commands, sql = _record(bench, comparisons)
+    failures = [title for title, *sides in comparisons if not _compare(title, sides, commands, sql)]
     print()
-    print(
-        "I/O check:",
-        "OK" if not failures else f"{failures} route(s) differ: update raw_asyncpg_app.py",
-    )
+    print("I/O check:", "OK" if not failures else f"differs: {'; '.join(failures)}")
+    if failures:
+        print("  (product vs raw: update raw_asyncpg_app.py; unguarded vs guarded: the guard")
+        print("  and the principal dependency do not share their work, see http/auth.py)")
     return 1 if failures else 0
 
 
-def _record(bench: Bench) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
-    """Redis commands and SQL statements of REQUESTS_PER_WINDOW requests per server and route."""
+def _record(
+    bench: Bench, comparisons: list[tuple[str, Side, Side]]
+) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """Redis commands and SQL statements of REQUESTS_PER_WINDOW requests per side."""
     bearer = {"Authorization": f"Bearer {bench.access_token()}"}
+    admin = {"Authorization": f"Bearer {bench.access_token('admin')}"}
     tokens = {
         server: (bench.work / f"refresh-{server}-check.txt").read_text().split()
         for server in ("product", "raw")
     }
 
     def send(server: str, method: str, path: str) -> None:
-        headers, payload = bearer, b""
+        headers, payload = admin if server == "guard" else bearer, b""
         if method == "POST":
             headers = {"Content-Type": "application/json"}
             payload = f'{{"refresh_token": "{tokens[server].pop()}"}}'.encode()
@@ -185,20 +226,20 @@ def _record(bench: Bench) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
             msg = f"{server} {method} {path} answered {status}: {body[:300]!r}"
             raise RuntimeError(msg)
 
-    for server in ("product", "raw"):  # fill pools, caches and prepared statements first
-        for method, path in ROUTES:
-            for _ in range(2):
-                send(server, method, path)
+    sides = [side for _, *pair in comparisons for side in pair]
+    # Fill pools, caches and prepared statements of every worker first.
+    with ThreadPoolExecutor(WARM_UP_THREADS) as pool:
+        for side in sides:
+            list(pool.map(lambda _, side=side: send(*side), range(WARM_UP_REQUESTS)))
     pg_log = bench.args.pg_log
     offset = pg_log.stat().st_size if pg_log.is_file() else None
     with RedisRecorder(bench.args.redis, bench.prefix) as recorder:
-        for method, path in ROUTES:
-            for server in ("product", "raw"):
-                name = f"{server} {method} {path}"
-                recorder.mark(name)
-                _sql_marker(bench, name)
-                for _ in range(REQUESTS_PER_WINDOW):
-                    send(server, method, path)
+        for side in sides:
+            name = " ".join(side)
+            recorder.mark(name)
+            _sql_marker(bench, name)
+            for _ in range(REQUESTS_PER_WINDOW):
+                send(*side)
         _sql_marker(bench, "stop")
     bench.psql(f'ALTER DATABASE "{bench.database}" RESET log_statement')
     if offset is None:
@@ -211,31 +252,32 @@ def _record(bench: Bench) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
 
 
 def _compare(
-    method: str, path: str, commands: dict[str, list[str]], sql: dict[str, list[str]]
+    title: str, sides: list[Side], commands: dict[str, list[str]], sql: dict[str, list[str]]
 ) -> bool:
-    print(f"\n=== {method} {path}, per request")
-    seen = {}
-    for server in ("product", "raw"):
-        name = _marker(f"{server} {method} {path}").removeprefix(_marker(""))
+    print(f"\n=== {title}, per request")
+    seen = []
+    for side in sides:
+        name = _marker(" ".join(side)).removeprefix(_marker(""))
         redis_calls = per_request(commands.get(name, []))
         statements = per_request(sql.get(name, []))
-        seen[server] = (redis_calls, statements)
+        seen.append((redis_calls, statements))
         print(
-            f"--- {server}: {client_commands(redis_calls)} Redis commands sent"
+            f"--- {' '.join(side)}: {client_commands(redis_calls)} Redis commands sent"
             f" (a MULTI block counts once), {len(statements)} SQL statements"
         )
         for line in redis_calls:
             print(f"    redis  {line}")
         for line in statements:
-            print(f"    sql    {line}")
-    if seen["product"] == seen["raw"]:
+            print(f"    sql    {shorten(line)}")
+    if seen[0] == seen[1]:
         print("    same I/O: OK")
         return True
     print("!!! MISMATCH")
+    names = [" ".join(side) for side in sides]
     for kind, index in (("Redis", 0), ("SQL", 1)):
-        product, raw = Counter(seen["product"][index]), Counter(seen["raw"][index])
-        print(f"    {kind} only in product: {list((product - raw).elements())}")
-        print(f"    {kind} only in raw:     {list((raw - product).elements())}")
+        first, second = Counter(seen[0][index]), Counter(seen[1][index])
+        print(f"    {kind} only in {names[0]}: {[shorten(s) for s in (first - second).elements()]}")
+        print(f"    {kind} only in {names[1]}: {[shorten(s) for s in (second - first).elements()]}")
     return False
 
 

@@ -8,12 +8,13 @@ GET /api/users/me
          2. pipeline: EXISTS session:{sid}, MGET grants:{user} and  (auth/authenticate_request.py,
             the two grants_version keys (cached permissions)        redis/access_state.py)
             on a cache miss only: BEGIN; SELECT grants; ROLLBACK; SET grants:{user}
-  SQL    BEGIN; SELECT user+profile; SELECT roles; SELECT providers; ROLLBACK   (users/views.py)
+  SQL    one SELECT of user + profile + string_agg of providers,   (sqlalchemy/account_reader.py)
+         outside any transaction; the roles are the cached grants' (users/read_users.py)
 
 POST /api/auth/refresh (no bearer token, so no access-state read)
   Redis  1. the same rate-limit MULTI block
          2. EVALSHA of the product's own rotation script            (redis/token_scripts.py)
-  SQL    BEGIN; the same three SELECTs; ROLLBACK
+  SQL    BEGIN; SELECT user+profile; SELECT roles; SELECT providers; ROLLBACK (users/views.py)
 
 and the same CPU work the product cannot avoid: HS256 JWT decode/encode with PyJWT and the
 same claims, SHA-256 of refresh tokens, msgspec bodies, Litestar routing. The SQL text is the
@@ -54,7 +55,7 @@ PREFIX = os.environ.get("SCRIPTHUB_REDIS_KEY_PREFIX", "scripthub:")
 API_LIMIT, _, API_WINDOW = os.environ.get("SCRIPTHUB_RATE_LIMIT_API", "100/900").partition("/")
 ACCESS_TTL = int(os.environ.get("SCRIPTHUB_ACCESS_TOKEN_TTL", "900"))
 REUSE_GRACE = float(os.environ.get("SCRIPTHUB_REFRESH_REUSE_GRACE", "10"))
-POOL_SIZE = 20  # SQLAlchemy's pool_size + max_overflow in adapters/sqlalchemy/engine.py
+POOL_SIZE = 30  # SQLAlchemy's pool_size + max_overflow in adapters/sqlalchemy/engine.py
 ISSUER, AUDIENCE = "scripthub", "scripthub-api"
 REQUIRED_CLAIMS = ["iss", "aud", "sub", "sid", "iat", "exp", "jti"]
 
@@ -65,6 +66,17 @@ SQL_USER = (
     "user_profiles.date_of_birth, user_profiles.location, user_profiles.website \n"
     "FROM users LEFT OUTER JOIN user_profiles ON user_profiles.user_id = users.id \n"
     "WHERE users.id = $1::UUID"
+)
+SQL_ACCOUNT = (  # $1 is the string_agg separator: SQLAlchemy binds the literal ","
+    "SELECT users.id, users.email, users.username, users.password_hash, "
+    "users.email_verified_at, users.account_status, users.created_at, users.updated_at, "
+    "user_profiles.full_name, user_profiles.avatar_url, user_profiles.phone, user_profiles.bio, "
+    "user_profiles.date_of_birth, user_profiles.location, user_profiles.website, "
+    "(SELECT string_agg(auth_providers.provider, $1::VARCHAR) AS string_agg_1 \n"
+    "FROM auth_providers \n"
+    "WHERE auth_providers.user_id = users.id) AS providers \n"
+    "FROM users LEFT OUTER JOIN user_profiles ON user_profiles.user_id = users.id \n"
+    "WHERE users.id = $2::UUID"
 )
 SQL_ROLES = (  # roles_of_many([user_id]): sorted in Python, not by the collation
     "SELECT user_roles.user_id, roles.name \n"
@@ -172,7 +184,7 @@ async def count_request(request: Request[Any, Any, Any]) -> dict[str, str]:
 
 
 async def load_own_user(user_id: uuid.UUID) -> UserOut | None:
-    """BEGIN, three SELECTs, ROLLBACK: what the unit of work does for `load_own_user`."""
+    """BEGIN, three SELECTs, ROLLBACK: what the unit of work does for `load_own_user` (refresh)."""
     async with STORES.pool.acquire() as connection:
         transaction = connection.transaction()
         await transaction.start()
@@ -184,14 +196,30 @@ async def load_own_user(user_id: uuid.UUID) -> UserOut | None:
             links = await connection.fetch(SQL_PROVIDERS, user_id)
         finally:
             await transaction.rollback()
+    return _user_out(
+        row, sorted({role["name"] for role in roles}), sorted({link["provider"] for link in links})
+    )
+
+
+async def load_account(user_id: uuid.UUID, roles: list[str]) -> UserOut | None:
+    """One statement, no transaction: what `GetOwnUser` does with the `AccountReader`."""
+    async with STORES.pool.acquire() as connection:
+        row = await connection.fetchrow(SQL_ACCOUNT, ",", user_id)
+    if row is None or row["account_status"] == "deleted":
+        return None
+    providers = sorted(set(row["providers"].split(","))) if row["providers"] else []
+    return _user_out(row, roles, providers)
+
+
+def _user_out(row: asyncpg.Record, roles: list[str], providers: list[str]) -> UserOut:
     return UserOut(
         id=str(row["id"]),
         email=row["email"],
         username=row["username"],
         email_verified=row["email_verified_at"] is not None,
         account_status=row["account_status"],
-        roles=sorted({role["name"] for role in roles}),
-        providers=sorted({link["provider"] for link in links}),
+        roles=roles,
+        providers=providers,
         created_at=row["created_at"],
         updated_at=row["updated_at"],
         profile=ProfileOut(
@@ -261,8 +289,8 @@ def _sha256(token: str) -> str:
 @get("/api/users/me")
 async def me(request: Request[Any, Any, Any]) -> Response[UserOut]:
     headers = await count_request(request)
-    user_id, _ = await authenticate(request)
-    user = await load_own_user(user_id)
+    user_id, roles = await authenticate(request)
+    user = await load_account(user_id, roles)
     if user is None:
         raise HTTPException(status_code=404, detail="user not found")
     return Response(user, headers=headers)

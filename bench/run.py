@@ -10,11 +10,12 @@
      18001  ScriptHub itself        (`scripthub serve`, PostgreSQL + Redis)
      18002  raw_asyncpg_app.py      (the same I/O by hand: raw asyncpg + redis-py, no ORM)
      18003  hello_app.py            (bare Litestar hello world)
+     18004  guard_app.py            (the product plus two routes that differ only by a guard)
 3. seeds accounts and sessions through the product's own use cases (seed.py);
 4. measures the bcrypt ceiling: 12-round checks per second with one process per core;
 5. runs wrk with fixed durations: the hot routes beside the two baselines (interleaved
-   rounds), refresh on both, a login flood, and a cheap authenticated GET idle and under
-   that flood;
+   rounds), refresh on both, the guarded and unguarded bench routes (interleaved rounds),
+   a login flood, and a cheap authenticated GET idle and under that flood;
 6. prints a table, the ratios and a verdict on each target, and removes everything it
    created (servers, database, Redis keys, temporary files), also on Ctrl-C or SIGTERM.
 
@@ -45,11 +46,11 @@ from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
 
-from iocheck import check_io
+from iocheck import ADMIN_TOKENS, GUARDED, UNGUARDED, check_io
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
-PORTS = {"product": 18001, "raw": 18002, "hello": 18003}
+PORTS = {"product": 18001, "raw": 18002, "hello": 18003, "guard": 18004}
 HOST = "127.0.0.1"
 TICKS = os.sysconf("SC_CLK_TCK")
 PASSWORD = "bench-Password-4711"
@@ -58,6 +59,7 @@ TARGET_ME_VS_RAW = 0.85
 TARGET_LOGIN_VS_BCRYPT = 0.90
 TARGET_FLOOD_THROUGHPUT = 0.50
 TARGET_FLOOD_P99 = 3.0
+TARGET_GUARD_VS_UNGUARDED = 0.90  # "at most 10 % slower"
 
 
 def log(message: str) -> None:
@@ -317,16 +319,19 @@ class Bench:
             str(BENCH / "seed.py"),
             str(self.work),
             f"--users={self.args.users}",
+            f"--admins={self.args.admins}",
             *[f"--refresh={name}={count}" for name, count in refresh_sets.items()],
         )
         log(seeded)
 
-    def start_servers(self, names: tuple[str, ...]) -> None:
+    def start_servers(self, names: tuple[str, ...], env: dict[str, str] | None = None) -> None:
         workers = str(self.args.workers)
+        serve = [sys.executable, str(BENCH / "serve.py")]
         commands = {
             "product": [sys.executable, "-m", "scripthub.entrypoints.cli", "serve"],
-            "raw": [sys.executable, str(BENCH / "serve.py"), "raw_asyncpg_app:app"],
-            "hello": [sys.executable, str(BENCH / "serve.py"), "hello_app:app"],
+            "raw": [*serve, "raw_asyncpg_app:app"],
+            "hello": [*serve, "hello_app:app"],
+            "guard": [*serve, "guard_app:create_guard_app", "--factory"],
         }
         for name in names:
             with (self.work / f"{name}.log").open("w") as sink:
@@ -340,20 +345,24 @@ class Bench:
                         "--workers",
                         workers,
                     ],
-                    env=self.env,
+                    env={**self.env, **(env or {})},
                     cwd=self.work,
                     stdout=sink,
                     stderr=subprocess.STDOUT,
                     start_new_session=True,  # its own process group: uvicorn and its workers
                 )
         bearer = {"Authorization": f"Bearer {self.access_token()}"}
+        admin = {"Authorization": f"Bearer {self.access_token('admin')}"}
+        ready = {"hello": ("/hello", {}), "guard": (GUARDED, admin)}
         for name in names:
-            path = "/hello" if name == "hello" else "/api/users/me"
-            self.wait_ready(name, path, {} if name == "hello" else bearer)
+            path, headers = ready.get(name, ("/api/users/me", bearer))
+            self.wait_ready(name, path, headers)
         log(f"servers up: {', '.join(f'{n} :{PORTS[n]}' for n in names)}, {workers} workers each")
 
-    def access_token(self) -> str:
-        return (self.work / "access.txt").read_text().split("\n", 1)[0]
+    def access_token(self, kind: str = "") -> str:
+        """The first access token of the seeded accounts, or of the `--admins` ones."""
+        name = f"access-{kind}.txt" if kind else "access.txt"
+        return (self.work / name).read_text().split("\n", 1)[0]
 
     def wait_ready(self, name: str, path: str, headers: dict[str, str]) -> None:
         deadline = time.monotonic() + 60
@@ -446,9 +455,11 @@ class Bench:
         result.pg_connections = int(usage.pop("pg_connections"))
         return result
 
-    def get(self, server: str, path: str, load: Load | None = None) -> WrkResult:
+    def get(
+        self, server: str, path: str, load: Load | None = None, tokens: str = "access.txt"
+    ) -> WrkResult:
         load = load or self.load
-        args = [str(self.work / "access.txt"), str(load.threads)]
+        args = [str(self.work / tokens), str(load.threads)]
         return self.wrk(server, path, "get.lua", args, load)
 
     def refresh(self, server: str, token_set: str, load: Load | None = None) -> WrkResult:
@@ -465,12 +476,19 @@ class Bench:
     def warm_up(self) -> None:
         log(f"warming up ({self.args.warmup} s per route)")
         warm = Load(self.load.threads, self.load.connections, self.args.warmup)
-        self.get("hello", "/hello", warm)
-        self.get("raw", "/api/users/me", warm)
-        self.get("product", "/api/users/me", warm)
-        self.get("product", PERMISSIONS, warm)
-        self.refresh("raw", "warm", warm)
-        self.refresh("product", "warm", warm)
+        running = self.servers
+        if "hello" in running:
+            self.get("hello", "/hello", warm)
+        if "raw" in running:
+            self.get("raw", "/api/users/me", warm)
+            self.refresh("raw", "warm", warm)
+        if "product" in running:
+            self.get("product", "/api/users/me", warm)
+            self.get("product", PERMISSIONS, warm)
+            self.refresh("product", "warm", warm)
+        if "guard" in running:
+            self.get("guard", UNGUARDED, warm, ADMIN_TOKENS)
+            self.get("guard", GUARDED, warm, ADMIN_TOKENS)
 
     def hot_paths(self) -> dict[str, list[WrkResult]]:
         plan = [
@@ -487,6 +505,20 @@ class Bench:
         # Each refresh token works once, so each set of seeded tokens is used by one run.
         runs["raw POST /api/auth/refresh"] = [self.refresh("raw", "run")]
         runs["product POST /api/auth/refresh"] = [self.refresh("product", "run")]
+        return runs
+
+    def guard_pair(self) -> dict[str, list[WrkResult]]:
+        """Target (d): the same route with and without the permission guard, same run.
+
+        Interleaved rounds, the order alternating between rounds, so that a drift in the
+        background load weighs on both sides alike.
+        """
+        pair = [(UNGUARDED_LABEL, UNGUARDED), (GUARDED_LABEL, GUARDED)]
+        runs: dict[str, list[WrkResult]] = {label: [] for label, _ in pair}
+        for round_number in range(self.args.repeat):
+            log(f"guarded / unguarded route, round {round_number + 1} of {self.args.repeat}")
+            for label, path in pair if round_number % 2 == 0 else pair[::-1]:
+                runs[label].append(self.get("guard", path, tokens=ADMIN_TOKENS))
         return runs
 
     def bcrypt_ceiling(self) -> BcryptCeiling:
@@ -515,6 +547,10 @@ class Bench:
         flood_logins.cpu = usage
         flood_logins.pg_connections = int(usage.pop("pg_connections"))
         return idle, busy, flood_logins
+
+
+UNGUARDED_LABEL = f"guard GET {UNGUARDED}"
+GUARDED_LABEL = f"guard GET {GUARDED}"
 
 
 def http(
@@ -596,10 +632,11 @@ def report(
     ceiling: BcryptCeiling | None,
     login: WrkResult | None,
     flood: tuple[WrkResult, WrkResult, WrkResult] | None,
+    guard: dict[str, list[WrkResult]] | None = None,
 ) -> dict[str, object]:
     rows = [
         (f"{label}{f' #{i + 1}' if len(results) > 1 else ''}", result)
-        for label, results in runs.items()
+        for label, results in {**runs, **(guard or {})}.items()
         for i, result in enumerate(results)
     ]
     if login:
@@ -629,6 +666,8 @@ def report(
         summary.update(report_login(args, ceiling, login))
     if flood:
         summary.update(report_flood(*flood))
+    if guard:
+        summary.update(report_guard(guard))
     summary["rows"] = [{"scenario": label, **vars(result)} for label, result in rows]
     return summary
 
@@ -704,6 +743,32 @@ def report_flood(idle: WrkResult, busy: WrkResult, logins: WrkResult) -> dict[st
     return {"c_throughput_kept": kept, "c_p99_ratio": p99, "flood_login_rps": logins.ok_rps}
 
 
+def report_guard(guard: dict[str, list[WrkResult]]) -> dict[str, float]:
+    unguarded, guarded = median(guard[UNGUARDED_LABEL]), median(guard[GUARDED_LABEL])
+    ratio = guarded.ok_rps / unguarded.ok_rps
+    by_cpu = unguarded.stack_ms / guarded.stack_ms
+    # Rounds are paired: each guarded run against the unguarded run next to it.
+    paired = [
+        g.ok_rps / u.ok_rps
+        for g, u in zip(guard[GUARDED_LABEL], guard[UNGUARDED_LABEL], strict=True)
+    ]
+    print(
+        f"(d)  guarded {guarded.ok_rps:.1f}/s, p99 {guarded.p99_ms:.1f} ms / unguarded"
+        f" {unguarded.ok_rps:.1f}/s, p99 {unguarded.p99_ms:.1f} ms = {ratio:.3f}"
+        f"  (by CPU {by_cpu:.3f}; rounds {', '.join(f'{r:.3f}' for r in paired)})"
+        f"  target >= {TARGET_GUARD_VS_UNGUARDED}  {verdict(ratio >= TARGET_GUARD_VS_UNGUARDED)}"
+    )
+    return {
+        "unguarded_rps": unguarded.ok_rps,
+        "guarded_rps": guarded.ok_rps,
+        "unguarded_p99_ms": unguarded.p99_ms,
+        "guarded_p99_ms": guarded.p99_ms,
+        "d_guarded_vs_unguarded": ratio,
+        "d_guarded_vs_unguarded_by_cpu": by_cpu,
+        "d_rounds": paired,  # type: ignore[dict-item]
+    }
+
+
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -719,8 +784,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--bcrypt-seconds", type=float, default=5.0)
     parser.add_argument("--workers", type=int, default=2, help="worker processes per server")
     parser.add_argument("--users", type=int, default=64)
+    parser.add_argument("--admins", type=int, default=16, help="accounts for the guard pair")
     parser.add_argument("--skip-login", action="store_true", help="only the GET/refresh runs")
     parser.add_argument("--skip-hot", action="store_true", help="only the login runs")
+    parser.add_argument("--skip-guard", action="store_true", help="no guarded/unguarded pair")
+    parser.add_argument("--only-guard", action="store_true", help="only the guarded pair")
     parser.add_argument("--check-io", action="store_true", help="only compare the I/O")
     parser.add_argument("--skip-check-io", action="store_true", help="no I/O comparison first")
     parser.add_argument("--log-level", default="INFO", help="SCRIPTHUB_LOG_LEVEL of all servers")
@@ -749,17 +817,24 @@ def main() -> int:
     started = time.monotonic()
     bench = Bench(args)
     try:
+        servers: tuple[str, ...] = ("product", "raw", "hello")
+        if args.only_guard:
+            servers, args.skip_hot, args.skip_login = ("guard",), True, True
+        elif not args.skip_guard:
+            servers = (*servers, "guard")
         bench.create_database()
-        io_differs = check_io(bench) if args.check_io or not args.skip_check_io else 0
+        checked = tuple(s for s in servers if s != "hello")
+        io_differs = check_io(bench, checked) if args.check_io or not args.skip_check_io else 0
         if args.check_io:
             return io_differs
         # The servers of the check log every statement: the benchmark gets fresh ones.
         bench.stop_servers()
         tokens = 4 * args.connections
         bench.seed({f"{s}-{use}": tokens for s in ("product", "raw") for use in ("warm", "run")})
-        bench.start_servers(("product", "raw", "hello"))
+        bench.start_servers(servers)
         bench.warm_up()
         runs = {} if args.skip_hot else bench.hot_paths()
+        guard = None if "guard" not in servers else bench.guard_pair()
         ceiling, login, flood = None, None, None
         if not args.skip_login:
             # Measured right before and after the login flood, so that whatever else the
@@ -771,11 +846,11 @@ def main() -> int:
                 (before.per_second + after.per_second) / 2, (before.cpu_ms + after.cpu_ms) / 2
             )
             flood = bench.flood()
-        summary = report(args, runs, ceiling, login, flood)
+        summary = report(args, runs, ceiling, login, flood, guard)
         summary["io_check"] = "skipped" if args.skip_check_io else not io_differs
         if io_differs:
-            print("WARNING: the raw baseline's I/O differs from the product's (see the I/O")
-            print("check above): ratio (a) compares unlike work until raw_asyncpg_app.py follows.")
+            print("WARNING: the I/O check failed (see above): the ratios of the pairs that")
+            print("differ compare unlike work until raw_asyncpg_app.py (or the guard) follows.")
         if args.json:
             args.json.write_text(json.dumps(summary, indent=2))
     finally:

@@ -10,6 +10,8 @@ the same precomputed hash of the same password: a login still costs one full 12-
 Reads the same SCRIPTHUB_* environment as the servers. Writes, under the output folder:
   users.txt            email per line (login flood)
   access.txt           one access token per line (GET routes)
+  access-admin.txt     the same for the `--admins` accounts, granted ADMIN_ROLE with the
+                       product's `ChangeUserRole` (the guarded route of target (d))
   refresh-<name>.txt   one unused refresh token per line, for each name given
 """
 
@@ -21,12 +23,14 @@ import uuid
 from pathlib import Path
 
 from scripthub.application.auth.register_user import RegisterUserCommand
+from scripthub.application.users.change_roles import RoleChange
 from scripthub.domain.audit import RequestContext
 from scripthub.domain.providers import Provider
 from scripthub.entrypoints.container import build_container, close_container
 from scripthub.entrypoints.settings import load_settings
 
 PASSWORD = "bench-Password-4711"
+ADMIN_ROLE = "admin"  # holds roles.read, which guard_app.py's guarded route requires
 
 
 class PrecomputedHasher:
@@ -42,7 +46,7 @@ class PrecomputedHasher:
         raise NotImplementedError
 
 
-async def seed(out: Path, users: int, refresh_sets: dict[str, int]) -> None:
+async def seed(out: Path, users: int, admins: int, refresh_sets: dict[str, int]) -> None:
     settings = load_settings(env_file=None)
     container = build_container(settings)
     try:
@@ -50,8 +54,8 @@ async def seed(out: Path, users: int, refresh_sets: dict[str, int]) -> None:
         hasher = PrecomputedHasher(password_hash)
         context = RequestContext(ip_address="127.0.0.1", user_agent="scripthub-bench-seed")
         tag = uuid.uuid4().hex[:8]
-        owns = []
-        for number in range(users):
+        owns, admin_owns = [], []
+        for number in range(users + admins):
             register = container.register_user(uow=container.unit_of_work(), hasher=hasher)
             command = RegisterUserCommand(
                 email=f"bench-{tag}-{number}@example.com",
@@ -59,11 +63,23 @@ async def seed(out: Path, users: int, refresh_sets: dict[str, int]) -> None:
                 username=f"bench_{tag}_{number}",
                 full_name=f"Bench User {number}",
             )
-            owns.append(await register.create_account(command, verified=True, actor="bench"))
+            own = await register.create_account(command, verified=True, actor="bench")
+            if number < users:
+                owns.append(own)
+                continue
+            change_role = container.change_user_role(uow=container.unit_of_work())
+            await change_role.execute(RoleChange(own.user.email, ADMIN_ROLE, grant=True))
+            admin_owns.append(own)
         starter = container.session_starter()
         access = [(await starter.start(own, context, Provider.EMAIL)).access_token for own in owns]
         (out / "users.txt").write_text("".join(f"{own.user.email}\n" for own in owns))
         (out / "access.txt").write_text("".join(f"{token}\n" for token in access))
+        if admin_owns:
+            admin_access = [
+                (await starter.start(own, context, Provider.EMAIL)).access_token
+                for own in admin_owns
+            ]
+            (out / "access-admin.txt").write_text("".join(f"{t}\n" for t in admin_access))
         for name, count in refresh_sets.items():
             tokens = [
                 (await starter.start(owns[i % len(owns)], context, Provider.EMAIL)).refresh_token
@@ -78,6 +94,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("out", type=Path, help="folder for the token files")
     parser.add_argument("--users", type=int, default=64)
+    parser.add_argument("--admins", type=int, default=0, help=f"more accounts, as {ADMIN_ROLE}")
     parser.add_argument(
         "--refresh",
         action="append",
@@ -88,8 +105,11 @@ def main() -> None:
     args = parser.parse_args()
     sets = {name: int(count) for name, _, count in (s.partition("=") for s in args.refresh)}
     args.out.mkdir(parents=True, exist_ok=True)
-    asyncio.run(seed(args.out, args.users, sets))
-    print(f"seeded {args.users} users, refresh sets {sets} into {args.out}")
+    asyncio.run(seed(args.out, args.users, args.admins, sets))
+    print(
+        f"seeded {args.users} users, {args.admins} {ADMIN_ROLE}s, refresh sets {sets}"
+        f" into {args.out}"
+    )
 
 
 if __name__ == "__main__":
