@@ -347,6 +347,9 @@ def counted_statements(api: Api) -> Iterator[list[str]]:
 
 
 async def test_a_permission_cache_hit_costs_no_sql(api: Api) -> None:
+    # The embedded wiring caches no grants (another process, the CLI, could not invalidate
+    # them), so there every request reads them: one statement.
+    reads_on_a_hit = 0 if api.container.settings().cache_backend == "redis" else 1
     pair = await api.register()
     await api.get("/api/users/me/permissions", pair["access_token"])  # fills the cache
 
@@ -354,7 +357,7 @@ async def test_a_permission_cache_hit_costs_no_sql(api: Api) -> None:
         response = await api.get("/api/users/me/permissions", pair["access_token"])
 
     assert response.status_code == 200
-    assert statements == []
+    assert len(statements) == reads_on_a_hit
 
     await api.grant_role(pair["user"]["email"], "premium_user")
     with counted_statements(api) as statements:

@@ -128,3 +128,18 @@ async def test_a_dead_redis_is_a_503_not_a_500(make_api: Callable[..., Api]) -> 
 
     assert_problem(response, 503, "service_unavailable")
     assert ready.json()["cache"] == "error"
+
+
+async def test_bodies_that_are_not_utf8_or_nest_absurdly_are_400s(api: Api) -> None:
+    for body in (b'{"email": "\xff@b.io", "password": "x"}', b"[" * 100_000 + b"]" * 100_000):
+        response = await api.client.post(
+            "/api/auth/login", content=body, headers={"Content-Type": "application/json"}
+        )
+        assert_problem(response, 400, "bad_request")
+
+
+async def test_a_405_names_the_allowed_methods(api: Api) -> None:
+    response = await api.client.put("/api/auth/login", json={})
+
+    assert_problem(response, 405, "method_not_allowed")
+    assert "POST" in response.headers["allow"]

@@ -186,30 +186,6 @@ async def test_revoke_unused_uses_up_the_unused_tokens_of_the_user_and_purpose(
         assert await read(make_uow, token) == token
 
 
-async def test_last_issued_at_is_when_the_newest_token_of_user_and_purpose_was_made(
-    make_uow: MakeUnitOfWork, alice: User
-) -> None:
-    bob = make_user("bob")
-    await add_committed(make_uow, bob)
-    await add_tokens(
-        make_uow,
-        make_token(alice.id, VERIFY, created_at=T0 + timedelta(minutes=2)),
-        make_token(alice.id, VERIFY, created_at=T0, used_at=T0),
-        make_token(alice.id, RESET, created_at=T0 + timedelta(minutes=3)),
-        make_token(bob.id, VERIFY, created_at=T0 + timedelta(minutes=9)),
-    )
-
-    async with make_uow() as uow:
-        last = await uow.email_tokens.last_issued_at(alice.id, VERIFY)
-        assert await uow.email_tokens.last_issued_at(alice.id, RESET) == T0 + timedelta(minutes=3)
-        assert await uow.email_tokens.last_issued_at(uuid.uuid4(), VERIFY) is None
-        await uow.email_tokens.add(make_token(alice.id, VERIFY, created_at=NOW))
-        assert await uow.email_tokens.last_issued_at(alice.id, VERIFY) == NOW
-
-    assert last == T0 + timedelta(minutes=2)
-    assert last.utcoffset() == timedelta(0)
-
-
 async def test_concurrent_consumers_commit_one_use_only(
     make_uow: MakeUnitOfWork, alice: User
 ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
@@ -217,3 +218,14 @@ def test_backoff_doubles_up_to_its_cap() -> None:
     delays = [policy.delay_after(n).total_seconds() for n in range(1, 7)]
 
     assert delays == [2, 4, 8, 16, 30, 30]
+
+
+async def test_racing_reset_requests_send_one_mail(world: World) -> None:
+    await world.register()
+    await world.delivered_links()
+
+    await asyncio.gather(
+        *(world.request_password_reset().execute("ada@example.com") for _ in range(8))
+    )
+
+    assert len(await world.delivered_links("reset-password")) == 1

@@ -6,7 +6,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from scripthub.adapters.access_state import SequentialAccessStateReader
-from scripthub.adapters.memory import InMemoryDatabase, InMemoryTokenStore, InMemoryUnitOfWork
+from scripthub.adapters.memory import (
+    InMemoryDatabase,
+    InMemoryRateLimiter,
+    InMemoryTokenStore,
+    InMemoryUnitOfWork,
+)
 from scripthub.adapters.memory.account_reader import InMemoryAccountReader
 from scripthub.adapters.memory.mailer import InMemoryMailer
 from scripthub.adapters.memory.outbox import InMemoryOutboxStore
@@ -73,7 +78,9 @@ class World:
         self.access_state = SequentialAccessStateReader(self.token_store, self.permission_cache)
         self.hasher = BcryptPasswordHasher(rounds=4, max_threads=1)
         self.access_tokens = JwtAccessTokens(SECRET, 900, clock=self.clock)
-        self.token_mail = TokenMail(MailLinks("https://scripthub.test"), self.clock)
+        self.token_mail = TokenMail(
+            MailLinks("https://scripthub.test"), self.clock, InMemoryRateLimiter(self.clock)
+        )
         self.mailer = InMemoryMailer()
         self.outbox = InMemoryOutboxStore(self.database)
         self.sessions = SessionStarter(
@@ -148,7 +155,7 @@ class World:
         return ListPermissions(self.uow())
 
     def create_permission(self) -> CreatePermission:
-        return CreatePermission(self.uow(), self.clock)
+        return CreatePermission(self.uow(), self.permission_cache, self.clock)
 
     def list_audit_entries(self) -> ListAuditEntries:
         return ListAuditEntries(self.uow())

@@ -49,6 +49,8 @@ class Grants:
 
 MAX_DESCRIPTION_LENGTH = 255
 LOCKOUT_PERMISSION = "roles.manage"
+SUPERUSER_ROLE = "admin"
+"""Holds every permission, including each new one; its permissions cannot be edited."""
 """Somebody active must always hold this, or nobody could repair the role system."""
 
 

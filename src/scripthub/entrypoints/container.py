@@ -8,7 +8,6 @@ from dependency_injector import containers, providers
 from scripthub.adapters.access_state import SequentialAccessStateReader
 from scripthub.adapters.mail import mailer_from_url
 from scripthub.adapters.memory import InMemoryRateLimiter, InMemoryTokenStore
-from scripthub.adapters.memory.permission_cache import InMemoryPermissionCache
 from scripthub.adapters.redis import RedisHealthProbe, RedisRateLimiter, RedisTokenStore
 from scripthub.adapters.redis.access_state import RedisAccessStateReader
 from scripthub.adapters.redis.permission_cache import RedisPermissionCache
@@ -23,6 +22,7 @@ from scripthub.adapters.sqlalchemy import (
 )
 from scripthub.adapters.sqlalchemy.account_reader import SqlAlchemyAccountReader
 from scripthub.adapters.system import SystemClock
+from scripthub.adapters.uncached_permissions import UncachedPermissionCache
 from scripthub.application.audit.list_entries import ListAuditEntries
 from scripthub.application.auth.authenticate_request import AuthenticateRequest
 from scripthub.application.auth.change_password import ChangePassword
@@ -88,7 +88,7 @@ class Container(containers.DeclarativeContainer):
     )
     permission_cache = providers.Selector(
         settings.provided.cache_backend,
-        memory=providers.Singleton(InMemoryPermissionCache),
+        memory=providers.Singleton(UncachedPermissionCache),
         redis=providers.Singleton(
             RedisPermissionCache, redis_client, prefix=settings.provided.redis_key_prefix
         ),
@@ -122,7 +122,10 @@ class Container(containers.DeclarativeContainer):
     outbox_store = providers.Singleton(SqlAlchemyOutboxStore, session_factory)
     deliver_mail = providers.Singleton(DeliverMail, outbox=outbox_store, mailer=mailer, clock=clock)
     token_mail = providers.Singleton(
-        TokenMail, links=providers.Singleton(MailLinks, settings.provided.frontend_url), clock=clock
+        TokenMail,
+        links=providers.Singleton(MailLinks, settings.provided.frontend_url),
+        clock=clock,
+        limiter=rate_limiter,
     )
 
     # Per use: a unit of work is one transaction; use cases take theirs at call time.
@@ -183,7 +186,9 @@ class Container(containers.DeclarativeContainer):
     )
     delete_role = providers.Factory(DeleteRole, permission_cache=permission_cache, clock=clock)
     list_permissions = providers.Factory(ListPermissions)
-    create_permission = providers.Factory(CreatePermission, clock=clock)
+    create_permission = providers.Factory(
+        CreatePermission, permission_cache=permission_cache, clock=clock
+    )
     list_audit_entries = providers.Factory(ListAuditEntries)
     verify_email = providers.Factory(VerifyEmail, token_mail=token_mail, clock=clock)
     resend_verification_email = providers.Factory(ResendVerificationEmail, token_mail=token_mail)

@@ -62,11 +62,3 @@ class InMemoryEmailTokenRepository:
         for token in unused:
             tokens[token.id] = dataclasses.replace(token, used_at=now)
         return len(unused)
-
-    async def last_issued_at(self, user_id: uuid.UUID, purpose: TokenPurpose) -> datetime | None:
-        issued = [
-            token.created_at
-            for token in self._database.email_tokens.values()
-            if (token.user_id, token.purpose) == (user_id, purpose)
-        ]
-        return max(issued, default=None)

@@ -67,15 +67,6 @@ class SqlAlchemyEmailTokenRepository:
         )
         return len(result.all())
 
-    async def last_issued_at(self, user_id: uuid.UUID, purpose: TokenPurpose) -> datetime | None:
-        result = await self._session.execute(
-            select(email_tokens.c.created_at)
-            .where(email_tokens.c.user_id == user_id, email_tokens.c.purpose == purpose.value)
-            .order_by(email_tokens.c.created_at.desc())
-            .limit(1)
-        )
-        return result.scalar_one_or_none()
-
 
 def _values(token: EmailToken) -> dict[str, Any]:
     return without_nul(

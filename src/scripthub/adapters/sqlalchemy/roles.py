@@ -38,6 +38,10 @@ _HOLDERS = (
 )
 
 
+SAFEGUARD_LOCK_KEY = 0x5C81_07_1A
+"""An arbitrary constant naming the advisory lock that serialises the lock-out safeguard."""
+
+
 class SqlAlchemyRoleRepository:
     """Roles, permissions and who holds which role.
 
@@ -101,6 +105,10 @@ class SqlAlchemyRoleRepository:
         await self._insert(permissions, permission_values(permission, datetime.now(UTC)))
 
     async def count_active_holders(self, permission: str) -> int:
+        if self._session.get_bind().dialect.name == "postgresql":
+            # Held until commit or rollback. Under READ COMMITTED the count below then sees
+            # whatever an earlier holder of the lock committed. SQLite writers are serial.
+            await self._session.execute(select(func.pg_advisory_xact_lock(SAFEGUARD_LOCK_KEY)))
         result = await self._session.execute(
             select(func.count(distinct(user_roles.c.user_id)))
             .select_from(_HOLDERS)

@@ -34,15 +34,12 @@ class RequestPasswordReset:
             email = normalize_email(raw_email)
         except ValidationError:
             return
-        purpose = TokenPurpose.RESET_PASSWORD
         async with self._uow as uow:
             user = await uow.users.get_by_email(email)
             if user is None or not user.is_active:
                 return
-            if await self._token_mail.recently_sent(uow, user, purpose):
-                return
-            await self._token_mail.queue(uow, user, purpose)
-            await uow.commit()
+            if await self._token_mail.queue(uow, user, TokenPurpose.RESET_PASSWORD):
+                await uow.commit()
 
 
 @dataclass(frozen=True)

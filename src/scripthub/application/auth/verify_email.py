@@ -53,8 +53,7 @@ class ResendVerificationEmail:
     async def execute(self, principal: Principal) -> None:
         async with self._uow as uow:
             user = (await load_own_user(uow, principal.user_id)).user
-            purpose = TokenPurpose.VERIFY_EMAIL
-            if user.email_verified or await self._token_mail.recently_sent(uow, user, purpose):
-                return
-            await self._token_mail.queue(uow, user, purpose)
-            await uow.commit()
+            if not user.email_verified and await self._token_mail.queue(
+                uow, user, TokenPurpose.VERIFY_EMAIL
+            ):
+                await uow.commit()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from scripthub.application.mail.messages import MailLinks, token_email
-from scripthub.application.ports.system import Clock
+from scripthub.application.ports.system import Clock, RateLimiter
 from scripthub.application.ports.unit_of_work import UnitOfWork
 from scripthub.application.tokens import hash_token, new_opaque_token
 from scripthub.domain.email_tokens import MAIL_THROTTLE, TOKEN_LIFETIMES, EmailToken, TokenPurpose
@@ -18,11 +18,17 @@ class TokenMail:
     """Creates the token (only its hash is stored) and queues the mail in the outbox, both in
     the caller's unit of work: the mail exists exactly when the change that caused it does."""
 
-    def __init__(self, links: MailLinks, clock: Clock) -> None:
+    def __init__(self, links: MailLinks, clock: Clock, limiter: RateLimiter) -> None:
         self._links = links
         self._clock = clock
+        self._limiter = limiter
 
-    async def queue(self, uow: UnitOfWork, user: User, purpose: TokenPurpose) -> None:
+    async def queue(self, uow: UnitOfWork, user: User, purpose: TokenPurpose) -> bool:
+        """Queue the mail unless one of this purpose went to this address within the minute
+        (counted atomically, however many requests race); say whether it was queued."""
+        window = int(MAIL_THROTTLE.total_seconds())
+        if not (await self._limiter.hit(f"mail:{purpose}:{user.id}", 1, window)).allowed:
+            return False
         now = self._clock.now()
         token, token_hash = new_opaque_token()
         await uow.email_tokens.add(
@@ -40,6 +46,7 @@ class TokenMail:
         await uow.outbox.enqueue(
             OutboxMessage(id=uuid.uuid4(), email=email, created_at=now, next_attempt_at=now)
         )
+        return True
 
     async def redeem(self, uow: UnitOfWork, token: str, purpose: TokenPurpose) -> EmailToken:
         """Use the token up, or raise BadRequestError if it is unknown, used or expired."""
@@ -54,8 +61,3 @@ class TokenMail:
                 "This link is invalid, already used or expired; ask for a new one."
             )
         return found
-
-    async def recently_sent(self, uow: UnitOfWork, user: User, purpose: TokenPurpose) -> bool:
-        """True if such a mail went out within the throttle window (one a minute at most)."""
-        last = await uow.email_tokens.last_issued_at(user.id, purpose)
-        return last is not None and self._clock.now() - last < MAIL_THROTTLE

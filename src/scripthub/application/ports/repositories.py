@@ -113,7 +113,10 @@ class RoleRepository(Protocol):
 
     async def count_active_holders(self, permission: str) -> int:
         """How many active (not suspended, not deleted) users hold `permission` through any
-        role, counting what this transaction has staged."""
+        role, counting what this transaction has staged.
+
+        Concurrent transactions that call this are serialised until they end, so two changes
+        that each leave one holder cannot both commit and leave none (no write skew)."""
 
     async def roles_of_many(self, user_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
         """Sorted role names of each given user (every id is a key); one query."""
@@ -144,9 +147,6 @@ class EmailTokenRepository(Protocol):
 
     async def revoke_unused(self, user_id: uuid.UUID, purpose: TokenPurpose, now: datetime) -> int:
         """Mark every unused token of the user and purpose used; how many were."""
-
-    async def last_issued_at(self, user_id: uuid.UUID, purpose: TokenPurpose) -> datetime | None:
-        """When the newest token of the user and purpose was created."""
 
 
 class AuditLog(Protocol):

@@ -9,10 +9,10 @@ from scripthub.application.auth.principal import Principal
 from scripthub.application.ports.permission_cache import PermissionCache
 from scripthub.application.ports.system import Clock
 from scripthub.application.ports.unit_of_work import UnitOfWork
-from scripthub.application.roles.safeguards import ensure_roles_stay_manageable
+from scripthub.application.roles.safeguards import keeping_roles_manageable
 from scripthub.domain.audit import RequestContext
 from scripthub.domain.errors import ConflictError, NotFoundError, ValidationError
-from scripthub.domain.roles import Role, check_description, check_role_name
+from scripthub.domain.roles import SUPERUSER_ROLE, Role, check_description, check_role_name
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,8 @@ class RoleCommand:
 
 
 class ListRoles:
+    """Every role with its permissions."""
+
     def __init__(self, uow: UnitOfWork) -> None:
         self._uow = uow
 
@@ -31,6 +33,8 @@ class ListRoles:
 
 
 class CreateRole:
+    """A new, empty, non-system role."""
+
     def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
@@ -67,6 +71,8 @@ class SetRolePermissions:
 
     async def execute(self, command: RoleCommand, name: str, permissions: list[str]) -> Role:
         wanted = sorted(set(permissions))
+        if name == SUPERUSER_ROLE:
+            raise ConflictError(f"{name!r} holds every permission; its permissions cannot change.")
         async with self._uow as uow:
             role = await _existing_role(uow, name)
             known = {p.name for p in await uow.roles.list_permissions()}
@@ -75,8 +81,7 @@ class SetRolePermissions:
                 raise ValidationError.single(
                     "permissions", f"unknown permission(s): {', '.join(unknown)}"
                 )
-            await uow.roles.set_permissions(name, wanted)
-            await ensure_roles_stay_manageable(uow)
+            await keeping_roles_manageable(uow, lambda: uow.roles.set_permissions(name, wanted))
             await uow.audit.record(
                 audit_entry(
                     self._clock,
@@ -109,8 +114,7 @@ class DeleteRole:
             role = await _existing_role(uow, name)
             if role.system:
                 raise ConflictError(f"{name!r} is a system role and cannot be deleted.")
-            await uow.roles.delete_role(name)
-            await ensure_roles_stay_manageable(uow)
+            await keeping_roles_manageable(uow, lambda: uow.roles.delete_role(name))
             await uow.audit.record(
                 audit_entry(
                     self._clock,

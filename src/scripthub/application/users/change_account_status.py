@@ -11,7 +11,7 @@ from scripthub.application.ports.permission_cache import PermissionCache
 from scripthub.application.ports.system import Clock
 from scripthub.application.ports.token_store import TokenStore
 from scripthub.application.ports.unit_of_work import UnitOfWork
-from scripthub.application.roles.safeguards import ensure_roles_stay_manageable
+from scripthub.application.roles.safeguards import keeping_roles_manageable
 from scripthub.application.users.views import OwnUser, load_own_user
 from scripthub.domain.audit import RequestContext
 from scripthub.domain.errors import ConflictError
@@ -50,8 +50,7 @@ class ChangeAccountStatus:
             if previous is not change.status:
                 own.user.account_status = change.status
                 own.user.updated_at = self._clock.now()
-                await uow.users.save(own.user)
-                await ensure_roles_stay_manageable(uow)
+                await keeping_roles_manageable(uow, lambda: uow.users.save(own.user))
                 await uow.audit.record(
                     audit_entry(
                         self._clock,

@@ -9,9 +9,10 @@ from scripthub.application.audit.recording import audit_entry
 from scripthub.application.ports.permission_cache import PermissionCache
 from scripthub.application.ports.system import Clock
 from scripthub.application.ports.unit_of_work import UnitOfWork
-from scripthub.application.roles.safeguards import ensure_roles_stay_manageable
+from scripthub.application.roles.safeguards import keeping_roles_manageable
 from scripthub.domain.audit import RequestContext
-from scripthub.domain.errors import NotFoundError, ValidationError
+from scripthub.domain.errors import ForbiddenError, NotFoundError, ValidationError
+from scripthub.domain.roles import Grants, Role
 from scripthub.domain.users import AccountStatus, User, normalize_email
 
 
@@ -23,6 +24,8 @@ class RoleChange:
     grant: bool
     actor_id: uuid.UUID | None = None
     """Who asked; None for an operator at the CLI."""
+    actor_grants: Grants | None = None
+    """What the asker may do; None for an operator at the CLI, who may do anything."""
     context: RequestContext = RequestContext()
 
 
@@ -38,13 +41,16 @@ class ChangeUserRole:
     async def execute(self, change: RoleChange) -> list[str]:
         async with self._uow as uow:
             user = await _find_live_user(uow, change.target)
-            if await uow.roles.get(change.role) is None:
+            role = await uow.roles.get(change.role)
+            if role is None:
                 raise NotFoundError(f"No role named {change.role!r}.")
+            _check_actor_may_hand_out(change.actor_grants, role)
             if change.grant:
                 changed = await uow.roles.assign(user.id, change.role)
             else:
-                changed = await uow.roles.revoke(user.id, change.role)
-                await ensure_roles_stay_manageable(uow)
+                changed = await keeping_roles_manageable(
+                    uow, lambda: uow.roles.revoke(user.id, change.role)
+                )
             if changed:
                 await uow.audit.record(
                     audit_entry(
@@ -62,6 +68,18 @@ class ChangeUserRole:
         if changed:
             await self._permission_cache.invalidate_user(user.id)
         return roles
+
+
+def _check_actor_may_hand_out(actor: Grants | None, role: Role) -> None:
+    """Nobody grants (or takes away) more than they hold themselves: `roles.assign` alone must
+    not be a way to become admin."""
+    if actor is None:
+        return
+    missing = sorted(set(role.permissions) - actor.permissions)
+    if missing:
+        raise ForbiddenError(
+            f"Role {role.name!r} carries permissions you do not hold: {', '.join(missing)}."
+        )
 
 
 async def _find_live_user(uow: UnitOfWork, target: str) -> User:

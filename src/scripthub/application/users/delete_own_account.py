@@ -8,6 +8,7 @@ from scripthub.application.ports.security import PasswordHasher
 from scripthub.application.ports.system import Clock
 from scripthub.application.ports.token_store import TokenStore
 from scripthub.application.ports.unit_of_work import UnitOfWork
+from scripthub.application.roles.safeguards import keeping_roles_manageable
 from scripthub.application.users.views import load_own_user
 from scripthub.domain.audit import RequestContext
 from scripthub.domain.errors import InvalidCredentialsError, ValidationError
@@ -42,7 +43,7 @@ class DeleteOwnAccount:
         async with self._uow as uow:
             user.account_status = AccountStatus.DELETED
             user.updated_at = now
-            await uow.users.save(user)
+            await keeping_roles_manageable(uow, lambda: uow.users.save(user))
             await uow.audit.record(
                 audit_entry(
                     self._clock,

@@ -29,6 +29,7 @@ from scripthub.entrypoints.http.health import live, readiness_handler
 from scripthub.entrypoints.http.metrics import metrics, metrics_middleware
 from scripthub.entrypoints.http.problems import EXCEPTION_HANDLERS
 from scripthub.entrypoints.http.rate_limits import rate_limit_factory
+from scripthub.entrypoints.http.requests import JsonRequest
 from scripthub.entrypoints.mail_worker import dispatch_forever
 from scripthub.entrypoints.settings import load_settings
 
@@ -124,6 +125,7 @@ def create_app(container: Container | None = None) -> Litestar:
             ),
         ),
         request_max_body_size=MAX_BODY_BYTES,
+        request_class=JsonRequest,
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],
         state=State({"container": container}),

@@ -129,7 +129,10 @@ def domain_error_to_problem(_: Request[Any, Any, Any], exc: Exception) -> Respon
     headers: dict[str, str] = {}
     if isinstance(exc, MissingBearerTokenError):
         headers["WWW-Authenticate"] = 'Bearer realm="scripthub"'
-    elif isinstance(exc, errors.InvalidTokenError):
+    elif isinstance(
+        exc,
+        errors.InvalidTokenError | errors.RefreshTokenInvalidError | errors.RefreshTokenReusedError,
+    ):
         headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
     if isinstance(exc, errors.RateLimitedError):
         headers["Retry-After"] = str(exc.retry_after)
@@ -174,7 +177,8 @@ def http_exception_to_problem(_: Request[Any, Any, Any], exc: Exception) -> Resp
     if status >= HTTP_500_INTERNAL_SERVER_ERROR:
         logger.error("HTTP %s: %s", status, exc.detail)
         return problem(status, CODE_BY_STATUS.get(status, "internal_error"), TITLES.get(status, ""))
-    headers = {"Allow": exc.headers["Allow"]} if exc.headers and "Allow" in exc.headers else None
+    allow = {k.lower(): v for k, v in (exc.headers or {}).items()}.get("allow")
+    headers = {"Allow": allow} if allow else None
     return problem(status, CODE_BY_STATUS.get(status, "bad_request"), exc.detail, headers=headers)
 
 

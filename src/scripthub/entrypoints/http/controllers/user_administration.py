@@ -93,5 +93,12 @@ class UserAdministrationController(Controller):
         context: NamedDependency[RequestContext],
     ) -> None:
         target = str(id_or_404(user_id, "User"))
-        change = RoleChange(target, role, grant=False, actor_id=principal.user_id, context=context)
+        change = RoleChange(
+            target,
+            role,
+            grant=False,
+            actor_id=principal.user_id,
+            actor_grants=principal.grants,
+            context=context,
+        )
         await change_user_role.execute(change)
