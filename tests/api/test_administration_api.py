@@ -364,3 +364,38 @@ async def test_a_permission_cache_hit_costs_no_sql(api: Api) -> None:
         response = await api.get("/api/users/me/permissions", pair["access_token"])
     assert "premium_user" in response.json()["roles"]
     assert len(statements) == 1
+
+
+async def test_roles_assign_alone_cannot_hand_out_more_than_it_holds(api: Api) -> None:
+    admin = await api.admin()
+    token = admin["access_token"]
+    await api.send("POST", "/api/roles", token, json={"name": "assigner"})
+    await api.send(
+        "PUT", "/api/roles/assigner/permissions", token, json={"permissions": ["roles.assign"]}
+    )
+    pair = await api.register()
+    me = pair["user"]["id"]
+    await api.send("POST", f"/api/users/{me}/roles", token, json={"role": "assigner"})
+
+    escalate = await api.send(
+        "POST", f"/api/users/{me}/roles", pair["access_token"], json={"role": "admin"}
+    )
+    modest = await api.send(
+        "POST", f"/api/users/{me}/roles", pair["access_token"], json={"role": "assigner"}
+    )
+
+    assert_problem(escalate, 403, "forbidden")
+    assert modest.status_code == 200
+    permissions = await api.get("/api/users/me/permissions", pair["access_token"])
+    assert permissions.json()["roles"] == ["assigner", "user"]
+
+
+async def test_the_last_admin_cannot_delete_their_account(api: Api) -> None:
+    admin = await api.admin()
+
+    response = await api.send(
+        "DELETE", "/api/users/me", admin["access_token"], json={"password": PASSWORD}
+    )
+
+    assert_problem(response, 409, "conflict")
+    assert (await api.get("/api/users/me", admin["access_token"])).status_code == 200

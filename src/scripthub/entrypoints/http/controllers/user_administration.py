@@ -74,7 +74,12 @@ class UserAdministrationController(Controller):
     ) -> UserRolesOut:
         target = str(id_or_404(user_id, "User"))
         change = RoleChange(
-            target, data.role, grant=True, actor_id=principal.user_id, context=context
+            target,
+            data.role,
+            grant=True,
+            actor_id=principal.user_id,
+            actor_grants=principal.grants,
+            context=context,
         )
         return UserRolesOut(await change_user_role.execute(change))
 
