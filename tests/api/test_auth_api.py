@@ -98,7 +98,7 @@ async def test_duplicate_email_and_username_conflict(api: Api) -> None:
         ),
         (
             {"email": "a@example.com", "password": PASSWORD, "username": "abc", "full_name": "\0"},
-            "profile.full_name",
+            "full_name",
         ),
     ],
 )

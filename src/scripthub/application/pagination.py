@@ -12,6 +12,7 @@ from typing import Generic, TypeVar
 
 from scripthub.application.ports.repositories import Keyset
 from scripthub.domain.errors import BadRequestError
+from scripthub.domain.text import control_character_problem
 
 T = TypeVar("T")
 MAX_PAGE_SIZE = 100
@@ -49,3 +50,10 @@ def page_of(rows: list[T], limit: int, keyset: Callable[[T], Keyset]) -> Page[T]
         return Page(rows, None)
     items = rows[:limit]
     return Page(items, encode_cursor(keyset(items[-1])))
+
+
+def reject_control_characters(**filters: str | None) -> None:
+    """Search filters are matched as text: control characters in them are a BadRequestError."""
+    for name, value in filters.items():
+        if value is not None and (problem := control_character_problem(value)):
+            raise BadRequestError(f"{name} {problem}.")

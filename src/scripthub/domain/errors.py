@@ -85,10 +85,6 @@ class UsernameTakenError(ConflictError):
     code = "username_taken"
 
 
-class LastLoginMethodError(ConflictError):
-    code = "last_login_method"
-
-
 class RateLimitedError(DomainError):
     code = "rate_limited"
 

@@ -18,7 +18,5 @@ def check_password(
         raise ValidationError.single(field, f"must be at least {MIN_PASSWORD_LENGTH} characters")
     if len(password) > MAX_PASSWORD_LENGTH:
         raise ValidationError.single(field, f"must be at most {MAX_PASSWORD_LENGTH} characters")
-    if "\x00" in password:
-        raise ValidationError.single(field, "must not contain NUL characters")
     if password.lower() in common_passwords:
         raise ValidationError.single(field, "is too common; choose a less guessable password")

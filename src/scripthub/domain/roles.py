@@ -72,6 +72,10 @@ def check_permission_name(name: str) -> str:
     return name
 
 
+def is_role_name(name: str) -> bool:
+    return ROLE_PATTERN.match(name) is not None
+
+
 def check_role_name(name: str) -> str:
     if not ROLE_PATTERN.match(name):
         raise ValidationError.single("name", "must be 2 to 32 characters of a-z, 0-9 and '_'")

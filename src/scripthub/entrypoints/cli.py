@@ -27,14 +27,27 @@ from scripthub.entrypoints.settings import Settings, SettingsError, load_setting
 T = TypeVar("T")
 
 
+def _bounded(low: int, high: int) -> Callable[[str], int]:
+    def parse(raw: str) -> int:
+        try:
+            value = int(raw)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{raw!r} is not a whole number") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be between {low} and {high}")
+        return value
+
+    return parse
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="scripthub", description="ScriptHub backend")
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="run the HTTP API")
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--port", type=_bounded(1, 65535), default=8000)
+    serve.add_argument("--workers", type=_bounded(1, 64), default=1)
 
     db = commands.add_parser("db", help="database migrations").add_subparsers(
         dest="db_command", required=True
@@ -62,16 +75,13 @@ def _parser() -> argparse.ArgumentParser:
     dispatch = mail.add_parser("dispatch", help="deliver queued mail (until interrupted)")
     dispatch.add_argument("--once", action="store_true", help="deliver what is due, then exit")
     failed = mail.add_parser("failed", help="list mail given up on")
-    failed.add_argument("--limit", type=int, default=50)
+    failed.add_argument("--limit", type=_bounded(1, 10_000), default=50)
     retry = mail.add_parser("retry", help="queue a failed mail again")
     retry.add_argument("message_id")
     return parser
 
 
 def _serve(settings: Settings, host: str, port: int, workers: int) -> int:
-    if workers < 1:
-        print("error: --workers must be at least 1", file=sys.stderr)
-        return 2
     if workers > 1 and (settings.session_store == "memory" or settings.cache_backend == "memory"):
         print(
             "error: several workers need shared stores: set SCRIPTHUB_REDIS_URL "
@@ -103,6 +113,10 @@ async def _with_container(settings: Settings, work: Callable[[Container], Awaita
 
 
 async def _create_user(container: Container, args: argparse.Namespace) -> str:
+    async with container.unit_of_work() as uow:
+        unknown = [role for role in args.role if await uow.roles.get(role) is None]
+    if unknown:
+        raise NotFoundError(f"No role named {', '.join(map(repr, unknown))}: nothing created.")
     register = container.register_user(uow=container.unit_of_work())
     command = RegisterUserCommand(args.email, args.password, args.username)
     own = await register.create_account(command, verified=args.verified, actor="cli")

@@ -6,7 +6,12 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from scripthub.application.pagination import Page, decode_cursor, page_of
+from scripthub.application.pagination import (
+    Page,
+    decode_cursor,
+    page_of,
+    reject_control_characters,
+)
 from scripthub.application.ports.repositories import AuditQuery, Keyset
 from scripthub.application.ports.unit_of_work import UnitOfWork
 from scripthub.domain.audit import AuditEntry
@@ -26,10 +31,17 @@ class AuditFilter:
 
 
 class ListAuditEntries:
+    """A page of the audit trail, newest first, filtered."""
+
     def __init__(self, uow: UnitOfWork) -> None:
         self._uow = uow
 
     async def execute(self, wanted: AuditFilter) -> Page[AuditEntry]:
+        reject_control_characters(
+            action=wanted.action,
+            resource_type=wanted.resource_type,
+            resource_id=wanted.resource_id,
+        )
         for bound in (wanted.since, wanted.until):
             if bound is not None and bound.tzinfo is None:
                 raise BadRequestError("since and until need a time zone, e.g. 2026-11-21T10:00:00Z")

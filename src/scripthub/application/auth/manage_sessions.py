@@ -23,6 +23,8 @@ class SessionView:
 
 
 class ListSessions:
+    """The caller's live sessions, newest first, the current one marked."""
+
     def __init__(self, token_store: TokenStore, clock: Clock) -> None:
         self._token_store = token_store
         self._clock = clock

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from datetime import datetime
+from typing import TypeVar
 
 from scripthub.application.audit.recording import audit_entry
 from scripthub.application.auth.session_tokens import SessionStarter, TokenPair
@@ -15,11 +17,18 @@ from scripthub.application.ports.unit_of_work import UnitOfWork
 from scripthub.application.users.views import OwnUser
 from scripthub.domain.audit import RequestContext
 from scripthub.domain.email_tokens import TokenPurpose
-from scripthub.domain.errors import EmailTakenError, UsernameTakenError
+from scripthub.domain.errors import (
+    EmailTakenError,
+    FieldProblem,
+    UsernameTakenError,
+    ValidationError,
+)
 from scripthub.domain.passwords import check_password
 from scripthub.domain.providers import Provider, ProviderLink
 from scripthub.domain.roles import DEFAULT_ROLE
 from scripthub.domain.users import Profile, User, check_profile, normalize_email, normalize_username
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -55,16 +64,35 @@ class RegisterUser:
         own = await self.create_account(command)
         return await self._sessions.start(own, command.context, Provider.EMAIL)
 
+    def _validated(self, command: RegisterUserCommand, now: datetime) -> tuple[str, str, Profile]:
+        """Every field's problems at once, named as the request names them."""
+        problems: list[FieldProblem] = []
+
+        def attempt(check: Callable[[], T]) -> T | None:
+            try:
+                return check()
+            except ValidationError as error:
+                problems.extend(error.problems)
+                return None
+
+        email = attempt(lambda: normalize_email(command.email))
+        username = attempt(lambda: normalize_username(command.username))
+        attempt(lambda: check_password(command.password, self._common_passwords))
+        full_name = command.full_name.strip() if command.full_name else None
+        profile = Profile(full_name=full_name or None)
+        attempt(lambda: check_profile(profile, now.date()))
+        if problems or email is None or username is None:
+            raise ValidationError(
+                [FieldProblem(p.field.removeprefix("profile."), p.message) for p in problems]
+            )
+        return email, username, profile
+
     async def create_account(
         self, command: RegisterUserCommand, *, verified: bool = False, actor: str = "self"
     ) -> OwnUser:
         """Validate, hash and store the account; `actor` tells the audit trail who did it."""
-        email = normalize_email(command.email)
-        username = normalize_username(command.username)
-        check_password(command.password, self._common_passwords)
         now = self._clock.now()
-        profile = Profile(full_name=command.full_name.strip() if command.full_name else None)
-        check_profile(profile, now.date())
+        email, username, profile = self._validated(command, now)
         password_hash = await self._hasher.hash(command.password)
         user = User(
             id=uuid.uuid4(),

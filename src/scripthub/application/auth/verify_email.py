@@ -15,6 +15,8 @@ from scripthub.domain.email_tokens import TokenPurpose
 
 
 class VerifyEmail:
+    """Redeem a verification link: the address is proven (once; later uses are refused)."""
+
     def __init__(self, uow: UnitOfWork, token_mail: TokenMail, clock: Clock) -> None:
         self._uow = uow
         self._token_mail = token_mail

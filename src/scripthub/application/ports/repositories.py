@@ -48,6 +48,8 @@ class AuditQuery:
 
 
 class UserRepository(Protocol):
+    """Accounts with their profiles."""
+
     async def add(self, user: User) -> None:
         """Stage a new user with its profile.
 
@@ -79,15 +81,21 @@ class UserRepository(Protocol):
 
 
 class ProviderLinkRepository(Protocol):
-    async def add(self, link: ProviderLink) -> None: ...
+    """The ways each account can sign in (`email`, and linked OAuth identities)."""
 
-    async def list_for_user(self, user_id: uuid.UUID) -> list[ProviderLink]: ...
+    async def add(self, link: ProviderLink) -> None:
+        """Stage a link; ConflictError if the identity is linked already."""
+
+    async def list_for_user(self, user_id: uuid.UUID) -> list[ProviderLink]:
+        """The user's links, oldest first."""
 
     async def providers_of_many(self, user_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
         """Sorted provider names of each given user (every id is a key); one query."""
 
 
 class RoleRepository(Protocol):
+    """Roles, permissions and who holds which role."""
+
     async def get(self, name: str) -> Role | None:
         """The role with its permission names, sorted."""
 
@@ -150,6 +158,8 @@ class EmailTokenRepository(Protocol):
 
 
 class AuditLog(Protocol):
+    """The append-only audit trail."""
+
     async def record(self, entry: AuditEntry) -> None:
         """Stage an entry; it commits (or not) together with the change it describes."""
 

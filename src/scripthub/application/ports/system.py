@@ -8,6 +8,8 @@ from typing import Protocol
 
 
 class Clock(Protocol):
+    """Where use cases get the time, so tests can set it."""
+
     def now(self) -> datetime:
         """The current time, timezone-aware UTC."""
 
@@ -22,10 +24,14 @@ class RateLimitState:
 
 
 class RateLimiter(Protocol):
+    """Fixed-window counters shared by every process using the same store."""
+
     async def hit(self, key: str, limit: int, window_seconds: int) -> RateLimitState:
         """Count one request against `key` in a fixed window, atomically across processes."""
 
 
 class HealthProbe(Protocol):
+    """Whether a backing service (database, cache) answers, for /health/ready."""
+
     async def healthy(self) -> bool:
         """True if the backing service answers; never raises."""

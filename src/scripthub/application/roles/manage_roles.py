@@ -12,7 +12,13 @@ from scripthub.application.ports.unit_of_work import UnitOfWork
 from scripthub.application.roles.safeguards import keeping_roles_manageable
 from scripthub.domain.audit import RequestContext
 from scripthub.domain.errors import ConflictError, NotFoundError, ValidationError
-from scripthub.domain.roles import SUPERUSER_ROLE, Role, check_description, check_role_name
+from scripthub.domain.roles import (
+    SUPERUSER_ROLE,
+    Role,
+    check_description,
+    check_role_name,
+    is_role_name,
+)
 
 
 @dataclass(frozen=True)
@@ -130,7 +136,7 @@ class DeleteRole:
 
 
 async def _existing_role(uow: UnitOfWork, name: str) -> Role:
-    role = await uow.roles.get(name)
+    role = await uow.roles.get(name) if is_role_name(name) else None
     if role is None:
         raise NotFoundError(f"No role named {name!r}.")
     return role

@@ -12,7 +12,7 @@ from scripthub.application.ports.unit_of_work import UnitOfWork
 from scripthub.application.roles.safeguards import keeping_roles_manageable
 from scripthub.domain.audit import RequestContext
 from scripthub.domain.errors import ForbiddenError, NotFoundError, ValidationError
-from scripthub.domain.roles import Grants, Role
+from scripthub.domain.roles import Grants, Role, is_role_name
 from scripthub.domain.users import AccountStatus, User, normalize_email
 
 
@@ -41,7 +41,7 @@ class ChangeUserRole:
     async def execute(self, change: RoleChange) -> list[str]:
         async with self._uow as uow:
             user = await _find_live_user(uow, change.target)
-            role = await uow.roles.get(change.role)
+            role = await uow.roles.get(change.role) if is_role_name(change.role) else None
             if role is None:
                 raise NotFoundError(f"No role named {change.role!r}.")
             _check_actor_may_hand_out(change.actor_grants, role)

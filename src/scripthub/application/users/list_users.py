@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from scripthub.application.pagination import Page, decode_cursor, page_of
+from scripthub.application.pagination import (
+    Page,
+    decode_cursor,
+    page_of,
+    reject_control_characters,
+)
 from scripthub.application.ports.repositories import Keyset, UserQuery
 from scripthub.application.ports.unit_of_work import UnitOfWork
 from scripthub.application.users.views import OwnUser
@@ -26,6 +31,7 @@ class ListUsers:
         self._uow = uow
 
     async def execute(self, query: ListUsersQuery) -> Page[OwnUser]:
+        reject_control_characters(q=query.text)
         search = UserQuery(
             text=query.text.strip().lower() if query.text and query.text.strip() else None,
             status=query.status,

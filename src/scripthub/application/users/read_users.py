@@ -9,7 +9,7 @@ from scripthub.application.ports.account_reader import AccountReader
 from scripthub.application.ports.unit_of_work import UnitOfWork
 from scripthub.application.users.views import OwnUser
 from scripthub.domain.errors import NotFoundError
-from scripthub.domain.users import AccountStatus, User
+from scripthub.domain.users import USERNAME_PATTERN, AccountStatus, User
 
 
 class GetOwnUser:
@@ -43,5 +43,8 @@ class GetPublicUser:
         try:
             user_id = uuid.UUID(id_or_username)
         except ValueError:
-            return await uow.users.get_by_username(id_or_username.strip().lower())
+            username = id_or_username.strip().lower()
+            if not USERNAME_PATTERN.match(username):
+                return None
+            return await uow.users.get_by_username(username)
         return await uow.users.get(user_id)

@@ -27,6 +27,8 @@ class UpdateOwnUserCommand:
 
 
 class UpdateOwnUser:
+    """Apply only the fields the client sent; validate the resulting profile as a whole."""
+
     def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 from litestar import Controller, delete, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
@@ -16,8 +14,8 @@ from scripthub.application.auth.principal import Principal
 from scripthub.application.auth.refresh_session import RefreshSession, RefreshSessionCommand
 from scripthub.application.auth.register_user import RegisterUser, RegisterUserCommand
 from scripthub.domain.audit import RequestContext
-from scripthub.domain.errors import NotFoundError
 from scripthub.entrypoints.http.auth import BEARER_SECURITY
+from scripthub.entrypoints.http.paths import id_or_404
 from scripthub.entrypoints.http.schemas.auth import (
     LoginBody,
     RefreshBody,
@@ -110,8 +108,4 @@ class AuthController(Controller):
         end_session: NamedDependency[EndSession],
         context: NamedDependency[RequestContext],
     ) -> None:
-        try:
-            parsed = uuid.UUID(session_id)
-        except ValueError:
-            raise NotFoundError("Session not found.") from None
-        await end_session.execute(principal, parsed, context)
+        await end_session.execute(principal, id_or_404(session_id, "Session"), context)
