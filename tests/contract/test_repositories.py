@@ -939,7 +939,6 @@ async def test_each_read_is_one_query(
         "providers.providers_of_many": lambda uow: uow.providers.providers_of_many(ids),
         "roles.roles_of_many": lambda uow: uow.roles.roles_of_many(ids),
         "roles.list_roles": lambda uow: uow.roles.list_roles(),
-        "roles.count_active_holders": lambda uow: uow.roles.count_active_holders("users.read"),
         "roles.grants_of": lambda uow: uow.roles.grants_of(ids[0]),
         "audit.search": lambda uow: uow.audit.search(audit_query),
     }
@@ -1166,3 +1165,22 @@ async def test_the_account_reader_sees_committed_users_with_their_providers(
     assert unlinked.providers == []
     assert await reader.account(uuid.uuid4()) is None
     await backend.close()
+
+
+@pytest.mark.postgres
+async def test_holder_counts_are_serialised_until_commit(postgres_database_url: str) -> None:
+    """Two changes that each leave one holder of a permission must not both commit: the
+    second count waits for the first transaction and then sees its result."""
+    first, second = SqlBackend(postgres_database_url), SqlBackend(postgres_database_url)
+    try:
+        async with first.unit_of_work() as holder:
+            await holder.roles.count_active_holders("roles.manage")
+            async with second.unit_of_work() as waiter:
+                waiting = asyncio.create_task(waiter.roles.count_active_holders("roles.manage"))
+                await asyncio.sleep(0.3)
+                assert not waiting.done()
+                await holder.commit()
+                assert await asyncio.wait_for(waiting, 5) == 0
+    finally:
+        await first.close()
+        await second.close()
