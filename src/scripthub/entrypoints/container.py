@@ -26,30 +26,33 @@ from scripthub.adapters.uncached_permissions import UncachedPermissionCache
 from scripthub.application.audit.list_entries import ListAuditEntries
 from scripthub.application.auth.authenticate_request import AuthenticateRequest
 from scripthub.application.auth.change_password import ChangePassword
+from scripthub.application.auth.end_session import EndSession
+from scripthub.application.auth.list_sessions import ListSessions
 from scripthub.application.auth.log_in import LogIn
 from scripthub.application.auth.log_out import LogOut
-from scripthub.application.auth.manage_sessions import EndSession, ListSessions
 from scripthub.application.auth.refresh_session import RefreshSession
 from scripthub.application.auth.register_user import RegisterUser
-from scripthub.application.auth.reset_password import RequestPasswordReset, ResetPassword
+from scripthub.application.auth.request_password_reset import RequestPasswordReset
+from scripthub.application.auth.resend_verification_email import ResendVerificationEmail
+from scripthub.application.auth.reset_password import ResetPassword
 from scripthub.application.auth.session_tokens import SessionStarter
-from scripthub.application.auth.verify_email import ResendVerificationEmail, VerifyEmail
+from scripthub.application.auth.verify_email import VerifyEmail
 from scripthub.application.authorization import Authorizer
 from scripthub.application.mail.deliver_mail import DeliverMail
 from scripthub.application.mail.messages import MailLinks
 from scripthub.application.mail.token_mail import TokenMail
-from scripthub.application.roles.manage_permissions import CreatePermission, ListPermissions
-from scripthub.application.roles.manage_roles import (
-    CreateRole,
-    DeleteRole,
-    ListRoles,
-    SetRolePermissions,
-)
+from scripthub.application.roles.create_permission import CreatePermission
+from scripthub.application.roles.create_role import CreateRole
+from scripthub.application.roles.delete_role import DeleteRole
+from scripthub.application.roles.list_permissions import ListPermissions
+from scripthub.application.roles.list_roles import ListRoles
+from scripthub.application.roles.set_role_permissions import SetRolePermissions
 from scripthub.application.users.change_account_status import ChangeAccountStatus
 from scripthub.application.users.change_roles import ChangeUserRole
 from scripthub.application.users.delete_own_account import DeleteOwnAccount
+from scripthub.application.users.get_own_user import GetOwnUser
+from scripthub.application.users.get_public_user import GetPublicUser
 from scripthub.application.users.list_users import ListUsers
-from scripthub.application.users.read_users import GetOwnUser, GetPublicUser
 from scripthub.application.users.update_own_user import UpdateOwnUser
 from scripthub.entrypoints.settings import Settings
 

@@ -1,11 +1,10 @@
-"""Prove an email address: follow the mailed link, or ask for a new one."""
+"""Prove an email address by following the mailed link."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
 from scripthub.application.audit.recording import audit_entry
-from scripthub.application.auth.principal import Principal
 from scripthub.application.mail.token_mail import TokenMail
 from scripthub.application.ports.system import Clock
 from scripthub.application.ports.unit_of_work import UnitOfWork
@@ -42,20 +41,3 @@ class VerifyEmail:
                 )
             await uow.commit()
         return own
-
-
-class ResendVerificationEmail:
-    """Queue a fresh link unless the address is verified or a link went out this minute; the
-    caller learns nothing either way."""
-
-    def __init__(self, uow: UnitOfWork, token_mail: TokenMail) -> None:
-        self._uow = uow
-        self._token_mail = token_mail
-
-    async def execute(self, principal: Principal) -> None:
-        async with self._uow as uow:
-            user = (await load_own_user(uow, principal.user_id)).user
-            if not user.email_verified and await self._token_mail.queue(
-                uow, user, TokenPurpose.VERIFY_EMAIL
-            ):
-                await uow.commit()

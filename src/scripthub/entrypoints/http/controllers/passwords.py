@@ -13,12 +13,10 @@ from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED
 
 from scripthub.application.auth.change_password import ChangePassword, ChangePasswordCommand
 from scripthub.application.auth.principal import Principal
-from scripthub.application.auth.reset_password import (
-    RequestPasswordReset,
-    ResetPassword,
-    ResetPasswordCommand,
-)
-from scripthub.application.auth.verify_email import ResendVerificationEmail, VerifyEmail
+from scripthub.application.auth.request_password_reset import RequestPasswordReset
+from scripthub.application.auth.resend_verification_email import ResendVerificationEmail
+from scripthub.application.auth.reset_password import ResetPassword, ResetPasswordCommand
+from scripthub.application.auth.verify_email import VerifyEmail
 from scripthub.domain.audit import RequestContext
 from scripthub.domain.errors import DomainError
 from scripthub.entrypoints.http.auth import BEARER_SECURITY

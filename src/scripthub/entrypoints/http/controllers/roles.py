@@ -8,14 +8,13 @@ from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_204_NO_CONTENT
 
 from scripthub.application.auth.principal import Principal
-from scripthub.application.roles.manage_permissions import CreatePermission, ListPermissions
-from scripthub.application.roles.manage_roles import (
-    CreateRole,
-    DeleteRole,
-    ListRoles,
-    RoleCommand,
-    SetRolePermissions,
-)
+from scripthub.application.roles.create_permission import CreatePermission
+from scripthub.application.roles.create_role import CreateRole
+from scripthub.application.roles.delete_role import DeleteRole
+from scripthub.application.roles.list_permissions import ListPermissions
+from scripthub.application.roles.list_roles import ListRoles
+from scripthub.application.roles.role_command import RoleCommand
+from scripthub.application.roles.set_role_permissions import SetRolePermissions
 from scripthub.domain.audit import RequestContext
 from scripthub.entrypoints.http.auth import BEARER_SECURITY, requires
 from scripthub.entrypoints.http.schemas.admin import (

@@ -9,7 +9,8 @@ from litestar.params import FromPath, JSONBody
 
 from scripthub.application.auth.principal import Principal
 from scripthub.application.users.delete_own_account import DeleteOwnAccount
-from scripthub.application.users.read_users import GetOwnUser, GetPublicUser
+from scripthub.application.users.get_own_user import GetOwnUser
+from scripthub.application.users.get_public_user import GetPublicUser
 from scripthub.application.users.update_own_user import UpdateOwnUser, UpdateOwnUserCommand
 from scripthub.domain.audit import RequestContext
 from scripthub.entrypoints.http.auth import BEARER_SECURITY

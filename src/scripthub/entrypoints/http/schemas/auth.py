@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from scripthub.application.auth.manage_sessions import SessionView
+from scripthub.application.auth.list_sessions import SessionView
 from scripthub.application.auth.session_tokens import TokenPair
 from scripthub.entrypoints.http.schemas.users import UserOut, user_out
 

@@ -1,4 +1,4 @@
-"""List and create permissions (`resource.action`)."""
+"""Create a permission (`resource.action`)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from scripthub.application.audit.recording import audit_entry
 from scripthub.application.ports.permission_cache import PermissionCache
 from scripthub.application.ports.system import Clock
 from scripthub.application.ports.unit_of_work import UnitOfWork
-from scripthub.application.roles.manage_roles import RoleCommand
+from scripthub.application.roles.role_command import RoleCommand
 from scripthub.domain.errors import ConflictError
 from scripthub.domain.roles import (
     SUPERUSER_ROLE,
@@ -14,17 +14,6 @@ from scripthub.domain.roles import (
     check_description,
     check_permission_name,
 )
-
-
-class ListPermissions:
-    """Every permission, sorted by name."""
-
-    def __init__(self, uow: UnitOfWork) -> None:
-        self._uow = uow
-
-    async def execute(self) -> list[Permission]:
-        async with self._uow as uow:
-            return await uow.roles.list_permissions()
 
 
 class CreatePermission:

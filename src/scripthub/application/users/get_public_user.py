@@ -1,28 +1,12 @@
-"""Reading accounts: one's own, and other people's public profiles."""
+"""Read another user's public profile."""
 
 from __future__ import annotations
 
 import uuid
 
-from scripthub.application.auth.principal import Principal
-from scripthub.application.ports.account_reader import AccountReader
 from scripthub.application.ports.unit_of_work import UnitOfWork
-from scripthub.application.users.views import OwnUser
 from scripthub.domain.errors import NotFoundError
-from scripthub.domain.users import USERNAME_PATTERN, AccountStatus, User
-
-
-class GetOwnUser:
-    """One round trip to the database: the roles come with the principal's (cached) grants."""
-
-    def __init__(self, reader: AccountReader) -> None:
-        self._reader = reader
-
-    async def execute(self, principal: Principal) -> OwnUser:
-        snapshot = await self._reader.account(principal.user_id)
-        if snapshot is None or snapshot.user.account_status is AccountStatus.DELETED:
-            raise NotFoundError("User not found.")
-        return OwnUser(snapshot.user, sorted(principal.grants.roles), snapshot.providers)
+from scripthub.domain.users import USERNAME_PATTERN, User
 
 
 class GetPublicUser:

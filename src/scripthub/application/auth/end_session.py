@@ -1,9 +1,8 @@
-"""A user's view of their own sessions: list them, end one."""
+"""End one of the user's own sessions."""
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 
 from scripthub.application.audit.recording import record_alone
 from scripthub.application.auth.log_out import logout_entry
@@ -13,25 +12,6 @@ from scripthub.application.ports.token_store import TokenStore
 from scripthub.application.ports.unit_of_work import UnitOfWork
 from scripthub.domain.audit import RequestContext
 from scripthub.domain.errors import NotFoundError
-from scripthub.domain.sessions import Session
-
-
-@dataclass(frozen=True)
-class SessionView:
-    session: Session
-    current: bool
-
-
-class ListSessions:
-    """The caller's live sessions, newest first, the current one marked."""
-
-    def __init__(self, token_store: TokenStore, clock: Clock) -> None:
-        self._token_store = token_store
-        self._clock = clock
-
-    async def execute(self, principal: Principal) -> list[SessionView]:
-        sessions = await self._token_store.list_for_user(principal.user_id, self._clock.now())
-        return [SessionView(s, s.id == principal.session_id) for s in sessions]
 
 
 class EndSession:
