@@ -1,0 +1,76 @@
+"""The validated configuration: what each SCRIPTHUB_* variable becomes."""
+
+from __future__ import annotations
+
+import ipaddress
+from datetime import timedelta
+from typing import Literal
+
+import msgspec
+
+DEFAULT_FRONTEND_URL = "http://localhost:3000"
+
+Environment = Literal["development", "test", "production"]
+SessionStoreKind = Literal["memory", "sql", "redis"]
+
+
+class RateLimit(msgspec.Struct, frozen=True):
+    requests: int
+    window_seconds: int
+
+
+class OAuthProviderSettings(msgspec.Struct, frozen=True):
+    client_id: str
+    client_secret: str
+    authorize_url: str
+    token_url: str
+    userinfo_url: str
+    emails_url: str | None = None
+    jwks_url: str | None = None
+    issuer: str | None = None
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    env: Environment = "development"
+    database_url: str = "sqlite+aiosqlite:///./var/scripthub.db"
+    redis_url: str | None = None
+    redis_key_prefix: str = "scripthub:"
+    session_store: SessionStoreKind = "memory"
+    jwt_secret: str
+    access_token_ttl: int = 900
+    refresh_token_ttl: int = 2_592_000
+    refresh_reuse_grace: int = 10
+    bcrypt_rounds: int = 12
+    rate_limit_auth: RateLimit = RateLimit(5, 900)
+    rate_limit_api: RateLimit = RateLimit(100, 900)
+    trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+    cors_origins: tuple[str, ...] = (DEFAULT_FRONTEND_URL,)
+    frontend_url: str = DEFAULT_FRONTEND_URL
+    smtp_url: str = "console"
+    mail_from: str = "ScriptHub <no-reply@localhost>"
+    mail_dispatch: Literal["in-process", "external"] = "in-process"
+    oauth: dict[str, OAuthProviderSettings] = msgspec.field(default_factory=dict)
+    log_level: str = "INFO"
+
+    @property
+    def uses_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def cache_backend(self) -> Literal["memory", "redis"]:
+        """Where rate-limit counters (and later cached permissions) live."""
+        return "redis" if self.redis_url else "memory"
+
+    @property
+    def access_state_backend(self) -> Literal["redis", "sequential"]:
+        """Sessions and cached permissions both in Redis can be read in one round trip."""
+        both_redis = self.session_store == "redis" and self.cache_backend == "redis"
+        return "redis" if both_redis else "sequential"
+
+    @property
+    def session_lifetime(self) -> timedelta:
+        return timedelta(seconds=self.refresh_token_ttl)
+
+    @property
+    def reuse_grace(self) -> timedelta:
+        return timedelta(seconds=self.refresh_reuse_grace)
