@@ -3,17 +3,25 @@
 Nothing here touches the checkout: it exports a committed tree with `git archive`, edits the
 copy, and prints the `run.py --src` command that benchmarks it.
 
-    .venv/bin/python bench/experiments.py /tmp/fixed pool prebuilt connection nice
-    bench/run.sh --src /tmp/fixed/src --skip-check-io
+    .venv/bin/python bench/experiments.py /tmp/fixed onedep driver
+    bench/run.sh --src /tmp/fixed/src --skip-login --skip-guard
 
-The edits are exact-text replacements written against commit 58a6ada (`--commit` picks the
+The edits are exact-text replacements written against commit fb4725b (`--commit` picks the
 tree); each fails loudly once the code it edits has moved on. `prebuilt` sends
-`user_roles.user_id = $1` instead of `IN ($1)` for one user, hence `--skip-check-io`.
+`user_roles.user_id = $1` instead of `IN ($1)` for one user, so the refresh comparison of the
+I/O check reports a difference with it (add `--skip-check-io`).
 
-  pool        adapters/sqlalchemy/engine.py: 20 pooled connections, no overflow
+  onedep      entrypoints/http/dependencies.py: `get_own_user` depends on `principal`, so
+              Litestar resolves GET /api/users/me's dependencies one after the other instead
+              of in an anyio task group
+  driver      adapters/sqlalchemy/account_reader.py: the one statement of /users/me, compiled
+              once, run on the pooled connection's asyncpg driver (same SQL text, same pool)
   prebuilt    repositories: the hot reads as module-level statements with bind parameters
+              (refresh and the other unit-of-work reads)
   connection  adapters/sqlalchemy/unit_of_work.py: an AsyncConnection, not an AsyncSession
-  nice        adapters/security/bcrypt_hasher.py: bcrypt threads at nice 10
+
+Done in the product since the last results, so gone from here: `pool` (20 pooled
+connections; fb4725b keeps 10 overflow) and `nice` (bcrypt threads at nice 10), both in 913e1bf.
 """
 
 from __future__ import annotations
@@ -41,12 +49,51 @@ class Tree:
         path.write_text(text.replace(old, new, 1))
 
 
-def pool(tree: Tree) -> None:
-    # Overflow connections are closed at check-in whenever pool_size are idle, so a worker
-    # with more than 10 requests in flight opens and closes PostgreSQL connections nonstop.
-    engine = "adapters/sqlalchemy/engine.py"
-    tree.edit(engine, "POSTGRES_POOL_SIZE = 10", "POSTGRES_POOL_SIZE = 20")
-    tree.edit(engine, "POSTGRES_MAX_OVERFLOW = 10", "POSTGRES_MAX_OVERFLOW = 0")
+def onedep(tree: Tree) -> None:
+    # Litestar resolves a level of two or more dependencies (here `principal`, async, and
+    # `get_own_user`, sync) in an anyio task group, one task each; a chain of single
+    # dependencies is awaited directly (litestar/_kwargs/kwargs_model.py, resolve_dependencies).
+    deps = "entrypoints/http/dependencies.py"
+    tree.edit(
+        deps,
+        'USE_CASES_WITHOUT_UOW = ("list_sessions", "authorizer", "get_own_user")',
+        'USE_CASES_WITHOUT_UOW = ("list_sessions", "authorizer")',
+    )
+    tree.edit(
+        deps,
+        "\n\ndef build_dependencies(",
+        "\n\ndef _after_principal(factory: Callable[..., Any]) -> Provide:\n"
+        "    def build(principal: NamedDependency[Principal]) -> Any:  # noqa: ARG001\n"
+        "        return factory()\n\n"
+        "    return Provide(build, sync_to_thread=False)\n"
+        "\n\ndef build_dependencies(",
+    )
+    tree.edit(
+        deps,
+        "    return dependencies\n",
+        '    dependencies["get_own_user"] = _after_principal(container.get_own_user)\n'
+        "    return dependencies\n",
+    )
+
+
+def driver(tree: Tree) -> None:
+    # SQLAlchemy's per-execution work (execution context, compiled-cache lookup, result
+    # metadata, greenlet hop) for one statement, replaced by asyncpg's fetchrow on the same
+    # pooled connection. The SQL text is SQLAlchemy's own, so PostgreSQL sees no difference.
+    reader = "adapters/sqlalchemy/account_reader.py"
+    tree.edit(
+        reader,
+        "        self._statement = _account_statement(engine.dialect.name)\n",
+        "        self._statement = _account_statement(engine.dialect.name)\n"
+        "        self._sql = str(self._statement.compile(dialect=engine.dialect))\n",
+    )
+    tree.edit(
+        reader,
+        """                result = await connection.execute(self._statement, {"user_id": user_id})
+                row = result.mappings().first()""",
+        """                raw = await connection.get_raw_connection()
+                row = await raw.driver_connection.fetchrow(self._sql, ",", user_id)""",
+    )
 
 
 def prebuilt(tree: Tree) -> None:
@@ -119,31 +166,11 @@ def connection(tree: Tree) -> None:
     )
 
 
-def nice(tree: Tree) -> None:
-    # CFS shares the cores between runnable threads by weight: at nice 10 a bcrypt thread
-    # weighs 110 against an event loop's 1024, so the loops win whenever both want a core,
-    # and bcrypt still gets every cycle nobody else wants.
-    hasher = "adapters/security/bcrypt_hasher.py"
-    tree.edit(
-        hasher,
-        'ThreadPoolExecutor(max_workers=threads, thread_name_prefix="bcrypt")',
-        'ThreadPoolExecutor(\n            max_workers=threads, thread_name_prefix="bcrypt",'
-        " initializer=_lower_priority\n        )",
-    )
-    tree.edit(
-        hasher,
-        "\n\ndef _prehash(",
-        "\n\ndef _lower_priority() -> None:\n"
-        "    os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)\n"
-        "\n\ndef _prehash(",
-    )
-
-
 EXPERIMENTS: dict[str, Callable[[Tree], None]] = {
-    "pool": pool,
+    "onedep": onedep,
+    "driver": driver,
     "prebuilt": prebuilt,
     "connection": connection,
-    "nice": nice,
 }
 
 
@@ -153,7 +180,7 @@ def main() -> None:
     )
     parser.add_argument("destination", type=Path, help="an empty or missing folder")
     parser.add_argument("experiments", nargs="+", choices=sorted(EXPERIMENTS))
-    parser.add_argument("--commit", default="58a6ada", help="the tree to start from")
+    parser.add_argument("--commit", default="fb4725b", help="the tree to start from")
     args = parser.parse_args()
     archive = subprocess.run(
         ["git", "archive", "--format=tar", args.commit, "src"],
@@ -169,7 +196,7 @@ def main() -> None:
     for name in args.experiments:
         EXPERIMENTS[name](tree)
         print(f"applied {name}")
-    print(f"now: bench/run.sh --src {args.destination / 'src'} --skip-check-io")
+    print(f"now: bench/run.sh --src {args.destination / 'src'}")
 
 
 if __name__ == "__main__":

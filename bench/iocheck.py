@@ -54,6 +54,16 @@ COMPARISONS: tuple[tuple[str, Side, Side], ...] = (
         ("raw", "POST", "/api/auth/refresh"),
     ),
     (
+        "GET /api/users/me, product vs its --ab copy",
+        ("product", "GET", "/api/users/me"),
+        ("alt", "GET", "/api/users/me"),
+    ),
+    (
+        "POST /api/auth/refresh, product vs its --ab copy",
+        ("product", "POST", "/api/auth/refresh"),
+        ("alt", "POST", "/api/auth/refresh"),
+    ),
+    (
         "guard_app.py, unguarded vs guarded",
         ("guard", "GET", UNGUARDED),
         ("guard", "GET", GUARDED),
@@ -193,7 +203,7 @@ def check_io(bench: Bench, servers: tuple[str, ...] = ("product", "raw", "guard"
     comparisons = [c for c in COMPARISONS if {c[1][0], c[2][0]} <= set(servers)]
     bench.psql(f"ALTER DATABASE \"{bench.database}\" SET log_statement = 'all'")
     count = WARM_UP_REQUESTS + REQUESTS_PER_WINDOW + 2
-    bench.seed({f"{server}-check": count for server in ("product", "raw")})
+    bench.seed({f"{server}-check": count for server in ("product", "raw", "alt")})
     bench.start_servers(servers, env={"SCRIPTHUB_MAIL_DISPATCH": "external"})
     commands, sql = _record(bench, comparisons)
     failures = [title for title, *sides in comparisons if not _compare(title, sides, commands, sql)]
@@ -213,7 +223,7 @@ def _record(
     admin = {"Authorization": f"Bearer {bench.access_token('admin')}"}
     tokens = {
         server: (bench.work / f"refresh-{server}-check.txt").read_text().split()
-        for server in ("product", "raw")
+        for server in ("product", "raw", "alt")
     }
 
     def send(server: str, method: str, path: str) -> None:

@@ -11,6 +11,7 @@
      18002  raw_asyncpg_app.py      (the same I/O by hand: raw asyncpg + redis-py, no ORM)
      18003  hello_app.py            (bare Litestar hello world)
      18004  guard_app.py            (the product plus two routes that differ only by a guard)
+     18005  with --ab DIR: the product again, from DIR (a changed copy of src/)
 3. seeds accounts and sessions through the product's own use cases (seed.py);
 4. measures the bcrypt ceiling: 12-round checks per second with one process per core;
 5. runs wrk with fixed durations: the hot routes beside the two baselines (interleaved
@@ -50,7 +51,7 @@ from iocheck import ADMIN_TOKENS, GUARDED, UNGUARDED, check_io
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
-PORTS = {"product": 18001, "raw": 18002, "hello": 18003, "guard": 18004}
+PORTS = {"product": 18001, "raw": 18002, "hello": 18003, "guard": 18004, "alt": 18005}
 HOST = "127.0.0.1"
 TICKS = os.sysconf("SC_CLK_TCK")
 PASSWORD = "bench-Password-4711"
@@ -253,6 +254,13 @@ class Bench:
             "SCRIPTHUB_RATE_LIMIT_AUTH": "100000000/900",
             "SCRIPTHUB_LOG_LEVEL": args.log_level,
         }
+        # --ab: a second product server running another src/ folder.
+        self.server_env: dict[str, dict[str, str]] = {}
+        if args.ab:
+            alt = os.pathsep.join(
+                p for p in (str(args.ab.resolve()), os.environ.get("PYTHONPATH")) if p
+            )
+            self.server_env["alt"] = {"PYTHONPATH": alt}
         source = self._source_tree()
         if source is not None:
             self.env["PYTHONPATH"] = os.pathsep.join(
@@ -329,6 +337,7 @@ class Bench:
         serve = [sys.executable, str(BENCH / "serve.py")]
         commands = {
             "product": [sys.executable, "-m", "scripthub.entrypoints.cli", "serve"],
+            "alt": [sys.executable, "-m", "scripthub.entrypoints.cli", "serve"],
             "raw": [*serve, "raw_asyncpg_app:app"],
             "hello": [*serve, "hello_app:app"],
             "guard": [*serve, "guard_app:create_guard_app", "--factory"],
@@ -345,7 +354,7 @@ class Bench:
                         "--workers",
                         workers,
                     ],
-                    env={**self.env, **(env or {})},
+                    env={**self.env, **(env or {}), **self.server_env.get(name, {})},
                     cwd=self.work,
                     stdout=sink,
                     stderr=subprocess.STDOUT,
@@ -486,6 +495,9 @@ class Bench:
             self.get("product", "/api/users/me", warm)
             self.get("product", PERMISSIONS, warm)
             self.refresh("product", "warm", warm)
+        if "alt" in running:
+            self.get("alt", "/api/users/me", warm)
+            self.refresh("alt", "warm", warm)
         if "guard" in running:
             self.get("guard", UNGUARDED, warm, ADMIN_TOKENS)
             self.get("guard", GUARDED, warm, ADMIN_TOKENS)
@@ -510,15 +522,32 @@ class Bench:
     def guard_pair(self) -> dict[str, list[WrkResult]]:
         """Target (d): the same route with and without the permission guard, same run.
 
-        Interleaved rounds, the order alternating between rounds, so that a drift in the
-        background load weighs on both sides alike.
+        Many short interleaved rounds, the order alternating between rounds, so that bursts
+        of background load weigh on both sides alike.
         """
         pair = [(UNGUARDED_LABEL, UNGUARDED), (GUARDED_LABEL, GUARDED)]
         runs: dict[str, list[WrkResult]] = {label: [] for label, _ in pair}
-        for round_number in range(self.args.repeat):
-            log(f"guarded / unguarded route, round {round_number + 1} of {self.args.repeat}")
+        rounds = self.args.guard_rounds
+        load = Load(self.load.threads, self.load.connections, self.args.guard_duration)
+        log(f"guarded / unguarded route, {rounds} rounds of {load.seconds} s each")
+        for round_number in range(rounds):
             for label, path in pair if round_number % 2 == 0 else pair[::-1]:
-                runs[label].append(self.get("guard", path, tokens=ADMIN_TOKENS))
+                runs[label].append(self.get("guard", path, load, ADMIN_TOKENS))
+        return runs
+
+    def ab_rounds(self) -> dict[str, list[WrkResult]]:
+        """--ab: the product and its changed copy, interleaved rounds (order alternating),
+        then refresh on each."""
+        runs: dict[str, list[WrkResult]] = {AB_PRODUCT: [], AB_ALT: []}
+        pair = [(AB_PRODUCT, "product"), (AB_ALT, "alt")]
+        rounds = 2 * self.args.repeat
+        for round_number in range(rounds):
+            log(f"product / --ab copy, round {round_number + 1} of {rounds}")
+            for label, server in pair if round_number % 2 == 0 else pair[::-1]:
+                runs[label].append(self.get(server, "/api/users/me"))
+        log("refresh, chained tokens")
+        runs["product POST /api/auth/refresh"] = [self.refresh("product", "run")]
+        runs["--ab POST /api/auth/refresh"] = [self.refresh("alt", "run")]
         return runs
 
     def bcrypt_ceiling(self) -> BcryptCeiling:
@@ -549,6 +578,8 @@ class Bench:
         return idle, busy, flood_logins
 
 
+AB_PRODUCT = "product GET /api/users/me"
+AB_ALT = "--ab GET /api/users/me"
 UNGUARDED_LABEL = f"guard GET {UNGUARDED}"
 GUARDED_LABEL = f"guard GET {GUARDED}"
 
@@ -660,7 +691,9 @@ def report(
     print(table(rows))
     print()
     summary: dict[str, object] = {}
-    if runs:
+    if AB_ALT in runs:
+        summary.update(report_ab(args, runs))
+    elif runs:
         summary.update(report_hot_paths(runs))
     if login and ceiling:
         summary.update(report_login(args, ceiling, login))
@@ -743,26 +776,68 @@ def report_flood(idle: WrkResult, busy: WrkResult, logins: WrkResult) -> dict[st
     return {"c_throughput_kept": kept, "c_p99_ratio": p99, "flood_login_rps": logins.ok_rps}
 
 
-def report_guard(guard: dict[str, list[WrkResult]]) -> dict[str, float]:
-    unguarded, guarded = median(guard[UNGUARDED_LABEL]), median(guard[GUARDED_LABEL])
-    ratio = guarded.ok_rps / unguarded.ok_rps
-    by_cpu = unguarded.stack_ms / guarded.stack_ms
-    # Rounds are paired: each guarded run against the unguarded run next to it.
-    paired = [
-        g.ok_rps / u.ok_rps
-        for g, u in zip(guard[GUARDED_LABEL], guard[UNGUARDED_LABEL], strict=True)
-    ]
+def report_ab(args: argparse.Namespace, runs: dict[str, list[WrkResult]]) -> dict[str, float]:
+    product, alt = runs[AB_PRODUCT], runs[AB_ALT]
+    ratio = median(alt).ok_rps / median(product).ok_rps
+    by_cpu = pooled_stack_ms(product) / pooled_stack_ms(alt)
+    paired = [a.ok_rps / p.ok_rps for a, p in zip(alt, product, strict=True)]
+    refresh, alt_refresh = (
+        runs["product POST /api/auth/refresh"][0],
+        runs["--ab POST /api/auth/refresh"][0],
+    )
+    print(f"--ab {args.ab}: the changed copy against the product, same run")
     print(
-        f"(d)  guarded {guarded.ok_rps:.1f}/s, p99 {guarded.p99_ms:.1f} ms / unguarded"
-        f" {unguarded.ok_rps:.1f}/s, p99 {unguarded.p99_ms:.1f} ms = {ratio:.3f}"
+        f"     /users/me: copy / product = {ratio:.3f} (by CPU {by_cpu:.3f};"
+        f" rounds {', '.join(f'{r:.3f}' for r in paired)});"
+        f" app CPU {pooled_ms(product, 'product'):.3f} -> {pooled_ms(alt, 'alt'):.3f} ms/request"
+    )
+    print(
+        f"     refresh:   copy / product = {alt_refresh.ok_rps / refresh.ok_rps:.3f}"
+        f" (by CPU {refresh.stack_ms / alt_refresh.stack_ms:.3f});"
+        f" app CPU {refresh.cpu_ms('product'):.3f} -> {alt_refresh.cpu_ms('alt'):.3f} ms/request"
+    )
+    return {
+        "ab_me_ratio": ratio,
+        "ab_me_ratio_by_cpu": by_cpu,
+        "ab_refresh_ratio": alt_refresh.ok_rps / refresh.ok_rps,
+        "ab_refresh_ratio_by_cpu": refresh.stack_ms / alt_refresh.stack_ms,
+    }
+
+
+def pooled_ms(results: list[WrkResult], group: str) -> float:
+    """CPU ms per request of `group` over all the runs together."""
+    return sum(r.cpu_ms(group) * r.ok for r in results) / max(sum(r.ok for r in results), 1)
+
+
+def pooled_stack_ms(results: list[WrkResult]) -> float:
+    """Stack CPU per request over all the runs together."""
+    return sum(r.stack_ms * r.ok for r in results) / max(sum(r.ok for r in results), 1)
+
+
+def report_guard(guard: dict[str, list[WrkResult]]) -> dict[str, float]:
+    unguarded_runs, guarded_runs = guard[UNGUARDED_LABEL], guard[GUARDED_LABEL]
+    unguarded, guarded = median(unguarded_runs), median(guarded_runs)
+    ratio = guarded.ok_rps / unguarded.ok_rps
+    by_cpu = pooled_stack_ms(unguarded_runs) / pooled_stack_ms(guarded_runs)
+    p99 = {
+        side: sorted(r.p99_ms for r in runs)[len(runs) // 2]
+        for side, runs in (("unguarded", unguarded_runs), ("guarded", guarded_runs))
+    }
+    # Rounds are paired: each guarded run against the unguarded run next to it.
+    paired = [g.ok_rps / u.ok_rps for g, u in zip(guarded_runs, unguarded_runs, strict=True)]
+    print("     guard pair: medians of the rounds (p99: median of the rounds' p99);")
+    print("     by CPU: stack CPU per request over all rounds")
+    print(
+        f"(d)  guarded {guarded.ok_rps:.1f}/s, p99 {p99['guarded']:.1f} ms / unguarded"
+        f" {unguarded.ok_rps:.1f}/s, p99 {p99['unguarded']:.1f} ms = {ratio:.3f}"
         f"  (by CPU {by_cpu:.3f}; rounds {', '.join(f'{r:.3f}' for r in paired)})"
         f"  target >= {TARGET_GUARD_VS_UNGUARDED}  {verdict(ratio >= TARGET_GUARD_VS_UNGUARDED)}"
     )
     return {
         "unguarded_rps": unguarded.ok_rps,
         "guarded_rps": guarded.ok_rps,
-        "unguarded_p99_ms": unguarded.p99_ms,
-        "guarded_p99_ms": guarded.p99_ms,
+        "unguarded_p99_ms": p99["unguarded"],
+        "guarded_p99_ms": p99["guarded"],
         "d_guarded_vs_unguarded": ratio,
         "d_guarded_vs_unguarded_by_cpu": by_cpu,
         "d_rounds": paired,  # type: ignore[dict-item]
@@ -789,6 +864,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--skip-hot", action="store_true", help="only the login runs")
     parser.add_argument("--skip-guard", action="store_true", help="no guarded/unguarded pair")
     parser.add_argument("--only-guard", action="store_true", help="only the guarded pair")
+    parser.add_argument("--guard-rounds", type=int, default=6, help="rounds of the guard pair")
+    parser.add_argument("--guard-duration", type=int, default=5, help="seconds per guard run")
     parser.add_argument("--check-io", action="store_true", help="only compare the I/O")
     parser.add_argument("--skip-check-io", action="store_true", help="no I/O comparison first")
     parser.add_argument("--log-level", default="INFO", help="SCRIPTHUB_LOG_LEVEL of all servers")
@@ -799,6 +876,13 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/0")
     parser.add_argument(
         "--pg-log", type=Path, default=Path("/var/log/postgresql/postgresql-15-main.log")
+    )
+    parser.add_argument(
+        "--ab",
+        type=Path,
+        metavar="DIR",
+        help="instead of the usual runs: the product against a changed copy of src/ (DIR),"
+        " interleaved GET /api/users/me rounds and refresh, in the same run (experiments.py)",
     )
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--keep", action="store_true", help="keep database, keys and logs")
@@ -819,8 +903,11 @@ def main() -> int:
     try:
         if args.only_guard:
             args.skip_hot, args.skip_login = True, True
-        main_servers = () if args.only_guard else ("product", "raw", "hello")
+        main_servers: tuple[str, ...] = () if args.only_guard else ("product", "raw", "hello")
         guarded = not args.skip_guard
+        if args.ab:
+            # Two products and nothing else: their pools together stay under max_connections.
+            main_servers, guarded, args.skip_login = ("product", "alt"), False, True
         bench.create_database()
         checked = (*main_servers[:2], *(("guard",) if guarded else ()))
         io_differs = check_io(bench, checked) if args.check_io or not args.skip_check_io else 0
@@ -829,13 +916,17 @@ def main() -> int:
         # The servers of the check log every statement: the benchmark gets fresh ones.
         bench.stop_servers()
         tokens = 4 * args.connections
-        bench.seed({f"{s}-{use}": tokens for s in ("product", "raw") for use in ("warm", "run")})
+        sets = ("product", "alt") if args.ab else ("product", "raw")
+        bench.seed({f"{s}-{use}": tokens for s in sets for use in ("warm", "run")})
         runs: dict[str, list[WrkResult]] = {}
         ceiling, login, flood = None, None, None
         if main_servers:
             bench.start_servers(main_servers)
             bench.warm_up()
-            runs = {} if args.skip_hot else bench.hot_paths()
+            if args.ab:
+                runs = bench.ab_rounds()
+            elif not args.skip_hot:
+                runs = bench.hot_paths()
         if main_servers and not args.skip_login:
             # Measured right before and after the login flood, so that whatever else the
             # machine is doing at the time weighs on both sides of ratio (b) alike.

@@ -1,0 +1,106 @@
+"""py-spy profiles of routes under wrk load, one server worker each, summarized by package.
+
+    .venv/bin/python bench/profile.py product:/api/users/me raw:/api/users/me
+    .venv/bin/python bench/profile.py --commit HEAD guard:/api/bench/unguarded \\
+        guard:/api/bench/guarded --keep-raw /tmp/profiles
+
+Uses run.py's machinery (fresh database, seeded accounts, the same servers), but each server
+runs ONE worker, so that one py-spy recording sees every request and the requests per second
+that wrk reports are the worker's own. For each target, in order: wrk for `--seconds` + 4 s,
+py-spy records the worker for `--seconds` from the second second on, then
+`profile_summary.py` prints CPU per request by package. py-spy slows the worker it samples,
+so the absolute figures are higher than the bench's `app` column: compare targets of one run.
+py-spy is an investigation tool (`.venv/bin/pip install py-spy`), not a dependency.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from run import ADMIN_TOKENS, BENCH, HOST, PORTS, Bench, Load, finish_wrk, log, start_wrk
+
+PY_SPY = Path(sys.executable).parent / "py-spy"
+RATE = 250
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("targets", nargs="+", metavar="SERVER:PATH", help="GET routes")
+    parser.add_argument("--commit", help="the product as committed at this revision")
+    parser.add_argument("--src", type=Path, help="the product from this src/ folder")
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--keep-raw", type=Path, help="keep py-spy's raw files in this folder")
+    own = parser.parse_args()
+    if not PY_SPY.exists():
+        raise SystemExit(f"{PY_SPY} is missing: .venv/bin/pip install py-spy")
+    targets = [tuple(t.split(":", 1)) for t in own.targets]
+    sys.argv = [sys.argv[0], "--workers=1"]
+    sys.argv += [f"--commit={own.commit}"] if own.commit else []
+    sys.argv += [f"--src={own.src}"] if own.src else []
+    from run import parse_args  # noqa: PLC0415 - run.py's defaults, with the options above
+
+    bench = Bench(parse_args())
+    try:
+        bench.create_database()
+        bench.seed({})
+        bench.start_servers(tuple(dict.fromkeys(server for server, _ in targets)))
+        for server, path in targets:
+            tokens = ADMIN_TOKENS if server == "guard" else "access.txt"
+            bench.get(server, path, Load(2, 32, 3), tokens)  # warm-up
+            args = [str(bench.work / tokens), "2"]
+            out = bench.work / f"wrk-profile-{server}.txt"
+            load = Load(2, 32, own.seconds + 4)
+            wrk = start_wrk(f"http://{HOST}:{PORTS[server]}{path}", "get.lua", args, load, out)
+            bench.wrks.append(wrk)
+            time.sleep(2)
+            recording = bench.work / f"{server}-{path.strip('/').replace('/', '_')}.raw"
+            subprocess.run(
+                [
+                    str(PY_SPY),
+                    "record",
+                    "-p",
+                    str(bench.servers[server].pid),
+                    "-d",
+                    str(own.seconds),
+                    "-r",
+                    str(RATE),
+                    "--format",
+                    "raw",
+                    "-o",
+                    str(recording),
+                    "--nonblocking",
+                ],
+                check=True,
+                capture_output=True,
+                timeout=own.seconds + 60,
+            )
+            result = finish_wrk(server, wrk, out, load.seconds)
+            log(f"{server} {path}: {result.ok_rps:.0f} req/s under py-spy, one worker")
+            subprocess.run(
+                [
+                    sys.executable,
+                    str(BENCH / "profile_summary.py"),
+                    str(recording),
+                    f"--rps={result.ok_rps}",
+                    f"--seconds={own.seconds}",
+                    f"--rate={RATE}",
+                ],
+                check=True,
+                timeout=60,
+            )
+            if own.keep_raw:
+                own.keep_raw.mkdir(parents=True, exist_ok=True)
+                shutil.copy(recording, own.keep_raw / recording.name)
+    finally:
+        bench.cleanup()
+
+
+if __name__ == "__main__":
+    main()
