@@ -4,9 +4,9 @@ Nothing here touches the checkout: it exports a committed tree with `git archive
 copy, and prints the `run.py --src` command that benchmarks it.
 
     .venv/bin/python bench/experiments.py /tmp/fixed onedep driver
-    bench/run.sh --src /tmp/fixed/src --skip-login --skip-guard
+    bench/run.sh --commit 4fe7c26 --ab /tmp/fixed/src     # the product vs the copy, same run
 
-The edits are exact-text replacements written against commit fb4725b (`--commit` picks the
+The edits are exact-text replacements written against commit 4fe7c26 (`--commit` picks the
 tree); each fails loudly once the code it edits has moved on. `prebuilt` sends
 `user_roles.user_id = $1` instead of `IN ($1)` for one user, so the refresh comparison of the
 I/O check reports a difference with it (add `--skip-check-io`).
@@ -20,8 +20,9 @@ I/O check reports a difference with it (add `--skip-check-io`).
               (refresh and the other unit-of-work reads)
   connection  adapters/sqlalchemy/unit_of_work.py: an AsyncConnection, not an AsyncSession
 
-Done in the product since the last results, so gone from here: `pool` (20 pooled
-connections; fb4725b keeps 10 overflow) and `nice` (bcrypt threads at nice 10), both in 913e1bf.
+Done in the product since the previous results, so gone from here: `pool` (20 pooled
+connections; the product kept 10 overflow) and `nice` (bcrypt threads at nice 10), both in
+913e1bf.
 """
 
 from __future__ import annotations
@@ -180,7 +181,7 @@ def main() -> None:
     )
     parser.add_argument("destination", type=Path, help="an empty or missing folder")
     parser.add_argument("experiments", nargs="+", choices=sorted(EXPERIMENTS))
-    parser.add_argument("--commit", default="fb4725b", help="the tree to start from")
+    parser.add_argument("--commit", default="4fe7c26", help="the tree to start from")
     args = parser.parse_args()
     archive = subprocess.run(
         ["git", "archive", "--format=tar", args.commit, "src"],
@@ -196,7 +197,7 @@ def main() -> None:
     for name in args.experiments:
         EXPERIMENTS[name](tree)
         print(f"applied {name}")
-    print(f"now: bench/run.sh --src {args.destination / 'src'}")
+    print(f"now: bench/run.sh --commit {args.commit} --ab {args.destination / 'src'}")
 
 
 if __name__ == "__main__":

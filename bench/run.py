@@ -1,9 +1,10 @@
-"""ScriptHub hot-path benchmark, end to end, in one command (about 4 minutes on 2 cores).
+"""ScriptHub hot-path benchmark, end to end, in one command (about 4.5 minutes on 2 cores).
 
     apt-get install -y wrk
     bench/run.sh                       # = .venv/bin/python bench/run.py
     bench/run.sh --commit HEAD         # a committed tree instead of the working tree
-    bench/run.sh --check-io            # only check that the raw baseline mirrors the I/O
+    bench/run.sh --check-io            # only the I/O checks (raw baseline, guard pair)
+    bench/run.sh --ab DIR              # the product against a changed copy of src/ (DIR)
 
 1. creates a fresh PostgreSQL database and migrates it (`scripthub db upgrade`);
 2. starts, each with the same worker count and the same uvicorn options, on 127.0.0.1:
@@ -15,8 +16,8 @@
 3. seeds accounts and sessions through the product's own use cases (seed.py);
 4. measures the bcrypt ceiling: 12-round checks per second with one process per core;
 5. runs wrk with fixed durations: the hot routes beside the two baselines (interleaved
-   rounds), refresh on both, the guarded and unguarded bench routes (interleaved rounds),
-   a login flood, and a cheap authenticated GET idle and under that flood;
+   rounds), refresh on both, a login flood, a cheap authenticated GET idle and under that
+   flood, then (guard_app.py alone) the guarded and unguarded bench routes, interleaved;
 6. prints a table, the ratios and a verdict on each target, and removes everything it
    created (servers, database, Redis keys, temporary files), also on Ctrl-C or SIGTERM.
 
