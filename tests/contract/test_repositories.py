@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, text
 
 from scripthub.adapters.memory import InMemoryDatabase, InMemoryUnitOfWork
 from scripthub.adapters.memory.account_reader import InMemoryAccountReader
@@ -1165,6 +1165,37 @@ async def test_the_account_reader_sees_committed_users_with_their_providers(
     assert unlinked.providers == []
     assert await reader.account(uuid.uuid4()) is None
     await backend.close()
+
+
+@pytest.mark.postgres
+async def test_the_account_reader_drops_a_connection_the_server_closed(
+    postgres_database_url: str,
+) -> None:
+    """A pooled connection whose backend was terminated answers 503 once, then leaves the
+    pool: the next read gets a fresh connection instead of failing forever."""
+    backend = SqlBackend(postgres_database_url)
+    alice = make_user("alice")
+    await add_committed(backend.unit_of_work, alice)
+    reader = SqlAlchemyAccountReader(backend._engine)  # noqa: SLF001
+    try:
+        assert await reader.account(alice.id) is not None
+        killer = create_engine(postgres_database_url)
+        async with killer.connect() as connection:
+            await connection.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            )
+        await killer.dispose()
+
+        with pytest.raises(ServiceUnavailableError):
+            await reader.account(alice.id)
+        seen = await reader.account(alice.id)
+    finally:
+        await backend.close()
+    assert seen is not None
+    assert seen.user == alice
 
 
 @pytest.mark.postgres

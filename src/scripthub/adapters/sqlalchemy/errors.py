@@ -39,13 +39,17 @@ _UNAVAILABLE_SQLSTATE_CLASSES = ("08", "28", "3D", "53", "57")
 _NUL_SQLSTATES = ("22021", "22P05")
 
 
+def is_unavailable_sqlstate(sqlstate: str | None) -> bool:
+    return (sqlstate or "").startswith(_UNAVAILABLE_SQLSTATE_CLASSES)
+
+
 def _is_unavailable(error: BaseException) -> bool:
     """True if `error` means the database cannot be reached, rather than a bad statement."""
     if isinstance(error, OSError | OperationalError | InterfaceError | PoolTimeoutError):
         return True
     if isinstance(error, DBAPIError):
-        sqlstate = getattr(error.orig, "sqlstate", None) or ""
-        return error.connection_invalidated or sqlstate.startswith(_UNAVAILABLE_SQLSTATE_CLASSES)
+        sqlstate = getattr(error.orig, "sqlstate", None)
+        return error.connection_invalidated or is_unavailable_sqlstate(sqlstate)
     return False
 
 

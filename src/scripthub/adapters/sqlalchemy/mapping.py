@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from scripthub.adapters.sqlalchemy.errors import NUL_MESSAGE
 from scripthub.domain.audit import AuditEntry, Outcome
@@ -28,6 +28,12 @@ PROFILE_COLUMNS = (
     "location",
     "website",
 )
+
+
+class ColumnValues(Protocol):
+    """A result row read by column name: a SQLAlchemy `RowMapping` or an asyncpg `Record`."""
+
+    def __getitem__(self, name: str, /) -> Any: ...
 
 
 def without_nul(values: dict[str, Any]) -> dict[str, Any]:
@@ -84,8 +90,9 @@ def profile_values(user: User) -> dict[str, Any]:
     )
 
 
-def user_from_row(row: RowMapping) -> User:
-    """A user from a `users` row joined with its profile's `PROFILE_COLUMNS`."""
+def user_from_row(row: ColumnValues) -> User:
+    """A user from a `users` row joined with its profile's `PROFILE_COLUMNS` (a SQLAlchemy
+    row mapping or an asyncpg record)."""
     return User(
         id=row["id"],
         email=row["email"],
