@@ -1176,7 +1176,7 @@ async def test_the_account_reader_drops_a_connection_the_server_closed(
     backend = SqlBackend(postgres_database_url)
     alice = make_user("alice")
     await add_committed(backend.unit_of_work, alice)
-    reader = SqlAlchemyAccountReader(backend._engine)  # noqa: SLF001
+    reader = backend.account_reader()
     try:
         assert await reader.account(alice.id) is not None
         killer = create_engine(postgres_database_url)

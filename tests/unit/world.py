@@ -106,7 +106,7 @@ class World:
 
     def authenticate(self) -> AuthenticateRequest:
         return AuthenticateRequest(
-            self.uow(), self.access_tokens, self.access_state, self.permission_cache, self.clock
+            self.uow, self.access_tokens, self.access_state, self.permission_cache, self.clock
         )
 
     def authorizer(self) -> Authorizer:

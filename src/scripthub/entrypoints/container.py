@@ -141,8 +141,9 @@ class Container(containers.DeclarativeContainer):
         session_lifetime=settings.provided.session_lifetime,
     )
 
-    authenticate_request = providers.Factory(
+    authenticate_request = providers.Singleton(
         AuthenticateRequest,
+        uow_factory=unit_of_work.provider,
         access_tokens=access_tokens,
         access_state=access_state,
         permission_cache=permission_cache,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from scripthub.application.auth.principal import Principal
 from scripthub.application.ports.permission_cache import AccessStateReader, PermissionCache
 from scripthub.application.ports.security import AccessTokens
@@ -16,17 +18,18 @@ class AuthenticateRequest:
 
     Ending a session therefore locks out its access tokens on the very next request, and a
     role or permission change (which invalidates the cache) applies on the next request too.
+    Built once per process: a unit of work is only opened on a miss.
     """
 
     def __init__(
         self,
-        uow: UnitOfWork,
+        uow_factory: Callable[[], UnitOfWork],
         access_tokens: AccessTokens,
         access_state: AccessStateReader,
         permission_cache: PermissionCache,
         clock: Clock,
     ) -> None:
-        self._uow = uow
+        self._uow_factory = uow_factory
         self._access_tokens = access_tokens
         self._access_state = access_state
         self._permission_cache = permission_cache
@@ -39,7 +42,7 @@ class AuthenticateRequest:
             raise SessionRevokedError("This session has ended; sign in again.")
         grants = state.cached.grants
         if grants is None:
-            async with self._uow as uow:
+            async with self._uow_factory() as uow:
                 grants = await uow.roles.grants_of(claims.user_id)
             await self._permission_cache.store(claims.user_id, grants, state.cached.stamp)
         return Principal(claims.user_id, claims.session_id, grants)

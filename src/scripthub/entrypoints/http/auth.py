@@ -34,9 +34,7 @@ async def authenticate(connection: AnyConnection) -> Principal:
     scheme, _, token = connection.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise MissingBearerTokenError("Sign in: this needs an 'Authorization: Bearer' token.")
-    container = container_of(connection)
-    authenticate_request = container.authenticate_request(uow=container.unit_of_work())
-    principal = await authenticate_request.execute(token.strip())
+    principal = await container_of(connection).authenticate_request().execute(token.strip())
     connection.state["principal"] = principal
     return principal
 
