@@ -1099,6 +1099,11 @@ async def test_nul_characters_in_a_postgres_lookup_are_a_bad_request(
     "url",
     [
         pytest.param(CLOSED_PORT_URL, id="postgres-closed-port"),
+        pytest.param(
+            "postgresql+asyncpg://postgres@127.0.0.1:5432/scripthub_never_created",
+            id="postgres-no-database",
+            marks=pytest.mark.postgres,
+        ),
         pytest.param("sqlite+aiosqlite:///{tmp}/missing/dir/scripthub.db", id="sqlite-no-folder"),
     ],
 )
@@ -1118,6 +1123,8 @@ async def test_unreachable_database_is_service_unavailable(url: str, tmp_path: P
             await committed(make_uow, lambda uow: uow.audit.record(entry))
         with pytest.raises(ServiceUnavailableError):
             await store.is_active(uuid.uuid4(), T0)
+        with pytest.raises(ServiceUnavailableError):
+            await SqlAlchemyAccountReader(engine).account(uuid.uuid4())
         assert not await SqlAlchemyHealthProbe(engine).healthy()
     finally:
         await engine.dispose()

@@ -7,7 +7,8 @@ from typing import Any
 
 import asyncpg
 from sqlalchemy import Select, bindparam, func, select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.util import await_, greenlet_spawn
 
 from scripthub.adapters.sqlalchemy.errors import database_errors, is_unavailable_sqlstate
 from scripthub.adapters.sqlalchemy.mapping import PROFILE_COLUMNS, ColumnValues, user_from_row
@@ -37,13 +38,13 @@ def _account_statement(dialect: str) -> Select[Any]:
 
 
 class SqlAlchemyAccountReader:
-    """Built once, run in autocommit mode: a single round trip per read.
+    """Built once, run outside any transaction: a single round trip per read.
 
     On PostgreSQL the statement is compiled once and run with asyncpg's `fetchrow` on a
-    pooled connection: SQLAlchemy's per-execution work (execution context, result metadata,
-    the greenlet hop) cost as much CPU as the rest of GET /api/users/me (bench/README.md).
-    asyncpg hands back the same Python values the columns' types would (aware UTC datetimes,
-    UUIDs), so the row maps the same way.
+    connection of the engine's pool, checkout and checkin included, in one greenlet: going
+    through `AsyncConnection` and `execute` cost as much CPU as the rest of
+    GET /api/users/me (bench/README.md). asyncpg hands back the same Python values the
+    columns' types would (aware UTC datetimes, UUIDs), so the row maps the same way.
     """
 
     def __init__(self, engine: AsyncEngine) -> None:
@@ -53,13 +54,15 @@ class SqlAlchemyAccountReader:
         compiled = self._statement.compile(dialect=engine.dialect)
         self._sql = str(compiled)
         self._parameters = [(name, compiled.params[name]) for name in compiled.positiontup or ()]
+        self._pool = engine.sync_engine.pool
+        self._connect_errors = (OSError, TimeoutError, engine.dialect.loaded_dbapi.Error)
 
     async def account(self, user_id: uuid.UUID) -> AccountSnapshot | None:
         with database_errors():
-            async with self._engine.connect() as connection:
-                if self._on_asyncpg:
-                    row = await self._fetch_on_driver(connection, user_id)
-                else:
+            if self._on_asyncpg:
+                row = await greenlet_spawn(self._fetch_on_driver, user_id)
+            else:
+                async with self._engine.connect() as connection:
                     result = await connection.execute(self._statement, {_USER_ID: user_id})
                     row = result.mappings().first()
         if row is None:
@@ -67,20 +70,24 @@ class SqlAlchemyAccountReader:
         providers = sorted(set(row["providers"].split(","))) if row["providers"] else []
         return AccountSnapshot(user_from_row(row), providers)
 
-    async def _fetch_on_driver(
-        self, connection: AsyncConnection, user_id: uuid.UUID
-    ) -> ColumnValues | None:
-        driver: Any = (await connection.get_raw_connection()).driver_connection  # asyncpg's
-        arguments = [user_id if name == _USER_ID else value for name, value in self._parameters]
+    def _fetch_on_driver(self, user_id: uuid.UUID) -> ColumnValues | None:
+        """Runs in a greenlet, as SQLAlchemy's own pool code expects."""
         try:
-            row: ColumnValues | None = await driver.fetchrow(self._sql, *arguments)
-        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as error:
-            # SQLAlchemy never saw this error, so it would keep a dead connection pooled.
-            unavailable = not isinstance(error, asyncpg.PostgresError) or (
-                is_unavailable_sqlstate(error.sqlstate)
-            )
-            if not unavailable:
-                raise
-            await connection.invalidate()
+            connection = self._pool.connect()
+        except self._connect_errors as error:
             raise ServiceUnavailableError("database unavailable") from error
+        arguments = [user_id if name == _USER_ID else value for name, value in self._parameters]
+        driver: Any = connection.driver_connection  # asyncpg's
+        try:
+            row: ColumnValues | None = await_(driver.fetchrow(self._sql, *arguments))
+        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as error:
+            if isinstance(error, asyncpg.PostgresError) and not is_unavailable_sqlstate(
+                error.sqlstate
+            ):
+                raise
+            # SQLAlchemy never saw this error, so it would keep a dead connection pooled.
+            connection.invalidate()
+            raise ServiceUnavailableError("database unavailable") from error
+        finally:
+            connection.close()
         return row
