@@ -170,7 +170,7 @@ class Container(containers.DeclarativeContainer):
     list_sessions = providers.Factory(ListSessions, token_store=token_store, clock=clock)
     end_session = providers.Factory(EndSession, token_store=token_store, clock=clock)
     account_reader = providers.Singleton(SqlAlchemyAccountReader, engine)
-    get_own_user = providers.Factory(GetOwnUser, reader=account_reader)
+    get_own_user = providers.Singleton(GetOwnUser, reader=account_reader)
     get_public_user = providers.Factory(GetPublicUser)
     update_own_user = providers.Factory(UpdateOwnUser, clock=clock)
     delete_own_account = providers.Factory(

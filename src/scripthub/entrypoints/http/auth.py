@@ -28,14 +28,15 @@ def container_of(connection: AnyConnection) -> Container:
 
 
 async def authenticate(connection: AnyConnection) -> Principal:
-    cached: Principal | None = connection.state.get("principal")
+    state = connection.scope["state"]  # a plain dict: `connection.state` wraps it anew per use
+    cached: Principal | None = state.get("principal")
     if cached is not None:
         return cached
     scheme, _, token = connection.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise MissingBearerTokenError("Sign in: this needs an 'Authorization: Bearer' token.")
     principal = await container_of(connection).authenticate_request().execute(token.strip())
-    connection.state["principal"] = principal
+    state["principal"] = principal
     return principal
 
 

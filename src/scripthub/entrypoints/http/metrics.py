@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 
 from litestar import Response, get
@@ -15,6 +16,17 @@ REQUESTS = Counter(
 LATENCY = Histogram(
     "scripthub_http_request_duration_seconds", "HTTP request latency", ["method", "route"]
 )
+
+
+# `labels()` validates and locks on every call; the label sets are few, so keep each child.
+@functools.cache
+def _request_counter(method: str, route: str, status: int) -> Counter:
+    return REQUESTS.labels(method, route, str(status))
+
+
+@functools.cache
+def _latency_histogram(method: str, route: str) -> Histogram:
+    return LATENCY.labels(method, route)
 
 
 def metrics_middleware(app: ASGIApp) -> ASGIApp:
@@ -37,8 +49,8 @@ def metrics_middleware(app: ASGIApp) -> ASGIApp:
             # Templates, not raw paths, keep label cardinality bounded.
             route = scope.get("path_template") or "unmatched"
             method = scope.get("method", "")
-            REQUESTS.labels(method, route, str(status)).inc()
-            LATENCY.labels(method, route).observe(time.perf_counter() - started)
+            _request_counter(method, route, status).inc()
+            _latency_histogram(method, route).observe(time.perf_counter() - started)
 
     return middleware
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -67,11 +66,12 @@ class RateLimitMiddleware:
             await send_problem(send, 429, error.code, error.detail, headers)
             return
 
+        # No route sets these itself, so they are appended rather than searched for.
+        extra = [(name.lower().encode(), value.encode()) for name, value in headers.items()]
+
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                response_headers = MutableScopeHeaders.from_message(message)
-                for name, value in headers.items():
-                    response_headers[name] = value
+                message["headers"] = [*message.get("headers", ()), *extra]
             await send(message)
 
         await self._app(scope, receive, send_with_headers)
