@@ -3,26 +3,22 @@
 Nothing here touches the checkout: it exports a committed tree with `git archive`, edits the
 copy, and prints the `run.py --src` command that benchmarks it.
 
-    .venv/bin/python bench/experiments.py /tmp/fixed onedep driver
-    bench/run.sh --commit 4fe7c26 --ab /tmp/fixed/src     # the product vs the copy, same run
+    .venv/bin/python bench/experiments.py /tmp/fixed prebuilt connection
+    bench/run.sh --commit HEAD --ab /tmp/fixed/src --skip-check-io   # product vs copy, same run
 
-The edits are exact-text replacements written against commit 4fe7c26 (`--commit` picks the
-tree); each fails loudly once the code it edits has moved on. `prebuilt` sends
+The edits are exact-text replacements (`--commit` picks the tree, HEAD by default); each
+fails loudly once the code it edits has moved on. `prebuilt` sends
 `user_roles.user_id = $1` instead of `IN ($1)` for one user, so the refresh comparison of the
 I/O check reports a difference with it (add `--skip-check-io`).
 
-  onedep      entrypoints/http/dependencies.py: `get_own_user` depends on `principal`, so
-              Litestar resolves GET /api/users/me's dependencies one after the other instead
-              of in an anyio task group
-  driver      adapters/sqlalchemy/account_reader.py: the one statement of /users/me, compiled
-              once, run on the pooled connection's asyncpg driver (same SQL text, same pool)
   prebuilt    repositories: the hot reads as module-level statements with bind parameters
               (refresh and the other unit-of-work reads)
   connection  adapters/sqlalchemy/unit_of_work.py: an AsyncConnection, not an AsyncSession
 
-Done in the product since the previous results, so gone from here: `pool` (20 pooled
-connections; the product kept 10 overflow) and `nice` (bcrypt threads at nice 10), both in
-913e1bf.
+Done in the product, so gone from here: `pool` (20 pooled connections; the product kept 10
+overflow) and `nice` (bcrypt threads at nice 10), both in 913e1bf; `onedep` (use cases acting
+for the caller are built after `principal`) and `driver` (the account read on asyncpg's
+`fetchrow`), both in this README's "Results" product.
 """
 
 from __future__ import annotations
@@ -48,53 +44,6 @@ class Tree:
             msg = f"{relative}: the code this experiment edits has changed:\n{old}"
             raise SystemExit(msg)
         path.write_text(text.replace(old, new, 1))
-
-
-def onedep(tree: Tree) -> None:
-    # Litestar resolves a level of two or more dependencies (here `principal`, async, and
-    # `get_own_user`, sync) in an anyio task group, one task each; a chain of single
-    # dependencies is awaited directly (litestar/_kwargs/kwargs_model.py, resolve_dependencies).
-    deps = "entrypoints/http/dependencies.py"
-    tree.edit(
-        deps,
-        'USE_CASES_WITHOUT_UOW = ("list_sessions", "authorizer", "get_own_user")',
-        'USE_CASES_WITHOUT_UOW = ("list_sessions", "authorizer")',
-    )
-    tree.edit(
-        deps,
-        "\n\ndef build_dependencies(",
-        "\n\ndef _after_principal(factory: Callable[..., Any]) -> Provide:\n"
-        "    def build(principal: NamedDependency[Principal]) -> Any:  # noqa: ARG001\n"
-        "        return factory()\n\n"
-        "    return Provide(build, sync_to_thread=False)\n"
-        "\n\ndef build_dependencies(",
-    )
-    tree.edit(
-        deps,
-        "    return dependencies\n",
-        '    dependencies["get_own_user"] = _after_principal(container.get_own_user)\n'
-        "    return dependencies\n",
-    )
-
-
-def driver(tree: Tree) -> None:
-    # SQLAlchemy's per-execution work (execution context, compiled-cache lookup, result
-    # metadata, greenlet hop) for one statement, replaced by asyncpg's fetchrow on the same
-    # pooled connection. The SQL text is SQLAlchemy's own, so PostgreSQL sees no difference.
-    reader = "adapters/sqlalchemy/account_reader.py"
-    tree.edit(
-        reader,
-        "        self._statement = _account_statement(engine.dialect.name)\n",
-        "        self._statement = _account_statement(engine.dialect.name)\n"
-        "        self._sql = str(self._statement.compile(dialect=engine.dialect))\n",
-    )
-    tree.edit(
-        reader,
-        """                result = await connection.execute(self._statement, {"user_id": user_id})
-                row = result.mappings().first()""",
-        """                raw = await connection.get_raw_connection()
-                row = await raw.driver_connection.fetchrow(self._sql, ",", user_id)""",
-    )
 
 
 def prebuilt(tree: Tree) -> None:
@@ -168,8 +117,6 @@ def connection(tree: Tree) -> None:
 
 
 EXPERIMENTS: dict[str, Callable[[Tree], None]] = {
-    "onedep": onedep,
-    "driver": driver,
     "prebuilt": prebuilt,
     "connection": connection,
 }
@@ -181,7 +128,7 @@ def main() -> None:
     )
     parser.add_argument("destination", type=Path, help="an empty or missing folder")
     parser.add_argument("experiments", nargs="+", choices=sorted(EXPERIMENTS))
-    parser.add_argument("--commit", default="4fe7c26", help="the tree to start from")
+    parser.add_argument("--commit", default="HEAD", help="the tree to start from")
     args = parser.parse_args()
     archive = subprocess.run(
         ["git", "archive", "--format=tar", args.commit, "src"],
