@@ -8,13 +8,13 @@ GET /api/users/me
          2. pipeline: EXISTS session:{sid}, MGET grants:{user} and  (auth/authenticate_request.py,
             the two grants_version keys (cached permissions)        redis/access_state.py)
             on a cache miss only: BEGIN; SELECT grants; ROLLBACK; SET grants:{user}
-  SQL    one SELECT of user + profile + string_agg of providers,   (sqlalchemy/account_reader.py)
-         outside any transaction; the roles are the cached grants' (users/read_users.py)
+  SQL    one SELECT of user + profile + string_agg of roles and of  (sqlalchemy/account_reader.py)
+         providers, outside any transaction                         (users/get_own_user.py)
 
 POST /api/auth/refresh (no bearer token, so no access-state read)
   Redis  1. the same rate-limit MULTI block
          2. EVALSHA of the product's own rotation script            (redis/token_scripts.py)
-  SQL    BEGIN; SELECT user+profile; SELECT roles; SELECT providers; ROLLBACK (users/views.py)
+  SQL    the same one SELECT as GET /api/users/me                   (auth/refresh_session.py)
 
 and the same CPU work the product cannot avoid: HS256 JWT decode/encode with PyJWT and the
 same claims, SHA-256 of refresh tokens, msgspec bodies, Litestar routing. The SQL text is the
@@ -59,29 +59,19 @@ POOL_SIZE = 30  # SQLAlchemy's pool_size + max_overflow in adapters/sqlalchemy/e
 ISSUER, AUDIENCE = "scripthub", "scripthub-api"
 REQUIRED_CLAIMS = ["iss", "aud", "sub", "sid", "iat", "exp", "jti"]
 
-SQL_USER = (
-    "SELECT users.id, users.email, users.username, users.password_hash, "
-    "users.email_verified_at, users.account_status, users.created_at, users.updated_at, "
-    "user_profiles.full_name, user_profiles.avatar_url, user_profiles.phone, user_profiles.bio, "
-    "user_profiles.date_of_birth, user_profiles.location, user_profiles.website \n"
-    "FROM users LEFT OUTER JOIN user_profiles ON user_profiles.user_id = users.id \n"
-    "WHERE users.id = $1::UUID"
-)
-SQL_ACCOUNT = (  # $1 is the string_agg separator: SQLAlchemy binds the literal ","
+SQL_ACCOUNT = (  # $1 and $2 are the string_agg separators: SQLAlchemy binds the literal ","
     "SELECT users.id, users.email, users.username, users.password_hash, "
     "users.email_verified_at, users.account_status, users.created_at, users.updated_at, "
     "user_profiles.full_name, user_profiles.avatar_url, user_profiles.phone, user_profiles.bio, "
     "user_profiles.date_of_birth, user_profiles.location, user_profiles.website, "
-    "(SELECT string_agg(auth_providers.provider, $1::VARCHAR) AS string_agg_1 \n"
+    "(SELECT string_agg(roles.name, $1::VARCHAR) AS string_agg_1 \n"
+    "FROM user_roles JOIN roles ON roles.id = user_roles.role_id \n"
+    "WHERE user_roles.user_id = users.id) AS roles, "
+    "(SELECT string_agg(auth_providers.provider, $2::VARCHAR) AS string_agg_3 \n"
     "FROM auth_providers \n"
     "WHERE auth_providers.user_id = users.id) AS providers \n"
     "FROM users LEFT OUTER JOIN user_profiles ON user_profiles.user_id = users.id \n"
-    "WHERE users.id = $2::UUID"
-)
-SQL_ROLES = (  # roles_of_many([user_id]): sorted in Python, not by the collation
-    "SELECT user_roles.user_id, roles.name \n"
-    "FROM user_roles JOIN roles ON roles.id = user_roles.role_id \n"
-    "WHERE user_roles.user_id IN ($1::UUID)"
+    "WHERE users.id = $3::UUID"
 )
 SQL_GRANTS = (
     "SELECT roles.name, permissions.name AS permission \n"
@@ -91,14 +81,6 @@ SQL_GRANTS = (
     "WHERE user_roles.user_id = $1::UUID"
 )
 GRANTS_TTL = 900  # adapters/redis/permission_cache.py DEFAULT_TTL
-SQL_PROVIDERS = (
-    "SELECT auth_providers.id, auth_providers.user_id, auth_providers.provider, "
-    "auth_providers.provider_user_id, auth_providers.email, auth_providers.provider_data, "
-    "auth_providers.linked_at, auth_providers.created_at, auth_providers.updated_at \n"
-    "FROM auth_providers \n"
-    "WHERE auth_providers.user_id = $1::UUID "
-    "ORDER BY auth_providers.linked_at, auth_providers.id"
-)
 
 
 class ProfileOut(msgspec.Struct):
@@ -183,32 +165,17 @@ async def count_request(request: Request[Any, Any, Any]) -> dict[str, str]:
     }
 
 
-async def load_own_user(user_id: uuid.UUID) -> UserOut | None:
-    """BEGIN, three SELECTs, ROLLBACK: what the unit of work does for `load_own_user` (refresh)."""
+async def load_account(user_id: uuid.UUID) -> UserOut | None:
+    """One statement, no transaction: what the product's `AccountReader` does."""
     async with STORES.pool.acquire() as connection:
-        transaction = connection.transaction()
-        await transaction.start()
-        try:
-            row = await connection.fetchrow(SQL_USER, user_id)
-            if row is None or row["account_status"] == "deleted":
-                return None
-            roles = await connection.fetch(SQL_ROLES, user_id)
-            links = await connection.fetch(SQL_PROVIDERS, user_id)
-        finally:
-            await transaction.rollback()
-    return _user_out(
-        row, sorted({role["name"] for role in roles}), sorted({link["provider"] for link in links})
-    )
-
-
-async def load_account(user_id: uuid.UUID, roles: list[str]) -> UserOut | None:
-    """One statement, no transaction: what `GetOwnUser` does with the `AccountReader`."""
-    async with STORES.pool.acquire() as connection:
-        row = await connection.fetchrow(SQL_ACCOUNT, ",", user_id)
+        row = await connection.fetchrow(SQL_ACCOUNT, ",", ",", user_id)
     if row is None or row["account_status"] == "deleted":
         return None
-    providers = sorted(set(row["providers"].split(","))) if row["providers"] else []
-    return _user_out(row, roles, providers)
+    return _user_out(row, _names(row["roles"]), _names(row["providers"]))
+
+
+def _names(joined: str | None) -> list[str]:
+    return sorted(set(joined.split(","))) if joined else []
 
 
 def _user_out(row: asyncpg.Record, roles: list[str], providers: list[str]) -> UserOut:
@@ -235,7 +202,8 @@ def _user_out(row: asyncpg.Record, roles: list[str], providers: list[str]) -> Us
 
 
 async def authenticate(request: Request[Any, Any, Any]) -> tuple[uuid.UUID, list[str]]:
-    """JWT, then one pipelined round trip for session liveness and the cached grants."""
+    """JWT, then one pipelined round trip for session liveness and the cached grants (the
+    user's permissions, which any guarded route of the product checks)."""
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer":
         raise HTTPException(status_code=401, detail="missing bearer token")
@@ -289,8 +257,8 @@ def _sha256(token: str) -> str:
 @get("/api/users/me")
 async def me(request: Request[Any, Any, Any]) -> Response[UserOut]:
     headers = await count_request(request)
-    user_id, roles = await authenticate(request)
-    user = await load_account(user_id, roles)
+    user_id, _ = await authenticate(request)
+    user = await load_account(user_id)
     if user is None:
         raise HTTPException(status_code=404, detail="user not found")
     return Response(user, headers=headers)
@@ -321,7 +289,7 @@ async def refresh(request: Request[Any, Any, Any]) -> Response[TokenPairOut]:
         raise HTTPException(status_code=401, detail="refresh token invalid")
     session_id = reply[1].decode()
     fields = dict(zip(reply[2::2], reply[3::2], strict=True))
-    user = await load_own_user(uuid.UUID(fields[b"user_id"].decode()))
+    user = await load_account(uuid.UUID(fields[b"user_id"].decode()))
     if user is None or user.account_status != "active":
         raise HTTPException(status_code=401, detail="account gone")
     issued_at = int(time.time())

@@ -1143,13 +1143,13 @@ async def test_health_probe_reports_a_live_database(engine: AsyncEngine) -> None
     assert await SqlAlchemyHealthProbe(engine).healthy()
 
 
-async def test_the_account_reader_sees_committed_users_with_their_providers(
+async def test_the_account_reader_sees_committed_users_with_their_roles_and_providers(
     backend: Backend,
 ) -> None:
     alice, bob = make_user("alice"), make_user("bob")
     await add_committed(backend.unit_of_work, alice, bob)
 
-    async def link(uow: UnitOfWork) -> None:
+    async def link_and_grant(uow: UnitOfWork) -> None:
         for provider, external_id in (
             (Provider.GITHUB, "gh-1"),
             (Provider.EMAIL, str(alice.id)),
@@ -1158,18 +1158,21 @@ async def test_the_account_reader_sees_committed_users_with_their_providers(
             await uow.providers.add(
                 ProviderLink(uuid.uuid4(), alice.id, provider, external_id, alice.email, T0)
             )
+        for role in ("user", "moderator", "admin"):
+            await uow.roles.assign(alice.id, role)
 
-    await committed(backend.unit_of_work, link)
+    await committed(backend.unit_of_work, link_and_grant)
     reader = backend.account_reader()
 
     seen = await reader.account(alice.id)
-    unlinked = await reader.account(bob.id)
+    bare = await reader.account(bob.id)
 
     assert seen is not None
     assert seen.user == alice
+    assert seen.roles == ["admin", "moderator", "user"]
     assert seen.providers == ["email", "github"]
-    assert unlinked is not None
-    assert unlinked.providers == []
+    assert bare is not None
+    assert (bare.roles, bare.providers) == ([], [])
     assert await reader.account(uuid.uuid4()) is None
     await backend.close()
 

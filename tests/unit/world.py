@@ -77,6 +77,7 @@ class World:
         self.clock = SettableClock()
         self.database = InMemoryDatabase()
         self.token_store = InMemoryTokenStore()
+        self.account_reader = InMemoryAccountReader(self.database)
         self.permission_cache = InMemoryPermissionCache()
         self.access_state = SequentialAccessStateReader(self.token_store, self.permission_cache)
         self.hasher = BcryptPasswordHasher(rounds=4, max_threads=1)
@@ -102,7 +103,14 @@ class World:
         return LogIn(self.uow(), self.hasher, self.sessions, self.clock)
 
     def refresh_session(self) -> RefreshSession:
-        return RefreshSession(self.uow(), self.token_store, self.sessions, self.clock, REUSE_GRACE)
+        return RefreshSession(
+            self.uow(),
+            self.account_reader,
+            self.token_store,
+            self.sessions,
+            self.clock,
+            REUSE_GRACE,
+        )
 
     def authenticate(self) -> AuthenticateRequest:
         return AuthenticateRequest(
@@ -122,7 +130,7 @@ class World:
         return EndSession(self.uow(), self.token_store, self.clock)
 
     def get_own_user(self) -> GetOwnUser:
-        return GetOwnUser(InMemoryAccountReader(self.database))
+        return GetOwnUser(self.account_reader)
 
     def get_public_user(self) -> GetPublicUser:
         return GetPublicUser(self.uow())

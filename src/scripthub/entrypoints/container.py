@@ -131,6 +131,8 @@ class Container(containers.DeclarativeContainer):
         limiter=rate_limiter,
     )
 
+    account_reader = providers.Singleton(SqlAlchemyAccountReader, engine)
+
     # Per use: a unit of work is one transaction; use cases take theirs at call time.
     unit_of_work = providers.Factory(SqlAlchemyUnitOfWork, session_factory)
     session_starter = providers.Factory(
@@ -161,6 +163,7 @@ class Container(containers.DeclarativeContainer):
     log_in = providers.Factory(LogIn, hasher=hasher, sessions=session_starter, clock=clock)
     refresh_session = providers.Factory(
         RefreshSession,
+        reader=account_reader,
         token_store=token_store,
         sessions=session_starter,
         clock=clock,
@@ -169,7 +172,6 @@ class Container(containers.DeclarativeContainer):
     log_out = providers.Factory(LogOut, token_store=token_store, clock=clock)
     list_sessions = providers.Factory(ListSessions, token_store=token_store, clock=clock)
     end_session = providers.Factory(EndSession, token_store=token_store, clock=clock)
-    account_reader = providers.Singleton(SqlAlchemyAccountReader, engine)
     get_own_user = providers.Singleton(GetOwnUser, reader=account_reader)
     get_public_user = providers.Factory(GetPublicUser)
     update_own_user = providers.Factory(UpdateOwnUser, clock=clock)

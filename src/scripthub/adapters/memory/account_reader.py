@@ -6,14 +6,14 @@ import copy
 import uuid
 
 from scripthub.adapters.memory.database import InMemoryDatabase
-from scripthub.application.ports.account_reader import AccountSnapshot
+from scripthub.application.users.views import OwnUser
 
 
 class InMemoryAccountReader:
     def __init__(self, database: InMemoryDatabase) -> None:
         self._database = database
 
-    async def account(self, user_id: uuid.UUID) -> AccountSnapshot | None:
+    async def account(self, user_id: uuid.UUID) -> OwnUser | None:
         user = self._database.users.get(user_id)
         if user is None:
             return None
@@ -22,4 +22,5 @@ class InMemoryAccountReader:
             for link in self._database.provider_links.values()
             if link.user_id == user_id
         }
-        return AccountSnapshot(copy.deepcopy(user), sorted(providers))
+        roles = self._database.user_roles.get(user_id, set())
+        return OwnUser(copy.deepcopy(user), sorted(roles), sorted(providers))

@@ -12,15 +12,29 @@ from sqlalchemy.util import await_, greenlet_spawn
 
 from scripthub.adapters.sqlalchemy.errors import database_errors, is_unavailable_sqlstate
 from scripthub.adapters.sqlalchemy.mapping import PROFILE_COLUMNS, ColumnValues, user_from_row
-from scripthub.adapters.sqlalchemy.tables import auth_providers, user_profiles, users
-from scripthub.application.ports.account_reader import AccountSnapshot
+from scripthub.adapters.sqlalchemy.tables import (
+    auth_providers,
+    roles,
+    user_profiles,
+    user_roles,
+    users,
+)
+from scripthub.application.users.views import OwnUser
 from scripthub.domain.errors import ServiceUnavailableError
 
 _USER_ID = "user_id"
 
 
 def _account_statement(dialect: str) -> Select[Any]:
+    # Role names and provider names never contain a comma (domain.roles.ROLE_PATTERN,
+    # domain.providers.Provider), so a joined string is a lossless list.
     aggregate = func.string_agg if dialect == "postgresql" else func.group_concat
+    role_names = (
+        select(aggregate(roles.c.name, ","))
+        .select_from(user_roles.join(roles, roles.c.id == user_roles.c.role_id))
+        .where(user_roles.c.user_id == users.c.id)
+        .scalar_subquery()
+    )
     providers = (
         select(aggregate(auth_providers.c.provider, ","))
         .where(auth_providers.c.user_id == users.c.id)
@@ -30,6 +44,7 @@ def _account_statement(dialect: str) -> Select[Any]:
         select(
             users,
             *(user_profiles.c[name] for name in PROFILE_COLUMNS),
+            role_names.label("roles"),
             providers.label("providers"),
         )
         .join(user_profiles, user_profiles.c.user_id == users.c.id, isouter=True)
@@ -57,7 +72,7 @@ class SqlAlchemyAccountReader:
         self._pool = engine.sync_engine.pool
         self._connect_errors = (OSError, TimeoutError, engine.dialect.loaded_dbapi.Error)
 
-    async def account(self, user_id: uuid.UUID) -> AccountSnapshot | None:
+    async def account(self, user_id: uuid.UUID) -> OwnUser | None:
         with database_errors():
             if self._on_asyncpg:
                 row = await greenlet_spawn(self._fetch_on_driver, user_id)
@@ -67,8 +82,7 @@ class SqlAlchemyAccountReader:
                     row = result.mappings().first()
         if row is None:
             return None
-        providers = sorted(set(row["providers"].split(","))) if row["providers"] else []
-        return AccountSnapshot(user_from_row(row), providers)
+        return OwnUser(user_from_row(row), _names(row["roles"]), _names(row["providers"]))
 
     def _fetch_on_driver(self, user_id: uuid.UUID) -> ColumnValues | None:
         """Runs in a greenlet, as SQLAlchemy's own pool code expects."""
@@ -91,3 +105,7 @@ class SqlAlchemyAccountReader:
         finally:
             connection.close()
         return row
+
+
+def _names(joined: str | None) -> list[str]:
+    return sorted(set(joined.split(","))) if joined else []

@@ -7,16 +7,16 @@ from datetime import timedelta
 
 from scripthub.application.audit.recording import audit_entry, record_alone
 from scripthub.application.auth.session_tokens import SessionStarter, TokenPair
+from scripthub.application.ports.account_reader import AccountReader
 from scripthub.application.ports.system import Clock
 from scripthub.application.ports.token_store import TokenStore
 from scripthub.application.ports.unit_of_work import UnitOfWork
 from scripthub.application.tokens import hash_token, new_opaque_token
-from scripthub.application.users.views import OwnUser, load_own_user
+from scripthub.application.users.views import OwnUser
 from scripthub.domain.audit import Outcome, RequestContext
 from scripthub.domain.errors import (
     AccountSuspendedError,
     DomainError,
-    NotFoundError,
     RefreshTokenInvalidError,
     RefreshTokenReusedError,
 )
@@ -41,12 +41,14 @@ class RefreshSession:
     def __init__(
         self,
         uow: UnitOfWork,
+        reader: AccountReader,
         token_store: TokenStore,
         sessions: SessionStarter,
         clock: Clock,
         reuse_grace: timedelta,
     ) -> None:
         self._uow = uow
+        self._reader = reader
         self._token_store = token_store
         self._sessions = sessions
         self._clock = clock
@@ -77,11 +79,10 @@ class RefreshSession:
         return self._sessions.pair(own, session.id, new_token)
 
     async def _account_of(self, session: Session) -> OwnUser | None:
-        try:
-            async with self._uow as uow:
-                return await load_own_user(uow, session.user_id)
-        except NotFoundError:
+        own = await self._reader.account(session.user_id)
+        if own is None or own.user.account_status is AccountStatus.DELETED:
             return None
+        return own
 
     async def _record_reuse(self, session: Session, context: RequestContext) -> None:
         entry = audit_entry(

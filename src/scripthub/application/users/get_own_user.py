@@ -10,13 +10,13 @@ from scripthub.domain.users import AccountStatus
 
 
 class GetOwnUser:
-    """One round trip to the database: the roles come with the principal's (cached) grants."""
+    """One round trip to the database, outside any transaction."""
 
     def __init__(self, reader: AccountReader) -> None:
         self._reader = reader
 
     async def execute(self, principal: Principal) -> OwnUser:
-        snapshot = await self._reader.account(principal.user_id)
-        if snapshot is None or snapshot.user.account_status is AccountStatus.DELETED:
+        own = await self._reader.account(principal.user_id)
+        if own is None or own.user.account_status is AccountStatus.DELETED:
             raise NotFoundError("User not found.")
-        return OwnUser(snapshot.user, sorted(principal.grants.roles), snapshot.providers)
+        return own
