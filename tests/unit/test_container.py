@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from dependency_injector import providers
+from sqlalchemy.pool import QueuePool
 
 from scripthub.entrypoints.container import Container, build_container, close_container
 from scripthub.entrypoints.settings import load_settings
@@ -36,4 +37,19 @@ async def test_every_provider_resolves(name: str) -> None:
             built = resolved(uow=uow)  # use cases take the request's unit of work
         assert built is not None, provider_name
 
+    await close_container(container)
+
+
+async def test_the_postgresql_pool_is_sized_by_settings() -> None:
+    environment = {
+        "SCRIPTHUB_JWT_SECRET": "c" * 32,
+        **ENVIRONMENTS["production"],
+        "SCRIPTHUB_DATABASE_POOL_SIZE": "3",
+        "SCRIPTHUB_DATABASE_MAX_OVERFLOW": "2",
+    }
+    container = build_container(load_settings(environment, env_file=None))
+    pool = container.engine().sync_engine.pool
+
+    assert isinstance(pool, QueuePool)
+    assert (pool.size(), pool._max_overflow) == (3, 2)  # no public reader for the overflow
     await close_container(container)

@@ -43,11 +43,14 @@ def test_values_are_parsed() -> None:
             "SCRIPTHUB_OAUTH_GITHUB_CLIENT_ID": "id",
             "SCRIPTHUB_OAUTH_GITHUB_CLIENT_SECRET": "secret",
             "SCRIPTHUB_LOG_LEVEL": "debug",
+            "SCRIPTHUB_DATABASE_POOL_SIZE": "15",
+            "SCRIPTHUB_DATABASE_MAX_OVERFLOW": "0",
         },
         env_file=None,
     )
 
     assert settings.database_url == "postgresql+asyncpg://u@db:5432/x"
+    assert (settings.database_pool_size, settings.database_max_overflow) == (15, 0)
     assert settings.session_store == "redis"
     assert settings.cache_backend == "redis"
     assert settings.rate_limit_auth == RateLimit(10, 60)
@@ -72,6 +75,8 @@ def test_every_bad_variable_is_named_in_one_error() -> None:
                 "SCRIPTHUB_DATABASE_URL": "mysql://x",
                 "SCRIPTHUB_TRUSTED_PROXIES": "not-a-cidr",
                 "SCRIPTHUB_OAUTH_GOOGLE_CLIENT_ID": "only-the-id",
+                "SCRIPTHUB_DATABASE_POOL_SIZE": "0",
+                "SCRIPTHUB_DATABASE_MAX_OVERFLOW": "-1",
             },
             env_file=None,
         )
@@ -85,6 +90,8 @@ def test_every_bad_variable_is_named_in_one_error() -> None:
         "SCRIPTHUB_DATABASE_URL",
         "SCRIPTHUB_TRUSTED_PROXIES",
         "SCRIPTHUB_OAUTH_GOOGLE_CLIENT_SECRET",
+        "SCRIPTHUB_DATABASE_POOL_SIZE",
+        "SCRIPTHUB_DATABASE_MAX_OVERFLOW",
     ):
         assert name in message
 

@@ -77,7 +77,12 @@ class Container(containers.DeclarativeContainer):
         ttl_seconds=settings.provided.access_token_ttl,
         clock=clock,
     )
-    engine = providers.Singleton(create_engine, settings.provided.database_url)
+    engine = providers.Singleton(
+        create_engine,
+        settings.provided.database_url,
+        pool_size=settings.provided.database_pool_size,
+        max_overflow=settings.provided.database_max_overflow,
+    )
     session_factory = providers.Singleton(create_session_factory, engine)
     redis_client = providers.Singleton(aioredis.Redis.from_url, settings.provided.redis_url)
 

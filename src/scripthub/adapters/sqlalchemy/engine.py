@@ -26,8 +26,14 @@ POSTGRES_POOL_SIZE = 20
 POSTGRES_MAX_OVERFLOW = 10
 
 
-def create_engine(url: str) -> AsyncEngine:
-    """An async engine for a `sqlite+aiosqlite://` or `postgresql+asyncpg://` URL."""
+def create_engine(
+    url: str, pool_size: int = POSTGRES_POOL_SIZE, max_overflow: int = POSTGRES_MAX_OVERFLOW
+) -> AsyncEngine:
+    """An async engine for a `sqlite+aiosqlite://` or `postgresql+asyncpg://` URL.
+
+    On PostgreSQL each process keeps up to `pool_size` connections open and opens up to
+    `max_overflow` more for bursts; SQLite ignores both.
+    """
     backend = make_url(url).get_backend_name()
     if backend == "sqlite":
         engine = create_async_engine(url)
@@ -36,8 +42,8 @@ def create_engine(url: str) -> AsyncEngine:
     if backend == "postgresql":
         return create_async_engine(
             url,
-            pool_size=POSTGRES_POOL_SIZE,
-            max_overflow=POSTGRES_MAX_OVERFLOW,
+            pool_size=pool_size,
+            max_overflow=max_overflow,
             # A ping per checkout would double the round trips of every request; a dead
             # connection surfaces as an error instead and is dropped from the pool.
             pool_pre_ping=False,

@@ -33,6 +33,8 @@ class OAuthProviderSettings(msgspec.Struct, frozen=True):
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
     env: Environment = "development"
     database_url: str = "sqlite+aiosqlite:///./var/scripthub.db"
+    database_pool_size: int = 20
+    database_max_overflow: int = 10
     redis_url: str | None = None
     redis_key_prefix: str = "scripthub:"
     session_store: SessionStoreKind = "memory"

@@ -96,6 +96,8 @@ def _one_of(*choices: str) -> Callable[[str], str]:
 PARSERS: dict[str, Callable[[str], Any]] = {
     "env": _one_of("development", "test", "production"),
     "database_url": _database_url,
+    "database_pool_size": _positive_int(high=1000),
+    "database_max_overflow": _positive_int(low=0, high=1000),
     "redis_url": _redis_url,
     "redis_key_prefix": str.strip,
     "session_store": _one_of("memory", "sql", "redis"),
