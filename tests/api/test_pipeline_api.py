@@ -143,3 +143,29 @@ async def test_a_405_names_the_allowed_methods(api: Api) -> None:
 
     assert_problem(response, 405, "method_not_allowed")
     assert "POST" in response.headers["allow"]
+
+
+async def test_a_cors_preflight_from_the_frontend_is_allowed(api: Api) -> None:
+    response = await api.client.options(
+        "/api/users/me",
+        headers={
+            "Origin": "http://localhost:3000",
+            "Access-Control-Request-Method": "PATCH",
+            "Access-Control-Request-Headers": "authorization, content-type",
+        },
+    )
+
+    assert response.status_code == 204
+    assert response.headers["access-control-allow-origin"] == "http://localhost:3000"
+    assert "PATCH" in response.headers["access-control-allow-methods"]
+
+
+async def test_a_refused_cors_preflight_is_a_problem_naming_what_was_refused(api: Api) -> None:
+    response = await api.client.options(
+        "/api/users/me",
+        headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "TRACE"},
+    )
+
+    assert_problem(response, 400, "bad_request")
+    assert "access-control-allow-origin" not in response.headers
+    assert "method and origin are not allowed" in response.json()["detail"]

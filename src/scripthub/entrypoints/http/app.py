@@ -23,6 +23,7 @@ from scripthub.entrypoints.http.controllers.user_administration import (
     UserAdministrationController,
 )
 from scripthub.entrypoints.http.controllers.users import UsersController
+from scripthub.entrypoints.http.cors import PreflightRefusalAsProblem
 from scripthub.entrypoints.http.dependencies import build_dependencies
 from scripthub.entrypoints.http.docs import docs_router
 from scripthub.entrypoints.http.health import live, readiness_handler
@@ -74,7 +75,7 @@ def create_app(container: Container | None = None) -> Litestar:
                 await task
         await close_container(container)
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             AuthController,
             PasswordsController,
@@ -130,3 +131,5 @@ def create_app(container: Container | None = None) -> Litestar:
         on_shutdown=[on_shutdown],
         state=State({"container": container}),
     )
+    app.asgi_handler = PreflightRefusalAsProblem(app.asgi_handler)
+    return app
