@@ -155,7 +155,9 @@ async def test_a_password_reset_ends_every_session(mail_api: Api, smtp_sink: Smt
     assert new.status_code == 200
 
 
-async def test_changing_the_password_returns_a_fresh_pair_and_ends_the_rest(api: Api) -> None:
+async def test_changing_the_password_ends_every_other_session_and_renews_this_one(
+    api: Api,
+) -> None:
     pair = await api.register()
     other = (
         await api.client.post(
@@ -181,10 +183,16 @@ async def test_changing_the_password_returns_a_fresh_pair_and_ends_the_rest(api:
     fresh = changed.json()
     assert set(fresh) >= {"access_token", "refresh_token", "user"}
     assert (await api.get("/api/users/me", fresh["access_token"])).status_code == 200
-    for ended in (pair, other):
-        assert_problem(
-            await api.get("/api/users/me", ended["access_token"]), 401, "session_revoked"
+    # The same session goes on: its old access token still works, its old refresh token not.
+    assert (await api.get("/api/users/me", pair["access_token"])).status_code == 200
+    sessions = (await api.get("/api/auth/sessions", fresh["access_token"])).json()["items"]
+    assert [s["current"] for s in sessions] == [True]
+    for old_or_new, status in ((pair, 401), (fresh, 200)):
+        refreshed = await api.client.post(
+            "/api/auth/refresh", json={"refresh_token": old_or_new["refresh_token"]}
         )
+        assert refreshed.status_code == status, refreshed.text
+    assert_problem(await api.get("/api/users/me", other["access_token"]), 401, "session_revoked")
 
 
 @pytest.mark.parametrize(

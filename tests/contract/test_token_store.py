@@ -305,6 +305,42 @@ async def test_concurrent_rotations_of_one_token_rotate_it_once(
     assert successors.count(RotationOutcome.UNKNOWN) == 7
 
 
+async def test_reissue_replaces_the_current_token_of_a_live_session(
+    backend: Backend, store: TokenStore, t0: datetime
+) -> None:
+    session = new_session(t0, await backend.new_user())
+    await store.create(session, "hash-1")
+    assert (await store.rotate("hash-1", "hash-2", t0, GRACE)).outcome is RotationOutcome.ROTATED
+    later = t0 + timedelta(minutes=5)
+
+    reissued = await store.reissue(session.id, "hash-3", later)
+
+    assert reissued is not None
+    assert (reissued.id, reissued.last_used_at) == (session.id, later)
+    assert await store.is_active(session.id, later)
+    # The replaced token is simply unknown, even after the grace window: no reuse alarm.
+    much_later = later + GRACE + timedelta(seconds=1)
+    replaced = await store.rotate("hash-2", "hash-x", much_later, GRACE)
+    assert replaced.outcome is RotationOutcome.UNKNOWN
+    assert await store.is_active(session.id, much_later)
+    rotation = await store.rotate("hash-3", "hash-4", much_later, GRACE)
+    assert rotation.outcome is RotationOutcome.ROTATED
+
+
+async def test_reissue_of_an_ended_or_unknown_session_changes_nothing(
+    backend: Backend, store: TokenStore, t0: datetime
+) -> None:
+    session = new_session(t0, await backend.new_user())
+    await store.create(session, "hash-1")
+    assert await store.revoke(session.id)
+
+    assert await store.reissue(session.id, "hash-2", t0) is None
+    assert await store.reissue(uuid.uuid4(), "hash-3", t0) is None
+
+    await assert_ended(store, "hash-1", session, t0)
+    assert (await store.rotate("hash-2", "x", t0, GRACE)).outcome is RotationOutcome.UNKNOWN
+
+
 async def test_revoke_ends_one_session(backend: Backend, store: TokenStore, t0: datetime) -> None:
     session = new_session(t0, await backend.new_user())
     other = new_session(t0, session.user_id)

@@ -131,7 +131,9 @@ async def test_reset_links_expire_after_an_hour_and_need_a_good_password(world: 
         await world.reset_password().execute(ResetPasswordCommand(token_of(link), NEW_PASSWORD))
 
 
-async def test_changing_the_password_kills_reset_links_and_other_sessions(world: World) -> None:
+async def test_changing_the_password_kills_reset_links_and_the_other_sessions(
+    world: World,
+) -> None:
     pair = await world.register()
     other = await world.login()
     link = await reset_link(world)
@@ -141,10 +143,11 @@ async def test_changing_the_password_kills_reset_links_and_other_sessions(world:
         principal, ChangePasswordCommand(PASSWORD, NEW_PASSWORD)
     )
 
-    assert (await world.principal(fresh)).user_id == principal.user_id
-    for ended in (pair, other):
-        with pytest.raises(SessionRevokedError):
-            await world.principal(ended)
+    renewed = await world.principal(fresh)
+    assert (renewed.user_id, renewed.session_id) == (principal.user_id, principal.session_id)
+    assert (await world.principal(pair)).session_id == principal.session_id
+    with pytest.raises(SessionRevokedError):
+        await world.principal(other)
     with pytest.raises(BadRequestError):
         await world.reset_password().execute(
             ResetPasswordCommand(token_of(link), "other passphrase")

@@ -70,6 +70,18 @@ class InMemoryTokenStore:
         self._end(session.id)
         return Rotation(RotationOutcome.REUSED, session)
 
+    async def reissue(
+        self, session_id: uuid.UUID, new_token_hash: str, now: datetime
+    ) -> Session | None:
+        if self._live(session_id, now) is None:
+            return None
+        entry = self._sessions[session_id]
+        del self._by_hash[entry.token_hash]
+        self._by_hash[new_token_hash] = session_id
+        entry.token_hash = new_token_hash
+        entry.session.last_used_at = now
+        return dataclasses.replace(entry.session)
+
     async def is_active(self, session_id: uuid.UUID, now: datetime) -> bool:
         return self._live(session_id, now) is not None
 

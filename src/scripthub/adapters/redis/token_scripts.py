@@ -109,3 +109,22 @@ end
 return ended
 """
 )
+
+REISSUE = (
+    _PRELUDE
+    + """
+-- KEYS: session:{id}, refresh:{new}
+-- ARGV[4..]: new hash, now (epoch seconds), the refresh namespace
+-- The replaced token's key is deleted, not marked rotated: presenting it is then UNKNOWN.
+local new_hash, now, refresh_ns = ARGV[4], tonumber(ARGV[5]), ARGV[6]
+local expires_at = tonumber(redis.call('HGET', KEYS[1], 'expires_at'))
+if expires_at == nil or expires_at <= now then
+  return {}
+end
+redis.call('DEL', refresh_ns .. redis.call('HGET', KEYS[1], 'token_hash'))
+redis.call('SET', KEYS[2], string.sub(KEYS[1], #session_ns + 1), 'PXAT',
+  string.format('%d', expires_at * 1000))
+redis.call('HSET', KEYS[1], 'token_hash', new_hash, 'last_used_at', ARGV[5])
+return redis.call('HGETALL', KEYS[1])
+"""
+)

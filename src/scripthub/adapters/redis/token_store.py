@@ -42,6 +42,7 @@ class RedisTokenStore:
         self._rotate = client.register_script(token_scripts.ROTATE)
         self._end_session = client.register_script(token_scripts.END_SESSION)
         self._end_user_sessions = client.register_script(token_scripts.END_USER_SESSIONS)
+        self._reissue = client.register_script(token_scripts.REISSUE)
         self._namespaces = (
             self.keys.session_namespace,
             self.keys.ended_session_namespace,
@@ -79,6 +80,21 @@ class RedisTokenStore:
         if outcome is RotationOutcome.UNKNOWN:
             return Rotation(outcome)
         return Rotation(outcome, decode_session(text(reply[1]), pairs_to_fields(reply[2:])))
+
+    @cache_unavailable_as_503
+    async def reissue(
+        self, session_id: uuid.UUID, new_token_hash: str, now: datetime
+    ) -> Session | None:
+        reply = await self._reissue(
+            keys=[self.keys.session(session_id), self.keys.refresh(new_token_hash)],
+            args=[
+                *self._namespaces,
+                new_token_hash,
+                to_epoch(now),
+                self.keys.refresh_namespace,
+            ],
+        )
+        return _live(session_id, pairs_to_fields(reply), now) if reply else None
 
     @cache_unavailable_as_503
     async def is_active(self, session_id: uuid.UUID, now: datetime) -> bool:  # noqa: ARG002

@@ -100,6 +100,19 @@ class SqlAlchemyTokenStore:
             return Rotation(RotationOutcome.ENDED, session)
         return Rotation(RotationOutcome.REUSED, session)
 
+    async def reissue(
+        self, session_id: uuid.UUID, new_token_hash: str, now: datetime
+    ) -> Session | None:
+        async with self._transaction() as db:
+            result = await db.execute(
+                update(refresh_tokens)
+                .where(refresh_tokens.c.id == session_id, *_live(now))
+                .values(token_hash=new_token_hash, last_used_at=now, updated_at=now)
+                .returning(*refresh_tokens.c)
+            )
+            row = result.mappings().one_or_none()
+        return None if row is None else session_from_row(row)
+
     async def is_active(self, session_id: uuid.UUID, now: datetime) -> bool:
         async with self._read() as connection:
             result = await connection.execute(

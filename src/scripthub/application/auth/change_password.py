@@ -17,7 +17,6 @@ from scripthub.domain.audit import RequestContext
 from scripthub.domain.email_tokens import TokenPurpose
 from scripthub.domain.errors import InvalidCredentialsError, ValidationError
 from scripthub.domain.passwords import check_password
-from scripthub.domain.providers import Provider
 
 
 @dataclass(frozen=True)
@@ -28,8 +27,9 @@ class ChangePasswordCommand:
 
 
 class ChangePassword:
-    """Every session ends (a stolen one included) and the caller continues in a fresh one;
-    unused reset links die too."""
+    """Every other session ends (a stolen one included); the caller's session continues with
+    a new token pair, its previous refresh token no longer working. Unused reset links die
+    too."""
 
     def __init__(
         self,
@@ -73,5 +73,5 @@ class ChangePassword:
                 )
             )
             await uow.commit()
-        await self._token_store.revoke_all(own.user.id)
-        return await self._sessions.start(own, command.context, Provider.EMAIL)
+        await self._token_store.revoke_all(own.user.id, keep=principal.session_id)
+        return await self._sessions.reissue(own, principal.session_id)

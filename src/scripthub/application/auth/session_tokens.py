@@ -12,6 +12,7 @@ from scripthub.application.ports.token_store import TokenStore
 from scripthub.application.tokens import new_opaque_token
 from scripthub.application.users.views import OwnUser
 from scripthub.domain.audit import RequestContext
+from scripthub.domain.errors import SessionRevokedError
 from scripthub.domain.sessions import Session
 
 
@@ -53,6 +54,13 @@ class SessionStarter:
         refresh_token, token_hash = new_opaque_token()
         await self._token_store.create(session, token_hash)
         return self.pair(user, session.id, refresh_token)
+
+    async def reissue(self, user: OwnUser, session_id: uuid.UUID) -> TokenPair:
+        """A new token pair for a live session; its previous refresh token stops working."""
+        refresh_token, token_hash = new_opaque_token()
+        if await self._token_store.reissue(session_id, token_hash, self._clock.now()) is None:
+            raise SessionRevokedError("This session has ended; sign in again.")
+        return self.pair(user, session_id, refresh_token)
 
     def pair(self, user: OwnUser, session_id: uuid.UUID, refresh_token: str) -> TokenPair:
         access = self._access_tokens.issue(user.user.id, session_id)

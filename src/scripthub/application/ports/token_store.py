@@ -33,6 +33,14 @@ class TokenStore(Protocol):
         session until the session's `expires_at`; after that, UNKNOWN.
         """
 
+    async def reissue(
+        self, session_id: uuid.UUID, new_token_hash: str, now: datetime
+    ) -> Session | None:
+        """Give the live session a new current token, `new_token_hash`, as after a password
+        change. The token it replaces stops working at once and is then UNKNOWN (it was
+        replaced, not stolen: presenting it never ends the session). Sets `last_used_at`.
+        None, and nothing changes, if the session is not live."""
+
     async def is_active(self, session_id: uuid.UUID, now: datetime) -> bool:
         """The hot-path check behind every authenticated request: one round trip."""
 
