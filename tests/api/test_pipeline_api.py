@@ -169,3 +169,24 @@ async def test_a_refused_cors_preflight_is_a_problem_naming_what_was_refused(api
     assert_problem(response, 400, "bad_request")
     assert "access-control-allow-origin" not in response.headers
     assert "method and origin are not allowed" in response.json()["detail"]
+
+
+async def test_the_openapi_document_describes_errors_as_problem_json(api: Api) -> None:
+    document = (await api.client.get("/schema/openapi.json")).json()
+    problem = await api.client.post("/api/auth/login", json={"email": "x"})
+
+    operations = [
+        operation
+        for path_item in document["paths"].values()
+        for operation in path_item.values()
+        if isinstance(operation, dict) and "responses" in operation
+    ]
+    assert len(operations) > 20
+    for operation in operations:
+        errors = [status for status in operation["responses"] if status.startswith(("4", "5"))]
+        assert errors == [], operation["operationId"]
+        default = operation["responses"]["default"]["content"]["application/problem+json"]
+        assert default["schema"] == {"$ref": "#/components/schemas/Problem"}
+    schema = document["components"]["schemas"]["Problem"]
+    assert set(schema["required"]) <= set(problem.json())
+    assert problem.headers["content-type"] == "application/problem+json"

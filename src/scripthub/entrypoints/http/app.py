@@ -10,8 +10,6 @@ from typing import Any
 from litestar import Litestar, Request
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
-from litestar.openapi import OpenAPIConfig
-from litestar.openapi.spec import Components, SecurityScheme
 
 from scripthub.domain.errors import DomainError
 from scripthub.entrypoints.container import Container, build_container, close_container
@@ -28,6 +26,7 @@ from scripthub.entrypoints.http.dependencies import build_dependencies
 from scripthub.entrypoints.http.docs import docs_router
 from scripthub.entrypoints.http.health import live, readiness_handler
 from scripthub.entrypoints.http.metrics import metrics, metrics_middleware
+from scripthub.entrypoints.http.openapi import document_problems, openapi_config
 from scripthub.entrypoints.http.problems import EXCEPTION_HANDLERS
 from scripthub.entrypoints.http.rate_limits import rate_limit_factory
 from scripthub.entrypoints.http.requests import JsonRequest
@@ -114,17 +113,7 @@ def create_app(container: Container | None = None) -> Litestar:
             ],
             allow_credentials=False,
         ),
-        openapi_config=OpenAPIConfig(
-            title="ScriptHub API",
-            version="0.1.0",
-            path="/schema",
-            render_plugins=[],
-            components=Components(
-                security_schemes={
-                    "bearer": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")
-                }
-            ),
-        ),
+        openapi_config=openapi_config(),
         request_max_body_size=MAX_BODY_BYTES,
         request_class=JsonRequest,
         on_startup=[on_startup],
@@ -132,4 +121,5 @@ def create_app(container: Container | None = None) -> Litestar:
         state=State({"container": container}),
     )
     app.asgi_handler = PreflightRefusalAsProblem(app.asgi_handler)
+    document_problems(app.openapi_schema)
     return app

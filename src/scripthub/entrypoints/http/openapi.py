@@ -1,0 +1,78 @@
+"""The OpenAPI document says what the API answers on errors: RFC 9457 problem JSON."""
+
+from __future__ import annotations
+
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import (
+    Components,
+    OpenAPI,
+    OpenAPIMediaType,
+    OpenAPIResponse,
+    OpenAPIType,
+    Reference,
+    Schema,
+    SecurityScheme,
+)
+
+from scripthub.entrypoints.http.problems import PROBLEM_JSON
+
+_TEXT = Schema(type=OpenAPIType.STRING)
+PROBLEM_SCHEMA = Schema(
+    type=OpenAPIType.OBJECT,
+    required=["type", "title", "status", "detail", "code"],
+    properties={
+        "type": _TEXT,
+        "title": _TEXT,
+        "status": Schema(type=OpenAPIType.INTEGER),
+        "detail": _TEXT,
+        "code": Schema(type=OpenAPIType.STRING, description="stable, machine-readable"),
+        "errors": Schema(
+            type=OpenAPIType.ARRAY,
+            description="the field problems of a 422",
+            items=Schema(
+                type=OpenAPIType.OBJECT,
+                required=["field", "message"],
+                properties={"field": _TEXT, "message": _TEXT},
+            ),
+        ),
+    },
+)
+_ERROR_RESPONSE = OpenAPIResponse(
+    description="An error, as RFC 9457 problem JSON (see `code`)",
+    content={PROBLEM_JSON: OpenAPIMediaType(schema=Reference("#/components/schemas/Problem"))},
+)
+_OPERATIONS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+def openapi_config() -> OpenAPIConfig:
+    return OpenAPIConfig(
+        title="ScriptHub API",
+        version="0.1.0",
+        path="/schema",
+        render_plugins=[],
+        components=Components(
+            security_schemes={
+                "bearer": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")
+            }
+        ),
+    )
+
+
+def document_problems(openapi: OpenAPI) -> None:
+    """Replace the error responses Litestar guesses (a JSON 400 in its own shape) by one
+    `default` response per operation: every error status answers problem JSON."""
+    if openapi.components.schemas is None:
+        openapi.components.schemas = {}
+    openapi.components.schemas["Problem"] = PROBLEM_SCHEMA
+    for path_item in (openapi.paths or {}).values():
+        for name in _OPERATIONS:
+            operation = getattr(path_item, name)
+            if operation is None:
+                continue
+            responses = {
+                status: response
+                for status, response in (operation.responses or {}).items()
+                if not status.isdigit() or int(status) < 400
+            }
+            responses["default"] = _ERROR_RESPONSE
+            operation.responses = responses
