@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable
 
 from tests.api.client import PASSWORD, Api, assert_problem
@@ -190,3 +192,28 @@ async def test_the_openapi_document_describes_errors_as_problem_json(api: Api) -
     schema = document["components"]["schemas"]["Problem"]
     assert set(schema["required"]) <= set(problem.json())
     assert problem.headers["content-type"] == "application/problem+json"
+
+
+async def test_the_openapi_document_says_bodies_refuse_unknown_fields(api: Api) -> None:
+    document = (await api.client.get("/schema/openapi.json")).json()
+    components = document["components"]["schemas"]
+
+    bodies = {
+        json.dumps(operation["requestBody"]["content"]["application/json"]["schema"])
+        for path_item in document["paths"].values()
+        for operation in path_item.values()
+        if isinstance(operation, dict) and "requestBody" in operation
+    }
+    names = {name for body in bodies for name in re.findall(r"#/components/schemas/(\w+)", body)}
+    assert {"LoginBody", "UserPatch", "RegisterBody"} <= names
+    for name in names | {"ProfilePatch"}:
+        assert components[name]["additionalProperties"] is False, name
+
+
+async def test_options_lists_every_method_of_the_path(api: Api) -> None:
+    me = await api.client.options("/api/users/me")
+    roles = await api.client.options("/api/roles")
+
+    assert me.status_code == 204
+    assert me.headers["allow"] == "DELETE, GET, OPTIONS, PATCH"
+    assert roles.headers["allow"] == "GET, OPTIONS, POST"

@@ -21,12 +21,16 @@ from scripthub.entrypoints.http.controllers.user_administration import (
     UserAdministrationController,
 )
 from scripthub.entrypoints.http.controllers.users import UsersController
-from scripthub.entrypoints.http.cors import PreflightRefusalAsProblem
 from scripthub.entrypoints.http.dependencies import build_dependencies
 from scripthub.entrypoints.http.docs import docs_router
 from scripthub.entrypoints.http.health import live, readiness_handler
 from scripthub.entrypoints.http.metrics import metrics, metrics_middleware
-from scripthub.entrypoints.http.openapi import document_problems, openapi_config
+from scripthub.entrypoints.http.openapi import (
+    close_request_bodies,
+    document_problems,
+    openapi_config,
+)
+from scripthub.entrypoints.http.options import OptionsAnswers, allowed_methods
 from scripthub.entrypoints.http.problems import EXCEPTION_HANDLERS
 from scripthub.entrypoints.http.rate_limits import rate_limit_factory
 from scripthub.entrypoints.http.requests import JsonRequest
@@ -120,6 +124,7 @@ def create_app(container: Container | None = None) -> Litestar:
         on_shutdown=[on_shutdown],
         state=State({"container": container}),
     )
-    app.asgi_handler = PreflightRefusalAsProblem(app.asgi_handler)
+    app.asgi_handler = OptionsAnswers(app.asgi_handler, allowed_methods(app))
     document_problems(app.openapi_schema)
+    close_request_bodies(app.openapi_schema)
     return app

@@ -1,4 +1,5 @@
-"""The OpenAPI document says what the API answers on errors: RFC 9457 problem JSON."""
+"""The OpenAPI document, corrected where Litestar's generator cannot know our contract:
+errors are RFC 9457 problem JSON, and request bodies refuse unknown fields."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from litestar.openapi.spec import (
     OpenAPIResponse,
     OpenAPIType,
     Reference,
+    RequestBody,
     Schema,
     SecurityScheme,
 )
@@ -76,3 +78,35 @@ def document_problems(openapi: OpenAPI) -> None:
             }
             responses["default"] = _ERROR_RESPONSE
             operation.responses = responses
+
+
+def close_request_bodies(openapi: OpenAPI) -> None:
+    """Every request body, nested objects included, refuses unknown fields (422): say so
+    with `additionalProperties: false`, which msgspec's `forbid_unknown_fields` does not
+    reach the generated schema with."""
+    components = openapi.components.schemas or {}
+    seen: set[str] = set()
+
+    def close(schema: Schema | Reference | None) -> None:
+        if isinstance(schema, Reference):
+            name = schema.ref.rsplit("/", 1)[-1]
+            if name in seen or name not in components:
+                return
+            seen.add(name)
+            schema = components[name]
+        if schema is None:
+            return
+        if schema.properties is not None:
+            schema.additional_properties = False
+            for member in schema.properties.values():
+                close(member)
+        for alternative in (*(schema.one_of or ()), *(schema.any_of or ())):
+            close(alternative)
+
+    for path_item in (openapi.paths or {}).values():
+        for name in _OPERATIONS:
+            operation = getattr(path_item, name)
+            body = operation.request_body if operation is not None else None
+            if isinstance(body, RequestBody):
+                for media in body.content.values():
+                    close(media.schema)
