@@ -57,12 +57,9 @@ class InMemoryTokenStore:
         if entry.ended:
             return Rotation(RotationOutcome.ENDED, dataclasses.replace(entry.session))
         if rotated_at is None:
-            del self._by_hash[token_hash]
-            self._by_hash[new_token_hash] = entry.session.id
             self._rotated[token_hash] = (entry.session.id, now)
             entry.rotated_hashes.append(token_hash)
-            entry.token_hash = new_token_hash
-            entry.session.last_used_at = now
+            self._make_current(entry, new_token_hash, now)
             return Rotation(RotationOutcome.ROTATED, dataclasses.replace(entry.session))
         session = dataclasses.replace(entry.session)
         if now - rotated_at <= grace:
@@ -76,10 +73,7 @@ class InMemoryTokenStore:
         if self._live(session_id, now) is None:
             return None
         entry = self._sessions[session_id]
-        del self._by_hash[entry.token_hash]
-        self._by_hash[new_token_hash] = session_id
-        entry.token_hash = new_token_hash
-        entry.session.last_used_at = now
+        self._make_current(entry, new_token_hash, now)
         return dataclasses.replace(entry.session)
 
     async def is_active(self, session_id: uuid.UUID, now: datetime) -> bool:
@@ -112,6 +106,13 @@ class InMemoryTokenStore:
             session_id, rotated_at = rotated
             return self._sessions[session_id], rotated_at
         return None, None
+
+    def _make_current(self, entry: _Entry, new_token_hash: str, now: datetime) -> None:
+        """`new_token_hash` replaces the entry's current token, which no longer finds it."""
+        del self._by_hash[entry.token_hash]
+        self._by_hash[new_token_hash] = entry.session.id
+        entry.token_hash = new_token_hash
+        entry.session.last_used_at = now
 
     def _live(self, session_id: uuid.UUID, now: datetime) -> Session | None:
         self._drop_expired(now)

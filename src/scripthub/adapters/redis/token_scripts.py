@@ -22,6 +22,14 @@ local function end_session(sid)
   redis.call('SREM', user_sessions_ns .. user_id, sid)
   return 1
 end
+
+-- Makes the token behind `new_refresh_key` the current one of live session `sid` (hash
+-- `key`, expiring at `expires_ms`) in place of `old_refresh_key`, which is deleted.
+local function make_current(key, sid, old_refresh_key, new_refresh_key, new_hash, now, expires_ms)
+  redis.call('DEL', old_refresh_key)
+  redis.call('SET', new_refresh_key, sid, 'PXAT', expires_ms)
+  redis.call('HSET', key, 'token_hash', new_hash, 'last_used_at', now)
+end
 """
 
 ROTATE = (
@@ -59,10 +67,8 @@ if sid then
     return not_live(sid)
   end
   local expires_ms = string.format('%d', expires_at * 1000)
-  redis.call('DEL', KEYS[1])
-  redis.call('SET', KEYS[3], sid, 'PXAT', expires_ms)
+  make_current(key, sid, KEYS[1], KEYS[3], new_hash, ARGV[5], expires_ms)
   redis.call('SET', KEYS[2], sid .. '|' .. ARGV[5], 'PXAT', expires_ms)
-  redis.call('HSET', key, 'token_hash', new_hash, 'last_used_at', ARGV[5])
   return {'ROTATED', sid, unpack(redis.call('HGETALL', key))}
 end
 
@@ -114,17 +120,16 @@ REISSUE = (
     _PRELUDE
     + """
 -- KEYS: session:{id}, refresh:{new}
--- ARGV[4..]: new hash, now (epoch seconds), the refresh namespace
+-- ARGV[4..]: session id, new hash, now (epoch seconds), the refresh namespace
 -- The replaced token's key is deleted, not marked rotated: presenting it is then UNKNOWN.
-local new_hash, now, refresh_ns = ARGV[4], tonumber(ARGV[5]), ARGV[6]
+local sid, new_hash, now, refresh_ns = ARGV[4], ARGV[5], ARGV[6], ARGV[7]
 local expires_at = tonumber(redis.call('HGET', KEYS[1], 'expires_at'))
-if expires_at == nil or expires_at <= now then
+if expires_at == nil or expires_at <= tonumber(now) then
   return {}
 end
-redis.call('DEL', refresh_ns .. redis.call('HGET', KEYS[1], 'token_hash'))
-redis.call('SET', KEYS[2], string.sub(KEYS[1], #session_ns + 1), 'PXAT',
+local old_refresh_key = refresh_ns .. redis.call('HGET', KEYS[1], 'token_hash')
+make_current(KEYS[1], sid, old_refresh_key, KEYS[2], new_hash, now,
   string.format('%d', expires_at * 1000))
-redis.call('HSET', KEYS[1], 'token_hash', new_hash, 'last_used_at', ARGV[5])
 return redis.call('HGETALL', KEYS[1])
 """
 )

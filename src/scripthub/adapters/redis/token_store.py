@@ -89,6 +89,7 @@ class RedisTokenStore:
             keys=[self.keys.session(session_id), self.keys.refresh(new_token_hash)],
             args=[
                 *self._namespaces,
+                str(session_id),
                 new_token_hash,
                 to_epoch(now),
                 self.keys.refresh_namespace,

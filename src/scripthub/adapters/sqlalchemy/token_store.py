@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from collections.abc import AsyncIterator
     from datetime import timedelta
 
-    from sqlalchemy import ColumnElement
+    from sqlalchemy import ColumnElement, RowMapping
     from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 
@@ -52,13 +52,9 @@ class SqlAlchemyTokenStore:
         async with self._transaction() as db:
             # One conditional UPDATE decides the race: the row lock (PostgreSQL) or the
             # database write lock (SQLite) lets exactly one caller still see the old hash.
-            result = await db.execute(
-                update(refresh_tokens)
-                .where(refresh_tokens.c.token_hash == token_hash, *_live(now))
-                .values(token_hash=new_token_hash, last_used_at=now, updated_at=now)
-                .returning(*refresh_tokens.c)
+            row = await self._make_current(
+                db, refresh_tokens.c.token_hash == token_hash, new_token_hash, now
             )
-            row = result.mappings().one_or_none()
             if row is None:
                 return await self._not_current(db, token_hash, now, grace)
             await db.execute(
@@ -104,13 +100,9 @@ class SqlAlchemyTokenStore:
         self, session_id: uuid.UUID, new_token_hash: str, now: datetime
     ) -> Session | None:
         async with self._transaction() as db:
-            result = await db.execute(
-                update(refresh_tokens)
-                .where(refresh_tokens.c.id == session_id, *_live(now))
-                .values(token_hash=new_token_hash, last_used_at=now, updated_at=now)
-                .returning(*refresh_tokens.c)
+            row = await self._make_current(
+                db, refresh_tokens.c.id == session_id, new_token_hash, now
             )
-            row = result.mappings().one_or_none()
         return None if row is None else session_from_row(row)
 
     async def is_active(self, session_id: uuid.UUID, now: datetime) -> bool:
@@ -149,6 +141,19 @@ class SqlAlchemyTokenStore:
     async def _revoke_where(self, condition: ColumnElement[bool]) -> int:
         async with self._transaction() as db:
             return await self._end_where(db, condition, datetime.now(UTC))
+
+    @staticmethod
+    async def _make_current(
+        db: AsyncSession, condition: ColumnElement[bool], new_token_hash: str, now: datetime
+    ) -> RowMapping | None:
+        """The live session that meets `condition`, its current token now `new_token_hash`."""
+        result = await db.execute(
+            update(refresh_tokens)
+            .where(condition, *_live(now))
+            .values(token_hash=new_token_hash, last_used_at=now, updated_at=now)
+            .returning(*refresh_tokens.c)
+        )
+        return result.mappings().one_or_none()
 
     @staticmethod
     async def _end_where(db: AsyncSession, condition: ColumnElement[bool], now: datetime) -> int:
