@@ -18,7 +18,7 @@ from __future__ import annotations
 from litestar import Litestar, get
 from litestar.di import NamedDependency
 
-from scripthub.application.auth.principal import Principal
+from scripthub.application.accounts import Principal
 from scripthub.entrypoints.container import build_container
 from scripthub.entrypoints.http.app import create_app
 from scripthub.entrypoints.http.auth import BEARER_SECURITY, requires

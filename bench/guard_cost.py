@@ -68,7 +68,7 @@ async def measure(token: str, rounds: int, batch: int) -> None:
     from litestar import get  # noqa: PLC0415
     from litestar.di import NamedDependency  # noqa: PLC0415
 
-    from scripthub.application.auth.principal import Principal  # noqa: PLC0415
+    from scripthub.application.accounts import Principal  # noqa: PLC0415
     from scripthub.entrypoints.http.auth import authenticate  # noqa: PLC0415
 
     async def noop_guard(connection: Any, _: Any) -> None:

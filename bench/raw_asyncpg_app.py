@@ -13,7 +13,7 @@ GET /api/users/me
 
 POST /api/auth/refresh (no bearer token, so no access-state read)
   Redis  1. the same rate-limit MULTI block
-         2. EVALSHA of the product's own rotation script            (redis/token_scripts.py)
+         2. EVALSHA of the product's own rotation script            (redis/session_scripts.py)
   SQL    the same one SELECT as GET /api/users/me                   (auth/refresh_session.py)
 
 and the same CPU work the product cannot avoid: HS256 JWT decode/encode with PyJWT and the
@@ -44,7 +44,7 @@ from litestar import Litestar, Request, Response, get, post
 from litestar.exceptions import HTTPException
 from litestar.status_codes import HTTP_200_OK
 
-from scripthub.adapters.redis.token_scripts import ROTATE
+from scripthub.adapters.redis.session_scripts import ROTATE
 
 DATABASE_URL = os.environ["SCRIPTHUB_DATABASE_URL"].replace(
     "postgresql+asyncpg://", "postgresql://"

@@ -51,7 +51,7 @@ async def test_two_dispatchers_send_each_mail_once(
     per_recipient = Counter(str(m["To"]) for m in smtp_sink.messages)
     assert len(per_recipient) == MAILS
     assert set(per_recipient.values()) == {1}
-    counts = await first.outbox_store().count_by_status()
+    counts = await first.outbox_dispatch_store().count_by_status()
     assert counts[DeliveryStatus.SENT] == MAILS
     assert counts[DeliveryStatus.PENDING] == 0
     await smtp_sink.wait_idle()

@@ -1,19 +1,19 @@
 """Backends for the mail suites: the repository suite's units of work, plus the dispatchers'
-`OutboxStore` over the same data."""
+`OutboxDispatchStore` over the same data."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
-from scripthub.adapters.memory import InMemoryOutboxStore
-from scripthub.adapters.sqlalchemy import SqlAlchemyOutboxStore
+from scripthub.adapters.sqlalchemy import SqlAlchemyOutboxDispatchStore
 from tests.contract.conftest import SQL_BACKENDS
 from tests.contract.test_repositories import MemoryBackend, SqlBackend
+from tests.fakes import InMemoryOutboxDispatchStore
 
 if TYPE_CHECKING:
     import pytest
 
-    from scripthub.application.ports.mail import OutboxStore
+    from scripthub.application.ports.mail import OutboxDispatchStore
     from scripthub.application.ports.unit_of_work import UnitOfWork
 
 BACKENDS = ["memory", *SQL_BACKENDS]
@@ -22,21 +22,21 @@ BACKENDS = ["memory", *SQL_BACKENDS]
 class MailBackend(Protocol):
     def unit_of_work(self) -> UnitOfWork: ...
 
-    def outbox_store(self) -> OutboxStore: ...
+    def outbox_dispatch_store(self) -> OutboxDispatchStore: ...
 
     async def close(self) -> None: ...
 
 
 class MemoryMailBackend(MemoryBackend):
-    def outbox_store(self) -> OutboxStore:
-        return InMemoryOutboxStore(self._database)
+    def outbox_dispatch_store(self) -> OutboxDispatchStore:
+        return InMemoryOutboxDispatchStore(self._database)
 
 
 class SqlMailBackend(SqlBackend):
     """Each instance has an engine (and so connections) of its own."""
 
-    def outbox_store(self) -> OutboxStore:
-        return SqlAlchemyOutboxStore(self._session_factory)
+    def outbox_dispatch_store(self) -> OutboxDispatchStore:
+        return SqlAlchemyOutboxDispatchStore(self._session_factory)
 
 
 def open_backend(request: pytest.FixtureRequest) -> MailBackend:

@@ -1,5 +1,5 @@
-"""The mail outbox, on every adapter: `MailOutbox` inside the unit of work, `OutboxStore` for
-the dispatchers.
+"""The mail outbox, on every adapter: `OutboxWriter` inside the unit of work,
+`OutboxDispatchStore` for the dispatchers.
 
 Plus what only SQL has: claimers on separate engines, rows locked by another transaction
 skipped (PostgreSQL), text PostgreSQL cannot store, and driver failures as the
@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import select
 
 from scripthub.adapters.sqlalchemy import (
-    SqlAlchemyOutboxStore,
+    SqlAlchemyOutboxDispatchStore,
     SqlAlchemyUnitOfWork,
     create_engine,
     create_session_factory,
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from datetime import datetime
     from pathlib import Path
 
-    from scripthub.application.ports.mail import OutboxStore
+    from scripthub.application.ports.mail import OutboxDispatchStore
     from tests.contract.mail_backends import MailBackend
 
 PENDING, SENT, FAILED = DeliveryStatus.PENDING, DeliveryStatus.SENT, DeliveryStatus.FAILED
@@ -61,8 +61,8 @@ async def backend(new_backend: MailBackend) -> AsyncIterator[MailBackend]:
 
 
 @pytest.fixture
-def store(backend: MailBackend) -> OutboxStore:
-    return backend.outbox_store()
+def store(backend: MailBackend) -> OutboxDispatchStore:
+    return backend.outbox_dispatch_store()
 
 
 def make_message(
@@ -93,7 +93,7 @@ async def enqueue_committed(backend: MailBackend, *messages: OutboxMessage) -> N
         await uow.commit()
 
 
-async def only_message(store: OutboxStore, status: DeliveryStatus) -> OutboxMessage:
+async def only_message(store: OutboxDispatchStore, status: DeliveryStatus) -> OutboxMessage:
     [message] = await store.list_by_status(status, 10)
     return message
 
@@ -106,7 +106,7 @@ def counts(pending: int = 0, sent: int = 0, failed: int = 0) -> dict[DeliverySta
 
 
 async def test_an_enqueued_message_commits_with_the_change_that_caused_it(
-    backend: MailBackend, store: OutboxStore
+    backend: MailBackend, store: OutboxDispatchStore
 ) -> None:
     user = make_user()
     message = make_message()
@@ -123,7 +123,7 @@ async def test_an_enqueued_message_commits_with_the_change_that_caused_it(
 
 
 async def test_an_enqueued_message_rolls_back_with_its_unit_of_work(
-    backend: MailBackend, store: OutboxStore
+    backend: MailBackend, store: OutboxDispatchStore
 ) -> None:
     async with backend.unit_of_work() as uow:
         await uow.users.add(make_user())
@@ -141,7 +141,7 @@ async def test_an_enqueued_message_rolls_back_with_its_unit_of_work(
 
 
 async def test_committing_a_unit_of_work_keeps_a_dispatchers_concurrent_changes(
-    backend: MailBackend, store: OutboxStore
+    backend: MailBackend, store: OutboxDispatchStore
 ) -> None:
     queued, new = make_message(1), make_message(2)
     await enqueue_committed(backend, queued)
@@ -160,7 +160,7 @@ async def test_committing_a_unit_of_work_keeps_a_dispatchers_concurrent_changes(
 
 
 async def test_claiming_leases_due_pending_mail_oldest_first_up_to_the_limit(
-    backend: MailBackend, store: OutboxStore
+    backend: MailBackend, store: OutboxDispatchStore
 ) -> None:
     oldest = make_message(1, created_at=T0 - timedelta(seconds=2))
     older = make_message(2, created_at=T0 - timedelta(seconds=1), due=NOW)
@@ -182,7 +182,7 @@ async def test_claiming_leases_due_pending_mail_oldest_first_up_to_the_limit(
 
 
 async def test_a_claimed_message_is_due_again_when_its_lease_ends(
-    backend: MailBackend, store: OutboxStore
+    backend: MailBackend, store: OutboxDispatchStore
 ) -> None:
     message = make_message()
     await enqueue_committed(backend, message)
@@ -196,7 +196,7 @@ async def test_a_claimed_message_is_due_again_when_its_lease_ends(
 
 
 async def test_several_claims_in_a_row_hand_out_every_due_message_once(
-    backend: MailBackend, store: OutboxStore
+    backend: MailBackend, store: OutboxDispatchStore
 ) -> None:
     messages = [make_message(n, created_at=T0 + n * TICK) for n in range(25)]
     await enqueue_committed(backend, *messages)
@@ -212,7 +212,7 @@ async def test_several_claims_in_a_row_hand_out_every_due_message_once(
 
 
 async def test_a_retry_makes_the_message_due_at_the_given_time_with_its_error(
-    backend: MailBackend, store: OutboxStore
+    backend: MailBackend, store: OutboxDispatchStore
 ) -> None:
     message = make_message()
     await enqueue_committed(backend, message)
@@ -232,7 +232,7 @@ async def test_a_retry_makes_the_message_due_at_the_given_time_with_its_error(
 
 
 async def test_a_sent_message_is_kept_as_sent_and_never_claimed_again(
-    backend: MailBackend, store: OutboxStore
+    backend: MailBackend, store: OutboxDispatchStore
 ) -> None:
     message = make_message()
     await enqueue_committed(backend, message)
@@ -249,7 +249,7 @@ async def test_a_sent_message_is_kept_as_sent_and_never_claimed_again(
 
 
 async def test_a_failed_message_is_kept_with_its_error_and_never_claimed_again(
-    backend: MailBackend, store: OutboxStore
+    backend: MailBackend, store: OutboxDispatchStore
 ) -> None:
     message = make_message()
     await enqueue_committed(backend, message)
@@ -264,7 +264,7 @@ async def test_a_failed_message_is_kept_with_its_error_and_never_claimed_again(
 
 
 async def test_a_late_retry_or_failure_does_not_undo_a_delivery(
-    backend: MailBackend, store: OutboxStore
+    backend: MailBackend, store: OutboxDispatchStore
 ) -> None:
     message = make_message()
     await enqueue_committed(backend, message)
@@ -281,7 +281,7 @@ async def test_a_late_retry_or_failure_does_not_undo_a_delivery(
 
 
 async def test_outcomes_for_an_unknown_message_change_nothing(
-    backend: MailBackend, store: OutboxStore
+    backend: MailBackend, store: OutboxDispatchStore
 ) -> None:
     await enqueue_committed(backend, make_message())
 
@@ -293,7 +293,7 @@ async def test_outcomes_for_an_unknown_message_change_nothing(
 
 
 async def test_requeue_makes_a_failed_message_due_now_with_no_attempts(
-    backend: MailBackend, store: OutboxStore
+    backend: MailBackend, store: OutboxDispatchStore
 ) -> None:
     message = make_message()
     await enqueue_committed(backend, message)
@@ -312,7 +312,7 @@ async def test_requeue_makes_a_failed_message_due_now_with_no_attempts(
 
 
 async def test_requeue_is_only_for_failed_messages(
-    backend: MailBackend, store: OutboxStore
+    backend: MailBackend, store: OutboxDispatchStore
 ) -> None:
     pending, sent = make_message(1), make_message(2)
     await enqueue_committed(backend, pending, sent)
@@ -329,7 +329,7 @@ async def test_requeue_is_only_for_failed_messages(
 
 
 async def test_list_by_status_is_newest_first_and_limited(
-    backend: MailBackend, store: OutboxStore
+    backend: MailBackend, store: OutboxDispatchStore
 ) -> None:
     spread = [T0, T0, T0 + timedelta(seconds=1), T0 - TICK, T0, T0 + TICK]
     messages = [make_message(n, created_at=at) for n, at in enumerate(spread)]
@@ -342,7 +342,9 @@ async def test_list_by_status_is_newest_first_and_limited(
     assert await store.list_by_status(FAILED, 100) == []
 
 
-async def test_count_by_status_has_every_status(backend: MailBackend, store: OutboxStore) -> None:
+async def test_count_by_status_has_every_status(
+    backend: MailBackend, store: OutboxDispatchStore
+) -> None:
     assert await store.count_by_status() == counts()
 
     await enqueue_committed(
@@ -363,7 +365,7 @@ async def test_claimers_on_separate_engines_never_share_a_message(sql_database_u
     backends = [SqlMailBackend(sql_database_url) for _ in range(2)]
     messages = [make_message(n, created_at=T0 + n * TICK) for n in range(120)]
 
-    async def drain(store: OutboxStore) -> list[uuid.UUID]:
+    async def drain(store: OutboxDispatchStore) -> list[uuid.UUID]:
         taken: list[uuid.UUID] = []
         while batch := await store.claim_due(NOW, 7, LEASE):
             taken += [message.id for message in batch]
@@ -372,7 +374,7 @@ async def test_claimers_on_separate_engines_never_share_a_message(sql_database_u
     try:
         await enqueue_committed(backends[0], *messages)
         first, second = await asyncio.gather(
-            *(drain(backend.outbox_store()) for backend in backends)
+            *(drain(backend.outbox_dispatch_store()) for backend in backends)
         )
     finally:
         for backend in backends:
@@ -396,7 +398,7 @@ async def test_a_claimer_skips_mail_locked_by_another_without_waiting(
                 select(mail_outbox.c.id).where(mail_outbox.c.id == locked.id).with_for_update()
             )
             async with asyncio.timeout(5):
-                claimed = await backend.outbox_store().claim_due(NOW, 10, LEASE)
+                claimed = await backend.outbox_dispatch_store().claim_due(NOW, 10, LEASE)
     finally:
         await engine.dispose()
         await backend.close()
@@ -408,7 +410,7 @@ async def test_an_error_text_postgresql_cannot_store_is_kept_readable(
     sql_database_url: str,
 ) -> None:
     backend = SqlMailBackend(sql_database_url)
-    store = backend.outbox_store()
+    store = backend.outbox_dispatch_store()
     message = make_message()
     try:
         await enqueue_committed(backend, message)
@@ -440,7 +442,7 @@ async def test_mail_with_nul_characters_is_a_bad_request(sql_database_url: str) 
 )
 async def test_an_unreachable_database_is_service_unavailable(url: str, tmp_path: Path) -> None:
     engine = create_engine(url.format(tmp=tmp_path))
-    store = SqlAlchemyOutboxStore(create_session_factory(engine))
+    store = SqlAlchemyOutboxDispatchStore(create_session_factory(engine))
     message_id = uuid.uuid4()
     calls = [
         lambda: store.claim_due(NOW, 10, LEASE),

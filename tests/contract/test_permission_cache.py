@@ -11,18 +11,19 @@ import pytest
 import redis.asyncio as aioredis
 
 from scripthub.adapters.access_state import SequentialAccessStateReader
-from scripthub.adapters.memory import InMemoryPermissionCache, InMemoryTokenStore
-from scripthub.adapters.redis import RedisAccessStateReader, RedisPermissionCache, RedisTokenStore
+from scripthub.adapters.memory import InMemorySessionStore
+from scripthub.adapters.redis import RedisAccessStateReader, RedisPermissionCache, RedisSessionStore
 from scripthub.application.ports.permission_cache import CachedGrants, GrantsStamp
 from scripthub.domain.errors import ServiceUnavailableError
 from scripthub.domain.roles import Grants
 from scripthub.domain.sessions import Session
+from tests.fakes import InMemoryPermissionCache
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
     from scripthub.application.ports.permission_cache import AccessStateReader, PermissionCache
-    from scripthub.application.ports.token_store import TokenStore
+    from scripthub.application.ports.session_store import SessionStore
 
 CLOSED_PORT_URL = "redis://127.0.0.1:1/0"
 
@@ -51,7 +52,7 @@ class RedisHandle:
 class Adapters:
     """The implementations under test, with the collaborators a reader needs."""
 
-    sessions: TokenStore
+    sessions: SessionStore
     cache: PermissionCache
     reader: AccessStateReader
     redis: RedisHandle | None = None
@@ -65,12 +66,12 @@ def build_adapters(request: pytest.FixtureRequest) -> Adapters:
     # Resolved in a synchronous fixture: the service fixtures run their own event loop.
     kind: str = request.param
     if kind.startswith("memory"):
-        sessions, cache = InMemoryTokenStore(), InMemoryPermissionCache()
+        sessions, cache = InMemorySessionStore(), InMemoryPermissionCache()
         return Adapters(sessions, cache, SequentialAccessStateReader(sessions, cache))
     redis = RedisHandle(
         request.getfixturevalue("redis_url"), request.getfixturevalue("redis_prefix")
     )
-    redis_sessions = RedisTokenStore(redis.client, redis.prefix)
+    redis_sessions = RedisSessionStore(redis.client, redis.prefix)
     redis_cache = RedisPermissionCache(redis.client, redis.prefix)
     reader: AccessStateReader = (
         RedisAccessStateReader(redis.client, redis.prefix)
@@ -312,7 +313,7 @@ async def test_redis_reader_reads_in_one_round_trip(
     redis_url: str, redis_prefix: str, t0: datetime
 ) -> None:
     client = aioredis.Redis.from_url(redis_url, connection_class=CountingConnection)
-    sessions = RedisTokenStore(client, redis_prefix)
+    sessions = RedisSessionStore(client, redis_prefix)
     cache = RedisPermissionCache(client, redis_prefix)
     reader = RedisAccessStateReader(client, redis_prefix)
     session = new_session(t0, uuid.uuid4())

@@ -4,7 +4,7 @@ Plus what only the SQL adapters have: one query per read, newest-first pages rea
 order, derived columns (permission resource and action, role version), cascades of a deleted
 role, a concurrent duplicate as a conflict, NUL characters and driver failures as the
 application's own errors, and the health probe. The SQL token store runs in the shared
-TokenStore suite (test_token_store.py).
+SessionStore suite (test_session_store.py).
 """
 
 from __future__ import annotations
@@ -21,18 +21,18 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 import pytest
 from sqlalchemy import event, func, select, text
 
-from scripthub.adapters.memory import InMemoryDatabase, InMemoryUnitOfWork
-from scripthub.adapters.memory.account_reader import InMemoryAccountReader
 from scripthub.adapters.sqlalchemy import (
     SqlAlchemyHealthProbe,
-    SqlAlchemyTokenStore,
+    SqlAlchemySessionStore,
     SqlAlchemyUnitOfWork,
     create_engine,
     create_session_factory,
 )
 from scripthub.adapters.sqlalchemy.account_reader import SqlAlchemyAccountReader
 from scripthub.adapters.sqlalchemy.tables import permissions, role_permissions, roles, user_roles
-from scripthub.application.ports.repositories import AuditQuery, Keyset, UserQuery
+from scripthub.application.ports.audit import AuditQuery
+from scripthub.application.ports.keyset import Keyset
+from scripthub.application.ports.users import UserQuery
 from scripthub.domain.audit import AuditEntry, Outcome
 from scripthub.domain.errors import (
     BadRequestError,
@@ -52,6 +52,8 @@ from scripthub.domain.users import (
     normalize_email,
     normalize_username,
 )
+from tests.fakes import InMemoryDatabase, InMemoryUnitOfWork
+from tests.fakes.account_reader import InMemoryAccountReader
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Awaitable, Iterator
@@ -520,20 +522,20 @@ async def test_provider_links_read_back_oldest_first(make_uow: MakeUnitOfWork) -
     )
     async with make_uow() as uow:
         await uow.users.add(user)
-        await uow.providers.add(github)
-        await uow.providers.add(email)
+        await uow.provider_links.add(github)
+        await uow.provider_links.add(email)
         await uow.commit()
 
     async with make_uow() as uow:
-        assert await uow.providers.list_for_user(user.id) == [email, github]
-        assert await uow.providers.list_for_user(uuid.uuid4()) == []
+        assert await uow.provider_links.list_for_user(user.id) == [email, github]
+        assert await uow.provider_links.list_for_user(uuid.uuid4()) == []
 
 
 async def test_an_identity_links_to_one_account_only(make_uow: MakeUnitOfWork) -> None:
     alice, bob = make_user(), make_user("bob")
     await add_committed(make_uow, alice, bob)
     async with make_uow() as uow:
-        await uow.providers.add(
+        await uow.provider_links.add(
             ProviderLink(uuid.uuid4(), alice.id, Provider.GOOGLE, "g-1", None, T0)
         )
         await uow.commit()
@@ -541,36 +543,36 @@ async def test_an_identity_links_to_one_account_only(make_uow: MakeUnitOfWork) -
     taken = ProviderLink(uuid.uuid4(), bob.id, Provider.GOOGLE, "g-1", None, T0)
 
     with pytest.raises(ConflictError):
-        await committed(make_uow, lambda uow: uow.providers.add(taken))
+        await committed(make_uow, lambda uow: uow.provider_links.add(taken))
 
 
 async def test_link_for_an_unknown_user_is_not_found(make_uow: MakeUnitOfWork) -> None:
     orphan = ProviderLink(uuid.uuid4(), uuid.uuid4(), Provider.GITHUB, "1", None, T0)
 
     with pytest.raises(NotFoundError):
-        await committed(make_uow, lambda uow: uow.providers.add(orphan))
+        await committed(make_uow, lambda uow: uow.provider_links.add(orphan))
 
 
-async def test_providers_of_many_names_each_users_providers_sorted(
+async def test_provider_names_of_many_names_each_users_providers_sorted(
     make_uow: MakeUnitOfWork,
 ) -> None:
     alice, bob = make_user(), make_user("bob")
     await add_committed(make_uow, alice, bob)
     async with make_uow() as uow:
         for provider in (Provider.GITHUB, Provider.EMAIL, Provider.DISCORD):
-            await uow.providers.add(
+            await uow.provider_links.add(
                 ProviderLink(uuid.uuid4(), alice.id, provider, f"{provider}-1", None, T0)
             )
         await uow.commit()
     nobody = uuid.uuid4()
 
     async with make_uow() as uow:
-        assert await uow.providers.providers_of_many([alice.id, bob.id, nobody]) == {
+        assert await uow.provider_links.provider_names_of_many([alice.id, bob.id, nobody]) == {
             alice.id: ["discord", "email", "github"],
             bob.id: [],
             nobody: [],
         }
-        assert await uow.providers.providers_of_many([]) == {}
+        assert await uow.provider_links.provider_names_of_many([]) == {}
 
 
 # Roles and permissions
@@ -921,7 +923,7 @@ async def test_each_read_is_one_query(
         for user in users:
             await uow.users.add(user)
             link = ProviderLink(uuid.uuid4(), user.id, Provider.GITHUB, str(user.id), None, T0)
-            await uow.providers.add(link)
+            await uow.provider_links.add(link)
             await uow.roles.assign(user.id, "user")
             await uow.roles.assign(user.id, "moderator")
             await uow.audit.record(make_entry(actor_id=user.id))
@@ -936,7 +938,9 @@ async def test_each_read_is_one_query(
         "users.search": lambda uow: uow.users.search(
             UserQuery(text="USER", status=AccountStatus.ACTIVE, after=after)
         ),
-        "providers.providers_of_many": lambda uow: uow.providers.providers_of_many(ids),
+        "providers.provider_names_of_many": lambda uow: uow.provider_links.provider_names_of_many(
+            ids
+        ),
         "roles.roles_of_many": lambda uow: uow.roles.roles_of_many(ids),
         "roles.list_roles": lambda uow: uow.roles.list_roles(),
         "roles.grants_of": lambda uow: uow.roles.grants_of(ids[0]),
@@ -1076,9 +1080,9 @@ async def test_nul_characters_in_written_text_are_a_bad_request(
     with pytest.raises(BadRequestError):
         await committed(make_uow, lambda uow: uow.users.add(user))
     with pytest.raises(BadRequestError):
-        await committed(make_uow, lambda uow: uow.providers.add(link))
+        await committed(make_uow, lambda uow: uow.provider_links.add(link))
     with pytest.raises(BadRequestError):
-        await SqlAlchemyTokenStore(session_factory).create(session, "hash-1")
+        await SqlAlchemySessionStore(session_factory).create(session, "hash-1")
 
 
 @pytest.mark.postgres
@@ -1110,7 +1114,7 @@ async def test_nul_characters_in_a_postgres_lookup_are_a_bad_request(
 async def test_unreachable_database_is_service_unavailable(url: str, tmp_path: Path) -> None:
     engine = create_engine(url.format(tmp=tmp_path))
     session_factory = create_session_factory(engine)
-    store = SqlAlchemyTokenStore(session_factory)
+    store = SqlAlchemySessionStore(session_factory)
     entry = AuditEntry(uuid.uuid4(), T0, None, "x", None, None, Outcome.SUCCESS, None, None)
 
     def make_uow() -> UnitOfWork:
@@ -1155,7 +1159,7 @@ async def test_the_account_reader_sees_committed_users_with_their_roles_and_prov
             (Provider.EMAIL, str(alice.id)),
             (Provider.GITHUB, "gh-2"),
         ):
-            await uow.providers.add(
+            await uow.provider_links.add(
                 ProviderLink(uuid.uuid4(), alice.id, provider, external_id, alice.email, T0)
             )
         for role in ("user", "moderator", "admin"):

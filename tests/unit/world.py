@@ -6,17 +6,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from scripthub.adapters.access_state import SequentialAccessStateReader
-from scripthub.adapters.memory import (
-    InMemoryDatabase,
-    InMemoryRateLimiter,
-    InMemoryTokenStore,
-    InMemoryUnitOfWork,
-)
-from scripthub.adapters.memory.account_reader import InMemoryAccountReader
-from scripthub.adapters.memory.mailer import InMemoryMailer
-from scripthub.adapters.memory.outbox import InMemoryOutboxStore
-from scripthub.adapters.memory.permission_cache import InMemoryPermissionCache
+from scripthub.adapters.memory import InMemoryRateLimiter, InMemorySessionStore
 from scripthub.adapters.security import BcryptPasswordHasher, JwtAccessTokens
+from scripthub.application.accounts import Principal
 from scripthub.application.audit.list_entries import ListAuditEntries
 from scripthub.application.auth.authenticate_request import AuthenticateRequest
 from scripthub.application.auth.change_password import ChangePassword
@@ -24,13 +16,12 @@ from scripthub.application.auth.end_session import EndSession
 from scripthub.application.auth.list_sessions import ListSessions
 from scripthub.application.auth.log_in import LogIn, LogInCommand
 from scripthub.application.auth.log_out import LogOut
-from scripthub.application.auth.principal import Principal
 from scripthub.application.auth.refresh_session import RefreshSession
 from scripthub.application.auth.register_user import RegisterUser, RegisterUserCommand
 from scripthub.application.auth.request_password_reset import RequestPasswordReset
 from scripthub.application.auth.resend_verification_email import ResendVerificationEmail
 from scripthub.application.auth.reset_password import ResetPassword
-from scripthub.application.auth.session_tokens import SessionStarter, TokenPair
+from scripthub.application.auth.session_starter import SessionStarter, TokenPair
 from scripthub.application.auth.verify_email import VerifyEmail
 from scripthub.application.authorization import Authorizer
 from scripthub.application.mail.deliver_mail import DeliverMail, RetryPolicy
@@ -51,6 +42,11 @@ from scripthub.application.users.get_public_user import GetPublicUser
 from scripthub.application.users.list_users import ListUsers
 from scripthub.application.users.update_own_user import UpdateOwnUser
 from scripthub.domain.audit import RequestContext
+from tests.fakes import InMemoryDatabase, InMemoryUnitOfWork
+from tests.fakes.account_reader import InMemoryAccountReader
+from tests.fakes.mailer import InMemoryMailer
+from tests.fakes.outbox import InMemoryOutboxDispatchStore
+from tests.fakes.permission_cache import InMemoryPermissionCache
 
 SECRET = "unit-test-secret-that-is-long-enough-0123456789"
 PASSWORD = "correct horse battery"
@@ -76,19 +72,19 @@ class World:
     def __init__(self) -> None:
         self.clock = SettableClock()
         self.database = InMemoryDatabase()
-        self.token_store = InMemoryTokenStore()
+        self.session_store = InMemorySessionStore()
         self.account_reader = InMemoryAccountReader(self.database)
         self.permission_cache = InMemoryPermissionCache()
-        self.access_state = SequentialAccessStateReader(self.token_store, self.permission_cache)
+        self.access_state = SequentialAccessStateReader(self.session_store, self.permission_cache)
         self.hasher = BcryptPasswordHasher(rounds=4, max_threads=1)
         self.access_tokens = JwtAccessTokens(SECRET, 900, clock=self.clock)
         self.token_mail = TokenMail(
             MailLinks("https://scripthub.test"), self.clock, InMemoryRateLimiter(self.clock)
         )
         self.mailer = InMemoryMailer()
-        self.outbox = InMemoryOutboxStore(self.database)
+        self.outbox = InMemoryOutboxDispatchStore(self.database)
         self.sessions = SessionStarter(
-            self.token_store, self.access_tokens, self.clock, SESSION_LIFETIME
+            self.session_store, self.access_tokens, self.clock, SESSION_LIFETIME
         )
 
     def uow(self) -> InMemoryUnitOfWork:
@@ -106,7 +102,7 @@ class World:
         return RefreshSession(
             self.uow(),
             self.account_reader,
-            self.token_store,
+            self.session_store,
             self.sessions,
             self.clock,
             REUSE_GRACE,
@@ -121,13 +117,13 @@ class World:
         return Authorizer(self.uow, self.clock)
 
     def log_out(self) -> LogOut:
-        return LogOut(self.uow(), self.token_store, self.clock)
+        return LogOut(self.uow(), self.session_store, self.clock)
 
     def list_sessions(self) -> ListSessions:
-        return ListSessions(self.token_store, self.clock)
+        return ListSessions(self.session_store, self.clock)
 
     def end_session(self) -> EndSession:
-        return EndSession(self.uow(), self.token_store, self.clock)
+        return EndSession(self.uow(), self.session_store, self.clock)
 
     def get_own_user(self) -> GetOwnUser:
         return GetOwnUser(self.account_reader)
@@ -139,13 +135,15 @@ class World:
         return UpdateOwnUser(self.uow(), self.clock)
 
     def delete_own_account(self) -> DeleteOwnAccount:
-        return DeleteOwnAccount(self.uow(), self.hasher, self.token_store, self.clock)
+        return DeleteOwnAccount(self.uow(), self.hasher, self.session_store, self.clock)
 
     def change_user_role(self) -> ChangeUserRole:
         return ChangeUserRole(self.uow(), self.permission_cache, self.clock)
 
     def change_account_status(self) -> ChangeAccountStatus:
-        return ChangeAccountStatus(self.uow(), self.token_store, self.permission_cache, self.clock)
+        return ChangeAccountStatus(
+            self.uow(), self.session_store, self.permission_cache, self.clock
+        )
 
     def list_users(self) -> ListUsers:
         return ListUsers(self.uow())
@@ -185,14 +183,14 @@ class World:
             self.uow(),
             self.token_mail,
             self.hasher,
-            self.token_store,
+            self.session_store,
             self.clock,
             COMMON_PASSWORDS,
         )
 
     def change_password(self) -> ChangePassword:
         return ChangePassword(
-            self.uow(), self.hasher, self.token_store, self.sessions, self.clock, COMMON_PASSWORDS
+            self.uow(), self.hasher, self.session_store, self.sessions, self.clock, COMMON_PASSWORDS
         )
 
     def deliver_mail(self, policy: RetryPolicy | None = None) -> DeliverMail:

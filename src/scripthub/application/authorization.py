@@ -5,8 +5,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 
+from scripthub.application.accounts import Principal
 from scripthub.application.audit.recording import audit_entry, record_alone
-from scripthub.application.auth.principal import Principal
 from scripthub.application.ports.system import Clock
 from scripthub.application.ports.unit_of_work import UnitOfWork
 from scripthub.domain.audit import Outcome, RequestContext

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Generic, TypeVar
 
-from scripthub.application.ports.repositories import Keyset
+from scripthub.application.ports.keyset import Keyset
 from scripthub.domain.errors import BadRequestError
 from scripthub.domain.text import control_character_problem
 

@@ -140,7 +140,7 @@ async def _mail(container: Container, args: argparse.Namespace) -> str:
         await dispatch_once(container)
         counts = await refresh_outbox_gauge(container)
         return " ".join(f"{status}={count}" for status, count in counts.items())
-    store = container.outbox_store()
+    store = container.outbox_dispatch_store()
     if args.mail_command == "retry":
         try:
             message_id = uuid.UUID(args.message_id)

@@ -7,15 +7,15 @@ from dependency_injector import containers, providers
 
 from scripthub.adapters.access_state import SequentialAccessStateReader
 from scripthub.adapters.mail import mailer_from_url
-from scripthub.adapters.memory import InMemoryRateLimiter, InMemoryTokenStore
-from scripthub.adapters.redis import RedisHealthProbe, RedisRateLimiter, RedisTokenStore
+from scripthub.adapters.memory import InMemoryRateLimiter, InMemorySessionStore
+from scripthub.adapters.redis import RedisHealthProbe, RedisRateLimiter, RedisSessionStore
 from scripthub.adapters.redis.access_state import RedisAccessStateReader
 from scripthub.adapters.redis.permission_cache import RedisPermissionCache
 from scripthub.adapters.security import BcryptPasswordHasher, JwtAccessTokens, load_common_passwords
 from scripthub.adapters.sqlalchemy import (
     SqlAlchemyHealthProbe,
-    SqlAlchemyOutboxStore,
-    SqlAlchemyTokenStore,
+    SqlAlchemyOutboxDispatchStore,
+    SqlAlchemySessionStore,
     SqlAlchemyUnitOfWork,
     create_engine,
     create_session_factory,
@@ -35,7 +35,7 @@ from scripthub.application.auth.register_user import RegisterUser
 from scripthub.application.auth.request_password_reset import RequestPasswordReset
 from scripthub.application.auth.resend_verification_email import ResendVerificationEmail
 from scripthub.application.auth.reset_password import ResetPassword
-from scripthub.application.auth.session_tokens import SessionStarter
+from scripthub.application.auth.session_starter import SessionStarter
 from scripthub.application.auth.verify_email import VerifyEmail
 from scripthub.application.authorization import Authorizer
 from scripthub.application.mail.deliver_mail import DeliverMail
@@ -86,12 +86,12 @@ class Container(containers.DeclarativeContainer):
     session_factory = providers.Singleton(create_session_factory, engine)
     redis_client = providers.Singleton(aioredis.Redis.from_url, settings.provided.redis_url)
 
-    token_store = providers.Selector(
+    session_store = providers.Selector(
         settings.provided.session_store,
-        memory=providers.Singleton(InMemoryTokenStore),
-        sql=providers.Singleton(SqlAlchemyTokenStore, session_factory),
+        memory=providers.Singleton(InMemorySessionStore),
+        sql=providers.Singleton(SqlAlchemySessionStore, session_factory),
         redis=providers.Singleton(
-            RedisTokenStore, redis_client, prefix=settings.provided.redis_key_prefix
+            RedisSessionStore, redis_client, prefix=settings.provided.redis_key_prefix
         ),
     )
     permission_cache = providers.Selector(
@@ -104,7 +104,7 @@ class Container(containers.DeclarativeContainer):
     access_state = providers.Selector(
         settings.provided.access_state_backend,
         sequential=providers.Singleton(
-            SequentialAccessStateReader, token_store=token_store, cache=permission_cache
+            SequentialAccessStateReader, session_store=session_store, cache=permission_cache
         ),
         redis=providers.Singleton(
             RedisAccessStateReader, redis_client, prefix=settings.provided.redis_key_prefix
@@ -127,8 +127,10 @@ class Container(containers.DeclarativeContainer):
     mailer = providers.Singleton(
         mailer_from_url, settings.provided.smtp_url, settings.provided.mail_from
     )
-    outbox_store = providers.Singleton(SqlAlchemyOutboxStore, session_factory)
-    deliver_mail = providers.Singleton(DeliverMail, outbox=outbox_store, mailer=mailer, clock=clock)
+    outbox_dispatch_store = providers.Singleton(SqlAlchemyOutboxDispatchStore, session_factory)
+    deliver_mail = providers.Singleton(
+        DeliverMail, outbox=outbox_dispatch_store, mailer=mailer, clock=clock
+    )
     token_mail = providers.Singleton(
         TokenMail,
         links=providers.Singleton(MailLinks, settings.provided.frontend_url),
@@ -142,7 +144,7 @@ class Container(containers.DeclarativeContainer):
     unit_of_work = providers.Factory(SqlAlchemyUnitOfWork, session_factory)
     session_starter = providers.Factory(
         SessionStarter,
-        token_store=token_store,
+        session_store=session_store,
         access_tokens=access_tokens,
         clock=clock,
         session_lifetime=settings.provided.session_lifetime,
@@ -169,23 +171,26 @@ class Container(containers.DeclarativeContainer):
     refresh_session = providers.Factory(
         RefreshSession,
         reader=account_reader,
-        token_store=token_store,
+        session_store=session_store,
         sessions=session_starter,
         clock=clock,
         reuse_grace=settings.provided.reuse_grace,
     )
-    log_out = providers.Factory(LogOut, token_store=token_store, clock=clock)
-    list_sessions = providers.Factory(ListSessions, token_store=token_store, clock=clock)
-    end_session = providers.Factory(EndSession, token_store=token_store, clock=clock)
+    log_out = providers.Factory(LogOut, session_store=session_store, clock=clock)
+    list_sessions = providers.Factory(ListSessions, session_store=session_store, clock=clock)
+    end_session = providers.Factory(EndSession, session_store=session_store, clock=clock)
     get_own_user = providers.Singleton(GetOwnUser, reader=account_reader)
     get_public_user = providers.Factory(GetPublicUser)
     update_own_user = providers.Factory(UpdateOwnUser, clock=clock)
     delete_own_account = providers.Factory(
-        DeleteOwnAccount, hasher=hasher, token_store=token_store, clock=clock
+        DeleteOwnAccount, hasher=hasher, session_store=session_store, clock=clock
     )
     list_users = providers.Factory(ListUsers)
     change_account_status = providers.Factory(
-        ChangeAccountStatus, token_store=token_store, permission_cache=permission_cache, clock=clock
+        ChangeAccountStatus,
+        session_store=session_store,
+        permission_cache=permission_cache,
+        clock=clock,
     )
     change_user_role = providers.Factory(
         ChangeUserRole, permission_cache=permission_cache, clock=clock
@@ -208,14 +213,14 @@ class Container(containers.DeclarativeContainer):
         ResetPassword,
         token_mail=token_mail,
         hasher=hasher,
-        token_store=token_store,
+        session_store=session_store,
         clock=clock,
         common_passwords=common_passwords,
     )
     change_password = providers.Factory(
         ChangePassword,
         hasher=hasher,
-        token_store=token_store,
+        session_store=session_store,
         sessions=session_starter,
         clock=clock,
         common_passwords=common_passwords,

@@ -31,7 +31,7 @@ async def dispatch_once(container: Container) -> None:
 
 
 async def refresh_outbox_gauge(container: Container) -> dict[DeliveryStatus, int]:
-    counts = await container.outbox_store().count_by_status()
+    counts = await container.outbox_dispatch_store().count_by_status()
     for status, count in counts.items():
         OUTBOX.labels(str(status)).set(count)
     return counts

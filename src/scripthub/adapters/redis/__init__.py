@@ -5,10 +5,10 @@ from __future__ import annotations
 from scripthub.adapters.redis.access_state import RedisAccessStateReader
 from scripthub.adapters.redis.errors import cache_unavailable_as_503
 from scripthub.adapters.redis.health import RedisHealthProbe
-from scripthub.adapters.redis.keys import TokenStoreKeys
+from scripthub.adapters.redis.keys import SessionStoreKeys
 from scripthub.adapters.redis.permission_cache import PermissionCacheKeys, RedisPermissionCache
 from scripthub.adapters.redis.rate_limiter import RedisRateLimiter
-from scripthub.adapters.redis.token_store import RedisTokenStore
+from scripthub.adapters.redis.session_store import RedisSessionStore
 
 __all__ = [
     "PermissionCacheKeys",
@@ -16,7 +16,7 @@ __all__ = [
     "RedisHealthProbe",
     "RedisPermissionCache",
     "RedisRateLimiter",
-    "RedisTokenStore",
-    "TokenStoreKeys",
+    "RedisSessionStore",
+    "SessionStoreKeys",
     "cache_unavailable_as_503",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from scripthub.adapters.redis.errors import cache_unavailable_as_503
-from scripthub.adapters.redis.keys import TokenStoreKeys
+from scripthub.adapters.redis.keys import SessionStoreKeys
 from scripthub.adapters.redis.permission_cache import PermissionCacheKeys, decode_lookup
 from scripthub.application.ports.permission_cache import AccessState
 
@@ -17,14 +17,14 @@ if TYPE_CHECKING:
 
 
 class RedisAccessStateReader:
-    """`AccessStateReader` for a `RedisTokenStore` and a `RedisPermissionCache` that share
+    """`AccessStateReader` for a `RedisSessionStore` and a `RedisPermissionCache` that share
     this client's server and `prefix`: EXISTS on the session key and the cache's MGET go out
     in one pipeline, so one network round trip answers both.
     """
 
     def __init__(self, client: Redis, prefix: str = "scripthub:") -> None:
         self._client = client
-        self._session_keys = TokenStoreKeys(prefix)
+        self._session_keys = SessionStoreKeys(prefix)
         self._grants_keys = PermissionCacheKeys(prefix)
 
     @cache_unavailable_as_503

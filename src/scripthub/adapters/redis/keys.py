@@ -10,7 +10,7 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class TokenStoreKeys:
+class SessionStoreKeys:
     """Where sessions live under `prefix`.
 
     `session(id)` is the key whose existence means "this session is live" (it expires with

@@ -13,11 +13,11 @@ from scripthub.adapters.sqlalchemy.engine import (
     create_engine,
     create_session_factory,
 )
-from scripthub.adapters.sqlalchemy.outbox import SqlAlchemyMailOutbox
-from scripthub.adapters.sqlalchemy.outbox_store import SqlAlchemyOutboxStore
-from scripthub.adapters.sqlalchemy.providers import SqlAlchemyProviderLinkRepository
+from scripthub.adapters.sqlalchemy.outbox_dispatch_store import SqlAlchemyOutboxDispatchStore
+from scripthub.adapters.sqlalchemy.outbox_writer import SqlAlchemyOutboxWriter
+from scripthub.adapters.sqlalchemy.provider_links import SqlAlchemyProviderLinkRepository
 from scripthub.adapters.sqlalchemy.roles import SqlAlchemyRoleRepository
-from scripthub.adapters.sqlalchemy.token_store import SqlAlchemyTokenStore
+from scripthub.adapters.sqlalchemy.session_store import SqlAlchemySessionStore
 from scripthub.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from scripthub.adapters.sqlalchemy.users import SqlAlchemyUserRepository
 
@@ -25,11 +25,11 @@ __all__ = [
     "SqlAlchemyAuditLog",
     "SqlAlchemyEmailTokenRepository",
     "SqlAlchemyHealthProbe",
-    "SqlAlchemyMailOutbox",
-    "SqlAlchemyOutboxStore",
+    "SqlAlchemyOutboxDispatchStore",
+    "SqlAlchemyOutboxWriter",
     "SqlAlchemyProviderLinkRepository",
     "SqlAlchemyRoleRepository",
-    "SqlAlchemyTokenStore",
+    "SqlAlchemySessionStore",
     "SqlAlchemyUnitOfWork",
     "SqlAlchemyUserRepository",
     "create_engine",

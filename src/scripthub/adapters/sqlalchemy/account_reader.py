@@ -19,7 +19,7 @@ from scripthub.adapters.sqlalchemy.tables import (
     user_roles,
     users,
 )
-from scripthub.application.users.views import OwnUser
+from scripthub.application.accounts import OwnUser
 from scripthub.domain.errors import ServiceUnavailableError
 
 _USER_ID = "user_id"

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from sqlalchemy import ColumnElement
     from sqlalchemy.ext.asyncio import AsyncSession
 
-    from scripthub.application.ports.repositories import AuditQuery
+    from scripthub.application.ports.audit import AuditQuery
     from scripthub.domain.audit import AuditEntry
 
 

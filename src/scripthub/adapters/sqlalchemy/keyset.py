@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
     from sqlalchemy import ColumnElement, Select
 
-    from scripthub.application.ports.repositories import Keyset
+    from scripthub.application.ports.keyset import Keyset
 
 Ts = TypeVarTuple("Ts")
 

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Self
 from scripthub.adapters.sqlalchemy.audit import SqlAlchemyAuditLog
 from scripthub.adapters.sqlalchemy.email_tokens import SqlAlchemyEmailTokenRepository
 from scripthub.adapters.sqlalchemy.errors import database_errors, domain_error_for
-from scripthub.adapters.sqlalchemy.outbox import SqlAlchemyMailOutbox
-from scripthub.adapters.sqlalchemy.providers import SqlAlchemyProviderLinkRepository
+from scripthub.adapters.sqlalchemy.outbox_writer import SqlAlchemyOutboxWriter
+from scripthub.adapters.sqlalchemy.provider_links import SqlAlchemyProviderLinkRepository
 from scripthub.adapters.sqlalchemy.roles import SqlAlchemyRoleRepository
 from scripthub.adapters.sqlalchemy.users import SqlAlchemyUserRepository
 
@@ -17,14 +17,12 @@ if TYPE_CHECKING:
 
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-    from scripthub.application.ports.mail import MailOutbox
-    from scripthub.application.ports.repositories import (
-        AuditLog,
-        EmailTokenRepository,
-        ProviderLinkRepository,
-        RoleRepository,
-        UserRepository,
-    )
+    from scripthub.application.ports.audit import AuditLog
+    from scripthub.application.ports.email_tokens import EmailTokenRepository
+    from scripthub.application.ports.mail import OutboxWriter
+    from scripthub.application.ports.provider_links import ProviderLinkRepository
+    from scripthub.application.ports.roles import RoleRepository
+    from scripthub.application.ports.users import UserRepository
 
 
 class SqlAlchemyUnitOfWork:
@@ -36,11 +34,11 @@ class SqlAlchemyUnitOfWork:
     """
 
     users: UserRepository
-    providers: ProviderLinkRepository
+    provider_links: ProviderLinkRepository
     roles: RoleRepository
     audit: AuditLog
     email_tokens: EmailTokenRepository
-    outbox: MailOutbox
+    outbox: OutboxWriter
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._session_factory = session_factory
@@ -48,11 +46,11 @@ class SqlAlchemyUnitOfWork:
     async def __aenter__(self) -> Self:
         self._session = self._session_factory()
         self.users = SqlAlchemyUserRepository(self._session)
-        self.providers = SqlAlchemyProviderLinkRepository(self._session)
+        self.provider_links = SqlAlchemyProviderLinkRepository(self._session)
         self.roles = SqlAlchemyRoleRepository(self._session)
         self.audit = SqlAlchemyAuditLog(self._session)
         self.email_tokens = SqlAlchemyEmailTokenRepository(self._session)
-        self.outbox = SqlAlchemyMailOutbox(self._session)
+        self.outbox = SqlAlchemyOutboxWriter(self._session)
         return self
 
     async def __aexit__(

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from sqlalchemy import ColumnElement
     from sqlalchemy.ext.asyncio import AsyncSession
 
-    from scripthub.application.ports.repositories import UserQuery
+    from scripthub.application.ports.users import UserQuery
     from scripthub.domain.users import User
 
 _USER_WITH_PROFILE = select(users, *(user_profiles.c[name] for name in PROFILE_COLUMNS)).join(

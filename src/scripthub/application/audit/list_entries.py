@@ -12,7 +12,8 @@ from scripthub.application.pagination import (
     page_of,
     reject_control_characters,
 )
-from scripthub.application.ports.repositories import AuditQuery, Keyset
+from scripthub.application.ports.audit import AuditQuery
+from scripthub.application.ports.keyset import Keyset
 from scripthub.application.ports.unit_of_work import UnitOfWork
 from scripthub.domain.audit import AuditEntry
 from scripthub.domain.errors import BadRequestError

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from scripthub.application.auth.principal import Principal
+from scripthub.application.accounts import Principal
 from scripthub.application.ports.permission_cache import AccessStateReader, PermissionCache
 from scripthub.application.ports.security import AccessTokens
 from scripthub.application.ports.system import Clock

@@ -5,14 +5,13 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
+from scripthub.application.accounts import Principal, load_own_user
 from scripthub.application.audit.recording import audit_entry
-from scripthub.application.auth.principal import Principal
-from scripthub.application.auth.session_tokens import SessionStarter, TokenPair
+from scripthub.application.auth.session_starter import SessionStarter, TokenPair
 from scripthub.application.ports.security import PasswordHasher
+from scripthub.application.ports.session_store import SessionStore
 from scripthub.application.ports.system import Clock
-from scripthub.application.ports.token_store import TokenStore
 from scripthub.application.ports.unit_of_work import UnitOfWork
-from scripthub.application.users.views import load_own_user
 from scripthub.domain.audit import RequestContext
 from scripthub.domain.email_tokens import TokenPurpose
 from scripthub.domain.errors import InvalidCredentialsError, ValidationError
@@ -35,14 +34,14 @@ class ChangePassword:
         self,
         uow: UnitOfWork,
         hasher: PasswordHasher,
-        token_store: TokenStore,
+        session_store: SessionStore,
         sessions: SessionStarter,
         clock: Clock,
         common_passwords: Collection[str],
     ) -> None:
         self._uow = uow
         self._hasher = hasher
-        self._token_store = token_store
+        self._session_store = session_store
         self._sessions = sessions
         self._clock = clock
         self._common_passwords = common_passwords
@@ -73,5 +72,5 @@ class ChangePassword:
                 )
             )
             await uow.commit()
-        await self._token_store.revoke_all(own.user.id, keep=principal.session_id)
+        await self._session_store.revoke_all(own.user.id, keep=principal.session_id)
         return await self._sessions.reissue(own, principal.session_id)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from scripthub.application.auth.principal import Principal
+from scripthub.application.accounts import Principal
+from scripthub.application.ports.session_store import SessionStore
 from scripthub.application.ports.system import Clock
-from scripthub.application.ports.token_store import TokenStore
 from scripthub.domain.sessions import Session
 
 
@@ -19,10 +19,10 @@ class SessionView:
 class ListSessions:
     """The caller's live sessions, newest first, the current one marked."""
 
-    def __init__(self, token_store: TokenStore, clock: Clock) -> None:
-        self._token_store = token_store
+    def __init__(self, session_store: SessionStore, clock: Clock) -> None:
+        self._session_store = session_store
         self._clock = clock
 
     async def execute(self, principal: Principal) -> list[SessionView]:
-        sessions = await self._token_store.list_for_user(principal.user_id, self._clock.now())
+        sessions = await self._session_store.list_for_user(principal.user_id, self._clock.now())
         return [SessionView(s, s.id == principal.session_id) for s in sessions]

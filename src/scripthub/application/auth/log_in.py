@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from scripthub.application.accounts import OwnUser, load_own_user
 from scripthub.application.audit.recording import audit_entry, record_alone
-from scripthub.application.auth.session_tokens import SessionStarter, TokenPair
+from scripthub.application.auth.session_starter import SessionStarter, TokenPair
 from scripthub.application.ports.security import PasswordHasher
 from scripthub.application.ports.system import Clock
 from scripthub.application.ports.unit_of_work import UnitOfWork
-from scripthub.application.users.views import OwnUser, load_own_user
 from scripthub.domain.audit import AuditEntry, Outcome, RequestContext
 from scripthub.domain.errors import (
     AccountSuspendedError,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import uuid
 
+from scripthub.application.accounts import Principal
 from scripthub.application.audit.recording import audit_entry, record_alone
-from scripthub.application.auth.principal import Principal
+from scripthub.application.ports.session_store import SessionStore
 from scripthub.application.ports.system import Clock
-from scripthub.application.ports.token_store import TokenStore
 from scripthub.application.ports.unit_of_work import UnitOfWork
 from scripthub.domain.audit import AuditEntry, RequestContext
 
@@ -15,18 +15,18 @@ from scripthub.domain.audit import AuditEntry, RequestContext
 class LogOut:
     """End the session the request was made with (`everywhere=False`) or all of them."""
 
-    def __init__(self, uow: UnitOfWork, token_store: TokenStore, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWork, session_store: SessionStore, clock: Clock) -> None:
         self._uow = uow
-        self._token_store = token_store
+        self._session_store = session_store
         self._clock = clock
 
     async def execute(
         self, principal: Principal, context: RequestContext, *, everywhere: bool = False
     ) -> None:
         if everywhere:
-            ended = await self._token_store.revoke_all(principal.user_id)
+            ended = await self._session_store.revoke_all(principal.user_id)
         else:
-            ended = int(await self._token_store.revoke(principal.session_id))
+            ended = int(await self._session_store.revoke(principal.session_id))
         entry = logout_entry(
             self._clock, principal, context, None if everywhere else principal.session_id, ended
         )

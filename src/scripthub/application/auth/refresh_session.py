@@ -5,14 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from scripthub.application.accounts import OwnUser
 from scripthub.application.audit.recording import audit_entry, record_alone
-from scripthub.application.auth.session_tokens import SessionStarter, TokenPair
+from scripthub.application.auth.session_starter import SessionStarter, TokenPair
 from scripthub.application.ports.account_reader import AccountReader
+from scripthub.application.ports.session_store import SessionStore
 from scripthub.application.ports.system import Clock
-from scripthub.application.ports.token_store import TokenStore
 from scripthub.application.ports.unit_of_work import UnitOfWork
 from scripthub.application.tokens import hash_token, new_opaque_token
-from scripthub.application.users.views import OwnUser
 from scripthub.domain.audit import Outcome, RequestContext
 from scripthub.domain.errors import (
     AccountSuspendedError,
@@ -42,21 +42,21 @@ class RefreshSession:
         self,
         uow: UnitOfWork,
         reader: AccountReader,
-        token_store: TokenStore,
+        session_store: SessionStore,
         sessions: SessionStarter,
         clock: Clock,
         reuse_grace: timedelta,
     ) -> None:
         self._uow = uow
         self._reader = reader
-        self._token_store = token_store
+        self._session_store = session_store
         self._sessions = sessions
         self._clock = clock
         self._reuse_grace = reuse_grace
 
     async def execute(self, command: RefreshSessionCommand) -> TokenPair:
         new_token, new_hash = new_opaque_token()
-        rotation = await self._token_store.rotate(
+        rotation = await self._session_store.rotate(
             hash_token(command.refresh_token),
             new_hash,
             self._clock.now(),
@@ -74,7 +74,7 @@ class RefreshSession:
             raise RefreshTokenInvalidError("The refresh token is invalid or expired.")
         own = await self._account_of(session)
         if own is None or not own.user.is_active:
-            await self._token_store.revoke(session.id)
+            await self._session_store.revoke(session.id)
             raise _ended_session_error(own)
         return self._sessions.pair(own, session.id, new_token)
 

@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
+from scripthub.application.accounts import OwnUser
 from scripthub.application.audit.recording import audit_entry
-from scripthub.application.auth.session_tokens import SessionStarter, TokenPair
+from scripthub.application.auth.session_starter import SessionStarter, TokenPair
 from scripthub.application.mail.token_mail import TokenMail
 from scripthub.application.ports.security import PasswordHasher
 from scripthub.application.ports.system import Clock
 from scripthub.application.ports.unit_of_work import UnitOfWork
-from scripthub.application.users.views import OwnUser
 from scripthub.domain.audit import RequestContext
 from scripthub.domain.email_tokens import TokenPurpose
 from scripthub.domain.errors import (
@@ -110,7 +110,7 @@ class RegisterUser:
             if await uow.users.username_in_use(username):
                 raise UsernameTakenError("This username is taken.")
             await uow.users.add(user)
-            await uow.providers.add(
+            await uow.provider_links.add(
                 ProviderLink(uuid.uuid4(), user.id, Provider.EMAIL, str(user.id), email, now)
             )
             await uow.roles.assign(user.id, DEFAULT_ROLE)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from scripthub.application.auth.principal import Principal
+from scripthub.application.accounts import Principal, load_own_user
 from scripthub.application.mail.token_mail import TokenMail
 from scripthub.application.ports.unit_of_work import UnitOfWork
-from scripthub.application.users.views import load_own_user
 from scripthub.domain.email_tokens import TokenPurpose
 
 

@@ -6,13 +6,13 @@ import uuid
 from collections.abc import Collection
 from dataclasses import dataclass
 
+from scripthub.application.accounts import load_own_user
 from scripthub.application.audit.recording import audit_entry
 from scripthub.application.mail.token_mail import TokenMail
 from scripthub.application.ports.security import PasswordHasher
+from scripthub.application.ports.session_store import SessionStore
 from scripthub.application.ports.system import Clock
-from scripthub.application.ports.token_store import TokenStore
 from scripthub.application.ports.unit_of_work import UnitOfWork
-from scripthub.application.users.views import load_own_user
 from scripthub.domain.audit import RequestContext
 from scripthub.domain.email_tokens import TokenPurpose
 from scripthub.domain.errors import AccountSuspendedError
@@ -36,14 +36,14 @@ class ResetPassword:
         uow: UnitOfWork,
         token_mail: TokenMail,
         hasher: PasswordHasher,
-        token_store: TokenStore,
+        session_store: SessionStore,
         clock: Clock,
         common_passwords: Collection[str],
     ) -> None:
         self._uow = uow
         self._token_mail = token_mail
         self._hasher = hasher
-        self._token_store = token_store
+        self._session_store = session_store
         self._clock = clock
         self._common_passwords = common_passwords
 
@@ -62,7 +62,7 @@ class ResetPassword:
             await uow.users.save(user)
             await uow.email_tokens.revoke_unused(user.id, TokenPurpose.RESET_PASSWORD, now)
             if str(Provider.EMAIL) not in own.providers:
-                await uow.providers.add(
+                await uow.provider_links.add(
                     ProviderLink(
                         uuid.uuid4(), user.id, Provider.EMAIL, str(user.id), user.email, now
                     )
@@ -78,4 +78,4 @@ class ResetPassword:
                 )
             )
             await uow.commit()
-        await self._token_store.revoke_all(user.id)
+        await self._session_store.revoke_all(user.id)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from scripthub.application.accounts import OwnUser, load_own_user
 from scripthub.application.audit.recording import audit_entry
 from scripthub.application.mail.token_mail import TokenMail
 from scripthub.application.ports.system import Clock
 from scripthub.application.ports.unit_of_work import UnitOfWork
-from scripthub.application.users.views import OwnUser, load_own_user
 from scripthub.domain.audit import RequestContext
 from scripthub.domain.email_tokens import TokenPurpose
 

@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from scripthub.application.ports.mail import MailDeliveryError, Mailer, OutboxStore
+from scripthub.application.ports.mail import MailDeliveryError, Mailer, OutboxDispatchStore
 from scripthub.application.ports.system import Clock
 from scripthub.domain.mail import OutboxMessage
 
@@ -40,7 +40,7 @@ class DeliverMail:
 
     def __init__(
         self,
-        outbox: OutboxStore,
+        outbox: OutboxDispatchStore,
         mailer: Mailer,
         clock: Clock,
         policy: RetryPolicy | None = None,

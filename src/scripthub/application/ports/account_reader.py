@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Protocol
 
-from scripthub.application.users.views import OwnUser
+from scripthub.application.accounts import OwnUser
 
 
 class AccountReader(Protocol):

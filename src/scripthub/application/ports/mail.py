@@ -23,14 +23,14 @@ class Mailer(Protocol):
         if it was not accepted."""
 
 
-class MailOutbox(Protocol):
+class OutboxWriter(Protocol):
     """The write side, inside the unit of work: a mail is queued in the same transaction as
     the change that causes it, so neither exists without the other."""
 
     async def enqueue(self, message: OutboxMessage) -> None: ...
 
 
-class OutboxStore(Protocol):
+class OutboxDispatchStore(Protocol):
     """The dispatcher's side. Each method is its own short transaction."""
 
     async def claim_due(self, now: datetime, limit: int, lease: timedelta) -> list[OutboxMessage]:

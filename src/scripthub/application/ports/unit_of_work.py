@@ -5,14 +5,12 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Protocol, Self
 
-from scripthub.application.ports.mail import MailOutbox
-from scripthub.application.ports.repositories import (
-    AuditLog,
-    EmailTokenRepository,
-    ProviderLinkRepository,
-    RoleRepository,
-    UserRepository,
-)
+from scripthub.application.ports.audit import AuditLog
+from scripthub.application.ports.email_tokens import EmailTokenRepository
+from scripthub.application.ports.mail import OutboxWriter
+from scripthub.application.ports.provider_links import ProviderLinkRepository
+from scripthub.application.ports.roles import RoleRepository
+from scripthub.application.ports.users import UserRepository
 
 
 class UnitOfWork(Protocol):
@@ -23,11 +21,11 @@ class UnitOfWork(Protocol):
     """
 
     users: UserRepository
-    providers: ProviderLinkRepository
+    provider_links: ProviderLinkRepository
     roles: RoleRepository
     audit: AuditLog
     email_tokens: EmailTokenRepository
-    outbox: MailOutbox
+    outbox: OutboxWriter
 
     async def __aenter__(self) -> Self: ...
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from scripthub.application.auth.principal import Principal
+from scripthub.application.accounts import Principal
 from scripthub.domain.audit import RequestContext
 
 

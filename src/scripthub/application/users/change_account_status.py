@@ -5,14 +5,13 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+from scripthub.application.accounts import OwnUser, Principal, load_own_user
 from scripthub.application.audit.recording import audit_entry
-from scripthub.application.auth.principal import Principal
 from scripthub.application.ports.permission_cache import PermissionCache
+from scripthub.application.ports.session_store import SessionStore
 from scripthub.application.ports.system import Clock
-from scripthub.application.ports.token_store import TokenStore
 from scripthub.application.ports.unit_of_work import UnitOfWork
 from scripthub.application.roles.safeguards import keeping_roles_manageable
-from scripthub.application.users.views import OwnUser, load_own_user
 from scripthub.domain.audit import RequestContext
 from scripthub.domain.errors import ConflictError
 from scripthub.domain.users import AccountStatus
@@ -32,12 +31,12 @@ class ChangeAccountStatus:
     def __init__(
         self,
         uow: UnitOfWork,
-        token_store: TokenStore,
+        session_store: SessionStore,
         permission_cache: PermissionCache,
         clock: Clock,
     ) -> None:
         self._uow = uow
-        self._token_store = token_store
+        self._session_store = session_store
         self._permission_cache = permission_cache
         self._clock = clock
 
@@ -65,6 +64,6 @@ class ChangeAccountStatus:
                 await uow.commit()
         if change.status is AccountStatus.SUSPENDED:
             # Also when already suspended: a retry after a store outage still ends sessions.
-            await self._token_store.revoke_all(change.user_id)
+            await self._session_store.revoke_all(change.user_id)
         await self._permission_cache.invalidate_user(change.user_id)
         return own

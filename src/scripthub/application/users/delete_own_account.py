@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+from scripthub.application.accounts import Principal, load_own_user
 from scripthub.application.audit.recording import audit_entry
-from scripthub.application.auth.principal import Principal
 from scripthub.application.ports.security import PasswordHasher
+from scripthub.application.ports.session_store import SessionStore
 from scripthub.application.ports.system import Clock
-from scripthub.application.ports.token_store import TokenStore
 from scripthub.application.ports.unit_of_work import UnitOfWork
 from scripthub.application.roles.safeguards import keeping_roles_manageable
-from scripthub.application.users.views import load_own_user
 from scripthub.domain.audit import RequestContext
 from scripthub.domain.errors import InvalidCredentialsError, ValidationError
 from scripthub.domain.users import AccountStatus
@@ -22,11 +21,11 @@ class DeleteOwnAccount:
     """
 
     def __init__(
-        self, uow: UnitOfWork, hasher: PasswordHasher, token_store: TokenStore, clock: Clock
+        self, uow: UnitOfWork, hasher: PasswordHasher, session_store: SessionStore, clock: Clock
     ) -> None:
         self._uow = uow
         self._hasher = hasher
-        self._token_store = token_store
+        self._session_store = session_store
         self._clock = clock
 
     async def execute(
@@ -55,4 +54,4 @@ class DeleteOwnAccount:
                 )
             )
             await uow.commit()
-        await self._token_store.revoke_all(user.id)
+        await self._session_store.revoke_all(user.id)

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from scripthub.application.auth.principal import Principal
+from scripthub.application.accounts import OwnUser, Principal
 from scripthub.application.ports.account_reader import AccountReader
-from scripthub.application.users.views import OwnUser
 from scripthub.domain.errors import NotFoundError
 from scripthub.domain.users import AccountStatus
 

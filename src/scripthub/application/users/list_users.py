@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from scripthub.application.accounts import OwnUser
 from scripthub.application.pagination import (
     Page,
     decode_cursor,
     page_of,
     reject_control_characters,
 )
-from scripthub.application.ports.repositories import Keyset, UserQuery
+from scripthub.application.ports.keyset import Keyset
 from scripthub.application.ports.unit_of_work import UnitOfWork
-from scripthub.application.users.views import OwnUser
+from scripthub.application.ports.users import UserQuery
 from scripthub.domain.users import AccountStatus
 
 
@@ -42,6 +43,6 @@ class ListUsers:
             users = await uow.users.search(search)
             ids = [user.id for user in users]
             roles = await uow.roles.roles_of_many(ids)
-            providers = await uow.providers.providers_of_many(ids)
+            providers = await uow.provider_links.provider_names_of_many(ids)
         views = [OwnUser(user, roles[user.id], providers[user.id]) for user in users]
         return page_of(views, query.limit, lambda v: Keyset(v.user.created_at, v.user.id))

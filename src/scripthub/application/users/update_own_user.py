@@ -5,11 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
+from scripthub.application.accounts import OwnUser, Principal, load_own_user
 from scripthub.application.audit.recording import audit_entry
-from scripthub.application.auth.principal import Principal
 from scripthub.application.ports.system import Clock
 from scripthub.application.ports.unit_of_work import UnitOfWork
-from scripthub.application.users.views import OwnUser, load_own_user
 from scripthub.domain.audit import RequestContext
 from scripthub.domain.errors import UsernameTakenError, ValidationError
 from scripthub.domain.users import Profile, check_profile, normalize_username

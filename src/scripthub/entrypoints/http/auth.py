@@ -12,7 +12,7 @@ from litestar.connection import ASGIConnection
 from litestar.handlers import BaseRouteHandler
 from litestar.types import Guard
 
-from scripthub.application.auth.principal import Principal
+from scripthub.application.accounts import Principal
 from scripthub.entrypoints.container import Container
 from scripthub.entrypoints.http.client import request_context
 from scripthub.entrypoints.http.problems import MissingBearerTokenError

@@ -14,7 +14,7 @@ from typing import Any
 from litestar import Request
 from litestar.di import NamedDependency, Provide
 
-from scripthub.application.auth.principal import Principal
+from scripthub.application.accounts import Principal
 from scripthub.application.ports.unit_of_work import UnitOfWork
 from scripthub.domain.audit import RequestContext
 from scripthub.entrypoints.container import Container

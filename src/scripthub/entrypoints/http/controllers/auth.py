@@ -7,11 +7,11 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
+from scripthub.application.accounts import Principal
 from scripthub.application.auth.end_session import EndSession
 from scripthub.application.auth.list_sessions import ListSessions
 from scripthub.application.auth.log_in import LogIn, LogInCommand
 from scripthub.application.auth.log_out import LogOut
-from scripthub.application.auth.principal import Principal
 from scripthub.application.auth.refresh_session import RefreshSession, RefreshSessionCommand
 from scripthub.application.auth.register_user import RegisterUser, RegisterUserCommand
 from scripthub.domain.audit import RequestContext

@@ -11,8 +11,8 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED
 
+from scripthub.application.accounts import Principal
 from scripthub.application.auth.change_password import ChangePassword, ChangePasswordCommand
-from scripthub.application.auth.principal import Principal
 from scripthub.application.auth.request_password_reset import RequestPasswordReset
 from scripthub.application.auth.resend_verification_email import ResendVerificationEmail
 from scripthub.application.auth.reset_password import ResetPassword, ResetPasswordCommand

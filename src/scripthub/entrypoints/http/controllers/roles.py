@@ -7,7 +7,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_204_NO_CONTENT
 
-from scripthub.application.auth.principal import Principal
+from scripthub.application.accounts import Principal
 from scripthub.application.roles.create_permission import CreatePermission
 from scripthub.application.roles.create_role import CreateRole
 from scripthub.application.roles.delete_role import DeleteRole

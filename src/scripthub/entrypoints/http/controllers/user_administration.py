@@ -9,7 +9,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
-from scripthub.application.auth.principal import Principal
+from scripthub.application.accounts import Principal
 from scripthub.application.users.change_account_status import ChangeAccountStatus, StatusChange
 from scripthub.application.users.change_roles import ChangeUserRole, RoleChange
 from scripthub.application.users.list_users import ListUsers, ListUsersQuery

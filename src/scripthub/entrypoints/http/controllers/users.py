@@ -7,7 +7,7 @@ from litestar import Controller, delete, get, patch
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
-from scripthub.application.auth.principal import Principal
+from scripthub.application.accounts import Principal
 from scripthub.application.users.delete_own_account import DeleteOwnAccount
 from scripthub.application.users.get_own_user import GetOwnUser
 from scripthub.application.users.get_public_user import GetPublicUser

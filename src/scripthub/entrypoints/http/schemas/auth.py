@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from scripthub.application.auth.list_sessions import SessionView
-from scripthub.application.auth.session_tokens import TokenPair
+from scripthub.application.auth.session_starter import TokenPair
 from scripthub.entrypoints.http.schemas.users import UserOut, user_out
 
 # Generous caps: the domain gives the precise rule; these only stop absurd payloads early.

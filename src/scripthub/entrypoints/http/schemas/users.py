@@ -7,7 +7,7 @@ from typing import Annotated
 
 import msgspec
 
-from scripthub.application.users.views import OwnUser
+from scripthub.application.accounts import OwnUser
 from scripthub.domain.roles import Grants
 from scripthub.domain.users import Profile, User
 

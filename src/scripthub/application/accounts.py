@@ -1,4 +1,5 @@
-"""What a user sees of their own account."""
+"""What every module of the application shares about accounts: who is acting (`Principal`)
+and an account as its owner sees it (`OwnUser`)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,17 @@ from dataclasses import dataclass
 
 from scripthub.application.ports.unit_of_work import UnitOfWork
 from scripthub.domain.errors import NotFoundError
+from scripthub.domain.roles import Grants
 from scripthub.domain.users import AccountStatus, User
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The signed-in user behind a request, with what they may do."""
+
+    user_id: uuid.UUID
+    session_id: uuid.UUID
+    grants: Grants
 
 
 @dataclass(frozen=True)
@@ -15,6 +26,7 @@ class OwnUser:
     user: User
     roles: list[str]
     providers: list[str]
+    """The names of the account's sign-in methods (`email`, `github`...), sorted."""
 
 
 async def load_own_user(uow: UnitOfWork, user_id: uuid.UUID) -> OwnUser:
@@ -23,5 +35,5 @@ async def load_own_user(uow: UnitOfWork, user_id: uuid.UUID) -> OwnUser:
     if user is None or user.account_status is AccountStatus.DELETED:
         raise NotFoundError("User not found.")
     roles = await uow.roles.roles_of(user_id)
-    links = await uow.providers.list_for_user(user_id)
+    links = await uow.provider_links.list_for_user(user_id)
     return OwnUser(user, roles, sorted({str(link.provider) for link in links}))

@@ -5,15 +5,15 @@ from __future__ import annotations
 import copy
 from typing import TYPE_CHECKING
 
-from scripthub.adapters.memory.database import check_user_is_unique, newest_first
 from scripthub.domain.errors import ConflictError, NotFoundError
 from scripthub.domain.users import AccountStatus, User
+from tests.fakes.database import check_user_is_unique, newest_first
 
 if TYPE_CHECKING:
     import uuid
 
-    from scripthub.adapters.memory.database import InMemoryDatabase
-    from scripthub.application.ports.repositories import UserQuery
+    from scripthub.application.ports.users import UserQuery
+    from tests.fakes.database import InMemoryDatabase
 
 
 class InMemoryUserRepository:

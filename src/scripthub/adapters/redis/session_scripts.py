@@ -1,7 +1,7 @@
 """Lua scripts of the Redis token store: each runs atomically on the server.
 
 Every script gets the key namespaces as ARGV[1..3] (session, ended_session,
-user_sessions) so that key names are spelt once, in `TokenStoreKeys`. Scripts touch keys
+user_sessions) so that key names are spelt once, in `SessionStoreKeys`. Scripts touch keys
 derived from stored session ids, which is fine on a single server (not Redis Cluster).
 """
 

@@ -6,11 +6,11 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
+from scripthub.application.accounts import OwnUser
 from scripthub.application.ports.security import AccessTokens
+from scripthub.application.ports.session_store import SessionStore
 from scripthub.application.ports.system import Clock
-from scripthub.application.ports.token_store import TokenStore
 from scripthub.application.tokens import new_opaque_token
-from scripthub.application.users.views import OwnUser
 from scripthub.domain.audit import RequestContext
 from scripthub.domain.errors import SessionRevokedError
 from scripthub.domain.sessions import Session
@@ -29,12 +29,12 @@ class SessionStarter:
 
     def __init__(
         self,
-        token_store: TokenStore,
+        session_store: SessionStore,
         access_tokens: AccessTokens,
         clock: Clock,
         session_lifetime: timedelta,
     ) -> None:
-        self._token_store = token_store
+        self._session_store = session_store
         self._access_tokens = access_tokens
         self._clock = clock
         self._session_lifetime = session_lifetime
@@ -52,13 +52,13 @@ class SessionStarter:
             provider=provider,
         )
         refresh_token, token_hash = new_opaque_token()
-        await self._token_store.create(session, token_hash)
+        await self._session_store.create(session, token_hash)
         return self.pair(user, session.id, refresh_token)
 
     async def reissue(self, user: OwnUser, session_id: uuid.UUID) -> TokenPair:
         """A new token pair for a live session; its previous refresh token stops working."""
         refresh_token, token_hash = new_opaque_token()
-        if await self._token_store.reissue(session_id, token_hash, self._clock.now()) is None:
+        if await self._session_store.reissue(session_id, token_hash, self._clock.now()) is None:
             raise SessionRevokedError("This session has ended; sign in again.")
         return self.pair(user, session_id, refresh_token)
 

@@ -11,8 +11,8 @@ if TYPE_CHECKING:
     import uuid
     from datetime import datetime
 
-    from scripthub.adapters.memory.database import InMemoryDatabase
     from scripthub.domain.email_tokens import EmailToken, TokenPurpose
+    from tests.fakes.database import InMemoryDatabase
 
 
 class InMemoryEmailTokenRepository:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from scripthub.adapters.redis import token_scripts
+from scripthub.adapters.redis import session_scripts
 from scripthub.adapters.redis.codec import (
     decode_fields,
     decode_session,
@@ -14,7 +14,7 @@ from scripthub.adapters.redis.codec import (
     to_epoch,
 )
 from scripthub.adapters.redis.errors import cache_unavailable_as_503
-from scripthub.adapters.redis.keys import TokenStoreKeys
+from scripthub.adapters.redis.keys import SessionStoreKeys
 from scripthub.domain.sessions import Rotation, RotationOutcome, Session
 
 if TYPE_CHECKING:
@@ -24,10 +24,10 @@ if TYPE_CHECKING:
     from redis.asyncio import Redis
 
 
-class RedisTokenStore:
-    """`TokenStore` on Redis.
+class RedisSessionStore:
+    """`SessionStore` on Redis.
 
-    A session is a hash under `TokenStoreKeys.session(id)` that Redis expires at the
+    A session is a hash under `SessionStoreKeys.session(id)` that Redis expires at the
     session's `expires_at`; `refresh:{hash}` points at the session of the current token,
     `rotated:{hash}` remembers superseded tokens (for the reuse check) until the session
     would expire, and `user_sessions:{user}` indexes a user's live sessions. Ending a
@@ -38,11 +38,11 @@ class RedisTokenStore:
 
     def __init__(self, client: Redis, prefix: str = "scripthub:") -> None:
         self._client = client
-        self.keys = TokenStoreKeys(prefix)
-        self._rotate = client.register_script(token_scripts.ROTATE)
-        self._end_session = client.register_script(token_scripts.END_SESSION)
-        self._end_user_sessions = client.register_script(token_scripts.END_USER_SESSIONS)
-        self._reissue = client.register_script(token_scripts.REISSUE)
+        self.keys = SessionStoreKeys(prefix)
+        self._rotate = client.register_script(session_scripts.ROTATE)
+        self._end_session = client.register_script(session_scripts.END_SESSION)
+        self._end_user_sessions = client.register_script(session_scripts.END_USER_SESSIONS)
+        self._reissue = client.register_script(session_scripts.REISSUE)
         self._namespaces = (
             self.keys.session_namespace,
             self.keys.ended_session_namespace,

@@ -5,12 +5,12 @@ from __future__ import annotations
 import copy
 from typing import TYPE_CHECKING
 
-from scripthub.adapters.memory.database import newest_first
+from tests.fakes.database import newest_first
 
 if TYPE_CHECKING:
-    from scripthub.adapters.memory.database import InMemoryDatabase
-    from scripthub.application.ports.repositories import AuditQuery
+    from scripthub.application.ports.audit import AuditQuery
     from scripthub.domain.audit import AuditEntry
+    from tests.fakes.database import InMemoryDatabase
 
 
 class InMemoryAuditLog:

@@ -1,4 +1,4 @@
-"""`OutboxStore` over `mail_outbox`: the dispatchers' side of the outbox."""
+"""`OutboxDispatchStore` over `mail_outbox`: the dispatchers' side of the outbox."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from scripthub.adapters.sqlalchemy.errors import database_errors
-from scripthub.adapters.sqlalchemy.outbox import outbox_message_from_row
+from scripthub.adapters.sqlalchemy.outbox_writer import outbox_message_from_row
 from scripthub.adapters.sqlalchemy.tables import mail_outbox
 from scripthub.domain.mail import DeliveryStatus, OutboxMessage
 
@@ -23,8 +23,8 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 
-class SqlAlchemyOutboxStore:
-    """`OutboxStore`: every method is its own short transaction from `session_factory`.
+class SqlAlchemyOutboxDispatchStore:
+    """`OutboxDispatchStore`: every method is its own short transaction from `session_factory`.
 
     Claiming locks the rows it takes (SELECT ... FOR UPDATE SKIP LOCKED on PostgreSQL; on
     SQLite, which has no row locks, the transaction holds the database write lock from its

@@ -5,8 +5,8 @@ from __future__ import annotations
 import copy
 import uuid
 
-from scripthub.adapters.memory.database import InMemoryDatabase
-from scripthub.application.users.views import OwnUser
+from scripthub.application.accounts import OwnUser
+from tests.fakes.database import InMemoryDatabase
 
 
 class InMemoryAccountReader:

@@ -5,14 +5,14 @@ from __future__ import annotations
 import copy
 from typing import TYPE_CHECKING
 
-from scripthub.adapters.memory.database import check_link_is_unique
 from scripthub.domain.errors import NotFoundError
+from tests.fakes.database import check_link_is_unique
 
 if TYPE_CHECKING:
     import uuid
 
-    from scripthub.adapters.memory.database import InMemoryDatabase
     from scripthub.domain.providers import ProviderLink
+    from tests.fakes.database import InMemoryDatabase
 
 
 class InMemoryProviderLinkRepository:
@@ -31,7 +31,7 @@ class InMemoryProviderLinkRepository:
         links = [link for link in self._database.provider_links.values() if link.user_id == user_id]
         return copy.deepcopy(sorted(links, key=lambda link: link.linked_at))
 
-    async def providers_of_many(self, user_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
+    async def provider_names_of_many(self, user_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
         links = self._database.provider_links.values()
         return {
             user_id: sorted({link.provider.value for link in links if link.user_id == user_id})

@@ -12,7 +12,7 @@ from scripthub.domain.users import AccountStatus
 if TYPE_CHECKING:
     import uuid
 
-    from scripthub.adapters.memory.database import InMemoryDatabase
+    from tests.fakes.database import InMemoryDatabase
 
 
 class InMemoryRoleRepository:

@@ -1,4 +1,4 @@
-"""`MailOutbox` over `mail_outbox`, and its rows as domain objects."""
+"""`OutboxWriter` over `mail_outbox`, and its rows as domain objects."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
 
-class SqlAlchemyMailOutbox:
-    """`MailOutbox` in the unit of work's transaction."""
+class SqlAlchemyOutboxWriter:
+    """`OutboxWriter` in the unit of work's transaction."""
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session

@@ -1,4 +1,4 @@
-"""The TokenStore contract, run against every adapter of the port."""
+"""The SessionStore contract, run against every adapter of the port."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING, Protocol
 import pytest
 import redis.asyncio as aioredis
 
-from scripthub.adapters.memory import InMemoryTokenStore
-from scripthub.adapters.redis import RedisTokenStore
+from scripthub.adapters.memory import InMemorySessionStore
+from scripthub.adapters.redis import RedisSessionStore
 from scripthub.adapters.sqlalchemy import (
-    SqlAlchemyTokenStore,
+    SqlAlchemySessionStore,
     SqlAlchemyUnitOfWork,
     create_engine,
     create_session_factory,
@@ -25,14 +25,14 @@ from scripthub.domain.users import User
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
-    from scripthub.application.ports.token_store import TokenStore
+    from scripthub.application.ports.session_store import SessionStore
 
 GRACE = timedelta(seconds=10)
 CLOSED_PORT_URL = "redis://127.0.0.1:1/0"
 
 
 class Backend(Protocol):
-    async def store(self) -> TokenStore:
+    async def store(self) -> SessionStore:
         """A handle on the backend's one store (with its own connection where there is one)."""
 
     async def new_user(self) -> uuid.UUID:
@@ -43,9 +43,9 @@ class Backend(Protocol):
 
 class MemoryBackend:
     def __init__(self) -> None:
-        self._store = InMemoryTokenStore()
+        self._store = InMemorySessionStore()
 
-    async def store(self) -> TokenStore:
+    async def store(self) -> SessionStore:
         return self._store
 
     async def new_user(self) -> uuid.UUID:
@@ -61,10 +61,10 @@ class RedisBackend:
         self._prefix = prefix
         self._clients: list[aioredis.Redis] = []
 
-    async def store(self) -> TokenStore:
+    async def store(self) -> SessionStore:
         client = aioredis.Redis.from_url(self._url)
         self._clients.append(client)
-        return RedisTokenStore(client, prefix=self._prefix)
+        return RedisSessionStore(client, prefix=self._prefix)
 
     async def new_user(self) -> uuid.UUID:
         return uuid.uuid4()
@@ -82,9 +82,9 @@ class SqlBackend:
         self._engine = create_engine(url)
         self._session_factory = create_session_factory(self._engine)
 
-    async def store(self) -> TokenStore:
+    async def store(self) -> SessionStore:
         # Calls that overlap check out separate connections from the engine's pool.
-        return SqlAlchemyTokenStore(self._session_factory)
+        return SqlAlchemySessionStore(self._session_factory)
 
     async def new_user(self) -> uuid.UUID:
         # Sessions reference users by foreign key.
@@ -126,7 +126,7 @@ async def backend(new_backend: Backend) -> AsyncIterator[Backend]:
 
 
 @pytest.fixture
-async def store(backend: Backend) -> TokenStore:
+async def store(backend: Backend) -> SessionStore:
     return await backend.store()
 
 
@@ -157,7 +157,9 @@ def new_session(
     )
 
 
-async def assert_ended(store: TokenStore, token_hash: str, session: Session, now: datetime) -> None:
+async def assert_ended(
+    store: SessionStore, token_hash: str, session: Session, now: datetime
+) -> None:
     """`token_hash` yields ENDED with `session`, which stays ended (twice, to be sure)."""
     for attempt in range(2):
         rotation = await store.rotate(token_hash, f"{token_hash}-next-{attempt}", now, GRACE)
@@ -169,7 +171,7 @@ async def assert_ended(store: TokenStore, token_hash: str, session: Session, now
 
 
 async def test_created_session_is_live_and_read_back_unchanged(
-    backend: Backend, store: TokenStore, t0: datetime
+    backend: Backend, store: SessionStore, t0: datetime
 ) -> None:
     session = new_session(t0, await backend.new_user())
     anonymous = new_session(t0, await backend.new_user(), age=timedelta(minutes=1))
@@ -185,7 +187,7 @@ async def test_created_session_is_live_and_read_back_unchanged(
 
 
 async def test_returned_datetimes_are_utc_aware(
-    backend: Backend, store: TokenStore, t0: datetime
+    backend: Backend, store: SessionStore, t0: datetime
 ) -> None:
     session = new_session(t0, await backend.new_user())
     await store.create(session, "hash-a")
@@ -198,7 +200,7 @@ async def test_returned_datetimes_are_utc_aware(
 
 
 async def test_session_past_its_expiry_is_not_live(
-    backend: Backend, store: TokenStore, t0: datetime
+    backend: Backend, store: SessionStore, t0: datetime
 ) -> None:
     expired = new_session(
         t0, await backend.new_user(), age=timedelta(hours=2), lifetime=timedelta(hours=1)
@@ -213,7 +215,7 @@ async def test_session_past_its_expiry_is_not_live(
 
 
 async def test_rotation_sets_last_used_and_the_new_hash_is_current(
-    backend: Backend, store: TokenStore, t0: datetime
+    backend: Backend, store: SessionStore, t0: datetime
 ) -> None:
     session = new_session(t0, await backend.new_user())
     await store.create(session, "hash-1")
@@ -238,7 +240,7 @@ async def test_rotation_sets_last_used_and_the_new_hash_is_current(
 
 
 async def test_rotated_hash_within_grace_is_superseded_and_changes_nothing(
-    backend: Backend, store: TokenStore, t0: datetime
+    backend: Backend, store: SessionStore, t0: datetime
 ) -> None:
     session = new_session(t0, await backend.new_user())
     await store.create(session, "hash-1")
@@ -255,7 +257,7 @@ async def test_rotated_hash_within_grace_is_superseded_and_changes_nothing(
 
 
 async def test_rotated_hash_after_grace_is_reuse_and_ends_the_session(
-    backend: Backend, store: TokenStore, t0: datetime
+    backend: Backend, store: SessionStore, t0: datetime
 ) -> None:
     session = new_session(t0, await backend.new_user())
     await store.create(session, "hash-1")
@@ -273,7 +275,7 @@ async def test_rotated_hash_after_grace_is_reuse_and_ends_the_session(
     await assert_ended(store, "hash-1", reuse.session, later)
 
 
-async def test_unknown_hash_is_unknown(backend: Backend, store: TokenStore, t0: datetime) -> None:
+async def test_unknown_hash_is_unknown(backend: Backend, store: SessionStore, t0: datetime) -> None:
     await store.create(new_session(t0, await backend.new_user()), "hash-1")
 
     rotation = await store.rotate("never-issued", "hash-2", t0, GRACE)
@@ -306,7 +308,7 @@ async def test_concurrent_rotations_of_one_token_rotate_it_once(
 
 
 async def test_reissue_replaces_the_current_token_of_a_live_session(
-    backend: Backend, store: TokenStore, t0: datetime
+    backend: Backend, store: SessionStore, t0: datetime
 ) -> None:
     session = new_session(t0, await backend.new_user())
     await store.create(session, "hash-1")
@@ -328,7 +330,7 @@ async def test_reissue_replaces_the_current_token_of_a_live_session(
 
 
 async def test_reissue_of_an_ended_or_unknown_session_changes_nothing(
-    backend: Backend, store: TokenStore, t0: datetime
+    backend: Backend, store: SessionStore, t0: datetime
 ) -> None:
     session = new_session(t0, await backend.new_user())
     await store.create(session, "hash-1")
@@ -341,7 +343,7 @@ async def test_reissue_of_an_ended_or_unknown_session_changes_nothing(
     assert (await store.rotate("hash-2", "x", t0, GRACE)).outcome is RotationOutcome.UNKNOWN
 
 
-async def test_revoke_ends_one_session(backend: Backend, store: TokenStore, t0: datetime) -> None:
+async def test_revoke_ends_one_session(backend: Backend, store: SessionStore, t0: datetime) -> None:
     session = new_session(t0, await backend.new_user())
     other = new_session(t0, session.user_id)
     await store.create(session, "hash-1")
@@ -357,7 +359,7 @@ async def test_revoke_ends_one_session(backend: Backend, store: TokenStore, t0: 
 
 
 async def test_revoke_all_ends_every_session_of_the_user_but_the_kept_one(
-    backend: Backend, store: TokenStore, t0: datetime
+    backend: Backend, store: SessionStore, t0: datetime
 ) -> None:
     user_id = await backend.new_user()
     sessions = [new_session(t0, user_id, age=timedelta(minutes=i)) for i in range(3)]
@@ -380,7 +382,7 @@ async def test_revoke_all_ends_every_session_of_the_user_but_the_kept_one(
 
 
 async def test_rotated_tokens_of_an_ended_session_are_ended_even_within_grace(
-    backend: Backend, store: TokenStore, t0: datetime
+    backend: Backend, store: SessionStore, t0: datetime
 ) -> None:
     session = new_session(t0, await backend.new_user())
     await store.create(session, "hash-1")
@@ -394,7 +396,7 @@ async def test_rotated_tokens_of_an_ended_session_are_ended_even_within_grace(
 
 
 async def test_tokens_of_an_ended_session_are_unknown_once_it_expires(
-    backend: Backend, store: TokenStore, t0: datetime
+    backend: Backend, store: SessionStore, t0: datetime
 ) -> None:
     session = new_session(t0, await backend.new_user())
     await store.create(session, "hash-1")
@@ -428,7 +430,7 @@ async def test_concurrent_reuses_of_one_token_report_the_reuse_once(
 
 
 async def test_list_for_user_is_newest_first_and_only_live_sessions_of_that_user(
-    backend: Backend, store: TokenStore, t0: datetime
+    backend: Backend, store: SessionStore, t0: datetime
 ) -> None:
     user_id = await backend.new_user()
     oldest, middle, newest = (
@@ -449,7 +451,7 @@ async def test_list_for_user_is_newest_first_and_only_live_sessions_of_that_user
 
 async def test_redis_store_without_a_server_is_service_unavailable(t0: datetime) -> None:
     client = aioredis.Redis.from_url(CLOSED_PORT_URL, socket_connect_timeout=1)
-    store = RedisTokenStore(client)
+    store = RedisSessionStore(client)
     try:
         with pytest.raises(ServiceUnavailableError):
             await store.is_active(uuid.uuid4(), t0)

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
     from datetime import datetime
 
-    from scripthub.application.ports.repositories import Keyset
+    from scripthub.application.ports.keyset import Keyset
     from scripthub.domain.audit import AuditEntry
     from scripthub.domain.email_tokens import EmailToken
     from scripthub.domain.mail import OutboxMessage

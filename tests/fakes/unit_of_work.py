@@ -5,30 +5,28 @@ from __future__ import annotations
 import copy
 from typing import TYPE_CHECKING, Any, Self
 
-from scripthub.adapters.memory.audit import InMemoryAuditLog
-from scripthub.adapters.memory.database import (
+from tests.fakes.audit import InMemoryAuditLog
+from tests.fakes.database import (
     InMemoryDatabase,
     check_link_is_unique,
     check_unchanged_since,
     check_user_is_unique,
 )
-from scripthub.adapters.memory.email_tokens import InMemoryEmailTokenRepository
-from scripthub.adapters.memory.outbox import InMemoryMailOutbox
-from scripthub.adapters.memory.providers import InMemoryProviderLinkRepository
-from scripthub.adapters.memory.roles import InMemoryRoleRepository
-from scripthub.adapters.memory.users import InMemoryUserRepository
+from tests.fakes.email_tokens import InMemoryEmailTokenRepository
+from tests.fakes.outbox import InMemoryOutboxWriter
+from tests.fakes.provider_links import InMemoryProviderLinkRepository
+from tests.fakes.roles import InMemoryRoleRepository
+from tests.fakes.users import InMemoryUserRepository
 
 if TYPE_CHECKING:
     from types import TracebackType
 
-    from scripthub.application.ports.mail import MailOutbox
-    from scripthub.application.ports.repositories import (
-        AuditLog,
-        EmailTokenRepository,
-        ProviderLinkRepository,
-        RoleRepository,
-        UserRepository,
-    )
+    from scripthub.application.ports.audit import AuditLog
+    from scripthub.application.ports.email_tokens import EmailTokenRepository
+    from scripthub.application.ports.mail import OutboxWriter
+    from scripthub.application.ports.provider_links import ProviderLinkRepository
+    from scripthub.application.ports.roles import RoleRepository
+    from scripthub.application.ports.users import UserRepository
 
 Table = dict[Any, Any]
 
@@ -45,11 +43,11 @@ class InMemoryUnitOfWork:
     """
 
     users: UserRepository
-    providers: ProviderLinkRepository
+    provider_links: ProviderLinkRepository
     roles: RoleRepository
     audit: AuditLog
     email_tokens: EmailTokenRepository
-    outbox: MailOutbox
+    outbox: OutboxWriter
 
     def __init__(self, database: InMemoryDatabase) -> None:
         self._database = database
@@ -93,11 +91,11 @@ class InMemoryUnitOfWork:
         self._snapshot = {name: dict(table) for name, table in self._database.tables().items()}
         self._working = copy.deepcopy(self._database)
         self.users = InMemoryUserRepository(self._working)
-        self.providers = InMemoryProviderLinkRepository(self._working)
+        self.provider_links = InMemoryProviderLinkRepository(self._working)
         self.roles = InMemoryRoleRepository(self._working)
         self.audit = InMemoryAuditLog(self._working)
         self.email_tokens = InMemoryEmailTokenRepository(self._working, self._database)
-        self.outbox = InMemoryMailOutbox(self._working)
+        self.outbox = InMemoryOutboxWriter(self._working)
 
 
 def _merge(published: Table, before: Table, after: Table) -> tuple[Table, set[Any]]:

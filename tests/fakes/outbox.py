@@ -11,11 +11,11 @@ if TYPE_CHECKING:
     import uuid
     from datetime import datetime, timedelta
 
-    from scripthub.adapters.memory.database import InMemoryDatabase
+    from tests.fakes.database import InMemoryDatabase
 
 
-class InMemoryMailOutbox:
-    """`MailOutbox` over the private copy of an `InMemoryUnitOfWork`."""
+class InMemoryOutboxWriter:
+    """`OutboxWriter` over the private copy of an `InMemoryUnitOfWork`."""
 
     def __init__(self, database: InMemoryDatabase) -> None:
         self._database = database
@@ -24,8 +24,8 @@ class InMemoryMailOutbox:
         self._database.outbox[message.id] = dataclasses.replace(message)
 
 
-class InMemoryOutboxStore:
-    """`OutboxStore` on the published state of the database the units of work commit to.
+class InMemoryOutboxDispatchStore:
+    """`OutboxDispatchStore` on the published state of the database the units of work commit to.
 
     No method awaits, so each is atomic on the event loop. Rows are replaced, never changed
     in place, as `InMemoryUnitOfWork` expects of published rows. A retry or a failure only
@@ -58,7 +58,7 @@ class InMemoryOutboxStore:
     async def mark_failed(
         self,
         message_id: uuid.UUID,
-        now: datetime,  # noqa: ARG002 - rows here keep no update time
+        now: datetime,
         error: str,
     ) -> None:
         self._change(

@@ -1,4 +1,4 @@
-"""`TokenStore` on `refresh_tokens` and `rotated_refresh_tokens`: sessions in the database."""
+"""`SessionStore` on `refresh_tokens` and `rotated_refresh_tokens`: sessions in the database."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ def _live(now: datetime) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
     return refresh_tokens.c.revoked_at.is_(None), _unexpired(now)
 
 
-class SqlAlchemyTokenStore:
+class SqlAlchemySessionStore:
     """Sessions and refresh-token hashes in the relational database.
 
     Every method runs in its own short transaction from `session_factory`, outside any unit

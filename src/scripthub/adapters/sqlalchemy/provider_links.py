@@ -43,7 +43,7 @@ class SqlAlchemyProviderLinkRepository:
         )
         return [provider_link_from_row(row) for row in result.mappings()]
 
-    async def providers_of_many(self, user_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
+    async def provider_names_of_many(self, user_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
         result = await self._session.execute(
             select(auth_providers.c.user_id, auth_providers.c.provider).where(
                 auth_providers.c.user_id.in_(user_ids)

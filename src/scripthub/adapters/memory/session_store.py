@@ -22,8 +22,8 @@ class _Entry:
     ended: bool = False
 
 
-class InMemoryTokenStore:
-    """`TokenStore` for one process.
+class InMemorySessionStore:
+    """`SessionStore` for one process.
 
     No method awaits between reading and writing its dicts, so each is atomic on the event
     loop without a lock. An ended session keeps its entry and token hashes (for ENDED)

@@ -9,7 +9,7 @@ from typing import Protocol
 from scripthub.domain.sessions import Rotation, Session
 
 
-class TokenStore(Protocol):
+class SessionStore(Protocol):
     """Sessions and refresh-token hashes (never the tokens themselves).
 
     Every method is atomic on its own; the store is outside the relational unit of work.

@@ -1,0 +1,21 @@
+"""The ways each account can sign in, in the relational store."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Protocol
+
+from scripthub.domain.providers import ProviderLink
+
+
+class ProviderLinkRepository(Protocol):
+    """The ways each account can sign in (`email`, and linked OAuth identities)."""
+
+    async def add(self, link: ProviderLink) -> None:
+        """Stage a link; ConflictError if the identity is linked already."""
+
+    async def list_for_user(self, user_id: uuid.UUID) -> list[ProviderLink]:
+        """The user's links, oldest first."""
+
+    async def provider_names_of_many(self, user_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
+        """Sorted provider names of each given user (every id is a key); one query."""
