@@ -19,12 +19,13 @@ from litestar import Litestar, get
 from litestar.di import NamedDependency
 
 from scripthub.application.accounts import Principal
-from scripthub.entrypoints.container import build_container
+from scripthub.domain.roles import ROLES_READ
+from scripthub.entrypoints.containers import build_container
 from scripthub.entrypoints.http.app import create_app
 from scripthub.entrypoints.http.auth import BEARER_SECURITY, requires
 from scripthub.entrypoints.settings import load_settings
 
-PERMISSION = "roles.read"  # what GET /api/roles and /api/permissions require
+PERMISSION = ROLES_READ  # what GET /api/roles and /api/permissions require
 GUARDED = "/api/bench/guarded"  # run.py names both paths too
 UNGUARDED = "/api/bench/unguarded"
 BODY = {"ok": True}

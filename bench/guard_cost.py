@@ -11,7 +11,7 @@ run.py), and measures process CPU time per request of routes that differ only by
   noop-guard   plus a guard that does nothing: Litestar's guard machinery alone
   auth-guard   plus a guard that only authenticates (the dependency then finds the principal
                cached on the connection)
-  guarded      plus the product's `requires("roles.read")` (guard_app.py)
+  guarded      plus the product's `requires(ROLES_READ)` (guard_app.py)
 
 Rounds of `--batch` requests per route, the route order reversed every other round; prints
 for each route the median CPU per request and the median of its paired difference to the

@@ -22,15 +22,19 @@ import asyncio
 import uuid
 from pathlib import Path
 
-from scripthub.application.auth.register_user import RegisterUserCommand
-from scripthub.application.users.change_roles import RoleChange
+from dependency_injector import providers
+
+from scripthub.application.accounts import Operator
+from scripthub.application.users.create_account import CreateAccountCommand
+from scripthub.application.users.new_account import AccountFields
 from scripthub.domain.audit import RequestContext
 from scripthub.domain.providers import Provider
-from scripthub.entrypoints.container import build_container, close_container
+from scripthub.entrypoints.containers import build_container, close_container
 from scripthub.entrypoints.settings import load_settings
 
 PASSWORD = "bench-Password-4711"
 ADMIN_ROLE = "admin"  # holds roles.read, which guard_app.py's guarded route requires
+OPERATOR = Operator()
 
 
 class PrecomputedHasher:
@@ -50,27 +54,26 @@ async def seed(out: Path, users: int, admins: int, refresh_sets: dict[str, int])
     settings = load_settings(env_file=None)
     container = build_container(settings)
     try:
-        password_hash = await container.hasher().hash(PASSWORD)
-        hasher = PrecomputedHasher(password_hash)
+        password_hash = await container.adapters.hasher().hash(PASSWORD)
+        container.adapters.hasher.override(providers.Object(PrecomputedHasher(password_hash)))
+        create_account = container.use_cases.create_account()
         context = RequestContext(ip_address="127.0.0.1", user_agent="scripthub-bench-seed")
         tag = uuid.uuid4().hex[:8]
         owns, admin_owns = [], []
         for number in range(users + admins):
-            register = container.register_user(uow=container.unit_of_work(), hasher=hasher)
-            command = RegisterUserCommand(
+            fields = AccountFields(
                 email=f"bench-{tag}-{number}@example.com",
                 password=PASSWORD,
                 username=f"bench_{tag}_{number}",
                 full_name=f"Bench User {number}",
             )
-            own = await register.create_account(command, verified=True, actor="bench")
-            if number < users:
-                owns.append(own)
-                continue
-            change_role = container.change_user_role(uow=container.unit_of_work())
-            await change_role.execute(RoleChange(own.user.email, ADMIN_ROLE, grant=True))
-            admin_owns.append(own)
-        starter = container.session_starter()
+            is_admin = number >= users
+            command = CreateAccountCommand(
+                OPERATOR, fields, roles=(ADMIN_ROLE,) if is_admin else (), verified=True
+            )
+            own = await create_account.execute(command)
+            (admin_owns if is_admin else owns).append(own)
+        starter = container.use_cases.sessions()
         access = [(await starter.start(own, context, Provider.EMAIL)).access_token for own in owns]
         (out / "users.txt").write_text("".join(f"{own.user.email}\n" for own in owns))
         (out / "access.txt").write_text("".join(f"{token}\n" for token in access))
@@ -87,6 +90,7 @@ async def seed(out: Path, users: int, admins: int, refresh_sets: dict[str, int])
             ]
             (out / f"refresh-{name}.txt").write_text("".join(f"{t}\n" for t in tokens))
     finally:
+        container.adapters.hasher.reset_override()
         await close_container(container)
 
 

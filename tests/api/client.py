@@ -9,8 +9,9 @@ from typing import Any
 import httpx
 from litestar.testing import AsyncTestClient
 
-from scripthub.application.users.change_roles import RoleChange
-from scripthub.entrypoints.container import Container
+from scripthub.application.accounts import Operator
+from scripthub.application.users.change_roles import ChangeUserRoleCommand
+from scripthub.entrypoints.containers import Container
 
 PASSWORD = "correct horse battery"
 _numbers = itertools.count(1)
@@ -30,8 +31,8 @@ class Api:
         loop (the test client serves the app from a thread with its own loop and pools)."""
 
         async def grant() -> None:
-            change_role = self.container.change_user_role(uow=self.container.unit_of_work())
-            await change_role.execute(RoleChange(email, role, grant=True))
+            change_role = self.container.use_cases.change_user_role()
+            await change_role.execute(ChangeUserRoleCommand(Operator(), email, role, grant=True))
 
         self.client.blocking_portal.call(grant)
 

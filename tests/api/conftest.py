@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Callable
 import pytest
 from litestar.testing import AsyncTestClient
 
-from scripthub.entrypoints.container import build_container
+from scripthub.entrypoints.containers import build_container
 from scripthub.entrypoints.http.app import create_app
 from scripthub.entrypoints.settings import load_settings
 from tests.api.client import Api

@@ -334,7 +334,7 @@ async def test_the_audit_trail_is_filtered_and_paged(api: Api) -> None:
 @contextmanager
 def counted_statements(api: Api) -> Iterator[list[str]]:
     statements: list[str] = []
-    engine = api.container.engine().sync_engine
+    engine = api.container.adapters.engine().sync_engine
 
     def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
         statements.append(statement)

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 
 from scripthub.domain.mail import DeliveryStatus, Email, OutboxMessage
-from scripthub.entrypoints.container import Container, build_container, close_container
+from scripthub.entrypoints.containers import Container, build_container, close_container
 from scripthub.entrypoints.settings import load_settings
 from tests.api.conftest import TEST_ENVIRONMENT
 from tests.smtp_sink import SmtpSink
@@ -35,14 +35,14 @@ async def test_two_dispatchers_send_each_mail_once(
     first = container_for(postgres_database_url, smtp_sink.url())
     second = container_for(postgres_database_url, smtp_sink.url())
     now = datetime.now(UTC)
-    async with first.unit_of_work() as uow:
+    async with first.adapters.unit_of_work() as uow:
         for number in range(MAILS):
             email = Email(f"reader{number}@example.com", f"Mail {number}", "text", "<p>html</p>")
             await uow.outbox.enqueue(OutboxMessage(uuid.uuid4(), email, now, now))
         await uow.commit()
 
     reports = await asyncio.gather(
-        first.deliver_mail().run_once(), second.deliver_mail().run_once()
+        first.use_cases.deliver_mail().run_once(), second.use_cases.deliver_mail().run_once()
     )
 
     assert sum(r.sent for r in reports) == MAILS
@@ -51,7 +51,7 @@ async def test_two_dispatchers_send_each_mail_once(
     per_recipient = Counter(str(m["To"]) for m in smtp_sink.messages)
     assert len(per_recipient) == MAILS
     assert set(per_recipient.values()) == {1}
-    counts = await first.outbox_dispatch_store().count_by_status()
+    counts = await first.adapters.outbox_dispatch_store().count_by_status()
     assert counts[DeliveryStatus.SENT] == MAILS
     assert counts[DeliveryStatus.PENDING] == 0
     await smtp_sink.wait_idle()

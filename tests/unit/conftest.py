@@ -11,4 +11,4 @@ from tests.unit.world import World
 def world() -> Iterator[World]:
     built = World()
     yield built
-    built.hasher.close()
+    built.use_cases.adapters.hasher().close()

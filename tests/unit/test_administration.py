@@ -7,10 +7,16 @@ from datetime import timedelta
 
 import pytest
 
-from scripthub.application.audit.list_entries import AuditFilter
+from scripthub.application.audit.list_entries import ListAuditEntriesQuery
 from scripthub.application.auth.refresh_session import RefreshSessionCommand
-from scripthub.application.users.change_account_status import StatusChange
-from scripthub.application.users.change_roles import RoleChange
+from scripthub.application.roles.create_permission import CreatePermissionCommand
+from scripthub.application.roles.create_role import CreateRoleCommand
+from scripthub.application.roles.delete_role import DeleteRoleCommand
+from scripthub.application.roles.list_permissions import ListPermissionsQuery
+from scripthub.application.roles.list_roles import ListRolesQuery
+from scripthub.application.roles.set_role_permissions import SetRolePermissionsCommand
+from scripthub.application.users.change_account_status import ChangeAccountStatusCommand
+from scripthub.application.users.change_roles import ChangeUserRoleCommand
 from scripthub.application.users.list_users import ListUsersQuery
 from scripthub.domain.audit import RequestContext
 from scripthub.domain.errors import (
@@ -22,8 +28,9 @@ from scripthub.domain.errors import (
     SessionRevokedError,
     ValidationError,
 )
+from scripthub.domain.roles import ROLES_MANAGE, SCRIPTS_CREATE, SCRIPTS_UPDATE_ANY
 from scripthub.domain.users import AccountStatus
-from tests.unit.world import World
+from tests.unit.world import OPERATOR, World
 
 CONTEXT = RequestContext("198.51.100.7", "pytest")
 
@@ -31,9 +38,9 @@ CONTEXT = RequestContext("198.51.100.7", "pytest")
 async def test_a_denial_is_forbidden_and_audited(world: World) -> None:
     principal = await world.principal(await world.register())
 
-    await world.authorizer().require(principal, "scripts.create", CONTEXT)
+    await world.authorizer().require(principal, SCRIPTS_CREATE, CONTEXT)
     with pytest.raises(ForbiddenError, match=r"roles\.manage"):
-        await world.authorizer().require(principal, "roles.manage", CONTEXT, resource_type="role")
+        await world.authorizer().require(principal, ROLES_MANAGE, CONTEXT, resource_type="role")
 
     denied = [e for e in world.database.audit_entries.values() if e.action == "access.denied"]
     assert len(denied) == 1
@@ -52,10 +59,10 @@ async def test_ownership_or_a_permission(world: World) -> None:
     moderator = await world.principal(moderator_pair)
     check = world.authorizer().require_owner_or
 
-    await check(owner, owner.user_id, "scripts.update_any", CONTEXT)
-    await check(moderator, owner.user_id, "scripts.update_any", CONTEXT)
+    await check(owner, owner.user_id, SCRIPTS_UPDATE_ANY, CONTEXT)
+    await check(moderator, owner.user_id, SCRIPTS_UPDATE_ANY, CONTEXT)
     with pytest.raises(ForbiddenError):
-        await check(stranger, owner.user_id, "scripts.update_any", CONTEXT)
+        await check(stranger, owner.user_id, SCRIPTS_UPDATE_ANY, CONTEXT)
 
 
 async def test_a_roles_new_permissions_apply_to_holders_on_their_next_request(
@@ -66,7 +73,7 @@ async def test_a_roles_new_permissions_apply_to_holders_on_their_next_request(
     assert (await world.principal(pair)).grants.allows("scripts.create")
 
     role = await world.set_role_permissions().execute(
-        world.command(admin), "user", ["scripts.read", "api.advanced"]
+        SetRolePermissionsCommand(admin, "user", ["scripts.read", "api.advanced"])
     )
 
     assert role.permissions == ["api.advanced", "scripts.read"]
@@ -81,63 +88,69 @@ async def test_unknown_permissions_are_named(world: World) -> None:
 
     with pytest.raises(ValidationError, match=r"nope\.never"):
         await world.set_role_permissions().execute(
-            world.command(admin), "user", ["scripts.read", "nope.never"]
+            SetRolePermissionsCommand(admin, "user", ["scripts.read", "nope.never"])
         )
     with pytest.raises(NotFoundError):
-        await world.set_role_permissions().execute(world.command(admin), "ghost", [])
+        await world.set_role_permissions().execute(SetRolePermissionsCommand(admin, "ghost", []))
 
 
 async def test_roles_are_created_listed_and_deleted_but_not_system_ones(world: World) -> None:
     admin = await world.admin()
     pair = await world.register()
-    created = await world.create_role().execute(world.command(admin), "beta_tester", " Early ")
+    created = await world.create_role().execute(CreateRoleCommand(admin, "beta_tester", " Early "))
     await world.set_role_permissions().execute(
-        world.command(admin), "beta_tester", ["api.advanced"]
+        SetRolePermissionsCommand(admin, "beta_tester", ["api.advanced"])
     )
     await world.grant("ada@example.com", "beta_tester")
     assert (await world.principal(pair)).grants.allows("api.advanced")
 
-    names = [r.name for r in await world.list_roles().execute()]
-    await world.delete_role().execute(world.command(admin), "beta_tester")
+    names = [r.name for r in await world.list_roles().execute(ListRolesQuery(admin))]
+    await world.delete_role().execute(DeleteRoleCommand(admin, "beta_tester"))
 
     assert created.description == "Early"
     assert not created.system
     assert names == ["admin", "beta_tester", "moderator", "premium_user", "user"]
     assert not (await world.principal(pair)).grants.allows("api.advanced")
     with pytest.raises(ConflictError):
-        await world.delete_role().execute(world.command(admin), "moderator")
+        await world.delete_role().execute(DeleteRoleCommand(admin, "moderator"))
     with pytest.raises(NotFoundError):
-        await world.delete_role().execute(world.command(admin), "beta_tester")
+        await world.delete_role().execute(DeleteRoleCommand(admin, "beta_tester"))
     with pytest.raises(ConflictError):
-        await world.create_role().execute(world.command(admin), "user", "")
+        await world.create_role().execute(CreateRoleCommand(admin, "user", ""))
     with pytest.raises(ValidationError):
-        await world.create_role().execute(world.command(admin), "Bad Name", "")
+        await world.create_role().execute(CreateRoleCommand(admin, "Bad Name", ""))
 
 
 async def test_permissions_are_created_with_the_grammar(world: World) -> None:
     admin = await world.admin()
 
     created = await world.create_permission().execute(
-        world.command(admin), "scripts.archive", "Archive"
+        CreatePermissionCommand(admin, "scripts.archive", "Archive")
     )
 
     assert (created.resource, created.action) == ("scripts", "archive")
-    assert "scripts.archive" in [p.name for p in await world.list_permissions().execute()]
+    assert "scripts.archive" in [
+        p.name for p in await world.list_permissions().execute(ListPermissionsQuery(admin))
+    ]
     with pytest.raises(ConflictError):
-        await world.create_permission().execute(world.command(admin), "scripts.archive", "")
+        await world.create_permission().execute(
+            CreatePermissionCommand(admin, "scripts.archive", "")
+        )
     for bad in ("scripts", "Scripts.read", "a.b.c", "scripts.\0"):
         with pytest.raises(ValidationError):
-            await world.create_permission().execute(world.command(admin), bad, "")
+            await world.create_permission().execute(CreatePermissionCommand(admin, bad, ""))
 
 
 async def test_the_last_role_manager_cannot_lock_everyone_out(world: World) -> None:
     admin = await world.admin()
-    revoke_own = RoleChange("root@example.com", "admin", grant=False)
+    revoke_own = ChangeUserRoleCommand(OPERATOR, "root@example.com", "admin", grant=False)
 
     with pytest.raises(ConflictError):
         await world.change_user_role().execute(revoke_own)
     with pytest.raises(ConflictError):
-        await world.set_role_permissions().execute(world.command(admin), "admin", ["users.read"])
+        await world.set_role_permissions().execute(
+            SetRolePermissionsCommand(admin, "admin", ["users.read"])
+        )
     async with world.uow() as uow:
         assert (await uow.roles.grants_of(admin.user_id)).allows("roles.manage")
 
@@ -154,7 +167,7 @@ async def test_suspension_ends_sessions_and_blocks_sign_in_until_reactivated(
     target = pair.user.user.id
 
     own = await world.change_account_status().execute(
-        StatusChange(admin, target, AccountStatus.SUSPENDED, CONTEXT)
+        ChangeAccountStatusCommand(admin, target, AccountStatus.SUSPENDED, CONTEXT)
     )
 
     assert own.user.account_status is AccountStatus.SUSPENDED
@@ -167,7 +180,7 @@ async def test_suspension_ends_sessions_and_blocks_sign_in_until_reactivated(
     assert ("user.status_changed", "success") in world.audit_actions()
 
     await world.change_account_status().execute(
-        StatusChange(admin, target, AccountStatus.ACTIVE, CONTEXT)
+        ChangeAccountStatusCommand(admin, target, AccountStatus.ACTIVE, CONTEXT)
     )
     assert (await world.login()).user.user.id == target
 
@@ -177,11 +190,11 @@ async def test_status_changes_refuse_oneself_and_unknown_users(world: World) -> 
 
     with pytest.raises(ConflictError):
         await world.change_account_status().execute(
-            StatusChange(admin, admin.user_id, AccountStatus.SUSPENDED)
+            ChangeAccountStatusCommand(admin, admin.user_id, AccountStatus.SUSPENDED)
         )
     with pytest.raises(NotFoundError):
         await world.change_account_status().execute(
-            StatusChange(admin, uuid.uuid4(), AccountStatus.SUSPENDED)
+            ChangeAccountStatusCommand(admin, uuid.uuid4(), AccountStatus.SUSPENDED)
         )
 
 
@@ -191,12 +204,12 @@ async def test_users_are_listed_newest_first_in_pages_with_filters(world: World)
         await world.register(email=f"u{number}@example.com", username=f"member{number}")
     await world.register(email="other@example.com", username="zed")
 
-    first = await world.list_users().execute(ListUsersQuery(text="MEMBER", limit=2))
+    first = await world.list_users().execute(ListUsersQuery(OPERATOR, text="MEMBER", limit=2))
     second = await world.list_users().execute(
-        ListUsersQuery(text="member", cursor=first.next_cursor, limit=2)
+        ListUsersQuery(OPERATOR, text="member", cursor=first.next_cursor, limit=2)
     )
     third = await world.list_users().execute(
-        ListUsersQuery(text="member", cursor=second.next_cursor, limit=2)
+        ListUsersQuery(OPERATOR, text="member", cursor=second.next_cursor, limit=2)
     )
 
     names = [v.user.username for page in (first, second, third) for v in page.items]
@@ -204,10 +217,12 @@ async def test_users_are_listed_newest_first_in_pages_with_filters(world: World)
     assert third.next_cursor is None
     assert first.items[0].roles == ["user"]
     assert first.items[0].providers == ["email"]
-    suspended = await world.list_users().execute(ListUsersQuery(status=AccountStatus.SUSPENDED))
+    suspended = await world.list_users().execute(
+        ListUsersQuery(OPERATOR, status=AccountStatus.SUSPENDED)
+    )
     assert suspended.items == []
     with pytest.raises(BadRequestError):
-        await world.list_users().execute(ListUsersQuery(cursor="not-a-cursor"))
+        await world.list_users().execute(ListUsersQuery(OPERATOR, cursor="not-a-cursor"))
 
 
 async def test_the_audit_trail_filters_and_pages(world: World) -> None:
@@ -217,19 +232,21 @@ async def test_the_audit_trail_filters_and_pages(world: World) -> None:
     actor = pair.user.user.id
 
     logins = await world.list_audit_entries().execute(
-        AuditFilter(action="auth.login", actor_id=actor, limit=2)
+        ListAuditEntriesQuery(OPERATOR, action="auth.login", actor_id=actor, limit=2)
     )
     rest = await world.list_audit_entries().execute(
-        AuditFilter(action="auth.login", actor_id=actor, cursor=logins.next_cursor, limit=2)
+        ListAuditEntriesQuery(
+            OPERATOR, action="auth.login", actor_id=actor, cursor=logins.next_cursor, limit=2
+        )
     )
 
     assert [e.action for e in logins.items + rest.items] == ["auth.login"] * 3
     assert rest.next_cursor is None
     since_later = await world.list_audit_entries().execute(
-        AuditFilter(since=world.clock.now() + timedelta(seconds=1))
+        ListAuditEntriesQuery(OPERATOR, since=world.clock.now() + timedelta(seconds=1))
     )
     assert since_later.items == []
     with pytest.raises(BadRequestError):
         await world.list_audit_entries().execute(
-            AuditFilter(since=world.clock.now().replace(tzinfo=None))
+            ListAuditEntriesQuery(OPERATOR, since=world.clock.now().replace(tzinfo=None))
         )

@@ -9,9 +9,13 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from scripthub.application.auth.change_password import ChangePasswordCommand
+from scripthub.application.auth.request_password_reset import RequestPasswordResetCommand
+from scripthub.application.auth.resend_verification_email import ResendVerificationEmailCommand
 from scripthub.application.auth.reset_password import ResetPasswordCommand
+from scripthub.application.auth.verify_email import VerifyEmailCommand
 from scripthub.application.mail.deliver_mail import RetryPolicy
 from scripthub.application.ports.mail import MailDeliveryError
+from scripthub.application.users.get_own_user import GetOwnUserQuery
 from scripthub.domain.audit import RequestContext
 from scripthub.domain.errors import (
     BadRequestError,
@@ -33,22 +37,24 @@ async def test_registration_queues_a_verification_link_that_works_once(world: Wo
     pair = await world.register()
 
     [link] = await world.delivered_links()
-    own = await world.verify_email().execute(token_of(link), RequestContext())
+    own = await world.verify_email().execute(VerifyEmailCommand(token_of(link), RequestContext()))
 
     assert link.startswith("https://scripthub.test/verify-email?token=")
     assert world.mailer.inbox[0].to == "ada@example.com"
     assert "ada" in world.mailer.inbox[0].html
     assert own.user.email_verified
-    assert (await world.get_own_user().execute(await world.principal(pair))).user.email_verified
+    assert (
+        await world.get_own_user().execute(GetOwnUserQuery(await world.principal(pair)))
+    ).user.email_verified
     assert ("auth.email_verified", "success") in world.audit_actions()
     with pytest.raises(BadRequestError):
-        await world.verify_email().execute(token_of(link), RequestContext())
+        await world.verify_email().execute(VerifyEmailCommand(token_of(link), RequestContext()))
 
 
 @pytest.mark.parametrize("token", ["", "garbage", "x" * 500])
 async def test_unknown_verification_tokens_are_refused(world: World, token: str) -> None:
     with pytest.raises(BadRequestError):
-        await world.verify_email().execute(token, RequestContext())
+        await world.verify_email().execute(VerifyEmailCommand(token, RequestContext()))
 
 
 async def test_verification_links_expire_after_a_day(world: World) -> None:
@@ -57,24 +63,24 @@ async def test_verification_links_expire_after_a_day(world: World) -> None:
     world.clock.advance(timedelta(hours=24, seconds=1))
 
     with pytest.raises(BadRequestError):
-        await world.verify_email().execute(token_of(link), RequestContext())
+        await world.verify_email().execute(VerifyEmailCommand(token_of(link), RequestContext()))
 
 
 async def test_resending_is_throttled_and_skipped_once_verified(world: World) -> None:
     principal = await world.principal(await world.register())
     resend = world.resend_verification_email
 
-    await resend().execute(principal)
+    await resend().execute(ResendVerificationEmailCommand(principal))
     assert len(await world.delivered_links()) == 1
 
     world.clock.advance(timedelta(seconds=61))
-    await resend().execute(principal)
+    await resend().execute(ResendVerificationEmailCommand(principal))
     links = await world.delivered_links()
     assert len(links) == 2
 
-    await world.verify_email().execute(token_of(links[-1]), RequestContext())
+    await world.verify_email().execute(VerifyEmailCommand(token_of(links[-1]), RequestContext()))
     world.clock.advance(timedelta(seconds=61))
-    await resend().execute(principal)
+    await resend().execute(ResendVerificationEmailCommand(principal))
     assert len(await world.delivered_links()) == 2
 
 
@@ -85,10 +91,10 @@ async def test_forgot_password_mails_only_known_active_accounts_once_a_minute(
     await world.delivered_links()  # the verification mail
     request = world.request_password_reset
 
-    await request().execute("nobody@example.com")
-    await request().execute("not an email")
-    await request().execute(" ADA@example.com ")
-    await request().execute("ada@example.com")
+    await request().execute(RequestPasswordResetCommand("nobody@example.com"))
+    await request().execute(RequestPasswordResetCommand("not an email"))
+    await request().execute(RequestPasswordResetCommand(" ADA@example.com "))
+    await request().execute(RequestPasswordResetCommand("ada@example.com"))
 
     links = await world.delivered_links("reset-password")
     assert len(links) == 1
@@ -96,7 +102,7 @@ async def test_forgot_password_mails_only_known_active_accounts_once_a_minute(
 
 
 async def reset_link(world: World) -> str:
-    await world.request_password_reset().execute("ada@example.com")
+    await world.request_password_reset().execute(RequestPasswordResetCommand("ada@example.com"))
     return (await world.delivered_links("reset-password"))[-1]
 
 
@@ -140,7 +146,7 @@ async def test_changing_the_password_kills_reset_links_and_the_other_sessions(
     principal = await world.principal(pair)
 
     fresh = await world.change_password().execute(
-        principal, ChangePasswordCommand(PASSWORD, NEW_PASSWORD)
+        ChangePasswordCommand(principal, PASSWORD, NEW_PASSWORD)
     )
 
     renewed = await world.principal(fresh)
@@ -161,12 +167,12 @@ async def test_changing_the_password_needs_the_current_one_and_a_new_one(world: 
 
     with pytest.raises(InvalidCredentialsError):
         await world.change_password().execute(
-            principal, ChangePasswordCommand("wrong password!", NEW_PASSWORD)
+            ChangePasswordCommand(principal, "wrong password!", NEW_PASSWORD)
         )
     with pytest.raises(ValidationError):
-        await world.change_password().execute(principal, ChangePasswordCommand(PASSWORD, PASSWORD))
+        await world.change_password().execute(ChangePasswordCommand(principal, PASSWORD, PASSWORD))
     with pytest.raises(ValidationError):
-        await world.change_password().execute(principal, ChangePasswordCommand(PASSWORD, "tiny"))
+        await world.change_password().execute(ChangePasswordCommand(principal, PASSWORD, "tiny"))
 
 
 async def test_a_mail_refused_for_now_is_retried_with_backoff(world: World) -> None:
@@ -228,7 +234,10 @@ async def test_racing_reset_requests_send_one_mail(world: World) -> None:
     await world.delivered_links()
 
     await asyncio.gather(
-        *(world.request_password_reset().execute("ada@example.com") for _ in range(8))
+        *(
+            world.request_password_reset().execute(RequestPasswordResetCommand("ada@example.com"))
+            for _ in range(8)
+        )
     )
 
     assert len(await world.delivered_links("reset-password")) == 1

@@ -6,7 +6,10 @@ from datetime import date
 
 import pytest
 
-from scripthub.application.users.change_roles import RoleChange
+from scripthub.application.users.change_roles import ChangeUserRoleCommand
+from scripthub.application.users.delete_own_account import DeleteOwnAccountCommand
+from scripthub.application.users.get_own_user import GetOwnUserQuery
+from scripthub.application.users.get_public_user import GetPublicUserQuery
 from scripthub.application.users.update_own_user import UpdateOwnUserCommand
 from scripthub.domain.audit import RequestContext
 from scripthub.domain.errors import (
@@ -16,7 +19,7 @@ from scripthub.domain.errors import (
     UsernameTakenError,
     ValidationError,
 )
-from tests.unit.world import PASSWORD, World
+from tests.unit.world import OPERATOR, PASSWORD, World
 
 
 async def test_profile_changes_apply_only_to_sent_fields_and_null_clears(world: World) -> None:
@@ -24,20 +27,19 @@ async def test_profile_changes_apply_only_to_sent_fields_and_null_clears(world: 
     principal = await world.principal(pair)
     update = world.update_own_user()
     await update.execute(
-        principal,
         UpdateOwnUserCommand(
-            profile_changes={"bio": "Hi\nthere", "date_of_birth": date(1990, 5, 1)}
+            principal, profile_changes={"bio": "Hi\nthere", "date_of_birth": date(1990, 5, 1)}
         ),
     )
 
     own = await world.update_own_user().execute(
-        principal, UpdateOwnUserCommand(username="ada2", profile_changes={"bio": None})
+        UpdateOwnUserCommand(principal, username="ada2", profile_changes={"bio": None})
     )
 
     assert own.user.username == "ada2"
     assert own.user.profile.bio is None
     assert own.user.profile.date_of_birth == date(1990, 5, 1)
-    assert (await world.get_own_user().execute(principal)).user.username == "ada2"
+    assert (await world.get_own_user().execute(GetOwnUserQuery(principal))).user.username == "ada2"
     assert ("user.updated", "success") in world.audit_actions()
 
 
@@ -60,11 +62,11 @@ async def test_invalid_profile_values_are_rejected_and_nothing_changes(
 
     with pytest.raises(ValidationError) as caught:
         await world.update_own_user().execute(
-            principal, UpdateOwnUserCommand(username="renamed", profile_changes=changes)
+            UpdateOwnUserCommand(principal, username="renamed", profile_changes=changes)
         )
 
     assert caught.value.problems[0].field == field
-    assert (await world.get_own_user().execute(principal)).user.username == "ada"
+    assert (await world.get_own_user().execute(GetOwnUserQuery(principal))).user.username == "ada"
 
 
 async def test_a_taken_username_cannot_be_chosen(world: World) -> None:
@@ -72,7 +74,7 @@ async def test_a_taken_username_cannot_be_chosen(world: World) -> None:
     principal = await world.principal(await world.register())
 
     with pytest.raises(UsernameTakenError):
-        await world.update_own_user().execute(principal, UpdateOwnUserCommand(username="BOB"))
+        await world.update_own_user().execute(UpdateOwnUserCommand(principal, username="BOB"))
 
 
 async def test_deleting_the_account_needs_the_password_and_frees_email_and_username(
@@ -83,18 +85,22 @@ async def test_deleting_the_account_needs_the_password_and_frees_email_and_usern
     delete = world.delete_own_account()
 
     with pytest.raises(ValidationError):
-        await delete.execute(principal, None, RequestContext())
+        await delete.execute(DeleteOwnAccountCommand(principal, None, RequestContext()))
     with pytest.raises(InvalidCredentialsError):
-        await world.delete_own_account().execute(principal, "wrong password!", RequestContext())
+        await world.delete_own_account().execute(
+            DeleteOwnAccountCommand(principal, "wrong password!", RequestContext())
+        )
 
-    await world.delete_own_account().execute(principal, PASSWORD, RequestContext())
+    await world.delete_own_account().execute(
+        DeleteOwnAccountCommand(principal, PASSWORD, RequestContext())
+    )
 
     with pytest.raises(SessionRevokedError):
         await world.principal(pair)
     with pytest.raises(InvalidCredentialsError):
         await world.login()
     with pytest.raises(NotFoundError):
-        await world.get_public_user().execute("ada")
+        await world.get_public_user().execute(GetPublicUserQuery("ada"))
     again = await world.register()
     assert again.user.user.id != pair.user.user.id
     assert ("user.deleted", "success") in world.audit_actions()
@@ -103,12 +109,12 @@ async def test_deleting_the_account_needs_the_password_and_frees_email_and_usern
 async def test_public_profiles_are_found_by_id_or_username(world: World) -> None:
     pair = await world.register()
 
-    by_name = await world.get_public_user().execute("ADA")
-    by_id = await world.get_public_user().execute(str(pair.user.user.id))
+    by_name = await world.get_public_user().execute(GetPublicUserQuery("ADA"))
+    by_id = await world.get_public_user().execute(GetPublicUserQuery(str(pair.user.user.id)))
 
     assert by_name.id == by_id.id == pair.user.user.id
     with pytest.raises(NotFoundError):
-        await world.get_public_user().execute("nobody")
+        await world.get_public_user().execute(GetPublicUserQuery("nobody"))
 
 
 async def test_grants_follow_granted_and_revoked_roles_on_the_next_request(
@@ -125,7 +131,9 @@ async def test_grants_follow_granted_and_revoked_roles_on_the_next_request(
     assert roles == ["admin", "user"]
     assert (await world.principal(pair)).grants.allows("roles.manage")
 
-    await world.change_user_role().execute(RoleChange("ada@example.com", "admin", grant=False))
+    await world.change_user_role().execute(
+        ChangeUserRoleCommand(OPERATOR, "ada@example.com", "admin", grant=False)
+    )
     assert not (await world.principal(pair)).grants.allows("roles.manage")
     assert ("role.assigned", "success") in world.audit_actions()
     assert ("role.revoked", "success") in world.audit_actions()
@@ -135,6 +143,10 @@ async def test_role_changes_need_a_known_user_and_role(world: World) -> None:
     await world.register()
 
     with pytest.raises(NotFoundError):
-        await world.change_user_role().execute(RoleChange("ada@example.com", "wizard", grant=True))
+        await world.change_user_role().execute(
+            ChangeUserRoleCommand(OPERATOR, "ada@example.com", "wizard", grant=True)
+        )
     with pytest.raises(NotFoundError):
-        await world.change_user_role().execute(RoleChange("no@example.com", "admin", grant=True))
+        await world.change_user_role().execute(
+            ChangeUserRoleCommand(OPERATOR, "no@example.com", "admin", grant=True)
+        )

@@ -8,6 +8,10 @@ from datetime import timedelta
 
 import pytest
 
+from scripthub.application.auth.authenticate_request import AuthenticateRequestQuery
+from scripthub.application.auth.end_session import EndSessionCommand
+from scripthub.application.auth.list_sessions import ListSessionsQuery
+from scripthub.application.auth.log_out import LogOutCommand
 from scripthub.application.auth.refresh_session import RefreshSessionCommand
 from scripthub.domain.audit import RequestContext
 from scripthub.domain.errors import (
@@ -92,7 +96,7 @@ async def test_logout_rejects_the_sessions_access_token_at_once(world: World) ->
     other = await world.login()
     principal = await world.principal(pair)
 
-    await world.log_out().execute(principal, RequestContext())
+    await world.log_out().execute(LogOutCommand(principal, RequestContext()))
 
     with pytest.raises(SessionRevokedError):
         await world.principal(pair)
@@ -105,7 +109,9 @@ async def test_logout_everywhere_ends_every_session(world: World) -> None:
     pair = await world.register()
     other = await world.login()
 
-    await world.log_out().execute(await world.principal(pair), RequestContext(), everywhere=True)
+    await world.log_out().execute(
+        LogOutCommand(await world.principal(pair), RequestContext(), everywhere=True)
+    )
 
     for ended in (pair, other):
         with pytest.raises(SessionRevokedError):
@@ -120,7 +126,7 @@ async def test_sessions_are_listed_newest_first_with_the_current_one_marked(
     world.clock.advance(timedelta(seconds=1))
     second = await world.login()
 
-    views = await world.list_sessions().execute(await world.principal(first))
+    views = await world.list_sessions().execute(ListSessionsQuery(await world.principal(first)))
 
     assert [v.session.id for v in views] == [
         (await world.principal(second)).session_id,
@@ -138,12 +144,16 @@ async def test_a_user_can_end_their_own_session_but_not_anyone_elses(world: Worl
 
     with pytest.raises(NotFoundError):
         await world.end_session().execute(
-            await world.principal(bob), phone_session, RequestContext()
+            EndSessionCommand(await world.principal(bob), phone_session, RequestContext())
         )
     with pytest.raises(NotFoundError):
-        await world.end_session().execute(ada_principal, uuid.uuid4(), RequestContext())
+        await world.end_session().execute(
+            EndSessionCommand(ada_principal, uuid.uuid4(), RequestContext())
+        )
 
-    await world.end_session().execute(ada_principal, phone_session, RequestContext())
+    await world.end_session().execute(
+        EndSessionCommand(ada_principal, phone_session, RequestContext())
+    )
     with pytest.raises(SessionRevokedError):
         await world.principal(ada_phone)
 
@@ -152,8 +162,10 @@ async def test_authentication_rejects_bad_and_expired_access_tokens(world: World
     pair = await world.register()
 
     with pytest.raises(InvalidTokenError):
-        await world.authenticate().execute(pair.access_token + "x")
+        await world.authenticate_request().execute(
+            AuthenticateRequestQuery(pair.access_token + "x")
+        )
     world.clock.advance(timedelta(hours=-2))
     stale = world.sessions.pair(pair.user, uuid.uuid4(), "unused")
     with pytest.raises(TokenExpiredError):
-        await world.authenticate().execute(stale.access_token)
+        await world.authenticate_request().execute(AuthenticateRequestQuery(stale.access_token))

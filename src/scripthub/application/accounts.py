@@ -1,5 +1,5 @@
-"""What every module of the application shares about accounts: who is acting (`Principal`)
-and an account as its owner sees it (`OwnUser`)."""
+"""What every module of the application shares about accounts: who is acting (`Principal`,
+`Operator`) and an account as its owner sees it (`OwnUser`)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,24 @@ class Principal:
     user_id: uuid.UUID
     session_id: uuid.UUID
     grants: Grants
+
+    def may(self, permission: str) -> bool:
+        return self.grants.allows(permission)
+
+
+@dataclass(frozen=True)
+class Operator:
+    """Whoever runs the `scripthub` command on a server: trusted with every permission, and
+    audited with no user id."""
+
+    user_id: None = None
+
+    def may(self, permission: str) -> bool:  # noqa: ARG002 - an operator may do anything
+        return True
+
+
+Actor = Principal | Operator
+"""Who asks for a change that needs a permission."""
 
 
 @dataclass(frozen=True)

@@ -1,59 +1,61 @@
-"""May this principal do this? Every "no" is a ForbiddenError and an `access.denied` entry."""
+"""May this actor do this? Every "no" is a ForbiddenError and an `access.denied` entry."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 
-from scripthub.application.accounts import Principal
+from scripthub.application.accounts import Actor
 from scripthub.application.audit.recording import audit_entry, record_alone
 from scripthub.application.ports.system import Clock
-from scripthub.application.ports.unit_of_work import UnitOfWork
+from scripthub.application.ports.unit_of_work import UnitOfWorkFactory
 from scripthub.domain.audit import Outcome, RequestContext
 from scripthub.domain.errors import ForbiddenError
+from scripthub.domain.roles import Permission
 
 
 class Authorizer:
-    """Permission checks for routes (`require`) and ownership rules for use cases
-    (`require_owner_or`: "the owner, or whoever holds `scripts.update_any`").
+    """Use cases ask it before acting: `require` ("holds this permission") and
+    `require_owner_or` ("owns the resource, or holds this permission", e.g. editing a script).
+    HTTP guards ask it too, as a cheap first filter; the use case's check is the one that
+    holds for every caller (HTTP, CLI, tests).
 
     Denials are recorded in a transaction of their own, so they survive the rollback of
     whatever the caller was attempting.
     """
 
-    def __init__(self, uow_factory: Callable[[], UnitOfWork], clock: Clock) -> None:
+    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock) -> None:
         self._uow_factory = uow_factory
         self._clock = clock
 
     async def require(
         self,
-        principal: Principal,
-        permission: str,
+        actor: Actor,
+        permission: Permission,
         context: RequestContext,
         *,
         resource_type: str | None = None,
         resource_id: object | None = None,
     ) -> None:
-        if not principal.grants.allows(permission):
-            await self._deny(principal, permission, context, resource_type, resource_id)
+        if not actor.may(permission.name):
+            await self._deny(actor, permission, context, resource_type, resource_id)
 
     async def require_owner_or(
         self,
-        principal: Principal,
+        actor: Actor,
         owner_id: uuid.UUID,
-        permission: str,
+        permission: Permission,
         context: RequestContext,
         *,
         resource_type: str | None = None,
         resource_id: object | None = None,
     ) -> None:
-        if principal.user_id != owner_id and not principal.grants.allows(permission):
-            await self._deny(principal, permission, context, resource_type, resource_id)
+        if actor.user_id != owner_id and not actor.may(permission.name):
+            await self._deny(actor, permission, context, resource_type, resource_id)
 
     async def _deny(
         self,
-        principal: Principal,
-        permission: str,
+        actor: Actor,
+        permission: Permission,
         context: RequestContext,
         resource_type: str | None,
         resource_id: object | None,
@@ -62,11 +64,11 @@ class Authorizer:
             self._clock,
             "access.denied",
             context,
-            actor_id=principal.user_id,
+            actor_id=actor.user_id,
             resource_type=resource_type,
             resource_id=resource_id,
             outcome=Outcome.DENIED,
-            metadata={"permission": permission},
+            metadata={"permission": permission.name},
         )
         await record_alone(self._uow_factory(), entry)
-        raise ForbiddenError(f"This needs the '{permission}' permission.")
+        raise ForbiddenError(f"This needs the '{permission.name}' permission.")

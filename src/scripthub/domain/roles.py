@@ -48,10 +48,8 @@ class Grants:
 
 
 MAX_DESCRIPTION_LENGTH = 255
-LOCKOUT_PERMISSION = "roles.manage"
 SUPERUSER_ROLE = "admin"
 """Holds every permission, including each new one; its permissions cannot be edited."""
-"""Somebody active must always hold this, or nobody could repair the role system."""
 
 
 def check_description(description: str) -> str:
@@ -82,19 +80,33 @@ def check_role_name(name: str) -> str:
     return name
 
 
+# The permissions the code checks, one constant each: use these, never the strings.
+SCRIPTS_CREATE = Permission("scripts.create", "Publish new scripts")
+SCRIPTS_READ = Permission("scripts.read", "Read scripts")
+SCRIPTS_UPDATE_ANY = Permission("scripts.update_any", "Edit any script")
+SCRIPTS_DELETE_ANY = Permission("scripts.delete_any", "Delete any script")
+SCRIPTS_FEATURED = Permission("scripts.featured", "Feature scripts")
+USERS_READ = Permission("users.read", "List and search users")
+USERS_MANAGE = Permission("users.manage", "Suspend and reactivate users")
+ROLES_READ = Permission("roles.read", "List roles and permissions")
+ROLES_MANAGE = Permission("roles.manage", "Create, change and delete roles and permissions")
+ROLES_ASSIGN = Permission("roles.assign", "Assign and revoke roles")
+AUDIT_READ = Permission("audit.read", "Read the audit trail")
+API_ADVANCED = Permission("api.advanced", "Use advanced API features")
+
 SEEDED_PERMISSIONS: tuple[Permission, ...] = (
-    Permission("scripts.create", "Publish new scripts"),
-    Permission("scripts.read", "Read scripts"),
-    Permission("scripts.update_any", "Edit any script"),
-    Permission("scripts.delete_any", "Delete any script"),
-    Permission("scripts.featured", "Feature scripts"),
-    Permission("users.read", "List and search users"),
-    Permission("users.manage", "Suspend and reactivate users"),
-    Permission("roles.read", "List roles and permissions"),
-    Permission("roles.manage", "Create, change and delete roles and permissions"),
-    Permission("roles.assign", "Assign and revoke roles"),
-    Permission("audit.read", "Read the audit trail"),
-    Permission("api.advanced", "Use advanced API features"),
+    SCRIPTS_CREATE,
+    SCRIPTS_READ,
+    SCRIPTS_UPDATE_ANY,
+    SCRIPTS_DELETE_ANY,
+    SCRIPTS_FEATURED,
+    USERS_READ,
+    USERS_MANAGE,
+    ROLES_READ,
+    ROLES_MANAGE,
+    ROLES_ASSIGN,
+    AUDIT_READ,
+    API_ADVANCED,
 )
 
 SEEDED_ROLES: tuple[Role, ...] = (
@@ -128,3 +140,6 @@ SEEDED_ROLES: tuple[Role, ...] = (
         permissions=[p.name for p in SEEDED_PERMISSIONS],
     ),
 )
+
+LOCKOUT_PERMISSION = ROLES_MANAGE
+"""Somebody active must always hold this, or nobody could repair the role system."""

@@ -16,15 +16,18 @@ from scripthub.adapters.sqlalchemy.migrations import (
     head_revision,
     upgrade_database,
 )
-from scripthub.application.auth.register_user import RegisterUserCommand
-from scripthub.application.users.change_roles import RoleChange
+from scripthub.application.accounts import Operator, OwnUser
+from scripthub.application.users.change_roles import ChangeUserRoleCommand
+from scripthub.application.users.create_account import CreateAccountCommand
+from scripthub.application.users.new_account import AccountFields
 from scripthub.domain.errors import DomainError, NotFoundError
 from scripthub.domain.mail import DeliveryStatus
-from scripthub.entrypoints.container import Container, build_container, close_container
+from scripthub.entrypoints.containers import Container, build_container, close_container
 from scripthub.entrypoints.mail_worker import dispatch_forever, dispatch_once, refresh_outbox_gauge
 from scripthub.entrypoints.settings import Settings, SettingsError, load_settings
 
 T = TypeVar("T")
+OPERATOR = Operator()
 
 
 def _bounded(low: int, high: int) -> Callable[[str], int]:
@@ -113,23 +116,19 @@ async def _with_container(settings: Settings, work: Callable[[Container], Awaita
 
 
 async def _create_user(container: Container, args: argparse.Namespace) -> str:
-    async with container.unit_of_work() as uow:
-        unknown = [role for role in args.role if await uow.roles.get(role) is None]
-    if unknown:
-        raise NotFoundError(f"No role named {', '.join(map(repr, unknown))}: nothing created.")
-    register = container.register_user(uow=container.unit_of_work())
-    command = RegisterUserCommand(args.email, args.password, args.username)
-    own = await register.create_account(command, verified=args.verified, actor="cli")
-    roles = own.roles
-    for role in args.role:
-        change_role = container.change_user_role(uow=container.unit_of_work())
-        roles = await change_role.execute(RoleChange(own.user.email, role, grant=True))
-    return f"created {own.user.id} {own.user.email} roles={','.join(roles)}"
+    command = CreateAccountCommand(
+        OPERATOR,
+        AccountFields(args.email, args.password, args.username),
+        roles=tuple(args.role),
+        verified=args.verified,
+    )
+    own: OwnUser = await container.use_cases.create_account().execute(command)
+    return f"created {own.user.id} {own.user.email} roles={','.join(own.roles)}"
 
 
 async def _change_role(container: Container, email: str, role: str, *, grant: bool) -> str:
-    change_role = container.change_user_role(uow=container.unit_of_work())
-    roles = await change_role.execute(RoleChange(email, role, grant=grant))
+    command = ChangeUserRoleCommand(OPERATOR, email, role, grant=grant)
+    roles: list[str] = await container.use_cases.change_user_role().execute(command)
     return f"{email} roles={','.join(roles)}"
 
 
@@ -140,13 +139,13 @@ async def _mail(container: Container, args: argparse.Namespace) -> str:
         await dispatch_once(container)
         counts = await refresh_outbox_gauge(container)
         return " ".join(f"{status}={count}" for status, count in counts.items())
-    store = container.outbox_dispatch_store()
+    store = container.adapters.outbox_dispatch_store()
     if args.mail_command == "retry":
         try:
             message_id = uuid.UUID(args.message_id)
         except ValueError:
             raise NotFoundError(f"No failed mail {args.message_id}.") from None
-        if not await store.requeue(message_id, container.clock().now()):
+        if not await store.requeue(message_id, container.adapters.clock().now()):
             raise NotFoundError(f"No failed mail {args.message_id}.")
         return f"queued {message_id} again"
     failed = await store.list_by_status(DeliveryStatus.FAILED, args.limit)

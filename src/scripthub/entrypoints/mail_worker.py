@@ -10,7 +10,7 @@ from prometheus_client import Counter, Gauge
 
 from scripthub.domain.errors import ServiceUnavailableError
 from scripthub.domain.mail import DeliveryStatus
-from scripthub.entrypoints.container import Container
+from scripthub.entrypoints.containers import Container
 
 logger = logging.getLogger("scripthub.mail")
 
@@ -24,14 +24,15 @@ GAUGE_REFRESH_SECONDS = 30.0
 
 
 async def dispatch_once(container: Container) -> None:
-    report = await container.deliver_mail().run_once()
+    report = await container.use_cases.deliver_mail().run_once()
     MAIL_SENT.inc(report.sent)
     MAIL_FAILED.inc(report.failed)
     MAIL_RETRIES.inc(report.retrying)
 
 
 async def refresh_outbox_gauge(container: Container) -> dict[DeliveryStatus, int]:
-    counts = await container.outbox_dispatch_store().count_by_status()
+    counts: dict[DeliveryStatus, int]
+    counts = await container.adapters.outbox_dispatch_store().count_by_status()
     for status, count in counts.items():
         OUTBOX.labels(str(status)).set(count)
     return counts

@@ -6,6 +6,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
+from scripthub.application.accounts import Actor
+from scripthub.application.authorization import Authorizer
 from scripthub.application.pagination import (
     Page,
     decode_cursor,
@@ -14,13 +16,15 @@ from scripthub.application.pagination import (
 )
 from scripthub.application.ports.audit import AuditQuery
 from scripthub.application.ports.keyset import Keyset
-from scripthub.application.ports.unit_of_work import UnitOfWork
-from scripthub.domain.audit import AuditEntry
+from scripthub.application.ports.unit_of_work import UnitOfWorkFactory
+from scripthub.domain.audit import AuditEntry, RequestContext
 from scripthub.domain.errors import BadRequestError
+from scripthub.domain.roles import AUDIT_READ
 
 
 @dataclass(frozen=True)
-class AuditFilter:
+class ListAuditEntriesQuery:
+    actor: Actor
     actor_id: uuid.UUID | None = None
     action: str | None = None
     resource_type: str | None = None
@@ -29,15 +33,18 @@ class AuditFilter:
     until: datetime | None = None
     cursor: str | None = None
     limit: int = 20
+    context: RequestContext = RequestContext()
 
 
 class ListAuditEntries:
     """A page of the audit trail, newest first, filtered."""
 
-    def __init__(self, uow: UnitOfWork) -> None:
-        self._uow = uow
+    def __init__(self, uow_factory: UnitOfWorkFactory, authorizer: Authorizer) -> None:
+        self._uow_factory = uow_factory
+        self._authorizer = authorizer
 
-    async def execute(self, wanted: AuditFilter) -> Page[AuditEntry]:
+    async def execute(self, wanted: ListAuditEntriesQuery) -> Page[AuditEntry]:
+        await self._authorizer.require(wanted.actor, AUDIT_READ, wanted.context)
         reject_control_characters(
             action=wanted.action,
             resource_type=wanted.resource_type,
@@ -56,6 +63,6 @@ class ListAuditEntries:
             after=decode_cursor(wanted.cursor),
             limit=wanted.limit + 1,
         )
-        async with self._uow as uow:
+        async with self._uow_factory() as uow:
             entries = await uow.audit.search(query)
         return page_of(entries, wanted.limit, lambda e: Keyset(e.occurred_at, e.id))

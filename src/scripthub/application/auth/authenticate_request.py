@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from dataclasses import dataclass
 
 from scripthub.application.accounts import Principal
 from scripthub.application.ports.permission_cache import AccessStateReader, PermissionCache
 from scripthub.application.ports.security import AccessTokens
 from scripthub.application.ports.system import Clock
-from scripthub.application.ports.unit_of_work import UnitOfWork
+from scripthub.application.ports.unit_of_work import UnitOfWorkFactory
 from scripthub.domain.errors import SessionRevokedError
+
+
+@dataclass(frozen=True)
+class AuthenticateRequestQuery:
+    bearer_token: str
 
 
 class AuthenticateRequest:
@@ -18,12 +23,11 @@ class AuthenticateRequest:
 
     Ending a session therefore locks out its access tokens on the very next request, and a
     role or permission change (which invalidates the cache) applies on the next request too.
-    Built once per process: a unit of work is only opened on a miss.
     """
 
     def __init__(
         self,
-        uow_factory: Callable[[], UnitOfWork],
+        uow_factory: UnitOfWorkFactory,
         access_tokens: AccessTokens,
         access_state: AccessStateReader,
         permission_cache: PermissionCache,
@@ -35,8 +39,8 @@ class AuthenticateRequest:
         self._permission_cache = permission_cache
         self._clock = clock
 
-    async def execute(self, bearer_token: str) -> Principal:
-        claims = self._access_tokens.read(bearer_token)
+    async def execute(self, query: AuthenticateRequestQuery) -> Principal:
+        claims = self._access_tokens.read(query.bearer_token)
         state = await self._access_state.read(claims.session_id, claims.user_id, self._clock.now())
         if not state.session_active:
             raise SessionRevokedError("This session has ended; sign in again.")

@@ -11,7 +11,7 @@ from scripthub.application.auth.session_starter import SessionStarter, TokenPair
 from scripthub.application.ports.security import PasswordHasher
 from scripthub.application.ports.session_store import SessionStore
 from scripthub.application.ports.system import Clock
-from scripthub.application.ports.unit_of_work import UnitOfWork
+from scripthub.application.ports.unit_of_work import UnitOfWorkFactory
 from scripthub.domain.audit import RequestContext
 from scripthub.domain.email_tokens import TokenPurpose
 from scripthub.domain.errors import InvalidCredentialsError, ValidationError
@@ -20,6 +20,7 @@ from scripthub.domain.passwords import check_password
 
 @dataclass(frozen=True)
 class ChangePasswordCommand:
+    principal: Principal
     current_password: str
     new_password: str
     context: RequestContext = RequestContext()
@@ -32,31 +33,31 @@ class ChangePassword:
 
     def __init__(
         self,
-        uow: UnitOfWork,
+        uow_factory: UnitOfWorkFactory,
         hasher: PasswordHasher,
         session_store: SessionStore,
         sessions: SessionStarter,
         clock: Clock,
         common_passwords: Collection[str],
     ) -> None:
-        self._uow = uow
+        self._uow_factory = uow_factory
         self._hasher = hasher
         self._session_store = session_store
         self._sessions = sessions
         self._clock = clock
         self._common_passwords = common_passwords
 
-    async def execute(self, principal: Principal, command: ChangePasswordCommand) -> TokenPair:
+    async def execute(self, command: ChangePasswordCommand) -> TokenPair:
         check_password(command.new_password, self._common_passwords, field="new_password")
         if command.new_password == command.current_password:
             raise ValidationError.single("new_password", "must differ from the current password")
-        async with self._uow as uow:
-            own = await load_own_user(uow, principal.user_id)
+        async with self._uow_factory() as uow:
+            own = await load_own_user(uow, command.principal.user_id)
         if not await self._hasher.verify(command.current_password, own.user.password_hash):
             raise InvalidCredentialsError("The current password is wrong.")
         new_hash = await self._hasher.hash(command.new_password)
         now = self._clock.now()
-        async with self._uow as uow:
+        async with self._uow_factory() as uow:
             own.user.password_hash = new_hash
             own.user.updated_at = now
             await uow.users.save(own.user)
@@ -72,5 +73,5 @@ class ChangePassword:
                 )
             )
             await uow.commit()
-        await self._session_store.revoke_all(own.user.id, keep=principal.session_id)
-        return await self._sessions.reissue(own, principal.session_id)
+        await self._session_store.revoke_all(own.user.id, keep=command.principal.session_id)
+        return await self._sessions.reissue(own, command.principal.session_id)

@@ -11,6 +11,11 @@ from scripthub.domain.sessions import Session
 
 
 @dataclass(frozen=True)
+class ListSessionsQuery:
+    principal: Principal
+
+
+@dataclass(frozen=True)
 class SessionView:
     session: Session
     current: bool
@@ -23,6 +28,7 @@ class ListSessions:
         self._session_store = session_store
         self._clock = clock
 
-    async def execute(self, principal: Principal) -> list[SessionView]:
+    async def execute(self, query: ListSessionsQuery) -> list[SessionView]:
+        principal = query.principal
         sessions = await self._session_store.list_for_user(principal.user_id, self._clock.now())
         return [SessionView(s, s.id == principal.session_id) for s in sessions]

@@ -9,7 +9,7 @@ from scripthub.application.audit.recording import audit_entry, record_alone
 from scripthub.application.auth.session_starter import SessionStarter, TokenPair
 from scripthub.application.ports.security import PasswordHasher
 from scripthub.application.ports.system import Clock
-from scripthub.application.ports.unit_of_work import UnitOfWork
+from scripthub.application.ports.unit_of_work import UnitOfWorkFactory
 from scripthub.domain.audit import AuditEntry, Outcome, RequestContext
 from scripthub.domain.errors import (
     AccountSuspendedError,
@@ -35,9 +35,13 @@ class LogIn:
     """
 
     def __init__(
-        self, uow: UnitOfWork, hasher: PasswordHasher, sessions: SessionStarter, clock: Clock
+        self,
+        uow_factory: UnitOfWorkFactory,
+        hasher: PasswordHasher,
+        sessions: SessionStarter,
+        clock: Clock,
     ) -> None:
-        self._uow = uow
+        self._uow_factory = uow_factory
         self._hasher = hasher
         self._sessions = sessions
         self._clock = clock
@@ -47,7 +51,7 @@ class LogIn:
         # The transaction is closed here: no pooled connection waits on bcrypt.
         password_hash = own.user.password_hash if own else None
         if not await self._hasher.verify(command.password, password_hash) or own is None:
-            await self._record(command, None, Outcome.FAILURE, "invalid_credentials")
+            await self._record(command, own, Outcome.FAILURE, "invalid_credentials")
             raise InvalidCredentialsError("Email or password is wrong.")
         if not own.user.is_active:
             await self._record(command, own, Outcome.DENIED, "account_suspended")
@@ -61,7 +65,7 @@ class LogIn:
             email = normalize_email(raw_email)
         except ValidationError:
             return None
-        async with self._uow as uow:
+        async with self._uow_factory() as uow:
             user = await uow.users.get_by_email(email)
             return None if user is None else await load_own_user(uow, user.id)
 
@@ -75,10 +79,11 @@ class LogIn:
             self._clock,
             "auth.login",
             command.context,
-            actor_id=own.user.id if own else None,
+            # A failed attempt is nobody's action, but it is about the account it targeted.
+            actor_id=own.user.id if own and outcome is not Outcome.FAILURE else None,
             resource_type="user",
             resource_id=own.user.id if own else None,
             outcome=outcome,
             metadata=metadata,
         )
-        await record_alone(self._uow, entry)
+        await record_alone(self._uow_factory(), entry)

@@ -3,34 +3,44 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
 from scripthub.application.accounts import Principal
 from scripthub.application.audit.recording import audit_entry, record_alone
 from scripthub.application.ports.session_store import SessionStore
 from scripthub.application.ports.system import Clock
-from scripthub.application.ports.unit_of_work import UnitOfWork
+from scripthub.application.ports.unit_of_work import UnitOfWorkFactory
 from scripthub.domain.audit import AuditEntry, RequestContext
 
 
-class LogOut:
-    """End the session the request was made with (`everywhere=False`) or all of them."""
+@dataclass(frozen=True)
+class LogOutCommand:
+    principal: Principal
+    context: RequestContext = RequestContext()
+    everywhere: bool = False
+    """End every session of the user, not only the one the request was made with."""
 
-    def __init__(self, uow: UnitOfWork, session_store: SessionStore, clock: Clock) -> None:
-        self._uow = uow
+
+class LogOut:
+    """End the session the request was made with, or all of them."""
+
+    def __init__(
+        self, uow_factory: UnitOfWorkFactory, session_store: SessionStore, clock: Clock
+    ) -> None:
+        self._uow_factory = uow_factory
         self._session_store = session_store
         self._clock = clock
 
-    async def execute(
-        self, principal: Principal, context: RequestContext, *, everywhere: bool = False
-    ) -> None:
-        if everywhere:
+    async def execute(self, command: LogOutCommand) -> None:
+        principal = command.principal
+        if command.everywhere:
             ended = await self._session_store.revoke_all(principal.user_id)
+            session_id = None
         else:
             ended = int(await self._session_store.revoke(principal.session_id))
-        entry = logout_entry(
-            self._clock, principal, context, None if everywhere else principal.session_id, ended
-        )
-        await record_alone(self._uow, entry)
+            session_id = principal.session_id
+        entry = logout_entry(self._clock, principal, command.context, session_id, ended)
+        await record_alone(self._uow_factory(), entry)
 
 
 def logout_entry(

@@ -11,7 +11,7 @@ from scripthub.application.auth.session_starter import SessionStarter, TokenPair
 from scripthub.application.ports.account_reader import AccountReader
 from scripthub.application.ports.session_store import SessionStore
 from scripthub.application.ports.system import Clock
-from scripthub.application.ports.unit_of_work import UnitOfWork
+from scripthub.application.ports.unit_of_work import UnitOfWorkFactory
 from scripthub.application.tokens import hash_token, new_opaque_token
 from scripthub.domain.audit import Outcome, RequestContext
 from scripthub.domain.errors import (
@@ -40,14 +40,14 @@ class RefreshSession:
 
     def __init__(
         self,
-        uow: UnitOfWork,
+        uow_factory: UnitOfWorkFactory,
         reader: AccountReader,
         session_store: SessionStore,
         sessions: SessionStarter,
         clock: Clock,
         reuse_grace: timedelta,
     ) -> None:
-        self._uow = uow
+        self._uow_factory = uow_factory
         self._reader = reader
         self._session_store = session_store
         self._sessions = sessions
@@ -94,7 +94,7 @@ class RefreshSession:
             resource_id=session.id,
             outcome=Outcome.DENIED,
         )
-        await record_alone(self._uow, entry)
+        await record_alone(self._uow_factory(), entry)
 
 
 def _ended_session_error(own: OwnUser | None) -> DomainError:

@@ -12,7 +12,7 @@ from scripthub.application.mail.token_mail import TokenMail
 from scripthub.application.ports.security import PasswordHasher
 from scripthub.application.ports.session_store import SessionStore
 from scripthub.application.ports.system import Clock
-from scripthub.application.ports.unit_of_work import UnitOfWork
+from scripthub.application.ports.unit_of_work import UnitOfWorkFactory
 from scripthub.domain.audit import RequestContext
 from scripthub.domain.email_tokens import TokenPurpose
 from scripthub.domain.errors import AccountSuspendedError
@@ -33,14 +33,14 @@ class ResetPassword:
 
     def __init__(
         self,
-        uow: UnitOfWork,
+        uow_factory: UnitOfWorkFactory,
         token_mail: TokenMail,
         hasher: PasswordHasher,
         session_store: SessionStore,
         clock: Clock,
         common_passwords: Collection[str],
     ) -> None:
-        self._uow = uow
+        self._uow_factory = uow_factory
         self._token_mail = token_mail
         self._hasher = hasher
         self._session_store = session_store
@@ -51,7 +51,7 @@ class ResetPassword:
         check_password(command.new_password, self._common_passwords, field="new_password")
         password_hash = await self._hasher.hash(command.new_password)
         now = self._clock.now()
-        async with self._uow as uow:
+        async with self._uow_factory() as uow:
             token = await self._token_mail.redeem(uow, command.token, TokenPurpose.RESET_PASSWORD)
             own = await load_own_user(uow, token.user_id)
             user = own.user

@@ -2,28 +2,34 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from scripthub.application.accounts import OwnUser, load_own_user
 from scripthub.application.audit.recording import audit_entry
 from scripthub.application.mail.token_mail import TokenMail
 from scripthub.application.ports.system import Clock
-from scripthub.application.ports.unit_of_work import UnitOfWork
+from scripthub.application.ports.unit_of_work import UnitOfWorkFactory
 from scripthub.domain.audit import RequestContext
 from scripthub.domain.email_tokens import TokenPurpose
+
+
+@dataclass(frozen=True)
+class VerifyEmailCommand:
+    token: str
+    context: RequestContext = RequestContext()
 
 
 class VerifyEmail:
     """Redeem a verification link: the address is proven (once; later uses are refused)."""
 
-    def __init__(self, uow: UnitOfWork, token_mail: TokenMail, clock: Clock) -> None:
-        self._uow = uow
+    def __init__(self, uow_factory: UnitOfWorkFactory, token_mail: TokenMail, clock: Clock) -> None:
+        self._uow_factory = uow_factory
         self._token_mail = token_mail
         self._clock = clock
 
-    async def execute(self, token: str, context: RequestContext) -> OwnUser:
-        async with self._uow as uow:
-            redeemed = await self._token_mail.redeem(uow, token, TokenPurpose.VERIFY_EMAIL)
+    async def execute(self, command: VerifyEmailCommand) -> OwnUser:
+        async with self._uow_factory() as uow:
+            redeemed = await self._token_mail.redeem(uow, command.token, TokenPurpose.VERIFY_EMAIL)
             own = await load_own_user(uow, redeemed.user_id)
             if own.user.email_verified_at is None:
                 now = self._clock.now()
@@ -33,7 +39,7 @@ class VerifyEmail:
                     audit_entry(
                         self._clock,
                         "auth.email_verified",
-                        context,
+                        command.context,
                         actor_id=own.user.id,
                         resource_type="user",
                         resource_id=own.user.id,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import TracebackType
 from typing import Protocol, Self
 
@@ -38,3 +39,7 @@ class UnitOfWork(Protocol):
 
     async def commit(self) -> None:
         """Make everything staged in this unit of work durable, atomically."""
+
+
+UnitOfWorkFactory = Callable[[], UnitOfWork]
+"""Use cases are built once per process and open a new unit of work per call with this."""

@@ -5,21 +5,23 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from scripthub.application.accounts import OwnUser, Principal, load_own_user
+from scripthub.application.accounts import Actor, OwnUser, load_own_user
 from scripthub.application.audit.recording import audit_entry
+from scripthub.application.authorization import Authorizer
 from scripthub.application.ports.permission_cache import PermissionCache
 from scripthub.application.ports.session_store import SessionStore
 from scripthub.application.ports.system import Clock
-from scripthub.application.ports.unit_of_work import UnitOfWork
+from scripthub.application.ports.unit_of_work import UnitOfWorkFactory
 from scripthub.application.roles.safeguards import keeping_roles_manageable
 from scripthub.domain.audit import RequestContext
 from scripthub.domain.errors import ConflictError
+from scripthub.domain.roles import USERS_MANAGE
 from scripthub.domain.users import AccountStatus
 
 
 @dataclass(frozen=True)
-class StatusChange:
-    principal: Principal
+class ChangeAccountStatusCommand:
+    actor: Actor
     user_id: uuid.UUID
     status: AccountStatus
     context: RequestContext = RequestContext()
@@ -30,40 +32,49 @@ class ChangeAccountStatus:
 
     def __init__(
         self,
-        uow: UnitOfWork,
+        uow_factory: UnitOfWorkFactory,
+        authorizer: Authorizer,
         session_store: SessionStore,
         permission_cache: PermissionCache,
         clock: Clock,
     ) -> None:
-        self._uow = uow
+        self._uow_factory = uow_factory
+        self._authorizer = authorizer
         self._session_store = session_store
         self._permission_cache = permission_cache
         self._clock = clock
 
-    async def execute(self, change: StatusChange) -> OwnUser:
-        if change.user_id == change.principal.user_id:
+    async def execute(self, command: ChangeAccountStatusCommand) -> OwnUser:
+        await self._authorizer.require(
+            command.actor,
+            USERS_MANAGE,
+            command.context,
+            resource_type="user",
+            resource_id=command.user_id,
+        )
+        if command.user_id == command.actor.user_id:
             raise ConflictError("You cannot change the status of your own account.")
-        async with self._uow as uow:
-            own = await load_own_user(uow, change.user_id)
+        async with self._uow_factory() as uow:
+            own = await load_own_user(uow, command.user_id)
             previous = own.user.account_status
-            if previous is not change.status:
-                own.user.account_status = change.status
+            if previous is not command.status:
+                own.user.account_status = command.status
                 own.user.updated_at = self._clock.now()
                 await keeping_roles_manageable(uow, lambda: uow.users.save(own.user))
                 await uow.audit.record(
                     audit_entry(
                         self._clock,
                         "user.status_changed",
-                        change.context,
-                        actor_id=change.principal.user_id,
+                        command.context,
+                        actor_id=command.actor.user_id,
                         resource_type="user",
-                        resource_id=change.user_id,
-                        metadata={"from": str(previous), "to": str(change.status)},
+                        resource_id=command.user_id,
+                        metadata={"from": str(previous), "to": str(command.status)},
                     )
                 )
                 await uow.commit()
-        if change.status is AccountStatus.SUSPENDED:
+        if command.status is AccountStatus.SUSPENDED:
             # Also when already suspended: a retry after a store outage still ends sessions.
-            await self._session_store.revoke_all(change.user_id)
-        await self._permission_cache.invalidate_user(change.user_id)
+            await self._session_store.revoke_all(command.user_id)
+        await self._permission_cache.invalidate_user(command.user_id)
         return own

@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
-from scripthub.application.ports.unit_of_work import UnitOfWork
+from scripthub.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from scripthub.domain.errors import NotFoundError
 from scripthub.domain.users import USERNAME_PATTERN, User
+
+
+@dataclass(frozen=True)
+class GetPublicUserQuery:
+    id_or_username: str
 
 
 class GetPublicUser:
     """Look a user up by id or username; only active accounts are public."""
 
-    def __init__(self, uow: UnitOfWork) -> None:
-        self._uow = uow
+    def __init__(self, uow_factory: UnitOfWorkFactory) -> None:
+        self._uow_factory = uow_factory
 
-    async def execute(self, id_or_username: str) -> User:
-        async with self._uow as uow:
-            user = await self._find(uow, id_or_username)
+    async def execute(self, query: GetPublicUserQuery) -> User:
+        async with self._uow_factory() as uow:
+            user = await self._find(uow, query.id_or_username)
         if user is None or not user.is_active:
             raise NotFoundError("User not found.")
         return user

@@ -8,7 +8,7 @@ from typing import Any
 from scripthub.application.accounts import OwnUser, Principal, load_own_user
 from scripthub.application.audit.recording import audit_entry
 from scripthub.application.ports.system import Clock
-from scripthub.application.ports.unit_of_work import UnitOfWork
+from scripthub.application.ports.unit_of_work import UnitOfWorkFactory
 from scripthub.domain.audit import RequestContext
 from scripthub.domain.errors import UsernameTakenError, ValidationError
 from scripthub.domain.users import Profile, check_profile, normalize_username
@@ -20,6 +20,7 @@ PROFILE_FIELDS = frozenset(f.name for f in fields(Profile))
 class UpdateOwnUserCommand:
     """Only what the client sent: `username` None means unchanged; a profile value None clears."""
 
+    principal: Principal
     username: str | None = None
     profile_changes: dict[str, Any] = field(default_factory=dict)
     context: RequestContext = RequestContext()
@@ -28,18 +29,18 @@ class UpdateOwnUserCommand:
 class UpdateOwnUser:
     """Apply only the fields the client sent; validate the resulting profile as a whole."""
 
-    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
-        self._uow = uow
+    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock) -> None:
+        self._uow_factory = uow_factory
         self._clock = clock
 
-    async def execute(self, principal: Principal, command: UpdateOwnUserCommand) -> OwnUser:
+    async def execute(self, command: UpdateOwnUserCommand) -> OwnUser:
         unknown = set(command.profile_changes) - PROFILE_FIELDS
         if unknown:
             raise ValidationError.single(f"profile.{min(unknown)}", "is not a profile field")
         username = None if command.username is None else normalize_username(command.username)
         now = self._clock.now()
-        async with self._uow as uow:
-            own = await load_own_user(uow, principal.user_id)
+        async with self._uow_factory() as uow:
+            own = await load_own_user(uow, command.principal.user_id)
             user = own.user
             changed = sorted(
                 f"profile.{name}"

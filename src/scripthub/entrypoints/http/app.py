@@ -12,7 +12,7 @@ from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 
 from scripthub.domain.errors import DomainError
-from scripthub.entrypoints.container import Container, build_container, close_container
+from scripthub.entrypoints.containers import Container, build_container, close_container
 from scripthub.entrypoints.http.controllers.audit import AuditController
 from scripthub.entrypoints.http.controllers.auth import AuthController
 from scripthub.entrypoints.http.controllers.passwords import PasswordsController
@@ -88,7 +88,9 @@ def create_app(container: Container | None = None) -> Litestar:
             PermissionsController,
             AuditController,
             live,
-            readiness_handler(container.database_health(), container.cache_health()),
+            readiness_handler(
+                container.adapters.database_health(), container.adapters.cache_health()
+            ),
             metrics,
             docs_router(),
         ],
@@ -98,7 +100,7 @@ def create_app(container: Container | None = None) -> Litestar:
         middleware=[
             metrics_middleware,
             rate_limit_factory(
-                limiter=container.rate_limiter(),
+                limiter=container.adapters.rate_limiter(),
                 api_limit=settings.rate_limit_api,
                 auth_limit=settings.rate_limit_auth,
                 trusted_proxies=settings.trusted_proxies,

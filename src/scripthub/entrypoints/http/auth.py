@@ -13,7 +13,9 @@ from litestar.handlers import BaseRouteHandler
 from litestar.types import Guard
 
 from scripthub.application.accounts import Principal
-from scripthub.entrypoints.container import Container
+from scripthub.application.auth.authenticate_request import AuthenticateRequestQuery
+from scripthub.domain.roles import SEEDED_PERMISSIONS, Permission
+from scripthub.entrypoints.containers import Container
 from scripthub.entrypoints.http.client import request_context
 from scripthub.entrypoints.http.problems import MissingBearerTokenError
 
@@ -35,18 +37,28 @@ async def authenticate(connection: AnyConnection) -> Principal:
     scheme, _, token = connection.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise MissingBearerTokenError("Sign in: this needs an 'Authorization: Bearer' token.")
-    principal = await container_of(connection).authenticate_request().execute(token.strip())
+    authenticate_request = container_of(connection).use_cases.authenticate_request()
+    principal: Principal = await authenticate_request.execute(
+        AuthenticateRequestQuery(token.strip())
+    )
     state["principal"] = principal
     return principal
 
 
-def requires(permission: str) -> Guard:
-    """A route guard: the caller must be signed in and hold `permission`."""
+def requires(permission: Permission) -> Guard:
+    """A route guard: the caller must be signed in and hold `permission`. A cheap first
+    filter: the use case behind the route checks again, for every caller.
+
+    Only permissions the domain defines (and every install seeds) can guard a route; anything
+    else fails when the route is declared, at start-up.
+    """
+    if permission not in SEEDED_PERMISSIONS:
+        raise ValueError(f"{permission.name!r} is not a permission of the domain")
 
     async def guard(connection: AnyConnection, _: BaseRouteHandler) -> None:
         principal = await authenticate(connection)
         container = container_of(connection)
         context = request_context(connection.scope, container.settings().trusted_proxies)
-        await container.authorizer().require(principal, permission, context)
+        await container.use_cases.authorizer().require(principal, permission, context)
 
     return guard

@@ -9,7 +9,10 @@ from litestar import Controller, get
 from litestar.di import NamedDependency
 from litestar.params import FromQuery
 
-from scripthub.application.audit.list_entries import AuditFilter, ListAuditEntries
+from scripthub.application.accounts import Principal
+from scripthub.application.audit.list_entries import ListAuditEntries, ListAuditEntriesQuery
+from scripthub.domain.audit import RequestContext
+from scripthub.domain.roles import AUDIT_READ
 from scripthub.entrypoints.http.auth import BEARER_SECURITY, requires
 from scripthub.entrypoints.http.paths import PageSize
 from scripthub.entrypoints.http.schemas.admin import AuditPage, audit_entry_out
@@ -20,10 +23,12 @@ class AuditController(Controller):
     tags = ("administration",)
     security = BEARER_SECURITY
 
-    @get("/", guards=[requires("audit.read")], summary="Search the audit trail")
+    @get("/", guards=[requires(AUDIT_READ)], summary="Search the audit trail")
     async def list_entries(
         self,
+        principal: NamedDependency[Principal],
         list_audit_entries: NamedDependency[ListAuditEntries],
+        context: NamedDependency[RequestContext],
         actor_id: FromQuery[uuid.UUID | None] = None,
         action: FromQuery[str | None] = None,
         resource_type: FromQuery[str | None] = None,
@@ -33,8 +38,17 @@ class AuditController(Controller):
         cursor: FromQuery[str | None] = None,
         limit: PageSize = 20,
     ) -> AuditPage:
-        wanted = AuditFilter(
-            actor_id, action, resource_type, resource_id, since, until, cursor, limit
+        query = ListAuditEntriesQuery(
+            principal,
+            actor_id,
+            action,
+            resource_type,
+            resource_id,
+            since,
+            until,
+            cursor,
+            limit,
+            context,
         )
-        page = await list_audit_entries.execute(wanted)
+        page = await list_audit_entries.execute(query)
         return AuditPage([audit_entry_out(e) for e in page.items], page.next_cursor)

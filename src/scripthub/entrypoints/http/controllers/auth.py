@@ -8,10 +8,10 @@ from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
 from scripthub.application.accounts import Principal
-from scripthub.application.auth.end_session import EndSession
-from scripthub.application.auth.list_sessions import ListSessions
+from scripthub.application.auth.end_session import EndSession, EndSessionCommand
+from scripthub.application.auth.list_sessions import ListSessions, ListSessionsQuery
 from scripthub.application.auth.log_in import LogIn, LogInCommand
-from scripthub.application.auth.log_out import LogOut
+from scripthub.application.auth.log_out import LogOut, LogOutCommand
 from scripthub.application.auth.refresh_session import RefreshSession, RefreshSessionCommand
 from scripthub.application.auth.register_user import RegisterUser, RegisterUserCommand
 from scripthub.domain.audit import RequestContext
@@ -77,7 +77,7 @@ class AuthController(Controller):
         log_out: NamedDependency[LogOut],
         context: NamedDependency[RequestContext],
     ) -> None:
-        await log_out.execute(principal, context)
+        await log_out.execute(LogOutCommand(principal, context=context))
 
     @post(
         "/logout-all",
@@ -91,13 +91,14 @@ class AuthController(Controller):
         log_out: NamedDependency[LogOut],
         context: NamedDependency[RequestContext],
     ) -> None:
-        await log_out.execute(principal, context, everywhere=True)
+        await log_out.execute(LogOutCommand(principal, everywhere=True, context=context))
 
     @get("/sessions", summary="List your live sessions", security=BEARER_SECURITY)
     async def sessions(
         self, principal: NamedDependency[Principal], list_sessions: NamedDependency[ListSessions]
     ) -> SessionList:
-        return SessionList([session_out(v) for v in await list_sessions.execute(principal)])
+        views = await list_sessions.execute(ListSessionsQuery(principal))
+        return SessionList([session_out(v) for v in views])
 
     @delete(
         "/sessions/{session_id:str}", summary="End one of your sessions", security=BEARER_SECURITY
@@ -109,4 +110,5 @@ class AuthController(Controller):
         end_session: NamedDependency[EndSession],
         context: NamedDependency[RequestContext],
     ) -> None:
-        await end_session.execute(principal, id_or_404(session_id, "Session"), context)
+        command = EndSessionCommand(principal, id_or_404(session_id, "Session"), context)
+        await end_session.execute(command)

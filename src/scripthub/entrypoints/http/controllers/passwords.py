@@ -13,10 +13,16 @@ from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED
 
 from scripthub.application.accounts import Principal
 from scripthub.application.auth.change_password import ChangePassword, ChangePasswordCommand
-from scripthub.application.auth.request_password_reset import RequestPasswordReset
-from scripthub.application.auth.resend_verification_email import ResendVerificationEmail
+from scripthub.application.auth.request_password_reset import (
+    RequestPasswordReset,
+    RequestPasswordResetCommand,
+)
+from scripthub.application.auth.resend_verification_email import (
+    ResendVerificationEmail,
+    ResendVerificationEmailCommand,
+)
 from scripthub.application.auth.reset_password import ResetPassword, ResetPasswordCommand
-from scripthub.application.auth.verify_email import VerifyEmail
+from scripthub.application.auth.verify_email import VerifyEmail, VerifyEmailCommand
 from scripthub.domain.audit import RequestContext
 from scripthub.domain.errors import DomainError
 from scripthub.entrypoints.http.auth import BEARER_SECURITY
@@ -54,7 +60,7 @@ class PasswordsController(Controller):
         verify_email: NamedDependency[VerifyEmail],
         context: NamedDependency[RequestContext],
     ) -> UserOut:
-        return user_out(await verify_email.execute(data.token, context))
+        return user_out(await verify_email.execute(VerifyEmailCommand(data.token, context)))
 
     @post(
         "/verify-email/resend",
@@ -67,7 +73,7 @@ class PasswordsController(Controller):
         principal: NamedDependency[Principal],
         resend_verification_email: NamedDependency[ResendVerificationEmail],
     ) -> Notice:
-        await resend_verification_email.execute(principal)
+        await resend_verification_email.execute(ResendVerificationEmailCommand(principal))
         return MAIL_ON_ITS_WAY
 
     @post("/password/forgot", status_code=HTTP_202_ACCEPTED, summary="Mail a reset link")
@@ -76,7 +82,7 @@ class PasswordsController(Controller):
         data: JSONBody[ForgotPasswordBody],
         request_password_reset: NamedDependency[RequestPasswordReset],
     ) -> Response[Notice]:
-        work = request_password_reset.execute(data.email)
+        work = request_password_reset.execute(RequestPasswordResetCommand(data.email))
         return Response(
             MAIL_ON_ITS_WAY,
             status_code=HTTP_202_ACCEPTED,
@@ -107,5 +113,7 @@ class PasswordsController(Controller):
         change_password: NamedDependency[ChangePassword],
         context: NamedDependency[RequestContext],
     ) -> TokenPairOut:
-        command = ChangePasswordCommand(data.current_password, data.new_password, context)
-        return token_pair_out(await change_password.execute(principal, command))
+        command = ChangePasswordCommand(
+            principal, data.current_password, data.new_password, context
+        )
+        return token_pair_out(await change_password.execute(command))

@@ -8,14 +8,20 @@ from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_204_NO_CONTENT
 
 from scripthub.application.accounts import Principal
-from scripthub.application.roles.create_permission import CreatePermission
-from scripthub.application.roles.create_role import CreateRole
-from scripthub.application.roles.delete_role import DeleteRole
-from scripthub.application.roles.list_permissions import ListPermissions
-from scripthub.application.roles.list_roles import ListRoles
-from scripthub.application.roles.role_command import RoleCommand
-from scripthub.application.roles.set_role_permissions import SetRolePermissions
+from scripthub.application.roles.create_permission import (
+    CreatePermission,
+    CreatePermissionCommand,
+)
+from scripthub.application.roles.create_role import CreateRole, CreateRoleCommand
+from scripthub.application.roles.delete_role import DeleteRole, DeleteRoleCommand
+from scripthub.application.roles.list_permissions import ListPermissions, ListPermissionsQuery
+from scripthub.application.roles.list_roles import ListRoles, ListRolesQuery
+from scripthub.application.roles.set_role_permissions import (
+    SetRolePermissions,
+    SetRolePermissionsCommand,
+)
 from scripthub.domain.audit import RequestContext
+from scripthub.domain.roles import ROLES_MANAGE, ROLES_READ
 from scripthub.entrypoints.http.auth import BEARER_SECURITY, requires
 from scripthub.entrypoints.http.schemas.admin import (
     NewPermissionBody,
@@ -35,11 +41,17 @@ class RolesController(Controller):
     tags = ("administration",)
     security = BEARER_SECURITY
 
-    @get("/", guards=[requires("roles.read")], summary="List roles")
-    async def list_roles(self, list_roles: NamedDependency[ListRoles]) -> RoleList:
-        return RoleList([role_out(r) for r in await list_roles.execute()])
+    @get("/", guards=[requires(ROLES_READ)], summary="List roles")
+    async def list_roles(
+        self,
+        principal: NamedDependency[Principal],
+        list_roles: NamedDependency[ListRoles],
+        context: NamedDependency[RequestContext],
+    ) -> RoleList:
+        roles = await list_roles.execute(ListRolesQuery(principal, context))
+        return RoleList([role_out(r) for r in roles])
 
-    @post("/", guards=[requires("roles.manage")], summary="Create a role")
+    @post("/", guards=[requires(ROLES_MANAGE)], summary="Create a role")
     async def create_role(
         self,
         data: JSONBody[NewRoleBody],
@@ -47,10 +59,10 @@ class RolesController(Controller):
         create_role: NamedDependency[CreateRole],
         context: NamedDependency[RequestContext],
     ) -> RoleOut:
-        command = RoleCommand(principal, context)
-        return role_out(await create_role.execute(command, data.name, data.description))
+        command = CreateRoleCommand(principal, data.name, data.description, context)
+        return role_out(await create_role.execute(command))
 
-    @put("/{name:str}/permissions", guards=[requires("roles.manage")], summary="Set permissions")
+    @put("/{name:str}/permissions", guards=[requires(ROLES_MANAGE)], summary="Set permissions")
     async def set_permissions(
         self,
         name: FromPath[str],
@@ -59,12 +71,12 @@ class RolesController(Controller):
         set_role_permissions: NamedDependency[SetRolePermissions],
         context: NamedDependency[RequestContext],
     ) -> RoleOut:
-        command = RoleCommand(principal, context)
-        return role_out(await set_role_permissions.execute(command, name, data.permissions))
+        command = SetRolePermissionsCommand(principal, name, data.permissions, context)
+        return role_out(await set_role_permissions.execute(command))
 
     @delete(
         "/{name:str}",
-        guards=[requires("roles.manage")],
+        guards=[requires(ROLES_MANAGE)],
         status_code=HTTP_204_NO_CONTENT,
         summary="Delete a role",
     )
@@ -75,7 +87,7 @@ class RolesController(Controller):
         delete_role: NamedDependency[DeleteRole],
         context: NamedDependency[RequestContext],
     ) -> None:
-        await delete_role.execute(RoleCommand(principal, context), name)
+        await delete_role.execute(DeleteRoleCommand(principal, name, context))
 
 
 class PermissionsController(Controller):
@@ -83,13 +95,17 @@ class PermissionsController(Controller):
     tags = ("administration",)
     security = BEARER_SECURITY
 
-    @get("/", guards=[requires("roles.read")], summary="List permissions")
+    @get("/", guards=[requires(ROLES_READ)], summary="List permissions")
     async def list_permissions(
-        self, list_permissions: NamedDependency[ListPermissions]
+        self,
+        principal: NamedDependency[Principal],
+        list_permissions: NamedDependency[ListPermissions],
+        context: NamedDependency[RequestContext],
     ) -> PermissionList:
-        return PermissionList([permission_out(p) for p in await list_permissions.execute()])
+        permissions = await list_permissions.execute(ListPermissionsQuery(principal, context))
+        return PermissionList([permission_out(p) for p in permissions])
 
-    @post("/", guards=[requires("roles.manage")], summary="Create a permission")
+    @post("/", guards=[requires(ROLES_MANAGE)], summary="Create a permission")
     async def create_permission(
         self,
         data: JSONBody[NewPermissionBody],
@@ -97,6 +113,5 @@ class PermissionsController(Controller):
         create_permission: NamedDependency[CreatePermission],
         context: NamedDependency[RequestContext],
     ) -> PermissionOut:
-        command = RoleCommand(principal, context)
-        created = await create_permission.execute(command, data.name, data.description)
-        return permission_out(created)
+        command = CreatePermissionCommand(principal, data.name, data.description, context)
+        return permission_out(await create_permission.execute(command))

@@ -10,10 +10,14 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
 from scripthub.application.accounts import Principal
-from scripthub.application.users.change_account_status import ChangeAccountStatus, StatusChange
-from scripthub.application.users.change_roles import ChangeUserRole, RoleChange
+from scripthub.application.users.change_account_status import (
+    ChangeAccountStatus,
+    ChangeAccountStatusCommand,
+)
+from scripthub.application.users.change_roles import ChangeUserRole, ChangeUserRoleCommand
 from scripthub.application.users.list_users import ListUsers, ListUsersQuery
 from scripthub.domain.audit import RequestContext
+from scripthub.domain.roles import ROLES_ASSIGN, USERS_MANAGE, USERS_READ
 from scripthub.domain.users import AccountStatus
 from scripthub.entrypoints.http.auth import BEARER_SECURITY, requires
 from scripthub.entrypoints.http.paths import PageSize, id_or_404
@@ -31,20 +35,24 @@ class UserAdministrationController(Controller):
     tags = ("administration",)
     security = BEARER_SECURITY
 
-    @get("/", guards=[requires("users.read")], summary="Search users")
+    @get("/", guards=[requires(USERS_READ)], summary="Search users")
     async def list_users(
         self,
+        principal: NamedDependency[Principal],
         list_users: NamedDependency[ListUsers],
+        context: NamedDependency[RequestContext],
         q: FromQuery[str | None] = None,
         status: FromQuery[Literal["active", "suspended", "deleted"] | None] = None,
         cursor: FromQuery[str | None] = None,
         limit: PageSize = 20,
     ) -> UserPage:
-        query = ListUsersQuery(q, AccountStatus(status) if status else None, cursor, limit)
+        query = ListUsersQuery(
+            principal, q, AccountStatus(status) if status else None, cursor, limit, context
+        )
         page = await list_users.execute(query)
         return UserPage([user_out(u) for u in page.items], page.next_cursor)
 
-    @patch("/{user_id:str}/status", guards=[requires("users.manage")], summary="Suspend/reactivate")
+    @patch("/{user_id:str}/status", guards=[requires(USERS_MANAGE)], summary="Suspend/reactivate")
     async def change_status(
         self,
         user_id: FromPath[str],
@@ -53,14 +61,14 @@ class UserAdministrationController(Controller):
         change_account_status: NamedDependency[ChangeAccountStatus],
         context: NamedDependency[RequestContext],
     ) -> UserOut:
-        change = StatusChange(
+        change = ChangeAccountStatusCommand(
             principal, id_or_404(user_id, "User"), AccountStatus(data.account_status), context
         )
         return user_out(await change_account_status.execute(change))
 
     @post(
         "/{user_id:str}/roles",
-        guards=[requires("roles.assign")],
+        guards=[requires(ROLES_ASSIGN)],
         status_code=HTTP_200_OK,
         summary="Grant a role",
     )
@@ -73,19 +81,12 @@ class UserAdministrationController(Controller):
         context: NamedDependency[RequestContext],
     ) -> UserRolesOut:
         target = str(id_or_404(user_id, "User"))
-        change = RoleChange(
-            target,
-            data.role,
-            grant=True,
-            actor_id=principal.user_id,
-            actor_grants=principal.grants,
-            context=context,
-        )
+        change = ChangeUserRoleCommand(principal, target, data.role, grant=True, context=context)
         return UserRolesOut(await change_user_role.execute(change))
 
     @delete(
         "/{user_id:str}/roles/{role:str}",
-        guards=[requires("roles.assign")],
+        guards=[requires(ROLES_ASSIGN)],
         status_code=HTTP_204_NO_CONTENT,
         summary="Revoke a role",
     )
@@ -98,12 +99,5 @@ class UserAdministrationController(Controller):
         context: NamedDependency[RequestContext],
     ) -> None:
         target = str(id_or_404(user_id, "User"))
-        change = RoleChange(
-            target,
-            role,
-            grant=False,
-            actor_id=principal.user_id,
-            actor_grants=principal.grants,
-            context=context,
-        )
+        change = ChangeUserRoleCommand(principal, target, role, grant=False, context=context)
         await change_user_role.execute(change)

@@ -8,9 +8,12 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from scripthub.application.accounts import Principal
-from scripthub.application.users.delete_own_account import DeleteOwnAccount
-from scripthub.application.users.get_own_user import GetOwnUser
-from scripthub.application.users.get_public_user import GetPublicUser
+from scripthub.application.users.delete_own_account import (
+    DeleteOwnAccount,
+    DeleteOwnAccountCommand,
+)
+from scripthub.application.users.get_own_user import GetOwnUser, GetOwnUserQuery
+from scripthub.application.users.get_public_user import GetPublicUser, GetPublicUserQuery
 from scripthub.application.users.update_own_user import UpdateOwnUser, UpdateOwnUserCommand
 from scripthub.domain.audit import RequestContext
 from scripthub.entrypoints.http.auth import BEARER_SECURITY
@@ -34,7 +37,7 @@ class UsersController(Controller):
     async def me(
         self, principal: NamedDependency[Principal], get_own_user: NamedDependency[GetOwnUser]
     ) -> UserOut:
-        return user_out(await get_own_user.execute(principal))
+        return user_out(await get_own_user.execute(GetOwnUserQuery(principal)))
 
     @patch("/me", summary="Change your username or profile", security=BEARER_SECURITY)
     async def update_me(
@@ -45,11 +48,12 @@ class UsersController(Controller):
         context: NamedDependency[RequestContext],
     ) -> UserOut:
         command = UpdateOwnUserCommand(
+            principal,
             username=None if data.username is msgspec.UNSET else data.username,
             profile_changes={} if data.profile is msgspec.UNSET else data.profile.changes(),
             context=context,
         )
-        return user_out(await update_own_user.execute(principal, command))
+        return user_out(await update_own_user.execute(command))
 
     @delete("/me", summary="Delete your account", security=BEARER_SECURITY)
     async def delete_me(
@@ -59,7 +63,8 @@ class UsersController(Controller):
         context: NamedDependency[RequestContext],
         data: JSONBody[DeleteAccountBody | None] = None,
     ) -> None:
-        await delete_own_account.execute(principal, data.password if data else None, context)
+        command = DeleteOwnAccountCommand(principal, data.password if data else None, context)
+        await delete_own_account.execute(command)
 
     @get("/me/permissions", summary="Your roles and permissions", security=BEARER_SECURITY)
     async def my_permissions(self, principal: NamedDependency[Principal]) -> PermissionsOut:
@@ -70,4 +75,4 @@ class UsersController(Controller):
     async def public_user(
         self, id_or_username: FromPath[str], get_public_user: NamedDependency[GetPublicUser]
     ) -> PublicUserOut:
-        return public_user_out(await get_public_user.execute(id_or_username))
+        return public_user_out(await get_public_user.execute(GetPublicUserQuery(id_or_username)))

@@ -1,0 +1,104 @@
+"""The adapters container: infrastructure, and the adapter each port gets, picked from settings."""
+
+from __future__ import annotations
+
+import redis.asyncio as aioredis
+from dependency_injector import containers, providers
+
+from scripthub.adapters.access_state import SequentialAccessStateReader
+from scripthub.adapters.mail import mailer_from_url
+from scripthub.adapters.memory import InMemoryRateLimiter, InMemorySessionStore
+from scripthub.adapters.redis import RedisHealthProbe, RedisRateLimiter, RedisSessionStore
+from scripthub.adapters.redis.access_state import RedisAccessStateReader
+from scripthub.adapters.redis.permission_cache import RedisPermissionCache
+from scripthub.adapters.security import BcryptPasswordHasher, JwtAccessTokens, load_common_passwords
+from scripthub.adapters.sqlalchemy import (
+    SqlAlchemyHealthProbe,
+    SqlAlchemyOutboxDispatchStore,
+    SqlAlchemySessionStore,
+    SqlAlchemyUnitOfWork,
+    create_engine,
+    create_session_factory,
+)
+from scripthub.adapters.sqlalchemy.account_reader import SqlAlchemyAccountReader
+from scripthub.adapters.system import SystemClock
+from scripthub.adapters.uncached_permissions import UncachedPermissionCache
+from scripthub.entrypoints.settings import Settings
+
+
+class InProcessHealthProbe:
+    """In-process stores are always up."""
+
+    async def healthy(self) -> bool:
+        return True
+
+
+class Adapters(containers.DeclarativeContainer):
+    settings = providers.Dependency(instance_of=Settings)
+
+    # Infrastructure, one per process.
+    clock = providers.Singleton(SystemClock)
+    common_passwords = providers.Singleton(load_common_passwords)
+    hasher = providers.Singleton(BcryptPasswordHasher, rounds=settings.provided.bcrypt_rounds)
+    access_tokens = providers.Singleton(
+        JwtAccessTokens,
+        secret=settings.provided.jwt_secret,
+        ttl_seconds=settings.provided.access_token_ttl,
+        clock=clock,
+    )
+    engine = providers.Singleton(
+        create_engine,
+        settings.provided.database_url,
+        pool_size=settings.provided.database_pool_size,
+        max_overflow=settings.provided.database_max_overflow,
+    )
+    session_factory = providers.Singleton(create_session_factory, engine)
+    redis_client = providers.Singleton(aioredis.Redis.from_url, settings.provided.redis_url)
+
+    session_store = providers.Selector(
+        settings.provided.session_store,
+        memory=providers.Singleton(InMemorySessionStore),
+        sql=providers.Singleton(SqlAlchemySessionStore, session_factory),
+        redis=providers.Singleton(
+            RedisSessionStore, redis_client, prefix=settings.provided.redis_key_prefix
+        ),
+    )
+    permission_cache = providers.Selector(
+        settings.provided.cache_backend,
+        memory=providers.Singleton(UncachedPermissionCache),
+        redis=providers.Singleton(
+            RedisPermissionCache, redis_client, prefix=settings.provided.redis_key_prefix
+        ),
+    )
+    access_state = providers.Selector(
+        settings.provided.access_state_backend,
+        sequential=providers.Singleton(
+            SequentialAccessStateReader, session_store=session_store, cache=permission_cache
+        ),
+        redis=providers.Singleton(
+            RedisAccessStateReader, redis_client, prefix=settings.provided.redis_key_prefix
+        ),
+    )
+    rate_limiter = providers.Selector(
+        settings.provided.cache_backend,
+        memory=providers.Singleton(InMemoryRateLimiter, clock),
+        redis=providers.Singleton(
+            RedisRateLimiter, redis_client, prefix=settings.provided.redis_key_prefix
+        ),
+    )
+    database_health = providers.Singleton(SqlAlchemyHealthProbe, engine)
+    cache_health = providers.Selector(
+        settings.provided.cache_backend,
+        memory=providers.Singleton(InProcessHealthProbe),
+        redis=providers.Singleton(RedisHealthProbe, redis_client),
+    )
+
+    mailer = providers.Singleton(
+        mailer_from_url, settings.provided.smtp_url, settings.provided.mail_from
+    )
+    outbox_dispatch_store = providers.Singleton(SqlAlchemyOutboxDispatchStore, session_factory)
+
+    account_reader = providers.Singleton(SqlAlchemyAccountReader, engine)
+
+    # Per use: a unit of work is one transaction; use cases open theirs at call time.
+    unit_of_work = providers.Factory(SqlAlchemyUnitOfWork, session_factory)

@@ -1,0 +1,214 @@
+"""The use-cases container: every use case, built once per process over the adapters.
+
+Each use case takes a unit-of-work factory and opens a unit of work per call, so one
+instance serves every request. A new use case is one line here; the HTTP layer finds it by
+its provider name (`entrypoints/http/dependencies.py`).
+"""
+
+from __future__ import annotations
+
+from dependency_injector import containers, providers
+
+from scripthub.application.audit.list_entries import ListAuditEntries
+from scripthub.application.auth.authenticate_request import AuthenticateRequest
+from scripthub.application.auth.change_password import ChangePassword
+from scripthub.application.auth.end_session import EndSession
+from scripthub.application.auth.list_sessions import ListSessions
+from scripthub.application.auth.log_in import LogIn
+from scripthub.application.auth.log_out import LogOut
+from scripthub.application.auth.refresh_session import RefreshSession
+from scripthub.application.auth.register_user import RegisterUser
+from scripthub.application.auth.request_password_reset import RequestPasswordReset
+from scripthub.application.auth.resend_verification_email import ResendVerificationEmail
+from scripthub.application.auth.reset_password import ResetPassword
+from scripthub.application.auth.session_starter import SessionStarter
+from scripthub.application.auth.verify_email import VerifyEmail
+from scripthub.application.authorization import Authorizer
+from scripthub.application.mail.deliver_mail import DeliverMail
+from scripthub.application.mail.messages import MailLinks
+from scripthub.application.mail.token_mail import TokenMail
+from scripthub.application.roles.create_permission import CreatePermission
+from scripthub.application.roles.create_role import CreateRole
+from scripthub.application.roles.delete_role import DeleteRole
+from scripthub.application.roles.list_permissions import ListPermissions
+from scripthub.application.roles.list_roles import ListRoles
+from scripthub.application.roles.set_role_permissions import SetRolePermissions
+from scripthub.application.users.change_account_status import ChangeAccountStatus
+from scripthub.application.users.change_roles import ChangeUserRole
+from scripthub.application.users.create_account import CreateAccount
+from scripthub.application.users.delete_own_account import DeleteOwnAccount
+from scripthub.application.users.get_own_user import GetOwnUser
+from scripthub.application.users.get_public_user import GetPublicUser
+from scripthub.application.users.list_users import ListUsers
+from scripthub.application.users.new_account import NewAccounts
+from scripthub.application.users.update_own_user import UpdateOwnUser
+
+
+class UseCases(containers.DeclarativeContainer):
+    adapters = providers.DependenciesContainer()
+
+    settings = adapters.settings
+    clock = adapters.clock
+    uow_factory = adapters.unit_of_work.provider
+    session_store = adapters.session_store
+    permission_cache = adapters.permission_cache
+
+    # Services the use cases share.
+    authorizer = providers.Singleton(Authorizer, uow_factory=uow_factory, clock=clock)
+    sessions = providers.Singleton(
+        SessionStarter,
+        session_store=session_store,
+        access_tokens=adapters.access_tokens,
+        clock=clock,
+        session_lifetime=settings.provided.session_lifetime,
+    )
+    token_mail = providers.Singleton(
+        TokenMail,
+        links=providers.Singleton(MailLinks, settings.provided.frontend_url),
+        clock=clock,
+        limiter=adapters.rate_limiter,
+    )
+    new_accounts = providers.Singleton(
+        NewAccounts,
+        hasher=adapters.hasher,
+        clock=clock,
+        common_passwords=adapters.common_passwords,
+    )
+    deliver_mail = providers.Singleton(
+        DeliverMail, outbox=adapters.outbox_dispatch_store, mailer=adapters.mailer, clock=clock
+    )
+
+    # Signing in and sessions.
+    authenticate_request = providers.Singleton(
+        AuthenticateRequest,
+        uow_factory=uow_factory,
+        access_tokens=adapters.access_tokens,
+        access_state=adapters.access_state,
+        permission_cache=permission_cache,
+        clock=clock,
+    )
+    register_user = providers.Singleton(
+        RegisterUser,
+        uow_factory=uow_factory,
+        new_accounts=new_accounts,
+        sessions=sessions,
+        token_mail=token_mail,
+        clock=clock,
+    )
+    log_in = providers.Singleton(
+        LogIn, uow_factory=uow_factory, hasher=adapters.hasher, sessions=sessions, clock=clock
+    )
+    refresh_session = providers.Singleton(
+        RefreshSession,
+        uow_factory=uow_factory,
+        reader=adapters.account_reader,
+        session_store=session_store,
+        sessions=sessions,
+        clock=clock,
+        reuse_grace=settings.provided.reuse_grace,
+    )
+    log_out = providers.Singleton(
+        LogOut, uow_factory=uow_factory, session_store=session_store, clock=clock
+    )
+    list_sessions = providers.Singleton(ListSessions, session_store=session_store, clock=clock)
+    end_session = providers.Singleton(
+        EndSession, uow_factory=uow_factory, session_store=session_store, clock=clock
+    )
+
+    # Email addresses and passwords.
+    verify_email = providers.Singleton(
+        VerifyEmail, uow_factory=uow_factory, token_mail=token_mail, clock=clock
+    )
+    resend_verification_email = providers.Singleton(
+        ResendVerificationEmail, uow_factory=uow_factory, token_mail=token_mail
+    )
+    request_password_reset = providers.Singleton(
+        RequestPasswordReset, uow_factory=uow_factory, token_mail=token_mail
+    )
+    reset_password = providers.Singleton(
+        ResetPassword,
+        uow_factory=uow_factory,
+        token_mail=token_mail,
+        hasher=adapters.hasher,
+        session_store=session_store,
+        clock=clock,
+        common_passwords=adapters.common_passwords,
+    )
+    change_password = providers.Singleton(
+        ChangePassword,
+        uow_factory=uow_factory,
+        hasher=adapters.hasher,
+        session_store=session_store,
+        sessions=sessions,
+        clock=clock,
+        common_passwords=adapters.common_passwords,
+    )
+
+    # Accounts.
+    get_own_user = providers.Singleton(GetOwnUser, reader=adapters.account_reader)
+    update_own_user = providers.Singleton(UpdateOwnUser, uow_factory=uow_factory, clock=clock)
+    delete_own_account = providers.Singleton(
+        DeleteOwnAccount,
+        uow_factory=uow_factory,
+        hasher=adapters.hasher,
+        session_store=session_store,
+        clock=clock,
+    )
+    get_public_user = providers.Singleton(GetPublicUser, uow_factory=uow_factory)
+    list_users = providers.Singleton(ListUsers, uow_factory=uow_factory, authorizer=authorizer)
+    create_account = providers.Singleton(
+        CreateAccount,
+        uow_factory=uow_factory,
+        authorizer=authorizer,
+        new_accounts=new_accounts,
+        token_mail=token_mail,
+        clock=clock,
+    )
+    change_account_status = providers.Singleton(
+        ChangeAccountStatus,
+        uow_factory=uow_factory,
+        authorizer=authorizer,
+        session_store=session_store,
+        permission_cache=permission_cache,
+        clock=clock,
+    )
+    change_user_role = providers.Singleton(
+        ChangeUserRole,
+        uow_factory=uow_factory,
+        authorizer=authorizer,
+        permission_cache=permission_cache,
+        clock=clock,
+    )
+
+    # Roles, permissions and the audit trail.
+    list_roles = providers.Singleton(ListRoles, uow_factory=uow_factory, authorizer=authorizer)
+    create_role = providers.Singleton(
+        CreateRole, uow_factory=uow_factory, authorizer=authorizer, clock=clock
+    )
+    set_role_permissions = providers.Singleton(
+        SetRolePermissions,
+        uow_factory=uow_factory,
+        authorizer=authorizer,
+        permission_cache=permission_cache,
+        clock=clock,
+    )
+    delete_role = providers.Singleton(
+        DeleteRole,
+        uow_factory=uow_factory,
+        authorizer=authorizer,
+        permission_cache=permission_cache,
+        clock=clock,
+    )
+    list_permissions = providers.Singleton(
+        ListPermissions, uow_factory=uow_factory, authorizer=authorizer
+    )
+    create_permission = providers.Singleton(
+        CreatePermission,
+        uow_factory=uow_factory,
+        authorizer=authorizer,
+        permission_cache=permission_cache,
+        clock=clock,
+    )
+    list_audit_entries = providers.Singleton(
+        ListAuditEntries, uow_factory=uow_factory, authorizer=authorizer
+    )
