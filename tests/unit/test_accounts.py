@@ -6,6 +6,7 @@ import pytest
 
 from scripthub.application.auth.log_in import LogInCommand
 from scripthub.application.auth.register_user import RegisterUserCommand
+from scripthub.domain.audit import Outcome
 from scripthub.domain.errors import (
     AccountSuspendedError,
     EmailTakenError,
@@ -164,3 +165,17 @@ async def test_a_suspended_account_cannot_sign_in(world: World) -> None:
         await world.login()
     with pytest.raises(InvalidCredentialsError):
         await world.login(password="wrong password!")
+
+
+async def test_a_failed_login_is_audited_against_the_account_it_targeted(world: World) -> None:
+    own = (await world.register()).user.user
+    for email in ("ada@example.com", "nobody@example.com"):
+        with pytest.raises(InvalidCredentialsError):
+            await world.login(email, password="wrong password!")
+
+    failures = [
+        entry
+        for entry in world.database.audit_entries.values()
+        if entry.action == "auth.login" and entry.outcome is Outcome.FAILURE
+    ]
+    assert [(f.actor_id, f.resource_id) for f in failures] == [(None, str(own.id)), (None, None)]

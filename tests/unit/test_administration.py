@@ -17,7 +17,9 @@ from scripthub.application.roles.list_roles import ListRolesQuery
 from scripthub.application.roles.set_role_permissions import SetRolePermissionsCommand
 from scripthub.application.users.change_account_status import ChangeAccountStatusCommand
 from scripthub.application.users.change_roles import ChangeUserRoleCommand
+from scripthub.application.users.create_account import CreateAccountCommand
 from scripthub.application.users.list_users import ListUsersQuery
+from scripthub.application.users.new_account import AccountFields
 from scripthub.domain.audit import RequestContext
 from scripthub.domain.errors import (
     AccountSuspendedError,
@@ -30,7 +32,7 @@ from scripthub.domain.errors import (
 )
 from scripthub.domain.roles import ROLES_MANAGE, SCRIPTS_CREATE, SCRIPTS_UPDATE_ANY
 from scripthub.domain.users import AccountStatus
-from tests.unit.world import OPERATOR, World
+from tests.unit.world import OPERATOR, PASSWORD, World
 
 CONTEXT = RequestContext("198.51.100.7", "pytest")
 
@@ -250,3 +252,62 @@ async def test_the_audit_trail_filters_and_pages(world: World) -> None:
         await world.list_audit_entries().execute(
             ListAuditEntriesQuery(OPERATOR, since=world.clock.now().replace(tzinfo=None))
         )
+
+
+async def test_use_cases_check_permissions_without_the_http_guard(world: World) -> None:
+    """A caller that is not HTTP (the CLI, a test, a future job) gets the same answer: the
+    use case itself refuses and audits the denial."""
+    member = await world.principal(await world.register())
+    await world.register(email="other@example.com", username="other")
+
+    with pytest.raises(ForbiddenError, match=r"roles\.assign"):
+        await world.change_user_role().execute(
+            ChangeUserRoleCommand(member, "other@example.com", "moderator", grant=True)
+        )
+    with pytest.raises(ForbiddenError, match=r"users\.read"):
+        await world.list_users().execute(ListUsersQuery(member))
+    with pytest.raises(ForbiddenError, match=r"roles\.manage"):
+        await world.create_role().execute(CreateRoleCommand(member, "sneaky", ""))
+
+    denied = [
+        entry.metadata["permission"]
+        for entry in world.database.audit_entries.values()
+        if entry.action == "access.denied"
+    ]
+    assert denied == ["roles.assign", "users.read", "roles.manage"]
+    roles = await world.list_roles().execute(ListRolesQuery(OPERATOR))
+    assert "sneaky" not in [role.name for role in roles]
+
+
+async def test_an_operator_creates_a_verified_account_with_roles_in_one_step(
+    world: World,
+) -> None:
+    fields = AccountFields("mod@example.com", PASSWORD, "moddy")
+    own = await world.create_account().execute(
+        CreateAccountCommand(OPERATOR, fields, roles=("moderator",), verified=True)
+    )
+
+    assert own.roles == ["moderator", "user"]
+    assert own.user.email_verified
+    assert (await world.login("mod@example.com")).user.roles == ["moderator", "user"]
+    assert ("role.assigned", "success") in world.audit_actions()
+    assert await world.delivered_links() == []  # verified: no verification mail
+
+
+async def test_an_unknown_role_creates_no_account(world: World) -> None:
+    fields = AccountFields("mod@example.com", PASSWORD, "moddy")
+
+    with pytest.raises(NotFoundError, match="Nothing was created"):
+        await world.create_account().execute(
+            CreateAccountCommand(OPERATOR, fields, roles=("moderator", "ghost"))
+        )
+    async with world.uow() as uow:
+        assert await uow.users.get_by_email("mod@example.com") is None
+
+
+async def test_a_member_cannot_create_accounts(world: World) -> None:
+    member = await world.principal(await world.register())
+    fields = AccountFields("mod@example.com", PASSWORD, "moddy")
+
+    with pytest.raises(ForbiddenError, match=r"users\.manage"):
+        await world.create_account().execute(CreateAccountCommand(member, fields))
