@@ -20,7 +20,21 @@ if TYPE_CHECKING:
 
     from sqlalchemy import Connection
 
-SCRIPT_LOCATION = Path(__file__).with_name("alembic")
+
+def _script_location() -> Path:
+    """The Alembic script directory: inside the installed package, else the repository's.
+
+    A wheel carries `alembic/` as `scripthub/migrations/` (pyproject's hatch `force-include`);
+    an editable install or a checkout runs `src/scripthub` itself, with `alembic/` at the root.
+    """
+    package = Path(__file__).resolve().parents[2]
+    installed = package / "migrations"
+    if (installed / "env.py").is_file():
+        return installed
+    return package.parents[1] / "alembic"
+
+
+SCRIPT_LOCATION = _script_location()
 
 
 def _config() -> Config:
