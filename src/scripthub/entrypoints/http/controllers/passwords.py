@@ -20,6 +20,7 @@ from scripthub.application.auth.verify_email import VerifyEmail
 from scripthub.domain.audit import RequestContext
 from scripthub.domain.errors import DomainError
 from scripthub.entrypoints.http.auth import BEARER_SECURITY
+from scripthub.entrypoints.http.rate_limits import CREDENTIALS
 from scripthub.entrypoints.http.schemas.auth import (
     ChangePasswordBody,
     ForgotPasswordBody,
@@ -61,6 +62,7 @@ class PasswordsController(Controller):
         status_code=HTTP_202_ACCEPTED,
         summary="Mail a new verification link",
         security=BEARER_SECURITY,
+        opt=CREDENTIALS,
     )
     async def resend_verification(
         self,
@@ -70,7 +72,12 @@ class PasswordsController(Controller):
         await resend_verification_email.execute(principal)
         return MAIL_ON_ITS_WAY
 
-    @post("/password/forgot", status_code=HTTP_202_ACCEPTED, summary="Mail a reset link")
+    @post(
+        "/password/forgot",
+        status_code=HTTP_202_ACCEPTED,
+        summary="Mail a reset link",
+        opt=CREDENTIALS,
+    )
     async def forgot_password(
         self,
         data: JSONBody[ForgotPasswordBody],
@@ -83,7 +90,12 @@ class PasswordsController(Controller):
             background=BackgroundTask(_in_background, work),
         )
 
-    @post("/password/reset", status_code=HTTP_200_OK, summary="Set a new password with a link")
+    @post(
+        "/password/reset",
+        status_code=HTTP_200_OK,
+        summary="Set a new password with a link",
+        opt=CREDENTIALS,
+    )
     async def reset_password(
         self,
         data: JSONBody[ResetPasswordBody],
