@@ -24,7 +24,7 @@ from scripthub.entrypoints.http.controllers.users import UsersController
 from scripthub.entrypoints.http.dependencies import build_dependencies
 from scripthub.entrypoints.http.docs import docs_router
 from scripthub.entrypoints.http.health import live, readiness_handler
-from scripthub.entrypoints.http.metrics import metrics, metrics_middleware
+from scripthub.entrypoints.http.metrics import metrics
 from scripthub.entrypoints.http.openapi import (
     close_request_bodies,
     document_problems,
@@ -32,8 +32,9 @@ from scripthub.entrypoints.http.openapi import (
 )
 from scripthub.entrypoints.http.options import OptionsAnswers, allowed_methods
 from scripthub.entrypoints.http.problems import EXCEPTION_HANDLERS
-from scripthub.entrypoints.http.rate_limits import rate_limit_factory
+from scripthub.entrypoints.http.rate_limits import RateLimits, RateLimitTier, declared_tiers
 from scripthub.entrypoints.http.requests import JsonRequest
+from scripthub.entrypoints.http.traffic import Traffic
 from scripthub.entrypoints.mail_worker import dispatch_forever
 from scripthub.entrypoints.settings import load_settings
 
@@ -66,6 +67,12 @@ def create_app(container: Container | None = None) -> Litestar:
     logging.getLogger("scripthub").setLevel(settings.log_level)
 
     dispatcher: list[asyncio.Task[None]] = []
+    limits = RateLimits(
+        container.adapters.rate_limiter(),
+        api=settings.rate_limit_api,
+        tiers={RateLimitTier.CREDENTIALS: settings.rate_limit_auth},
+        trusted_proxies=settings.trusted_proxies,
+    )
 
     async def on_startup() -> None:
         if settings.mail_dispatch == "in-process":
@@ -97,15 +104,7 @@ def create_app(container: Container | None = None) -> Litestar:
         dependencies=build_dependencies(container),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         before_request=require_json_body,
-        middleware=[
-            metrics_middleware,
-            rate_limit_factory(
-                limiter=container.adapters.rate_limiter(),
-                api_limit=settings.rate_limit_api,
-                auth_limit=settings.rate_limit_auth,
-                trusted_proxies=settings.trusted_proxies,
-            ),
-        ],
+        middleware=[limits.gate],
         cors_config=CORSConfig(
             allow_origins=list(settings.cors_origins),
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
@@ -126,7 +125,8 @@ def create_app(container: Container | None = None) -> Litestar:
         on_shutdown=[on_shutdown],
         state=State({"container": container}),
     )
-    app.asgi_handler = OptionsAnswers(app.asgi_handler, allowed_methods(app))
+    declared_tiers(app)  # an unknown tier stops start-up here, not at the route's first request
+    app.asgi_handler = Traffic(OptionsAnswers(app.asgi_handler, allowed_methods(app)), limits)
     document_problems(app.openapi_schema)
     close_request_bodies(app.openapi_schema)
     return app

@@ -1,12 +1,19 @@
-"""Per-client-IP rate limits: one budget for all of /api, a tighter one for credential routes."""
+"""Per-client-IP rate limits: one budget for all of /api, and tighter ones for the routes that
+declare a tier in their `opt` (the credential routes: `opt=CREDENTIALS`)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from types import MappingProxyType
 from typing import Any
 
+from litestar import Litestar
 from litestar.enums import ScopeType
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.exceptions import ImproperlyConfiguredException
+from litestar.routes import HTTPRoute
+from litestar.types import ASGIApp, Receive, Scope, Send
 
 from scripthub.application.ports.system import RateLimiter, RateLimitState
 from scripthub.domain.errors import DomainError, RateLimitedError
@@ -14,78 +21,145 @@ from scripthub.entrypoints.http.client import Network, client_ip
 from scripthub.entrypoints.http.problems import send_problem
 from scripthub.entrypoints.settings import RateLimit
 
-CREDENTIAL_PATHS = frozenset(
-    {
-        "/api/auth/login",
-        "/api/auth/register",
-        "/api/auth/password/forgot",
-        "/api/auth/password/reset",
-        "/api/auth/verify-email/resend",
-    }
-)
+TIER_OPTION = "rate_limit"
+_STATE_KEY = "scripthub.rate_limit"
 
 
-class RateLimitMiddleware:
-    """Counts every /api request per client IP and answers 429 past the budget.
+class RateLimitTier(StrEnum):
+    """A budget a route declares with `opt={"rate_limit": tier}`, on top of the API budget."""
 
-    Every counted response carries RateLimit-* headers for the tightest budget that applies.
+    CREDENTIALS = "credentials"
+
+
+CREDENTIALS: Mapping[str, Any] = MappingProxyType({TIER_OPTION: RateLimitTier.CREDENTIALS})
+"""`opt=CREDENTIALS`: the route checks passwords or sends account mail, whatever its method."""
+
+
+def declared_tiers(app: Litestar) -> dict[str, RateLimitTier]:
+    """The tier of every route that declares one, keyed `"METHOD /path"`.
+
+    Raises ImproperlyConfiguredException for a tier that does not exist, so that a typo stops
+    the app at start-up instead of failing its first request.
     """
+    tiers: dict[str, RateLimitTier] = {}
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute):
+            continue
+        for handler in route.route_handlers:
+            name = handler.opt.get(TIER_OPTION)
+            if name is None:
+                continue
+            try:
+                tier = RateLimitTier(name)
+            except ValueError as unknown:
+                known = ", ".join(RateLimitTier)
+                msg = f"{route.path_format} declares rate_limit {name!r}; known tiers: {known}"
+                raise ImproperlyConfiguredException(msg) from unknown
+            tiers.update({f"{method} {route.path_format}": tier for method in handler.http_methods})
+    return tiers
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """What a request gets instead of its answer: over a budget (429) or uncountable (503)."""
+
+    status: int
+    code: str
+    detail: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+    async def send(self, send: Send, headers: Mapping[str, str] | None = None) -> None:
+        """Answer with the problem, plus `headers` kept from an answer it replaces."""
+        await send_problem(
+            send, self.status, self.code, self.detail, {**(headers or {}), **self.headers}
+        )
+
+
+class RateLimits:
+    """The API budget and the tier budgets, counted per client IP in the limiter's store."""
 
     def __init__(
         self,
-        app: ASGIApp,
         limiter: RateLimiter,
-        api_limit: RateLimit,
-        auth_limit: RateLimit,
+        api: RateLimit,
+        tiers: Mapping[RateLimitTier, RateLimit],
         trusted_proxies: Sequence[Network],
     ) -> None:
-        self._app = app
+        if set(tiers) != set(RateLimitTier):
+            msg = f"every rate-limit tier needs a budget: {', '.join(RateLimitTier)}"
+            raise ValueError(msg)
         self._limiter = limiter
-        self._api_limit = api_limit
-        self._auth_limit = auth_limit
+        self._api = api
+        self._tiers = {tier.value: budget for tier, budget in tiers.items()}
         self._trusted = trusted_proxies
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != ScopeType.HTTP or not scope["path"].startswith("/api/"):
-            await self._app(scope, receive, send)
-            return
-        ip = client_ip(scope, self._trusted) or "unknown"
+    async def admit(self, scope: Scope, tier: str | None) -> Refusal | None:
+        """Count one request; None if it may go on, else what to answer instead.
+
+        The state of an admitted request stays in the scope for `response_headers`.
+        """
         try:
-            state = await self._count(ip, scope["path"], scope["method"])
+            state = await self._count(scope, tier)
         except DomainError as unavailable:  # the limiter's store is down: answer like any route
-            await send_problem(send, 503, unavailable.code, unavailable.detail)
-            return
-        headers = {
-            "RateLimit-Limit": str(state.limit),
-            "RateLimit-Remaining": str(state.remaining),
-            "RateLimit-Reset": str(state.reset_after),
-        }
+            return Refusal(503, unavailable.code, unavailable.detail)
         if not state.allowed:
             error = RateLimitedError(state.reset_after)
-            headers["Retry-After"] = str(state.reset_after)
-            await send_problem(send, 429, error.code, error.detail, headers)
-            return
+            headers = {**_header_values(state), "Retry-After": str(state.reset_after)}
+            return Refusal(429, error.code, error.detail, headers)
+        scope["state"][_STATE_KEY] = state
+        return None
 
-        # No route sets these itself, so they are appended rather than searched for.
-        extra = [(name.lower().encode(), value.encode()) for name, value in headers.items()]
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", ()), *extra]
-            await send(message)
-
-        await self._app(scope, receive, send_with_headers)
-
-    async def _count(self, ip: str, path: str, method: str) -> RateLimitState:
-        api = await self._limiter.hit(
-            f"api:{ip}", self._api_limit.requests, self._api_limit.window_seconds
-        )
-        if method != "POST" or path not in CREDENTIAL_PATHS:
+    async def _count(self, scope: Scope, tier: str | None) -> RateLimitState:
+        ip = client_ip(scope, self._trusted) or "unknown"
+        api = await self._limiter.hit(f"api:{ip}", self._api.requests, self._api.window_seconds)
+        if tier is None:
             return api
-        auth = await self._limiter.hit(
-            f"auth:{ip}", self._auth_limit.requests, self._auth_limit.window_seconds
-        )
-        return _tightest(api, auth)
+        budget = self._tiers[tier]
+        own = await self._limiter.hit(f"{tier}:{ip}", budget.requests, budget.window_seconds)
+        return _tightest(api, own)
+
+    def gate(self, app: ASGIApp) -> ASGIApp:
+        """The app-level middleware that counts routed requests (see `RateLimitGate`)."""
+        return RateLimitGate(app, self)
+
+
+class RateLimitGate:
+    """Counts every routed /api request against the API budget and its route's tier.
+
+    App-level middleware runs after routing (so it can read the route's `opt`) and before the
+    handler (so a refused request has no effect). The router's own answers (404, 405) never
+    reach it: `http.traffic.Traffic` counts those.
+    """
+
+    def __init__(self, app: ASGIApp, limits: RateLimits) -> None:
+        self._app = app
+        self._limits = limits
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == ScopeType.HTTP and scope["path"].startswith("/api/"):
+            tier = scope["route_handler"].opt.get(TIER_OPTION)
+            if refusal := await self._limits.admit(scope, tier):
+                await refusal.send(send)
+                return
+        await self._app(scope, receive, send)
+
+
+def response_headers(scope: Scope) -> list[tuple[bytes, bytes]]:
+    """The RateLimit-* headers of an admitted request (none for a request not counted)."""
+    state: RateLimitState | None = scope["state"].get(_STATE_KEY)
+    if state is None:
+        return []
+    return [
+        (name.lower().encode(), value.encode()) for name, value in _header_values(state).items()
+    ]
+
+
+def _header_values(state: RateLimitState) -> dict[str, str]:
+    return {
+        "RateLimit-Limit": str(state.limit),
+        "RateLimit-Remaining": str(state.remaining),
+        "RateLimit-Reset": str(state.reset_after),
+    }
 
 
 def _tightest(*states: RateLimitState) -> RateLimitState:
@@ -93,10 +167,3 @@ def _tightest(*states: RateLimitState) -> RateLimitState:
     if refused:
         return max(refused, key=lambda s: s.reset_after)
     return min(states, key=lambda s: (s.remaining, -s.reset_after))
-
-
-def rate_limit_factory(**options: Any) -> Any:
-    def factory(app: ASGIApp) -> ASGIApp:
-        return RateLimitMiddleware(app, **options)
-
-    return factory

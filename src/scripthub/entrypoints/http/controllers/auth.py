@@ -17,6 +17,7 @@ from scripthub.application.auth.register_user import RegisterUser, RegisterUserC
 from scripthub.domain.audit import RequestContext
 from scripthub.entrypoints.http.auth import BEARER_SECURITY
 from scripthub.entrypoints.http.paths import id_or_404
+from scripthub.entrypoints.http.rate_limits import CREDENTIALS
 from scripthub.entrypoints.http.schemas.auth import (
     LoginBody,
     RefreshBody,
@@ -32,7 +33,7 @@ class AuthController(Controller):
     path = "/api/auth"
     tags = ("auth",)
 
-    @post("/register", summary="Create an account with email and password")
+    @post("/register", summary="Create an account with email and password", opt=CREDENTIALS)
     async def register(
         self,
         data: JSONBody[RegisterBody],
@@ -44,7 +45,12 @@ class AuthController(Controller):
         )
         return token_pair_out(await register_user.execute(command))
 
-    @post("/login", status_code=HTTP_200_OK, summary="Sign in with email and password")
+    @post(
+        "/login",
+        status_code=HTTP_200_OK,
+        summary="Sign in with email and password",
+        opt=CREDENTIALS,
+    )
     async def login(
         self,
         data: JSONBody[LoginBody],

@@ -26,6 +26,7 @@ from scripthub.application.auth.verify_email import VerifyEmail, VerifyEmailComm
 from scripthub.domain.audit import RequestContext
 from scripthub.domain.errors import DomainError
 from scripthub.entrypoints.http.auth import BEARER_SECURITY
+from scripthub.entrypoints.http.rate_limits import CREDENTIALS
 from scripthub.entrypoints.http.schemas.auth import (
     ChangePasswordBody,
     ForgotPasswordBody,
@@ -67,6 +68,7 @@ class PasswordsController(Controller):
         status_code=HTTP_202_ACCEPTED,
         summary="Mail a new verification link",
         security=BEARER_SECURITY,
+        opt=CREDENTIALS,
     )
     async def resend_verification(
         self,
@@ -76,7 +78,12 @@ class PasswordsController(Controller):
         await resend_verification_email.execute(ResendVerificationEmailCommand(principal))
         return MAIL_ON_ITS_WAY
 
-    @post("/password/forgot", status_code=HTTP_202_ACCEPTED, summary="Mail a reset link")
+    @post(
+        "/password/forgot",
+        status_code=HTTP_202_ACCEPTED,
+        summary="Mail a reset link",
+        opt=CREDENTIALS,
+    )
     async def forgot_password(
         self,
         data: JSONBody[ForgotPasswordBody],
@@ -89,7 +96,12 @@ class PasswordsController(Controller):
             background=BackgroundTask(_in_background, work),
         )
 
-    @post("/password/reset", status_code=HTTP_200_OK, summary="Set a new password with a link")
+    @post(
+        "/password/reset",
+        status_code=HTTP_200_OK,
+        summary="Set a new password with a link",
+        opt=CREDENTIALS,
+    )
     async def reset_password(
         self,
         data: JSONBody[ResetPasswordBody],

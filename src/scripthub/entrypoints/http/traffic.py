@@ -1,0 +1,83 @@
+"""The one layer every HTTP request passes, routed or not: metrics, RateLimit headers, and the
+API budget for the answers no route middleware sees (the router's own 404 and 405)."""
+
+from __future__ import annotations
+
+import time
+
+from litestar.enums import ScopeType
+from litestar.types import ASGIApp, HTTPResponseStartEvent, Message, Receive, Scope, Send
+from litestar.utils import normalize_path
+
+from scripthub.entrypoints.http.metrics import record_request
+from scripthub.entrypoints.http.rate_limits import RateLimits, response_headers
+
+
+class Traffic:
+    """Wraps the app's ASGI handler, outside CORS and the router.
+
+    Litestar runs app-level middleware only once routing has succeeded, so `RateLimitGate`
+    counts routed requests and this layer counts the rest when their answer starts: an /api
+    answer given before routing (404, 405) is counted against the API budget, and replaced by
+    the 429 (or 503) problem when it is over. Such an answer has no effect, so counting it
+    once it is made lets nothing through.
+    """
+
+    def __init__(self, app: ASGIApp, limits: RateLimits) -> None:
+        self._app = app
+        self._limits = limits
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != ScopeType.HTTP:
+            await self._app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+        replaced = False
+
+        async def answer(message: Message) -> None:
+            nonlocal status, replaced
+            if replaced:
+                return
+            if message["type"] == "http.response.start":
+                if _answered_before_routing(scope):
+                    refusal = await self._limits.admit(scope, None)
+                    if refusal:
+                        status, replaced = refusal.status, True
+                        await refusal.send(send, _cors_headers(message))
+                        return
+                status = message["status"]
+                if extra := response_headers(scope):
+                    # No answer sets these itself, so they are appended rather than searched for.
+                    message["headers"] = [*message.get("headers", ()), *extra]
+            await send(message)
+
+        try:
+            await self._app(scope, receive, answer)
+        finally:
+            # Templates, not raw paths, keep label cardinality bounded.
+            route = scope.get("path_template") or "unmatched"
+            elapsed = time.perf_counter() - started
+            record_request(scope["method"], route, status, elapsed)
+
+
+def _answered_before_routing(scope: Scope) -> bool:
+    """An /api request that no route took, so `RateLimitGate` did not count it.
+
+    CORS preflights are the browser's, not the client's: they stay uncounted, as before.
+    """
+    if "route_handler" in scope or not normalize_path(scope["path"]).startswith("/api/"):
+        return False
+    preflight = scope["method"] == "OPTIONS" and any(
+        name == b"origin" for name, _ in scope["headers"]
+    )
+    return not preflight
+
+
+def _cors_headers(start: HTTPResponseStartEvent) -> dict[str, str]:
+    """The CORS layer's headers on the replaced answer: without them no browser reads it."""
+    return {
+        name.decode("latin-1"): value.decode("latin-1")
+        for name, value in start.get("headers", ())
+        if name.startswith(b"access-control-") or name == b"vary"
+    }
