@@ -10,7 +10,7 @@ import pytest
 from litestar import delete, get
 from litestar.exceptions import ImproperlyConfiguredException
 
-from scripthub.entrypoints.container import build_container
+from scripthub.entrypoints.containers import build_container
 from scripthub.entrypoints.http.app import create_app
 from scripthub.entrypoints.http.controllers.auth import AuthController
 from scripthub.entrypoints.http.rate_limits import (
@@ -28,6 +28,7 @@ CREDENTIAL_ROUTES = {
     "POST /api/auth/password/forgot",
     "POST /api/auth/password/reset",
     "POST /api/auth/verify-email/resend",
+    "POST /api/auth/password/change",
 }
 OTHER_AUTH_ROUTES = {
     "POST /api/auth/refresh",
@@ -36,7 +37,6 @@ OTHER_AUTH_ROUTES = {
     "GET /api/auth/sessions",
     "DELETE /api/auth/sessions/{session_id}",
     "POST /api/auth/verify-email",
-    "POST /api/auth/password/change",
 }
 FRONTEND = {"Origin": "http://localhost:3000"}
 

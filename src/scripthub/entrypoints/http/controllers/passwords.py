@@ -117,6 +117,7 @@ class PasswordsController(Controller):
         status_code=HTTP_200_OK,
         summary="Change your password",
         security=BEARER_SECURITY,
+        opt=CREDENTIALS,
     )
     async def change_password(
         self,
