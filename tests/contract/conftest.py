@@ -6,12 +6,12 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from scripthub.adapters.sqlalchemy import create_engine, create_session_factory
+from scripthub.adapters.sqlalchemy import create_engine
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
-    from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
 SQL_BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
@@ -29,8 +29,3 @@ async def engine(sql_database_url: str) -> AsyncIterator[AsyncEngine]:
     engine = create_engine(sql_database_url)
     yield engine
     await engine.dispose()
-
-
-@pytest.fixture
-def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return create_session_factory(engine)

@@ -36,7 +36,7 @@ class SqlMailBackend(SqlBackend):
     """Each instance has an engine (and so connections) of its own."""
 
     def outbox_dispatch_store(self) -> OutboxDispatchStore:
-        return SqlAlchemyOutboxDispatchStore(self._session_factory)
+        return SqlAlchemyOutboxDispatchStore(self._engine)
 
 
 def open_backend(request: pytest.FixtureRequest) -> MailBackend:

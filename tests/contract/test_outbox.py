@@ -21,7 +21,6 @@ from scripthub.adapters.sqlalchemy import (
     SqlAlchemyOutboxDispatchStore,
     SqlAlchemyUnitOfWork,
     create_engine,
-    create_session_factory,
 )
 from scripthub.adapters.sqlalchemy.tables import mail_outbox
 from scripthub.domain.errors import BadRequestError, ServiceUnavailableError
@@ -442,7 +441,7 @@ async def test_mail_with_nul_characters_is_a_bad_request(sql_database_url: str) 
 )
 async def test_an_unreachable_database_is_service_unavailable(url: str, tmp_path: Path) -> None:
     engine = create_engine(url.format(tmp=tmp_path))
-    store = SqlAlchemyOutboxDispatchStore(create_session_factory(engine))
+    store = SqlAlchemyOutboxDispatchStore(engine)
     message_id = uuid.uuid4()
     calls = [
         lambda: store.claim_due(NOW, 10, LEASE),
@@ -459,7 +458,7 @@ async def test_an_unreachable_database_is_service_unavailable(url: str, tmp_path
                 await call()
         with pytest.raises(ServiceUnavailableError):
             await committed(
-                lambda: SqlAlchemyUnitOfWork(create_session_factory(engine)),
+                lambda: SqlAlchemyUnitOfWork(engine),
                 lambda uow: uow.outbox.enqueue(make_message()),
             )
     finally:

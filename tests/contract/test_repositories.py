@@ -26,7 +26,6 @@ from scripthub.adapters.sqlalchemy import (
     SqlAlchemySessionStore,
     SqlAlchemyUnitOfWork,
     create_engine,
-    create_session_factory,
 )
 from scripthub.adapters.sqlalchemy.account_reader import SqlAlchemyAccountReader
 from scripthub.adapters.sqlalchemy.tables import permissions, role_permissions, roles, user_roles
@@ -60,7 +59,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from sqlalchemy.engine.interfaces import DBAPICursor
-    from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
     from scripthub.application.ports.account_reader import AccountReader
     from scripthub.application.ports.unit_of_work import UnitOfWork
@@ -98,10 +97,9 @@ class MemoryBackend:
 class SqlBackend:
     def __init__(self, url: str) -> None:
         self._engine = create_engine(url)
-        self._session_factory = create_session_factory(self._engine)
 
     def unit_of_work(self) -> UnitOfWork:
-        return SqlAlchemyUnitOfWork(self._session_factory)
+        return SqlAlchemyUnitOfWork(self._engine)
 
     def account_reader(self) -> AccountReader:
         return SqlAlchemyAccountReader(self._engine)
@@ -915,11 +913,9 @@ async def test_audit_search_ands_every_filter(make_uow: MakeUnitOfWork) -> None:
 # SQL only: query count, outages, health
 
 
-async def test_each_read_is_one_query(
-    engine: AsyncEngine, session_factory: async_sessionmaker[AsyncSession]
-) -> None:
+async def test_each_read_is_one_query(engine: AsyncEngine) -> None:
     users = [make_user(f"user{i}") for i in range(3)]
-    async with SqlAlchemyUnitOfWork(session_factory) as uow:
+    async with SqlAlchemyUnitOfWork(engine) as uow:
         for user in users:
             await uow.users.add(user)
             link = ProviderLink(uuid.uuid4(), user.id, Provider.GITHUB, str(user.id), None, T0)
@@ -947,18 +943,16 @@ async def test_each_read_is_one_query(
         "audit.search": lambda uow: uow.audit.search(audit_query),
     }
 
-    async with SqlAlchemyUnitOfWork(session_factory) as uow:
+    async with SqlAlchemyUnitOfWork(engine) as uow:
         for name, read in reads.items():
             with recorded_statements(engine) as statements:
                 assert await read(uow), name
             assert len(statements) == 1, name
 
 
-async def test_newest_first_pages_are_read_in_index_order(
-    engine: AsyncEngine, session_factory: async_sessionmaker[AsyncSession]
-) -> None:
+async def test_newest_first_pages_are_read_in_index_order(engine: AsyncEngine) -> None:
     after = Keyset(T0, uuid.uuid4())
-    async with SqlAlchemyUnitOfWork(session_factory) as uow:
+    async with SqlAlchemyUnitOfWork(engine) as uow:
         with recorded_statements(engine) as statements:
             await uow.users.search(UserQuery(after=after))
             await uow.audit.search(AuditQuery(after=after))
@@ -985,10 +979,8 @@ async def query_plan(engine: AsyncEngine, statement: str, parameters: Any) -> st
         return "\n".join(str(row[-1]) for row in result)
 
 
-async def test_role_and_permission_rows_carry_their_derived_columns(
-    engine: AsyncEngine, session_factory: async_sessionmaker[AsyncSession]
-) -> None:
-    async with SqlAlchemyUnitOfWork(session_factory) as uow:
+async def test_role_and_permission_rows_carry_their_derived_columns(engine: AsyncEngine) -> None:
+    async with SqlAlchemyUnitOfWork(engine) as uow:
         await uow.roles.add_permission(Permission("reports.read", "Read reports"))
         await uow.roles.add_role(Role("editor", "Edits", False, []))
         await uow.roles.set_permissions("editor", ["reports.read"])
@@ -1006,11 +998,9 @@ async def test_role_and_permission_rows_carry_their_derived_columns(
         assert version.scalar_one() == 3
 
 
-async def test_deleting_a_role_leaves_no_rows_of_it(
-    engine: AsyncEngine, session_factory: async_sessionmaker[AsyncSession]
-) -> None:
+async def test_deleting_a_role_leaves_no_rows_of_it(engine: AsyncEngine) -> None:
     user = make_user()
-    async with SqlAlchemyUnitOfWork(session_factory) as uow:
+    async with SqlAlchemyUnitOfWork(engine) as uow:
         await uow.users.add(user)
         await uow.roles.assign(user.id, "moderator")
         await uow.commit()
@@ -1018,7 +1008,7 @@ async def test_deleting_a_role_leaves_no_rows_of_it(
         found = await connection.execute(select(roles.c.id).where(roles.c.name == "moderator"))
         role_id = found.scalar_one()
 
-    async with SqlAlchemyUnitOfWork(session_factory) as uow:
+    async with SqlAlchemyUnitOfWork(engine) as uow:
         await uow.roles.delete_role("moderator")
         await uow.commit()
 
@@ -1035,12 +1025,11 @@ async def test_a_role_added_by_a_concurrent_transaction_is_a_conflict(
     postgres_database_url: str,
 ) -> None:
     engine = create_engine(postgres_database_url)
-    session_factory = create_session_factory(engine)
     editor = Role("editor", "Edits", False, [])
     try:
         async with (
-            SqlAlchemyUnitOfWork(session_factory) as first,
-            SqlAlchemyUnitOfWork(session_factory) as second,
+            SqlAlchemyUnitOfWork(engine) as first,
+            SqlAlchemyUnitOfWork(engine) as second,
         ):
             await first.roles.add_role(editor)
             # The second sees no committed "editor", inserts, and waits on the unique index.
@@ -1066,23 +1055,21 @@ async def wait_for_a_lock_waiter(engine: AsyncEngine) -> None:
             await asyncio.sleep(0.01)
 
 
-async def test_nul_characters_in_written_text_are_a_bad_request(
-    session_factory: async_sessionmaker[AsyncSession],
-) -> None:
+async def test_nul_characters_in_written_text_are_a_bad_request(engine: AsyncEngine) -> None:
     user = make_user()
     user.profile.bio = "a\x00b"
     link = ProviderLink(uuid.uuid4(), uuid.uuid4(), Provider.GITHUB, "1", None, T0, {"k": ["\x00"]})
     session = Session(uuid.uuid4(), uuid.uuid4(), T0, T0, T0, "agent\x00", None, "email")
 
     def make_uow() -> UnitOfWork:
-        return SqlAlchemyUnitOfWork(session_factory)
+        return SqlAlchemyUnitOfWork(engine)
 
     with pytest.raises(BadRequestError):
         await committed(make_uow, lambda uow: uow.users.add(user))
     with pytest.raises(BadRequestError):
         await committed(make_uow, lambda uow: uow.provider_links.add(link))
     with pytest.raises(BadRequestError):
-        await SqlAlchemySessionStore(session_factory).create(session, "hash-1")
+        await SqlAlchemySessionStore(engine).create(session, "hash-1")
 
 
 @pytest.mark.postgres
@@ -1113,12 +1100,11 @@ async def test_nul_characters_in_a_postgres_lookup_are_a_bad_request(
 )
 async def test_unreachable_database_is_service_unavailable(url: str, tmp_path: Path) -> None:
     engine = create_engine(url.format(tmp=tmp_path))
-    session_factory = create_session_factory(engine)
-    store = SqlAlchemySessionStore(session_factory)
+    store = SqlAlchemySessionStore(engine)
     entry = AuditEntry(uuid.uuid4(), T0, None, "x", None, None, Outcome.SUCCESS, None, None)
 
     def make_uow() -> UnitOfWork:
-        return SqlAlchemyUnitOfWork(session_factory)
+        return SqlAlchemyUnitOfWork(engine)
 
     try:
         with pytest.raises(ServiceUnavailableError):

@@ -8,11 +8,7 @@ from __future__ import annotations
 
 from scripthub.adapters.sqlalchemy.audit import SqlAlchemyAuditLog
 from scripthub.adapters.sqlalchemy.email_tokens import SqlAlchemyEmailTokenRepository
-from scripthub.adapters.sqlalchemy.engine import (
-    SqlAlchemyHealthProbe,
-    create_engine,
-    create_session_factory,
-)
+from scripthub.adapters.sqlalchemy.engine import SqlAlchemyHealthProbe, create_engine
 from scripthub.adapters.sqlalchemy.outbox_dispatch_store import SqlAlchemyOutboxDispatchStore
 from scripthub.adapters.sqlalchemy.outbox_writer import SqlAlchemyOutboxWriter
 from scripthub.adapters.sqlalchemy.provider_links import SqlAlchemyProviderLinkRepository
@@ -33,5 +29,4 @@ __all__ = [
     "SqlAlchemyUnitOfWork",
     "SqlAlchemyUserRepository",
     "create_engine",
-    "create_session_factory",
 ]

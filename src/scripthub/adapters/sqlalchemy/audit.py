@@ -12,7 +12,7 @@ from scripthub.adapters.sqlalchemy.tables import audit_logs
 
 if TYPE_CHECKING:
     from sqlalchemy import ColumnElement
-    from sqlalchemy.ext.asyncio import AsyncSession
+    from sqlalchemy.ext.asyncio import AsyncConnection
 
     from scripthub.application.ports.audit import AuditQuery
     from scripthub.domain.audit import AuditEntry
@@ -21,15 +21,15 @@ if TYPE_CHECKING:
 class SqlAlchemyAuditLog:
     """Audit entries, written in the same transaction as the change they describe."""
 
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
 
     async def record(self, entry: AuditEntry) -> None:
-        await self._session.execute(insert(audit_logs).values(audit_entry_values(entry)))
+        await self._connection.execute(insert(audit_logs).values(audit_entry_values(entry)))
 
     async def search(self, query: AuditQuery) -> list[AuditEntry]:
         statement = select(audit_logs).where(*_search_conditions(query))
-        result = await self._session.execute(
+        result = await self._connection.execute(
             newest_first(
                 statement, audit_logs.c.occurred_at, audit_logs.c.id, query.after, query.limit
             )

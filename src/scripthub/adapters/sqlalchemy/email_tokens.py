@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from sqlalchemy import RowMapping
-    from sqlalchemy.ext.asyncio import AsyncSession
+    from sqlalchemy.ext.asyncio import AsyncConnection
 
 
 class SqlAlchemyEmailTokenRepository:
@@ -27,17 +27,17 @@ class SqlAlchemyEmailTokenRepository:
     or the database write lock (SQLite) lets exactly one of them find the token unused.
     """
 
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
 
     async def add(self, token: EmailToken) -> None:
         try:
-            await self._session.execute(insert(email_tokens).values(_values(token)))
+            await self._connection.execute(insert(email_tokens).values(_values(token)))
         except IntegrityError as error:
             raise translate_integrity_error(error) from error
 
     async def find(self, token_hash: str, purpose: TokenPurpose) -> EmailToken | None:
-        result = await self._session.execute(
+        result = await self._connection.execute(
             select(email_tokens).where(
                 email_tokens.c.token_hash == token_hash, email_tokens.c.purpose == purpose.value
             )
@@ -46,7 +46,7 @@ class SqlAlchemyEmailTokenRepository:
         return None if row is None else _from_row(row)
 
     async def consume(self, token_id: uuid.UUID, now: datetime) -> bool:
-        result = await self._session.execute(
+        result = await self._connection.execute(
             update(email_tokens)
             .where(email_tokens.c.id == token_id, email_tokens.c.used_at.is_(None))
             .values(used_at=now, updated_at=now)
@@ -55,7 +55,7 @@ class SqlAlchemyEmailTokenRepository:
         return result.first() is not None
 
     async def revoke_unused(self, user_id: uuid.UUID, purpose: TokenPurpose, now: datetime) -> int:
-        result = await self._session.execute(
+        result = await self._connection.execute(
             update(email_tokens)
             .where(
                 email_tokens.c.user_id == user_id,

@@ -12,17 +12,17 @@ from scripthub.domain.mail import DeliveryStatus, Email, OutboxMessage
 
 if TYPE_CHECKING:
     from sqlalchemy import RowMapping
-    from sqlalchemy.ext.asyncio import AsyncSession
+    from sqlalchemy.ext.asyncio import AsyncConnection
 
 
 class SqlAlchemyOutboxWriter:
     """`OutboxWriter` in the unit of work's transaction."""
 
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
 
     async def enqueue(self, message: OutboxMessage) -> None:
-        await self._session.execute(insert(mail_outbox).values(outbox_values(message)))
+        await self._connection.execute(insert(mail_outbox).values(outbox_values(message)))
 
 
 def outbox_values(message: OutboxMessage) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from scripthub.adapters.sqlalchemy.tables import auth_providers
 if TYPE_CHECKING:
     import uuid
 
-    from sqlalchemy.ext.asyncio import AsyncSession
+    from sqlalchemy.ext.asyncio import AsyncConnection
 
     from scripthub.domain.providers import ProviderLink
 
@@ -26,17 +26,19 @@ if TYPE_CHECKING:
 class SqlAlchemyProviderLinkRepository:
     """The sign-in methods linked to each account."""
 
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
 
     async def add(self, link: ProviderLink) -> None:
         try:
-            await self._session.execute(insert(auth_providers).values(provider_link_values(link)))
+            await self._connection.execute(
+                insert(auth_providers).values(provider_link_values(link))
+            )
         except IntegrityError as error:
             raise translate_integrity_error(error) from error
 
     async def list_for_user(self, user_id: uuid.UUID) -> list[ProviderLink]:
-        result = await self._session.execute(
+        result = await self._connection.execute(
             select(auth_providers)
             .where(auth_providers.c.user_id == user_id)
             .order_by(auth_providers.c.linked_at, auth_providers.c.id)
@@ -44,7 +46,7 @@ class SqlAlchemyProviderLinkRepository:
         return [provider_link_from_row(row) for row in result.mappings()]
 
     async def provider_names_of_many(self, user_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
-        result = await self._session.execute(
+        result = await self._connection.execute(
             select(auth_providers.c.user_id, auth_providers.c.provider).where(
                 auth_providers.c.user_id.in_(user_ids)
             )
