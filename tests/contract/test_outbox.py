@@ -22,7 +22,7 @@ from scripthub.adapters.sqlalchemy import (
     SqlAlchemyUnitOfWork,
     create_engine,
 )
-from scripthub.adapters.sqlalchemy.tables import mail_outbox
+from scripthub.adapters.sqlalchemy.outbox_table import mail_outbox
 from scripthub.domain.errors import BadRequestError, ServiceUnavailableError
 from scripthub.domain.mail import DeliveryStatus, Email, OutboxMessage
 from tests.contract.mail_backends import BACKENDS, SqlMailBackend, open_backend

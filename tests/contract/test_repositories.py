@@ -28,7 +28,12 @@ from scripthub.adapters.sqlalchemy import (
     create_engine,
 )
 from scripthub.adapters.sqlalchemy.account_reader import SqlAlchemyAccountReader
-from scripthub.adapters.sqlalchemy.tables import permissions, role_permissions, roles, user_roles
+from scripthub.adapters.sqlalchemy.roles_table import (
+    permissions,
+    role_permissions,
+    roles,
+    user_roles,
+)
 from scripthub.application.ports.audit import AuditQuery
 from scripthub.application.ports.keyset import Keyset
 from scripthub.application.ports.users import UserQuery

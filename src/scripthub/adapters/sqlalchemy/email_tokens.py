@@ -1,15 +1,29 @@
-"""`EmailTokenRepository` over `email_tokens`."""
+"""The `email_tokens` table, its rows as email tokens and back, and `EmailTokenRepository`
+over it."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    Index,
+    String,
+    Table,
+    Text,
+    Uuid,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
+from scripthub.adapters.sqlalchemy.columns import timestamps, user_fk
 from scripthub.adapters.sqlalchemy.errors import translate_integrity_error
-from scripthub.adapters.sqlalchemy.mapping import without_nul
-from scripthub.adapters.sqlalchemy.tables import email_tokens
+from scripthub.adapters.sqlalchemy.metadata import metadata
+from scripthub.adapters.sqlalchemy.rows import without_nul
+from scripthub.adapters.sqlalchemy.utc import UtcDateTime
 from scripthub.domain.email_tokens import EmailToken, TokenPurpose
 
 if TYPE_CHECKING:
@@ -18,6 +32,21 @@ if TYPE_CHECKING:
 
     from sqlalchemy import RowMapping
     from sqlalchemy.ext.asyncio import AsyncConnection
+
+email_tokens = Table(
+    "email_tokens",
+    metadata,
+    Column("id", Uuid(), primary_key=True),
+    user_fk(index=False),
+    Column("purpose", String(32), nullable=False),
+    Column("token_hash", Text(), nullable=False, unique=True),
+    Column("expires_at", UtcDateTime(), nullable=False),
+    Column("used_at", UtcDateTime()),
+    *timestamps(),
+    CheckConstraint("purpose IN ('verify_email', 'reset_password')", name="purpose"),
+    # The newest token of a user and purpose (mail throttling); also serves the foreign key.
+    Index("ix_email_tokens_user_id_purpose_created_at", "user_id", "purpose", "created_at"),
+)
 
 
 class SqlAlchemyEmailTokenRepository:

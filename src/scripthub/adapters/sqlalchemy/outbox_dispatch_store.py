@@ -10,8 +10,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from scripthub.adapters.sqlalchemy.errors import database_errors
-from scripthub.adapters.sqlalchemy.outbox_writer import outbox_message_from_row
-from scripthub.adapters.sqlalchemy.tables import mail_outbox
+from scripthub.adapters.sqlalchemy.outbox_table import mail_outbox, outbox_message_from_row
 from scripthub.domain.mail import DeliveryStatus, OutboxMessage
 
 if TYPE_CHECKING:

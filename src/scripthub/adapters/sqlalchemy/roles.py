@@ -9,14 +9,16 @@ from sqlalchemy import delete, distinct, exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from scripthub.adapters.sqlalchemy.errors import translate_integrity_error
-from scripthub.adapters.sqlalchemy.mapping import names_by_user, permission_values, role_values
-from scripthub.adapters.sqlalchemy.tables import (
+from scripthub.adapters.sqlalchemy.roles_table import (
+    permission_values,
     permissions,
     role_permissions,
+    role_values,
     roles,
     user_roles,
-    users,
 )
+from scripthub.adapters.sqlalchemy.rows import names_by_user
+from scripthub.adapters.sqlalchemy.users_table import users
 from scripthub.domain.errors import ConflictError, NotFoundError
 from scripthub.domain.roles import Grants, Permission, Role
 from scripthub.domain.users import AccountStatus

@@ -9,8 +9,12 @@ from typing import TYPE_CHECKING
 from sqlalchemy import insert, null, select, union_all, update
 
 from scripthub.adapters.sqlalchemy.errors import database_errors
-from scripthub.adapters.sqlalchemy.mapping import session_from_row, session_values
-from scripthub.adapters.sqlalchemy.tables import refresh_tokens, rotated_refresh_tokens
+from scripthub.adapters.sqlalchemy.sessions_table import (
+    refresh_tokens,
+    rotated_refresh_tokens,
+    session_from_row,
+    session_values,
+)
 from scripthub.domain.sessions import Rotation, RotationOutcome, Session
 
 if TYPE_CHECKING:

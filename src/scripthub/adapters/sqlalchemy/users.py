@@ -9,13 +9,15 @@ from sqlalchemy.exc import IntegrityError
 
 from scripthub.adapters.sqlalchemy.errors import translate_integrity_error
 from scripthub.adapters.sqlalchemy.keyset import newest_first
-from scripthub.adapters.sqlalchemy.mapping import (
+from scripthub.adapters.sqlalchemy.users_table import (
+    LIVE_ACCOUNT,
     PROFILE_COLUMNS,
     profile_values,
     user_from_row,
+    user_profiles,
     user_values,
+    users,
 )
-from scripthub.adapters.sqlalchemy.tables import LIVE_ACCOUNT, user_profiles, users
 from scripthub.domain.errors import NotFoundError
 
 if TYPE_CHECKING:
