@@ -1,4 +1,5 @@
-"""Fixtures for the contract suites: each SQL backend, migrated (see tests/conftest.py)."""
+"""Fixtures for the contract suites: each SQL backend, migrated (see tests/conftest.py), and
+units of work on every backend (the in-memory fake and each SQL backend)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from scripthub.adapters.sqlalchemy import create_engine
+from tests.contract.uow_backends import Backend, MakeUnitOfWork, MemoryBackend, SqlBackend
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -29,3 +31,17 @@ async def engine(sql_database_url: str) -> AsyncIterator[AsyncEngine]:
     engine = create_engine(sql_database_url)
     yield engine
     await engine.dispose()
+
+
+@pytest.fixture(params=["memory", *SQL_BACKENDS])
+def backend(request: pytest.FixtureRequest) -> Backend:
+    # Resolved in a synchronous fixture: the database fixtures run their own event loop.
+    if request.param == "memory":
+        return MemoryBackend()
+    return SqlBackend(request.getfixturevalue(f"{request.param}_database_url"))
+
+
+@pytest.fixture
+async def make_uow(backend: Backend) -> AsyncIterator[MakeUnitOfWork]:
+    yield backend.unit_of_work
+    await backend.close()

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from scripthub.adapters.sqlalchemy import SqlAlchemyOutboxDispatchStore
 from tests.contract.conftest import SQL_BACKENDS
-from tests.contract.test_repositories import MemoryBackend, SqlBackend
+from tests.contract.uow_backends import MemoryBackend, SqlBackend
 from tests.fakes import InMemoryOutboxDispatchStore
 
 if TYPE_CHECKING:

@@ -17,14 +17,9 @@ from scripthub.adapters.sqlalchemy import SqlAlchemyUnitOfWork, create_engine
 from scripthub.domain.email_tokens import TOKEN_LIFETIMES, EmailToken, TokenPurpose
 from scripthub.domain.errors import ConflictError, NotFoundError
 from tests.contract.mail_backends import BACKENDS, open_backend
-from tests.contract.test_repositories import (
-    T0,
-    MakeUnitOfWork,
-    add_committed,
-    committed,
-    make_user,
-    wait_for_a_lock_waiter,
-)
+from tests.contract.samples import T0, make_user
+from tests.contract.sql_support import wait_for_a_lock_waiter
+from tests.contract.uow_backends import MakeUnitOfWork, add_committed, committed
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator

@@ -26,13 +26,9 @@ from scripthub.adapters.sqlalchemy.outbox_table import mail_outbox
 from scripthub.domain.errors import BadRequestError, ServiceUnavailableError
 from scripthub.domain.mail import DeliveryStatus, Email, OutboxMessage
 from tests.contract.mail_backends import BACKENDS, SqlMailBackend, open_backend
-from tests.contract.test_repositories import (
-    CLOSED_PORT_URL,
-    T0,
-    committed,
-    join_aiosqlite_threads,
-    make_user,
-)
+from tests.contract.samples import T0, make_user
+from tests.contract.sql_support import CLOSED_PORT_URL, join_aiosqlite_threads
+from tests.contract.uow_backends import committed
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
