@@ -15,7 +15,7 @@ from sqlalchemy import Connection, pool
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from scripthub.adapters.sqlalchemy.engine import ensure_sqlite_directory
-from scripthub.adapters.sqlalchemy.tables import metadata
+from scripthub.adapters.sqlalchemy.schema import metadata
 
 config = context.config
 

@@ -3,7 +3,7 @@
 Nothing here touches the checkout: it exports a committed tree with `git archive`, edits the
 copy, and prints the `run.py --src` command that benchmarks it.
 
-    .venv/bin/python bench/experiments.py /tmp/fixed prebuilt connection
+    .venv/bin/python bench/experiments.py /tmp/fixed prebuilt
     bench/run.sh --commit HEAD --ab /tmp/fixed/src --skip-check-io   # product vs copy, same run
 
 The edits are exact-text replacements (`--commit` picks the tree, HEAD by default); each
@@ -13,12 +13,12 @@ I/O check reports a difference with it (add `--skip-check-io`).
 
   prebuilt    repositories: the hot reads as module-level statements with bind parameters
               (refresh and the other unit-of-work reads)
-  connection  adapters/sqlalchemy/unit_of_work.py: an AsyncConnection, not an AsyncSession
 
 Done in the product, so gone from here: `pool` (20 pooled connections; the product kept 10
 overflow) and `nice` (bcrypt threads at nice 10), both in 913e1bf; `onedep` (use cases acting
 for the caller are built after `principal`) and `driver` (the account read on asyncpg's
-`fetchrow`), both in this README's "Results" product.
+`fetchrow`), both in this README's "Results" product; `connection` (the unit of work on an
+`AsyncConnection`, not an `AsyncSession`), c39570e.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def prebuilt(tree: Tree) -> None:
     tree.edit(
         users,
         "        return await self._one(users.c.id == user_id)\n",
-        "        result = await self._session.execute(_USER_BY_ID, {'user_id': user_id})\n"
+        "        result = await self._connection.execute(_USER_BY_ID, {'user_id': user_id})\n"
         "        row = result.mappings().one_or_none()\n"
         "        return None if row is None else user_from_row(row)\n",
     )
@@ -77,14 +77,14 @@ def prebuilt(tree: Tree) -> None:
     tree.edit(
         roles,
         "        return (await self.roles_of_many([user_id]))[user_id]",
-        "        result = await self._session.execute(_ROLES_OF, {'user_id': user_id})\n"
+        "        result = await self._connection.execute(_ROLES_OF, {'user_id': user_id})\n"
         "        return sorted(set(result.scalars()))",
     )
-    providers = "adapters/sqlalchemy/providers.py"
+    providers = "adapters/sqlalchemy/provider_links.py"
     tree.edit(
         providers,
-        "from sqlalchemy import insert, select",
-        "from sqlalchemy import bindparam, insert, select",
+        "from sqlalchemy.exc import IntegrityError",
+        "from sqlalchemy import bindparam\nfrom sqlalchemy.exc import IntegrityError",
     )
     tree.edit(
         providers,
@@ -96,29 +96,17 @@ def prebuilt(tree: Tree) -> None:
     )
     tree.edit(
         providers,
-        """        result = await self._session.execute(
+        """        result = await self._connection.execute(
             select(auth_providers)
             .where(auth_providers.c.user_id == user_id)
             .order_by(auth_providers.c.linked_at, auth_providers.c.id)
         )""",
-        "        result = await self._session.execute(_LINKS_OF, {'user_id': user_id})",
-    )
-
-
-def connection(tree: Tree) -> None:
-    # The repositories run Core statements only: the ORM Session adds nothing but overhead.
-    # (A real change would inject the engine rather than reach into the sessionmaker.)
-    tree.edit(
-        "adapters/sqlalchemy/unit_of_work.py",
-        "        self._session = self._session_factory()\n",
-        "        self._session = self._session_factory.kw['bind'].connect()\n"
-        "        await self._session.start()\n",
+        "        result = await self._connection.execute(_LINKS_OF, {'user_id': user_id})",
     )
 
 
 EXPERIMENTS: dict[str, Callable[[Tree], None]] = {
     "prebuilt": prebuilt,
-    "connection": connection,
 }
 
 

@@ -1,4 +1,5 @@
-"""Fixtures for the contract suites: each SQL backend, migrated (see tests/conftest.py)."""
+"""Fixtures for the contract suites: each SQL backend, migrated (see tests/conftest.py), and
+units of work on every backend (the in-memory fake and each SQL backend)."""
 
 from __future__ import annotations
 
@@ -6,12 +7,13 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from scripthub.adapters.sqlalchemy import create_engine, create_session_factory
+from scripthub.adapters.sqlalchemy import create_engine
+from tests.contract.uow_backends import Backend, MakeUnitOfWork, MemoryBackend, SqlBackend
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
-    from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
 SQL_BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
@@ -31,6 +33,15 @@ async def engine(sql_database_url: str) -> AsyncIterator[AsyncEngine]:
     await engine.dispose()
 
 
+@pytest.fixture(params=["memory", *SQL_BACKENDS])
+def backend(request: pytest.FixtureRequest) -> Backend:
+    # Resolved in a synchronous fixture: the database fixtures run their own event loop.
+    if request.param == "memory":
+        return MemoryBackend()
+    return SqlBackend(request.getfixturevalue(f"{request.param}_database_url"))
+
+
 @pytest.fixture
-def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return create_session_factory(engine)
+async def make_uow(backend: Backend) -> AsyncIterator[MakeUnitOfWork]:
+    yield backend.unit_of_work
+    await backend.close()

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from scripthub.adapters.sqlalchemy import SqlAlchemyOutboxDispatchStore
 from tests.contract.conftest import SQL_BACKENDS
-from tests.contract.test_repositories import MemoryBackend, SqlBackend
+from tests.contract.uow_backends import MemoryBackend, SqlBackend
 from tests.fakes import InMemoryOutboxDispatchStore
 
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ class SqlMailBackend(SqlBackend):
     """Each instance has an engine (and so connections) of its own."""
 
     def outbox_dispatch_store(self) -> OutboxDispatchStore:
-        return SqlAlchemyOutboxDispatchStore(self._session_factory)
+        return SqlAlchemyOutboxDispatchStore(self._engine)
 
 
 def open_backend(request: pytest.FixtureRequest) -> MailBackend:

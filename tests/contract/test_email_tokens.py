@@ -13,22 +13,13 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from scripthub.adapters.sqlalchemy import (
-    SqlAlchemyUnitOfWork,
-    create_engine,
-    create_session_factory,
-)
+from scripthub.adapters.sqlalchemy import SqlAlchemyUnitOfWork, create_engine
 from scripthub.domain.email_tokens import TOKEN_LIFETIMES, EmailToken, TokenPurpose
 from scripthub.domain.errors import ConflictError, NotFoundError
 from tests.contract.mail_backends import BACKENDS, open_backend
-from tests.contract.test_repositories import (
-    T0,
-    MakeUnitOfWork,
-    add_committed,
-    committed,
-    make_user,
-    wait_for_a_lock_waiter,
-)
+from tests.contract.samples import T0, make_user
+from tests.contract.sql_support import wait_for_a_lock_waiter
+from tests.contract.uow_backends import MakeUnitOfWork, add_committed, committed
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -216,19 +207,18 @@ async def test_two_connections_consuming_one_token_get_one_true(
     postgres_database_url: str,
 ) -> None:
     engines = [create_engine(postgres_database_url) for _ in range(2)]
-    first_factory, second_factory = (create_session_factory(engine) for engine in engines)
     alice = make_user()
     token = make_token(alice.id)
 
     def make_uow() -> SqlAlchemyUnitOfWork:
-        return SqlAlchemyUnitOfWork(first_factory)
+        return SqlAlchemyUnitOfWork(engines[0])
 
     try:
         await add_committed(make_uow, alice)
         await add_tokens(make_uow, token)
         async with (
-            SqlAlchemyUnitOfWork(first_factory) as first,
-            SqlAlchemyUnitOfWork(second_factory) as second,
+            SqlAlchemyUnitOfWork(engines[0]) as first,
+            SqlAlchemyUnitOfWork(engines[1]) as second,
         ):
             assert await first.email_tokens.consume(token.id, NOW)
             # The second UPDATE waits on the row lock of the first, then finds the token used.

@@ -1,4 +1,4 @@
-"""The Alembic migrations, on SQLite and PostgreSQL: reversible, and exactly `tables.metadata`."""
+"""The Alembic migrations, on SQLite and PostgreSQL: reversible, and exactly `schema.metadata`."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from scripthub.adapters.sqlalchemy.migrations import (
     head_revision,
     upgrade_database,
 )
-from scripthub.adapters.sqlalchemy.tables import metadata
+from scripthub.adapters.sqlalchemy.schema import metadata
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -21,19 +21,14 @@ from scripthub.adapters.sqlalchemy import (
     SqlAlchemyOutboxDispatchStore,
     SqlAlchemyUnitOfWork,
     create_engine,
-    create_session_factory,
 )
-from scripthub.adapters.sqlalchemy.tables import mail_outbox
+from scripthub.adapters.sqlalchemy.outbox_table import mail_outbox
 from scripthub.domain.errors import BadRequestError, ServiceUnavailableError
 from scripthub.domain.mail import DeliveryStatus, Email, OutboxMessage
 from tests.contract.mail_backends import BACKENDS, SqlMailBackend, open_backend
-from tests.contract.test_repositories import (
-    CLOSED_PORT_URL,
-    T0,
-    committed,
-    join_aiosqlite_threads,
-    make_user,
-)
+from tests.contract.samples import T0, make_user
+from tests.contract.sql_support import CLOSED_PORT_URL, join_aiosqlite_threads
+from tests.contract.uow_backends import committed
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -442,7 +437,7 @@ async def test_mail_with_nul_characters_is_a_bad_request(sql_database_url: str) 
 )
 async def test_an_unreachable_database_is_service_unavailable(url: str, tmp_path: Path) -> None:
     engine = create_engine(url.format(tmp=tmp_path))
-    store = SqlAlchemyOutboxDispatchStore(create_session_factory(engine))
+    store = SqlAlchemyOutboxDispatchStore(engine)
     message_id = uuid.uuid4()
     calls = [
         lambda: store.claim_due(NOW, 10, LEASE),
@@ -459,7 +454,7 @@ async def test_an_unreachable_database_is_service_unavailable(url: str, tmp_path
                 await call()
         with pytest.raises(ServiceUnavailableError):
             await committed(
-                lambda: SqlAlchemyUnitOfWork(create_session_factory(engine)),
+                lambda: SqlAlchemyUnitOfWork(engine),
                 lambda uow: uow.outbox.enqueue(make_message()),
             )
     finally:

@@ -16,7 +16,6 @@ from scripthub.adapters.sqlalchemy import (
     SqlAlchemySessionStore,
     SqlAlchemyUnitOfWork,
     create_engine,
-    create_session_factory,
 )
 from scripthub.domain.errors import ServiceUnavailableError
 from scripthub.domain.sessions import RotationOutcome, Session
@@ -80,18 +79,17 @@ class RedisBackend:
 class SqlBackend:
     def __init__(self, url: str) -> None:
         self._engine = create_engine(url)
-        self._session_factory = create_session_factory(self._engine)
 
     async def store(self) -> SessionStore:
         # Calls that overlap check out separate connections from the engine's pool.
-        return SqlAlchemySessionStore(self._session_factory)
+        return SqlAlchemySessionStore(self._engine)
 
     async def new_user(self) -> uuid.UUID:
         # Sessions reference users by foreign key.
         name = f"user_{uuid.uuid4().hex[:12]}"
         now = datetime.now(UTC)
         user = User(uuid.uuid4(), f"{name}@example.com", name, None, now, now)
-        async with SqlAlchemyUnitOfWork(self._session_factory) as uow:
+        async with SqlAlchemyUnitOfWork(self._engine) as uow:
             await uow.users.add(user)
             await uow.commit()
         return user.id

@@ -1,5 +1,9 @@
 """Relational persistence on SQLAlchemy (async): SQLite embedded, PostgreSQL in production.
 
+One module per area holds its tables, its row mapping and its repository (the tables and
+mapping in `<area>_table.py` where one file would grow long), all on the one `MetaData` of
+`metadata`; `schema` loads every area, so `schema.metadata` is the whole schema.
+
 Migrations live in `scripthub.adapters.sqlalchemy.migrations` (imported on demand: Alembic
 is only needed to change the schema).
 """
@@ -8,11 +12,7 @@ from __future__ import annotations
 
 from scripthub.adapters.sqlalchemy.audit import SqlAlchemyAuditLog
 from scripthub.adapters.sqlalchemy.email_tokens import SqlAlchemyEmailTokenRepository
-from scripthub.adapters.sqlalchemy.engine import (
-    SqlAlchemyHealthProbe,
-    create_engine,
-    create_session_factory,
-)
+from scripthub.adapters.sqlalchemy.engine import SqlAlchemyHealthProbe, create_engine
 from scripthub.adapters.sqlalchemy.outbox_dispatch_store import SqlAlchemyOutboxDispatchStore
 from scripthub.adapters.sqlalchemy.outbox_writer import SqlAlchemyOutboxWriter
 from scripthub.adapters.sqlalchemy.provider_links import SqlAlchemyProviderLinkRepository
@@ -33,5 +33,4 @@ __all__ = [
     "SqlAlchemyUnitOfWork",
     "SqlAlchemyUserRepository",
     "create_engine",
-    "create_session_factory",
 ]

@@ -11,12 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.util import await_, greenlet_spawn
 
 from scripthub.adapters.sqlalchemy.errors import database_errors, is_unavailable_sqlstate
-from scripthub.adapters.sqlalchemy.mapping import PROFILE_COLUMNS, ColumnValues, user_from_row
-from scripthub.adapters.sqlalchemy.tables import (
-    auth_providers,
-    roles,
+from scripthub.adapters.sqlalchemy.provider_links import auth_providers
+from scripthub.adapters.sqlalchemy.roles_table import roles, user_roles
+from scripthub.adapters.sqlalchemy.rows import ColumnValues
+from scripthub.adapters.sqlalchemy.users_table import (
+    PROFILE_COLUMNS,
+    user_from_row,
     user_profiles,
-    user_roles,
     users,
 )
 from scripthub.application.accounts import OwnUser

@@ -1,15 +1,29 @@
-"""`EmailTokenRepository` over `email_tokens`."""
+"""The `email_tokens` table, its rows as email tokens and back, and `EmailTokenRepository`
+over it."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    Index,
+    String,
+    Table,
+    Text,
+    Uuid,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
+from scripthub.adapters.sqlalchemy.columns import timestamps, user_fk
 from scripthub.adapters.sqlalchemy.errors import translate_integrity_error
-from scripthub.adapters.sqlalchemy.mapping import without_nul
-from scripthub.adapters.sqlalchemy.tables import email_tokens
+from scripthub.adapters.sqlalchemy.metadata import metadata
+from scripthub.adapters.sqlalchemy.rows import without_nul
+from scripthub.adapters.sqlalchemy.utc import UtcDateTime
 from scripthub.domain.email_tokens import EmailToken, TokenPurpose
 
 if TYPE_CHECKING:
@@ -17,7 +31,22 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from sqlalchemy import RowMapping
-    from sqlalchemy.ext.asyncio import AsyncSession
+    from sqlalchemy.ext.asyncio import AsyncConnection
+
+email_tokens = Table(
+    "email_tokens",
+    metadata,
+    Column("id", Uuid(), primary_key=True),
+    user_fk(index=False),
+    Column("purpose", String(32), nullable=False),
+    Column("token_hash", Text(), nullable=False, unique=True),
+    Column("expires_at", UtcDateTime(), nullable=False),
+    Column("used_at", UtcDateTime()),
+    *timestamps(),
+    CheckConstraint("purpose IN ('verify_email', 'reset_password')", name="purpose"),
+    # The newest token of a user and purpose (mail throttling); also serves the foreign key.
+    Index("ix_email_tokens_user_id_purpose_created_at", "user_id", "purpose", "created_at"),
+)
 
 
 class SqlAlchemyEmailTokenRepository:
@@ -27,17 +56,17 @@ class SqlAlchemyEmailTokenRepository:
     or the database write lock (SQLite) lets exactly one of them find the token unused.
     """
 
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
 
     async def add(self, token: EmailToken) -> None:
         try:
-            await self._session.execute(insert(email_tokens).values(_values(token)))
+            await self._connection.execute(insert(email_tokens).values(_values(token)))
         except IntegrityError as error:
             raise translate_integrity_error(error) from error
 
     async def find(self, token_hash: str, purpose: TokenPurpose) -> EmailToken | None:
-        result = await self._session.execute(
+        result = await self._connection.execute(
             select(email_tokens).where(
                 email_tokens.c.token_hash == token_hash, email_tokens.c.purpose == purpose.value
             )
@@ -46,7 +75,7 @@ class SqlAlchemyEmailTokenRepository:
         return None if row is None else _from_row(row)
 
     async def consume(self, token_id: uuid.UUID, now: datetime) -> bool:
-        result = await self._session.execute(
+        result = await self._connection.execute(
             update(email_tokens)
             .where(email_tokens.c.id == token_id, email_tokens.c.used_at.is_(None))
             .values(used_at=now, updated_at=now)
@@ -55,7 +84,7 @@ class SqlAlchemyEmailTokenRepository:
         return result.first() is not None
 
     async def revoke_unused(self, user_id: uuid.UUID, purpose: TokenPurpose, now: datetime) -> int:
-        result = await self._session.execute(
+        result = await self._connection.execute(
             update(email_tokens)
             .where(
                 email_tokens.c.user_id == user_id,

@@ -7,12 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import event, make_url, text
-from sqlalchemy.ext.asyncio import (
-    AsyncEngine,
-    AsyncSession,
-    async_sessionmaker,
-    create_async_engine,
-)
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 if TYPE_CHECKING:
     from sqlalchemy.engine.interfaces import DBAPIConnection
@@ -51,11 +46,6 @@ def create_engine(
         )
     msg = f"unsupported database backend {backend!r}: use sqlite+aiosqlite or postgresql+asyncpg"
     raise ValueError(msg)
-
-
-def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    """Sessions on `engine` whose loaded values stay readable after commit."""
-    return async_sessionmaker(engine, expire_on_commit=False)
 
 
 def _configure_sqlite_connection(

@@ -10,8 +10,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from scripthub.adapters.sqlalchemy.errors import database_errors
-from scripthub.adapters.sqlalchemy.outbox_writer import outbox_message_from_row
-from scripthub.adapters.sqlalchemy.tables import mail_outbox
+from scripthub.adapters.sqlalchemy.outbox_table import mail_outbox, outbox_message_from_row
 from scripthub.domain.mail import DeliveryStatus, OutboxMessage
 
 if TYPE_CHECKING:
@@ -20,11 +19,12 @@ if TYPE_CHECKING:
     from datetime import timedelta
 
     from sqlalchemy import ColumnElement
-    from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
+    from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 
 class SqlAlchemyOutboxDispatchStore:
-    """`OutboxDispatchStore`: every method is its own short transaction from `session_factory`.
+    """`OutboxDispatchStore`: every method is its own short transaction on a connection of
+    `engine`.
 
     Claiming locks the rows it takes (SELECT ... FOR UPDATE SKIP LOCKED on PostgreSQL; on
     SQLite, which has no row locks, the transaction holds the database write lock from its
@@ -32,8 +32,9 @@ class SqlAlchemyOutboxDispatchStore:
     whose lease ran out never undoes the delivery another one recorded.
     """
 
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
-        self._session_factory = session_factory
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._autocommit_engine = engine.execution_options(isolation_level="AUTOCOMMIT")
 
     async def claim_due(self, now: datetime, limit: int, lease: timedelta) -> list[OutboxMessage]:
         columns = mail_outbox.c
@@ -123,16 +124,13 @@ class SqlAlchemyOutboxDispatchStore:
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[AsyncConnection]:
         with database_errors():
-            async with self._session_factory() as db:
-                if db.get_bind().dialect.name != "sqlite":
-                    async with db.begin():
-                        yield await db.connection()
-                    return
-                # pysqlite would BEGIN (deferred) only at the first write, after the SELECT:
-                # two claimers could then read the same rows. Take the write lock first.
-                connection = await db.connection(
-                    execution_options={"isolation_level": "AUTOCOMMIT"}
-                )
+            if self._engine.dialect.name != "sqlite":
+                async with self._engine.begin() as connection:
+                    yield connection
+                return
+            # pysqlite would BEGIN (deferred) only at the first write, after the SELECT:
+            # two claimers could then read the same rows. Take the write lock first.
+            async with self._autocommit_engine.connect() as connection:
                 await connection.exec_driver_sql("BEGIN IMMEDIATE")
                 try:
                     yield connection
@@ -146,8 +144,8 @@ class SqlAlchemyOutboxDispatchStore:
     @asynccontextmanager
     async def _read(self) -> AsyncIterator[AsyncConnection]:
         with database_errors():
-            async with self._session_factory() as db:
-                yield await db.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+            async with self._autocommit_engine.connect() as connection:
+                yield connection
 
 
 def _is(status: DeliveryStatus) -> ColumnElement[bool]:

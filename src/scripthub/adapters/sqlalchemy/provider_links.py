@@ -1,42 +1,96 @@
-"""`ProviderLinkRepository` over `auth_providers`."""
+"""The `auth_providers` table (the sign-in methods linked to each account), its rows as
+provider links and back, and `ProviderLinkRepository` over it."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    Uuid,
+    insert,
+    select,
+)
 from sqlalchemy.exc import IntegrityError
 
+from scripthub.adapters.sqlalchemy.columns import JsonDocument, timestamps, user_fk
 from scripthub.adapters.sqlalchemy.errors import translate_integrity_error
-from scripthub.adapters.sqlalchemy.mapping import (
-    names_by_user,
-    provider_link_from_row,
-    provider_link_values,
-)
-from scripthub.adapters.sqlalchemy.tables import auth_providers
+from scripthub.adapters.sqlalchemy.metadata import metadata
+from scripthub.adapters.sqlalchemy.rows import names_by_user, without_nul
+from scripthub.adapters.sqlalchemy.utc import UtcDateTime
+from scripthub.domain.providers import Provider, ProviderLink
 
 if TYPE_CHECKING:
     import uuid
 
-    from sqlalchemy.ext.asyncio import AsyncSession
+    from sqlalchemy import RowMapping
+    from sqlalchemy.ext.asyncio import AsyncConnection
 
-    from scripthub.domain.providers import ProviderLink
+auth_providers = Table(
+    "auth_providers",
+    metadata,
+    Column("id", Uuid(), primary_key=True),
+    user_fk(),
+    Column("provider", String(16), nullable=False),
+    Column("provider_user_id", Text(), nullable=False),
+    Column("email", Text()),
+    Column("provider_data", JsonDocument, nullable=False),
+    Column("linked_at", UtcDateTime(), nullable=False),
+    *timestamps(),
+    CheckConstraint("provider IN ('email', 'discord', 'google', 'github')", name="provider"),
+    UniqueConstraint("provider", "provider_user_id"),
+)
+
+
+def provider_link_values(link: ProviderLink) -> dict[str, Any]:
+    return without_nul(
+        {
+            "id": link.id,
+            "user_id": link.user_id,
+            "provider": link.provider.value,
+            "provider_user_id": link.provider_user_id,
+            "email": link.email,
+            "provider_data": link.provider_data,
+            "linked_at": link.linked_at,
+            "created_at": link.linked_at,
+            "updated_at": link.linked_at,
+        }
+    )
+
+
+def provider_link_from_row(row: RowMapping) -> ProviderLink:
+    return ProviderLink(
+        id=row["id"],
+        user_id=row["user_id"],
+        provider=Provider(row["provider"]),
+        provider_user_id=row["provider_user_id"],
+        email=row["email"],
+        linked_at=row["linked_at"],
+        provider_data=dict(row["provider_data"]),
+    )
 
 
 class SqlAlchemyProviderLinkRepository:
     """The sign-in methods linked to each account."""
 
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
 
     async def add(self, link: ProviderLink) -> None:
         try:
-            await self._session.execute(insert(auth_providers).values(provider_link_values(link)))
+            await self._connection.execute(
+                insert(auth_providers).values(provider_link_values(link))
+            )
         except IntegrityError as error:
             raise translate_integrity_error(error) from error
 
     async def list_for_user(self, user_id: uuid.UUID) -> list[ProviderLink]:
-        result = await self._session.execute(
+        result = await self._connection.execute(
             select(auth_providers)
             .where(auth_providers.c.user_id == user_id)
             .order_by(auth_providers.c.linked_at, auth_providers.c.id)
@@ -44,7 +98,7 @@ class SqlAlchemyProviderLinkRepository:
         return [provider_link_from_row(row) for row in result.mappings()]
 
     async def provider_names_of_many(self, user_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
-        result = await self._session.execute(
+        result = await self._connection.execute(
             select(auth_providers.c.user_id, auth_providers.c.provider).where(
                 auth_providers.c.user_id.in_(user_ids)
             )

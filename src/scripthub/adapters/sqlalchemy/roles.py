@@ -9,14 +9,16 @@ from sqlalchemy import delete, distinct, exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from scripthub.adapters.sqlalchemy.errors import translate_integrity_error
-from scripthub.adapters.sqlalchemy.mapping import names_by_user, permission_values, role_values
-from scripthub.adapters.sqlalchemy.tables import (
+from scripthub.adapters.sqlalchemy.roles_table import (
+    permission_values,
     permissions,
     role_permissions,
+    role_values,
     roles,
     user_roles,
-    users,
 )
+from scripthub.adapters.sqlalchemy.rows import names_by_user
+from scripthub.adapters.sqlalchemy.users_table import users
 from scripthub.domain.errors import ConflictError, NotFoundError
 from scripthub.domain.roles import Grants, Permission, Role
 from scripthub.domain.users import AccountStatus
@@ -25,7 +27,7 @@ if TYPE_CHECKING:
     import uuid
 
     from sqlalchemy import ColumnElement, Table
-    from sqlalchemy.ext.asyncio import AsyncSession
+    from sqlalchemy.ext.asyncio import AsyncConnection
 
 _ROLE_GRANTS = roles.outerjoin(
     role_permissions, role_permissions.c.role_id == roles.c.id
@@ -48,8 +50,8 @@ class SqlAlchemyRoleRepository:
     Names are sorted in Python, not in SQL, where the order of text depends on the collation.
     """
 
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
 
     async def get(self, name: str) -> Role | None:
         found = await self._roles(roles.c.name == name)
@@ -65,7 +67,7 @@ class SqlAlchemyRoleRepository:
 
     async def delete_role(self, name: str) -> None:
         # user_roles and role_permissions rows go with it: their foreign keys cascade.
-        result = await self._session.execute(
+        result = await self._connection.execute(
             delete(roles).where(roles.c.name == name).returning(roles.c.id)
         )
         if result.first() is None:
@@ -75,25 +77,27 @@ class SqlAlchemyRoleRepository:
         role_id = await self._role_id(role)
         permission_ids = await self._permission_ids(sorted(set(permissions)))
         now = datetime.now(UTC)
-        await self._session.execute(
+        await self._connection.execute(
             delete(role_permissions).where(role_permissions.c.role_id == role_id)
         )
         if permission_ids:
-            await self._session.execute(
+            await self._connection.execute(
                 insert(role_permissions),
                 [
                     {"role_id": role_id, "permission_id": permission_id, "created_at": now}
                     for permission_id in permission_ids
                 ],
             )
-        await self._session.execute(
+        await self._connection.execute(
             update(roles)
             .where(roles.c.id == role_id)
             .values(version=roles.c.version + 1, updated_at=now)
         )
 
     async def list_permissions(self) -> list[Permission]:
-        result = await self._session.execute(select(permissions.c.name, permissions.c.description))
+        result = await self._connection.execute(
+            select(permissions.c.name, permissions.c.description)
+        )
         return sorted(
             (Permission(row.name, row.description) for row in result),
             key=lambda permission: permission.name,
@@ -105,11 +109,11 @@ class SqlAlchemyRoleRepository:
         await self._insert(permissions, permission_values(permission, datetime.now(UTC)))
 
     async def count_active_holders(self, permission: str) -> int:
-        if self._session.get_bind().dialect.name == "postgresql":
+        if self._connection.dialect.name == "postgresql":
             # Held until commit or rollback. Under READ COMMITTED the count below then sees
             # whatever an earlier holder of the lock committed. SQLite writers are serial.
-            await self._session.execute(select(func.pg_advisory_xact_lock(SAFEGUARD_LOCK_KEY)))
-        result = await self._session.execute(
+            await self._connection.execute(select(func.pg_advisory_xact_lock(SAFEGUARD_LOCK_KEY)))
+        result = await self._connection.execute(
             select(func.count(distinct(user_roles.c.user_id)))
             .select_from(_HOLDERS)
             .where(
@@ -120,7 +124,7 @@ class SqlAlchemyRoleRepository:
         return int(result.scalar_one())
 
     async def roles_of_many(self, user_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
-        result = await self._session.execute(
+        result = await self._connection.execute(
             select(user_roles.c.user_id, roles.c.name)
             .join(roles, roles.c.id == user_roles.c.role_id)
             .where(user_roles.c.user_id.in_(user_ids))
@@ -131,7 +135,7 @@ class SqlAlchemyRoleRepository:
         return (await self.roles_of_many([user_id]))[user_id]
 
     async def grants_of(self, user_id: uuid.UUID) -> Grants:
-        result = await self._session.execute(
+        result = await self._connection.execute(
             select(roles.c.name, permissions.c.name.label("permission"))
             .select_from(user_roles.join(_ROLE_GRANTS, roles.c.id == user_roles.c.role_id))
             .where(user_roles.c.user_id == user_id)
@@ -144,7 +148,7 @@ class SqlAlchemyRoleRepository:
 
     async def assign(self, user_id: uuid.UUID, role: str) -> bool:
         user_exists = exists().where(users.c.id == user_id)
-        result = await self._session.execute(
+        result = await self._connection.execute(
             select(
                 roles.c.id, user_exists.label("user_exists"), user_roles.c.user_id.label("holder")
             )
@@ -168,7 +172,7 @@ class SqlAlchemyRoleRepository:
 
     async def revoke(self, user_id: uuid.UUID, role: str) -> bool:
         role_id = select(roles.c.id).where(roles.c.name == role).scalar_subquery()
-        result = await self._session.execute(
+        result = await self._connection.execute(
             delete(user_roles)
             .where(user_roles.c.user_id == user_id, user_roles.c.role_id == role_id)
             .returning(user_roles.c.role_id)
@@ -177,7 +181,7 @@ class SqlAlchemyRoleRepository:
 
     async def _roles(self, *conditions: ColumnElement[bool]) -> list[Role]:
         """The roles matching `conditions`, with their permissions, in one query."""
-        result = await self._session.execute(
+        result = await self._connection.execute(
             select(
                 roles.c.name,
                 roles.c.description,
@@ -197,7 +201,7 @@ class SqlAlchemyRoleRepository:
         return sorted(found.values(), key=lambda role: role.name)
 
     async def _role_id(self, name: str) -> uuid.UUID:
-        result = await self._session.execute(select(roles.c.id).where(roles.c.name == name))
+        result = await self._connection.execute(select(roles.c.id).where(roles.c.name == name))
         role_id: uuid.UUID | None = result.scalar_one_or_none()
         if role_id is None:
             raise NotFoundError(f"role {name!r} does not exist")
@@ -205,7 +209,7 @@ class SqlAlchemyRoleRepository:
 
     async def _permission_ids(self, names: list[str]) -> list[uuid.UUID]:
         """The ids of the permissions `names` (sorted); NotFoundError names the first unknown."""
-        result = await self._session.execute(
+        result = await self._connection.execute(
             select(permissions.c.name, permissions.c.id).where(permissions.c.name.in_(names))
         )
         ids: dict[str, uuid.UUID] = dict(result.all())
@@ -215,11 +219,11 @@ class SqlAlchemyRoleRepository:
         return list(ids.values())
 
     async def _exists(self, condition: ColumnElement[bool]) -> bool:
-        result = await self._session.execute(select(exists().where(condition)))
+        result = await self._connection.execute(select(exists().where(condition)))
         return bool(result.scalar_one())
 
     async def _insert(self, table: Table, values: dict[str, Any]) -> None:
         try:
-            await self._session.execute(insert(table).values(values))
+            await self._connection.execute(insert(table).values(values))
         except IntegrityError as error:
             raise translate_integrity_error(error) from error

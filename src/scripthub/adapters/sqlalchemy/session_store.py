@@ -9,8 +9,12 @@ from typing import TYPE_CHECKING
 from sqlalchemy import insert, null, select, union_all, update
 
 from scripthub.adapters.sqlalchemy.errors import database_errors
-from scripthub.adapters.sqlalchemy.mapping import session_from_row, session_values
-from scripthub.adapters.sqlalchemy.tables import refresh_tokens, rotated_refresh_tokens
+from scripthub.adapters.sqlalchemy.sessions_table import (
+    refresh_tokens,
+    rotated_refresh_tokens,
+    session_from_row,
+    session_values,
+)
 from scripthub.domain.sessions import Rotation, RotationOutcome, Session
 
 if TYPE_CHECKING:
@@ -19,7 +23,7 @@ if TYPE_CHECKING:
     from datetime import timedelta
 
     from sqlalchemy import ColumnElement, RowMapping
-    from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
+    from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 
 def _unexpired(now: datetime) -> ColumnElement[bool]:
@@ -33,31 +37,34 @@ def _live(now: datetime) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
 class SqlAlchemySessionStore:
     """Sessions and refresh-token hashes in the relational database.
 
-    Every method runs in its own short transaction from `session_factory`, outside any unit
-    of work. Reads run in autocommit mode, so that the hot-path `is_active` costs one round
+    Every method runs in its own short transaction on a connection of `engine`, outside any
+    unit of work. Reads run in autocommit mode, so that the hot-path `is_active` costs one round
     trip (no BEGIN and ROLLBACK around it). Ending a session sets `revoked_at` and keeps
     its current and rotated hashes, so its tokens yield ENDED until its `expires_at`.
     """
 
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
-        self._session_factory = session_factory
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._autocommit_engine = engine.execution_options(isolation_level="AUTOCOMMIT")
 
     async def create(self, session: Session, token_hash: str) -> None:
-        async with self._transaction() as db:
-            await db.execute(insert(refresh_tokens).values(session_values(session, token_hash)))
+        async with self._transaction() as connection:
+            await connection.execute(
+                insert(refresh_tokens).values(session_values(session, token_hash))
+            )
 
     async def rotate(
         self, token_hash: str, new_token_hash: str, now: datetime, grace: timedelta
     ) -> Rotation:
-        async with self._transaction() as db:
+        async with self._transaction() as connection:
             # One conditional UPDATE decides the race: the row lock (PostgreSQL) or the
             # database write lock (SQLite) lets exactly one caller still see the old hash.
             row = await self._make_current(
-                db, refresh_tokens.c.token_hash == token_hash, new_token_hash, now
+                connection, refresh_tokens.c.token_hash == token_hash, new_token_hash, now
             )
             if row is None:
-                return await self._not_current(db, token_hash, now, grace)
-            await db.execute(
+                return await self._not_current(connection, token_hash, now, grace)
+            await connection.execute(
                 insert(rotated_refresh_tokens).values(
                     token_hash=token_hash, session_id=row["id"], rotated_at=now
                 )
@@ -65,7 +72,7 @@ class SqlAlchemySessionStore:
             return Rotation(RotationOutcome.ROTATED, session_from_row(row))
 
     async def _not_current(
-        self, db: AsyncSession, token_hash: str, now: datetime, grace: timedelta
+        self, connection: AsyncConnection, token_hash: str, now: datetime, grace: timedelta
     ) -> Rotation:
         # The token is not the current one of a live session. One round trip looks for it
         # among rotated tokens (`rotated_at` set, live or ended session) and among the
@@ -82,7 +89,7 @@ class SqlAlchemySessionStore:
             refresh_tokens.c.revoked_at.is_not(None),
             _unexpired(now),
         )
-        row = (await db.execute(union_all(rotated, ended))).mappings().one_or_none()
+        row = (await connection.execute(union_all(rotated, ended))).mappings().one_or_none()
         if row is None:
             return Rotation(RotationOutcome.UNKNOWN)
         session = session_from_row(row)
@@ -92,16 +99,16 @@ class SqlAlchemySessionStore:
             return Rotation(RotationOutcome.SUPERSEDED_IN_GRACE, session)
         # A concurrent call may have ended the session since the SELECT: then it is over
         # already, and this reuse is no news.
-        if not await self._end_where(db, refresh_tokens.c.id == session.id, now):
+        if not await self._end_where(connection, refresh_tokens.c.id == session.id, now):
             return Rotation(RotationOutcome.ENDED, session)
         return Rotation(RotationOutcome.REUSED, session)
 
     async def reissue(
         self, session_id: uuid.UUID, new_token_hash: str, now: datetime
     ) -> Session | None:
-        async with self._transaction() as db:
+        async with self._transaction() as connection:
             row = await self._make_current(
-                db, refresh_tokens.c.id == session_id, new_token_hash, now
+                connection, refresh_tokens.c.id == session_id, new_token_hash, now
             )
         return None if row is None else session_from_row(row)
 
@@ -139,15 +146,18 @@ class SqlAlchemySessionStore:
         return await self._revoke_where(condition)
 
     async def _revoke_where(self, condition: ColumnElement[bool]) -> int:
-        async with self._transaction() as db:
-            return await self._end_where(db, condition, datetime.now(UTC))
+        async with self._transaction() as connection:
+            return await self._end_where(connection, condition, datetime.now(UTC))
 
     @staticmethod
     async def _make_current(
-        db: AsyncSession, condition: ColumnElement[bool], new_token_hash: str, now: datetime
+        connection: AsyncConnection,
+        condition: ColumnElement[bool],
+        new_token_hash: str,
+        now: datetime,
     ) -> RowMapping | None:
         """The live session that meets `condition`, its current token now `new_token_hash`."""
-        result = await db.execute(
+        result = await connection.execute(
             update(refresh_tokens)
             .where(condition, *_live(now))
             .values(token_hash=new_token_hash, last_used_at=now, updated_at=now)
@@ -156,9 +166,11 @@ class SqlAlchemySessionStore:
         return result.mappings().one_or_none()
 
     @staticmethod
-    async def _end_where(db: AsyncSession, condition: ColumnElement[bool], now: datetime) -> int:
+    async def _end_where(
+        connection: AsyncConnection, condition: ColumnElement[bool], now: datetime
+    ) -> int:
         """Ends the live sessions that meet `condition`; returns how many."""
-        result = await db.execute(
+        result = await connection.execute(
             update(refresh_tokens)
             .where(condition, *_live(now))
             .values(revoked_at=now, updated_at=now)
@@ -167,13 +179,13 @@ class SqlAlchemySessionStore:
         return len(result.all())
 
     @asynccontextmanager
-    async def _transaction(self) -> AsyncIterator[AsyncSession]:
+    async def _transaction(self) -> AsyncIterator[AsyncConnection]:
         with database_errors():
-            async with self._session_factory.begin() as db:
-                yield db
+            async with self._engine.begin() as connection:
+                yield connection
 
     @asynccontextmanager
     async def _read(self) -> AsyncIterator[AsyncConnection]:
         with database_errors():
-            async with self._session_factory() as db:
-                yield await db.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+            async with self._autocommit_engine.connect() as connection:
+                yield connection

@@ -1,4 +1,4 @@
-"""`UnitOfWork` on an `AsyncSession`: one transaction per use case."""
+"""`UnitOfWork` on a Core `AsyncConnection`: one transaction per use case."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from scripthub.adapters.sqlalchemy.users import SqlAlchemyUserRepository
 if TYPE_CHECKING:
     from types import TracebackType
 
-    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
     from scripthub.application.ports.audit import AuditLog
     from scripthub.application.ports.email_tokens import EmailTokenRepository
@@ -26,11 +26,13 @@ if TYPE_CHECKING:
 
 
 class SqlAlchemyUnitOfWork:
-    """One session per `async with` block; rolled back unless `commit()` was called.
+    """One connection of `engine` per `async with` block, in a transaction that is rolled back
+    unless `commit()` was called. The repositories run Core statements only: an ORM session
+    between them and the connection would add nothing but its cost.
 
-    A database that cannot be reached, inside the block or at commit, surfaces as
-    `ServiceUnavailableError`; a violated constraint as a `ConflictError` (or `NotFoundError`
-    for a missing referenced row).
+    A database that cannot be reached (on entering the block, inside it or at commit)
+    surfaces as `ServiceUnavailableError`; a violated constraint as a `ConflictError` (or
+    `NotFoundError` for a missing referenced row).
     """
 
     users: UserRepository
@@ -40,17 +42,21 @@ class SqlAlchemyUnitOfWork:
     email_tokens: EmailTokenRepository
     outbox: OutboxWriter
 
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
-        self._session_factory = session_factory
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
 
     async def __aenter__(self) -> Self:
-        self._session = self._session_factory()
-        self.users = SqlAlchemyUserRepository(self._session)
-        self.provider_links = SqlAlchemyProviderLinkRepository(self._session)
-        self.roles = SqlAlchemyRoleRepository(self._session)
-        self.audit = SqlAlchemyAuditLog(self._session)
-        self.email_tokens = SqlAlchemyEmailTokenRepository(self._session)
-        self.outbox = SqlAlchemyOutboxWriter(self._session)
+        with database_errors():
+            # The transaction begins with the first statement, and again with the first one
+            # after a commit (SQLAlchemy's autobegin).
+            connection = await self._engine.connect()
+        self._connection = connection
+        self.users = SqlAlchemyUserRepository(connection)
+        self.provider_links = SqlAlchemyProviderLinkRepository(connection)
+        self.roles = SqlAlchemyRoleRepository(connection)
+        self.audit = SqlAlchemyAuditLog(connection)
+        self.email_tokens = SqlAlchemyEmailTokenRepository(connection)
+        self.outbox = SqlAlchemyOutboxWriter(connection)
         return self
 
     async def __aexit__(
@@ -61,7 +67,7 @@ class SqlAlchemyUnitOfWork:
     ) -> None:
         try:
             # Closing rolls back whatever was not committed and returns the connection.
-            await self._session.close()
+            await self._connection.close()
         except Exception as error:
             if exc is None:
                 translated = domain_error_for(error)
@@ -74,4 +80,4 @@ class SqlAlchemyUnitOfWork:
 
     async def commit(self) -> None:
         with database_errors():
-            await self._session.commit()
+            await self._connection.commit()

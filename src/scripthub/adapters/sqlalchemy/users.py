@@ -9,20 +9,22 @@ from sqlalchemy.exc import IntegrityError
 
 from scripthub.adapters.sqlalchemy.errors import translate_integrity_error
 from scripthub.adapters.sqlalchemy.keyset import newest_first
-from scripthub.adapters.sqlalchemy.mapping import (
+from scripthub.adapters.sqlalchemy.users_table import (
+    LIVE_ACCOUNT,
     PROFILE_COLUMNS,
     profile_values,
     user_from_row,
+    user_profiles,
     user_values,
+    users,
 )
-from scripthub.adapters.sqlalchemy.tables import LIVE_ACCOUNT, user_profiles, users
 from scripthub.domain.errors import NotFoundError
 
 if TYPE_CHECKING:
     import uuid
 
     from sqlalchemy import ColumnElement
-    from sqlalchemy.ext.asyncio import AsyncSession
+    from sqlalchemy.ext.asyncio import AsyncConnection
 
     from scripthub.application.ports.users import UserQuery
     from scripthub.domain.users import User
@@ -35,13 +37,13 @@ _USER_WITH_PROFILE = select(users, *(user_profiles.c[name] for name in PROFILE_C
 class SqlAlchemyUserRepository:
     """Users and their profiles. Lookups compare the normalized email or username exactly."""
 
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
 
     async def add(self, user: User) -> None:
         try:
-            await self._session.execute(insert(users).values(user_values(user)))
-            await self._session.execute(insert(user_profiles).values(profile_values(user)))
+            await self._connection.execute(insert(users).values(user_values(user)))
+            await self._connection.execute(insert(user_profiles).values(profile_values(user)))
         except IntegrityError as error:
             raise translate_integrity_error(error) from error
 
@@ -68,12 +70,12 @@ class SqlAlchemyUserRepository:
         account = {k: v for k, v in user_values(user).items() if k not in unchanged}
         profile = {k: v for k, v in profile_values(user).items() if k not in unchanged}
         try:
-            result = await self._session.execute(
+            result = await self._connection.execute(
                 update(users).where(users.c.id == user.id).values(account).returning(users.c.id)
             )
             if result.first() is None:
                 raise NotFoundError(f"user {user.id} does not exist")
-            await self._session.execute(
+            await self._connection.execute(
                 update(user_profiles).where(user_profiles.c.user_id == user.id).values(profile)
             )
         except IntegrityError as error:
@@ -81,18 +83,18 @@ class SqlAlchemyUserRepository:
 
     async def search(self, query: UserQuery) -> list[User]:
         statement = _USER_WITH_PROFILE.where(*_search_conditions(query))
-        result = await self._session.execute(
+        result = await self._connection.execute(
             newest_first(statement, users.c.created_at, users.c.id, query.after, query.limit)
         )
         return [user_from_row(row) for row in result.mappings()]
 
     async def _one(self, *conditions: ColumnElement[bool]) -> User | None:
-        result = await self._session.execute(_USER_WITH_PROFILE.where(*conditions))
+        result = await self._connection.execute(_USER_WITH_PROFILE.where(*conditions))
         row = result.mappings().one_or_none()
         return None if row is None else user_from_row(row)
 
     async def _exists(self, *conditions: ColumnElement[bool]) -> bool:
-        result = await self._session.execute(select(exists().where(*conditions)))
+        result = await self._connection.execute(select(exists().where(*conditions)))
         return bool(result.scalar_one())
 
 

@@ -18,7 +18,6 @@ from scripthub.adapters.sqlalchemy import (
     SqlAlchemySessionStore,
     SqlAlchemyUnitOfWork,
     create_engine,
-    create_session_factory,
 )
 from scripthub.adapters.sqlalchemy.account_reader import SqlAlchemyAccountReader
 from scripthub.adapters.system import SystemClock
@@ -52,13 +51,12 @@ class Adapters(containers.DeclarativeContainer):
         pool_size=settings.provided.database_pool_size,
         max_overflow=settings.provided.database_max_overflow,
     )
-    session_factory = providers.Singleton(create_session_factory, engine)
     redis_client = providers.Singleton(aioredis.Redis.from_url, settings.provided.redis_url)
 
     session_store = providers.Selector(
         settings.provided.session_store,
         memory=providers.Singleton(InMemorySessionStore),
-        sql=providers.Singleton(SqlAlchemySessionStore, session_factory),
+        sql=providers.Singleton(SqlAlchemySessionStore, engine),
         redis=providers.Singleton(
             RedisSessionStore, redis_client, prefix=settings.provided.redis_key_prefix
         ),
@@ -96,9 +94,9 @@ class Adapters(containers.DeclarativeContainer):
     mailer = providers.Singleton(
         mailer_from_url, settings.provided.smtp_url, settings.provided.mail_from
     )
-    outbox_dispatch_store = providers.Singleton(SqlAlchemyOutboxDispatchStore, session_factory)
+    outbox_dispatch_store = providers.Singleton(SqlAlchemyOutboxDispatchStore, engine)
 
     account_reader = providers.Singleton(SqlAlchemyAccountReader, engine)
 
     # Per use: a unit of work is one transaction; use cases open theirs at call time.
-    unit_of_work = providers.Factory(SqlAlchemyUnitOfWork, session_factory)
+    unit_of_work = providers.Factory(SqlAlchemyUnitOfWork, engine)
