@@ -7,8 +7,11 @@ from collections.abc import Callable
 
 import httpx
 import pytest
+import redis.asyncio as aioredis
+from dependency_injector import providers
 from litestar import delete, get
 from litestar.exceptions import ImproperlyConfiguredException
+from litestar.testing import AsyncTestClient
 
 from scripthub.entrypoints.containers import build_container
 from scripthub.entrypoints.http.app import create_app
@@ -20,7 +23,9 @@ from scripthub.entrypoints.http.rate_limits import (
     declared_tiers,
 )
 from scripthub.entrypoints.settings import load_settings
-from tests.api.client import Api, assert_problem
+from tests.api.client import Api, assert_problem, bearer
+from tests.api.conftest import TEST_ENVIRONMENT
+from tests.contract.test_permission_cache import CountingConnection
 
 CREDENTIAL_ROUTES = {
     "POST /api/auth/register",
@@ -199,3 +204,51 @@ def test_an_unknown_tier_stops_the_app_at_start_up(
 
     with pytest.raises(ImproperlyConfiguredException, match="'credential'"):
         create_app(container)
+
+
+async def test_an_authenticated_request_is_counted_once(make_api: Callable[..., Api]) -> None:
+    api = await make_api(SCRIPTHUB_RATE_LIMIT_API="6/60")  # type: ignore[misc]
+    pair = await api.register()  # the first of six
+    token = pair["access_token"]
+
+    reads = [await api.get("/api/users/me", token) for _ in range(2)]
+    bad_token = await api.get("/api/users/me", token + "x")
+    await api.client.post("/api/auth/logout", headers=bearer(token))
+    ended = await api.get("/api/users/me", token)
+    over = await api.get("/api/users/me", token)
+
+    assert [r.status_code for r in reads] == [200, 200]
+    assert [remaining(r) for r in reads] == ["4", "3"]
+    assert_problem(bad_token, 401, "invalid_token")
+    assert remaining(bad_token) == "2"
+    assert_problem(ended, 401, "session_revoked")
+    assert remaining(ended) == "0"  # the logout took the one between
+    assert_problem(over, 429, "rate_limited")
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+async def test_an_authenticated_read_makes_one_redis_round_trip(
+    postgres_database_url: str, redis_url: str, redis_prefix: str
+) -> None:
+    environment = {
+        **TEST_ENVIRONMENT,
+        "SCRIPTHUB_DATABASE_URL": postgres_database_url,
+        "SCRIPTHUB_REDIS_URL": redis_url,
+        "SCRIPTHUB_REDIS_KEY_PREFIX": redis_prefix,
+    }
+    container = build_container(load_settings(environment, env_file=None))
+    container.adapters.redis_client.override(
+        providers.Singleton(aioredis.Redis.from_url, redis_url, connection_class=CountingConnection)
+    )
+    async with AsyncTestClient(app=create_app(container)) as client:
+        api = Api(client, container)
+        token = (await api.register())["access_token"]
+        await api.get("/api/users/me", token)  # warm: connections open, grants cached
+        CountingConnection.writes = 0
+
+        answer = await api.get("/api/users/me", token)
+
+        assert answer.status_code == 200
+        assert remaining(answer) == "9997"
+        assert CountingConnection.writes == 1

@@ -11,9 +11,16 @@ import pytest
 import redis.asyncio as aioredis
 
 from scripthub.adapters.access_state import SequentialAccessStateReader
-from scripthub.adapters.memory import InMemorySessionStore
-from scripthub.adapters.redis import RedisAccessStateReader, RedisPermissionCache, RedisSessionStore
+from scripthub.adapters.memory import InMemoryRateLimiter, InMemorySessionStore
+from scripthub.adapters.redis import (
+    RedisAccessStateReader,
+    RedisPermissionCache,
+    RedisRateLimiter,
+    RedisSessionStore,
+)
+from scripthub.adapters.system import SystemClock
 from scripthub.application.ports.permission_cache import CachedGrants, GrantsStamp
+from scripthub.application.ports.system import RateCharge
 from scripthub.domain.errors import ServiceUnavailableError
 from scripthub.domain.roles import Grants
 from scripthub.domain.sessions import Session
@@ -24,6 +31,7 @@ if TYPE_CHECKING:
 
     from scripthub.application.ports.permission_cache import AccessStateReader, PermissionCache
     from scripthub.application.ports.session_store import SessionStore
+    from scripthub.application.ports.system import RateLimiter
 
 CLOSED_PORT_URL = "redis://127.0.0.1:1/0"
 
@@ -54,6 +62,7 @@ class Adapters:
 
     sessions: SessionStore
     cache: PermissionCache
+    limiter: RateLimiter
     reader: AccessStateReader
     redis: RedisHandle | None = None
 
@@ -66,19 +75,25 @@ def build_adapters(request: pytest.FixtureRequest) -> Adapters:
     # Resolved in a synchronous fixture: the service fixtures run their own event loop.
     kind: str = request.param
     if kind.startswith("memory"):
-        sessions, cache = InMemorySessionStore(), InMemoryPermissionCache()
-        return Adapters(sessions, cache, SequentialAccessStateReader(sessions, cache))
+        sessions, cache, limiter = (
+            InMemorySessionStore(),
+            InMemoryPermissionCache(),
+            InMemoryRateLimiter(SystemClock()),
+        )
+        reader = SequentialAccessStateReader(sessions, cache, limiter)
+        return Adapters(sessions, cache, limiter, reader)
     redis = RedisHandle(
         request.getfixturevalue("redis_url"), request.getfixturevalue("redis_prefix")
     )
     redis_sessions = RedisSessionStore(redis.client, redis.prefix)
     redis_cache = RedisPermissionCache(redis.client, redis.prefix)
-    reader: AccessStateReader = (
+    redis_limiter = RedisRateLimiter(redis.client, redis.prefix)
+    redis_reader: AccessStateReader = (
         RedisAccessStateReader(redis.client, redis.prefix)
         if kind == "redis-pipelined"
-        else SequentialAccessStateReader(redis_sessions, redis_cache)
+        else SequentialAccessStateReader(redis_sessions, redis_cache, redis_limiter)
     )
-    return Adapters(redis_sessions, redis_cache, reader, redis)
+    return Adapters(redis_sessions, redis_cache, redis_limiter, redis_reader, redis)
 
 
 @pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
@@ -298,6 +313,28 @@ async def test_reader_does_not_serve_an_entry_born_stale(adapters: Adapters, t0:
 # Redis specifics: round trips and a dead server
 
 
+async def test_reader_counts_a_charge_on_the_limiter_s_own_counters(
+    adapters: Adapters, t0: datetime
+) -> None:
+    session = new_session(t0, uuid.uuid4())
+    await adapters.sessions.create(session, "hash-a")
+    charge = RateCharge(f"api:{uuid.uuid4()}", limit=3, window_seconds=60)
+
+    uncharged = await adapters.reader.read(session.id, session.user_id, t0)
+    await adapters.limiter.hit(charge.key, charge.limit, charge.window_seconds)
+    counted = await adapters.reader.read(session.id, session.user_id, t0, charge)
+    await adapters.reader.read(uuid.uuid4(), session.user_id, t0, charge)  # ended: counted too
+    over = await adapters.reader.read(session.id, session.user_id, t0, charge)
+
+    assert uncharged.rate is None
+    assert counted.session_active
+    assert counted.rate is not None
+    assert (counted.rate.allowed, counted.rate.remaining, counted.rate.limit) == (True, 1, 3)
+    assert 1 <= counted.rate.reset_after <= 60
+    assert over.rate is not None
+    assert (over.rate.allowed, over.rate.remaining) == (False, 0)
+
+
 class CountingConnection(aioredis.Connection):
     """A connection that counts its writes: a request/reply exchange starts with one."""
 
@@ -325,11 +362,21 @@ async def test_redis_reader_reads_in_one_round_trip(
         state = await reader.read(session.id, session.user_id, t0)
         reader_writes = CountingConnection.writes
         CountingConnection.writes = 0
+        charged = await reader.read(
+            session.id, session.user_id, t0, RateCharge("api:one-trip", 10, 60)
+        )
+        charged_writes = CountingConnection.writes
+        CountingConnection.writes = 0
         await cache.lookup(session.user_id)
 
         assert state.session_active
         assert state.cached.grants == MEMBER
         assert reader_writes == 1
+        assert charged_writes == 1
+        assert charged.session_active
+        assert charged.cached.grants == MEMBER
+        assert charged.rate is not None
+        assert charged.rate.remaining == 9
         assert CountingConnection.writes == 1
     finally:
         await RedisHandle(redis_url, redis_prefix).close()

@@ -13,6 +13,7 @@ from scripthub.application.auth.end_session import EndSessionCommand
 from scripthub.application.auth.list_sessions import ListSessionsQuery
 from scripthub.application.auth.log_out import LogOutCommand
 from scripthub.application.auth.refresh_session import RefreshSessionCommand
+from scripthub.application.ports.system import RateCharge
 from scripthub.domain.audit import RequestContext
 from scripthub.domain.errors import (
     InvalidTokenError,
@@ -161,11 +162,34 @@ async def test_a_user_can_end_their_own_session_but_not_anyone_elses(world: Worl
 async def test_authentication_rejects_bad_and_expired_access_tokens(world: World) -> None:
     pair = await world.register()
 
+    authenticate = world.authenticate_request()
+    bad = await authenticate.execute(AuthenticateRequestQuery(pair.access_token + "x"))
     with pytest.raises(InvalidTokenError):
-        await world.authenticate_request().execute(
-            AuthenticateRequestQuery(pair.access_token + "x")
-        )
+        bad.require_principal()
+    assert bad.rate is None  # refused before the store was asked
     world.clock.advance(timedelta(hours=-2))
     stale = world.sessions.pair(pair.user, uuid.uuid4(), "unused")
+    expired = await authenticate.execute(AuthenticateRequestQuery(stale.access_token))
     with pytest.raises(TokenExpiredError):
-        await world.authenticate_request().execute(AuthenticateRequestQuery(stale.access_token))
+        expired.require_principal()
+
+
+async def test_authentication_counts_the_request_in_the_same_read(world: World) -> None:
+    pair = await world.register()
+    charge = RateCharge("api:203.0.113.9", limit=2, window_seconds=60)
+    authenticate = world.authenticate_request()
+
+    first = await authenticate.execute(AuthenticateRequestQuery(pair.access_token, charge))
+    await world.log_out().execute(LogOutCommand(first.require_principal()))
+    ended = await authenticate.execute(AuthenticateRequestQuery(pair.access_token, charge))
+    over = await authenticate.execute(AuthenticateRequestQuery(pair.access_token, charge))
+
+    assert first.rate is not None
+    assert (first.rate.allowed, first.rate.remaining) == (True, 1)
+    # An ended session is still counted, once, and then refused.
+    assert ended.rate is not None
+    assert (ended.rate.allowed, ended.rate.remaining) == (True, 0)
+    with pytest.raises(SessionRevokedError):
+        ended.require_principal()
+    assert over.rate is not None
+    assert not over.rate.allowed

@@ -74,10 +74,11 @@ class World:
         )
         adapters.session_store = providers.Object(self.session_store)
         adapters.permission_cache = providers.Object(self.permission_cache)
+        rate_limiter = InMemoryRateLimiter(self.clock)
+        adapters.rate_limiter = providers.Object(rate_limiter)
         adapters.access_state = providers.Object(
-            SequentialAccessStateReader(self.session_store, self.permission_cache)
+            SequentialAccessStateReader(self.session_store, self.permission_cache, rate_limiter)
         )
-        adapters.rate_limiter = providers.Object(InMemoryRateLimiter(self.clock))
         adapters.account_reader = providers.Object(InMemoryAccountReader(self.database))
         adapters.mailer = providers.Object(self.mailer)
         adapters.outbox_dispatch_store = providers.Object(self.outbox)
@@ -124,9 +125,10 @@ class World:
         return await self.log_in().execute(LogInCommand(email, password))
 
     async def principal(self, pair: TokenPair) -> Principal:
-        return await self.authenticate_request().execute(
-            AuthenticateRequestQuery(pair.access_token)
-        )
+        query = AuthenticateRequestQuery(pair.access_token)
+        authentication = await self.authenticate_request().execute(query)
+        principal: Principal = authentication.require_principal()
+        return principal
 
     def audit_actions(self) -> list[tuple[str, str]]:
         return [(e.action, str(e.outcome)) for e in self.database.audit_entries.values()]

@@ -1,4 +1,5 @@
-"""The access state from any token store and permission cache, one after the other."""
+"""The access state from any session store, permission cache and rate limiter, one after the
+other."""
 
 from __future__ import annotations
 
@@ -12,18 +13,32 @@ if TYPE_CHECKING:
 
     from scripthub.application.ports.permission_cache import PermissionCache
     from scripthub.application.ports.session_store import SessionStore
+    from scripthub.application.ports.system import RateCharge, RateLimiter
 
 
 class SequentialAccessStateReader:
-    """`AccessStateReader` over a `SessionStore` and a `PermissionCache` that cannot share one
-    round trip (in-process adapters, SQL sessions): it asks the token store, then the cache.
-    Where both are on one Redis, `RedisAccessStateReader` does it in one trip instead.
+    """`AccessStateReader` over a `SessionStore`, a `PermissionCache` and a `RateLimiter` that
+    cannot share one round trip (in-process adapters, SQL sessions): it asks each in turn.
+    Where all three are on one Redis, `RedisAccessStateReader` does it in one trip instead.
     """
 
-    def __init__(self, session_store: SessionStore, cache: PermissionCache) -> None:
+    def __init__(
+        self, session_store: SessionStore, cache: PermissionCache, limiter: RateLimiter
+    ) -> None:
         self._session_store = session_store
         self._cache = cache
+        self._limiter = limiter
 
-    async def read(self, session_id: uuid.UUID, user_id: uuid.UUID, now: datetime) -> AccessState:
+    async def read(
+        self,
+        session_id: uuid.UUID,
+        user_id: uuid.UUID,
+        now: datetime,
+        charge: RateCharge | None = None,
+    ) -> AccessState:
+        rate = None
+        if charge is not None:
+            rate = await self._limiter.hit(charge.key, charge.limit, charge.window_seconds)
         session_active = await self._session_store.is_active(session_id, now)
-        return AccessState(session_active=session_active, cached=await self._cache.lookup(user_id))
+        cached = await self._cache.lookup(user_id)
+        return AccessState(session_active=session_active, cached=cached, rate=rate)

@@ -1,4 +1,5 @@
-"""The authenticated request's one Redis round trip: session liveness and cached grants."""
+"""The authenticated request's one Redis round trip: session liveness, cached grants, and the
+request counted against its rate budget."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import TYPE_CHECKING
 from scripthub.adapters.redis.errors import cache_unavailable_as_503
 from scripthub.adapters.redis.keys import SessionStoreKeys
 from scripthub.adapters.redis.permission_cache import PermissionCacheKeys, decode_lookup
+from scripthub.adapters.redis.rate_limiter import RateCounters
 from scripthub.application.ports.permission_cache import AccessState
 
 if TYPE_CHECKING:
@@ -15,17 +17,21 @@ if TYPE_CHECKING:
 
     from redis.asyncio import Redis
 
+    from scripthub.application.ports.system import RateCharge
+
 
 class RedisAccessStateReader:
-    """`AccessStateReader` for a `RedisSessionStore` and a `RedisPermissionCache` that share
-    this client's server and `prefix`: EXISTS on the session key and the cache's MGET go out
-    in one pipeline, so one network round trip answers both.
+    """`AccessStateReader` for a `RedisSessionStore`, a `RedisPermissionCache` and a
+    `RedisRateLimiter` that share this client's server and `prefix`: EXISTS on the session key,
+    the cache's MGET and the rate counter's commands go out in one pipeline (a MULTI block when
+    it counts), so one network round trip answers all three.
     """
 
     def __init__(self, client: Redis, prefix: str = "scripthub:") -> None:
         self._client = client
         self._session_keys = SessionStoreKeys(prefix)
         self._grants_keys = PermissionCacheKeys(prefix)
+        self._counters = RateCounters(prefix)
 
     @cache_unavailable_as_503
     async def read(
@@ -33,10 +39,17 @@ class RedisAccessStateReader:
         session_id: uuid.UUID,
         user_id: uuid.UUID,
         now: datetime,  # noqa: ARG002
+        charge: RateCharge | None = None,
     ) -> AccessState:
         # Redis expires a session's key at its `expires_at`, so existence alone answers.
-        async with self._client.pipeline(transaction=False) as pipe:
+        async with self._client.pipeline(transaction=charge is not None) as pipe:
             pipe.exists(self._session_keys.session(session_id))
             pipe.mget(self._grants_keys.lookup(user_id))
-            exists, lookup = await pipe.execute()
-        return AccessState(session_active=exists == 1, cached=decode_lookup(lookup))
+            if charge is not None:
+                self._counters.queue_hit(pipe, charge)
+            exists, lookup, *counted = await pipe.execute()
+        return AccessState(
+            session_active=exists == 1,
+            cached=decode_lookup(lookup),
+            rate=None if charge is None else self._counters.state(charge, counted),
+        )

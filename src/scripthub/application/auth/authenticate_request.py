@@ -7,19 +7,37 @@ from dataclasses import dataclass
 from scripthub.application.accounts import Principal
 from scripthub.application.ports.permission_cache import AccessStateReader, PermissionCache
 from scripthub.application.ports.security import AccessTokens
-from scripthub.application.ports.system import Clock
+from scripthub.application.ports.system import Clock, RateCharge, RateLimitState
 from scripthub.application.ports.unit_of_work import UnitOfWorkFactory
-from scripthub.domain.errors import SessionRevokedError
+from scripthub.domain.errors import DomainError, SessionRevokedError
 
 
 @dataclass(frozen=True)
 class AuthenticateRequestQuery:
     bearer_token: str
+    rate_charge: RateCharge | None = None
+    """Count the request against this budget in the same store round trip."""
+
+
+@dataclass(frozen=True)
+class Authentication:
+    """Who makes the request, or why nobody can be trusted to; and the rate budget counted on
+    the way (None if the token was refused before the store was asked: nothing was counted)."""
+
+    principal: Principal | None
+    refusal: DomainError | None
+    rate: RateLimitState | None
+
+    def require_principal(self) -> Principal:
+        if self.principal is None:
+            raise self.refusal or SessionRevokedError("This session has ended; sign in again.")
+        return self.principal
 
 
 class AuthenticateRequest:
-    """The hot path: decode the JWT (no I/O), then one store round trip for both "is the
-    session live" and "what may this user do". Only a permission-cache miss costs a query.
+    """The hot path: decode the JWT (no I/O), then one store round trip for "is the session
+    live", "what may this user do" and, when asked, "count this request". Only a
+    permission-cache miss costs a query.
 
     Ending a session therefore locks out its access tokens on the very next request, and a
     role or permission change (which invalidates the cache) applies on the next request too.
@@ -39,14 +57,22 @@ class AuthenticateRequest:
         self._permission_cache = permission_cache
         self._clock = clock
 
-    async def execute(self, query: AuthenticateRequestQuery) -> Principal:
-        claims = self._access_tokens.read(query.bearer_token)
-        state = await self._access_state.read(claims.session_id, claims.user_id, self._clock.now())
+    async def execute(self, query: AuthenticateRequestQuery) -> Authentication:
+        try:
+            claims = self._access_tokens.read(query.bearer_token)
+        except DomainError as refused:
+            return Authentication(None, refused, None)
+        state = await self._access_state.read(
+            claims.session_id, claims.user_id, self._clock.now(), query.rate_charge
+        )
         if not state.session_active:
-            raise SessionRevokedError("This session has ended; sign in again.")
+            ended = SessionRevokedError("This session has ended; sign in again.")
+            return Authentication(None, ended, state.rate)
         grants = state.cached.grants
         if grants is None:
             async with self._uow_factory() as uow:
                 grants = await uow.roles.grants_of(claims.user_id)
             await self._permission_cache.store(claims.user_id, grants, state.cached.stamp)
-        return Principal(claims.user_id, claims.session_id, grants)
+        return Authentication(
+            Principal(claims.user_id, claims.session_id, grants), None, state.rate
+        )

@@ -23,6 +23,15 @@ class RateLimitState:
     """Seconds until the current window ends."""
 
 
+@dataclass(frozen=True)
+class RateCharge:
+    """One request to count against `key`'s budget of `limit` per fixed window."""
+
+    key: str
+    limit: int
+    window_seconds: int
+
+
 class RateLimiter(Protocol):
     """Fixed-window counters shared by every process using the same store."""
 

@@ -68,20 +68,23 @@ class Adapters(containers.DeclarativeContainer):
             RedisPermissionCache, redis_client, prefix=settings.provided.redis_key_prefix
         ),
     )
-    access_state = providers.Selector(
-        settings.provided.access_state_backend,
-        sequential=providers.Singleton(
-            SequentialAccessStateReader, session_store=session_store, cache=permission_cache
-        ),
-        redis=providers.Singleton(
-            RedisAccessStateReader, redis_client, prefix=settings.provided.redis_key_prefix
-        ),
-    )
     rate_limiter = providers.Selector(
         settings.provided.cache_backend,
         memory=providers.Singleton(InMemoryRateLimiter, clock),
         redis=providers.Singleton(
             RedisRateLimiter, redis_client, prefix=settings.provided.redis_key_prefix
+        ),
+    )
+    access_state = providers.Selector(
+        settings.provided.access_state_backend,
+        sequential=providers.Singleton(
+            SequentialAccessStateReader,
+            session_store=session_store,
+            cache=permission_cache,
+            limiter=rate_limiter,
+        ),
+        redis=providers.Singleton(
+            RedisAccessStateReader, redis_client, prefix=settings.provided.redis_key_prefix
         ),
     )
     database_health = providers.Singleton(SqlAlchemyHealthProbe, engine)

@@ -69,6 +69,7 @@ def create_app(container: Container | None = None) -> Litestar:
     dispatcher: list[asyncio.Task[None]] = []
     limits = RateLimits(
         container.adapters.rate_limiter(),
+        container.use_cases.authenticate_request(),
         api=settings.rate_limit_api,
         tiers={RateLimitTier.CREDENTIALS: settings.rate_limit_auth},
         trusted_proxies=settings.trusted_proxies,

@@ -1,7 +1,8 @@
 """Authentication and permission checks at the HTTP edge.
 
-The principal is worked out once per request (by a guard or by the `principal` dependency,
-whichever asks first) and kept on the connection.
+The principal is worked out once per request (by the rate-limit gate, which counts the request
+in the same store round trip, or else by a guard or the `principal` dependency, whichever asks
+first) and kept in the request's scope.
 """
 
 from __future__ import annotations
@@ -10,10 +11,13 @@ from typing import Any
 
 from litestar.connection import ASGIConnection
 from litestar.handlers import BaseRouteHandler
-from litestar.types import Guard
+from litestar.types import Guard, Scope
 
 from scripthub.application.accounts import Principal
-from scripthub.application.auth.authenticate_request import AuthenticateRequestQuery
+from scripthub.application.auth.authenticate_request import (
+    AuthenticateRequestQuery,
+    Authentication,
+)
 from scripthub.domain.roles import SEEDED_PERMISSIONS, Permission
 from scripthub.entrypoints.containers import Container
 from scripthub.entrypoints.http.client import request_context
@@ -22,6 +26,7 @@ from scripthub.entrypoints.http.problems import MissingBearerTokenError
 AnyConnection = ASGIConnection[Any, Any, Any, Any]
 # OpenAPI: routes that need a bearer token declare this.
 BEARER_SECURITY: list[dict[str, list[str]]] = [{"bearer": []}]
+_AUTHENTICATION = "scripthub.authentication"
 
 
 def container_of(connection: AnyConnection) -> Container:
@@ -29,20 +34,33 @@ def container_of(connection: AnyConnection) -> Container:
     return container
 
 
+def bearer_token(scope: Scope) -> str | None:
+    """The token of an `Authorization: Bearer` header, if the request has one."""
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            scheme, _, token = value.decode("latin-1").partition(" ")
+            if scheme.lower() != "bearer":
+                return None
+            return token.strip() or None
+    return None
+
+
+def remember(scope: Scope, authentication: Authentication) -> None:
+    """Keep the request's authentication (the rate-limit gate may make it, with the count)."""
+    scope["state"][_AUTHENTICATION] = authentication
+
+
 async def authenticate(connection: AnyConnection) -> Principal:
-    state = connection.scope["state"]  # a plain dict: `connection.state` wraps it anew per use
-    cached: Principal | None = state.get("principal")
-    if cached is not None:
-        return cached
-    scheme, _, token = connection.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise MissingBearerTokenError("Sign in: this needs an 'Authorization: Bearer' token.")
-    authenticate_request = container_of(connection).use_cases.authenticate_request()
-    principal: Principal = await authenticate_request.execute(
-        AuthenticateRequestQuery(token.strip())
-    )
-    state["principal"] = principal
-    return principal
+    # `scope["state"]` is a plain dict: `connection.state` wraps it anew per use.
+    authentication: Authentication | None = connection.scope["state"].get(_AUTHENTICATION)
+    if authentication is None:
+        token = bearer_token(connection.scope)
+        if token is None:
+            raise MissingBearerTokenError("Sign in: this needs an 'Authorization: Bearer' token.")
+        use_case = container_of(connection).use_cases.authenticate_request()
+        authentication = await use_case.execute(AuthenticateRequestQuery(token))
+        remember(connection.scope, authentication)
+    return authentication.require_principal()
 
 
 def requires(permission: Permission) -> Guard:

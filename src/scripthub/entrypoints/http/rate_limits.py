@@ -1,5 +1,8 @@
 """Per-client-IP rate limits: one budget for all of /api, and tighter ones for the routes that
-declare a tier in their `opt` (the credential routes: `opt=CREDENTIALS`)."""
+declare a tier in their `opt` (the credential routes: `opt=CREDENTIALS`).
+
+A request with a bearer token is counted in the same store round trip that authenticates it
+(`AuthenticateRequest` with a `RateCharge`): one round trip per authenticated request."""
 
 from __future__ import annotations
 
@@ -15,8 +18,13 @@ from litestar.exceptions import ImproperlyConfiguredException
 from litestar.routes import HTTPRoute
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from scripthub.application.ports.system import RateLimiter, RateLimitState
+from scripthub.application.auth.authenticate_request import (
+    AuthenticateRequest,
+    AuthenticateRequestQuery,
+)
+from scripthub.application.ports.system import RateCharge, RateLimiter, RateLimitState
 from scripthub.domain.errors import DomainError, RateLimitedError
+from scripthub.entrypoints.http.auth import bearer_token, remember
 from scripthub.entrypoints.http.client import Network, client_ip
 from scripthub.entrypoints.http.problems import send_problem
 from scripthub.entrypoints.settings import RateLimit
@@ -81,6 +89,7 @@ class RateLimits:
     def __init__(
         self,
         limiter: RateLimiter,
+        authenticate: AuthenticateRequest,
         api: RateLimit,
         tiers: Mapping[RateLimitTier, RateLimit],
         trusted_proxies: Sequence[Network],
@@ -89,6 +98,7 @@ class RateLimits:
             msg = f"every rate-limit tier needs a budget: {', '.join(RateLimitTier)}"
             raise ValueError(msg)
         self._limiter = limiter
+        self._authenticate = authenticate
         self._api = api
         self._tiers = {tier.value: budget for tier, budget in tiers.items()}
         self._trusted = trusted_proxies
@@ -102,6 +112,24 @@ class RateLimits:
             state = await self._count(scope, tier)
         except DomainError as unavailable:  # the limiter's store is down: answer like any route
             return Refusal(503, unavailable.code, unavailable.detail)
+        return self._verdict(scope, state)
+
+    async def admit_authenticated(self, scope: Scope, token: str) -> Refusal | None:
+        """`admit` for a routed request with a bearer token and no tier: authenticate it and
+        count it in one round trip, and keep the authentication for the handler."""
+        charge = RateCharge(f"api:{self._ip(scope)}", self._api.requests, self._api.window_seconds)
+        try:
+            authentication = await self._authenticate.execute(
+                AuthenticateRequestQuery(token, charge)
+            )
+        except DomainError as unavailable:
+            return Refusal(503, unavailable.code, unavailable.detail)
+        remember(scope, authentication)
+        if authentication.rate is None:  # refused before the store was asked: count it alone
+            return await self.admit(scope, None)
+        return self._verdict(scope, authentication.rate)
+
+    def _verdict(self, scope: Scope, state: RateLimitState) -> Refusal | None:
         if not state.allowed:
             error = RateLimitedError(state.reset_after)
             headers = {**_header_values(state), "Retry-After": str(state.reset_after)}
@@ -110,13 +138,16 @@ class RateLimits:
         return None
 
     async def _count(self, scope: Scope, tier: str | None) -> RateLimitState:
-        ip = client_ip(scope, self._trusted) or "unknown"
+        ip = self._ip(scope)
         api = await self._limiter.hit(f"api:{ip}", self._api.requests, self._api.window_seconds)
         if tier is None:
             return api
         budget = self._tiers[tier]
         own = await self._limiter.hit(f"{tier}:{ip}", budget.requests, budget.window_seconds)
         return _tightest(api, own)
+
+    def _ip(self, scope: Scope) -> str:
+        return client_ip(scope, self._trusted) or "unknown"
 
     def gate(self, app: ASGIApp) -> ASGIApp:
         """The app-level middleware that counts routed requests (see `RateLimitGate`)."""
@@ -138,7 +169,12 @@ class RateLimitGate:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == ScopeType.HTTP and scope["path"].startswith("/api/"):
             tier = scope["route_handler"].opt.get(TIER_OPTION)
-            if refusal := await self._limits.admit(scope, tier):
+            token = bearer_token(scope) if tier is None else None
+            if token is not None:
+                refusal = await self._limits.admit_authenticated(scope, token)
+            else:
+                refusal = await self._limits.admit(scope, tier)
+            if refusal:
                 await refusal.send(send)
                 return
         await self._app(scope, receive, send)
