@@ -1,5 +1,5 @@
-"""ScriptHub hot-path benchmark, end to end, in one command (about 11 minutes on 2 cores with
---peer, 9.5 without).
+"""ScriptHub hot-path benchmark, end to end, in one command (about 11.5 minutes on 2 cores
+with --peer, 10 without).
 
     apt-get install -y wrk
     bench/run.sh                       # = .venv/bin/python bench/run.py
