@@ -1,7 +1,8 @@
 """`run.py --check-io`: does the raw baseline still do exactly the product's I/O?
 
-The comparison of target (a) is only fair while raw_asyncpg_app.py makes the same Redis calls
-and the same SQL round trips as the product, and that of target (d) while the guarded route
+The comparisons of target (a), of refresh and of the write routes (PATCH /api/users/me, login,
+register) are only fair while raw_asyncpg_app.py makes the same Redis calls and the same SQL
+round trips as the product, and that of target (d) while the guarded route
 of guard_app.py does the same I/O as the unguarded one (the guard authenticates, and the
 `principal` dependency must then reuse its principal rather than authenticate again). This
 sends a few requests to each and records:
@@ -17,11 +18,17 @@ is shortened). Prepared-statement set-up (Parse/Describe) is not logged by Postg
 concurrent warm-up requests beforehand make every worker open its connections and prepare
 its statements first. The servers of the check run without the in-process mail dispatcher
 (`SCRIPTHUB_MAIL_DISPATCH=external`): its polling every second would land in the windows.
+Logins use the first seeded account, registrations new names, PATCHes a new bio each time (so
+that each one writes). With --peer, the fastapi-users peer's GET /users/me is printed too,
+not compared: it does other I/O by design.
 """
 
 from __future__ import annotations
 
+import itertools
+import json
 import re
+import secrets
 import subprocess
 import threading
 from collections import Counter
@@ -54,6 +61,21 @@ COMPARISONS: tuple[tuple[str, Side, Side], ...] = (
         ("raw", "POST", "/api/auth/refresh"),
     ),
     (
+        "POST /api/auth/login, product vs raw",
+        ("product", "POST", "/api/auth/login"),
+        ("raw", "POST", "/api/auth/login"),
+    ),
+    (
+        "POST /api/auth/register, product vs raw",
+        ("product", "POST", "/api/auth/register"),
+        ("raw", "POST", "/api/auth/register"),
+    ),
+    (
+        "PATCH /api/users/me, product vs raw",
+        ("product", "PATCH", "/api/users/me"),
+        ("raw", "PATCH", "/api/users/me"),
+    ),
+    (
         "GET /api/users/me, product vs its --ab copy",
         ("product", "GET", "/api/users/me"),
         ("alt", "GET", "/api/users/me"),
@@ -67,6 +89,13 @@ COMPARISONS: tuple[tuple[str, Side, Side], ...] = (
         "guard_app.py, unguarded vs guarded",
         ("guard", "GET", UNGUARDED),
         ("guard", "GET", GUARDED),
+    ),
+)
+# Printed, not compared: a peer that does other I/O by design (run.py --peer).
+SHOWN: tuple[tuple[str, Side], ...] = (
+    (
+        "GET /users/me of the fastapi-users peer (shown, not compared: it does other I/O)",
+        ("peer", "GET", "/users/me"),
     ),
 )
 SHOWN_SQL = 110  # characters of a statement printed
@@ -201,12 +230,16 @@ def check_io(bench: Bench, servers: tuple[str, ...] = ("product", "raw", "guard"
     """Compare; 0 if the I/O is the same. Leaves the servers running (they log every statement:
     stop them before measuring anything)."""
     comparisons = [c for c in COMPARISONS if {c[1][0], c[2][0]} <= set(servers)]
+    shown = [(title, side) for title, side in SHOWN if side[0] in servers]
     bench.psql(f"ALTER DATABASE \"{bench.database}\" SET log_statement = 'all'")
     count = WARM_UP_REQUESTS + REQUESTS_PER_WINDOW + 2
     bench.seed({f"{server}-check": count for server in ("product", "raw", "alt")})
     bench.start_servers(servers, env={"SCRIPTHUB_MAIL_DISPATCH": "external"})
-    commands, sql = _record(bench, comparisons)
+    sides = [side for _, *pair in comparisons for side in pair]
+    commands, sql = _record(bench, [*sides, *(side for _, side in shown)])
     failures = [title for title, *sides in comparisons if not _compare(title, sides, commands, sql)]
+    for title, side in shown:
+        _show(title, [side], commands, sql)
     print()
     print("I/O check:", "OK" if not failures else f"differs: {'; '.join(failures)}")
     if failures:
@@ -215,28 +248,55 @@ def check_io(bench: Bench, servers: tuple[str, ...] = ("product", "raw", "guard"
     return 1 if failures else 0
 
 
-def _record(
-    bench: Bench, comparisons: list[tuple[str, Side, Side]]
-) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+def _record(bench: Bench, sides: list[Side]) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
     """Redis commands and SQL statements of REQUESTS_PER_WINDOW requests per side."""
-    bearer = {"Authorization": f"Bearer {bench.access_token()}"}
-    admin = {"Authorization": f"Bearer {bench.access_token('admin')}"}
+    kinds = {"guard": "admin", "peer": "peer"}  # whose access tokens; the others: seed.py's
+    bearers = {
+        server: {"Authorization": f"Bearer {bench.access_token(kinds.get(server, ''))}"}
+        for server in {side[0] for side in sides}
+    }
     tokens = {
         server: (bench.work / f"refresh-{server}-check.txt").read_text().split()
         for server in ("product", "raw", "alt")
     }
 
+    from run import PASSWORD  # noqa: PLC0415 - run.py is the entry point that imports us
+
+    email = (bench.work / "users.txt").read_text().split()[0]
+    nonce, sent = secrets.token_hex(3), itertools.count()
+
+    def payload_of(server: str, path: str) -> dict[str, str]:
+        """The body of one request: unique names and a new value each time."""
+        if path == "/api/auth/refresh":
+            return {"refresh_token": tokens[server].pop()}
+        if path == "/api/auth/login":
+            return {"email": email, "password": PASSWORD}
+        number = next(sent)
+        if path == "/api/auth/register":
+            name = f"chk_{nonce}_{number}"
+            return {
+                "email": f"{name}@example.com",
+                "password": PASSWORD,
+                "username": name,
+                "full_name": f"Bench Register {number}",
+            }
+        return {"bio": f"bench {nonce} {number}"}  # PATCH /api/users/me: a write every time
+
     def send(server: str, method: str, path: str) -> None:
-        headers, payload = admin if server == "guard" else bearer, b""
-        if method == "POST":
-            headers = {"Content-Type": "application/json"}
-            payload = f'{{"refresh_token": "{tokens[server].pop()}"}}'.encode()
+        headers, payload = bearers[server], b""
+        if method in {"POST", "PATCH"}:
+            data: object = payload_of(server, path)
+            if method == "PATCH":
+                data = {"profile": data}
+            else:
+                headers = {}
+            headers = {**headers, "Content-Type": "application/json"}
+            payload = json.dumps(data).encode()
         status, body = _http(server, method, path, headers, payload)
-        if status != 200:
+        if not 200 <= status < 300:
             msg = f"{server} {method} {path} answered {status}: {body[:300]!r}"
             raise RuntimeError(msg)
 
-    sides = [side for _, *pair in comparisons for side in pair]
     # Fill pools, caches and prepared statements of every worker first.
     with ThreadPoolExecutor(WARM_UP_THREADS) as pool:
         for side in sides:
@@ -261,9 +321,10 @@ def _record(
     return recorder.windows(), sql
 
 
-def _compare(
+def _show(
     title: str, sides: list[Side], commands: dict[str, list[str]], sql: dict[str, list[str]]
-) -> bool:
+) -> list[tuple[list[str], list[str]]]:
+    """Print each side's Redis commands and SQL statements per request; return them."""
     print(f"\n=== {title}, per request")
     seen = []
     for side in sides:
@@ -279,6 +340,13 @@ def _compare(
             print(f"    redis  {line}")
         for line in statements:
             print(f"    sql    {shorten(line)}")
+    return seen
+
+
+def _compare(
+    title: str, sides: list[Side], commands: dict[str, list[str]], sql: dict[str, list[str]]
+) -> bool:
+    seen = _show(title, sides, commands, sql)
     if seen[0] == seen[1]:
         print("    same I/O: OK")
         return True

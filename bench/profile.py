@@ -3,6 +3,7 @@
     .venv/bin/python bench/profile.py product:/api/users/me raw:/api/users/me
     .venv/bin/python bench/profile.py --commit HEAD guard:/api/bench/unguarded \\
         guard:/api/bench/guarded --keep-raw /tmp/profiles
+    .venv/bin/python bench/profile.py product:PATCH:/api/users/me raw:PATCH:/api/users/me
 
 Uses run.py's machinery (fresh database, seeded accounts, the same servers), but each server
 runs ONE worker, so that one py-spy recording sees every request and the requests per second
@@ -16,6 +17,7 @@ py-spy is an investigation tool (`.venv/bin/pip install py-spy`), not a dependen
 from __future__ import annotations
 
 import argparse
+import secrets
 import shutil
 import subprocess
 import sys
@@ -32,7 +34,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("targets", nargs="+", metavar="SERVER:PATH", help="GET routes")
+    parser.add_argument(
+        "targets",
+        nargs="+",
+        metavar="SERVER:PATH",
+        help="GET routes, or SERVER:PATCH:/api/users/me (patch.lua: a new bio every request)",
+    )
     parser.add_argument("--commit", help="the product as committed at this revision")
     parser.add_argument("--src", type=Path, help="the product from this src/ folder")
     parser.add_argument("--seconds", type=int, default=10)
@@ -50,17 +57,29 @@ def main() -> None:
     try:
         bench.create_database()
         bench.seed({})
-        bench.start_servers(tuple(dict.fromkeys(server for server, _ in targets)))
-        for server, path in targets:
+        # With a write route, the mail dispatcher runs out of the servers, as in run.py's
+        # write part.
+        writes = any(target.startswith("PATCH:") for _, target in targets)
+        bench.start_servers(
+            tuple(dict.fromkeys(server for server, _ in targets)),
+            env={"SCRIPTHUB_MAIL_DISPATCH": "external"} if writes else None,
+        )
+        for server, target in targets:
             tokens = ADMIN_TOKENS if server == "guard" else "access.txt"
-            bench.get(server, path, Load(2, 32, 3), tokens)  # warm-up
-            args = [str(bench.work / tokens), "2"]
+            method, _, path = target.rpartition(":")
+            if method == "PATCH":
+                script, args = "patch.lua", [str(bench.work / tokens), "2", secrets.token_hex(3)]
+                bench.wrk(server, path, script, args, Load(2, 32, 3))  # warm-up
+            else:
+                script, args = "get.lua", [str(bench.work / tokens), "2"]
+                bench.get(server, path, Load(2, 32, 3), tokens)  # warm-up
             out = bench.work / f"wrk-profile-{server}.txt"
             load = Load(2, 32, own.seconds + 4)
-            wrk = start_wrk(f"http://{HOST}:{PORTS[server]}{path}", "get.lua", args, load, out)
+            wrk = start_wrk(f"http://{HOST}:{PORTS[server]}{path}", script, args, load, out)
             bench.wrks.append(wrk)
             time.sleep(2)
-            recording = bench.work / f"{server}-{path.strip('/').replace('/', '_')}.raw"
+            name = f"{server}-{method or 'GET'}-{path.strip('/').replace('/', '_')}"
+            recording = bench.work / f"{name}.raw"
             subprocess.run(
                 [
                     str(PY_SPY),
@@ -82,7 +101,7 @@ def main() -> None:
                 timeout=own.seconds + 60,
             )
             result = finish_wrk(server, wrk, out, load.seconds)
-            log(f"{server} {path}: {result.ok_rps:.0f} req/s under py-spy, one worker")
+            log(f"{server} {target}: {result.ok_rps:.0f} req/s under py-spy, one worker")
             subprocess.run(
                 [
                     sys.executable,

@@ -1,4 +1,4 @@
-"""The product's two hot routes written by hand: raw asyncpg and redis-py, no ORM, no layers.
+"""The product's routes written by hand: raw asyncpg and redis-py, no ORM, no layers.
 
 It does the same network I/O as ScriptHub, call for call; `run.py --check-io` verifies that
 against the real routes (Redis MONITOR and PostgreSQL's `log_statement = all`):
@@ -16,35 +16,76 @@ POST /api/auth/refresh (no bearer token, so no access-state read)
          2. EVALSHA of the product's own rotation script            (redis/session_scripts.py)
   SQL    the same one SELECT as GET /api/users/me                   (auth/refresh_session.py)
 
+POST /api/auth/login                                                (auth/log_in.py)
+  Redis  1. the rate-limit MULTI block for rate:api:{ip}, then one for rate:auth:{ip}
+            (a credential route: http/rate_limits.py CREDENTIAL_PATHS)
+         2. after the bcrypt check, the session's MULTI block       (redis/session_store.py)
+            HSET session, PEXPIREAT, SET refresh PXAT, SADD user_sessions, PEXPIREAT NX,
+            PEXPIREAT GT
+  SQL    BEGIN; SELECT user by email; SELECT user by id; SELECT roles; SELECT sign-in methods;
+         ROLLBACK (the unit of work's lookups, closed before bcrypt); then BEGIN; INSERT
+         audit_logs; COMMIT (audit/recording.py record_alone)
+
+POST /api/auth/register                                             (auth/register_user.py)
+  Redis  the two rate-limit MULTI blocks; inside the transaction the verification mail's
+         throttle (a third MULTI block, rate:mail:verify_email:{user}); after the commit
+         the session's MULTI block as for login
+  SQL    (after the bcrypt hash) BEGIN; SELECT EXISTS email; SELECT EXISTS username; INSERT
+         users; INSERT user_profiles; INSERT auth_providers; SELECT role + holder; INSERT
+         user_roles; INSERT email_tokens; INSERT mail_outbox; INSERT audit_logs; COMMIT
+
+PATCH /api/users/me                                                 (users/update_own_user.py)
+  Redis  the rate-limit MULTI block and the access-state pipeline of GET /api/users/me
+  SQL    BEGIN; SELECT user by id; SELECT roles; SELECT sign-in methods; (a username change:
+         SELECT EXISTS username); UPDATE users ... RETURNING id; UPDATE user_profiles;
+         INSERT audit_logs; COMMIT
+
 and the same CPU work the product cannot avoid: HS256 JWT decode/encode with PyJWT and the
-same claims, SHA-256 of refresh tokens, msgspec bodies, Litestar routing. The SQL text is the
-text SQLAlchemy sends, so PostgreSQL does identical work. The pool skips asyncpg's reset query
-on release (SQLAlchemy's pool does not send one either), so the round-trip counts match.
+same claims, SHA-256 of refresh tokens, SHA-256-prehashed bcrypt at SCRIPTHUB_BCRYPT_ROUNDS on
+a pool of one thread per CPU at nice 10 (as adapters/security/bcrypt_hasher.py), the field
+checks of the request bodies, msgspec bodies, Litestar routing. The SQL text is the text
+SQLAlchemy sends, so PostgreSQL does identical work. The pool skips asyncpg's reset query on
+release (SQLAlchemy's pool does not send one either), so the round-trip counts match.
 
 Reads the same SCRIPTHUB_* variables as the product.
 """
 
 from __future__ import annotations
 
+import asyncio
+import base64
+import contextlib
 import hashlib
 import json
 import math
 import os
+import re
 import secrets
+import threading
 import time
+import unicodedata
 import uuid
-from datetime import date, datetime
-from typing import Any, Literal
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
 import asyncpg
+import bcrypt
 import jwt
 import msgspec
 import redis.asyncio as aioredis
-from litestar import Litestar, Request, Response, get, post
+from litestar import Litestar, Request, Response, get, patch, post
 from litestar.exceptions import HTTPException
-from litestar.status_codes import HTTP_200_OK
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
+# Content, not layers: the rotation script, the mail's wording and the list of refused passwords
+# are the product's own, so that Redis and PostgreSQL get the same work and the same bytes.
 from scripthub.adapters.redis.session_scripts import ROTATE
+from scripthub.adapters.security.common_passwords import load_common_passwords
+from scripthub.application.mail.messages import token_email
+from scripthub.domain.email_tokens import TokenPurpose
 
 DATABASE_URL = os.environ["SCRIPTHUB_DATABASE_URL"].replace(
     "postgresql+asyncpg://", "postgresql://"
@@ -53,11 +94,19 @@ REDIS_URL = os.environ["SCRIPTHUB_REDIS_URL"]
 JWT_SECRET = os.environ["SCRIPTHUB_JWT_SECRET"]
 PREFIX = os.environ.get("SCRIPTHUB_REDIS_KEY_PREFIX", "scripthub:")
 API_LIMIT, _, API_WINDOW = os.environ.get("SCRIPTHUB_RATE_LIMIT_API", "100/900").partition("/")
+AUTH_LIMIT, _, AUTH_WINDOW = os.environ.get("SCRIPTHUB_RATE_LIMIT_AUTH", "5/900").partition("/")
 ACCESS_TTL = int(os.environ.get("SCRIPTHUB_ACCESS_TOKEN_TTL", "900"))
+SESSION_TTL = timedelta(seconds=int(os.environ.get("SCRIPTHUB_REFRESH_TOKEN_TTL", "2592000")))
 REUSE_GRACE = float(os.environ.get("SCRIPTHUB_REFRESH_REUSE_GRACE", "10"))
+BCRYPT_ROUNDS = int(os.environ.get("SCRIPTHUB_BCRYPT_ROUNDS", "12"))
+FRONTEND_URL = os.environ.get("SCRIPTHUB_FRONTEND_URL", "http://localhost:3000")
 POOL_SIZE = 30  # SQLAlchemy's pool_size + max_overflow in adapters/sqlalchemy/engine.py
 ISSUER, AUDIENCE = "scripthub", "scripthub-api"
 REQUIRED_CLAIMS = ["iss", "aud", "sub", "sid", "iat", "exp", "jti"]
+MAIL_THROTTLE_SECONDS = 60  # domain/email_tokens.py MAIL_THROTTLE
+VERIFY_EMAIL_LIFETIME = timedelta(hours=24)  # domain/email_tokens.py TOKEN_LIFETIMES
+DEFAULT_ROLE = "user"
+MAX_USER_AGENT = 512
 
 SQL_ACCOUNT = (  # $1 and $2 are the string_agg separators: SQLAlchemy binds the literal ","
     "SELECT users.id, users.email, users.username, users.password_hash, "
@@ -81,6 +130,125 @@ SQL_GRANTS = (
     "WHERE user_roles.user_id = $1::UUID"
 )
 GRANTS_TTL = 900  # adapters/redis/permission_cache.py DEFAULT_TTL
+
+# The unit of work's statements (adapters/sqlalchemy/users.py, roles.py, provider_links.py,
+# audit.py, email_tokens.py, outbox_writer.py), as SQLAlchemy's asyncpg dialect sends them.
+_TIMESTAMP = "TIMESTAMP WITH TIME ZONE"
+_USER_WITH_PROFILE = (
+    "SELECT users.id, users.email, users.username, users.password_hash, "
+    "users.email_verified_at, users.account_status, users.created_at, users.updated_at, "
+    "user_profiles.full_name, user_profiles.avatar_url, user_profiles.phone, user_profiles.bio, "
+    "user_profiles.date_of_birth, user_profiles.location, user_profiles.website \n"
+    "FROM users LEFT OUTER JOIN user_profiles ON user_profiles.user_id = users.id \n"
+)
+SQL_USER_BY_EMAIL = (
+    _USER_WITH_PROFILE + "WHERE users.email = $1::VARCHAR AND users.account_status != 'deleted'"
+)
+SQL_USER_BY_ID = _USER_WITH_PROFILE + "WHERE users.id = $1::UUID"
+SQL_ROLES_OF = (
+    "SELECT user_roles.user_id, roles.name \n"
+    "FROM user_roles JOIN roles ON roles.id = user_roles.role_id \n"
+    "WHERE user_roles.user_id IN ($1::UUID)"
+)
+SQL_PROVIDER_LINKS = (
+    "SELECT auth_providers.id, auth_providers.user_id, auth_providers.provider, "
+    "auth_providers.provider_user_id, auth_providers.email, auth_providers.provider_data, "
+    "auth_providers.linked_at, auth_providers.created_at, auth_providers.updated_at \n"
+    "FROM auth_providers \n"
+    "WHERE auth_providers.user_id = $1::UUID ORDER BY auth_providers.linked_at, auth_providers.id"
+)
+SQL_EMAIL_IN_USE = (
+    "SELECT EXISTS (SELECT * \nFROM users \n"
+    "WHERE users.email = $1::VARCHAR AND users.account_status != 'deleted') AS anon_1"
+)
+SQL_USERNAME_IN_USE = (
+    "SELECT EXISTS (SELECT * \nFROM users \n"
+    "WHERE users.username = $1::VARCHAR AND users.account_status != 'deleted') AS anon_1"
+)
+SQL_USERNAME_IN_USE_BY_OTHERS = (
+    "SELECT EXISTS (SELECT * \nFROM users \n"
+    "WHERE users.username = $1::VARCHAR AND users.account_status != 'deleted'"
+    " AND users.id != $2::UUID) AS anon_1"
+)
+SQL_INSERT_USER = (
+    "INSERT INTO users (id, email, username, password_hash, email_verified_at, account_status,"
+    " created_at, updated_at) VALUES ($1::UUID, $2::VARCHAR, $3::VARCHAR, $4::VARCHAR,"
+    f" $5::{_TIMESTAMP}, $6::VARCHAR, $7::{_TIMESTAMP}, $8::{_TIMESTAMP})"
+)
+SQL_INSERT_PROFILE = (
+    "INSERT INTO user_profiles (user_id, full_name, avatar_url, phone, bio, date_of_birth,"
+    " location, website, created_at, updated_at) VALUES ($1::UUID, $2::VARCHAR, $3::VARCHAR,"
+    " $4::VARCHAR, $5::VARCHAR, $6::DATE, $7::VARCHAR, $8::VARCHAR,"
+    f" $9::{_TIMESTAMP}, $10::{_TIMESTAMP})"
+)
+SQL_INSERT_PROVIDER_LINK = (
+    "INSERT INTO auth_providers (id, user_id, provider, provider_user_id, email, provider_data,"
+    " linked_at, created_at, updated_at) VALUES ($1::UUID, $2::UUID, $3::VARCHAR, $4::VARCHAR,"
+    f" $5::VARCHAR, $6::JSONB, $7::{_TIMESTAMP}, $8::{_TIMESTAMP}, $9::{_TIMESTAMP})"
+)
+SQL_ROLE_AND_HOLDER = (
+    "SELECT roles.id, EXISTS (SELECT * \nFROM users \nWHERE users.id = $1::UUID) AS user_exists,"
+    " user_roles.user_id AS holder \nFROM roles LEFT OUTER JOIN user_roles ON"
+    " user_roles.role_id = roles.id AND user_roles.user_id = $2::UUID \n"
+    "WHERE roles.name = $3::VARCHAR"
+)
+SQL_INSERT_USER_ROLE = (
+    "INSERT INTO user_roles (user_id, role_id, created_at) VALUES ($1::UUID, $2::UUID,"
+    f" $3::{_TIMESTAMP})"
+)
+SQL_INSERT_EMAIL_TOKEN = (
+    "INSERT INTO email_tokens (id, user_id, purpose, token_hash, expires_at, used_at,"
+    " created_at, updated_at) VALUES ($1::UUID, $2::UUID, $3::VARCHAR, $4::VARCHAR,"
+    f" $5::{_TIMESTAMP}, $6::{_TIMESTAMP}, $7::{_TIMESTAMP}, $8::{_TIMESTAMP})"
+)
+SQL_INSERT_OUTBOX = (
+    "INSERT INTO mail_outbox (id, recipient, subject, text_body, html_body, status, attempts,"
+    " next_attempt_at, last_error, sent_at, created_at, updated_at) VALUES ($1::UUID,"
+    " $2::VARCHAR, $3::VARCHAR, $4::VARCHAR, $5::VARCHAR, $6::VARCHAR, $7::INTEGER,"
+    f" $8::{_TIMESTAMP}, $9::VARCHAR, $10::{_TIMESTAMP}, $11::{_TIMESTAMP}, $12::{_TIMESTAMP})"
+)
+SQL_INSERT_AUDIT = (
+    "INSERT INTO audit_logs (id, occurred_at, actor_id, action, resource_type, resource_id,"
+    " outcome, ip_address, user_agent, metadata, created_at, updated_at) VALUES ($1::UUID,"
+    f" $2::{_TIMESTAMP}, $3::UUID, $4::VARCHAR, $5::VARCHAR, $6::VARCHAR, $7::VARCHAR,"
+    f" $8::VARCHAR, $9::VARCHAR, $10::JSONB, $11::{_TIMESTAMP}, $12::{_TIMESTAMP})"
+)
+SQL_UPDATE_USER = (
+    "UPDATE users SET email=$1::VARCHAR, username=$2::VARCHAR, password_hash=$3::VARCHAR,"
+    f" email_verified_at=$4::{_TIMESTAMP}, account_status=$5::VARCHAR,"
+    f" updated_at=$6::{_TIMESTAMP} WHERE users.id = $7::UUID RETURNING users.id"
+)
+SQL_UPDATE_PROFILE = (
+    "UPDATE user_profiles SET full_name=$1::VARCHAR, avatar_url=$2::VARCHAR, phone=$3::VARCHAR,"
+    " bio=$4::VARCHAR, date_of_birth=$5::DATE, location=$6::VARCHAR, website=$7::VARCHAR,"
+    f" updated_at=$8::{_TIMESTAMP} WHERE user_profiles.user_id = $9::UUID"
+)
+
+# The product's field rules (domain/users.py, domain/passwords.py), checked as it checks them.
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+USERNAME_PATTERN = re.compile(r"^[a-z0-9_-]{3,32}$")
+PHONE_PATTERN = re.compile(r"^\+?[0-9 ()-]{3,20}$")
+URL_PATTERN = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
+PROFILE_TEXT_LIMITS = {
+    "full_name": 255,
+    "avatar_url": 2048,
+    "phone": 20,
+    "bio": 2000,
+    "location": 255,
+    "website": 255,
+}
+PROFILE_FIELDS = (
+    "full_name",
+    "avatar_url",
+    "phone",
+    "bio",
+    "date_of_birth",
+    "location",
+    "website",
+)
+COMMON_PASSWORDS = load_common_passwords()
+
+Text = Annotated[str, msgspec.Meta(max_length=4096)]
 
 
 class ProfileOut(msgspec.Struct):
@@ -118,12 +286,40 @@ class RefreshBody(msgspec.Struct, forbid_unknown_fields=True):
     refresh_token: str
 
 
+class LoginBody(msgspec.Struct, forbid_unknown_fields=True):
+    email: Annotated[str, msgspec.Meta(max_length=320)]
+    password: Annotated[str, msgspec.Meta(max_length=1024)]
+
+
+class RegisterBody(msgspec.Struct, forbid_unknown_fields=True):
+    email: Annotated[str, msgspec.Meta(max_length=320)]
+    password: Annotated[str, msgspec.Meta(max_length=1024)]
+    username: Annotated[str, msgspec.Meta(max_length=64)]
+    full_name: Annotated[str, msgspec.Meta(max_length=1024)] | None = None
+
+
+class ProfilePatch(msgspec.Struct, forbid_unknown_fields=True):
+    full_name: Text | msgspec.UnsetType | None = msgspec.UNSET
+    avatar_url: Text | msgspec.UnsetType | None = msgspec.UNSET
+    phone: Text | msgspec.UnsetType | None = msgspec.UNSET
+    bio: Text | msgspec.UnsetType | None = msgspec.UNSET
+    date_of_birth: date | msgspec.UnsetType | None = msgspec.UNSET
+    location: Text | msgspec.UnsetType | None = msgspec.UNSET
+    website: Text | msgspec.UnsetType | None = msgspec.UNSET
+
+
+class UserPatch(msgspec.Struct, forbid_unknown_fields=True):
+    username: Annotated[str, msgspec.Meta(max_length=64)] | msgspec.UnsetType = msgspec.UNSET
+    profile: ProfilePatch | msgspec.UnsetType = msgspec.UNSET
+
+
 class Stores:
     """Per-process connections, opened at start-up."""
 
     pool: asyncpg.Pool
     redis: aioredis.Redis
     rotate: Any
+    bcrypt: ThreadPoolExecutor
 
 
 STORES = Stores()
@@ -133,35 +329,67 @@ async def _no_reset(connection: asyncpg.Connection) -> None:
     """Skip asyncpg's reset query on release: our transactions always end before it."""
 
 
+def _bcrypt_thread_init() -> None:
+    """bcrypt threads at nice 10, as the product's (adapters/security/bcrypt_hasher.py)."""
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+
+
 async def open_stores() -> None:
     STORES.pool = await asyncpg.create_pool(
         DATABASE_URL, min_size=0, max_size=POOL_SIZE, reset=_no_reset
     )
     STORES.redis = aioredis.Redis.from_url(REDIS_URL)
     STORES.rotate = STORES.redis.register_script(ROTATE)
+    STORES.bcrypt = ThreadPoolExecutor(
+        max_workers=os.cpu_count() or 1,
+        thread_name_prefix="bcrypt",
+        initializer=_bcrypt_thread_init,
+    )
 
 
 async def close_stores() -> None:
     await STORES.pool.close()
     await STORES.redis.aclose()
+    STORES.bcrypt.shutdown(wait=True)
 
 
-async def count_request(request: Request[Any, Any, Any]) -> dict[str, str]:
-    """The rate limiter's MULTI block; the RateLimit-* headers of the response."""
-    limit, window = int(API_LIMIT), int(API_WINDOW)
-    ip = request.client.host if request.client else "unknown"
-    key = f"{PREFIX}rate:api:{ip}"
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def _hit(key: str, limit: int, window: int) -> tuple[bool, int, int, int]:
+    """One fixed-window counter: (allowed, limit, remaining, reset seconds)."""
     async with STORES.redis.pipeline(transaction=True) as pipe:
         pipe.incr(key)
         pipe.pexpire(key, window * 1000, nx=True)
         pipe.pttl(key)
         hits, _, ttl_ms = await pipe.execute()
-    if hits > limit:
+    return hits <= limit, limit, max(limit - hits, 0), max(math.ceil(ttl_ms / 1000), 1)
+
+
+async def count_request(
+    request: Request[Any, Any, Any], *, credentials: bool = False
+) -> dict[str, str]:
+    """The rate limiter's MULTI block (two on credential routes: the api budget, then the
+    auth one); the RateLimit-* headers of the tightest budget."""
+    ip = request.client.host if request.client else "unknown"
+    state = await _hit(f"{PREFIX}rate:api:{ip}", int(API_LIMIT), int(API_WINDOW))
+    if credentials:
+        auth = await _hit(f"{PREFIX}rate:auth:{ip}", int(AUTH_LIMIT), int(AUTH_WINDOW))
+        refused = [s for s in (state, auth) if not s[0]]
+        state = (
+            max(refused, key=lambda s: s[3])
+            if refused
+            else min((state, auth), key=lambda s: (s[2], -s[3]))
+        )
+    allowed, limit, remaining, reset = state
+    if not allowed:
         raise HTTPException(status_code=429, detail="rate limited")
     return {
         "RateLimit-Limit": str(limit),
-        "RateLimit-Remaining": str(max(limit - hits, 0)),
-        "RateLimit-Reset": str(max(math.ceil(ttl_ms / 1000), 1)),
+        "RateLimit-Remaining": str(remaining),
+        "RateLimit-Reset": str(reset),
     }
 
 
@@ -178,7 +406,7 @@ def _names(joined: str | None) -> list[str]:
     return sorted(set(joined.split(","))) if joined else []
 
 
-def _user_out(row: asyncpg.Record, roles: list[str], providers: list[str]) -> UserOut:
+def _user_out(row: Any, roles: list[str], providers: list[str]) -> UserOut:
     return UserOut(
         id=str(row["id"]),
         email=row["email"],
@@ -254,6 +482,180 @@ def _sha256(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def _access_token(user_id: str, session_id: str) -> str:
+    issued_at = int(time.time())
+    return jwt.encode(
+        {
+            "iss": ISSUER,
+            "aud": AUDIENCE,
+            "sub": user_id,
+            "sid": session_id,
+            "iat": issued_at,
+            "exp": issued_at + ACCESS_TTL,
+            "jti": secrets.token_urlsafe(16),
+        },
+        JWT_SECRET,
+        algorithm="HS256",
+    )
+
+
+# --- bcrypt, SHA-256-prehashed as the product does -----------------------------------------
+
+
+def _prehash(password: str) -> bytes:
+    digest = hashlib.sha256(password.encode("utf-8", "surrogatepass")).digest()
+    return base64.b64encode(digest)
+
+
+def _check_sync(password: str, password_hash: str) -> bool:
+    try:
+        return bcrypt.checkpw(_prehash(password), password_hash.encode("ascii"))
+    except ValueError:
+        return False
+
+
+def _hash_sync(password: str) -> str:
+    return bcrypt.hashpw(_prehash(password), bcrypt.gensalt(rounds=BCRYPT_ROUNDS)).decode("ascii")
+
+
+async def _in_bcrypt_pool(function: Any, *args: Any) -> Any:
+    return await asyncio.get_running_loop().run_in_executor(STORES.bcrypt, function, *args)
+
+
+# --- the request's context, sessions and audit rows ------------------------------------------
+
+
+@dataclass(frozen=True)
+class Context:
+    ip_address: str | None
+    user_agent: str | None
+
+
+def _context(request: Request[Any, Any, Any]) -> Context:
+    agent = request.headers.get("user-agent")
+    return Context(
+        ip_address=request.client.host if request.client else None,
+        user_agent=agent[:MAX_USER_AGENT] if agent else None,
+    )
+
+
+async def start_session(user_id: uuid.UUID, context: Context) -> tuple[str, str]:
+    """The product's `RedisSessionStore.create`: one MULTI block. (session id, refresh token)"""
+    now = _now()
+    expires_at = now + SESSION_TTL
+    session_id = str(uuid.uuid4())
+    refresh_token = secrets.token_urlsafe(32)
+    token_hash = _sha256(refresh_token)
+    fields = {
+        "user_id": str(user_id),
+        "created_at": repr(now.timestamp()),
+        "last_used_at": repr(now.timestamp()),
+        "expires_at": repr(expires_at.timestamp()),
+        "provider": "email",
+        "token_hash": token_hash,
+    }
+    if context.user_agent is not None:
+        fields["user_agent"] = context.user_agent
+    if context.ip_address is not None:
+        fields["ip_address"] = context.ip_address
+    session_key = f"{PREFIX}session:{session_id}"
+    user_key = f"{PREFIX}user_sessions:{user_id}"
+    async with STORES.redis.pipeline(transaction=True) as pipe:
+        pipe.hset(session_key, mapping=fields)
+        pipe.pexpireat(session_key, expires_at)
+        pipe.set(f"{PREFIX}refresh:{token_hash}", session_id, pxat=expires_at)
+        pipe.sadd(user_key, session_id)
+        pipe.pexpireat(user_key, expires_at, nx=True)
+        pipe.pexpireat(user_key, expires_at, gt=True)
+        await pipe.execute()
+    return session_id, refresh_token
+
+
+def _audit_args(
+    action: str,
+    context: Context,
+    user_id: uuid.UUID,
+    metadata: dict[str, Any],
+    outcome: str = "success",
+) -> tuple[Any, ...]:
+    now = _now()
+    return (
+        uuid.uuid4(),
+        now,
+        user_id,
+        action,
+        "user",
+        str(user_id),
+        outcome,
+        context.ip_address,
+        context.user_agent,
+        json.dumps(metadata),
+        now,
+        now,
+    )
+
+
+async def _read_own_user(
+    connection: asyncpg.Connection, user_id: uuid.UUID
+) -> tuple[asyncpg.Record, list[str], list[str]] | None:
+    """`load_own_user`: the account, its roles, its sign-in methods (three statements)."""
+    row = await connection.fetchrow(SQL_USER_BY_ID, user_id)
+    if row is None or row["account_status"] == "deleted":
+        return None
+    roles = await connection.fetch(SQL_ROLES_OF, user_id)
+    links = await connection.fetch(SQL_PROVIDER_LINKS, user_id)
+    return (
+        row,
+        sorted({r["name"] for r in roles}),
+        sorted({r["provider"] for r in links}),
+    )
+
+
+def _control_character_problem(value: str, *, allow_newlines: bool = False) -> bool:
+    for char in value:
+        if allow_newlines and char in "\n\r\t":
+            continue
+        if unicodedata.category(char) in {"Cc", "Cs"}:
+            return True
+    return False
+
+
+def _profile_problems(profile: dict[str, Any], today: date) -> list[str]:
+    problems = []
+    for name, limit in PROFILE_TEXT_LIMITS.items():
+        value = profile.get(name)
+        if value is None:
+            continue
+        if _control_character_problem(value, allow_newlines=name == "bio") or len(value) > limit:
+            problems.append(name)
+    phone = profile.get("phone")
+    if phone is not None and not PHONE_PATTERN.match(phone):
+        problems.append("phone")
+    for name in ("avatar_url", "website"):
+        value = profile.get(name)
+        if value is not None and not URL_PATTERN.match(value):
+            problems.append(name)
+    born = profile.get("date_of_birth")
+    if born is not None and not (date(1800, 1, 1) <= born <= today):
+        problems.append("date_of_birth")
+    return problems
+
+
+def _valid_email(raw: str) -> str | None:
+    email = raw.strip().lower()
+    if len(email) > 254 or _control_character_problem(email) or not EMAIL_PATTERN.match(email):
+        return None
+    return email
+
+
+def _valid_username(raw: str) -> str | None:
+    username = raw.strip().lower()
+    return username if USERNAME_PATTERN.match(username) and username != "me" else None
+
+
+# --- routes --------------------------------------------------------------------------------
+
+
 @get("/api/users/me")
 async def me(request: Request[Any, Any, Any]) -> Response[UserOut]:
     headers = await count_request(request)
@@ -292,21 +694,200 @@ async def refresh(request: Request[Any, Any, Any]) -> Response[TokenPairOut]:
     user = await load_account(uuid.UUID(fields[b"user_id"].decode()))
     if user is None or user.account_status != "active":
         raise HTTPException(status_code=401, detail="account gone")
-    issued_at = int(time.time())
-    access = jwt.encode(
-        {
-            "iss": ISSUER,
-            "aud": AUDIENCE,
-            "sub": user.id,
-            "sid": session_id,
-            "iat": issued_at,
-            "exp": issued_at + ACCESS_TTL,
-            "jti": secrets.token_urlsafe(16),
-        },
-        JWT_SECRET,
-        algorithm="HS256",
-    )
+    access = _access_token(user.id, session_id)
     return Response(TokenPairOut(access, new_token, ACCESS_TTL, user), headers=headers)
 
 
-app = Litestar(route_handlers=[me, refresh], on_startup=[open_stores], on_shutdown=[close_stores])
+@post("/api/auth/login", status_code=HTTP_200_OK)
+async def login(request: Request[Any, Any, Any]) -> Response[TokenPairOut]:
+    headers = await count_request(request, credentials=True)
+    body = msgspec.json.decode(await request.body(), type=LoginBody)
+    context = _context(request)
+    email = _valid_email(body.email)
+    found = None
+    if email is not None:
+        async with STORES.pool.acquire() as connection:
+            transaction = connection.transaction()
+            await transaction.start()
+            try:
+                row = await connection.fetchrow(SQL_USER_BY_EMAIL, email)
+                if row is not None:
+                    found = await _read_own_user(connection, row["id"])
+            finally:
+                await transaction.rollback()  # closed before bcrypt, as the product's
+    password_hash = found[0]["password_hash"] if found else None
+    if password_hash is None or found is None:
+        raise HTTPException(status_code=401, detail="invalid credentials")  # (not benched)
+    if not await _in_bcrypt_pool(_check_sync, body.password, password_hash):
+        raise HTTPException(status_code=401, detail="invalid credentials")
+    row, roles, providers = found
+    if row["account_status"] != "active":
+        raise HTTPException(status_code=403, detail="suspended")
+    session_id, refresh_token = await start_session(row["id"], context)
+    async with STORES.pool.acquire() as connection, connection.transaction():
+        audit = _audit_args("auth.login", context, row["id"], {"provider": "email"})
+        await connection.execute(SQL_INSERT_AUDIT, *audit)
+    user = _user_out(row, roles, providers)
+    pair = TokenPairOut(_access_token(user.id, session_id), refresh_token, ACCESS_TTL, user)
+    return Response(pair, headers=headers)
+
+
+@post("/api/auth/register", status_code=HTTP_201_CREATED)
+async def register(request: Request[Any, Any, Any]) -> Response[TokenPairOut]:
+    headers = await count_request(request, credentials=True)
+    body = msgspec.json.decode(await request.body(), type=RegisterBody)
+    context = _context(request)
+    now = _now()
+    email, username = _valid_email(body.email), _valid_username(body.username)
+    full_name = (body.full_name.strip() if body.full_name else None) or None
+    if (
+        email is None
+        or username is None
+        or not 8 <= len(body.password) <= 128
+        or body.password.lower() in COMMON_PASSWORDS
+        or _profile_problems({"full_name": full_name}, now.date())
+    ):
+        raise HTTPException(status_code=400, detail="invalid fields")
+    password_hash = await _in_bcrypt_pool(_hash_sync, body.password)
+    user_id = uuid.uuid4()
+    async with STORES.pool.acquire() as connection, connection.transaction():
+        if await connection.fetchval(SQL_EMAIL_IN_USE, email):
+            raise HTTPException(status_code=409, detail="email taken")
+        if await connection.fetchval(SQL_USERNAME_IN_USE, username):
+            raise HTTPException(status_code=409, detail="username taken")
+        await connection.execute(
+            SQL_INSERT_USER, user_id, email, username, password_hash, None, "active", now, now
+        )
+        await connection.execute(
+            SQL_INSERT_PROFILE, user_id, full_name, None, None, None, None, None, None, now, now
+        )
+        await connection.execute(
+            SQL_INSERT_PROVIDER_LINK,
+            uuid.uuid4(),
+            user_id,
+            "email",
+            str(user_id),
+            email,
+            json.dumps({}),
+            now,
+            now,
+            now,
+        )
+        role = await connection.fetchrow(SQL_ROLE_AND_HOLDER, user_id, user_id, DEFAULT_ROLE)
+        if role is None or not role["user_exists"]:
+            raise HTTPException(status_code=500, detail="no default role")
+        if role["holder"] is None:
+            await connection.execute(SQL_INSERT_USER_ROLE, user_id, role["id"], _now())
+        # The verification mail: throttled in Redis, then token and mail in the transaction.
+        throttle = f"{PREFIX}rate:mail:{TokenPurpose.VERIFY_EMAIL}:{user_id}"
+        if (await _hit(throttle, 1, MAIL_THROTTLE_SECONDS))[0]:
+            mailed_at = _now()
+            token = secrets.token_urlsafe(32)
+            await connection.execute(
+                SQL_INSERT_EMAIL_TOKEN,
+                uuid.uuid4(),
+                user_id,
+                "verify_email",
+                _sha256(token),
+                mailed_at + VERIFY_EMAIL_LIFETIME,
+                None,
+                mailed_at,
+                mailed_at,
+            )
+            link = f"{FRONTEND_URL}/verify-email?token={quote(token)}"
+            mail = token_email(TokenPurpose.VERIFY_EMAIL, email, username, link)
+            await connection.execute(
+                SQL_INSERT_OUTBOX,
+                uuid.uuid4(),
+                mail.to,
+                mail.subject,
+                mail.text,
+                mail.html,
+                "pending",
+                0,
+                mailed_at,
+                None,
+                None,
+                mailed_at,
+                mailed_at,
+            )
+        audit = _audit_args("user.registered", context, user_id, {"by": "self"})
+        await connection.execute(SQL_INSERT_AUDIT, *audit)
+    session_id, refresh_token = await start_session(user_id, context)
+    user = UserOut(
+        id=str(user_id),
+        email=email,
+        username=username,
+        email_verified=False,
+        account_status="active",
+        roles=[DEFAULT_ROLE],
+        providers=["email"],
+        created_at=now,
+        updated_at=now,
+        profile=ProfileOut(full_name, None, None, None, None, None, None),
+    )
+    pair = TokenPairOut(_access_token(user.id, session_id), refresh_token, ACCESS_TTL, user)
+    return Response(pair, headers=headers)
+
+
+@patch("/api/users/me")
+async def update_me(request: Request[Any, Any, Any]) -> Response[UserOut]:
+    headers = await count_request(request)
+    user_id, _ = await authenticate(request)
+    body = msgspec.json.decode(await request.body(), type=UserPatch)
+    context = _context(request)
+    changes = (
+        {}
+        if body.profile is msgspec.UNSET
+        else {
+            name: value
+            for name in PROFILE_FIELDS
+            if (value := getattr(body.profile, name)) is not msgspec.UNSET
+        }
+    )
+    wanted = None if body.username is msgspec.UNSET else _valid_username(body.username)
+    if body.username is not msgspec.UNSET and wanted is None:
+        raise HTTPException(status_code=400, detail="invalid username")
+    now = _now()
+    async with STORES.pool.acquire() as connection, connection.transaction():
+        found = await _read_own_user(connection, user_id)
+        if found is None:
+            raise HTTPException(status_code=404, detail="user not found")
+        row, roles, providers = found
+        account = dict(row.items())
+        changed = sorted(f"profile.{name}" for name, v in changes.items() if account[name] != v)
+        if wanted is not None and wanted != account["username"]:
+            if await connection.fetchval(SQL_USERNAME_IN_USE_BY_OTHERS, wanted, user_id):
+                raise HTTPException(status_code=409, detail="username taken")
+            account["username"] = wanted
+            changed.append("username")
+        account.update(changes)
+        if _profile_problems(account, now.date()):
+            raise HTTPException(status_code=400, detail="invalid profile")
+        if changed:
+            account["updated_at"] = now
+            updated = await connection.fetchval(
+                SQL_UPDATE_USER,
+                account["email"],
+                account["username"],
+                account["password_hash"],
+                account["email_verified_at"],
+                account["account_status"],
+                now,
+                user_id,
+            )
+            if updated is None:
+                raise HTTPException(status_code=404, detail="user not found")
+            await connection.execute(
+                SQL_UPDATE_PROFILE, *(account[name] for name in PROFILE_FIELDS), now, user_id
+            )
+            audit = _audit_args("user.updated", context, user_id, {"fields": changed})
+            await connection.execute(SQL_INSERT_AUDIT, *audit)
+    return Response(_user_out(account, roles, providers), headers=headers)
+
+
+app = Litestar(
+    route_handlers=[me, refresh, login, register, update_me],
+    on_startup=[open_stores],
+    on_shutdown=[close_stores],
+)

@@ -1,9 +1,12 @@
-"""ScriptHub hot-path benchmark, end to end, in one command (about 4.5 minutes on 2 cores).
+"""ScriptHub hot-path benchmark, end to end, in one command (about 11.5 minutes on 2 cores
+with --peer, 10 without).
 
     apt-get install -y wrk
     bench/run.sh                       # = .venv/bin/python bench/run.py
     bench/run.sh --commit HEAD         # a committed tree instead of the working tree
+    bench/run.sh --commit HEAD --peer  # + fastapi-users (bench/peer_fastapi_users/setup.sh first)
     bench/run.sh --check-io            # only the I/O checks (raw baseline, guard pair)
+    bench/run.sh --only-writes         # only the write routes against the raw app
     bench/run.sh --ab DIR              # the product against a changed copy of src/ (DIR)
 
 1. creates a fresh PostgreSQL database and migrates it (`scripthub db upgrade`);
@@ -13,11 +16,16 @@
      18003  hello_app.py            (bare Litestar hello world)
      18004  guard_app.py            (the product plus two routes that differ only by a guard)
      18005  with --ab DIR: the product again, from DIR (a changed copy of src/)
-3. seeds accounts and sessions through the product's own use cases (seed.py);
+     18006  with --peer: peer_fastapi_users/app.py (fastapi-users 15, its own venv)
+3. seeds accounts and sessions through the product's own use cases (seed.py), and with --peer
+   as many fastapi-users users (peer_fastapi_users/seed.py);
 4. measures the bcrypt ceiling: 12-round checks per second with one process per core;
 5. runs wrk with fixed durations: the hot routes beside the two baselines (interleaved
    rounds), refresh on both, a login flood, a cheap authenticated GET idle and under that
-   flood, then (guard_app.py alone) the guarded and unguarded bench routes, interleaved;
+   flood; with --peer, the product's GET /api/users/me and fastapi-users' GET /users/me
+   (interleaved, raw and hello stopped); then product and raw restarted for the write routes
+   PATCH /api/users/me, POST /api/auth/login and POST /api/auth/register (interleaved);
+   then (guard_app.py alone) the guarded and unguarded bench routes, interleaved;
 6. prints a table, the ratios and a verdict on each target, and removes everything it
    created (servers, database, Redis keys, temporary files), also on Ctrl-C or SIGTERM.
 
@@ -52,7 +60,17 @@ from iocheck import ADMIN_TOKENS, GUARDED, UNGUARDED, check_io
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
-PORTS = {"product": 18001, "raw": 18002, "hello": 18003, "guard": 18004, "alt": 18005}
+PORTS = {
+    "product": 18001,
+    "raw": 18002,
+    "hello": 18003,
+    "guard": 18004,
+    "alt": 18005,
+    "peer": 18006,
+}
+PEER = BENCH / "peer_fastapi_users"  # --peer: fastapi-users in its own venv (setup.sh)
+PEER_PYTHON = PEER / ".venv-peer" / "bin" / "python"
+PEER_TOKENS = "access-peer.txt"
 HOST = "127.0.0.1"
 TICKS = os.sysconf("SC_CLK_TCK")
 PASSWORD = "bench-Password-4711"
@@ -62,6 +80,14 @@ TARGET_LOGIN_VS_BCRYPT = 0.90
 TARGET_FLOOD_THROUGHPUT = 0.50
 TARGET_FLOOD_P99 = 3.0
 TARGET_GUARD_VS_UNGUARDED = 0.90  # "at most 10 % slower"
+TARGET_ME_VS_PEER = 2.0
+# The write routes against the raw app (same I/O, checked): (label, method and path, the
+# audit action each successful request records, which run.py counts to prove the writes).
+WRITE_ROUTES = (
+    ("(e)", "PATCH /api/users/me", "user.updated"),
+    ("(f)", "POST /api/auth/login", "auth.login"),
+    ("(g)", "POST /api/auth/register", "user.registered"),
+)
 
 
 def log(message: str) -> None:
@@ -165,6 +191,7 @@ class WrkResult:
     p99_ms: float
     cpu: dict[str, float] = field(default_factory=dict)
     pg_connections: int = 0
+    audit_rows: int = -1  # write routes: audit rows the run added (counted once the server idles)
 
     @property
     def ok(self) -> int:
@@ -254,6 +281,9 @@ class Bench:
             "SCRIPTHUB_RATE_LIMIT_API": "100000000/900",
             "SCRIPTHUB_RATE_LIMIT_AUTH": "100000000/900",
             "SCRIPTHUB_LOG_LEVEL": args.log_level,
+            # One hour instead of 15 minutes, so that the tokens seeded before the first run
+            # outlive the last one whatever --repeat and --duration say. No other effect.
+            "SCRIPTHUB_ACCESS_TOKEN_TTL": "3600",
         }
         # --ab: a second product server running another src/ folder.
         self.server_env: dict[str, dict[str, str]] = {}
@@ -301,9 +331,9 @@ class Bench:
         )
         return done.stdout.strip()
 
-    def python(self, *args: str, timeout: float = 300) -> str:
+    def python(self, *args: str, timeout: float = 300, interpreter: str = sys.executable) -> str:
         done = subprocess.run(
-            [sys.executable, *args],
+            [interpreter, *args],
             env=self.env,
             cwd=self.work,  # so that no .env file of the checkout is read
             check=True,
@@ -333,6 +363,16 @@ class Bench:
         )
         log(seeded)
 
+    def seed_peer(self) -> None:
+        """--peer: its table, as many users as the product's seed, an access token each."""
+        seeded = self.python(
+            str(PEER / "seed.py"),
+            str(self.work),
+            f"--users={self.args.users}",
+            interpreter=str(PEER_PYTHON),
+        )
+        log(seeded)
+
     def start_servers(self, names: tuple[str, ...], env: dict[str, str] | None = None) -> None:
         workers = str(self.args.workers)
         serve = [sys.executable, str(BENCH / "serve.py")]
@@ -342,6 +382,8 @@ class Bench:
             "raw": [*serve, "raw_asyncpg_app:app"],
             "hello": [*serve, "hello_app:app"],
             "guard": [*serve, "guard_app:create_guard_app", "--factory"],
+            # serve.py run by the peer's own interpreter: the same uvicorn options.
+            "peer": [str(PEER_PYTHON), str(BENCH / "serve.py"), "peer_fastapi_users.app:app"],
         }
         for name in names:
             with (self.work / f"{name}.log").open("w") as sink:
@@ -364,6 +406,8 @@ class Bench:
         bearer = {"Authorization": f"Bearer {self.access_token()}"}
         admin = {"Authorization": f"Bearer {self.access_token('admin')}"}
         ready = {"hello": ("/hello", {}), "guard": (GUARDED, admin)}
+        if "peer" in names:
+            ready["peer"] = ("/users/me", {"Authorization": f"Bearer {self.access_token('peer')}"})
         for name in names:
             path, headers = ready.get(name, ("/api/users/me", bearer))
             self.wait_ready(name, path, headers)
@@ -389,8 +433,10 @@ class Bench:
                 raise RuntimeError(msg)
             time.sleep(0.3)
 
-    def stop_servers(self) -> None:
-        processes = [*self.wrks, *self.servers.values()]
+    def stop_servers(self, names: tuple[str, ...] | None = None) -> None:
+        """Stop these servers (and any wrk still running), or all of them."""
+        names = tuple(self.servers) if names is None else names
+        processes = [*self.wrks, *(self.servers[name] for name in names)]
         for process in processes:
             if process.poll() is None:
                 with suppress(ProcessLookupError):
@@ -402,7 +448,8 @@ class Bench:
                 with suppress(ProcessLookupError):
                     os.killpg(process.pid, signal.SIGKILL)
                 process.wait(timeout=5)
-        self.servers.clear()
+        for name in names:
+            del self.servers[name]
         self.wrks.clear()
 
     def cleanup(self) -> None:
@@ -483,6 +530,50 @@ class Bench:
     def login_args(self) -> list[str]:
         return [str(self.work / "users.txt"), PASSWORD, "1"]
 
+    def write(self, server: str, route: str, seconds: int | None = None) -> WrkResult:
+        """One wrk run of a write route (WRITE_ROUTES) on `server`; `seconds` overrides the
+        route's duration. Waits for the server to finish the requests still in flight when
+        wrk stopped (a bcrypt queue takes seconds), then counts the audit rows written."""
+        action = next(a for _, r, a in WRITE_ROUTES if r == route)
+        before = self.audit_rows(action)
+        method, path = route.split(" ", 1)
+        if method == "PATCH":
+            load = Load(self.load.threads, self.load.connections, seconds or self.args.duration)
+            args = [str(self.work / "access.txt"), str(load.threads), secrets.token_hex(3)]
+            result = self.wrk(server, path, "patch.lua", args, load)
+        elif path == "/api/auth/login":
+            load = self.login_load(seconds or self.args.write_duration)
+            result = self.wrk(server, path, "login.lua", self.login_args(), load)
+        else:
+            load = self.login_load(seconds or self.args.write_duration)
+            args = [secrets.token_hex(3), PASSWORD]  # a new nonce: new account names
+            result = self.wrk(server, path, "register.lua", args, load)
+        self.wait_idle(server)
+        result.audit_rows = self.audit_rows(action) - before
+        return result
+
+    def audit_rows(self, action: str) -> int:
+        url = self.env["SCRIPTHUB_DATABASE_URL"].replace("postgresql+asyncpg://", "postgresql://")
+        done = subprocess.run(
+            ["psql", url, "-qAtc", f"SELECT count(*) FROM audit_logs WHERE action = '{action}'"],
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        return int(done.stdout.strip())
+
+    def wait_idle(self, server: str, limit: float = 20.0) -> None:
+        """Until `server` uses under 5 % of a core over half a second (at most `limit` s)."""
+        pid = {server: self.servers[server].pid}
+        deadline = time.monotonic() + limit
+        while time.monotonic() < deadline:
+            before = cpu_snapshot(pid, self.database, self.helper_cpu)
+            time.sleep(0.5)
+            after = cpu_snapshot(pid, self.database, self.helper_cpu)
+            if (after.groups[server] - before.groups[server]) / TICKS < 0.025:
+                return
+
     def warm_up(self) -> None:
         log(f"warming up ({self.args.warmup} s per route)")
         warm = Load(self.load.threads, self.load.connections, self.args.warmup)
@@ -503,6 +594,26 @@ class Bench:
             self.get("guard", UNGUARDED, warm, ADMIN_TOKENS)
             self.get("guard", GUARDED, warm, ADMIN_TOKENS)
 
+    def warm_up_writes(self) -> None:
+        log(f"warming up the write routes ({self.args.warmup} s per route and server)")
+        for _, route, _ in WRITE_ROUTES:
+            for server in ("raw", "product"):
+                self.write(server, route, self.args.warmup)
+
+    def writes(self) -> dict[str, list[WrkResult]]:
+        """The write routes, product against raw, interleaved rounds with the order
+        alternating; PATCH for --repeat rounds, login and register (bcrypt-bound, each run
+        --write-duration seconds) for --write-rounds."""
+        runs: dict[str, list[WrkResult]] = {}
+        for _, route, _ in WRITE_ROUTES:
+            rounds = self.args.repeat if route.startswith("PATCH") else self.args.write_rounds
+            for round_number in range(rounds):
+                log(f"{route}, round {round_number + 1} of {rounds}")
+                pair = ("product", "raw") if round_number % 2 == 0 else ("raw", "product")
+                for server in pair:
+                    runs.setdefault(f"{server} {route}", []).append(self.write(server, route))
+        return runs
+
     def hot_paths(self) -> dict[str, list[WrkResult]]:
         plan = [
             ("hello GET /hello", lambda: self.get("hello", "/hello")),
@@ -518,6 +629,49 @@ class Bench:
         # Each refresh token works once, so each set of seeded tokens is used by one run.
         runs["raw POST /api/auth/refresh"] = [self.refresh("raw", "run")]
         runs["product POST /api/auth/refresh"] = [self.refresh("product", "run")]
+        return runs
+
+    def peer_part(self) -> dict[str, list[WrkResult]]:
+        """--peer, in a part of its own: the product's, the raw app's and the peer's pools
+        together would pass PostgreSQL's max_connections (each keeps ~30 connections after a
+        -c32 run here), so the raw app and hello stop and the product stays up."""
+        self.stop_servers(tuple(name for name in ("raw", "hello") if name in self.servers))
+        self.start_servers(("peer",))
+        log(f"warming up ({self.args.warmup} s; the product is warm already)")
+        warm = Load(self.load.threads, self.load.connections, self.args.warmup)
+        self.get("peer", "/users/me", warm, PEER_TOKENS)
+        return self.peer_rounds()
+
+    def write_part(self) -> dict[str, list[WrkResult]]:
+        """Product and raw again, both with the mail dispatcher out of process: every
+        registration queues a verification mail, which an in-process dispatcher would deliver
+        during the runs (the raw app's rows too, from the product's processes)."""
+        self.stop_servers()
+        self.start_servers(("product", "raw"), env={"SCRIPTHUB_MAIL_DISPATCH": "external"})
+        self.warm_up_writes()
+        return self.writes()
+
+    def guard_part(self) -> dict[str, list[WrkResult]]:
+        """Alone: each server's pools keep the connections of its busiest moment, and the
+        product's, the raw app's and this one's together would pass PostgreSQL's
+        max_connections (100)."""
+        self.stop_servers()
+        self.start_servers(("guard",))
+        self.warm_up()
+        return self.guard_pair()
+
+    def peer_rounds(self) -> dict[str, list[WrkResult]]:
+        """--peer: the product's GET /api/users/me and fastapi-users' GET /users/me,
+        interleaved rounds with the order alternating (the raw app is stopped by then)."""
+        pair = [
+            (PEER_PRODUCT_LABEL, lambda: self.get("product", "/api/users/me")),
+            (PEER_LABEL, lambda: self.get("peer", "/users/me", tokens=PEER_TOKENS)),
+        ]
+        runs: dict[str, list[WrkResult]] = {label: [] for label, _ in pair}
+        for round_number in range(self.args.repeat):
+            log(f"product / fastapi-users GET /users/me, round {round_number + 1}")
+            for label, run in pair if round_number % 2 == 0 else pair[::-1]:
+                runs[label].append(run())
         return runs
 
     def guard_pair(self) -> dict[str, list[WrkResult]]:
@@ -582,6 +736,8 @@ class Bench:
 AB_PRODUCT = "product GET /api/users/me"
 AB_ALT = "--ab GET /api/users/me"
 UNGUARDED_LABEL = f"guard GET {UNGUARDED}"
+PEER_LABEL = "fastapi-users GET /users/me"
+PEER_PRODUCT_LABEL = "product GET /api/users/me, peer part"
 GUARDED_LABEL = f"guard GET {GUARDED}"
 
 
@@ -665,10 +821,11 @@ def report(
     login: WrkResult | None,
     flood: tuple[WrkResult, WrkResult, WrkResult] | None,
     guard: dict[str, list[WrkResult]] | None = None,
+    writes: dict[str, list[WrkResult]] | None = None,
 ) -> dict[str, object]:
     rows = [
         (f"{label}{f' #{i + 1}' if len(results) > 1 else ''}", result)
-        for label, results in {**runs, **(guard or {})}.items()
+        for label, results in {**runs, **(writes or {}), **(guard or {})}.items()
         for i, result in enumerate(results)
     ]
     if login:
@@ -683,7 +840,7 @@ def report(
     print()
     print(
         f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s (GET, refresh);"
-        f" logins: wrk -t1 -c{args.login_connections} --timeout 30s;"
+        f" logins, registrations: wrk -t1 -c{args.login_connections} --timeout 30s;"
         f" {args.workers} workers per server; {os.cpu_count()} CPUs"
     )
     print("app, pg (backends of the bench database), redis, wrk: CPU ms per successful request;")
@@ -694,12 +851,16 @@ def report(
     summary: dict[str, object] = {}
     if AB_ALT in runs:
         summary.update(report_ab(args, runs))
-    elif runs:
+    elif "hello GET /hello" in runs:
         summary.update(report_hot_paths(runs))
+    if PEER_LABEL in runs:
+        summary.update(report_peer(runs))
     if login and ceiling:
         summary.update(report_login(args, ceiling, login))
     if flood:
         summary.update(report_flood(*flood))
+    if writes:
+        summary.update(report_writes(args, writes))
     if guard:
         summary.update(report_guard(guard))
     summary["rows"] = [{"scenario": label, **vars(result)} for label, result in rows]
@@ -734,6 +895,30 @@ def report_hot_paths(runs: dict[str, list[WrkResult]]) -> dict[str, float]:
         "refresh_rps": refresh.ok_rps,
         "a_me_vs_raw": me_ratio,
         "a_me_vs_raw_by_cpu": raw_me.stack_ms / me.stack_ms,
+    }
+
+
+def report_peer(runs: dict[str, list[WrkResult]]) -> dict[str, object]:
+    product_runs, peer_runs = runs[PEER_PRODUCT_LABEL], runs[PEER_LABEL]
+    me, peer = median(product_runs), median(peer_runs)
+    ratio = me.ok_rps / peer.ok_rps
+    by_cpu = pooled_stack_ms(peer_runs) / pooled_stack_ms(product_runs)
+    paired = [m.ok_rps / p.ok_rps for m, p in zip(product_runs, peer_runs, strict=True)]
+    print(
+        "     fastapi-users peer: its own part (raw and hello stopped, the product still up),"
+        " interleaved rounds, medians; by CPU: stack CPU per request over all rounds"
+    )
+    print(
+        f"(h)  /users/me {me.ok_rps:.1f}/s / fastapi-users /users/me {peer.ok_rps:.1f}/s"
+        f" = {ratio:.3f}  (by CPU {by_cpu:.3f}; rounds {', '.join(f'{r:.3f}' for r in paired)})"
+        f"  target >= {TARGET_ME_VS_PEER}  {verdict(ratio >= TARGET_ME_VS_PEER)}"
+    )
+    return {
+        "peer_me_rps": peer.ok_rps,
+        "me_rps_beside_peer": me.ok_rps,
+        "h_me_vs_peer": ratio,
+        "h_me_vs_peer_by_cpu": by_cpu,
+        "h_rounds": paired,
     }
 
 
@@ -805,6 +990,53 @@ def report_ab(args: argparse.Namespace, runs: dict[str, list[WrkResult]]) -> dic
     }
 
 
+def report_writes(
+    args: argparse.Namespace, writes: dict[str, list[WrkResult]]
+) -> dict[str, object]:
+    print(
+        "     write routes, product / raw (same I/O, checked): 2xx answers per second over all"
+        " rounds; by CPU: stack CPU per request over all rounds;"
+    )
+    print(
+        f"     bcrypt at SCRIPTHUB_BCRYPT_ROUNDS={args.bcrypt_rounds} on both sides (login checks"
+        " the seeded hash of that cost, register hashes at it); writes: audit rows the runs"
+        " added >= their 2xx answers (requests in flight when wrk stopped add more)"
+    )
+    summary: dict[str, object] = {}
+    for letter, route, _ in WRITE_ROUTES:
+        product_runs, raw_runs = writes[f"product {route}"], writes[f"raw {route}"]
+        # Pooled, not the median: bcrypt-bound runs answer a few dozen requests each, and the
+        # median of an even number of rounds would be the better one.
+        product, raw = pooled_rps(product_runs), pooled_rps(raw_runs)
+        ratio = product / raw
+        by_cpu = pooled_stack_ms(raw_runs) / pooled_stack_ms(product_runs)
+        paired = [p.ok_rps / r.ok_rps for p, r in zip(product_runs, raw_runs, strict=True)]
+        wrote = all(r.audit_rows >= r.ok for r in product_runs + raw_runs)
+        written = sum(r.audit_rows for r in product_runs + raw_runs)
+        answered = sum(r.ok for r in product_runs + raw_runs)
+        print(
+            f"{letter:<4} {route:<24} {product:8.2f}/s / raw {raw:8.2f}/s"
+            f" = {ratio:.3f}  (by CPU {by_cpu:.3f}; rounds"
+            f" {', '.join(f'{r:.3f}' for r in paired)});"
+            f" writes {written} >= {answered} {'OK' if wrote else 'MISSING'}"
+        )
+        summary[f"{letter.strip('()')} {route}"] = {
+            "product_rps": product,
+            "raw_rps": raw,
+            "ratio": ratio,
+            "by_cpu": by_cpu,
+            "rounds": paired,
+            "audit_rows": written,
+            "answers": answered,
+        }
+    return summary
+
+
+def pooled_rps(results: list[WrkResult]) -> float:
+    """Successful requests per second over all the runs together."""
+    return sum(r.ok for r in results) / sum(r.seconds for r in results)
+
+
 def pooled_ms(results: list[WrkResult], group: str) -> float:
     """CPU ms per request of `group` over all the runs together."""
     return sum(r.cpu_ms(group) * r.ok for r in results) / max(sum(r.ok for r in results), 1)
@@ -867,6 +1099,22 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--only-guard", action="store_true", help="only the guarded pair")
     parser.add_argument("--guard-rounds", type=int, default=6, help="rounds of the guard pair")
     parser.add_argument("--guard-duration", type=int, default=5, help="seconds per guard run")
+    parser.add_argument(
+        "--skip-writes", action="store_true", help="no PATCH/login/register pairs against raw"
+    )
+    parser.add_argument("--only-writes", action="store_true", help="only those pairs")
+    parser.add_argument(
+        "--write-rounds", type=int, default=3, help="rounds of the login and register pairs"
+    )
+    parser.add_argument(
+        "--write-duration", type=int, default=10, help="seconds per login or register run"
+    )
+    parser.add_argument(
+        "--peer",
+        action="store_true",
+        help="add fastapi-users (bench/peer_fastapi_users, after its setup.sh) to the GET"
+        " /users/me rounds",
+    )
     parser.add_argument("--check-io", action="store_true", help="only compare the I/O")
     parser.add_argument("--skip-check-io", action="store_true", help="no I/O comparison first")
     parser.add_argument("--log-level", default="INFO", help="SCRIPTHUB_LOG_LEVEL of all servers")
@@ -887,7 +1135,31 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--keep", action="store_true", help="keep database, keys and logs")
-    return parser.parse_args()
+    args = parser.parse_args()
+    if args.peer and not PEER_PYTHON.is_file():
+        parser.error(f"--peer needs {PEER_PYTHON}: run bench/peer_fastapi_users/setup.sh first")
+    return args
+
+
+def plan(args: argparse.Namespace) -> tuple[tuple[str, ...], bool, bool, tuple[str, ...]]:
+    """What to run: the servers of the first part (GET rounds, refresh, logins), whether the
+    guard pair and the write pairs run, and the servers the I/O check compares."""
+    if args.only_guard:
+        args.skip_hot, args.skip_login, args.skip_writes = True, True, True
+    if args.only_writes:
+        args.skip_hot, args.skip_login, args.skip_guard = True, True, True
+    peer = ("peer",) if args.peer and not args.skip_hot and not args.ab else ()
+    main_servers: tuple[str, ...] = ("product", "raw", "hello")
+    if args.skip_hot and args.skip_login:
+        main_servers = ()
+    if args.ab:
+        # Two products and nothing else: their pools together stay under max_connections.
+        args.skip_login, args.skip_guard, args.skip_writes = True, True, True
+        main_servers = ("product", "alt")
+    guarded, writes_wanted = not args.skip_guard, not args.skip_writes
+    pair = main_servers[:2] or (("product", "raw") if writes_wanted else ())
+    checked = (*pair, *(("guard",) if guarded else ()), *peer)
+    return main_servers, guarded, writes_wanted, checked
 
 
 def main() -> int:
@@ -902,15 +1174,10 @@ def main() -> int:
     started = time.monotonic()
     bench = Bench(args)
     try:
-        if args.only_guard:
-            args.skip_hot, args.skip_login = True, True
-        main_servers: tuple[str, ...] = () if args.only_guard else ("product", "raw", "hello")
-        guarded = not args.skip_guard
-        if args.ab:
-            # Two products and nothing else: their pools together stay under max_connections.
-            main_servers, guarded, args.skip_login = ("product", "alt"), False, True
+        main_servers, guarded, writes_wanted, checked = plan(args)
         bench.create_database()
-        checked = (*main_servers[:2], *(("guard",) if guarded else ()))
+        if "peer" in checked:
+            bench.seed_peer()
         io_differs = check_io(bench, checked) if args.check_io or not args.skip_check_io else 0
         if args.check_io:
             return io_differs
@@ -938,16 +1205,11 @@ def main() -> int:
                 (before.per_second + after.per_second) / 2, (before.cpu_ms + after.cpu_ms) / 2
             )
             flood = bench.flood()
-        guard = None
-        if guarded:
-            # Alone: each server's pools keep the connections of its busiest moment, and the
-            # product's, the raw app's and this one's together would pass PostgreSQL's
-            # max_connections (100).
-            bench.stop_servers()
-            bench.start_servers(("guard",))
-            bench.warm_up()
-            guard = bench.guard_pair()
-        summary = report(args, runs, ceiling, login, flood, guard)
+        if "peer" in checked:
+            runs.update(bench.peer_part())
+        writes = bench.write_part() if writes_wanted else None
+        guard = bench.guard_part() if guarded else None
+        summary = report(args, runs, ceiling, login, flood, guard, writes)
         summary["io_check"] = "skipped" if args.skip_check_io else not io_differs
         if io_differs:
             print("WARNING: the I/O check failed (see above): the ratios of the pairs that")
