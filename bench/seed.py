@@ -1,8 +1,8 @@
 """Seed the benchmark database and Redis through ScriptHub's own use cases.
 
-Accounts are created with `RegisterUser.create_account` (so roles, the email sign-in method
-and the audit row are exactly what a real sign-up writes) and sessions with the product's
-`SessionStarter` (the same Redis writes and JWTs as a login, minus the bcrypt check).
+Accounts are created with the operator's `CreateAccount` use case (so roles, the email
+sign-in method and the audit rows are what the product writes) and sessions with the
+product's `SessionStarter` (the same Redis writes and JWTs as a login, minus the bcrypt check).
 
 Hashing 12-round bcrypt once per account would take minutes on 2 cores, so every account gets
 the same precomputed hash of the same password: a login still costs one full 12-round check.
@@ -10,8 +10,8 @@ the same precomputed hash of the same password: a login still costs one full 12-
 Reads the same SCRIPTHUB_* environment as the servers. Writes, under the output folder:
   users.txt            email per line (login flood)
   access.txt           one access token per line (GET routes)
-  access-admin.txt     the same for the `--admins` accounts, granted ADMIN_ROLE with the
-                       product's `ChangeUserRole` (the guarded route of target (d))
+  access-admin.txt     the same for the `--admins` accounts, created with ADMIN_ROLE
+                       (the guarded route of target (d))
   refresh-<name>.txt   one unused refresh token per line, for each name given
 """
 
