@@ -29,7 +29,8 @@ from tests.fakes import InMemoryPermissionCache
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
-    from scripthub.application.ports.permission_cache import AccessStateReader, PermissionCache
+    from scripthub.application.ports.access_state import AccessStateReader
+    from scripthub.application.ports.permission_cache import PermissionCache
     from scripthub.application.ports.session_store import SessionStore
     from scripthub.application.ports.system import RateLimiter
 

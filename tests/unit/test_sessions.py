@@ -18,6 +18,7 @@ from scripthub.domain.audit import RequestContext
 from scripthub.domain.errors import (
     InvalidTokenError,
     NotFoundError,
+    RateLimitedError,
     RefreshTokenInvalidError,
     RefreshTokenReusedError,
     SessionRevokedError,
@@ -193,3 +194,22 @@ async def test_authentication_counts_the_request_in_the_same_read(world: World) 
         ended.require_principal()
     assert over.rate is not None
     assert not over.rate.allowed
+    with pytest.raises(RateLimitedError):
+        over.require_principal()
+
+
+async def test_a_request_over_its_budget_reads_no_grants(world: World) -> None:
+    pair = await world.register()
+    user_id = pair.user.user.id
+    charge = RateCharge("api:203.0.113.10", limit=0, window_seconds=60)
+
+    refused = await world.authenticate_request().execute(
+        AuthenticateRequestQuery(pair.access_token, charge)
+    )
+
+    assert refused.rate is not None
+    assert not refused.rate.allowed
+    # Grants read from the database would have been cached on the way.
+    assert (await world.permission_cache.lookup(user_id)).grants is None
+    await world.principal(pair)
+    assert (await world.permission_cache.lookup(user_id)).grants is not None

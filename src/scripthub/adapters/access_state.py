@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from scripthub.application.ports.permission_cache import AccessState
+from scripthub.application.ports.access_state import AccessState
 
 if TYPE_CHECKING:
     import uuid

@@ -9,7 +9,7 @@ from scripthub.adapters.redis.errors import cache_unavailable_as_503
 from scripthub.adapters.redis.keys import SessionStoreKeys
 from scripthub.adapters.redis.permission_cache import PermissionCacheKeys, decode_lookup
 from scripthub.adapters.redis.rate_limiter import RateCounters
-from scripthub.application.ports.permission_cache import AccessState
+from scripthub.application.ports.access_state import AccessState
 
 if TYPE_CHECKING:
     import uuid

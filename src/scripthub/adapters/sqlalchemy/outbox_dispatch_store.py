@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-from contextlib import asynccontextmanager, suppress
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import SQLAlchemyError
 
-from scripthub.adapters.sqlalchemy.errors import database_errors
 from scripthub.adapters.sqlalchemy.outbox_table import mail_outbox, outbox_message_from_row
+from scripthub.adapters.sqlalchemy.short_transactions import ShortTransactions
 from scripthub.domain.mail import DeliveryStatus, OutboxMessage
 
 if TYPE_CHECKING:
     import uuid
-    from collections.abc import AsyncIterator
     from datetime import timedelta
 
     from sqlalchemy import ColumnElement
-    from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
 
 class SqlAlchemyOutboxDispatchStore:
@@ -33,12 +30,11 @@ class SqlAlchemyOutboxDispatchStore:
     """
 
     def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
-        self._autocommit_engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._connections = ShortTransactions(engine, lock_sqlite_at_begin=True)
 
     async def claim_due(self, now: datetime, limit: int, lease: timedelta) -> list[OutboxMessage]:
         columns = mail_outbox.c
-        async with self._transaction() as connection:
+        async with self._connections.write() as connection:
             due = await connection.execute(
                 select(columns.id)
                 .where(_is(DeliveryStatus.PENDING), columns.next_attempt_at <= now)
@@ -82,7 +78,7 @@ class SqlAlchemyOutboxDispatchStore:
         )
 
     async def list_by_status(self, status: DeliveryStatus, limit: int) -> list[OutboxMessage]:
-        async with self._read() as connection:
+        async with self._connections.read() as connection:
             result = await connection.execute(
                 select(mail_outbox)
                 .where(_is(status))
@@ -92,7 +88,7 @@ class SqlAlchemyOutboxDispatchStore:
             return [outbox_message_from_row(row) for row in result.mappings()]
 
     async def count_by_status(self) -> dict[DeliveryStatus, int]:
-        async with self._read() as connection:
+        async with self._connections.read() as connection:
             result = await connection.execute(
                 select(mail_outbox.c.status, func.count()).group_by(mail_outbox.c.status)
             )
@@ -112,7 +108,7 @@ class SqlAlchemyOutboxDispatchStore:
     async def _change(
         self, message_id: uuid.UUID, *conditions: ColumnElement[bool], **values: Any
     ) -> bool:
-        async with self._transaction() as connection:
+        async with self._connections.write() as connection:
             result = await connection.execute(
                 update(mail_outbox)
                 .where(mail_outbox.c.id == message_id, *conditions)
@@ -120,32 +116,6 @@ class SqlAlchemyOutboxDispatchStore:
                 .returning(mail_outbox.c.id)
             )
             return result.first() is not None
-
-    @asynccontextmanager
-    async def _transaction(self) -> AsyncIterator[AsyncConnection]:
-        with database_errors():
-            if self._engine.dialect.name != "sqlite":
-                async with self._engine.begin() as connection:
-                    yield connection
-                return
-            # pysqlite would BEGIN (deferred) only at the first write, after the SELECT:
-            # two claimers could then read the same rows. Take the write lock first.
-            async with self._autocommit_engine.connect() as connection:
-                await connection.exec_driver_sql("BEGIN IMMEDIATE")
-                try:
-                    yield connection
-                except BaseException:
-                    # SQLite rolls back by itself on some errors; the original error matters.
-                    with suppress(SQLAlchemyError):
-                        await connection.exec_driver_sql("ROLLBACK")
-                    raise
-                await connection.exec_driver_sql("COMMIT")
-
-    @asynccontextmanager
-    async def _read(self) -> AsyncIterator[AsyncConnection]:
-        with database_errors():
-            async with self._autocommit_engine.connect() as connection:
-                yield connection
 
 
 def _is(status: DeliveryStatus) -> ColumnElement[bool]:

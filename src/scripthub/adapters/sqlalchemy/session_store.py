@@ -2,24 +2,22 @@
 
 from __future__ import annotations
 
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import insert, null, select, union_all, update
 
-from scripthub.adapters.sqlalchemy.errors import database_errors
 from scripthub.adapters.sqlalchemy.sessions_table import (
     refresh_tokens,
     rotated_refresh_tokens,
     session_from_row,
     session_values,
 )
+from scripthub.adapters.sqlalchemy.short_transactions import ShortTransactions
 from scripthub.domain.sessions import Rotation, RotationOutcome, Session
 
 if TYPE_CHECKING:
     import uuid
-    from collections.abc import AsyncIterator
     from datetime import timedelta
 
     from sqlalchemy import ColumnElement, RowMapping
@@ -44,11 +42,10 @@ class SqlAlchemySessionStore:
     """
 
     def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
-        self._autocommit_engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._connections = ShortTransactions(engine)
 
     async def create(self, session: Session, token_hash: str) -> None:
-        async with self._transaction() as connection:
+        async with self._connections.write() as connection:
             await connection.execute(
                 insert(refresh_tokens).values(session_values(session, token_hash))
             )
@@ -56,7 +53,7 @@ class SqlAlchemySessionStore:
     async def rotate(
         self, token_hash: str, new_token_hash: str, now: datetime, grace: timedelta
     ) -> Rotation:
-        async with self._transaction() as connection:
+        async with self._connections.write() as connection:
             # One conditional UPDATE decides the race: the row lock (PostgreSQL) or the
             # database write lock (SQLite) lets exactly one caller still see the old hash.
             row = await self._make_current(
@@ -106,21 +103,21 @@ class SqlAlchemySessionStore:
     async def reissue(
         self, session_id: uuid.UUID, new_token_hash: str, now: datetime
     ) -> Session | None:
-        async with self._transaction() as connection:
+        async with self._connections.write() as connection:
             row = await self._make_current(
                 connection, refresh_tokens.c.id == session_id, new_token_hash, now
             )
         return None if row is None else session_from_row(row)
 
     async def is_active(self, session_id: uuid.UUID, now: datetime) -> bool:
-        async with self._read() as connection:
+        async with self._connections.read() as connection:
             result = await connection.execute(
                 select(refresh_tokens.c.id).where(refresh_tokens.c.id == session_id, *_live(now))
             )
             return result.first() is not None
 
     async def get(self, session_id: uuid.UUID, now: datetime) -> Session | None:
-        async with self._read() as connection:
+        async with self._connections.read() as connection:
             result = await connection.execute(
                 select(refresh_tokens).where(refresh_tokens.c.id == session_id, *_live(now))
             )
@@ -128,7 +125,7 @@ class SqlAlchemySessionStore:
         return None if row is None else session_from_row(row)
 
     async def list_for_user(self, user_id: uuid.UUID, now: datetime) -> list[Session]:
-        async with self._read() as connection:
+        async with self._connections.read() as connection:
             result = await connection.execute(
                 select(refresh_tokens)
                 .where(refresh_tokens.c.user_id == user_id, *_live(now))
@@ -146,7 +143,7 @@ class SqlAlchemySessionStore:
         return await self._revoke_where(condition)
 
     async def _revoke_where(self, condition: ColumnElement[bool]) -> int:
-        async with self._transaction() as connection:
+        async with self._connections.write() as connection:
             return await self._end_where(connection, condition, datetime.now(UTC))
 
     @staticmethod
@@ -177,15 +174,3 @@ class SqlAlchemySessionStore:
             .returning(refresh_tokens.c.id)
         )
         return len(result.all())
-
-    @asynccontextmanager
-    async def _transaction(self) -> AsyncIterator[AsyncConnection]:
-        with database_errors():
-            async with self._engine.begin() as connection:
-                yield connection
-
-    @asynccontextmanager
-    async def _read(self) -> AsyncIterator[AsyncConnection]:
-        with database_errors():
-            async with self._autocommit_engine.connect() as connection:
-                yield connection

@@ -25,6 +25,7 @@ from scripthub.domain.roles import AUDIT_READ
 @dataclass(frozen=True)
 class ListAuditEntriesQuery:
     actor: Actor
+    """Who asks; `actor_id` below is a filter on whose actions to list."""
     actor_id: uuid.UUID | None = None
     action: str | None = None
     resource_type: str | None = None

@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from scripthub.application.accounts import Principal
-from scripthub.application.ports.permission_cache import AccessStateReader, PermissionCache
+from scripthub.application.ports.access_state import AccessStateReader
+from scripthub.application.ports.permission_cache import PermissionCache
 from scripthub.application.ports.security import AccessTokens
 from scripthub.application.ports.system import Clock, RateCharge, RateLimitState
 from scripthub.application.ports.unit_of_work import UnitOfWorkFactory
-from scripthub.domain.errors import DomainError, SessionRevokedError
+from scripthub.domain.errors import DomainError, RateLimitedError, SessionRevokedError
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,9 @@ class AuthenticateRequest:
         state = await self._access_state.read(
             claims.session_id, claims.user_id, self._clock.now(), query.rate_charge
         )
+        if state.rate is not None and not state.rate.allowed:
+            # Refused anyway: a flood over its budget must not reach the database.
+            return Authentication(None, RateLimitedError(state.rate.reset_after), state.rate)
         if not state.session_active:
             ended = SessionRevokedError("This session has ended; sign in again.")
             return Authentication(None, ended, state.rate)

@@ -1,13 +1,11 @@
-"""Cached grants (roles and permissions) of users, and the hot-path read that goes with them."""
+"""Cached grants (roles and permissions) of users."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Protocol
 
-from scripthub.application.ports.system import RateCharge, RateLimitState
 from scripthub.domain.roles import Grants
 
 
@@ -47,25 +45,3 @@ class PermissionCache(Protocol):
 
     async def invalidate_everyone(self) -> None:
         """O(1): every user's next lookup misses (a role's permissions changed)."""
-
-
-@dataclass(frozen=True)
-class AccessState:
-    session_active: bool
-    cached: CachedGrants
-    rate: RateLimitState | None = None
-    """The budget after counting the read's `charge`; None when there was none."""
-
-
-class AccessStateReader(Protocol):
-    """The authenticated request's one round trip: is the session live, what may the user do
-    (from the cache), and, given a `charge`, the request counted against a rate budget exactly
-    as `RateLimiter.hit` would count it (the same counters)."""
-
-    async def read(
-        self,
-        session_id: uuid.UUID,
-        user_id: uuid.UUID,
-        now: datetime,
-        charge: RateCharge | None = None,
-    ) -> AccessState: ...

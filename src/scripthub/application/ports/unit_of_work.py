@@ -18,7 +18,8 @@ class UnitOfWork(Protocol):
     """One transaction over the relational store.
 
     Use it as `async with uow: ...; await uow.commit()`. Leaving the block without calling
-    `commit()` rolls everything back. A unit of work is used for one request only.
+    `commit()` rolls everything back. A unit of work serves one `async with` block: use cases
+    open a new one from their factory for each transaction.
     """
 
     users: UserRepository

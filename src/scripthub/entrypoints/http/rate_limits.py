@@ -26,7 +26,7 @@ from scripthub.application.ports.system import RateCharge, RateLimiter, RateLimi
 from scripthub.domain.errors import DomainError, RateLimitedError
 from scripthub.entrypoints.http.auth import bearer_token, remember
 from scripthub.entrypoints.http.client import Network, client_ip
-from scripthub.entrypoints.http.problems import send_problem
+from scripthub.entrypoints.http.problems import STATUS_BY_CODE, send_problem
 from scripthub.entrypoints.settings import RateLimit
 
 TIER_OPTION = "rate_limit"
@@ -76,6 +76,12 @@ class Refusal:
     detail: str
     headers: dict[str, str] = field(default_factory=dict)
 
+    @classmethod
+    def for_error(cls, error: DomainError) -> Refusal:
+        """A request that could not be counted or authenticated, answered as its error says
+        (a store that is down: 503)."""
+        return cls(STATUS_BY_CODE.get(error.code, 503), error.code, error.detail)
+
     async def send(self, send: Send, headers: Mapping[str, str] | None = None) -> None:
         """Answer with the problem, plus `headers` kept from an answer it replaces."""
         await send_problem(
@@ -110,20 +116,19 @@ class RateLimits:
         """
         try:
             state = await self._count(scope, tier)
-        except DomainError as unavailable:  # the limiter's store is down: answer like any route
-            return Refusal(503, unavailable.code, unavailable.detail)
+        except DomainError as error:  # the store is down (503): answer like any route
+            return Refusal.for_error(error)
         return self._verdict(scope, state)
 
     async def admit_authenticated(self, scope: Scope, token: str) -> Refusal | None:
         """`admit` for a routed request with a bearer token and no tier: authenticate it and
         count it in one round trip, and keep the authentication for the handler."""
-        charge = RateCharge(f"api:{self._ip(scope)}", self._api.requests, self._api.window_seconds)
         try:
             authentication = await self._authenticate.execute(
-                AuthenticateRequestQuery(token, charge)
+                AuthenticateRequestQuery(token, self._api_charge(scope))
             )
-        except DomainError as unavailable:
-            return Refusal(503, unavailable.code, unavailable.detail)
+        except DomainError as error:
+            return Refusal.for_error(error)
         remember(scope, authentication)
         if authentication.rate is None:  # refused before the store was asked: count it alone
             return await self.admit(scope, None)
@@ -138,13 +143,17 @@ class RateLimits:
         return None
 
     async def _count(self, scope: Scope, tier: str | None) -> RateLimitState:
-        ip = self._ip(scope)
-        api = await self._limiter.hit(f"api:{ip}", self._api.requests, self._api.window_seconds)
-        if tier is None:
-            return api
-        budget = self._tiers[tier]
-        own = await self._limiter.hit(f"{tier}:{ip}", budget.requests, budget.window_seconds)
-        return _tightest(api, own)
+        charges = [self._api_charge(scope)]
+        if tier is not None:
+            budget = self._tiers[tier]
+            charges.append(
+                RateCharge(f"{tier}:{self._ip(scope)}", budget.requests, budget.window_seconds)
+            )
+        states = [await self._limiter.hit(c.key, c.limit, c.window_seconds) for c in charges]
+        return _tightest(*states)
+
+    def _api_charge(self, scope: Scope) -> RateCharge:
+        return RateCharge(f"api:{self._ip(scope)}", self._api.requests, self._api.window_seconds)
 
     def _ip(self, scope: Scope) -> str:
         return client_ip(scope, self._trusted) or "unknown"

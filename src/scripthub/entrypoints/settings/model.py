@@ -65,7 +65,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
 
     @property
     def access_state_backend(self) -> Literal["redis", "sequential"]:
-        """Sessions and cached permissions both in Redis can be read in one round trip."""
+        """Sessions, cached permissions and rate counters all in Redis (under one key prefix)
+        are read, and the request counted, in one round trip."""
         both_redis = self.session_store == "redis" and self.cache_backend == "redis"
         return "redis" if both_redis else "sequential"
 

@@ -39,16 +39,16 @@ class AuditController(Controller):
         limit: PageSize = 20,
     ) -> AuditPage:
         query = ListAuditEntriesQuery(
-            principal,
-            actor_id,
-            action,
-            resource_type,
-            resource_id,
-            since,
-            until,
-            cursor,
-            limit,
-            context,
+            actor=principal,
+            actor_id=actor_id,
+            action=action,
+            resource_type=resource_type,
+            resource_id=resource_id,
+            since=since,
+            until=until,
+            cursor=cursor,
+            limit=limit,
+            context=context,
         )
         page = await list_audit_entries.execute(query)
         return AuditPage([audit_entry_out(e) for e in page.items], page.next_cursor)

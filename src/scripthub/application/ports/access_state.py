@@ -1,0 +1,33 @@
+"""The authenticated request's one round trip to the stores."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from scripthub.application.ports.permission_cache import CachedGrants
+from scripthub.application.ports.system import RateCharge, RateLimitState
+
+
+@dataclass(frozen=True)
+class AccessState:
+    session_active: bool
+    cached: CachedGrants
+    rate: RateLimitState | None = None
+    """The budget after counting the read's `charge`; None when there was none."""
+
+
+class AccessStateReader(Protocol):
+    """The authenticated request's one round trip: is the session live, what may the user do
+    (from the cache), and, given a `charge`, the request counted against a rate budget exactly
+    as `RateLimiter.hit` would count it (the same counters)."""
+
+    async def read(
+        self,
+        session_id: uuid.UUID,
+        user_id: uuid.UUID,
+        now: datetime,
+        charge: RateCharge | None = None,
+    ) -> AccessState: ...
