@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -327,8 +328,19 @@ async def test_the_audit_trail_is_filtered_and_paged(api: Api) -> None:
     assert len(registered.json()["items"]) == 1
     future = await api.get("/api/audit-logs", token, params={"since": "2999-01-01T00:00:00Z"})
     assert future.json()["items"] == []
-    for bad in ({"since": "yesterday"}, {"actor_id": "me"}, {"cursor": "x"}):
+    far_cursor = base64.urlsafe_b64encode(f"0001-01-01T00:00:00+14:00|{uuid.uuid4()}".encode())
+    for bad in (
+        {"since": "yesterday"},
+        {"actor_id": "me"},
+        {"cursor": "x"},
+        # Valid times that UTC cannot hold: a year before the first, a year after the last.
+        {"since": "0001-01-01T00:00:00+14:00"},
+        {"until": "9999-12-31T23:59:59-14:00"},
+        {"cursor": far_cursor.decode().rstrip("=")},
+    ):
         assert_problem(await api.get("/api/audit-logs", token, params=bad), 400, "bad_request")
+    users_page = await api.get("/api/users", token, params={"cursor": far_cursor.decode()})
+    assert_problem(users_page, 400, "bad_request")
 
 
 @contextmanager

@@ -7,7 +7,7 @@ import binascii
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Generic, TypeVar
 
 from scripthub.application.ports.keyset import Keyset
@@ -36,12 +36,24 @@ def decode_cursor(cursor: str | None) -> Keyset | None:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         at, _, key = raw.partition("|")
-        keyset = Keyset(datetime.fromisoformat(at), uuid.UUID(key))
-    except (ValueError, binascii.Error, UnicodeDecodeError):
+        moment = datetime.fromisoformat(at)
+        if moment.tzinfo is None:
+            raise ValueError(at)
+        # A far-off time with an offset can fall outside datetime's range once in UTC.
+        return Keyset(moment.astimezone(UTC), uuid.UUID(key))
+    except (ValueError, OverflowError, binascii.Error, UnicodeDecodeError):
         raise BadRequestError("The cursor is not one this API issued.") from None
-    if keyset.at.tzinfo is None:
-        raise BadRequestError("The cursor is not one this API issued.")
-    return keyset
+
+
+def in_utc(moment: datetime, name: str) -> datetime:
+    """`moment` in UTC; a BadRequestError if it has no time zone or if UTC cannot hold it
+    (`0001-01-01T00:00:00+14:00` is a year before the first)."""
+    if moment.tzinfo is None:
+        raise BadRequestError(f"{name} needs a time zone, e.g. 2026-11-21T10:00:00Z")
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise BadRequestError(f"{name} is out of range.") from None
 
 
 def page_of(rows: list[T], limit: int, keyset: Callable[[T], Keyset]) -> Page[T]:

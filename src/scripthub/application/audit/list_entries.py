@@ -11,6 +11,7 @@ from scripthub.application.authorization import Authorizer
 from scripthub.application.pagination import (
     Page,
     decode_cursor,
+    in_utc,
     page_of,
     reject_control_characters,
 )
@@ -18,7 +19,6 @@ from scripthub.application.ports.audit import AuditQuery
 from scripthub.application.ports.keyset import Keyset
 from scripthub.application.ports.unit_of_work import UnitOfWorkFactory
 from scripthub.domain.audit import AuditEntry, RequestContext
-from scripthub.domain.errors import BadRequestError
 from scripthub.domain.roles import AUDIT_READ
 
 
@@ -51,16 +51,13 @@ class ListAuditEntries:
             resource_type=wanted.resource_type,
             resource_id=wanted.resource_id,
         )
-        for bound in (wanted.since, wanted.until):
-            if bound is not None and bound.tzinfo is None:
-                raise BadRequestError("since and until need a time zone, e.g. 2026-11-21T10:00:00Z")
         query = AuditQuery(
             actor_id=wanted.actor_id,
             action=wanted.action,
             resource_type=wanted.resource_type,
             resource_id=wanted.resource_id,
-            since=wanted.since,
-            until=wanted.until,
+            since=None if wanted.since is None else in_utc(wanted.since, "since"),
+            until=None if wanted.until is None else in_utc(wanted.until, "until"),
             after=decode_cursor(wanted.cursor),
             limit=wanted.limit + 1,
         )
