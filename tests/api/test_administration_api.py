@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import uuid
 from collections.abc import Iterator
@@ -411,3 +412,22 @@ async def test_the_last_admin_cannot_delete_their_account(api: Api) -> None:
 
     assert_problem(response, 409, "conflict")
     assert (await api.get("/api/users/me", admin["access_token"])).status_code == 200
+
+
+async def test_the_same_grant_sent_twice_at_once_is_granted_once(api: Api) -> None:
+    admin = (await api.admin())["access_token"]
+    for _ in range(8):
+        user_id = (await api.register())["user"]["id"]
+        answers = await asyncio.gather(
+            *(
+                api.send("POST", f"/api/users/{user_id}/roles", admin, json={"role": "moderator"})
+                for _ in range(2)
+            )
+        )
+
+        assert [answer.status_code for answer in answers] == [200, 200], answers[1].text
+        assert all(answer.json()["roles"] == ["moderator", "user"] for answer in answers)
+        audited = await api.get(
+            "/api/audit-logs", admin, params={"action": "role.assigned", "resource_id": user_id}
+        )
+        assert len(audited.json()["items"]) == 1

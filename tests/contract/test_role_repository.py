@@ -347,6 +347,31 @@ async def test_a_role_added_by_a_concurrent_transaction_is_a_conflict(
 
 
 @pytest.mark.postgres
+async def test_a_grant_made_by_a_concurrent_transaction_is_already_held(
+    postgres_database_url: str,
+) -> None:
+    engine = create_engine(postgres_database_url)
+    user = make_user()
+    try:
+        await add_committed(lambda: SqlAlchemyUnitOfWork(engine), user)
+        async with (
+            SqlAlchemyUnitOfWork(engine) as first,
+            SqlAlchemyUnitOfWork(engine) as second,
+        ):
+            assert await first.roles.assign(user.id, "moderator")
+            # The second sees no committed grant, inserts, and waits on the primary key.
+            assigning = asyncio.create_task(second.roles.assign(user.id, "moderator"))
+            await wait_for_a_lock_waiter(engine)
+            await first.commit()
+            assert await assigning is False
+            await second.commit()
+        async with SqlAlchemyUnitOfWork(engine) as check:
+            assert await check.roles.roles_of(user.id) == ["moderator"]
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.postgres
 async def test_holder_counts_are_serialised_until_commit(postgres_database_url: str) -> None:
     """Two changes that each leave one holder of a permission must not both commit: the
     second count waits for the first transaction and then sees its result."""

@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, distinct, exists, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from scripthub.adapters.sqlalchemy.errors import translate_integrity_error
@@ -165,10 +167,18 @@ class SqlAlchemyRoleRepository:
             raise NotFoundError(f"user {user_id} does not exist")
         if row.holder is not None:
             return False
-        await self._insert(
-            user_roles, {"user_id": user_id, "role_id": row.id, "created_at": datetime.now(UTC)}
+        # A concurrent identical grant may land between the read and this insert: that is
+        # "already held", not a conflict.
+        upsert = (
+            postgresql_insert if self._connection.dialect.name == "postgresql" else sqlite_insert
         )
-        return True
+        inserted = await self._connection.execute(
+            upsert(user_roles)
+            .values(user_id=user_id, role_id=row.id, created_at=datetime.now(UTC))
+            .on_conflict_do_nothing(index_elements=[user_roles.c.user_id, user_roles.c.role_id])
+            .returning(user_roles.c.user_id)
+        )
+        return inserted.first() is not None
 
     async def revoke(self, user_id: uuid.UUID, role: str) -> bool:
         role_id = select(roles.c.id).where(roles.c.name == role).scalar_subquery()
