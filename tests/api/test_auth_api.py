@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import uuid
 from collections.abc import Callable
 
 import pytest
@@ -273,3 +274,18 @@ async def test_refresh_with_garbage_is_a_clean_401(api: Api) -> None:
         response = await api.client.post("/api/auth/refresh", json={"refresh_token": token})
         assert_problem(response, 401, "refresh_token_invalid")
     assert bearer("x") == {"Authorization": "Bearer x"}
+
+
+async def test_a_token_pairing_a_user_with_another_user_s_session_is_refused(api: Api) -> None:
+    ada = await api.register()
+    bob = await api.register()
+    bob_session = (await api.get("/api/auth/sessions", bob["access_token"])).json()["items"][0]
+    # What a holder of the signing key could forge: ada's id with bob's live session.
+    forged = api.container.adapters.access_tokens().issue(
+        uuid.UUID(ada["user"]["id"]), uuid.UUID(bob_session["id"])
+    )
+
+    answer = await api.get("/api/users/me", forged.token)
+
+    assert_problem(answer, 401, "session_revoked")
+    assert (await api.get("/api/users/me", bob["access_token"])).status_code == 200

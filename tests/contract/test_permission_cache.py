@@ -267,6 +267,17 @@ async def test_reader_sees_a_live_session_as_active(adapters: Adapters, t0: date
     assert state.session_active
 
 
+async def test_reader_sees_another_user_s_session_as_inactive(
+    adapters: Adapters, t0: datetime
+) -> None:
+    session = new_session(t0, uuid.uuid4())
+    await adapters.sessions.create(session, "hash-a")
+
+    state = await adapters.reader.read(session.id, uuid.uuid4(), t0)
+
+    assert not state.session_active
+
+
 async def test_reader_sees_revoked_and_unknown_sessions_as_inactive(
     adapters: Adapters, t0: datetime
 ) -> None:

@@ -163,7 +163,7 @@ async def assert_ended(
         rotation = await store.rotate(token_hash, f"{token_hash}-next-{attempt}", now, GRACE)
         assert rotation.outcome is RotationOutcome.ENDED
         assert rotation.session == session
-    assert not await store.is_active(session.id, now)
+    assert not await store.is_active(session.id, session.user_id, now)
     assert await store.get(session.id, now) is None
     assert session.id not in {s.id for s in await store.list_for_user(session.user_id, now)}
 
@@ -177,11 +177,14 @@ async def test_created_session_is_live_and_read_back_unchanged(
     await store.create(session, "hash-a")
     await store.create(anonymous, "hash-b")
 
-    assert await store.is_active(session.id, t0)
+    assert await store.is_active(session.id, session.user_id, t0)
     assert await store.get(session.id, t0) == session
     assert await store.get(anonymous.id, t0) == anonymous
-    assert not await store.is_active(uuid.uuid4(), t0)
+    assert not await store.is_active(uuid.uuid4(), uuid.uuid4(), t0)
     assert await store.get(uuid.uuid4(), t0) is None
+    # A live session is active only for its own user: a token pairing one user's id with
+    # another's session is refused.
+    assert not await store.is_active(session.id, anonymous.user_id, t0)
 
 
 async def test_returned_datetimes_are_utc_aware(
@@ -205,7 +208,7 @@ async def test_session_past_its_expiry_is_not_live(
     )
     await store.create(expired, "hash-a")
 
-    assert not await store.is_active(expired.id, t0)
+    assert not await store.is_active(expired.id, expired.user_id, t0)
     assert await store.get(expired.id, t0) is None
     assert await store.list_for_user(expired.user_id, t0) == []
     rotation = await store.rotate("hash-a", "hash-b", t0, GRACE)
@@ -247,7 +250,7 @@ async def test_rotated_hash_within_grace_is_superseded_and_changes_nothing(
     retry = await store.rotate("hash-1", "hash-retry", t0 + GRACE / 2, GRACE)
 
     assert retry.outcome is RotationOutcome.SUPERSEDED_IN_GRACE
-    assert await store.is_active(session.id, t0 + GRACE / 2)
+    assert await store.is_active(session.id, session.user_id, t0 + GRACE / 2)
     unused = await store.rotate("hash-retry", "x", t0 + GRACE / 2, GRACE)
     assert unused.outcome is RotationOutcome.UNKNOWN
     current = await store.rotate("hash-2", "hash-3", t0 + GRACE / 2, GRACE)
@@ -317,12 +320,12 @@ async def test_reissue_replaces_the_current_token_of_a_live_session(
 
     assert reissued is not None
     assert (reissued.id, reissued.last_used_at) == (session.id, later)
-    assert await store.is_active(session.id, later)
+    assert await store.is_active(session.id, session.user_id, later)
     # The replaced token is simply unknown, even after the grace window: no reuse alarm.
     much_later = later + GRACE + timedelta(seconds=1)
     replaced = await store.rotate("hash-2", "hash-x", much_later, GRACE)
     assert replaced.outcome is RotationOutcome.UNKNOWN
-    assert await store.is_active(session.id, much_later)
+    assert await store.is_active(session.id, session.user_id, much_later)
     rotation = await store.rotate("hash-3", "hash-4", much_later, GRACE)
     assert rotation.outcome is RotationOutcome.ROTATED
 
@@ -349,8 +352,8 @@ async def test_revoke_ends_one_session(backend: Backend, store: SessionStore, t0
 
     assert await store.revoke(session.id)
 
-    assert not await store.is_active(session.id, t0)
-    assert await store.is_active(other.id, t0)
+    assert not await store.is_active(session.id, session.user_id, t0)
+    assert await store.is_active(other.id, other.user_id, t0)
     await assert_ended(store, "hash-1", session, t0)
     assert not await store.revoke(session.id)
     assert not await store.revoke(uuid.uuid4())
@@ -369,14 +372,14 @@ async def test_revoke_all_ends_every_session_of_the_user_but_the_kept_one(
     assert await store.revoke_all(user_id, keep=kept.id) == 2
 
     assert [s.id for s in await store.list_for_user(user_id, t0)] == [kept.id]
-    assert await store.is_active(kept.id, t0)
-    assert await store.is_active(stranger.id, t0)
+    assert await store.is_active(kept.id, kept.user_id, t0)
+    assert await store.is_active(stranger.id, stranger.user_id, t0)
     await assert_ended(store, "hash-0", sessions[0], t0)
     await assert_ended(store, "hash-2", sessions[2], t0)
     assert (await store.rotate("hash-1", "y", t0, GRACE)).outcome is RotationOutcome.ROTATED
     assert await store.revoke_all(user_id) == 1
     assert await store.revoke_all(user_id) == 0
-    assert not await store.is_active(kept.id, t0)
+    assert not await store.is_active(kept.id, kept.user_id, t0)
 
 
 async def test_rotated_tokens_of_an_ended_session_are_ended_even_within_grace(
@@ -424,7 +427,7 @@ async def test_concurrent_reuses_of_one_token_report_the_reuse_once(
     outcomes = [rotation.outcome for rotation in rotations]
     assert outcomes.count(RotationOutcome.REUSED) == 1
     assert outcomes.count(RotationOutcome.ENDED) == 7
-    assert not await stores[0].is_active(session.id, later)
+    assert not await stores[0].is_active(session.id, session.user_id, later)
 
 
 async def test_list_for_user_is_newest_first_and_only_live_sessions_of_that_user(
@@ -452,7 +455,7 @@ async def test_redis_store_without_a_server_is_service_unavailable(t0: datetime)
     store = RedisSessionStore(client)
     try:
         with pytest.raises(ServiceUnavailableError):
-            await store.is_active(uuid.uuid4(), t0)
+            await store.is_active(uuid.uuid4(), uuid.uuid4(), t0)
         with pytest.raises(ServiceUnavailableError):
             await store.rotate("hash-1", "hash-2", t0, GRACE)
     finally:

@@ -213,3 +213,17 @@ async def test_a_request_over_its_budget_reads_no_grants(world: World) -> None:
     assert (await world.permission_cache.lookup(user_id)).grants is None
     await world.principal(pair)
     assert (await world.permission_cache.lookup(user_id)).grants is not None
+
+
+async def test_a_token_naming_another_user_s_session_is_refused(world: World) -> None:
+    ada = await world.register()
+    bob = await world.register(email="bob@example.com", username="bob")
+    bob_session = (await world.principal(bob)).session_id
+    forged = world.sessions.pair(ada.user, bob_session, "unused")  # ada's id, bob's session
+
+    authentication = await world.authenticate_request().execute(
+        AuthenticateRequestQuery(forged.access_token)
+    )
+
+    with pytest.raises(SessionRevokedError):
+        authentication.require_principal()

@@ -76,8 +76,9 @@ class InMemorySessionStore:
         self._make_current(entry, new_token_hash, now)
         return dataclasses.replace(entry.session)
 
-    async def is_active(self, session_id: uuid.UUID, now: datetime) -> bool:
-        return self._live(session_id, now) is not None
+    async def is_active(self, session_id: uuid.UUID, user_id: uuid.UUID, now: datetime) -> bool:
+        session = self._live(session_id, now)
+        return session is not None and session.user_id == user_id
 
     async def get(self, session_id: uuid.UUID, now: datetime) -> Session | None:
         session = self._live(session_id, now)

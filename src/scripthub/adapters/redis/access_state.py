@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from scripthub.adapters.redis.codec import is_owner
 from scripthub.adapters.redis.errors import cache_unavailable_as_503
 from scripthub.adapters.redis.keys import SessionStoreKeys
 from scripthub.adapters.redis.permission_cache import PermissionCacheKeys, decode_lookup
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 
 class RedisAccessStateReader:
     """`AccessStateReader` for a `RedisSessionStore`, a `RedisPermissionCache` and a
-    `RedisRateLimiter` that share this client's server and `prefix`: EXISTS on the session key,
+    `RedisRateLimiter` that share this client's server and `prefix`: HGET of the session's owner,
     the cache's MGET and the rate counter's commands go out in one pipeline (a MULTI block when
     it counts), so one network round trip answers all three.
     """
@@ -41,15 +42,15 @@ class RedisAccessStateReader:
         now: datetime,  # noqa: ARG002
         charge: RateCharge | None = None,
     ) -> AccessState:
-        # Redis expires a session's key at its `expires_at`, so existence alone answers.
+        # Redis expires a session's hash at its `expires_at`, so its owner field alone answers.
         async with self._client.pipeline(transaction=charge is not None) as pipe:
-            pipe.exists(self._session_keys.session(session_id))
+            pipe.hget(self._session_keys.session(session_id), "user_id")
             pipe.mget(self._grants_keys.lookup(user_id))
             if charge is not None:
                 self._counters.queue_hit(pipe, charge)
-            exists, lookup, *counted = await pipe.execute()
+            owner, lookup, *counted = await pipe.execute()
         return AccessState(
-            session_active=exists == 1,
+            session_active=is_owner(owner, user_id),
             cached=decode_lookup(lookup),
             rate=None if charge is None else self._counters.state(charge, counted),
         )

@@ -67,3 +67,8 @@ def pairs_to_fields(flat: list[bytes] | list[str]) -> dict[str, str]:
     """A Lua script's flat [field, value, ...] list (HGETALL's raw shape) as a dict."""
     values = [text(item) for item in flat]
     return dict(zip(values[::2], values[1::2], strict=True))
+
+
+def is_owner(owner: bytes | str | None, user_id: uuid.UUID) -> bool:
+    """Whether a session hash's `user_id` field (None: no live session) names `user_id`."""
+    return owner is not None and text(owner) == str(user_id)

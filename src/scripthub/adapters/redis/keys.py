@@ -14,7 +14,7 @@ class SessionStoreKeys:
     """Where sessions live under `prefix`.
 
     `session(id)` is the key whose existence means "this session is live" (it expires with
-    the session), so the hot path can EXISTS it in the same pipeline as other lookups. An
+    the session), so the hot path can HGET its owner in the same pipeline as other lookups. An
     ended session moves to `ended_session(id)` until it would have expired.
     """
 

@@ -9,6 +9,7 @@ from scripthub.adapters.redis.codec import (
     decode_fields,
     decode_session,
     encode_session,
+    is_owner,
     pairs_to_fields,
     text,
     to_epoch,
@@ -98,9 +99,15 @@ class RedisSessionStore:
         return _live(session_id, pairs_to_fields(reply), now) if reply else None
 
     @cache_unavailable_as_503
-    async def is_active(self, session_id: uuid.UUID, now: datetime) -> bool:  # noqa: ARG002
-        # Redis expires the hash at `expires_at`, so existence alone answers.
-        return await self._client.exists(self.keys.session(session_id)) == 1
+    async def is_active(
+        self,
+        session_id: uuid.UUID,
+        user_id: uuid.UUID,
+        now: datetime,  # noqa: ARG002
+    ) -> bool:
+        # Redis expires the hash at `expires_at`, so its owner field alone answers.
+        owner = await self._client.hget(self.keys.session(session_id), "user_id")
+        return is_owner(owner, user_id)
 
     @cache_unavailable_as_503
     async def get(self, session_id: uuid.UUID, now: datetime) -> Session | None:

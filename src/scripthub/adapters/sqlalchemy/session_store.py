@@ -109,10 +109,14 @@ class SqlAlchemySessionStore:
             )
         return None if row is None else session_from_row(row)
 
-    async def is_active(self, session_id: uuid.UUID, now: datetime) -> bool:
+    async def is_active(self, session_id: uuid.UUID, user_id: uuid.UUID, now: datetime) -> bool:
         async with self._connections.read() as connection:
             result = await connection.execute(
-                select(refresh_tokens.c.id).where(refresh_tokens.c.id == session_id, *_live(now))
+                select(refresh_tokens.c.id).where(
+                    refresh_tokens.c.id == session_id,
+                    refresh_tokens.c.user_id == user_id,
+                    *_live(now),
+                )
             )
             return result.first() is not None
 

@@ -41,8 +41,10 @@ class SessionStore(Protocol):
         replaced, not stolen: presenting it never ends the session). Sets `last_used_at`.
         None, and nothing changes, if the session is not live."""
 
-    async def is_active(self, session_id: uuid.UUID, now: datetime) -> bool:
-        """The hot-path check behind every authenticated request: one round trip."""
+    async def is_active(self, session_id: uuid.UUID, user_id: uuid.UUID, now: datetime) -> bool:
+        """Whether the session is live and `user_id`'s: the hot-path check behind every
+        authenticated request, one round trip. A token naming one user and another user's
+        session is refused here."""
 
     async def get(self, session_id: uuid.UUID, now: datetime) -> Session | None:
         """The live session with this id, or None."""
