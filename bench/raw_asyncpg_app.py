@@ -43,7 +43,7 @@ PATCH /api/users/me                                                 (users/updat
 
 and the same CPU work the product cannot avoid: HS256 JWT decode/encode with PyJWT and the
 same claims, SHA-256 of refresh tokens, SHA-256-prehashed bcrypt at SCRIPTHUB_BCRYPT_ROUNDS on
-a pool of one thread per CPU at nice 10 (as adapters/security/bcrypt_hasher.py), the field
+a pool of one thread per CPU at nice 7 (as adapters/security/bcrypt_hasher.py), the field
 checks of the request bodies, msgspec bodies, Litestar routing. The SQL text is the text
 SQLAlchemy sends, so PostgreSQL does identical work. The pool skips asyncpg's reset query on
 release (SQLAlchemy's pool does not send one either), so the round-trip counts match.
@@ -331,9 +331,9 @@ async def _no_reset(connection: asyncpg.Connection) -> None:
 
 
 def _bcrypt_thread_init() -> None:
-    """bcrypt threads at nice 10, as the product's (adapters/security/bcrypt_hasher.py)."""
+    """bcrypt threads at nice 7, as the product's (adapters/security/bcrypt_hasher.py)."""
     with contextlib.suppress(AttributeError, OSError):
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 7)
 
 
 async def open_stores() -> None:
