@@ -4,10 +4,11 @@ It does the same network I/O as ScriptHub, call for call; `run.py --check-io` ve
 against the real routes (Redis MONITOR and PostgreSQL's `log_statement = all`):
 
 GET /api/users/me
-  Redis  1. MULTI INCRBY rate:api:{ip} / PEXPIRE NX / PTTL EXEC     (http/rate_limits.py)
-         2. pipeline: EXISTS session:{sid}, MGET grants:{user} and  (auth/authenticate_request.py,
-            the two grants_version keys (cached permissions)        redis/access_state.py)
-            on a cache miss only: BEGIN; SELECT grants; ROLLBACK; SET grants:{user}
+  Redis  ONE round trip: MULTI EXISTS session:{sid}, MGET grants:{user} and the two
+         grants_version keys (cached permissions), INCR rate:api:{ip}, PEXPIRE NX, PTTL EXEC
+         (http/rate_limits.py admit_authenticated, auth/authenticate_request.py,
+         redis/access_state.py); on a grants cache miss only: BEGIN; SELECT grants;
+         ROLLBACK; SET grants:{user}
   SQL    one SELECT of user + profile + string_agg of roles and of  (sqlalchemy/account_reader.py)
          providers, outside any transaction                         (users/get_own_user.py)
 
@@ -17,8 +18,8 @@ POST /api/auth/refresh (no bearer token, so no access-state read)
   SQL    the same one SELECT as GET /api/users/me                   (auth/refresh_session.py)
 
 POST /api/auth/login                                                (auth/log_in.py)
-  Redis  1. the rate-limit MULTI block for rate:api:{ip}, then one for rate:auth:{ip}
-            (a credential route: http/rate_limits.py CREDENTIAL_PATHS)
+  Redis  1. the rate-limit MULTI block for rate:api:{ip}, then one for rate:credentials:{ip}
+            (a credential route: opt=CREDENTIALS, http/rate_limits.py)
          2. after the bcrypt check, the session's MULTI block       (redis/session_store.py)
             HSET session, PEXPIREAT, SET refresh PXAT, SADD user_sessions, PEXPIREAT NX,
             PEXPIREAT GT
@@ -35,14 +36,14 @@ POST /api/auth/register                                             (auth/regist
          user_roles; INSERT email_tokens; INSERT mail_outbox; INSERT audit_logs; COMMIT
 
 PATCH /api/users/me                                                 (users/update_own_user.py)
-  Redis  the rate-limit MULTI block and the access-state pipeline of GET /api/users/me
+  Redis  the one access-state + rate-limit MULTI block of GET /api/users/me
   SQL    BEGIN; SELECT user by id; SELECT roles; SELECT sign-in methods; (a username change:
          SELECT EXISTS username); UPDATE users ... RETURNING id; UPDATE user_profiles;
          INSERT audit_logs; COMMIT
 
 and the same CPU work the product cannot avoid: HS256 JWT decode/encode with PyJWT and the
 same claims, SHA-256 of refresh tokens, SHA-256-prehashed bcrypt at SCRIPTHUB_BCRYPT_ROUNDS on
-a pool of one thread per CPU at nice 10 (as adapters/security/bcrypt_hasher.py), the field
+a pool of one thread per CPU at nice 7 (as adapters/security/bcrypt_hasher.py), the field
 checks of the request bodies, msgspec bodies, Litestar routing. The SQL text is the text
 SQLAlchemy sends, so PostgreSQL does identical work. The pool skips asyncpg's reset query on
 release (SQLAlchemy's pool does not send one either), so the round-trip counts match.
@@ -330,9 +331,9 @@ async def _no_reset(connection: asyncpg.Connection) -> None:
 
 
 def _bcrypt_thread_init() -> None:
-    """bcrypt threads at nice 10, as the product's (adapters/security/bcrypt_hasher.py)."""
+    """bcrypt threads at nice 7, as the product's (adapters/security/bcrypt_hasher.py)."""
     with contextlib.suppress(AttributeError, OSError):
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 7)
 
 
 async def open_stores() -> None:
@@ -376,7 +377,7 @@ async def count_request(
     ip = request.client.host if request.client else "unknown"
     state = await _hit(f"{PREFIX}rate:api:{ip}", int(API_LIMIT), int(API_WINDOW))
     if credentials:
-        auth = await _hit(f"{PREFIX}rate:auth:{ip}", int(AUTH_LIMIT), int(AUTH_WINDOW))
+        auth = await _hit(f"{PREFIX}rate:credentials:{ip}", int(AUTH_LIMIT), int(AUTH_WINDOW))
         refused = [s for s in (state, auth) if not s[0]]
         state = (
             max(refused, key=lambda s: s[3])
@@ -429,9 +430,12 @@ def _user_out(row: Any, roles: list[str], providers: list[str]) -> UserOut:
     )
 
 
-async def authenticate(request: Request[Any, Any, Any]) -> tuple[uuid.UUID, list[str]]:
-    """JWT, then one pipelined round trip for session liveness and the cached grants (the
-    user's permissions, which any guarded route of the product checks)."""
+async def authenticate(
+    request: Request[Any, Any, Any],
+) -> tuple[uuid.UUID, list[str], dict[str, str]]:
+    """JWT, then ONE round trip, a MULTI block: session liveness, the cached grants (the
+    user's permissions, which any guarded route of the product checks) and the request counted
+    against the api budget (what the product's rate-limit gate does for a bearer request)."""
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer":
         raise HTTPException(status_code=401, detail="missing bearer token")
@@ -448,7 +452,9 @@ async def authenticate(request: Request[Any, Any, Any]) -> tuple[uuid.UUID, list
         raise HTTPException(status_code=401, detail="invalid token") from None
     user_id = claims["sub"]
     grants_key = f"{PREFIX}grants:{user_id}"
-    async with STORES.redis.pipeline(transaction=False) as pipe:
+    ip = request.client.host if request.client else "unknown"
+    counter, limit, window = f"{PREFIX}rate:api:{ip}", int(API_LIMIT), int(API_WINDOW)
+    async with STORES.redis.pipeline(transaction=True) as pipe:
         pipe.exists(f"{PREFIX}session:{claims['sid']}")
         pipe.mget(
             [
@@ -457,13 +463,23 @@ async def authenticate(request: Request[Any, Any, Any]) -> tuple[uuid.UUID, list
                 f"{PREFIX}grants_version:user:{user_id}",
             ]
         )
-        exists, (entry, everyone, user) = await pipe.execute()
+        pipe.incr(counter)
+        pipe.pexpire(counter, window * 1000, nx=True)
+        pipe.pttl(counter)
+        exists, (entry, everyone, user), hits, _, ttl_ms = await pipe.execute()
+    if hits > limit:
+        raise HTTPException(status_code=429, detail="rate limited")
+    headers = {
+        "RateLimit-Limit": str(limit),
+        "RateLimit-Remaining": str(max(limit - hits, 0)),
+        "RateLimit-Reset": str(max(math.ceil(ttl_ms / 1000), 1)),
+    }
     if exists != 1:
         raise HTTPException(status_code=401, detail="session revoked")
     stamp = [int(everyone or 0), int(user or 0)]
     cached = json.loads(entry) if entry is not None else None
     if cached is not None and cached[:2] == stamp:
-        return uuid.UUID(user_id), cached[2]
+        return uuid.UUID(user_id), cached[2], headers
     async with STORES.pool.acquire() as connection:
         transaction = connection.transaction()
         await transaction.start()
@@ -475,7 +491,7 @@ async def authenticate(request: Request[Any, Any, Any]) -> tuple[uuid.UUID, list
     permissions = sorted({row["permission"] for row in rows if row["permission"] is not None})
     entry = json.dumps([*stamp, roles, permissions], separators=(",", ":"))
     await STORES.redis.set(grants_key, entry, ex=GRANTS_TTL)
-    return uuid.UUID(user_id), roles
+    return uuid.UUID(user_id), roles, headers
 
 
 def _sha256(token: str) -> str:
@@ -658,8 +674,7 @@ def _valid_username(raw: str) -> str | None:
 
 @get("/api/users/me")
 async def me(request: Request[Any, Any, Any]) -> Response[UserOut]:
-    headers = await count_request(request)
-    user_id, _ = await authenticate(request)
+    user_id, _, headers = await authenticate(request)
     user = await load_account(user_id)
     if user is None:
         raise HTTPException(status_code=404, detail="user not found")
@@ -832,8 +847,7 @@ async def register(request: Request[Any, Any, Any]) -> Response[TokenPairOut]:
 
 @patch("/api/users/me")
 async def update_me(request: Request[Any, Any, Any]) -> Response[UserOut]:
-    headers = await count_request(request)
-    user_id, _ = await authenticate(request)
+    user_id, _, headers = await authenticate(request)
     body = msgspec.json.decode(await request.body(), type=UserPatch)
     context = _context(request)
     changes = (

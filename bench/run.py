@@ -39,6 +39,7 @@ import argparse
 import json
 import multiprocessing
 import os
+import re
 import resource
 import secrets
 import shutil
@@ -81,6 +82,7 @@ TARGET_FLOOD_THROUGHPUT = 0.50
 TARGET_FLOOD_P99 = 3.0
 TARGET_GUARD_VS_UNGUARDED = 0.90  # "at most 10 % slower"
 TARGET_ME_VS_PEER = 2.0
+TARGET_MIXED_KEPT = 0.50  # --mixed: GETs and logins flooding together each keep half their rate
 # The write routes against the raw app (same I/O, checked): (label, method and path, the
 # audit action each successful request records, which run.py counts to prove the writes).
 WRITE_ROUTES = (
@@ -303,13 +305,45 @@ class Bench:
         )
 
     def _source_tree(self) -> Path | None:
-        """The `src` folder to run instead of the installed checkout, if one was asked for."""
+        """The `src` folder to run instead of the installed checkout, if one was asked for;
+        with --bcrypt-niceness, a copy of it with `BCRYPT_THREAD_NICENESS` changed."""
+        tree = self._chosen_tree()
+        if self.args.bcrypt_niceness is None:
+            return tree
+        source = tree or REPO / "src"
+        copy = self.work / "niceness" / "src"
+        shutil.copytree(source, copy, ignore=shutil.ignore_patterns("__pycache__"))
+        if (source.parent / "alembic").is_dir():  # the migrations, found beside src/
+            shutil.copytree(source.parent / "alembic", copy.parent / "alembic")
+        hasher = copy / "scripthub" / "adapters" / "security" / "bcrypt_hasher.py"
+        text, found = re.subn(
+            r"^BCRYPT_THREAD_NICENESS = \d+$",
+            f"BCRYPT_THREAD_NICENESS = {self.args.bcrypt_niceness}",
+            hasher.read_text(),
+            flags=re.MULTILINE,
+        )
+        if found != 1:
+            msg = f"--bcrypt-niceness: no BCRYPT_THREAD_NICENESS line in {hasher}"
+            raise RuntimeError(msg)
+        hasher.write_text(text)
+        return copy
+
+    def _chosen_tree(self) -> Path | None:
         if self.args.src:
             return self.args.src.resolve()
         if not self.args.commit:
             return None
+        # The migrations too: since 5bd2613 they live in alembic/ beside src/.
+        listed = subprocess.run(
+            ["git", "ls-tree", "--name-only", self.args.commit, "alembic"],
+            cwd=REPO,
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        ).stdout.split()
         archive = subprocess.run(
-            ["git", "archive", "--format=tar", self.args.commit, "src"],
+            ["git", "archive", "--format=tar", self.args.commit, "src", *listed],
             cwd=REPO,
             check=True,
             capture_output=True,
@@ -590,6 +624,8 @@ class Bench:
         if "alt" in running:
             self.get("alt", "/api/users/me", warm)
             self.refresh("alt", "warm", warm)
+            for server in ("product", "alt"):
+                self.write(server, "PATCH /api/users/me", self.args.warmup)
         if "guard" in running:
             self.get("guard", UNGUARDED, warm, ADMIN_TOKENS)
             self.get("guard", GUARDED, warm, ADMIN_TOKENS)
@@ -703,6 +739,12 @@ class Bench:
         log("refresh, chained tokens")
         runs["product POST /api/auth/refresh"] = [self.refresh("product", "run")]
         runs["--ab POST /api/auth/refresh"] = [self.refresh("alt", "run")]
+        patch_pair = [(AB_PRODUCT_PATCH, "product"), (AB_ALT_PATCH, "alt")]
+        runs.update({AB_PRODUCT_PATCH: [], AB_ALT_PATCH: []})
+        for round_number in range(self.args.repeat):
+            log(f"PATCH /api/users/me, product / --ab copy, round {round_number + 1}")
+            for label, server in patch_pair if round_number % 2 == 0 else patch_pair[::-1]:
+                runs[label].append(self.write(server, "PATCH /api/users/me"))
         return runs
 
     def bcrypt_ceiling(self) -> BcryptCeiling:
@@ -732,9 +774,54 @@ class Bench:
         flood_logins.pg_connections = int(usage.pop("pg_connections"))
         return idle, busy, flood_logins
 
+    def mixed_flood(self) -> Mixed:
+        """--mixed: a GET flood on a cheap authenticated route and a login flood at the same
+        time, each against its own idle run of the same length and load, in this run."""
+        seconds = self.args.mixed_duration
+        get_load = Load(self.load.threads, self.load.connections, seconds)
+        login_load = self.login_load(seconds)
+        log(f"mixed flood: GET {PERMISSIONS} alone, logins alone, then both ({seconds} s each)")
+        self.wait_idle("product")
+        get_idle = self.get("product", PERMISSIONS, get_load)
+        self.wait_idle("product")
+        login_idle = self.wrk(
+            "product", "/api/auth/login", "login.lua", self.login_args(), login_load
+        )
+        self.wait_idle("product")
+        get_out, login_out = self.work / "wrk-mixed-get.txt", self.work / "wrk-mixed-login.txt"
+        base = f"http://{HOST}:{PORTS['product']}"
+        with self.measured() as usage:
+            login = start_wrk(
+                f"{base}/api/auth/login", "login.lua", self.login_args(), login_load, login_out
+            )
+            get = start_wrk(
+                f"{base}{PERMISSIONS}",
+                "get.lua",
+                [str(self.work / "access.txt"), str(get_load.threads)],
+                get_load,
+                get_out,
+            )
+            self.wrks += [login, get]
+            get_busy = finish_wrk("product", get, get_out, seconds)
+            login_busy = finish_wrk("product", login, login_out, seconds)
+        get_busy.cpu = login_busy.cpu = usage
+        get_busy.pg_connections = login_busy.pg_connections = int(usage.pop("pg_connections"))
+        self.wait_idle("product")
+        return Mixed(get_idle, login_idle, get_busy, login_busy)
+
+
+@dataclass
+class Mixed:
+    get_idle: WrkResult
+    login_idle: WrkResult
+    get_busy: WrkResult
+    login_busy: WrkResult
+
 
 AB_PRODUCT = "product GET /api/users/me"
 AB_ALT = "--ab GET /api/users/me"
+AB_PRODUCT_PATCH = "product PATCH /api/users/me"
+AB_ALT_PATCH = "--ab PATCH /api/users/me"
 UNGUARDED_LABEL = f"guard GET {UNGUARDED}"
 PEER_LABEL = "fastapi-users GET /users/me"
 PEER_PRODUCT_LABEL = "product GET /api/users/me, peer part"
@@ -822,6 +909,7 @@ def report(
     flood: tuple[WrkResult, WrkResult, WrkResult] | None,
     guard: dict[str, list[WrkResult]] | None = None,
     writes: dict[str, list[WrkResult]] | None = None,
+    mixed: Mixed | None = None,
 ) -> dict[str, object]:
     rows = [
         (f"{label}{f' #{i + 1}' if len(results) > 1 else ''}", result)
@@ -836,6 +924,13 @@ def report(
             ("product GET .../me/permissions idle", idle),
             ("product GET .../me/permissions + logins", busy),
             ("product POST /api/auth/login, that flood", flood_logins),
+        ]
+    if mixed:
+        rows += [
+            ("mixed: GET .../me/permissions idle", mixed.get_idle),
+            ("mixed: POST /api/auth/login idle", mixed.login_idle),
+            ("mixed: GET .../me/permissions + logins", mixed.get_busy),
+            ("mixed: POST /api/auth/login + GETs", mixed.login_busy),
         ]
     print()
     print(
@@ -859,6 +954,8 @@ def report(
         summary.update(report_login(args, ceiling, login))
     if flood:
         summary.update(report_flood(*flood))
+    if mixed:
+        summary.update(report_mixed(args, mixed))
     if writes:
         summary.update(report_writes(args, writes))
     if guard:
@@ -962,6 +1059,28 @@ def report_flood(idle: WrkResult, busy: WrkResult, logins: WrkResult) -> dict[st
     return {"c_throughput_kept": kept, "c_p99_ratio": p99, "flood_login_rps": logins.ok_rps}
 
 
+def report_mixed(args: argparse.Namespace, mixed: Mixed) -> dict[str, float]:
+    get_kept = mixed.get_busy.ok_rps / mixed.get_idle.ok_rps
+    login_kept = mixed.login_busy.ok_rps / mixed.login_idle.ok_rps
+    passed = get_kept >= TARGET_MIXED_KEPT and login_kept >= TARGET_MIXED_KEPT
+    niceness = "as built" if args.bcrypt_niceness is None else str(args.bcrypt_niceness)
+    print(
+        f"(m)  mixed flood (bcrypt threads at nice {niceness}): GET {PERMISSIONS}"
+        f" {mixed.get_busy.ok_rps:.0f}/s = {get_kept:.3f} of idle {mixed.get_idle.ok_rps:.0f}/s"
+        f" (p99 {mixed.get_busy.p99_ms:.1f} ms, idle {mixed.get_idle.p99_ms:.1f} ms);"
+        f" logins {mixed.login_busy.ok_rps:.2f}/s = {login_kept:.3f} of idle"
+        f" {mixed.login_idle.ok_rps:.2f}/s (p99 {mixed.login_busy.p99_ms / 1000:.2f} s,"
+        f" idle {mixed.login_idle.p99_ms / 1000:.2f} s); target both >= {TARGET_MIXED_KEPT}"
+        f"  {verdict(passed)}"
+    )
+    return {
+        "m_get_kept": get_kept,
+        "m_login_kept": login_kept,
+        "m_get_p99_ratio": mixed.get_busy.p99_ms / mixed.get_idle.p99_ms,
+        "m_login_p99_s": mixed.login_busy.p99_ms / 1000,
+    }
+
+
 def report_ab(args: argparse.Namespace, runs: dict[str, list[WrkResult]]) -> dict[str, float]:
     product, alt = runs[AB_PRODUCT], runs[AB_ALT]
     ratio = median(alt).ok_rps / median(product).ok_rps
@@ -982,11 +1101,23 @@ def report_ab(args: argparse.Namespace, runs: dict[str, list[WrkResult]]) -> dic
         f" (by CPU {refresh.stack_ms / alt_refresh.stack_ms:.3f});"
         f" app CPU {refresh.cpu_ms('product'):.3f} -> {alt_refresh.cpu_ms('alt'):.3f} ms/request"
     )
+    patch, alt_patch = runs[AB_PRODUCT_PATCH], runs[AB_ALT_PATCH]
+    patch_ratio = pooled_rps(alt_patch) / pooled_rps(patch)
+    patch_by_cpu = pooled_stack_ms(patch) / pooled_stack_ms(alt_patch)
+    patch_paired = [a.ok_rps / p.ok_rps for a, p in zip(alt_patch, patch, strict=True)]
+    print(
+        f"     PATCH /me: copy / product = {patch_ratio:.3f} (by CPU {patch_by_cpu:.3f};"
+        f" rounds {', '.join(f'{r:.3f}' for r in patch_paired)}; pooled);"
+        f" app CPU {pooled_ms(patch, 'product'):.3f} -> {pooled_ms(alt_patch, 'alt'):.3f}"
+        " ms/request"
+    )
     return {
         "ab_me_ratio": ratio,
         "ab_me_ratio_by_cpu": by_cpu,
         "ab_refresh_ratio": alt_refresh.ok_rps / refresh.ok_rps,
         "ab_refresh_ratio_by_cpu": refresh.stack_ms / alt_refresh.stack_ms,
+        "ab_patch_ratio": patch_ratio,
+        "ab_patch_ratio_by_cpu": patch_by_cpu,
     }
 
 
@@ -1115,6 +1246,19 @@ def parse_args() -> argparse.Namespace:
         help="add fastapi-users (bench/peer_fastapi_users, after its setup.sh) to the GET"
         " /users/me rounds",
     )
+    parser.add_argument(
+        "--mixed",
+        action="store_true",
+        help="after the login flood: a GET flood and a login flood at the same time, each"
+        " against its own idle run (target (m))",
+    )
+    parser.add_argument("--mixed-duration", type=int, default=15, help="seconds per mixed run")
+    parser.add_argument(
+        "--bcrypt-niceness",
+        type=int,
+        metavar="N",
+        help="run the product from a copy of its src/ with BCRYPT_THREAD_NICENESS = N",
+    )
     parser.add_argument("--check-io", action="store_true", help="only compare the I/O")
     parser.add_argument("--skip-check-io", action="store_true", help="no I/O comparison first")
     parser.add_argument("--log-level", default="INFO", help="SCRIPTHUB_LOG_LEVEL of all servers")
@@ -1187,7 +1331,7 @@ def main() -> int:
         sets = ("product", "alt") if args.ab else ("product", "raw")
         bench.seed({f"{s}-{use}": tokens for s in sets for use in ("warm", "run")})
         runs: dict[str, list[WrkResult]] = {}
-        ceiling, login, flood = None, None, None
+        ceiling, login, flood, mixed = None, None, None, None
         if main_servers:
             bench.start_servers(main_servers)
             bench.warm_up()
@@ -1205,11 +1349,13 @@ def main() -> int:
                 (before.per_second + after.per_second) / 2, (before.cpu_ms + after.cpu_ms) / 2
             )
             flood = bench.flood()
+            if args.mixed:
+                mixed = bench.mixed_flood()
         if "peer" in checked:
             runs.update(bench.peer_part())
         writes = bench.write_part() if writes_wanted else None
         guard = bench.guard_part() if guarded else None
-        summary = report(args, runs, ceiling, login, flood, guard, writes)
+        summary = report(args, runs, ceiling, login, flood, guard, writes, mixed)
         summary["io_check"] = "skipped" if args.skip_check_io else not io_differs
         if io_differs:
             print("WARNING: the I/O check failed (see above): the ratios of the pairs that")

@@ -25,15 +25,21 @@ def _prehash(password: str) -> bytes:
     return base64.b64encode(digest)
 
 
-BCRYPT_THREAD_NICENESS = 10
+BCRYPT_THREAD_NICENESS = 7
 
 
 def _yield_to_event_loops() -> None:
     """Run bcrypt threads at a lower CPU priority than the event loops.
 
     A login flood otherwise takes the cores from every other request: with bcrypt at normal
-    priority, the loops got a third of a core each (bench/README.md). Linux applies a
-    thread's niceness to that thread alone; where this is not possible, nothing changes.
+    priority, the loops got a third of a core each. The niceness splits the cores between
+    the loops and bcrypt when both want them (bench/README.md, 2026-11-30): at nice 0-5 a
+    cheap GET kept less than half its idle throughput during a login flood (target (c)) in
+    at least one run each; at 7 it kept 0.64-0.65 (p99 1.6-2.1x idle), and logins flooding
+    beside a GET flood still got 0.26 of their idle rate (p99 9.5 s), twice what nice 10
+    gave them (0.13-0.14, p99 12-15 s). No niceness kept both floods at half their rate:
+    that takes a bound on bcrypt's threads, not a weight. Linux applies a thread's niceness
+    to that thread alone; where this is not possible, nothing changes.
     """
     with contextlib.suppress(AttributeError, OSError):
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BCRYPT_THREAD_NICENESS)
