@@ -4,7 +4,7 @@ It does the same network I/O as ScriptHub, call for call; `run.py --check-io` ve
 against the real routes (Redis MONITOR and PostgreSQL's `log_statement = all`):
 
 GET /api/users/me
-  Redis  ONE round trip: MULTI EXISTS session:{sid}, MGET grants:{user} and the two
+  Redis  ONE round trip: MULTI HGET session:{sid} user_id, MGET grants:{user} and the two
          grants_version keys (cached permissions), INCR rate:api:{ip}, PEXPIRE NX, PTTL EXEC
          (http/rate_limits.py admit_authenticated, auth/authenticate_request.py,
          redis/access_state.py); on a grants cache miss only: BEGIN; SELECT grants;
@@ -455,7 +455,7 @@ async def authenticate(
     ip = request.client.host if request.client else "unknown"
     counter, limit, window = f"{PREFIX}rate:api:{ip}", int(API_LIMIT), int(API_WINDOW)
     async with STORES.redis.pipeline(transaction=True) as pipe:
-        pipe.exists(f"{PREFIX}session:{claims['sid']}")
+        pipe.hget(f"{PREFIX}session:{claims['sid']}", "user_id")
         pipe.mget(
             [
                 grants_key,
@@ -466,7 +466,7 @@ async def authenticate(
         pipe.incr(counter)
         pipe.pexpire(counter, window * 1000, nx=True)
         pipe.pttl(counter)
-        exists, (entry, everyone, user), hits, _, ttl_ms = await pipe.execute()
+        owner, (entry, everyone, user), hits, _, ttl_ms = await pipe.execute()
     if hits > limit:
         raise HTTPException(status_code=429, detail="rate limited")
     headers = {
@@ -474,7 +474,7 @@ async def authenticate(
         "RateLimit-Remaining": str(max(limit - hits, 0)),
         "RateLimit-Reset": str(max(math.ceil(ttl_ms / 1000), 1)),
     }
-    if exists != 1:
+    if owner is None or owner.decode() != user_id:
         raise HTTPException(status_code=401, detail="session revoked")
     stamp = [int(everyone or 0), int(user or 0)]
     cached = json.loads(entry) if entry is not None else None
