@@ -195,7 +195,7 @@ SQL_ROLE_AND_HOLDER = (
 )
 SQL_INSERT_USER_ROLE = (
     "INSERT INTO user_roles (user_id, role_id, created_at) VALUES ($1::UUID, $2::UUID,"
-    f" $3::{_TIMESTAMP})"
+    f" $3::{_TIMESTAMP}) ON CONFLICT (user_id, role_id) DO NOTHING RETURNING user_roles.user_id"
 )
 SQL_INSERT_EMAIL_TOKEN = (
     "INSERT INTO email_tokens (id, user_id, purpose, token_hash, expires_at, used_at,"
@@ -792,7 +792,7 @@ async def register(request: Request[Any, Any, Any]) -> Response[TokenPairOut]:
         if role is None or not role["user_exists"]:
             raise HTTPException(status_code=500, detail="no default role")
         if role["holder"] is None:
-            await connection.execute(SQL_INSERT_USER_ROLE, user_id, role["id"], _now())
+            await connection.fetchrow(SQL_INSERT_USER_ROLE, user_id, role["id"], _now())
         # The verification mail: throttled in Redis, then token and mail in the transaction.
         throttle = f"{PREFIX}rate:mail:{TokenPurpose.VERIFY_EMAIL}:{user_id}"
         if (await _hit(throttle, 1, MAIL_THROTTLE_SECONDS))[0]:
