@@ -289,3 +289,27 @@ async def test_a_token_pairing_a_user_with_another_user_s_session_is_refused(api
 
     assert_problem(answer, 401, "session_revoked")
     assert (await api.get("/api/users/me", bob["access_token"])).status_code == 200
+
+
+@pytest.mark.parametrize("email", ["ada\u200b@example.com", "\u202eada@example.com"])
+async def test_register_refuses_emails_with_invisible_characters(api: Api, email: str) -> None:
+    response = await api.send(
+        "POST",
+        "/api/auth/register",
+        json={"email": email, "password": PASSWORD, "username": "ada"},
+    )
+
+    body = assert_problem(response, 422, "validation_error")
+    assert [problem["field"] for problem in body["errors"]] == ["email"]
+
+
+async def test_a_full_width_copy_of_an_email_is_taken(api: Api) -> None:
+    await api.register(email="ada@example.com")
+
+    response = await api.send(
+        "POST",
+        "/api/auth/register",
+        json={"email": "\uff21\uff24\uff21@example.com", "password": PASSWORD, "username": "x_ada"},
+    )
+
+    assert_problem(response, 409, "email_taken")

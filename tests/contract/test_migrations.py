@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -9,7 +11,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, inspect, pool
+from sqlalchemy import Connection, inspect, pool, select
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from scripthub.adapters.sqlalchemy.migrations import (
@@ -135,3 +137,62 @@ async def test_constraint_and_index_names_are_the_declared_ones(sql_database_url
 
     for name, table in metadata.tables.items():
         assert found[name] == declared_names(table), name
+
+
+def insert_users(emails: list[tuple[str, str]]) -> Any:
+    def insert(connection: Connection) -> None:
+        users = metadata.tables["users"]
+        now = datetime.now(UTC)
+        connection.execute(
+            users.insert(),
+            [
+                {
+                    "id": uuid.uuid4(),
+                    "email": email,
+                    "username": f"user{number}",
+                    "account_status": status,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for number, (email, status) in enumerate(emails)
+            ],
+        )
+        connection.commit()
+
+    return insert
+
+
+def emails_by_status(connection: Connection) -> list[tuple[str, str]]:
+    users = metadata.tables["users"]
+    rows = connection.execute(select(users.c.email, users.c.account_status))
+    return sorted((row.email, row.account_status) for row in rows)
+
+
+async def test_upgrade_stores_existing_emails_in_nfkc_form_unless_they_collide(
+    empty_database_url: str,
+) -> None:
+    await upgrade_database(empty_database_url, "0003")
+    await run_on(
+        empty_database_url,
+        insert_users(
+            [
+                ("\uff41da@example.com", "active"),  # full-width a
+                ("\ufb01ona@example.com", "deleted"),  # ligature fi
+                ("bob@example.com", "active"),
+                ("\uff42ob@example.com", "suspended"),  # a live look-alike of bob's
+                ("plain@example.com", "active"),
+            ]
+        ),
+    )
+
+    await upgrade_database(empty_database_url)
+
+    assert await run_on(empty_database_url, emails_by_status) == sorted(
+        [
+            ("ada@example.com", "active"),
+            ("fiona@example.com", "deleted"),
+            ("bob@example.com", "active"),
+            ("\uff42ob@example.com", "suspended"),
+            ("plain@example.com", "active"),
+        ]
+    )

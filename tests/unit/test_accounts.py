@@ -45,6 +45,50 @@ async def test_emails_and_usernames_are_unique_case_insensitively(world: World) 
 
 
 @pytest.mark.parametrize(
+    "look_alike",
+    [
+        "\uff41\uff44\uff41@example.com",  # full-width letters
+        "ada@\uff45xample.com",
+        "\u1d43da@example.com",  # modifier letter small a
+    ],
+)
+async def test_a_look_alike_of_an_existing_email_is_taken(world: World, look_alike: str) -> None:
+    await world.register(email="ada@example.com", username="ada")
+
+    with pytest.raises(EmailTakenError):
+        await world.register(email=look_alike, username="other")
+
+
+async def test_a_ligature_email_signs_in_as_its_plain_letters(world: World) -> None:
+    await world.register(email="fiona@example.com", username="fiona")
+
+    pair = await world.login(email="\ufb01ona@example.com")
+
+    assert pair.user.user.email == "fiona@example.com"
+
+
+@pytest.mark.parametrize(
+    "email",
+    [
+        "ada\u200b@example.com",  # zero-width space
+        "\u202emoc.elpmaxe@ada",  # right-to-left override
+        "ada\u2066@example.com",  # left-to-right isolate
+        "a\u00adda@example.com",  # soft hyphen
+        "ada\u3164@example.com",  # Hangul filler
+        "ada@exa\ufe0fmple.com",  # variation selector
+    ],
+)
+async def test_emails_with_invisible_or_bidi_characters_are_refused(
+    world: World, email: str
+) -> None:
+    with pytest.raises(ValidationError) as caught:
+        await world.register(email=email, username="ada")
+
+    assert [p.field for p in caught.value.problems] == ["email"]
+    assert "invisible" in caught.value.problems[0].message
+
+
+@pytest.mark.parametrize(
     ("password", "message"),
     [
         ("short", "at least 8"),

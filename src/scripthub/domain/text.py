@@ -21,3 +21,29 @@ def control_character_problem(value: str, *, allow_newlines: bool = False) -> st
         if unicodedata.category(char) == "Cs":
             return "must not contain unpaired surrogates"
     return None
+
+
+# Default-ignorable and blank code points outside the Cf category: they render as nothing, so
+# two addresses that differ only by one of them look the same to a reader.
+_INVISIBLE_OUTSIDE_FORMAT = frozenset(
+    [
+        *(0x034F, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x2800, 0x3164, 0xFFA0),
+        *range(0x180B, 0x1810),
+        *range(0xFE00, 0xFE10),
+        *range(0xE0100, 0xE01F0),
+    ]
+)
+
+
+def invisible_character_problem(value: str) -> str | None:
+    """Say what is wrong with invisible or bidirectional-control characters in `value`.
+
+    Zero-width characters, bidi overrides (U+202E) and their kin (category Cf), separators and
+    blanks let two different strings look identical: an address holding one could pass for
+    another account's.
+    """
+    for char in value:
+        category = unicodedata.category(char)
+        if category in {"Cf", "Zl", "Zp", "Co", "Cn"} or ord(char) in _INVISIBLE_OUTSIDE_FORMAT:
+            return "must not contain invisible or bidirectional-control characters"
+    return None

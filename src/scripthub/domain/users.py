@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import enum
 import re
+import unicodedata
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from scripthub.domain.errors import FieldProblem, ValidationError
-from scripthub.domain.text import control_character_problem
+from scripthub.domain.text import control_character_problem, invisible_character_problem
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9_-]{3,32}$")
 RESERVED_USERNAMES = frozenset({"me"})
@@ -68,13 +69,16 @@ class User:
 
 
 def normalize_email(raw: str) -> str:
-    """Trimmed and lower-cased: emails are compared case-insensitively."""
-    email = raw.strip().lower()
-    if (
-        len(email) > MAX_EMAIL_LENGTH
-        or control_character_problem(email)
-        or not EMAIL_PATTERN.match(email)
-    ):
+    """Trimmed, NFKC-normalized and lower-cased, the form emails are stored and compared in.
+
+    NFKC folds full-width and ligature forms (U+FF41 for `a`, U+FB01 for `fi`) into the
+    letters they look like, so a look-alike of an existing address is the same address.
+    """
+    stripped = raw.strip()
+    if problem := control_character_problem(stripped) or invisible_character_problem(stripped):
+        raise ValidationError.single("email", problem)
+    email = unicodedata.normalize("NFKC", stripped).lower()
+    if len(email) > MAX_EMAIL_LENGTH or not EMAIL_PATTERN.match(email):
         raise ValidationError.single("email", "must be a valid email address")
     return email
 
