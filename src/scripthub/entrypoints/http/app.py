@@ -22,7 +22,7 @@ from scripthub.entrypoints.http.controllers.user_administration import (
 )
 from scripthub.entrypoints.http.controllers.users import UsersController
 from scripthub.entrypoints.http.dependencies import build_dependencies
-from scripthub.entrypoints.http.docs import docs_router
+from scripthub.entrypoints.http.docs import docs_router, page_policies
 from scripthub.entrypoints.http.health import live, readiness_handler
 from scripthub.entrypoints.http.metrics import metrics
 from scripthub.entrypoints.http.openapi import (
@@ -34,6 +34,7 @@ from scripthub.entrypoints.http.options import OptionsAnswers, allowed_methods
 from scripthub.entrypoints.http.problems import EXCEPTION_HANDLERS
 from scripthub.entrypoints.http.rate_limits import RateLimits, RateLimitTier, declared_tiers
 from scripthub.entrypoints.http.requests import JsonRequest
+from scripthub.entrypoints.http.security_headers import SecurityHeaders
 from scripthub.entrypoints.http.traffic import Traffic
 from scripthub.entrypoints.mail_worker import dispatch_forever
 from scripthub.entrypoints.settings import load_settings
@@ -116,6 +117,7 @@ def create_app(container: Container | None = None) -> Litestar:
                 "RateLimit-Reset",
                 "Retry-After",
                 "WWW-Authenticate",
+                "X-Request-ID",
             ],
             allow_credentials=False,
         ),
@@ -127,7 +129,12 @@ def create_app(container: Container | None = None) -> Litestar:
         state=State({"container": container}),
     )
     declared_tiers(app)  # an unknown tier stops start-up here, not at the route's first request
-    app.asgi_handler = Traffic(OptionsAnswers(app.asgi_handler, allowed_methods(app)), limits)
+    app.asgi_handler = SecurityHeaders(
+        Traffic(OptionsAnswers(app.asgi_handler, allowed_methods(app)), limits),
+        production=settings.env == "production",
+        trusted_proxies=settings.trusted_proxies,
+        page_policies=page_policies(app),
+    )
     document_problems(app.openapi_schema)
     close_request_bodies(app.openapi_schema)
     return app

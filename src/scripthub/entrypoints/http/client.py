@@ -13,7 +13,7 @@ Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 MAX_USER_AGENT = 512
 
 
-def _header(scope: Scope, name: bytes) -> str | None:
+def request_header(scope: Scope, name: bytes) -> str | None:
     for key, value in scope.get("headers", []):
         if key == name:
             return value.decode("latin-1")
@@ -28,14 +28,24 @@ def _trusted(address: str, trusted: Sequence[Network]) -> bool:
     return any(ip in network for network in trusted)
 
 
+def _peer(scope: Scope) -> str | None:
+    client = scope.get("client")
+    return client[0] if client else None
+
+
+def from_trusted_proxy(scope: Scope, trusted: Sequence[Network]) -> bool:
+    """Whether the peer is one of our proxies, whose X-Forwarded-* headers are believed."""
+    peer = _peer(scope)
+    return peer is not None and bool(trusted) and _trusted(peer, trusted)
+
+
 def client_ip(scope: Scope, trusted: Sequence[Network]) -> str | None:
     """The peer address, or, when the peer is a trusted proxy, the nearest untrusted hop of
     X-Forwarded-For (read right to left, so a client cannot spoof its way past our proxies)."""
-    client = scope.get("client")
-    peer = client[0] if client else None
-    if peer is None or not trusted or not _trusted(peer, trusted):
+    peer = _peer(scope)
+    if peer is None or not from_trusted_proxy(scope, trusted):
         return peer
-    forwarded = _header(scope, b"x-forwarded-for")
+    forwarded = request_header(scope, b"x-forwarded-for")
     if not forwarded:
         return peer
     hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
@@ -46,7 +56,7 @@ def client_ip(scope: Scope, trusted: Sequence[Network]) -> str | None:
 
 
 def request_context(scope: Scope, trusted: Sequence[Network]) -> RequestContext:
-    agent = _header(scope, b"user-agent")
+    agent = request_header(scope, b"user-agent")
     return RequestContext(
         ip_address=client_ip(scope, trusted),
         user_agent=agent[:MAX_USER_AGENT] if agent else None,
