@@ -9,7 +9,11 @@ from typing import Any
 from dependency_injector import containers, providers
 
 from scripthub.adapters.access_state import SequentialAccessStateReader
-from scripthub.adapters.memory import InMemoryRateLimiter, InMemorySessionStore
+from scripthub.adapters.memory import (
+    InMemoryLoginThrottle,
+    InMemoryRateLimiter,
+    InMemorySessionStore,
+)
 from scripthub.adapters.security import BcryptPasswordHasher, JwtAccessTokens
 from scripthub.application.accounts import Operator, Principal
 from scripthub.application.auth.authenticate_request import AuthenticateRequestQuery
@@ -76,6 +80,7 @@ class World:
         adapters.permission_cache = providers.Object(self.permission_cache)
         rate_limiter = InMemoryRateLimiter(self.clock)
         adapters.rate_limiter = providers.Object(rate_limiter)
+        adapters.login_throttle = providers.Object(InMemoryLoginThrottle())
         adapters.access_state = providers.Object(
             SequentialAccessStateReader(self.session_store, self.permission_cache, rate_limiter)
         )

@@ -93,6 +93,15 @@ class RateLimitedError(DomainError):
         self.retry_after = retry_after
 
 
+class LoginThrottledError(RateLimitedError):
+    """Too many wrong passwords for one account from one client: that client waits."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(retry_after)
+        self.detail = f"Too many failed sign-ins; retry in {retry_after} s."
+        self.args = (self.detail,)
+
+
 class ServiceUnavailableError(DomainError):
     """A backing service (database, Redis, SMTP) cannot be reached."""
 

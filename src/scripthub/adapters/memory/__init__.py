@@ -1,9 +1,11 @@
-"""In-process stores for the embedded wiring (one process, nothing shared): sessions and
-rate-limit counters. The in-memory fakes of the relational ports live in `tests/fakes`."""
+"""In-process stores for the embedded wiring (one process, nothing shared): sessions,
+rate-limit counters and failed sign-ins. The in-memory fakes of the relational ports live in
+`tests/fakes`."""
 
 from __future__ import annotations
 
+from scripthub.adapters.memory.login_throttle import InMemoryLoginThrottle
 from scripthub.adapters.memory.rate_limiter import InMemoryRateLimiter
 from scripthub.adapters.memory.session_store import InMemorySessionStore
 
-__all__ = ["InMemoryRateLimiter", "InMemorySessionStore"]
+__all__ = ["InMemoryLoginThrottle", "InMemoryRateLimiter", "InMemorySessionStore"]

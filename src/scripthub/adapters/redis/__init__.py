@@ -6,6 +6,7 @@ from scripthub.adapters.redis.access_state import RedisAccessStateReader
 from scripthub.adapters.redis.errors import cache_unavailable_as_503
 from scripthub.adapters.redis.health import RedisHealthProbe
 from scripthub.adapters.redis.keys import SessionStoreKeys
+from scripthub.adapters.redis.login_throttle import RedisLoginThrottle
 from scripthub.adapters.redis.permission_cache import PermissionCacheKeys, RedisPermissionCache
 from scripthub.adapters.redis.rate_limiter import RedisRateLimiter
 from scripthub.adapters.redis.session_store import RedisSessionStore
@@ -14,6 +15,7 @@ __all__ = [
     "PermissionCacheKeys",
     "RedisAccessStateReader",
     "RedisHealthProbe",
+    "RedisLoginThrottle",
     "RedisPermissionCache",
     "RedisRateLimiter",
     "RedisSessionStore",

@@ -35,9 +35,10 @@ def audit_entry(
     )
 
 
-async def record_alone(uow: UnitOfWork, entry: AuditEntry) -> None:
-    """Commit one entry in a transaction of its own, for events that change nothing else in
+async def record_alone(uow: UnitOfWork, *entries: AuditEntry) -> None:
+    """Commit entries in a transaction of their own, for events that change nothing else in
     the relational store (sign-ins, sign-outs, token reuse)."""
     async with uow:
-        await uow.audit.record(entry)
+        for entry in entries:
+            await uow.audit.record(entry)
         await uow.commit()

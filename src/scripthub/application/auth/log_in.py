@@ -7,13 +7,15 @@ from dataclasses import dataclass
 from scripthub.application.accounts import OwnUser, load_own_user
 from scripthub.application.audit.recording import audit_entry, record_alone
 from scripthub.application.auth.session_starter import SessionStarter, TokenPair
+from scripthub.application.ports.login_throttle import LoginThrottle
 from scripthub.application.ports.security import PasswordHasher
 from scripthub.application.ports.system import Clock
 from scripthub.application.ports.unit_of_work import UnitOfWorkFactory
-from scripthub.domain.audit import AuditEntry, Outcome, RequestContext
+from scripthub.domain.audit import Outcome, RequestContext
 from scripthub.domain.errors import (
     AccountSuspendedError,
     InvalidCredentialsError,
+    LoginThrottledError,
     ValidationError,
 )
 from scripthub.domain.providers import Provider
@@ -31,7 +33,10 @@ class LogIn:
     """Check the password and open a session.
 
     An unknown email, a deleted account, an account without a password and a wrong password
-    all cost one bcrypt comparison and give the same InvalidCredentialsError.
+    all cost one bcrypt comparison and give the same InvalidCredentialsError, and all count
+    against the client's failures for that email (see `LoginThrottle`); a client past the
+    threshold gets LoginThrottledError, without a password check, until its block ends. The
+    right password resets that client's count, whatever the account's status.
     """
 
     def __init__(
@@ -40,19 +45,29 @@ class LogIn:
         hasher: PasswordHasher,
         sessions: SessionStarter,
         clock: Clock,
+        throttle: LoginThrottle,
     ) -> None:
         self._uow_factory = uow_factory
         self._hasher = hasher
         self._sessions = sessions
         self._clock = clock
+        self._throttle = throttle
 
     async def execute(self, command: LogInCommand) -> TokenPair:
+        client = command.context.ip_address or "unknown"
+        email = _throttle_email(command.email)
+        # A blocked client gets no password check at all: no bcrypt for it to spend.
+        retry_after = await self._throttle.check(client, email, self._clock.now())
+        if retry_after is not None:
+            raise LoginThrottledError(retry_after)
         own = await self._find_account(command.email)
         # The transaction is closed here: no pooled connection waits on bcrypt.
         password_hash = own.user.password_hash if own else None
         if not await self._hasher.verify(command.password, password_hash) or own is None:
-            await self._record(command, own, Outcome.FAILURE, "invalid_credentials")
+            block = await self._throttle.record_failure(client, email, self._clock.now())
+            await self._record(command, own, Outcome.FAILURE, "invalid_credentials", block)
             raise InvalidCredentialsError("Email or password is wrong.")
+        await self._throttle.reset(client, email)
         if not own.user.is_active:
             await self._record(command, own, Outcome.DENIED, "account_suspended")
             raise AccountSuspendedError("This account is suspended.")
@@ -70,20 +85,53 @@ class LogIn:
             return None if user is None else await load_own_user(uow, user.id)
 
     async def _record(
-        self, command: LogInCommand, own: OwnUser | None, outcome: Outcome, reason: str | None
+        self,
+        command: LogInCommand,
+        own: OwnUser | None,
+        outcome: Outcome,
+        reason: str | None,
+        block: int | None = None,
     ) -> None:
         metadata: dict[str, str] = {"provider": str(Provider.EMAIL)}
         if reason:
             metadata["reason"] = reason
-        entry: AuditEntry = audit_entry(
-            self._clock,
-            "auth.login",
-            command.context,
-            # A failed attempt is nobody's action, but it is about the account it targeted.
-            actor_id=own.user.id if own and outcome is not Outcome.FAILURE else None,
-            resource_type="user",
-            resource_id=own.user.id if own else None,
-            outcome=outcome,
-            metadata=metadata,
-        )
-        await record_alone(self._uow_factory(), entry)
+        # A failed attempt is nobody's action, but it is about the account it targeted.
+        actor_id = own.user.id if own and outcome is not Outcome.FAILURE else None
+        target = own.user.id if own else None
+        entries = [
+            audit_entry(
+                self._clock,
+                "auth.login",
+                command.context,
+                actor_id=actor_id,
+                resource_type="user",
+                resource_id=target,
+                outcome=outcome,
+                metadata=metadata,
+            )
+        ]
+        if block is not None:
+            # Audited once per block, with the failure that starts it: the refused attempts
+            # during the block cost the client nothing, so they are only counted in metrics.
+            entries.append(
+                audit_entry(
+                    self._clock,
+                    "auth.login_throttled",
+                    command.context,
+                    actor_id=None,
+                    resource_type="user",
+                    resource_id=target,
+                    outcome=Outcome.DENIED,
+                    metadata={"retry_after": block},
+                )
+            )
+        await record_alone(self._uow_factory(), *entries)
+
+
+def _throttle_email(raw: str) -> str:
+    """The email failures are counted under: normalized when valid, so that spellings of one
+    address share a count, and counted as sent when not, like any unknown email."""
+    try:
+        return normalize_email(raw)
+    except ValidationError:
+        return raw.strip().lower()

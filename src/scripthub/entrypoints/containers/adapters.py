@@ -7,8 +7,17 @@ from dependency_injector import containers, providers
 
 from scripthub.adapters.access_state import SequentialAccessStateReader
 from scripthub.adapters.mail import mailer_from_url
-from scripthub.adapters.memory import InMemoryRateLimiter, InMemorySessionStore
-from scripthub.adapters.redis import RedisHealthProbe, RedisRateLimiter, RedisSessionStore
+from scripthub.adapters.memory import (
+    InMemoryLoginThrottle,
+    InMemoryRateLimiter,
+    InMemorySessionStore,
+)
+from scripthub.adapters.redis import (
+    RedisHealthProbe,
+    RedisLoginThrottle,
+    RedisRateLimiter,
+    RedisSessionStore,
+)
 from scripthub.adapters.redis.access_state import RedisAccessStateReader
 from scripthub.adapters.redis.permission_cache import RedisPermissionCache
 from scripthub.adapters.security import BcryptPasswordHasher, JwtAccessTokens, load_common_passwords
@@ -73,6 +82,13 @@ class Adapters(containers.DeclarativeContainer):
         memory=providers.Singleton(InMemoryRateLimiter, clock),
         redis=providers.Singleton(
             RedisRateLimiter, redis_client, prefix=settings.provided.redis_key_prefix
+        ),
+    )
+    login_throttle = providers.Selector(
+        settings.provided.cache_backend,
+        memory=providers.Singleton(InMemoryLoginThrottle),
+        redis=providers.Singleton(
+            RedisLoginThrottle, redis_client, prefix=settings.provided.redis_key_prefix
         ),
     )
     access_state = providers.Selector(

@@ -96,7 +96,12 @@ class UseCases(containers.DeclarativeContainer):
         clock=clock,
     )
     log_in = providers.Singleton(
-        LogIn, uow_factory=uow_factory, hasher=adapters.hasher, sessions=sessions, clock=clock
+        LogIn,
+        uow_factory=uow_factory,
+        hasher=adapters.hasher,
+        sessions=sessions,
+        clock=clock,
+        throttle=adapters.login_throttle,
     )
     refresh_session = providers.Singleton(
         RefreshSession,

@@ -1,4 +1,4 @@
-"""Prometheus metrics: request counts and latencies by route template."""
+"""Prometheus metrics: request counts and latencies by route template, refused sign-ins."""
 
 from __future__ import annotations
 
@@ -13,6 +13,10 @@ REQUESTS = Counter(
 )
 LATENCY = Histogram(
     "scripthub_http_request_duration_seconds", "HTTP request latency", ["method", "route"]
+)
+LOGIN_THROTTLED = Counter(
+    "scripthub_login_throttled_total",
+    "Sign-ins refused unchecked: the client failed too often for that account",
 )
 
 _METHODS = frozenset(method.value for method in HttpMethod)

@@ -15,7 +15,9 @@ from scripthub.application.auth.log_out import LogOut, LogOutCommand
 from scripthub.application.auth.refresh_session import RefreshSession, RefreshSessionCommand
 from scripthub.application.auth.register_user import RegisterUser, RegisterUserCommand
 from scripthub.domain.audit import RequestContext
+from scripthub.domain.errors import LoginThrottledError
 from scripthub.entrypoints.http.auth import BEARER_SECURITY
+from scripthub.entrypoints.http.metrics import LOGIN_THROTTLED
 from scripthub.entrypoints.http.paths import id_or_404
 from scripthub.entrypoints.http.rate_limits import CREDENTIALS
 from scripthub.entrypoints.http.schemas.auth import (
@@ -57,9 +59,12 @@ class AuthController(Controller):
         log_in: NamedDependency[LogIn],
         context: NamedDependency[RequestContext],
     ) -> TokenPairOut:
-        return token_pair_out(
-            await log_in.execute(LogInCommand(data.email, data.password, context))
-        )
+        try:
+            pair = await log_in.execute(LogInCommand(data.email, data.password, context))
+        except LoginThrottledError:
+            LOGIN_THROTTLED.inc()
+            raise
+        return token_pair_out(pair)
 
     @post("/refresh", status_code=HTTP_200_OK, summary="Rotate a refresh token")
     async def refresh(

@@ -1,0 +1,127 @@
+"""Brute-force protection on sign-in: repeated wrong passwords for one account slow down the
+client that sends them (429 with a growing Retry-After), never the account."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+from litestar.testing import transport
+
+from tests.api.client import PASSWORD, Api, assert_problem
+
+WRONG = "not the password"
+PROXY = "10.0.0.1"
+THROTTLED_METRIC = "scripthub_login_throttled_total "
+
+
+@pytest.fixture
+def peer_header(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Lets a request name its peer address in `X-Test-Peer`: the test client's own peer is
+    "testclient", which no trusted-proxy network can contain."""
+    parse_request = transport.TestClientTransport.parse_request
+
+    def with_peer(self: transport.TestClientTransport, request: httpx.Request) -> dict[str, Any]:
+        scope = parse_request(self, request)  # type: ignore[arg-type]
+        if peer := request.headers.get("x-test-peer"):
+            scope["client"] = (peer, 50000)
+        return scope
+
+    monkeypatch.setattr(transport.TestClientTransport, "parse_request", with_peer)
+
+
+async def login(api: Api, email: str, password: str, client: str | None = None) -> httpx.Response:
+    headers = {"X-Test-Peer": PROXY, "X-Forwarded-For": client} if client else {}
+    body = {"email": email, "password": password}
+    return await api.client.post("/api/auth/login", json=body, headers=headers)
+
+
+async def fail(api: Api, email: str, times: int, client: str | None = None) -> None:
+    for _ in range(times):
+        assert_problem(await login(api, email, WRONG, client), 401, "invalid_credentials")
+
+
+def assert_throttled(response: httpx.Response, retry_after: int) -> dict[str, Any]:
+    problem = assert_problem(response, 429, "rate_limited")
+    assert response.headers["retry-after"] == str(retry_after)
+    assert {"ratelimit-limit", "ratelimit-remaining", "ratelimit-reset"} <= response.headers.keys()
+    return problem
+
+
+async def throttled_count(api: Api) -> float:
+    metrics = (await api.client.get("/metrics")).text
+    [row] = [row for row in metrics.splitlines() if row.startswith(THROTTLED_METRIC)]
+    return float(row.removeprefix(THROTTLED_METRIC))
+
+
+async def test_ten_failures_make_that_client_wait_longer_after_each_further_one(
+    api: Api,
+) -> None:
+    email = (await api.register())["user"]["email"]
+    counted_before = await throttled_count(api)
+    await fail(api, email, 10)
+
+    first = await login(api, email, PASSWORD)
+    await asyncio.sleep(1.1)
+    await fail(api, email, 1)
+    second = await login(api, email, WRONG)
+
+    assert_throttled(first, 1)
+    assert_throttled(second, 2)
+    assert await throttled_count(api) == counted_before + 2
+
+
+async def test_an_unknown_email_is_throttled_exactly_like_an_account(api: Api) -> None:
+    email = (await api.register())["user"]["email"]
+    await fail(api, email, 10)
+    await fail(api, "ghost@example.com", 10)
+
+    known = await login(api, email, PASSWORD)
+    unknown = await login(api, "ghost@example.com", PASSWORD)
+
+    assert assert_throttled(known, 1) == assert_throttled(unknown, 1)
+
+
+async def test_the_right_password_resets_the_clients_count(api: Api) -> None:
+    email = (await api.register())["user"]["email"]
+    await fail(api, email, 9)
+    assert (await login(api, email, PASSWORD)).status_code == 200
+
+    await fail(api, email, 10)
+
+    assert_throttled(await login(api, email, PASSWORD), 1)
+
+
+@pytest.mark.usefixtures("peer_header")
+async def test_behind_a_trusted_proxy_only_the_guessing_client_is_held_back(
+    make_api: Callable[..., Api],
+) -> None:
+    api = await make_api(SCRIPTHUB_TRUSTED_PROXIES="10.0.0.0/8")  # type: ignore[misc]
+    email = (await api.register())["user"]["email"]
+    await fail(api, email, 10, client="203.0.113.7")
+
+    guesser = await login(api, email, PASSWORD, client="203.0.113.7")
+    owner = await login(api, email, PASSWORD, client="198.51.100.1")
+
+    assert_throttled(guesser, 1)
+    assert owner.status_code == 200, owner.text
+
+
+async def test_the_block_is_audited_when_it_starts(api: Api) -> None:
+    admin = await api.admin()
+    target = await api.register()
+    await fail(api, target["user"]["email"], 10)
+    await login(api, target["user"]["email"], PASSWORD)
+
+    response = await api.get(
+        "/api/audit-logs", admin["access_token"], params={"action": "auth.login_throttled"}
+    )
+
+    [entry] = response.json()["items"]
+    assert entry["outcome"] == "denied"
+    assert entry["actor_id"] is None
+    assert entry["resource_id"] == target["user"]["id"]
+    assert entry["metadata"] == {"retry_after": 1}
