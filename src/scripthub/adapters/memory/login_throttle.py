@@ -1,4 +1,4 @@
-"""Failed sign-ins per client and email in process memory."""
+"""Failed sign-ins per client and account in process memory."""
 
 from __future__ import annotations
 
@@ -39,16 +39,16 @@ class InMemoryLoginThrottle:
         self._counts: dict[str, _Count] = {}
         self._expiry: ExpiryQueue[str] = ExpiryQueue()
 
-    async def check(self, client: str, email: str, now: datetime) -> int | None:
+    async def check(self, client: str, subject: str, now: datetime) -> int | None:
         self._drop_expired(now)
-        count = self._counts.get(subject_key(client, email))
+        count = self._counts.get(subject_key(client, subject))
         if count is None or count.blocked_until <= now:
             return None
         return whole_seconds(count.blocked_until - now)
 
-    async def record_failure(self, client: str, email: str, now: datetime) -> int | None:
+    async def record_failure(self, client: str, subject: str, now: datetime) -> int | None:
         self._drop_expired(now)
-        key = subject_key(client, email)
+        key = subject_key(client, subject)
         count = self._counts.pop(key, None) or _Count(0, now, now)
         count.failures += 1
         delay = self._policy.delay_after(count.failures)
@@ -61,8 +61,8 @@ class InMemoryLoginThrottle:
             del self._counts[next(iter(self._counts))]
         return whole_seconds(delay) if delay else None
 
-    async def reset(self, client: str, email: str) -> None:
-        self._counts.pop(subject_key(client, email), None)
+    async def reset(self, client: str, subject: str) -> None:
+        self._counts.pop(subject_key(client, subject), None)
 
     def _drop_expired(self, now: datetime) -> None:
         for key in self._expiry.due(now):

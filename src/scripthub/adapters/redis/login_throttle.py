@@ -1,4 +1,4 @@
-"""Failed sign-ins per client and email in Redis, shared by every process and host."""
+"""Failed sign-ins per client and account in Redis, shared by every process and host."""
 
 from __future__ import annotations
 
@@ -47,7 +47,7 @@ def _span_ms(span: timedelta) -> int:
 
 
 class RedisLoginThrottle:
-    """`LoginThrottle` on Redis: one hash per (client, email), counted by one Lua script, so
+    """`LoginThrottle` on Redis: one hash per (client, subject), counted by one Lua script, so
     concurrent failures from any number of processes are each counted once."""
 
     def __init__(
@@ -64,20 +64,20 @@ class RedisLoginThrottle:
         self._record_failure = client.register_script(_RECORD_FAILURE)
 
     @cache_unavailable_as_503
-    async def check(self, client: str, email: str, now: datetime) -> int | None:
-        blocked_until = await self._client.hget(self._key(client, email), "blocked_until")
+    async def check(self, client: str, subject: str, now: datetime) -> int | None:
+        blocked_until = await self._client.hget(self._key(client, subject), "blocked_until")
         wait_ms = 0 if blocked_until is None else int(blocked_until) - _ms(now)
         return whole_seconds(timedelta(milliseconds=wait_ms)) if wait_ms > 0 else None
 
     @cache_unavailable_as_503
-    async def record_failure(self, client: str, email: str, now: datetime) -> int | None:
-        keys = [self._key(client, email)]
+    async def record_failure(self, client: str, subject: str, now: datetime) -> int | None:
+        keys = [self._key(client, subject)]
         delay_ms = await self._record_failure(keys=keys, args=[_ms(now), *self._policy_args])
         return whole_seconds(timedelta(milliseconds=delay_ms)) if delay_ms else None
 
     @cache_unavailable_as_503
-    async def reset(self, client: str, email: str) -> None:
-        await self._client.delete(self._key(client, email))
+    async def reset(self, client: str, subject: str) -> None:
+        await self._client.delete(self._key(client, subject))
 
-    def _key(self, client: str, email: str) -> str:
-        return f"{self._namespace}{subject_key(client, email)}"
+    def _key(self, client: str, subject: str) -> str:
+        return f"{self._namespace}{subject_key(client, subject)}"

@@ -34,9 +34,11 @@ class LogIn:
 
     An unknown email, a deleted account, an account without a password and a wrong password
     all cost one bcrypt comparison and give the same InvalidCredentialsError, and all count
-    against the client's failures for that email (see `LoginThrottle`); a client past the
-    threshold gets LoginThrottledError, without a password check, until its block ends. The
-    right password resets that client's count, whatever the account's status.
+    against the client's failures for that email and password (see `LoginThrottle`). The
+    failure that reaches the threshold, and every attempt after it while the client is
+    blocked, is a LoginThrottledError whose wait doubles each time; a blocked attempt gets no
+    password check. The right password resets that client's count, whatever the account's
+    status, and a password reset starts a fresh count, so the owner gets back in at once.
     """
 
     def __init__(
@@ -55,19 +57,21 @@ class LogIn:
 
     async def execute(self, command: LogInCommand) -> TokenPair:
         client = command.context.ip_address or "unknown"
-        email = _throttle_email(command.email)
-        # A blocked client gets no password check at all: no bcrypt for it to spend.
-        retry_after = await self._throttle.check(client, email, self._clock.now())
-        if retry_after is not None:
-            raise LoginThrottledError(retry_after)
         own = await self._find_account(command.email)
         # The transaction is closed here: no pooled connection waits on bcrypt.
         password_hash = own.user.password_hash if own else None
+        throttled_as = _throttle_subject(command.email, password_hash)
+        if await self._throttle.check(client, throttled_as, self._clock.now()) is not None:
+            # Blocked: no bcrypt to spend, and trying again only lengthens the wait.
+            block = await self._throttle.record_failure(client, throttled_as, self._clock.now())
+            raise LoginThrottledError(block or 1)
         if not await self._hasher.verify(command.password, password_hash) or own is None:
-            block = await self._throttle.record_failure(client, email, self._clock.now())
+            block = await self._throttle.record_failure(client, throttled_as, self._clock.now())
             await self._record(command, own, Outcome.FAILURE, "invalid_credentials", block)
+            if block is not None:
+                raise LoginThrottledError(block)
             raise InvalidCredentialsError("Email or password is wrong.")
-        await self._throttle.reset(client, email)
+        await self._throttle.reset(client, throttled_as)
         if not own.user.is_active:
             await self._record(command, own, Outcome.DENIED, "account_suspended")
             raise AccountSuspendedError("This account is suspended.")
@@ -111,8 +115,8 @@ class LogIn:
             )
         ]
         if block is not None:
-            # Audited once per block, with the failure that starts it: the refused attempts
-            # during the block cost the client nothing, so they are only counted in metrics.
+            # Audited with each checked failure that blocks: the refused attempts during a
+            # block cost the client no bcrypt, so they are only counted in metrics.
             entries.append(
                 audit_entry(
                     self._clock,
@@ -128,10 +132,12 @@ class LogIn:
         await record_alone(self._uow_factory(), *entries)
 
 
-def _throttle_email(raw: str) -> str:
-    """The email failures are counted under: normalized when valid, so that spellings of one
-    address share a count, and counted as sent when not, like any unknown email."""
+def _throttle_subject(raw_email: str, password_hash: str | None) -> str:
+    """What failures are counted under: the email (normalized when valid, so that spellings of
+    one address share a count, and as sent when not, like any unknown email) with the password
+    it was tried against, so that a password reset starts a fresh count."""
     try:
-        return normalize_email(raw)
+        email = normalize_email(raw_email)
     except ValidationError:
-        return raw.strip().lower()
+        email = raw_email.strip().lower()
+    return f"{email}\n{password_hash or ''}"

@@ -58,26 +58,29 @@ def whole_seconds(delay: timedelta) -> int:
     return max(math.ceil(delay.total_seconds()), 1)
 
 
-def subject_key(client: str, email: str) -> str:
-    """A fixed-size name for one (client, email) pair that holds no email in clear: stores keep
-    it however long the email a guesser sends."""
-    return hashlib.sha256(f"{client}\n{email}".encode()).hexdigest()
+def subject_key(client: str, subject: str) -> str:
+    """A fixed-size name for one (client, subject) pair that holds no email in clear: stores
+    keep it however long the email a guesser sends."""
+    return hashlib.sha256(f"{client}\n{subject}".encode()).hexdigest()
 
 
 class LoginThrottle(Protocol):
-    """Failed password checks per (client IP, email), shared by every process of the store.
+    """Failed password checks per (client IP, subject), shared by every process of the store.
 
-    Keyed by the email, not the account, so an unknown email is throttled exactly like a known
-    one. Only the client that failed is blocked: the account itself is never locked. Times are
-    the caller's `now`, so the count expires with the application's clock.
+    The subject is what a guesser aims at: the email as sent, with the password it was tried
+    against (`LogIn` decides). Keyed by the email, not the account, so an unknown email is
+    throttled exactly like a known one. Only the client that failed is blocked: the account
+    itself is never locked. Times are the caller's `now`, so the count expires with the
+    application's clock.
     """
 
-    async def check(self, client: str, email: str, now: datetime) -> int | None:
-        """Seconds (at least 1) until `client` may try `email` again, or None if it may now."""
+    async def check(self, client: str, subject: str, now: datetime) -> int | None:
+        """Seconds (at least 1) until `client` may try `subject` again, or None if it may now."""
 
-    async def record_failure(self, client: str, email: str, now: datetime) -> int | None:
-        """Count one wrong password, atomically across processes; the seconds of the block
-        it starts (at least 1), or None if the client is still under the threshold."""
+    async def record_failure(self, client: str, subject: str, now: datetime) -> int | None:
+        """Count one failure, atomically across processes; the seconds of the block it starts
+        (at least 1, never shortening one already running), or None if the client is still
+        under the threshold."""
 
-    async def reset(self, client: str, email: str) -> None:
-        """Forget `client`'s failures for `email` (it proved it knows the password)."""
+    async def reset(self, client: str, subject: str) -> None:
+        """Forget `client`'s failures for `subject` (it proved it knows the password)."""
