@@ -16,7 +16,7 @@ import pytest
 from scripthub.adapters.sqlalchemy.migrations import upgrade_database
 from tests import services
 
-pytest_plugins = ["tests.smtp_sink"]  # the SMTP server fixtures
+pytest_plugins = ["tests.smtp_sink", "tests.freezing_proxy"]  # SMTP server, frozen servers
 
 
 @pytest.fixture(scope="session")

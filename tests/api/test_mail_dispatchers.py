@@ -1,14 +1,16 @@
-"""Several dispatchers on one PostgreSQL database: every mail is sent exactly once."""
+"""Several dispatchers on one PostgreSQL database: every mail is sent exactly once, however
+slow the mail server."""
 
 from __future__ import annotations
 
 import asyncio
 import uuid
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from scripthub.application.mail.deliver_mail import DeliverMail, RetryPolicy
 from scripthub.domain.mail import DeliveryStatus, Email, OutboxMessage
 from scripthub.entrypoints.containers import Container, build_container, close_container
 from scripthub.entrypoints.settings import load_settings
@@ -56,4 +58,36 @@ async def test_two_dispatchers_send_each_mail_once(
     assert counts[DeliveryStatus.PENDING] == 0
     await smtp_sink.wait_idle()
     for container in (first, second):
+        await close_container(container)
+
+
+async def test_a_send_slower_than_the_lease_is_not_repeated_by_another_dispatcher(
+    postgres_database_url: str, smtp_sink: SmtpSink
+) -> None:
+    lease = timedelta(seconds=1)
+    smtp_sink.data_delay = 3 * lease.total_seconds()
+    slow, other = (container_for(postgres_database_url, smtp_sink.url()) for _ in range(2))
+    now = datetime.now(UTC)
+    async with slow.adapters.unit_of_work() as uow:
+        email = Email("reader@example.com", "Slow mail", "text", "<p>html</p>")
+        await uow.outbox.enqueue(OutboxMessage(uuid.uuid4(), email, now, now))
+        await uow.commit()
+
+    def dispatcher(container: Container) -> DeliverMail:
+        adapters = container.adapters
+        store, mailer, clock = adapters.outbox_dispatch_store(), adapters.mailer(), adapters.clock()
+        return DeliverMail(store, mailer, clock, RetryPolicy(lease=lease))
+
+    sending = asyncio.create_task(dispatcher(slow).run_once())
+    # The other dispatcher polls all along the slow send, and past the first lease.
+    others = []
+    while not sending.done():
+        others.append(await dispatcher(other).run_once())
+        await asyncio.sleep(lease.total_seconds() / 10)
+
+    assert (await sending).sent == 1
+    assert sum(report.sent for report in others) == 0
+    await smtp_sink.wait_idle(within=2 * smtp_sink.data_delay)
+    assert len(smtp_sink.messages) == 1
+    for container in (slow, other):
         await close_container(container)

@@ -24,7 +24,7 @@ from scripthub.adapters.sqlalchemy import (
 )
 from scripthub.adapters.sqlalchemy.outbox_table import mail_outbox
 from scripthub.domain.errors import BadRequestError, ServiceUnavailableError
-from scripthub.domain.mail import DeliveryStatus, Email, OutboxMessage
+from scripthub.domain.mail import Claim, DeliveryStatus, Email, OutboxMessage
 from tests.contract.mail_backends import BACKENDS, SqlMailBackend, open_backend
 from tests.contract.samples import T0, make_user
 from tests.contract.sql_support import CLOSED_PORT_URL, join_aiosqlite_threads
@@ -203,6 +203,58 @@ async def test_several_claims_in_a_row_hand_out_every_due_message_once(
     assert [m.id for batch in batches for m in batch] == [message.id for message in messages]
 
 
+# Renewing leases
+
+
+async def test_extending_moves_the_lease_of_each_claim_still_held(
+    backend: MailBackend, store: OutboxDispatchStore
+) -> None:
+    messages = [make_message(n, created_at=T0 + n * TICK) for n in range(3)]
+    await enqueue_committed(backend, *messages)
+    claimed = await store.claim_due(NOW, 2, LEASE)
+    until = NOW + 3 * LEASE
+
+    renewed = await store.extend_lease({message.claim for message in claimed}, until)
+
+    assert renewed == {message.claim for message in claimed}
+    assert await store.claim_due(until - TICK, 10, LEASE) == [
+        dataclasses.replace(messages[2], attempts=1, next_attempt_at=until - TICK + LEASE)
+    ]
+    again = await store.claim_due(until, 10, LEASE)
+    assert [(m.id, m.attempts) for m in again] == [(m.id, 2) for m in claimed]
+
+
+async def test_a_lease_that_ran_out_unclaimed_can_still_be_extended(
+    backend: MailBackend, store: OutboxDispatchStore
+) -> None:
+    await enqueue_committed(backend, make_message())
+    [claimed] = await store.claim_due(NOW, 10, LEASE)
+    until = NOW + 2 * LEASE
+
+    assert await store.extend_lease([claimed.claim], until) == {claimed.claim}
+
+    assert (await only_message(store, PENDING)).next_attempt_at == until
+
+
+async def test_a_superseded_or_reported_claim_is_not_extended(
+    backend: MailBackend, store: OutboxDispatchStore
+) -> None:
+    taken_over, sent, failed = (make_message(n, created_at=T0 + n * TICK) for n in range(3))
+    await enqueue_committed(backend, taken_over, sent, failed)
+    [first, *others] = await store.claim_due(NOW, 10, LEASE)
+    await store.mark_sent(sent.id, NOW)
+    await store.mark_failed(others[1].claim, NOW, "550 no such user")
+    # The first dispatcher's lease ran out mid-send, and another one claimed the mail.
+    [second] = await store.claim_due(NOW + LEASE, 10, LEASE)
+    stale = [first.claim, *(message.claim for message in others), Claim(uuid.uuid4(), 1)]
+
+    assert await store.extend_lease(stale, NOW + 5 * LEASE) == set()
+
+    assert await store.list_by_status(PENDING, 10) == [second]
+    assert await store.count_by_status() == counts(pending=1, sent=1, failed=1)
+    assert await store.extend_lease([], NOW) == set()
+
+
 # Delivery outcomes
 
 
@@ -214,7 +266,7 @@ async def test_a_retry_makes_the_message_due_at_the_given_time_with_its_error(
     [claimed] = await store.claim_due(NOW, 10, LEASE)
     retry_at = NOW + timedelta(seconds=30)
 
-    await store.schedule_retry(message.id, retry_at, "421 try again later")
+    await store.schedule_retry(claimed.claim, retry_at, "421 try again later")
 
     expected = dataclasses.replace(
         claimed, next_attempt_at=retry_at, last_error="421 try again later"
@@ -250,7 +302,7 @@ async def test_a_failed_message_is_kept_with_its_error_and_never_claimed_again(
     await enqueue_committed(backend, message)
     [claimed] = await store.claim_due(NOW, 10, LEASE)
 
-    await store.mark_failed(message.id, NOW, "550 no such user")
+    await store.mark_failed(claimed.claim, NOW, "550 no such user")
 
     expected = dataclasses.replace(claimed, status=FAILED, last_error="550 no such user")
     assert await only_message(store, FAILED) == expected
@@ -263,16 +315,33 @@ async def test_a_late_retry_or_failure_does_not_undo_a_delivery(
 ) -> None:
     message = make_message()
     await enqueue_committed(backend, message)
-    await store.claim_due(NOW, 10, LEASE)
+    [claimed] = await store.claim_due(NOW, 10, LEASE)
     await store.mark_sent(message.id, NOW)
 
     # From a dispatcher whose lease ran out while another delivered the mail.
-    await store.schedule_retry(message.id, NOW, "timed out")
-    await store.mark_failed(message.id, NOW, "timed out")
+    await store.schedule_retry(claimed.claim, NOW, "timed out")
+    await store.mark_failed(claimed.claim, NOW, "timed out")
 
     sent = await only_message(store, SENT)
     assert sent.last_error is None
     assert await store.count_by_status() == counts(sent=1)
+
+
+async def test_a_superseded_claim_neither_retries_nor_fails_the_message(
+    backend: MailBackend, store: OutboxDispatchStore
+) -> None:
+    message = make_message()
+    await enqueue_committed(backend, message)
+    [first] = await store.claim_due(NOW, 10, LEASE)
+    # Its lease ran out mid-send, and another dispatcher claimed the mail.
+    [second] = await store.claim_due(NOW + LEASE, 10, LEASE)
+
+    await store.schedule_retry(first.claim, NOW + LEASE, "timed out")
+    await store.mark_failed(first.claim, NOW + LEASE, "timed out")
+
+    assert await only_message(store, PENDING) == second
+    await store.mark_failed(second.claim, NOW + LEASE, "550 no such user")
+    assert (await only_message(store, FAILED)).last_error == "550 no such user"
 
 
 async def test_outcomes_for_an_unknown_message_change_nothing(
@@ -281,8 +350,8 @@ async def test_outcomes_for_an_unknown_message_change_nothing(
     await enqueue_committed(backend, make_message())
 
     await store.mark_sent(uuid.uuid4(), NOW)
-    await store.schedule_retry(uuid.uuid4(), NOW, "x")
-    await store.mark_failed(uuid.uuid4(), NOW, "x")
+    await store.schedule_retry(Claim(uuid.uuid4(), 0), NOW, "x")
+    await store.mark_failed(Claim(uuid.uuid4(), 0), NOW, "x")
 
     assert await store.count_by_status() == counts(pending=1)
 
@@ -292,8 +361,8 @@ async def test_requeue_makes_a_failed_message_due_now_with_no_attempts(
 ) -> None:
     message = make_message()
     await enqueue_committed(backend, message)
-    await store.claim_due(NOW, 10, LEASE)
-    await store.mark_failed(message.id, NOW, "550 mailbox full")
+    [claimed] = await store.claim_due(NOW, 10, LEASE)
+    await store.mark_failed(claimed.claim, NOW, "550 mailbox full")
     later = NOW + timedelta(hours=3)
 
     assert await store.requeue(message.id, later)
@@ -409,7 +478,7 @@ async def test_an_error_text_postgresql_cannot_store_is_kept_readable(
     message = make_message()
     try:
         await enqueue_committed(backend, message)
-        await store.schedule_retry(message.id, NOW, "bad\x00reply")
+        await store.schedule_retry(message.claim, NOW, "bad\x00reply")
         retried = await only_message(store, PENDING)
     finally:
         await backend.close()
@@ -442,8 +511,9 @@ async def test_an_unreachable_database_is_service_unavailable(url: str, tmp_path
     calls = [
         lambda: store.claim_due(NOW, 10, LEASE),
         lambda: store.mark_sent(message_id, NOW),
-        lambda: store.schedule_retry(message_id, NOW, "x"),
-        lambda: store.mark_failed(message_id, NOW, "x"),
+        lambda: store.extend_lease({Claim(message_id, 1)}, NOW),
+        lambda: store.schedule_retry(Claim(message_id, 1), NOW, "x"),
+        lambda: store.mark_failed(Claim(message_id, 1), NOW, "x"),
         lambda: store.list_by_status(PENDING, 10),
         store.count_by_status,
         lambda: store.requeue(message_id, NOW),

@@ -5,10 +5,11 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, Any
 
-from scripthub.domain.mail import DeliveryStatus, OutboxMessage
+from scripthub.domain.mail import Claim, DeliveryStatus, OutboxMessage
 
 if TYPE_CHECKING:
     import uuid
+    from collections.abc import Collection
     from datetime import datetime, timedelta
 
     from tests.fakes.database import InMemoryDatabase
@@ -28,8 +29,9 @@ class InMemoryOutboxDispatchStore:
     """`OutboxDispatchStore` on the published state of the database the units of work commit to.
 
     No method awaits, so each is atomic on the event loop. Rows are replaced, never changed
-    in place, as `InMemoryUnitOfWork` expects of published rows. A retry or a failure only
-    applies to a PENDING message, as in the SQL store.
+    in place, as `InMemoryUnitOfWork` expects of published rows. A renewal, a retry or a
+    failure only applies to a PENDING message under the claim that reports it, as in the SQL
+    store.
     """
 
     def __init__(self, database: InMemoryDatabase) -> None:
@@ -49,21 +51,29 @@ class InMemoryOutboxDispatchStore:
             for message in due
         ]
 
+    async def extend_lease(self, claims: Collection[Claim], until: datetime) -> set[Claim]:
+        held = {claim for claim in claims if self._holds(claim)}
+        for claim in held:
+            self._change(claim.message_id, DeliveryStatus.PENDING, next_attempt_at=until)
+        return held
+
     async def mark_sent(self, message_id: uuid.UUID, now: datetime) -> None:
         self._change(message_id, None, status=DeliveryStatus.SENT, sent_at=now)
 
-    async def schedule_retry(self, message_id: uuid.UUID, at: datetime, error: str) -> None:
-        self._change(message_id, DeliveryStatus.PENDING, next_attempt_at=at, last_error=error)
+    async def schedule_retry(self, claim: Claim, at: datetime, error: str) -> None:
+        if self._holds(claim):
+            self._change(
+                claim.message_id, DeliveryStatus.PENDING, next_attempt_at=at, last_error=error
+            )
 
-    async def mark_failed(
-        self,
-        message_id: uuid.UUID,
-        now: datetime,
-        error: str,
-    ) -> None:
-        self._change(
-            message_id, DeliveryStatus.PENDING, status=DeliveryStatus.FAILED, last_error=error
-        )
+    async def mark_failed(self, claim: Claim, now: datetime, error: str) -> None:
+        if self._holds(claim):
+            self._change(
+                claim.message_id,
+                DeliveryStatus.PENDING,
+                status=DeliveryStatus.FAILED,
+                last_error=error,
+            )
 
     async def list_by_status(self, status: DeliveryStatus, limit: int) -> list[OutboxMessage]:
         found = (message for message in self._database.outbox.values() if message.status is status)
@@ -83,6 +93,14 @@ class InMemoryOutboxDispatchStore:
             status=DeliveryStatus.PENDING,
             attempts=0,
             next_attempt_at=now,
+        )
+
+    def _holds(self, claim: Claim) -> bool:
+        message = self._database.outbox.get(claim.message_id)
+        return (
+            message is not None
+            and message.status is DeliveryStatus.PENDING
+            and message.attempts == claim.attempt
         )
 
     def _change(

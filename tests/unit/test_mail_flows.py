@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
@@ -13,7 +14,7 @@ from scripthub.application.auth.request_password_reset import RequestPasswordRes
 from scripthub.application.auth.resend_verification_email import ResendVerificationEmailCommand
 from scripthub.application.auth.reset_password import ResetPasswordCommand
 from scripthub.application.auth.verify_email import VerifyEmailCommand
-from scripthub.application.mail.deliver_mail import RetryPolicy
+from scripthub.application.mail.deliver_mail import DeliverMail, RetryPolicy
 from scripthub.application.ports.mail import MailDeliveryError
 from scripthub.application.users.get_own_user import GetOwnUserQuery
 from scripthub.domain.audit import RequestContext
@@ -23,7 +24,8 @@ from scripthub.domain.errors import (
     SessionRevokedError,
     ValidationError,
 )
-from scripthub.domain.mail import DeliveryStatus
+from scripthub.domain.mail import DeliveryStatus, Email, OutboxMessage
+from tests.fakes.mailer import InMemoryMailer
 from tests.unit.world import PASSWORD, World
 
 NEW_PASSWORD = "a brand new passphrase"
@@ -219,6 +221,58 @@ async def test_a_mail_is_kept_as_failed_after_the_last_retry_or_a_permanent_refu
     world.mailer.refusal = None
     assert await world.outbox.requeue(failed.id, world.clock.now())
     assert (await world.deliver_mail(policy).run_once()).sent == 1
+
+
+class StuckMailer:
+    """A mail server that accepts the connection, then never answers."""
+
+    def __init__(self) -> None:
+        self.sending = asyncio.Event()
+
+    async def send(self, email: Email) -> None:
+        self.sending.set()
+        await asyncio.Event().wait()
+
+
+async def test_mail_of_a_killed_dispatcher_goes_out_within_15_seconds(world: World) -> None:
+    await world.register()
+    mailer = StuckMailer()
+    killed = asyncio.create_task(DeliverMail(world.outbox, mailer, world.clock).run_once())
+    await mailer.sending.wait()
+    killed.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await killed
+
+    world.clock.advance(timedelta(seconds=15))
+
+    assert (await world.deliver_mail().run_once()).sent == 1
+    assert [email.to for email in world.mailer.inbox] == ["ada@example.com"]
+
+
+async def test_a_dispatcher_that_overran_its_lease_leaves_the_rest_of_its_batch(
+    world: World,
+) -> None:
+    await world.register()
+    await world.register(email="bob@example.com", username="bob")
+    lease = RetryPolicy().lease
+    taken_over: list[OutboxMessage] = []
+
+    class StallingMailer(InMemoryMailer):
+        async def send(self, email: Email) -> None:
+            await super().send(email)
+            if not taken_over:
+                # The dispatcher stalls mid-send past its lease; another one claims the batch.
+                world.clock.advance(lease)
+                taken_over.extend(await world.outbox.claim_due(world.clock.now(), 10, lease))
+
+    mailer = StallingMailer()
+    report = await DeliverMail(world.outbox, mailer, world.clock).run_once()
+
+    # The mail in flight when the lease ran out cannot be called back (renewing the lease
+    # is what keeps that from happening); the rest is the other dispatcher's now.
+    assert report.sent == 1
+    assert len(mailer.inbox) == 1
+    assert {message.email.to for message in taken_over} == {"ada@example.com", "bob@example.com"}
 
 
 def test_backoff_doubles_up_to_its_cap() -> None:

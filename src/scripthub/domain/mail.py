@@ -33,3 +33,18 @@ class OutboxMessage:
     attempts: int = 0
     last_error: str | None = None
     sent_at: datetime | None = None
+
+    @property
+    def claim(self) -> Claim:
+        """The claim this message was handed out under, as `claim_due` returned it."""
+        return Claim(self.id, self.attempts)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A dispatcher's hold on a message: its `attempt`-th claim. A dispatcher whose lease ran
+    out may find the message claimed again (`attempts` moved on); its claim is then
+    superseded, and nothing it reports for that claim changes the message."""
+
+    message_id: uuid.UUID
+    attempt: int

@@ -101,6 +101,9 @@ class SqlAlchemyAccountReader:
             ):
                 raise
             # SQLAlchemy never saw this error, so it would keep a dead connection pooled.
+            # Aborted first: a graceful close would wait for a silent server to acknowledge
+            # the cancel of a timed-out statement.
+            driver.terminate()
             connection.invalidate()
             raise ServiceUnavailableError("database unavailable") from error
         finally:

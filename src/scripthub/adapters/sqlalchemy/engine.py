@@ -10,11 +10,21 @@ from sqlalchemy import event, make_url, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine.interfaces import DBAPIConnection
+    from sqlalchemy.engine.interfaces import DBAPIConnection, ExceptionContext
     from sqlalchemy.pool import ConnectionPoolEntry
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+# A server that stops answering must not hold requests: each step of a database call (waiting
+# for a pooled connection, opening one, each statement) gives up after about five seconds,
+# and the request is then a 503.
 POSTGRES_CONNECT_TIMEOUT_S = 5
+POSTGRES_POOL_TIMEOUT_S = 5
+POSTGRES_COMMAND_TIMEOUT_S = 5
+# The server cancels a statement a second before the client would give up on it: a server
+# that is slow (a lock wait) but alive answers with an error and the connection stays usable.
+POSTGRES_STATEMENT_TIMEOUT_MS = 4000
+# Ends the session of a client that froze or vanished mid-transaction, releasing its locks.
+POSTGRES_IDLE_IN_TRANSACTION_TIMEOUT_MS = 30_000
 # Sized for the concurrency of one busy worker: connections opened and closed under load
 # (overflow) cost far more than idle ones (bench/README.md).
 POSTGRES_POOL_SIZE = 20
@@ -27,7 +37,9 @@ def create_engine(
     """An async engine for a `sqlite+aiosqlite://` or `postgresql+asyncpg://` URL.
 
     On PostgreSQL each process keeps up to `pool_size` connections open and opens up to
-    `max_overflow` more for bursts; SQLite ignores both.
+    `max_overflow` more for bursts; SQLite ignores both. A PostgreSQL call that outlives its
+    deadline (above) raises `TimeoutError` (an `OSError`: the database is unavailable), and a
+    connection stuck in a statement is dropped, never pooled again.
     """
     backend = make_url(url).get_backend_name()
     if backend == "sqlite":
@@ -35,17 +47,45 @@ def create_engine(
         event.listen(engine.sync_engine, "connect", _configure_sqlite_connection)
         return engine
     if backend == "postgresql":
-        return create_async_engine(
+        engine = create_async_engine(
             url,
             pool_size=pool_size,
             max_overflow=max_overflow,
+            pool_timeout=POSTGRES_POOL_TIMEOUT_S,
             # A ping per checkout would double the round trips of every request; a dead
             # connection surfaces as an error instead and is dropped from the pool.
             pool_pre_ping=False,
-            connect_args={"timeout": POSTGRES_CONNECT_TIMEOUT_S},
+            connect_args={
+                "timeout": POSTGRES_CONNECT_TIMEOUT_S,
+                "command_timeout": POSTGRES_COMMAND_TIMEOUT_S,
+                "server_settings": {
+                    "statement_timeout": str(POSTGRES_STATEMENT_TIMEOUT_MS),
+                    "idle_in_transaction_session_timeout": str(
+                        POSTGRES_IDLE_IN_TRANSACTION_TIMEOUT_MS
+                    ),
+                },
+            },
         )
+        event.listen(engine.sync_engine, "handle_error", _abort_timed_out_connection)
+        return engine
     msg = f"unsupported database backend {backend!r}: use sqlite+aiosqlite or postgresql+asyncpg"
     raise ValueError(msg)
+
+
+def _abort_timed_out_connection(context: ExceptionContext) -> None:
+    """Drop a connection whose statement outlived `command_timeout` at once.
+
+    SQLAlchemy invalidates it (it counts a timeout as an exit exception), but asyncpg's
+    graceful close would first wait up to two more seconds for the server to acknowledge
+    the cancel; a server that let the statement outlive its own `statement_timeout` is not
+    answering, so the socket is aborted instead.
+    """
+    connection = context.connection
+    if not isinstance(context.original_exception, TimeoutError) or connection is None:
+        return
+    context.is_disconnect = True
+    if not connection.invalidated and (driver := connection.connection.driver_connection):
+        driver.terminate()
 
 
 def _configure_sqlite_connection(

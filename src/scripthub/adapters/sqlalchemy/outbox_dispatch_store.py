@@ -5,14 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, tuple_, update
 
 from scripthub.adapters.sqlalchemy.outbox_table import mail_outbox, outbox_message_from_row
 from scripthub.adapters.sqlalchemy.short_transactions import ShortTransactions
-from scripthub.domain.mail import DeliveryStatus, OutboxMessage
+from scripthub.domain.mail import Claim, DeliveryStatus, OutboxMessage
 
 if TYPE_CHECKING:
     import uuid
+    from collections.abc import Collection
     from datetime import timedelta
 
     from sqlalchemy import ColumnElement
@@ -25,8 +26,10 @@ class SqlAlchemyOutboxDispatchStore:
 
     Claiming locks the rows it takes (SELECT ... FOR UPDATE SKIP LOCKED on PostgreSQL; on
     SQLite, which has no row locks, the transaction holds the database write lock from its
-    BEGIN IMMEDIATE on). A retry or a failure only applies to a PENDING message: a dispatcher
-    whose lease ran out never undoes the delivery another one recorded.
+    BEGIN IMMEDIATE on). A renewal, a retry or a failure only applies to a PENDING message
+    under the claim that reports it (its `attempts` unchanged since): a dispatcher whose lease
+    ran out never undoes the delivery another one recorded, nor moves the lease of one that
+    claimed the message since.
     """
 
     def __init__(self, engine: AsyncEngine) -> None:
@@ -54,24 +57,42 @@ class SqlAlchemyOutboxDispatchStore:
             messages = [outbox_message_from_row(row) for row in claimed.mappings()]
         return sorted(messages, key=lambda message: (message.created_at, message.id))
 
+    async def extend_lease(self, claims: Collection[Claim], until: datetime) -> set[Claim]:
+        if not claims:
+            return set()
+        columns = mail_outbox.c
+        async with self._connections.write() as connection:
+            renewed = await connection.execute(
+                update(mail_outbox)
+                .where(
+                    _is(DeliveryStatus.PENDING),
+                    tuple_(columns.id, columns.attempts).in_(
+                        [(claim.message_id, claim.attempt) for claim in claims]
+                    ),
+                )
+                .values(next_attempt_at=until)
+                .returning(columns.id, columns.attempts)
+            )
+            return {Claim(message_id, attempt) for message_id, attempt in renewed}
+
     async def mark_sent(self, message_id: uuid.UUID, now: datetime) -> None:
         await self._change(
             message_id, status=DeliveryStatus.SENT.value, sent_at=now, updated_at=now
         )
 
-    async def schedule_retry(self, message_id: uuid.UUID, at: datetime, error: str) -> None:
+    async def schedule_retry(self, claim: Claim, at: datetime, error: str) -> None:
         await self._change(
-            message_id,
-            _is(DeliveryStatus.PENDING),
+            claim.message_id,
+            *_held_under(claim),
             next_attempt_at=at,
             last_error=_storable(error),
             updated_at=datetime.now(UTC),
         )
 
-    async def mark_failed(self, message_id: uuid.UUID, now: datetime, error: str) -> None:
+    async def mark_failed(self, claim: Claim, now: datetime, error: str) -> None:
         await self._change(
-            message_id,
-            _is(DeliveryStatus.PENDING),
+            claim.message_id,
+            *_held_under(claim),
             status=DeliveryStatus.FAILED.value,
             last_error=_storable(error),
             updated_at=now,
@@ -120,6 +141,10 @@ class SqlAlchemyOutboxDispatchStore:
 
 def _is(status: DeliveryStatus) -> ColumnElement[bool]:
     return mail_outbox.c.status == status.value
+
+
+def _held_under(claim: Claim) -> tuple[ColumnElement[bool], ...]:
+    return _is(DeliveryStatus.PENDING), mail_outbox.c.attempts == claim.attempt
 
 
 def _storable(error: str) -> str:

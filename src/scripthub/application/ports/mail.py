@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from scripthub.domain.mail import DeliveryStatus, Email, OutboxMessage
+from scripthub.domain.mail import Claim, DeliveryStatus, Email, OutboxMessage
+
+if TYPE_CHECKING:
+    from collections.abc import Collection
 
 
 class MailDeliveryError(Exception):
@@ -38,15 +41,21 @@ class OutboxDispatchStore(Protocol):
         lease them: their `next_attempt_at` moves to `now + lease` and `attempts` grows by one,
         so a dispatcher that dies mid-send lets another retry after the lease. Concurrent
         callers (other processes) never receive the same message (PostgreSQL: FOR UPDATE SKIP
-        LOCKED). Returns the messages as updated."""
+        LOCKED). Returns the messages as updated; each one's `claim` identifies this lease."""
 
-    async def mark_sent(self, message_id: uuid.UUID, now: datetime) -> None: ...
+    async def extend_lease(self, claims: Collection[Claim], until: datetime) -> set[Claim]:
+        """Move the lease of each message still held under its claim (PENDING, not claimed
+        again since) to `until`, even if it ran out; returns those claims. The others were
+        superseded or already reported on, and are left alone."""
 
-    async def schedule_retry(self, message_id: uuid.UUID, at: datetime, error: str) -> None:
-        """Back to PENDING, due at `at`, remembering the error."""
+    async def mark_sent(self, message_id: uuid.UUID, now: datetime) -> None:
+        """SENT, whoever holds the message now: the mail went out."""
 
-    async def mark_failed(self, message_id: uuid.UUID, now: datetime, error: str) -> None:
-        """Give up: FAILED, kept with its error for operators."""
+    async def schedule_retry(self, claim: Claim, at: datetime, error: str) -> None:
+        """Back to PENDING, due at `at`, remembering the error; only while `claim` holds."""
+
+    async def mark_failed(self, claim: Claim, now: datetime, error: str) -> None:
+        """Give up: FAILED, kept with its error for operators; only while `claim` holds."""
 
     async def list_by_status(self, status: DeliveryStatus, limit: int) -> list[OutboxMessage]:
         """Newest first."""
