@@ -24,7 +24,7 @@ from scripthub.adapters.sqlalchemy.roles_table import (
 from scripthub.domain.errors import ConflictError, NotFoundError
 from scripthub.domain.roles import SEEDED_PERMISSIONS, SEEDED_ROLES, Permission, Role
 from scripthub.domain.users import AccountStatus
-from tests.contract.samples import make_user
+from tests.contract.samples import T0, make_user
 from tests.contract.sql_support import wait_for_a_lock_waiter
 from tests.contract.uow_backends import MakeUnitOfWork, SqlBackend, add_committed, committed
 
@@ -259,8 +259,9 @@ async def test_count_active_holders_counts_active_users_once_and_sees_staged_cha
         assert await uow.roles.count_active_holders("no.such") == 0
 
     async with make_uow() as uow:
-        bob.account_status = AccountStatus.SUSPENDED
-        await uow.users.save(bob)
+        assert await uow.users.change_status(
+            bob.id, AccountStatus.SUSPENDED, T0, only_from=[AccountStatus.ACTIVE]
+        )
         assert await uow.roles.count_active_holders("users.read") == 0
         await uow.roles.assign(erin.id, "moderator")
         assert await uow.roles.count_active_holders("users.read") == 1
@@ -271,8 +272,9 @@ async def test_count_active_holders_counts_active_users_once_and_sees_staged_cha
 
     async with make_uow() as uow:
         assert await uow.roles.count_active_holders("users.read") == 1
-        bob.account_status = AccountStatus.DELETED
-        await uow.users.save(bob)
+        assert await uow.users.change_status(
+            bob.id, AccountStatus.DELETED, T0, only_from=[AccountStatus.ACTIVE]
+        )
         await uow.commit()
 
     async with make_uow() as uow:

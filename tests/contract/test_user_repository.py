@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import uuid
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 
 from scripthub.application.ports.keyset import Keyset
 from scripthub.application.ports.users import UserQuery
-from scripthub.domain.errors import EmailTakenError, NotFoundError, UsernameTakenError
+from scripthub.domain.errors import EmailTakenError, UsernameTakenError
 from scripthub.domain.users import AccountStatus, Profile, User, normalize_email, normalize_username
 from tests.contract.paging import every_page, newest_first, staggered
 from tests.contract.samples import T0, make_user
 from tests.contract.uow_backends import MakeUnitOfWork, add_committed, committed
+
+LATER = T0 + timedelta(hours=1)
+DELETED = AccountStatus.DELETED
+LIVE = (AccountStatus.ACTIVE, AccountStatus.SUSPENDED)
 
 
 def user_created_at(user: User) -> datetime:
@@ -77,8 +82,7 @@ async def test_deleted_account_frees_its_email_and_username(make_uow: MakeUnitOf
     old = make_user()
     await add_committed(make_uow, old)
     async with make_uow() as uow:
-        old.account_status = AccountStatus.DELETED
-        await uow.users.save(old)
+        assert await uow.users.change_status(old.id, DELETED, LATER, only_from=LIVE)
         await uow.commit()
 
     async with make_uow() as uow:
@@ -91,7 +95,9 @@ async def test_deleted_account_frees_its_email_and_username(make_uow: MakeUnitOf
 
     async with make_uow() as uow:
         assert await uow.users.get_by_email("alice@example.com") == new
-        assert await uow.users.get(old.id) == old
+        assert await uow.users.get(old.id) == dataclasses.replace(
+            old, account_status=DELETED, updated_at=LATER
+        )
 
 
 async def test_second_live_account_with_an_email_is_email_taken(make_uow: MakeUnitOfWork) -> None:
@@ -106,40 +112,192 @@ async def test_second_live_account_with_an_email_is_email_taken(make_uow: MakeUn
         assert not await uow.users.username_in_use("alice2")
 
 
-async def test_save_updates_account_and_profile(make_uow: MakeUnitOfWork) -> None:
-    user = make_user()
+# Writes: each changes only the fields it names, and only if its condition holds.
+
+
+async def read_user(make_uow: MakeUnitOfWork, user_id: uuid.UUID) -> User | None:
+    async with make_uow() as uow:
+        return await uow.users.get(user_id)
+
+
+async def test_a_profile_update_changes_only_the_given_fields(make_uow: MakeUnitOfWork) -> None:
+    user = dataclasses.replace(make_user(), email_verified_at=T0)
     await add_committed(make_uow, user)
-    later = T0 + timedelta(hours=1)
 
     async with make_uow() as uow:
-        stored = await uow.users.get(user.id)
-        assert stored is not None
-        stored.username = "alice_renamed"
-        stored.email_verified_at = later
-        stored.account_status = AccountStatus.SUSPENDED
-        stored.updated_at = later
-        stored.profile = Profile(full_name="Alice L.", bio=None, location="London")
-        await uow.users.save(stored)
+        updated = await uow.users.update_profile(
+            user.id,
+            LATER,
+            username="alice_renamed",
+            profile={"bio": None, "location": "London", "date_of_birth": date(1991, 2, 3)},
+        )
         await uow.commit()
 
+    expected = dataclasses.replace(
+        user,
+        username="alice_renamed",
+        updated_at=LATER,
+        profile=dataclasses.replace(
+            user.profile, bio=None, location="London", date_of_birth=date(1991, 2, 3)
+        ),
+    )
+    assert updated == expected
+    assert await read_user(make_uow, user.id) == expected
     async with make_uow() as uow:
-        assert await uow.users.get(user.id) == stored
         assert await uow.users.get_by_username("alice") is None
 
 
-async def test_saving_to_a_taken_username_is_username_taken(make_uow: MakeUnitOfWork) -> None:
+async def test_a_profile_update_without_profile_fields_changes_the_username_only(
+    make_uow: MakeUnitOfWork,
+) -> None:
+    user = make_user()
+    await add_committed(make_uow, user)
+
+    async with make_uow() as uow:
+        updated = await uow.users.update_profile(user.id, LATER, username="alice2")
+        await uow.commit()
+
+    expected = dataclasses.replace(user, username="alice2", updated_at=LATER)
+    assert updated == expected
+    assert await read_user(make_uow, user.id) == expected
+
+
+async def test_a_profile_update_needs_an_active_account(make_uow: MakeUnitOfWork) -> None:
+    suspended = make_user("bob", status=AccountStatus.SUSPENDED)
+    deleted = make_user("carol", status=DELETED)
+    await add_committed(make_uow, suspended, deleted)
+
+    async with make_uow() as uow:
+        for user_id in (suspended.id, deleted.id, uuid.uuid4()):
+            assert await uow.users.update_profile(user_id, LATER, profile={"bio": "x"}) is None
+        await uow.commit()
+
+    assert await read_user(make_uow, suspended.id) == suspended
+    assert await read_user(make_uow, deleted.id) == deleted
+
+
+async def test_updating_to_a_taken_username_is_username_taken(make_uow: MakeUnitOfWork) -> None:
     alice, bob = make_user(), make_user("bob")
     await add_committed(make_uow, alice, bob)
 
-    bob.username = "alice"
-
     with pytest.raises(UsernameTakenError):
-        await committed(make_uow, lambda uow: uow.users.save(bob))
+        await committed(
+            make_uow, lambda uow: uow.users.update_profile(bob.id, LATER, username="alice")
+        )
+
+    assert await read_user(make_uow, bob.id) == bob
 
 
-async def test_saving_an_unknown_user_is_not_found(make_uow: MakeUnitOfWork) -> None:
-    with pytest.raises(NotFoundError):
-        await committed(make_uow, lambda uow: uow.users.save(make_user()))
+async def test_a_password_hash_is_set_on_an_active_account(make_uow: MakeUnitOfWork) -> None:
+    user = make_user()
+    suspended = make_user("bob", status=AccountStatus.SUSPENDED)
+    deleted = make_user("carol", status=DELETED)
+    await add_committed(make_uow, user, suspended, deleted)
+
+    async with make_uow() as uow:
+        assert await uow.users.set_password_hash(user.id, "hash-2", LATER)
+        for other in (suspended.id, deleted.id, uuid.uuid4()):
+            assert not await uow.users.set_password_hash(other, "hash-2", LATER)
+        await uow.commit()
+
+    assert await read_user(make_uow, user.id) == dataclasses.replace(
+        user, password_hash="hash-2", updated_at=LATER
+    )
+    assert await read_user(make_uow, suspended.id) == suspended
+    assert await read_user(make_uow, deleted.id) == deleted
+
+
+async def test_a_password_hash_replaces_only_the_one_it_names(make_uow: MakeUnitOfWork) -> None:
+    user = make_user()
+    await add_committed(make_uow, user)
+
+    async with make_uow() as uow:
+        assert not await uow.users.set_password_hash(user.id, "hash-2", LATER, replacing="other")
+        assert await read_user(make_uow, user.id) == user
+        assert user.password_hash is not None
+        assert await uow.users.set_password_hash(
+            user.id, "hash-2", LATER, replacing=user.password_hash
+        )
+        assert not await uow.users.set_password_hash(
+            user.id, "hash-3", LATER, replacing=user.password_hash
+        )
+        await uow.commit()
+
+    stored = await read_user(make_uow, user.id)
+    assert stored is not None
+    assert stored.password_hash == "hash-2"
+
+
+async def test_an_email_is_verified_once_on_a_live_account(make_uow: MakeUnitOfWork) -> None:
+    user = make_user()
+    suspended = make_user("bob", status=AccountStatus.SUSPENDED)
+    deleted = make_user("carol", status=DELETED)
+    await add_committed(make_uow, user, suspended, deleted)
+
+    async with make_uow() as uow:
+        assert await uow.users.mark_email_verified(user.id, LATER)
+        assert not await uow.users.mark_email_verified(user.id, LATER + timedelta(hours=1))
+        assert await uow.users.mark_email_verified(suspended.id, LATER)
+        assert not await uow.users.mark_email_verified(deleted.id, LATER)
+        assert not await uow.users.mark_email_verified(uuid.uuid4(), LATER)
+        await uow.commit()
+
+    assert await read_user(make_uow, user.id) == dataclasses.replace(
+        user, email_verified_at=LATER, updated_at=LATER
+    )
+    assert await read_user(make_uow, suspended.id) == dataclasses.replace(
+        suspended, email_verified_at=LATER, updated_at=LATER
+    )
+    assert await read_user(make_uow, deleted.id) == deleted
+
+
+async def test_a_status_changes_only_from_the_given_ones(make_uow: MakeUnitOfWork) -> None:
+    user = make_user()
+    await add_committed(make_uow, user)
+    suspend = AccountStatus.SUSPENDED
+
+    async with make_uow() as uow:
+        assert not await uow.users.change_status(user.id, suspend, LATER, only_from=[suspend])
+        assert not await uow.users.change_status(uuid.uuid4(), suspend, LATER, only_from=LIVE)
+        assert await uow.users.change_status(user.id, suspend, LATER, only_from=LIVE)
+        assert await uow.users.change_status(user.id, DELETED, LATER, only_from=LIVE)
+        assert not await uow.users.change_status(
+            user.id, AccountStatus.ACTIVE, LATER, only_from=LIVE
+        )
+        await uow.commit()
+
+    assert await read_user(make_uow, user.id) == dataclasses.replace(
+        user, account_status=DELETED, updated_at=LATER
+    )
+
+
+async def test_a_guarded_write_waits_for_a_concurrent_one_and_sees_what_it_committed(
+    make_uow: MakeUnitOfWork,
+) -> None:
+    user = make_user()
+    await add_committed(make_uow, user)
+    deleted = asyncio.Event()
+
+    async def delete() -> None:
+        async with make_uow() as uow:
+            assert await uow.users.change_status(user.id, DELETED, LATER, only_from=LIVE)
+            deleted.set()
+            await asyncio.sleep(0.1)
+            await uow.commit()
+
+    async def edit() -> User | None:
+        await deleted.wait()
+        async with make_uow() as uow:
+            updated = await uow.users.update_profile(user.id, LATER, profile={"bio": "late"})
+            await uow.commit()
+            return updated
+
+    _, edited = await asyncio.gather(delete(), edit())
+
+    assert edited is None
+    assert await read_user(make_uow, user.id) == dataclasses.replace(
+        user, account_status=DELETED, updated_at=LATER
+    )
 
 
 async def test_search_pages_users_of_any_status_newest_first_through_ties(

@@ -10,16 +10,18 @@ from tests.fakes.database import newest_first
 if TYPE_CHECKING:
     from scripthub.application.ports.audit import AuditQuery
     from scripthub.domain.audit import AuditEntry
-    from tests.fakes.database import InMemoryDatabase
+    from tests.fakes.database import InMemoryDatabase, Writing
 
 
 class InMemoryAuditLog:
     """`AuditLog` over the private copy of an `InMemoryUnitOfWork`."""
 
-    def __init__(self, database: InMemoryDatabase) -> None:
+    def __init__(self, database: InMemoryDatabase, writing: Writing) -> None:
         self._entries = database.audit_entries
+        self._writing = writing
 
     async def record(self, entry: AuditEntry) -> None:
+        await self._writing()
         self._entries[entry.id] = copy.deepcopy(entry)
 
     async def search(self, query: AuditQuery) -> list[AuditEntry]:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 from dataclasses import dataclass, field, fields
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 from scripthub.domain.errors import ConflictError, EmailTakenError, UsernameTakenError
 from scripthub.domain.roles import SEEDED_PERMISSIONS, SEEDED_ROLES, Permission, Role
@@ -12,7 +13,7 @@ from scripthub.domain.users import AccountStatus, User
 
 if TYPE_CHECKING:
     import uuid
-    from collections.abc import Callable, Iterable
+    from collections.abc import Awaitable, Callable, Iterable
     from datetime import datetime
 
     from scripthub.application.ports.keyset import Keyset
@@ -33,6 +34,42 @@ def _seeded_roles() -> dict[str, Role]:
     }
 
 
+class WriterLock:
+    """The right to write to an `InMemoryDatabase`, held by one unit of work at a time from
+    its first write until it ends, as SQLite's database lock is. Copies of the database share
+    it."""
+
+    def __init__(self) -> None:
+        self._lock = asyncio.Lock()
+        self._holder: object | None = None
+        self._task: asyncio.Task[Any] | None = None
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> WriterLock:
+        return self
+
+    def held_by(self, holder: object) -> bool:
+        return self._holder is holder
+
+    async def acquire(self, holder: object) -> None:
+        """Wait until no other unit of work holds the lock, then take it for `holder`."""
+        if self._holder is holder:
+            return
+        task = asyncio.current_task()
+        if self._holder is not None and self._task is task:
+            msg = (
+                "a unit of work would wait for the write lock that another one of the same task "
+                "holds, forever: commit or leave that one first"
+            )
+            raise RuntimeError(msg)
+        await self._lock.acquire()
+        self._holder, self._task = holder, task
+
+    def release(self, holder: object) -> None:
+        if self._holder is holder:
+            self._holder, self._task = None, None
+            self._lock.release()
+
+
 @dataclass
 class InMemoryDatabase:
     """Every table the relational adapters keep, as dicts keyed by primary key.
@@ -50,10 +87,17 @@ class InMemoryDatabase:
     audit_entries: dict[uuid.UUID, AuditEntry] = field(default_factory=dict)
     email_tokens: dict[uuid.UUID, EmailToken] = field(default_factory=dict)
     outbox: dict[uuid.UUID, OutboxMessage] = field(default_factory=dict)
+    writer: WriterLock = field(
+        default_factory=WriterLock, compare=False, repr=False, metadata={"table": False}
+    )
 
     def tables(self) -> dict[str, dict[Any, Any]]:
         """Each table by name (the dicts themselves, not copies)."""
-        return {table.name: getattr(self, table.name) for table in fields(self)}
+        return {
+            table.name: getattr(self, table.name)
+            for table in fields(self)
+            if table.metadata.get("table", True)
+        }
 
 
 def check_user_is_unique(users: dict[uuid.UUID, User], user: User) -> None:
@@ -79,15 +123,9 @@ def check_link_is_unique(links: dict[uuid.UUID, ProviderLink], link: ProviderLin
             raise ConflictError("This provider identity is already linked to an account.")
 
 
-def check_unchanged_since(
-    published: dict[Any, Any], before: dict[Any, Any], keys: set[Any]
-) -> None:
-    """Raise if another transaction committed a new version of one of these rows since
-    `before` was taken: the first committer wins, as the row locks of SQL make it."""
-    for key in keys:
-        if key in before and published.get(key) is not before[key]:
-            raise ConflictError("changed by a concurrent transaction; try again")
-
+Writing: TypeAlias = "Callable[[], Awaitable[None]]"
+"""What a repository awaits before it changes anything (`InMemoryUnitOfWork` takes the
+writer lock then)."""
 
 Row = TypeVar("Row")
 

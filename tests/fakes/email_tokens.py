@@ -12,22 +12,18 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from scripthub.domain.email_tokens import EmailToken, TokenPurpose
-    from tests.fakes.database import InMemoryDatabase
+    from tests.fakes.database import InMemoryDatabase, Writing
 
 
 class InMemoryEmailTokenRepository:
-    """`EmailTokenRepository` over the private copy of an `InMemoryUnitOfWork`.
+    """`EmailTokenRepository` over the private copy of an `InMemoryUnitOfWork`."""
 
-    `consume` also looks at the `published` state, as an SQL UPDATE sees rows committed
-    since the transaction began; two units of work that consume a token at once both see it
-    unused, and the unit of work lets only the first of them commit.
-    """
-
-    def __init__(self, database: InMemoryDatabase, published: InMemoryDatabase) -> None:
+    def __init__(self, database: InMemoryDatabase, writing: Writing) -> None:
         self._database = database
-        self._published = published
+        self._writing = writing
 
     async def add(self, token: EmailToken) -> None:
+        await self._writing()
         # The foreign key and the unique hash, as SQL would enforce them.
         if token.user_id not in self._database.users:
             raise NotFoundError(f"user {token.user_id} does not exist")
@@ -43,16 +39,16 @@ class InMemoryEmailTokenRepository:
         return None
 
     async def consume(self, token_id: uuid.UUID, now: datetime) -> bool:
+        # After waiting for any other writer: a token it used is seen used.
+        await self._writing()
         token = self._database.email_tokens.get(token_id)
-        published = self._published.email_tokens.get(token_id)
         if token is None or token.used_at is not None:
-            return False
-        if published is not None and published.used_at is not None:
             return False
         self._database.email_tokens[token_id] = dataclasses.replace(token, used_at=now)
         return True
 
     async def revoke_unused(self, user_id: uuid.UUID, purpose: TokenPurpose, now: datetime) -> int:
+        await self._writing()
         tokens = self._database.email_tokens
         unused = [
             token

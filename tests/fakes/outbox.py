@@ -12,16 +12,18 @@ if TYPE_CHECKING:
     from collections.abc import Collection
     from datetime import datetime, timedelta
 
-    from tests.fakes.database import InMemoryDatabase
+    from tests.fakes.database import InMemoryDatabase, Writing
 
 
 class InMemoryOutboxWriter:
     """`OutboxWriter` over the private copy of an `InMemoryUnitOfWork`."""
 
-    def __init__(self, database: InMemoryDatabase) -> None:
+    def __init__(self, database: InMemoryDatabase, writing: Writing) -> None:
         self._database = database
+        self._writing = writing
 
     async def enqueue(self, message: OutboxMessage) -> None:
+        await self._writing()
         self._database.outbox[message.id] = dataclasses.replace(message)
 
 

@@ -12,16 +12,18 @@ if TYPE_CHECKING:
     import uuid
 
     from scripthub.domain.providers import ProviderLink
-    from tests.fakes.database import InMemoryDatabase
+    from tests.fakes.database import InMemoryDatabase, Writing
 
 
 class InMemoryProviderLinkRepository:
     """`ProviderLinkRepository` over the private copy of an `InMemoryUnitOfWork`."""
 
-    def __init__(self, database: InMemoryDatabase) -> None:
+    def __init__(self, database: InMemoryDatabase, writing: Writing) -> None:
         self._database = database
+        self._writing = writing
 
     async def add(self, link: ProviderLink) -> None:
+        await self._writing()
         if link.user_id not in self._database.users:
             raise NotFoundError(f"user {link.user_id} does not exist")
         check_link_is_unique(self._database.provider_links, link)

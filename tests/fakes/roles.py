@@ -12,14 +12,15 @@ from scripthub.domain.users import AccountStatus
 if TYPE_CHECKING:
     import uuid
 
-    from tests.fakes.database import InMemoryDatabase
+    from tests.fakes.database import InMemoryDatabase, Writing
 
 
 class InMemoryRoleRepository:
     """`RoleRepository` over the private copy of an `InMemoryUnitOfWork`."""
 
-    def __init__(self, database: InMemoryDatabase) -> None:
+    def __init__(self, database: InMemoryDatabase, writing: Writing) -> None:
         self._database = database
+        self._writing = writing
 
     async def get(self, name: str) -> Role | None:
         return copy.deepcopy(self._database.roles.get(name))
@@ -28,17 +29,20 @@ class InMemoryRoleRepository:
         return copy.deepcopy(sorted(self._database.roles.values(), key=lambda role: role.name))
 
     async def add_role(self, role: Role) -> None:
+        await self._writing()
         if role.name in self._database.roles:
             raise ConflictError(f"role {role.name!r} already exists")
         self._database.roles[role.name] = Role(role.name, role.description, role.system, [])
 
     async def delete_role(self, name: str) -> None:
+        await self._writing()
         self._role(name)
         del self._database.roles[name]
         for held in self._database.user_roles.values():
             held.discard(name)
 
     async def set_permissions(self, role: str, permissions: list[str]) -> None:
+        await self._writing()
         found = self._role(role)
         wanted = sorted(set(permissions))
         for name in wanted:
@@ -50,11 +54,15 @@ class InMemoryRoleRepository:
         return sorted(self._database.permissions.values(), key=lambda permission: permission.name)
 
     async def add_permission(self, permission: Permission) -> None:
+        await self._writing()
         if permission.name in self._database.permissions:
             raise ConflictError(f"permission {permission.name!r} already exists")
         self._database.permissions[permission.name] = permission
 
     async def count_active_holders(self, permission: str) -> int:
+        # Serialised as the port promises: the writer lock is held until the unit of work
+        # ends, and the count sees what earlier holders of it committed.
+        await self._writing()
         granting = {
             role.name for role in self._database.roles.values() if permission in role.permissions
         }
@@ -81,6 +89,7 @@ class InMemoryRoleRepository:
         return Grants(roles=names, permissions=permissions)
 
     async def assign(self, user_id: uuid.UUID, role: str) -> bool:
+        await self._writing()
         # The foreign keys of user_roles, as SQL would enforce them.
         if user_id not in self._database.users:
             raise NotFoundError(f"user {user_id} does not exist")
@@ -92,6 +101,7 @@ class InMemoryRoleRepository:
         return True
 
     async def revoke(self, user_id: uuid.UUID, role: str) -> bool:
+        await self._writing()
         held = self._database.user_roles.get(user_id, set())
         if role not in held:
             return False

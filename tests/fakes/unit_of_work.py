@@ -6,12 +6,7 @@ import copy
 from typing import TYPE_CHECKING, Any, Self
 
 from tests.fakes.audit import InMemoryAuditLog
-from tests.fakes.database import (
-    InMemoryDatabase,
-    check_link_is_unique,
-    check_unchanged_since,
-    check_user_is_unique,
-)
+from tests.fakes.database import InMemoryDatabase, check_link_is_unique, check_user_is_unique
 from tests.fakes.email_tokens import InMemoryEmailTokenRepository
 from tests.fakes.outbox import InMemoryOutboxWriter
 from tests.fakes.provider_links import InMemoryProviderLinkRepository
@@ -32,14 +27,17 @@ Table = dict[Any, Any]
 
 
 class InMemoryUnitOfWork:
-    """One transaction on a private copy of the database.
+    """One transaction on a private copy of the database, with the isolation of SQLite.
 
     `__aenter__` takes a deep copy of the state; the repositories read and write only that
-    copy. `commit()` publishes the rows this transaction changed (row by row, so that
-    concurrent transactions on other rows are not lost), after checking the unique
-    constraints against what others committed meanwhile, and refusing (ConflictError) to
-    overwrite an email token that another transaction changed meanwhile, which the row lock
-    of SQL would have made it wait for. Leaving without `commit()` discards the copy.
+    copy. Before its first write (or its first count of permission holders, which the port
+    serialises) a unit of work takes the database's writer lock, waiting while another unit
+    of work holds it, and copies the state afresh: from then on it sees everything committed
+    before it and nobody else writes, so a guarded write ("only if still active") checks its
+    condition against the latest state, as an SQL UPDATE does after waiting for a row lock.
+    `commit()` publishes the rows this transaction changed (row by row, so that changes the
+    stores outside units of work made meanwhile are not lost) after checking the unique
+    constraints, and lets the lock go; so does leaving, which discards the copy.
     """
 
     users: UserRepository
@@ -64,6 +62,7 @@ class InMemoryUnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         self._snapshot = None
+        self._database.writer.release(self)
 
     async def commit(self) -> None:
         if self._snapshot is None:
@@ -78,24 +77,35 @@ class InMemoryUnitOfWork:
             check_user_is_unique(merged["users"], merged["users"][user_id])
         for link_id in changed["provider_links"]:
             check_link_is_unique(merged["provider_links"], merged["provider_links"][link_id])
-        check_unchanged_since(
-            published["email_tokens"], self._snapshot["email_tokens"], changed["email_tokens"]
-        )
         for name, table in merged.items():
             setattr(self._database, name, table)
+        self._database.writer.release(self)
         self._begin()
+
+    async def _before_writing(self) -> None:
+        """What the repositories call before they change anything."""
+        if self._database.writer.held_by(self):
+            return
+        await self._database.writer.acquire(self)
+        # Nothing is staged yet: start again from the latest state, in place (the
+        # repositories hold the working tables).
+        self._snapshot = {name: dict(table) for name, table in self._database.tables().items()}
+        for name, table in self._working.tables().items():
+            table.clear()
+            table.update(copy.deepcopy(self._snapshot[name]))
 
     def _begin(self) -> None:
         # Published rows are never mutated in place (commit swaps in rows of a private copy
         # that is then dropped), so a shallow snapshot is enough to tell what changed.
         self._snapshot = {name: dict(table) for name, table in self._database.tables().items()}
         self._working = copy.deepcopy(self._database)
-        self.users = InMemoryUserRepository(self._working)
-        self.provider_links = InMemoryProviderLinkRepository(self._working)
-        self.roles = InMemoryRoleRepository(self._working)
-        self.audit = InMemoryAuditLog(self._working)
-        self.email_tokens = InMemoryEmailTokenRepository(self._working, self._database)
-        self.outbox = InMemoryOutboxWriter(self._working)
+        writing = self._before_writing
+        self.users = InMemoryUserRepository(self._working, writing)
+        self.provider_links = InMemoryProviderLinkRepository(self._working, writing)
+        self.roles = InMemoryRoleRepository(self._working, writing)
+        self.audit = InMemoryAuditLog(self._working, writing)
+        self.email_tokens = InMemoryEmailTokenRepository(self._working, writing)
+        self.outbox = InMemoryOutboxWriter(self._working, writing)
 
 
 def _merge(published: Table, before: Table, after: Table) -> tuple[Table, set[Any]]:

@@ -200,9 +200,12 @@ async def test_login_with_a_very_long_password_is_just_wrong(world: World) -> No
 async def test_a_suspended_account_cannot_sign_in(world: World) -> None:
     pair = await world.register()
     async with world.uow() as uow:
-        user = pair.user.user
-        user.account_status = AccountStatus.SUSPENDED
-        await uow.users.save(user)
+        assert await uow.users.change_status(
+            pair.user.user.id,
+            AccountStatus.SUSPENDED,
+            world.clock.now(),
+            only_from=[AccountStatus.ACTIVE],
+        )
         await uow.commit()
 
     with pytest.raises(AccountSuspendedError):

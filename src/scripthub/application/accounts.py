@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 
 from scripthub.application.ports.unit_of_work import UnitOfWork
-from scripthub.domain.errors import NotFoundError
+from scripthub.domain.errors import AccountSuspendedError, DomainError, NotFoundError
 from scripthub.domain.roles import Grants
 from scripthub.domain.users import AccountStatus, User
 
@@ -55,3 +55,13 @@ async def load_own_user(uow: UnitOfWork, user_id: uuid.UUID) -> OwnUser:
     roles = await uow.roles.roles_of(user_id)
     links = await uow.provider_links.list_for_user(user_id)
     return OwnUser(user, roles, sorted({str(link.provider) for link in links}))
+
+
+async def inactive_account_error(uow: UnitOfWork, user_id: uuid.UUID) -> DomainError:
+    """Why a write that needs an active account changed nothing: the account is suspended
+    (AccountSuspendedError) or deleted (NotFoundError, as `load_own_user` answers), perhaps
+    by a transaction that committed meanwhile."""
+    user = await uow.users.get(user_id)
+    if user is not None and user.account_status is AccountStatus.SUSPENDED:
+        return AccountSuspendedError("This account is suspended.")
+    return NotFoundError("User not found.")

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import exists, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from scripthub.adapters.sqlalchemy.errors import translate_integrity_error
 from scripthub.adapters.sqlalchemy.keyset import newest_first
+from scripthub.adapters.sqlalchemy.rows import without_nul
 from scripthub.adapters.sqlalchemy.users_table import (
     LIVE_ACCOUNT,
     PROFILE_COLUMNS,
@@ -18,10 +19,12 @@ from scripthub.adapters.sqlalchemy.users_table import (
     user_values,
     users,
 )
-from scripthub.domain.errors import NotFoundError
+from scripthub.domain.users import AccountStatus
 
 if TYPE_CHECKING:
     import uuid
+    from collections.abc import Collection, Mapping
+    from datetime import datetime
 
     from sqlalchemy import ColumnElement
     from sqlalchemy.ext.asyncio import AsyncConnection
@@ -29,9 +32,11 @@ if TYPE_CHECKING:
     from scripthub.application.ports.users import UserQuery
     from scripthub.domain.users import User
 
-_USER_WITH_PROFILE = select(users, *(user_profiles.c[name] for name in PROFILE_COLUMNS)).join(
+_PROFILE = [user_profiles.c[name] for name in PROFILE_COLUMNS]
+_USER_WITH_PROFILE = select(users, *_PROFILE).join(
     user_profiles, user_profiles.c.user_id == users.c.id, isouter=True
 )
+_ACTIVE = AccountStatus.ACTIVE.value
 
 
 class SqlAlchemyUserRepository:
@@ -65,20 +70,84 @@ class SqlAlchemyUserRepository:
             conditions.append(users.c.id != excluding)
         return await self._exists(*conditions)
 
-    async def save(self, user: User) -> None:
-        unchanged = {"id", "user_id", "created_at"}
-        account = {k: v for k, v in user_values(user).items() if k not in unchanged}
-        profile = {k: v for k, v in profile_values(user).items() if k not in unchanged}
+    async def update_profile(
+        self,
+        user_id: uuid.UUID,
+        now: datetime,
+        *,
+        username: str | None = None,
+        profile: Mapping[str, Any] | None = None,
+    ) -> User | None:
+        account: dict[str, Any] = {"updated_at": now}
+        if username is not None:
+            account["username"] = username
         try:
+            # First the users row: its lock orders this write after any concurrent status or
+            # password change, and the status is checked against what that one committed.
             result = await self._connection.execute(
-                update(users).where(users.c.id == user.id).values(account).returning(users.c.id)
-            )
-            if result.first() is None:
-                raise NotFoundError(f"user {user.id} does not exist")
-            await self._connection.execute(
-                update(user_profiles).where(user_profiles.c.user_id == user.id).values(profile)
+                update(users)
+                .where(users.c.id == user_id, users.c.account_status == _ACTIVE)
+                .values(without_nul(account))
+                .returning(*users.c)
             )
         except IntegrityError as error:
+            raise translate_integrity_error(error) from error
+        row = result.mappings().one_or_none()
+        if row is None:
+            return None
+        if profile:
+            changed = await self._connection.execute(
+                update(user_profiles)
+                .where(user_profiles.c.user_id == user_id)
+                .values(without_nul({**profile, "updated_at": now}))
+                .returning(*_PROFILE)
+            )
+        else:
+            changed = await self._connection.execute(
+                select(*_PROFILE).where(user_profiles.c.user_id == user_id)
+            )
+        found = changed.mappings().one_or_none()
+        return user_from_row({**row, **(found or dict.fromkeys(PROFILE_COLUMNS))})
+
+    async def set_password_hash(
+        self,
+        user_id: uuid.UUID,
+        password_hash: str,
+        now: datetime,
+        *,
+        replacing: str | None = None,
+    ) -> bool:
+        conditions = [users.c.id == user_id, users.c.account_status == _ACTIVE]
+        if replacing is not None:
+            conditions.append(users.c.password_hash == replacing)
+        return await self._update_if(
+            conditions, {"password_hash": password_hash, "updated_at": now}
+        )
+
+    async def mark_email_verified(self, user_id: uuid.UUID, at: datetime) -> bool:
+        return await self._update_if(
+            [users.c.id == user_id, users.c.email_verified_at.is_(None), LIVE_ACCOUNT],
+            {"email_verified_at": at, "updated_at": at},
+        )
+
+    async def change_status(
+        self,
+        user_id: uuid.UUID,
+        to: AccountStatus,
+        now: datetime,
+        *,
+        only_from: Collection[AccountStatus],
+    ) -> bool:
+        try:
+            return await self._update_if(
+                [
+                    users.c.id == user_id,
+                    users.c.account_status.in_([status.value for status in only_from]),
+                ],
+                {"account_status": to.value, "updated_at": now},
+            )
+        except IntegrityError as error:
+            # Back from deleted to live, with the email or username taken meanwhile.
             raise translate_integrity_error(error) from error
 
     async def search(self, query: UserQuery) -> list[User]:
@@ -92,6 +161,16 @@ class SqlAlchemyUserRepository:
         result = await self._connection.execute(_USER_WITH_PROFILE.where(*conditions))
         row = result.mappings().one_or_none()
         return None if row is None else user_from_row(row)
+
+    async def _update_if(
+        self, conditions: list[ColumnElement[bool]], values: dict[str, Any]
+    ) -> bool:
+        """One guarded UPDATE of a users row: whether a row matched `conditions` (checked
+        again, on PostgreSQL, after waiting for a concurrent writer of the row to end)."""
+        result = await self._connection.execute(
+            update(users).where(*conditions).values(without_nul(values)).returning(users.c.id)
+        )
+        return result.first() is not None
 
     async def _exists(self, *conditions: ColumnElement[bool]) -> bool:
         result = await self._connection.execute(select(exists().where(*conditions)))

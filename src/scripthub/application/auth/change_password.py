@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from scripthub.application.accounts import Principal, load_own_user
+from scripthub.application.accounts import Principal, inactive_account_error, load_own_user
 from scripthub.application.audit.recording import audit_entry
 from scripthub.application.auth.session_starter import SessionStarter, TokenPair
 from scripthub.application.ports.security import PasswordHasher
@@ -58,9 +58,17 @@ class ChangePassword:
         new_hash = await self._hasher.hash(command.new_password)
         now = self._clock.now()
         async with self._uow_factory() as uow:
-            own.user.password_hash = new_hash
-            own.user.updated_at = now
-            await uow.users.save(own.user)
+            # Only over the hash the current password was checked against: once a password
+            # change or reset has committed meanwhile, the current password given is wrong.
+            # The account row first, then the reset links, as a reset takes them.
+            if not await uow.users.set_password_hash(
+                own.user.id, new_hash, now, replacing=own.user.password_hash
+            ):
+                user = await uow.users.get(own.user.id)
+                if user is not None and user.is_active:
+                    raise InvalidCredentialsError("The current password is wrong.")
+                raise await inactive_account_error(uow, own.user.id)
+            own = replace(own, user=replace(own.user, password_hash=new_hash, updated_at=now))
             await uow.email_tokens.revoke_unused(own.user.id, TokenPurpose.RESET_PASSWORD, now)
             await uow.audit.record(
                 audit_entry(

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from scripthub.application.accounts import load_own_user
+from scripthub.application.accounts import inactive_account_error, load_own_user
 from scripthub.application.audit.recording import audit_entry
 from scripthub.application.mail.token_mail import TokenMail
 from scripthub.application.ports.security import PasswordHasher
@@ -52,14 +52,18 @@ class ResetPassword:
         password_hash = await self._hasher.hash(command.new_password)
         now = self._clock.now()
         async with self._uow_factory() as uow:
-            token = await self._token_mail.redeem(uow, command.token, TokenPurpose.RESET_PASSWORD)
+            token = await self._token_mail.find_usable(
+                uow, command.token, TokenPurpose.RESET_PASSWORD
+            )
             own = await load_own_user(uow, token.user_id)
             user = own.user
             if not user.is_active:
                 raise AccountSuspendedError("This account is suspended.")
-            user.password_hash = password_hash
-            user.updated_at = now
-            await uow.users.save(user)
+            # The account first, then its links, as a password change takes them: two
+            # transactions that took them in opposite orders could wait for each other.
+            if not await uow.users.set_password_hash(user.id, password_hash, now):
+                raise await inactive_account_error(uow, user.id)
+            await self._token_mail.use(uow, token)
             await uow.email_tokens.revoke_unused(user.id, TokenPurpose.RESET_PASSWORD, now)
             if str(Provider.EMAIL) not in own.providers:
                 await uow.provider_links.add(

@@ -33,17 +33,22 @@ class VerifyEmail:
             own = await load_own_user(uow, redeemed.user_id)
             if own.user.email_verified_at is None:
                 now = self._clock.now()
-                own = replace(own, user=replace(own.user, email_verified_at=now, updated_at=now))
-                await uow.users.save(own.user)
-                await uow.audit.record(
-                    audit_entry(
-                        self._clock,
-                        "auth.email_verified",
-                        command.context,
-                        actor_id=own.user.id,
-                        resource_type="user",
-                        resource_id=own.user.id,
+                if await uow.users.mark_email_verified(own.user.id, now):
+                    own = replace(
+                        own, user=replace(own.user, email_verified_at=now, updated_at=now)
                     )
-                )
+                    await uow.audit.record(
+                        audit_entry(
+                            self._clock,
+                            "auth.email_verified",
+                            command.context,
+                            actor_id=own.user.id,
+                            resource_type="user",
+                            resource_id=own.user.id,
+                        )
+                    )
+                else:
+                    # Verified through another link, or deleted, meanwhile.
+                    own = await load_own_user(uow, own.user.id)
             await uow.commit()
         return own

@@ -50,14 +50,24 @@ class TokenMail:
 
     async def redeem(self, uow: UnitOfWork, token: str, purpose: TokenPurpose) -> EmailToken:
         """Use the token up, or raise BadRequestError if it is unknown, used or expired."""
-        found = await uow.email_tokens.find(hash_token(token), purpose)
-        now = self._clock.now()
-        if (
-            found is None
-            or not found.usable(now)
-            or not await uow.email_tokens.consume(found.id, now)
-        ):
-            raise BadRequestError(
-                "This link is invalid, already used or expired; ask for a new one."
-            )
+        found = await self.find_usable(uow, token, purpose)
+        await self.use(uow, found)
         return found
+
+    async def find_usable(self, uow: UnitOfWork, token: str, purpose: TokenPurpose) -> EmailToken:
+        """The token if it is known, unused and unexpired (without using it up), else
+        BadRequestError."""
+        found = await uow.email_tokens.find(hash_token(token), purpose)
+        if found is None or not found.usable(self._clock.now()):
+            raise _unusable()
+        return found
+
+    async def use(self, uow: UnitOfWork, token: EmailToken) -> None:
+        """Use up a token `find_usable` returned, or raise BadRequestError if a concurrent
+        transaction used it first."""
+        if not await uow.email_tokens.consume(token.id, self._clock.now()):
+            raise _unusable()
+
+
+def _unusable() -> BadRequestError:
+    return BadRequestError("This link is invalid, already used or expired; ask for a new one.")

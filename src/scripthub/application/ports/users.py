@@ -4,8 +4,10 @@ unit of work does."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from datetime import datetime
+from typing import Any, Protocol
 
 from scripthub.application.ports.keyset import Keyset
 from scripthub.domain.users import AccountStatus, User
@@ -21,7 +23,16 @@ class UserQuery:
 
 
 class UserRepository(Protocol):
-    """Accounts with their profiles."""
+    """Accounts with their profiles.
+
+    An existing account is only ever changed field by field, each write naming what it means
+    to change and the state it expects (a status, a password hash): a transaction never
+    writes back a whole account it read earlier, which would undo whatever another
+    transaction changed in between. Each write waits for any concurrent write to the same
+    account to end, then checks its condition against what that one committed (a row lock
+    and READ COMMITTED on PostgreSQL, the database lock on SQLite), so that a write that
+    returns True really happened, and stays, once the unit of work commits.
+    """
 
     async def add(self, user: User) -> None:
         """Stage a new user with its profile.
@@ -45,8 +56,50 @@ class UserRepository(Protocol):
         self, username: str, *, excluding: uuid.UUID | None = None
     ) -> bool: ...
 
-    async def save(self, user: User) -> None:
-        """Stage changes to an existing user and its profile."""
+    async def update_profile(
+        self,
+        user_id: uuid.UUID,
+        now: datetime,
+        *,
+        username: str | None = None,
+        profile: Mapping[str, Any] | None = None,
+    ) -> User | None:
+        """Set the username (unless None) and the given profile fields of an active account,
+        and its `updated_at`, leaving every other field as it is.
+
+        Returns the account as it now is, or None (changing nothing) if no active account
+        has this id: it is suspended or deleted, perhaps by a transaction that committed
+        meanwhile. Raises UsernameTakenError if another live account holds the username.
+        """
+
+    async def set_password_hash(
+        self,
+        user_id: uuid.UUID,
+        password_hash: str,
+        now: datetime,
+        *,
+        replacing: str | None = None,
+    ) -> bool:
+        """Set the password hash (and `updated_at`) of an active account; with `replacing`,
+        only while its hash is still that one (the one the caller checked a password
+        against). False, changing nothing, otherwise."""
+
+    async def mark_email_verified(self, user_id: uuid.UUID, at: datetime) -> bool:
+        """Record the email of a live (not deleted) account as verified at `at` (also its
+        `updated_at`); False, changing nothing, if it already was or there is no such
+        account."""
+
+    async def change_status(
+        self,
+        user_id: uuid.UUID,
+        to: AccountStatus,
+        now: datetime,
+        *,
+        only_from: Collection[AccountStatus],
+    ) -> bool:
+        """Move the account to status `to` (and set `updated_at`) if its status is one of
+        `only_from`; False, changing nothing, otherwise. Deleting frees the email and the
+        username (see `add`)."""
 
     async def search(self, query: UserQuery) -> list[User]:
         """At most `query.limit` users of any status (deleted too, unless `status` says

@@ -14,7 +14,7 @@ from scripthub.application.ports.system import Clock
 from scripthub.application.ports.unit_of_work import UnitOfWorkFactory
 from scripthub.application.roles.safeguards import keeping_roles_manageable
 from scripthub.domain.audit import RequestContext
-from scripthub.domain.errors import ConflictError
+from scripthub.domain.errors import ConflictError, ValidationError
 from scripthub.domain.roles import USERS_MANAGE
 from scripthub.domain.users import AccountStatus
 
@@ -54,13 +54,25 @@ class ChangeAccountStatus:
         )
         if command.user_id == command.actor.user_id:
             raise ConflictError("You cannot change the status of your own account.")
+        if command.status is AccountStatus.DELETED:
+            raise ValidationError.single("account_status", "must be active or suspended")
+        previous = (
+            AccountStatus.ACTIVE
+            if command.status is AccountStatus.SUSPENDED
+            else AccountStatus.SUSPENDED
+        )
+        now = self._clock.now()
         async with self._uow_factory() as uow:
+            # Only from the other live status: never out of deleted, whatever committed
+            # since the caller looked.
+            changed = await keeping_roles_manageable(
+                uow,
+                lambda: uow.users.change_status(
+                    command.user_id, command.status, now, only_from=(previous,)
+                ),
+            )
             own = await load_own_user(uow, command.user_id)
-            previous = own.user.account_status
-            if previous is not command.status:
-                own.user.account_status = command.status
-                own.user.updated_at = self._clock.now()
-                await keeping_roles_manageable(uow, lambda: uow.users.save(own.user))
+            if changed:
                 await uow.audit.record(
                     audit_entry(
                         self._clock,

@@ -12,8 +12,10 @@ from scripthub.application.ports.system import Clock
 from scripthub.application.ports.unit_of_work import UnitOfWorkFactory
 from scripthub.application.roles.safeguards import keeping_roles_manageable
 from scripthub.domain.audit import RequestContext
-from scripthub.domain.errors import InvalidCredentialsError, ValidationError
+from scripthub.domain.errors import InvalidCredentialsError, NotFoundError, ValidationError
 from scripthub.domain.users import AccountStatus
+
+_LIVE = (AccountStatus.ACTIVE, AccountStatus.SUSPENDED)
 
 
 @dataclass(frozen=True)
@@ -27,7 +29,9 @@ class DeleteOwnAccountCommand:
 class DeleteOwnAccount:
     """Mark the account deleted, which frees its email and username, and end every session.
 
-    An account with a password must confirm it; OAuth-only accounts have none to give.
+    An account with a password must confirm it; OAuth-only accounts have none to give. Only
+    the status changes: nothing a concurrent edit wrote is undone, and no later edit can
+    bring the account back.
     """
 
     def __init__(
@@ -52,9 +56,19 @@ class DeleteOwnAccount:
                 raise InvalidCredentialsError("The password is wrong.")
         now = self._clock.now()
         async with self._uow_factory() as uow:
-            user.account_status = AccountStatus.DELETED
-            user.updated_at = now
-            await keeping_roles_manageable(uow, lambda: uow.users.save(user))
+            deleted = await keeping_roles_manageable(
+                uow,
+                lambda: uow.users.change_status(
+                    user.id, AccountStatus.DELETED, now, only_from=_LIVE
+                ),
+            )
+            if not deleted:
+                raise NotFoundError("User not found.")
+            # The account is ours to change until commit: its password is the one checked
+            # above, unless a password change committed meanwhile.
+            current = await uow.users.get(user.id)
+            if current is None or current.password_hash != user.password_hash:
+                raise InvalidCredentialsError("The password is wrong.")
             await uow.audit.record(
                 audit_entry(
                     self._clock,

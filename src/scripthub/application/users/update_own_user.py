@@ -5,12 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-from scripthub.application.accounts import OwnUser, Principal, load_own_user
+from scripthub.application.accounts import (
+    OwnUser,
+    Principal,
+    inactive_account_error,
+    load_own_user,
+)
 from scripthub.application.audit.recording import audit_entry
 from scripthub.application.ports.system import Clock
 from scripthub.application.ports.unit_of_work import UnitOfWorkFactory
 from scripthub.domain.audit import RequestContext
-from scripthub.domain.errors import UsernameTakenError, ValidationError
+from scripthub.domain.errors import AccountSuspendedError, UsernameTakenError, ValidationError
 from scripthub.domain.users import Profile, check_profile, normalize_username
 
 PROFILE_FIELDS = frozenset(f.name for f in fields(Profile))
@@ -27,7 +32,13 @@ class UpdateOwnUserCommand:
 
 
 class UpdateOwnUser:
-    """Apply only the fields the client sent; validate the resulting profile as a whole."""
+    """Apply only the fields the client sent; validate the resulting profile as a whole.
+
+    Only the fields that change are written, so a concurrent change to anything else of the
+    account (its status, password, verification) stays as it is. The account must be active:
+    an edit that comes after a suspension or deletion (even one committed a moment earlier)
+    changes nothing and is refused.
+    """
 
     def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock) -> None:
         self._uow_factory = uow_factory
@@ -42,22 +53,28 @@ class UpdateOwnUser:
         async with self._uow_factory() as uow:
             own = await load_own_user(uow, command.principal.user_id)
             user = own.user
-            changed = sorted(
-                f"profile.{name}"
+            if not user.is_active:
+                raise AccountSuspendedError("This account is suspended.")
+            profile_changes = {
+                name: value
                 for name, value in command.profile_changes.items()
                 if getattr(user.profile, name) != value
-            )
+            }
+            changed = sorted(f"profile.{name}" for name in profile_changes)
+            new_username = None
             if username is not None and username != user.username:
                 if await uow.users.username_in_use(username, excluding=user.id):
                     raise UsernameTakenError("This username is taken.")
-                user.username = username
+                new_username = username
                 changed.append("username")
-            user.profile = replace(user.profile, **command.profile_changes)
-            check_profile(user.profile, now.date())
+            check_profile(replace(user.profile, **command.profile_changes), now.date())
             if not changed:
                 return own
-            user.updated_at = now
-            await uow.users.save(user)
+            updated = await uow.users.update_profile(
+                user.id, now, username=new_username, profile=profile_changes
+            )
+            if updated is None:
+                raise await inactive_account_error(uow, user.id)
             await uow.audit.record(
                 audit_entry(
                     self._clock,
@@ -70,4 +87,4 @@ class UpdateOwnUser:
                 )
             )
             await uow.commit()
-        return own
+        return replace(own, user=updated)
