@@ -37,6 +37,9 @@ _UNAVAILABLE_SQLSTATE_CLASSES = ("08", "28", "3D", "53", "57")
 # escape sequence"); SQLite stores it. `mapping` rejects NUL in everything written, so these
 # can only come from a lookup, which then answers like a bad request rather than a crash.
 _NUL_SQLSTATES = ("22021", "22P05")
+# Serialization failure and deadlock: PostgreSQL rolled back one of two transactions that
+# collided; the client's request was fine and may simply be sent again.
+_COLLISION_SQLSTATES = ("40001", "40P01")
 
 
 def is_unavailable_sqlstate(sqlstate: str | None) -> bool:
@@ -77,8 +80,11 @@ def domain_error_for(error: BaseException) -> DomainError | None:
         return translate_integrity_error(error)
     if _is_unavailable(error):
         return ServiceUnavailableError("database unavailable")
-    if isinstance(error, DBAPIError) and getattr(error.orig, "sqlstate", None) in _NUL_SQLSTATES:
+    sqlstate = getattr(error.orig, "sqlstate", None) if isinstance(error, DBAPIError) else None
+    if sqlstate in _NUL_SQLSTATES:
         return BadRequestError(NUL_MESSAGE)
+    if sqlstate in _COLLISION_SQLSTATES:
+        return ConflictError("collided with a concurrent change; send the request again")
     return None
 
 
