@@ -246,6 +246,11 @@ class SmtpSink:
         if not await self._wait_until(lambda: not self._connections, within):
             raise TimeoutError(f"{len(self._connections)} SMTP connections still open")
 
+    async def wait_busy(self, within: float = 5.0) -> None:
+        """Wait until a client is connected; TimeoutError after `within` seconds."""
+        if not await self._wait_until(lambda: bool(self._connections), within):
+            raise TimeoutError(f"no SMTP client connected within {within}s")
+
     async def _wait_until(self, condition: Callable[[], bool], within: float) -> bool:
         """Whether `condition` (checked under the lock) held within `within` seconds."""
         waiter = (asyncio.get_running_loop(), asyncio.Event())

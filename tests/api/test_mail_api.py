@@ -8,7 +8,12 @@ from email.message import EmailMessage
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from litestar.testing import AsyncTestClient
 
+from scripthub.domain.mail import DeliveryStatus
+from scripthub.entrypoints.containers import build_container, close_container
+from scripthub.entrypoints.http.app import create_app
+from scripthub.entrypoints.settings import load_settings
 from tests.api.client import PASSWORD, Api, assert_problem
 from tests.smtp_sink import (
     SmtpSink,
@@ -211,3 +216,19 @@ async def test_bad_mail_flow_input_is_a_clean_4xx(
     api: Api, path: str, body: dict[str, object], status: int, code: str
 ) -> None:
     assert_problem(await api.client.post(path, json=body), status, code)
+
+
+async def test_stopping_the_server_lets_the_mail_under_way_go_out(
+    wiring_environment: dict[str, str], smtp_sink: SmtpSink
+) -> None:
+    smtp_sink.data_delay = 1.0
+    environment = {**wiring_environment, "SCRIPTHUB_SMTP_URL": smtp_sink.url()}
+    container = build_container(load_settings(environment, env_file=None))
+    async with AsyncTestClient(app=create_app(container)) as client:
+        await Api(client, container).register()
+        await smtp_sink.wait_busy()
+
+    assert len(smtp_sink.received) == 1
+    counts = await container.adapters.outbox_dispatch_store().count_by_status()
+    assert (counts[DeliveryStatus.SENT], counts[DeliveryStatus.PENDING]) == (1, 0)
+    await close_container(container)

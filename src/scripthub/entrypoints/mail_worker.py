@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 
@@ -38,10 +39,12 @@ async def refresh_outbox_gauge(container: Container) -> dict[DeliveryStatus, int
     return counts
 
 
-async def dispatch_forever(container: Container) -> None:
-    """Until cancelled. An unreachable database only pauses delivery; nothing is lost."""
+async def dispatch_until(container: Container, stop: asyncio.Event) -> None:
+    """Until `stop` is set, checked between batches: a batch is never cut off in the middle of
+    a statement, which would leave its connection out of the pool. An unreachable database
+    only pauses delivery; nothing is lost."""
     refreshed = 0.0
-    while True:
+    while not stop.is_set():
         try:
             await dispatch_once(container)
             if time.monotonic() - refreshed > GAUGE_REFRESH_SECONDS:
@@ -49,4 +52,5 @@ async def dispatch_forever(container: Container) -> None:
                 refreshed = time.monotonic()
         except ServiceUnavailableError as error:
             logger.warning("mail dispatch paused: %s", error.detail)
-        await asyncio.sleep(POLL_SECONDS)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), POLL_SECONDS)

@@ -36,10 +36,11 @@ from scripthub.entrypoints.http.rate_limits import RateLimits, RateLimitTier, de
 from scripthub.entrypoints.http.requests import JsonRequest
 from scripthub.entrypoints.http.security_headers import SecurityHeaders
 from scripthub.entrypoints.http.traffic import Traffic
-from scripthub.entrypoints.mail_worker import dispatch_forever
+from scripthub.entrypoints.mail_worker import dispatch_until
 from scripthub.entrypoints.settings import load_settings
 
 MAX_BODY_BYTES = 1024 * 1024
+DISPATCHER_STOP_SECONDS = 10.0
 JSON_MEDIA_TYPES = ("application/json", "application/problem+json")
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -76,15 +77,19 @@ def create_app(container: Container | None = None) -> Litestar:
         trusted_proxies=settings.trusted_proxies,
     )
 
+    stop_dispatching = asyncio.Event()
+
     async def on_startup() -> None:
         if settings.mail_dispatch == "in-process":
-            dispatcher.append(asyncio.create_task(dispatch_forever(container)))
+            dispatcher.append(asyncio.create_task(dispatch_until(container, stop_dispatching)))
 
     async def on_shutdown() -> None:
+        stop_dispatching.set()
         for task in dispatcher:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            # Let the batch under way finish; a mail server slower than this is cut off
+            # (wait_for cancels the task), and its mail goes out again after the lease.
+            with contextlib.suppress(TimeoutError, asyncio.CancelledError):
+                await asyncio.wait_for(task, DISPATCHER_STOP_SECONDS)
         await close_container(container)
 
     app = Litestar(
