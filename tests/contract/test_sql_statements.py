@@ -8,9 +8,11 @@ import uuid
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+import pytest
 from sqlalchemy import event
 
 from scripthub.adapters.sqlalchemy import SqlAlchemyUnitOfWork
+from scripthub.adapters.sqlalchemy.engine import create_engine
 from scripthub.application.ports.audit import AuditQuery
 from scripthub.application.ports.keyset import Keyset
 from scripthub.application.ports.users import UserQuery
@@ -109,3 +111,34 @@ async def query_plan(engine: AsyncEngine, statement: str, parameters: Any) -> st
         else:
             result = await connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
         return "\n".join(str(row[-1]) for row in result)
+
+
+@pytest.mark.postgres
+async def test_the_user_search_as_sent_finds_rare_text_through_the_trigram_indexes(
+    postgres_database_url: str,
+) -> None:
+    engine = create_engine(postgres_database_url)
+    try:
+        async with engine.begin() as connection:
+            await connection.exec_driver_sql(
+                "INSERT INTO users (id, email, username, account_status, created_at, updated_at)"
+                " SELECT gen_random_uuid(), 'member' || n || '@example.com', 'member' || n,"
+                " 'active', now() - n * interval '1 second', now()"
+                " FROM generate_series(1, 100000) AS n"
+            )
+            await connection.exec_driver_sql("ANALYZE users")
+        with recorded_statements(engine) as statements:
+            # More runs than PostgreSQL needs to switch a prepared statement to a generic plan.
+            for _ in range(7):
+                async with SqlAlchemyUnitOfWork(engine) as uow:
+                    await uow.users.search(UserQuery(text="ZQX%_"))
+        [(statement, parameters)] = statements[-1:]
+        async with engine.connect() as connection:
+            result = await connection.exec_driver_sql(f"EXPLAIN {statement}", parameters)
+            plan = "\n".join(row[0] for row in result)
+    finally:
+        await engine.dispose()
+
+    assert "zqx/%/_" in statement, "the pattern is inlined, so every run gets its own plan"
+    assert "ix_users_email_trigram" in plan, plan
+    assert "ix_users_username_trigram" in plan, plan

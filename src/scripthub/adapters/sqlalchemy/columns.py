@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, Column, ForeignKey, Uuid
+from sqlalchemy import JSON, Column, ForeignKey, Index, Uuid
 from sqlalchemy.dialects.postgresql import JSONB
 
 from scripthub.adapters.sqlalchemy.utc import UtcDateTime
@@ -29,3 +29,9 @@ def user_fk(*, index: bool = True) -> Column[uuid.UUID]:
     return Column(
         "user_id", Uuid(), ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=index
     )
+
+
+def postgresql_only(index: Index) -> Index:
+    """`index`, created on PostgreSQL only; `info["dialects"]` says so to schema checks."""
+    index.info["dialects"] = {"postgresql"}
+    return index.ddl_if(dialect="postgresql")

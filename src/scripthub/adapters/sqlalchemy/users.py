@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import exists, insert, or_, select, update
+from sqlalchemy import bindparam, exists, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from scripthub.adapters.sqlalchemy.errors import translate_integrity_error
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from collections.abc import Collection, Mapping
     from datetime import datetime
 
-    from sqlalchemy import ColumnElement
+    from sqlalchemy import BindParameter, ColumnElement
     from sqlalchemy.ext.asyncio import AsyncConnection
 
     from scripthub.application.ports.users import UserQuery
@@ -182,12 +182,15 @@ def _search_conditions(query: UserQuery) -> list[ColumnElement[bool]]:
     if query.text is not None:
         # Lower-cased here too: SQLite's lower() only folds ASCII letters.
         text = query.text.lower()
+        # Inlined, not bound: a prepared statement's generic plan cannot tell that a
+        # substring pattern is selective, and would scan the table instead of the trigram
+        # indexes. The pattern is escaped here, so '%', '_' and '/' match themselves.
+        escaped = text.replace("/", "//").replace("%", "/%").replace("_", "/_")
+        pattern: BindParameter[str] = bindparam("user_text", f"%{escaped}%", literal_execute=True)
         conditions.append(
             or_(
-                # autoescape makes '%', '_' and '/' (its escape character) match themselves;
-                # '\\' is an ordinary character once ESCAPE names another.
-                users.c.email.icontains(text, autoescape=True),
-                users.c.username.icontains(text, autoescape=True),
+                func.lower(users.c.email).like(pattern, escape="/"),
+                func.lower(users.c.username).like(pattern, escape="/"),
             )
         )
     if query.status is not None:
