@@ -12,12 +12,16 @@ import redis.asyncio as aioredis
 
 from scripthub.adapters.memory import InMemoryInstallCounter
 from scripthub.adapters.redis import RedisInstallCounter
+from scripthub.application.installs.flush_installs import FlushInstalls
 from scripthub.application.ports.install_counter import (
     CLAIM_LEASE,
     INSTALL_WINDOW,
     install_client,
 )
 from scripthub.domain.errors import ServiceUnavailableError
+from scripthub.entrypoints.install_flusher import flush_until
+from tests.fakes.install_totals import InMemoryInstallTotals
+from tests.unit.world import SettableClock
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -178,6 +182,21 @@ async def test_installs_recorded_while_claiming_are_never_lost(counter: InstallC
 
     assert sum(claimed) == 2000
     assert sum(1 for n in claimed if n) > 1
+
+
+async def test_concurrent_installs_end_exact_in_the_totals(counter: InstallCounter) -> None:
+    clients = [install_client(None, f"10.5.{n // 256}.{n % 256}") for n in range(2000)]
+    database = InMemoryInstallTotals()
+    stop = asyncio.Event()
+    flusher = asyncio.create_task(
+        flush_until(FlushInstalls(counter, database.transaction, SettableClock()), stop, 0.001)
+    )
+
+    await asyncio.gather(*(counter.record(SCRIPT, c, START) for c in clients * 2))
+    stop.set()
+    await flusher
+
+    assert database.totals == {SCRIPT: 2000}
 
 
 async def test_memory_forgets_the_oldest_client_past_its_capacity() -> None:
