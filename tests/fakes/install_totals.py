@@ -12,7 +12,6 @@ from scripthub.domain.errors import ServiceUnavailableError
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
-    from types import TracebackType
 
 
 class InMemoryInstallTotals:
@@ -71,10 +70,5 @@ class InstallTotalsTransaction:
     async def __aenter__(self) -> Self:
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self._staged.clear()
+    async def __aexit__(self, *exc_info: object) -> None:
+        """What was staged and not committed dies with the transaction."""

@@ -10,15 +10,15 @@ twice and only a crash in the instant between the two loses a batch (see `Instal
 from __future__ import annotations
 
 import hashlib
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, Protocol, Self
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     import uuid
     from collections.abc import Mapping
     from datetime import datetime
-    from types import TracebackType
 
 INSTALL_WINDOW = timedelta(hours=24)
 """How long a client's install of a script keeps its later installs from being counted."""
@@ -104,20 +104,13 @@ class InstallTotals(Protocol):
         exist are skipped."""
 
 
-class InstallTotalsTransaction(Protocol):
+class InstallTotalsTransaction(
+    AbstractAsyncContextManager["InstallTotalsTransaction", None], Protocol
+):
     """The part of a unit of work a flush needs: any `UnitOfWork` whose `scripts` repository
-    can add install counts is one."""
+    can add install counts is one. Rolls back unless committed, like a `UnitOfWork`."""
 
     @property
     def scripts(self) -> InstallTotals: ...
-
-    async def __aenter__(self) -> Self: ...
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...
 
     async def commit(self) -> None: ...
