@@ -29,6 +29,8 @@ INSTALL_COUNT_ERRORS = Counter(
     "Installs served uncounted (stage=record) and flushes that failed (stage=flush)",
     ["stage"],
 )
+for _stage in ("record", "flush"):
+    INSTALL_COUNT_ERRORS.labels(_stage)  # shown as 0 before the first failure
 
 FLUSH_SECONDS = 2.0
 """With a flush taking well under a second, `install_count` lags installs by under 5 s."""

@@ -18,9 +18,10 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
     from datetime import datetime
 
-DEFAULT_MAX_CLIENTS = 500_000
-"""About 100 MB of (script, client) pairs seen in the last day: past this, the pair seen
-longest ago is forgotten first, and that client's next install of that script counts again."""
+DEFAULT_MAX_CLIENTS = 200_000
+"""About 45 MB of (script, client) pairs counted in the last day, for the one small process of
+the embedded wiring: past this, the pair counted longest ago is forgotten first, and that
+client's next install of that script within its day counts again."""
 
 
 @dataclass(frozen=True)
