@@ -1,11 +1,17 @@
 """In-process stores for the embedded wiring (one process, nothing shared): sessions,
-rate-limit counters and failed sign-ins. The in-memory fakes of the relational ports live in
-`tests/fakes`."""
+rate-limit counters, failed sign-ins and install counts. The in-memory fakes of the relational
+ports live in `tests/fakes`."""
 
 from __future__ import annotations
 
+from scripthub.adapters.memory.install_counter import InMemoryInstallCounter
 from scripthub.adapters.memory.login_throttle import InMemoryLoginThrottle
 from scripthub.adapters.memory.rate_limiter import InMemoryRateLimiter
 from scripthub.adapters.memory.session_store import InMemorySessionStore
 
-__all__ = ["InMemoryLoginThrottle", "InMemoryRateLimiter", "InMemorySessionStore"]
+__all__ = [
+    "InMemoryInstallCounter",
+    "InMemoryLoginThrottle",
+    "InMemoryRateLimiter",
+    "InMemorySessionStore",
+]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from scripthub.adapters.redis.access_state import RedisAccessStateReader
 from scripthub.adapters.redis.errors import cache_unavailable_as_503
 from scripthub.adapters.redis.health import RedisHealthProbe
+from scripthub.adapters.redis.install_counter import RedisInstallCounter
 from scripthub.adapters.redis.keys import SessionStoreKeys
 from scripthub.adapters.redis.login_throttle import RedisLoginThrottle
 from scripthub.adapters.redis.permission_cache import PermissionCacheKeys, RedisPermissionCache
@@ -15,6 +16,7 @@ __all__ = [
     "PermissionCacheKeys",
     "RedisAccessStateReader",
     "RedisHealthProbe",
+    "RedisInstallCounter",
     "RedisLoginThrottle",
     "RedisPermissionCache",
     "RedisRateLimiter",

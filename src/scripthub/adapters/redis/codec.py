@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from scripthub.domain.sessions import Session
@@ -23,6 +23,15 @@ def text(value: bytes | str) -> str:
 
 def to_epoch(moment: datetime) -> str:
     return repr(moment.timestamp())
+
+
+def epoch_ms(moment: datetime) -> int:
+    """A moment as Lua scripts compare them: whole epoch milliseconds."""
+    return round(moment.timestamp() * 1000)
+
+
+def span_ms(span: timedelta) -> int:
+    return round(span.total_seconds() * 1000)
 
 
 def from_epoch(value: str) -> datetime:

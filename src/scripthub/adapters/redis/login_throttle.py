@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from scripthub.adapters.redis.codec import epoch_ms, span_ms
 from scripthub.adapters.redis.errors import cache_unavailable_as_503
 from scripthub.application.ports.login_throttle import ThrottlePolicy, subject_key, whole_seconds
 
@@ -38,14 +39,6 @@ return delay
 """
 
 
-def _ms(moment: datetime) -> int:
-    return round(moment.timestamp() * 1000)
-
-
-def _span_ms(span: timedelta) -> int:
-    return round(span.total_seconds() * 1000)
-
-
 class RedisLoginThrottle:
     """`LoginThrottle` on Redis: one hash per (client, subject), counted by one Lua script, so
     concurrent failures from any number of processes are each counted once."""
@@ -57,22 +50,22 @@ class RedisLoginThrottle:
         self._namespace = f"{prefix}login_failures:"
         policy = policy or ThrottlePolicy()
         self._policy_args = [
-            _span_ms(policy.window),
+            span_ms(policy.window),
             policy.threshold,
-            *(_span_ms(delay) for delay in policy.ladder),
+            *(span_ms(delay) for delay in policy.ladder),
         ]
         self._record_failure = client.register_script(_RECORD_FAILURE)
 
     @cache_unavailable_as_503
     async def check(self, client: str, subject: str, now: datetime) -> int | None:
         blocked_until = await self._client.hget(self._key(client, subject), "blocked_until")
-        wait_ms = 0 if blocked_until is None else int(blocked_until) - _ms(now)
+        wait_ms = 0 if blocked_until is None else int(blocked_until) - epoch_ms(now)
         return whole_seconds(timedelta(milliseconds=wait_ms)) if wait_ms > 0 else None
 
     @cache_unavailable_as_503
     async def record_failure(self, client: str, subject: str, now: datetime) -> int | None:
         keys = [self._key(client, subject)]
-        delay_ms = await self._record_failure(keys=keys, args=[_ms(now), *self._policy_args])
+        delay_ms = await self._record_failure(keys=keys, args=[epoch_ms(now), *self._policy_args])
         return whole_seconds(timedelta(milliseconds=delay_ms)) if delay_ms else None
 
     @cache_unavailable_as_503

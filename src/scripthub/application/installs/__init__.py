@@ -1,0 +1,1 @@
+"""Installs: folding the counts recorded on the hot path into the scripts' totals."""
