@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from scripthub.adapters.redis.access_state import RedisAccessStateReader
+from scripthub.adapters.redis.client import redis_client_for
 from scripthub.adapters.redis.errors import cache_unavailable_as_503
 from scripthub.adapters.redis.health import RedisHealthProbe
 from scripthub.adapters.redis.install_counter import RedisInstallCounter
@@ -23,4 +24,5 @@ __all__ = [
     "RedisSessionStore",
     "SessionStoreKeys",
     "cache_unavailable_as_503",
+    "redis_client_for",
 ]

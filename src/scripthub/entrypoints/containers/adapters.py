@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import redis.asyncio as aioredis
 from dependency_injector import containers, providers
 
 from scripthub.adapters.access_state import SequentialAccessStateReader
@@ -17,6 +16,7 @@ from scripthub.adapters.redis import (
     RedisLoginThrottle,
     RedisRateLimiter,
     RedisSessionStore,
+    redis_client_for,
 )
 from scripthub.adapters.redis.access_state import RedisAccessStateReader
 from scripthub.adapters.redis.permission_cache import RedisPermissionCache
@@ -60,7 +60,7 @@ class Adapters(containers.DeclarativeContainer):
         pool_size=settings.provided.database_pool_size,
         max_overflow=settings.provided.database_max_overflow,
     )
-    redis_client = providers.Singleton(aioredis.Redis.from_url, settings.provided.redis_url)
+    redis_client = providers.Singleton(redis_client_for, settings.provided.redis_url)
 
     session_store = providers.Selector(
         settings.provided.session_store,
