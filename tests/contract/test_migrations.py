@@ -22,6 +22,7 @@ from scripthub.adapters.sqlalchemy.migrations import (
     upgrade_database,
 )
 from scripthub.adapters.sqlalchemy.schema import metadata
+from scripthub.adapters.sqlalchemy.scripts_search import include_name
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -64,7 +65,8 @@ def table_names(connection: Connection) -> set[str]:
 
 
 def schema_differences(connection: Connection) -> list[Any]:
-    return list(compare_metadata(MigrationContext.configure(connection), metadata))
+    context = MigrationContext.configure(connection, opts={"include_name": include_name})
+    return list(compare_metadata(context, metadata))
 
 
 def named_objects(connection: Connection) -> Names:
