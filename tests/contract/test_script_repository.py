@@ -210,11 +210,10 @@ async def test_a_version_string_is_unique_per_script(make_uow: MakeUnitOfWork) -
         await uow.commit()
 
     same, same_code = make_version(script, "1.0")
-    with pytest.raises(ConflictError):
-        async with make_uow() as uow:
+    async with make_uow() as uow:
+        with pytest.raises(ConflictError):
             # The right latest, but an existing version: the unique constraint answers.
             await uow.scripts.add_version(same, same_code, antifeatures=[], replacing="1.0")
-            await uow.commit()
     with pytest.raises(ConflictError):
         async with make_uow() as uow:
             await uow.scripts.add_version(same, same_code, antifeatures=[], replacing=None)
