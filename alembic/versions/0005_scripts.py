@@ -44,6 +44,16 @@ def _timestamps() -> list[sa.Column[object]]:
     ]
 
 
+def _script_fk(table: str) -> sa.ForeignKeyConstraint:
+    """`script_id`, whose rows go when their script goes."""
+    return sa.ForeignKeyConstraint(
+        ["script_id"],
+        ["scripts.id"],
+        name=op.f(f"fk_{table}_script_id_scripts"),
+        ondelete="CASCADE",
+    )
+
+
 def upgrade() -> None:
     op.create_table(
         "scripts",
@@ -112,12 +122,7 @@ def upgrade() -> None:
         sa.Column("widened", JSON_DOCUMENT, nullable=True),
         *_timestamps(),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_script_versions")),
-        sa.ForeignKeyConstraint(
-            ["script_id"],
-            ["scripts.id"],
-            name=op.f("fk_script_versions_script_id_scripts"),
-            ondelete="CASCADE",
-        ),
+        _script_fk("script_versions"),
         sa.UniqueConstraint(
             "script_id", "version", name=op.f("uq_script_versions_script_id_version")
         ),
@@ -133,12 +138,7 @@ def upgrade() -> None:
         sa.Column("script_id", sa.Uuid(), nullable=False),
         sa.Column("tag", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("script_id", "tag", name=op.f("pk_script_tags")),
-        sa.ForeignKeyConstraint(
-            ["script_id"],
-            ["scripts.id"],
-            name=op.f("fk_script_tags_script_id_scripts"),
-            ondelete="CASCADE",
-        ),
+        _script_fk("script_tags"),
     )
     op.create_index(op.f("ix_script_tags_tag_script_id"), "script_tags", ["tag", "script_id"])
 
@@ -149,12 +149,7 @@ def upgrade() -> None:
         sa.Column("score", sa.SmallInteger(), nullable=False),
         *_timestamps(),
         sa.PrimaryKeyConstraint("script_id", "user_id", name=op.f("pk_script_ratings")),
-        sa.ForeignKeyConstraint(
-            ["script_id"],
-            ["scripts.id"],
-            name=op.f("fk_script_ratings_script_id_scripts"),
-            ondelete="CASCADE",
-        ),
+        _script_fk("script_ratings"),
         sa.ForeignKeyConstraint(
             ["user_id"],
             ["users.id"],
@@ -175,12 +170,7 @@ def _create_search_index() -> None:
             sa.Column("script_id", sa.Uuid(), nullable=False),
             sa.Column("document", postgresql.TSVECTOR(), nullable=False),
             sa.PrimaryKeyConstraint("script_id", name=op.f("pk_script_search")),
-            sa.ForeignKeyConstraint(
-                ["script_id"],
-                ["scripts.id"],
-                name=op.f("fk_script_search_script_id_scripts"),
-                ondelete="CASCADE",
-            ),
+            _script_fk("script_search"),
         )
         op.create_index(
             op.f("ix_script_search_document"),

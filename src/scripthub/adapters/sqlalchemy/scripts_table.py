@@ -124,11 +124,17 @@ _catalogue_index(
     where=and_(LISTED, featured_is(value=True)),
 )
 
+
+def _script_fk() -> Column[Any]:
+    """`script_id`, whose rows go when their script goes."""
+    return Column("script_id", Uuid(), ForeignKey("scripts.id", ondelete="CASCADE"), nullable=False)
+
+
 script_versions = Table(
     "script_versions",
     metadata,
     Column("id", Uuid(), primary_key=True),
-    Column("script_id", Uuid(), ForeignKey("scripts.id", ondelete="CASCADE"), nullable=False),
+    _script_fk(),
     Column("version", Text(), nullable=False),
     Column("changelog", Text()),
     Column("code", Text(), nullable=False),
@@ -145,7 +151,7 @@ script_versions = Table(
 script_tags = Table(
     "script_tags",
     metadata,
-    Column("script_id", Uuid(), ForeignKey("scripts.id", ondelete="CASCADE"), nullable=False),
+    _script_fk(),
     Column("tag", Text(), nullable=False),
     PrimaryKeyConstraint("script_id", "tag"),
     Index("ix_script_tags_tag_script_id", "tag", "script_id"),
@@ -154,7 +160,7 @@ script_tags = Table(
 script_ratings = Table(
     "script_ratings",
     metadata,
-    Column("script_id", Uuid(), ForeignKey("scripts.id", ondelete="CASCADE"), nullable=False),
+    _script_fk(),
     user_fk(),
     Column("score", SmallInteger(), nullable=False),
     *timestamps(),
