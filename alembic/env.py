@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from scripthub.adapters.sqlalchemy.engine import ensure_sqlite_directory
 from scripthub.adapters.sqlalchemy.schema import metadata
+from scripthub.adapters.sqlalchemy.scripts_search import include_name
 
 config = context.config
 
@@ -24,6 +25,7 @@ def run_migrations(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=metadata,
+        include_name=include_name,
         # SQLite cannot ALTER most things in place; batch mode copies the table instead.
         render_as_batch=connection.dialect.name == "sqlite",
     )

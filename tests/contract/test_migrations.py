@@ -22,6 +22,7 @@ from scripthub.adapters.sqlalchemy.migrations import (
     upgrade_database,
 )
 from scripthub.adapters.sqlalchemy.schema import metadata
+from scripthub.adapters.sqlalchemy.scripts_search import include_name
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -86,7 +87,8 @@ def metadata_on(dialect: str) -> MetaData:
 
 def schema_differences(connection: Connection) -> list[Any]:
     expected = metadata_on(connection.dialect.name)
-    return list(compare_metadata(MigrationContext.configure(connection), expected))
+    context = MigrationContext.configure(connection, opts={"include_name": include_name})
+    return list(compare_metadata(context, expected))
 
 
 def named_objects(connection: Connection) -> Names:

@@ -7,7 +7,12 @@ import copy
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
-from scripthub.domain.errors import ConflictError, EmailTakenError, UsernameTakenError
+from scripthub.domain.errors import (
+    ConflictError,
+    EmailTakenError,
+    SlugTakenError,
+    UsernameTakenError,
+)
 from scripthub.domain.roles import SEEDED_PERMISSIONS, SEEDED_ROLES, Permission, Role
 from scripthub.domain.users import AccountStatus, User
 
@@ -21,6 +26,7 @@ if TYPE_CHECKING:
     from scripthub.domain.email_tokens import EmailToken
     from scripthub.domain.mail import OutboxMessage
     from scripthub.domain.providers import ProviderLink
+    from scripthub.domain.scripts import Rating, Script, VersionCode
 
 
 def _seeded_permissions() -> dict[str, Permission]:
@@ -87,6 +93,11 @@ class InMemoryDatabase:
     audit_entries: dict[uuid.UUID, AuditEntry] = field(default_factory=dict)
     email_tokens: dict[uuid.UUID, EmailToken] = field(default_factory=dict)
     outbox: dict[uuid.UUID, OutboxMessage] = field(default_factory=dict)
+    scripts: dict[uuid.UUID, Script] = field(default_factory=dict)
+    script_versions: dict[uuid.UUID, VersionCode] = field(default_factory=dict)
+    """By version id."""
+    script_ratings: dict[tuple[uuid.UUID, uuid.UUID], Rating] = field(default_factory=dict)
+    """By (script id, user id)."""
     writer: WriterLock = field(
         default_factory=WriterLock, compare=False, repr=False, metadata={"table": False}
     )
@@ -121,6 +132,26 @@ def check_link_is_unique(links: dict[uuid.UUID, ProviderLink], link: ProviderLin
             link.provider_user_id,
         ):
             raise ConflictError("This provider identity is already linked to an account.")
+
+
+def check_script_is_unique(scripts: dict[uuid.UUID, Script], script: Script) -> None:
+    """Raise if another live script holds the script's slug."""
+    if script.deleted:
+        return
+    for other in scripts.values():
+        if other.id != script.id and not other.deleted and other.slug == script.slug:
+            raise SlugTakenError("This slug is taken.")
+
+
+def check_version_is_unique(versions: dict[uuid.UUID, VersionCode], stored: VersionCode) -> None:
+    """Raise if the script already has another version with this version string."""
+    version = stored.version
+    for other in versions.values():
+        if other.version.id != version.id and (
+            other.version.script_id,
+            other.version.version,
+        ) == (version.script_id, version.version):
+            raise ConflictError(f"version {version.version} of this script already exists")
 
 
 Writing: TypeAlias = "Callable[[], Awaitable[None]]"

@@ -6,11 +6,18 @@ import copy
 from typing import TYPE_CHECKING, Any, Self
 
 from tests.fakes.audit import InMemoryAuditLog
-from tests.fakes.database import InMemoryDatabase, check_link_is_unique, check_user_is_unique
+from tests.fakes.database import (
+    InMemoryDatabase,
+    check_link_is_unique,
+    check_script_is_unique,
+    check_user_is_unique,
+    check_version_is_unique,
+)
 from tests.fakes.email_tokens import InMemoryEmailTokenRepository
 from tests.fakes.outbox import InMemoryOutboxWriter
 from tests.fakes.provider_links import InMemoryProviderLinkRepository
 from tests.fakes.roles import InMemoryRoleRepository
+from tests.fakes.scripts import InMemoryScriptRepository
 from tests.fakes.users import InMemoryUserRepository
 
 if TYPE_CHECKING:
@@ -21,6 +28,7 @@ if TYPE_CHECKING:
     from scripthub.application.ports.mail import OutboxWriter
     from scripthub.application.ports.provider_links import ProviderLinkRepository
     from scripthub.application.ports.roles import RoleRepository
+    from scripthub.application.ports.scripts import ScriptRepository
     from scripthub.application.ports.users import UserRepository
 
 Table = dict[Any, Any]
@@ -46,6 +54,7 @@ class InMemoryUnitOfWork:
     audit: AuditLog
     email_tokens: EmailTokenRepository
     outbox: OutboxWriter
+    scripts: ScriptRepository
 
     def __init__(self, database: InMemoryDatabase) -> None:
         self._database = database
@@ -77,6 +86,12 @@ class InMemoryUnitOfWork:
             check_user_is_unique(merged["users"], merged["users"][user_id])
         for link_id in changed["provider_links"]:
             check_link_is_unique(merged["provider_links"], merged["provider_links"][link_id])
+        for script_id in changed["scripts"]:
+            check_script_is_unique(merged["scripts"], merged["scripts"][script_id])
+        for version_id in changed["script_versions"]:
+            check_version_is_unique(
+                merged["script_versions"], merged["script_versions"][version_id]
+            )
         for name, table in merged.items():
             setattr(self._database, name, table)
         self._database.writer.release(self)
@@ -106,6 +121,7 @@ class InMemoryUnitOfWork:
         self.audit = InMemoryAuditLog(self._working, writing)
         self.email_tokens = InMemoryEmailTokenRepository(self._working, writing)
         self.outbox = InMemoryOutboxWriter(self._working, writing)
+        self.scripts = InMemoryScriptRepository(self._working, writing)
 
 
 def _merge(published: Table, before: Table, after: Table) -> tuple[Table, set[Any]]:

@@ -106,3 +106,13 @@ class ServiceUnavailableError(DomainError):
     """A backing service (database, Redis, SMTP) cannot be reached."""
 
     code = "service_unavailable"
+
+
+class SlugTakenError(ConflictError):
+    code = "slug_taken"
+
+
+class PayloadTooLargeError(DomainError):
+    """A value past its size limit (a script's code over 2 MiB)."""
+
+    code = "payload_too_large"

@@ -21,6 +21,7 @@ from scripthub.domain.errors import (
     EmailTakenError,
     NotFoundError,
     ServiceUnavailableError,
+    SlugTakenError,
     UsernameTakenError,
 )
 
@@ -57,8 +58,8 @@ def _is_unavailable(error: BaseException) -> bool:
 
 
 def translate_integrity_error(error: IntegrityError) -> NotFoundError | ConflictError:
-    """The domain error for a violated constraint: a missing referenced row, a taken email or
-    username, or another conflict."""
+    """The domain error for a violated constraint: a missing referenced row, a taken email,
+    username or slug, or another conflict."""
     message = str(error.orig)
     if getattr(error.orig, "sqlstate", None) == "23503" or "FOREIGN KEY" in message:
         return NotFoundError("a row this refers to does not exist")
@@ -66,6 +67,8 @@ def translate_integrity_error(error: IntegrityError) -> NotFoundError | Conflict
         return EmailTakenError("email is already registered")
     if _violates(message, "uq_users_username_live", "users.username"):
         return UsernameTakenError("username is already taken")
+    if _violates(message, "uq_scripts_slug_live", "scripts.slug"):
+        return SlugTakenError("slug is already taken")
     return ConflictError("conflicts with existing data")
 
 

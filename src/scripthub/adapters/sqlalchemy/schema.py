@@ -14,6 +14,7 @@ from scripthub.adapters.sqlalchemy import (  # noqa: F401
     outbox_table,
     provider_links,
     roles_table,
+    scripts_table,
     sessions_table,
     users_table,
 )

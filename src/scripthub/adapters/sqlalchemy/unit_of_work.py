@@ -10,6 +10,7 @@ from scripthub.adapters.sqlalchemy.errors import database_errors, domain_error_f
 from scripthub.adapters.sqlalchemy.outbox_writer import SqlAlchemyOutboxWriter
 from scripthub.adapters.sqlalchemy.provider_links import SqlAlchemyProviderLinkRepository
 from scripthub.adapters.sqlalchemy.roles import SqlAlchemyRoleRepository
+from scripthub.adapters.sqlalchemy.scripts import SqlAlchemyScriptRepository
 from scripthub.adapters.sqlalchemy.users import SqlAlchemyUserRepository
 
 if TYPE_CHECKING:
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from scripthub.application.ports.mail import OutboxWriter
     from scripthub.application.ports.provider_links import ProviderLinkRepository
     from scripthub.application.ports.roles import RoleRepository
+    from scripthub.application.ports.scripts import ScriptRepository
     from scripthub.application.ports.users import UserRepository
 
 
@@ -41,6 +43,7 @@ class SqlAlchemyUnitOfWork:
     audit: AuditLog
     email_tokens: EmailTokenRepository
     outbox: OutboxWriter
+    scripts: ScriptRepository
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -57,6 +60,7 @@ class SqlAlchemyUnitOfWork:
         self.audit = SqlAlchemyAuditLog(connection)
         self.email_tokens = SqlAlchemyEmailTokenRepository(connection)
         self.outbox = SqlAlchemyOutboxWriter(connection)
+        self.scripts = SqlAlchemyScriptRepository(connection)
         return self
 
     async def __aexit__(

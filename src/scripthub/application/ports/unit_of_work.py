@@ -11,6 +11,7 @@ from scripthub.application.ports.email_tokens import EmailTokenRepository
 from scripthub.application.ports.mail import OutboxWriter
 from scripthub.application.ports.provider_links import ProviderLinkRepository
 from scripthub.application.ports.roles import RoleRepository
+from scripthub.application.ports.scripts import ScriptRepository
 from scripthub.application.ports.users import UserRepository
 
 
@@ -28,6 +29,7 @@ class UnitOfWork(Protocol):
     audit: AuditLog
     email_tokens: EmailTokenRepository
     outbox: OutboxWriter
+    scripts: ScriptRepository
 
     async def __aenter__(self) -> Self: ...
 

@@ -1,0 +1,126 @@
+"""The one query behind a page of scripts: filters, search, order and keyset."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Text, cast, literal_column, select, tuple_
+
+from scripthub.adapters.sqlalchemy.scripts_table import (
+    LIVE,
+    PUBLIC,
+    featured_is,
+    script_from_row,
+    script_tags,
+    scripts,
+)
+from scripthub.adapters.sqlalchemy.users_table import users
+from scripthub.application.ports.scripts import (
+    SORT_KEY_TYPES,
+    ScriptKeyset,
+    ScriptPage,
+    ScriptSort,
+)
+from scripthub.domain.errors import BadRequestError
+from scripthub.domain.scripts import Visibility, search_terms
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    from sqlalchemy import ColumnElement, RowMapping, Select
+
+    from scripthub.adapters.sqlalchemy.scripts_search import SearchIndex
+    from scripthub.application.ports.scripts import ScriptQuery
+
+_KEYS: dict[ScriptSort, ColumnElement[Any]] = {
+    ScriptSort.NEWEST: scripts.c.created_at,
+    ScriptSort.UPDATED: scripts.c.updated_at,
+    ScriptSort.INSTALLS: scripts.c.install_count,
+    ScriptSort.RATING: scripts.c.rating_avg,
+    ScriptSort.NAME: scripts.c.name_key,
+}
+_EVERY_VISIBILITY = frozenset(Visibility)
+# Written as JSON by both backends' drivers, and by PostgreSQL's jsonb output, as '[]'.
+_NO_ANTIFEATURES = cast(scripts.c.antifeatures, Text) == literal_column("'[]'")
+
+
+def listing(
+    query: ScriptQuery, search: SearchIndex
+) -> tuple[Select[Any] | None, Callable[[Sequence[RowMapping]], ScriptPage]]:
+    """The statement for `query` (None when it cannot match anything), fetching one script
+    past the page to tell whether a next page exists, and how to turn its rows into the
+    page."""
+    sort = sort_of(query)
+    statement = select(scripts, users.c.username).join(users, users.c.id == scripts.c.owner_id)
+    if sort is ScriptSort.RELEVANCE or query.text is not None:
+        terms = search_terms(query.text or "")
+        if not terms:
+            return None, _pager(query.limit)
+        match = search.match(terms)
+        statement = statement.join(match.table, match.table.c.script_id == scripts.c.id).where(
+            match.condition
+        )
+        key: ColumnElement[Any] = match.rank if sort is ScriptSort.RELEVANCE else _KEYS[sort]
+    else:
+        key = _KEYS[sort]
+    statement = statement.where(*_filters(query)).add_columns(key.label("sort_key"))
+    ascending = sort is ScriptSort.NAME
+    if query.after is not None:
+        after = _checked(query.after, sort)
+        position = tuple_(key, scripts.c.id)
+        boundary = (after.key, after.id)
+        statement = statement.where(position > boundary if ascending else position < boundary)
+    if ascending:
+        statement = statement.order_by(key.asc(), scripts.c.id.asc())
+    else:
+        statement = statement.order_by(key.desc(), scripts.c.id.desc())
+    return statement.limit(query.limit + 1), _pager(query.limit, sort)
+
+
+def sort_of(query: ScriptQuery) -> ScriptSort:
+    """The order a query lists in: `relevance` needs words to search for."""
+    if query.sort is ScriptSort.RELEVANCE and query.text is None:
+        return ScriptSort.NEWEST
+    return query.sort
+
+
+def _filters(query: ScriptQuery) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = [LIVE]
+    if query.visibilities == {Visibility.PUBLIC}:
+        conditions.append(PUBLIC)
+    elif query.visibilities != _EVERY_VISIBILITY:
+        conditions.append(scripts.c.visibility.in_([v.value for v in query.visibilities]))
+    if query.owner_id is not None:
+        conditions.append(scripts.c.owner_id == query.owner_id)
+    if query.language is not None:
+        conditions.append(scripts.c.language == query.language.value)
+    if query.featured is not None:
+        conditions.append(featured_is(value=query.featured))
+    if query.without_antifeatures:
+        conditions.append(_NO_ANTIFEATURES)
+    if query.tag is not None:
+        tagged = select(script_tags.c.script_id).where(script_tags.c.tag == query.tag)
+        conditions.append(scripts.c.id.in_(tagged))
+    return conditions
+
+
+def _checked(after: ScriptKeyset, sort: ScriptSort) -> ScriptKeyset:
+    if after.sort is not sort or not isinstance(after.key, SORT_KEY_TYPES[sort]):
+        msg = "The cursor belongs to another order of this list."
+        raise BadRequestError(msg)
+    return after
+
+
+def _pager(
+    limit: int, sort: ScriptSort = ScriptSort.NEWEST
+) -> Callable[[Sequence[RowMapping]], ScriptPage]:
+    def page(rows: Sequence[RowMapping]) -> ScriptPage:
+        if len(rows) <= limit:
+            return ScriptPage([script_from_row(row) for row in rows], None)
+        last = rows[limit - 1]
+        return ScriptPage(
+            [script_from_row(row) for row in rows[:limit]],
+            ScriptKeyset(sort, last["sort_key"], last["id"]),
+        )
+
+    return page

@@ -1,0 +1,334 @@
+"""`ScriptRepository` over `scripts`, `script_versions`, `script_tags`, `script_ratings` and the
+search index."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import (
+    Float,
+    bindparam,
+    cast,
+    delete,
+    exists,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+
+from scripthub.adapters.sqlalchemy.errors import translate_integrity_error
+from scripthub.adapters.sqlalchemy.keyset import newest_first
+from scripthub.adapters.sqlalchemy.rows import without_nul
+from scripthub.adapters.sqlalchemy.script_listing import listing
+from scripthub.adapters.sqlalchemy.scripts_search import search_index
+from scripthub.adapters.sqlalchemy.scripts_table import (
+    LIVE,
+    VERSION_COLUMNS,
+    name_key,
+    script_from_row,
+    script_ratings,
+    script_tags,
+    script_values,
+    script_versions,
+    scripts,
+    version_from_row,
+    version_values,
+)
+from scripthub.adapters.sqlalchemy.users_table import users
+from scripthub.application.ports.scripts import UNCHANGED
+from scripthub.domain.errors import ConflictError
+from scripthub.domain.scripts import RatingTotals, VersionCode
+
+if TYPE_CHECKING:
+    import uuid
+    from collections.abc import Mapping
+    from datetime import datetime
+
+    from sqlalchemy import ColumnElement
+    from sqlalchemy.ext.asyncio import AsyncConnection
+
+    from scripthub.application.ports.keyset import Keyset
+    from scripthub.application.ports.scripts import ScriptChanges, ScriptPage, ScriptQuery
+    from scripthub.domain.scripts import Rating, Script, ScriptVersion
+
+_WITH_OWNER = select(scripts, users.c.username).join(users, users.c.id == scripts.c.owner_id)
+_SEARCHED_FIELDS = ("name", "description", "tags")
+
+
+class SqlAlchemyScriptRepository:
+    """Scripts, versions and ratings; the search index is written with the script."""
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+        self._search = search_index(connection)
+
+    async def add(self, script: Script) -> None:
+        try:
+            await self._connection.execute(insert(scripts).values(script_values(script)))
+        except IntegrityError as error:
+            raise translate_integrity_error(error) from error
+        await self._set_tags(script.id, script.tags, replace=False)
+        await self._search.write(script)
+
+    async def get(self, script_id: uuid.UUID) -> Script | None:
+        return await self._one(scripts.c.id == script_id)
+
+    async def get_by_slug(self, slug: str) -> Script | None:
+        return await self._one(scripts.c.slug == slug)
+
+    async def slug_in_use(self, slug: str, *, excluding: uuid.UUID | None = None) -> bool:
+        conditions = [scripts.c.slug == slug, LIVE]
+        if excluding is not None:
+            conditions.append(scripts.c.id != excluding)
+        result = await self._connection.execute(select(exists().where(*conditions)))
+        return bool(result.scalar_one())
+
+    async def edit(
+        self, script_id: uuid.UUID, changes: ScriptChanges, now: datetime
+    ) -> Script | None:
+        values = _changed_values(changes)
+        try:
+            result = await self._connection.execute(
+                update(scripts)
+                .where(scripts.c.id == script_id, LIVE)
+                .values(without_nul({**values, "updated_at": now}))
+                .returning(scripts.c.id)
+            )
+        except IntegrityError as error:
+            raise translate_integrity_error(error) from error
+        if result.first() is None:
+            return None
+        if changes.tags is not UNCHANGED:
+            await self._set_tags(script_id, changes.tags, replace=True)
+        script = await self.get(script_id)
+        if script is not None and values.keys() & set(_SEARCHED_FIELDS):
+            await self._search.write(script)
+        return script
+
+    async def set_featured(self, script_id: uuid.UUID, *, featured: bool) -> Script | None:
+        if not await self._update_live(script_id, {"featured": featured}):
+            return None
+        return await self.get(script_id)
+
+    async def delete(self, script_id: uuid.UUID, now: datetime) -> bool:
+        return await self._update_live(script_id, {"deleted_at": now, "updated_at": now})
+
+    async def add_version(
+        self,
+        version: ScriptVersion,
+        code: str,
+        *,
+        antifeatures: list[str],
+        replacing: str | None,
+    ) -> bool:
+        latest = scripts.c.latest_version
+        # The script row first: its lock orders concurrent publications, and the latest
+        # version is checked against what the one before committed.
+        published = await self._update_live(
+            version.script_id,
+            {
+                "latest_version": version.version,
+                "latest_version_at": version.created_at,
+                "latest_sha256": version.sha256,
+                "antifeatures": list(antifeatures),
+                "updated_at": version.created_at,
+            },
+            latest.is_(None) if replacing is None else latest == replacing,
+        )
+        if not published:
+            if await self.get(version.script_id) is None:
+                return False
+            msg = "another version of this script was published meanwhile"
+            raise ConflictError(msg)
+        try:
+            await self._connection.execute(
+                insert(script_versions).values(version_values(version, code))
+            )
+        except IntegrityError as error:
+            msg = f"version {version.version} of this script already exists"
+            raise ConflictError(msg) from error
+        return True
+
+    async def list_versions(
+        self, script_id: uuid.UUID, *, after: Keyset | None = None, limit: int = 20
+    ) -> list[ScriptVersion]:
+        statement = select(*VERSION_COLUMNS).where(script_versions.c.script_id == script_id)
+        result = await self._connection.execute(
+            newest_first(
+                statement, script_versions.c.created_at, script_versions.c.id, after, limit
+            )
+        )
+        return [version_from_row(row) for row in result.mappings()]
+
+    async def get_version(self, script_id: uuid.UUID, version: str) -> ScriptVersion | None:
+        result = await self._connection.execute(
+            select(*VERSION_COLUMNS).where(
+                script_versions.c.script_id == script_id, script_versions.c.version == version
+            )
+        )
+        row = result.mappings().one_or_none()
+        return None if row is None else version_from_row(row)
+
+    async def version_code(self, script_id: uuid.UUID, version: str) -> VersionCode | None:
+        return await self._code(
+            select(script_versions).where(
+                script_versions.c.script_id == script_id, script_versions.c.version == version
+            )
+        )
+
+    async def latest_code(self, script_id: uuid.UUID) -> VersionCode | None:
+        return await self._code(
+            select(script_versions)
+            .join(
+                scripts,
+                (scripts.c.id == script_versions.c.script_id)
+                & (scripts.c.latest_version == script_versions.c.version),
+            )
+            .where(scripts.c.id == script_id, LIVE)
+        )
+
+    async def rate(self, rating: Rating) -> RatingTotals | None:
+        if not await self._lock_live(rating.script_id):
+            return None
+        upsert = (
+            postgresql_insert if self._connection.dialect.name == "postgresql" else sqlite_insert
+        )
+        statement = upsert(script_ratings).values(
+            script_id=rating.script_id,
+            user_id=rating.user_id,
+            score=rating.score,
+            created_at=rating.created_at,
+            updated_at=rating.updated_at,
+        )
+        await self._connection.execute(
+            statement.on_conflict_do_update(
+                index_elements=[script_ratings.c.script_id, script_ratings.c.user_id],
+                set_={
+                    "score": statement.excluded.score,
+                    "updated_at": statement.excluded.updated_at,
+                },
+            )
+        )
+        return await self._recount(rating.script_id)
+
+    async def unrate(self, script_id: uuid.UUID, user_id: uuid.UUID) -> RatingTotals | None:
+        if not await self._lock_live(script_id):
+            return None
+        await self._connection.execute(
+            delete(script_ratings).where(
+                script_ratings.c.script_id == script_id, script_ratings.c.user_id == user_id
+            )
+        )
+        return await self._recount(script_id)
+
+    async def score_of(self, script_id: uuid.UUID, user_id: uuid.UUID) -> int | None:
+        result = await self._connection.execute(
+            select(script_ratings.c.score).where(
+                script_ratings.c.script_id == script_id, script_ratings.c.user_id == user_id
+            )
+        )
+        score: int | None = result.scalar_one_or_none()
+        return score
+
+    async def add_install_counts(self, counts: Mapping[uuid.UUID, int]) -> None:
+        if not counts:
+            return
+        # One statement for the batch; rows in id order, so that two concurrent batches
+        # lock the rows they share in the same order and never deadlock.
+        await self._connection.execute(
+            update(scripts)
+            .where(scripts.c.id == bindparam("script_id"))
+            .values(install_count=scripts.c.install_count + bindparam("added")),
+            [
+                {"script_id": script_id, "added": added}
+                for script_id, added in sorted(counts.items())
+            ],
+        )
+
+    async def search(self, query: ScriptQuery) -> ScriptPage:
+        statement, page = listing(query, self._search)
+        if statement is None:
+            return page([])
+        result = await self._connection.execute(statement)
+        return page(list(result.mappings()))
+
+    async def _one(self, *conditions: ColumnElement[bool]) -> Script | None:
+        result = await self._connection.execute(_WITH_OWNER.where(*conditions, LIVE))
+        row = result.mappings().one_or_none()
+        return None if row is None else script_from_row(row)
+
+    async def _code(self, statement: Any) -> VersionCode | None:
+        result = await self._connection.execute(statement)
+        row = result.mappings().one_or_none()
+        return None if row is None else VersionCode(version_from_row(row), row["code"])
+
+    async def _update_live(
+        self, script_id: uuid.UUID, values: dict[str, Any], *conditions: ColumnElement[bool]
+    ) -> bool:
+        """One guarded UPDATE of a live script: whether it matched (checked again, on
+        PostgreSQL, after waiting for a concurrent writer of the row to end)."""
+        result = await self._connection.execute(
+            update(scripts)
+            .where(scripts.c.id == script_id, LIVE, *conditions)
+            .values(without_nul(values))
+            .returning(scripts.c.id)
+        )
+        return result.first() is not None
+
+    async def _lock_live(self, script_id: uuid.UUID) -> bool:
+        """Wait for (then hold) the write lock of a live script's row, changing nothing; a
+        write first, so that SQLite takes its database lock at once too."""
+        return await self._update_live(script_id, {"rating_count": scripts.c.rating_count})
+
+    async def _recount(self, script_id: uuid.UUID) -> RatingTotals:
+        """The rating totals recomputed from the ratings: run while holding the script's
+        lock, the statement sees every rating committed before."""
+
+        def of_ratings(column: ColumnElement[Any]) -> ColumnElement[Any]:
+            return select(column).where(script_ratings.c.script_id == script_id).scalar_subquery()
+
+        score = script_ratings.c.score
+        result = await self._connection.execute(
+            update(scripts)
+            .where(scripts.c.id == script_id)
+            .values(
+                rating_sum=of_ratings(func.coalesce(func.sum(score), 0)),
+                rating_count=of_ratings(func.count()),
+                rating_avg=of_ratings(func.coalesce(func.avg(cast(score, Float)), 0.0)),
+            )
+            .returning(scripts.c.rating_sum, scripts.c.rating_count)
+        )
+        row = result.one()
+        return RatingTotals(row.rating_sum, row.rating_count)
+
+    async def _set_tags(self, script_id: uuid.UUID, tags: list[str], *, replace: bool) -> None:
+        if replace:
+            await self._connection.execute(
+                delete(script_tags).where(script_tags.c.script_id == script_id)
+            )
+        if tags:
+            await self._connection.execute(
+                insert(script_tags), [{"script_id": script_id, "tag": tag} for tag in tags]
+            )
+
+
+def _changed_values(changes: ScriptChanges) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name in ("slug", "description", "license"):
+        value = getattr(changes, name)
+        if value is not UNCHANGED:
+            values[name] = value
+    if changes.name is not UNCHANGED:
+        values["name"] = changes.name
+        values["name_key"] = name_key(changes.name)
+    if changes.language is not UNCHANGED:
+        values["language"] = changes.language.value
+    if changes.visibility is not UNCHANGED:
+        values["visibility"] = changes.visibility.value
+    if changes.tags is not UNCHANGED:
+        values["tags"] = list(changes.tags)
+    return values

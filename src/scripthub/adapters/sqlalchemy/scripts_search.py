@@ -1,0 +1,182 @@
+"""The full-text index of scripts: `script_search`, one row per script, kept in step by the
+repository in the same transaction as the script.
+
+Both backends index the same words, computed here by `domain.scripts.search_terms` (letters
+and digits, accents dropped, case folded), so that they match the same scripts:
+
+- PostgreSQL: a table of (`script_id`, `document` tsvector) with a GIN index; the name, tags
+  and description weigh A, B and C; a query is `to_tsquery('simple', ...)` of each word as a
+  prefix, ranked by `ts_rank`.
+- SQLite: an FTS5 virtual table (`script_id` unindexed, `name`, `tags`, `description`) whose
+  rowid is derived from the script id (so that rewriting a row needs no scan); a query is
+  an FTS5 expression of each word as a prefix, ranked by `bm25` with the same weights.
+
+The table is not on the shared metadata (it is not the same kind of table on the two
+backends): the migrations create it, and schema comparisons leave it out (`include_name`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Float,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    Uuid,
+    cast,
+    delete,
+    func,
+    insert,
+    literal_column,
+)
+from sqlalchemy.dialects import postgresql
+
+from scripthub.domain.scripts import search_terms
+
+if TYPE_CHECKING:
+    import uuid
+
+    from sqlalchemy import ColumnElement, FromClause
+    from sqlalchemy.ext.asyncio import AsyncConnection
+
+    from scripthub.domain.scripts import Script
+
+SEARCH_TABLE = "script_search"
+NAME_WEIGHT, TAGS_WEIGHT, DESCRIPTION_WEIGHT = 1.0, 0.4, 0.2
+"""How much a word found in each field counts (PostgreSQL's default weights of A, B, C)."""
+
+postgresql_search = Table(
+    SEARCH_TABLE,
+    MetaData(),
+    Column("script_id", Uuid(), primary_key=True),
+    Column("document", postgresql.TSVECTOR(), nullable=False),
+)
+sqlite_search = Table(
+    SEARCH_TABLE,
+    MetaData(),
+    Column("rowid", Integer(), primary_key=True),
+    Column("script_id", Uuid()),
+    Column("name", Text()),
+    Column("tags", Text()),
+    Column("description", Text()),
+)
+
+
+def include_name(name: str | None, type_: str, parent_names: object) -> bool:  # noqa: ARG001
+    """For Alembic's comparisons: everything but the search table (and FTS5's own tables
+    behind it, `script_search_data`...)."""
+    return not (type_ == "table" and name is not None and name.startswith(SEARCH_TABLE))
+
+
+@dataclass(frozen=True)
+class SearchMatch:
+    """The search table to join on `script_id`, the condition for the scripts that match,
+    and how well each matches (higher is better)."""
+
+    table: FromClause
+    condition: ColumnElement[bool]
+    rank: ColumnElement[float]
+
+
+class SearchIndex(Protocol):
+    async def write(self, script: Script) -> None:
+        """Index (again) the name, tags and description of `script`."""
+
+    def match(self, terms: list[str]) -> SearchMatch:
+        """Scripts having each of `terms` (at least one) as the start of one of their words."""
+
+
+def search_index(connection: AsyncConnection) -> SearchIndex:
+    if connection.dialect.name == "postgresql":
+        return PostgresSearchIndex(connection)
+    return SqliteSearchIndex(connection)
+
+
+def _words(text: str) -> str:
+    return " ".join(search_terms(text))
+
+
+def _tag_words(script: Script) -> str:
+    return _words(" ".join(script.tags))
+
+
+_SIMPLE: ColumnElement[object] = literal_column("'simple'::regconfig")
+
+
+class PostgresSearchIndex:
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+
+    async def write(self, script: Script) -> None:
+        document = (
+            _weighted(_words(script.name), "A")
+            .op("||")(_weighted(_tag_words(script), "B"))
+            .op("||")(_weighted(_words(script.description), "C"))
+        )
+        statement = postgresql.insert(postgresql_search).values(
+            script_id=script.id, document=document
+        )
+        await self._connection.execute(
+            statement.on_conflict_do_update(
+                index_elements=[postgresql_search.c.script_id],
+                set_={"document": statement.excluded.document},
+            )
+        )
+
+    def match(self, terms: list[str]) -> SearchMatch:
+        # Each word quoted and marked as a prefix; the words are letters and digits only.
+        query = func.to_tsquery(_SIMPLE, cast(" & ".join(f"'{term}':*" for term in terms), Text))
+        document = postgresql_search.c.document
+        return SearchMatch(
+            postgresql_search,
+            document.op("@@", return_type=Boolean)(query),
+            func.ts_rank(document, query, type_=Float),
+        )
+
+
+def _weighted(words: str, weight: str) -> ColumnElement[object]:
+    return func.setweight(
+        func.to_tsvector(_SIMPLE, cast(words, Text)), literal_column(f"'{weight}'")
+    )
+
+
+class SqliteSearchIndex:
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+
+    async def write(self, script: Script) -> None:
+        rowid = _rowid(script.id)
+        await self._connection.execute(delete(sqlite_search).where(sqlite_search.c.rowid == rowid))
+        await self._connection.execute(
+            insert(sqlite_search).values(
+                rowid=rowid,
+                script_id=script.id,
+                name=_words(script.name),
+                tags=_tag_words(script),
+                description=_words(script.description),
+            )
+        )
+
+    def match(self, terms: list[str]) -> SearchMatch:
+        expression = " AND ".join(f'"{term}"*' for term in terms)
+        # bm25 is lower for better matches; its weights follow the columns' order.
+        weights = f"0.0, {NAME_WEIGHT}, {TAGS_WEIGHT}, {DESCRIPTION_WEIGHT}"
+        return SearchMatch(
+            sqlite_search,
+            literal_column(SEARCH_TABLE).op("MATCH", return_type=Boolean)(expression),
+            -literal_column(f"bm25({SEARCH_TABLE}, {weights})", Float),
+        )
+
+
+def _rowid(script_id: uuid.UUID) -> int:
+    """A 64-bit rowid for the script's FTS5 row, hashed from its id (whatever the UUID
+    version, two ids of a catalogue share one with a chance of about n² / 2⁶⁵)."""
+    digest = hashlib.blake2b(script_id.bytes, digest_size=8).digest()
+    return int.from_bytes(digest, signed=True)

@@ -1,0 +1,268 @@
+"""The `scripts`, `script_versions`, `script_tags` and `script_ratings` tables, and their rows
+as domain objects and back.
+
+The full-text index (`script_search`) is not on the shared metadata: it is a different kind
+of table on each backend (see `scripts_search`)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Double,
+    ForeignKey,
+    Index,
+    Integer,
+    PrimaryKeyConstraint,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    Uuid,
+    and_,
+    literal_column,
+)
+from sqlalchemy.dialects import postgresql
+
+from scripthub.adapters.sqlalchemy.columns import JsonDocument, timestamps, user_fk
+from scripthub.adapters.sqlalchemy.metadata import metadata
+from scripthub.adapters.sqlalchemy.rows import without_nul
+from scripthub.adapters.sqlalchemy.utc import UtcDateTime
+from scripthub.domain.scripts import (
+    Language,
+    Script,
+    ScriptVersion,
+    VersionSummary,
+    Visibility,
+)
+
+if TYPE_CHECKING:
+    from sqlalchemy import ColumnElement
+
+    from scripthub.adapters.sqlalchemy.rows import ColumnValues
+
+# Compared byte by byte (code point order) on PostgreSQL too, as on SQLite and in Python,
+# whatever the database's collation.
+SortText = Text().with_variant(postgresql.TEXT(collation="C"), "postgresql")
+
+scripts = Table(
+    "scripts",
+    metadata,
+    Column("id", Uuid(), primary_key=True),
+    Column(
+        "owner_id",
+        Uuid(),
+        ForeignKey("users.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("slug", Text(), nullable=False),
+    Column("name", Text(), nullable=False),
+    Column("name_key", SortText, nullable=False),
+    Column("description", Text(), nullable=False),
+    Column("language", String(16), nullable=False),
+    Column("license", Text()),
+    Column("visibility", String(16), nullable=False),
+    Column("tags", JsonDocument, nullable=False),
+    Column("featured", Boolean(), nullable=False),
+    Column("antifeatures", JsonDocument, nullable=False),
+    Column("install_count", BigInteger(), nullable=False),
+    Column("rating_sum", Integer(), nullable=False),
+    Column("rating_count", Integer(), nullable=False),
+    Column("rating_avg", Double(), nullable=False),
+    Column("latest_version", Text()),
+    Column("latest_version_at", UtcDateTime()),
+    Column("latest_sha256", String(64)),
+    *timestamps(),
+    Column("deleted_at", UtcDateTime()),
+    CheckConstraint(
+        "language IN ('lua', 'javascript', 'typescript', 'python', 'css', 'shell', 'other')",
+        name="language",
+    ),
+    CheckConstraint("visibility IN ('public', 'unlisted', 'private')", name="visibility"),
+    CheckConstraint("install_count >= 0", name="install_count"),
+    CheckConstraint("rating_count >= 0", name="rating_count"),
+    # One's own scripts, newest first; also the index of the owner foreign key.
+    Index("ix_scripts_owner_id_created_at_id", "owner_id", "created_at", "id"),
+)
+
+# Literals, not bound parameters, so that PostgreSQL can prove that a query's filter implies
+# the predicates of the partial indexes, even in generic prepared plans.
+LIVE = scripts.c.deleted_at.is_(None)
+PUBLIC = scripts.c.visibility == literal_column("'public'")
+LISTED = and_(PUBLIC, LIVE)
+
+
+def featured_is(*, value: bool) -> ColumnElement[bool]:
+    return scripts.c.featured == literal_column("true" if value else "false")
+
+
+# Deleted scripts free their slug.
+Index("uq_scripts_slug_live", scripts.c.slug, unique=True, sqlite_where=LIVE, postgresql_where=LIVE)
+
+
+def _catalogue_index(name: str, *columns: Column[Any], where: Any = LISTED) -> None:
+    """A partial index over the public, live scripts, for one order of the catalogue."""
+    Index(name, *columns, scripts.c.id, sqlite_where=where, postgresql_where=where)
+
+
+_catalogue_index("ix_scripts_listed_created_at_id", scripts.c.created_at)
+_catalogue_index("ix_scripts_listed_updated_at_id", scripts.c.updated_at)
+_catalogue_index("ix_scripts_listed_install_count_id", scripts.c.install_count)
+_catalogue_index("ix_scripts_listed_rating_avg_id", scripts.c.rating_avg)
+_catalogue_index("ix_scripts_listed_name_key_id", scripts.c.name_key)
+_catalogue_index(
+    "ix_scripts_listed_language_created_at_id", scripts.c.language, scripts.c.created_at
+)
+_catalogue_index(
+    "ix_scripts_listed_featured_created_at_id",
+    scripts.c.created_at,
+    where=and_(LISTED, featured_is(value=True)),
+)
+
+
+def _script_fk() -> Column[Any]:
+    """`script_id`, whose rows go when their script goes."""
+    return Column("script_id", Uuid(), ForeignKey("scripts.id", ondelete="CASCADE"), nullable=False)
+
+
+script_versions = Table(
+    "script_versions",
+    metadata,
+    Column("id", Uuid(), primary_key=True),
+    _script_fk(),
+    Column("version", Text(), nullable=False),
+    Column("changelog", Text()),
+    Column("code", Text(), nullable=False),
+    Column("size", Integer(), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("metadata", JsonDocument),
+    Column("widened", JsonDocument),
+    *timestamps(),
+    # Also the index of the script foreign key.
+    UniqueConstraint("script_id", "version"),
+    Index("ix_script_versions_script_id_created_at_id", "script_id", "created_at", "id"),
+)
+
+script_tags = Table(
+    "script_tags",
+    metadata,
+    _script_fk(),
+    Column("tag", Text(), nullable=False),
+    PrimaryKeyConstraint("script_id", "tag"),
+    Index("ix_script_tags_tag_script_id", "tag", "script_id"),
+)
+
+script_ratings = Table(
+    "script_ratings",
+    metadata,
+    _script_fk(),
+    user_fk(),
+    Column("score", SmallInteger(), nullable=False),
+    *timestamps(),
+    PrimaryKeyConstraint("script_id", "user_id"),
+    CheckConstraint("score BETWEEN 1 AND 5", name="score"),
+)
+
+VERSION_COLUMNS = [column for column in script_versions.c if column.name != "code"]
+
+
+def script_values(script: Script) -> dict[str, Any]:
+    """The row of a new script: no counters, no version yet."""
+    return without_nul(
+        {
+            "id": script.id,
+            "owner_id": script.owner_id,
+            "slug": script.slug,
+            "name": script.name,
+            "name_key": name_key(script.name),
+            "description": script.description,
+            "language": script.language.value,
+            "license": script.license,
+            "visibility": script.visibility.value,
+            "tags": list(script.tags),
+            "featured": script.featured,
+            "antifeatures": [],
+            "install_count": 0,
+            "rating_sum": 0,
+            "rating_count": 0,
+            "rating_avg": 0.0,
+            "latest_version": None,
+            "latest_version_at": None,
+            "latest_sha256": None,
+            "created_at": script.created_at,
+            "updated_at": script.updated_at,
+            "deleted_at": None,
+        }
+    )
+
+
+def name_key(name: str) -> str:
+    """What `sort=name` orders by."""
+    return name.casefold()
+
+
+def script_from_row(row: ColumnValues) -> Script:
+    """A script from a `scripts` row with its owner's `username`."""
+    latest = None
+    if row["latest_version"] is not None:
+        latest = VersionSummary(
+            row["latest_version"], row["latest_version_at"], row["latest_sha256"]
+        )
+    return Script(
+        id=row["id"],
+        owner_id=row["owner_id"],
+        slug=row["slug"],
+        name=row["name"],
+        language=Language(row["language"]),
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        description=row["description"],
+        license=row["license"],
+        visibility=Visibility(row["visibility"]),
+        tags=list(row["tags"]),
+        featured=row["featured"],
+        antifeatures=list(row["antifeatures"]),
+        install_count=row["install_count"],
+        rating_sum=row["rating_sum"],
+        rating_count=row["rating_count"],
+        latest_version=latest,
+        deleted_at=row["deleted_at"],
+        owner_username=row["username"],
+    )
+
+
+def version_values(version: ScriptVersion, code: str) -> dict[str, Any]:
+    return without_nul(
+        {
+            "id": version.id,
+            "script_id": version.script_id,
+            "version": version.version,
+            "changelog": version.changelog,
+            "code": code,
+            "size": version.size,
+            "sha256": version.sha256,
+            "metadata": version.metadata,
+            "widened": version.widened,
+            "created_at": version.created_at,
+            "updated_at": version.created_at,
+        }
+    )
+
+
+def version_from_row(row: ColumnValues) -> ScriptVersion:
+    return ScriptVersion(
+        id=row["id"],
+        script_id=row["script_id"],
+        version=row["version"],
+        size=row["size"],
+        sha256=row["sha256"],
+        created_at=row["created_at"],
+        changelog=row["changelog"],
+        metadata=row["metadata"],
+        widened=row["widened"],
+    )

@@ -1,0 +1,257 @@
+"""The script aggregate: a script, its immutable versions, its ratings, and the rules on their
+fields."""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import re
+import unicodedata
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from scripthub.domain.errors import FieldProblem, PayloadTooLargeError, ValidationError
+from scripthub.domain.spdx import is_spdx_expression
+from scripthub.domain.text import control_character_problem, invisible_character_problem
+
+MAX_NAME_LENGTH = 100
+MAX_DESCRIPTION_LENGTH = 5000
+MAX_TAGS = 10
+TAG_PATTERN = re.compile(r"^[a-z0-9-]{1,32}$")
+SLUG_PATTERN = re.compile(r"^[a-z0-9-]{3,64}$")
+MIN_SLUG_LENGTH = 3
+MAX_SLUG_LENGTH = 64
+MAX_CODE_BYTES = 2 * 1024 * 1024
+MIN_SCORE, MAX_SCORE = 1, 5
+
+
+class Visibility(enum.StrEnum):
+    PUBLIC = "public"
+    UNLISTED = "unlisted"
+    PRIVATE = "private"
+
+
+class Language(enum.StrEnum):
+    LUA = "lua"
+    JAVASCRIPT = "javascript"
+    TYPESCRIPT = "typescript"
+    PYTHON = "python"
+    CSS = "css"
+    SHELL = "shell"
+    OTHER = "other"
+
+
+@dataclass(frozen=True)
+class VersionSummary:
+    """What a script shows of its latest version."""
+
+    version: str
+    created_at: datetime
+    sha256: str
+
+
+@dataclass
+class Script:
+    """A script as the catalogue lists it. Counters (`install_count`, the rating totals) and
+    the latest version summary are kept by the repository, never written back whole."""
+
+    id: uuid.UUID
+    owner_id: uuid.UUID
+    slug: str
+    name: str
+    language: Language
+    created_at: datetime
+    updated_at: datetime
+    description: str = ""
+    license: str | None = None
+    visibility: Visibility = Visibility.PUBLIC
+    tags: list[str] = field(default_factory=list)
+    featured: bool = False
+    antifeatures: list[str] = field(default_factory=list)
+    install_count: int = 0
+    rating_sum: int = 0
+    rating_count: int = 0
+    latest_version: VersionSummary | None = None
+    deleted_at: datetime | None = None
+    owner_username: str | None = None
+    """Filled in by reads (joined from the owner's account); ignored by writes."""
+
+    @property
+    def rating_avg(self) -> float | None:
+        """The mean score with two decimals, or None while nobody rated the script."""
+        return rating_average(self.rating_sum, self.rating_count)
+
+    @property
+    def deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
+@dataclass(frozen=True)
+class ScriptVersion:
+    """One immutable published version, without its code (read on its own: it can be 2 MiB)."""
+
+    id: uuid.UUID
+    script_id: uuid.UUID
+    version: str
+    size: int
+    """Bytes of the code's UTF-8 encoding."""
+    sha256: str
+    """Hex SHA-256 of the code's UTF-8 bytes."""
+    created_at: datetime
+    changelog: str | None = None
+    metadata: dict[str, Any] | None = None
+    widened: dict[str, Any] | None = None
+
+    @property
+    def summary(self) -> VersionSummary:
+        return VersionSummary(self.version, self.created_at, self.sha256)
+
+
+@dataclass(frozen=True)
+class VersionCode:
+    """A version with its code, as the raw routes serve it."""
+
+    version: ScriptVersion
+    code: str
+
+
+@dataclass(frozen=True)
+class Rating:
+    script_id: uuid.UUID
+    user_id: uuid.UUID
+    score: int
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class RatingTotals:
+    rating_sum: int
+    rating_count: int
+
+    @property
+    def rating_avg(self) -> float | None:
+        return rating_average(self.rating_sum, self.rating_count)
+
+
+def rating_average(rating_sum: int, rating_count: int) -> float | None:
+    return round(rating_sum / rating_count, 2) if rating_count else None
+
+
+def check_name(name: str) -> str:
+    """The name without surrounding blanks, or a ValidationError."""
+    stripped = name.strip()
+    problem = control_character_problem(stripped) or invisible_character_problem(stripped)
+    if problem:
+        raise ValidationError.single("name", problem)
+    if not 1 <= len(stripped) <= MAX_NAME_LENGTH:
+        raise ValidationError.single("name", f"must be 1 to {MAX_NAME_LENGTH} characters")
+    return stripped
+
+
+def check_description(description: str) -> str:
+    if problem := control_character_problem(description, allow_newlines=True):
+        raise ValidationError.single("description", problem)
+    if len(description) > MAX_DESCRIPTION_LENGTH:
+        raise ValidationError.single(
+            "description", f"must be at most {MAX_DESCRIPTION_LENGTH} characters"
+        )
+    return description
+
+
+def check_license(license_: str | None) -> str | None:
+    """An SPDX license identifier or expression (`MIT`, `Apache-2.0 OR MIT`), or None."""
+    if license_ is None:
+        return None
+    stripped = license_.strip()
+    if not is_spdx_expression(stripped):
+        raise ValidationError.single(
+            "license", "must be an SPDX license identifier or expression, e.g. MIT"
+        )
+    return stripped
+
+
+def normalize_tags(tags: list[str]) -> list[str]:
+    """Tags lower-cased and without repeats, in the order given; a ValidationError naming
+    every bad one."""
+    normalized = list(dict.fromkeys(tag.strip().lower() for tag in tags))
+    problems = [
+        FieldProblem(f"tags[{index}]", "must be 1 to 32 characters of a-z, 0-9 and '-'")
+        for index, tag in enumerate(normalized)
+        if not TAG_PATTERN.match(tag)
+    ]
+    if len(normalized) > MAX_TAGS:
+        problems.append(FieldProblem("tags", f"must be at most {MAX_TAGS} tags"))
+    if problems:
+        raise ValidationError(problems)
+    return normalized
+
+
+def check_slug(slug: str) -> str:
+    if not SLUG_PATTERN.match(slug):
+        raise ValidationError.single("slug", "must be 3 to 64 characters of a-z, 0-9 and '-'")
+    return slug
+
+
+def slugify(name: str) -> str:
+    """A slug derived from `name`: accents dropped, lower case, every run of other characters
+    one '-'; padded when that leaves fewer than three characters (`script` when nothing)."""
+    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")
+    slug = slug[:MAX_SLUG_LENGTH].rstrip("-")
+    if not slug:
+        return "script"
+    if len(slug) < MIN_SLUG_LENGTH:
+        return f"{slug}-script"
+    return slug
+
+
+def numbered_slug(base: str, number: int) -> str:
+    """The `number`th alternative to a taken `base` slug (`base-2`, `base-3`...), cut to fit."""
+    suffix = f"-{number}"
+    return base[: MAX_SLUG_LENGTH - len(suffix)].rstrip("-") + suffix
+
+
+def check_code(code: str) -> bytes:
+    """The code's UTF-8 bytes, if it is 1 byte to 2 MiB of text without NUL.
+
+    Raises PayloadTooLargeError past 2 MiB, ValidationError for the other rules.
+    """
+    try:
+        encoded = code.encode()
+    except UnicodeEncodeError:
+        raise ValidationError.single("code", "must be valid UTF-8 text") from None
+    if len(encoded) > MAX_CODE_BYTES:
+        raise PayloadTooLargeError(f"code must be at most {MAX_CODE_BYTES} bytes")
+    if not encoded:
+        raise ValidationError.single("code", "must not be empty")
+    if b"\x00" in encoded:
+        raise ValidationError.single("code", "must not contain NUL characters")
+    return encoded
+
+
+def code_digest(code: str) -> tuple[int, str]:
+    """The (size in bytes, hex SHA-256) of checked code's UTF-8 bytes."""
+    encoded = check_code(code)
+    return len(encoded), hashlib.sha256(encoded).hexdigest()
+
+
+def check_score(score: int) -> int:
+    if not MIN_SCORE <= score <= MAX_SCORE:
+        raise ValidationError.single("score", f"must be {MIN_SCORE} to {MAX_SCORE}")
+    return score
+
+
+MAX_SEARCH_TERM_LENGTH = 64
+
+
+def search_terms(text: str) -> list[str]:
+    """The words that search matches in `text` (or looks for, in a query): runs of letters
+    and digits, accents dropped and case folded; words longer than 64 characters are left
+    out. Every search backend indexes and queries these exact words, so they agree."""
+    folded = unicodedata.normalize("NFKD", text.casefold())
+    stripped = "".join(char for char in folded if not unicodedata.combining(char))
+    words = re.findall(r"[^\W_]+", stripped)
+    return [word for word in words if len(word) <= MAX_SEARCH_TERM_LENGTH]

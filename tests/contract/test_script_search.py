@@ -1,0 +1,150 @@
+"""Full-text search of scripts (`ScriptQuery.text`): the same matches and, on clear cases, the
+same ranking on every adapter (PostgreSQL text search, SQLite FTS5, the in-memory fake)."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import timedelta
+
+import pytest
+
+from scripthub.application.ports.scripts import ScriptChanges, ScriptQuery, ScriptSort
+from scripthub.domain.scripts import Script, Visibility
+from tests.contract.samples import T0
+from tests.contract.script_samples import add_owners, add_scripts, make_script
+from tests.contract.uow_backends import MakeUnitOfWork
+
+# (name, description, tags), created a minute apart in this order.
+CORPUS = {
+    "clock": ("Clock Tweaks", "Shows the seconds too.", ["time"]),
+    "cleaner": ("Page Cleaner", "Hides the clock widget and ads.", ["clean"]),
+    "theme": ("Night Theme", "Dark colours for pages.", ["clockwork"]),
+    "cafe": ("Café Crème", "Résumé helper, naïve.", ["food"]),
+    "twin1": ("Twin Script", "Same words here.", ["twin"]),
+    "twin2": ("Twin Script", "Same words here.", ["twin"]),
+    "private": ("Private Clock", "Hidden clock.", ["time"]),
+    "deleted": ("Deleted Clock", "Gone clock.", ["time"]),
+}
+
+
+async def corpus(make_uow: MakeUnitOfWork) -> dict[str, Script]:
+    (owner,) = await add_owners(make_uow, "owner")
+    scripts = {
+        key: make_script(
+            owner,
+            name,
+            slug=f"script-{key}",
+            description=description,
+            tags=tags,
+            at=T0 + timedelta(minutes=n),
+            visibility=Visibility.PRIVATE if key == "private" else Visibility.PUBLIC,
+        )
+        for n, (key, (name, description, tags)) in enumerate(CORPUS.items())
+    }
+    await add_scripts(make_uow, *scripts.values())
+    async with make_uow() as uow:
+        await uow.scripts.delete(scripts["deleted"].id, T0)
+        await uow.commit()
+    return scripts
+
+
+async def found(make_uow: MakeUnitOfWork, query: ScriptQuery) -> list[str]:
+    async with make_uow() as uow:
+        page = await uow.scripts.search(query)
+    return [script.slug.removeprefix("script-") for script in page.scripts]
+
+
+def twins(scripts: dict[str, Script]) -> list[str]:
+    """The two scripts of equal relevance, in id order (descending)."""
+    return sorted(["twin1", "twin2"], key=lambda key: scripts[key].id, reverse=True)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("clock", ["clock", "theme", "cleaner"]),
+        ("CLOCK", ["clock", "theme", "cleaner"]),
+        ("clo", ["clock", "theme", "cleaner"]),
+        ("clock widget", ["cleaner"]),
+        ("widget clock", ["cleaner"]),
+        ("tweaks clock", ["clock"]),
+        ("cafe", ["cafe"]),
+        ("CRÈME résumé", ["cafe"]),
+        ("naive", ["cafe"]),
+        ("time", ["clock"]),
+        ("seconds", ["clock"]),
+        ("lock", []),
+        ("clock nothing", []),
+        ("!!!", []),
+        ("'quoted\" OR AND NOT *", []),
+    ],
+)
+async def test_search_matches_word_prefixes_ranked_name_then_tags_then_description(
+    make_uow: MakeUnitOfWork, text: str, expected: list[str]
+) -> None:
+    await corpus(make_uow)
+
+    assert await found(make_uow, ScriptQuery(text=text, sort=ScriptSort.RELEVANCE)) == expected
+
+
+async def test_equally_relevant_scripts_order_by_id(make_uow: MakeUnitOfWork) -> None:
+    scripts = await corpus(make_uow)
+
+    relevance = ScriptQuery(text="twin", sort=ScriptSort.RELEVANCE)
+    assert await found(make_uow, relevance) == twins(scripts)
+
+
+async def test_relevance_pages_stably(make_uow: MakeUnitOfWork) -> None:
+    scripts = await corpus(make_uow)
+    query = ScriptQuery(text="clock", sort=ScriptSort.RELEVANCE, limit=1)
+    pages: list[list[str]] = []
+    async with make_uow() as uow:
+        page = await uow.scripts.search(query)
+        while True:
+            pages.append([s.slug.removeprefix("script-") for s in page.scripts])
+            if page.next is None:
+                break
+            page = await uow.scripts.search(dataclasses.replace(query, after=page.next))
+        twin_pages = [
+            (await uow.scripts.search(dataclasses.replace(query, text="script", after=after)))
+            for after in (None,)
+        ]
+
+    assert pages == [["clock"], ["theme"], ["cleaner"]]
+    assert twin_pages[0].next is not None
+    async with make_uow() as uow:
+        rest = await uow.scripts.search(
+            dataclasses.replace(query, text="script", after=twin_pages[0].next)
+        )
+    tied = [twin_pages[0].scripts[0].id, rest.scripts[0].id]
+    assert tied == [scripts[key].id for key in twins(scripts)]
+    assert rest.next is None
+
+
+async def test_search_combines_with_other_orders_and_filters(make_uow: MakeUnitOfWork) -> None:
+    await corpus(make_uow)
+
+    newest = ScriptQuery(text="clock", sort=ScriptSort.NEWEST)
+    assert await found(make_uow, newest) == ["theme", "cleaner", "clock"]
+    by_name = ScriptQuery(text="clock", sort=ScriptSort.NAME)
+    assert await found(make_uow, by_name) == ["clock", "theme", "cleaner"]
+    assert await found(make_uow, ScriptQuery(text="clock", tag="clean")) == ["cleaner"]
+    every = frozenset(Visibility)
+    hidden_too = ScriptQuery(text="hidden", visibilities=every)
+    assert await found(make_uow, hidden_too) == ["private"]
+    assert await found(make_uow, ScriptQuery(text="gone", visibilities=every)) == []
+
+
+async def test_an_edit_is_searchable_at_once(make_uow: MakeUnitOfWork) -> None:
+    scripts = await corpus(make_uow)
+
+    async with make_uow() as uow:
+        await uow.scripts.edit(
+            scripts["cafe"].id,
+            ScriptChanges(name="Bakery", description="Bread.", tags=["sourdough"]),
+            T0,
+        )
+        await uow.commit()
+
+    assert await found(make_uow, ScriptQuery(text="cafe")) == []
+    assert await found(make_uow, ScriptQuery(text="sourdough bakery bread")) == ["cafe"]

@@ -1,0 +1,104 @@
+"""Pages of scripts from an `InMemoryDatabase`: the filters, search and orders of
+`ScriptRepository.search`, in Python."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from scripthub.application.ports.scripts import (
+    SORT_KEY_TYPES,
+    ScriptKeyset,
+    ScriptPage,
+    ScriptQuery,
+    ScriptSort,
+)
+from scripthub.domain.errors import BadRequestError
+from scripthub.domain.scripts import Script, search_terms
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from tests.fakes.database import InMemoryDatabase
+
+# How much a word found in each field counts, as in the SQL backends' ranking.
+FIELD_WEIGHTS = (("name", 1.0), ("tags", 0.4), ("description", 0.2))
+
+
+def listed_page(database: InMemoryDatabase, query: ScriptQuery) -> ScriptPage:
+    sort = query.sort
+    if sort is ScriptSort.RELEVANCE and query.text is None:
+        sort = ScriptSort.NEWEST
+    terms = None if query.text is None else search_terms(query.text)
+    if terms == []:
+        return ScriptPage([], None)
+    keyed: list[tuple[Any, Script]] = []
+    for script in database.scripts.values():
+        if not _matches(script, query):
+            continue
+        rank = 0.0
+        if terms is not None:
+            rank = _rank(script, terms)
+            if not rank:
+                continue
+        keyed.append((rank if sort is ScriptSort.RELEVANCE else _KEYS[sort](script), script))
+    ascending = sort is ScriptSort.NAME
+    keyed.sort(key=lambda pair: (pair[0], pair[1].id), reverse=not ascending)
+    if query.after is not None:
+        after = query.after
+        if after.sort is not sort or not isinstance(after.key, SORT_KEY_TYPES[sort]):
+            msg = "The cursor belongs to another order of this list."
+            raise BadRequestError(msg)
+        boundary = (after.key, after.id)
+        keyed = [
+            pair
+            for pair in keyed
+            if ((pair[0], pair[1].id) > boundary if ascending else (pair[0], pair[1].id) < boundary)
+        ]
+    page = keyed[: query.limit]
+    following = None
+    if len(keyed) > query.limit:
+        key, last = page[-1]
+        following = ScriptKeyset(sort, key, last.id)
+    return ScriptPage([script for _, script in page], following)
+
+
+_KEYS: dict[ScriptSort, Callable[[Script], Any]] = {
+    ScriptSort.NEWEST: lambda script: script.created_at,
+    ScriptSort.UPDATED: lambda script: script.updated_at,
+    ScriptSort.INSTALLS: lambda script: script.install_count,
+    ScriptSort.RATING: lambda script: (
+        script.rating_sum / script.rating_count if script.rating_count else 0.0
+    ),
+    ScriptSort.NAME: lambda script: script.name.casefold(),
+}
+
+
+def _matches(script: Script, query: ScriptQuery) -> bool:
+    return not (
+        script.deleted
+        or script.visibility not in query.visibilities
+        or query.owner_id not in (None, script.owner_id)
+        or query.language not in (None, script.language)
+        or query.featured not in (None, script.featured)
+        or (query.without_antifeatures and script.antifeatures)
+        or query.tag not in (None, *script.tags)
+    )
+
+
+def _rank(script: Script, terms: list[str]) -> float:
+    """The weight of the fields where each term starts a word; 0 unless every term does."""
+    words = {
+        name: search_terms(" ".join(script.tags) if name == "tags" else getattr(script, name))
+        for name, _ in FIELD_WEIGHTS
+    }
+    rank = 0.0
+    for term in terms:
+        found = [weight for name, weight in FIELD_WEIGHTS if _starts_a_word(term, words[name])]
+        if not found:
+            return 0.0
+        rank += sum(found)
+    return rank
+
+
+def _starts_a_word(term: str, words: list[str]) -> bool:
+    return any(word.startswith(term) for word in words)
