@@ -1,0 +1,40 @@
+"""Which scripts an actor may see: what every read of a script, its versions or its code
+shares."""
+
+from __future__ import annotations
+
+import uuid
+
+from scripthub.application.accounts import Actor
+from scripthub.application.ports.unit_of_work import UnitOfWork
+from scripthub.domain.errors import NotFoundError
+from scripthub.domain.roles import SCRIPTS_UPDATE_ANY
+from scripthub.domain.scripts import Script, Visibility
+
+
+def may_see(script: Script, actor: Actor | None) -> bool:
+    """Public and unlisted scripts are anyone's to read; a private one only its owner's and
+    that of holders of `scripts.update_any`."""
+    if script.visibility is not Visibility.PRIVATE:
+        return True
+    return actor is not None and (
+        actor.user_id == script.owner_id or actor.may(SCRIPTS_UPDATE_ANY.name)
+    )
+
+
+async def find_script(uow: UnitOfWork, id_or_slug: str) -> Script | None:
+    """The live script with this id, or else with this slug."""
+    try:
+        script_id = uuid.UUID(id_or_slug)
+    except ValueError:
+        return await uow.scripts.get_by_slug(id_or_slug)
+    return await uow.scripts.get(script_id)
+
+
+async def load_visible_script(uow: UnitOfWork, id_or_slug: str, actor: Actor | None) -> Script:
+    """The script, if it exists and `actor` (None: anonymous) may see it; else NotFoundError,
+    the same for a private script as for a missing one, so that neither leaks."""
+    script = await find_script(uow, id_or_slug)
+    if script is None or not may_see(script, actor):
+        raise NotFoundError("Script not found.")
+    return script

@@ -1,0 +1,103 @@
+"""Scripts and their versions as the API shows them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import msgspec
+
+from scripthub.domain.scripts import Script, ScriptVersion, VersionSummary
+
+
+class OwnerOut(msgspec.Struct):
+    id: str
+    username: str | None
+
+
+class LatestVersionOut(msgspec.Struct):
+    version: str
+    created_at: datetime
+    sha256: str
+
+
+class ScriptOut(msgspec.Struct):
+    id: str
+    slug: str
+    name: str
+    description: str
+    language: str
+    license: str | None
+    visibility: str
+    tags: list[str]
+    featured: bool
+    owner: OwnerOut
+    latest_version: LatestVersionOut | None
+    antifeatures: list[str]
+    install_count: int
+    rating_avg: float | None
+    rating_count: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class VersionOut(msgspec.Struct):
+    id: str
+    version: str
+    changelog: str | None
+    created_at: datetime
+    size: int
+    sha256: str
+    metadata: dict[str, Any] | None
+    widened: dict[str, Any] | None
+
+
+class ScriptPageOut(msgspec.Struct):
+    items: list[ScriptOut]
+    next_cursor: str | None
+
+
+class VersionPageOut(msgspec.Struct):
+    items: list[VersionOut]
+    next_cursor: str | None
+
+
+def _latest(summary: VersionSummary | None) -> LatestVersionOut | None:
+    if summary is None:
+        return None
+    return LatestVersionOut(summary.version, summary.created_at, summary.sha256)
+
+
+def script_out(script: Script) -> ScriptOut:
+    return ScriptOut(
+        id=str(script.id),
+        slug=script.slug,
+        name=script.name,
+        description=script.description,
+        language=str(script.language),
+        license=script.license,
+        visibility=str(script.visibility),
+        tags=script.tags,
+        featured=script.featured,
+        owner=OwnerOut(str(script.owner_id), script.owner_username),
+        latest_version=_latest(script.latest_version),
+        antifeatures=script.antifeatures,
+        install_count=script.install_count,
+        rating_avg=script.rating_avg,
+        rating_count=script.rating_count,
+        created_at=script.created_at,
+        updated_at=script.updated_at,
+    )
+
+
+def version_out(version: ScriptVersion) -> VersionOut:
+    return VersionOut(
+        id=str(version.id),
+        version=version.version,
+        changelog=version.changelog,
+        created_at=version.created_at,
+        size=version.size,
+        sha256=version.sha256,
+        metadata=version.metadata,
+        widened=version.widened,
+    )
