@@ -25,6 +25,7 @@ def test_defaults_are_the_embedded_wiring(monkeypatch: pytest.MonkeyPatch, tmp_p
     assert settings.rate_limit_api == RateLimit(100, 900)
     assert settings.cors_origins == ("http://localhost:3000",)
     assert settings.oauth == {}
+    assert settings.public_url == "http://127.0.0.1:8000"
     generated = (tmp_path / "var" / "jwt-secret").read_text()
     assert settings.jwt_secret == generated
     assert len(generated) >= 32
@@ -40,6 +41,7 @@ def test_values_are_parsed() -> None:
             "SCRIPTHUB_RATE_LIMIT_AUTH": "10/60",
             "SCRIPTHUB_TRUSTED_PROXIES": "10.0.0.0/8, ::1/128",
             "SCRIPTHUB_FRONTEND_URL": "https://scripthub.id/",
+            "SCRIPTHUB_PUBLIC_URL": "https://api.scripthub.id:8443/",
             "SCRIPTHUB_OAUTH_GITHUB_CLIENT_ID": "id",
             "SCRIPTHUB_OAUTH_GITHUB_CLIENT_SECRET": "secret",
             "SCRIPTHUB_LOG_LEVEL": "debug",
@@ -59,6 +61,7 @@ def test_values_are_parsed() -> None:
         ipaddress.ip_network("::1/128"),
     )
     assert settings.frontend_url == "https://scripthub.id"
+    assert settings.public_url == "https://api.scripthub.id:8443"
     assert settings.cors_origins == ("https://scripthub.id",)
     assert settings.oauth["github"].token_url == "https://github.com/login/oauth/access_token"
     assert settings.log_level == "DEBUG"
@@ -94,6 +97,23 @@ def test_every_bad_variable_is_named_in_one_error() -> None:
         "SCRIPTHUB_DATABASE_MAX_OVERFLOW",
     ):
         assert name in message
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "ftp://api.scripthub.id",
+        "api.scripthub.id",
+        "https://api.scripthub.id/api",
+        "https://api.scripthub.id/?x=1",
+        "https://api.scripthub.id#top",
+        "https://user:pw@api.scripthub.id",
+        "https://api.scripthub.id:99999",
+    ],
+)
+def test_the_public_url_is_an_http_origin(url: str) -> None:
+    with pytest.raises(SettingsError, match="SCRIPTHUB_PUBLIC_URL"):
+        load_settings({"SCRIPTHUB_JWT_SECRET": SECRET, "SCRIPTHUB_PUBLIC_URL": url}, env_file=None)
 
 
 def test_production_refuses_unsafe_defaults() -> None:

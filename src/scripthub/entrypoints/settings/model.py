@@ -9,6 +9,7 @@ from typing import Literal
 import msgspec
 
 DEFAULT_FRONTEND_URL = "http://localhost:3000"
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
 
 Environment = Literal["development", "test", "production"]
 SessionStoreKind = Literal["memory", "sql", "redis"]
@@ -48,6 +49,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
     cors_origins: tuple[str, ...] = (DEFAULT_FRONTEND_URL,)
     frontend_url: str = DEFAULT_FRONTEND_URL
+    public_url: str = DEFAULT_PUBLIC_URL
+    """The API's own public origin: the update URLs of served scripts point at it."""
     smtp_url: str = "console"
     mail_from: str = "ScriptHub <no-reply@localhost>"
     mail_dispatch: Literal["in-process", "external"] = "in-process"

@@ -41,6 +41,16 @@ def http_url(raw: str) -> str:
     return raw.strip().rstrip("/")
 
 
+def _origin(raw: str) -> str:
+    """An http(s) origin, perhaps with a trailing slash: links are built by appending paths."""
+    url = http_url(raw)
+    parts = urlsplit(url)
+    _ = parts.port  # raises ValueError for a port out of range
+    if parts.path or parts.query or parts.fragment or parts.username or parts.password:
+        raise ValueError("must be an origin (scheme://host[:port]) with no path or query")
+    return url
+
+
 def _database_url(raw: str) -> str:
     if not raw.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://", "postgresql://")):
         raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
@@ -111,6 +121,7 @@ PARSERS: dict[str, Callable[[str], Any]] = {
     "trusted_proxies": _networks,
     "cors_origins": _origins,
     "frontend_url": http_url,
+    "public_url": _origin,
     "smtp_url": _smtp_url,
     "mail_from": str.strip,
     "mail_dispatch": _one_of("in-process", "external"),
