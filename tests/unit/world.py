@@ -10,6 +10,7 @@ from dependency_injector import containers, providers
 
 from scripthub.adapters.access_state import SequentialAccessStateReader
 from scripthub.adapters.memory import (
+    InMemoryInstallCounter,
     InMemoryLoginThrottle,
     InMemoryRateLimiter,
     InMemorySessionStore,
@@ -41,6 +42,7 @@ SETTINGS = Settings(
     refresh_token_ttl=int(SESSION_LIFETIME.total_seconds()),
     refresh_reuse_grace=int(REUSE_GRACE.total_seconds()),
     frontend_url="https://scripthub.test",
+    public_url="https://api.scripthub.test",
 )
 
 
@@ -68,6 +70,7 @@ class World:
         self.permission_cache = InMemoryPermissionCache()
         self.mailer = InMemoryMailer()
         self.outbox = InMemoryOutboxDispatchStore(self.database)
+        self.install_counter = InMemoryInstallCounter()
         adapters = containers.DynamicContainer()
         adapters.settings = providers.Object(SETTINGS)
         adapters.clock = providers.Object(self.clock)
@@ -87,6 +90,7 @@ class World:
         adapters.account_reader = providers.Object(InMemoryAccountReader(self.database))
         adapters.mailer = providers.Object(self.mailer)
         adapters.outbox_dispatch_store = providers.Object(self.outbox)
+        adapters.install_counter = providers.Object(self.install_counter)
         adapters.unit_of_work = providers.Factory(InMemoryUnitOfWork, self.database)
         self.use_cases = UseCases(adapters=adapters)
         self.sessions: SessionStarter = self.use_cases.sessions()

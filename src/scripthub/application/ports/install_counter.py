@@ -114,3 +114,11 @@ class InstallTotalsTransaction(
     def scripts(self) -> InstallTotals: ...
 
     async def commit(self) -> None: ...
+
+
+class InstallLog(Protocol):
+    """Where a served install is noted: an `InstallCounter`'s `record` that never fails the
+    download it counts (a counter that cannot be reached costs the count, not the install)."""
+
+    async def record(self, script_id: uuid.UUID, client: str, now: datetime) -> bool:
+        """Whether the install was counted (False: de-duplicated, or not countable now)."""

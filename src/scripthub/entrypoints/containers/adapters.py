@@ -7,12 +7,14 @@ from dependency_injector import containers, providers
 from scripthub.adapters.access_state import SequentialAccessStateReader
 from scripthub.adapters.mail import mailer_from_url
 from scripthub.adapters.memory import (
+    InMemoryInstallCounter,
     InMemoryLoginThrottle,
     InMemoryRateLimiter,
     InMemorySessionStore,
 )
 from scripthub.adapters.redis import (
     RedisHealthProbe,
+    RedisInstallCounter,
     RedisLoginThrottle,
     RedisRateLimiter,
     RedisSessionStore,
@@ -89,6 +91,13 @@ class Adapters(containers.DeclarativeContainer):
         memory=providers.Singleton(InMemoryLoginThrottle),
         redis=providers.Singleton(
             RedisLoginThrottle, redis_client, prefix=settings.provided.redis_key_prefix
+        ),
+    )
+    install_counter = providers.Selector(
+        settings.provided.cache_backend,
+        memory=providers.Singleton(InMemoryInstallCounter),
+        redis=providers.Singleton(
+            RedisInstallCounter, redis_client, prefix=settings.provided.redis_key_prefix
         ),
     )
     access_state = providers.Selector(

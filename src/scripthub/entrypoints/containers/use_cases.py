@@ -24,6 +24,7 @@ from scripthub.application.auth.reset_password import ResetPassword
 from scripthub.application.auth.session_starter import SessionStarter
 from scripthub.application.auth.verify_email import VerifyEmail
 from scripthub.application.authorization import Authorizer
+from scripthub.application.installs.flush_installs import FlushInstalls
 from scripthub.application.mail.deliver_mail import DeliverMail
 from scripthub.application.mail.messages import MailLinks
 from scripthub.application.mail.token_mail import TokenMail
@@ -33,6 +34,8 @@ from scripthub.application.roles.delete_role import DeleteRole
 from scripthub.application.roles.list_permissions import ListPermissions
 from scripthub.application.roles.list_roles import ListRoles
 from scripthub.application.roles.set_role_permissions import SetRolePermissions
+from scripthub.application.scripts.read_script_code import ReadScriptCode
+from scripthub.application.scripts.read_version_code import ReadVersionCode
 from scripthub.application.users.change_account_status import ChangeAccountStatus
 from scripthub.application.users.change_roles import ChangeUserRole
 from scripthub.application.users.create_account import CreateAccount
@@ -42,6 +45,7 @@ from scripthub.application.users.get_public_user import GetPublicUser
 from scripthub.application.users.list_users import ListUsers
 from scripthub.application.users.new_account import NewAccounts
 from scripthub.application.users.update_own_user import UpdateOwnUser
+from scripthub.entrypoints.install_flusher import InstallRecorder
 
 
 class UseCases(containers.DeclarativeContainer):
@@ -217,3 +221,17 @@ class UseCases(containers.DeclarativeContainer):
     list_audit_entries = providers.Singleton(
         ListAuditEntries, uow_factory=uow_factory, authorizer=authorizer
     )
+
+    # Scripts: their code, and the installs it counts.
+    install_recorder = providers.Singleton(InstallRecorder, adapters.install_counter)
+    flush_installs = providers.Singleton(
+        FlushInstalls, counter=adapters.install_counter, transaction=uow_factory, clock=clock
+    )
+    read_script_code = providers.Singleton(
+        ReadScriptCode,
+        uow_factory=uow_factory,
+        installs=install_recorder,
+        clock=clock,
+        public_url=settings.provided.public_url,
+    )
+    read_version_code = providers.Singleton(ReadVersionCode, uow_factory=uow_factory)
