@@ -4,9 +4,11 @@ production (PostgreSQL + Redis)."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+from typing import Any
 
+import httpx
 import pytest
-from litestar.testing import AsyncTestClient
+from litestar.testing import AsyncTestClient, transport
 
 from scripthub.entrypoints.containers import build_container
 from scripthub.entrypoints.http.app import create_app
@@ -60,3 +62,18 @@ async def make_api(wiring_environment: dict[str, str]) -> AsyncIterator[Callable
 @pytest.fixture
 async def api(make_api: Callable[..., Api]) -> Api:
     return await make_api()  # type: ignore[misc,no-any-return]
+
+
+@pytest.fixture
+def peer_header(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Lets a request name its peer address in `X-Test-Peer`: the test client's own peer is
+    "testclient", which no trusted-proxy network can contain."""
+    parse_request = transport.TestClientTransport.parse_request
+
+    def with_peer(self: transport.TestClientTransport, request: httpx.Request) -> dict[str, Any]:
+        scope = parse_request(self, request)  # type: ignore[arg-type]
+        if peer := request.headers.get("x-test-peer"):
+            scope["client"] = (peer, 50000)
+        return scope
+
+    monkeypatch.setattr(transport.TestClientTransport, "parse_request", with_peer)

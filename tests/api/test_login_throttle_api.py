@@ -9,28 +9,12 @@ from typing import Any
 
 import httpx
 import pytest
-from litestar.testing import transport
 
 from tests.api.client import PASSWORD, Api, assert_problem
 
 WRONG = "not the password"
 PROXY = "10.0.0.1"
 THROTTLED_METRIC = "scripthub_login_throttled_total "
-
-
-@pytest.fixture
-def peer_header(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Lets a request name its peer address in `X-Test-Peer`: the test client's own peer is
-    "testclient", which no trusted-proxy network can contain."""
-    parse_request = transport.TestClientTransport.parse_request
-
-    def with_peer(self: transport.TestClientTransport, request: httpx.Request) -> dict[str, Any]:
-        scope = parse_request(self, request)  # type: ignore[arg-type]
-        if peer := request.headers.get("x-test-peer"):
-            scope["client"] = (peer, 50000)
-        return scope
-
-    monkeypatch.setattr(transport.TestClientTransport, "parse_request", with_peer)
 
 
 async def login(api: Api, email: str, password: str, client: str | None = None) -> httpx.Response:

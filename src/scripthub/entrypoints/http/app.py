@@ -17,6 +17,7 @@ from scripthub.entrypoints.http.controllers.audit import AuditController
 from scripthub.entrypoints.http.controllers.auth import AuthController
 from scripthub.entrypoints.http.controllers.passwords import PasswordsController
 from scripthub.entrypoints.http.controllers.roles import PermissionsController, RolesController
+from scripthub.entrypoints.http.controllers.script_code import ScriptCodeController
 from scripthub.entrypoints.http.controllers.user_administration import (
     UserAdministrationController,
 )
@@ -36,11 +37,13 @@ from scripthub.entrypoints.http.rate_limits import RateLimits, RateLimitTier, de
 from scripthub.entrypoints.http.requests import JsonRequest
 from scripthub.entrypoints.http.security_headers import SecurityHeaders
 from scripthub.entrypoints.http.traffic import Traffic
+from scripthub.entrypoints.install_flusher import flush_until
 from scripthub.entrypoints.mail_worker import dispatch_until
 from scripthub.entrypoints.settings import load_settings
 
 MAX_BODY_BYTES = 1024 * 1024
 DISPATCHER_STOP_SECONDS = 10.0
+FLUSHER_STOP_SECONDS = 10.0
 JSON_MEDIA_TYPES = ("application/json", "application/problem+json")
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -78,13 +81,23 @@ def create_app(container: Container | None = None) -> Litestar:
     )
 
     stop_dispatching = asyncio.Event()
+    flusher: list[asyncio.Task[None]] = []
+    stop_flushing = asyncio.Event()
 
     async def on_startup() -> None:
         if settings.mail_dispatch == "in-process":
             dispatcher.append(asyncio.create_task(dispatch_until(container, stop_dispatching)))
+        flush = container.use_cases.flush_installs()
+        flusher.append(asyncio.create_task(flush_until(flush, stop_flushing)))
 
     async def on_shutdown() -> None:
         stop_dispatching.set()
+        stop_flushing.set()
+        for task in flusher:
+            # The flush under way and a last one write what this process counted; a database
+            # slower than this is cut off, and the counts wait in the counter for another.
+            with contextlib.suppress(TimeoutError, asyncio.CancelledError):
+                await asyncio.wait_for(task, FLUSHER_STOP_SECONDS)
         for task in dispatcher:
             # Let the batch under way finish; a mail server slower than this is cut off
             # (wait_for cancels the task), and its mail goes out again after the lease.
@@ -101,6 +114,7 @@ def create_app(container: Container | None = None) -> Litestar:
             RolesController,
             PermissionsController,
             AuditController,
+            ScriptCodeController,
             live,
             readiness_handler(
                 container.adapters.database_health(), container.adapters.cache_health()

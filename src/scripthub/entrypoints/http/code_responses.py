@@ -1,0 +1,103 @@
+"""HTTP for served code: conditional request headers in, validators and cache rules out.
+
+Script managers revalidate with `If-None-Match` (Violentmonkey, Tampermonkey) or
+`If-Modified-Since`, and send `Accept: text/x-userscript-meta, */*` when checking for an
+update on the code's own URL (Violentmonkey's `src/background/utils/update.js`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import format_datetime, parsedate_to_datetime
+from typing import Any
+
+from litestar import Request, Response
+from litestar.enums import MediaType
+from litestar.status_codes import HTTP_200_OK, HTTP_304_NOT_MODIFIED
+
+from scripthub.application.scripts.served_code import Held, ServedCode
+
+USERSCRIPT_META = "text/x-userscript-meta"
+
+
+@dataclass(frozen=True)
+class CacheRule:
+    """`Cache-Control` for a public (or unlisted) script's code, and for a private one's,
+    which no shared cache may keep."""
+
+    shared: str
+    private: str
+
+
+REVALIDATE = CacheRule("no-cache", "private, no-cache")
+"""The latest code changes with each version: caches keep it but ask us every time."""
+IMMUTABLE = CacheRule("public, max-age=31536000, immutable", "private, max-age=31536000, immutable")
+"""A version's own code never changes."""
+TEXT = "text/plain; charset=utf-8"
+
+AnyRequest = Request[Any, Any, Any]
+
+
+def _tags(header: str) -> tuple[frozenset[str], bool]:
+    """The opaque tags of an `If-None-Match` list, and whether it is `*`. Weak and strong
+    tags compare alike (RFC 9110's weak comparison, the one `If-None-Match` uses)."""
+    tags = set()
+    for raw in header.split(","):
+        tag = raw.strip()
+        if tag == "*":
+            return frozenset(), True
+        tag = tag.removeprefix("W/").removeprefix("w/")
+        if len(tag) >= 2 and tag[0] == tag[-1] == '"':
+            tags.add(tag[1:-1])
+    return frozenset(tags), False
+
+
+def _http_date(raw: str) -> datetime | None:
+    try:
+        when = parsedate_to_datetime(raw)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when
+
+
+def held_copy(request: AnyRequest) -> Held:
+    """What the client holds, from its conditional headers (unparsable ones are ignored)."""
+    if_none_match = request.headers.get("if-none-match")
+    if if_none_match is not None:
+        tags, any_tag = _tags(if_none_match)
+        return Held(tags=tags, any_tag=any_tag)
+    if_modified_since = request.headers.get("if-modified-since")
+    if if_modified_since is not None:
+        return Held(modified_since=_http_date(if_modified_since))
+    return Held()
+
+
+def wants_meta(request: AnyRequest) -> bool:
+    """Whether `Accept` names the userscript meta type (with a nonzero quality)."""
+    for part in request.headers.get("accept", "").split(","):
+        media_type, *params = (piece.strip().lower() for piece in part.split(";"))
+        if media_type == USERSCRIPT_META:
+            return not any(param.replace(" ", "") in {"q=0", "q=0.0", "q=0.00"} for param in params)
+    return False
+
+
+def code_response(
+    request: AnyRequest, answer: ServedCode, cache: CacheRule, *, vary_accept: bool = False
+) -> Response[bytes]:
+    """The answer as `text/plain` (304 when the client's copy is current), its validators and
+    cache rules; HEAD gets the headers a GET would, without the body."""
+    headers = {
+        "etag": f'"{answer.tag}"',
+        "last-modified": format_datetime(answer.last_modified.astimezone(UTC), usegmt=True),
+        "cache-control": cache.shared if answer.shared else cache.private,
+    }
+    if vary_accept:
+        headers["vary"] = "Accept"
+    if answer.body is None:
+        return Response(b"", status_code=HTTP_304_NOT_MODIFIED, headers=headers)
+    body = answer.body.encode()
+    if request.method == "HEAD":
+        headers |= {"content-type": TEXT, "content-length": str(len(body))}
+        body = b""
+    return Response(body, status_code=HTTP_200_OK, media_type=MediaType.TEXT, headers=headers)

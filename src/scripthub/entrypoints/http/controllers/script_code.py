@@ -1,0 +1,147 @@
+"""/api/scripts/{id}: a script's code and metadata block, where browsers and script managers
+install and update it from."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from litestar import Controller, Request, Response, route
+from litestar.di import NamedDependency, Provide
+from litestar.enums import HttpMethod
+from litestar.params import FromPath
+
+from scripthub.application.accounts import Principal
+from scripthub.application.scripts.read_script_code import ReadScriptCode, ReadScriptCodeQuery
+from scripthub.application.scripts.read_version_code import (
+    ReadVersionCode,
+    ReadVersionCodeQuery,
+)
+from scripthub.application.scripts.served_code import CodeForm
+from scripthub.domain.audit import RequestContext
+from scripthub.domain.errors import NotFoundError
+from scripthub.entrypoints.http.auth import authenticate, bearer_token
+from scripthub.entrypoints.http.code_responses import (
+    IMMUTABLE,
+    REVALIDATE,
+    code_response,
+    held_copy,
+    wants_meta,
+)
+from scripthub.entrypoints.http.security_headers import OWN_CACHE_RULES
+
+AnyRequest = Request[Any, Any, Any]
+GET_AND_HEAD = [HttpMethod.GET, HttpMethod.HEAD]
+MANAGER_FILES = {
+    ".user.js": CodeForm.CODE,
+    ".user.css": CodeForm.CODE,
+    ".meta.js": CodeForm.META,
+    ".meta.css": CodeForm.META,
+}
+
+
+async def provide_viewer(request: AnyRequest) -> Principal | None:
+    """The signed-in caller when a bearer token is sent (a refused one is a 401), else None:
+    anyone may read public code, script managers send no token."""
+    if bearer_token(request.scope) is None:
+        return None
+    return await authenticate(request)
+
+
+def _form_of(file_name: str) -> CodeForm:
+    """`{slug}.user.js` and `.user.css` are the code, `.meta.js` and `.meta.css` its block.
+    The slug is not checked: an install URL keeps working after the script is renamed (the
+    code served then points at the new one)."""
+    for suffix, form in MANAGER_FILES.items():
+        if file_name.endswith(suffix) and len(file_name) > len(suffix):
+            return form
+    raise NotFoundError("Not found.")
+
+
+async def _latest(
+    request: AnyRequest,
+    query: ReadScriptCodeQuery,
+    read_script_code: ReadScriptCode,
+) -> Response[bytes]:
+    # The code's URL also answers update checks: with `Accept: text/x-userscript-meta`, the
+    # block. Its answer depends on Accept, which caches must know.
+    on_code_url = query.form is CodeForm.CODE
+    if on_code_url and wants_meta(request):
+        query = dataclasses.replace(query, form=CodeForm.UPDATE_CHECK)
+    query = dataclasses.replace(
+        query, held=held_copy(request), download=request.method != HttpMethod.HEAD
+    )
+    answer = await read_script_code.execute(query)
+    return code_response(request, answer, REVALIDATE, vary_accept=on_code_url)
+
+
+class ScriptCodeController(Controller):
+    path = "/api/scripts"
+    tags = ("scripts",)
+    opt = OWN_CACHE_RULES
+    dependencies = {"viewer": Provide(provide_viewer)}  # noqa: RUF012 - Litestar's attribute
+
+    @route(
+        "/{id_or_slug:str}/raw",
+        http_method=GET_AND_HEAD,
+        summary="The latest version's code (an install when downloaded)",
+    )
+    async def raw(
+        self,
+        request: AnyRequest,
+        id_or_slug: FromPath[str],
+        viewer: NamedDependency[Principal | None],
+        context: NamedDependency[RequestContext],
+        read_script_code: NamedDependency[ReadScriptCode],
+    ) -> Response[bytes]:
+        query = ReadScriptCodeQuery(id_or_slug, viewer, context, CodeForm.CODE)
+        return await _latest(request, query, read_script_code)
+
+    @route(
+        "/{id_or_slug:str}/meta",
+        http_method=GET_AND_HEAD,
+        summary="The latest version's metadata block (update checks)",
+    )
+    async def meta(
+        self,
+        request: AnyRequest,
+        id_or_slug: FromPath[str],
+        viewer: NamedDependency[Principal | None],
+        context: NamedDependency[RequestContext],
+        read_script_code: NamedDependency[ReadScriptCode],
+    ) -> Response[bytes]:
+        query = ReadScriptCodeQuery(id_or_slug, viewer, context, CodeForm.META)
+        return await _latest(request, query, read_script_code)
+
+    @route(
+        "/{id_or_slug:str}/{file_name:str}",
+        http_method=GET_AND_HEAD,
+        summary="Script manager URLs: {slug}.user.js, .user.css (code), .meta.js, .meta.css",
+    )
+    async def manager_file(
+        self,
+        request: AnyRequest,
+        id_or_slug: FromPath[str],
+        file_name: FromPath[str],
+        viewer: NamedDependency[Principal | None],
+        context: NamedDependency[RequestContext],
+        read_script_code: NamedDependency[ReadScriptCode],
+    ) -> Response[bytes]:
+        query = ReadScriptCodeQuery(id_or_slug, viewer, context, _form_of(file_name))
+        return await _latest(request, query, read_script_code)
+
+    @route(
+        "/{id_or_slug:str}/versions/{version:str}/raw",
+        http_method=GET_AND_HEAD,
+        summary="One version's code, pinned (never updates)",
+    )
+    async def version_raw(
+        self,
+        request: AnyRequest,
+        id_or_slug: FromPath[str],
+        version: FromPath[str],
+        viewer: NamedDependency[Principal | None],
+        read_version_code: NamedDependency[ReadVersionCode],
+    ) -> Response[bytes]:
+        query = ReadVersionCodeQuery(id_or_slug, version, viewer, held_copy(request))
+        return code_response(request, await read_version_code.execute(query), IMMUTABLE)

@@ -1,0 +1,413 @@
+"""A script's code over HTTP, the way Tampermonkey and Violentmonkey fetch it: install URLs,
+update checks (`Accept: text/x-userscript-meta, */*`, HEAD, `If-None-Match`,
+`If-Modified-Since`), pinned versions, and installs counted once a day per client."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+from dependency_injector import providers
+from litestar.testing import AsyncTestClient
+
+from scripthub.adapters.redis import RedisInstallCounter, redis_client_for
+from scripthub.domain.scripts import MAX_CODE_BYTES, Language, Script, Visibility
+from scripthub.entrypoints.containers import build_container
+from scripthub.entrypoints.http.app import create_app
+from scripthub.entrypoints.settings import load_settings
+from tests.api.client import Api, assert_problem
+from tests.script_seeds import new_script, seed_script, userscript
+
+PUBLIC = "https://api.scripthub.test"
+LAST_MODIFIED = "Sun, 01 Mar 2026 12:01:00 GMT"  # the seeds' first version, to the second
+UPDATE_CHECK = {"Accept": "text/x-userscript-meta, */*"}
+PROXY = "10.0.0.1"
+CLOSING = "// ==/UserScript=="
+DEAD_REDIS = "redis://127.0.0.1:1/0"
+ERRORS_METRIC = 'scripthub_install_count_errors_total{stage="record"} '
+
+
+@pytest.fixture
+async def api(make_api: Callable[..., Any]) -> Api:
+    built: Api = await make_api(
+        SCRIPTHUB_PUBLIC_URL=f"{PUBLIC}/", SCRIPTHUB_TRUSTED_PROXIES="10.0.0.0/8"
+    )
+    return built
+
+
+async def seed(
+    api: Api,
+    versions: list[tuple[str, str]] | None = None,
+    *,
+    owner: str | None = None,
+    visibility: Visibility = Visibility.PUBLIC,
+    language: Language = Language.JAVASCRIPT,
+) -> Script:
+    owner_id = uuid.UUID(owner or (await api.register())["user"]["id"])
+    script = new_script(
+        owner_id, f"script-{uuid.uuid4().hex[:8]}", visibility=visibility, language=language
+    )
+    unit_of_work = api.container.adapters.unit_of_work
+    api.client.blocking_portal.call(
+        seed_script, unit_of_work, script, versions or [("1.0", userscript())]
+    )
+    return script
+
+
+def install_count(api: Api, script: Script) -> int:
+    async def read() -> int:
+        async with api.container.adapters.unit_of_work() as uow:
+            found = await uow.scripts.get(script.id)
+        assert found is not None
+        return found.install_count
+
+    count: int = api.client.blocking_portal.call(read)
+    return count
+
+
+async def wait_for_installs(api: Api, script: Script, expected: int) -> None:
+    """`install_count` reaches `expected` within 5 s (and stays there a flush longer)."""
+    deadline = time.monotonic() + 5
+    for _ in range(50):
+        if install_count(api, script) == expected or time.monotonic() > deadline:
+            break
+        await asyncio.sleep(0.1)
+    assert install_count(api, script) == expected
+    await asyncio.sleep(2.5)
+    assert install_count(api, script) == expected
+
+
+def served(code: str, script: Script, extension: str = "js", eol: str = "\n") -> bytes:
+    base = f"{PUBLIC}/api/scripts/{script.id}/{script.slug}"
+    urls = f"// @updateURL    {base}.meta.{extension}{eol}// @downloadURL  {base}.user.{extension}"
+    return code.replace(CLOSING, f"{urls}{eol}{CLOSING}", 1).encode()
+
+
+def tag(code: str, suffix: str = "") -> str:
+    return f'"{hashlib.sha256(code.encode()).hexdigest()}{suffix}"'
+
+
+def assert_code_headers(response: httpx.Response, etag: str, cache: str = "no-cache") -> None:
+    assert response.headers["etag"] == etag
+    assert response.headers["last-modified"] == LAST_MODIFIED
+    assert response.headers["cache-control"] == cache
+    assert response.headers["x-content-type-options"] == "nosniff"
+
+
+async def test_raw_and_the_install_url_serve_the_published_bytes_with_our_update_urls(
+    api: Api,
+) -> None:
+    crlf = userscript(name="Ünïcödé ✓", eol="\r\n")
+    script = await seed(api, [("1.0", crlf)])
+    expected = served(crlf, script, eol="\r\n")
+
+    raw = await api.get(f"/api/scripts/{script.id}/raw")
+    by_slug = await api.get(f"/api/scripts/{script.slug}/raw")
+    install = await api.get(f"/api/scripts/{script.id}/{script.slug}.user.js")
+
+    for response in (raw, by_slug, install):
+        assert response.status_code == 200, response.text
+        assert response.content == expected
+        assert response.headers["content-type"] == "text/plain; charset=utf-8"
+        assert response.headers["vary"] == "Accept"
+        assert_code_headers(response, tag(crlf))
+
+
+async def test_a_2_mib_script_comes_back_whole(api: Api) -> None:
+    head = userscript()
+    code = head + "/" * (MAX_CODE_BYTES - len(head.encode()) - 1) + "\n"
+    assert len(code.encode()) == MAX_CODE_BYTES
+    script = await seed(api, [("1.0", code)])
+
+    response = await api.get(f"/api/scripts/{script.id}/{script.slug}.user.js")
+
+    assert response.status_code == 200
+    assert response.content == served(code, script)
+
+
+async def test_the_meta_block_alone_for_update_checks(api: Api) -> None:
+    code = userscript()
+    script = await seed(api, [("1.0", code)])
+    expected = served(code.split(CLOSING)[0] + CLOSING + "\n", script).replace(
+        b"// @icon         data:image/png;base64,iVBORw0KGgo=\n", b""
+    )
+
+    meta = await api.get(f"/api/scripts/{script.id}/meta")
+    meta_js = await api.get(f"/api/scripts/{script.id}/{script.slug}.meta.js")
+    accepted = await api.send("GET", f"/api/scripts/{script.id}/raw", headers=UPDATE_CHECK)
+    on_install_url = await api.send(
+        "GET", f"/api/scripts/{script.id}/{script.slug}.user.js", headers=UPDATE_CHECK
+    )
+
+    for response in (meta, meta_js, accepted, on_install_url):
+        assert response.status_code == 200, response.text
+        assert response.content == expected
+        assert response.headers["content-type"] == "text/plain; charset=utf-8"
+        assert_code_headers(response, tag(code, "-meta"))
+    await wait_for_installs(api, script, 0)
+
+
+async def test_user_styles_update_from_css_urls(api: Api) -> None:
+    css = "/* ==UserStyle==\n@name Dark\n@version 1.0\n==/UserStyle== */\nbody { color: red }\n"
+    script = await seed(api, [("1.0", css)], language=Language.CSS)
+    base = f"{PUBLIC}/api/scripts/{script.id}/{script.slug}"
+
+    response = await api.get(f"/api/scripts/{script.id}/{script.slug}.user.css")
+    meta = await api.get(f"/api/scripts/{script.id}/{script.slug}.meta.css")
+
+    assert response.text == css.replace(
+        "==/UserStyle==",
+        f"@updateURL {base}.meta.css\n@downloadURL {base}.user.css\n==/UserStyle==",
+    )
+    assert meta.text.startswith("/* ==UserStyle==\n@name Dark\n")
+
+
+async def test_without_a_metadata_block_meta_is_not_found_and_raw_still_answers(
+    api: Api,
+) -> None:
+    script = await seed(api, [("1.0", "print('hi')\r\n")], language=Language.PYTHON)
+
+    meta = await api.get(f"/api/scripts/{script.id}/meta")
+    checked = await api.send("GET", f"/api/scripts/{script.id}/raw", headers=UPDATE_CHECK)
+
+    assert_problem(meta, 404, "not_found")
+    assert checked.content == b"print('hi')\r\n"
+
+
+async def test_revalidation_answers_304_with_the_validators_and_no_body(api: Api) -> None:
+    code = userscript()
+    script = await seed(api, [("1.0", code)])
+    url = f"/api/scripts/{script.id}/{script.slug}.user.js"
+
+    current = [
+        {"If-None-Match": tag(code)},
+        {"If-None-Match": f"W/{tag(code)}"},
+        {"If-None-Match": f'"stale", {tag(code)}'},
+        {"If-None-Match": "*"},
+        {"If-Modified-Since": LAST_MODIFIED},
+        {"If-Modified-Since": "Mon, 01 Jan 2035 00:00:00 GMT"},
+        {**UPDATE_CHECK, "If-None-Match": tag(code, "-meta")},
+    ]
+    for headers in current:
+        for method in ("GET", "HEAD"):
+            response = await api.send(method, url, headers=headers)
+            assert response.status_code == 304, headers
+            assert response.content == b""
+            assert response.headers["last-modified"] == LAST_MODIFIED
+            assert response.headers["cache-control"] == "no-cache"
+            assert response.headers["etag"] in {tag(code), tag(code, "-meta")}
+    stale = [
+        {"If-None-Match": '"stale"'},
+        {"If-None-Match": tag(code), "Accept": "text/x-userscript-meta"},
+        {"If-None-Match": '"stale"', "If-Modified-Since": LAST_MODIFIED},
+        {"If-Modified-Since": "Sun, 01 Mar 2026 12:00:59 GMT"},
+        {"If-Modified-Since": "not a date"},
+    ]
+    for headers in stale:
+        response = await api.send("GET", url, headers=headers)
+        assert response.status_code == 200, headers
+    await wait_for_installs(api, script, 1)
+
+
+async def test_head_answers_like_get_without_a_body_and_is_no_install(api: Api) -> None:
+    code = userscript()
+    script = await seed(api, [("1.0", code)])
+
+    for path in ("raw", "meta", f"{script.slug}.user.js", f"{script.slug}.meta.js"):
+        url = f"/api/scripts/{script.id}/{path}"
+        head = await api.send("HEAD", url)
+        get = await api.send("GET", url, headers={"X-Test-Peer": PROXY})
+
+        assert head.status_code == 200, path
+        assert head.content == b""
+        assert head.headers["content-length"] == str(len(get.content))
+        for header in ("etag", "last-modified", "cache-control", "content-type"):
+            assert head.headers[header] == get.headers[header]
+    await wait_for_installs(api, script, 1)  # the GETs, from one client
+
+
+async def test_no_accept_value_is_ever_a_406(api: Api) -> None:
+    script = await seed(api)
+    accepts = ["application/json", "image/png", "*/*;q=0", ";;,", "text/x-userscript-meta;q=0"]
+
+    for accept in accepts:
+        response = await api.send(
+            "GET", f"/api/scripts/{script.id}/raw", headers={"Accept": accept}
+        )
+        assert response.status_code == 200, accept
+        assert response.text.endswith("'black'; // ünïcödé ✓\n")
+
+
+async def test_a_version_raw_is_pinned_and_immutable(api: Api) -> None:
+    old = userscript(version="1.0")
+    script = await seed(api, [("1.0", old), ("1.1", userscript(version="1.1"))])
+    url = f"/api/scripts/{script.id}/versions/1.0/raw"
+
+    response = await api.get(url)
+    again = await api.send("GET", url, headers={"If-None-Match": tag(old)})
+    head = await api.send("HEAD", url)
+    latest = await api.get(f"/api/scripts/{script.id}/raw")
+
+    pinned = "// @updateURL    none\n// @downloadURL  none\n"
+    assert response.content == old.replace(CLOSING, pinned + CLOSING).encode()
+    immutable = "public, max-age=31536000, immutable"
+    assert_code_headers(response, tag(old), immutable)
+    assert again.status_code == 304
+    assert again.headers["cache-control"] == immutable
+    assert (head.status_code, head.content) == (200, b"")
+    assert "// @version      1.1\n" in latest.text
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "versions/9.9/raw",
+        "versions/1.0%00/raw",
+        "versions/%FF%FE/raw",
+        "versions/%ED%A0%80/raw",
+        f"versions/{'9' * 5000}/raw",
+        "nothing.txt",
+        ".user.js",
+    ],
+)
+async def test_bad_versions_and_file_names_are_refused_never_500(api: Api, path: str) -> None:
+    script = await seed(api)
+
+    response = await api.get(f"/api/scripts/{script.id}/{path}")
+
+    assert response.status_code in {400, 404}, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+
+
+@pytest.mark.parametrize("name", ["no-such-script", "%00%00%00", "%FF%FE%FD", "x" * 3000])
+async def test_unknown_scripts_are_not_found(api: Api, name: str) -> None:
+    for path in ("raw", "meta", "any.user.js", "versions/1.0/raw"):
+        response = await api.get(f"/api/scripts/{name}/{path}")
+        assert response.status_code in {400, 404}, response.text
+
+
+async def test_a_wrong_slug_still_serves_the_script(api: Api) -> None:
+    script = await seed(api)
+
+    response = await api.get(f"/api/scripts/{script.id}/an-old-name.user.js")
+
+    assert response.status_code == 200
+    assert f"/{script.slug}.user.js\n" in response.text
+
+
+async def test_private_scripts_are_their_owners_and_deleted_ones_nobodys(api: Api) -> None:
+    owner = await api.register()
+    stranger = await api.register()
+    script = await seed(api, owner=owner["user"]["id"], visibility=Visibility.PRIVATE)
+    paths = ["raw", "meta", f"{script.slug}.user.js", f"{script.slug}.meta.js", "versions/1.0/raw"]
+
+    for path in paths:
+        url = f"/api/scripts/{script.id}/{path}"
+        assert_problem(await api.get(url), 404, "not_found")
+        assert_problem(await api.get(url, stranger["access_token"]), 404, "not_found")
+        assert_problem(await api.get(url, "not.a.token"), 401, "invalid_token")
+        mine = await api.get(url, owner["access_token"])
+        assert mine.status_code == 200, path
+        assert mine.headers["cache-control"].startswith("private, ")
+
+    async def delete() -> None:
+        async with api.container.adapters.unit_of_work() as uow:
+            await uow.scripts.delete(script.id, script.created_at)
+            await uow.commit()
+
+    api.client.blocking_portal.call(delete)
+    for path in paths:
+        response = await api.get(f"/api/scripts/{script.id}/{path}", owner["access_token"])
+        assert_problem(response, 404, "not_found")
+
+
+@pytest.mark.usefixtures("peer_header")
+async def test_an_install_counts_once_a_day_per_user_or_client_address(api: Api) -> None:
+    ada, bob = await api.register(), await api.register()
+    script = await seed(api)
+    url = f"/api/scripts/{script.id}/{script.slug}.user.js"
+
+    async def install(token: str | None, client: str, path: str = url) -> None:
+        headers = {"X-Test-Peer": PROXY, "X-Forwarded-For": client}
+        response = await api.send("GET", path, token, headers=headers)
+        assert response.status_code == 200
+
+    await install(ada["access_token"], "203.0.113.1")
+    await install(ada["access_token"], "203.0.113.2")  # the same user, elsewhere
+    await install(bob["access_token"], "203.0.113.1")
+    await install(None, "198.51.100.1")
+    await install(None, "198.51.100.1", f"/api/scripts/{script.id}/raw")  # the same address
+    await install(None, "198.51.100.2")
+
+    await wait_for_installs(api, script, 4)
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+async def test_with_redis_down_the_code_is_served_uncounted(
+    postgres_database_url: str, redis_url: str, redis_prefix: str
+) -> None:
+    environment = {
+        "SCRIPTHUB_ENV": "test",
+        "SCRIPTHUB_JWT_SECRET": "api-test-secret-0123456789abcdef0123456789",
+        "SCRIPTHUB_DATABASE_URL": postgres_database_url,
+        "SCRIPTHUB_REDIS_URL": redis_url,
+        "SCRIPTHUB_REDIS_KEY_PREFIX": redis_prefix,
+        "SCRIPTHUB_RATE_LIMIT_API": "10000/900",
+    }
+    container = build_container(load_settings(environment, env_file=None))
+    dead = providers.Singleton(redis_client_for, DEAD_REDIS)
+    container.adapters.install_counter.override(
+        providers.Singleton(RedisInstallCounter, dead, prefix=redis_prefix)
+    )
+    async with AsyncTestClient(app=create_app(container)) as client:
+        api = Api(client, container)
+        script = await seed(api)
+        before = await errors_counted(api)
+
+        response = await api.get(f"/api/scripts/{script.id}/{script.slug}.user.js")
+
+        assert response.status_code == 200
+        assert response.text.startswith("// ==UserScript==\n")
+        assert await errors_counted(api) == before + 1
+        assert install_count(api, script) == 0
+        await dead().aclose()
+
+
+async def errors_counted(api: Api) -> float:
+    metrics = (await api.client.get("/metrics")).text
+    [row] = [row for row in metrics.splitlines() if row.startswith(ERRORS_METRIC)]
+    return float(row.removeprefix(ERRORS_METRIC))
+
+
+async def test_a_clean_shutdown_flushes_the_last_installs(
+    wiring_environment: dict[str, str],
+) -> None:
+    container = build_container(load_settings(wiring_environment, env_file=None))
+    async with AsyncTestClient(app=create_app(container)) as client:
+        api = Api(client, container)
+        script = await seed(api)
+        assert (await api.get(f"/api/scripts/{script.id}/raw")).status_code == 200
+
+    async with container.adapters.unit_of_work() as uow:
+        found = await uow.scripts.get(script.id)
+    await container.adapters.engine().dispose()
+    assert found is not None
+    assert found.install_count == 1
+
+
+async def test_these_routes_set_their_own_cache_rules_and_others_stay_no_store(api: Api) -> None:
+    script = await seed(api)
+    pair = await api.register()
+
+    code = await api.get(f"/api/scripts/{script.id}/raw")
+    me = await api.get("/api/users/me", pair["access_token"])
+
+    assert code.headers.get_list("cache-control") == ["no-cache"]
+    assert me.headers["cache-control"] == "no-store"
