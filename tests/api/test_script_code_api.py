@@ -348,24 +348,12 @@ async def test_an_install_counts_once_a_day_per_user_or_client_address(api: Api)
     await wait_for_installs(api, script, 4)
 
 
-@pytest.mark.postgres
-@pytest.mark.redis
-async def test_with_redis_down_the_code_is_served_uncounted(
-    postgres_database_url: str, redis_url: str, redis_prefix: str
+async def test_with_the_install_counter_down_the_code_is_served_uncounted(
+    wiring_environment: dict[str, str],
 ) -> None:
-    environment = {
-        "SCRIPTHUB_ENV": "test",
-        "SCRIPTHUB_JWT_SECRET": "api-test-secret-0123456789abcdef0123456789",
-        "SCRIPTHUB_DATABASE_URL": postgres_database_url,
-        "SCRIPTHUB_REDIS_URL": redis_url,
-        "SCRIPTHUB_REDIS_KEY_PREFIX": redis_prefix,
-        "SCRIPTHUB_RATE_LIMIT_API": "10000/900",
-    }
-    container = build_container(load_settings(environment, env_file=None))
-    dead = providers.Singleton(redis_client_for, DEAD_REDIS)
-    container.adapters.install_counter.override(
-        providers.Singleton(RedisInstallCounter, dead, prefix=redis_prefix)
-    )
+    container = build_container(load_settings(wiring_environment, env_file=None))
+    dead = providers.Singleton(redis_client_for, DEAD_REDIS)  # nothing listens on port 1
+    container.adapters.install_counter.override(providers.Singleton(RedisInstallCounter, dead))
     async with AsyncTestClient(app=create_app(container)) as client:
         api = Api(client, container)
         script = await seed(api)
@@ -377,7 +365,7 @@ async def test_with_redis_down_the_code_is_served_uncounted(
         assert response.text.startswith("// ==UserScript==\n")
         assert await errors_counted(api) == before + 1
         assert install_count(api, script) == 0
-        await dead().aclose()
+    await dead().aclose()
 
 
 async def errors_counted(api: Api) -> float:

@@ -3,7 +3,6 @@ install and update it from."""
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 from litestar import Controller, Request, Response, route
@@ -32,7 +31,8 @@ from scripthub.entrypoints.http.security_headers import OWN_CACHE_RULES
 
 AnyRequest = Request[Any, Any, Any]
 GET_AND_HEAD = [HttpMethod.GET, HttpMethod.HEAD]
-MANAGER_FILES = {
+NAMES = {"raw": CodeForm.CODE, "meta": CodeForm.META}
+SUFFIXES = {
     ".user.js": CodeForm.CODE,
     ".user.css": CodeForm.CODE,
     ".meta.js": CodeForm.META,
@@ -49,30 +49,15 @@ async def provide_viewer(request: AnyRequest) -> Principal | None:
 
 
 def _form_of(file_name: str) -> CodeForm:
-    """`{slug}.user.js` and `.user.css` are the code, `.meta.js` and `.meta.css` its block.
-    The slug is not checked: an install URL keeps working after the script is renamed (the
-    code served then points at the new one)."""
-    for suffix, form in MANAGER_FILES.items():
+    """`raw`, `{slug}.user.js` and `.user.css` are the code; `meta`, `.meta.js` and `.meta.css`
+    its block. The slug is not checked: an install URL keeps working after the script is
+    renamed (the code served then points at the new one)."""
+    if file_name in NAMES:
+        return NAMES[file_name]
+    for suffix, form in SUFFIXES.items():
         if file_name.endswith(suffix) and len(file_name) > len(suffix):
             return form
     raise NotFoundError("Not found.")
-
-
-async def _latest(
-    request: AnyRequest,
-    query: ReadScriptCodeQuery,
-    read_script_code: ReadScriptCode,
-) -> Response[bytes]:
-    # The code's URL also answers update checks: with `Accept: text/x-userscript-meta`, the
-    # block. Its answer depends on Accept, which caches must know.
-    on_code_url = query.form is CodeForm.CODE
-    if on_code_url and wants_meta(request):
-        query = dataclasses.replace(query, form=CodeForm.UPDATE_CHECK)
-    query = dataclasses.replace(
-        query, held=held_copy(request), download=request.method != HttpMethod.HEAD
-    )
-    answer = await read_script_code.execute(query)
-    return code_response(request, answer, REVALIDATE, vary_accept=on_code_url)
 
 
 class ScriptCodeController(Controller):
@@ -82,43 +67,16 @@ class ScriptCodeController(Controller):
     dependencies = {"viewer": Provide(provide_viewer)}  # noqa: RUF012 - Litestar's attribute
 
     @route(
-        "/{id_or_slug:str}/raw",
-        http_method=GET_AND_HEAD,
-        summary="The latest version's code (an install when downloaded)",
-    )
-    async def raw(
-        self,
-        request: AnyRequest,
-        id_or_slug: FromPath[str],
-        viewer: NamedDependency[Principal | None],
-        context: NamedDependency[RequestContext],
-        read_script_code: NamedDependency[ReadScriptCode],
-    ) -> Response[bytes]:
-        query = ReadScriptCodeQuery(id_or_slug, viewer, context, CodeForm.CODE)
-        return await _latest(request, query, read_script_code)
-
-    @route(
-        "/{id_or_slug:str}/meta",
-        http_method=GET_AND_HEAD,
-        summary="The latest version's metadata block (update checks)",
-    )
-    async def meta(
-        self,
-        request: AnyRequest,
-        id_or_slug: FromPath[str],
-        viewer: NamedDependency[Principal | None],
-        context: NamedDependency[RequestContext],
-        read_script_code: NamedDependency[ReadScriptCode],
-    ) -> Response[bytes]:
-        query = ReadScriptCodeQuery(id_or_slug, viewer, context, CodeForm.META)
-        return await _latest(request, query, read_script_code)
-
-    @route(
         "/{id_or_slug:str}/{file_name:str}",
         http_method=GET_AND_HEAD,
-        summary="Script manager URLs: {slug}.user.js, .user.css (code), .meta.js, .meta.css",
+        summary="The latest version's code or metadata block",
+        description=(
+            "`raw`, `{slug}.user.js` and `{slug}.user.css`: the code (a GET answered 200 is an "
+            "install; `Accept: text/x-userscript-meta` gets the metadata block instead). "
+            "`meta`, `{slug}.meta.js` and `{slug}.meta.css`: the metadata block alone."
+        ),
     )
-    async def manager_file(
+    async def latest(
         self,
         request: AnyRequest,
         id_or_slug: FromPath[str],
@@ -127,8 +85,22 @@ class ScriptCodeController(Controller):
         context: NamedDependency[RequestContext],
         read_script_code: NamedDependency[ReadScriptCode],
     ) -> Response[bytes]:
-        query = ReadScriptCodeQuery(id_or_slug, viewer, context, _form_of(file_name))
-        return await _latest(request, query, read_script_code)
+        form = _form_of(file_name)
+        # The code's URL also answers update checks: with `Accept: text/x-userscript-meta`,
+        # the block. Its answer depends on Accept, which caches must know.
+        on_code_url = form is CodeForm.CODE
+        if on_code_url and wants_meta(request):
+            form = CodeForm.UPDATE_CHECK
+        query = ReadScriptCodeQuery(
+            id_or_slug,
+            viewer,
+            context,
+            form,
+            held=held_copy(request),
+            download=request.method != HttpMethod.HEAD,
+        )
+        answer = await read_script_code.execute(query)
+        return code_response(request, answer, REVALIDATE, vary_accept=on_code_url)
 
     @route(
         "/{id_or_slug:str}/versions/{version:str}/raw",
