@@ -17,6 +17,7 @@ from scripthub.entrypoints.http.controllers.audit import AuditController
 from scripthub.entrypoints.http.controllers.auth import AuthController
 from scripthub.entrypoints.http.controllers.passwords import PasswordsController
 from scripthub.entrypoints.http.controllers.roles import PermissionsController, RolesController
+from scripthub.entrypoints.http.controllers.script_changes import ScriptChangesController
 from scripthub.entrypoints.http.controllers.user_administration import (
     UserAdministrationController,
 )
@@ -101,6 +102,7 @@ def create_app(container: Container | None = None) -> Litestar:
             RolesController,
             PermissionsController,
             AuditController,
+            ScriptChangesController,
             live,
             readiness_handler(
                 container.adapters.database_health(), container.adapters.cache_health()
