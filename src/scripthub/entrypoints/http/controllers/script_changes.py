@@ -7,7 +7,9 @@ else that is not a UUID is a 404.
 
 from __future__ import annotations
 
-from litestar import Controller, delete, patch, put
+from typing import Any
+
+from litestar import Controller, Request, delete, patch, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
@@ -26,6 +28,7 @@ from scripthub.entrypoints.http.schemas.script_changes import (
     RatingOut,
     ScriptPatch,
     rating_out,
+    strictly,
 )
 from scripthub.entrypoints.http.schemas.scripts import ScriptOut, script_out
 
@@ -66,13 +69,15 @@ class ScriptChangesController(Controller):
     async def feature(
         self,
         script_id: FromPath[str],
-        data: JSONBody[FeaturedBody],
+        data: JSONBody[FeaturedBody],  # noqa: ARG002 - documents the body; read strictly below
+        request: Request[Any, Any, Any],
         principal: NamedDependency[Principal],
         feature_script: NamedDependency[FeatureScript],
         context: NamedDependency[RequestContext],
     ) -> ScriptOut:
+        body = strictly(await request.json(), FeaturedBody)
         command = FeatureScriptCommand(
-            principal, id_or_404(script_id, SCRIPT), data.featured, context
+            principal, id_or_404(script_id, SCRIPT), body.featured, context
         )
         return script_out(await feature_script.execute(command))
 
@@ -80,11 +85,13 @@ class ScriptChangesController(Controller):
     async def rate(
         self,
         script_id: FromPath[str],
-        data: JSONBody[RatingBody],
+        data: JSONBody[RatingBody],  # noqa: ARG002 - documents the body; read strictly below
+        request: Request[Any, Any, Any],
         principal: NamedDependency[Principal],
         rate_script: NamedDependency[RateScript],
     ) -> RatingOut:
-        command = RateScriptCommand(principal, id_or_404(script_id, SCRIPT), data.score)
+        body = strictly(await request.json(), RatingBody)
+        command = RateScriptCommand(principal, id_or_404(script_id, SCRIPT), body.score)
         return rating_out(await rate_script.execute(command))
 
     @delete("/{script_id:str}/rating", summary="Take back your rating of a script")

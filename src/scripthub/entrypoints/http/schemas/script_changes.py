@@ -2,13 +2,33 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Generic, TypeVar
 
 import msgspec
+from litestar.exceptions import ValidationException
 
 from scripthub.application.ports.scripts import ScriptChanges
 from scripthub.application.scripts.rate_script import ScriptRating
 from scripthub.domain.scripts import MAX_SCORE, MIN_SCORE, Language, Visibility
+
+Body = TypeVar("Body", bound=msgspec.Struct)
+
+
+class _Strict(msgspec.Struct, Generic[Body]):
+    data: Body
+
+
+def strictly(raw: Any, body_type: type[Body]) -> Body:
+    """The decoded JSON body converted in msgspec's strict mode.
+
+    Litestar converts bodies in lax mode, where `"5"` passes for 5 and `1` or `"true"` for
+    true: a score or a flag must be sent as a JSON number or boolean. A mismatch is the
+    same 422 as any other body error (the path is `$.data.<field>`, as Litestar names it).
+    """
+    try:
+        return msgspec.convert({"data": raw}, _Strict[body_type], strict=True).data  # type: ignore[valid-type]
+    except msgspec.ValidationError as error:
+        raise ValidationException(extra=[{"source": "body"}]) from error
 
 
 class ScriptPatch(msgspec.Struct, forbid_unknown_fields=True):
