@@ -16,6 +16,14 @@ SCRIPT_FIELDS = {
     "featured", "owner", "latest_version", "antifeatures", "install_count", "rating_avg",
     "rating_count", "created_at", "updated_at",
 }  # fmt: skip
+EVERY_ROUTE = [
+    ("PATCH", "", {"name": "x"}),
+    ("DELETE", "", None),
+    ("PUT", "/featured", {"featured": True}),
+    ("PUT", "/rating", {"score": 5}),
+    ("DELETE", "/rating", None),
+]
+"""Each route of a script: (method, path after `/api/scripts/{id}`, a valid body)."""
 
 
 async def published(
@@ -222,14 +230,7 @@ async def test_a_stranger_is_forbidden_and_the_denial_audited(api: Api) -> None:
 
 async def test_the_routes_need_a_bearer_token(api: Api) -> None:
     script = await published(api, await api.register())
-    calls = [
-        ("PATCH", "", {"name": "x"}),
-        ("DELETE", "", None),
-        ("PUT", "/featured", {"featured": True}),
-        ("PUT", "/rating", {"score": 5}),
-        ("DELETE", "/rating", None),
-    ]
-    for method, suffix, body in calls:
+    for method, suffix, body in EVERY_ROUTE:
         response = await api.send(method, f"/api/scripts/{script.id}{suffix}", json=body)
         assert_problem(response, 401, "invalid_token")
 
@@ -238,14 +239,7 @@ async def test_a_private_script_is_404_to_strangers_on_every_route(api: Api) -> 
     script = await published(api, await api.register(), visibility=Visibility.PRIVATE)
     stranger = await moderator(api, "premium_user")  # holds scripts.featured
     token = stranger["access_token"]
-    calls = [
-        ("PATCH", "", {"name": "x"}),
-        ("DELETE", "", None),
-        ("PUT", "/featured", {"featured": True}),
-        ("PUT", "/rating", {"score": 5}),
-        ("DELETE", "/rating", None),
-    ]
-    for method, suffix, body in calls:
+    for method, suffix, body in EVERY_ROUTE:
         response = await api.send(method, f"/api/scripts/{script.id}{suffix}", token, json=body)
         assert_problem(response, 404, "not_found")
     assert await audited(api, "access.denied", script.id) == []

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from scripthub.application.accounts import Actor
+from scripthub.application.audit.recording import audit_entry
 from scripthub.application.authorization import Authorizer
+from scripthub.application.ports.system import Clock
 from scripthub.application.ports.unit_of_work import UnitOfWork
 from scripthub.application.scripts.access import load_visible_script
-from scripthub.domain.audit import RequestContext
+from scripthub.domain.audit import AuditEntry, RequestContext
 from scripthub.domain.roles import Permission
 from scripthub.domain.scripts import Script
 
@@ -31,8 +34,23 @@ async def load_script_to_change(
     return script
 
 
-def on_behalf_of_owner(script: Script, actor: Actor) -> dict[str, str]:
-    """Audit metadata naming the owner when the actor changes someone else's script."""
-    if actor.user_id == script.owner_id:
-        return {}
-    return {"owner_id": str(script.owner_id)}
+def script_change_entry(
+    clock: Clock,
+    action: str,
+    context: RequestContext,
+    actor: Actor,
+    script: Script,
+    metadata: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """The audit entry of a change to `script`; one by someone other than its owner (a
+    moderator, the operator) names the owner in `metadata.owner_id`."""
+    on_behalf = {} if actor.user_id == script.owner_id else {"owner_id": str(script.owner_id)}
+    return audit_entry(
+        clock,
+        action,
+        context,
+        actor_id=actor.user_id,
+        resource_type="script",
+        resource_id=script.id,
+        metadata={**(metadata or {}), **on_behalf},
+    )

@@ -6,11 +6,10 @@ import uuid
 from dataclasses import dataclass
 
 from scripthub.application.accounts import Actor
-from scripthub.application.audit.recording import audit_entry
 from scripthub.application.authorization import Authorizer
 from scripthub.application.ports.system import Clock
 from scripthub.application.ports.unit_of_work import UnitOfWorkFactory
-from scripthub.application.scripts.changing import load_script_to_change, on_behalf_of_owner
+from scripthub.application.scripts.changing import load_script_to_change, script_change_entry
 from scripthub.domain.audit import RequestContext
 from scripthub.domain.errors import NotFoundError
 from scripthub.domain.roles import SCRIPTS_DELETE_ANY
@@ -48,14 +47,8 @@ class DeleteScript:
             if not await uow.scripts.delete(script.id, self._clock.now()):
                 raise NotFoundError("Script not found.")
             await uow.audit.record(
-                audit_entry(
-                    self._clock,
-                    "script.deleted",
-                    command.context,
-                    actor_id=command.actor.user_id,
-                    resource_type="script",
-                    resource_id=script.id,
-                    metadata=on_behalf_of_owner(script, command.actor),
+                script_change_entry(
+                    self._clock, "script.deleted", command.context, command.actor, script
                 )
             )
             await uow.commit()

@@ -9,12 +9,11 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from scripthub.application.accounts import Actor
-from scripthub.application.audit.recording import audit_entry
 from scripthub.application.authorization import Authorizer
 from scripthub.application.ports.scripts import UNCHANGED, ScriptChanges
 from scripthub.application.ports.system import Clock
 from scripthub.application.ports.unit_of_work import UnitOfWorkFactory
-from scripthub.application.scripts.changing import load_script_to_change, on_behalf_of_owner
+from scripthub.application.scripts.changing import load_script_to_change, script_change_entry
 from scripthub.domain.audit import RequestContext
 from scripthub.domain.errors import FieldProblem, NotFoundError, SlugTakenError, ValidationError
 from scripthub.domain.roles import SCRIPTS_UPDATE_ANY
@@ -121,14 +120,13 @@ class EditScript:
             if edited is None:
                 raise NotFoundError("Script not found.")
             await uow.audit.record(
-                audit_entry(
+                script_change_entry(
                     self._clock,
                     "script.updated",
                     command.context,
-                    actor_id=command.actor.user_id,
-                    resource_type="script",
-                    resource_id=script.id,
-                    metadata={"fields": fields, **on_behalf_of_owner(script, command.actor)},
+                    command.actor,
+                    script,
+                    {"fields": fields},
                 )
             )
             await uow.commit()

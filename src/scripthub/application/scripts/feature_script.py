@@ -6,12 +6,11 @@ import uuid
 from dataclasses import dataclass
 
 from scripthub.application.accounts import Actor
-from scripthub.application.audit.recording import audit_entry
 from scripthub.application.authorization import Authorizer
 from scripthub.application.ports.system import Clock
 from scripthub.application.ports.unit_of_work import UnitOfWorkFactory
 from scripthub.application.scripts.access import load_visible_script
-from scripthub.application.scripts.changing import on_behalf_of_owner
+from scripthub.application.scripts.changing import script_change_entry
 from scripthub.domain.audit import RequestContext
 from scripthub.domain.errors import NotFoundError
 from scripthub.domain.roles import SCRIPTS_FEATURED
@@ -54,17 +53,13 @@ class FeatureScript:
             if changed is None:
                 raise NotFoundError("Script not found.")
             await uow.audit.record(
-                audit_entry(
+                script_change_entry(
                     self._clock,
                     "script.featured",
                     command.context,
-                    actor_id=command.actor.user_id,
-                    resource_type="script",
-                    resource_id=script.id,
-                    metadata={
-                        "featured": command.featured,
-                        **on_behalf_of_owner(script, command.actor),
-                    },
+                    command.actor,
+                    script,
+                    {"featured": command.featured},
                 )
             )
             await uow.commit()
