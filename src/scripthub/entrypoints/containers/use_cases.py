@@ -34,8 +34,13 @@ from scripthub.application.roles.delete_role import DeleteRole
 from scripthub.application.roles.list_permissions import ListPermissions
 from scripthub.application.roles.list_roles import ListRoles
 from scripthub.application.roles.set_role_permissions import SetRolePermissions
+from scripthub.application.scripts.delete_script import DeleteScript
+from scripthub.application.scripts.edit_script import EditScript
+from scripthub.application.scripts.feature_script import FeatureScript
+from scripthub.application.scripts.rate_script import RateScript
 from scripthub.application.scripts.read_script_code import ReadScriptCode
 from scripthub.application.scripts.read_version_code import ReadVersionCode
+from scripthub.application.scripts.unrate_script import UnrateScript
 from scripthub.application.users.change_account_status import ChangeAccountStatus
 from scripthub.application.users.change_roles import ChangeUserRole
 from scripthub.application.users.create_account import CreateAccount
@@ -235,3 +240,15 @@ class UseCases(containers.DeclarativeContainer):
         public_url=settings.provided.public_url,
     )
     read_version_code = providers.Singleton(ReadVersionCode, uow_factory=uow_factory)
+    # Changing scripts: edits, deletion, featuring, ratings.
+    edit_script = providers.Singleton(
+        EditScript, uow_factory=uow_factory, authorizer=authorizer, clock=clock
+    )
+    delete_script = providers.Singleton(
+        DeleteScript, uow_factory=uow_factory, authorizer=authorizer, clock=clock
+    )
+    feature_script = providers.Singleton(
+        FeatureScript, uow_factory=uow_factory, authorizer=authorizer, clock=clock
+    )
+    rate_script = providers.Singleton(RateScript, uow_factory=uow_factory, clock=clock)
+    unrate_script = providers.Singleton(UnrateScript, uow_factory=uow_factory)

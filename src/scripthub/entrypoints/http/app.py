@@ -17,6 +17,7 @@ from scripthub.entrypoints.http.controllers.audit import AuditController
 from scripthub.entrypoints.http.controllers.auth import AuthController
 from scripthub.entrypoints.http.controllers.passwords import PasswordsController
 from scripthub.entrypoints.http.controllers.roles import PermissionsController, RolesController
+from scripthub.entrypoints.http.controllers.script_changes import ScriptChangesController
 from scripthub.entrypoints.http.controllers.script_code import ScriptCodeController
 from scripthub.entrypoints.http.controllers.user_administration import (
     UserAdministrationController,
@@ -115,6 +116,7 @@ def create_app(container: Container | None = None) -> Litestar:
             PermissionsController,
             AuditController,
             ScriptCodeController,
+            ScriptChangesController,
             live,
             readiness_handler(
                 container.adapters.database_health(), container.adapters.cache_health()

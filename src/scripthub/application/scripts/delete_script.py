@@ -1,0 +1,54 @@
+"""Delete a script (softly: it and its slug are gone from every route)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from scripthub.application.accounts import Actor
+from scripthub.application.authorization import Authorizer
+from scripthub.application.ports.system import Clock
+from scripthub.application.ports.unit_of_work import UnitOfWorkFactory
+from scripthub.application.scripts.changing import load_script_to_change, script_change_entry
+from scripthub.domain.audit import RequestContext
+from scripthub.domain.errors import NotFoundError
+from scripthub.domain.roles import SCRIPTS_DELETE_ANY
+
+
+@dataclass(frozen=True)
+class DeleteScriptCommand:
+    actor: Actor
+    script_id: uuid.UUID
+    context: RequestContext = RequestContext()
+
+
+class DeleteScript:
+    """The owner, or a holder of `scripts.delete_any`, deletes a live script: audited as
+    `script.deleted`. Of two concurrent deletions one succeeds; the other is a NotFoundError,
+    as is any later request for the script. Its versions and ratings stay in the store."""
+
+    def __init__(
+        self, uow_factory: UnitOfWorkFactory, authorizer: Authorizer, clock: Clock
+    ) -> None:
+        self._uow_factory = uow_factory
+        self._authorizer = authorizer
+        self._clock = clock
+
+    async def execute(self, command: DeleteScriptCommand) -> None:
+        async with self._uow_factory() as uow:
+            script = await load_script_to_change(
+                uow,
+                self._authorizer,
+                command.actor,
+                command.script_id,
+                SCRIPTS_DELETE_ANY,
+                command.context,
+            )
+            if not await uow.scripts.delete(script.id, self._clock.now()):
+                raise NotFoundError("Script not found.")
+            await uow.audit.record(
+                script_change_entry(
+                    self._clock, "script.deleted", command.context, command.actor, script
+                )
+            )
+            await uow.commit()

@@ -1,0 +1,133 @@
+"""Change a script's name, slug, description, language, license, visibility or tags."""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Final
+
+from scripthub.application.accounts import Actor
+from scripthub.application.authorization import Authorizer
+from scripthub.application.ports.scripts import UNCHANGED, ScriptChanges
+from scripthub.application.ports.system import Clock
+from scripthub.application.ports.unit_of_work import UnitOfWorkFactory
+from scripthub.application.scripts.changing import load_script_to_change, script_change_entry
+from scripthub.domain.audit import RequestContext
+from scripthub.domain.errors import FieldProblem, NotFoundError, SlugTakenError, ValidationError
+from scripthub.domain.roles import SCRIPTS_UPDATE_ANY
+from scripthub.domain.scripts import (
+    Script,
+    check_description,
+    check_license,
+    check_name,
+    check_slug,
+    normalize_tags,
+)
+
+_CHECKS: Final[dict[str, Callable[[Any], Any]]] = {
+    "name": check_name,
+    "slug": check_slug,
+    "description": check_description,
+    "license": check_license,
+    "tags": normalize_tags,
+}
+
+
+@dataclass(frozen=True)
+class EditScriptCommand:
+    actor: Actor
+    script_id: uuid.UUID
+    changes: ScriptChanges
+    """The fields as the client sent them: checked and normalized by the use case."""
+    context: RequestContext = RequestContext()
+
+
+def checked_changes(changes: ScriptChanges) -> ScriptChanges:
+    """The changes checked and normalized; a ValidationError naming every bad field."""
+    problems: list[FieldProblem] = []
+    values: dict[str, Any] = {}
+    for name, check in _CHECKS.items():
+        value = getattr(changes, name)
+        if value is UNCHANGED:
+            continue
+        try:
+            values[name] = check(value)
+        except ValidationError as error:
+            problems.extend(error.problems)
+    if problems:
+        raise ValidationError(problems)
+    return dataclasses.replace(changes, **values)
+
+
+def _differing(changes: ScriptChanges, script: Script) -> ScriptChanges:
+    """Only the fields whose value would change; the others `UNCHANGED`."""
+    return dataclasses.replace(
+        changes,
+        **{
+            field.name: UNCHANGED
+            for field in dataclasses.fields(changes)
+            if getattr(changes, field.name) == getattr(script, field.name)
+        },
+    )
+
+
+def _names(changes: ScriptChanges) -> list[str]:
+    return sorted(
+        field.name
+        for field in dataclasses.fields(changes)
+        if getattr(changes, field.name) is not UNCHANGED
+    )
+
+
+class EditScript:
+    """The owner, or a holder of `scripts.update_any`, changes the fields they send.
+
+    Only fields whose value changes are written (column by column, on a script that is still
+    live: a concurrent deletion wins and the edit is a NotFoundError) and audited as
+    `script.updated` with their names in `metadata.fields`; an edit that changes nothing
+    writes and audits nothing.
+    """
+
+    def __init__(
+        self, uow_factory: UnitOfWorkFactory, authorizer: Authorizer, clock: Clock
+    ) -> None:
+        self._uow_factory = uow_factory
+        self._authorizer = authorizer
+        self._clock = clock
+
+    async def execute(self, command: EditScriptCommand) -> Script:
+        requested = checked_changes(command.changes)
+        async with self._uow_factory() as uow:
+            script = await load_script_to_change(
+                uow,
+                self._authorizer,
+                command.actor,
+                command.script_id,
+                SCRIPTS_UPDATE_ANY,
+                command.context,
+            )
+            changes = _differing(requested, script)
+            fields = _names(changes)
+            if not fields:
+                return script
+            if changes.slug is not UNCHANGED and await uow.scripts.slug_in_use(
+                changes.slug, excluding=script.id
+            ):
+                raise SlugTakenError("This slug is taken by another script.")
+            edited = await uow.scripts.edit(script.id, changes, self._clock.now())
+            if edited is None:
+                raise NotFoundError("Script not found.")
+            await uow.audit.record(
+                script_change_entry(
+                    self._clock,
+                    "script.updated",
+                    command.context,
+                    command.actor,
+                    script,
+                    {"fields": fields},
+                )
+            )
+            await uow.commit()
+        return edited

@@ -1,0 +1,70 @@
+"""The bodies that change a script or its ratings, and the ratings as the API shows them."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Generic, TypeVar
+
+import msgspec
+from litestar.exceptions import ValidationException
+
+from scripthub.application.ports.scripts import ScriptChanges
+from scripthub.application.scripts.rate_script import ScriptRating
+from scripthub.domain.scripts import MAX_SCORE, MIN_SCORE, Language, Visibility
+
+Body = TypeVar("Body", bound=msgspec.Struct)
+
+
+class _Strict(msgspec.Struct, Generic[Body]):
+    data: Body
+
+
+def strictly(raw: Any, body_type: type[Body]) -> Body:
+    """The decoded JSON body converted in msgspec's strict mode.
+
+    Litestar converts bodies in lax mode, where `"5"` passes for 5 and `1` or `"true"` for
+    true: a score or a flag must be sent as a JSON number or boolean. A mismatch is the
+    same 422 as any other body error (the path is `$.data.<field>`, as Litestar names it).
+    """
+    try:
+        return msgspec.convert({"data": raw}, _Strict[body_type], strict=True).data  # type: ignore[valid-type]
+    except msgspec.ValidationError as error:
+        raise ValidationException(extra=[{"source": "body"}]) from error
+
+
+class ScriptPatch(msgspec.Struct, forbid_unknown_fields=True):
+    """Omitted fields stay as they are; `license: null` clears the license. The field rules
+    are the domain's (checked by the use case)."""
+
+    name: str | msgspec.UnsetType = msgspec.UNSET
+    slug: str | msgspec.UnsetType = msgspec.UNSET
+    description: str | msgspec.UnsetType = msgspec.UNSET
+    language: Language | msgspec.UnsetType = msgspec.UNSET
+    license: str | msgspec.UnsetType | None = msgspec.UNSET
+    visibility: Visibility | msgspec.UnsetType = msgspec.UNSET
+    tags: list[str] | msgspec.UnsetType = msgspec.UNSET
+
+    def changes(self) -> ScriptChanges:
+        values: dict[str, Any] = {
+            name: value
+            for name in self.__struct_fields__
+            if (value := getattr(self, name)) is not msgspec.UNSET
+        }
+        return ScriptChanges(**values)
+
+
+class FeaturedBody(msgspec.Struct, forbid_unknown_fields=True):
+    featured: bool
+
+
+class RatingBody(msgspec.Struct, forbid_unknown_fields=True):
+    score: Annotated[int, msgspec.Meta(ge=MIN_SCORE, le=MAX_SCORE)]
+
+
+class RatingOut(msgspec.Struct):
+    rating_avg: float | None
+    rating_count: int
+    my_score: int | None
+
+
+def rating_out(rating: ScriptRating) -> RatingOut:
+    return RatingOut(rating.rating_avg, rating.rating_count, rating.my_score)
