@@ -180,7 +180,7 @@ def normalize_tags(tags: list[str]) -> list[str]:
     problems = [
         FieldProblem(f"tags[{index}]", "must be 1 to 32 characters of a-z, 0-9 and '-'")
         for index, tag in enumerate(normalized)
-        if not TAG_PATTERN.match(tag)
+        if not TAG_PATTERN.fullmatch(tag)
     ]
     if len(normalized) > MAX_TAGS:
         problems.append(FieldProblem("tags", f"must be at most {MAX_TAGS} tags"))
@@ -190,7 +190,7 @@ def normalize_tags(tags: list[str]) -> list[str]:
 
 
 def check_slug(slug: str) -> str:
-    if not SLUG_PATTERN.match(slug):
+    if not SLUG_PATTERN.fullmatch(slug):
         raise ValidationError.single("slug", "must be 3 to 64 characters of a-z, 0-9 and '-'")
     return slug
 
