@@ -9,7 +9,7 @@ from scripthub.application.accounts import Actor
 from scripthub.application.ports.unit_of_work import UnitOfWork
 from scripthub.domain.errors import NotFoundError
 from scripthub.domain.roles import SCRIPTS_UPDATE_ANY
-from scripthub.domain.scripts import Script, Visibility
+from scripthub.domain.scripts import SLUG_PATTERN, Script, Visibility
 
 
 def may_see(script: Script, actor: Actor | None) -> bool:
@@ -23,10 +23,13 @@ def may_see(script: Script, actor: Actor | None) -> bool:
 
 
 async def find_script(uow: UnitOfWork, id_or_slug: str) -> Script | None:
-    """The live script with this id, or else with this slug."""
+    """The live script with this id, or else with this slug (no query for what cannot be
+    one, such as text with a NUL, which PostgreSQL would refuse)."""
     try:
         script_id = uuid.UUID(id_or_slug)
     except ValueError:
+        if not SLUG_PATTERN.fullmatch(id_or_slug):
+            return None
         return await uow.scripts.get_by_slug(id_or_slug)
     return await uow.scripts.get(script_id)
 

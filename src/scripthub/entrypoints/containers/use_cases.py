@@ -33,6 +33,12 @@ from scripthub.application.roles.delete_role import DeleteRole
 from scripthub.application.roles.list_permissions import ListPermissions
 from scripthub.application.roles.list_roles import ListRoles
 from scripthub.application.roles.set_role_permissions import SetRolePermissions
+from scripthub.application.scripts.create_script import CreateScript
+from scripthub.application.scripts.get_script import GetScript
+from scripthub.application.scripts.list_own_scripts import ListOwnScripts
+from scripthub.application.scripts.list_scripts import ListScripts
+from scripthub.application.scripts.list_versions import ListScriptVersions
+from scripthub.application.scripts.publish_version import PublishScriptVersion
 from scripthub.application.users.change_account_status import ChangeAccountStatus
 from scripthub.application.users.change_roles import ChangeUserRole
 from scripthub.application.users.create_account import CreateAccount
@@ -217,3 +223,15 @@ class UseCases(containers.DeclarativeContainer):
     list_audit_entries = providers.Singleton(
         ListAuditEntries, uow_factory=uow_factory, authorizer=authorizer
     )
+
+    # Scripts.
+    create_script = providers.Singleton(
+        CreateScript, uow_factory=uow_factory, authorizer=authorizer, clock=clock
+    )
+    publish_script_version = providers.Singleton(
+        PublishScriptVersion, uow_factory=uow_factory, authorizer=authorizer, clock=clock
+    )
+    get_script = providers.Singleton(GetScript, uow_factory=uow_factory)
+    list_scripts = providers.Singleton(ListScripts, uow_factory=uow_factory)
+    list_own_scripts = providers.Singleton(ListOwnScripts, uow_factory=uow_factory)
+    list_script_versions = providers.Singleton(ListScriptVersions, uow_factory=uow_factory)
