@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from scripthub.domain.errors import Problems, ValidationError
-from scripthub.domain.scripts import ScriptVersion, VersionCode, code_digest
-from scripthub.domain.text import control_character_problem
+from scripthub.domain.scripts import ScriptVersion, VersionCode, check_prose, code_digest
 from scripthub.domain.userscript_metadata import Metadata, parse_metadata
 from scripthub.domain.version_ordering import update_refusal
 from scripthub.domain.widening import widened
@@ -37,13 +36,7 @@ def check_changelog(changelog: str | None) -> str | None:
     """The changelog, or None when it is missing or blank."""
     if changelog is None or not changelog.strip():
         return None
-    if problem := control_character_problem(changelog, allow_newlines=True):
-        raise ValidationError.single("changelog", problem)
-    if len(changelog) > MAX_CHANGELOG_LENGTH:
-        raise ValidationError.single(
-            "changelog", f"must be at most {MAX_CHANGELOG_LENGTH} characters"
-        )
-    return changelog
+    return check_prose("changelog", changelog, MAX_CHANGELOG_LENGTH)
 
 
 @dataclass(frozen=True)
