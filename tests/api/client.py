@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+import threading
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 from litestar.testing import AsyncTestClient
+from litestar.testing.transport import TestClientTransport
 
 from scripthub.application.accounts import Operator
 from scripthub.application.users.change_roles import ChangeUserRoleCommand
@@ -66,6 +69,29 @@ class Api:
     ) -> httpx.Response:
         headers = {**(bearer(token) if token else {}), **kwargs.pop("headers", {})}
         return await self.client.request(method, path, headers=headers, **kwargs)
+
+    async def at_once(self, *requests: httpx.Request) -> list[httpx.Response]:
+        """Send `requests` really at the same time. The test client's transport blocks its
+        caller until the answer (so `asyncio.gather` over `self.client` sends one request
+        after the other); here each request has a thread of its own, all released together,
+        and the app serves them concurrently on its event loop."""
+        transport = TestClientTransport(self.client)
+        start = threading.Barrier(len(requests))
+
+        def send(request: httpx.Request) -> httpx.Response:
+            start.wait()
+            response = transport.handle_request(request)
+            response.read()
+            return response
+
+        return list(await asyncio.gather(*(asyncio.to_thread(send, r) for r in requests)))
+
+    def request(
+        self, method: str, path: str, token: str | None = None, **kwargs: Any
+    ) -> httpx.Request:
+        """A request to send with `at_once`."""
+        headers = {**(bearer(token) if token else {}), **kwargs.pop("headers", {})}
+        return self.client.build_request(method, path, headers=headers, **kwargs)
 
 
 def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str, Any]:

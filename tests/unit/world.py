@@ -163,6 +163,14 @@ class World:
         await self.grant(email, "admin")
         return await self.principal(pair)
 
+    async def member(self, username: str = "ada", role: str | None = None) -> Principal:
+        """A signed-in user (`<username>@example.com`) with the default role, and `role`."""
+        email = f"{username}@example.com"
+        pair = await self.register(email=email, username=username)
+        if role is not None:
+            await self.grant(email, role)
+        return await self.principal(pair)
+
     async def register(
         self, email: str = "ada@example.com", username: str = "ada", password: str = PASSWORD
     ) -> TokenPair:

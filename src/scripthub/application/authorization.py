@@ -14,8 +14,9 @@ from scripthub.domain.roles import Permission
 
 
 class Authorizer:
-    """Use cases ask it before acting: `require` ("holds this permission") and
-    `require_owner_or` ("owns the resource, or holds this permission", e.g. editing a script).
+    """Use cases ask it before acting: `require` ("holds this permission"),
+    `require_owner_or` ("owns the resource, or holds this permission", e.g. editing a script)
+    and `require_owner` ("owns the resource", whatever else they hold: publishing a version).
     HTTP guards ask it too, as a cheap first filter; the use case's check is the one that
     holds for every caller (HTTP, CLI, tests).
 
@@ -52,10 +53,38 @@ class Authorizer:
         if actor.user_id != owner_id and not actor.may(permission.name):
             await self._deny(actor, permission, context, resource_type, resource_id)
 
+    async def require_owner(
+        self,
+        actor: Actor,
+        owner_id: uuid.UUID,
+        context: RequestContext,
+        *,
+        resource_type: str | None = None,
+        resource_id: object | None = None,
+    ) -> None:
+        """Only the owner passes; the denial is audited with `metadata.requires: owner`."""
+        if actor.user_id != owner_id:
+            await self._record_denial(
+                actor, {"requires": "owner"}, context, resource_type, resource_id
+            )
+            raise ForbiddenError("Only the owner may do this.")
+
     async def _deny(
         self,
         actor: Actor,
         permission: Permission,
+        context: RequestContext,
+        resource_type: str | None,
+        resource_id: object | None,
+    ) -> None:
+        metadata = {"permission": permission.name}
+        await self._record_denial(actor, metadata, context, resource_type, resource_id)
+        raise ForbiddenError(f"This needs the '{permission.name}' permission.")
+
+    async def _record_denial(
+        self,
+        actor: Actor,
+        metadata: dict[str, str],
         context: RequestContext,
         resource_type: str | None,
         resource_id: object | None,
@@ -68,7 +97,6 @@ class Authorizer:
             resource_type=resource_type,
             resource_id=resource_id,
             outcome=Outcome.DENIED,
-            metadata={"permission": permission.name},
+            metadata=metadata,
         )
         await record_alone(self._uow_factory(), entry)
-        raise ForbiddenError(f"This needs the '{permission.name}' permission.")

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 class DomainError(Exception):
@@ -31,6 +35,22 @@ class ValidationError(DomainError):
     @classmethod
     def single(cls, field: str, message: str) -> ValidationError:
         return cls([FieldProblem(field, message)])
+
+
+class Problems:
+    """Gathers the field problems of several checks, so that a request hears of them all at
+    once (`found`, to raise as one ValidationError)."""
+
+    def __init__(self) -> None:
+        self.found: list[FieldProblem] = []
+
+    def check(self, check: Callable[[], T]) -> T | None:
+        """The check's result, or None after noting its ValidationError."""
+        try:
+            return check()
+        except ValidationError as error:
+            self.found.extend(error.problems)
+            return None
 
 
 class BadRequestError(DomainError):

@@ -152,13 +152,17 @@ def check_name(name: str) -> str:
 
 
 def check_description(description: str) -> str:
-    if problem := control_character_problem(description, allow_newlines=True):
-        raise ValidationError.single("description", problem)
-    if len(description) > MAX_DESCRIPTION_LENGTH:
-        raise ValidationError.single(
-            "description", f"must be at most {MAX_DESCRIPTION_LENGTH} characters"
-        )
-    return description
+    return check_prose("description", description, MAX_DESCRIPTION_LENGTH)
+
+
+def check_prose(field: str, text: str, max_length: int) -> str:
+    """Free text of several lines (newlines and tabs, no other control characters) of at
+    most `max_length` characters, or a ValidationError naming `field`."""
+    if problem := control_character_problem(text, allow_newlines=True):
+        raise ValidationError.single(field, problem)
+    if len(text) > max_length:
+        raise ValidationError.single(field, f"must be at most {max_length} characters")
+    return text
 
 
 def check_license(license_: str | None) -> str | None:
@@ -180,7 +184,7 @@ def normalize_tags(tags: list[str]) -> list[str]:
     problems = [
         FieldProblem(f"tags[{index}]", "must be 1 to 32 characters of a-z, 0-9 and '-'")
         for index, tag in enumerate(normalized)
-        if not TAG_PATTERN.match(tag)
+        if not TAG_PATTERN.fullmatch(tag)
     ]
     if len(normalized) > MAX_TAGS:
         problems.append(FieldProblem("tags", f"must be at most {MAX_TAGS} tags"))
@@ -190,7 +194,7 @@ def normalize_tags(tags: list[str]) -> list[str]:
 
 
 def check_slug(slug: str) -> str:
-    if not SLUG_PATTERN.match(slug):
+    if not SLUG_PATTERN.fullmatch(slug):
         raise ValidationError.single("slug", "must be 3 to 64 characters of a-z, 0-9 and '-'")
     return slug
 

@@ -23,11 +23,12 @@ def may_see(script: Script, actor: Actor | None) -> bool:
 
 
 async def find_script(uow: UnitOfWork, id_or_slug: str) -> Script | None:
-    """The live script with this id, or else with this slug."""
+    """The live script with this id, or else with this slug (no query for what cannot be
+    one, such as text with a NUL, which PostgreSQL would refuse)."""
     try:
         script_id = uuid.UUID(id_or_slug)
     except ValueError:
-        if not SLUG_PATTERN.match(id_or_slug):  # names nothing; NUL would upset the driver
+        if not SLUG_PATTERN.fullmatch(id_or_slug):  # names nothing; NUL would upset the driver
             return None
         return await uow.scripts.get_by_slug(id_or_slug)
     return await uow.scripts.get(script_id)

@@ -8,9 +8,16 @@ import math
 import uuid
 from datetime import datetime
 
-from scripthub.application.pagination import in_utc
-from scripthub.application.ports.scripts import SORT_KEY_TYPES, ScriptKeyset, ScriptSort, SortKey
+from scripthub.application.pagination import Page, in_utc
+from scripthub.application.ports.scripts import (
+    SORT_KEY_TYPES,
+    ScriptKeyset,
+    ScriptPage,
+    ScriptSort,
+    SortKey,
+)
 from scripthub.domain.errors import BadRequestError
+from scripthub.domain.scripts import Script
 
 
 def encode_script_cursor(keyset: ScriptKeyset) -> str:
@@ -40,6 +47,12 @@ def decode_script_cursor(cursor: str | None) -> ScriptKeyset | None:
         return ScriptKeyset(sort, _key(SORT_KEY_TYPES[sort], text), uuid.UUID(key_id))
     except (ValueError, OverflowError, binascii.Error, UnicodeDecodeError):
         raise BadRequestError("The cursor is not one this API issued.") from None
+
+
+def script_page(page: ScriptPage) -> Page[Script]:
+    """A repository's page of scripts with the cursor of its next page."""
+    after = None if page.next is None else encode_script_cursor(page.next)
+    return Page(page.scripts, after)
 
 
 def _key(kind: type, text: str) -> SortKey:

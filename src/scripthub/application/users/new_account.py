@@ -4,9 +4,8 @@ the password, and staging the account with its `email` sign-in method and defaul
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from dataclasses import dataclass
-from typing import TypeVar
 
 from scripthub.application.ports.security import PasswordHasher
 from scripthub.application.ports.system import Clock
@@ -14,6 +13,7 @@ from scripthub.application.ports.unit_of_work import UnitOfWork
 from scripthub.domain.errors import (
     EmailTakenError,
     FieldProblem,
+    Problems,
     UsernameTakenError,
     ValidationError,
 )
@@ -21,8 +21,6 @@ from scripthub.domain.passwords import check_password
 from scripthub.domain.providers import Provider, ProviderLink
 from scripthub.domain.roles import DEFAULT_ROLE
 from scripthub.domain.users import Profile, User, check_profile, normalize_email, normalize_username
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -45,24 +43,16 @@ class NewAccounts:
         """A new active user from the fields, every field's problems reported at once and
         named as the request names them. Hashes the password: call it outside a transaction."""
         now = self._clock.now()
-        problems: list[FieldProblem] = []
-
-        def attempt(check: Callable[[], T]) -> T | None:
-            try:
-                return check()
-            except ValidationError as error:
-                problems.extend(error.problems)
-                return None
-
-        email = attempt(lambda: normalize_email(fields.email))
-        username = attempt(lambda: normalize_username(fields.username))
-        attempt(lambda: check_password(fields.password, self._common_passwords))
+        problems = Problems()
+        email = problems.check(lambda: normalize_email(fields.email))
+        username = problems.check(lambda: normalize_username(fields.username))
+        problems.check(lambda: check_password(fields.password, self._common_passwords))
         full_name = fields.full_name.strip() if fields.full_name else None
         profile = Profile(full_name=full_name or None)
-        attempt(lambda: check_profile(profile, now.date()))
-        if problems or email is None or username is None:
+        problems.check(lambda: check_profile(profile, now.date()))
+        if problems.found or email is None or username is None:
             raise ValidationError(
-                [FieldProblem(p.field.removeprefix("profile."), p.message) for p in problems]
+                [FieldProblem(p.field.removeprefix("profile."), p.message) for p in problems.found]
             )
         return User(
             id=uuid.uuid4(),

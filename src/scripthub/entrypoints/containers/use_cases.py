@@ -34,9 +34,15 @@ from scripthub.application.roles.delete_role import DeleteRole
 from scripthub.application.roles.list_permissions import ListPermissions
 from scripthub.application.roles.list_roles import ListRoles
 from scripthub.application.roles.set_role_permissions import SetRolePermissions
+from scripthub.application.scripts.create_script import CreateScript
 from scripthub.application.scripts.delete_script import DeleteScript
 from scripthub.application.scripts.edit_script import EditScript
 from scripthub.application.scripts.feature_script import FeatureScript
+from scripthub.application.scripts.get_script import GetScript
+from scripthub.application.scripts.list_own_scripts import ListOwnScripts
+from scripthub.application.scripts.list_scripts import ListScripts
+from scripthub.application.scripts.list_versions import ListScriptVersions
+from scripthub.application.scripts.publish_version import PublishScriptVersion
 from scripthub.application.scripts.rate_script import RateScript
 from scripthub.application.scripts.read_script_code import ReadScriptCode
 from scripthub.application.scripts.read_version_code import ReadVersionCode
@@ -252,3 +258,14 @@ class UseCases(containers.DeclarativeContainer):
     )
     rate_script = providers.Singleton(RateScript, uow_factory=uow_factory, clock=clock)
     unrate_script = providers.Singleton(UnrateScript, uow_factory=uow_factory)
+    # Scripts.
+    create_script = providers.Singleton(
+        CreateScript, uow_factory=uow_factory, authorizer=authorizer, clock=clock
+    )
+    publish_script_version = providers.Singleton(
+        PublishScriptVersion, uow_factory=uow_factory, authorizer=authorizer, clock=clock
+    )
+    get_script = providers.Singleton(GetScript, uow_factory=uow_factory)
+    list_scripts = providers.Singleton(ListScripts, uow_factory=uow_factory)
+    list_own_scripts = providers.Singleton(ListOwnScripts, uow_factory=uow_factory)
+    list_script_versions = providers.Singleton(ListScriptVersions, uow_factory=uow_factory)

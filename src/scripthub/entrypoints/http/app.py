@@ -19,6 +19,7 @@ from scripthub.entrypoints.http.controllers.passwords import PasswordsController
 from scripthub.entrypoints.http.controllers.roles import PermissionsController, RolesController
 from scripthub.entrypoints.http.controllers.script_changes import ScriptChangesController
 from scripthub.entrypoints.http.controllers.script_code import ScriptCodeController
+from scripthub.entrypoints.http.controllers.scripts import OwnScriptsController, ScriptsController
 from scripthub.entrypoints.http.controllers.user_administration import (
     UserAdministrationController,
 )
@@ -35,14 +36,13 @@ from scripthub.entrypoints.http.openapi import (
 from scripthub.entrypoints.http.options import OptionsAnswers, allowed_methods
 from scripthub.entrypoints.http.problems import EXCEPTION_HANDLERS
 from scripthub.entrypoints.http.rate_limits import RateLimits, RateLimitTier, declared_tiers
-from scripthub.entrypoints.http.requests import JsonRequest
+from scripthub.entrypoints.http.requests import MAX_BODY_BYTES, JsonRequest
 from scripthub.entrypoints.http.security_headers import SecurityHeaders
 from scripthub.entrypoints.http.traffic import Traffic
 from scripthub.entrypoints.install_flusher import flush_until
 from scripthub.entrypoints.mail_worker import dispatch_until
 from scripthub.entrypoints.settings import load_settings
 
-MAX_BODY_BYTES = 1024 * 1024
 DISPATCHER_STOP_SECONDS = 10.0
 FLUSHER_STOP_SECONDS = 10.0
 JSON_MEDIA_TYPES = ("application/json", "application/problem+json")
@@ -117,6 +117,8 @@ def create_app(container: Container | None = None) -> Litestar:
             AuditController,
             ScriptCodeController,
             ScriptChangesController,
+            ScriptsController,
+            OwnScriptsController,
             live,
             readiness_handler(
                 container.adapters.database_health(), container.adapters.cache_health()

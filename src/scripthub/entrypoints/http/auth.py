@@ -1,8 +1,8 @@
 """Authentication and permission checks at the HTTP edge.
 
 The principal is worked out once per request (by the rate-limit gate, which counts the request
-in the same store round trip, or else by a guard or the `principal` dependency, whichever asks
-first) and kept in the request's scope.
+in the same store round trip, or else by a guard or the `principal` or `viewer` dependency,
+whichever asks first) and kept in the request's scope.
 """
 
 from __future__ import annotations
@@ -61,6 +61,15 @@ async def authenticate(connection: AnyConnection) -> Principal:
         authentication = await use_case.execute(AuthenticateRequestQuery(token))
         remember(connection.scope, authentication)
     return authentication.require_principal()
+
+
+async def authenticate_optional(connection: AnyConnection) -> Principal | None:
+    """The caller of a route that also answers anonymous callers: None without an
+    `Authorization: Bearer` header; a token that is sent must be good (401 otherwise, as on
+    every route), so that an expired token is never mistaken for "anonymous"."""
+    if _AUTHENTICATION not in connection.scope["state"] and bearer_token(connection.scope) is None:
+        return None
+    return await authenticate(connection)
 
 
 def requires(permission: Permission) -> Guard:

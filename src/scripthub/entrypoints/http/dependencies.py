@@ -2,7 +2,9 @@
 
 Handlers never see the container: every use case of `UseCases` (a provider whose object has
 an `execute`) is a named Litestar dependency under its provider's name. Use cases are built
-once per process, so a dependency only hands out the instance.
+once per process, so a dependency only hands out the instance. `principal` is the signed-in
+caller (401 without one), `viewer` the caller of a route anonymous callers may use too (None
+without a token).
 """
 
 from __future__ import annotations
@@ -20,20 +22,23 @@ from scripthub.application.accounts import Principal
 from scripthub.domain.audit import RequestContext
 from scripthub.entrypoints.containers import Container
 from scripthub.entrypoints.containers.use_cases import UseCases
-from scripthub.entrypoints.http.auth import authenticate
+from scripthub.entrypoints.http.auth import authenticate, authenticate_optional
 from scripthub.entrypoints.http.client import request_context
 
 
-def _acts_for_caller(use_case: type) -> bool:
-    """Whether the use case's input names who acts (`principal` or `actor`)."""
+def _caller_field(use_case: type) -> str | None:
+    """Which field of the use case's input names who asks: `principal` (or `actor`) for a
+    signed-in caller, `viewer` for one who may be anonymous; None if it names nobody."""
     hints = typing.get_type_hints(use_case.execute)  # type: ignore[attr-defined]
     inputs = [hint for name, hint in hints.items() if name != "return"]
     names = {field.name for field in dataclasses.fields(inputs[0])} if inputs else set()
-    return bool(names & {"principal", "actor"})
+    if names & {"principal", "actor"}:
+        return "principal"
+    return "viewer" if "viewer" in names else None
 
 
 def _provide(use_case: object) -> Provide:
-    """A use case that acts for the signed-in caller is provided after `principal`: a
+    """A use case that acts for the caller is provided after `principal` (or `viewer`): a
     request refused at sign-in gets nothing further, and Litestar resolves the two one after
     the other rather than in an anyio task group per request, which showed on the hottest
     route (bench/README.md)."""
@@ -41,11 +46,18 @@ def _provide(use_case: object) -> Provide:
     def after_principal(principal: NamedDependency[Principal]) -> Any:  # noqa: ARG001
         return use_case
 
+    def after_viewer(viewer: NamedDependency[Principal | None]) -> Any:  # noqa: ARG001
+        return use_case
+
     def alone() -> Any:
         return use_case
 
-    provider: Callable[..., Any] = after_principal if _acts_for_caller(type(use_case)) else alone
-    return Provide(provider, sync_to_thread=False)
+    providers_by_caller: dict[str | None, Callable[..., Any]] = {
+        "principal": after_principal,
+        "viewer": after_viewer,
+        None: alone,
+    }
+    return Provide(providers_by_caller[_caller_field(type(use_case))], sync_to_thread=False)
 
 
 def build_dependencies(container: Container) -> dict[str, Provide]:
@@ -54,11 +66,15 @@ def build_dependencies(container: Container) -> dict[str, Provide]:
     async def provide_principal(request: Request[Any, Any, Any]) -> Principal:
         return await authenticate(request)
 
+    async def provide_viewer(request: Request[Any, Any, Any]) -> Principal | None:
+        return await authenticate_optional(request)
+
     def provide_context(request: Request[Any, Any, Any]) -> RequestContext:
         return request_context(request.scope, trusted)
 
     dependencies = {
         "principal": Provide(provide_principal),
+        "viewer": Provide(provide_viewer),
         "context": Provide(provide_context, sync_to_thread=False),
     }
     for name, provider in UseCases.providers.items():

@@ -8,6 +8,9 @@ from litestar import Request
 
 from scripthub.domain.errors import BadRequestError
 
+MAX_BODY_BYTES = 1024 * 1024
+"""Request bodies past this are 413 `payload_too_large`, except where a route says otherwise."""
+
 
 class JsonRequest(Request[Any, Any, Any]):
     """Litestar lets invalid UTF-8 and absurdly deep nesting escape as 500s; they are 400s."""

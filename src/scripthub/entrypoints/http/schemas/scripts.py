@@ -1,4 +1,4 @@
-"""Scripts and their versions as the API shows them."""
+"""Scripts and their versions as the API shows them, and the bodies that publish them."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 import msgspec
 
-from scripthub.domain.scripts import Script, ScriptVersion, VersionSummary
+from scripthub.domain.scripts import Language, Script, ScriptVersion, VersionSummary, Visibility
 
 
 class OwnerOut(msgspec.Struct):
@@ -50,6 +50,28 @@ class VersionOut(msgspec.Struct):
     sha256: str
     metadata: dict[str, Any] | None
     widened: dict[str, Any] | None
+
+
+class NewScriptBody(msgspec.Struct, forbid_unknown_fields=True):
+    """The rules on each field are the domain's (422 naming every field that breaks one);
+    code past 2 MiB is 413."""
+
+    name: str
+    code: str
+    language: Language
+    version: str | None = None
+    changelog: str | None = None
+    slug: str | None = None
+    description: str | None = None
+    license: str | None = None
+    visibility: Visibility = Visibility.PUBLIC
+    tags: list[str] = msgspec.field(default_factory=list)
+
+
+class NewVersionBody(msgspec.Struct, forbid_unknown_fields=True):
+    code: str
+    version: str | None = None
+    changelog: str | None = None
 
 
 class ScriptPageOut(msgspec.Struct):

@@ -1,0 +1,101 @@
+"""Publish a new version of one's own script."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from scripthub.application.accounts import Principal
+from scripthub.application.authorization import Authorizer
+from scripthub.application.ports.system import Clock
+from scripthub.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from scripthub.application.scripts.access import may_see
+from scripthub.application.scripts.publishing import stage_version, version_published
+from scripthub.domain.audit import RequestContext
+from scripthub.domain.errors import ConflictError, NotFoundError, Problems, ValidationError
+from scripthub.domain.script_versions import VersionDraft, draft_version
+from scripthub.domain.scripts import Script, ScriptVersion
+
+PUBLISH_ATTEMPTS = 3
+"""Transactions tried while other versions of the script keep being published meanwhile."""
+
+
+@dataclass(frozen=True)
+class PublishScriptVersionCommand:
+    principal: Principal
+    script_id: uuid.UUID
+    code: str
+    version: str | None = None
+    """Without it, the code's `@version`."""
+    changelog: str | None = None
+    context: RequestContext = RequestContext()
+
+
+class PublishScriptVersion:
+    """A new version of the caller's own script, which becomes its latest (audited
+    `script.version_published`).
+
+    Checked in this order: the script (NotFoundError if the caller may not see it), its
+    owner (ForbiddenError, audited, for anyone else, holders of `scripts.update_any`
+    included), the body (PayloadTooLargeError past 2 MiB of code, ValidationError), then
+    the version against the script's: equal to an existing one is a ConflictError, not
+    greater than the latest for both managers a ValidationError.
+
+    Two publications that start from the same latest version are decided by the
+    repository: one goes in, the other finds the latest moved and is checked again, from
+    the start, against what committed meanwhile, as if it had come second. The same version
+    sent twice at once is so one success and one ConflictError; a different one goes in after
+    the other if it is greater, and its `widened` is counted from it.
+    """
+
+    def __init__(
+        self, uow_factory: UnitOfWorkFactory, authorizer: Authorizer, clock: Clock
+    ) -> None:
+        self._uow_factory = uow_factory
+        self._authorizer = authorizer
+        self._clock = clock
+
+    async def execute(self, command: PublishScriptVersionCommand) -> ScriptVersion:
+        draft: VersionDraft | None = None
+        for _ in range(PUBLISH_ATTEMPTS):
+            async with self._uow_factory() as uow:
+                script = await self._owned_script(uow, command)
+                draft = draft or _drafted(command)
+                latest = await uow.scripts.latest_code(script.id)
+                if await uow.scripts.get_version(script.id, draft.version) is not None:
+                    msg = f"Version {draft.version} of this script already exists."
+                    raise ConflictError(msg)
+                try:
+                    version = await stage_version(uow, draft, script.id, latest, self._clock.now())
+                except ConflictError:
+                    continue  # the latest moved: check again against what committed
+                await uow.audit.record(
+                    version_published(
+                        self._clock, command.context, command.principal.user_id, version
+                    )
+                )
+                await uow.commit()
+            return version
+        msg = "Other versions of this script were being published meanwhile; send it again."
+        raise ConflictError(msg)
+
+    async def _owned_script(self, uow: UnitOfWork, command: PublishScriptVersionCommand) -> Script:
+        script = await uow.scripts.get(command.script_id)
+        if script is None or not may_see(script, command.principal):
+            raise NotFoundError("Script not found.")
+        await self._authorizer.require_owner(
+            command.principal,
+            script.owner_id,
+            command.context,
+            resource_type="script",
+            resource_id=script.id,
+        )
+        return script
+
+
+def _drafted(command: PublishScriptVersionCommand) -> VersionDraft:
+    problems = Problems()
+    draft = draft_version(command.code, command.version, command.changelog, problems)
+    if draft is None:
+        raise ValidationError(problems.found)
+    return draft
