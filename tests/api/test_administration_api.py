@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import uuid
 from collections.abc import Iterator
@@ -178,11 +177,12 @@ async def test_roles_lifecycle_and_their_permissions(api: Api) -> None:
     assert_problem(
         await api.send("POST", "/api/roles", token, json={"name": "beta_tester"}), 409, "conflict"
     )
-    assert_problem(
-        await api.send("POST", "/api/roles", token, json={"name": "Beta Tester"}),
-        422,
-        "validation_error",
-    )
+    for bad_name in ("Beta Tester", "beta_tester\n"):
+        assert_problem(
+            await api.send("POST", "/api/roles", token, json={"name": bad_name}),
+            422,
+            "validation_error",
+        )
 
     updated = await api.send(
         "PUT",
@@ -267,11 +267,12 @@ async def test_permissions_are_listed_and_created(api: Api) -> None:
         409,
         "conflict",
     )
-    assert_problem(
-        await api.send("POST", "/api/permissions", token, json={"name": "no-dot"}),
-        422,
-        "validation_error",
-    )
+    for bad_name in ("no-dot", "scripts.archive_all\n"):
+        assert_problem(
+            await api.send("POST", "/api/permissions", token, json={"name": bad_name}),
+            422,
+            "validation_error",
+        )
 
 
 async def test_the_last_admin_cannot_lock_everyone_out(api: Api) -> None:
@@ -418,9 +419,11 @@ async def test_the_same_grant_sent_twice_at_once_is_granted_once(api: Api) -> No
     admin = (await api.admin())["access_token"]
     for _ in range(8):
         user_id = (await api.register())["user"]["id"]
-        answers = await asyncio.gather(
+        answers = await api.at_once(
             *(
-                api.send("POST", f"/api/users/{user_id}/roles", admin, json={"role": "moderator"})
+                api.request(
+                    "POST", f"/api/users/{user_id}/roles", admin, json={"role": "moderator"}
+                )
                 for _ in range(2)
             )
         )

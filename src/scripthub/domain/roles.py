@@ -65,17 +65,17 @@ def check_description(description: str) -> str:
 
 
 def check_permission_name(name: str) -> str:
-    if not PERMISSION_PATTERN.match(name):
+    if not PERMISSION_PATTERN.fullmatch(name):
         raise ValidationError.single("name", "must look like 'resource.action' (a-z, 0-9, '_')")
     return name
 
 
 def is_role_name(name: str) -> bool:
-    return ROLE_PATTERN.match(name) is not None
+    return ROLE_PATTERN.fullmatch(name) is not None
 
 
 def check_role_name(name: str) -> str:
-    if not ROLE_PATTERN.match(name):
+    if not ROLE_PATTERN.fullmatch(name):
         raise ValidationError.single("name", "must be 2 to 32 characters of a-z, 0-9 and '_'")
     return name
 
