@@ -120,6 +120,8 @@ async def test_the_user_search_as_sent_finds_rare_text_through_the_trigram_index
     engine = create_engine(postgres_database_url)
     try:
         async with engine.begin() as connection:
+            # Seeding, not serving: the product's statement deadline does not apply.
+            await connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
             await connection.exec_driver_sql(
                 "INSERT INTO users (id, email, username, account_status, created_at, updated_at)"
                 " SELECT gen_random_uuid(), 'member' || n || '@example.com', 'member' || n,"
