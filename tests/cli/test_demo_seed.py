@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -10,31 +9,14 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from scripthub.domain.scripts import Visibility
-from scripthub.entrypoints.cli import main
 from scripthub.entrypoints.containers import build_container, close_container
 from scripthub.entrypoints.demo.catalogue import DEMO_USERNAMES, SCRIPTS
 from scripthub.entrypoints.demo.seed import SeedReport, seed_demo
 from scripthub.entrypoints.http.app import create_app
 from scripthub.entrypoints.settings import Settings, load_settings
+from tests.cli.test_cli import run
 
 PUBLIC = [demo for demo in SCRIPTS if demo.visibility is Visibility.PUBLIC]
-
-
-@pytest.fixture
-def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A fresh directory with no SCRIPTHUB_* settings: the embedded default."""
-    for name in list(os.environ):
-        if name.startswith("SCRIPTHUB_") and not name.startswith("SCRIPTHUB_TEST_"):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("SCRIPTHUB_BCRYPT_ROUNDS", "4")
-    return tmp_path
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def test_the_catalogue_is_realistic() -> None:

@@ -91,16 +91,24 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _serve(settings: Settings, host: str, port: int, workers: int) -> int:
-    if workers > 1 and (settings.session_store == "memory" or settings.cache_backend == "memory"):
-        print(
-            "error: several workers need shared stores: set SCRIPTHUB_REDIS_URL "
-            "(in-process stores live inside one process)",
-            file=sys.stderr,
-        )
-        return 2
+def _refused(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 2
+
+
+def _migrate_embedded(settings: Settings) -> None:
+    """The embedded database migrates itself: a fresh checkout needs no `db upgrade`."""
     if settings.uses_sqlite:
         asyncio.run(upgrade_database(settings.database_url))
+
+
+def _serve(settings: Settings, host: str, port: int, workers: int) -> int:
+    if workers > 1 and (settings.session_store == "memory" or settings.cache_backend == "memory"):
+        return _refused(
+            "several workers need shared stores: set SCRIPTHUB_REDIS_URL "
+            "(in-process stores live inside one process)"
+        )
+    _migrate_embedded(settings)
     uvicorn.run(
         "scripthub.entrypoints.http.app:create_app",
         factory=True,
@@ -169,14 +177,11 @@ async def _mail(container: Container, args: argparse.Namespace) -> str:
 def _demo_seed(settings: Settings, *, force: bool) -> int:
     production = settings.env == "production"
     if production and not force:
-        print(
-            "error: refusing to load demo users and scripts into a production catalogue "
-            "(SCRIPTHUB_ENV=production); pass --force if that is really wanted",
-            file=sys.stderr,
+        return _refused(
+            "refusing to load demo users and scripts into a production catalogue "
+            "(SCRIPTHUB_ENV=production); pass --force if that is really wanted"
         )
-        return 2
-    if settings.uses_sqlite:
-        asyncio.run(upgrade_database(settings.database_url))
+    _migrate_embedded(settings)
     report = asyncio.run(_with_container(settings, lambda c: seed_demo(c, production=production)))
     print(report.summary())
     return 0
