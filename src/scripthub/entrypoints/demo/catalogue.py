@@ -61,6 +61,7 @@ def _userscript(
     antifeature: tuple[str, ...] = (),
     extra: tuple[str, ...] = (),
     run_at: str | None = None,
+    license_: str = "MIT",
 ) -> str:
     """A userscript with a `// ==UserScript==` block and its body in a strict-mode IIFE."""
     entries = [
@@ -74,7 +75,7 @@ def _userscript(
         *(("connect", value) for value in connect),
         *(("antifeature", value) for value in antifeature),
         *((("run-at", run_at),) if run_at else ()),
-        ("license", "MIT"),
+        ("license", license_),
     ]
     header = "\n".join(f"// @{key:<12} {value}" for key, value in entries)
     return (
@@ -567,6 +568,7 @@ SCRIPTS: tuple[DemoScript, ...] = (
                     "1.0",
                     "A price history link.",
                     _AMAZON_BODY,
+                    license_="GPL-3.0-or-later",
                     match=("https://www.amazon.com/*",),
                 ),
                 None,
@@ -578,6 +580,7 @@ SCRIPTS: tuple[DemoScript, ...] = (
                     "1.1",
                     "A price history link.",
                     _AMAZON_BODY,
+                    license_="GPL-3.0-or-later",
                     match=(
                         "https://www.amazon.com/*",
                         "https://www.amazon.de/*",
@@ -593,6 +596,7 @@ SCRIPTS: tuple[DemoScript, ...] = (
                     "1.2",
                     "A price history link.",
                     _AMAZON_BODY,
+                    license_="GPL-3.0-or-later",
                     match=(
                         "https://www.amazon.com/*",
                         "https://www.amazon.de/*",
@@ -644,6 +648,7 @@ SCRIPTS: tuple[DemoScript, ...] = (
                     "0.9.0",
                     "Dark mode everywhere.",
                     "document.documentElement.style.filter = 'invert(0.92) hue-rotate(180deg)';",
+                    license_="Apache-2.0",
                     match=("*://*/*",),
                 ),
                 None,
@@ -655,6 +660,7 @@ SCRIPTS: tuple[DemoScript, ...] = (
                     "1.0.0",
                     "Dark mode everywhere.",
                     _DARK_BODY,
+                    license_="Apache-2.0",
                     match=("*://*/*",),
                     grant=("GM_getValue", "GM_setValue", "GM_registerMenuCommand"),
                 ),
@@ -679,6 +685,7 @@ SCRIPTS: tuple[DemoScript, ...] = (
                 "0.4.1",
                 "Translate any selection.",
                 _TRANSLATE_BODY,
+                license_="AGPL-3.0-only",
                 match=("*://*/*",),
                 grant=("GM_xmlhttpRequest", "GM_notification"),
                 connect=("libretranslate.com",),
