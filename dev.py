@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Everything a fresh checkout needs: `python3 dev.py serve` and `python3 dev.py test`.
+"""Everything a fresh checkout needs: `python3 dev.py serve` and `python3 dev.py test`
+(and `python3 dev.py demo`, which loads the demo catalogue: `scripthub demo seed`).
 
 Creates `.venv` from the hash-pinned lock file on first use (and again whenever the lock
 changes), then runs the server or the whole test suite inside it.
@@ -39,12 +40,14 @@ def ensure_environment() -> None:
 
 def main() -> int:
     command, *rest = sys.argv[1:] or ["help"]
-    if command not in {"serve", "test"}:
+    if command not in {"serve", "test", "demo"}:
         print(__doc__)
         return 2
     ensure_environment()
     if command == "serve":
         argv = [str(BIN / "scripthub"), "serve", *rest]
+    elif command == "demo":
+        argv = [str(BIN / "scripthub"), "demo", "seed", *rest]
     else:
         argv = [str(BIN / "python"), "-m", "pytest", *rest]
     return subprocess.call(argv, cwd=ROOT)

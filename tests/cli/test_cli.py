@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
 import sys
@@ -17,17 +16,6 @@ from scripthub.entrypoints.cli import main
 from tests.smtp_sink import SmtpSink
 
 PASSWORD = "correct horse battery"
-
-
-@pytest.fixture
-def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A fresh directory with no SCRIPTHUB_* settings: the embedded default."""
-    for name in list(os.environ):
-        if name.startswith("SCRIPTHUB_") and not name.startswith("SCRIPTHUB_TEST_"):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("SCRIPTHUB_BCRYPT_ROUNDS", "4")
-    return tmp_path
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

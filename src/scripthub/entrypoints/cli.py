@@ -1,4 +1,4 @@
-"""The `scripthub` command: serve, migrate, and manage users from a shell."""
+"""The `scripthub` command: serve, migrate, manage users and load the demo from a shell."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from scripthub.application.users.new_account import AccountFields
 from scripthub.domain.errors import DomainError, NotFoundError
 from scripthub.domain.mail import DeliveryStatus
 from scripthub.entrypoints.containers import Container, build_container, close_container
+from scripthub.entrypoints.demo.seed import seed_demo
 from scripthub.entrypoints.mail_worker import dispatch_once, dispatch_until, refresh_outbox_gauge
 from scripthub.entrypoints.settings import Settings, SettingsError, load_settings
 
@@ -81,19 +82,33 @@ def _parser() -> argparse.ArgumentParser:
     failed.add_argument("--limit", type=_bounded(1, 10_000), default=50)
     retry = mail.add_parser("retry", help="queue a failed mail again")
     retry.add_argument("message_id")
+
+    demo = commands.add_parser("demo", help="the demo catalogue").add_subparsers(
+        dest="demo_command", required=True
+    )
+    seed = demo.add_parser("seed", help="load demo users and scripts (idempotent)")
+    seed.add_argument("--force", action="store_true", help="run even when SCRIPTHUB_ENV=production")
     return parser
+
+
+def _refused(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 2
+
+
+def _migrate_embedded(settings: Settings) -> None:
+    """The embedded database migrates itself: a fresh checkout needs no `db upgrade`."""
+    if settings.uses_sqlite:
+        asyncio.run(upgrade_database(settings.database_url))
 
 
 def _serve(settings: Settings, host: str, port: int, workers: int) -> int:
     if workers > 1 and (settings.session_store == "memory" or settings.cache_backend == "memory"):
-        print(
-            "error: several workers need shared stores: set SCRIPTHUB_REDIS_URL "
-            "(in-process stores live inside one process)",
-            file=sys.stderr,
+        return _refused(
+            "several workers need shared stores: set SCRIPTHUB_REDIS_URL "
+            "(in-process stores live inside one process)"
         )
-        return 2
-    if settings.uses_sqlite:
-        asyncio.run(upgrade_database(settings.database_url))
+    _migrate_embedded(settings)
     uvicorn.run(
         "scripthub.entrypoints.http.app:create_app",
         factory=True,
@@ -159,6 +174,19 @@ async def _mail(container: Container, args: argparse.Namespace) -> str:
     )
 
 
+def _demo_seed(settings: Settings, *, force: bool) -> int:
+    production = settings.env == "production"
+    if production and not force:
+        return _refused(
+            "refusing to load demo users and scripts into a production catalogue "
+            "(SCRIPTHUB_ENV=production); pass --force if that is really wanted"
+        )
+    _migrate_embedded(settings)
+    report = asyncio.run(_with_container(settings, lambda c: seed_demo(c, production=production)))
+    print(report.summary())
+    return 0
+
+
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "serve":
         return _serve(settings, args.host, args.port, args.workers)
@@ -169,6 +197,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         head = head_revision()
         print(f"{revision or 'none'}{' (head)' if revision == head else f' (head is {head})'}")
         return 0
+    if args.command == "demo":
+        return _demo_seed(settings, force=args.force)
     if args.command == "mail":
         print(asyncio.run(_with_container(settings, lambda c: _mail(c, args))))
         return 0

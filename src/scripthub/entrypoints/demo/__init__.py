@@ -1,0 +1,1 @@
+"""`scripthub demo seed`: a small, realistic catalogue for newcomers and local development."""
