@@ -3,14 +3,17 @@ its size, and is read from the indexes."""
 
 from __future__ import annotations
 
+import re
 import uuid
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import pytest
 
 from scripthub.adapters.sqlalchemy import SqlAlchemyUnitOfWork
+from scripthub.adapters.sqlalchemy.engine import create_engine
 from scripthub.application.ports.scripts import ScriptKeyset, ScriptQuery, ScriptSort
-from scripthub.domain.scripts import Language
+from scripthub.domain.scripts import Language, Visibility
 from tests.contract.samples import T0, make_user
 from tests.contract.script_samples import make_script
 from tests.contract.test_sql_statements import query_plan, recorded_statements
@@ -18,20 +21,28 @@ from tests.contract.test_sql_statements import query_plan, recorded_statements
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
 
+OWNER = make_user("owner")
+LATER = ScriptKeyset(ScriptSort.NEWEST, T0 + timedelta(days=1), uuid.uuid4())
+# Every list the API serves: each order of the catalogue, search, each filter, a page after
+# a cursor, an author's scripts and one's own scripts (every visibility).
 QUERIES = [
     ScriptQuery(),
+    *(ScriptQuery(sort=sort) for sort in ScriptSort if sort is not ScriptSort.RELEVANCE),
     ScriptQuery(text="dark mode", sort=ScriptSort.RELEVANCE, tag="dark"),
+    ScriptQuery(text="dark", sort=ScriptSort.INSTALLS),
+    ScriptQuery(tag="theme"),
     ScriptQuery(language=Language.JAVASCRIPT, featured=False, without_antifeatures=True),
+    ScriptQuery(after=LATER),
+    ScriptQuery(owner_id=OWNER.id),
+    ScriptQuery(owner_id=OWNER.id, visibilities=frozenset(Visibility), after=LATER),
 ]
 
 
 async def add_catalogue(engine: AsyncEngine, size: int) -> None:
-    owners = [make_user(f"owner{n}") for n in range(3)]
     async with SqlAlchemyUnitOfWork(engine) as uow:
-        for owner in owners:
-            await uow.users.add(owner)
+        await uow.users.add(OWNER)
         for n in range(size):
-            await uow.scripts.add(make_script(owners[n % 3], f"Dark Mode {n}", slug=f"dark-{n}"))
+            await uow.scripts.add(make_script(OWNER, f"Dark Mode {n}", slug=f"dark-{n}"))
         await uow.commit()
 
 
@@ -92,3 +103,56 @@ async def test_search_reads_the_text_index(engine: AsyncEngine) -> None:
         assert "ix_script_search_document" in plan
     else:
         assert "VIRTUAL TABLE INDEX" in plan
+
+
+@pytest.mark.postgres
+async def test_the_script_search_as_sent_is_planned_for_how_many_scripts_its_words_match(
+    postgres_database_url: str,
+) -> None:
+    engine = create_engine(postgres_database_url)
+    try:
+        async with engine.begin() as connection:
+            await connection.exec_driver_sql(
+                "INSERT INTO users (id, email, username, account_status, created_at, updated_at)"
+                " VALUES (gen_random_uuid(), 'o@example.com', 'o', 'active', now(), now())"
+            )
+            # 100k public scripts of 22 words; every one says "common", one in 10,000 "rare".
+            await connection.exec_driver_sql(
+                "INSERT INTO scripts (id, owner_id, slug, name, name_key, description, language,"
+                " visibility, tags, featured, antifeatures, install_count, rating_sum,"
+                " rating_count, rating_avg, created_at, updated_at)"
+                " SELECT gen_random_uuid(), (SELECT id FROM users), 's' || n, 'S ' || n,"
+                " 's ' || n, CASE WHEN n % 10000 = 0 THEN 'rare ' ELSE '' END || 'common '"
+                " || (SELECT string_agg('w' || (n * k % 5003), ' ')"
+                " FROM generate_series(1, 20) AS k),"
+                " 'lua', 'public', '[]', false, '[]', n, 0, 0, 0,"
+                " now() - n * interval '1 second', now()"
+                " FROM generate_series(1, 100000) AS n"
+            )
+            await connection.exec_driver_sql(
+                "INSERT INTO script_search (script_id, document)"
+                " SELECT id, setweight(to_tsvector('simple', name_key), 'A')"
+                " || setweight(to_tsvector('simple', description), 'C') FROM scripts"
+            )
+            await connection.exec_driver_sql("ANALYZE")
+        plans = {}
+        for word in ("rare", "common"):
+            with recorded_statements(engine) as statements:
+                # More runs than PostgreSQL needs to switch a prepared statement to a generic
+                # plan.
+                for _ in range(7):
+                    async with SqlAlchemyUnitOfWork(engine) as uow:
+                        await uow.scripts.search(ScriptQuery(text=word, sort=ScriptSort.RELEVANCE))
+            [(statement, parameters)] = statements[-1:]
+            assert f"'''{word}'':*'" in statement, "the words are inlined: each text its own plan"
+            async with engine.connect() as connection:
+                result = await connection.exec_driver_sql(f"EXPLAIN {statement}", parameters)
+                plans[word] = "\n".join(row[0] for row in result)
+    finally:
+        await engine.dispose()
+
+    assert "Bitmap Index Scan on ix_script_search_document" in plans["rare"], plans["rare"]
+    # The planner knows the common word matches (nearly) every script: no row-by-row join of
+    # what it took for a handful of matches.
+    estimates = [int(rows) for rows in re.findall(r"rows=(\d+)", plans["common"])]
+    assert max(estimates) > 50_000, plans["common"]

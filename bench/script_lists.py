@@ -1,0 +1,368 @@
+"""Script lists and search (`GET /api/scripts`, `GET /api/users/me/scripts`) at 100k public
+scripts on PostgreSQL, through the product's repository as the server runs it (pooled asyncpg,
+prepared statements, more runs than it takes PostgreSQL to switch to a generic plan), then the
+plan PostgreSQL keeps for each statement after 6 executions of it as a prepared statement.
+
+    .venv/bin/python bench/script_lists.py [--scripts 100000] [--runs 30] [--no-plans]
+
+Creates (and afterwards drops) the database `scripthub_bench_script_lists` on
+SCRIPTHUB_BENCH_ADMIN_URL (default: the local server's `postgres` database).
+
+The data: ~2k owners (one of them with 1,000 scripts), names and descriptions drawn from a
+5,000-word vocabulary by a Zipf law (so common and rare words exist), 0-5 tags of 200 (Zipf),
+Zipf-like install counts and ratings, 1 in 50 featured, creation over two years. The search
+rows are written by the adapter's own document expression from the adapter's own words
+(`scripts_search.postgres_document`, `search_words`), many rows per statement.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import random
+import re
+import time
+import uuid
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import bindparam, event, insert, pool, text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from scripthub.adapters.sqlalchemy.engine import create_engine
+from scripthub.adapters.sqlalchemy.migrations import upgrade_database
+from scripthub.adapters.sqlalchemy.scripts_search import (
+    postgres_document,
+    postgresql_search,
+    search_words,
+)
+from scripthub.adapters.sqlalchemy.scripts_table import script_tags, script_values, scripts
+from scripthub.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
+from scripthub.application.ports.scripts import ScriptQuery, ScriptSort
+from scripthub.domain.scripts import Language, Script, Visibility, rating_average
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
+ADMIN_URL = os.environ.get(
+    "SCRIPTHUB_BENCH_ADMIN_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+)
+DATABASE = "scripthub_bench_script_lists"
+OWNERS = 2000
+BIG_OWNER_SCRIPTS = 1000
+VOCABULARY = 5000
+TAGS = 200
+NOW = datetime(2026, 12, 1, tzinfo=UTC)
+SYLLABLES = [c + v for c in "bcdfghklmnprstvz" for v in "aeiou"] + ["qu", "xi", "ya", "wo"]
+
+
+def vocabulary(rng: random.Random, size: int) -> list[str]:
+    words: list[str] = []
+    seen: set[str] = set()
+    while len(words) < size:
+        word = "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4)))
+        # No word the prefix of another: a query for one word matches that word only.
+        if word not in seen:
+            seen.add(word)
+            words.append(word)
+    words.sort(key=len, reverse=True)
+    kept: list[str] = []
+    for word in words:
+        if not any(other.startswith(word) for other in kept):
+            kept.append(word)
+    rng.shuffle(kept)
+    return kept
+
+
+def zipf(rng: random.Random, items: list[Any], s: float = 1.0) -> Callable[[int], list[Any]]:
+    weights, total = [], 0.0
+    for rank in range(1, len(items) + 1):
+        total += 1 / rank**s
+        weights.append(total)
+
+    def draw(k: int) -> list[Any]:
+        return rng.choices(items, cum_weights=weights, k=k)
+
+    return draw
+
+
+@dataclass
+class Catalogue:
+    words: list[str]
+    tags: list[str]
+    big_owner: uuid.UUID
+    scripts: list[Script]
+
+
+def make_catalogue(size: int, owners: list[uuid.UUID]) -> Catalogue:
+    rng = random.Random(20261201)
+    words = vocabulary(rng, VOCABULARY)
+    tags = words[-TAGS:]  # tag names are words too, of the rare end of the vocabulary
+    word = zipf(rng, words[: VOCABULARY - TAGS])
+    tag = zipf(rng, tags, 1.1)
+    languages = list(Language)
+    scripts_ = []
+    for n in range(size):
+        owner = owners[0] if n < BIG_OWNER_SCRIPTS else rng.choice(owners[1:])
+        name = " ".join(word(rng.randint(2, 4))).capitalize()
+        created = NOW - timedelta(seconds=rng.randrange(2 * 365 * 86400))
+        installs = int(rng.paretovariate(1.2)) - 1
+        ratings = min(int(rng.paretovariate(1.5)) - 1, 5000)
+        scripts_.append(
+            Script(
+                id=uuid.uuid4(),
+                owner_id=owner,
+                slug=f"script-{n}",
+                name=name,
+                language=rng.choices(languages, weights=[30, 40, 10, 10, 6, 3, 1])[0],
+                created_at=created,
+                updated_at=created + timedelta(seconds=rng.randrange(86400 * 30)),
+                description=" ".join(word(rng.randint(8, 30))).capitalize() + ".",
+                visibility=Visibility.PUBLIC,
+                tags=sorted(set(tag(rng.randint(0, 5)))),
+                featured=rng.random() < 0.02,
+                install_count=installs * 10,
+                rating_sum=sum(rng.choices([1, 2, 3, 4, 5], [1, 1, 2, 4, 6], k=ratings)),
+                rating_count=ratings,
+            )
+        )
+    return Catalogue(words, tags, owners[0], scripts_)
+
+
+async def recreate(admin_url: str, *, drop_only: bool = False) -> str:
+    admin = create_async_engine(admin_url, poolclass=pool.NullPool)
+    async with admin.connect() as connection:
+        autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        await autocommit.execute(text(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"))
+        if not drop_only:
+            await autocommit.execute(text(f"CREATE DATABASE {DATABASE}"))
+    await admin.dispose()
+    return admin_url.rsplit("/", 1)[0] + f"/{DATABASE}"
+
+
+def batches(rows: list[Any], size: int = 5000) -> Iterator[list[Any]]:
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
+
+
+async def seed(url: str, size: int) -> Catalogue:
+    await upgrade_database(url)
+    # Not the product's engine: its statement deadline would cut the seeding short.
+    engine = create_async_engine(url, poolclass=pool.NullPool)
+    async with engine.begin() as connection:
+        result = await connection.execute(
+            text(
+                "INSERT INTO users (id, email, username, account_status, created_at, updated_at)"
+                " SELECT gen_random_uuid(), 'owner' || n || '@example.com', 'owner' || n,"
+                " 'active', now() - n * interval '1 hour', now()"
+                " FROM generate_series(1, :owners) AS n RETURNING id, username"
+            ),
+            {"owners": OWNERS},
+        )
+        owners = [row.id for row in sorted(result, key=lambda row: int(row.username[5:]))]
+        catalogue = make_catalogue(size, owners)
+        search = insert(postgresql_search).values(
+            script_id=bindparam("script_id"),
+            document=postgres_document(
+                bindparam("name"), bindparam("tags"), bindparam("description")
+            ),
+        )
+        for chunk in batches(catalogue.scripts):
+            await connection.execute(
+                insert(scripts),
+                [
+                    {
+                        **script_values(script),
+                        "install_count": script.install_count,
+                        "rating_sum": script.rating_sum,
+                        "rating_count": script.rating_count,
+                        "rating_avg": rating_average(script.rating_sum, script.rating_count) or 0.0,
+                        "featured": script.featured,
+                    }
+                    for script in chunk
+                ],
+            )
+            tag_rows = [{"script_id": s.id, "tag": t} for s in chunk for t in s.tags]
+            if tag_rows:
+                await connection.execute(insert(script_tags), tag_rows)
+            await connection.execute(
+                search, [{"script_id": s.id, **search_words(s)} for s in chunk]
+            )
+    async with engine.connect() as connection:
+        autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        # As autovacuum would have by then: a bulk load leaves its rows in the GIN index's
+        # pending list, which every search would read through.
+        await autocommit.execute(text("VACUUM ANALYZE"))
+    await engine.dispose()
+    return catalogue
+
+
+def frequency(catalogue: Catalogue, word: str) -> int:
+    return sum(
+        1
+        for s in catalogue.scripts
+        if word
+        in f" {s.name.lower()} {s.description.lower()} {' '.join(s.tags)} ".replace(
+            ".", " "
+        ).split()
+    )
+
+
+def queries(catalogue: Catalogue) -> dict[str, tuple[ScriptQuery, int]]:
+    """Each list as the use cases ask for it, and the page to time (following the cursor)."""
+    words = catalogue.words
+    common, second, some, rare = words[0], words[3], words[50], words[2500]
+    tag_count: dict[str, int] = {}
+    for script in catalogue.scripts:
+        for tag in script.tags:
+            tag_count[tag] = tag_count.get(tag, 0) + 1
+    tags = sorted(tag_count, key=tag_count.__getitem__, reverse=True)
+    relevance = ScriptSort.RELEVANCE
+    own = ScriptQuery(owner_id=catalogue.big_owner, visibilities=frozenset(Visibility))
+    return {
+        f"q={common} (common)": (ScriptQuery(text=common, sort=relevance), 1),
+        f"q={some} (some)": (ScriptQuery(text=some, sort=relevance), 1),
+        f"q={rare} (rare)": (ScriptQuery(text=rare, sort=relevance), 1),
+        f"q={common} {second} (two words)": (
+            ScriptQuery(text=f"{common} {second}", sort=relevance),
+            1,
+        ),
+        f"q={common}&sort=installs": (ScriptQuery(text=common, sort=ScriptSort.INSTALLS), 1),
+        f"tag={tags[0]} (common)": (ScriptQuery(tag=tags[0]), 1),
+        f"tag={tags[-1]} (rare)": (ScriptQuery(tag=tags[-1]), 1),
+        "sort=installs page 1": (ScriptQuery(sort=ScriptSort.INSTALLS), 1),
+        "sort=installs page 10": (ScriptQuery(sort=ScriptSort.INSTALLS), 10),
+        "sort=rating": (ScriptQuery(sort=ScriptSort.RATING), 1),
+        "sort=name": (ScriptQuery(sort=ScriptSort.NAME), 1),
+        "language=css": (ScriptQuery(language=Language.CSS), 1),
+        "featured=true": (ScriptQuery(featured=True), 1),
+        "users/me/scripts (1,000 scripts) page 1": (own, 1),
+        "users/me/scripts page 10": (own, 10),
+    }
+
+
+@contextlib.contextmanager
+def recorded(engine: AsyncEngine) -> Iterator[list[tuple[str, Any]]]:
+    statements: list[tuple[str, Any]] = []
+
+    def record(_conn: object, _cursor: object, statement: str, parameters: Any, *_: object) -> None:
+        statements.append((statement, parameters))
+
+    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", record)
+
+
+async def measure(url: str, catalogue: Catalogue, runs: int, *, plans: bool) -> None:
+    engine = create_engine(url)
+    sent: dict[str, tuple[str, Any]] = {}
+    for label, (query, page_number) in queries(catalogue).items():
+        after = None
+        async with SqlAlchemyUnitOfWork(engine) as uow:
+            for _ in range(page_number - 1):  # follow the cursor to the page to time
+                after = (await uow.scripts.search(replace(query, after=after))).next
+                assert after is not None, label
+        timed = replace(query, after=after)
+        times = []
+        for run in range(runs):
+            with recorded(engine) as statements:
+                started = time.perf_counter()
+                async with SqlAlchemyUnitOfWork(engine) as uow:
+                    found = await uow.scripts.search(timed)
+                times.append((time.perf_counter() - started) * 1000)
+            if run == runs - 1:
+                [sent[label]] = [s for s in statements if s[0].lstrip().startswith("SELECT")]
+        times.sort()
+        p50, p95 = times[len(times) // 2], times[int(len(times) * 0.95) - 1]
+        verdict = "PASS" if p95 <= 50 else "FAIL"
+        print(f"| {label} | {len(found.scripts)} | {p50:.1f} | {p95:.1f} | {verdict} |", flush=True)
+    if plans:
+        for label, (statement, parameters) in sent.items():
+            print(f"\n#### {label}\n\n```")
+            print(await generic_plan(engine, statement, parameters))
+            print("```", flush=True)
+    await engine.dispose()
+
+
+def literal(value: Any) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def shape(plan: str) -> list[str]:
+    """The plan's nodes and indexes, without costs and timings."""
+    return [
+        re.sub(r"\s*\(.*", "", line)
+        for line in plan.splitlines()
+        if "->" in line or line[:1].isalpha()
+        if not line.startswith(("Planning", "Execution"))
+    ]
+
+
+async def generic_plan(engine: AsyncEngine, statement: str, parameters: Any) -> str:
+    """The plan PostgreSQL runs the statement with once it has been executed 6 times as a
+    prepared statement (what asyncpg's statement cache does), from EXPLAIN (ANALYZE,
+    BUFFERS) EXECUTE; then the forced generic plan's summary if that one was custom."""
+    args = ", ".join(literal(value) for value in parameters) if parameters else ""
+    execute = f"EXECUTE bench_listing({args})" if args else "EXECUTE bench_listing"
+    async with engine.connect() as connection:
+        await connection.exec_driver_sql(f"PREPARE bench_listing AS {statement}")
+        raw = (await connection.get_raw_connection()).driver_connection
+        assert raw is not None
+        for _ in range(6):
+            await raw.execute(execute)  # the simple protocol: rows read and dropped
+        result = await connection.exec_driver_sql(f"EXPLAIN (ANALYZE, BUFFERS) {execute}")
+        plan = "\n".join(row[0] for row in result)
+        lines = ["-- after 6 executions (plan_cache_mode = auto, as the server runs it)", plan]
+        await connection.exec_driver_sql("SET LOCAL plan_cache_mode = force_generic_plan")
+        result = await connection.exec_driver_sql(f"EXPLAIN {execute}")
+        generic = "\n".join(row[0] for row in result)
+        if shape(generic) != shape(plan):
+            lines += ["-- forced generic plan (plan_cache_mode = force_generic_plan)", generic]
+        else:
+            lines += ["-- (the forced generic plan is the same)"]
+        await connection.exec_driver_sql("DEALLOCATE bench_listing")
+        await connection.rollback()
+    return "\n".join(lines)
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scripts", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--no-plans", action="store_true")
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    args = parser.parse_args()
+    url = await recreate(ADMIN_URL)
+    try:
+        started = time.perf_counter()
+        catalogue = await seed(url, args.scripts)
+        print(f"seeded {args.scripts} scripts in {time.perf_counter() - started:.0f} s")
+        for word in (
+            catalogue.words[0],
+            catalogue.words[3],
+            catalogue.words[50],
+            catalogue.words[2500],
+        ):
+            print(f"scripts with {word!r}: {frequency(catalogue, word)}")
+        print("\n| list | scripts | p50 ms | p95 ms | ≤ 50 ms p95 |\n|---|---|---|---|---|")
+        await measure(url, catalogue, args.runs, plans=not args.no_plans)
+    finally:
+        if not args.keep:
+            await recreate(ADMIN_URL, drop_only=True)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
