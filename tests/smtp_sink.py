@@ -307,6 +307,7 @@ class SmtpSink:
     def _opened(self, connection: SMTP) -> None:
         with self._lock:
             self._connections.add(connection)
+            self._notify()
 
     def _closed(self, connection: SMTP) -> None:
         with self._lock:

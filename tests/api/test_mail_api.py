@@ -226,7 +226,7 @@ async def test_stopping_the_server_lets_the_mail_under_way_go_out(
     container = build_container(load_settings(environment, env_file=None))
     async with AsyncTestClient(app=create_app(container)) as client:
         await Api(client, container).register()
-        await smtp_sink.wait_busy(within=15)
+        await smtp_sink.wait_busy()
 
     assert len(smtp_sink.received) == 1
     counts = await container.adapters.outbox_dispatch_store().count_by_status()
