@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +9,7 @@ import httpx
 import pytest
 
 from scripthub.entrypoints.cli import main
+from tests.cli.conftest import serving
 from tests.smtp_sink import SmtpSink
 
 PASSWORD = "correct horse battery"
@@ -119,39 +116,11 @@ def test_several_workers_need_shared_stores(
     assert "SCRIPTHUB_REDIS_URL" in err
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def embedded_server(workdir: Path) -> Iterator[str]:
     """`scripthub serve` on a fresh directory, as the README tells a new user to run it."""
-    port = _free_port()
-    server = subprocess.Popen(  # noqa: S603 - our own console script
-        [str(Path(sys.executable).parent / "scripthub"), "serve", "--port", str(port)],
-        cwd=workdir,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/health/live").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("the server did not start within 30 s")
+    with serving(workdir) as base:
         yield base
-    finally:
-        server.terminate()
-        output = server.communicate(timeout=30)[0].decode()
-        assert "Traceback" not in output, output
 
 
 def test_serve_migrates_and_answers_on_a_fresh_directory(embedded_server: str) -> None:

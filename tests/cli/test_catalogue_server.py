@@ -1,0 +1,79 @@
+"""The catalogue through a real `scripthub serve`, on both wirings: the README's walk-through,
+the way a script manager installs and then checks for updates."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.cli.conftest import serving
+
+PASSWORD = "correct horse battery"
+SCRIPT = """// ==UserScript==
+// @name        Hello ScriptHub
+// @namespace   https://example.com/ada
+// @version     {version}
+// @match       https://example.com/*
+// @grant       {grant}
+// ==/UserScript==
+console.log("hello");
+"""
+
+
+@pytest.fixture(params=["embedded", pytest.param("services", marks=pytest.mark.postgres)])
+def server(request: pytest.FixtureRequest, workdir: Path) -> Iterator[str]:
+    environment: dict[str, str] = {}
+    if request.param == "services":
+        environment = {
+            "SCRIPTHUB_DATABASE_URL": request.getfixturevalue("postgres_database_url"),
+            "SCRIPTHUB_REDIS_URL": request.getfixturevalue("redis_url"),
+            "SCRIPTHUB_REDIS_KEY_PREFIX": request.getfixturevalue("redis_prefix"),
+        }
+    with serving(workdir, **environment) as base:
+        yield base
+
+
+@pytest.fixture
+def api(server: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=server) as client:
+        yield client
+
+
+def test_publish_update_install_and_check_for_updates(api: httpx.Client) -> None:
+    account = {"email": "ada@example.com", "username": "ada", "password": PASSWORD}
+    token = api.post("/api/auth/register", json=account).json()["access_token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    first = {"name": "Hello ScriptHub", "language": "javascript", "tags": ["demo"]}
+    first["code"] = SCRIPT.format(version="1.0", grant="none")
+
+    script = api.post("/api/scripts", json=first, headers=auth).json()
+    update = api.post(
+        f"/api/scripts/{script['id']}/versions",
+        json={"code": SCRIPT.format(version="1.1", grant="GM_xmlhttpRequest")},
+        headers=auth,
+    )
+    install_url = f"/api/scripts/{script['id']}/{script['slug']}.user.js"
+    installed = api.get(install_url)
+    check = api.head(install_url, headers={"If-None-Match": installed.headers["etag"]})
+    meta = api.get(
+        f"/api/scripts/{script['id']}/raw", headers={"Accept": "text/x-userscript-meta, */*"}
+    )
+    found = api.get("/api/scripts", params={"q": "hello"}).json()["items"]
+
+    assert update.status_code == 201, update.text
+    assert update.json()["widened"]["grant"] == ["GM_xmlhttpRequest"]
+    assert installed.status_code == 200
+    assert "// @version     1.1" in installed.text
+    update_url = f"http://127.0.0.1:8000/api/scripts/{script['id']}/hello-scripthub.meta.js"
+    assert f"// @updateURL   {update_url}" in installed.text
+    assert (check.status_code, check.content) == (304, b"")
+    assert meta.text.endswith("// ==/UserScript==\n")
+    assert [item["slug"] for item in found] == ["hello-scripthub"]
+    deadline = time.monotonic() + 10
+    while api.get(f"/api/scripts/{script['slug']}").json()["install_count"] != 1:
+        assert time.monotonic() < deadline, "the install was not counted within 10 s"
+        time.sleep(0.2)
