@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, Response, route
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.enums import HttpMethod
 from litestar.params import FromPath
 
@@ -19,7 +19,6 @@ from scripthub.application.scripts.read_version_code import (
 from scripthub.application.scripts.served_code import CodeForm
 from scripthub.domain.audit import RequestContext
 from scripthub.domain.errors import NotFoundError
-from scripthub.entrypoints.http.auth import authenticate, bearer_token
 from scripthub.entrypoints.http.code_responses import (
     IMMUTABLE,
     REVALIDATE,
@@ -40,14 +39,6 @@ SUFFIXES = {
 }
 
 
-async def provide_viewer(request: AnyRequest) -> Principal | None:
-    """The signed-in caller when a bearer token is sent (a refused one is a 401), else None:
-    anyone may read public code, script managers send no token."""
-    if bearer_token(request.scope) is None:
-        return None
-    return await authenticate(request)
-
-
 def _form_of(file_name: str) -> CodeForm:
     """`raw`, `{slug}.user.js` and `.user.css` are the code; `meta`, `.meta.js` and `.meta.css`
     its block. The slug is not checked: an install URL keeps working after the script is
@@ -64,7 +55,6 @@ class ScriptCodeController(Controller):
     path = "/api/scripts"
     tags = ("scripts",)
     opt = OWN_CACHE_RULES
-    dependencies = {"viewer": Provide(provide_viewer)}  # noqa: RUF012 - Litestar's attribute
 
     @route(
         "/{id_or_slug:str}/{file_name:str}",
