@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import os
 import random
 import re
 import time
@@ -29,6 +28,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from scratch_database import percentiles, scratch_database
 from sqlalchemy import bindparam, event, insert, pool, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -49,9 +49,6 @@ if TYPE_CHECKING:
 
     from sqlalchemy.ext.asyncio import AsyncEngine
 
-ADMIN_URL = os.environ.get(
-    "SCRIPTHUB_BENCH_ADMIN_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
-)
 DATABASE = "scripthub_bench_script_lists"
 OWNERS = 2000
 BIG_OWNER_SCRIPTS = 1000
@@ -132,17 +129,6 @@ def make_catalogue(size: int, owners: list[uuid.UUID]) -> Catalogue:
             )
         )
     return Catalogue(words, tags, owners[0], scripts_)
-
-
-async def recreate(admin_url: str, *, drop_only: bool = False) -> str:
-    admin = create_async_engine(admin_url, poolclass=pool.NullPool)
-    async with admin.connect() as connection:
-        autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
-        await autocommit.execute(text(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"))
-        if not drop_only:
-            await autocommit.execute(text(f"CREATE DATABASE {DATABASE}"))
-    await admin.dispose()
-    return admin_url.rsplit("/", 1)[0] + f"/{DATABASE}"
 
 
 def batches(rows: list[Any], size: int = 5000) -> Iterator[list[Any]]:
@@ -279,8 +265,7 @@ async def measure(url: str, catalogue: Catalogue, runs: int, *, plans: bool) -> 
                 times.append((time.perf_counter() - started) * 1000)
             if run == runs - 1:
                 [sent[label]] = [s for s in statements if s[0].lstrip().startswith("SELECT")]
-        times.sort()
-        p50, p95 = times[len(times) // 2], times[int(len(times) * 0.95) - 1]
+        p50, p95 = percentiles(times)
         verdict = "PASS" if p95 <= 50 else "FAIL"
         print(f"| {label} | {len(found.scripts)} | {p50:.1f} | {p95:.1f} | {verdict} |", flush=True)
     if plans:
@@ -345,8 +330,7 @@ async def main() -> None:
     parser.add_argument("--no-plans", action="store_true")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     args = parser.parse_args()
-    url = await recreate(ADMIN_URL)
-    try:
+    async with scratch_database(DATABASE, keep=args.keep) as url:
         started = time.perf_counter()
         catalogue = await seed(url, args.scripts)
         print(f"seeded {args.scripts} scripts in {time.perf_counter() - started:.0f} s")
@@ -359,9 +343,6 @@ async def main() -> None:
             print(f"scripts with {word!r}: {frequency(catalogue, word)}")
         print("\n| list | scripts | p50 ms | p95 ms | ≤ 50 ms p95 |\n|---|---|---|---|---|")
         await measure(url, catalogue, args.runs, plans=not args.no_plans)
-    finally:
-        if not args.keep:
-            await recreate(ADMIN_URL, drop_only=True)
 
 
 if __name__ == "__main__":

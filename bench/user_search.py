@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import time
 
+from scratch_database import percentiles, scratch_database
 from sqlalchemy import pool, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -23,23 +23,9 @@ from scripthub.adapters.sqlalchemy.migrations import upgrade_database
 from scripthub.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from scripthub.application.ports.users import UserQuery
 
-ADMIN_URL = os.environ.get(
-    "SCRIPTHUB_BENCH_ADMIN_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
-)
 DATABASE = "scripthub_bench_user_search"
 # Rare and absent text is what used to read the whole table; common text stops early anyway.
 TERMS = ("zzqx", "qwertyuio", "99999", "zq", "ab", "x", "example", "@example.co")
-
-
-async def recreate(admin_url: str, *, drop_only: bool = False) -> str:
-    admin = create_async_engine(admin_url, poolclass=pool.NullPool)
-    async with admin.connect() as connection:
-        autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
-        await autocommit.execute(text(f"DROP DATABASE IF EXISTS {DATABASE}"))
-        if not drop_only:
-            await autocommit.execute(text(f"CREATE DATABASE {DATABASE}"))
-    await admin.dispose()
-    return admin_url.rsplit("/", 1)[0] + f"/{DATABASE}"
 
 
 async def seed(url: str, users: int) -> None:
@@ -80,8 +66,7 @@ async def measure(url: str, runs: int) -> None:
             async with SqlAlchemyUnitOfWork(engine) as uow:
                 found = await uow.users.search(UserQuery(text=term, limit=20))
             times.append((time.perf_counter() - started) * 1000)
-        times.sort()
-        p50, p95 = times[len(times) // 2], times[int(len(times) * 0.95) - 1]
+        p50, p95 = percentiles(times)
         print(f"q={term!r:14} found={len(found):2}  p50={p50:6.1f} ms  p95={p95:6.1f} ms")
     await engine.dispose()
 
@@ -91,12 +76,9 @@ async def main() -> None:
     parser.add_argument("--users", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=30)
     args = parser.parse_args()
-    url = await recreate(ADMIN_URL)
-    try:
+    async with scratch_database(DATABASE) as url:
         await seed(url, args.users)
         await measure(url, args.runs)
-    finally:
-        await recreate(ADMIN_URL, drop_only=True)
 
 
 if __name__ == "__main__":
