@@ -7,7 +7,7 @@ from collections.abc import Callable
 from html.parser import HTMLParser
 
 import httpx
-from litestar.types import Receive, Scope, Send
+import pytest
 
 from tests.api.client import Api
 
@@ -141,27 +141,16 @@ async def test_a_request_id_from_a_client_is_replaced(api: Api) -> None:
     assert GENERATED_ID.fullmatch(response.headers["x-request-id"])
 
 
-def behind_proxy(api: Api, peer: str) -> None:
-    """Requests come from `peer` (the test client's own peer is not an IP address)."""
-    app = api.client.app
-    handler = app.asgi_handler
-
-    async def from_peer(scope: Scope, receive: Receive, send: Send) -> None:
-        scope["client"] = (peer, 40000)
-        await handler(scope, receive, send)
-
-    app.asgi_handler = from_peer
-
-
+@pytest.mark.usefixtures("peer_header")
 async def test_a_trusted_proxy_names_the_request(make_api: Callable[..., Api]) -> None:
     api = await make_api(SCRIPTHUB_TRUSTED_PROXIES="10.0.0.0/8")  # type: ignore[misc]
-    behind_proxy(api, "10.0.0.2")
+    proxy = {"X-Test-Peer": "10.0.0.2"}
     sane = "edge-7:a1b2.C3_d4"
 
-    echoed = await api.client.get("/api/nothing-here", headers={"X-Request-ID": sane})
-    longest = await api.client.get("/health/live", headers={"X-Request-ID": "a" * 128})
+    echoed = await api.client.get("/api/nothing-here", headers={**proxy, "X-Request-ID": sane})
+    longest = await api.client.get("/health/live", headers={**proxy, "X-Request-ID": "a" * 128})
     refused = [
-        await api.client.get("/health/live", headers={"X-Request-ID": given})
+        await api.client.get("/health/live", headers={**proxy, "X-Request-ID": given})
         for given in ("", "a" * 129, "has space", "semi;colon", "caf\u00e9".encode())
     ]
 
@@ -171,11 +160,12 @@ async def test_a_trusted_proxy_names_the_request(make_api: Callable[..., Api]) -
         assert GENERATED_ID.fullmatch(response.headers["x-request-id"])
 
 
+@pytest.mark.usefixtures("peer_header")
 async def test_an_untrusted_peer_cannot_name_the_request(make_api: Callable[..., Api]) -> None:
     api = await make_api(SCRIPTHUB_TRUSTED_PROXIES="10.0.0.0/8")  # type: ignore[misc]
-    behind_proxy(api, "192.0.2.9")
+    untrusted = {"X-Test-Peer": "192.0.2.9", "X-Request-ID": "spoofed-id"}
 
-    response = await api.client.get("/health/live", headers={"X-Request-ID": "spoofed-id"})
+    response = await api.client.get("/health/live", headers=untrusted)
 
     assert GENERATED_ID.fullmatch(response.headers["x-request-id"])
 
