@@ -26,6 +26,15 @@ def sql_database_url(request: pytest.FixtureRequest) -> str:
     return url
 
 
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
+def redis_place(request: pytest.FixtureRequest) -> tuple[str, str] | None:
+    """The Redis URL and key prefix to test a store on; None for its in-process adapter."""
+    # Resolved in a synchronous fixture: the service fixtures run their own event loop.
+    if request.param == "memory":
+        return None
+    return request.getfixturevalue("redis_url"), request.getfixturevalue("redis_prefix")
+
+
 @pytest.fixture
 async def engine(sql_database_url: str) -> AsyncIterator[AsyncEngine]:
     engine = create_engine(sql_database_url)

@@ -35,15 +35,6 @@ OTHER_SCRIPT = uuid.UUID("00000000-0000-4000-8000-000000000002")
 CLIENT = install_client(None, "203.0.113.7")
 
 
-@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
-def redis_place(request: pytest.FixtureRequest) -> tuple[str, str] | None:
-    """The Redis URL and key prefix to test on; None for the memory adapter."""
-    # Resolved in a synchronous fixture: the service fixtures run their own event loop.
-    if request.param == "memory":
-        return None
-    return request.getfixturevalue("redis_url"), request.getfixturevalue("redis_prefix")
-
-
 @pytest.fixture
 async def counter(redis_place: tuple[str, str] | None) -> AsyncIterator[InstallCounter]:
     if redis_place is None:

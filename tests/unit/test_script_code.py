@@ -48,10 +48,8 @@ async def read(
     **fields: object,
 ) -> ServedCode:
     query = ReadScriptCodeQuery(str(script.id), viewer, HERE, form)
-    answer: ServedCode = await world.read_script_code().execute(
-        dataclasses.replace(query, **fields)
-    )
-    return answer
+    read = await world.read_script_code().execute(dataclasses.replace(query, **fields))
+    return read.served
 
 
 async def pending(world: World) -> dict[uuid.UUID, int]:

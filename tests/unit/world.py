@@ -12,6 +12,7 @@ from dependency_injector import containers, providers
 from scripthub.adapters.access_state import SequentialAccessStateReader
 from scripthub.adapters.memory import (
     InMemoryInstallCounter,
+    InMemoryLatestCodeStore,
     InMemoryLoginThrottle,
     InMemoryRateLimiter,
     InMemorySessionStore,
@@ -129,6 +130,8 @@ class World:
         adapters.mailer = providers.Object(self.mailer)
         adapters.outbox_dispatch_store = providers.Object(self.outbox)
         adapters.install_counter = providers.Object(self.install_counter)
+        self.latest_code = InMemoryLatestCodeStore(rate_limiter, self.clock)
+        adapters.latest_code_store = providers.Object(self.latest_code)
         adapters.unit_of_work = providers.Factory(InMemoryUnitOfWork, self.database)
         self.use_cases = UseCases(adapters=adapters)
         self.sessions: SessionStarter = self.use_cases.sessions()

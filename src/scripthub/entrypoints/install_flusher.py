@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from prometheus_client import Counter
 
 from scripthub.domain.errors import DomainError, ServiceUnavailableError
+from scripthub.entrypoints.outages import OutageLog
 
 if TYPE_CHECKING:
     import uuid
@@ -70,7 +71,9 @@ class InstallRecorder:
 
     def __init__(self, counter: InstallCounter) -> None:
         self._counter = counter
-        self._degraded = False
+        self._outage = OutageLog(
+            logger, "installs are not being counted", "installs are being counted again"
+        )
 
     async def record(self, script_id: uuid.UUID, client: str, now: datetime) -> bool:
         """Whether the install was counted (False: de-duplicated, or the counter is down)."""
@@ -78,11 +81,7 @@ class InstallRecorder:
             counted = await self._counter.record(script_id, client, now)
         except ServiceUnavailableError as error:
             INSTALL_COUNT_ERRORS.labels("record").inc()
-            if not self._degraded:
-                self._degraded = True
-                logger.warning("installs are not being counted: %s", error.detail)
+            self._outage.failed(error.detail)
             return False
-        if self._degraded:
-            self._degraded = False
-            logger.info("installs are being counted again")
+        self._outage.worked()
         return counted

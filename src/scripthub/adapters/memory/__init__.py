@@ -5,12 +5,14 @@ ports live in `tests/fakes`."""
 from __future__ import annotations
 
 from scripthub.adapters.memory.install_counter import InMemoryInstallCounter
+from scripthub.adapters.memory.latest_code import InMemoryLatestCodeStore
 from scripthub.adapters.memory.login_throttle import InMemoryLoginThrottle
 from scripthub.adapters.memory.rate_limiter import InMemoryRateLimiter
 from scripthub.adapters.memory.session_store import InMemorySessionStore
 
 __all__ = [
     "InMemoryInstallCounter",
+    "InMemoryLatestCodeStore",
     "InMemoryLoginThrottle",
     "InMemoryRateLimiter",
     "InMemorySessionStore",

@@ -8,6 +8,7 @@ from scripthub.adapters.redis.errors import cache_unavailable_as_503
 from scripthub.adapters.redis.health import RedisHealthProbe
 from scripthub.adapters.redis.install_counter import RedisInstallCounter
 from scripthub.adapters.redis.keys import SessionStoreKeys
+from scripthub.adapters.redis.latest_code import RedisLatestCodeStore
 from scripthub.adapters.redis.login_throttle import RedisLoginThrottle
 from scripthub.adapters.redis.permission_cache import PermissionCacheKeys, RedisPermissionCache
 from scripthub.adapters.redis.rate_limiter import RedisRateLimiter
@@ -18,6 +19,7 @@ __all__ = [
     "RedisAccessStateReader",
     "RedisHealthProbe",
     "RedisInstallCounter",
+    "RedisLatestCodeStore",
     "RedisLoginThrottle",
     "RedisPermissionCache",
     "RedisRateLimiter",

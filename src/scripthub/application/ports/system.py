@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from scripthub.domain.errors import RateLimitedError
+
 
 class Clock(Protocol):
     """Where use cases get the time, so tests can set it."""
@@ -30,6 +32,15 @@ class RateCharge:
     key: str
     limit: int
     window_seconds: int
+
+
+class RateBudgetSpentError(RateLimitedError):
+    """A request counted over its budget: refused before any work, with the budget's state
+    (for the `RateLimit-*` headers of the refusal)."""
+
+    def __init__(self, state: RateLimitState) -> None:
+        super().__init__(state.reset_after)
+        self.state = state
 
 
 class RateLimiter(Protocol):

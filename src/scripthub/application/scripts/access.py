@@ -22,6 +22,21 @@ def may_see(script: Script, actor: Actor | None) -> bool:
     )
 
 
+def cache_name(id_or_slug: str) -> str:
+    """What names the script in caches: its id in canonical form (a route takes any form
+    `uuid.UUID` reads), else the slug as given."""
+    try:
+        return str(uuid.UUID(id_or_slug))
+    except ValueError:
+        return id_or_slug
+
+
+def cache_names(*scripts: Script) -> set[str]:
+    """Every name of these scripts in caches (one script as it was and as it is now, after an
+    edit: its old slug too)."""
+    return {name for script in scripts for name in (str(script.id), script.slug)}
+
+
 async def find_script(uow: UnitOfWork, id_or_slug: str) -> Script | None:
     """The live script with this id, or else with this slug (no query for what cannot be
     one, such as text with a NUL, which PostgreSQL would refuse)."""

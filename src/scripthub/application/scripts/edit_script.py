@@ -10,9 +10,11 @@ from typing import Any, Final
 
 from scripthub.application.accounts import Actor
 from scripthub.application.authorization import Authorizer
+from scripthub.application.ports.latest_code import LatestCodeCache
 from scripthub.application.ports.scripts import UNCHANGED, ScriptChanges
 from scripthub.application.ports.system import Clock
 from scripthub.application.ports.unit_of_work import UnitOfWorkFactory
+from scripthub.application.scripts.access import cache_names
 from scripthub.application.scripts.changing import load_script_to_change, script_change_entry
 from scripthub.domain.audit import RequestContext
 from scripthub.domain.errors import FieldProblem, NotFoundError, SlugTakenError, ValidationError
@@ -91,10 +93,15 @@ class EditScript:
     """
 
     def __init__(
-        self, uow_factory: UnitOfWorkFactory, authorizer: Authorizer, clock: Clock
+        self,
+        uow_factory: UnitOfWorkFactory,
+        authorizer: Authorizer,
+        latest_code: LatestCodeCache,
+        clock: Clock,
     ) -> None:
         self._uow_factory = uow_factory
         self._authorizer = authorizer
+        self._latest_code = latest_code
         self._clock = clock
 
     async def execute(self, command: EditScriptCommand) -> Script:
@@ -130,4 +137,5 @@ class EditScript:
                 )
             )
             await uow.commit()
+        await self._latest_code.changed(cache_names(script, edited))
         return edited

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 
 from scripthub.application.accounts import Principal
 from scripthub.application.authorization import Authorizer
+from scripthub.application.ports.latest_code import LatestCodeCache
 from scripthub.application.ports.system import Clock
 from scripthub.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from scripthub.application.scripts.access import may_see
+from scripthub.application.scripts.access import cache_names, may_see
 from scripthub.application.scripts.publishing import stage_version, version_published
 from scripthub.domain.audit import RequestContext
 from scripthub.domain.errors import ConflictError, NotFoundError, Problems, ValidationError
@@ -49,10 +50,15 @@ class PublishScriptVersion:
     """
 
     def __init__(
-        self, uow_factory: UnitOfWorkFactory, authorizer: Authorizer, clock: Clock
+        self,
+        uow_factory: UnitOfWorkFactory,
+        authorizer: Authorizer,
+        latest_code: LatestCodeCache,
+        clock: Clock,
     ) -> None:
         self._uow_factory = uow_factory
         self._authorizer = authorizer
+        self._latest_code = latest_code
         self._clock = clock
 
     async def execute(self, command: PublishScriptVersionCommand) -> ScriptVersion:
@@ -75,6 +81,7 @@ class PublishScriptVersion:
                     )
                 )
                 await uow.commit()
+            await self._latest_code.changed(cache_names(script))
             return version
         msg = "Other versions of this script were being published meanwhile; send it again."
         raise ConflictError(msg)

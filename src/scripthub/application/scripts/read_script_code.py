@@ -8,9 +8,15 @@ from dataclasses import dataclass
 
 from scripthub.application.accounts import Principal
 from scripthub.application.ports.install_counter import InstallLog, install_client
-from scripthub.application.ports.system import Clock
+from scripthub.application.ports.latest_code import CodeValidators, LatestCodeCache
+from scripthub.application.ports.system import (
+    Clock,
+    RateBudgetSpentError,
+    RateCharge,
+    RateLimitState,
+)
 from scripthub.application.ports.unit_of_work import UnitOfWorkFactory
-from scripthub.application.scripts.access import load_visible_script
+from scripthub.application.scripts.access import cache_name, load_visible_script
 from scripthub.application.scripts.served_code import (
     NOTHING_HELD,
     CodeForm,
@@ -20,7 +26,7 @@ from scripthub.application.scripts.served_code import (
 )
 from scripthub.domain.audit import RequestContext
 from scripthub.domain.errors import NotFoundError
-from scripthub.domain.scripts import Script
+from scripthub.domain.scripts import Script, Visibility
 from scripthub.domain.userscript_serving import meta_block, rewrite_update_urls
 
 
@@ -34,31 +40,66 @@ class ReadScriptCodeQuery:
     held: Held = NOTHING_HELD
     download: bool = True
     """False when the client asks for the headers alone (HEAD): never an install."""
+    rate_charge: RateCharge | None = None
+    """The request's rate budget, when it is counted here (in the cache's round trip)."""
+
+
+@dataclass(frozen=True)
+class ScriptCodeRead:
+    served: ServedCode
+    rate: RateLimitState | None
+    """The budget after counting the query's `rate_charge`; None when it had none, or when
+    the cache could not count it."""
 
 
 class ReadScriptCode:
     """The latest version's code or metadata block, with update URLs pointing at us.
 
-    One query answers a client whose copy is current (the latest version's digest and date
-    are on the script's row); the code, up to 2 MiB, is read only to be sent. A download of
-    the whole code is an install, counted once a day per script and client (the user, else
-    the IP address) through the install log, which never fails the download.
+    An update check by a client whose copy is current (a 304, what script managers send
+    most) is answered from the latest-code cache, read in the round trip that counts the
+    request against its rate budget: no SQL. Otherwise one query answers it (the latest
+    version's digest and date are on the script's row) and fills the cache; the code, up to
+    2 MiB, is read only to be sent. A download of the whole code is an install, counted once a
+    day per script and client (the user, else the IP address) through the install log, which
+    never fails the download.
+
+    Raises RateBudgetSpentError, before any other work, for a request over its budget.
     """
 
     def __init__(
-        self, uow_factory: UnitOfWorkFactory, installs: InstallLog, clock: Clock, public_url: str
+        self,
+        uow_factory: UnitOfWorkFactory,
+        latest_code: LatestCodeCache,
+        installs: InstallLog,
+        clock: Clock,
+        public_url: str,
     ) -> None:
         self._uow_factory = uow_factory
+        self._latest_code = latest_code
         self._installs = installs
         self._clock = clock
         self._public_url = public_url
 
-    async def execute(self, query: ReadScriptCodeQuery) -> ServedCode:
+    async def execute(self, query: ReadScriptCodeQuery) -> ScriptCodeRead:
+        name = cache_name(query.id_or_slug)
+        cached = await self._latest_code.read(name, query.rate_charge)
+        if cached.rate is not None and not cached.rate.allowed:
+            raise RateBudgetSpentError(cached.rate)
+        validators = cached.latest
+        if validators is not None and validators.visibility is not Visibility.PRIVATE:
+            answer = ServedCode.of(validators, query.form)
+            if query.held.is_current(answer.tag, answer.last_modified):
+                return ScriptCodeRead(answer, cached.rate)
+        return ScriptCodeRead(await self._from_database(name, query), cached.rate)
+
+    async def _from_database(self, name: str, query: ReadScriptCodeQuery) -> ServedCode:
         async with self._uow_factory() as uow:
             script = await load_visible_script(uow, query.id_or_slug, query.viewer)
-            if script.latest_version is None:
+            validators = CodeValidators.of_latest(script)
+            if validators is None:
                 raise NotFoundError("This script has no published version.")
-            answer = ServedCode.of(script, script.latest_version, query.form)
+            await self._latest_code.fill(name, validators)
+            answer = ServedCode.of(validators, query.form)
             if query.held.is_current(answer.tag, answer.last_modified):
                 return answer
             latest = await uow.scripts.latest_code(script.id)
@@ -68,7 +109,7 @@ class ReadScriptCode:
         if query.form is CodeForm.CODE and query.download:
             await self._count_install(script, query)
         # From the version read, which may be newer than the row read a moment before.
-        answer = ServedCode.of(script, latest.version.summary, query.form)
+        answer = ServedCode.of(CodeValidators.of(script, latest.version.summary), query.form)
         return dataclasses.replace(answer, body=body)
 
     def _body(self, script: Script, code: str, form: CodeForm) -> str:

@@ -6,6 +6,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from scripthub.application.accounts import Principal
+from scripthub.application.ports.latest_code import CodeValidators
 from scripthub.application.ports.unit_of_work import UnitOfWorkFactory
 from scripthub.application.scripts.access import load_visible_script
 from scripthub.application.scripts.served_code import NOTHING_HELD, CodeForm, Held, ServedCode
@@ -46,12 +47,12 @@ class ReadVersionCode:
                 version = await uow.scripts.get_version(script.id, query.version)
                 if version is None:
                     raise NotFoundError("Version not found.")
-                answer = ServedCode.of(script, version.summary, CodeForm.CODE)
+                answer = ServedCode.of(CodeValidators.of(script, version.summary), CodeForm.CODE)
                 if query.held.is_current(answer.tag, answer.last_modified):
                     return answer
             found = await uow.scripts.version_code(script.id, query.version)
         if found is None:
             raise NotFoundError("Version not found.")
-        answer = ServedCode.of(script, found.version.summary, CodeForm.CODE)
+        answer = ServedCode.of(CodeValidators.of(script, found.version.summary), CodeForm.CODE)
         body = rewrite_update_urls(found.code, PINNED_URL, PINNED_URL)
         return dataclasses.replace(answer, body=body)

@@ -7,7 +7,8 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime
 
-from scripthub.domain.scripts import Language, Script, VersionSummary, Visibility
+from scripthub.application.ports.latest_code import CodeValidators
+from scripthub.domain.scripts import Language, Script, Visibility
 from scripthub.domain.userscript_metadata import BlockKind, find_block
 
 META_TAG_SUFFIX = "-meta"
@@ -62,13 +63,13 @@ class ServedCode:
     body: str | None
 
     @classmethod
-    def of(cls, script: Script, version: VersionSummary, form: CodeForm) -> ServedCode:
-        """The answer's validators for this version, without a body yet."""
+    def of(cls, validators: CodeValidators, form: CodeForm) -> ServedCode:
+        """The answer for a version with these validators, without a body yet."""
         suffix = "" if form is CodeForm.CODE else META_TAG_SUFFIX
         return cls(
-            tag=version.sha256 + suffix,
-            last_modified=version.created_at,
-            shared=script.visibility is not Visibility.PRIVATE,
+            tag=validators.sha256 + suffix,
+            last_modified=validators.created_at,
+            shared=validators.visibility is not Visibility.PRIVATE,
             body=None,
         )
 

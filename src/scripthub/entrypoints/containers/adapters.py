@@ -8,6 +8,7 @@ from scripthub.adapters.access_state import SequentialAccessStateReader
 from scripthub.adapters.mail import mailer_from_url
 from scripthub.adapters.memory import (
     InMemoryInstallCounter,
+    InMemoryLatestCodeStore,
     InMemoryLoginThrottle,
     InMemoryRateLimiter,
     InMemorySessionStore,
@@ -15,6 +16,7 @@ from scripthub.adapters.memory import (
 from scripthub.adapters.redis import (
     RedisHealthProbe,
     RedisInstallCounter,
+    RedisLatestCodeStore,
     RedisLoginThrottle,
     RedisRateLimiter,
     RedisSessionStore,
@@ -98,6 +100,13 @@ class Adapters(containers.DeclarativeContainer):
         memory=providers.Singleton(InMemoryInstallCounter),
         redis=providers.Singleton(
             RedisInstallCounter, redis_client, prefix=settings.provided.redis_key_prefix
+        ),
+    )
+    latest_code_store = providers.Selector(
+        settings.provided.cache_backend,
+        memory=providers.Singleton(InMemoryLatestCodeStore, rate_limiter, clock),
+        redis=providers.Singleton(
+            RedisLatestCodeStore, redis_client, prefix=settings.provided.redis_key_prefix
         ),
     )
     access_state = providers.Selector(

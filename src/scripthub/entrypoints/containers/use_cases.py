@@ -57,6 +57,7 @@ from scripthub.application.users.list_users import ListUsers
 from scripthub.application.users.new_account import NewAccounts
 from scripthub.application.users.update_own_user import UpdateOwnUser
 from scripthub.entrypoints.install_flusher import InstallRecorder
+from scripthub.entrypoints.latest_code_cache import DegradingLatestCodeCache
 
 
 class UseCases(containers.DeclarativeContainer):
@@ -234,6 +235,7 @@ class UseCases(containers.DeclarativeContainer):
     )
 
     # Scripts: their code, and the installs it counts.
+    latest_code = providers.Singleton(DegradingLatestCodeCache, adapters.latest_code_store)
     install_recorder = providers.Singleton(InstallRecorder, adapters.install_counter)
     flush_installs = providers.Singleton(
         FlushInstalls, counter=adapters.install_counter, transaction=uow_factory, clock=clock
@@ -241,6 +243,7 @@ class UseCases(containers.DeclarativeContainer):
     read_script_code = providers.Singleton(
         ReadScriptCode,
         uow_factory=uow_factory,
+        latest_code=latest_code,
         installs=install_recorder,
         clock=clock,
         public_url=settings.provided.public_url,
@@ -248,10 +251,18 @@ class UseCases(containers.DeclarativeContainer):
     read_version_code = providers.Singleton(ReadVersionCode, uow_factory=uow_factory)
     # Changing scripts: edits, deletion, featuring, ratings.
     edit_script = providers.Singleton(
-        EditScript, uow_factory=uow_factory, authorizer=authorizer, clock=clock
+        EditScript,
+        uow_factory=uow_factory,
+        authorizer=authorizer,
+        latest_code=latest_code,
+        clock=clock,
     )
     delete_script = providers.Singleton(
-        DeleteScript, uow_factory=uow_factory, authorizer=authorizer, clock=clock
+        DeleteScript,
+        uow_factory=uow_factory,
+        authorizer=authorizer,
+        latest_code=latest_code,
+        clock=clock,
     )
     feature_script = providers.Singleton(
         FeatureScript, uow_factory=uow_factory, authorizer=authorizer, clock=clock
@@ -263,7 +274,11 @@ class UseCases(containers.DeclarativeContainer):
         CreateScript, uow_factory=uow_factory, authorizer=authorizer, clock=clock
     )
     publish_script_version = providers.Singleton(
-        PublishScriptVersion, uow_factory=uow_factory, authorizer=authorizer, clock=clock
+        PublishScriptVersion,
+        uow_factory=uow_factory,
+        authorizer=authorizer,
+        latest_code=latest_code,
+        clock=clock,
     )
     get_script = providers.Singleton(GetScript, uow_factory=uow_factory)
     list_scripts = providers.Singleton(ListScripts, uow_factory=uow_factory)

@@ -12,6 +12,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import HTTPResponseStartEvent, Send
 
+from scripthub.application.ports.system import RateBudgetSpentError, RateLimitState
 from scripthub.domain import errors
 
 logger = logging.getLogger("scripthub.http")
@@ -80,6 +81,14 @@ _PATH = re.compile(r" - at `\$\.data\.?([^`]*)`")
 _FIELD_MESSAGES = {"unknown": "is not an accepted field", "missing required": "is required"}
 
 
+def rate_limit_headers(state: RateLimitState) -> dict[str, str]:
+    return {
+        "RateLimit-Limit": str(state.limit),
+        "RateLimit-Remaining": str(state.remaining),
+        "RateLimit-Reset": str(state.reset_after),
+    }
+
+
 def problem_body(status: int, code: str, detail: str) -> dict[str, Any]:
     return {
         "type": "about:blank",
@@ -136,6 +145,8 @@ def domain_error_to_problem(_: Request[Any, Any, Any], exc: Exception) -> Respon
         headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
     if isinstance(exc, errors.RateLimitedError):
         headers["Retry-After"] = str(exc.retry_after)
+    if isinstance(exc, RateBudgetSpentError):
+        headers |= rate_limit_headers(exc.state)
     field_errors = None
     if isinstance(exc, errors.ValidationError):
         field_errors = [{"field": p.field, "message": p.message} for p in exc.problems]

@@ -26,11 +26,13 @@ from scripthub.application.ports.system import RateCharge, RateLimiter, RateLimi
 from scripthub.domain.errors import DomainError, RateLimitedError
 from scripthub.entrypoints.http.auth import bearer_token, remember
 from scripthub.entrypoints.http.client import Network, client_ip
-from scripthub.entrypoints.http.problems import STATUS_BY_CODE, send_problem
+from scripthub.entrypoints.http.problems import STATUS_BY_CODE, rate_limit_headers, send_problem
 from scripthub.entrypoints.settings import RateLimit
 
 TIER_OPTION = "rate_limit"
+_COUNTED_BY_HANDLER_OPTION = "rate_counted_by_handler"
 _STATE_KEY = "scripthub.rate_limit"
+_CHARGE_KEY = "scripthub.rate_charge"
 
 
 class RateLimitTier(StrEnum):
@@ -41,6 +43,11 @@ class RateLimitTier(StrEnum):
 
 CREDENTIALS: Mapping[str, Any] = MappingProxyType({TIER_OPTION: RateLimitTier.CREDENTIALS})
 """`opt=CREDENTIALS`: the route checks passwords or sends account mail, whatever its method."""
+
+COUNTED_BY_HANDLER: Mapping[str, Any] = MappingProxyType({_COUNTED_BY_HANDLER_OPTION: True})
+"""`opt=COUNTED_BY_HANDLER` (no tier): the handler counts a request without a bearer token
+itself, in a store round trip it makes anyway (`take_rate_charge`, then `keep_rate_state`);
+`Traffic` counts one whose handler never took its charge when its answer starts."""
 
 
 def declared_tiers(app: Litestar) -> dict[str, RateLimitTier]:
@@ -134,12 +141,16 @@ class RateLimits:
             return await self.admit(scope, None)
         return self._verdict(scope, authentication.rate)
 
+    def defer(self, scope: Scope) -> None:
+        """Leave counting a request to its handler (`COUNTED_BY_HANDLER`)."""
+        scope["state"][_CHARGE_KEY] = self._api_charge(scope)
+
     def _verdict(self, scope: Scope, state: RateLimitState) -> Refusal | None:
         if not state.allowed:
             error = RateLimitedError(state.reset_after)
-            headers = {**_header_values(state), "Retry-After": str(state.reset_after)}
+            headers = {**rate_limit_headers(state), "Retry-After": str(state.reset_after)}
             return Refusal(429, error.code, error.detail, headers)
-        scope["state"][_STATE_KEY] = state
+        keep_rate_state(scope, state)
         return None
 
     async def _count(self, scope: Scope, tier: str | None) -> RateLimitState:
@@ -177,10 +188,14 @@ class RateLimitGate:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == ScopeType.HTTP and scope["path"].startswith("/api/"):
-            tier = scope["route_handler"].opt.get(TIER_OPTION)
+            opt = scope["route_handler"].opt
+            tier = opt.get(TIER_OPTION)
             token = bearer_token(scope) if tier is None else None
+            refusal = None
             if token is not None:
                 refusal = await self._limits.admit_authenticated(scope, token)
+            elif opt.get(_COUNTED_BY_HANDLER_OPTION):
+                self._limits.defer(scope)
             else:
                 refusal = await self._limits.admit(scope, tier)
             if refusal:
@@ -189,22 +204,32 @@ class RateLimitGate:
         await self._app(scope, receive, send)
 
 
+def take_rate_charge(scope: Scope) -> RateCharge | None:
+    """The charge a `COUNTED_BY_HANDLER` route is to count, once (None: none was left to it,
+    the request was counted already)."""
+    charge: RateCharge | None = scope["state"].pop(_CHARGE_KEY, None)
+    return charge
+
+
+def left_uncounted(scope: Scope) -> bool:
+    """Whether a `COUNTED_BY_HANDLER` route's handler never took its charge (it failed first)."""
+    return _CHARGE_KEY in scope["state"]
+
+
+def keep_rate_state(scope: Scope, state: RateLimitState | None) -> None:
+    """Keep the budget of an admitted request for its `RateLimit-*` headers."""
+    if state is not None:
+        scope["state"][_STATE_KEY] = state
+
+
 def response_headers(scope: Scope) -> list[tuple[bytes, bytes]]:
     """The RateLimit-* headers of an admitted request (none for a request not counted)."""
     state: RateLimitState | None = scope["state"].get(_STATE_KEY)
     if state is None:
         return []
     return [
-        (name.lower().encode(), value.encode()) for name, value in _header_values(state).items()
+        (name.lower().encode(), value.encode()) for name, value in rate_limit_headers(state).items()
     ]
-
-
-def _header_values(state: RateLimitState) -> dict[str, str]:
-    return {
-        "RateLimit-Limit": str(state.limit),
-        "RateLimit-Remaining": str(state.remaining),
-        "RateLimit-Reset": str(state.reset_after),
-    }
 
 
 def _tightest(*states: RateLimitState) -> RateLimitState:

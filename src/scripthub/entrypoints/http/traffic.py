@@ -1,5 +1,6 @@
 """The one layer every HTTP request passes, routed or not: metrics, RateLimit headers, and the
-API budget for the answers no route middleware sees (the router's own 404 and 405)."""
+API budget for the answers no route middleware sees (the router's own 404 and 405) or that
+a handler counting its own requests answered before counting."""
 
 from __future__ import annotations
 
@@ -10,7 +11,12 @@ from litestar.types import ASGIApp, HTTPResponseStartEvent, Message, Receive, Sc
 from litestar.utils import normalize_path
 
 from scripthub.entrypoints.http.metrics import record_request
-from scripthub.entrypoints.http.rate_limits import RateLimits, response_headers
+from scripthub.entrypoints.http.rate_limits import (
+    RateLimits,
+    left_uncounted,
+    response_headers,
+    take_rate_charge,
+)
 
 
 class Traffic:
@@ -20,7 +26,8 @@ class Traffic:
     counts routed requests and this layer counts the rest when their answer starts: an /api
     answer given before routing (404, 405) is counted against the API budget, and replaced by
     the 429 (or 503) problem when it is over. Such an answer has no effect, so counting it
-    once it is made lets nothing through.
+    once it is made lets nothing through. So is an answer of a `COUNTED_BY_HANDLER` route
+    whose handler failed before it counted the request (a file name that names nothing).
     """
 
     def __init__(self, app: ASGIApp, limits: RateLimits) -> None:
@@ -40,7 +47,8 @@ class Traffic:
             if replaced:
                 return
             if message["type"] == "http.response.start":
-                if _answered_before_routing(scope):
+                if _answered_before_routing(scope) or left_uncounted(scope):
+                    take_rate_charge(scope)
                     refusal = await self._limits.admit(scope, None)
                     if refusal:
                         status, replaced = refusal.status, True

@@ -26,6 +26,11 @@ from scripthub.entrypoints.http.code_responses import (
     held_copy,
     wants_meta,
 )
+from scripthub.entrypoints.http.rate_limits import (
+    COUNTED_BY_HANDLER,
+    keep_rate_state,
+    take_rate_charge,
+)
 from scripthub.entrypoints.http.security_headers import OWN_CACHE_RULES
 
 AnyRequest = Request[Any, Any, Any]
@@ -59,6 +64,7 @@ class ScriptCodeController(Controller):
     @route(
         "/{id_or_slug:str}/{file_name:str}",
         http_method=GET_AND_HEAD,
+        opt=COUNTED_BY_HANDLER,
         summary="The latest version's code or metadata block",
         description=(
             "`raw`, `{slug}.user.js` and `{slug}.user.css`: the code (a GET answered 200 is an "
@@ -88,9 +94,11 @@ class ScriptCodeController(Controller):
             form,
             held=held_copy(request),
             download=request.method != HttpMethod.HEAD,
+            rate_charge=take_rate_charge(request.scope),
         )
-        answer = await read_script_code.execute(query)
-        return code_response(request, answer, REVALIDATE, vary_accept=on_code_url)
+        read = await read_script_code.execute(query)
+        keep_rate_state(request.scope, read.rate)
+        return code_response(request, read.served, REVALIDATE, vary_accept=on_code_url)
 
     @route(
         "/{id_or_slug:str}/versions/{version:str}/raw",

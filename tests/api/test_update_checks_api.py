@@ -1,0 +1,216 @@
+"""Update checks, what script managers send most: a client whose copy is current is answered
+304 from the latest-code cache, read in the round trip that counts its rate budget, with no
+SQL; a change to the script is seen by the very next check.
+
+In-process on purpose: these tests count the statements and Redis round trips of one
+request on the app's own engine and connections."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from redis.asyncio import Connection
+
+from tests.api.client import Api, assert_problem
+from tests.api.test_administration_api import counted_statements
+
+CODE = """// ==UserScript==
+// @name        Update check
+// @version     {version}
+// @match       https://example.com/*
+// ==/UserScript==
+console.log("{version}");
+"""
+CACHE_ERRORS_METRIC = 'scripthub_latest_code_cache_errors_total{operation="read"} '
+
+
+@pytest.fixture
+async def api(make_api: Callable[..., Any]) -> Api:
+    # No mail dispatcher polling the database while statements are counted.
+    built: Api = await make_api(SCRIPTHUB_MAIL_DISPATCH="external")
+    return built
+
+
+async def publish(api: Api) -> tuple[dict[str, Any], str]:
+    """A fresh author's new script (version 1.0) and the author's token."""
+    token = (await api.register())["access_token"]
+    body = {"name": "Update check", "language": "javascript", "code": CODE.format(version="1.0")}
+    response = await api.send("POST", "/api/scripts", token, json=body)
+    assert response.status_code == 201, response.text
+    script: dict[str, Any] = response.json()
+    return script, token
+
+
+def etag_of(response: Any) -> dict[str, str]:
+    return {"If-None-Match": response.headers["etag"]}
+
+
+@contextmanager
+def counted_round_trips(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[bytes]]:
+    """The Redis requests (one per round trip) the app sends meanwhile, leaving out the
+    install flusher's, which runs on its own timer."""
+    sent: list[bytes] = []
+    send = Connection.send_packed_command
+
+    async def counting(self: Connection, command: Any, check_health: bool = True) -> None:
+        packed = command if isinstance(command, bytes) else b"".join(command)
+        if b"installs:" not in packed:
+            sent.append(packed)
+        await send(self, command, check_health)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(Connection, "send_packed_command", counting)
+        yield sent
+
+
+async def test_a_current_copy_is_answered_without_sql_in_one_round_trip(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    script, _ = await publish(api)
+    raw = f"/api/scripts/{script['id']}/raw"
+    first = await api.client.head(raw)  # reads the database and fills the cache
+
+    with counted_statements(api) as statements, counted_round_trips(monkeypatch) as trips:
+        checked = await api.send("GET", raw, headers=etag_of(first))
+    with counted_statements(api) as uncached_statements:
+        other_script = await api.send(
+            "GET", f"/api/scripts/{script['slug']}/raw", headers=etag_of(first)
+        )
+
+    assert checked.status_code == 304
+    assert checked.headers["etag"] == first.headers["etag"]
+    assert checked.headers["last-modified"] == first.headers["last-modified"]
+    assert checked.headers["cache-control"] == "no-cache"
+    assert int(checked.headers["ratelimit-remaining"]) < int(first.headers["ratelimit-remaining"])
+    assert statements == []
+    if api.container.settings().cache_backend == "redis":
+        assert len(trips) == 1
+        assert b"MULTI" in trips[0]
+        assert b"latest_code:" in trips[0]
+        assert b"rate:api:" in trips[0]
+    # The statement counter does see a check the cache cannot answer (the slug's first).
+    assert other_script.status_code == 304
+    assert uncached_statements
+
+
+async def test_a_new_version_is_seen_by_the_very_next_check(api: Api) -> None:
+    script, token = await publish(api)
+    raw = f"/api/scripts/{script['id']}/raw"
+    old = await api.get(raw)
+    assert (await api.send("GET", raw, headers=etag_of(old))).status_code == 304  # cached now
+
+    update = {"code": CODE.format(version="1.1")}
+    published = await api.send("POST", f"/api/scripts/{script['id']}/versions", token, json=update)
+    checked = await api.send("GET", raw, headers=etag_of(old))
+    checked_by_slug = await api.send(
+        "GET", f"/api/scripts/{script['slug']}/raw", headers=etag_of(old)
+    )
+
+    assert published.status_code == 201, published.text
+    assert checked.status_code == 200
+    assert 'console.log("1.1")' in checked.text
+    assert checked.headers["etag"] != old.headers["etag"]
+    assert checked_by_slug.status_code == 200
+    assert (await api.send("GET", raw, headers=etag_of(checked))).status_code == 304
+
+
+async def test_a_script_made_private_or_deleted_is_gone_from_the_very_next_check(
+    api: Api,
+) -> None:
+    private, private_token = await publish(api)
+    deleted, deleted_token = await publish(api)
+    held = {}
+    for script in (private, deleted):
+        raw = f"/api/scripts/{script['id']}/raw"
+        held[script["id"]] = etag_of(await api.get(raw))
+        assert (await api.send("GET", raw, headers=held[script["id"]])).status_code == 304
+
+    hidden = await api.send(
+        "PATCH", f"/api/scripts/{private['id']}", private_token, json={"visibility": "private"}
+    )
+    gone = await api.send("DELETE", f"/api/scripts/{deleted['id']}", deleted_token)
+
+    assert hidden.status_code == 200, hidden.text
+    assert gone.status_code == 204, gone.text
+    for script in (private, deleted):
+        check = await api.send(
+            "GET", f"/api/scripts/{script['id']}/raw", headers=held[script["id"]]
+        )
+        assert_problem(check, 404, "not_found")
+    owner_check = await api.send(
+        "GET", f"/api/scripts/{private['id']}/raw", private_token, headers=held[private["id"]]
+    )
+    assert owner_check.status_code == 304
+    assert owner_check.headers["cache-control"] == "private, no-cache"
+
+
+async def test_update_checks_over_the_budget_are_refused_before_any_work(
+    make_api: Callable[..., Any],
+) -> None:
+    api: Api = await make_api(SCRIPTHUB_RATE_LIMIT_API="4/60", SCRIPTHUB_MAIL_DISPATCH="external")
+    script, _ = await publish(api)  # register and publish: two of the four
+    raw = f"/api/scripts/{script['id']}/raw"
+    first = await api.client.head(raw)
+
+    with counted_statements(api) as statements:
+        unknown_file = await api.get(f"/api/scripts/{script['id']}/nothing.txt")
+        refused = await api.send("GET", raw, headers=etag_of(first))
+
+    assert first.status_code == 200
+    assert first.headers["ratelimit-remaining"] == "1"
+    assert_problem(unknown_file, 404, "not_found")  # counted all the same
+    assert unknown_file.headers["ratelimit-remaining"] == "0"
+    assert_problem(refused, 429, "rate_limited")
+    assert refused.headers["ratelimit-remaining"] == "0"
+    assert refused.headers["ratelimit-limit"] == "4"
+    assert 1 <= int(refused.headers["retry-after"]) <= 60
+    assert statements == []
+
+
+async def test_with_redis_down_the_code_is_still_served_uncounted(
+    make_api: Callable[..., Any],
+) -> None:
+    writer: Api = await make_api()
+    if writer.container.settings().cache_backend != "redis":
+        pytest.skip("the embedded wiring has no Redis to lose")
+    script, _ = await publish(writer)
+    reader: Api = await make_api(SCRIPTHUB_REDIS_URL="redis://127.0.0.1:1/0")
+    raw = f"/api/scripts/{script['id']}/raw"
+    failures_before = await cache_read_failures(reader)
+
+    served = await reader.get(raw)
+    checked = await reader.send("GET", raw, headers=etag_of(served))
+
+    assert served.status_code == 200
+    assert 'console.log("1.0")' in served.text
+    assert "ratelimit-remaining" not in served.headers
+    assert checked.status_code == 304
+    assert await cache_read_failures(reader) == failures_before + 2
+
+
+async def cache_read_failures(api: Api) -> float:
+    metrics = (await api.get("/metrics")).text
+    line = next(line for line in metrics.splitlines() if line.startswith(CACHE_ERRORS_METRIC))
+    return float(line.removeprefix(CACHE_ERRORS_METRIC))
+
+
+async def test_checks_racing_new_versions_never_leave_an_old_copy_current(api: Api) -> None:
+    script, token = await publish(api)
+    raw = f"/api/scripts/{script['id']}/raw"
+    held = etag_of(await api.get(raw))
+    for minor in range(1, 16):
+        update = {"code": CODE.format(version=f"1.{minor}")}
+        published, *_ = await api.at_once(
+            api.request("POST", f"/api/scripts/{script['id']}/versions", token, json=update),
+            *(api.request("GET", raw, headers=held) for _ in range(3)),
+        )
+        assert published.status_code == 201, published.text
+
+        after = await api.send("GET", raw, headers=held)
+
+        assert after.status_code == 200, f"version 1.{minor} was published, yet the check says 304"
+        assert f'console.log("1.{minor}")' in after.text
+        held = etag_of(after)
