@@ -12,6 +12,12 @@ GET /api/users/me
   SQL    one SELECT of user + profile + string_agg of roles and of  (sqlalchemy/account_reader.py)
          providers, outside any transaction                         (users/get_own_user.py)
 
+GET /api/scripts/{id}/raw with If-None-Match holding the latest version (an update check, 304)
+  Redis  ONE round trip: MULTI GET latest_code:{id}, INCR rate:api:{ip}, PEXPIRE NX, PTTL EXEC
+         (http/rate_limits.py COUNTED_BY_HANDLER, scripts/read_script_code.py,
+         redis/latest_code.py)
+  SQL    none
+
 POST /api/auth/refresh (no bearer token, so no access-state read)
   Redis  1. the same rate-limit MULTI block
          2. EVALSHA of the product's own rotation script            (redis/session_scripts.py)
@@ -69,6 +75,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from email.utils import format_datetime
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
@@ -131,6 +138,10 @@ SQL_GRANTS = (
     "WHERE user_roles.user_id = $1::UUID"
 )
 GRANTS_TTL = 900  # adapters/redis/permission_cache.py DEFAULT_TTL
+SQL_LATEST_VALIDATORS = (  # a cache miss only, once a minute: never in a measured window
+    "SELECT visibility, latest_sha256, latest_version_at FROM scripts"
+    " WHERE id = $1::UUID AND deleted_at IS NULL"
+)
 
 # The unit of work's statements (adapters/sqlalchemy/users.py, roles.py, provider_links.py,
 # audit.py, email_tokens.py, outbox_writer.py), as SQLAlchemy's asyncpg dialect sends them.
@@ -359,14 +370,33 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _queue_hit(pipe: Any, key: str, window: int) -> None:
+    pipe.incr(key)
+    pipe.pexpire(key, window * 1000, nx=True)
+    pipe.pttl(key)
+
+
+def _counted(hits: int, ttl_ms: int, limit: int) -> tuple[bool, int, int, int]:
+    return hits <= limit, limit, max(limit - hits, 0), max(math.ceil(ttl_ms / 1000), 1)
+
+
 async def _hit(key: str, limit: int, window: int) -> tuple[bool, int, int, int]:
     """One fixed-window counter: (allowed, limit, remaining, reset seconds)."""
     async with STORES.redis.pipeline(transaction=True) as pipe:
-        pipe.incr(key)
-        pipe.pexpire(key, window * 1000, nx=True)
-        pipe.pttl(key)
+        _queue_hit(pipe, key, window)
         hits, _, ttl_ms = await pipe.execute()
-    return hits <= limit, limit, max(limit - hits, 0), max(math.ceil(ttl_ms / 1000), 1)
+    return _counted(hits, ttl_ms, limit)
+
+
+def _rate_headers(state: tuple[bool, int, int, int]) -> dict[str, str]:
+    allowed, limit, remaining, reset = state
+    if not allowed:
+        raise HTTPException(status_code=429, detail="rate limited")
+    return {
+        "RateLimit-Limit": str(limit),
+        "RateLimit-Remaining": str(remaining),
+        "RateLimit-Reset": str(reset),
+    }
 
 
 async def count_request(
@@ -384,14 +414,7 @@ async def count_request(
             if refused
             else min((state, auth), key=lambda s: (s[2], -s[3]))
         )
-    allowed, limit, remaining, reset = state
-    if not allowed:
-        raise HTTPException(status_code=429, detail="rate limited")
-    return {
-        "RateLimit-Limit": str(limit),
-        "RateLimit-Remaining": str(remaining),
-        "RateLimit-Reset": str(reset),
-    }
+    return _rate_headers(state)
 
 
 async def load_account(user_id: uuid.UUID) -> UserOut | None:
@@ -900,8 +923,50 @@ async def update_me(request: Request[Any, Any, Any]) -> Response[UserOut]:
     return Response(_user_out(account, roles, providers), headers=headers)
 
 
+@get("/api/scripts/{script_id:str}/raw")
+async def script_raw(request: Request[Any, Any, Any], script_id: str) -> Response[bytes]:
+    """An update check by a client whose copy is current: the product's one MULTI block (the
+    cached validators and the rate counter), then 304 with the validators. Only that path is
+    measured; a cache miss (an entry lives 60 s) is filled from the database as the product
+    does, and any other request is not this baseline's (501)."""
+    ip = request.client.host if request.client else "unknown"
+    counter = f"{PREFIX}rate:api:{ip}"
+    async with STORES.redis.pipeline(transaction=True) as pipe:
+        pipe.get(f"{PREFIX}latest_code:{script_id}")
+        _queue_hit(pipe, counter, int(API_WINDOW))
+        entry, hits, _, ttl_ms = await pipe.execute()
+    headers = _rate_headers(_counted(hits, ttl_ms, int(API_LIMIT)))
+    if not entry:
+        entry = await _fill_latest_code(uuid.UUID(script_id))
+    visibility, sha256, created_at = entry.decode().split("\n")
+    tag = f'"{sha256}"'
+    if_none_match = request.headers.get("if-none-match", "")
+    held = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
+    if visibility == "private" or tag not in held:
+        raise HTTPException(status_code=501, detail="not an update check of a current copy")
+    modified = datetime.fromtimestamp(float(created_at), tz=UTC)
+    headers |= {
+        "etag": tag,
+        "last-modified": format_datetime(modified, usegmt=True),
+        "cache-control": "no-cache",
+        "vary": "Accept",
+    }
+    return Response(b"", status_code=304, headers=headers)
+
+
+async def _fill_latest_code(script_id: uuid.UUID) -> bytes:
+    async with STORES.pool.acquire() as connection:
+        row = await connection.fetchrow(SQL_LATEST_VALIDATORS, script_id)
+    if row is None:
+        raise HTTPException(status_code=404, detail="script not found")
+    created_at = repr(row["latest_version_at"].timestamp())
+    entry = f"{row['visibility']}\n{row['latest_sha256']}\n{created_at}".encode()
+    await STORES.redis.set(f"{PREFIX}latest_code:{script_id}", entry, px=60_000, nx=True)
+    return entry
+
+
 app = Litestar(
-    route_handlers=[me, refresh, login, register, update_me],
+    route_handlers=[me, refresh, login, register, update_me, script_raw],
     on_startup=[open_stores],
     on_shutdown=[close_stores],
 )
