@@ -63,10 +63,18 @@ def _provide(use_case: object) -> Provide:
 def build_dependencies(container: Container) -> dict[str, Provide]:
     trusted = container.settings().trusted_proxies
 
-    async def provide_principal(request: Request[Any, Any, Any]) -> Principal:
+    # The caller is provided after `context` (which it does not need), so that a handler
+    # taking both has them resolved in turn, not in an anyio task group per request.
+    async def provide_principal(
+        request: Request[Any, Any, Any],
+        context: NamedDependency[RequestContext],  # noqa: ARG001
+    ) -> Principal:
         return await authenticate(request)
 
-    async def provide_viewer(request: Request[Any, Any, Any]) -> Principal | None:
+    async def provide_viewer(
+        request: Request[Any, Any, Any],
+        context: NamedDependency[RequestContext],  # noqa: ARG001
+    ) -> Principal | None:
         return await authenticate_optional(request)
 
     def provide_context(request: Request[Any, Any, Any]) -> RequestContext:
