@@ -68,6 +68,7 @@ PORTS = {
     "guard": 18004,
     "alt": 18005,
     "peer": 18006,
+    "uncounted": 18007,  # script_code.py: the product with install counting switched off
 }
 PEER = BENCH / "peer_fastapi_users"  # --peer: fastapi-users in its own venv (setup.sh)
 PEER_PYTHON = PEER / ".venv-peer" / "bin" / "python"
@@ -407,7 +408,14 @@ class Bench:
         )
         log(seeded)
 
-    def start_servers(self, names: tuple[str, ...], env: dict[str, str] | None = None) -> None:
+    def start_servers(
+        self,
+        names: tuple[str, ...],
+        env: dict[str, str] | None = None,
+        ready: dict[str, tuple[str, dict[str, str]]] | None = None,
+    ) -> None:
+        """Start these servers and wait until each answers 200 on its readiness route: the
+        one `ready` names (path, headers), else its usual one (`ready_route`)."""
         workers = str(self.args.workers)
         serve = [sys.executable, str(BENCH / "serve.py")]
         commands = {
@@ -416,6 +424,7 @@ class Bench:
             "raw": [*serve, "raw_asyncpg_app:app"],
             "hello": [*serve, "hello_app:app"],
             "guard": [*serve, "guard_app:create_guard_app", "--factory"],
+            "uncounted": [*serve, "uncounted_app:create_uncounted_app", "--factory"],
             # serve.py run by the peer's own interpreter: the same uvicorn options.
             "peer": [str(PEER_PYTHON), str(BENCH / "serve.py"), "peer_fastapi_users.app:app"],
         }
@@ -437,15 +446,20 @@ class Bench:
                     stderr=subprocess.STDOUT,
                     start_new_session=True,  # its own process group: uvicorn and its workers
                 )
-        bearer = {"Authorization": f"Bearer {self.access_token()}"}
-        admin = {"Authorization": f"Bearer {self.access_token('admin')}"}
-        ready = {"hello": ("/hello", {}), "guard": (GUARDED, admin)}
-        if "peer" in names:
-            ready["peer"] = ("/users/me", {"Authorization": f"Bearer {self.access_token('peer')}"})
         for name in names:
-            path, headers = ready.get(name, ("/api/users/me", bearer))
+            path, headers = (ready or {}).get(name) or self.ready_route(name)
             self.wait_ready(name, path, headers)
         log(f"servers up: {', '.join(f'{n} :{PORTS[n]}' for n in names)}, {workers} workers each")
+
+    def ready_route(self, name: str) -> tuple[str, dict[str, str]]:
+        """A route that answers 200 once the server can serve the bench (path, headers)."""
+        if name == "hello":
+            return "/hello", {}
+        if name == "guard":
+            return GUARDED, {"Authorization": f"Bearer {self.access_token('admin')}"}
+        if name == "peer":
+            return "/users/me", {"Authorization": f"Bearer {self.access_token('peer')}"}
+        return "/api/users/me", {"Authorization": f"Bearer {self.access_token()}"}
 
     def access_token(self, kind: str = "") -> str:
         """The first access token of the seeded accounts, or of the `--admins` ones."""
@@ -587,15 +601,15 @@ class Bench:
         return result
 
     def audit_rows(self, action: str) -> int:
+        return int(self.query(f"SELECT count(*) FROM audit_logs WHERE action = '{action}'"))
+
+    def query(self, sql: str) -> str:
+        """What psql prints for `sql` run on the bench database (one value: that value)."""
         url = self.env["SCRIPTHUB_DATABASE_URL"].replace("postgresql+asyncpg://", "postgresql://")
         done = subprocess.run(
-            ["psql", url, "-qAtc", f"SELECT count(*) FROM audit_logs WHERE action = '{action}'"],
-            check=True,
-            capture_output=True,
-            text=True,
-            timeout=60,
+            ["psql", url, "-qAtc", sql], check=True, capture_output=True, text=True, timeout=60
         )
-        return int(done.stdout.strip())
+        return done.stdout.strip()
 
     def wait_idle(self, server: str, limit: float = 20.0) -> None:
         """Until `server` uses under 5 % of a core over half a second (at most `limit` s)."""
@@ -1208,20 +1222,33 @@ def report_guard(guard: dict[str, list[WrkResult]]) -> dict[str, float]:
     }
 
 
+def add_bench_options(parser: argparse.ArgumentParser) -> None:
+    """The options `Bench` reads, shared by the benches built on it (script_code.py)."""
+    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument("--connections", type=int, default=32, help="wrk connections")
+    parser.add_argument("--warmup", type=int, default=3, help="seconds of warm-up per route")
+    parser.add_argument("--workers", type=int, default=2, help="worker processes per server")
+    parser.add_argument("--bcrypt-rounds", type=int, default=12)
+    parser.add_argument("--log-level", default="INFO", help="SCRIPTHUB_LOG_LEVEL of all servers")
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--src", type=Path, help="run the product from this src/ folder")
+    source.add_argument("--commit", help="run the product as committed at this revision")
+    parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/0")
+    parser.add_argument("--keep", action="store_true", help="keep database, keys and logs")
+    parser.set_defaults(ab=None, bcrypt_niceness=None)  # run.py's own options, read by Bench
+
+
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
-    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
-    parser.add_argument("--connections", type=int, default=32, help="wrk connections")
+    add_bench_options(parser)
     parser.add_argument("--repeat", type=int, default=3, help="rounds of the GET comparison")
-    parser.add_argument("--warmup", type=int, default=3, help="seconds of warm-up per route")
     parser.add_argument("--login-duration", type=int, default=20)
     parser.add_argument("--login-connections", type=int, default=16)
-    parser.add_argument("--bcrypt-rounds", type=int, default=12)
     parser.add_argument("--bcrypt-seconds", type=float, default=5.0)
-    parser.add_argument("--workers", type=int, default=2, help="worker processes per server")
     parser.add_argument("--users", type=int, default=64)
     parser.add_argument("--admins", type=int, default=16, help="accounts for the guard pair")
     parser.add_argument("--skip-login", action="store_true", help="only the GET/refresh runs")
@@ -1261,12 +1288,6 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--check-io", action="store_true", help="only compare the I/O")
     parser.add_argument("--skip-check-io", action="store_true", help="no I/O comparison first")
-    parser.add_argument("--log-level", default="INFO", help="SCRIPTHUB_LOG_LEVEL of all servers")
-    source = parser.add_mutually_exclusive_group()
-    source.add_argument("--src", type=Path, help="run the product from this src/ folder")
-    source.add_argument("--commit", help="run the product as committed at this revision")
-    parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432")
-    parser.add_argument("--redis", default="redis://127.0.0.1:6379/0")
     parser.add_argument(
         "--pg-log", type=Path, default=Path("/var/log/postgresql/postgresql-15-main.log")
     )
@@ -1278,7 +1299,6 @@ def parse_args() -> argparse.Namespace:
         " interleaved GET /api/users/me rounds and refresh, in the same run (experiments.py)",
     )
     parser.add_argument("--json", type=Path, help="also write the results here")
-    parser.add_argument("--keep", action="store_true", help="keep database, keys and logs")
     args = parser.parse_args()
     if args.peer and not PEER_PYTHON.is_file():
         parser.error(f"--peer needs {PEER_PYTHON}: run bench/peer_fastapi_users/setup.sh first")
@@ -1306,8 +1326,8 @@ def plan(args: argparse.Namespace) -> tuple[tuple[str, ...], bool, bool, tuple[s
     return main_servers, guarded, writes_wanted, checked
 
 
-def main() -> int:
-    args = parse_args()
+def exit_on_signals() -> None:
+    """SIGTERM and SIGHUP end the bench like Ctrl-C does: through its cleanup."""
 
     def stop(signum: int, _frame: object) -> None:
         raise SystemExit(128 + signum)
@@ -1315,6 +1335,10 @@ def main() -> int:
     for signum in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, stop)
 
+
+def main() -> int:
+    args = parse_args()
+    exit_on_signals()
     started = time.monotonic()
     bench = Bench(args)
     try:

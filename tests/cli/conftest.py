@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -38,26 +39,31 @@ def serving(workdir: Path, **environment: str) -> Iterator[str]:
     """A real `scripthub serve` process in `workdir` (with `environment` added), until the
     block ends; its base URL. Its output must hold no traceback."""
     port = _free_port()
-    server = subprocess.Popen(  # noqa: S603 - our own console script
-        [str(Path(sys.executable).parent / "scripthub"), "serve", "--port", str(port)],
-        cwd=workdir,
-        env={**os.environ, **environment},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/health/live").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("the server did not start within 30 s")
-        yield base
-    finally:
-        server.terminate()
-        output = server.communicate(timeout=30)[0].decode()
-        assert "Traceback" not in output, output
+    # A file, not a pipe: a pipe read only at the end fills up with the access log and blocks
+    # the server after a few hundred requests.
+    with tempfile.TemporaryFile() as output:
+        server = subprocess.Popen(  # noqa: S603 - our own console script
+            [str(Path(sys.executable).parent / "scripthub"), "serve", "--port", str(port)],
+            cwd=workdir,
+            env={**os.environ, **environment},
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                try:
+                    if httpx.get(f"{base}/health/live").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    time.sleep(0.1)
+            else:
+                pytest.fail("the server did not start within 30 s")
+            yield base
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+            output.seek(0)
+            logged = output.read().decode()
+            assert "Traceback" not in logged, logged

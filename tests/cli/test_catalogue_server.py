@@ -1,8 +1,11 @@
 """The catalogue through a real `scripthub serve`, on both wirings: the README's walk-through,
-the way a script manager installs and then checks for updates."""
+the way a script manager installs and then checks for updates; and installs by many clients at
+once, counted exactly."""
 
 from __future__ import annotations
 
+import asyncio
+import random
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from scripthub.entrypoints.install_flusher import FLUSH_SECONDS
 from tests.cli.conftest import serving
 
 PASSWORD = "correct horse battery"
@@ -26,9 +30,10 @@ console.log("hello");
 
 @pytest.fixture(params=["embedded", pytest.param("services", marks=pytest.mark.postgres)])
 def server(request: pytest.FixtureRequest, workdir: Path) -> Iterator[str]:
-    environment: dict[str, str] = {}
+    # As behind a reverse proxy on the same host: clients are told apart by X-Forwarded-For.
+    environment = {"SCRIPTHUB_TRUSTED_PROXIES": "127.0.0.1/32"}
     if request.param == "services":
-        environment = {
+        environment |= {
             "SCRIPTHUB_DATABASE_URL": request.getfixturevalue("postgres_database_url"),
             "SCRIPTHUB_REDIS_URL": request.getfixturevalue("redis_url"),
             "SCRIPTHUB_REDIS_KEY_PREFIX": request.getfixturevalue("redis_prefix"),
@@ -77,3 +82,54 @@ def test_publish_update_install_and_check_for_updates(api: httpx.Client) -> None
     while api.get(f"/api/scripts/{script['slug']}").json()["install_count"] != 1:
         assert time.monotonic() < deadline, "the install was not counted within 10 s"
         time.sleep(0.2)
+
+
+CLIENTS = 2000
+RETURNING = 200  # of those clients download the script a second time
+IN_FLIGHT = 100
+
+
+async def test_concurrent_installs_by_distinct_clients_count_exactly(server: str) -> None:
+    # A connection per download, as distinct clients have (and no reuse of a connection the
+    # server is closing after its keep-alive time: a ReadError now and then under load).
+    limits = httpx.Limits(max_connections=IN_FLIGHT, max_keepalive_connections=0)
+    async with httpx.AsyncClient(base_url=server, limits=limits, timeout=60) as api:
+        account = {"email": "ada@example.com", "username": "ada", "password": PASSWORD}
+        token = (await api.post("/api/auth/register", json=account)).json()["access_token"]
+        published = await api.post(
+            "/api/scripts",
+            json={
+                "name": "Hello",
+                "language": "javascript",
+                "code": SCRIPT.format(version="1.0", grant="none"),
+            },
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        raw = f"/api/scripts/{published.json()['id']}/raw"
+        clients = [f"10.0.{n // 256}.{n % 256}" for n in range(CLIENTS)]
+        # The second downloads mixed in with the first ones, some of them at the same moment.
+        downloads = clients + clients[:RETURNING]
+        random.Random(2000).shuffle(downloads)
+        in_flight = asyncio.Semaphore(IN_FLIGHT)
+
+        async def download(client: str) -> int:
+            async with in_flight:
+                return (await api.get(raw, headers={"X-Forwarded-For": client})).status_code
+
+        statuses = await asyncio.gather(*(download(client) for client in downloads))
+
+        async def install_count() -> int:
+            script = await api.get(f"/api/scripts/{published.json()['slug']}")
+            count: int = script.json()["install_count"]
+            return count
+
+        counted, deadline = await install_count(), time.monotonic() + 10
+        while counted < CLIENTS and time.monotonic() < deadline:
+            await asyncio.sleep(0.2)
+            counted = await install_count()
+        await asyncio.sleep(FLUSH_SECONDS + 1)  # a flush more, which must add nothing
+        counted_later = await install_count()
+
+    assert published.status_code == 201, published.text
+    assert statuses == [200] * (CLIENTS + RETURNING)
+    assert (counted, counted_later) == (CLIENTS, CLIENTS)

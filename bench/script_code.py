@@ -1,0 +1,221 @@
+"""The script code routes under load, each part against a baseline served the same way in
+the same run (run.py's machinery: scratch database, servers, wrk, CPU accounting, cleanup).
+
+    .venv/bin/python bench/script_code.py                  # every part
+    .venv/bin/python bench/script_code.py --only installs  # one part (repeatable)
+    .venv/bin/python bench/script_code.py --skip installs  # all but one (repeatable)
+    .venv/bin/python bench/script_code.py --commit HEAD    # a committed tree
+
+Creates a fresh database, migrates it and seeds one public script of about 20 KB through the
+product's use cases (seed_script.py), then runs the parts:
+
+  installs  GET /api/scripts/{id}/raw, every request from a client of its own (installs.lua:
+            its own X-Forwarded-For address, the servers trusting 127.0.0.1/32), so that every
+            answer counts an install. The product (port 18001) against the same product with
+            install counting switched off (uncounted_app.py, port 18007), both up at once,
+            interleaved rounds with the order alternating. After each run it waits for the
+            flushes and checks that `install_count` grew by exactly the number of clients
+            the product took in (their rate-limit counters in Redis: wrk's 200 answers plus
+            the requests still in flight when wrk stopped), or not at all after a run on the
+            uncounted server. Target: counted / uncounted throughput >= 0.8, every run exact.
+
+A part is a function taking the bench and returning its summary (PARTS): a new one goes
+beside `installs_part`, with its baseline's server in run.py's PORTS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import redis
+from run import (
+    Bench,
+    Load,
+    WrkResult,
+    add_bench_options,
+    exit_on_signals,
+    log,
+    median,
+    pooled_stack_ms,
+    table,
+    verdict,
+)
+from seed_script import SCRIPT_ID_FILE
+
+from scripthub.entrypoints.install_flusher import FLUSH_SECONDS
+
+TARGET_INSTALLS_VS_UNCOUNTED = 0.8
+COUNTED, UNCOUNTED = "product", "uncounted"
+LIVE = ("/health/live", {})  # readiness without an install: the raw route would count one
+FIRST_OCTET = 11  # of the first run's client addresses; each run takes the next one
+LAST_OCTET = 126  # below 127.0.0.0/8, where the trusted proxy lives
+SETTLE_SECONDS = 20.0  # the longest wait for a run's installs to be flushed
+
+
+@dataclass(frozen=True)
+class InstallCheck:
+    """What one run answered, took in and counted."""
+
+    answered: int
+    """200 answers wrk received."""
+    admitted: int
+    """Distinct clients the server took in: wrk's answers and the requests in flight when it
+    stopped (the server still serves those, and counts them)."""
+    expected: int
+    """Installs the run must add: every client taken in, or none on the uncounted server."""
+    counted: int
+    """What `install_count` grew by once the flushes were done."""
+
+    @property
+    def exact(self) -> bool:
+        return self.counted == self.expected and self.admitted >= self.answered
+
+
+class ScriptCodeBench(Bench):
+    """run.py's `Bench` with one seeded script and clients that never come back."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        super().__init__(args)
+        self.env["SCRIPTHUB_TRUSTED_PROXIES"] = "127.0.0.1/32"
+        # Two servers up at once, on a PostgreSQL whose 100 connections are shared.
+        self.env["SCRIPTHUB_DATABASE_POOL_SIZE"] = str(args.pool_size)
+        self.env["SCRIPTHUB_DATABASE_MAX_OVERFLOW"] = "0"
+        self.script_id = ""
+        self.octet = FIRST_OCTET
+        self.redis = redis.Redis.from_url(args.redis)
+
+    def seed_script(self) -> None:
+        log(self.python(str(Path(__file__).with_name("seed_script.py")), str(self.work)))
+        self.script_id = (self.work / SCRIPT_ID_FILE).read_text().strip()
+
+    @property
+    def raw_path(self) -> str:
+        return f"/api/scripts/{self.script_id}/raw"
+
+    def install_count(self) -> int:
+        return int(self.query(f"SELECT install_count FROM scripts WHERE id = '{self.script_id}'"))
+
+    def new_clients(self, server: str, load: Load) -> tuple[WrkResult, int]:
+        """One wrk run of the raw route from clients no run used before; its result, and the
+        number of distinct clients the server took in (each has its own rate-limit counter,
+        named by its address)."""
+        if self.octet > LAST_OCTET:
+            msg = "out of client addresses: fewer rounds"
+            raise RuntimeError(msg)
+        octet, self.octet = self.octet, self.octet + 1
+        args = [str(octet), str(load.threads)]
+        result = self.wrk(server, self.raw_path, "installs.lua", args, load)
+        pattern = f"{self.prefix}rate:api:{octet}.*"
+        return result, sum(1 for _ in self.redis.scan_iter(match=pattern, count=1000))
+
+    def installs(self, server: str, load: Load) -> tuple[WrkResult, InstallCheck]:
+        """A run of new clients, and its check once the flushes have written its installs
+        (the uncounted server's too: it must have counted none)."""
+        before = self.install_count()
+        result, admitted = self.new_clients(server, load)
+        expected = admitted if server == COUNTED else 0
+        deadline = time.monotonic() + SETTLE_SECONDS
+        while self.install_count() < before + expected and time.monotonic() < deadline:
+            time.sleep(0.2)
+        time.sleep(FLUSH_SECONDS + 0.5)  # a flush more: nothing arrives late, or it shows
+        counted = self.install_count() - before
+        return result, InstallCheck(result.ok, admitted, expected, counted)
+
+    def cleanup(self) -> None:
+        super().cleanup()
+        self.redis.close()
+
+
+def installs_part(bench: ScriptCodeBench) -> dict[str, object]:
+    """The raw route from new clients: counted / uncounted, and every counted run exact."""
+    servers = (COUNTED, UNCOUNTED)
+    bench.start_servers(servers, ready=dict.fromkeys(servers, LIVE))
+    args = bench.args
+    log(f"warming up ({args.warmup} s per server)")
+    for server in servers:
+        bench.installs(server, Load(args.threads, args.connections, args.warmup))
+    runs: dict[str, list[WrkResult]] = {server: [] for server in servers}
+    checks: dict[str, list[InstallCheck]] = {server: [] for server in servers}
+    for round_number in range(args.repeat):
+        log(f"installs, round {round_number + 1} of {args.repeat}")
+        for server in servers if round_number % 2 == 0 else servers[::-1]:
+            result, check = bench.installs(server, bench.load)
+            runs[server].append(result)
+            checks[server].append(check)
+    bench.stop_servers(servers)
+    return report_installs(runs, checks)
+
+
+def report_installs(
+    runs: dict[str, list[WrkResult]], checks: dict[str, list[InstallCheck]]
+) -> dict[str, object]:
+    counted_runs, uncounted_runs = runs[COUNTED], runs[UNCOUNTED]
+    print()
+    print(table([(f"{s} GET .../raw #{i + 1}", r) for s in runs for i, r in enumerate(runs[s])]))
+    print()
+    for server, server_checks in checks.items():
+        for number, check in enumerate(server_checks, 1):
+            print(
+                f"     {server} #{number}: wrk 200 answers {check.answered}, clients taken in"
+                f" {check.admitted}, install_count +{check.counted} (expected"
+                f" +{check.expected})  {'exact' if check.exact else 'NOT EXACT'}"
+            )
+    ratio = median(counted_runs).ok_rps / median(uncounted_runs).ok_rps
+    by_cpu = pooled_stack_ms(uncounted_runs) / pooled_stack_ms(counted_runs)
+    paired = [c.ok_rps / u.ok_rps for c, u in zip(counted_runs, uncounted_runs, strict=True)]
+    exact = all(check.exact for server_checks in checks.values() for check in server_checks)
+    passed = ratio >= TARGET_INSTALLS_VS_UNCOUNTED and exact
+    print(
+        f"installs: counted {median(counted_runs).ok_rps:.1f}/s / uncounted"
+        f" {median(uncounted_runs).ok_rps:.1f}/s = {ratio:.3f} (medians; by CPU {by_cpu:.3f};"
+        f" rounds {', '.join(f'{r:.3f}' for r in paired)}); target >="
+        f" {TARGET_INSTALLS_VS_UNCOUNTED}; counts {'exact' if exact else 'NOT EXACT'}"
+        f"  {verdict(passed)}"
+    )
+    return {"ratio": ratio, "by_cpu": by_cpu, "rounds": paired, "exact": exact, "pass": passed}
+
+
+PARTS: dict[str, Callable[[ScriptCodeBench], dict[str, object]]] = {
+    "installs": installs_part,
+}
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    add_bench_options(parser)
+    parser.add_argument("--repeat", type=int, default=4, help="rounds of each part's pair")
+    parser.add_argument(
+        "--pool-size", type=int, default=8, help="PostgreSQL connections per server worker"
+    )
+    parser.add_argument("--only", action="append", choices=PARTS, help="run only this part")
+    parser.add_argument("--skip", action="append", choices=PARTS, help="leave this part out")
+    return parser.parse_args()
+
+
+def main() -> int:
+    args = parse_args()
+    exit_on_signals()
+    parts = [name for name in args.only or PARTS if name not in (args.skip or [])]
+    started = time.monotonic()
+    bench = ScriptCodeBench(args)
+    summary: dict[str, dict[str, object]] = {}
+    try:
+        bench.create_database()
+        bench.seed_script()
+        for name in parts:
+            summary[name] = PARTS[name](bench)
+    finally:
+        bench.cleanup()
+        log(f"done in {time.monotonic() - started:.0f} s")
+    return 0 if all(part["pass"] for part in summary.values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
