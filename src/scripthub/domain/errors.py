@@ -136,3 +136,24 @@ class PayloadTooLargeError(DomainError):
     """A value past its size limit (a script's code over 2 MiB)."""
 
     code = "payload_too_large"
+
+
+class OAuthError(DomainError):
+    """A sign-in with a provider that cannot go on: an unknown, replayed or expired state or
+    one-time code, a provider that failed or answered what does not verify, no usable email."""
+
+    code = "oauth_error"
+
+
+class AccessDeniedError(OAuthError):
+    """The person declined at the provider."""
+
+    code = "access_denied"
+
+
+class ProviderAlreadyLinkedError(ConflictError):
+    code = "provider_already_linked"
+
+
+class LastLoginMethodError(ConflictError):
+    code = "last_login_method"

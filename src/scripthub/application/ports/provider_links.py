@@ -5,14 +5,21 @@ from __future__ import annotations
 import uuid
 from typing import Protocol
 
-from scripthub.domain.providers import ProviderLink
+from scripthub.domain.providers import Provider, ProviderLink
 
 
 class ProviderLinkRepository(Protocol):
     """The ways each account can sign in (`email`, and linked OAuth identities)."""
 
     async def add(self, link: ProviderLink) -> None:
-        """Stage a link; ConflictError if the identity is linked already."""
+        """Stage a link; ConflictError if the identity is linked already, or if the user has
+        a link to that provider already (one identity per provider and account)."""
+
+    async def find(self, provider: Provider, provider_user_id: str) -> ProviderLink | None:
+        """The link of this provider identity, whichever account holds it."""
+
+    async def remove(self, user_id: uuid.UUID, provider: Provider) -> bool:
+        """Stage removing the user's link to `provider`; False if there was none."""
 
     async def list_for_user(self, user_id: uuid.UUID) -> list[ProviderLink]:
         """The user's links, oldest first."""
