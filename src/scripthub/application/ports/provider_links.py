@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import enum
 import uuid
 from typing import Protocol
 
 from scripthub.domain.providers import Provider, ProviderLink
+
+
+class LinkRemoval(enum.Enum):
+    REMOVED = "removed"
+    NOT_LINKED = "not_linked"
+    LAST_METHOD = "last_method"
+    """Kept: it is the account's only way to sign in."""
 
 
 class ProviderLinkRepository(Protocol):
@@ -18,8 +26,10 @@ class ProviderLinkRepository(Protocol):
     async def find(self, provider: Provider, provider_user_id: str) -> ProviderLink | None:
         """The link of this provider identity, whichever account holds it."""
 
-    async def remove(self, user_id: uuid.UUID, provider: Provider) -> bool:
-        """Stage removing the user's link to `provider`; False if there was none."""
+    async def remove(self, user_id: uuid.UUID, provider: Provider) -> LinkRemoval:
+        """Stage removing the user's link to `provider`, unless it is the account's last link
+        (its only way to sign in). Decided under a lock on the account's links, so that two
+        concurrent removals of its last two links leave one."""
 
     async def list_for_user(self, user_id: uuid.UUID) -> list[ProviderLink]:
         """The user's links, oldest first."""

@@ -1,0 +1,1 @@
+"""Signing in with Discord, Google or GitHub, and linking them to an account."""
