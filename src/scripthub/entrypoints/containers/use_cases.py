@@ -28,6 +28,14 @@ from scripthub.application.installs.flush_installs import FlushInstalls
 from scripthub.application.mail.deliver_mail import DeliverMail
 from scripthub.application.mail.messages import MailLinks
 from scripthub.application.mail.token_mail import TokenMail
+from scripthub.application.oauth.exchange_code import ExchangeOAuthCode
+from scripthub.application.oauth.finish_callback import FinishOAuthCallback
+from scripthub.application.oauth.flows import FlowStarter
+from scripthub.application.oauth.identity_accounts import IdentityAccounts
+from scripthub.application.oauth.list_providers import ListOwnProviders
+from scripthub.application.oauth.start_link import StartProviderLink
+from scripthub.application.oauth.start_sign_in import StartOAuthSignIn
+from scripthub.application.oauth.unlink_provider import UnlinkProvider
 from scripthub.application.roles.create_permission import CreatePermission
 from scripthub.application.roles.create_role import CreateRole
 from scripthub.application.roles.delete_role import DeleteRole
@@ -232,6 +240,39 @@ class UseCases(containers.DeclarativeContainer):
     )
     list_audit_entries = providers.Singleton(
         ListAuditEntries, uow_factory=uow_factory, authorizer=authorizer
+    )
+
+    # Signing in with providers, and linking them.
+    flow_starter = providers.Singleton(
+        FlowStarter,
+        gateway=adapters.oauth_gateway,
+        flows=adapters.oauth_flows,
+        public_url=settings.provided.public_url,
+    )
+    identity_accounts = providers.Singleton(IdentityAccounts, uow_factory=uow_factory, clock=clock)
+    start_oauth_sign_in = providers.Singleton(
+        StartOAuthSignIn, gateway=adapters.oauth_gateway, starter=flow_starter
+    )
+    start_provider_link = providers.Singleton(
+        StartProviderLink, gateway=adapters.oauth_gateway, starter=flow_starter
+    )
+    finish_oauth_callback = providers.Singleton(
+        FinishOAuthCallback,
+        gateway=adapters.oauth_gateway,
+        flows=adapters.oauth_flows,
+        starter=flow_starter,
+        accounts=identity_accounts,
+    )
+    exchange_oauth_code = providers.Singleton(
+        ExchangeOAuthCode,
+        uow_factory=uow_factory,
+        flows=adapters.oauth_flows,
+        sessions=sessions,
+        clock=clock,
+    )
+    list_own_providers = providers.Singleton(ListOwnProviders, uow_factory=uow_factory)
+    unlink_provider = providers.Singleton(
+        UnlinkProvider, uow_factory=uow_factory, gateway=adapters.oauth_gateway, clock=clock
     )
 
     # Scripts: their code, and the installs it counts.

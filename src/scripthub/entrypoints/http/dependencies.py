@@ -24,6 +24,7 @@ from scripthub.entrypoints.containers import Container
 from scripthub.entrypoints.containers.use_cases import UseCases
 from scripthub.entrypoints.http.auth import authenticate, authenticate_optional
 from scripthub.entrypoints.http.client import request_context
+from scripthub.entrypoints.settings import Settings
 
 
 def _caller_field(use_case: type) -> str | None:
@@ -80,7 +81,12 @@ def build_dependencies(container: Container) -> dict[str, Provide]:
     def provide_context(request: Request[Any, Any, Any]) -> RequestContext:
         return request_context(request.scope, trusted)
 
+    def provide_settings() -> Settings:
+        return settings
+
+    settings = container.settings()
     dependencies = {
+        "settings": Provide(provide_settings, sync_to_thread=False),
         "principal": Provide(provide_principal),
         "viewer": Provide(provide_viewer),
         "context": Provide(provide_context, sync_to_thread=False),
