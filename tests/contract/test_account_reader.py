@@ -29,7 +29,7 @@ async def test_the_account_reader_sees_committed_users_with_their_roles_and_prov
         for provider, external_id in (
             (Provider.GITHUB, "gh-1"),
             (Provider.EMAIL, str(alice.id)),
-            (Provider.GITHUB, "gh-2"),
+            (Provider.DISCORD, "dc-1"),
         ):
             await uow.provider_links.add(
                 ProviderLink(uuid.uuid4(), alice.id, provider, external_id, alice.email, T0)
@@ -46,7 +46,7 @@ async def test_the_account_reader_sees_committed_users_with_their_roles_and_prov
     assert seen is not None
     assert seen.user == alice
     assert seen.roles == ["admin", "moderator", "user"]
-    assert seen.providers == ["email", "github"]
+    assert seen.providers == ["discord", "email", "github"]
     assert bare is not None
     assert (bare.roles, bare.providers) == ([], [])
     assert await reader.account(uuid.uuid4()) is None

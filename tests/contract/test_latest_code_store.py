@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -16,6 +15,7 @@ from scripthub.application.ports.latest_code import CodeValidators
 from scripthub.application.ports.system import RateCharge
 from scripthub.domain.errors import ServiceUnavailableError
 from scripthub.domain.scripts import Visibility
+from tests.contract.store_support import elapse, redis_client_clearing
 from tests.contract.test_permission_cache import CountingConnection
 from tests.unit.world import SettableClock
 
@@ -44,10 +44,7 @@ class Backend:
         self._clock = clock
 
     async def elapse(self, span: timedelta) -> None:
-        if self._clock is None:  # Redis expires keys in real time
-            await asyncio.sleep(span.total_seconds())
-        else:
-            self._clock.advance(span)
+        await elapse(self._clock, span)
 
 
 @pytest.fixture
@@ -58,13 +55,9 @@ async def backend(redis_place: tuple[str, str] | None) -> AsyncIterator[Backend]
         yield Backend(InMemoryLatestCodeStore(limiter, clock, TTL, FENCE), limiter, clock)
         return
     url, prefix = redis_place
-    client = aioredis.Redis.from_url(url)
-    store = RedisLatestCodeStore(client, prefix, TTL, FENCE)
-    yield Backend(store, RedisRateLimiter(client, prefix), None)
-    keys = [key async for key in client.scan_iter(match=f"{prefix}*")]
-    if keys:
-        await client.delete(*keys)
-    await client.aclose()
+    async with redis_client_clearing(url, prefix) as client:
+        store = RedisLatestCodeStore(client, prefix, TTL, FENCE)
+        yield Backend(store, RedisRateLimiter(client, prefix), None)
 
 
 def a_name() -> str:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -11,6 +13,11 @@ from scripthub.domain.errors import ConflictError, NotFoundError
 from scripthub.domain.providers import Provider, ProviderLink
 from tests.contract.samples import T0, make_user
 from tests.contract.uow_backends import MakeUnitOfWork, add_committed, committed
+
+if TYPE_CHECKING:
+    from scripthub.domain.users import User
+
+TRIALS = 5
 
 
 async def test_provider_links_read_back_oldest_first(make_uow: MakeUnitOfWork) -> None:
@@ -80,3 +87,114 @@ async def test_provider_names_of_many_names_each_users_providers_sorted(
             nobody: [],
         }
         assert await uow.provider_links.provider_names_of_many([]) == {}
+
+
+def a_link(user_id: uuid.UUID, provider: Provider, provider_user_id: str) -> ProviderLink:
+    return ProviderLink(uuid.uuid4(), user_id, provider, provider_user_id, None, T0)
+
+
+async def test_find_returns_the_link_of_an_identity_whichever_account_holds_it(
+    make_uow: MakeUnitOfWork,
+) -> None:
+    alice, bob = make_user(), make_user("bob")
+    await add_committed(make_uow, alice, bob)
+    bobs_github = ProviderLink(
+        uuid.uuid4(), bob.id, Provider.GITHUB, "583231", "bob@example.com", T0, {"login": "bob"}
+    )
+    async with make_uow() as uow:
+        await uow.provider_links.add(a_link(alice.id, Provider.DISCORD, "583231"))
+        await uow.provider_links.add(bobs_github)
+        await uow.commit()
+
+    async with make_uow() as uow:
+        assert await uow.provider_links.find(Provider.GITHUB, "583231") == bobs_github
+        assert await uow.provider_links.find(Provider.GOOGLE, "583231") is None
+        assert await uow.provider_links.find(Provider.GITHUB, "58323") is None
+
+
+async def test_remove_drops_only_that_users_link_to_that_provider(
+    make_uow: MakeUnitOfWork,
+) -> None:
+    alice, bob = make_user(), make_user("bob")
+    await add_committed(make_uow, alice, bob)
+    alices_github, alices_google = (
+        a_link(alice.id, Provider.GITHUB, "a-1"),
+        a_link(alice.id, Provider.GOOGLE, "a-2"),
+    )
+    bobs_github = a_link(bob.id, Provider.GITHUB, "b-1")
+    async with make_uow() as uow:
+        for link in (alices_github, alices_google, bobs_github):
+            await uow.provider_links.add(link)
+        await uow.commit()
+
+    async with make_uow() as uow:
+        removed = await uow.provider_links.remove(alice.id, Provider.GITHUB)
+        removed_again = await uow.provider_links.remove(alice.id, Provider.GITHUB)
+        never_linked = await uow.provider_links.remove(bob.id, Provider.DISCORD)
+        await uow.commit()
+
+    assert (removed, removed_again, never_linked) == (True, False, False)
+    async with make_uow() as uow:
+        assert await uow.provider_links.list_for_user(alice.id) == [alices_google]
+        assert await uow.provider_links.list_for_user(bob.id) == [bobs_github]
+        assert await uow.provider_links.find(Provider.GITHUB, "a-1") is None
+
+
+async def test_a_removal_is_undone_with_its_unit_of_work(make_uow: MakeUnitOfWork) -> None:
+    alice = make_user()
+    await add_committed(make_uow, alice)
+    github = a_link(alice.id, Provider.GITHUB, "a-1")
+    await committed(make_uow, lambda uow: uow.provider_links.add(github))
+
+    async with make_uow() as uow:
+        assert await uow.provider_links.remove(alice.id, Provider.GITHUB)
+
+    async with make_uow() as uow:
+        assert await uow.provider_links.find(Provider.GITHUB, "a-1") == github
+
+
+async def test_an_account_links_one_identity_per_provider(make_uow: MakeUnitOfWork) -> None:
+    alice = make_user()
+    await add_committed(make_uow, alice)
+    await committed(
+        make_uow, lambda uow: uow.provider_links.add(a_link(alice.id, Provider.GITHUB, "1"))
+    )
+    second = a_link(alice.id, Provider.GITHUB, "2")
+
+    with pytest.raises(ConflictError):
+        await committed(make_uow, lambda uow: uow.provider_links.add(second))
+    await committed(make_uow, lambda uow: uow.provider_links.remove(alice.id, Provider.GITHUB))
+    await committed(make_uow, lambda uow: uow.provider_links.add(second))
+
+    async with make_uow() as uow:
+        assert await uow.provider_links.list_for_user(alice.id) == [second]
+
+
+async def test_of_two_concurrent_links_of_one_provider_to_one_account_one_wins(
+    make_uow: MakeUnitOfWork,
+) -> None:
+    async def link(user: User, provider_user_id: str, both_checked: asyncio.Barrier) -> None:
+        async with make_uow() as uow:
+            # As a use case would: see that no GitHub identity is linked yet, then link.
+            assert await uow.provider_links.list_for_user(user.id) == []
+            await both_checked.wait()
+            await uow.provider_links.add(a_link(user.id, Provider.GITHUB, provider_user_id))
+            await uow.commit()
+
+    for trial in range(TRIALS):
+        alice = make_user(f"alice{trial}")
+        await add_committed(make_uow, alice)
+        both_checked = asyncio.Barrier(2)
+
+        outcomes = await asyncio.gather(
+            link(alice, f"{trial}-first", both_checked),
+            link(alice, f"{trial}-second", both_checked),
+            return_exceptions=True,
+        )
+
+        assert sorted(type(outcome).__name__ for outcome in outcomes) == [
+            "ConflictError",
+            "NoneType",
+        ]
+        async with make_uow() as uow:
+            assert len(await uow.provider_links.list_for_user(alice.id)) == 1

@@ -125,13 +125,15 @@ def check_user_is_unique(users: dict[uuid.UUID, User], user: User) -> None:
 
 
 def check_link_is_unique(links: dict[uuid.UUID, ProviderLink], link: ProviderLink) -> None:
-    """Raise if another link already holds the (provider, provider_user_id) identity."""
+    """Raise if another link already holds the (provider, provider_user_id) identity, or
+    links the same account to the same provider."""
     for other in links.values():
-        if other.id != link.id and (other.provider, other.provider_user_id) == (
-            link.provider,
-            link.provider_user_id,
-        ):
+        if other.id == link.id or other.provider != link.provider:
+            continue
+        if other.provider_user_id == link.provider_user_id:
             raise ConflictError("This provider identity is already linked to an account.")
+        if other.user_id == link.user_id:
+            raise ConflictError("This account is already linked to this provider.")
 
 
 def check_script_is_unique(scripts: dict[uuid.UUID, Script], script: Script) -> None:

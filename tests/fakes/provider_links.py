@@ -11,7 +11,7 @@ from tests.fakes.database import check_link_is_unique
 if TYPE_CHECKING:
     import uuid
 
-    from scripthub.domain.providers import ProviderLink
+    from scripthub.domain.providers import Provider, ProviderLink
     from tests.fakes.database import InMemoryDatabase, Writing
 
 
@@ -28,6 +28,24 @@ class InMemoryProviderLinkRepository:
             raise NotFoundError(f"user {link.user_id} does not exist")
         check_link_is_unique(self._database.provider_links, link)
         self._database.provider_links[link.id] = copy.deepcopy(link)
+
+    async def find(self, provider: Provider, provider_user_id: str) -> ProviderLink | None:
+        for link in self._database.provider_links.values():
+            if (link.provider, link.provider_user_id) == (provider, provider_user_id):
+                return copy.deepcopy(link)
+        return None
+
+    async def remove(self, user_id: uuid.UUID, provider: Provider) -> bool:
+        await self._writing()
+        links = self._database.provider_links
+        doomed = [
+            link.id
+            for link in links.values()
+            if (link.user_id, link.provider) == (user_id, provider)
+        ]
+        for link_id in doomed:
+            del links[link_id]
+        return bool(doomed)
 
     async def list_for_user(self, user_id: uuid.UUID) -> list[ProviderLink]:
         links = [link for link in self._database.provider_links.values() if link.user_id == user_id]

@@ -10,6 +10,7 @@ from scripthub.adapters.redis.install_counter import RedisInstallCounter
 from scripthub.adapters.redis.keys import SessionStoreKeys
 from scripthub.adapters.redis.latest_code import RedisLatestCodeStore
 from scripthub.adapters.redis.login_throttle import RedisLoginThrottle
+from scripthub.adapters.redis.oauth_flows import RedisOAuthFlowStore
 from scripthub.adapters.redis.permission_cache import PermissionCacheKeys, RedisPermissionCache
 from scripthub.adapters.redis.rate_limiter import RedisRateLimiter
 from scripthub.adapters.redis.session_store import RedisSessionStore
@@ -21,6 +22,7 @@ __all__ = [
     "RedisInstallCounter",
     "RedisLatestCodeStore",
     "RedisLoginThrottle",
+    "RedisOAuthFlowStore",
     "RedisPermissionCache",
     "RedisRateLimiter",
     "RedisSessionStore",

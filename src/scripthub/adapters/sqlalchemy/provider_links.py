@@ -13,6 +13,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    delete,
     insert,
     select,
 )
@@ -35,7 +36,8 @@ auth_providers = Table(
     "auth_providers",
     metadata,
     Column("id", Uuid(), primary_key=True),
-    user_fk(),
+    # The unique constraint on (user_id, provider) is the index of the foreign key.
+    user_fk(index=False),
     Column("provider", String(16), nullable=False),
     Column("provider_user_id", Text(), nullable=False),
     Column("email", Text()),
@@ -44,6 +46,7 @@ auth_providers = Table(
     *timestamps(),
     CheckConstraint("provider IN ('email', 'discord', 'google', 'github')", name="provider"),
     UniqueConstraint("provider", "provider_user_id"),
+    UniqueConstraint("user_id", "provider"),
 )
 
 
@@ -88,6 +91,24 @@ class SqlAlchemyProviderLinkRepository:
             )
         except IntegrityError as error:
             raise translate_integrity_error(error) from error
+
+    async def find(self, provider: Provider, provider_user_id: str) -> ProviderLink | None:
+        result = await self._connection.execute(
+            select(auth_providers).where(
+                auth_providers.c.provider == provider.value,
+                auth_providers.c.provider_user_id == provider_user_id,
+            )
+        )
+        row = result.mappings().first()
+        return None if row is None else provider_link_from_row(row)
+
+    async def remove(self, user_id: uuid.UUID, provider: Provider) -> bool:
+        result = await self._connection.execute(
+            delete(auth_providers)
+            .where(auth_providers.c.user_id == user_id, auth_providers.c.provider == provider.value)
+            .returning(auth_providers.c.id)
+        )
+        return result.first() is not None
 
     async def list_for_user(self, user_id: uuid.UUID) -> list[ProviderLink]:
         result = await self._connection.execute(

@@ -10,6 +10,7 @@ from scripthub.adapters.memory import (
     InMemoryInstallCounter,
     InMemoryLatestCodeStore,
     InMemoryLoginThrottle,
+    InMemoryOAuthFlowStore,
     InMemoryRateLimiter,
     InMemorySessionStore,
 )
@@ -18,6 +19,7 @@ from scripthub.adapters.redis import (
     RedisInstallCounter,
     RedisLatestCodeStore,
     RedisLoginThrottle,
+    RedisOAuthFlowStore,
     RedisRateLimiter,
     RedisSessionStore,
     redis_client_for,
@@ -93,6 +95,13 @@ class Adapters(containers.DeclarativeContainer):
         memory=providers.Singleton(InMemoryLoginThrottle),
         redis=providers.Singleton(
             RedisLoginThrottle, redis_client, prefix=settings.provided.redis_key_prefix
+        ),
+    )
+    oauth_flows = providers.Selector(
+        settings.provided.cache_backend,
+        memory=providers.Singleton(InMemoryOAuthFlowStore, clock),
+        redis=providers.Singleton(
+            RedisOAuthFlowStore, redis_client, prefix=settings.provided.redis_key_prefix
         ),
     )
     install_counter = providers.Selector(
