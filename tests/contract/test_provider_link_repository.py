@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from scripthub.application.ports.provider_links import LinkRemoval
 from scripthub.domain.errors import ConflictError, NotFoundError
 from scripthub.domain.providers import Provider, ProviderLink
 from tests.contract.samples import T0, make_user
@@ -133,7 +134,11 @@ async def test_remove_drops_only_that_users_link_to_that_provider(
         never_linked = await uow.provider_links.remove(bob.id, Provider.DISCORD)
         await uow.commit()
 
-    assert (removed, removed_again, never_linked) == (True, False, False)
+    assert (removed, removed_again, never_linked) == (
+        LinkRemoval.REMOVED,
+        LinkRemoval.NOT_LINKED,
+        LinkRemoval.NOT_LINKED,
+    )
     async with make_uow() as uow:
         assert await uow.provider_links.list_for_user(alice.id) == [alices_google]
         assert await uow.provider_links.list_for_user(bob.id) == [bobs_github]
@@ -145,9 +150,12 @@ async def test_a_removal_is_undone_with_its_unit_of_work(make_uow: MakeUnitOfWor
     await add_committed(make_uow, alice)
     github = a_link(alice.id, Provider.GITHUB, "a-1")
     await committed(make_uow, lambda uow: uow.provider_links.add(github))
+    await committed(
+        make_uow, lambda uow: uow.provider_links.add(a_link(alice.id, Provider.EMAIL, "a-0"))
+    )
 
     async with make_uow() as uow:
-        assert await uow.provider_links.remove(alice.id, Provider.GITHUB)
+        assert await uow.provider_links.remove(alice.id, Provider.GITHUB) is LinkRemoval.REMOVED
 
     async with make_uow() as uow:
         assert await uow.provider_links.find(Provider.GITHUB, "a-1") == github
@@ -156,6 +164,8 @@ async def test_a_removal_is_undone_with_its_unit_of_work(make_uow: MakeUnitOfWor
 async def test_an_account_links_one_identity_per_provider(make_uow: MakeUnitOfWork) -> None:
     alice = make_user()
     await add_committed(make_uow, alice)
+    password = a_link(alice.id, Provider.EMAIL, "0")
+    await committed(make_uow, lambda uow: uow.provider_links.add(password))
     await committed(
         make_uow, lambda uow: uow.provider_links.add(a_link(alice.id, Provider.GITHUB, "1"))
     )
@@ -167,7 +177,48 @@ async def test_an_account_links_one_identity_per_provider(make_uow: MakeUnitOfWo
     await committed(make_uow, lambda uow: uow.provider_links.add(second))
 
     async with make_uow() as uow:
-        assert await uow.provider_links.list_for_user(alice.id) == [second]
+        links = await uow.provider_links.list_for_user(alice.id)
+    assert sorted(links, key=lambda link: link.provider) == [password, second]
+
+
+async def test_the_last_way_to_sign_in_is_never_removed(make_uow: MakeUnitOfWork) -> None:
+    alice = make_user()
+    await add_committed(make_uow, alice)
+    github = a_link(alice.id, Provider.GITHUB, "1")
+    await committed(make_uow, lambda uow: uow.provider_links.add(github))
+
+    async with make_uow() as uow:
+        kept = await uow.provider_links.remove(alice.id, Provider.GITHUB)
+        await uow.commit()
+
+    assert kept is LinkRemoval.LAST_METHOD
+    async with make_uow() as uow:
+        assert await uow.provider_links.list_for_user(alice.id) == [github]
+
+
+async def test_concurrent_removals_of_the_last_two_links_leave_one(
+    make_uow: MakeUnitOfWork,
+) -> None:
+    async def unlink(user: User, provider: Provider) -> LinkRemoval:
+        async with make_uow() as uow:
+            removal = await uow.provider_links.remove(user.id, provider)
+            await uow.commit()
+        return removal
+
+    for trial in range(TRIALS):
+        alice = make_user(f"alice{trial}")
+        await add_committed(make_uow, alice)
+        for number, provider in enumerate((Provider.GITHUB, Provider.GOOGLE)):
+            link = a_link(alice.id, provider, f"{trial}-{number}")
+            await committed(make_uow, lambda uow, link=link: uow.provider_links.add(link))
+
+        outcomes = await asyncio.gather(
+            unlink(alice, Provider.GITHUB), unlink(alice, Provider.GOOGLE)
+        )
+
+        assert sorted(outcome.value for outcome in outcomes) == ["last_method", "removed"]
+        async with make_uow() as uow:
+            assert len(await uow.provider_links.list_for_user(alice.id)) == 1
 
 
 async def test_of_two_concurrent_links_of_one_provider_to_one_account_one_wins(

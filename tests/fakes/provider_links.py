@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 from typing import TYPE_CHECKING
 
+from scripthub.application.ports.provider_links import LinkRemoval
 from scripthub.domain.errors import NotFoundError
 from tests.fakes.database import check_link_is_unique
 
@@ -35,17 +36,16 @@ class InMemoryProviderLinkRepository:
                 return copy.deepcopy(link)
         return None
 
-    async def remove(self, user_id: uuid.UUID, provider: Provider) -> bool:
+    async def remove(self, user_id: uuid.UUID, provider: Provider) -> LinkRemoval:
         await self._writing()
         links = self._database.provider_links
-        doomed = [
-            link.id
-            for link in links.values()
-            if (link.user_id, link.provider) == (user_id, provider)
-        ]
-        for link_id in doomed:
-            del links[link_id]
-        return bool(doomed)
+        held = {link.provider: link.id for link in links.values() if link.user_id == user_id}
+        if provider not in held:
+            return LinkRemoval.NOT_LINKED
+        if len(held) == 1:
+            return LinkRemoval.LAST_METHOD
+        del links[held[provider]]
+        return LinkRemoval.REMOVED
 
     async def list_for_user(self, user_id: uuid.UUID) -> list[ProviderLink]:
         links = [link for link in self._database.provider_links.values() if link.user_id == user_id]

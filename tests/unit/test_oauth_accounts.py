@@ -137,7 +137,9 @@ async def test_no_usable_email_is_an_oauth_error(world: World) -> None:
 async def test_a_suspended_account_is_not_signed_in_to(world: World) -> None:
     user = await world.identity_accounts().sign_in_account(identity(), HERE)
     async with world.uow() as uow:
-        await uow.users.change_status(user.id, AccountStatus.SUSPENDED, world.clock.now())
+        await uow.users.change_status(
+            user.id, AccountStatus.SUSPENDED, world.clock.now(), only_from=[AccountStatus.ACTIVE]
+        )
         await uow.commit()
 
     with pytest.raises(AccountSuspendedError):

@@ -14,6 +14,7 @@ from sqlalchemy import (
     UniqueConstraint,
     Uuid,
     delete,
+    func,
     insert,
     select,
 )
@@ -24,6 +25,7 @@ from scripthub.adapters.sqlalchemy.errors import translate_integrity_error
 from scripthub.adapters.sqlalchemy.metadata import metadata
 from scripthub.adapters.sqlalchemy.rows import names_by_user, without_nul
 from scripthub.adapters.sqlalchemy.utc import UtcDateTime
+from scripthub.application.ports.provider_links import LinkRemoval
 from scripthub.domain.providers import Provider, ProviderLink
 
 if TYPE_CHECKING:
@@ -102,13 +104,27 @@ class SqlAlchemyProviderLinkRepository:
         row = result.mappings().first()
         return None if row is None else provider_link_from_row(row)
 
-    async def remove(self, user_id: uuid.UUID, provider: Provider) -> bool:
-        result = await self._connection.execute(
+    async def remove(self, user_id: uuid.UUID, provider: Provider) -> LinkRemoval:
+        of_user = auth_providers.c.user_id == user_id
+        if self._connection.dialect.name == "postgresql":
+            # Lock the account's links: a concurrent removal waits for this transaction, and
+            # its DELETE then counts what this one left. (SQLite's one writer at a time does
+            # the same for the DELETE below, as long as nothing is read before it.)
+            await self._connection.execute(
+                select(auth_providers.c.id).where(of_user).with_for_update()
+            )
+        others = select(func.count()).select_from(auth_providers).where(of_user).scalar_subquery()
+        removed = await self._connection.execute(
             delete(auth_providers)
-            .where(auth_providers.c.user_id == user_id, auth_providers.c.provider == provider.value)
+            .where(of_user, auth_providers.c.provider == provider.value, others > 1)
             .returning(auth_providers.c.id)
         )
-        return result.first() is not None
+        if removed.first() is not None:
+            return LinkRemoval.REMOVED
+        held = await self._connection.execute(select(auth_providers.c.provider).where(of_user))
+        if provider.value in held.scalars().all():
+            return LinkRemoval.LAST_METHOD
+        return LinkRemoval.NOT_LINKED
 
     async def list_for_user(self, user_id: uuid.UUID) -> list[ProviderLink]:
         result = await self._connection.execute(

@@ -42,6 +42,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "unsupported_media_type": 415,
     "bad_request": 400,
     "oauth_error": 400,
+    "access_denied": 400,
     "service_unavailable": 503,
 }
 CODE_BY_STATUS: dict[int, str] = {
