@@ -16,7 +16,8 @@ import pytest
 from scripthub.adapters.sqlalchemy.migrations import upgrade_database
 from tests import services
 
-pytest_plugins = ["tests.smtp_sink", "tests.freezing_proxy"]  # SMTP server, frozen servers
+# SMTP server, frozen servers, OAuth providers
+pytest_plugins = ["tests.smtp_sink", "tests.freezing_proxy", "tests.fake_oauth_provider"]
 
 
 @pytest.fixture(scope="session")

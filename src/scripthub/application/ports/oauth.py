@@ -36,8 +36,9 @@ class ProviderIdentity:
     provider: Provider
     provider_user_id: str
     email: str | None
-    """None when the provider gives no usable email (Discord unverified ones count as given,
-    with `email_verified` False; GitHub's is its primary verified one, if any)."""
+    """None when the provider gives no usable email: Discord's only when Discord verified it,
+    GitHub's primary one only when verified (API.md); Google's as Google gives it, with
+    `email_verified` saying whether Google verified it."""
     email_verified: bool
     login: str | None
     """The provider's login or username (GitHub `login`, Discord `username`), if any."""

@@ -30,3 +30,4 @@ async def close_container(container: Container) -> None:
     if container.settings().redis_url:
         await adapters.redis_client().aclose()
     adapters.hasher().close()
+    await adapters.oauth_gateway().aclose()

@@ -37,6 +37,7 @@ from scripthub.adapters.sqlalchemy import (
 from scripthub.adapters.sqlalchemy.account_reader import SqlAlchemyAccountReader
 from scripthub.adapters.system import SystemClock
 from scripthub.adapters.uncached_permissions import UncachedPermissionCache
+from scripthub.entrypoints.oauth_gateway import oauth_gateway_for
 from scripthub.entrypoints.settings import Settings
 
 
@@ -143,6 +144,8 @@ class Adapters(containers.DeclarativeContainer):
     outbox_dispatch_store = providers.Singleton(SqlAlchemyOutboxDispatchStore, engine)
 
     account_reader = providers.Singleton(SqlAlchemyAccountReader, engine)
+
+    oauth_gateway = providers.Singleton(oauth_gateway_for, settings)
 
     # Per use: a unit of work is one transaction; use cases open theirs at call time.
     unit_of_work = providers.Factory(SqlAlchemyUnitOfWork, engine)

@@ -8,6 +8,8 @@ from typing import Literal
 
 import msgspec
 
+from scripthub.adapters.oauth import ProviderRegistration
+
 DEFAULT_FRONTEND_URL = "http://localhost:3000"
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
 
@@ -20,15 +22,8 @@ class RateLimit(msgspec.Struct, frozen=True):
     window_seconds: int
 
 
-class OAuthProviderSettings(msgspec.Struct, frozen=True):
-    client_id: str
-    client_secret: str
-    authorize_url: str
-    token_url: str
-    userinfo_url: str
-    emails_url: str | None = None
-    jwks_url: str | None = None
-    issuer: str | None = None
+OAuthProviderSettings = ProviderRegistration
+"""A provider's SCRIPTHUB_OAUTH_{PROVIDER}_* variables: what the OAuth adapter is built from."""
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
