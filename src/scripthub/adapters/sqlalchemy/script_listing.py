@@ -84,11 +84,12 @@ def _by_key(
     query: ScriptQuery, sort: ScriptSort, match: SearchMatch | None, after: ScriptKeyset | None
 ) -> Select[Any]:
     key = _KEYS[sort]
-    statement = _WITH_OWNER.where(*_listed(query), *_narrowing(query))
+    statement = _WITH_OWNER
     if match is not None:
         statement = statement.join(match.table, match.table.c.script_id == scripts.c.id).where(
             match.condition
         )
+    statement = statement.where(*_listed(query), *_narrowing(query))
     ascending = sort is ScriptSort.NAME
     if after is not None:
         position = tuple_(key, scripts.c.id)

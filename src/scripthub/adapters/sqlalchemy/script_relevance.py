@@ -17,12 +17,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select, tuple_, union_all
+from sqlalchemy import Integer, bindparam, func, select, tuple_, union_all
 
 from scripthub.adapters.sqlalchemy.scripts_table import scripts
 
 if TYPE_CHECKING:
-    from sqlalchemy import ColumnElement, Select, Subquery
+    from sqlalchemy import BindParameter, ColumnElement, Select, Subquery
 
     from scripthub.adapters.sqlalchemy.scripts_search import SearchMatch
     from scripthub.application.ports.scripts import ScriptKeyset
@@ -43,11 +43,12 @@ def ranked(
     """The `rows` best (`id`, `relevance`) of the scripts that `match` and pass `filters`,
     after the cursor `after`; `narrowed` when `filters` are more than visibility and
     liveness."""
-    best = _best_matches(match, filters, after, rows)
+    rows_wanted = _inlined(rows)
+    best = _best_matches(match, filters, after, rows_wanted)
     if narrowed:
         return best.subquery("ranked")
     search_id = match.table.c.script_id
-    wanted = rows * CANDIDATES_PER_ROW
+    wanted = _inlined(rows * CANDIDATES_PER_ROW)
     candidates = (
         select(search_id.label("id"), match.rank.label("relevance"))
         .where(match.condition, *_past(after, match, search_id))
@@ -60,13 +61,13 @@ def ranked(
         .join(scripts, scripts.c.id == candidates.c.id)
         .where(*filters)
         .order_by(candidates.c.relevance.desc(), candidates.c.id.desc())
-        .limit(rows)
+        .limit(rows_wanted)
         .cte("listed")
     )
     every_match = best.subquery("every_match")
     # On nothing but the two counts: PostgreSQL tests it once, before reading `every_match`
     # (a one-time filter), which it then reads only when the candidates fell short.
-    too_few = (select(func.count()).select_from(listed).scalar_subquery() < rows) & (
+    too_few = (select(func.count()).select_from(listed).scalar_subquery() < rows_wanted) & (
         select(func.count()).select_from(candidates).scalar_subquery() == wanted
     )
     return union_all(
@@ -75,8 +76,18 @@ def ranked(
     ).subquery("ranked")
 
 
+def _inlined(count: int) -> BindParameter[int]:
+    """`count` written into the statement, not bound: PostgreSQL plans a bound LIMIT for a
+    tenth of the rows, a generic plan so much dearer than the custom ones that it would plan
+    every search anew; written, a search with nothing bound keeps its one plan."""
+    return bindparam(None, count, Integer, literal_execute=True)
+
+
 def _best_matches(
-    match: SearchMatch, filters: list[ColumnElement[bool]], after: ScriptKeyset | None, rows: int
+    match: SearchMatch,
+    filters: list[ColumnElement[bool]],
+    after: ScriptKeyset | None,
+    rows: BindParameter[int],
 ) -> Select[Any]:
     return (
         select(scripts.c.id, match.rank.label("relevance"))
