@@ -4,6 +4,11 @@ prepared statements, more runs than it takes PostgreSQL to switch to a generic p
 plan PostgreSQL keeps for each statement after 6 executions of it as a prepared statement.
 
     .venv/bin/python bench/script_lists.py [--scripts 100000] [--runs 30] [--no-plans]
+        [--src DIR/src]
+
+`--src` times the product of another source tree too (say main's, exported with `git archive
+main src | tar -x -C DIR`), one run of each in turn (`side_by_side.py`), so that both meet the
+same load.
 
 Creates (and afterwards drops) the database `scripthub_bench_script_lists` on
 SCRIPTHUB_BENCH_ADMIN_URL (default: the local server's `postgres` database).
@@ -24,11 +29,13 @@ import random
 import re
 import time
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scratch_database import percentiles, scratch_database
+from side_by_side import Baseline, at_page, timed_search
 from sqlalchemy import bindparam, event, insert, pool, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -40,7 +47,6 @@ from scripthub.adapters.sqlalchemy.scripts_search import (
     search_words,
 )
 from scripthub.adapters.sqlalchemy.scripts_table import script_tags, script_values, scripts
-from scripthub.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from scripthub.application.ports.scripts import ScriptQuery, ScriptSort
 from scripthub.domain.scripts import Language, Script, Visibility, rating_average
 
@@ -246,28 +252,32 @@ def recorded(engine: AsyncEngine) -> Iterator[list[tuple[str, Any]]]:
         event.remove(engine.sync_engine, "before_cursor_execute", record)
 
 
-async def measure(url: str, catalogue: Catalogue, runs: int, *, plans: bool) -> None:
+async def measure(
+    url: str, catalogue: Catalogue, runs: int, *, plans: bool, baseline: Baseline | None
+) -> None:
     engine = create_engine(url)
     sent: dict[str, tuple[str, Any]] = {}
     for label, (query, page_number) in queries(catalogue).items():
-        after = None
-        async with SqlAlchemyUnitOfWork(engine) as uow:
-            for _ in range(page_number - 1):  # follow the cursor to the page to time
-                after = (await uow.scripts.search(replace(query, after=after))).next
-                assert after is not None, label
-        timed = replace(query, after=after)
-        times = []
+        timed = await at_page(engine, query, page_number)
+        times, baseline_times = [], []
         for run in range(runs):
             with recorded(engine) as statements:
-                started = time.perf_counter()
-                async with SqlAlchemyUnitOfWork(engine) as uow:
-                    found = await uow.scripts.search(timed)
-                times.append((time.perf_counter() - started) * 1000)
+                elapsed, found = await timed_search(engine, timed)
+            times.append(elapsed)
+            if baseline is not None:
+                baseline_times.append(await baseline.time(query, page_number))
             if run == runs - 1:
-                [sent[label]] = [s for s in statements if s[0].lstrip().startswith("SELECT")]
+                [sent[label]] = [
+                    s for s in statements if s[0].lstrip().startswith(("SELECT", "WITH"))
+                ]
         p50, p95 = percentiles(times)
         verdict = "PASS" if p95 <= 50 else "FAIL"
-        print(f"| {label} | {len(found.scripts)} | {p50:.1f} | {p95:.1f} | {verdict} |", flush=True)
+        before = ""
+        if baseline is not None:
+            before_p50, before_p95 = percentiles(baseline_times)
+            before = f" {before_p50:.1f} / {before_p95:.1f} |"
+        row = f"| {label} | {len(found.scripts)} |{before} {p50:.1f} / {p95:.1f} | {verdict} |"
+        print(row, flush=True)
     if plans:
         for label, (statement, parameters) in sent.items():
             print(f"\n#### {label}\n\n```")
@@ -329,6 +339,12 @@ async def main() -> None:
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--no-plans", action="store_true")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument(
+        "--src",
+        type=Path,
+        help="also time the product of this source tree (its src/ folder, e.g. main's from"
+        " `git archive main src | tar -x -C DIR`), one run each in turn",
+    )
     args = parser.parse_args()
     async with scratch_database(DATABASE, keep=args.keep) as url:
         started = time.perf_counter()
@@ -341,8 +357,15 @@ async def main() -> None:
             catalogue.words[2500],
         ):
             print(f"scripts with {word!r}: {frequency(catalogue, word)}")
-        print("\n| list | scripts | p50 ms | p95 ms | ≤ 50 ms p95 |\n|---|---|---|---|---|")
-        await measure(url, catalogue, args.runs, plans=not args.no_plans)
+        async with contextlib.AsyncExitStack() as stack:
+            baseline = None
+            before = ""
+            if args.src is not None:
+                baseline = await stack.enter_async_context(Baseline.started(args.src, url))
+                before = f" {args.src} p50 / p95 ms |"
+            print(f"\n| list | scripts |{before} this tree p50 / p95 ms | ≤ 50 ms p95 |")
+            print("|---|---|" + "---|" * (3 if baseline else 2))
+            await measure(url, catalogue, args.runs, plans=not args.no_plans, baseline=baseline)
 
 
 if __name__ == "__main__":

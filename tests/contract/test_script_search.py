@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 
+from scripthub.adapters.sqlalchemy.script_relevance import CANDIDATES_PER_ROW
 from scripthub.application.ports.scripts import ScriptChanges, ScriptQuery, ScriptSort
 from scripthub.domain.scripts import Script, Visibility
 from tests.contract.samples import T0
@@ -121,6 +122,36 @@ async def test_relevance_pages_stably(make_uow: MakeUnitOfWork) -> None:
     assert rest.next is None
 
 
+async def test_relevance_pages_past_more_best_matches_than_are_listed(
+    make_uow: MakeUnitOfWork,
+) -> None:
+    # More private scripts name "lamp" (the best matches) than the SQL adapters take from
+    # the search table before filtering for a page of one.
+    (owner,) = await add_owners(make_uow, "owner")
+    hidden = [
+        make_script(owner, "Lamp", slug=f"hidden-{n}", visibility=Visibility.PRIVATE)
+        for n in range(2 * CANDIDATES_PER_ROW + 1)
+    ]
+    listed = [
+        make_script(owner, "Desk", slug="desk", description="Wood.", tags=["lamp"]),
+        make_script(owner, "Shade", slug="shade", description="For a lamp.", tags=[]),
+    ]
+    await add_scripts(make_uow, *hidden, *listed)
+    query = ScriptQuery(text="lamp", sort=ScriptSort.RELEVANCE, limit=1)
+
+    slugs = []
+    async with make_uow() as uow:
+        page = await uow.scripts.search(query)
+        slugs.append([script.slug for script in page.scripts])
+        assert page.next is not None
+        page = await uow.scripts.search(dataclasses.replace(query, after=page.next))
+        slugs.append([script.slug for script in page.scripts])
+
+    assert slugs == [["desk"], ["shade"]]
+    assert page.next is None
+    assert len(await found(make_uow, dataclasses.replace(query, limit=20))) == len(listed)
+
+
 async def test_search_combines_with_other_orders_and_filters(make_uow: MakeUnitOfWork) -> None:
     await corpus(make_uow)
 
@@ -129,9 +160,14 @@ async def test_search_combines_with_other_orders_and_filters(make_uow: MakeUnitO
     by_name = ScriptQuery(text="clock", sort=ScriptSort.NAME)
     assert await found(make_uow, by_name) == ["clock", "theme", "cleaner"]
     assert await found(make_uow, ScriptQuery(text="clock", tag="clean")) == ["cleaner"]
+    relevance = ScriptSort.RELEVANCE
+    tagged = ScriptQuery(text="clock", sort=relevance, tag="time")
+    assert await found(make_uow, tagged) == ["clock"]
     every = frozenset(Visibility)
     hidden_too = ScriptQuery(text="hidden", visibilities=every)
     assert await found(make_uow, hidden_too) == ["private"]
+    ranked_hidden_too = ScriptQuery(text="hidden", sort=relevance, visibilities=every)
+    assert await found(make_uow, ranked_hidden_too) == ["private"]
     assert await found(make_uow, ScriptQuery(text="gone", visibilities=every)) == []
 
 

@@ -6,12 +6,13 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from scripthub.adapters.sqlalchemy import SqlAlchemyUnitOfWork
 from scripthub.adapters.sqlalchemy.engine import create_engine
+from scripthub.adapters.sqlalchemy.script_relevance import CANDIDATES_PER_ROW
 from scripthub.application.ports.scripts import ScriptKeyset, ScriptQuery, ScriptSort
 from scripthub.domain.scripts import Language, Visibility
 from tests.contract.samples import T0, make_user
@@ -19,16 +20,24 @@ from tests.contract.script_samples import make_script
 from tests.contract.test_sql_statements import query_plan, recorded_statements
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from sqlalchemy.ext.asyncio import AsyncEngine
 
 OWNER = make_user("owner")
 LATER = ScriptKeyset(ScriptSort.NEWEST, T0 + timedelta(days=1), uuid.uuid4())
+PAGE_ROWS = ScriptQuery().limit + 1
+NARROW_ROW = 32
+"""Bytes of a row of an id (16) and a rank (4), with room to spare: a document is far wider."""
+BEST = ScriptKeyset(ScriptSort.RELEVANCE, 1e9, uuid.uuid4())
 # Every list the API serves: each order of the catalogue, search, each filter, a page after
 # a cursor, an author's scripts and one's own scripts (every visibility).
 QUERIES = [
     ScriptQuery(),
     *(ScriptQuery(sort=sort) for sort in ScriptSort if sort is not ScriptSort.RELEVANCE),
     ScriptQuery(text="dark mode", sort=ScriptSort.RELEVANCE, tag="dark"),
+    ScriptQuery(text="dark", sort=ScriptSort.RELEVANCE),
+    ScriptQuery(text="dark", sort=ScriptSort.RELEVANCE, after=BEST),
     ScriptQuery(text="dark", sort=ScriptSort.INSTALLS),
     ScriptQuery(tag="theme"),
     ScriptQuery(language=Language.JAVASCRIPT, featured=False, without_antifeatures=True),
@@ -112,6 +121,8 @@ async def test_the_script_search_as_sent_is_planned_for_how_many_scripts_its_wor
     engine = create_engine(postgres_database_url)
     try:
         async with engine.begin() as connection:
+            # Seeding, not serving: the product's statement deadline does not apply.
+            await connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
             await connection.exec_driver_sql(
                 "INSERT INTO users (id, email, username, account_status, created_at, updated_at)"
                 " VALUES (gen_random_uuid(), 'o@example.com', 'o', 'active', now(), now())"
@@ -135,7 +146,7 @@ async def test_the_script_search_as_sent_is_planned_for_how_many_scripts_its_wor
                 " || setweight(to_tsvector('simple', description), 'C') FROM scripts"
             )
             await connection.exec_driver_sql("ANALYZE")
-        plans = {}
+        plans, runs = {}, {}
         for word in ("rare", "common"):
             with recorded_statements(engine) as statements:
                 # More runs than PostgreSQL needs to switch a prepared statement to a generic
@@ -148,6 +159,10 @@ async def test_the_script_search_as_sent_is_planned_for_how_many_scripts_its_wor
             async with engine.connect() as connection:
                 result = await connection.exec_driver_sql(f"EXPLAIN {statement}", parameters)
                 plans[word] = "\n".join(row[0] for row in result)
+                result = await connection.exec_driver_sql(
+                    f"EXPLAIN (ANALYZE, FORMAT JSON) {statement}", parameters
+                )
+                runs[word] = list(plan_nodes(result.scalar_one()[0]["Plan"]))
     finally:
         await engine.dispose()
 
@@ -156,3 +171,23 @@ async def test_the_script_search_as_sent_is_planned_for_how_many_scripts_its_wor
     # what it took for a handful of matches.
     estimates = [int(rows) for rows in re.findall(r"rows=(\d+)", plans["common"])]
     assert max(estimates) > 50_000, plans["common"]
+    # Ranked, all 100k matches are sorted as narrow rows (an id and a rank, no document) in
+    # memory, and only the best few are joined to their script and owner.
+    sorts = [node for node in runs["common"] if node["Node Type"] == "Sort"]
+    ranking = [node for node in sorts if "ts_rank" in node["Sort Key"][0]]
+    assert ranking, plans["common"]
+    assert all(node["Plan Width"] <= NARROW_ROW for node in ranking), ranking
+    assert all(node.get("Sort Space Type") != "Disk" for node in sorts), sorts
+    joined = sum(
+        node["Actual Rows"] * node["Actual Loops"]
+        for node in runs["common"]
+        if node.get("Relation Name") in {"scripts", "users"}
+    )
+    assert joined <= 2 * PAGE_ROWS * (CANDIDATES_PER_ROW + 1), runs["common"]
+
+
+def plan_nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """The nodes of a plan of EXPLAIN (FORMAT JSON), top down."""
+    yield plan
+    for child in plan.get("Plans", []):
+        yield from plan_nodes(child)

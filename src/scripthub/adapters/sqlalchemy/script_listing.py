@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Text, cast, literal_column, select, tuple_
 
+from scripthub.adapters.sqlalchemy.script_relevance import ranked
 from scripthub.adapters.sqlalchemy.scripts_table import (
     LIVE,
     PUBLIC,
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 
     from sqlalchemy import ColumnElement, RowMapping, Select
 
-    from scripthub.adapters.sqlalchemy.scripts_search import SearchIndex
+    from scripthub.adapters.sqlalchemy.scripts_search import SearchIndex, SearchMatch
     from scripthub.application.ports.scripts import ScriptQuery
 
 _KEYS: dict[ScriptSort, ColumnElement[Any]] = {
@@ -39,6 +40,7 @@ _KEYS: dict[ScriptSort, ColumnElement[Any]] = {
     ScriptSort.RATING: scripts.c.rating_avg,
     ScriptSort.NAME: scripts.c.name_key,
 }
+_WITH_OWNER = select(scripts, users.c.username).join(users, users.c.id == scripts.c.owner_id)
 _EVERY_VISIBILITY = frozenset(Visibility)
 # Written as JSON by both backends' drivers, and by PostgreSQL's jsonb output, as '[]'.
 _NO_ANTIFEATURES = cast(scripts.c.antifeatures, Text) == literal_column("'[]'")
@@ -51,22 +53,45 @@ def listing(
     past the page to tell whether a next page exists, and how to turn its rows into the
     page."""
     sort = sort_of(query)
-    statement = select(scripts, users.c.username).join(users, users.c.id == scripts.c.owner_id)
+    match = None
     if sort is ScriptSort.RELEVANCE or query.text is not None:
         terms = search_terms(query.text or "")
         if not terms:
             return None, _pager(query.limit)
         match = search.match(terms)
+    after = None if query.after is None else _checked(query.after, sort)
+    if sort is ScriptSort.RELEVANCE and match is not None:
+        statement = _by_relevance(query, match, after)
+    else:
+        statement = _by_key(query, sort, match, after)
+    return statement, _pager(query.limit, sort)
+
+
+def _by_relevance(
+    query: ScriptQuery, match: SearchMatch, after: ScriptKeyset | None
+) -> Select[Any]:
+    narrowing = _narrowing(query)
+    filters = [*_listed(query), *narrowing]
+    page = ranked(match, filters, after, query.limit + 1, narrowed=bool(narrowing))
+    return (
+        _WITH_OWNER.join(page, page.c.id == scripts.c.id)
+        .add_columns(page.c.relevance.label("sort_key"))
+        .order_by(page.c.relevance.desc(), scripts.c.id.desc())
+    )
+
+
+def _by_key(
+    query: ScriptQuery, sort: ScriptSort, match: SearchMatch | None, after: ScriptKeyset | None
+) -> Select[Any]:
+    key = _KEYS[sort]
+    statement = _WITH_OWNER
+    if match is not None:
         statement = statement.join(match.table, match.table.c.script_id == scripts.c.id).where(
             match.condition
         )
-        key: ColumnElement[Any] = match.rank if sort is ScriptSort.RELEVANCE else _KEYS[sort]
-    else:
-        key = _KEYS[sort]
-    statement = statement.where(*_filters(query)).add_columns(key.label("sort_key"))
+    statement = statement.where(*_listed(query), *_narrowing(query))
     ascending = sort is ScriptSort.NAME
-    if query.after is not None:
-        after = _checked(query.after, sort)
+    if after is not None:
         position = tuple_(key, scripts.c.id)
         boundary = (after.key, after.id)
         statement = statement.where(position > boundary if ascending else position < boundary)
@@ -74,7 +99,7 @@ def listing(
         statement = statement.order_by(key.asc(), scripts.c.id.asc())
     else:
         statement = statement.order_by(key.desc(), scripts.c.id.desc())
-    return statement.limit(query.limit + 1), _pager(query.limit, sort)
+    return statement.add_columns(key.label("sort_key")).limit(query.limit + 1)
 
 
 def sort_of(query: ScriptQuery) -> ScriptSort:
@@ -84,12 +109,19 @@ def sort_of(query: ScriptQuery) -> ScriptSort:
     return query.sort
 
 
-def _filters(query: ScriptQuery) -> list[ColumnElement[bool]]:
+def _listed(query: ScriptQuery) -> list[ColumnElement[bool]]:
+    """The scripts the list may show at all: live, in one of the visibilities asked for."""
     conditions: list[ColumnElement[bool]] = [LIVE]
     if query.visibilities == {Visibility.PUBLIC}:
         conditions.append(PUBLIC)
     elif query.visibilities != _EVERY_VISIBILITY:
         conditions.append(scripts.c.visibility.in_([v.value for v in query.visibilities]))
+    return conditions
+
+
+def _narrowing(query: ScriptQuery) -> list[ColumnElement[bool]]:
+    """The filters the client asked for."""
+    conditions: list[ColumnElement[bool]] = []
     if query.owner_id is not None:
         conditions.append(scripts.c.owner_id == query.owner_id)
     if query.language is not None:
