@@ -2,16 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 
@@ -24,40 +17,3 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("SCRIPTHUB_BCRYPT_ROUNDS", "4")
     return tmp_path
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-@contextlib.contextmanager
-def serving(workdir: Path, **environment: str) -> Iterator[str]:
-    """A real `scripthub serve` process in `workdir` (with `environment` added), until the
-    block ends; its base URL. Its output must hold no traceback."""
-    port = _free_port()
-    server = subprocess.Popen(  # noqa: S603 - our own console script
-        [str(Path(sys.executable).parent / "scripthub"), "serve", "--port", str(port)],
-        cwd=workdir,
-        env={**os.environ, **environment},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/health/live").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("the server did not start within 30 s")
-        yield base
-    finally:
-        server.terminate()
-        output = server.communicate(timeout=30)[0].decode()
-        assert "Traceback" not in output, output
