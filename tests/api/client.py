@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import threading
 from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -136,7 +138,15 @@ class ServedApi(HttpApi):
     client: httpx.AsyncClient
     server: Server
     role_holders: dict[str, dict[str, Any]]
-    """Shared by every test on the server."""
+    """Shared by the tests that share the server."""
+
+    @classmethod
+    @contextlib.asynccontextmanager
+    async def connected(
+        cls, server: Server, role_holders: dict[str, dict[str, Any]] | None = None
+    ) -> AsyncIterator[ServedApi]:
+        async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as client:
+            yield cls(client, server, {} if role_holders is None else role_holders)
 
     async def grant_role(self, email: str, role: str) -> None:
         """With the CLI, in a process of its own, on the server's database."""

@@ -144,14 +144,6 @@ def fresh_server(fresh_environment: dict[str, str], tmp_path: Path) -> Iterator[
         yield started
 
 
-@contextlib.asynccontextmanager
-async def served_api_of(
-    server: Server, role_holders: dict[str, dict[str, Any]]
-) -> AsyncIterator[ServedApi]:
-    async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as client:
-        yield ServedApi(client, server, role_holders)
-
-
 @pytest.fixture(scope="module")
 def server_role_holders(server: Server) -> dict[str, dict[str, Any]]:
     """The role holders of the module's server, made by the first test that asks."""
@@ -163,11 +155,11 @@ async def served_api(
     server: Server, server_role_holders: dict[str, dict[str, Any]]
 ) -> AsyncIterator[ServedApi]:
     """The module's real server, through a client of this test's own."""
-    async with served_api_of(server, server_role_holders) as api:
+    async with ServedApi.connected(server, server_role_holders) as api:
         yield api
 
 
 @pytest.fixture
 async def fresh_api(fresh_server: Server) -> AsyncIterator[ServedApi]:
-    async with served_api_of(fresh_server, {}) as api:
+    async with ServedApi.connected(fresh_server) as api:
         yield api
