@@ -112,6 +112,8 @@ async def test_the_script_search_as_sent_is_planned_for_how_many_scripts_its_wor
     engine = create_engine(postgres_database_url)
     try:
         async with engine.begin() as connection:
+            # Seeding, not serving: the product's statement deadline does not apply.
+            await connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
             await connection.exec_driver_sql(
                 "INSERT INTO users (id, email, username, account_status, created_at, updated_at)"
                 " VALUES (gen_random_uuid(), 'o@example.com', 'o', 'active', now(), now())"
