@@ -36,7 +36,7 @@ def installable(version: str = "1.0", *, name: str = "Dark Mode", eol: str = "\n
         "match https://example.com/*",
         "icon data:image/png;base64,iVBORw0KGgo=",
         name=name,
-        body="document.body.style.background = 'black'; // ünïcödé ✓\n",
+        body="\ndocument.body.style.background = 'black'; // ünïcödé ✓\n",
         eol=eol,
         aligned=True,
     )

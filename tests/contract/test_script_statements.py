@@ -15,8 +15,8 @@ from scripthub.adapters.sqlalchemy.engine import create_engine
 from scripthub.application.ports.scripts import ScriptKeyset, ScriptQuery, ScriptSort
 from scripthub.domain.scripts import Language, Visibility
 from tests.contract.samples import T0, make_user
-from tests.contract.script_samples import make_script
 from tests.contract.test_sql_statements import query_plan, recorded_statements
+from tests.script_builders import make_script
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
