@@ -7,7 +7,6 @@ PostgreSQL database), copied for every test.
 from __future__ import annotations
 
 import asyncio
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -33,9 +32,8 @@ def redis_prefix() -> str:
 @pytest.fixture
 def postgres_database() -> Iterator[str]:
     """A new, empty PostgreSQL database for one test; dropped afterwards."""
-    url = services.create_postgres_database()
-    yield url
-    services.drop_postgres_database(url)
+    with services.postgres_database() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -47,25 +45,19 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def postgres_template() -> Iterator[str]:
-    url = services.create_postgres_database()
-    try:
+    with services.postgres_database() as url:
         asyncio.run(upgrade_database(url))
         yield url
-    finally:
-        services.drop_postgres_database(url)
 
 
 @pytest.fixture
 def sqlite_database_url(sqlite_template: Path, tmp_path: Path) -> str:
     """A migrated SQLite file of this test's own."""
-    path = tmp_path / "scripthub.db"
-    shutil.copyfile(sqlite_template, path)
-    return f"sqlite+aiosqlite:///{path}"
+    return services.copy_sqlite_database(sqlite_template, tmp_path)
 
 
 @pytest.fixture
 def postgres_database_url(postgres_template: str) -> Iterator[str]:
     """A migrated PostgreSQL database of this test's own; dropped afterwards."""
-    url = services.create_postgres_database(template=postgres_template)
-    yield url
-    services.drop_postgres_database(url)
+    with services.postgres_database(template=postgres_template) as url:
+        yield url

@@ -7,12 +7,19 @@ SCRIPTHUB_REQUIRE_SERVICES=1 (CI), where they fail instead.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import shutil
 import uuid
+from typing import TYPE_CHECKING
 
 import asyncpg
 import pytest
 import redis.asyncio as aioredis
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
 
 POSTGRES_URL = os.environ.get(
     "SCRIPTHUB_TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
@@ -59,6 +66,23 @@ def create_postgres_database(template: str | None = None) -> str:
 def drop_postgres_database(url: str) -> None:
     name = url.rpartition("/")[2]
     asyncio.run(_execute_on_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@contextlib.contextmanager
+def postgres_database(template: str | None = None) -> Iterator[str]:
+    """A database of its own (see `create_postgres_database`) until the block ends."""
+    url = create_postgres_database(template)
+    try:
+        yield url
+    finally:
+        drop_postgres_database(url)
+
+
+def copy_sqlite_database(template: Path, directory: Path) -> str:
+    """A copy of the SQLite file `template` in `directory`; its URL."""
+    path = directory / "scripthub.db"
+    shutil.copyfile(template, path)
+    return f"sqlite+aiosqlite:///{path}"
 
 
 async def _ping_redis() -> None:

@@ -1,9 +1,12 @@
-"""The app over HTTP on both wirings: embedded (SQLite, in-process stores) and
-production (PostgreSQL + Redis)."""
+"""The app over HTTP on both wirings, embedded (SQLite, in-process stores) and production
+(PostgreSQL + Redis): in-process (`api`, `make_api`) or a real `scripthub serve` (`served_api`,
+`fresh_api`)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+import contextlib
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -13,7 +16,9 @@ from litestar.testing import AsyncTestClient, transport
 from scripthub.entrypoints.containers import build_container
 from scripthub.entrypoints.http.app import create_app
 from scripthub.entrypoints.settings import load_settings
-from tests.api.client import Api
+from tests import services
+from tests.api.client import Api, ServedApi
+from tests.served import Server, serving
 
 WIRINGS = [
     "embedded",
@@ -28,17 +33,30 @@ TEST_ENVIRONMENT = {
 }
 
 
+@contextlib.contextmanager
+def fresh_databases(
+    wiring: str, request: pytest.FixtureRequest, directory: Path
+) -> Iterator[dict[str, str]]:
+    """The settings of `wiring` on a migrated database of their own (and, with Redis, a key
+    prefix of their own), until the block ends."""
+    if wiring == "embedded":
+        template = request.getfixturevalue("sqlite_template")
+        url = services.copy_sqlite_database(template, directory)
+        yield {**TEST_ENVIRONMENT, "SCRIPTHUB_DATABASE_URL": url}
+        return
+    with services.postgres_database(request.getfixturevalue("postgres_template")) as url:
+        yield {
+            **TEST_ENVIRONMENT,
+            "SCRIPTHUB_DATABASE_URL": url,
+            "SCRIPTHUB_REDIS_URL": request.getfixturevalue("redis_url"),
+            "SCRIPTHUB_REDIS_KEY_PREFIX": services.unique_redis_prefix(),
+        }
+
+
 @pytest.fixture(params=WIRINGS)
-def wiring_environment(request: pytest.FixtureRequest) -> dict[str, str]:
-    if request.param == "embedded":
-        url = request.getfixturevalue("sqlite_database_url")
-        return {**TEST_ENVIRONMENT, "SCRIPTHUB_DATABASE_URL": url}
-    return {
-        **TEST_ENVIRONMENT,
-        "SCRIPTHUB_DATABASE_URL": request.getfixturevalue("postgres_database_url"),
-        "SCRIPTHUB_REDIS_URL": request.getfixturevalue("redis_url"),
-        "SCRIPTHUB_REDIS_KEY_PREFIX": request.getfixturevalue("redis_prefix"),
-    }
+def wiring_environment(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, str]]:
+    with fresh_databases(request.param, request, tmp_path) as environment:
+        yield environment
 
 
 @pytest.fixture
@@ -77,3 +95,71 @@ def peer_header(monkeypatch: pytest.MonkeyPatch) -> None:
         return scope
 
     monkeypatch.setattr(transport.TestClientTransport, "parse_request", with_peer)
+
+
+@pytest.fixture(scope="module", params=WIRINGS)
+def wiring(request: pytest.FixtureRequest) -> str:
+    """The wiring of a module's real servers."""
+    return str(request.param)
+
+
+@pytest.fixture(scope="module")
+def server_settings() -> dict[str, str]:
+    """What a module's real servers are started with besides their wiring's settings (a
+    module overrides this fixture to add some)."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def server(
+    wiring: str,
+    server_settings: dict[str, str],
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Server]:
+    """One real `scripthub serve` for all of a module's tests on a wiring (a start costs a
+    second or two): the tests share its database, so none may count on a fresh one."""
+    directory = tmp_path_factory.mktemp("server")
+    with (
+        fresh_databases(wiring, request, directory) as environment,
+        serving(directory, **environment, **server_settings) as started,
+    ):
+        yield started
+
+
+@pytest.fixture
+def fresh_environment(
+    wiring: str, server_settings: dict[str, str], request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[dict[str, str]]:
+    """The settings of a real server of this test's own, on a fresh database."""
+    with fresh_databases(wiring, request, tmp_path) as environment:
+        yield {**environment, **server_settings}
+
+
+@pytest.fixture
+def fresh_server(fresh_environment: dict[str, str], tmp_path: Path) -> Iterator[Server]:
+    """A real `scripthub serve` of this test's own, for a test that needs the whole database
+    to itself (a catalogue holding only its scripts, a change to every user's role)."""
+    with serving(tmp_path, **fresh_environment) as started:
+        yield started
+
+
+@pytest.fixture(scope="module")
+def server_role_holders(server: Server) -> dict[str, dict[str, Any]]:
+    """The role holders of the module's server, made by the first test that asks."""
+    return {}
+
+
+@pytest.fixture
+async def served_api(
+    server: Server, server_role_holders: dict[str, dict[str, Any]]
+) -> AsyncIterator[ServedApi]:
+    """The module's real server, through a client of this test's own."""
+    async with ServedApi.connected(server, server_role_holders) as api:
+        yield api
+
+
+@pytest.fixture
+async def fresh_api(fresh_server: Server) -> AsyncIterator[ServedApi]:
+    async with ServedApi.connected(fresh_server) as api:
+        yield api

@@ -1,4 +1,5 @@
-"""Editing, deleting, featuring and rating scripts over HTTP, on both wirings."""
+"""Editing, deleting, featuring and rating scripts through a real `scripthub serve`, on both
+wirings."""
 
 from __future__ import annotations
 
@@ -7,9 +8,8 @@ from typing import Any
 
 import pytest
 
-from scripthub.domain.scripts import Script, Visibility
-from tests.api.client import Api, assert_problem
-from tests.unit.world import add_script
+from tests.api.client import ServedApi, assert_problem
+from tests.api.script_calls import audited, publish
 
 SCRIPT_FIELDS = {
     "id", "slug", "name", "description", "language", "license", "visibility", "tags",
@@ -26,64 +26,44 @@ EVERY_ROUTE = [
 """Each route of a script: (method, path after `/api/scripts/{id}`, a valid body)."""
 
 
+@pytest.fixture
+def api(served_api: ServedApi) -> ServedApi:
+    return served_api
+
+
 async def published(
-    api: Api, owner: dict[str, Any], name: str = "Dark Mode", **fields: Any
-) -> Script:
-    """A script of `owner` with its first version, staged through the app's own unit of work
-    on the app's event loop (the publishing route is built apart)."""
+    api: ServedApi, owner: dict[str, Any], name: str = "Dark Mode", **fields: Any
+) -> dict[str, Any]:
+    """A script of `owner`, published with its first version."""
+    return await publish(
+        api,
+        owner["access_token"],
+        name=name,
+        description="Makes every page dark.",
+        license="MIT",
+        tags=["dark", "theme"],
+        **fields,
+    )
 
-    async def add() -> Script:
-        owner_id = uuid.UUID(owner["user"]["id"])
-        return await add_script(api.container.adapters.unit_of_work, owner_id, name, **fields)
 
-    script: Script = api.client.blocking_portal.call(add)
-    return script
-
-
-def stored(api: Api, script: Script) -> Script | None:
-    async def read() -> Script | None:
-        async with api.container.adapters.unit_of_work() as uow:
-            return await uow.scripts.get(script.id)
-
-    found: Script | None = api.client.blocking_portal.call(read)
+async def stored(api: ServedApi, script: dict[str, Any]) -> dict[str, Any] | None:
+    """The (public) script as anyone now reads it; None once it is gone."""
+    response = await api.get(f"/api/scripts/{script['id']}")
+    if response.status_code == 404:
+        return None
+    assert response.status_code == 200, response.text
+    found: dict[str, Any] = response.json()
     return found
 
 
-async def moderator(api: Api, role: str = "moderator") -> dict[str, Any]:
-    pair = await api.register()
-    await api.grant_role(pair["user"]["email"], role)
-    return await login(api, pair)
-
-
-async def login(api: Api, pair: dict[str, Any]) -> dict[str, Any]:
-    """A fresh token pair: one minted before a grant carries the old permissions."""
-    body = {"email": pair["user"]["email"], "password": pair["password"]}
-    response = await api.client.post("/api/auth/login", json=body)
-    assert response.status_code == 200, response.text
-    fresh: dict[str, Any] = {**response.json(), "password": pair["password"]}
-    return fresh
-
-
-async def audited(api: Api, action: str, resource_id: object) -> list[dict[str, Any]]:
-    admin = await api.admin()
-    response = await api.get(
-        "/api/audit-logs",
-        admin["access_token"],
-        params={"action": action, "resource_id": str(resource_id)},
-    )
-    assert response.status_code == 200, response.text
-    items: list[dict[str, Any]] = response.json()["items"]
-    return items
-
-
-async def patch(api: Api, script: Script, token: str, body: Any) -> Any:
-    return await api.send("PATCH", f"/api/scripts/{script.id}", token, json=body)
+async def patch(api: ServedApi, script: dict[str, Any], token: str, body: Any) -> Any:
+    return await api.send("PATCH", f"/api/scripts/{script['id']}", token, json=body)
 
 
 # Editing.
 
 
-async def test_the_owner_edits_a_script(api: Api) -> None:
+async def test_the_owner_edits_a_script(api: ServedApi) -> None:
     owner = await api.register()
     script = await published(api, owner)
 
@@ -115,17 +95,21 @@ async def test_the_owner_edits_a_script(api: Api) -> None:
     assert (body["license"], body["tags"]) == (None, ["night", "dark"])
     assert body["owner"] == {"id": owner["user"]["id"], "username": owner["user"]["username"]}
     assert body["latest_version"]["version"] == "1.0"
-    again = stored(api, script)
+    again = await stored(api, script)
     assert again is not None
-    assert (again.slug, again.tags, again.license) == ("darker-mode", ["night", "dark"], None)
-    [entry] = await audited(api, "script.updated", script.id)
+    assert (again["slug"], again["tags"], again["license"]) == (
+        "darker-mode",
+        ["night", "dark"],
+        None,
+    )
+    [entry] = await audited(api, "script.updated", script["id"])
     assert entry["actor_id"] == owner["user"]["id"]
     assert entry["metadata"] == {
         "fields": ["description", "language", "license", "name", "slug", "tags", "visibility"]
     }
 
 
-async def test_fields_at_their_limits_are_accepted(api: Api) -> None:
+async def test_fields_at_their_limits_are_accepted(api: ServedApi) -> None:
     owner = await api.register()
     script = await published(api, owner)
     body = {
@@ -169,7 +153,9 @@ async def test_fields_at_their_limits_are_accepted(api: Api) -> None:
         (["name"], "body"),
     ],
 )
-async def test_every_field_rule_is_a_422_naming_the_field(api: Api, body: Any, field: str) -> None:
+async def test_every_field_rule_is_a_422_naming_the_field(
+    api: ServedApi, body: Any, field: str
+) -> None:
     owner = await api.register()
     script = await published(api, owner)
 
@@ -178,10 +164,10 @@ async def test_every_field_rule_is_a_422_naming_the_field(api: Api, body: Any, f
     )
 
     assert field in [error["field"] for error in problem["errors"]], problem
-    assert stored(api, script) == script
+    assert await stored(api, script) == script
 
 
-async def test_a_slug_in_use_is_409(api: Api) -> None:
+async def test_a_slug_in_use_is_409(api: ServedApi) -> None:
     owner = await api.register()
     script = await published(api, owner, "First")
     await published(api, await api.register(), "Second")
@@ -189,68 +175,72 @@ async def test_a_slug_in_use_is_409(api: Api) -> None:
     response = await patch(api, script, owner["access_token"], {"slug": "second"})
 
     assert_problem(response, 409, "slug_taken")
-    assert stored(api, script) == script
+    assert await stored(api, script) == script
 
 
-async def test_a_moderator_edits_someone_elses_script(api: Api) -> None:
+async def test_a_moderator_edits_someone_elses_script(api: ServedApi) -> None:
     owner = await api.register()
-    script = await published(api, owner, visibility=Visibility.PRIVATE)
-    mod = await moderator(api)
+    script = await published(api, owner, visibility="private")
+    mod = await api.role_holder("moderator")
 
     response = await patch(api, script, mod["access_token"], {"description": "Tidied."})
 
     assert response.status_code == 200, response.text
-    [entry] = await audited(api, "script.updated", script.id)
+    [entry] = await audited(api, "script.updated", script["id"])
     assert entry["actor_id"] == mod["user"]["id"]
     assert entry["metadata"] == {"fields": ["description"], "owner_id": owner["user"]["id"]}
 
 
-async def test_a_stranger_is_forbidden_and_the_denial_audited(api: Api) -> None:
+async def test_a_stranger_is_forbidden_and_the_denial_audited(api: ServedApi) -> None:
     script = await published(api, await api.register())
     stranger = await api.register()
     token = stranger["access_token"]
 
     assert_problem(await patch(api, script, token, {"name": "Mine"}), 403, "forbidden")
-    assert_problem(await api.send("DELETE", f"/api/scripts/{script.id}", token), 403, "forbidden")
     assert_problem(
-        await api.send("PUT", f"/api/scripts/{script.id}/featured", token, json={"featured": True}),
+        await api.send("DELETE", f"/api/scripts/{script['id']}", token), 403, "forbidden"
+    )
+    assert_problem(
+        await api.send(
+            "PUT", f"/api/scripts/{script['id']}/featured", token, json={"featured": True}
+        ),
         403,
         "forbidden",
     )
 
-    denied = await audited(api, "access.denied", script.id)
+    denied = await audited(api, "access.denied", script["id"])
     assert sorted(e["metadata"]["permission"] for e in denied) == [
         "scripts.delete_any",
         "scripts.featured",
         "scripts.update_any",
     ]
     assert {e["actor_id"] for e in denied} == {stranger["user"]["id"]}
-    assert stored(api, script) == script
+    assert await stored(api, script) == script
 
 
-async def test_the_routes_need_a_bearer_token(api: Api) -> None:
+async def test_the_routes_need_a_bearer_token(api: ServedApi) -> None:
     script = await published(api, await api.register())
     for method, suffix, body in EVERY_ROUTE:
-        response = await api.send(method, f"/api/scripts/{script.id}{suffix}", json=body)
+        response = await api.send(method, f"/api/scripts/{script['id']}{suffix}", json=body)
         assert_problem(response, 401, "invalid_token")
 
 
-async def test_a_private_script_is_404_to_strangers_on_every_route(api: Api) -> None:
-    script = await published(api, await api.register(), visibility=Visibility.PRIVATE)
-    stranger = await moderator(api, "premium_user")  # holds scripts.featured
+async def test_a_private_script_is_404_to_strangers_on_every_route(api: ServedApi) -> None:
+    script = await published(api, await api.register(), visibility="private")
+    stranger = await api.role_holder("premium_user")  # holds scripts.featured
     token = stranger["access_token"]
     for method, suffix, body in EVERY_ROUTE:
-        response = await api.send(method, f"/api/scripts/{script.id}{suffix}", token, json=body)
+        response = await api.send(method, f"/api/scripts/{script['id']}{suffix}", token, json=body)
         assert_problem(response, 404, "not_found")
-    assert await audited(api, "access.denied", script.id) == []
+    assert await audited(api, "access.denied", script["id"]) == []
 
 
-async def test_a_slug_or_an_unknown_id_in_the_path_is_404(api: Api) -> None:
+async def test_a_slug_or_an_unknown_id_in_the_path_is_404(api: ServedApi) -> None:
     owner = await api.register()
     script = await published(api, owner, "By Slug")
     token = owner["access_token"]
 
-    for path in (f"/api/scripts/{script.slug}", f"/api/scripts/{uuid.uuid4()}"):
+    for path in (f"/api/scripts/{script['slug']}", f"/api/scripts/{uuid.uuid4()}"):
         assert_problem(await api.send("PATCH", path, token, json={"name": "x"}), 404, "not_found")
         assert_problem(await api.send("DELETE", path, token), 404, "not_found")
         assert_problem(
@@ -261,18 +251,18 @@ async def test_a_slug_or_an_unknown_id_in_the_path_is_404(api: Api) -> None:
 # Deleting.
 
 
-async def test_a_deleted_script_is_404_and_its_slug_free(api: Api) -> None:
+async def test_a_deleted_script_is_404_and_its_slug_free(api: ServedApi) -> None:
     owner = await api.register()
     token = owner["access_token"]
     script = await published(api, owner, "Gone Soon")
     other = await published(api, owner, "Other")
-    path = f"/api/scripts/{script.id}"
+    path = f"/api/scripts/{script['id']}"
 
     response = await api.send("DELETE", path, token)
 
     assert response.status_code == 204, response.text
     assert response.content == b""
-    assert stored(api, script) is None
+    assert await stored(api, script) is None
     assert_problem(await api.send("DELETE", path, token), 404, "not_found")
     assert_problem(await api.send("PATCH", path, token, json={"name": "x"}), 404, "not_found")
     rater = await api.register()
@@ -283,60 +273,56 @@ async def test_a_deleted_script_is_404_and_its_slug_free(api: Api) -> None:
     )
     renamed = await patch(api, other, token, {"slug": "gone-soon"})
     assert renamed.status_code == 200, renamed.text
-    [entry] = await audited(api, "script.deleted", script.id)
+    [entry] = await audited(api, "script.deleted", script["id"])
     assert (entry["actor_id"], entry["metadata"]) == (owner["user"]["id"], {})
 
 
-async def test_a_moderator_deletes_someone_elses_script(api: Api) -> None:
+async def test_a_moderator_deletes_someone_elses_script(api: ServedApi) -> None:
     owner = await api.register()
     script = await published(api, owner)
-    mod = await moderator(api)
+    mod = await api.role_holder("moderator")
 
-    response = await api.send("DELETE", f"/api/scripts/{script.id}", mod["access_token"])
+    response = await api.send("DELETE", f"/api/scripts/{script['id']}", mod["access_token"])
 
     assert response.status_code == 204, response.text
-    assert stored(api, script) is None
-    [entry] = await audited(api, "script.deleted", script.id)
+    assert await stored(api, script) is None
+    [entry] = await audited(api, "script.deleted", script["id"])
     assert entry["metadata"] == {"owner_id": owner["user"]["id"]}
 
 
 # Featuring.
 
 
-async def test_featuring_needs_scripts_featured(api: Api) -> None:
+async def test_featuring_needs_scripts_featured(api: ServedApi) -> None:
     owner = await api.register()
     script = await published(api, owner)
-    path = f"/api/scripts/{script.id}/featured"
+    path = f"/api/scripts/{script['id']}/featured"
 
     own = await api.send("PUT", path, owner["access_token"], json={"featured": True})
     assert_problem(own, 403, "forbidden")
 
-    mod = await moderator(api)
+    mod = await api.role_holder("moderator")
     response = await api.send("PUT", path, mod["access_token"], json={"featured": True})
     assert response.status_code == 200, response.text
     assert response.json()["featured"] is True
-    assert response.json()["updated_at"] == own_updated_at(script)
+    assert response.json()["updated_at"] == script["updated_at"]
     unfeatured = await api.send("PUT", path, mod["access_token"], json={"featured": False})
     assert unfeatured.json()["featured"] is False
 
-    entries = await audited(api, "script.featured", script.id)
+    entries = await audited(api, "script.featured", script["id"])
     assert sorted((e["metadata"]["featured"], e["metadata"]["owner_id"]) for e in entries) == [
         (False, owner["user"]["id"]),
         (True, owner["user"]["id"]),
     ]
 
 
-def own_updated_at(script: Script) -> str:
-    return script.updated_at.isoformat().replace("+00:00", "Z")
-
-
 @pytest.mark.parametrize("body", [{}, {"featured": "yes"}, {"featured": None}, {"featured": 1}])
-async def test_a_bad_featured_body_is_422(api: Api, body: dict[str, Any]) -> None:
+async def test_a_bad_featured_body_is_422(api: ServedApi, body: dict[str, Any]) -> None:
     script = await published(api, await api.register())
-    mod = await moderator(api)
+    mod = await api.role_holder("moderator")
 
     response = await api.send(
-        "PUT", f"/api/scripts/{script.id}/featured", mod["access_token"], json=body
+        "PUT", f"/api/scripts/{script['id']}/featured", mod["access_token"], json=body
     )
 
     assert_problem(response, 422, "validation_error")
@@ -345,13 +331,13 @@ async def test_a_bad_featured_body_is_422(api: Api, body: dict[str, Any]) -> Non
 # Rating.
 
 
-async def rate(api: Api, script: Script, pair: dict[str, Any], score: Any) -> Any:
+async def rate(api: ServedApi, script: dict[str, Any], pair: dict[str, Any], score: Any) -> Any:
     return await api.send(
-        "PUT", f"/api/scripts/{script.id}/rating", pair["access_token"], json={"score": score}
+        "PUT", f"/api/scripts/{script['id']}/rating", pair["access_token"], json={"score": score}
     )
 
 
-async def test_ratings_average_with_two_decimals_and_replace(api: Api) -> None:
+async def test_ratings_average_with_two_decimals_and_replace(api: ServedApi) -> None:
     script = await published(api, await api.register())
     raters = [await api.register() for _ in range(3)]
 
@@ -366,40 +352,42 @@ async def test_ratings_average_with_two_decimals_and_replace(api: Api) -> None:
     assert third.json() == {"rating_avg": 4.33, "rating_count": 3, "my_score": 4}
     replaced = await rate(api, script, raters[2], 1)
     assert replaced.json() == {"rating_avg": 3.33, "rating_count": 3, "my_score": 1}
-    again = stored(api, script)
+    again = await stored(api, script)
     assert again is not None
-    assert (again.rating_sum, again.rating_count) == (10, 3)
-    assert await audited(api, "script.updated", script.id) == []
+    assert (again["rating_avg"], again["rating_count"]) == (3.33, 3)  # 10 in all
+    assert await audited(api, "script.updated", script["id"]) == []
 
 
-async def test_unrating_removes_the_score_and_is_idempotent(api: Api) -> None:
+async def test_unrating_removes_the_score_and_is_idempotent(api: ServedApi) -> None:
     owner = await api.register()
     script = await published(api, owner)
     raters = [await api.register() for _ in range(2)]
     await rate(api, script, raters[0], 2)
     await rate(api, script, raters[1], 5)
-    path = f"/api/scripts/{script.id}/rating"
+    path = f"/api/scripts/{script['id']}/rating"
 
     removed = await api.send("DELETE", path, raters[0]["access_token"])
     assert removed.status_code == 204, removed.text
     assert (await api.send("DELETE", path, raters[0]["access_token"])).status_code == 204
     assert (await api.send("DELETE", path, owner["access_token"])).status_code == 204
 
-    again = stored(api, script)
+    again = await stored(api, script)
     assert again is not None
-    assert (again.rating_avg, again.rating_count) == (5.0, 1)
+    assert (again["rating_avg"], again["rating_count"]) == (5.0, 1)
 
 
-async def test_owners_cannot_rate_their_own_script(api: Api) -> None:
+async def test_owners_cannot_rate_their_own_script(api: ServedApi) -> None:
     owner = await api.register()
     script = await published(api, owner)
 
     assert_problem(await rate(api, script, owner, 5), 403, "forbidden")
-    assert stored(api, script).rating_count == 0  # type: ignore[union-attr]
+    assert await stored(api, script) == script  # still unrated
 
 
 @pytest.mark.parametrize("score", [0, 6, -1, 2.5, "5", None, True])
-async def test_a_score_that_is_not_an_integer_from_one_to_five_is_422(api: Api, score: Any) -> None:
+async def test_a_score_that_is_not_an_integer_from_one_to_five_is_422(
+    api: ServedApi, score: Any
+) -> None:
     script = await published(api, await api.register())
 
     problem = assert_problem(
@@ -407,4 +395,4 @@ async def test_a_score_that_is_not_an_integer_from_one_to_five_is_422(api: Api, 
     )
 
     assert [error["field"] for error in problem["errors"]] == ["score"]
-    assert stored(api, script).rating_count == 0  # type: ignore[union-attr]
+    assert await stored(api, script) == script  # still unrated

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import time
 import uuid
-from collections.abc import Callable
+from datetime import datetime, timedelta
+from email.utils import format_datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,74 +18,78 @@ from dependency_injector import providers
 from litestar.testing import AsyncTestClient
 
 from scripthub.adapters.redis import RedisInstallCounter, redis_client_for
-from scripthub.domain.scripts import MAX_CODE_BYTES, Language, Script, Visibility
-from scripthub.entrypoints.containers import build_container
+from scripthub.domain.scripts import MAX_CODE_BYTES
+from scripthub.entrypoints.containers import build_container, close_container
 from scripthub.entrypoints.http.app import create_app
 from scripthub.entrypoints.settings import load_settings
-from tests.api.client import Api, assert_problem
-from tests.script_seeds import new_script, seed_script, userscript
+from tests.api.client import Api, HttpApi, ServedApi, assert_problem
+from tests.api.script_calls import install_count, installs_counted, post_version, publish
+from tests.served import serving
+from tests.userscripts import installable
 
 PUBLIC = "https://api.scripthub.test"
-LAST_MODIFIED = "Sun, 01 Mar 2026 12:01:00 GMT"  # the seeds' first version, to the second
 UPDATE_CHECK = {"Accept": "text/x-userscript-meta, */*"}
-PROXY = "10.0.0.1"
 CLOSING = "// ==/UserScript=="
 DEAD_REDIS = "redis://127.0.0.1:1/0"
 ERRORS_METRIC = 'scripthub_install_count_errors_total{stage="record"} '
 
 
+@pytest.fixture(scope="module")
+def server_settings() -> dict[str, str]:
+    """Our update URLs; and the test, the server's peer, names clients in `X-Forwarded-For`."""
+    return {
+        "SCRIPTHUB_PUBLIC_URL": f"{PUBLIC}/",
+        "SCRIPTHUB_TRUSTED_PROXIES": "127.0.0.1/32",
+    }
+
+
 @pytest.fixture
-async def api(make_api: Callable[..., Any]) -> Api:
-    built: Api = await make_api(
-        SCRIPTHUB_PUBLIC_URL=f"{PUBLIC}/", SCRIPTHUB_TRUSTED_PROXIES="10.0.0.0/8"
-    )
-    return built
+def api(served_api: ServedApi) -> ServedApi:
+    return served_api
 
 
 async def seed(
-    api: Api,
+    api: HttpApi,
     versions: list[tuple[str, str]] | None = None,
     *,
-    owner: str | None = None,
-    visibility: Visibility = Visibility.PUBLIC,
-    language: Language = Language.JAVASCRIPT,
-) -> Script:
-    owner_id = uuid.UUID(owner or (await api.register())["user"]["id"])
-    script = new_script(
-        owner_id, f"script-{uuid.uuid4().hex[:8]}", visibility=visibility, language=language
+    owner: dict[str, Any] | None = None,
+    visibility: str = "public",
+    language: str = "javascript",
+) -> dict[str, Any]:
+    """A script of `owner` (else a new user) with `versions` ((version, code), oldest first)
+    published; the script as its first version made it."""
+    token = (owner or await api.register())["access_token"]
+    (version, code), *later = versions or [("1.0", installable())]
+    script = await publish(
+        api,
+        token,
+        name=f"Script {uuid.uuid4().hex[:8]}",
+        code=code,
+        version=version,
+        visibility=visibility,
+        language=language,
     )
-    unit_of_work = api.container.adapters.unit_of_work
-    api.client.blocking_portal.call(
-        seed_script, unit_of_work, script, versions or [("1.0", userscript())]
-    )
+    for version, code in later:
+        response = await post_version(api, token, script["id"], code=code, version=version)
+        assert response.status_code == 201, response.text
     return script
 
 
-def install_count(api: Api, script: Script) -> int:
-    async def read() -> int:
-        async with api.container.adapters.unit_of_work() as uow:
-            found = await uow.scripts.get(script.id)
-        assert found is not None
-        return found.install_count
-
-    count: int = api.client.blocking_portal.call(read)
-    return count
+def first_modified(script: dict[str, Any], shift: timedelta = timedelta()) -> str:
+    """The HTTP date (to the second) of the script's first version, moved by `shift`."""
+    published = datetime.fromisoformat(script["latest_version"]["created_at"])
+    return format_datetime(published.replace(microsecond=0) + shift, usegmt=True)
 
 
-async def wait_for_installs(api: Api, script: Script, expected: int) -> None:
-    """`install_count` reaches `expected` within 5 s (and stays there a flush longer)."""
-    deadline = time.monotonic() + 5
-    for _ in range(50):
-        if install_count(api, script) == expected or time.monotonic() > deadline:
-            break
-        await asyncio.sleep(0.1)
-    assert install_count(api, script) == expected
+async def wait_for_installs(api: HttpApi, script: dict[str, Any], expected: int) -> None:
+    """`install_count` reaches `expected` (and stays there a flush longer)."""
+    await installs_counted(api, script["id"], expected)
     await asyncio.sleep(2.5)
-    assert install_count(api, script) == expected
+    assert await install_count(api, script["id"]) == expected
 
 
-def served(code: str, script: Script, extension: str = "js", eol: str = "\n") -> bytes:
-    base = f"{PUBLIC}/api/scripts/{script.id}/{script.slug}"
+def served(code: str, script: dict[str, Any], extension: str = "js", eol: str = "\n") -> bytes:
+    base = f"{PUBLIC}/api/scripts/{script['id']}/{script['slug']}"
     urls = f"// @updateURL    {base}.meta.{extension}{eol}// @downloadURL  {base}.user.{extension}"
     return code.replace(CLOSING, f"{urls}{eol}{CLOSING}", 1).encode()
 
@@ -93,104 +98,114 @@ def tag(code: str, suffix: str = "") -> str:
     return f'"{hashlib.sha256(code.encode()).hexdigest()}{suffix}"'
 
 
-def assert_code_headers(response: httpx.Response, etag: str, cache: str = "no-cache") -> None:
+def assert_code_headers(
+    response: httpx.Response, etag: str, modified: str, cache: str = "no-cache"
+) -> None:
     assert response.headers["etag"] == etag
-    assert response.headers["last-modified"] == LAST_MODIFIED
+    assert response.headers["last-modified"] == modified
     assert response.headers["cache-control"] == cache
     assert response.headers["x-content-type-options"] == "nosniff"
 
 
 async def test_raw_and_the_install_url_serve_the_published_bytes_with_our_update_urls(
-    api: Api,
+    api: ServedApi,
 ) -> None:
-    crlf = userscript(name="Ünïcödé ✓", eol="\r\n")
+    crlf = installable(name="Ünïcödé ✓", eol="\r\n")
     script = await seed(api, [("1.0", crlf)])
     expected = served(crlf, script, eol="\r\n")
 
-    raw = await api.get(f"/api/scripts/{script.id}/raw")
-    by_slug = await api.get(f"/api/scripts/{script.slug}/raw")
-    install = await api.get(f"/api/scripts/{script.id}/{script.slug}.user.js")
+    raw = await api.get(f"/api/scripts/{script['id']}/raw")
+    by_slug = await api.get(f"/api/scripts/{script['slug']}/raw")
+    install = await api.get(f"/api/scripts/{script['id']}/{script['slug']}.user.js")
 
     for response in (raw, by_slug, install):
         assert response.status_code == 200, response.text
         assert response.content == expected
         assert response.headers["content-type"] == "text/plain; charset=utf-8"
         assert response.headers["vary"] == "Accept"
-        assert_code_headers(response, tag(crlf))
+        assert_code_headers(response, tag(crlf), first_modified(script))
 
 
-async def test_a_2_mib_script_comes_back_whole(api: Api) -> None:
-    head = userscript()
+async def test_a_2_mib_script_comes_back_whole(api: ServedApi) -> None:
+    head = installable()
     code = head + "/" * (MAX_CODE_BYTES - len(head.encode()) - 1) + "\n"
     assert len(code.encode()) == MAX_CODE_BYTES
     script = await seed(api, [("1.0", code)])
 
-    response = await api.get(f"/api/scripts/{script.id}/{script.slug}.user.js")
+    response = await api.get(f"/api/scripts/{script['id']}/{script['slug']}.user.js")
 
     assert response.status_code == 200
     assert response.content == served(code, script)
 
 
-async def test_the_meta_block_alone_for_update_checks(api: Api) -> None:
-    code = userscript()
+async def test_the_meta_block_alone_for_update_checks(api: ServedApi) -> None:
+    code = installable()
     script = await seed(api, [("1.0", code)])
     expected = served(code.split(CLOSING)[0] + CLOSING + "\n", script).replace(
         b"// @icon         data:image/png;base64,iVBORw0KGgo=\n", b""
     )
 
-    meta = await api.get(f"/api/scripts/{script.id}/meta")
-    meta_js = await api.get(f"/api/scripts/{script.id}/{script.slug}.meta.js")
-    accepted = await api.send("GET", f"/api/scripts/{script.id}/raw", headers=UPDATE_CHECK)
+    meta = await api.get(f"/api/scripts/{script['id']}/meta")
+    meta_js = await api.get(f"/api/scripts/{script['id']}/{script['slug']}.meta.js")
+    accepted = await api.send("GET", f"/api/scripts/{script['id']}/raw", headers=UPDATE_CHECK)
     on_install_url = await api.send(
-        "GET", f"/api/scripts/{script.id}/{script.slug}.user.js", headers=UPDATE_CHECK
+        "GET", f"/api/scripts/{script['id']}/{script['slug']}.user.js", headers=UPDATE_CHECK
     )
 
     for response in (meta, meta_js, accepted, on_install_url):
         assert response.status_code == 200, response.text
         assert response.content == expected
         assert response.headers["content-type"] == "text/plain; charset=utf-8"
-        assert_code_headers(response, tag(code, "-meta"))
+        assert_code_headers(response, tag(code, "-meta"), first_modified(script))
     await wait_for_installs(api, script, 0)
 
 
-async def test_user_styles_update_from_css_urls(api: Api) -> None:
+async def test_user_styles_update_from_css_urls(api: ServedApi) -> None:
     css = "/* ==UserStyle==\n@name Dark\n@version 1.0\n==/UserStyle== */\nbody { color: red }\n"
-    script = await seed(api, [("1.0", css)], language=Language.CSS)
-    base = f"{PUBLIC}/api/scripts/{script.id}/{script.slug}"
+    script = await seed(api, [("1.0", css)], language="css")
+    base = f"{PUBLIC}/api/scripts/{script['id']}/{script['slug']}"
 
-    response = await api.get(f"/api/scripts/{script.id}/{script.slug}.user.css")
-    meta = await api.get(f"/api/scripts/{script.id}/{script.slug}.meta.css")
+    response = await api.get(f"{base}.user.css".removeprefix(PUBLIC))
+    meta = await api.get(f"{base}.meta.css".removeprefix(PUBLIC))
+    heads = [
+        await api.send("HEAD", f"{base}.{kind}.css".removeprefix(PUBLIC))
+        for kind in ("user", "meta")
+    ]
 
     assert response.text == css.replace(
         "==/UserStyle==",
         f"@updateURL {base}.meta.css\n@downloadURL {base}.user.css\n==/UserStyle==",
     )
     assert meta.text.startswith("/* ==UserStyle==\n@name Dark\n")
+    for head, get in zip(heads, (response, meta), strict=True):
+        assert (head.status_code, head.content) == (200, b"")
+        assert head.headers["content-length"] == str(len(get.content))
+        assert head.headers["etag"] == get.headers["etag"]
 
 
 async def test_without_a_metadata_block_meta_is_not_found_and_raw_still_answers(
-    api: Api,
+    api: ServedApi,
 ) -> None:
-    script = await seed(api, [("1.0", "print('hi')\r\n")], language=Language.PYTHON)
+    script = await seed(api, [("1.0", "print('hi')\r\n")], language="python")
 
-    meta = await api.get(f"/api/scripts/{script.id}/meta")
-    checked = await api.send("GET", f"/api/scripts/{script.id}/raw", headers=UPDATE_CHECK)
+    meta = await api.get(f"/api/scripts/{script['id']}/meta")
+    checked = await api.send("GET", f"/api/scripts/{script['id']}/raw", headers=UPDATE_CHECK)
 
     assert_problem(meta, 404, "not_found")
     assert checked.content == b"print('hi')\r\n"
 
 
-async def test_revalidation_answers_304_with_the_validators_and_no_body(api: Api) -> None:
-    code = userscript()
+async def test_revalidation_answers_304_with_the_validators_and_no_body(api: ServedApi) -> None:
+    code = installable()
     script = await seed(api, [("1.0", code)])
-    url = f"/api/scripts/{script.id}/{script.slug}.user.js"
+    url = f"/api/scripts/{script['id']}/{script['slug']}.user.js"
 
     current = [
         {"If-None-Match": tag(code)},
         {"If-None-Match": f"W/{tag(code)}"},
         {"If-None-Match": f'"stale", {tag(code)}'},
         {"If-None-Match": "*"},
-        {"If-Modified-Since": LAST_MODIFIED},
+        {"If-Modified-Since": first_modified(script)},
         {"If-Modified-Since": "Mon, 01 Jan 2035 00:00:00 GMT"},
         {**UPDATE_CHECK, "If-None-Match": tag(code, "-meta")},
     ]
@@ -199,14 +214,14 @@ async def test_revalidation_answers_304_with_the_validators_and_no_body(api: Api
             response = await api.send(method, url, headers=headers)
             assert response.status_code == 304, headers
             assert response.content == b""
-            assert response.headers["last-modified"] == LAST_MODIFIED
+            assert response.headers["last-modified"] == first_modified(script)
             assert response.headers["cache-control"] == "no-cache"
             assert response.headers["etag"] in {tag(code), tag(code, "-meta")}
     stale = [
         {"If-None-Match": '"stale"'},
         {"If-None-Match": tag(code), "Accept": "text/x-userscript-meta"},
-        {"If-None-Match": '"stale"', "If-Modified-Since": LAST_MODIFIED},
-        {"If-Modified-Since": "Sun, 01 Mar 2026 12:00:59 GMT"},
+        {"If-None-Match": '"stale"', "If-Modified-Since": first_modified(script)},
+        {"If-Modified-Since": first_modified(script, -timedelta(seconds=1))},
         {"If-Modified-Since": "not a date"},
     ]
     for headers in stale:
@@ -215,14 +230,14 @@ async def test_revalidation_answers_304_with_the_validators_and_no_body(api: Api
     await wait_for_installs(api, script, 1)
 
 
-async def test_head_answers_like_get_without_a_body_and_is_no_install(api: Api) -> None:
-    code = userscript()
+async def test_head_answers_like_get_without_a_body_and_is_no_install(api: ServedApi) -> None:
+    code = installable()
     script = await seed(api, [("1.0", code)])
 
-    for path in ("raw", "meta", f"{script.slug}.user.js", f"{script.slug}.meta.js"):
-        url = f"/api/scripts/{script.id}/{path}"
+    for path in ("raw", "meta", f"{script['slug']}.user.js", f"{script['slug']}.meta.js"):
+        url = f"/api/scripts/{script['id']}/{path}"
         head = await api.send("HEAD", url)
-        get = await api.send("GET", url, headers={"X-Test-Peer": PROXY})
+        get = await api.send("GET", url)
 
         assert head.status_code == 200, path
         assert head.content == b""
@@ -232,32 +247,32 @@ async def test_head_answers_like_get_without_a_body_and_is_no_install(api: Api) 
     await wait_for_installs(api, script, 1)  # the GETs, from one client
 
 
-async def test_no_accept_value_is_ever_a_406(api: Api) -> None:
+async def test_no_accept_value_is_ever_a_406(api: ServedApi) -> None:
     script = await seed(api)
     accepts = ["application/json", "image/png", "*/*;q=0", ";;,", "text/x-userscript-meta;q=0"]
 
     for accept in accepts:
         response = await api.send(
-            "GET", f"/api/scripts/{script.id}/raw", headers={"Accept": accept}
+            "GET", f"/api/scripts/{script['id']}/raw", headers={"Accept": accept}
         )
         assert response.status_code == 200, accept
         assert response.text.endswith("'black'; // ünïcödé ✓\n")
 
 
-async def test_a_version_raw_is_pinned_and_immutable(api: Api) -> None:
-    old = userscript(version="1.0")
-    script = await seed(api, [("1.0", old), ("1.1", userscript(version="1.1"))])
-    url = f"/api/scripts/{script.id}/versions/1.0/raw"
+async def test_a_version_raw_is_pinned_and_immutable(api: ServedApi) -> None:
+    old = installable("1.0")
+    script = await seed(api, [("1.0", old), ("1.1", installable("1.1"))])
+    url = f"/api/scripts/{script['id']}/versions/1.0/raw"
 
     response = await api.get(url)
     again = await api.send("GET", url, headers={"If-None-Match": tag(old)})
     head = await api.send("HEAD", url)
-    latest = await api.get(f"/api/scripts/{script.id}/raw")
+    latest = await api.get(f"/api/scripts/{script['id']}/raw")
 
     pinned = "// @updateURL    none\n// @downloadURL  none\n"
     assert response.content == old.replace(CLOSING, pinned + CLOSING).encode()
     immutable = "public, max-age=31536000, immutable"
-    assert_code_headers(response, tag(old), immutable)
+    assert_code_headers(response, tag(old), first_modified(script), immutable)
     assert again.status_code == 304
     assert again.headers["cache-control"] == immutable
     assert (head.status_code, head.content) == (200, b"")
@@ -276,39 +291,45 @@ async def test_a_version_raw_is_pinned_and_immutable(api: Api) -> None:
         ".user.js",
     ],
 )
-async def test_bad_versions_and_file_names_are_refused_never_500(api: Api, path: str) -> None:
+async def test_bad_versions_and_file_names_are_refused_never_500(api: ServedApi, path: str) -> None:
     script = await seed(api)
 
-    response = await api.get(f"/api/scripts/{script.id}/{path}")
+    response = await api.get(f"/api/scripts/{script['id']}/{path}")
 
     assert response.status_code in {400, 404}, response.text
     assert response.headers["content-type"].startswith("application/problem+json")
 
 
 @pytest.mark.parametrize("name", ["no-such-script", "%00%00%00", "%FF%FE%FD", "x" * 3000])
-async def test_unknown_scripts_are_not_found(api: Api, name: str) -> None:
+async def test_unknown_scripts_are_not_found(api: ServedApi, name: str) -> None:
     for path in ("raw", "meta", "any.user.js", "versions/1.0/raw"):
         response = await api.get(f"/api/scripts/{name}/{path}")
         assert response.status_code in {400, 404}, response.text
 
 
-async def test_a_wrong_slug_still_serves_the_script(api: Api) -> None:
+async def test_a_wrong_slug_still_serves_the_script(api: ServedApi) -> None:
     script = await seed(api)
 
-    response = await api.get(f"/api/scripts/{script.id}/an-old-name.user.js")
+    response = await api.get(f"/api/scripts/{script['id']}/an-old-name.user.js")
 
     assert response.status_code == 200
-    assert f"/{script.slug}.user.js\n" in response.text
+    assert f"/{script['slug']}.user.js\n" in response.text
 
 
-async def test_private_scripts_are_their_owners_and_deleted_ones_nobodys(api: Api) -> None:
+async def test_private_scripts_are_their_owners_and_deleted_ones_nobodys(api: ServedApi) -> None:
     owner = await api.register()
     stranger = await api.register()
-    script = await seed(api, owner=owner["user"]["id"], visibility=Visibility.PRIVATE)
-    paths = ["raw", "meta", f"{script.slug}.user.js", f"{script.slug}.meta.js", "versions/1.0/raw"]
+    script = await seed(api, owner=owner, visibility="private")
+    paths = [
+        "raw",
+        "meta",
+        f"{script['slug']}.user.js",
+        f"{script['slug']}.meta.js",
+        "versions/1.0/raw",
+    ]
 
     for path in paths:
-        url = f"/api/scripts/{script.id}/{path}"
+        url = f"/api/scripts/{script['id']}/{path}"
         assert_problem(await api.get(url), 404, "not_found")
         assert_problem(await api.get(url, stranger["access_token"]), 404, "not_found")
         assert_problem(await api.get(url, "not.a.token"), 401, "invalid_token")
@@ -316,33 +337,28 @@ async def test_private_scripts_are_their_owners_and_deleted_ones_nobodys(api: Ap
         assert mine.status_code == 200, path
         assert mine.headers["cache-control"].startswith("private, ")
 
-    async def delete() -> None:
-        async with api.container.adapters.unit_of_work() as uow:
-            await uow.scripts.delete(script.id, script.created_at)
-            await uow.commit()
-
-    api.client.blocking_portal.call(delete)
+    deleted = await api.send("DELETE", f"/api/scripts/{script['id']}", owner["access_token"])
+    assert deleted.status_code == 204, deleted.text
     for path in paths:
-        response = await api.get(f"/api/scripts/{script.id}/{path}", owner["access_token"])
+        response = await api.get(f"/api/scripts/{script['id']}/{path}", owner["access_token"])
         assert_problem(response, 404, "not_found")
 
 
-@pytest.mark.usefixtures("peer_header")
-async def test_an_install_counts_once_a_day_per_user_or_client_address(api: Api) -> None:
+async def test_an_install_counts_once_a_day_per_user_or_client_address(api: ServedApi) -> None:
     ada, bob = await api.register(), await api.register()
     script = await seed(api)
-    url = f"/api/scripts/{script.id}/{script.slug}.user.js"
+    url = f"/api/scripts/{script['id']}/{script['slug']}.user.js"
 
     async def install(token: str | None, client: str, path: str = url) -> None:
-        headers = {"X-Test-Peer": PROXY, "X-Forwarded-For": client}
-        response = await api.send("GET", path, token, headers=headers)
+        forwarded = {"X-Forwarded-For": client}  # by the test, a trusted proxy
+        response = await api.send("GET", path, token, headers=forwarded)
         assert response.status_code == 200
 
     await install(ada["access_token"], "203.0.113.1")
     await install(ada["access_token"], "203.0.113.2")  # the same user, elsewhere
     await install(bob["access_token"], "203.0.113.1")
     await install(None, "198.51.100.1")
-    await install(None, "198.51.100.1", f"/api/scripts/{script.id}/raw")  # the same address
+    await install(None, "198.51.100.1", f"/api/scripts/{script['id']}/raw")  # the same address
     await install(None, "198.51.100.2")
 
     await wait_for_installs(api, script, 4)
@@ -359,12 +375,12 @@ async def test_with_the_install_counter_down_the_code_is_served_uncounted(
         script = await seed(api)
         before = await errors_counted(api)
 
-        response = await api.get(f"/api/scripts/{script.id}/{script.slug}.user.js")
+        response = await api.get(f"/api/scripts/{script['id']}/{script['slug']}.user.js")
 
         assert response.status_code == 200
         assert response.text.startswith("// ==UserScript==\n")
         assert await errors_counted(api) == before + 1
-        assert install_count(api, script) == 0
+        assert await install_count(api, script["id"]) == 0
     await dead().aclose()
 
 
@@ -375,26 +391,29 @@ async def errors_counted(api: Api) -> float:
 
 
 async def test_a_clean_shutdown_flushes_the_last_installs(
-    wiring_environment: dict[str, str],
+    fresh_environment: dict[str, str], tmp_path: Path
 ) -> None:
-    container = build_container(load_settings(wiring_environment, env_file=None))
-    async with AsyncTestClient(app=create_app(container)) as client:
-        api = Api(client, container)
-        script = await seed(api)
-        assert (await api.get(f"/api/scripts/{script.id}/raw")).status_code == 200
+    with serving(tmp_path, **fresh_environment) as server:
+        async with ServedApi.connected(server) as api:
+            script = await seed(api)
+            assert (await api.get(f"/api/scripts/{script['id']}/raw")).status_code == 200
 
+    # Read once the server is gone: another one would fold what this one left behind.
+    container = build_container(load_settings(fresh_environment, env_file=None))
     async with container.adapters.unit_of_work() as uow:
-        found = await uow.scripts.get(script.id)
-    await container.adapters.engine().dispose()
+        found = await uow.scripts.get(uuid.UUID(script["id"]))
+    await close_container(container)
     assert found is not None
     assert found.install_count == 1
 
 
-async def test_these_routes_set_their_own_cache_rules_and_others_stay_no_store(api: Api) -> None:
+async def test_these_routes_set_their_own_cache_rules_and_others_stay_no_store(
+    api: ServedApi,
+) -> None:
     script = await seed(api)
     pair = await api.register()
 
-    code = await api.get(f"/api/scripts/{script.id}/raw")
+    code = await api.get(f"/api/scripts/{script['id']}/raw")
     me = await api.get("/api/users/me", pair["access_token"])
 
     assert code.headers.get_list("cache-control") == ["no-cache"]

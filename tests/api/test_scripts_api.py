@@ -1,73 +1,43 @@
-"""/api/scripts and /api/users/me/scripts over HTTP on both wirings."""
+"""/api/scripts and /api/users/me/scripts through a real `scripthub serve` on both wirings."""
 
 from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
-from typing import Any, TypeVar
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
 
-import httpx
 import pytest
 
-from scripthub.application.ports.unit_of_work import UnitOfWork
-from scripthub.domain.scripts import MAX_CODE_BYTES, Rating
+from scripthub.domain.scripts import MAX_CODE_BYTES
 from scripthub.entrypoints.http.controllers.scripts import SCRIPT_BODY_BYTES
-from tests.api.client import Api, assert_problem
+from tests.api.client import ServedApi, assert_problem
+from tests.api.script_calls import (
+    audited,
+    installs_counted,
+    post_version,
+    publish,
+)
 from tests.userscripts import userscript
 
-T = TypeVar("T")
 MIB = 1024 * 1024
 
 
-def in_app(api: Api, work: Callable[[UnitOfWork], Awaitable[T]]) -> T:
-    """Run `work` in a committed unit of work of the app, on the app's own event loop: what
-    routes built elsewhere (featuring, ratings, installs, deletion) would do."""
-
-    async def run() -> T:
-        async with api.container.adapters.unit_of_work() as uow:
-            result = await work(uow)
-            await uow.commit()
-        return result
-
-    return api.client.blocking_portal.call(run)
+@pytest.fixture(scope="module")
+def server_settings() -> dict[str, str]:
+    """Installs are counted per client: the seeded catalogue installs from several, named
+    in `X-Forwarded-For` by the test (the server's peer)."""
+    return {"SCRIPTHUB_TRUSTED_PROXIES": "127.0.0.1/32"}
 
 
-async def moderator_token(api: Api) -> str:
-    """The access token of a fresh user holding the moderator role (signed in after the
-    grant)."""
-    pair = await api.register()
-    await api.grant_role(pair["user"]["email"], "moderator")
-    body = {"email": pair["user"]["email"], "password": pair["password"]}
-    response = await api.client.post("/api/auth/login", json=body)
-    token: str = response.json()["access_token"]
-    return token
-
-
-async def new_script(api: Api, token: str, **fields: Any) -> dict[str, Any]:
-    body = {"name": "Dark Mode", "code": userscript(), "language": "javascript", **fields}
-    response = await api.send("POST", "/api/scripts", token, json=body)
-    assert response.status_code == 201, response.text
-    script: dict[str, Any] = response.json()
-    return script
-
-
-async def post_version(api: Api, token: str, script_id: str, **body: Any) -> httpx.Response:
-    return await api.send("POST", f"/api/scripts/{script_id}/versions", token, json=body)
-
-
-async def audited(api: Api, action: str, resource_id: str) -> list[dict[str, Any]]:
-    admin = (await api.admin())["access_token"]
-    params = {"action": action, "resource_id": resource_id, "limit": 100}
-    response = await api.get("/api/audit-logs", admin, params=params)
-    assert response.status_code == 200, response.text
-    items: list[dict[str, Any]] = response.json()["items"]
-    return items
+@pytest.fixture
+def api(served_api: ServedApi) -> ServedApi:
+    return served_api
 
 
 async def every_page(
-    api: Api, path: str, token: str | None = None, **params: Any
+    api: ServedApi, path: str, token: str | None = None, **params: Any
 ) -> list[dict[str, Any]]:
     """Every item of a cursor-paged list, two at a time."""
     items: list[dict[str, Any]] = []
@@ -82,13 +52,14 @@ async def every_page(
             return items
 
 
-async def test_a_script_is_created_with_its_first_version_and_audited(api: Api) -> None:
+async def test_a_script_is_created_with_its_first_version_and_audited(api: ServedApi) -> None:
     pair = await api.register()
     code = userscript("1.0", "match https://a.example/*", "antifeature ads")
 
-    script = await new_script(
+    script = await publish(
         api,
         pair["access_token"],
+        name="Created And Audited",
         code=code,
         description="Dark pages.",
         license="MIT",
@@ -96,7 +67,7 @@ async def test_a_script_is_created_with_its_first_version_and_audited(api: Api) 
         changelog="First",
     )
 
-    assert script["slug"] == "dark-mode"
+    assert script["slug"] == "created-and-audited"
     assert script["owner"] == {"id": pair["user"]["id"], "username": pair["user"]["username"]}
     assert (script["license"], script["tags"], script["visibility"]) == (
         "MIT",
@@ -166,7 +137,7 @@ FIELD_CASES: list[tuple[dict[str, Any], str]] = [
 ]
 
 
-async def test_every_rule_of_the_script_fields_is_a_422_naming_the_field(api: Api) -> None:
+async def test_every_rule_of_the_script_fields_is_a_422_naming_the_field(api: ServedApi) -> None:
     token = (await api.register())["access_token"]
     base = {"name": "Dark Mode", "code": userscript(), "language": "javascript"}
 
@@ -183,7 +154,7 @@ async def test_every_rule_of_the_script_fields_is_a_422_naming_the_field(api: Ap
     assert (await api.get("/api/users/me/scripts", token)).json()["items"] == []
 
 
-async def test_several_field_problems_are_reported_at_once(api: Api) -> None:
+async def test_several_field_problems_are_reported_at_once(api: ServedApi) -> None:
     token = (await api.register())["access_token"]
 
     response = await api.send(
@@ -197,10 +168,10 @@ async def test_several_field_problems_are_reported_at_once(api: Api) -> None:
     assert [e["field"] for e in problem["errors"]] == ["name", "tags[0]", "slug", "code"]
 
 
-async def test_values_at_the_edge_of_every_rule_pass(api: Api) -> None:
+async def test_values_at_the_edge_of_every_rule_pass(api: ServedApi) -> None:
     token = (await api.register())["access_token"]
 
-    script = await new_script(
+    script = await publish(
         api,
         token,
         name="é" * 100,
@@ -220,10 +191,10 @@ async def test_values_at_the_edge_of_every_rule_pass(api: Api) -> None:
     assert (await api.get(f"/api/scripts/{'s' * 64}")).json() == script
 
 
-async def test_a_slug_in_use_is_taken_and_derived_slugs_are_numbered(api: Api) -> None:
+async def test_a_slug_in_use_is_taken_and_derived_slugs_are_numbered(api: ServedApi) -> None:
     token = (await api.register())["access_token"]
     other = (await api.register())["access_token"]
-    await new_script(api, token, slug="my-slug")
+    await publish(api, token, slug="my-slug")
 
     taken = await api.send(
         "POST",
@@ -231,13 +202,13 @@ async def test_a_slug_in_use_is_taken_and_derived_slugs_are_numbered(api: Api) -
         other,
         json={"name": "x", "code": userscript(), "language": "lua", "slug": "my-slug"},
     )
-    derived = [(await new_script(api, other, name="Dark Mode!")).get("slug") for _ in range(3)]
+    derived = [(await publish(api, other, name="Slug Numbers!")).get("slug") for _ in range(3)]
 
     assert_problem(taken, 409, "slug_taken")
-    assert derived == ["dark-mode", "dark-mode-2", "dark-mode-3"]
+    assert derived == ["slug-numbers", "slug-numbers-2", "slug-numbers-3"]
 
 
-async def test_scripts_created_at_once_get_one_slug_each(api: Api) -> None:
+async def test_scripts_created_at_once_get_one_slug_each(api: ServedApi) -> None:
     token = (await api.register())["access_token"]
     body = {"name": "Same Name", "code": userscript(), "language": "lua"}
 
@@ -260,7 +231,7 @@ async def test_scripts_created_at_once_get_one_slug_each(api: Api) -> None:
     assert len(created) == 1
 
 
-async def test_code_of_exactly_2_mib_passes_and_one_byte_more_is_a_413(api: Api) -> None:
+async def test_code_of_exactly_2_mib_passes_and_one_byte_more_is_a_413(api: ServedApi) -> None:
     token = (await api.register())["access_token"]
     head = userscript("1.0")
     exact = head + "x" * (MAX_CODE_BYTES - len(head))
@@ -279,7 +250,7 @@ async def test_code_of_exactly_2_mib_passes_and_one_byte_more_is_a_413(api: Api)
     assert_problem(version_over, 413, "payload_too_large")
 
 
-async def test_2_mib_of_code_gets_through_however_json_escapes_it(api: Api) -> None:
+async def test_2_mib_of_code_gets_through_however_json_escapes_it(api: ServedApi) -> None:
     token = (await api.register())["access_token"]
     # Six bytes of JSON for each byte of code (\u0001), and 3 for each of "é" (\u00e9).
     controls = "\x01" * MAX_CODE_BYTES
@@ -302,9 +273,9 @@ async def test_2_mib_of_code_gets_through_however_json_escapes_it(api: Api) -> N
     assert sent[1] > 6 * MIB
 
 
-async def test_a_body_past_the_route_limit_is_a_413_problem(api: Api) -> None:
+async def test_a_body_past_the_route_limit_is_a_413_problem(api: ServedApi) -> None:
     token = (await api.register())["access_token"]
-    script = await new_script(api, token)
+    script = await publish(api, token)
     padding = b"a" * (SCRIPT_BODY_BYTES + 1)
     headers = {"Content-Type": "application/json"}
 
@@ -343,7 +314,7 @@ async def test_a_body_past_the_route_limit_is_a_413_problem(api: Api) -> None:
     ],
 )
 async def test_nul_invalid_utf8_and_broken_json_are_client_errors(
-    api: Api, raw: bytes, status: int
+    api: ServedApi, raw: bytes, status: int
 ) -> None:
     token = (await api.register())["access_token"]
     headers = {"Content-Type": "application/json"}
@@ -353,7 +324,9 @@ async def test_nul_invalid_utf8_and_broken_json_are_client_errors(
     assert_problem(response, status, "bad_request" if status == 400 else "validation_error")
 
 
-async def test_creating_needs_a_token_and_scripts_create(api: Api) -> None:
+async def test_creating_needs_a_token_and_scripts_create(fresh_api: ServedApi) -> None:
+    # Its own server: it takes scripts.create from every user, and reads every denial.
+    api = fresh_api
     admin = (await api.admin())["access_token"]
     body = {"name": "x", "code": userscript(), "language": "lua"}
     anonymous = await api.client.post("/api/scripts", json=body)
@@ -373,9 +346,9 @@ async def test_creating_needs_a_token_and_scripts_create(api: Api) -> None:
     assert [e["metadata"] for e in denied.json()["items"]] == [{"permission": "scripts.create"}]
 
 
-async def test_the_owner_publishes_a_new_version(api: Api) -> None:
+async def test_the_owner_publishes_a_new_version(api: ServedApi) -> None:
     token = (await api.register())["access_token"]
-    script = await new_script(api, token, code=userscript("1.0", "grant GM_getValue"))
+    script = await publish(api, token, code=userscript("1.0", "grant GM_getValue"))
     code = userscript("1.1", "grant GM_getValue", "grant GM_xmlhttpRequest", "connect api.example")
 
     response = await post_version(api, token, script["id"], code=code, changelog="Sync")
@@ -416,9 +389,9 @@ async def test_the_owner_publishes_a_new_version(api: Api) -> None:
     assert entry["metadata"]["version_id"] == version["id"]
 
 
-async def test_version_rules_when_publishing(api: Api) -> None:
+async def test_version_rules_when_publishing(api: ServedApi) -> None:
     token = (await api.register())["access_token"]
-    script = await new_script(api, token, code=userscript("1.1a"))
+    script = await publish(api, token, code=userscript("1.1a"))
     script_id = script["id"]
 
     cases: list[tuple[dict[str, Any], int, str]] = [
@@ -444,9 +417,9 @@ async def test_version_rules_when_publishing(api: Api) -> None:
     assert [v["version"] for v in after] == ["1.1a"]
 
 
-async def test_version_from_the_body_when_the_code_has_no_block(api: Api) -> None:
+async def test_version_from_the_body_when_the_code_has_no_block(api: ServedApi) -> None:
     token = (await api.register())["access_token"]
-    script = await new_script(api, token, code="print('hi')", version="1.0", language="python")
+    script = await publish(api, token, code="print('hi')", version="1.0", language="python")
 
     response = await post_version(api, token, script["id"], code="print('hey')", version="1.0.1")
 
@@ -461,12 +434,12 @@ async def test_version_from_the_body_when_the_code_has_no_block(api: Api) -> Non
     }
 
 
-async def test_only_the_owner_publishes_and_others_learn_nothing_more(api: Api) -> None:
+async def test_only_the_owner_publishes_and_others_learn_nothing_more(api: ServedApi) -> None:
     owner = (await api.register())["access_token"]
     stranger = (await api.register())["access_token"]
-    moderator = await moderator_token(api)
-    public = await new_script(api, owner)
-    private = await new_script(api, owner, name="Secret", visibility="private")
+    moderator = (await api.role_holder("moderator"))["access_token"]
+    public = await publish(api, owner)
+    private = await publish(api, owner, name="Secret", visibility="private")
     body = {"code": userscript("2.0")}
 
     assert_problem(await post_version(api, stranger, public["id"], **body), 403, "forbidden")
@@ -484,9 +457,9 @@ async def test_only_the_owner_publishes_and_others_learn_nothing_more(api: Api) 
     assert [e["metadata"] for e in denied] == [{"requires": "owner"}] * 2
 
 
-async def test_the_same_version_posted_twice_at_once_is_one_201_and_one_409(api: Api) -> None:
+async def test_the_same_version_posted_twice_at_once_is_one_201_and_one_409(api: ServedApi) -> None:
     token = (await api.register())["access_token"]
-    script = await new_script(api, token)
+    script = await publish(api, token)
 
     for minor in range(1, 6):
         path = f"/api/scripts/{script['id']}/versions"
@@ -509,9 +482,9 @@ async def test_the_same_version_posted_twice_at_once_is_one_201_and_one_409(api:
     assert {e["metadata"]["version_id"] for e in published} == {v["id"] for v in versions}
 
 
-async def test_different_versions_posted_at_once_both_go_in_in_order(api: Api) -> None:
+async def test_different_versions_posted_at_once_both_go_in_in_order(api: ServedApi) -> None:
     token = (await api.register())["access_token"]
-    script = await new_script(api, token)
+    script = await publish(api, token)
 
     path = f"/api/scripts/{script['id']}/versions"
     answers = await api.at_once(
@@ -529,15 +502,16 @@ async def test_different_versions_posted_at_once_both_go_in_in_order(api: Api) -
     assert latest["version"] == "1.2"
 
 
-async def test_who_sees_a_script(api: Api) -> None:
+async def test_who_sees_a_script(api: ServedApi) -> None:
     owner_pair = await api.register()
     owner = owner_pair["access_token"]
     stranger = (await api.register())["access_token"]
-    moderator = await moderator_token(api)
+    moderator = (await api.role_holder("moderator"))["access_token"]
     scripts = {
-        visibility: await new_script(api, owner, name=f"{visibility} one", visibility=visibility)
+        visibility: await publish(api, owner, name=f"{visibility} one", visibility=visibility)
         for visibility in ("public", "unlisted", "private")
     }
+    private = scripts["private"]
 
     for token in (None, stranger, owner, moderator):
         for visibility in ("public", "unlisted"):
@@ -550,11 +524,11 @@ async def test_who_sees_a_script(api: Api) -> None:
                 )
                 assert versions.status_code == 200
     for token in (owner, moderator):
-        assert (await api.get("/api/scripts/private-one", token)).status_code == 200
+        assert (await api.get(f"/api/scripts/{private['slug']}", token)).status_code == 200
         versions = await api.get(f"/api/scripts/{scripts['private']['id']}/versions", token)
         assert versions.status_code == 200
     for token in (None, stranger):
-        for key in ("private-one", scripts["private"]["id"]):
+        for key in (private["slug"], private["id"]):
             assert_problem(await api.get(f"/api/scripts/{key}", token), 404, "not_found")
         assert_problem(
             await api.get(f"/api/scripts/{scripts['private']['id']}/versions", token),
@@ -567,9 +541,9 @@ async def test_who_sees_a_script(api: Api) -> None:
     assert owner_pair["user"]["id"] == scripts["public"]["owner"]["id"]
 
 
-async def test_a_bad_token_on_a_public_read_is_a_401(api: Api) -> None:
+async def test_a_bad_token_on_a_public_read_is_a_401(api: ServedApi) -> None:
     token = (await api.register())["access_token"]
-    script = await new_script(api, token)
+    script = await publish(api, token)
 
     for path in (f"/api/scripts/{script['id']}", f"/api/scripts/{script['id']}/versions"):
         response = await api.get(path, token + "x")
@@ -581,28 +555,30 @@ async def test_a_bad_token_on_a_public_read_is_a_401(api: Api) -> None:
     assert listing.status_code == 200  # the same for everyone: the token is not looked at
 
 
-async def test_a_deleted_script_is_not_found(api: Api) -> None:
-    token = (await api.register())["access_token"]
-    script = await new_script(api, token)
+async def test_a_deleted_script_is_not_found(api: ServedApi) -> None:
+    owner = await api.register()
+    token = owner["access_token"]
+    script = await publish(api, token, name="Deleted Soon")
 
-    async def delete(uow: UnitOfWork) -> bool:
-        return await uow.scripts.delete(uuid.UUID(script["id"]), datetime.now(UTC))
+    deleted = await api.send("DELETE", f"/api/scripts/{script['id']}", token)
 
-    assert in_app(api, delete)
+    assert deleted.status_code == 204, deleted.text
     for path in (f"/api/scripts/{script['id']}", f"/api/scripts/{script['slug']}"):
         assert_problem(await api.get(path, token), 404, "not_found")
     assert_problem(
         await post_version(api, token, script["id"], code=userscript("2")), 404, "not_found"
     )
-    assert (await api.get("/api/scripts")).json()["items"] == []
+    listed = await api.get("/api/scripts", params={"author": owner["user"]["username"]})
+    assert listed.json()["items"] == []
     assert (await api.get("/api/users/me/scripts", token)).json()["items"] == []
-    assert (await new_script(api, token)).get("slug") == "dark-mode"  # the slug is free again
+    again = await publish(api, token, name="Deleted Soon")
+    assert again.get("slug") == "deleted-soon"  # the slug is free again
 
 
-async def seed_catalogue(api: Api) -> tuple[str, list[dict[str, Any]]]:
+async def seed_catalogue(api: ServedApi) -> tuple[str, list[dict[str, Any]]]:
     """Seven public scripts of two authors, with ties on every order but the id, plus an
-    unlisted and a private one; installs, ratings and a featured script set as the routes
-    that count them would."""
+    unlisted and a private one; installs (from clients of their own), ratings and a featured
+    script, through the routes that count them."""
     ada = await api.register(username="ada_lovelace")
     bob = await api.register()
     raters = [await api.register() for _ in range(2)]
@@ -618,12 +594,10 @@ async def seed_catalogue(api: Api) -> tuple[str, list[dict[str, Any]]]:
     ]
     for owner, name, tags, description in specs:
         made.append(
-            await new_script(
-                api, owner["access_token"], name=name, tags=tags, description=description
-            )
+            await publish(api, owner["access_token"], name=name, tags=tags, description=description)
         )
-    await new_script(api, bob["access_token"], name="Dark hidden", visibility="unlisted")
-    await new_script(api, bob["access_token"], name="Dark private", visibility="private")
+    await publish(api, bob["access_token"], name="Dark hidden", visibility="unlisted")
+    await publish(api, bob["access_token"], name="Dark private", visibility="private")
     new_code = userscript("1.1", "antifeature tracking")
     response = await post_version(api, ada["access_token"], made[1]["id"], code=new_code)
     assert response.status_code == 201
@@ -631,18 +605,22 @@ async def seed_catalogue(api: Api) -> tuple[str, list[dict[str, Any]]]:
     installs = {made[0]["id"]: 5, made[2]["id"]: 5, made[3]["id"]: 9}
     scores = {made[0]["id"]: [5, 4], made[3]["id"]: [5, 4], made[5]["id"]: [2]}
 
-    async def counters(uow: UnitOfWork) -> None:
-        await uow.scripts.add_install_counts({uuid.UUID(k): v for k, v in installs.items()})
-        now = datetime.now(UTC)
-        for script_id, given in scores.items():
-            for rater, score in zip(raters, given, strict=False):
-                rating = Rating(
-                    uuid.UUID(script_id), uuid.UUID(rater["user"]["id"]), score, now, now
-                )
-                await uow.scripts.rate(rating)
-        await uow.scripts.set_featured(uuid.UUID(made[4]["id"]), featured=True)
-
-    in_app(api, counters)
+    for script_id, count in installs.items():
+        for client in range(1, count + 1):
+            forwarded = {"X-Forwarded-For": f"203.0.113.{client}"}
+            installed = await api.send("GET", f"/api/scripts/{script_id}/raw", headers=forwarded)
+            assert installed.status_code == 200, installed.text
+    for script_id, given in scores.items():
+        for rater, score in zip(raters, given, strict=False):
+            path = f"/api/scripts/{script_id}/rating"
+            rated = await api.send("PUT", path, rater["access_token"], json={"score": score})
+            assert rated.status_code == 200, rated.text
+    moderator = (await api.role_holder("moderator"))["access_token"]
+    path = f"/api/scripts/{made[4]['id']}/featured"
+    featured = await api.send("PUT", path, moderator, json={"featured": True})
+    assert featured.status_code == 200, featured.text
+    for script_id, count in installs.items():
+        await installs_counted(api, script_id, count)
     return ada["user"]["username"], made
 
 
@@ -655,7 +633,8 @@ SORT_KEYS: dict[str, Callable[[dict[str, Any]], Any]] = {
 }
 
 
-async def test_every_order_pages_through_the_catalogue_once(api: Api) -> None:
+async def test_every_order_pages_through_the_catalogue_once(fresh_api: ServedApi) -> None:
+    api = fresh_api  # a server of its own: the catalogue holds only the seeded scripts
     _, made = await seed_catalogue(api)
     public_ids = {s["id"] for s in made}
 
@@ -687,7 +666,8 @@ async def test_every_order_pages_through_the_catalogue_once(api: Api) -> None:
     assert [s["id"] for s in newest] == [s["id"] for s in reversed(made)]  # newest without
 
 
-async def test_the_catalogue_filters(api: Api) -> None:
+async def test_the_catalogue_filters(fresh_api: ServedApi) -> None:
+    api = fresh_api  # a server of its own: the catalogue holds only the seeded scripts
     ada, made = await seed_catalogue(api)
 
     async def names(**params: Any) -> list[str]:
@@ -733,16 +713,16 @@ async def test_the_catalogue_filters(api: Api) -> None:
         {"author": "esc\x1b"},
     ],
 )
-async def test_bad_catalogue_parameters_are_400s(api: Api, params: dict[str, Any]) -> None:
+async def test_bad_catalogue_parameters_are_400s(api: ServedApi, params: dict[str, Any]) -> None:
     response = await api.get("/api/scripts", params=params)
 
     assert_problem(response, 400, "bad_request")
 
 
-async def test_a_cursor_belongs_to_its_order(api: Api) -> None:
+async def test_a_cursor_belongs_to_its_order(api: ServedApi) -> None:
     token = (await api.register())["access_token"]
     for number in range(3):
-        await new_script(api, token, name=f"Script {number}")
+        await publish(api, token, name=f"Script {number}")
     first = (await api.get("/api/scripts", params={"limit": 1})).json()
     version_cursor = (
         await api.get(f"/api/scripts/{first['items'][0]['id']}/versions", params={"limit": 1})
@@ -760,14 +740,14 @@ async def test_a_cursor_belongs_to_its_order(api: Api) -> None:
     assert_problem(versions_cursor, 400, "bad_request")
 
 
-async def test_ones_own_scripts_in_every_visibility_newest_first(api: Api) -> None:
+async def test_ones_own_scripts_in_every_visibility_newest_first(api: ServedApi) -> None:
     token = (await api.register())["access_token"]
     other = (await api.register())["access_token"]
     made = [
-        await new_script(api, token, name=f"{visibility} one", visibility=visibility)
+        await publish(api, token, name=f"{visibility} one", visibility=visibility)
         for visibility in ("public", "unlisted", "private", "public")
     ]
-    await new_script(api, other, name="Someone else's")
+    await publish(api, other, name="Someone else's")
 
     mine = await every_page(api, "/api/users/me/scripts", token)
 
@@ -778,9 +758,9 @@ async def test_ones_own_scripts_in_every_visibility_newest_first(api: Api) -> No
     )
 
 
-async def test_versions_page_newest_first(api: Api) -> None:
+async def test_versions_page_newest_first(api: ServedApi) -> None:
     token = (await api.register())["access_token"]
-    script = await new_script(api, token)
+    script = await publish(api, token)
     for minor in range(1, 5):
         response = await post_version(api, token, script["id"], code=userscript(f"1.{minor}"))
         assert response.status_code == 201
@@ -797,9 +777,9 @@ async def test_versions_page_newest_first(api: Api) -> None:
     )
 
 
-async def test_options_and_the_openapi_document(api: Api) -> None:
+async def test_options_and_the_openapi_document(api: ServedApi) -> None:
     token = (await api.register())["access_token"]
-    script = await new_script(api, token)
+    script = await publish(api, token)
     document = (await api.client.get("/schema/openapi.json")).json()
     schemas = document["components"]["schemas"]
 

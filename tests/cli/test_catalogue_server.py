@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from scripthub.entrypoints.install_flusher import FLUSH_SECONDS
-from tests.cli.conftest import serving
+from tests.served import serving
 
 PASSWORD = "correct horse battery"
 SCRIPT = """// ==UserScript==
@@ -38,8 +38,8 @@ def server(request: pytest.FixtureRequest, workdir: Path) -> Iterator[str]:
             "SCRIPTHUB_REDIS_URL": request.getfixturevalue("redis_url"),
             "SCRIPTHUB_REDIS_KEY_PREFIX": request.getfixturevalue("redis_prefix"),
         }
-    with serving(workdir, **environment) as base:
-        yield base
+    with serving(workdir, **environment) as server:
+        yield server.base_url
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from scripthub.entrypoints.cli import main
-from tests.cli.conftest import serving
+from tests.served import serving
 from tests.smtp_sink import SmtpSink
 
 PASSWORD = "correct horse battery"
@@ -119,8 +119,8 @@ def test_several_workers_need_shared_stores(
 @pytest.fixture
 def embedded_server(workdir: Path) -> Iterator[str]:
     """`scripthub serve` on a fresh directory, as the README tells a new user to run it."""
-    with serving(workdir) as base:
-        yield base
+    with serving(workdir) as server:
+        yield server.base_url
 
 
 def test_serve_migrates_and_answers_on_a_fresh_directory(embedded_server: str) -> None:

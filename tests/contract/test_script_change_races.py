@@ -31,7 +31,7 @@ from tests.contract.test_account_races import (
     succeeded,
     unexpected,
 )
-from tests.unit.world import add_script
+from tests.script_builders import add_script
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -56,7 +56,7 @@ class ScriptRaceWorld(RaceWorld):
         return ScriptPausingUnitOfWork(self.backend.unit_of_work(), self.rng)  # type: ignore[return-value]
 
     async def script(self, owner: Member, name: str) -> Script:
-        return await add_script(self.backend.unit_of_work, owner.user.id, name)
+        return await add_script(self.backend.unit_of_work, owner.user, name)
 
     async def stored(self, script: Script) -> Script | None:
         async with self.backend.unit_of_work() as uow:

@@ -14,7 +14,8 @@ from scripthub.domain.errors import BadRequestError
 from scripthub.domain.scripts import Language, Rating, Script, Visibility
 from tests.contract.paging import staggered
 from tests.contract.samples import T0
-from tests.contract.script_samples import add_owners, add_scripts, make_script, make_version
+from tests.contract.uow_backends import add_owners
+from tests.script_builders import add_scripts, make_script, make_version
 
 if TYPE_CHECKING:
     from collections.abc import Callable

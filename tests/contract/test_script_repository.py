@@ -15,8 +15,8 @@ from scripthub.application.ports.scripts import ScriptChanges, ScriptQuery
 from scripthub.domain.errors import ConflictError, SlugTakenError
 from scripthub.domain.scripts import Language, Rating, RatingTotals, Visibility
 from tests.contract.samples import T0
-from tests.contract.script_samples import add_owners, add_scripts, make_script, make_version
-from tests.contract.uow_backends import MakeUnitOfWork
+from tests.contract.uow_backends import MakeUnitOfWork, add_owners
+from tests.script_builders import add_scripts, make_script, make_version
 
 LATER = T0 + timedelta(hours=1)
 

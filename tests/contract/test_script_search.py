@@ -12,8 +12,8 @@ from scripthub.adapters.sqlalchemy.script_relevance import CANDIDATES_PER_ROW
 from scripthub.application.ports.scripts import ScriptChanges, ScriptQuery, ScriptSort
 from scripthub.domain.scripts import Script, Visibility
 from tests.contract.samples import T0
-from tests.contract.script_samples import add_owners, add_scripts, make_script
-from tests.contract.uow_backends import MakeUnitOfWork
+from tests.contract.uow_backends import MakeUnitOfWork, add_owners
+from tests.script_builders import add_scripts, make_script
 
 # (name, description, tags), created a minute apart in this order.
 CORPUS = {

@@ -16,8 +16,8 @@ from scripthub.adapters.sqlalchemy.script_relevance import CANDIDATES_PER_ROW
 from scripthub.application.ports.scripts import ScriptKeyset, ScriptQuery, ScriptSort
 from scripthub.domain.scripts import Language, Visibility
 from tests.contract.samples import T0, make_user
-from tests.contract.script_samples import make_script
 from tests.contract.test_sql_statements import query_plan, recorded_statements
+from tests.script_builders import make_script
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

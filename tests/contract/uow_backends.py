@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from scripthub.adapters.sqlalchemy import SqlAlchemyUnitOfWork, create_engine
 from scripthub.adapters.sqlalchemy.account_reader import SqlAlchemyAccountReader
+from tests.contract.samples import make_user
 from tests.fakes import InMemoryDatabase, InMemoryUnitOfWork
 from tests.fakes.account_reader import InMemoryAccountReader
 
@@ -70,3 +71,10 @@ async def add_committed(make_uow: MakeUnitOfWork, *users: User) -> None:
         for user in users:
             await uow.users.add(user)
         await uow.commit()
+
+
+async def add_owners(make_uow: MakeUnitOfWork, *names: str) -> list[User]:
+    """Users named `names`, committed."""
+    users = [make_user(name) for name in names]
+    await add_committed(make_uow, *users)
+    return users

@@ -18,8 +18,11 @@ from scripthub.application.scripts.served_code import CodeForm, Held, ServedCode
 from scripthub.domain.audit import RequestContext
 from scripthub.domain.errors import NotFoundError
 from scripthub.domain.scripts import Language, Script, Visibility
-from tests.script_seeds import T0, new_script, seed_script, userscript
+from scripthub.domain.users import User
+from tests.contract.samples import T0, make_user
+from tests.script_builders import add_scripts, make_script, make_version
 from tests.unit.world import World
+from tests.userscripts import installable
 
 API = "https://api.scripthub.test/api/scripts"
 HERE = RequestContext(ip_address="198.51.100.7")
@@ -30,13 +33,20 @@ async def seeded(
     world: World,
     versions: list[tuple[str, str]] | None = None,
     *,
-    slug: str = "dark-mode",
-    owner: uuid.UUID | None = None,
+    owner: User | None = None,
     visibility: Visibility = Visibility.PUBLIC,
     language: Language = Language.JAVASCRIPT,
 ) -> Script:
-    script = new_script(owner or uuid.uuid4(), slug, visibility=visibility, language=language)
-    await seed_script(world.uow, script, versions or [("1.0", userscript())])
+    """A script named Dark Mode, with `versions` ((version, code), oldest first) published a
+    minute apart after T0."""
+    script = make_script(
+        owner or make_user("owner"), "Dark Mode", visibility=visibility, language=language
+    )
+    published = [
+        make_version(script, version, code=code, at=T0 + timedelta(minutes=number))
+        for number, (version, code) in enumerate(versions or [("1.0", installable())], start=1)
+    ]
+    await add_scripts(world.uow, script, versions=published)
     return script
 
 
@@ -64,7 +74,7 @@ async def pending(world: World) -> dict[uuid.UUID, int]:
 async def test_the_code_points_its_update_urls_at_us_and_is_otherwise_as_published(
     world: World,
 ) -> None:
-    code = userscript(eol="\r\n") + "// @updateURL in the body is not the header\r\n"
+    code = installable(eol="\r\n") + "// @updateURL in the body is not the header\r\n"
     script = await seeded(world, [("1.0", code)])
 
     answer = await read(world, script)
@@ -125,7 +135,7 @@ async def test_without_a_block_meta_is_not_found_and_an_update_check_gets_the_co
 
 
 async def test_a_current_copy_gets_no_body_and_is_no_install(world: World) -> None:
-    script = await seeded(world, [("1.0", userscript()), ("1.1", userscript(version="1.1"))])
+    script = await seeded(world, [("1.0", installable()), ("1.1", installable("1.1"))])
     fresh = await read(world, script)
     await pending(world)
 
@@ -167,7 +177,8 @@ async def test_a_private_script_is_its_owners_and_moderators_only(world: World) 
     owner = await world.principal(await world.register())
     other = await world.principal(await world.register("bob@example.com", "bob"))
     moderator = await world.admin()
-    script = await seeded(world, owner=owner.user_id, visibility=Visibility.PRIVATE)
+    owner_user = world.database.users[owner.user_id]
+    script = await seeded(world, owner=owner_user, visibility=Visibility.PRIVATE)
 
     for viewer in (None, other):
         with pytest.raises(NotFoundError):
@@ -184,7 +195,7 @@ async def test_a_deleted_or_versionless_script_has_no_code(world: World) -> None
     script = await seeded(world)
     async with world.uow() as uow:
         await uow.scripts.delete(script.id, T0 + timedelta(hours=1))
-        empty = new_script(uuid.uuid4(), "empty")
+        empty = make_script(make_user("owner"), "Empty")
         await uow.scripts.add(empty)
         await uow.commit()
 
@@ -194,7 +205,7 @@ async def test_a_deleted_or_versionless_script_has_no_code(world: World) -> None
 
 
 async def test_a_version_is_pinned_and_revalidates_without_its_code(world: World) -> None:
-    script = await seeded(world, [("1.0", userscript()), ("1.1", userscript(version="1.1"))])
+    script = await seeded(world, [("1.0", installable()), ("1.1", installable("1.1"))])
     read_version = world.read_version_code()
 
     answer = await read_version.execute(ReadVersionCodeQuery(script.slug, "1.0", None))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -24,16 +23,15 @@ from scripthub.application.auth.log_in import LogInCommand
 from scripthub.application.auth.register_user import RegisterUserCommand
 from scripthub.application.auth.session_starter import SessionStarter, TokenPair
 from scripthub.application.mail.deliver_mail import DeliverMail, RetryPolicy
-from scripthub.application.ports.unit_of_work import UnitOfWorkFactory
 from scripthub.application.users.change_roles import ChangeUserRoleCommand
-from scripthub.domain.scripts import Language, Script, Visibility, slugify
+from scripthub.domain.scripts import Script
 from scripthub.entrypoints.containers.use_cases import UseCases
 from scripthub.entrypoints.settings import Settings
-from tests.contract.script_samples import make_version
 from tests.fakes import InMemoryDatabase, InMemoryPermissionCache, InMemoryUnitOfWork
 from tests.fakes.account_reader import InMemoryAccountReader
 from tests.fakes.mailer import InMemoryMailer
 from tests.fakes.outbox import InMemoryOutboxDispatchStore
+from tests.script_builders import add_script
 
 SECRET = "unit-test-secret-that-is-long-enough-0123456789"
 PASSWORD = "correct horse battery"
@@ -62,40 +60,6 @@ class SettableClock:
 
     def advance(self, delta: timedelta) -> None:
         self.current += delta
-
-
-async def add_script(
-    uow_factory: UnitOfWorkFactory,
-    owner_id: uuid.UUID,
-    name: str = "Dark Mode Everywhere",
-    *,
-    slug: str | None = None,
-    visibility: Visibility = Visibility.PUBLIC,
-) -> Script:
-    """A script with a first version `1.0`, staged straight in the repository (not through
-    the publishing use case); the script as the repository now reads it."""
-    now = datetime.now(UTC)
-    script = Script(
-        id=uuid.uuid4(),
-        owner_id=owner_id,
-        slug=slug or slugify(name),
-        name=name,
-        language=Language.JAVASCRIPT,
-        created_at=now,
-        updated_at=now,
-        description="Makes every page dark.",
-        license="MIT",
-        visibility=visibility,
-        tags=["dark", "theme"],
-    )
-    version, code = make_version(script, at=now)
-    async with uow_factory() as uow:
-        await uow.scripts.add(script)
-        await uow.scripts.add_version(version, code, antifeatures=[], replacing=None)
-        added = await uow.scripts.get(script.id)
-        await uow.commit()
-    assert added is not None
-    return added
 
 
 class World:
@@ -189,7 +153,7 @@ class World:
         return principal
 
     async def add_script(self, owner: Principal, name: str = "Dark Mode", **fields: Any) -> Script:
-        return await add_script(self.uow, owner.user_id, name, **fields)
+        return await add_script(self.uow, self.database.users[owner.user_id], name, **fields)
 
     def audit_actions(self) -> list[tuple[str, str]]:
         return [(e.action, str(e.outcome)) for e in self.database.audit_entries.values()]
