@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import typing
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from dependency_injector import providers
@@ -24,7 +25,6 @@ from scripthub.entrypoints.containers import Container
 from scripthub.entrypoints.containers.use_cases import UseCases
 from scripthub.entrypoints.http.auth import authenticate, authenticate_optional
 from scripthub.entrypoints.http.client import request_context
-from scripthub.entrypoints.settings import Settings
 
 
 def _caller_field(use_case: type) -> str | None:
@@ -61,6 +61,14 @@ def _provide(use_case: object) -> Provide:
     return Provide(providers_by_caller[_caller_field(type(use_case))], sync_to_thread=False)
 
 
+@dataclass(frozen=True)
+class Frontend:
+    """Where the browser flows (OAuth) end, and whether their cookies need HTTPS."""
+
+    url: str
+    secure_cookies: bool
+
+
 def build_dependencies(container: Container) -> dict[str, Provide]:
     trusted = container.settings().trusted_proxies
 
@@ -81,12 +89,14 @@ def build_dependencies(container: Container) -> dict[str, Provide]:
     def provide_context(request: Request[Any, Any, Any]) -> RequestContext:
         return request_context(request.scope, trusted)
 
-    def provide_settings() -> Settings:
-        return settings
-
     settings = container.settings()
+    frontend = Frontend(settings.frontend_url, secure_cookies=settings.env == "production")
+
+    def provide_frontend() -> Frontend:
+        return frontend
+
     dependencies = {
-        "settings": Provide(provide_settings, sync_to_thread=False),
+        "frontend": Provide(provide_frontend, sync_to_thread=False),
         "principal": Provide(provide_principal),
         "viewer": Provide(provide_viewer),
         "context": Provide(provide_context, sync_to_thread=False),

@@ -18,7 +18,7 @@ import msgspec
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 from litestar.response import Redirect
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT, HTTP_302_FOUND
 
@@ -39,9 +39,9 @@ from scripthub.domain.audit import RequestContext
 from scripthub.domain.errors import DomainError
 from scripthub.domain.providers import ProviderLink
 from scripthub.entrypoints.http.auth import BEARER_SECURITY
+from scripthub.entrypoints.http.dependencies import Frontend
 from scripthub.entrypoints.http.rate_limits import CREDENTIALS
 from scripthub.entrypoints.http.schemas.auth import TokenPairOut, token_pair_out
-from scripthub.entrypoints.settings import Settings
 
 AnyRequest = Request[Any, Any, Any]
 CALLBACK_ERRORS = frozenset(
@@ -74,7 +74,7 @@ def _cookie_name(state: str) -> str:
     return "scripthub_oauth_" + hashlib.sha256(state.encode()).hexdigest()[:16]
 
 
-def _flow_cookie(settings: Settings, provider: str, flow: StartedFlow) -> Cookie:
+def _flow_cookie(frontend: Frontend, provider: str, flow: StartedFlow) -> Cookie:
     return Cookie(
         key=_cookie_name(flow.state),
         value=flow.browser_secret,
@@ -82,19 +82,19 @@ def _flow_cookie(settings: Settings, provider: str, flow: StartedFlow) -> Cookie
         max_age=int(FLOW_LIFETIME.total_seconds()),
         httponly=True,
         samesite="lax",
-        secure=settings.env == "production",
+        secure=frontend.secure_cookies,
     )
 
 
-def _to_frontend(settings: Settings, **parameters: str | None) -> str:
+def _to_frontend(frontend: Frontend, **parameters: str | None) -> str:
     query = urlencode({name: value for name, value in parameters.items() if value is not None})
-    return f"{settings.frontend_url}/auth/callback?{query}"
+    return f"{frontend.url}/auth/callback?{query}"
 
 
-def _landing(settings: Settings, outcome: CallbackOutcome) -> str:
+def _landing(frontend: Frontend, outcome: CallbackOutcome) -> str:
     if outcome.linked is not None:
-        return _to_frontend(settings, linked=str(outcome.linked))
-    return _to_frontend(settings, code=outcome.exchange_code, redirect_to=outcome.redirect_to)
+        return _to_frontend(frontend, linked=str(outcome.linked))
+    return _to_frontend(frontend, code=outcome.exchange_code, redirect_to=outcome.redirect_to)
 
 
 class OAuthController(Controller):
@@ -111,14 +111,14 @@ class OAuthController(Controller):
         self,
         provider: FromPath[str],
         start_oauth_sign_in: NamedDependency[StartOAuthSignIn],
-        settings: NamedDependency[Settings],
+        frontend: NamedDependency[Frontend],
         redirect_to: FromQuery[str | None] = None,
     ) -> Redirect:
         flow = await start_oauth_sign_in.execute(StartOAuthSignInCommand(provider, redirect_to))
         return Redirect(
             flow.authorize_url,
             status_code=HTTP_302_FOUND,
-            cookies=[_flow_cookie(settings, provider, flow)],
+            cookies=[_flow_cookie(frontend, provider, flow)],
         )
 
     @get(
@@ -132,28 +132,28 @@ class OAuthController(Controller):
         request: AnyRequest,
         provider: FromPath[str],
         finish_oauth_callback: NamedDependency[FinishOAuthCallback],
-        settings: NamedDependency[Settings],
+        frontend: NamedDependency[Frontend],
         context: NamedDependency[RequestContext],
-        state: FromQuery[str | None] = None,
+        flow_state: Annotated[str | None, Parameter(query="state")] = None,
         code: FromQuery[str | None] = None,
         error: FromQuery[str | None] = None,
     ) -> Redirect:
-        cookie = _cookie_name(state) if state else None
+        cookie = _cookie_name(flow_state) if flow_state else None
         command = OAuthCallbackCommand(
             provider,
-            state,
+            flow_state,
             code,
             error,
             request.cookies.get(cookie) if cookie else None,
             context,
         )
         try:
-            landing = _landing(settings, await finish_oauth_callback.execute(command))
+            landing = _landing(frontend, await finish_oauth_callback.execute(command))
         except DomainError as failed:
             if failed.code == "not_found":
                 raise
             reason = failed.code if failed.code in CALLBACK_ERRORS else "oauth_error"
-            landing = _to_frontend(settings, error=reason)
+            landing = _to_frontend(frontend, error=reason)
         spent = []
         if cookie is not None:  # the flow is over, won or lost
             spent.append(Cookie(key=cookie, path=f"/api/auth/{provider}/callback", max_age=0))
@@ -199,12 +199,12 @@ class OwnProvidersController(Controller):
         provider: FromPath[str],
         principal: NamedDependency[Principal],
         start_provider_link: NamedDependency[StartProviderLink],
-        settings: NamedDependency[Settings],
+        frontend: NamedDependency[Frontend],
     ) -> Response[AuthorizeUrlOut]:
         flow = await start_provider_link.execute(StartProviderLinkCommand(principal, provider))
         return Response(
             AuthorizeUrlOut(flow.authorize_url),
-            cookies=[_flow_cookie(settings, provider, flow)],
+            cookies=[_flow_cookie(frontend, provider, flow)],
         )
 
     @delete("/{provider:str}", status_code=HTTP_204_NO_CONTENT, summary="Unlink a provider")
