@@ -254,8 +254,19 @@ async def test_linking_and_unlinking_providers(
         "/api/users/me/providers/github", headers=bearer(token)
     )
 
+    admin = await served_api.role_holder("admin")
+    audited = await served_api.get(
+        "/api/audit-logs", admin["access_token"], params={"actor_id": pair["user"]["id"]}
+    )
+    actions = [
+        (entry["action"], entry["metadata"].get("provider")) for entry in audited.json()["items"]
+    ]
+
     assert started.status_code == 200, started.text
     assert landing == {"linked": "github"}
+    assert ("auth.provider_linked", "github") in actions
+    assert ("auth.provider_unlinked", "github") in actions
+    assert ("auth.login", "github") in actions
     assert [item["provider"] for item in providers.json()["items"]] == ["github"]
     assert stolen == {"error": "provider_already_linked"}
     assert via_github["user"]["id"] == pair["user"]["id"]
@@ -344,3 +355,17 @@ async def test_a_flow_started_on_one_process_ends_on_another(
         exchanged = await Browser(other_process).exchange(landing["code"])
 
     assert exchanged.status_code == 200, exchanged.text
+
+
+async def test_the_flow_routes_spend_the_credential_budget(
+    fresh_environment: dict[str, str], tmp_path: Any
+) -> None:
+    limits = {**fresh_environment, "SCRIPTHUB_RATE_LIMIT_AUTH": "3/900"}
+    with serving(tmp_path, **limits) as limited:
+        async with httpx.AsyncClient(base_url=limited.base_url) as client:
+            answers = [await client.get("/api/auth/github") for _ in range(2)]
+            answers.append(await client.post("/api/auth/oauth/exchange", json={"code": "x"}))
+            over = await client.get("/api/auth/github/callback", params={"state": "s"})
+
+    assert [answer.status_code for answer in answers] == [302, 302, 400]
+    assert_problem(over, 429, "rate_limited")
