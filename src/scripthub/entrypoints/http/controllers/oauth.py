@@ -18,7 +18,7 @@ import msgspec
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody, Parameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.response import Redirect
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT, HTTP_302_FOUND
 
@@ -134,7 +134,7 @@ class OAuthController(Controller):
         finish_oauth_callback: NamedDependency[FinishOAuthCallback],
         frontend: NamedDependency[Frontend],
         context: NamedDependency[RequestContext],
-        flow_state: Annotated[str | None, Parameter(query="state")] = None,
+        flow_state: Annotated[str | None, QueryParameter(name="state")] = None,
         code: FromQuery[str | None] = None,
         error: FromQuery[str | None] = None,
     ) -> Redirect:
