@@ -8,18 +8,21 @@ import uuid
 import pytest
 
 from scripthub.application.accounts import load_own_user
+from scripthub.application.auth.reset_password import ResetPasswordCommand
 from scripthub.application.ports.oauth import ProviderIdentity
 from scripthub.domain.audit import RequestContext
 from scripthub.domain.errors import (
     AccountSuspendedError,
     BadRequestError,
     EmailTakenError,
+    InvalidCredentialsError,
     OAuthError,
     ProviderAlreadyLinkedError,
 )
 from scripthub.domain.oauth import check_redirect_to, username_base
 from scripthub.domain.providers import Provider
 from scripthub.domain.users import AccountStatus
+from tests.unit.test_mail_flows import NEW_PASSWORD, reset_link, token_of
 from tests.unit.world import World
 
 HERE = RequestContext(ip_address="203.0.113.9")
@@ -216,3 +219,15 @@ def test_a_redirect_to_is_a_path_on_the_frontend(path: str) -> None:
 def test_a_redirect_to_that_could_leave_the_frontend_is_refused(path: str) -> None:
     with pytest.raises(BadRequestError):
         check_redirect_to(path)
+
+
+async def test_an_oauth_only_account_sets_a_password_through_a_reset(world: World) -> None:
+    user = await world.identity_accounts().sign_in_account(identity(email="ada@example.com"), HERE)
+    with pytest.raises(InvalidCredentialsError):  # no password yet
+        await world.login(password=NEW_PASSWORD)
+
+    link = await reset_link(world)
+    await world.reset_password().execute(ResetPasswordCommand(token_of(link), NEW_PASSWORD))
+
+    assert (await world.login(password=NEW_PASSWORD)).user.user.id == user.id
+    assert await providers_of(world, user.id) == ["email", "github"]
