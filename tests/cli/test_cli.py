@@ -123,6 +123,33 @@ def embedded_server(workdir: Path) -> Iterator[str]:
         yield server.base_url
 
 
+def test_serve_prints_how_it_is_set_up(workdir: Path) -> None:
+    with serving(workdir) as server:
+        banner = server.log.read_text()
+
+    assert "ScriptHub 0.1.0 in development mode\n" in banner
+    assert "  database:   sqlite+aiosqlite:///./var/scripthub.db\n" in banner
+    assert "  stores:     sessions memory, rate limits and caches in-process\n" in banner
+    assert f"  docs:       {server.base_url}/docs\n" in banner
+    assert f"  JWT secret: generated, kept in {workdir / 'var' / 'jwt-secret'}\n" in banner
+
+
+def test_serve_reload_serves_and_says_so(workdir: Path) -> None:
+    with serving(workdir, "--reload") as server:
+        live = httpx.get(f"{server.base_url}/health/live")
+        banner = server.log.read_text()
+
+    assert live.status_code == 200
+    assert "in development mode (reloading on code changes)\n" in banner
+
+
+def test_reload_runs_one_worker(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "serve", "--reload", "--workers", "2")
+
+    assert code == 2
+    assert "--reload runs one worker" in err
+
+
 def test_serve_migrates_and_answers_on_a_fresh_directory(embedded_server: str) -> None:
     body = {"email": "new@example.com", "password": PASSWORD, "username": "newbie"}
 

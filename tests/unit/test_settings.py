@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from scripthub.entrypoints.banner import start_up_banner
 from scripthub.entrypoints.settings import RateLimit, SettingsError, load_settings
 
 SECRET = "s" * 32
@@ -264,3 +265,20 @@ def test_a_dotenv_file_is_read_and_the_environment_wins(tmp_path: Path) -> None:
 
     assert settings.jwt_secret == SECRET
     assert settings.access_token_ttl == 120
+
+
+def test_the_start_up_banner_hides_the_database_password() -> None:
+    settings = load_settings(
+        {**PRODUCTION, "SCRIPTHUB_DATABASE_URL": "postgresql://scripthub:hunter2@db:5432/hub"},
+        env_file=None,
+    )
+
+    banner = start_up_banner(settings, "0.0.0.0", 8080, reload=False)  # noqa: S104
+
+    assert banner.splitlines()[1:] == [
+        "  database:   postgresql+asyncpg://scripthub:***@db:5432/hub",
+        "  stores:     sessions redis, rate limits and caches Redis",
+        "  docs:       http://127.0.0.1:8080/docs",
+        "  JWT secret: from SCRIPTHUB_JWT_SECRET",
+    ]
+    assert banner.splitlines()[0].endswith(" in production mode")

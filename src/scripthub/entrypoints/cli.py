@@ -7,6 +7,7 @@ import asyncio
 import sys
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
 from typing import TypeVar
 
 import uvicorn
@@ -22,12 +23,14 @@ from scripthub.application.users.create_account import CreateAccountCommand
 from scripthub.application.users.new_account import AccountFields
 from scripthub.domain.errors import DomainError, NotFoundError
 from scripthub.domain.mail import DeliveryStatus
+from scripthub.entrypoints.banner import scripthub_version, start_up_banner
 from scripthub.entrypoints.containers import Container, build_container, close_container
 from scripthub.entrypoints.demo.seed import seed_demo
 from scripthub.entrypoints.mail_worker import dispatch_once, dispatch_until, refresh_outbox_gauge
 from scripthub.entrypoints.settings import Settings, SettingsError, load_settings
 
 T = TypeVar("T")
+PACKAGE_DIRECTORY = Path(__file__).resolve().parents[1]
 OPERATOR = Operator()
 
 
@@ -46,12 +49,16 @@ def _bounded(low: int, high: int) -> Callable[[str], int]:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="scripthub", description="ScriptHub backend")
+    parser.add_argument("--version", action="version", version=f"scripthub {scripthub_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="run the HTTP API")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=_bounded(1, 65535), default=8000)
     serve.add_argument("--workers", type=_bounded(1, 64), default=1)
+    serve.add_argument(
+        "--reload", action="store_true", help="restart when the code changes (development)"
+    )
 
     db = commands.add_parser("db", help="database migrations").add_subparsers(
         dest="db_command", required=True
@@ -102,19 +109,25 @@ def _migrate_embedded(settings: Settings) -> None:
         asyncio.run(upgrade_database(settings.database_url))
 
 
-def _serve(settings: Settings, host: str, port: int, workers: int) -> int:
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    host, port, workers = args.host, args.port, args.workers
+    if args.reload and workers > 1:
+        return _refused("--reload runs one worker: leave out --workers")
     if workers > 1 and (settings.session_store == "memory" or settings.cache_backend == "memory"):
         return _refused(
             "several workers need shared stores: set SCRIPTHUB_REDIS_URL "
             "(in-process stores live inside one process)"
         )
     _migrate_embedded(settings)
+    print(start_up_banner(settings, host, port, reload=args.reload), flush=True)
     uvicorn.run(
         "scripthub.entrypoints.http.app:create_app",
         factory=True,
         host=host,
         port=port,
         workers=workers,
+        reload=args.reload,
+        reload_dirs=[str(PACKAGE_DIRECTORY)] if args.reload else None,
         log_level=settings.log_level.lower(),
         proxy_headers=False,  # X-Forwarded-For is honoured only from SCRIPTHUB_TRUSTED_PROXIES
         server_header=False,
@@ -189,7 +202,7 @@ def _demo_seed(settings: Settings, *, force: bool) -> int:
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "serve":
-        return _serve(settings, args.host, args.port, args.workers)
+        return _serve(settings, args)
     if args.command == "db":
         if args.db_command == "upgrade":
             asyncio.run(upgrade_database(settings.database_url))
