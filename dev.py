@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Everything a fresh checkout needs: `python3 dev.py serve` and `python3 dev.py test`
 (and `python3 dev.py demo`, which loads the demo catalogue: `scripthub demo seed`).
+`python3 dev.py serve --reload` restarts the server whenever the code changes.
 
 Creates `.venv` from the hash-pinned lock file on first use (and again whenever the lock
 changes), then runs the server or the whole test suite inside it.

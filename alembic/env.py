@@ -28,6 +28,8 @@ def run_migrations(connection: Connection) -> None:
         include_name=include_name,
         # SQLite cannot ALTER most things in place; batch mode copies the table instead.
         render_as_batch=connection.dialect.name == "sqlite",
+        # `scripthub db upgrade|downgrade` passes a hook that prints each step as it is applied.
+        on_version_apply=config.attributes.get("on_version_apply", ()),
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -28,6 +28,8 @@ class Server:
     workdir: Path
     environment: dict[str, str]
     """What the server was started with, on top of the test process's own environment."""
+    log: Path
+    """The server's output so far."""
 
     def run(self, *argv: str) -> str:
         """`scripthub *argv` run as the operator runs it: a process of its own, in the server's
@@ -53,15 +55,15 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def serving(workdir: Path, **environment: str) -> Iterator[Server]:
-    """A real `scripthub serve` process in `workdir` (with `environment` added), until the
-    block ends. Its output (to a file: a pipe nobody reads would block a busy server) must
+def serving(workdir: Path, *arguments: str, **environment: str) -> Iterator[Server]:
+    """A real `scripthub serve *arguments` process in `workdir` (with `environment` added),
+    until the block ends. Its output (to a file: a pipe nobody reads would block a busy server) must
     hold no traceback."""
     port = _free_port()
     log = workdir / f"server-{port}.log"
     with log.open("wb") as output:
         server = subprocess.Popen(  # noqa: S603 - our own console script
-            [SCRIPTHUB, "serve", "--port", str(port)],
+            [SCRIPTHUB, "serve", "--port", str(port), *arguments],
             cwd=workdir,
             env={**os.environ, **environment},
             stdout=output,
@@ -70,7 +72,7 @@ def serving(workdir: Path, **environment: str) -> Iterator[Server]:
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_until_live(server, base, log)
-        yield Server(base, workdir, environment)
+        yield Server(base, workdir, environment, log)
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from tests.api.client import Api
+from tests.production import PRODUCTION_ON_EMBEDDED
 
 FRONTEND = {"Origin": "http://localhost:3000"}
 API_POLICY = "default-src 'none'; frame-ancestors 'none'"
@@ -117,11 +118,7 @@ async def test_answers_are_never_stored_unless_their_route_has_its_own_rules(
 
 
 async def test_production_adds_strict_transport_security(make_api: Callable[..., Api]) -> None:
-    api = await make_api(  # type: ignore[misc]
-        SCRIPTHUB_ENV="production",
-        SCRIPTHUB_SMTP_URL="smtp://127.0.0.1:1",
-        SCRIPTHUB_MAIL_DISPATCH="external",
-    )
+    api = await make_api(**PRODUCTION_ON_EMBEDDED)  # type: ignore[misc]
 
     for response in (await api.get("/api/users/me"), await api.get("/api/nothing-here")):
         hsts = response.headers.get("strict-transport-security")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import httpx
 import pytest
 
 from scripthub.entrypoints.cli import main
-from tests.served import serving
+from tests.served import SCRIPTHUB, serving
 from tests.smtp_sink import SmtpSink
 
 PASSWORD = "correct horse battery"
@@ -123,6 +124,33 @@ def embedded_server(workdir: Path) -> Iterator[str]:
         yield server.base_url
 
 
+def test_serve_prints_how_it_is_set_up(workdir: Path) -> None:
+    with serving(workdir) as server:
+        banner = server.log.read_text()
+
+    assert "ScriptHub 0.1.0 in development mode\n" in banner
+    assert "  database:   sqlite+aiosqlite:///./var/scripthub.db\n" in banner
+    assert "  stores:     sessions memory, rate limits and caches in-process\n" in banner
+    assert f"  docs:       {server.base_url}/docs\n" in banner
+    assert f"  JWT secret: generated, kept in {workdir / 'var' / 'jwt-secret'}\n" in banner
+
+
+def test_serve_reload_serves_and_says_so(workdir: Path) -> None:
+    with serving(workdir, "--reload") as server:
+        live = httpx.get(f"{server.base_url}/health/live")
+        banner = server.log.read_text()
+
+    assert live.status_code == 200
+    assert "in development mode (reloading on code changes)\n" in banner
+
+
+def test_reload_runs_one_worker(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "serve", "--reload", "--workers", "2")
+
+    assert code == 2
+    assert "--reload runs one worker" in err
+
+
 def test_serve_migrates_and_answers_on_a_fresh_directory(embedded_server: str) -> None:
     body = {"email": "new@example.com", "password": PASSWORD, "username": "newbie"}
 
@@ -169,3 +197,90 @@ def test_mail_commands_show_and_retry_failed_mail(
     code, _, err = run(capsys, "mail", "retry", message_id)
     assert code == 1
     assert "not_found" in err
+
+
+def scripthub(workdir: Path, *argv: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    """`scripthub *argv` as its own process in `workdir`, with `stdin` piped in."""
+    return subprocess.run(  # noqa: S603 - our own console script
+        [SCRIPTHUB, *argv],
+        cwd=workdir,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_version(workdir: Path) -> None:
+    finished = scripthub(workdir, "--version")
+
+    assert finished.returncode == 0
+    assert finished.stdout.strip() == "scripthub 0.1.0"
+
+
+def test_users_create_reads_a_piped_password_then_list_and_set_password(workdir: Path) -> None:
+    scripthub(workdir, "db", "upgrade")
+    created = scripthub(
+        workdir, "users", "create", "--email", "ada@example.com", "--username", "ada",
+        stdin=f"{PASSWORD}\n",
+    )  # fmt: skip
+    scripthub(workdir, "users", "create", "--email", "bob@example.com", "--username", "bob",
+              "--password", PASSWORD)  # fmt: skip
+    listed = scripthub(workdir, "users", "list")
+    searched = scripthub(workdir, "users", "list", "--search", "ada")
+    weak = scripthub(workdir, "users", "set-password", "ada@example.com", stdin="short\n")
+    changed = scripthub(
+        workdir, "users", "set-password", "ada@example.com", stdin="a brand new passphrase\n"
+    )
+
+    assert created.returncode == 0, created.stderr
+    assert "ada@example.com roles=user" in created.stdout
+    assert [line.split()[1:] for line in listed.stdout.splitlines()] == [
+        ["bob@example.com", "bob", "active", "roles=user"],
+        ["ada@example.com", "ada", "active", "roles=user"],
+    ]
+    assert [line.split()[1] for line in searched.stdout.splitlines()] == ["ada@example.com"]
+    assert weak.returncode == 1
+    assert "validation_error" in weak.stderr
+    assert changed.returncode == 0, changed.stderr
+    assert changed.stdout.strip() == (
+        "ada@example.com password set; every session of the account ended"
+    )
+
+
+def test_set_password_ends_the_users_sessions(workdir: Path) -> None:
+    # Sessions in the database, where the CLI's process reaches the server's sessions.
+    with serving(workdir, SCRIPTHUB_SESSION_STORE="sql") as server:
+        body = {"email": "ada@example.com", "password": PASSWORD, "username": "ada"}
+        tokens = httpx.post(f"{server.base_url}/api/auth/register", json=body).json()
+
+        server.run("users", "set-password", "ada@example.com", "--password", "new passphrase 42")
+
+        me = httpx.get(
+            f"{server.base_url}/api/users/me",
+            headers={"Authorization": f"Bearer {tokens['access_token']}"},
+        )
+        login = f"{server.base_url}/api/auth/login"
+        old = httpx.post(login, json={"email": "ada@example.com", "password": PASSWORD})
+        new = httpx.post(login, json={"email": "ada@example.com", "password": "new passphrase 42"})
+
+    assert me.status_code == 401
+    assert old.status_code == 401
+    assert new.status_code == 200, new.text
+
+
+def test_db_history_and_downgrade_print_each_step(workdir: Path) -> None:
+    upgraded = scripthub(workdir, "db", "upgrade")
+    head = upgraded.stdout.splitlines()[-1].split()[0]
+    downgraded = scripthub(workdir, "db", "downgrade", "0005")
+    history = scripthub(workdir, "db", "history")
+
+    assert upgraded.stdout.splitlines()[0].startswith("upgraded base -> 0001: ")
+    assert len(upgraded.stdout.splitlines()) == int(head) + 1
+    assert [line.split(":")[0] for line in downgraded.stdout.splitlines()] == [
+        f"downgraded {revision:04d} -> {revision - 1:04d}" for revision in range(int(head), 5, -1)
+    ] + ["0005 (head is " + head + ")"]
+    lines = history.stdout.splitlines()
+    assert [line.split()[0] for line in lines] == [f"{n:04d}" for n in range(int(head), 0, -1)]
+    assert [line for line in lines if line.endswith("(current)")] == [lines[int(head) - 5]]

@@ -15,6 +15,7 @@ from scripthub.entrypoints.demo.seed import SeedReport, seed_demo
 from scripthub.entrypoints.http.app import create_app
 from scripthub.entrypoints.settings import Settings, load_settings
 from tests.cli.test_cli import run
+from tests.production import PRODUCTION_ON_EMBEDDED
 
 PUBLIC = [demo for demo in SCRIPTS if demo.visibility is Visibility.PUBLIC]
 
@@ -50,9 +51,8 @@ def test_demo_seed_on_a_fresh_directory_then_again(
 def test_demo_seed_refuses_production_without_force(
     workdir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("SCRIPTHUB_ENV", "production")
-    monkeypatch.setenv("SCRIPTHUB_JWT_SECRET", "cli-test-secret-0123456789abcdef0123456789")
-    monkeypatch.setenv("SCRIPTHUB_SMTP_URL", "smtp://127.0.0.1:1")
+    for name, value in PRODUCTION_ON_EMBEDDED.items():
+        monkeypatch.setenv(name, value)
 
     code, out, err = run(capsys, "demo", "seed")
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import ipaddress
+import logging
 from pathlib import Path
 
 import pytest
 
+from scripthub.entrypoints.banner import start_up_banner
 from scripthub.entrypoints.settings import RateLimit, SettingsError, load_settings
 
 SECRET = "s" * 32
@@ -21,13 +23,14 @@ def test_defaults_are_the_embedded_wiring(monkeypatch: pytest.MonkeyPatch, tmp_p
     assert settings.database_url == "sqlite+aiosqlite:///./var/scripthub.db"
     assert settings.session_store == "memory"
     assert settings.cache_backend == "memory"
-    assert settings.rate_limit_auth == RateLimit(5, 900)
-    assert settings.rate_limit_api == RateLimit(100, 900)
+    assert settings.rate_limit_auth == RateLimit(1_000, 900)
+    assert settings.rate_limit_api == RateLimit(100_000, 900)
     assert settings.cors_origins == ("http://localhost:3000",)
     assert settings.oauth == {}
     assert settings.public_url == "http://127.0.0.1:8000"
     generated = (tmp_path / "var" / "jwt-secret").read_text()
     assert settings.jwt_secret == generated
+    assert settings.jwt_secret_file == str(tmp_path / "var" / "jwt-secret")
     assert len(generated) >= 32
     assert load_settings({}, env_file=None).jwt_secret == generated
 
@@ -116,14 +119,142 @@ def test_the_public_url_is_an_http_origin(url: str) -> None:
         load_settings({"SCRIPTHUB_JWT_SECRET": SECRET, "SCRIPTHUB_PUBLIC_URL": url}, env_file=None)
 
 
+PRODUCTION = {
+    "SCRIPTHUB_ENV": "production",
+    "SCRIPTHUB_JWT_SECRET": SECRET,
+    "SCRIPTHUB_SMTP_URL": "smtps://user:pass@mail.scripthub.id",
+    "SCRIPTHUB_DATABASE_URL": "postgresql+asyncpg://scripthub@db:5432/scripthub",
+    "SCRIPTHUB_REDIS_URL": "redis://cache:6379/0",
+    "SCRIPTHUB_FRONTEND_URL": "https://scripthub.id",
+    "SCRIPTHUB_PUBLIC_URL": "https://api.scripthub.id",
+    "SCRIPTHUB_MAIL_FROM": "ScriptHub <no-reply@scripthub.id>",
+}
+
+
 def test_production_refuses_unsafe_defaults() -> None:
     with pytest.raises(SettingsError) as caught:
         load_settings({"SCRIPTHUB_ENV": "production", "SCRIPTHUB_CORS_ORIGINS": "*"}, env_file=None)
 
     message = str(caught.value)
-    assert "SCRIPTHUB_JWT_SECRET" in message
-    assert "SCRIPTHUB_CORS_ORIGINS" in message
-    assert "SCRIPTHUB_SMTP_URL" in message
+    for name in (
+        "SCRIPTHUB_JWT_SECRET",
+        "SCRIPTHUB_CORS_ORIGINS",
+        "SCRIPTHUB_SMTP_URL",
+        "SCRIPTHUB_DATABASE_URL",
+        "SCRIPTHUB_REDIS_URL",
+        "SCRIPTHUB_FRONTEND_URL",
+        "SCRIPTHUB_PUBLIC_URL",
+        "SCRIPTHUB_MAIL_FROM",
+    ):
+        assert name in message
+
+
+def test_a_complete_production_configuration_is_accepted() -> None:
+    settings = load_settings(PRODUCTION, env_file=None)
+
+    assert settings.session_store == "redis"
+    assert settings.mail_from == "ScriptHub <no-reply@scripthub.id>"
+    assert settings.jwt_secret_file is None
+
+
+@pytest.mark.parametrize(
+    ("change", "refused"),
+    [
+        ({"SCRIPTHUB_DATABASE_URL": None}, "SCRIPTHUB_DATABASE_URL must be a PostgreSQL URL"),
+        (
+            {"SCRIPTHUB_DATABASE_URL": "sqlite+aiosqlite:///./var/x.db"},
+            "SCRIPTHUB_DATABASE_URL must be a PostgreSQL URL",
+        ),
+        ({"SCRIPTHUB_REDIS_URL": None}, "SCRIPTHUB_REDIS_URL must be set in production"),
+        (
+            {"SCRIPTHUB_REDIS_URL": None, "SCRIPTHUB_SESSION_STORE": "sql"},
+            "SCRIPTHUB_REDIS_URL must be set in production",
+        ),
+        ({"SCRIPTHUB_SESSION_STORE": "memory"}, "SCRIPTHUB_SESSION_STORE must not be memory"),
+    ],
+)
+def test_production_refuses_embedded_parts_unless_allowed(
+    change: dict[str, str | None], refused: str
+) -> None:
+    environment = {**PRODUCTION, **change}
+    environment = {name: value for name, value in environment.items() if value is not None}
+
+    with pytest.raises(SettingsError) as caught:
+        load_settings(environment, env_file=None)
+    allowed = load_settings(
+        {**environment, "SCRIPTHUB_ALLOW_EMBEDDED_IN_PRODUCTION": "1"}, env_file=None
+    )
+
+    assert refused in str(caught.value)
+    assert "SCRIPTHUB_ALLOW_EMBEDDED_IN_PRODUCTION=1" in str(caught.value)
+    assert allowed.allow_embedded_in_production
+
+
+@pytest.mark.parametrize("name", ["FRONTEND_URL", "PUBLIC_URL", "MAIL_FROM"])
+def test_production_requires_its_addresses_even_when_embedded_is_allowed(name: str) -> None:
+    environment = {**PRODUCTION, "SCRIPTHUB_ALLOW_EMBEDDED_IN_PRODUCTION": "yes"}
+    del environment[f"SCRIPTHUB_{name}"]
+
+    with pytest.raises(SettingsError, match=f"SCRIPTHUB_{name} must be set in production"):
+        load_settings(environment, env_file=None)
+
+
+def test_the_allow_switch_is_a_yes_or_no() -> None:
+    with pytest.raises(SettingsError, match="SCRIPTHUB_ALLOW_EMBEDDED_IN_PRODUCTION"):
+        load_settings(
+            {**PRODUCTION, "SCRIPTHUB_ALLOW_EMBEDDED_IN_PRODUCTION": "sure"}, env_file=None
+        )
+
+
+def test_a_misspelled_variable_is_named_with_the_closest_real_one(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="scripthub"):
+        load_settings(
+            {
+                "SCRIPTHUB_JWT_SECRET": SECRET,
+                "SCRIPTHUB_REDIS_ULR": "redis://cache:6379/0",
+                "SCRIPTHUB_OAUTH_GITHUB_CLIENT_ID": "id",
+                "SCRIPTHUB_OAUTH_GITHUB_CLIENT_SECRET": "secret",
+                "SCRIPTHUB_TEST_DATABASE_URL": "postgresql://postgres@127.0.0.1/postgres",
+                "SCRIPTHUB_REQUIRE_SERVICES": "1",
+            },
+            env_file=None,
+        )
+
+    assert [record.getMessage() for record in caplog.records] == [
+        (
+            "SCRIPTHUB_REDIS_ULR is not a ScriptHub setting and is ignored; "
+            "did you mean SCRIPTHUB_REDIS_URL?"
+        )
+    ]
+    assert caplog.records[0].levelno == logging.WARNING
+
+
+@pytest.mark.parametrize(
+    ("environment", "auth", "api", "local_origins"),
+    [
+        ("development", RateLimit(1_000, 900), RateLimit(100_000, 900), True),
+        ("test", RateLimit(5, 900), RateLimit(100, 900), False),
+        ("production", RateLimit(5, 900), RateLimit(100, 900), False),
+    ],
+)
+def test_defaults_by_environment(
+    environment: str, auth: RateLimit, api: RateLimit, *, local_origins: bool
+) -> None:
+    settings = load_settings({**PRODUCTION, "SCRIPTHUB_ENV": environment}, env_file=None)
+
+    assert (settings.rate_limit_auth, settings.rate_limit_api) == (auth, api)
+    assert (settings.cors_origin_pattern is not None) == local_origins
+
+
+def test_rate_limits_set_in_development_are_kept() -> None:
+    settings = load_settings(
+        {"SCRIPTHUB_JWT_SECRET": SECRET, "SCRIPTHUB_RATE_LIMIT_AUTH": "5/900"}, env_file=None
+    )
+
+    assert settings.rate_limit_auth == RateLimit(5, 900)
+    assert settings.rate_limit_api == RateLimit(100_000, 900)
 
 
 def test_a_dotenv_file_is_read_and_the_environment_wins(tmp_path: Path) -> None:
@@ -134,3 +265,20 @@ def test_a_dotenv_file_is_read_and_the_environment_wins(tmp_path: Path) -> None:
 
     assert settings.jwt_secret == SECRET
     assert settings.access_token_ttl == 120
+
+
+def test_the_start_up_banner_hides_the_database_password() -> None:
+    settings = load_settings(
+        {**PRODUCTION, "SCRIPTHUB_DATABASE_URL": "postgresql://scripthub:hunter2@db:5432/hub"},
+        env_file=None,
+    )
+
+    banner = start_up_banner(settings, "0.0.0.0", 8080, reload=False)  # noqa: S104
+
+    assert banner.splitlines()[1:] == [
+        "  database:   postgresql+asyncpg://scripthub:***@db:5432/hub",
+        "  stores:     sessions redis, rate limits and caches Redis",
+        "  docs:       http://127.0.0.1:8080/docs",
+        "  JWT secret: from SCRIPTHUB_JWT_SECRET",
+    ]
+    assert banner.splitlines()[0].endswith(" in production mode")

@@ -7,9 +7,14 @@ import uuid
 from dataclasses import dataclass
 
 from scripthub.application.ports.unit_of_work import UnitOfWork
-from scripthub.domain.errors import AccountSuspendedError, DomainError, NotFoundError
+from scripthub.domain.errors import (
+    AccountSuspendedError,
+    DomainError,
+    NotFoundError,
+    ValidationError,
+)
 from scripthub.domain.roles import Grants
-from scripthub.domain.users import AccountStatus, User
+from scripthub.domain.users import AccountStatus, User, normalize_email
 
 
 @dataclass(frozen=True)
@@ -65,3 +70,18 @@ async def inactive_account_error(uow: UnitOfWork, user_id: uuid.UUID) -> DomainE
     if user is not None and user.account_status is AccountStatus.SUSPENDED:
         return AccountSuspendedError("This account is suspended.")
     return NotFoundError("User not found.")
+
+
+async def find_live_user(uow: UnitOfWork, target: str) -> User:
+    """The account `target` names by id or by email, as an operator names it; deleted
+    accounts are not found."""
+    try:
+        user = await uow.users.get(uuid.UUID(target))
+    except ValueError:
+        try:
+            user = await uow.users.get_by_email(normalize_email(target))
+        except ValidationError:
+            user = None
+    if user is None or user.account_status is AccountStatus.DELETED:
+        raise NotFoundError(f"No user {target}.")
+    return user

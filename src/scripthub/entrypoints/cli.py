@@ -4,30 +4,40 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import sys
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
 from typing import TypeVar
 
 import uvicorn
 
 from scripthub.adapters.sqlalchemy.migrations import (
     current_revision,
+    downgrade_database,
     head_revision,
+    migration_history,
     upgrade_database,
 )
 from scripthub.application.accounts import Operator, OwnUser
 from scripthub.application.users.change_roles import ChangeUserRoleCommand
 from scripthub.application.users.create_account import CreateAccountCommand
+from scripthub.application.users.list_users import ListUsersQuery
 from scripthub.application.users.new_account import AccountFields
+from scripthub.application.users.set_password import SetUserPasswordCommand
 from scripthub.domain.errors import DomainError, NotFoundError
 from scripthub.domain.mail import DeliveryStatus
+from scripthub.domain.users import AccountStatus
+from scripthub.entrypoints.banner import scripthub_version, start_up_banner
 from scripthub.entrypoints.containers import Container, build_container, close_container
 from scripthub.entrypoints.demo.seed import seed_demo
 from scripthub.entrypoints.mail_worker import dispatch_once, dispatch_until, refresh_outbox_gauge
 from scripthub.entrypoints.settings import Settings, SettingsError, load_settings
 
 T = TypeVar("T")
+PROMPTED_WHEN_LEFT_OUT = "prompted for when left out (read from stdin when piped)"
+PACKAGE_DIRECTORY = Path(__file__).resolve().parents[1]
 OPERATOR = Operator()
 
 
@@ -46,18 +56,25 @@ def _bounded(low: int, high: int) -> Callable[[str], int]:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="scripthub", description="ScriptHub backend")
+    parser.add_argument("--version", action="version", version=f"scripthub {scripthub_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="run the HTTP API")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=_bounded(1, 65535), default=8000)
     serve.add_argument("--workers", type=_bounded(1, 64), default=1)
+    serve.add_argument(
+        "--reload", action="store_true", help="restart when the code changes (development)"
+    )
 
     db = commands.add_parser("db", help="database migrations").add_subparsers(
         dest="db_command", required=True
     )
     db.add_parser("upgrade", help="apply every pending migration")
     db.add_parser("current", help="show the applied migration")
+    db.add_parser("history", help="list every migration, newest first")
+    downgrade = db.add_parser("downgrade", help="undo migrations down to REV")
+    downgrade.add_argument("revision", metavar="REV", help="a revision, or 'base' for none")
 
     users = commands.add_parser("users", help="manage accounts").add_subparsers(
         dest="users_command", required=True
@@ -65,9 +82,15 @@ def _parser() -> argparse.ArgumentParser:
     create = users.add_parser("create", help="create an account")
     create.add_argument("--email", required=True)
     create.add_argument("--username", required=True)
-    create.add_argument("--password", required=True)
+    create.add_argument("--password", help=PROMPTED_WHEN_LEFT_OUT)
     create.add_argument("--role", action="append", default=[], help="repeatable")
     create.add_argument("--verified", action="store_true", help="mark the email verified")
+    listing = users.add_parser("list", help="list accounts, newest first")
+    listing.add_argument("--search", help="part of an email or username")
+    listing.add_argument("--status", choices=[s.value for s in AccountStatus])
+    set_password = users.add_parser("set-password", help="set a user's password")
+    set_password.add_argument("user", help="the user's email or id")
+    set_password.add_argument("--password", help=PROMPTED_WHEN_LEFT_OUT)
     for name in ("grant-role", "revoke-role"):
         change = users.add_parser(name, help=f"{name.split('-')[0]} a role")
         change.add_argument("email")
@@ -91,6 +114,22 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+class PasswordsDifferError(Exception):
+    """The two passwords typed at the prompt are not the same."""
+
+
+def _password(given: str | None) -> str:
+    """`--password`, else typed twice at a terminal, else the first line of stdin."""
+    if given is not None:
+        return given
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    password = getpass.getpass("Password: ")
+    if getpass.getpass("Repeat the password: ") != password:
+        raise PasswordsDifferError
+    return password
+
+
 def _refused(message: str) -> int:
     print(f"error: {message}", file=sys.stderr)
     return 2
@@ -102,19 +141,25 @@ def _migrate_embedded(settings: Settings) -> None:
         asyncio.run(upgrade_database(settings.database_url))
 
 
-def _serve(settings: Settings, host: str, port: int, workers: int) -> int:
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    host, port, workers = args.host, args.port, args.workers
+    if args.reload and workers > 1:
+        return _refused("--reload runs one worker: leave out --workers")
     if workers > 1 and (settings.session_store == "memory" or settings.cache_backend == "memory"):
         return _refused(
             "several workers need shared stores: set SCRIPTHUB_REDIS_URL "
             "(in-process stores live inside one process)"
         )
     _migrate_embedded(settings)
+    print(start_up_banner(settings, host, port, reload=args.reload), flush=True)
     uvicorn.run(
         "scripthub.entrypoints.http.app:create_app",
         factory=True,
         host=host,
         port=port,
         workers=workers,
+        reload=args.reload,
+        reload_dirs=[str(PACKAGE_DIRECTORY)] if args.reload else None,
         log_level=settings.log_level.lower(),
         proxy_headers=False,  # X-Forwarded-For is honoured only from SCRIPTHUB_TRUSTED_PROXIES
         server_header=False,
@@ -133,12 +178,58 @@ async def _with_container(settings: Settings, work: Callable[[Container], Awaita
 async def _create_user(container: Container, args: argparse.Namespace) -> str:
     command = CreateAccountCommand(
         OPERATOR,
-        AccountFields(args.email, args.password, args.username),
+        AccountFields(args.email, args.password_read, args.username),
         roles=tuple(args.role),
         verified=args.verified,
     )
     own: OwnUser = await container.use_cases.create_account().execute(command)
     return f"created {own.user.id} {own.user.email} roles={','.join(own.roles)}"
+
+
+async def _list_users(container: Container, args: argparse.Namespace) -> str:
+    status = AccountStatus(args.status) if args.status else None
+    lines: list[str] = []
+    cursor: str | None = None
+    while True:
+        query = ListUsersQuery(OPERATOR, args.search, status, cursor, limit=100)
+        page = await container.use_cases.list_users().execute(query)
+        lines.extend(
+            f"{own.user.id}  {own.user.email}  {own.user.username}  "
+            f"{own.user.account_status}  roles={','.join(own.roles)}"
+            for own in page.items
+        )
+        if page.next_cursor is None:
+            return "\n".join(lines) or "no users"
+        cursor = page.next_cursor
+
+
+async def _set_password(container: Container, args: argparse.Namespace) -> str:
+    command = SetUserPasswordCommand(OPERATOR, args.user, args.password_read)
+    email = await container.use_cases.set_user_password().execute(command)
+    return f"{email} password set; every session of the account ended"
+
+
+def _db(settings: Settings, args: argparse.Namespace) -> int:
+    url = settings.database_url
+    if args.db_command == "history":
+        revision = asyncio.run(current_revision(url))
+        for migration in migration_history():
+            current = " (current)" if migration.revision == revision else ""
+            print(f"{migration.revision}  {migration.title}{current}")
+        return 0
+    progress = _print_progress
+    if args.db_command == "upgrade":
+        asyncio.run(upgrade_database(url, progress=progress))
+    elif args.db_command == "downgrade":
+        asyncio.run(downgrade_database(url, args.revision, progress=progress))
+    revision = asyncio.run(current_revision(url))
+    head = head_revision()
+    print(f"{revision or 'none'}{' (head)' if revision == head else f' (head is {head})'}")
+    return 0
+
+
+def _print_progress(line: str) -> None:
+    print(line, flush=True)
 
 
 async def _change_role(container: Container, email: str, role: str, *, grant: bool) -> str:
@@ -189,21 +280,27 @@ def _demo_seed(settings: Settings, *, force: bool) -> int:
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "serve":
-        return _serve(settings, args.host, args.port, args.workers)
+        return _serve(settings, args)
     if args.command == "db":
-        if args.db_command == "upgrade":
-            asyncio.run(upgrade_database(settings.database_url))
-        revision = asyncio.run(current_revision(settings.database_url))
-        head = head_revision()
-        print(f"{revision or 'none'}{' (head)' if revision == head else f' (head is {head})'}")
-        return 0
+        return _db(settings, args)
     if args.command == "demo":
         return _demo_seed(settings, force=args.force)
     if args.command == "mail":
         print(asyncio.run(_with_container(settings, lambda c: _mail(c, args))))
         return 0
-    if args.users_command == "create":
-        print(asyncio.run(_with_container(settings, lambda c: _create_user(c, args))))
+    users: dict[str, Callable[[Container, argparse.Namespace], Awaitable[str]]] = {
+        "create": _create_user,
+        "list": _list_users,
+        "set-password": _set_password,
+    }
+    if args.users_command in users:
+        if args.users_command != "list":
+            try:
+                args.password_read = _password(args.password)
+            except PasswordsDifferError:
+                return _refused("the two passwords differ; nothing was changed")
+        work = users[args.users_command]
+        print(asyncio.run(_with_container(settings, lambda c: work(c, args))))
     else:
         grant = args.users_command == "grant-role"
         print(

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from alembic import command
 from alembic.config import Config
@@ -16,9 +18,17 @@ from scripthub.adapters.sqlalchemy.engine import ensure_sqlite_directory
 from scripthub.adapters.sqlalchemy.errors import database_errors
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
+    from alembic.runtime.migration import MigrationInfo
     from sqlalchemy import Connection
+
+Progress = Callable[[str], None]
+"""Told one line per migration step as it is applied."""
+
+
+@dataclass(frozen=True)
+class Migration:
+    revision: str
+    title: str
 
 
 def _script_location() -> Path:
@@ -53,14 +63,22 @@ def head_revision() -> str:
     return head
 
 
-async def upgrade_database(url: str, revision: str = "head") -> None:
+def migration_history() -> list[Migration]:
+    """Every migration the code knows, newest first."""
+    revisions = ScriptDirectory.from_config(_config()).walk_revisions()
+    return [Migration(revision.revision, revision.doc) for revision in revisions]
+
+
+async def upgrade_database(
+    url: str, revision: str = "head", progress: Progress | None = None
+) -> None:
     """Migrate the database at `url` up to `revision`; creates a SQLite file's folder."""
-    await _run(url, command.upgrade, revision)
+    await _run(url, command.upgrade, revision, progress)
 
 
-async def downgrade_database(url: str, revision: str) -> None:
+async def downgrade_database(url: str, revision: str, progress: Progress | None = None) -> None:
     """Migrate the database at `url` down to `revision` (`"base"` drops everything)."""
-    await _run(url, command.downgrade, revision)
+    await _run(url, command.downgrade, revision, progress)
 
 
 async def current_revision(url: str) -> str | None:
@@ -79,7 +97,25 @@ def _read_revision(connection: Connection) -> str | None:
     return MigrationContext.configure(connection).get_current_revision()
 
 
-async def _run(url: str, alembic_command: Callable[[Config, str], None], revision: str) -> None:
+def _reporting(progress: Progress) -> Callable[..., None]:
+    titles = {migration.revision: migration.title for migration in migration_history()}
+
+    def on_version_apply(*, step: MigrationInfo, **_: Any) -> None:
+        source = ",".join(step.source_revision_ids) or "base"
+        destination = ",".join(step.destination_revision_ids) or "base"
+        title = titles.get(step.up_revision_id or "", "")
+        direction = "upgraded" if step.is_upgrade else "downgraded"
+        progress(f"{direction} {source} -> {destination}: {title}")
+
+    return on_version_apply
+
+
+async def _run(
+    url: str,
+    alembic_command: Callable[[Config, str], None],
+    revision: str,
+    progress: Progress | None,
+) -> None:
     ensure_sqlite_directory(url)
     # Without the application's connect hooks: SQLite batch migrations must be able to drop
     # and recreate tables that foreign keys point at.
@@ -87,14 +123,19 @@ async def _run(url: str, alembic_command: Callable[[Config, str], None], revisio
     try:
         with database_errors():
             async with engine.begin() as connection:
-                await connection.run_sync(_run_command, alembic_command, revision)
+                await connection.run_sync(_run_command, alembic_command, revision, progress)
     finally:
         await engine.dispose()
 
 
 def _run_command(
-    connection: Connection, alembic_command: Callable[[Config, str], None], revision: str
+    connection: Connection,
+    alembic_command: Callable[[Config, str], None],
+    revision: str,
+    progress: Progress | None,
 ) -> None:
     config = _config()
     config.attributes["connection"] = connection
+    if progress is not None:
+        config.attributes["on_version_apply"] = _reporting(progress)
     alembic_command(config, revision)

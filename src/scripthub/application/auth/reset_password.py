@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from scripthub.application.accounts import inactive_account_error, load_own_user
+from scripthub.application.accounts import load_own_user
 from scripthub.application.audit.recording import audit_entry
+from scripthub.application.auth.new_password import settle_new_password, store_password_hash
 from scripthub.application.mail.token_mail import TokenMail
 from scripthub.application.ports.security import PasswordHasher
 from scripthub.application.ports.session_store import SessionStore
@@ -17,7 +17,6 @@ from scripthub.domain.audit import RequestContext
 from scripthub.domain.email_tokens import TokenPurpose
 from scripthub.domain.errors import AccountSuspendedError
 from scripthub.domain.passwords import check_password
-from scripthub.domain.providers import Provider, ProviderLink
 
 
 @dataclass(frozen=True)
@@ -59,18 +58,9 @@ class ResetPassword:
             user = own.user
             if not user.is_active:
                 raise AccountSuspendedError("This account is suspended.")
-            # The account first, then its links, as a password change takes them: two
-            # transactions that took them in opposite orders could wait for each other.
-            if not await uow.users.set_password_hash(user.id, password_hash, now):
-                raise await inactive_account_error(uow, user.id)
+            await store_password_hash(uow, user.id, password_hash, now)
             await self._token_mail.use(uow, token)
-            await uow.email_tokens.revoke_unused(user.id, TokenPurpose.RESET_PASSWORD, now)
-            if str(Provider.EMAIL) not in own.providers:
-                await uow.provider_links.add(
-                    ProviderLink(
-                        uuid.uuid4(), user.id, Provider.EMAIL, str(user.id), user.email, now
-                    )
-                )
+            await settle_new_password(uow, own, now)
             await uow.audit.record(
                 audit_entry(
                     self._clock,

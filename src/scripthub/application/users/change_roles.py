@@ -5,18 +5,17 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from scripthub.application.accounts import Actor
+from scripthub.application.accounts import Actor, find_live_user
 from scripthub.application.audit.recording import audit_entry
 from scripthub.application.authorization import Authorizer
 from scripthub.application.ports.permission_cache import PermissionCache
 from scripthub.application.ports.system import Clock
-from scripthub.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from scripthub.application.ports.unit_of_work import UnitOfWorkFactory
 from scripthub.application.roles.lookup import existing_role
 from scripthub.application.roles.safeguards import keeping_roles_manageable
 from scripthub.domain.audit import AuditEntry, RequestContext
-from scripthub.domain.errors import ForbiddenError, NotFoundError, ValidationError
+from scripthub.domain.errors import ForbiddenError
 from scripthub.domain.roles import ROLES_ASSIGN, Role
-from scripthub.domain.users import AccountStatus, User, normalize_email
 
 
 @dataclass(frozen=True)
@@ -49,7 +48,7 @@ class ChangeUserRole:
     async def execute(self, command: ChangeUserRoleCommand) -> list[str]:
         await self._authorizer.require(command.actor, ROLES_ASSIGN, command.context)
         async with self._uow_factory() as uow:
-            user = await _find_live_user(uow, command.target)
+            user = await find_live_user(uow, command.target)
             role = await existing_role(uow, command.role)
             check_may_hand_out(command.actor, role)
             if command.grant:
@@ -103,16 +102,3 @@ def role_change_entry(
         resource_id=user_id,
         metadata={"role": role, "via": "cli" if actor.user_id is None else "api"},
     )
-
-
-async def _find_live_user(uow: UnitOfWork, target: str) -> User:
-    try:
-        user = await uow.users.get(uuid.UUID(target))
-    except ValueError:
-        try:
-            user = await uow.users.get_by_email(normalize_email(target))
-        except ValidationError:
-            user = None
-    if user is None or user.account_status is AccountStatus.DELETED:
-        raise NotFoundError(f"No user {target}.")
-    return user

@@ -63,6 +63,7 @@ from scripthub.application.users.get_own_user import GetOwnUser
 from scripthub.application.users.get_public_user import GetPublicUser
 from scripthub.application.users.list_users import ListUsers
 from scripthub.application.users.new_account import NewAccounts
+from scripthub.application.users.set_password import SetUserPassword
 from scripthub.application.users.update_own_user import UpdateOwnUser
 from scripthub.entrypoints.install_flusher import InstallRecorder
 from scripthub.entrypoints.latest_code_cache import DegradingLatestCodeCache
@@ -200,6 +201,15 @@ class UseCases(containers.DeclarativeContainer):
         session_store=session_store,
         permission_cache=permission_cache,
         clock=clock,
+    )
+    set_user_password = providers.Singleton(
+        SetUserPassword,
+        uow_factory=uow_factory,
+        authorizer=authorizer,
+        hasher=adapters.hasher,
+        session_store=session_store,
+        clock=clock,
+        common_passwords=adapters.common_passwords,
     )
     change_user_role = providers.Singleton(
         ChangeUserRole,

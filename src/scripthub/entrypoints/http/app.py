@@ -27,6 +27,7 @@ from scripthub.entrypoints.http.controllers.user_administration import (
 from scripthub.entrypoints.http.controllers.users import UsersController
 from scripthub.entrypoints.http.dependencies import build_dependencies
 from scripthub.entrypoints.http.docs import docs_router, page_policies
+from scripthub.entrypoints.http.forwarding import UntrustedForwardingWarning
 from scripthub.entrypoints.http.health import live, readiness_handler
 from scripthub.entrypoints.http.metrics import metrics
 from scripthub.entrypoints.http.openapi import (
@@ -135,6 +136,7 @@ def create_app(container: Container | None = None) -> Litestar:
         middleware=[limits.gate],
         cors_config=CORSConfig(
             allow_origins=list(settings.cors_origins),
+            allow_origin_regex=settings.cors_origin_pattern,
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
             allow_headers=["Authorization", "Content-Type"],
             expose_headers=[
@@ -155,12 +157,13 @@ def create_app(container: Container | None = None) -> Litestar:
         state=State({"container": container}),
     )
     declared_tiers(app)  # an unknown tier stops start-up here, not at the route's first request
-    app.asgi_handler = SecurityHeaders(
+    secured = SecurityHeaders(
         Traffic(OptionsAnswers(app.asgi_handler, allowed_methods(app)), limits),
         production=settings.env == "production",
         trusted_proxies=settings.trusted_proxies,
         page_policies=page_policies(app),
     )
+    app.asgi_handler = secured if settings.trusted_proxies else UntrustedForwardingWarning(secured)
     document_problems(app.openapi_schema)
     close_request_bodies(app.openapi_schema)
     return app

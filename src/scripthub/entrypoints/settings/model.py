@@ -12,6 +12,8 @@ from scripthub.adapters.oauth import ProviderRegistration
 
 DEFAULT_FRONTEND_URL = "http://localhost:3000"
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
+LOCAL_ORIGINS = r"https?://(localhost|127\.0\.0\.1|\[::1\])(:[0-9]{1,5})?"
+"""Every origin a frontend dev server on this machine may have, whatever its port."""
 
 Environment = Literal["development", "test", "production"]
 SessionStoreKind = Literal["memory", "sql", "redis"]
@@ -20,6 +22,17 @@ SessionStoreKind = Literal["memory", "sql", "redis"]
 class RateLimit(msgspec.Struct, frozen=True):
     requests: int
     window_seconds: int
+
+
+PRODUCTION_RATE_LIMITS = {
+    "rate_limit_auth": RateLimit(5, 900),
+    "rate_limit_api": RateLimit(100, 900),
+}
+DEVELOPMENT_RATE_LIMITS = {
+    "rate_limit_auth": RateLimit(1_000, 900),
+    "rate_limit_api": RateLimit(100_000, 900),
+}
+"""A developer's frontend reloads and signs in all day; one person's budget must not run out."""
 
 
 OAuthProviderSettings = ProviderRegistration
@@ -35,14 +48,18 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     redis_key_prefix: str = "scripthub:"
     session_store: SessionStoreKind = "memory"
     jwt_secret: str
+    jwt_secret_file: str | None = None
+    """Where the generated development secret is kept; None when SCRIPTHUB_JWT_SECRET is set."""
     access_token_ttl: int = 900
     refresh_token_ttl: int = 2_592_000
     refresh_reuse_grace: int = 10
     bcrypt_rounds: int = 12
-    rate_limit_auth: RateLimit = RateLimit(5, 900)
-    rate_limit_api: RateLimit = RateLimit(100, 900)
+    rate_limit_auth: RateLimit = PRODUCTION_RATE_LIMITS["rate_limit_auth"]
+    rate_limit_api: RateLimit = PRODUCTION_RATE_LIMITS["rate_limit_api"]
     trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
     cors_origins: tuple[str, ...] = (DEFAULT_FRONTEND_URL,)
+    cors_origin_pattern: str | None = None
+    """A regular expression of further allowed origins (development: any local port)."""
     frontend_url: str = DEFAULT_FRONTEND_URL
     public_url: str = DEFAULT_PUBLIC_URL
     """The API's own public origin: the update URLs of served scripts point at it."""
@@ -51,6 +68,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     mail_dispatch: Literal["in-process", "external"] = "in-process"
     oauth: dict[str, OAuthProviderSettings] = msgspec.field(default_factory=dict)
     log_level: str = "INFO"
+    allow_embedded_in_production: bool = False
+    """Lets production run on SQLite and in-process stores (one process on one host)."""
 
     @property
     def uses_sqlite(self) -> bool:

@@ -32,6 +32,15 @@ OAUTH_DEFAULT_ENDPOINTS: dict[str, dict[str, str]] = {
 }
 
 
+def oauth_variable_names() -> set[str]:
+    """Every SCRIPTHUB_OAUTH_* variable there is."""
+    return {
+        f"{PREFIX}OAUTH_{provider.upper()}_{name.upper()}"
+        for provider, endpoints in OAUTH_DEFAULT_ENDPOINTS.items()
+        for name in ("client_id", "client_secret", *endpoints)
+    }
+
+
 def oauth_providers(
     source: Mapping[str, str], errors: list[str]
 ) -> dict[str, OAuthProviderSettings]:

@@ -93,6 +93,13 @@ def _origins(raw: str) -> tuple[str, ...]:
     return origins
 
 
+def _flag(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value not in {"1", "true", "yes", "0", "false", "no"}:
+        raise ValueError("must be 1, true or yes (on), or 0, false or no (off)")
+    return value in {"1", "true", "yes"}
+
+
 def _one_of(*choices: str) -> Callable[[str], str]:
     def parse(raw: str) -> str:
         value = raw.strip()
@@ -125,6 +132,7 @@ PARSERS: dict[str, Callable[[str], Any]] = {
     "smtp_url": _smtp_url,
     "mail_from": str.strip,
     "mail_dispatch": _one_of("in-process", "external"),
+    "allow_embedded_in_production": _flag,
     "log_level": lambda raw: _one_of("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")(
         raw.strip().upper()
     ),
