@@ -24,21 +24,31 @@ function common.share(items, id, count)
   return mine
 end
 
--- Number each thread so that init() can pick its share of a token file.
-local threads = 0
+-- Number each thread so that init() can pick its share of a token file; keep them for done().
+local threads = {}
 function setup(thread)
-  threads = threads + 1
-  thread:set("id", threads)
+  threads[#threads + 1] = thread
+  thread:set("id", #threads)
+end
+
+-- Answers below 400 of a status the script did not expect, over all threads: each thread's
+-- global `unexpected` (status.lua counts them; wrk counts 400 and up itself).
+local function unexpected()
+  local total = 0
+  for _, thread in ipairs(threads) do
+    total = total + (thread:get("unexpected") or 0)
+  end
+  return total
 end
 
 -- One JSON line that run.py parses: totals and latency percentiles in microseconds.
 function done(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(
-    'BENCH_JSON {"requests": %d, "duration_us": %d, "bytes": %d, ' ..
+    'BENCH_JSON {"requests": %d, "duration_us": %d, "bytes": %d, "unexpected": %d, ' ..
     '"errors": {"connect": %d, "read": %d, "write": %d, "status": %d, "timeout": %d}, ' ..
     '"latency_us": {"mean": %.1f, "max": %d, "p50": %d, "p90": %d, "p99": %d}}\n',
-    summary.requests, summary.duration, summary.bytes,
+    summary.requests, summary.duration, summary.bytes, unexpected(),
     e.connect, e.read, e.write, e.status, e.timeout,
     latency.mean, latency.max,
     latency:percentile(50), latency:percentile(90), latency:percentile(99)))

@@ -20,40 +20,20 @@ unguarded route of the same round.
 
 # No `from __future__ import annotations`: the handlers defined inside `measure` need their
 # annotations evaluated where they are written, for Litestar to read them.
-import argparse
-import os
 import statistics
-import sys
 import time
-from pathlib import Path
 from typing import Any
 
-from run import Bench, log
+from in_process import asgi_get, cost_bench, import_tree_under_test
+from run import log
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--commit", help="the product as committed at this revision")
-    parser.add_argument("--src", type=Path, help="the product from this src/ folder")
-    parser.add_argument("--rounds", type=int, default=60)
-    parser.add_argument("--batch", type=int, default=100, help="requests per route and round")
-    own = parser.parse_args()
-    sys.argv = [sys.argv[0]]
-    sys.argv += [f"--commit={own.commit}"] if own.commit else []
-    sys.argv += [f"--src={own.src}"] if own.src else []
-    from run import parse_args  # noqa: PLC0415 - run.py's defaults, with the options above
-
-    bench = Bench(parse_args())
+    own, bench = cost_bench(__doc__, rounds=60, batch=100)
     try:
         bench.create_database()
         bench.seed({})
-        env = {k: v for k, v in bench.env.items() if k.startswith("SCRIPTHUB_")}
-        os.environ.update(env, SCRIPTHUB_MAIL_DISPATCH="external", SCRIPTHUB_LOG_LEVEL="WARNING")
-        sys.path.insert(0, str(bench.source))  # the tree under test, before the checkout
-        for name in [m for m in sys.modules if m == "scripthub" or m.startswith("scripthub.")]:
-            del sys.modules[name]
+        import_tree_under_test(bench)
         token = bench.access_token("admin")
         import uvloop  # noqa: PLC0415
 
@@ -91,49 +71,21 @@ async def measure(token: str, rounds: int, batch: int) -> None:
     routes = [UNGUARDED, "/api/bench/noop-guard", "/api/bench/auth-guard", GUARDED]
     headers = [(b"host", b"127.0.0.1"), (b"authorization", f"Bearer {token}".encode())]
 
-    async def call(path: str) -> None:
-        scope = {
-            "type": "http",
-            "asgi": {"version": "3.0"},
-            "http_version": "1.1",
-            "method": "GET",
-            "scheme": "http",
-            "path": path,
-            "raw_path": path.encode(),
-            "query_string": b"",
-            "root_path": "",
-            "headers": headers,
-            "client": ("127.0.0.1", 40000),
-            "server": ("127.0.0.1", 18004),
-            "state": {},
-        }
-        statuses: list[int] = []
-
-        async def receive() -> dict[str, Any]:
-            return {"type": "http.request", "body": b"", "more_body": False}
-
-        async def send(message: dict[str, Any]) -> None:
-            if message["type"] == "http.response.start":
-                statuses.append(message["status"])
-
-        await app(scope, receive, send)  # type: ignore[arg-type]
-        if statuses != [200]:
-            msg = f"{path} answered {statuses}"
-            raise RuntimeError(msg)
+    calls = {path: asgi_get(app, path, headers) for path in routes}
 
     for handler in app.on_startup:
         await handler()  # type: ignore[misc]
     try:
         for path in routes:  # pools, caches, prepared statements
             for _ in range(200):
-                await call(path)
+                await calls[path]()
         log(f"{rounds} rounds of {batch} requests per route")
         cpu: dict[str, list[float]] = {path: [] for path in routes}
         for number in range(rounds):
             for path in routes if number % 2 == 0 else routes[::-1]:
                 started = time.process_time()
                 for _ in range(batch):
-                    await call(path)
+                    await calls[path]()
                 cpu[path].append(1e6 * (time.process_time() - started) / batch)
     finally:
         for handler in app.on_shutdown:

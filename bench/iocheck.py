@@ -1,8 +1,9 @@
 """`run.py --check-io`: does the raw baseline still do exactly the product's I/O?
 
-The comparisons of target (a), of refresh and of the write routes (PATCH /api/users/me, login,
-register) are only fair while raw_asyncpg_app.py makes the same Redis calls and the same SQL
-round trips as the product, and that of target (d) while the guarded route
+The comparisons of target (a), of refresh, of the write routes (PATCH /api/users/me, login,
+register) and of update checks (script_code.py's `update_checks` part) are only fair while
+raw_asyncpg_app.py makes the same Redis calls and the same SQL round trips as the product,
+and that of target (d) while the guarded route
 of guard_app.py does the same I/O as the unguarded one (the guard authenticates, and the
 `principal` dependency must then reuse its principal rather than authenticate again). This
 sends a few requests to each and records:
@@ -17,9 +18,14 @@ sequence of each and exits 1 on any difference (SQL is compared in full; only th
 is shortened). Prepared-statement set-up (Parse/Describe) is not logged by PostgreSQL;
 concurrent warm-up requests beforehand make every worker open its connections and prepare
 its statements first. The servers of the check run without the in-process mail dispatcher
-(`SCRIPTHUB_MAIL_DISPATCH=external`): its polling every second would land in the windows.
+(`SCRIPTHUB_MAIL_DISPATCH=external`): its polling every second would land in the windows; the
+install flusher's claims (every 2 s in each product process, and no SQL while there is
+nothing to flush) are left out of the Redis windows by their key.
 Logins use the first seeded account, registrations new names, PATCHes a new bio each time (so
-that each one writes). With --peer, the fastapi-users peer's GET /users/me is printed too,
+that each one writes), update checks the script seed_script.py seeds, anonymous, with its
+digest in `If-None-Match` (answered 304). The product's first update checks fill the
+latest-code cache, which the raw app reads too (same keys): the check sees a warm cache, as
+the bench does. With --peer, the fastapi-users peer's GET /users/me is printed too,
 not compared: it does other I/O by design.
 """
 
@@ -38,6 +44,8 @@ from typing import TYPE_CHECKING, Any
 import redis
 
 if TYPE_CHECKING:
+    from collections.abc import Collection
+
     from run import Bench
 
 REQUESTS_PER_WINDOW = 3
@@ -46,10 +54,20 @@ REQUESTS_PER_WINDOW = 3
 WARM_UP_REQUESTS = 16
 WARM_UP_THREADS = 8
 GUARDED, UNGUARDED = "/api/bench/guarded", "/api/bench/unguarded"  # guard_app.py's routes
+# Named by every script of the product's install flusher (a loop in each server process,
+# every 2 s: background work, not a request's), and by no request's command.
+FLUSHER_KEY = "installs:claims"
+UPDATE_CHECK_PATH = "/api/scripts/{id}/raw"  # sent as Bench.update_check says
+UPDATE_CHECK = "GET /api/scripts/{id}/raw (update check), product vs raw"
 ADMIN_TOKENS = "access-admin.txt"  # seed.py --admins: accounts holding the guard's permission
 # (title, one side, the other side); a side is (server, method, path)
 Side = tuple[str, str, str]
 COMPARISONS: tuple[tuple[str, Side, Side], ...] = (
+    (  # first: warmed up first and recorded first, well inside the cache entry's 60 s
+        UPDATE_CHECK,
+        ("product", "GET", UPDATE_CHECK_PATH),
+        ("raw", "GET", UPDATE_CHECK_PATH),
+    ),
     (
         "GET /api/users/me, product vs raw",
         ("product", "GET", "/api/users/me"),
@@ -147,13 +165,16 @@ class RedisRecorder:
         }
         found: dict[str, list[str]] = {}
         current: list[str] | None = None
+        flusher = False  # in a script of the install flusher, and the commands it runs
         for command in self.commands:
             text = command["command"]
             if _marker("") in text:
                 current = found.setdefault(text.split(_marker(""), 1)[1], [])
                 continue
             lua = command["client_type"] == "lua"
-            if current is None:
+            if not lua:
+                flusher = f"{self.prefix}{FLUSHER_KEY}" in text
+            if current is None or flusher:
                 continue
             if lua and self.prefix in text:
                 current.append("  (lua) " + self._normalize(text))
@@ -226,11 +247,20 @@ def per_request(items: list[str]) -> list[str]:
     return items[:size] if not extra else [*items, f"(uneven: {len(items)} in total)"]
 
 
-def check_io(bench: Bench, servers: tuple[str, ...] = ("product", "raw", "guard")) -> int:
-    """Compare; 0 if the I/O is the same. Leaves the servers running (they log every statement:
-    stop them before measuring anything)."""
-    comparisons = [c for c in COMPARISONS if {c[1][0], c[2][0]} <= set(servers)]
-    shown = [(title, side) for title, side in SHOWN if side[0] in servers]
+def check_io(
+    bench: Bench,
+    servers: tuple[str, ...] = ("product", "raw", "guard"),
+    titles: Collection[str] | None = None,
+) -> int:
+    """Compare the pairs these servers make up (only those of `titles`, if given); 0 if the
+    I/O is the same. Leaves the servers running (they log every statement: stop them before
+    measuring anything)."""
+    comparisons = [
+        c
+        for c in COMPARISONS
+        if {c[1][0], c[2][0]} <= set(servers) and (titles is None or c[0] in titles)
+    ]
+    shown = [(title, side) for title, side in SHOWN if side[0] in servers and titles is None]
     bench.psql(f"ALTER DATABASE \"{bench.database}\" SET log_statement = 'all'")
     count = WARM_UP_REQUESTS + REQUESTS_PER_WINDOW + 2
     bench.seed({f"{server}-check": count for server in ("product", "raw", "alt")})
@@ -263,6 +293,8 @@ def _record(bench: Bench, sides: list[Side]) -> tuple[dict[str, list[str]], dict
     from run import PASSWORD  # noqa: PLC0415 - run.py is the entry point that imports us
 
     email = (bench.work / "users.txt").read_text().split()[0]
+    # Asked once, before anything is recorded: it queries the bench database.
+    update_check = bench.update_check() if any(s[2] == UPDATE_CHECK_PATH for s in sides) else None
     nonce, sent = secrets.token_hex(3), itertools.count()
 
     def payload_of(server: str, path: str) -> dict[str, str]:
@@ -283,8 +315,10 @@ def _record(bench: Bench, sides: list[Side]) -> tuple[dict[str, list[str]], dict
         return {"bio": f"bench {nonce} {number}"}  # PATCH /api/users/me: a write every time
 
     def send(server: str, method: str, path: str) -> None:
-        headers, payload = bearers[server], b""
-        if method in {"POST", "PATCH"}:
+        headers, payload, expected = bearers[server], b"", range(200, 300)
+        if path == UPDATE_CHECK_PATH and update_check:
+            (path, headers), expected = update_check, range(304, 305)
+        elif method in {"POST", "PATCH"}:
             data: object = payload_of(server, path)
             if method == "PATCH":
                 data = {"profile": data}
@@ -293,7 +327,7 @@ def _record(bench: Bench, sides: list[Side]) -> tuple[dict[str, list[str]], dict
             headers = {**headers, "Content-Type": "application/json"}
             payload = json.dumps(data).encode()
         status, body = _http(server, method, path, headers, payload)
-        if not 200 <= status < 300:
+        if status not in expected:
             msg = f"{server} {method} {path} answered {status}: {body[:300]!r}"
             raise RuntimeError(msg)
 

@@ -4,6 +4,7 @@
     .venv/bin/python bench/profile.py --commit HEAD guard:/api/bench/unguarded \\
         guard:/api/bench/guarded --keep-raw /tmp/profiles
     .venv/bin/python bench/profile.py product:PATCH:/api/users/me raw:PATCH:/api/users/me
+    .venv/bin/python bench/profile.py 'product:/api/scripts/{id}/raw' 'raw:/api/scripts/{id}/raw'
 
 Uses run.py's machinery (fresh database, seeded accounts, the same servers), but each server
 runs ONE worker, so that one py-spy recording sees every request and the requests per second
@@ -12,6 +13,9 @@ py-spy records the worker for `--seconds` from the second second on, then
 `profile_summary.py` prints CPU per request by package. py-spy slows the worker it samples,
 so the absolute figures are higher than the bench's `app` column: compare targets of one run.
 py-spy is an investigation tool (`.venv/bin/pip install py-spy`), not a dependency.
+The path `/api/scripts/{id}/raw` is an update check of a current copy (a seeded script,
+`If-None-Match` holding its digest, status.lua: every answer a 304), as script_code.py's
+`update_checks` part sends.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import sys
 import time
 from pathlib import Path
 
+from iocheck import UPDATE_CHECK_PATH
 from run import ADMIN_TOKENS, BENCH, HOST, PORTS, Bench, Load, finish_wrk, log, start_wrk
 
 PY_SPY = Path(sys.executable).parent / "py-spy"
@@ -38,7 +43,8 @@ def main() -> None:
         "targets",
         nargs="+",
         metavar="SERVER:PATH",
-        help="GET routes, or SERVER:PATCH:/api/users/me (patch.lua: a new bio every request)",
+        help="GET routes, or SERVER:PATCH:/api/users/me (patch.lua: a new bio every request),"
+        " or SERVER:/api/scripts/{id}/raw (update checks)",
     )
     parser.add_argument("--commit", help="the product as committed at this revision")
     parser.add_argument("--src", type=Path, help="the product from this src/ folder")
@@ -69,6 +75,10 @@ def main() -> None:
             method, _, path = target.rpartition(":")
             if method == "PATCH":
                 script, args = "patch.lua", [str(bench.work / tokens), "2", secrets.token_hex(3)]
+                bench.wrk(server, path, script, args, Load(2, 32, 3))  # warm-up
+            elif path == UPDATE_CHECK_PATH:
+                path, headers = bench.update_check()
+                script, args = "status.lua", ["304", headers["If-None-Match"]]
                 bench.wrk(server, path, script, args, Load(2, 32, 3))  # warm-up
             else:
                 script, args = "get.lua", [str(bench.work / tokens), "2"]

@@ -108,7 +108,9 @@ SESSION_TTL = timedelta(seconds=int(os.environ.get("SCRIPTHUB_REFRESH_TOKEN_TTL"
 REUSE_GRACE = float(os.environ.get("SCRIPTHUB_REFRESH_REUSE_GRACE", "10"))
 BCRYPT_ROUNDS = int(os.environ.get("SCRIPTHUB_BCRYPT_ROUNDS", "12"))
 FRONTEND_URL = os.environ.get("SCRIPTHUB_FRONTEND_URL", "http://localhost:3000")
-POOL_SIZE = 30  # SQLAlchemy's pool_size + max_overflow in adapters/sqlalchemy/engine.py
+POOL_SIZE = int(os.environ.get("SCRIPTHUB_DATABASE_POOL_SIZE", "20")) + int(
+    os.environ.get("SCRIPTHUB_DATABASE_MAX_OVERFLOW", "10")
+)  # what SQLAlchemy's pool may open (adapters/sqlalchemy/engine.py), from the same settings
 ISSUER, AUDIENCE = "scripthub", "scripthub-api"
 REQUIRED_CLAIMS = ["iss", "aud", "sub", "sid", "iat", "exp", "jti"]
 MAIL_THROTTLE_SECONDS = 60  # domain/email_tokens.py MAIL_THROTTLE

@@ -19,6 +19,17 @@ product's use cases (seed_script.py), then runs the parts:
             the requests still in flight when wrk stopped), or not at all after a run on the
             uncounted server. Target: counted / uncounted throughput >= 0.8, every run exact.
 
+  update_checks
+            GET /api/scripts/{id}/raw with `If-None-Match` holding the script's digest: a
+            script manager whose copy is current (304, anonymous). First the I/O check of the
+            pair (iocheck.py, product and raw: one MULTI block and no SQL each, the product's
+            first requests filling the latest-code cache that both read); then the product
+            (port 18001), raw_asyncpg_app.py (18002) and hello_app.py (18003, GET /hello),
+            all up at once, warmed up, and interleaved rounds with the order alternating
+            (status.lua: every answer not a 304, or on hello a 200, is counted and fails the
+            part). Target: product / raw throughput >= 0.8 with the I/O the same; product /
+            hello is reported.
+
 A part is a function taking the bench and returning its summary (PARTS): a new one goes
 beside `installs_part`, with its baseline's server in run.py's PORTS.
 """
@@ -30,9 +41,9 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import redis
+from iocheck import UPDATE_CHECK, check_io
 from run import (
     Bench,
     Load,
@@ -41,16 +52,19 @@ from run import (
     exit_on_signals,
     log,
     median,
+    pooled_ms,
     pooled_stack_ms,
     table,
     verdict,
 )
-from seed_script import SCRIPT_ID_FILE
 
 from scripthub.entrypoints.install_flusher import FLUSH_SECONDS
 
 TARGET_INSTALLS_VS_UNCOUNTED = 0.8
+TARGET_UPDATE_CHECKS_VS_RAW = 0.8
 COUNTED, UNCOUNTED = "product", "uncounted"
+PRODUCT, RAW, HELLO = "product", "raw", "hello"
+OK, NOT_MODIFIED = 200, 304
 LIVE = ("/health/live", {})  # readiness without an install: the raw route would count one
 FIRST_OCTET = 11  # of the first run's client addresses; each run takes the next one
 LAST_OCTET = 126  # below 127.0.0.0/8, where the trusted proxy lives
@@ -88,10 +102,6 @@ class ScriptCodeBench(Bench):
         self.script_id = ""
         self.octet = FIRST_OCTET
         self.redis = redis.Redis.from_url(args.redis)
-
-    def seed_script(self) -> None:
-        log(self.python(str(Path(__file__).with_name("seed_script.py")), str(self.work)))
-        self.script_id = (self.work / SCRIPT_ID_FILE).read_text().strip()
 
     @property
     def raw_path(self) -> str:
@@ -180,8 +190,93 @@ def report_installs(
     return {"ratio": ratio, "by_cpu": by_cpu, "rounds": paired, "exact": exact, "pass": passed}
 
 
+def update_checks_part(bench: ScriptCodeBench) -> dict[str, object]:
+    """Update checks of a current copy: product / raw (the target, fair only once their I/O
+    is checked the same) and product / hello (reported)."""
+    io_same = check_io(bench, (PRODUCT, RAW), titles=(UPDATE_CHECK,)) == 0
+    bench.stop_servers((PRODUCT, RAW))  # their connections log every statement
+    path, headers = bench.update_check()
+    update_check = (path, [str(NOT_MODIFIED), headers["If-None-Match"]])
+    requests = {PRODUCT: update_check, RAW: update_check, HELLO: ("/hello", [str(OK)])}
+    servers = tuple(requests)
+    bench.start_servers(servers)
+    args = bench.args
+
+    def run(server: str, load: Load) -> WrkResult:
+        server_path, status_args = requests[server]
+        return bench.wrk(server, server_path, "status.lua", status_args, load)
+
+    log(f"warming up ({args.warmup} s per server)")
+    for server in servers:
+        run(server, Load(args.threads, args.connections, args.warmup))
+    runs: dict[str, list[WrkResult]] = {server: [] for server in servers}
+    for round_number in range(args.repeat):
+        log(f"update checks, round {round_number + 1} of {args.repeat}")
+        for server in servers if round_number % 2 == 0 else servers[::-1]:
+            runs[server].append(run(server, bench.load))
+    bench.stop_servers(servers)
+    return report_update_checks(runs, io_same=io_same)
+
+
+@dataclass(frozen=True)
+class Ratio:
+    """The product against a baseline, run in the same rounds."""
+
+    throughput: float
+    """Of the medians of the rounds."""
+    by_cpu: float
+    """The baseline's stack CPU per request over the product's, over all rounds."""
+    rounds: list[float]
+    """Each round's throughput ratio."""
+
+    @classmethod
+    def of(cls, product: list[WrkResult], baseline: list[WrkResult]) -> Ratio:
+        return cls(
+            median(product).ok_rps / median(baseline).ok_rps,
+            pooled_stack_ms(baseline) / pooled_stack_ms(product),
+            [p.ok_rps / b.ok_rps for p, b in zip(product, baseline, strict=True)],
+        )
+
+    def __str__(self) -> str:
+        rounds = ", ".join(f"{r:.3f}" for r in self.rounds)
+        return f"{self.throughput:.3f} (medians; by CPU {self.by_cpu:.3f}; rounds {rounds})"
+
+
+def report_update_checks(runs: dict[str, list[WrkResult]], *, io_same: bool) -> dict[str, object]:
+    routes = {PRODUCT: "GET .../raw 304", RAW: "GET .../raw 304", HELLO: "GET /hello"}
+    print()
+    print(table([(f"{s} {routes[s]} #{i + 1}", r) for s in runs for i, r in enumerate(runs[s])]))
+    print()
+    wrong = {server: sum(r.non_2xx + r.unexpected for r in runs[server]) for server in runs}
+    for server, expected in ((PRODUCT, NOT_MODIFIED), (RAW, NOT_MODIFIED), (HELLO, OK)):
+        print(
+            f"     {server}: median {median(runs[server]).ok_rps:.1f}/s; CPU ms per request"
+            f" app {pooled_ms(runs[server], server):.3f}, stack"
+            f" {pooled_stack_ms(runs[server]):.3f} (all rounds); answers other than"
+            f" {expected}: {wrong[server]}"
+        )
+    vs_raw = Ratio.of(runs[PRODUCT], runs[RAW])
+    vs_hello = Ratio.of(runs[PRODUCT], runs[HELLO])
+    all_right = not any(wrong.values())
+    passed = vs_raw.throughput >= TARGET_UPDATE_CHECKS_VS_RAW and all_right and io_same
+    print(f"update checks: product / hello = {vs_hello}; reported, no target")
+    print(
+        f"update checks: product / raw = {vs_raw}; target >= {TARGET_UPDATE_CHECKS_VS_RAW};"
+        f" answers {'all as expected' if all_right else 'NOT ALL AS EXPECTED'}; I/O"
+        f" {'the same' if io_same else 'DIFFERS, not a fair comparison'}  {verdict(passed)}"
+    )
+    return {
+        "vs_raw": vs_raw,
+        "vs_hello": vs_hello,
+        "wrong_answers": wrong,
+        "io_same": io_same,
+        "pass": passed,
+    }
+
+
 PARTS: dict[str, Callable[[ScriptCodeBench], dict[str, object]]] = {
     "installs": installs_part,
+    "update_checks": update_checks_part,
 }
 
 
@@ -196,6 +291,8 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--only", action="append", choices=PARTS, help="run only this part")
     parser.add_argument("--skip", action="append", choices=PARTS, help="leave this part out")
+    # What iocheck.py's seed needs: a few accounts (its servers get ready on GET /api/users/me).
+    parser.set_defaults(users=4, admins=0)
     return parser.parse_args()
 
 
@@ -208,7 +305,7 @@ def main() -> int:
     summary: dict[str, dict[str, object]] = {}
     try:
         bench.create_database()
-        bench.seed_script()
+        bench.script_id = bench.seed_script()
         for name in parts:
             summary[name] = PARTS[name](bench)
     finally:

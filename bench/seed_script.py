@@ -19,6 +19,8 @@ import asyncio
 import uuid
 from pathlib import Path
 
+from run import SCRIPT_ID_FILE
+
 from scripthub.application.accounts import Operator, Principal
 from scripthub.application.scripts.create_script import CreateScriptCommand
 from scripthub.application.users.create_account import CreateAccountCommand
@@ -27,7 +29,6 @@ from scripthub.domain.scripts import Language
 from scripthub.entrypoints.containers import build_container, close_container
 from scripthub.entrypoints.settings import load_settings
 
-SCRIPT_ID_FILE = "script-id.txt"
 TARGET_BYTES = 19_000
 FEATURES = (
     "hideSponsored",
