@@ -28,7 +28,7 @@ from scripthub.entrypoints.http.controllers.users import UsersController
 from scripthub.entrypoints.http.dependencies import build_dependencies
 from scripthub.entrypoints.http.docs import docs_router, page_policies
 from scripthub.entrypoints.http.forwarding import UntrustedForwardingWarning
-from scripthub.entrypoints.http.health import live, readiness_handler
+from scripthub.entrypoints.http.health import check_liveness, readiness_handler
 from scripthub.entrypoints.http.metrics import metrics
 from scripthub.entrypoints.http.openapi import (
     close_request_bodies,
@@ -123,7 +123,7 @@ def create_app(container: Container | None = None) -> Litestar:
             ScriptChangesController,
             ScriptsController,
             OwnScriptsController,
-            live,
+            check_liveness,
             readiness_handler(
                 container.adapters.database_health(), container.adapters.cache_health()
             ),

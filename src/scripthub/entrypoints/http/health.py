@@ -12,8 +12,13 @@ from scripthub.application.ports.system import HealthProbe
 READY_TIMEOUT_SECONDS = 2.0
 
 
-@get("/health/live", sync_to_thread=False, tags=["operations"])
-def live() -> dict[str, str]:
+@get(
+    "/health/live",
+    sync_to_thread=False,
+    tags=["operations"],
+    summary="Liveness: 200 while the process runs",
+)
+def check_liveness() -> dict[str, str]:
     return {"status": "ok"}
 
 
@@ -26,10 +31,14 @@ async def _check(probe: HealthProbe) -> str:
 
 
 def readiness_handler(database: HealthProbe, cache: HealthProbe) -> HTTPRouteHandler:
-    @get("/health/ready", tags=["operations"])
-    async def ready() -> Response[dict[str, str]]:
+    @get(
+        "/health/ready",
+        tags=["operations"],
+        summary="Readiness: whether the database and the cache answer",
+    )
+    async def check_readiness() -> Response[dict[str, str]]:
         body = {"database": await _check(database), "cache": await _check(cache)}
         ok = all(value == "ok" for value in body.values())
         return Response(body, status_code=200 if ok else 503)
 
-    return ready
+    return check_readiness

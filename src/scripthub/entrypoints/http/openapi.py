@@ -1,8 +1,10 @@
 """The OpenAPI document, corrected where Litestar's generator cannot know our contract:
-errors are RFC 9457 problem JSON, and request bodies refuse unknown fields."""
+errors are RFC 9457 problem JSON with a closed list of codes, request bodies refuse unknown
+fields, and operation ids are the handlers' names (what a client generator names its calls)."""
 
 from __future__ import annotations
 
+from litestar.handlers import HTTPRouteHandler
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import (
     Components,
@@ -15,8 +17,10 @@ from litestar.openapi.spec import (
     Schema,
     SecurityScheme,
 )
+from litestar.types import Method
+from litestar.types.internal_types import PathParameterDefinition
 
-from scripthub.entrypoints.http.problems import PROBLEM_JSON
+from scripthub.entrypoints.http.problems import ERROR_CODES, PROBLEM_JSON
 
 _TEXT = Schema(type=OpenAPIType.STRING)
 PROBLEM_SCHEMA = Schema(
@@ -27,7 +31,9 @@ PROBLEM_SCHEMA = Schema(
         "title": _TEXT,
         "status": Schema(type=OpenAPIType.INTEGER),
         "detail": _TEXT,
-        "code": Schema(type=OpenAPIType.STRING, description="stable, machine-readable"),
+        "code": Schema(
+            type=OpenAPIType.STRING, enum=ERROR_CODES, description="stable, machine-readable"
+        ),
         "errors": Schema(
             type=OpenAPIType.ARRAY,
             description="the field problems of a 422",
@@ -46,12 +52,23 @@ _ERROR_RESPONSE = OpenAPIResponse(
 _OPERATIONS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
+def operation_id(
+    handler: HTTPRouteHandler, method: Method, _path: list[str | PathParameterDefinition]
+) -> str:
+    """The handler's snake_case name (`login`, `get_own_user`), prefixed by the method when
+    one handler answers several (`get_latest_code`, `head_latest_code`)."""
+    if len(handler.http_methods) > 1:
+        return f"{method.lower()}_{handler.handler_name}"
+    return handler.handler_name
+
+
 def openapi_config() -> OpenAPIConfig:
     return OpenAPIConfig(
         title="ScriptHub API",
         version="0.1.0",
         path="/schema",
         render_plugins=[],
+        operation_id_creator=operation_id,
         components=Components(
             security_schemes={
                 "bearer": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")

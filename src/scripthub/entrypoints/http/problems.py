@@ -57,6 +57,9 @@ CODE_BY_STATUS: dict[int, str] = {
     429: "rate_limited",
     503: "service_unavailable",
 }
+INTERNAL_ERROR = "internal_error"
+ERROR_CODES: list[str] = sorted({*STATUS_BY_CODE, *CODE_BY_STATUS.values(), INTERNAL_ERROR})
+"""Every `code` a problem may carry (the enum of the OpenAPI document's Problem schema)."""
 TITLES: dict[int, str] = {
     400: "Bad Request",
     401: "Unauthorized",
@@ -188,7 +191,7 @@ def http_exception_to_problem(_: Request[Any, Any, Any], exc: Exception) -> Resp
     status = exc.status_code
     if status >= HTTP_500_INTERNAL_SERVER_ERROR:
         logger.error("HTTP %s: %s", status, exc.detail)
-        return problem(status, CODE_BY_STATUS.get(status, "internal_error"), TITLES.get(status, ""))
+        return problem(status, CODE_BY_STATUS.get(status, INTERNAL_ERROR), TITLES.get(status, ""))
     allow = {k.lower(): v for k, v in (exc.headers or {}).items()}.get("allow")
     headers = {"Allow": allow} if allow else None
     return problem(status, CODE_BY_STATUS.get(status, "bad_request"), exc.detail, headers=headers)
@@ -196,7 +199,7 @@ def http_exception_to_problem(_: Request[Any, Any, Any], exc: Exception) -> Resp
 
 def unexpected_to_problem(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return problem(500, "internal_error", "Something went wrong on our side.")
+    return problem(500, INTERNAL_ERROR, "Something went wrong on our side.")
 
 
 EXCEPTION_HANDLERS = {

@@ -24,7 +24,7 @@ class AuditController(Controller):
     security = BEARER_SECURITY
 
     @get("/", guards=[requires(AUDIT_READ)], summary="Search the audit trail")
-    async def list_entries(
+    async def list_audit_entries(
         self,
         principal: NamedDependency[Principal],
         list_audit_entries: NamedDependency[ListAuditEntries],

@@ -105,7 +105,7 @@ class AuthController(Controller):
         await log_out.execute(LogOutCommand(principal, everywhere=True, context=context))
 
     @get("/sessions", summary="List your live sessions", security=BEARER_SECURITY)
-    async def sessions(
+    async def list_sessions(
         self, principal: NamedDependency[Principal], list_sessions: NamedDependency[ListSessions]
     ) -> SessionList:
         views = await list_sessions.execute(ListSessionsQuery(principal))
@@ -114,7 +114,7 @@ class AuthController(Controller):
     @delete(
         "/sessions/{session_id:str}", summary="End one of your sessions", security=BEARER_SECURITY
     )
-    async def end_one_session(
+    async def end_session(
         self,
         session_id: FromPath[str],
         principal: NamedDependency[Principal],

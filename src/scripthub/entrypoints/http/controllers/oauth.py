@@ -107,7 +107,7 @@ class OAuthController(Controller):
         status_code=HTTP_302_FOUND,
         opt=CREDENTIALS,
     )
-    async def start(
+    async def start_oauth(
         self,
         provider: FromPath[str],
         start_oauth_sign_in: NamedDependency[StartOAuthSignIn],
@@ -127,7 +127,7 @@ class OAuthController(Controller):
         status_code=HTTP_302_FOUND,
         opt=CREDENTIALS,
     )
-    async def callback(
+    async def oauth_callback(
         self,
         request: AnyRequest,
         provider: FromPath[str],
@@ -165,7 +165,7 @@ class OAuthController(Controller):
         summary="Exchange the callback's one-time code for a token pair",
         opt=CREDENTIALS,
     )
-    async def exchange(
+    async def exchange_oauth_code(
         self,
         data: JSONBody[ExchangeBody],
         exchange_oauth_code: NamedDependency[ExchangeOAuthCode],
@@ -194,7 +194,7 @@ class OwnProvidersController(Controller):
         status_code=HTTP_200_OK,
         summary="Start linking a provider to one's account",
     )
-    async def link(
+    async def link_provider(
         self,
         provider: FromPath[str],
         principal: NamedDependency[Principal],
@@ -208,7 +208,7 @@ class OwnProvidersController(Controller):
         )
 
     @delete("/{provider:str}", status_code=HTTP_204_NO_CONTENT, summary="Unlink a provider")
-    async def unlink(
+    async def unlink_provider(
         self,
         provider: FromPath[str],
         principal: NamedDependency[Principal],

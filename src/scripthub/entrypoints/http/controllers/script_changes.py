@@ -41,7 +41,7 @@ class ScriptChangesController(Controller):
     security = BEARER_SECURITY
 
     @patch("/{script_id:str}", summary="Edit a script (owner or scripts.update_any)")
-    async def edit(
+    async def update_script(
         self,
         script_id: FromPath[str],
         data: JSONBody[ScriptPatch],
@@ -55,7 +55,7 @@ class ScriptChangesController(Controller):
         return script_out(await edit_script.execute(command))
 
     @delete("/{script_id:str}", summary="Delete a script (owner or scripts.delete_any)")
-    async def remove(
+    async def delete_script(
         self,
         script_id: FromPath[str],
         principal: NamedDependency[Principal],
@@ -66,7 +66,7 @@ class ScriptChangesController(Controller):
         await delete_script.execute(command)
 
     @put("/{script_id:str}/featured", summary="Feature a script (scripts.featured)")
-    async def feature(
+    async def feature_script(
         self,
         script_id: FromPath[str],
         data: JSONBody[FeaturedBody],  # noqa: ARG002 - documents the body; read strictly below
@@ -82,7 +82,7 @@ class ScriptChangesController(Controller):
         return script_out(await feature_script.execute(command))
 
     @put("/{script_id:str}/rating", summary="Rate a script, or change your rating")
-    async def rate(
+    async def rate_script(
         self,
         script_id: FromPath[str],
         data: JSONBody[RatingBody],  # noqa: ARG002 - documents the body; read strictly below
@@ -95,7 +95,7 @@ class ScriptChangesController(Controller):
         return rating_out(await rate_script.execute(command))
 
     @delete("/{script_id:str}/rating", summary="Take back your rating of a script")
-    async def unrate(
+    async def unrate_script(
         self,
         script_id: FromPath[str],
         principal: NamedDependency[Principal],

@@ -72,7 +72,7 @@ class ScriptCodeController(Controller):
             "`meta`, `{slug}.meta.js` and `{slug}.meta.css`: the metadata block alone."
         ),
     )
-    async def latest(
+    async def latest_code(
         self,
         request: AnyRequest,
         id_or_slug: FromPath[str],
@@ -105,7 +105,7 @@ class ScriptCodeController(Controller):
         http_method=GET_AND_HEAD,
         summary="One version's code, pinned (never updates)",
     )
-    async def version_raw(
+    async def version_code(
         self,
         request: AnyRequest,
         id_or_slug: FromPath[str],

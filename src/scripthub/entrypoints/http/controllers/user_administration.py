@@ -52,8 +52,12 @@ class UserAdministrationController(Controller):
         page = await list_users.execute(query)
         return UserPage([user_out(u) for u in page.items], page.next_cursor)
 
-    @patch("/{user_id:str}/status", guards=[requires(USERS_MANAGE)], summary="Suspend/reactivate")
-    async def change_status(
+    @patch(
+        "/{user_id:str}/status",
+        guards=[requires(USERS_MANAGE)],
+        summary="Suspend or reactivate an account",
+    )
+    async def set_user_status(
         self,
         user_id: FromPath[str],
         data: JSONBody[StatusBody],

@@ -34,13 +34,13 @@ class UsersController(Controller):
     tags = ("users",)
 
     @get("/me", summary="Your own account", security=BEARER_SECURITY)
-    async def me(
+    async def get_own_user(
         self, principal: NamedDependency[Principal], get_own_user: NamedDependency[GetOwnUser]
     ) -> UserOut:
         return user_out(await get_own_user.execute(GetOwnUserQuery(principal)))
 
     @patch("/me", summary="Change your username or profile", security=BEARER_SECURITY)
-    async def update_me(
+    async def update_own_user(
         self,
         data: JSONBody[UserPatch],
         principal: NamedDependency[Principal],
@@ -56,7 +56,7 @@ class UsersController(Controller):
         return user_out(await update_own_user.execute(command))
 
     @delete("/me", summary="Delete your account", security=BEARER_SECURITY)
-    async def delete_me(
+    async def delete_own_user(
         self,
         principal: NamedDependency[Principal],
         delete_own_account: NamedDependency[DeleteOwnAccount],
@@ -67,12 +67,12 @@ class UsersController(Controller):
         await delete_own_account.execute(command)
 
     @get("/me/permissions", summary="Your roles and permissions", security=BEARER_SECURITY)
-    async def my_permissions(self, principal: NamedDependency[Principal]) -> PermissionsOut:
+    async def get_own_permissions(self, principal: NamedDependency[Principal]) -> PermissionsOut:
         # The grants come with the authenticated principal: no query on a cache hit.
         return permissions_out(principal.grants)
 
     @get("/{id_or_username:str}", summary="A user's public profile")
-    async def public_user(
+    async def get_user(
         self, id_or_username: FromPath[str], get_public_user: NamedDependency[GetPublicUser]
     ) -> PublicUserOut:
         return public_user_out(await get_public_user.execute(GetPublicUserQuery(id_or_username)))

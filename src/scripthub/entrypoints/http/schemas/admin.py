@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import msgspec
 
-from scripthub.domain.audit import AuditEntry
+from scripthub.domain.audit import AuditEntry, Outcome
 from scripthub.domain.roles import Permission, Role
 from scripthub.entrypoints.http.schemas.users import UserOut
 
@@ -69,13 +70,13 @@ class NewPermissionBody(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class AuditEntryOut(msgspec.Struct):
-    id: str
+    id: uuid.UUID
     occurred_at: datetime
-    actor_id: str | None
+    actor_id: uuid.UUID | None
     action: str
     resource_type: str | None
     resource_id: str | None
-    outcome: str
+    outcome: Outcome
     ip_address: str | None
     user_agent: str | None
     metadata: dict[str, Any]
@@ -98,13 +99,13 @@ def permission_out(permission: Permission) -> PermissionOut:
 
 def audit_entry_out(entry: AuditEntry) -> AuditEntryOut:
     return AuditEntryOut(
-        id=str(entry.id),
+        id=entry.id,
         occurred_at=entry.occurred_at,
-        actor_id=None if entry.actor_id is None else str(entry.actor_id),
+        actor_id=entry.actor_id,
         action=entry.action,
         resource_type=entry.resource_type,
         resource_id=entry.resource_id,
-        outcome=str(entry.outcome),
+        outcome=entry.outcome,
         ip_address=entry.ip_address,
         user_agent=entry.user_agent,
         metadata=entry.metadata,

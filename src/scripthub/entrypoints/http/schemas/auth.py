@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -9,17 +10,14 @@ import msgspec
 
 from scripthub.application.auth.list_sessions import SessionView
 from scripthub.application.auth.session_starter import TokenPair
+from scripthub.entrypoints.http.schemas.fields import Email, NewPassword, Password, Username
 from scripthub.entrypoints.http.schemas.users import UserOut, user_out
-
-# Generous caps: the domain gives the precise rule; these only stop absurd payloads early.
-Email = Annotated[str, msgspec.Meta(max_length=320)]
-Password = Annotated[str, msgspec.Meta(max_length=1024)]
 
 
 class RegisterBody(msgspec.Struct, forbid_unknown_fields=True):
     email: Email
-    password: Password
-    username: Annotated[str, msgspec.Meta(max_length=64)]
+    password: NewPassword
+    username: Username
     full_name: Annotated[str, msgspec.Meta(max_length=1024)] | None = None
 
 
@@ -41,7 +39,7 @@ class TokenPairOut(msgspec.Struct):
 
 
 class SessionOut(msgspec.Struct):
-    id: str
+    id: uuid.UUID
     created_at: datetime
     last_used_at: datetime
     expires_at: datetime
@@ -67,7 +65,7 @@ def token_pair_out(pair: TokenPair) -> TokenPairOut:
 def session_out(view: SessionView) -> SessionOut:
     session = view.session
     return SessionOut(
-        id=str(session.id),
+        id=session.id,
         created_at=session.created_at,
         last_used_at=session.last_used_at,
         expires_at=session.expires_at,
@@ -91,12 +89,12 @@ class ForgotPasswordBody(msgspec.Struct, forbid_unknown_fields=True):
 
 class ResetPasswordBody(msgspec.Struct, forbid_unknown_fields=True):
     token: Token
-    new_password: Password
+    new_password: NewPassword
 
 
 class ChangePasswordBody(msgspec.Struct, forbid_unknown_fields=True):
     current_password: Password
-    new_password: Password
+    new_password: NewPassword
 
 
 class Notice(msgspec.Struct):

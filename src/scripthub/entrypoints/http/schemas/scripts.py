@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Any
 
 import msgspec
 
 from scripthub.domain.scripts import Language, Script, ScriptVersion, VersionSummary, Visibility
+from scripthub.entrypoints.http.schemas.fields import ScriptDescription, ScriptName, Slug, Tags
 
 
 class OwnerOut(msgspec.Struct):
-    id: str
+    id: uuid.UUID
     username: str | None
 
 
@@ -22,13 +24,13 @@ class LatestVersionOut(msgspec.Struct):
 
 
 class ScriptOut(msgspec.Struct):
-    id: str
+    id: uuid.UUID
     slug: str
     name: str
     description: str
-    language: str
+    language: Language
     license: str | None
-    visibility: str
+    visibility: Visibility
     tags: list[str]
     featured: bool
     owner: OwnerOut
@@ -42,7 +44,7 @@ class ScriptOut(msgspec.Struct):
 
 
 class VersionOut(msgspec.Struct):
-    id: str
+    id: uuid.UUID
     version: str
     changelog: str | None
     created_at: datetime
@@ -56,16 +58,16 @@ class NewScriptBody(msgspec.Struct, forbid_unknown_fields=True):
     """The rules on each field are the domain's (422 naming every field that breaks one);
     code past 2 MiB is 413."""
 
-    name: str
+    name: ScriptName
     code: str
     language: Language
     version: str | None = None
     changelog: str | None = None
-    slug: str | None = None
-    description: str | None = None
+    slug: Slug | None = None
+    description: ScriptDescription | None = None
     license: str | None = None
     visibility: Visibility = Visibility.PUBLIC
-    tags: list[str] = msgspec.field(default_factory=list)
+    tags: Tags = msgspec.field(default_factory=list)
 
 
 class NewVersionBody(msgspec.Struct, forbid_unknown_fields=True):
@@ -92,16 +94,16 @@ def _latest(summary: VersionSummary | None) -> LatestVersionOut | None:
 
 def script_out(script: Script) -> ScriptOut:
     return ScriptOut(
-        id=str(script.id),
+        id=script.id,
         slug=script.slug,
         name=script.name,
         description=script.description,
-        language=str(script.language),
+        language=script.language,
         license=script.license,
-        visibility=str(script.visibility),
+        visibility=script.visibility,
         tags=script.tags,
         featured=script.featured,
-        owner=OwnerOut(str(script.owner_id), script.owner_username),
+        owner=OwnerOut(script.owner_id, script.owner_username),
         latest_version=_latest(script.latest_version),
         antifeatures=script.antifeatures,
         install_count=script.install_count,
@@ -114,7 +116,7 @@ def script_out(script: Script) -> ScriptOut:
 
 def version_out(version: ScriptVersion) -> VersionOut:
     return VersionOut(
-        id=str(version.id),
+        id=version.id,
         version=version.version,
         changelog=version.changelog,
         created_at=version.created_at,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime
 from typing import Annotated
 
@@ -9,7 +10,8 @@ import msgspec
 
 from scripthub.application.accounts import OwnUser
 from scripthub.domain.roles import Grants
-from scripthub.domain.users import Profile, User
+from scripthub.domain.users import AccountStatus, Profile, User
+from scripthub.entrypoints.http.schemas.fields import Username
 
 Text = Annotated[str, msgspec.Meta(max_length=4096)]
 
@@ -33,11 +35,11 @@ class PublicProfileOut(msgspec.Struct):
 
 
 class UserOut(msgspec.Struct):
-    id: str
+    id: uuid.UUID
     email: str
     username: str
     email_verified: bool
-    account_status: str
+    account_status: AccountStatus
     roles: list[str]
     providers: list[str]
     created_at: datetime
@@ -46,7 +48,7 @@ class UserOut(msgspec.Struct):
 
 
 class PublicUserOut(msgspec.Struct):
-    id: str
+    id: uuid.UUID
     username: str
     created_at: datetime
     profile: PublicProfileOut
@@ -77,7 +79,7 @@ class ProfilePatch(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class UserPatch(msgspec.Struct, forbid_unknown_fields=True):
-    username: Annotated[str, msgspec.Meta(max_length=64)] | msgspec.UnsetType = msgspec.UNSET
+    username: Username | msgspec.UnsetType = msgspec.UNSET
     profile: ProfilePatch | msgspec.UnsetType = msgspec.UNSET
 
 
@@ -100,11 +102,11 @@ def profile_out(profile: Profile) -> ProfileOut:
 def user_out(own: OwnUser) -> UserOut:
     user = own.user
     return UserOut(
-        id=str(user.id),
+        id=user.id,
         email=user.email,
         username=user.username,
         email_verified=user.email_verified,
-        account_status=str(user.account_status),
+        account_status=user.account_status,
         roles=own.roles,
         providers=own.providers,
         created_at=user.created_at,
@@ -116,7 +118,7 @@ def user_out(own: OwnUser) -> UserOut:
 def public_user_out(user: User) -> PublicUserOut:
     profile = user.profile
     return PublicUserOut(
-        id=str(user.id),
+        id=user.id,
         username=user.username,
         created_at=user.created_at,
         profile=PublicProfileOut(

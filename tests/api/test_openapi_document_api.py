@@ -1,0 +1,133 @@
+"""The OpenAPI document states the contract's rules: names a client generator turns into good
+calls, the domain's field rules, formats, enums and the closed list of error codes."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from scripthub.domain import errors
+from scripthub.domain.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from scripthub.domain.scripts import MAX_TAGS, SLUG_PATTERN, Language, Visibility
+from scripthub.domain.users import MAX_EMAIL_LENGTH, USERNAME_PATTERN
+from scripthub.entrypoints.http.problems import CODE_BY_STATUS, STATUS_BY_CODE
+from tests.api.client import Api
+
+SNAKE_CASE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
+
+
+async def _document(api: Api) -> dict[str, Any]:
+    response = await api.client.get("/schema/openapi.json")
+    assert response.status_code == 200
+    document: dict[str, Any] = response.json()
+    return document
+
+
+def _operations(document: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    return {
+        (method.upper(), path): operation
+        for path, path_item in document["paths"].items()
+        for method, operation in path_item.items()
+        if isinstance(operation, dict) and "responses" in operation
+    }
+
+
+def _resolve(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    """The schema a `$ref` (or a nullable `oneOf` around one) points to."""
+    for alternative in schema.get("oneOf", [schema]):
+        if "$ref" in alternative:
+            resolved: dict[str, Any] = document["components"]["schemas"][
+                alternative["$ref"].rsplit("/", 1)[-1]
+            ]
+            return resolved
+    return schema
+
+
+def _domain_error_codes() -> set[str]:
+    pending: list[type[errors.DomainError]] = [errors.DomainError]
+    codes: set[str] = set()
+    while pending:
+        error = pending.pop()
+        codes.add(error.code)
+        pending.extend(error.__subclasses__())
+    return codes
+
+
+async def test_every_operation_has_a_snake_case_id_and_a_summary(api: Api) -> None:
+    operations = _operations(await _document(api))
+
+    ids = [operation["operationId"] for operation in operations.values()]
+    assert len(ids) == len(set(ids))
+    for (method, path), operation in operations.items():
+        assert SNAKE_CASE.match(operation["operationId"]), (method, path)
+        # Litestar's fallback summary is the handler's name in title case ("Live").
+        assert " " in operation.get("summary", ""), (method, path)
+    assert operations["POST", "/api/auth/register"]["operationId"] == "register"
+    assert operations["POST", "/api/auth/login"]["operationId"] == "login"
+    assert operations["GET", "/api/users/me"]["operationId"] == "get_own_user"
+    assert operations["GET", "/api/scripts"]["operationId"] == "list_scripts"
+    assert operations["HEAD", "/api/scripts/{id_or_slug}/{file_name}"]["operationId"] == (
+        "head_latest_code"
+    )
+
+
+async def test_the_register_body_states_the_domain_rules(api: Api) -> None:
+    schemas = (await _document(api))["components"]["schemas"]
+
+    register = schemas["RegisterBody"]["properties"]
+    assert register["email"]["format"] == "email"
+    assert register["email"]["maxLength"] == MAX_EMAIL_LENGTH
+    assert register["username"]["pattern"] == USERNAME_PATTERN.pattern
+    assert register["password"]["minLength"] == MIN_PASSWORD_LENGTH
+    assert register["password"]["maxLength"] == MAX_PASSWORD_LENGTH
+    for field in ("email", "username", "password"):
+        assert register[field]["description"], field
+    for body in ("ResetPasswordBody", "ChangePasswordBody"):
+        assert schemas[body]["properties"]["new_password"]["minLength"] == MIN_PASSWORD_LENGTH
+    assert "minLength" not in schemas["LoginBody"]["properties"]["password"]
+    script = schemas["NewScriptBody"]["properties"]
+    assert script["slug"]["pattern"] == SLUG_PATTERN.pattern
+    assert script["tags"]["maxItems"] == MAX_TAGS
+
+
+async def test_ids_are_uuids_and_timestamps_date_times(api: Api) -> None:
+    schemas = (await _document(api))["components"]["schemas"]
+
+    for name in ("UserOut", "PublicUserOut", "SessionOut", "ScriptOut", "OwnerOut", "VersionOut"):
+        assert schemas[name]["properties"]["id"] == {"type": "string", "format": "uuid"}, name
+    assert {"type": "string", "format": "uuid"} in schemas["AuditEntryOut"]["properties"][
+        "actor_id"
+    ]["oneOf"]
+    for name, field in [
+        ("UserOut", "created_at"),
+        ("ScriptOut", "updated_at"),
+        ("SessionOut", "expires_at"),
+        ("AuditEntryOut", "occurred_at"),
+    ]:
+        assert schemas[name]["properties"][field]["format"] == "date-time", name
+
+
+async def test_the_closed_sets_are_enums(api: Api) -> None:
+    document = await _document(api)
+    schemas = document["components"]["schemas"]
+    listing = document["paths"]["/api/scripts"]["get"]
+    sort = next(p for p in listing["parameters"] if p["name"] == "sort")
+    script = schemas["ScriptOut"]["properties"]
+
+    assert set(_resolve(document, sort["schema"])["enum"]) >= {"newest", "installs", "name"}
+    assert _resolve(document, script["language"])["enum"] == [v.value for v in Language]
+    assert _resolve(document, script["visibility"])["enum"] == [v.value for v in Visibility]
+    assert _resolve(document, schemas["UserOut"]["properties"]["account_status"])["enum"] == [
+        "active",
+        "suspended",
+        "deleted",
+    ]
+
+
+async def test_the_problem_code_is_an_enum_of_every_code(api: Api) -> None:
+    problem = (await _document(api))["components"]["schemas"]["Problem"]
+    answered = (await api.client.post("/api/auth/login", json={"email": "x"})).json()
+
+    codes = set(problem["properties"]["code"]["enum"])
+    assert codes >= {*STATUS_BY_CODE, *CODE_BY_STATUS.values(), *_domain_error_codes()}
+    assert {"internal_error", "method_not_allowed", answered["code"]} <= codes
