@@ -24,7 +24,12 @@ from scripthub.domain.errors import DomainError, NotFoundError
 from scripthub.domain.mail import DeliveryStatus
 from scripthub.entrypoints.containers import Container, build_container, close_container
 from scripthub.entrypoints.demo.seed import seed_demo
-from scripthub.entrypoints.mail_worker import dispatch_once, dispatch_until, refresh_outbox_gauge
+from scripthub.entrypoints.mail_worker import (
+    DispatcherWatch,
+    dispatch_once,
+    dispatch_until,
+    refresh_outbox_gauge,
+)
 from scripthub.entrypoints.settings import Settings, SettingsError, load_settings
 
 T = TypeVar("T")
@@ -150,7 +155,8 @@ async def _change_role(container: Container, email: str, role: str, *, grant: bo
 async def _mail(container: Container, args: argparse.Namespace) -> str:
     if args.mail_command == "dispatch":
         if not args.once:
-            await dispatch_until(container, asyncio.Event())  # until interrupted
+            watch = DispatcherWatch(container.adapters.clock())
+            await dispatch_until(container, asyncio.Event(), watch)  # until interrupted
         await dispatch_once(container)
         counts = await refresh_outbox_gauge(container)
         return " ".join(f"{status}={count}" for status, count in counts.items())

@@ -27,8 +27,8 @@ from scripthub.entrypoints.http.controllers.user_administration import (
 from scripthub.entrypoints.http.controllers.users import UsersController
 from scripthub.entrypoints.http.dependencies import build_dependencies
 from scripthub.entrypoints.http.docs import docs_router, page_policies
-from scripthub.entrypoints.http.health import live, readiness_handler
-from scripthub.entrypoints.http.metrics import metrics
+from scripthub.entrypoints.http.health import ReadinessCheck, live, probed, readiness_handler
+from scripthub.entrypoints.http.metrics import metrics_handler
 from scripthub.entrypoints.http.openapi import (
     close_request_bodies,
     document_problems,
@@ -41,7 +41,11 @@ from scripthub.entrypoints.http.requests import MAX_BODY_BYTES, JsonRequest
 from scripthub.entrypoints.http.security_headers import SecurityHeaders
 from scripthub.entrypoints.http.traffic import Traffic
 from scripthub.entrypoints.install_flusher import flush_until
-from scripthub.entrypoints.mail_worker import dispatch_until
+from scripthub.entrypoints.mail_worker import (
+    DispatcherWatch,
+    MailGauges,
+    dispatch_until,
+)
 from scripthub.entrypoints.settings import load_settings
 
 DISPATCHER_STOP_SECONDS = 10.0
@@ -66,6 +70,23 @@ async def require_json_body(request: Request[Any, Any, Any]) -> None:
         raise UnsupportedMediaTypeError("Send the body as application/json.")
 
 
+def readiness_checks(
+    container: Container, dispatcher: DispatcherWatch | None
+) -> dict[str, ReadinessCheck]:
+    adapters = container.adapters
+    checks = {
+        "database": probed(adapters.database_health()),
+        "cache": probed(adapters.cache_health()),
+    }
+    if dispatcher is not None:
+
+        async def mail_dispatcher() -> str:
+            return str(dispatcher.status())
+
+        checks["mail_dispatcher"] = mail_dispatcher
+    return checks
+
+
 def create_app(container: Container | None = None) -> Litestar:
     """Build the API; tests pass their own container, servers build it from the environment."""
     if container is None:
@@ -74,6 +95,8 @@ def create_app(container: Container | None = None) -> Litestar:
     logging.getLogger("scripthub").setLevel(settings.log_level)
 
     dispatcher: list[asyncio.Task[None]] = []
+    in_process = settings.mail_dispatch == "in-process"
+    watch = DispatcherWatch(container.adapters.clock()) if in_process else None
     limits = RateLimits(
         container.adapters.rate_limiter(),
         container.use_cases.authenticate_request(),
@@ -87,8 +110,10 @@ def create_app(container: Container | None = None) -> Litestar:
     stop_flushing = asyncio.Event()
 
     async def on_startup() -> None:
-        if settings.mail_dispatch == "in-process":
-            dispatcher.append(asyncio.create_task(dispatch_until(container, stop_dispatching)))
+        if watch is not None:
+            task = asyncio.create_task(dispatch_until(container, stop_dispatching, watch))
+            watch.watch(task)
+            dispatcher.append(task)
         flush = container.use_cases.flush_installs()
         flusher.append(asyncio.create_task(flush_until(flush, stop_flushing)))
 
@@ -123,10 +148,8 @@ def create_app(container: Container | None = None) -> Litestar:
             ScriptsController,
             OwnScriptsController,
             live,
-            readiness_handler(
-                container.adapters.database_health(), container.adapters.cache_health()
-            ),
-            metrics,
+            readiness_handler(readiness_checks(container, watch)),
+            metrics_handler(MailGauges(container, watch).refresh),
             docs_router(),
         ],
         dependencies=build_dependencies(container),
@@ -152,7 +175,7 @@ def create_app(container: Container | None = None) -> Litestar:
         request_class=JsonRequest,
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],
-        state=State({"container": container}),
+        state=State({"container": container, "mail_dispatcher": watch}),
     )
     declared_tiers(app)  # an unknown tier stops start-up here, not at the route's first request
     app.asgi_handler = SecurityHeaders(
