@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterator, Sequence
 
 SCRIPTHUB = str(Path(sys.executable).parent / "scripthub")
 
@@ -53,15 +53,15 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def serving(workdir: Path, **environment: str) -> Iterator[Server]:
-    """A real `scripthub serve` process in `workdir` (with `environment` added), until the
-    block ends. Its output (to a file: a pipe nobody reads would block a busy server) must
+def serving(workdir: Path, options: Sequence[str] = (), **environment: str) -> Iterator[Server]:
+    """A real `scripthub serve *options` process in `workdir` (with `environment` added), until
+    the block ends. Its output (to a file: a pipe nobody reads would block a busy server) must
     hold no traceback."""
     port = _free_port()
     log = workdir / f"server-{port}.log"
     with log.open("wb") as output:
         server = subprocess.Popen(  # noqa: S603 - our own console script
-            [SCRIPTHUB, "serve", "--port", str(port)],
+            [SCRIPTHUB, "serve", "--port", str(port), *options],
             cwd=workdir,
             env={**os.environ, **environment},
             stdout=output,

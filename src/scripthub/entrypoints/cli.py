@@ -12,8 +12,10 @@ from typing import TypeVar
 import uvicorn
 
 from scripthub.adapters.sqlalchemy.migrations import (
+    SchemaState,
     current_revision,
     head_revision,
+    schema_state,
     upgrade_database,
 )
 from scripthub.application.accounts import Operator, OwnUser
@@ -57,6 +59,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=_bounded(1, 65535), default=8000)
     serve.add_argument("--workers", type=_bounded(1, 64), default=1)
+    serve.add_argument(
+        "--migrate",
+        action="store_true",
+        help="apply pending migrations before serving (the embedded SQLite database always is)",
+    )
 
     db = commands.add_parser("db", help="database migrations").add_subparsers(
         dest="db_command", required=True
@@ -107,19 +114,46 @@ def _migrate_embedded(settings: Settings) -> None:
         asyncio.run(upgrade_database(settings.database_url))
 
 
-def _serve(settings: Settings, host: str, port: int, workers: int) -> int:
-    if workers > 1 and (settings.session_store == "memory" or settings.cache_backend == "memory"):
+def _schema_refusal(url: str) -> str | None:
+    """Why a server must not start on the database at `url`, or None if its schema is the
+    code's."""
+    revision = asyncio.run(current_revision(url))
+    state = schema_state(revision)
+    if state is SchemaState.OK:
+        return None
+    head = head_revision()
+    if state is SchemaState.AHEAD:
+        return (
+            f"the database is at revision {revision}, which this code does not know (newer "
+            f"code migrated it; this code's newest is {head}): run the newer code"
+        )
+    at = f"at revision {revision}" if revision else "not migrated (no schema yet)"
+    return (
+        f"the database is {at}; this code needs revision {head}: run `scripthub db upgrade` "
+        "first, or start with `scripthub serve --migrate`"
+    )
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    if args.workers > 1 and (
+        settings.session_store == "memory" or settings.cache_backend == "memory"
+    ):
         return _refused(
             "several workers need shared stores: set SCRIPTHUB_REDIS_URL "
             "(in-process stores live inside one process)"
         )
-    _migrate_embedded(settings)
+    if args.migrate:
+        asyncio.run(upgrade_database(settings.database_url))
+    else:
+        _migrate_embedded(settings)
+    if refusal := _schema_refusal(settings.database_url):
+        return _refused(refusal)
     uvicorn.run(
         "scripthub.entrypoints.http.app:create_app",
         factory=True,
-        host=host,
-        port=port,
-        workers=workers,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
         log_level=settings.log_level.lower(),
         proxy_headers=False,  # X-Forwarded-For is honoured only from SCRIPTHUB_TRUSTED_PROXIES
         server_header=False,
@@ -195,7 +229,7 @@ def _demo_seed(settings: Settings, *, force: bool) -> int:
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "serve":
-        return _serve(settings, args.host, args.port, args.workers)
+        return _serve(settings, args)
     if args.command == "db":
         if args.db_command == "upgrade":
             asyncio.run(upgrade_database(settings.database_url))

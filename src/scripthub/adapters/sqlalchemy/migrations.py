@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from sqlalchemy import Connection
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
 
 def _script_location() -> Path:
@@ -51,6 +53,38 @@ def head_revision() -> str:
         msg = f"no migrations found in {SCRIPT_LOCATION}"
         raise RuntimeError(msg)
     return head
+
+
+class SchemaState(enum.StrEnum):
+    OK = "ok"
+    BEHIND = "behind"
+    """At an older revision, or never migrated: `scripthub db upgrade` brings it to the code's."""
+    AHEAD = "ahead"
+    """At a revision this code does not know: newer code migrated it."""
+
+
+def schema_state(revision: str | None) -> SchemaState:
+    """Where a database at `revision` stands against the code's head."""
+    if revision == head_revision():
+        return SchemaState.OK
+    if revision is None:
+        return SchemaState.BEHIND
+    known = {script.revision for script in ScriptDirectory.from_config(_config()).walk_revisions()}
+    return SchemaState.BEHIND if revision in known else SchemaState.AHEAD
+
+
+class SqlAlchemySchemaProbe:
+    """The schema state of the database the application's `engine` serves."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def state(self) -> SchemaState:
+        """Raises ServiceUnavailableError when the database cannot be reached."""
+        with database_errors():
+            async with self._engine.connect() as connection:
+                revision = await connection.run_sync(_read_revision)
+        return schema_state(revision)
 
 
 async def upgrade_database(url: str, revision: str = "head") -> None:

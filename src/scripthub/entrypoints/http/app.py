@@ -11,7 +11,7 @@ from litestar import Litestar, Request
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 
-from scripthub.domain.errors import DomainError
+from scripthub.domain.errors import DomainError, ServiceUnavailableError
 from scripthub.entrypoints.containers import Container, build_container, close_container
 from scripthub.entrypoints.http.controllers.audit import AuditController
 from scripthub.entrypoints.http.controllers.auth import AuthController
@@ -74,9 +74,18 @@ def readiness_checks(
     container: Container, dispatcher: DispatcherWatch | None
 ) -> dict[str, ReadinessCheck]:
     adapters = container.adapters
+    schema_probe = adapters.schema_probe()
+
+    async def schema() -> str:
+        try:
+            return str(await schema_probe.state())
+        except ServiceUnavailableError:
+            return "error"
+
     checks = {
         "database": probed(adapters.database_health()),
         "cache": probed(adapters.cache_health()),
+        "schema": schema,
     }
     if dispatcher is not None:
 
