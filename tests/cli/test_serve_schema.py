@@ -60,3 +60,18 @@ def test_serve_migrate_migrates_then_readiness_follows_the_schema(
 
     assert (behind.status_code, behind.json()["schema"]) == (503, "behind")
     assert (again.status_code, again.json()["schema"]) == (200, "ok")
+
+
+def test_serve_says_whether_the_database_server_is_down_or_the_database_is_missing(
+    postgres_database: str, tmp_path: Path
+) -> None:
+    missing = postgres_database.rpartition("/")[0] + "/scripthub_no_such_database"
+    closed_port = "postgresql+asyncpg://postgres@127.0.0.1:1/scripthub"
+
+    no_database = serve_until_exit(tmp_path, SCRIPTHUB_DATABASE_URL=missing)
+    no_server = serve_until_exit(tmp_path, SCRIPTHUB_DATABASE_URL=closed_port)
+
+    assert no_database.returncode == no_server.returncode == 2
+    assert 'the database "scripthub_no_such_database" does not exist' in no_database.stderr
+    assert "the database server at 127.0.0.1:1 cannot be reached" in no_server.stderr
+    assert "Traceback" not in no_database.stderr + no_server.stderr

@@ -11,6 +11,7 @@ from typing import TypeVar
 
 import uvicorn
 
+from scripthub.adapters.sqlalchemy.errors import why_unreachable
 from scripthub.adapters.sqlalchemy.migrations import (
     SchemaState,
     current_revision,
@@ -22,7 +23,7 @@ from scripthub.application.accounts import Operator, OwnUser
 from scripthub.application.users.change_roles import ChangeUserRoleCommand
 from scripthub.application.users.create_account import CreateAccountCommand
 from scripthub.application.users.new_account import AccountFields
-from scripthub.domain.errors import DomainError, NotFoundError
+from scripthub.domain.errors import DomainError, NotFoundError, ServiceUnavailableError
 from scripthub.domain.mail import DeliveryStatus
 from scripthub.entrypoints.containers import Container, build_container, close_container
 from scripthub.entrypoints.demo.seed import seed_demo
@@ -142,11 +143,15 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
             "several workers need shared stores: set SCRIPTHUB_REDIS_URL "
             "(in-process stores live inside one process)"
         )
-    if args.migrate:
-        asyncio.run(upgrade_database(settings.database_url))
-    else:
-        _migrate_embedded(settings)
-    if refusal := _schema_refusal(settings.database_url):
+    try:
+        if args.migrate:
+            asyncio.run(upgrade_database(settings.database_url))
+        else:
+            _migrate_embedded(settings)
+        refusal = _schema_refusal(settings.database_url)
+    except ServiceUnavailableError as error:
+        refusal = why_unreachable(settings.database_url, error)
+    if refusal:
         return _refused(refusal)
     uvicorn.run(
         "scripthub.entrypoints.http.app:create_app",

@@ -46,6 +46,7 @@ from scripthub.entrypoints.mail_worker import (
     MailGauges,
     dispatch_until,
 )
+from scripthub.entrypoints.outages import RequestOutages
 from scripthub.entrypoints.settings import load_settings
 
 DISPATCHER_STOP_SECONDS = 10.0
@@ -188,7 +189,11 @@ def create_app(container: Container | None = None) -> Litestar:
     )
     declared_tiers(app)  # an unknown tier stops start-up here, not at the route's first request
     app.asgi_handler = SecurityHeaders(
-        Traffic(OptionsAnswers(app.asgi_handler, allowed_methods(app)), limits),
+        Traffic(
+            OptionsAnswers(app.asgi_handler, allowed_methods(app)),
+            limits,
+            RequestOutages(logging.getLogger("scripthub.http")),
+        ),
         production=settings.env == "production",
         trusted_proxies=settings.trusted_proxies,
         page_policies=page_policies(app),
