@@ -4,6 +4,7 @@ The real PostgreSQL and Redis serve every test running at the same time, so they
 be stopped; a test points its client at this proxy instead. `frozen()` stops forwarding bytes
 both ways while keeping every socket open and still accepting connections, as a stopped
 (SIGSTOP) or wedged server does; leaving the block lets the bytes flow again, in order.
+`down()` cuts every connection and refuses new ones instead, as a server that was stopped.
 
 The proxy runs its own event loop on a thread of its own: the app under test may run on
 another loop (the test client's) or on the test's, and either may be the one that waits.
@@ -39,6 +40,7 @@ class FreezingProxy:
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._server: asyncio.Server | None = None
         self._thaw_later: asyncio.TimerHandle | None = None
+        self._down = False
         self.port = 0
 
     def start(self) -> None:
@@ -66,6 +68,24 @@ class FreezingProxy:
             yield
         finally:
             self._loop.call_soon_threadsafe(self._thaw)
+
+    @contextlib.contextmanager
+    def down(self) -> Iterator[None]:
+        """Down for the block, as a stopped server: every connection is cut, and new ones are
+        closed as soon as they are accepted."""
+        self._call(self._go_down())
+        try:
+            yield
+        finally:
+            self._call(self._come_up())
+
+    async def _go_down(self) -> None:
+        self._down = True
+        for transport in list(self._transports):
+            transport.abort()
+
+    async def _come_up(self) -> None:
+        self._down = False
 
     def _call(self, coroutine: Coroutine[Any, Any, T]) -> T:
         return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout=5)
@@ -97,6 +117,9 @@ class FreezingProxy:
     async def _serve(
         self, client_reader: asyncio.StreamReader, client: asyncio.StreamWriter
     ) -> None:
+        if self._down:
+            client.transport.abort()
+            return
         self._transports.add(client.transport)
         try:
             server_reader, server = await asyncio.open_connection(*self._target)
@@ -132,6 +155,14 @@ def freezing_proxy(target_host: str, target_port: int) -> Iterator[FreezingProxy
         yield proxy
     finally:
         proxy.stop()
+
+
+@pytest.fixture(name="redis_proxy")
+def redis_proxy_fixture(redis_url: str) -> Iterator[FreezingProxy]:
+    """A proxy to the test Redis server; `route()` its URL."""
+    server = make_url(redis_url)
+    with freezing_proxy(server.host or "127.0.0.1", server.port or 6379) as proxy:
+        yield proxy
 
 
 @pytest.fixture(name="postgres_proxy")

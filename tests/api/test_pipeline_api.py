@@ -94,7 +94,12 @@ async def test_health_metrics_schema_and_docs(api: Api) -> None:
 
     assert live.status_code == 200
     assert ready.status_code == 200
-    assert ready.json() == {"database": "ok", "cache": "ok"}
+    assert ready.json() == {
+        "database": "ok",
+        "cache": "ok",
+        "schema": "ok",
+        "mail_dispatcher": "ok",
+    }
     assert metrics.status_code == 200
     assert 'scripthub_http_requests_total{method="GET"' in metrics.text
     assert schema.json()["openapi"].startswith("3.1")

@@ -34,6 +34,9 @@ CREDENTIAL_ROUTES = {
     "POST /api/auth/password/reset",
     "POST /api/auth/verify-email/resend",
     "POST /api/auth/password/change",
+    "GET /api/auth/{provider}",
+    "GET /api/auth/{provider}/callback",
+    "POST /api/auth/oauth/exchange",
 }
 OTHER_AUTH_ROUTES = {
     "POST /api/auth/refresh",

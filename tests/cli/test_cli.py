@@ -163,7 +163,12 @@ def test_serve_migrates_and_answers_on_a_fresh_directory(embedded_server: str) -
 
     assert registered.status_code == 201, registered.text
     assert me.json()["username"] == "newbie"
-    assert ready.json() == {"database": "ok", "cache": "ok"}
+    assert ready.json() == {
+        "database": "ok",
+        "cache": "ok",
+        "schema": "ok",
+        "mail_dispatcher": "ok",
+    }
 
 
 def test_mail_commands_show_and_retry_failed_mail(

@@ -422,6 +422,23 @@ async def test_count_by_status_has_every_status(
     assert await store.count_by_status() == counts(pending=2, sent=1, failed=1)
 
 
+async def test_the_oldest_pending_message_says_when_it_was_queued(
+    backend: MailBackend, store: OutboxDispatchStore
+) -> None:
+    assert await store.oldest_pending_created_at() is None
+
+    oldest = T0 - timedelta(hours=1)
+    await enqueue_committed(
+        backend,
+        make_message(1, created_at=T0),
+        make_message(2, created_at=oldest, due=T0 + LEASE),
+        make_message(3, created_at=oldest - TICK, status=SENT),
+        make_message(4, created_at=oldest - TICK, status=FAILED),
+    )
+
+    assert await store.oldest_pending_created_at() == oldest
+
+
 # SQL only
 
 

@@ -88,6 +88,12 @@ class InMemoryOutboxDispatchStore:
             counts[message.status] += 1
         return counts
 
+    async def oldest_pending_created_at(self) -> datetime | None:
+        pending = self._database.outbox.values()
+        return min(
+            (m.created_at for m in pending if m.status is DeliveryStatus.PENDING), default=None
+        )
+
     async def requeue(self, message_id: uuid.UUID, now: datetime) -> bool:
         return self._change(
             message_id,

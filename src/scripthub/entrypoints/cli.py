@@ -13,11 +13,14 @@ from typing import TypeVar
 
 import uvicorn
 
+from scripthub.adapters.sqlalchemy.errors import why_unreachable
 from scripthub.adapters.sqlalchemy.migrations import (
+    SchemaState,
     current_revision,
     downgrade_database,
     head_revision,
     migration_history,
+    schema_state,
     upgrade_database,
 )
 from scripthub.application.accounts import Operator, OwnUser
@@ -26,13 +29,18 @@ from scripthub.application.users.create_account import CreateAccountCommand
 from scripthub.application.users.list_users import ListUsersQuery
 from scripthub.application.users.new_account import AccountFields
 from scripthub.application.users.set_password import SetUserPasswordCommand
-from scripthub.domain.errors import DomainError, NotFoundError
+from scripthub.domain.errors import DomainError, NotFoundError, ServiceUnavailableError
 from scripthub.domain.mail import DeliveryStatus
 from scripthub.domain.users import AccountStatus
 from scripthub.entrypoints.banner import scripthub_version, start_up_banner
 from scripthub.entrypoints.containers import Container, build_container, close_container
 from scripthub.entrypoints.demo.seed import seed_demo
-from scripthub.entrypoints.mail_worker import dispatch_once, dispatch_until, refresh_outbox_gauge
+from scripthub.entrypoints.mail_worker import (
+    DispatcherWatch,
+    dispatch_once,
+    dispatch_until,
+    refresh_outbox_gauge,
+)
 from scripthub.entrypoints.settings import Settings, SettingsError, load_settings
 
 T = TypeVar("T")
@@ -65,6 +73,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=_bounded(1, 64), default=1)
     serve.add_argument(
         "--reload", action="store_true", help="restart when the code changes (development)"
+    )
+    serve.add_argument(
+        "--migrate",
+        action="store_true",
+        help="apply pending migrations before serving (the embedded SQLite database always is)",
     )
 
     db = commands.add_parser("db", help="database migrations").add_subparsers(
@@ -141,6 +154,26 @@ def _migrate_embedded(settings: Settings) -> None:
         asyncio.run(upgrade_database(settings.database_url))
 
 
+def _schema_refusal(url: str) -> str | None:
+    """Why a server must not start on the database at `url`, or None if its schema is the
+    code's."""
+    revision = asyncio.run(current_revision(url))
+    state = schema_state(revision)
+    if state is SchemaState.OK:
+        return None
+    head = head_revision()
+    if state is SchemaState.AHEAD:
+        return (
+            f"the database is at revision {revision}, which this code does not know (newer "
+            f"code migrated it; this code's newest is {head}): run the newer code"
+        )
+    at = f"at revision {revision}" if revision else "not migrated (no schema yet)"
+    return (
+        f"the database is {at}; this code needs revision {head}: run `scripthub db upgrade` "
+        "first, or start with `scripthub serve --migrate`"
+    )
+
+
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     host, port, workers = args.host, args.port, args.workers
     if args.reload and workers > 1:
@@ -150,7 +183,16 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
             "several workers need shared stores: set SCRIPTHUB_REDIS_URL "
             "(in-process stores live inside one process)"
         )
-    _migrate_embedded(settings)
+    try:
+        if args.migrate:
+            asyncio.run(upgrade_database(settings.database_url))
+        else:
+            _migrate_embedded(settings)
+        refusal = _schema_refusal(settings.database_url)
+    except ServiceUnavailableError as error:
+        refusal = why_unreachable(settings.database_url, error)
+    if refusal:
+        return _refused(refusal)
     print(start_up_banner(settings, host, port, reload=args.reload), flush=True)
     uvicorn.run(
         "scripthub.entrypoints.http.app:create_app",
@@ -241,7 +283,8 @@ async def _change_role(container: Container, email: str, role: str, *, grant: bo
 async def _mail(container: Container, args: argparse.Namespace) -> str:
     if args.mail_command == "dispatch":
         if not args.once:
-            await dispatch_until(container, asyncio.Event())  # until interrupted
+            watch = DispatcherWatch(container.adapters.clock())
+            await dispatch_until(container, asyncio.Event(), watch)  # until interrupted
         await dispatch_once(container)
         counts = await refresh_outbox_gauge(container)
         return " ".join(f"{status}={count}" for status, count in counts.items())

@@ -5,6 +5,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
+from sqlalchemy import make_url
 from sqlalchemy.exc import (
     DBAPIError,
     IntegrityError,
@@ -101,3 +102,24 @@ def database_errors() -> Iterator[None]:
         if translated is None:
             raise
         raise translated from error
+
+
+def why_unreachable(url: str, error: BaseException) -> str:
+    """An operator's sentence on why the database at `url` cannot be used: `error` (from
+    `database_errors`, or the driver's) says whether the server or the database is missing."""
+    target = make_url(url)
+    where = f"{target.host or 'localhost'}:{target.port or 5432}"
+    root = error
+    while root.__cause__ is not None:
+        root = root.__cause__
+    sqlstate = getattr(root, "sqlstate", None) or ""
+    if sqlstate.startswith("3D"):
+        return (
+            f'the database "{target.database}" does not exist on the server at {where}: '
+            "create it, then run `scripthub db upgrade`"
+        )
+    if sqlstate.startswith("28"):
+        return f"the server at {where} refused the credentials ({root})"
+    if isinstance(root, OSError | TimeoutError):
+        return f"the database server at {where} cannot be reached ({root}): is it running?"
+    return f"the database at {where} cannot be used ({type(root).__name__}: {root})"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,7 @@ from scripthub.adapters.sqlalchemy.errors import database_errors
 if TYPE_CHECKING:
     from alembic.runtime.migration import MigrationInfo
     from sqlalchemy import Connection
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
 Progress = Callable[[str], None]
 """Told one line per migration step as it is applied."""
@@ -67,6 +69,38 @@ def migration_history() -> list[Migration]:
     """Every migration the code knows, newest first."""
     revisions = ScriptDirectory.from_config(_config()).walk_revisions()
     return [Migration(revision.revision, revision.doc) for revision in revisions]
+
+
+class SchemaState(enum.StrEnum):
+    OK = "ok"
+    BEHIND = "behind"
+    """At an older revision, or never migrated: `scripthub db upgrade` brings it to the code's."""
+    AHEAD = "ahead"
+    """At a revision this code does not know: newer code migrated it."""
+
+
+def schema_state(revision: str | None) -> SchemaState:
+    """Where a database at `revision` stands against the code's head."""
+    if revision == head_revision():
+        return SchemaState.OK
+    if revision is None:
+        return SchemaState.BEHIND
+    known = {script.revision for script in ScriptDirectory.from_config(_config()).walk_revisions()}
+    return SchemaState.BEHIND if revision in known else SchemaState.AHEAD
+
+
+class SqlAlchemySchemaProbe:
+    """The schema state of the database the application's `engine` serves."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def state(self) -> SchemaState:
+        """Raises ServiceUnavailableError when the database cannot be reached."""
+        with database_errors():
+            async with self._engine.connect() as connection:
+                revision = await connection.run_sync(_read_revision)
+        return schema_state(revision)
 
 
 async def upgrade_database(

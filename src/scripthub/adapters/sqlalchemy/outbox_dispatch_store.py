@@ -116,6 +116,13 @@ class SqlAlchemyOutboxDispatchStore:
             counted = {DeliveryStatus(status): count for status, count in result}
         return {status: counted.get(status, 0) for status in DeliveryStatus}
 
+    async def oldest_pending_created_at(self) -> datetime | None:
+        async with self._connections.read() as connection:
+            oldest: datetime | None = await connection.scalar(
+                select(func.min(mail_outbox.c.created_at)).where(_is(DeliveryStatus.PENDING))
+            )
+        return oldest
+
     async def requeue(self, message_id: uuid.UUID, now: datetime) -> bool:
         return await self._change(
             message_id,

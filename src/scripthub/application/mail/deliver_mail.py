@@ -79,6 +79,14 @@ class DeliverMail:
                     failed += outcome == "failed"
         return DeliveryReport(sent, retrying, failed)
 
+    async def oldest_pending_age(self) -> timedelta:
+        """How long the oldest mail not yet sent has waited (zero with none waiting): past the
+        retry policy's few minutes, no dispatcher is delivering."""
+        queued_at = await self._outbox.oldest_pending_created_at()
+        if queued_at is None:
+            return timedelta(0)
+        return max(self._clock.now() - queued_at, timedelta(0))
+
     async def _deliver(self, message: OutboxMessage, held: HeldClaims) -> str:
         try:
             await self._mailer.send(message.email)

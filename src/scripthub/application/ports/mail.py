@@ -63,6 +63,9 @@ class OutboxDispatchStore(Protocol):
     async def count_by_status(self) -> dict[DeliveryStatus, int]:
         """Every status is a key."""
 
+    async def oldest_pending_created_at(self) -> datetime | None:
+        """When the oldest PENDING message was queued; None when none is pending."""
+
     async def requeue(self, message_id: uuid.UUID, now: datetime) -> bool:
         """An operator's retry of a FAILED message: PENDING again, due now, attempts reset.
         False if there is no failed message with that id."""

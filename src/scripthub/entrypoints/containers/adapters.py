@@ -35,6 +35,7 @@ from scripthub.adapters.sqlalchemy import (
     create_engine,
 )
 from scripthub.adapters.sqlalchemy.account_reader import SqlAlchemyAccountReader
+from scripthub.adapters.sqlalchemy.migrations import SqlAlchemySchemaProbe
 from scripthub.adapters.system import SystemClock
 from scripthub.adapters.uncached_permissions import UncachedPermissionCache
 from scripthub.entrypoints.oauth_gateway import oauth_gateway_for
@@ -132,6 +133,7 @@ class Adapters(containers.DeclarativeContainer):
         ),
     )
     database_health = providers.Singleton(SqlAlchemyHealthProbe, engine)
+    schema_probe = providers.Singleton(SqlAlchemySchemaProbe, engine)
     cache_health = providers.Selector(
         settings.provided.cache_backend,
         memory=providers.Singleton(InProcessHealthProbe),

@@ -11,7 +11,7 @@ from litestar import Litestar, Request
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 
-from scripthub.domain.errors import DomainError
+from scripthub.domain.errors import DomainError, ServiceUnavailableError
 from scripthub.entrypoints.containers import Container, build_container, close_container
 from scripthub.entrypoints.http.controllers.audit import AuditController
 from scripthub.entrypoints.http.controllers.auth import AuthController
@@ -28,8 +28,13 @@ from scripthub.entrypoints.http.controllers.users import UsersController
 from scripthub.entrypoints.http.dependencies import build_dependencies
 from scripthub.entrypoints.http.docs import docs_router, page_policies
 from scripthub.entrypoints.http.forwarding import UntrustedForwardingWarning
-from scripthub.entrypoints.http.health import check_liveness, readiness_handler
-from scripthub.entrypoints.http.metrics import metrics
+from scripthub.entrypoints.http.health import (
+    ReadinessCheck,
+    check_liveness,
+    probed,
+    readiness_handler,
+)
+from scripthub.entrypoints.http.metrics import metrics_handler
 from scripthub.entrypoints.http.openapi import (
     close_request_bodies,
     document_problems,
@@ -42,7 +47,12 @@ from scripthub.entrypoints.http.requests import MAX_BODY_BYTES, JsonRequest
 from scripthub.entrypoints.http.security_headers import SecurityHeaders
 from scripthub.entrypoints.http.traffic import Traffic
 from scripthub.entrypoints.install_flusher import flush_until
-from scripthub.entrypoints.mail_worker import dispatch_until
+from scripthub.entrypoints.mail_worker import (
+    DispatcherWatch,
+    MailGauges,
+    dispatch_until,
+)
+from scripthub.entrypoints.outages import RequestOutages
 from scripthub.entrypoints.settings import load_settings
 
 DISPATCHER_STOP_SECONDS = 10.0
@@ -67,6 +77,32 @@ async def require_json_body(request: Request[Any, Any, Any]) -> None:
         raise UnsupportedMediaTypeError("Send the body as application/json.")
 
 
+def readiness_checks(
+    container: Container, dispatcher: DispatcherWatch | None
+) -> dict[str, ReadinessCheck]:
+    adapters = container.adapters
+    schema_probe = adapters.schema_probe()
+
+    async def schema() -> str:
+        try:
+            return str(await schema_probe.state())
+        except ServiceUnavailableError:
+            return "error"
+
+    checks = {
+        "database": probed(adapters.database_health()),
+        "cache": probed(adapters.cache_health()),
+        "schema": schema,
+    }
+    if dispatcher is not None:
+
+        async def mail_dispatcher() -> str:
+            return str(dispatcher.status())
+
+        checks["mail_dispatcher"] = mail_dispatcher
+    return checks
+
+
 def create_app(container: Container | None = None) -> Litestar:
     """Build the API; tests pass their own container, servers build it from the environment."""
     if container is None:
@@ -75,6 +111,8 @@ def create_app(container: Container | None = None) -> Litestar:
     logging.getLogger("scripthub").setLevel(settings.log_level)
 
     dispatcher: list[asyncio.Task[None]] = []
+    in_process = settings.mail_dispatch == "in-process"
+    watch = DispatcherWatch(container.adapters.clock()) if in_process else None
     limits = RateLimits(
         container.adapters.rate_limiter(),
         container.use_cases.authenticate_request(),
@@ -88,8 +126,10 @@ def create_app(container: Container | None = None) -> Litestar:
     stop_flushing = asyncio.Event()
 
     async def on_startup() -> None:
-        if settings.mail_dispatch == "in-process":
-            dispatcher.append(asyncio.create_task(dispatch_until(container, stop_dispatching)))
+        if watch is not None:
+            task = asyncio.create_task(dispatch_until(container, stop_dispatching, watch))
+            watch.watch(task)
+            dispatcher.append(task)
         flush = container.use_cases.flush_installs()
         flusher.append(asyncio.create_task(flush_until(flush, stop_flushing)))
 
@@ -124,10 +164,8 @@ def create_app(container: Container | None = None) -> Litestar:
             ScriptsController,
             OwnScriptsController,
             check_liveness,
-            readiness_handler(
-                container.adapters.database_health(), container.adapters.cache_health()
-            ),
-            metrics,
+            readiness_handler(readiness_checks(container, watch)),
+            metrics_handler(MailGauges(container, watch).refresh),
             docs_router(),
         ],
         dependencies=build_dependencies(container),
@@ -154,11 +192,15 @@ def create_app(container: Container | None = None) -> Litestar:
         request_class=JsonRequest,
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],
-        state=State({"container": container}),
+        state=State({"container": container, "mail_dispatcher": watch}),
     )
     declared_tiers(app)  # an unknown tier stops start-up here, not at the route's first request
     secured = SecurityHeaders(
-        Traffic(OptionsAnswers(app.asgi_handler, allowed_methods(app)), limits),
+        Traffic(
+            OptionsAnswers(app.asgi_handler, allowed_methods(app)),
+            limits,
+            RequestOutages(logging.getLogger("scripthub.http")),
+        ),
         production=settings.env == "production",
         trusted_proxies=settings.trusted_proxies,
         page_policies=page_policies(app),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable, Mapping
 
 from litestar import Response, get
 from litestar.handlers import HTTPRouteHandler
@@ -10,6 +11,9 @@ from litestar.handlers import HTTPRouteHandler
 from scripthub.application.ports.system import HealthProbe
 
 READY_TIMEOUT_SECONDS = 2.0
+
+ReadinessCheck = Callable[[], Awaitable[str]]
+"""One field of /health/ready: "ok", or what is wrong."""
 
 
 @get(
@@ -22,22 +26,30 @@ def check_liveness() -> dict[str, str]:
     return {"status": "ok"}
 
 
-async def _check(probe: HealthProbe) -> str:
+def probed(probe: HealthProbe) -> ReadinessCheck:
+    async def check() -> str:
+        return "ok" if await probe.healthy() else "error"
+
+    return check
+
+
+async def _run(check: ReadinessCheck) -> str:
     try:
-        healthy = await asyncio.wait_for(probe.healthy(), READY_TIMEOUT_SECONDS)
+        return await asyncio.wait_for(check(), READY_TIMEOUT_SECONDS)
     except TimeoutError:
-        healthy = False
-    return "ok" if healthy else "error"
+        return "error"
 
 
-def readiness_handler(database: HealthProbe, cache: HealthProbe) -> HTTPRouteHandler:
+def readiness_handler(checks: Mapping[str, ReadinessCheck]) -> HTTPRouteHandler:
+    """Ready (200) when every check says "ok", else 503; the body has each check's answer."""
+
     @get(
         "/health/ready",
         tags=["operations"],
-        summary="Readiness: whether the database and the cache answer",
+        summary="Readiness: whether the database, the cache and the workers are fine",
     )
     async def check_readiness() -> Response[dict[str, str]]:
-        body = {"database": await _check(database), "cache": await _check(cache)}
+        body = {name: await _run(check) for name, check in checks.items()}
         ok = all(value == "ok" for value in body.values())
         return Response(body, status_code=200 if ok else 503)
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Awaitable, Callable
 
 from litestar import Response, get
 from litestar.enums import HttpMethod
+from litestar.handlers import HTTPRouteHandler
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 
 REQUESTS = Counter(
@@ -41,6 +43,12 @@ def record_request(method: str, route: str, status: int, seconds: float) -> None
     _latency_histogram(method, route).observe(seconds)
 
 
-@get("/metrics", include_in_schema=False, sync_to_thread=False)
-def metrics() -> Response[bytes]:
-    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+def metrics_handler(before_scrape: Callable[[], Awaitable[None]]) -> HTTPRouteHandler:
+    """/metrics, after `before_scrape` has set the gauges read at scrape time."""
+
+    @get("/metrics", include_in_schema=False)
+    async def metrics() -> Response[bytes]:
+        await before_scrape()
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return metrics

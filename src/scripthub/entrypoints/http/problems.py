@@ -10,7 +10,7 @@ import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
-from litestar.types import HTTPResponseStartEvent, Send
+from litestar.types import HTTPResponseStartEvent, Scope, Send
 
 from scripthub.application.ports.system import RateBudgetSpentError, RateLimitState
 from scripthub.domain import errors
@@ -76,6 +76,19 @@ TITLES: dict[int, str] = {
 }
 
 
+_UNAVAILABLE_KEY = "scripthub.unavailable"
+
+
+def remember_unavailable(scope: Scope, error: errors.ServiceUnavailableError) -> None:
+    """Keep why a request is answered 503, for `Traffic` to log once per outage."""
+    scope["state"][_UNAVAILABLE_KEY] = error
+
+
+def unavailable_cause(scope: Scope) -> errors.ServiceUnavailableError | None:
+    cause: errors.ServiceUnavailableError | None = scope.get("state", {}).get(_UNAVAILABLE_KEY)
+    return cause
+
+
 class MissingBearerTokenError(errors.InvalidTokenError):
     """No `Authorization: Bearer` header was sent at all (RFC 6750: no error attribute)."""
 
@@ -136,7 +149,7 @@ def problem(
     return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
-def domain_error_to_problem(_: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+def domain_error_to_problem(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     assert isinstance(exc, errors.DomainError)  # noqa: S101 - registered for DomainError only
     status = STATUS_BY_CODE.get(exc.code, 400)
     headers: dict[str, str] = {}
@@ -155,7 +168,7 @@ def domain_error_to_problem(_: Request[Any, Any, Any], exc: Exception) -> Respon
     if isinstance(exc, errors.ValidationError):
         field_errors = [{"field": p.field, "message": p.message} for p in exc.problems]
     if isinstance(exc, errors.ServiceUnavailableError):
-        logger.warning("backing service unavailable: %s", exc.detail)
+        remember_unavailable(request.scope, exc)
     return problem(status, exc.code, exc.detail, field_errors=field_errors, headers=headers)
 
 

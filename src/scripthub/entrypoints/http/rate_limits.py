@@ -23,10 +23,15 @@ from scripthub.application.auth.authenticate_request import (
     AuthenticateRequestQuery,
 )
 from scripthub.application.ports.system import RateCharge, RateLimiter, RateLimitState
-from scripthub.domain.errors import DomainError, RateLimitedError
+from scripthub.domain.errors import DomainError, RateLimitedError, ServiceUnavailableError
 from scripthub.entrypoints.http.auth import bearer_token, remember
 from scripthub.entrypoints.http.client import Network, client_ip
-from scripthub.entrypoints.http.problems import STATUS_BY_CODE, rate_limit_headers, send_problem
+from scripthub.entrypoints.http.problems import (
+    STATUS_BY_CODE,
+    rate_limit_headers,
+    remember_unavailable,
+    send_problem,
+)
 from scripthub.entrypoints.settings import RateLimit
 
 TIER_OPTION = "rate_limit"
@@ -96,6 +101,12 @@ class Refusal:
         )
 
 
+def _refusal_for(scope: Scope, error: DomainError) -> Refusal:
+    if isinstance(error, ServiceUnavailableError):
+        remember_unavailable(scope, error)
+    return Refusal.for_error(error)
+
+
 class RateLimits:
     """The API budget and the tier budgets, counted per client IP in the limiter's store."""
 
@@ -124,7 +135,7 @@ class RateLimits:
         try:
             state = await self._count(scope, tier)
         except DomainError as error:  # the store is down (503): answer like any route
-            return Refusal.for_error(error)
+            return _refusal_for(scope, error)
         return self._verdict(scope, state)
 
     async def admit_authenticated(self, scope: Scope, token: str) -> Refusal | None:
@@ -135,7 +146,7 @@ class RateLimits:
                 AuthenticateRequestQuery(token, self._api_charge(scope))
             )
         except DomainError as error:
-            return Refusal.for_error(error)
+            return _refusal_for(scope, error)
         remember(scope, authentication)
         if authentication.rate is None:  # refused before the store was asked: count it alone
             return await self.admit(scope, None)

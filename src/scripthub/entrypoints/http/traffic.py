@@ -7,16 +7,19 @@ from __future__ import annotations
 import time
 
 from litestar.enums import ScopeType
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR, HTTP_503_SERVICE_UNAVAILABLE
 from litestar.types import ASGIApp, HTTPResponseStartEvent, Message, Receive, Scope, Send
 from litestar.utils import normalize_path
 
 from scripthub.entrypoints.http.metrics import record_request
+from scripthub.entrypoints.http.problems import unavailable_cause
 from scripthub.entrypoints.http.rate_limits import (
     RateLimits,
     left_uncounted,
     response_headers,
     take_rate_charge,
 )
+from scripthub.entrypoints.outages import RequestOutages
 
 
 class Traffic:
@@ -30,9 +33,10 @@ class Traffic:
     whose handler failed before it counted the request (a file name that names nothing).
     """
 
-    def __init__(self, app: ASGIApp, limits: RateLimits) -> None:
+    def __init__(self, app: ASGIApp, limits: RateLimits, outages: RequestOutages) -> None:
         self._app = app
         self._limits = limits
+        self._outages = outages
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != ScopeType.HTTP:
@@ -67,6 +71,14 @@ class Traffic:
             route = scope.get("path_template") or "unmatched"
             elapsed = time.perf_counter() - started
             record_request(scope["method"], route, status, elapsed)
+            self._log_outages(f"{scope['method']} {route}", status, scope)
+
+    def _log_outages(self, endpoint: str, status: int, scope: Scope) -> None:
+        unavailable = unavailable_cause(scope) if status == HTTP_503_SERVICE_UNAVAILABLE else None
+        if unavailable is not None:
+            self._outages.failed(endpoint, unavailable)
+        elif status < HTTP_500_INTERNAL_SERVER_ERROR:
+            self._outages.answered(endpoint, status)
 
 
 def _answered_before_routing(scope: Scope) -> bool:
