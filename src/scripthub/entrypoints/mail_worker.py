@@ -18,7 +18,13 @@ logger = logging.getLogger("scripthub.mail")
 MAIL_SENT = Counter("scripthub_mail_sent_total", "Mails accepted by the mail server")
 MAIL_FAILED = Counter("scripthub_mail_failed_total", "Mails given up on after the last retry")
 MAIL_RETRIES = Counter("scripthub_mail_retries_total", "Failed attempts that will be retried")
-OUTBOX = Gauge("scripthub_mail_outbox_messages", "Mails in the outbox", ["status"])
+# Every worker's dispatcher counts the same outbox: the latest count of a live one is the count.
+OUTBOX = Gauge(
+    "scripthub_mail_outbox_messages",
+    "Mails in the outbox",
+    ["status"],
+    multiprocess_mode="livemostrecent",
+)
 
 POLL_SECONDS = 1.0
 GAUGE_REFRESH_SECONDS = 30.0

@@ -29,7 +29,7 @@ from scripthub.entrypoints.http.dependencies import build_dependencies
 from scripthub.entrypoints.http.docs import docs_router, page_policies
 from scripthub.entrypoints.http.forwarding import UntrustedForwardingWarning
 from scripthub.entrypoints.http.health import live, readiness_handler
-from scripthub.entrypoints.http.metrics import metrics
+from scripthub.entrypoints.http.metrics import forget_this_process, metrics_handler
 from scripthub.entrypoints.http.openapi import (
     close_request_bodies,
     document_problems,
@@ -107,6 +107,7 @@ def create_app(container: Container | None = None) -> Litestar:
             with contextlib.suppress(TimeoutError, asyncio.CancelledError):
                 await asyncio.wait_for(task, DISPATCHER_STOP_SECONDS)
         await close_container(container)
+        forget_this_process()
 
     app = Litestar(
         route_handlers=[
@@ -127,7 +128,7 @@ def create_app(container: Container | None = None) -> Litestar:
             readiness_handler(
                 container.adapters.database_health(), container.adapters.cache_health()
             ),
-            metrics,
+            metrics_handler(),
             docs_router(),
         ],
         dependencies=build_dependencies(container),

@@ -1,12 +1,32 @@
-"""Prometheus metrics: request counts and latencies by route template, refused sign-ins."""
+"""Prometheus metrics: request counts and latencies by route template, refused sign-ins.
+
+Under `scripthub serve --workers N` every worker writes its metrics to files in the directory
+named by `PROMETHEUS_MULTIPROC_DIR` (prometheus_client's multiprocess mode), and `/metrics`
+adds up the files of every worker, whichever worker answers.
+"""
 
 from __future__ import annotations
 
 import functools
+import os
 
 from litestar import Response, get
 from litestar.enums import HttpMethod
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from litestar.handlers import HTTPRouteHandler
+from prometheus_client import (
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+
+MULTIPROCESS_DIRECTORY = "PROMETHEUS_MULTIPROC_DIR"
+# What `generate_latest` writes. Litestar appends a charset to a `text/` media type, and
+# prometheus_client's CONTENT_TYPE_LATEST already has one (and names 1.0.0 since 0.25): the
+# header is set whole instead, since Prometheus refuses a repeated parameter.
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 REQUESTS = Counter(
     "scripthub_http_requests_total", "HTTP requests handled", ["method", "route", "status"]
@@ -41,6 +61,27 @@ def record_request(method: str, route: str, status: int, seconds: float) -> None
     _latency_histogram(method, route).observe(seconds)
 
 
-@get("/metrics", include_in_schema=False, sync_to_thread=False)
-def metrics() -> Response[bytes]:
-    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+def _exposed_registry() -> CollectorRegistry:
+    """Every worker's metrics when the server runs several, else this process's own."""
+    if MULTIPROCESS_DIRECTORY not in os.environ:
+        return REGISTRY
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+    return registry
+
+
+def forget_this_process() -> None:
+    """A stopping worker takes its live gauges out of the sum; its counts stay counted."""
+    if MULTIPROCESS_DIRECTORY in os.environ:
+        multiprocess.mark_process_dead(os.getpid())  # type: ignore[no-untyped-call]
+
+
+def metrics_handler() -> HTTPRouteHandler:
+    """`GET /metrics`."""
+    registry = _exposed_registry()
+
+    @get("/metrics", include_in_schema=False, sync_to_thread=False)
+    def metrics() -> Response[bytes]:
+        return Response(generate_latest(registry), headers={"Content-Type": CONTENT_TYPE})
+
+    return metrics
