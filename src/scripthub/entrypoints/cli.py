@@ -44,6 +44,10 @@ T = TypeVar("T")
 PROMPTED_WHEN_LEFT_OUT = "prompted for when left out (read from stdin when piped)"
 PACKAGE_DIRECTORY = Path(__file__).resolve().parents[1]
 OPERATOR = Operator()
+# uvicorn kills a worker that does not answer its supervisor within this; its 5 s default is
+# less than a spawned worker can take to import the app on a busy host, which then starts,
+# dies and starts again without ever serving.
+WORKER_HEALTHCHECK_SECONDS = 30
 
 
 def _bounded(low: int, high: int) -> Callable[[str], int]:
@@ -186,6 +190,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
             log_level=settings.log_level.lower(),
             proxy_headers=False,  # X-Forwarded-For is honoured only from SCRIPTHUB_TRUSTED_PROXIES
             server_header=False,
+            timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
         )
     return 0
 
