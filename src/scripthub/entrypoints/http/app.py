@@ -50,6 +50,8 @@ FLUSHER_STOP_SECONDS = 10.0
 JSON_MEDIA_TYPES = ("application/json", "application/problem+json")
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
+logger = logging.getLogger("scripthub.http")
+
 
 class UnsupportedMediaTypeError(DomainError):
     code = "unsupported_media_type"
@@ -73,6 +75,11 @@ def create_app(container: Container | None = None) -> Litestar:
         container = build_container(load_settings())
     settings = container.settings()
     logging.getLogger("scripthub").setLevel(settings.log_level)
+    if settings.env == "production" and settings.metrics_token is None:
+        logger.warning(
+            "/metrics answers anyone who reaches this port: set SCRIPTHUB_METRICS_TOKEN "
+            "to ask for a bearer token"
+        )
 
     dispatcher: list[asyncio.Task[None]] = []
     limits = RateLimits(
@@ -128,7 +135,7 @@ def create_app(container: Container | None = None) -> Litestar:
             readiness_handler(
                 container.adapters.database_health(), container.adapters.cache_health()
             ),
-            metrics_handler(),
+            metrics_handler(settings.metrics_token),
             docs_router(),
         ],
         dependencies=build_dependencies(container),

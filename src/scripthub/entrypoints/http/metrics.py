@@ -2,15 +2,18 @@
 
 Under `scripthub serve --workers N` every worker writes its metrics to files in the directory
 named by `PROMETHEUS_MULTIPROC_DIR` (prometheus_client's multiprocess mode), and `/metrics`
-adds up the files of every worker, whichever worker answers.
+adds up the files of every worker, whichever worker answers. `SCRIPTHUB_METRICS_TOKEN` keeps
+them from anyone who does not send it as a bearer token.
 """
 
 from __future__ import annotations
 
 import functools
+import hmac
 import os
+from typing import Any
 
-from litestar import Response, get
+from litestar import Request, Response, get
 from litestar.enums import HttpMethod
 from litestar.handlers import HTTPRouteHandler
 from prometheus_client import (
@@ -21,6 +24,10 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
+
+from scripthub.domain.errors import InvalidTokenError
+from scripthub.entrypoints.http.auth import bearer_token
+from scripthub.entrypoints.http.problems import MissingBearerTokenError
 
 MULTIPROCESS_DIRECTORY = "PROMETHEUS_MULTIPROC_DIR"
 # What `generate_latest` writes. Litestar appends a charset to a `text/` media type, and
@@ -76,12 +83,24 @@ def forget_this_process() -> None:
         multiprocess.mark_process_dead(os.getpid())  # type: ignore[no-untyped-call]
 
 
-def metrics_handler() -> HTTPRouteHandler:
-    """`GET /metrics`."""
+def _require_token(request: Request[Any, Any, Any], expected: str) -> None:
+    presented = bearer_token(request.scope)
+    if presented is None:
+        raise MissingBearerTokenError(
+            "Send the metrics token as an 'Authorization: Bearer' header."
+        )
+    if not hmac.compare_digest(presented.encode("latin-1"), expected.encode()):
+        raise InvalidTokenError("That is not the metrics token.")
+
+
+def metrics_handler(token: str | None) -> HTTPRouteHandler:
+    """`GET /metrics`, for a bearer of `token` only when one is set."""
     registry = _exposed_registry()
 
     @get("/metrics", include_in_schema=False, sync_to_thread=False)
-    def metrics() -> Response[bytes]:
+    def metrics(request: Request[Any, Any, Any]) -> Response[bytes]:
+        if token is not None:
+            _require_token(request, token)
         return Response(generate_latest(registry), headers={"Content-Type": CONTENT_TYPE})
 
     return metrics
