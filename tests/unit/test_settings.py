@@ -282,3 +282,22 @@ def test_the_start_up_banner_hides_the_database_password() -> None:
         "  JWT secret: from SCRIPTHUB_JWT_SECRET",
     ]
     assert banner.splitlines()[0].endswith(" in production mode")
+
+
+def test_the_metrics_token_is_read() -> None:
+    token = "m3trics-t0ken-for-prometheus"
+
+    settings = load_settings(
+        {"SCRIPTHUB_JWT_SECRET": SECRET, "SCRIPTHUB_METRICS_TOKEN": token}, env_file=None
+    )
+
+    assert settings.metrics_token == token
+    assert load_settings({"SCRIPTHUB_JWT_SECRET": SECRET}, env_file=None).metrics_token is None
+
+
+@pytest.mark.parametrize("token", ["too-short", "sixteen or more but with spaces", "é" * 16])
+def test_the_metrics_token_is_sixteen_visible_ascii_characters_or_more(token: str) -> None:
+    with pytest.raises(SettingsError, match="SCRIPTHUB_METRICS_TOKEN"):
+        load_settings(
+            {"SCRIPTHUB_JWT_SECRET": SECRET, "SCRIPTHUB_METRICS_TOKEN": token}, env_file=None
+        )

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import getpass
+import os
+import shutil
 import sys
+import tempfile
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TypeVar
 
@@ -35,6 +39,7 @@ from scripthub.domain.users import AccountStatus
 from scripthub.entrypoints.banner import scripthub_version, start_up_banner
 from scripthub.entrypoints.containers import Container, build_container, close_container
 from scripthub.entrypoints.demo.seed import seed_demo
+from scripthub.entrypoints.http.metrics import MULTIPROCESS_DIRECTORY
 from scripthub.entrypoints.mail_worker import (
     DispatcherWatch,
     dispatch_once,
@@ -47,6 +52,10 @@ T = TypeVar("T")
 PROMPTED_WHEN_LEFT_OUT = "prompted for when left out (read from stdin when piped)"
 PACKAGE_DIRECTORY = Path(__file__).resolve().parents[1]
 OPERATOR = Operator()
+# uvicorn kills a worker that does not answer its supervisor within this; its 5 s default is
+# less than a spawned worker can take to import the app on a busy host, which then starts,
+# dies and starts again without ever serving.
+WORKER_HEALTHCHECK_SECONDS = 30
 
 
 def _bounded(low: int, high: int) -> Callable[[str], int]:
@@ -174,6 +183,23 @@ def _schema_refusal(url: str) -> str | None:
     )
 
 
+@contextlib.contextmanager
+def _metrics_shared_by(workers: int) -> Iterator[None]:
+    """Several workers write their metrics to files in a fresh directory of this start's own,
+    which every worker's `/metrics` adds up; it is removed when the server stops. The workers
+    are spawned, so they read the variable when they first import prometheus_client."""
+    if workers == 1:
+        yield
+        return
+    directory = tempfile.mkdtemp(prefix="scripthub-metrics-")
+    os.environ[MULTIPROCESS_DIRECTORY] = directory
+    try:
+        yield
+    finally:
+        del os.environ[MULTIPROCESS_DIRECTORY]
+        shutil.rmtree(directory, ignore_errors=True)
+
+
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     host, port, workers = args.host, args.port, args.workers
     if args.reload and workers > 1:
@@ -194,18 +220,20 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     if refusal:
         return _refused(refusal)
     print(start_up_banner(settings, host, port, reload=args.reload), flush=True)
-    uvicorn.run(
-        "scripthub.entrypoints.http.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        reload=args.reload,
-        reload_dirs=[str(PACKAGE_DIRECTORY)] if args.reload else None,
-        log_level=settings.log_level.lower(),
-        proxy_headers=False,  # X-Forwarded-For is honoured only from SCRIPTHUB_TRUSTED_PROXIES
-        server_header=False,
-    )
+    with _metrics_shared_by(workers):
+        uvicorn.run(
+            "scripthub.entrypoints.http.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            reload=args.reload,
+            reload_dirs=[str(PACKAGE_DIRECTORY)] if args.reload else None,
+            log_level=settings.log_level.lower(),
+            proxy_headers=False,  # X-Forwarded-For is honoured only from SCRIPTHUB_TRUSTED_PROXIES
+            server_header=False,
+            timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
+        )
     return 0
 
 

@@ -26,7 +26,13 @@ logger = logging.getLogger("scripthub.mail")
 MAIL_SENT = Counter("scripthub_mail_sent_total", "Mails accepted by the mail server")
 MAIL_FAILED = Counter("scripthub_mail_failed_total", "Mails given up on after the last retry")
 MAIL_RETRIES = Counter("scripthub_mail_retries_total", "Failed attempts that will be retried")
-OUTBOX = Gauge("scripthub_mail_outbox_messages", "Mails in the outbox", ["status"])
+# Every worker's dispatcher counts the same outbox: the latest count of a live one is the count.
+OUTBOX = Gauge(
+    "scripthub_mail_outbox_messages",
+    "Mails in the outbox",
+    ["status"],
+    multiprocess_mode="livemostrecent",
+)
 DISPATCH_ERRORS = Counter(
     "scripthub_mail_dispatch_errors_total", "Dispatcher passes that failed (each one logged)"
 )
@@ -34,6 +40,7 @@ DISPATCHER_STATUS = Gauge(
     "scripthub_mail_dispatcher_status",
     "1 for the in-process dispatcher's current status, 0 for the others",
     ["status"],
+    multiprocess_mode="livemax",  # with several workers: a status any live worker is in
 )
 OLDEST_PENDING = Gauge(
     "scripthub_mail_oldest_pending_age_seconds",

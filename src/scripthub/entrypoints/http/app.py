@@ -34,7 +34,7 @@ from scripthub.entrypoints.http.health import (
     probed,
     readiness_handler,
 )
-from scripthub.entrypoints.http.metrics import metrics_handler
+from scripthub.entrypoints.http.metrics import forget_this_process, metrics_handler
 from scripthub.entrypoints.http.openapi import (
     close_request_bodies,
     document_problems,
@@ -59,6 +59,8 @@ DISPATCHER_STOP_SECONDS = 10.0
 FLUSHER_STOP_SECONDS = 10.0
 JSON_MEDIA_TYPES = ("application/json", "application/problem+json")
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+logger = logging.getLogger("scripthub.http")
 
 
 class UnsupportedMediaTypeError(DomainError):
@@ -109,6 +111,11 @@ def create_app(container: Container | None = None) -> Litestar:
         container = build_container(load_settings())
     settings = container.settings()
     logging.getLogger("scripthub").setLevel(settings.log_level)
+    if settings.env == "production" and settings.metrics_token is None:
+        logger.warning(
+            "/metrics answers anyone who reaches this port: set SCRIPTHUB_METRICS_TOKEN "
+            "to ask for a bearer token"
+        )
 
     dispatcher: list[asyncio.Task[None]] = []
     in_process = settings.mail_dispatch == "in-process"
@@ -147,6 +154,7 @@ def create_app(container: Container | None = None) -> Litestar:
             with contextlib.suppress(TimeoutError, asyncio.CancelledError):
                 await asyncio.wait_for(task, DISPATCHER_STOP_SECONDS)
         await close_container(container)
+        forget_this_process()
 
     app = Litestar(
         route_handlers=[
@@ -165,7 +173,7 @@ def create_app(container: Container | None = None) -> Litestar:
             OwnScriptsController,
             check_liveness,
             readiness_handler(readiness_checks(container, watch)),
-            metrics_handler(MailGauges(container, watch).refresh),
+            metrics_handler(settings.metrics_token, MailGauges(container, watch).refresh),
             docs_router(),
         ],
         dependencies=build_dependencies(container),

@@ -70,6 +70,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     log_level: str = "INFO"
     allow_embedded_in_production: bool = False
     """Lets production run on SQLite and in-process stores (one process on one host)."""
+    metrics_token: str | None = None
+    """The bearer token `/metrics` asks for; None leaves it open to anyone who reaches it."""
 
     @property
     def uses_sqlite(self) -> bool:

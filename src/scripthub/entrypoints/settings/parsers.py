@@ -78,6 +78,13 @@ def _jwt_secret(raw: str) -> str:
     return raw
 
 
+def _bearer_secret(raw: str) -> str:
+    """A token a client sends as `Authorization: Bearer`: visible ASCII, no spaces."""
+    if len(raw) < 16 or not all("!" <= character <= "~" for character in raw):
+        raise ValueError("must be at least 16 visible ASCII characters, without spaces")
+    return raw
+
+
 def _networks(raw: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
     try:
         return tuple(ipaddress.ip_network(p.strip()) for p in raw.split(",") if p.strip())
@@ -133,6 +140,7 @@ PARSERS: dict[str, Callable[[str], Any]] = {
     "mail_from": str.strip,
     "mail_dispatch": _one_of("in-process", "external"),
     "allow_embedded_in_production": _flag,
+    "metrics_token": _bearer_secret,
     "log_level": lambda raw: _one_of("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")(
         raw.strip().upper()
     ),
