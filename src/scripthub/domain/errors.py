@@ -57,6 +57,12 @@ class BadRequestError(DomainError):
     code = "bad_request"
 
 
+class EmailTokenInvalidError(DomainError):
+    """A mailed link's token that is unknown, used or expired."""
+
+    code = "token_invalid"
+
+
 class InvalidCredentialsError(DomainError):
     code = "invalid_credentials"
 

@@ -41,6 +41,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "payload_too_large": 413,
     "unsupported_media_type": 415,
     "bad_request": 400,
+    "token_invalid": 400,
     "oauth_error": 400,
     "access_denied": 400,
     "service_unavailable": 503,
