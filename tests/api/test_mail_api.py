@@ -183,7 +183,7 @@ async def test_changing_the_password_ends_every_other_session_and_renews_this_on
         json={"current_password": PASSWORD, "new_password": NEW_PASSWORD},
     )
 
-    assert_problem(wrong, 401, "invalid_credentials")
+    assert_problem(wrong, 403, "invalid_credentials")
     assert changed.status_code == 200, changed.text
     fresh = changed.json()
     assert set(fresh) >= {"access_token", "refresh_token", "user"}

@@ -23,6 +23,7 @@ from scripthub.domain.errors import (
     InvalidCredentialsError,
     SessionRevokedError,
     ValidationError,
+    WrongCurrentPasswordError,
 )
 from scripthub.domain.mail import DeliveryStatus, Email, OutboxMessage
 from tests.fakes.mailer import InMemoryMailer
@@ -167,7 +168,7 @@ async def test_changing_the_password_kills_reset_links_and_the_other_sessions(
 async def test_changing_the_password_needs_the_current_one_and_a_new_one(world: World) -> None:
     principal = await world.principal(await world.register())
 
-    with pytest.raises(InvalidCredentialsError):
+    with pytest.raises(WrongCurrentPasswordError):
         await world.change_password().execute(
             ChangePasswordCommand(principal, "wrong password!", NEW_PASSWORD)
         )

@@ -67,6 +67,11 @@ class InvalidCredentialsError(DomainError):
     code = "invalid_credentials"
 
 
+class WrongCurrentPasswordError(InvalidCredentialsError):
+    """A signed-in caller's current password is wrong (password change, account deletion):
+    the session is fine, so clients must not read it as "signed out"."""
+
+
 class InvalidTokenError(DomainError):
     code = "invalid_token"
 

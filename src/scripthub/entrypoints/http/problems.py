@@ -134,9 +134,15 @@ def problem(
     return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
+def status_of(exc: errors.DomainError) -> int:
+    if isinstance(exc, errors.WrongCurrentPasswordError):
+        return 403  # the session is fine: a 401 would read as "signed out" to clients
+    return STATUS_BY_CODE.get(exc.code, 400)
+
+
 def domain_error_to_problem(_: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     assert isinstance(exc, errors.DomainError)  # noqa: S101 - registered for DomainError only
-    status = STATUS_BY_CODE.get(exc.code, 400)
+    status = status_of(exc)
     headers: dict[str, str] = {}
     if isinstance(exc, MissingBearerTokenError):
         headers["WWW-Authenticate"] = 'Bearer realm="scripthub"'
