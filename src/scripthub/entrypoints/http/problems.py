@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
 
 import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
-from litestar.types import HTTPResponseStartEvent, Send
+from litestar.types import Empty, HTTPResponseStartEvent, Send
+from litestar.utils.scope.state import ScopeState
 
 from scripthub.application.ports.system import RateBudgetSpentError, RateLimitState
 from scripthub.domain import errors
+from scripthub.entrypoints.http.body_problems import BODY, STRICT_BODY, body_problems
 
 logger = logging.getLogger("scripthub.http")
 
@@ -78,11 +79,6 @@ class MissingBearerTokenError(errors.InvalidTokenError):
     """No `Authorization: Bearer` header was sent at all (RFC 6750: no error attribute)."""
 
 
-_NAMED_FIELD = re.compile(r"(unknown|missing required) field `([^`]*)`")
-_PATH = re.compile(r" - at `\$\.data\.?([^`]*)`")
-_FIELD_MESSAGES = {"unknown": "is not an accepted field", "missing required": "is required"}
-
-
 def rate_limit_headers(state: RateLimitState) -> dict[str, str]:
     return {
         "RateLimit-Limit": str(state.limit),
@@ -125,12 +121,12 @@ def problem(
     code: str,
     detail: str,
     *,
-    field_errors: list[dict[str, str]] | None = None,
+    field_problems: list[errors.FieldProblem] | None = None,
     headers: dict[str, str] | None = None,
 ) -> Response[dict[str, Any]]:
     body = problem_body(status, code, detail)
-    if field_errors is not None:
-        body["errors"] = field_errors
+    if field_problems is not None:
+        body["errors"] = [{"field": p.field, "message": p.message} for p in field_problems]
     return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
@@ -155,35 +151,34 @@ def domain_error_to_problem(_: Request[Any, Any, Any], exc: Exception) -> Respon
         headers["Retry-After"] = str(exc.retry_after)
     if isinstance(exc, RateBudgetSpentError):
         headers |= rate_limit_headers(exc.state)
-    field_errors = None
-    if isinstance(exc, errors.ValidationError):
-        field_errors = [{"field": p.field, "message": p.message} for p in exc.problems]
+    field_problems = exc.problems if isinstance(exc, errors.ValidationError) else None
     if isinstance(exc, errors.ServiceUnavailableError):
         logger.warning("backing service unavailable: %s", exc.detail)
-    return problem(status, exc.code, exc.detail, field_errors=field_errors, headers=headers)
+    return problem(status, exc.code, exc.detail, field_problems=field_problems, headers=headers)
 
 
-def _body_field_errors(exc: ValidationException) -> list[dict[str, str]]:
-    """Name the offending field from msgspec's message, e.g. "Expected `str` - at `$.data.x`"."""
-    cause = str(exc.__cause__ or "")
-    path_match = _PATH.search(cause)
-    path = path_match.group(1) if path_match else ""
-    message = cause.split(" - at ", maxsplit=1)[0] if cause else "is invalid"
-    named = _NAMED_FIELD.search(cause)
-    if named:
-        path = f"{path}.{named.group(2)}" if path else named.group(2)
-        message = _FIELD_MESSAGES[named.group(1)]
-    return [{"field": path or "body", "message": message}]
+def _request_body_problems(request: Request[Any, Any, Any]) -> list[errors.FieldProblem]:
+    """Every problem of the body Litestar refused (it names only the first, under `data`)."""
+    decoded = ScopeState.from_scope(request.scope).json
+    data_field = request.route_handler.parsed_data_field
+    if decoded is Empty or data_field is None:
+        return [errors.FieldProblem(BODY, "is required")]
+    # Litestar converts with its own hooks: should it refuse what msgspec alone accepts,
+    # the body is still named.
+    strict = bool(request.route_handler.opt.get(STRICT_BODY))
+    return body_problems(decoded, data_field.annotation, strict=strict) or [
+        errors.FieldProblem(BODY, "is invalid")
+    ]
 
 
-def validation_to_problem(_: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+def validation_to_problem(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     assert isinstance(exc, ValidationException)  # noqa: S101 - registered for it only
     extra = exc.extra if isinstance(exc.extra, list) else []
     sources = {item.get("source") for item in extra if isinstance(item, dict)}
     if "body" in sources:
-        field_errors = _body_field_errors(exc)
-        detail = "; ".join(f"{e['field']}: {e['message']}" for e in field_errors)
-        return problem(422, "validation_error", detail, field_errors=field_errors)
+        return domain_error_to_problem(
+            request, errors.ValidationError(_request_body_problems(request))
+        )
     parts = [
         f"{item.get('key')}: {item.get('message')}" for item in extra if isinstance(item, dict)
     ]
