@@ -72,7 +72,7 @@ async def test_registration_mails_a_verification_link_that_works_once(
     assert message.get_body(("html",)) is not None
     assert verified.status_code == 200, verified.text
     assert verified.json()["email_verified"] is True
-    assert_problem(again, 400, "bad_request")
+    assert_problem(again, 400, "token_invalid")
     me = await mail_api.get("/api/users/me", pair["access_token"])
     assert me.json()["email_verified"] is True
 
@@ -148,7 +148,7 @@ async def test_a_password_reset_ends_every_session(mail_api: Api, smtp_sink: Smt
         "new_password"
     ]
     assert reset.status_code == 200, reset.text
-    assert_problem(reused, 400, "bad_request")
+    assert_problem(reused, 400, "token_invalid")
     assert_problem(
         await mail_api.get("/api/users/me", pair["access_token"]), 401, "session_revoked"
     )
@@ -183,7 +183,7 @@ async def test_changing_the_password_ends_every_other_session_and_renews_this_on
         json={"current_password": PASSWORD, "new_password": NEW_PASSWORD},
     )
 
-    assert_problem(wrong, 401, "invalid_credentials")
+    assert_problem(wrong, 403, "invalid_credentials")
     assert changed.status_code == 200, changed.text
     fresh = changed.json()
     assert set(fresh) >= {"access_token", "refresh_token", "user"}
@@ -203,11 +203,11 @@ async def test_changing_the_password_ends_every_other_session_and_renews_this_on
 @pytest.mark.parametrize(
     ("path", "body", "status", "code"),
     [
-        ("/api/auth/verify-email", {"token": "garbage"}, 400, "bad_request"),
+        ("/api/auth/verify-email", {"token": "garbage"}, 400, "token_invalid"),
         ("/api/auth/verify-email", {"token": "x", "user_id": "me"}, 422, "validation_error"),
         ("/api/auth/verify-email", {}, 422, "validation_error"),
         ("/api/auth/password/reset", {"token": "garbage", "new_password": NEW_PASSWORD}, 400,
-         "bad_request"),
+         "token_invalid"),
         ("/api/auth/password/forgot", {"email": 42}, 422, "validation_error"),
         ("/api/auth/password/forgot", {"email": "a@b.co", "extra": 1}, 422, "validation_error"),
     ],

@@ -28,7 +28,46 @@ async def test_a_body_that_is_not_json_is_a_415(api: Api) -> None:
 async def test_a_json_array_instead_of_an_object_is_a_422(api: Api) -> None:
     response = await api.client.post("/api/auth/login", json=["a", "b"])
 
-    assert_problem(response, 422, "validation_error")
+    problem = assert_problem(response, 422, "validation_error")
+    assert problem["errors"] == [{"field": "body", "message": "Expected `object`, got `array`"}]
+
+
+async def test_every_structural_problem_of_a_body_is_listed_at_once(api: Api) -> None:
+    body = {"email": 42, "password": ["x"], "full_name": "Ada", "roles": ["admin"], "id": 1}
+
+    response = await api.client.post("/api/auth/register", json=body)
+
+    problem = assert_problem(response, 422, "validation_error")
+    assert problem["errors"] == [
+        {"field": "email", "message": "Expected `str`, got `int`"},
+        {"field": "password", "message": "Expected `str`, got `array`"},
+        {"field": "username", "message": "is required"},
+        {"field": "roles", "message": "is not an accepted field"},
+        {"field": "id", "message": "is not an accepted field"},
+    ]
+    assert problem["detail"].startswith("email: Expected `str`, got `int`; password: ")
+
+
+async def test_nested_body_problems_are_named_by_their_path(api: Api) -> None:
+    pair = await api.register()
+    body = {"username": 5, "profile": {"website": 3, "bio": None, "nickname": "x"}}
+
+    response = await api.send("PATCH", "/api/users/me", pair["access_token"], json=body)
+
+    problem = assert_problem(response, 422, "validation_error")
+    assert [e["field"] for e in problem["errors"]] == [
+        "username",
+        "profile.website",
+        "profile.nickname",
+    ]
+
+
+async def test_a_missing_body_is_named_body_not_data(api: Api) -> None:
+    response = await api.client.post("/api/auth/login")
+
+    problem = assert_problem(response, 422, "validation_error")
+    assert problem["errors"] == [{"field": "body", "message": "is required"}]
+    assert problem["detail"] == "body: is required"
 
 
 async def test_a_body_over_one_mebibyte_is_a_413(api: Api) -> None:

@@ -396,3 +396,21 @@ async def test_a_score_that_is_not_an_integer_from_one_to_five_is_422(
 
     assert [error["field"] for error in problem["errors"]] == ["score"]
     assert await stored(api, script) == script  # still unrated
+
+
+async def test_a_strictly_read_body_lists_every_problem(api: ServedApi) -> None:
+    script = await published(api, await api.register())
+    rater = await api.register()
+
+    response = await api.send(
+        "PUT",
+        f"/api/scripts/{script['id']}/rating",
+        rater["access_token"],
+        json={"score": "5", "comment": "nice"},
+    )
+
+    problem = assert_problem(response, 422, "validation_error")
+    assert problem["errors"] == [
+        {"field": "score", "message": "Expected `int`, got `str`"},
+        {"field": "comment", "message": "is not an accepted field"},
+    ]

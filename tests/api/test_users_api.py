@@ -84,7 +84,7 @@ async def test_delete_me_needs_the_password_then_frees_the_email(api: Api) -> No
     missing = await api.send("DELETE", "/api/users/me", token)
     wrong = await api.send("DELETE", "/api/users/me", token, json={"password": "wrong password!"})
     assert_problem(missing, 422, "validation_error")
-    assert_problem(wrong, 401, "invalid_credentials")
+    assert_problem(wrong, 403, "invalid_credentials")
 
     deleted = await api.send("DELETE", "/api/users/me", token, json={"password": PASSWORD})
 

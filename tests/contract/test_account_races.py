@@ -42,10 +42,10 @@ from scripthub.domain.audit import AuditEntry
 from scripthub.domain.email_tokens import TOKEN_LIFETIMES, EmailToken, TokenPurpose
 from scripthub.domain.errors import (
     AccountSuspendedError,
-    BadRequestError,
     ConflictError,
-    InvalidCredentialsError,
+    EmailTokenInvalidError,
     NotFoundError,
+    WrongCurrentPasswordError,
 )
 from scripthub.domain.roles import LOCKOUT_PERMISSION
 from scripthub.domain.users import AccountStatus, User
@@ -477,8 +477,8 @@ async def test_a_password_change_and_a_reset_at_once_agree_with_the_audit_log(
         problems: list[str] = []
         # After a reset, the current password the change was asked with is wrong; after a
         # change, the reset link is dead.
-        expect(problems, not unexpected(changed, InvalidCredentialsError), f"change {changed!r}")
-        expect(problems, not unexpected(reset, BadRequestError), f"reset raised {reset!r}")
+        expect(problems, not unexpected(changed, WrongCurrentPasswordError), f"change {changed!r}")
+        expect(problems, not unexpected(reset, EmailTokenInvalidError), f"reset raised {reset!r}")
         told = [
             {"auth.password_changed": NEW_PASSWORD, "auth.password_reset": RESET_PASSWORD}[
                 entry.action

@@ -240,12 +240,18 @@ async def test_rotation_sets_last_used_and_the_new_hash_is_current(
     assert replayed.outcome is not RotationOutcome.ROTATED
 
 
-async def test_rotated_hash_within_grace_is_superseded_and_changes_nothing(
-    backend: Backend, store: SessionStore, t0: datetime
-) -> None:
+async def rotated_once(backend: Backend, store: SessionStore, t0: datetime) -> Session:
+    """A new session whose first token, `hash-1`, was rotated into `hash-2` at `t0`."""
     session = new_session(t0, await backend.new_user())
     await store.create(session, "hash-1")
     await store.rotate("hash-1", "hash-2", t0, GRACE)
+    return session
+
+
+async def test_rotated_hash_within_grace_is_superseded_and_changes_nothing(
+    backend: Backend, store: SessionStore, t0: datetime
+) -> None:
+    session = await rotated_once(backend, store, t0)
 
     retry = await store.rotate("hash-1", "hash-retry", t0 + GRACE / 2, GRACE)
 
@@ -257,12 +263,48 @@ async def test_rotated_hash_within_grace_is_superseded_and_changes_nothing(
     assert current.outcome is RotationOutcome.ROTATED
 
 
+async def test_rotated_hash_within_grace_asking_for_the_current_successor_is_already_rotated(
+    backend: Backend, store: SessionStore, t0: datetime
+) -> None:
+    session = await rotated_once(backend, store, t0)
+
+    retry = await store.rotate("hash-1", "hash-2", t0 + GRACE, GRACE)
+
+    assert retry.outcome is RotationOutcome.ALREADY_ROTATED
+    assert retry.session is not None
+    assert retry.session.id == session.id
+    assert await store.is_active(session.id, session.user_id, t0 + GRACE)
+    current = await store.rotate("hash-2", "hash-3", t0 + GRACE, GRACE)
+    assert current.outcome is RotationOutcome.ROTATED
+    late = await store.rotate("hash-2", "hash-3", t0 + GRACE * 3, GRACE)
+    assert late.outcome is RotationOutcome.REUSED
+
+
+async def test_two_racing_rotations_to_one_successor_both_succeed_and_keep_the_session(
+    backend: Backend, t0: datetime
+) -> None:
+    stores = [await backend.store() for _ in range(2)]
+    for race in range(20):
+        session = new_session(t0, await backend.new_user())
+        await stores[0].create(session, f"hash-{race}")
+
+        rotations = await asyncio.gather(
+            *(store.rotate(f"hash-{race}", f"next-{race}", t0, GRACE) for store in stores)
+        )
+
+        assert sorted(rotation.outcome.value for rotation in rotations) == [
+            RotationOutcome.ALREADY_ROTATED.value,
+            RotationOutcome.ROTATED.value,
+        ]
+        assert await stores[1].is_active(session.id, session.user_id, t0)
+        successor = await stores[1].rotate(f"next-{race}", f"last-{race}", t0, GRACE)
+        assert successor.outcome is RotationOutcome.ROTATED
+
+
 async def test_rotated_hash_after_grace_is_reuse_and_ends_the_session(
     backend: Backend, store: SessionStore, t0: datetime
 ) -> None:
-    session = new_session(t0, await backend.new_user())
-    await store.create(session, "hash-1")
-    await store.rotate("hash-1", "hash-2", t0, GRACE)
+    session = await rotated_once(backend, store, t0)
     later = t0 + GRACE * 3
 
     reuse = await store.rotate("hash-1", "hash-thief", later, GRACE)
@@ -399,9 +441,7 @@ async def test_rotated_tokens_of_an_ended_session_are_ended_even_within_grace(
 async def test_tokens_of_an_ended_session_are_unknown_once_it_expires(
     backend: Backend, store: SessionStore, t0: datetime
 ) -> None:
-    session = new_session(t0, await backend.new_user())
-    await store.create(session, "hash-1")
-    await store.rotate("hash-1", "hash-2", t0, GRACE)
+    session = await rotated_once(backend, store, t0)
     await store.revoke(session.id)
     assert (await store.rotate("hash-2", "x", t0, GRACE)).outcome is RotationOutcome.ENDED
 

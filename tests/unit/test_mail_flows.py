@@ -19,10 +19,11 @@ from scripthub.application.ports.mail import MailDeliveryError
 from scripthub.application.users.get_own_user import GetOwnUserQuery
 from scripthub.domain.audit import RequestContext
 from scripthub.domain.errors import (
-    BadRequestError,
+    EmailTokenInvalidError,
     InvalidCredentialsError,
     SessionRevokedError,
     ValidationError,
+    WrongCurrentPasswordError,
 )
 from scripthub.domain.mail import DeliveryStatus, Email, OutboxMessage
 from tests.fakes.mailer import InMemoryMailer
@@ -49,13 +50,13 @@ async def test_registration_queues_a_verification_link_that_works_once(world: Wo
         await world.get_own_user().execute(GetOwnUserQuery(await world.principal(pair)))
     ).user.email_verified
     assert ("auth.email_verified", "success") in world.audit_actions()
-    with pytest.raises(BadRequestError):
+    with pytest.raises(EmailTokenInvalidError):
         await world.verify_email().execute(VerifyEmailCommand(token_of(link), RequestContext()))
 
 
 @pytest.mark.parametrize("token", ["", "garbage", "x" * 500])
 async def test_unknown_verification_tokens_are_refused(world: World, token: str) -> None:
-    with pytest.raises(BadRequestError):
+    with pytest.raises(EmailTokenInvalidError):
         await world.verify_email().execute(VerifyEmailCommand(token, RequestContext()))
 
 
@@ -64,7 +65,7 @@ async def test_verification_links_expire_after_a_day(world: World) -> None:
     [link] = await world.delivered_links()
     world.clock.advance(timedelta(hours=24, seconds=1))
 
-    with pytest.raises(BadRequestError):
+    with pytest.raises(EmailTokenInvalidError):
         await world.verify_email().execute(VerifyEmailCommand(token_of(link), RequestContext()))
 
 
@@ -120,7 +121,7 @@ async def test_a_reset_sets_the_password_and_ends_every_session(world: World) ->
         await world.login()
     assert await world.login(password=NEW_PASSWORD)
     assert ("auth.password_reset", "success") in world.audit_actions()
-    with pytest.raises(BadRequestError):
+    with pytest.raises(EmailTokenInvalidError):
         await world.reset_password().execute(
             ResetPasswordCommand(token_of(link), "yet another one!")
         )
@@ -135,7 +136,7 @@ async def test_reset_links_expire_after_an_hour_and_need_a_good_password(world: 
     assert weak.value.problems[0].field == "new_password"
 
     world.clock.advance(timedelta(hours=1, seconds=1))
-    with pytest.raises(BadRequestError):
+    with pytest.raises(EmailTokenInvalidError):
         await world.reset_password().execute(ResetPasswordCommand(token_of(link), NEW_PASSWORD))
 
 
@@ -156,7 +157,7 @@ async def test_changing_the_password_kills_reset_links_and_the_other_sessions(
     assert (await world.principal(pair)).session_id == principal.session_id
     with pytest.raises(SessionRevokedError):
         await world.principal(other)
-    with pytest.raises(BadRequestError):
+    with pytest.raises(EmailTokenInvalidError):
         await world.reset_password().execute(
             ResetPasswordCommand(token_of(link), "other passphrase")
         )
@@ -167,7 +168,7 @@ async def test_changing_the_password_kills_reset_links_and_the_other_sessions(
 async def test_changing_the_password_needs_the_current_one_and_a_new_one(world: World) -> None:
     principal = await world.principal(await world.register())
 
-    with pytest.raises(InvalidCredentialsError):
+    with pytest.raises(WrongCurrentPasswordError):
         await world.change_password().execute(
             ChangePasswordCommand(principal, "wrong password!", NEW_PASSWORD)
         )

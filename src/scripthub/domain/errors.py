@@ -57,8 +57,19 @@ class BadRequestError(DomainError):
     code = "bad_request"
 
 
+class EmailTokenInvalidError(DomainError):
+    """A mailed link's token that is unknown, used or expired."""
+
+    code = "token_invalid"
+
+
 class InvalidCredentialsError(DomainError):
     code = "invalid_credentials"
+
+
+class WrongCurrentPasswordError(InvalidCredentialsError):
+    """A signed-in caller's current password is wrong (password change, account deletion):
+    the session is fine, so clients must not read it as "signed out"."""
 
 
 class InvalidTokenError(DomainError):

@@ -23,8 +23,12 @@ class Session:
 class RotationOutcome(enum.Enum):
     ROTATED = "rotated"
     """The presented token was current; its successor is now the only live token."""
+    ALREADY_ROTATED = "already_rotated"
+    """The token was rotated moments ago, into the very successor this rotation asks for,
+    which is still current (a client's concurrent refresh lost the race); nothing changes."""
     SUPERSEDED_IN_GRACE = "superseded_in_grace"
-    """The token was rotated moments ago (a client's concurrent retry); nothing changes."""
+    """The token was rotated moments ago, and its session's token has changed again since;
+    nothing changes."""
     REUSED = "reused"
     """A rotated token came back after the grace window: the session has been ended."""
     ENDED = "ended"
@@ -39,3 +43,10 @@ class RotationOutcome(enum.Enum):
 class Rotation:
     outcome: RotationOutcome
     session: Session | None = None
+
+
+def outcome_within_grace(current_token_hash: str, asked_successor_hash: str) -> RotationOutcome:
+    """What a rotated token presented again within the grace window yields."""
+    if current_token_hash == asked_successor_hash:
+        return RotationOutcome.ALREADY_ROTATED
+    return RotationOutcome.SUPERSEDED_IN_GRACE

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from scripthub.adapters.memory.expiry import ExpiryQueue
-from scripthub.domain.sessions import Rotation, RotationOutcome, Session
+from scripthub.domain.sessions import Rotation, RotationOutcome, Session, outcome_within_grace
 
 if TYPE_CHECKING:
     import uuid
@@ -63,7 +63,7 @@ class InMemorySessionStore:
             return Rotation(RotationOutcome.ROTATED, dataclasses.replace(entry.session))
         session = dataclasses.replace(entry.session)
         if now - rotated_at <= grace:
-            return Rotation(RotationOutcome.SUPERSEDED_IN_GRACE, session)
+            return Rotation(outcome_within_grace(entry.token_hash, new_token_hash), session)
         self._end(session.id)
         return Rotation(RotationOutcome.REUSED, session)
 

@@ -84,6 +84,9 @@ if not key then
 end
 local session = redis.call('HGETALL', key)
 if now - tonumber(string.sub(rotated, bar + 1)) <= grace then
+  if redis.call('HGET', key, 'token_hash') == new_hash then
+    return {'ALREADY_ROTATED', sid, unpack(session)}
+  end
   return {'SUPERSEDED_IN_GRACE', sid, unpack(session)}
 end
 end_session(sid)

@@ -14,7 +14,7 @@ from scripthub.adapters.sqlalchemy.sessions_table import (
     session_values,
 )
 from scripthub.adapters.sqlalchemy.short_transactions import ShortTransactions
-from scripthub.domain.sessions import Rotation, RotationOutcome, Session
+from scripthub.domain.sessions import Rotation, RotationOutcome, Session, outcome_within_grace
 
 if TYPE_CHECKING:
     import uuid
@@ -60,7 +60,7 @@ class SqlAlchemySessionStore:
                 connection, refresh_tokens.c.token_hash == token_hash, new_token_hash, now
             )
             if row is None:
-                return await self._not_current(connection, token_hash, now, grace)
+                return await self._not_current(connection, token_hash, new_token_hash, now, grace)
             await connection.execute(
                 insert(rotated_refresh_tokens).values(
                     token_hash=token_hash, session_id=row["id"], rotated_at=now
@@ -69,7 +69,12 @@ class SqlAlchemySessionStore:
             return Rotation(RotationOutcome.ROTATED, session_from_row(row))
 
     async def _not_current(
-        self, connection: AsyncConnection, token_hash: str, now: datetime, grace: timedelta
+        self,
+        connection: AsyncConnection,
+        token_hash: str,
+        new_token_hash: str,
+        now: datetime,
+        grace: timedelta,
     ) -> Rotation:
         # The token is not the current one of a live session. One round trip looks for it
         # among rotated tokens (`rotated_at` set, live or ended session) and among the
@@ -93,7 +98,7 @@ class SqlAlchemySessionStore:
         if row["revoked_at"] is not None:
             return Rotation(RotationOutcome.ENDED, session)
         if now - row["rotated_at"] <= grace:
-            return Rotation(RotationOutcome.SUPERSEDED_IN_GRACE, session)
+            return Rotation(outcome_within_grace(row["token_hash"], new_token_hash), session)
         # A concurrent call may have ended the session since the SELECT: then it is over
         # already, and this reuse is no news.
         if not await self._end_where(connection, refresh_tokens.c.id == session.id, now):

@@ -14,7 +14,7 @@ from scripthub.application.ports.system import Clock
 from scripthub.application.ports.unit_of_work import UnitOfWorkFactory
 from scripthub.domain.audit import RequestContext
 from scripthub.domain.email_tokens import TokenPurpose
-from scripthub.domain.errors import InvalidCredentialsError, ValidationError
+from scripthub.domain.errors import ValidationError, WrongCurrentPasswordError
 from scripthub.domain.passwords import check_password
 
 
@@ -54,7 +54,7 @@ class ChangePassword:
         async with self._uow_factory() as uow:
             own = await load_own_user(uow, command.principal.user_id)
         if not await self._hasher.verify(command.current_password, own.user.password_hash):
-            raise InvalidCredentialsError("The current password is wrong.")
+            raise WrongCurrentPasswordError("The current password is wrong.")
         new_hash = await self._hasher.hash(command.new_password)
         now = self._clock.now()
         async with self._uow_factory() as uow:
@@ -66,7 +66,7 @@ class ChangePassword:
             ):
                 user = await uow.users.get(own.user.id)
                 if user is not None and user.is_active:
-                    raise InvalidCredentialsError("The current password is wrong.")
+                    raise WrongCurrentPasswordError("The current password is wrong.")
                 raise await inactive_account_error(uow, own.user.id)
             own = replace(own, user=replace(own.user, password_hash=new_hash, updated_at=now))
             await uow.email_tokens.revoke_unused(own.user.id, TokenPurpose.RESET_PASSWORD, now)

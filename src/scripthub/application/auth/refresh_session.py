@@ -12,7 +12,7 @@ from scripthub.application.ports.account_reader import AccountReader
 from scripthub.application.ports.session_store import SessionStore
 from scripthub.application.ports.system import Clock
 from scripthub.application.ports.unit_of_work import UnitOfWorkFactory
-from scripthub.application.tokens import hash_token, new_opaque_token
+from scripthub.application.tokens import hash_token, successor_token
 from scripthub.domain.audit import Outcome, RequestContext
 from scripthub.domain.errors import (
     AccountSuspendedError,
@@ -22,6 +22,9 @@ from scripthub.domain.errors import (
 )
 from scripthub.domain.sessions import RotationOutcome, Session
 from scripthub.domain.users import AccountStatus
+
+_CURRENT_PAIR = (RotationOutcome.ROTATED, RotationOutcome.ALREADY_ROTATED)
+"""The outcomes that answer with the session's current pair."""
 
 
 @dataclass(frozen=True)
@@ -33,8 +36,9 @@ class RefreshSessionCommand:
 class RefreshSession:
     """Rotate the refresh token: the old one stops working the moment the new one exists.
 
-    A rotated token presented again within the grace window (a client retrying its own
-    concurrent request) is refused without harm; after it, the token is presumed stolen and
+    A rotated token presented again within the grace window (a client's own concurrent
+    refresh that lost the race) gets the session's current pair: the refresh token the
+    winner got and a fresh access token. After the window, the token is presumed stolen and
     the whole session ends.
     """
 
@@ -46,6 +50,7 @@ class RefreshSession:
         sessions: SessionStarter,
         clock: Clock,
         reuse_grace: timedelta,
+        rotation_key: bytes,
     ) -> None:
         self._uow_factory = uow_factory
         self._reader = reader
@@ -53,12 +58,13 @@ class RefreshSession:
         self._sessions = sessions
         self._clock = clock
         self._reuse_grace = reuse_grace
+        self._rotation_key = rotation_key
 
     async def execute(self, command: RefreshSessionCommand) -> TokenPair:
-        new_token, new_hash = new_opaque_token()
+        new_token = successor_token(command.refresh_token, self._rotation_key)
         rotation = await self._session_store.rotate(
             hash_token(command.refresh_token),
-            new_hash,
+            hash_token(new_token),
             self._clock.now(),
             self._reuse_grace,
         )
@@ -70,7 +76,7 @@ class RefreshSession:
             )
         if rotation.outcome is RotationOutcome.ENDED and session is not None:
             raise _ended_session_error(await self._account_of(session))
-        if rotation.outcome is not RotationOutcome.ROTATED or session is None:
+        if rotation.outcome not in _CURRENT_PAIR or session is None:
             raise RefreshTokenInvalidError("The refresh token is invalid or expired.")
         own = await self._account_of(session)
         if own is None or not own.user.is_active:

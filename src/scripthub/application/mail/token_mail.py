@@ -9,7 +9,7 @@ from scripthub.application.ports.system import Clock, RateLimiter
 from scripthub.application.ports.unit_of_work import UnitOfWork
 from scripthub.application.tokens import hash_token, new_opaque_token
 from scripthub.domain.email_tokens import MAIL_THROTTLE, TOKEN_LIFETIMES, EmailToken, TokenPurpose
-from scripthub.domain.errors import BadRequestError
+from scripthub.domain.errors import EmailTokenInvalidError
 from scripthub.domain.mail import OutboxMessage
 from scripthub.domain.users import User
 
@@ -49,25 +49,27 @@ class TokenMail:
         return True
 
     async def redeem(self, uow: UnitOfWork, token: str, purpose: TokenPurpose) -> EmailToken:
-        """Use the token up, or raise BadRequestError if it is unknown, used or expired."""
+        """Use the token up, or raise EmailTokenInvalidError if it is unknown, used or expired."""
         found = await self.find_usable(uow, token, purpose)
         await self.use(uow, found)
         return found
 
     async def find_usable(self, uow: UnitOfWork, token: str, purpose: TokenPurpose) -> EmailToken:
         """The token if it is known, unused and unexpired (without using it up), else
-        BadRequestError."""
+        EmailTokenInvalidError."""
         found = await uow.email_tokens.find(hash_token(token), purpose)
         if found is None or not found.usable(self._clock.now()):
             raise _unusable()
         return found
 
     async def use(self, uow: UnitOfWork, token: EmailToken) -> None:
-        """Use up a token `find_usable` returned, or raise BadRequestError if a concurrent
+        """Use up a token `find_usable` returned, or raise EmailTokenInvalidError if a concurrent
         transaction used it first."""
         if not await uow.email_tokens.consume(token.id, self._clock.now()):
             raise _unusable()
 
 
-def _unusable() -> BadRequestError:
-    return BadRequestError("This link is invalid, already used or expired; ask for a new one.")
+def _unusable() -> EmailTokenInvalidError:
+    return EmailTokenInvalidError(
+        "This link is invalid, already used or expired; ask for a new one."
+    )

@@ -26,8 +26,10 @@ class SessionStore(Protocol):
 
         Of any number of concurrent calls with the same `token_hash`, at most one sees
         ROTATED. A token that was current once but has been rotated yields, while its
-        session is live, SUPERSEDED_IN_GRACE within `grace` of its rotation, and REUSED
-        after it, in which case the store has already ended the session. ROTATED also sets
+        session is live and within `grace` of its rotation, ALREADY_ROTATED if the
+        session's current token is `new_token_hash` (the rotation asked for happened
+        already) and SUPERSEDED_IN_GRACE otherwise; after `grace`, REUSED, in which case
+        the store has already ended the session. ROTATED also sets
         `last_used_at`. Every token of a session that was ended (revoked, or ended by
         REUSED), its current one as well as its rotated ones, yields ENDED with that
         session until the session's `expires_at`; after that, UNKNOWN.

@@ -12,7 +12,7 @@ from scripthub.application.ports.system import Clock
 from scripthub.application.ports.unit_of_work import UnitOfWorkFactory
 from scripthub.application.roles.safeguards import keeping_roles_manageable
 from scripthub.domain.audit import RequestContext
-from scripthub.domain.errors import InvalidCredentialsError, NotFoundError, ValidationError
+from scripthub.domain.errors import NotFoundError, ValidationError, WrongCurrentPasswordError
 from scripthub.domain.users import AccountStatus
 
 _LIVE = (AccountStatus.ACTIVE, AccountStatus.SUSPENDED)
@@ -53,7 +53,7 @@ class DeleteOwnAccount:
             if command.password is None:
                 raise ValidationError.single("password", "is required to delete this account")
             if not await self._hasher.verify(command.password, user.password_hash):
-                raise InvalidCredentialsError("The password is wrong.")
+                raise WrongCurrentPasswordError("The password is wrong.")
         now = self._clock.now()
         async with self._uow_factory() as uow:
             deleted = await keeping_roles_manageable(
@@ -68,7 +68,7 @@ class DeleteOwnAccount:
             # above, unless a password change committed meanwhile.
             current = await uow.users.get(user.id)
             if current is None or current.password_hash != user.password_hash:
-                raise InvalidCredentialsError("The password is wrong.")
+                raise WrongCurrentPasswordError("The password is wrong.")
             await uow.audit.record(
                 audit_entry(
                     self._clock,

@@ -136,6 +136,7 @@ class UseCases(containers.DeclarativeContainer):
         sessions=sessions,
         clock=clock,
         reuse_grace=settings.provided.reuse_grace,
+        rotation_key=settings.provided.refresh_rotation_key,
     )
     log_out = providers.Singleton(
         LogOut, uow_factory=uow_factory, session_store=session_store, clock=clock

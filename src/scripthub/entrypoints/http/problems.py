@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
 
 import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
-from litestar.types import HTTPResponseStartEvent, Scope, Send
+from litestar.types import Empty, HTTPResponseStartEvent, Scope, Send
+from litestar.utils.scope.state import ScopeState
 
 from scripthub.application.ports.system import RateBudgetSpentError, RateLimitState
 from scripthub.domain import errors
+from scripthub.entrypoints.http.body_problems import BODY, STRICT_BODY, body_problems
 
 logger = logging.getLogger("scripthub.http")
 
@@ -41,6 +42,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "payload_too_large": 413,
     "unsupported_media_type": 415,
     "bad_request": 400,
+    "token_invalid": 400,
     "oauth_error": 400,
     "access_denied": 400,
     "service_unavailable": 503,
@@ -93,11 +95,6 @@ class MissingBearerTokenError(errors.InvalidTokenError):
     """No `Authorization: Bearer` header was sent at all (RFC 6750: no error attribute)."""
 
 
-_NAMED_FIELD = re.compile(r"(unknown|missing required) field `([^`]*)`")
-_PATH = re.compile(r" - at `\$\.data\.?([^`]*)`")
-_FIELD_MESSAGES = {"unknown": "is not an accepted field", "missing required": "is required"}
-
-
 def rate_limit_headers(state: RateLimitState) -> dict[str, str]:
     return {
         "RateLimit-Limit": str(state.limit),
@@ -140,18 +137,24 @@ def problem(
     code: str,
     detail: str,
     *,
-    field_errors: list[dict[str, str]] | None = None,
+    field_problems: list[errors.FieldProblem] | None = None,
     headers: dict[str, str] | None = None,
 ) -> Response[dict[str, Any]]:
     body = problem_body(status, code, detail)
-    if field_errors is not None:
-        body["errors"] = field_errors
+    if field_problems is not None:
+        body["errors"] = [{"field": p.field, "message": p.message} for p in field_problems]
     return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def status_of(exc: errors.DomainError) -> int:
+    if isinstance(exc, errors.WrongCurrentPasswordError):
+        return 403  # the session is fine: a 401 would read as "signed out" to clients
+    return STATUS_BY_CODE.get(exc.code, 400)
 
 
 def domain_error_to_problem(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     assert isinstance(exc, errors.DomainError)  # noqa: S101 - registered for DomainError only
-    status = STATUS_BY_CODE.get(exc.code, 400)
+    status = status_of(exc)
     headers: dict[str, str] = {}
     if isinstance(exc, MissingBearerTokenError):
         headers["WWW-Authenticate"] = 'Bearer realm="scripthub"'
@@ -164,35 +167,34 @@ def domain_error_to_problem(request: Request[Any, Any, Any], exc: Exception) -> 
         headers["Retry-After"] = str(exc.retry_after)
     if isinstance(exc, RateBudgetSpentError):
         headers |= rate_limit_headers(exc.state)
-    field_errors = None
-    if isinstance(exc, errors.ValidationError):
-        field_errors = [{"field": p.field, "message": p.message} for p in exc.problems]
+    field_problems = exc.problems if isinstance(exc, errors.ValidationError) else None
     if isinstance(exc, errors.ServiceUnavailableError):
         remember_unavailable(request.scope, exc)
-    return problem(status, exc.code, exc.detail, field_errors=field_errors, headers=headers)
+    return problem(status, exc.code, exc.detail, field_problems=field_problems, headers=headers)
 
 
-def _body_field_errors(exc: ValidationException) -> list[dict[str, str]]:
-    """Name the offending field from msgspec's message, e.g. "Expected `str` - at `$.data.x`"."""
-    cause = str(exc.__cause__ or "")
-    path_match = _PATH.search(cause)
-    path = path_match.group(1) if path_match else ""
-    message = cause.split(" - at ", maxsplit=1)[0] if cause else "is invalid"
-    named = _NAMED_FIELD.search(cause)
-    if named:
-        path = f"{path}.{named.group(2)}" if path else named.group(2)
-        message = _FIELD_MESSAGES[named.group(1)]
-    return [{"field": path or "body", "message": message}]
+def _request_body_problems(request: Request[Any, Any, Any]) -> list[errors.FieldProblem]:
+    """Every problem of the body Litestar refused (it names only the first, under `data`)."""
+    decoded = ScopeState.from_scope(request.scope).json
+    data_field = request.route_handler.parsed_data_field
+    if decoded is Empty or data_field is None:
+        return [errors.FieldProblem(BODY, "is required")]
+    # Litestar converts with its own hooks: should it refuse what msgspec alone accepts,
+    # the body is still named.
+    strict = bool(request.route_handler.opt.get(STRICT_BODY))
+    return body_problems(decoded, data_field.annotation, strict=strict) or [
+        errors.FieldProblem(BODY, "is invalid")
+    ]
 
 
-def validation_to_problem(_: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+def validation_to_problem(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     assert isinstance(exc, ValidationException)  # noqa: S101 - registered for it only
     extra = exc.extra if isinstance(exc.extra, list) else []
     sources = {item.get("source") for item in extra if isinstance(item, dict)}
     if "body" in sources:
-        field_errors = _body_field_errors(exc)
-        detail = "; ".join(f"{e['field']}: {e['message']}" for e in field_errors)
-        return problem(422, "validation_error", detail, field_errors=field_errors)
+        return domain_error_to_problem(
+            request, errors.ValidationError(_request_body_problems(request))
+        )
     parts = [
         f"{item.get('key')}: {item.get('message')}" for item in extra if isinstance(item, dict)
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import ipaddress
 from datetime import timedelta
 from typing import Literal
@@ -96,3 +97,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     @property
     def reuse_grace(self) -> timedelta:
         return timedelta(seconds=self.refresh_reuse_grace)
+
+    @property
+    def refresh_rotation_key(self) -> bytes:
+        """The key refresh-token successors are derived with: the JWT secret's, kept apart
+        from it by purpose."""
+        return hmac.digest(self.jwt_secret.encode(), b"scripthub refresh rotation", "sha256")

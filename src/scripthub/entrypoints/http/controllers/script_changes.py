@@ -21,6 +21,7 @@ from scripthub.application.scripts.rate_script import RateScript, RateScriptComm
 from scripthub.application.scripts.unrate_script import UnrateScript, UnrateScriptCommand
 from scripthub.domain.audit import RequestContext
 from scripthub.entrypoints.http.auth import BEARER_SECURITY
+from scripthub.entrypoints.http.body_problems import STRICT_BODY
 from scripthub.entrypoints.http.paths import id_or_404
 from scripthub.entrypoints.http.schemas.script_changes import (
     FeaturedBody,
@@ -65,7 +66,11 @@ class ScriptChangesController(Controller):
         command = DeleteScriptCommand(principal, id_or_404(script_id, SCRIPT), context)
         await delete_script.execute(command)
 
-    @put("/{script_id:str}/featured", summary="Feature a script (scripts.featured)")
+    @put(
+        "/{script_id:str}/featured",
+        summary="Feature a script (scripts.featured)",
+        opt={STRICT_BODY: True},
+    )
     async def feature_script(
         self,
         script_id: FromPath[str],
@@ -81,7 +86,11 @@ class ScriptChangesController(Controller):
         )
         return script_out(await feature_script.execute(command))
 
-    @put("/{script_id:str}/rating", summary="Rate a script, or change your rating")
+    @put(
+        "/{script_id:str}/rating",
+        summary="Rate a script, or change your rating",
+        opt={STRICT_BODY: True},
+    )
     async def rate_script(
         self,
         script_id: FromPath[str],

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import msgspec
-from litestar.exceptions import ValidationException
 
 from scripthub.application.ports.scripts import ScriptChanges
 from scripthub.application.scripts.rate_script import ScriptRating
+from scripthub.domain.errors import ValidationError
 from scripthub.domain.scripts import MAX_SCORE, MIN_SCORE, Language, Visibility
+from scripthub.entrypoints.http.body_problems import body_problems
 
 Body = TypeVar("Body", bound=msgspec.Struct)
-
-
-class _Strict(msgspec.Struct, Generic[Body]):
-    data: Body
 
 
 def strictly(raw: Any, body_type: type[Body]) -> Body:
@@ -23,12 +20,12 @@ def strictly(raw: Any, body_type: type[Body]) -> Body:
 
     Litestar converts bodies in lax mode, where `"5"` passes for 5 and `1` or `"true"` for
     true: a score or a flag must be sent as a JSON number or boolean. A mismatch is the
-    same 422 as any other body error (the path is `$.data.<field>`, as Litestar names it).
+    same 422 as any other body error, naming every field that is wrong.
     """
     try:
-        return msgspec.convert({"data": raw}, _Strict[body_type], strict=True).data  # type: ignore[valid-type]
-    except msgspec.ValidationError as error:
-        raise ValidationException(extra=[{"source": "body"}]) from error
+        return msgspec.convert(raw, body_type, strict=True)
+    except msgspec.ValidationError:
+        raise ValidationError(body_problems(raw, body_type, strict=True)) from None
 
 
 class ScriptPatch(msgspec.Struct, forbid_unknown_fields=True):
