@@ -61,6 +61,11 @@ class InvalidCredentialsError(DomainError):
     code = "invalid_credentials"
 
 
+class WrongCurrentPasswordError(InvalidCredentialsError):
+    """A signed-in caller confirmed a change with a wrong password: refused (403), never
+    answered like a dead session (401), which clients read as "signed out"."""
+
+
 class InvalidTokenError(DomainError):
     code = "invalid_token"
 

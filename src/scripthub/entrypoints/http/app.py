@@ -15,6 +15,7 @@ from scripthub.domain.errors import DomainError
 from scripthub.entrypoints.containers import Container, build_container, close_container
 from scripthub.entrypoints.http.controllers.audit import AuditController
 from scripthub.entrypoints.http.controllers.auth import AuthController
+from scripthub.entrypoints.http.controllers.email_change import EmailChangeController
 from scripthub.entrypoints.http.controllers.oauth import OAuthController, OwnProvidersController
 from scripthub.entrypoints.http.controllers.passwords import PasswordsController
 from scripthub.entrypoints.http.controllers.roles import PermissionsController, RolesController
@@ -114,6 +115,7 @@ def create_app(container: Container | None = None) -> Litestar:
             OwnProvidersController,
             PasswordsController,
             UsersController,
+            EmailChangeController,
             UserAdministrationController,
             RolesController,
             PermissionsController,

@@ -136,6 +136,8 @@ def problem(
 def domain_error_to_problem(_: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     assert isinstance(exc, errors.DomainError)  # noqa: S101 - registered for DomainError only
     status = STATUS_BY_CODE.get(exc.code, 400)
+    if isinstance(exc, errors.WrongCurrentPasswordError):
+        status = 403
     headers: dict[str, str] = {}
     if isinstance(exc, MissingBearerTokenError):
         headers["WWW-Authenticate"] = 'Bearer realm="scripthub"'
