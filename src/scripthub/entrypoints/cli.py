@@ -116,6 +116,9 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> int:
         port=port,
         workers=workers,
         log_level=settings.log_level.lower(),
+        # Logging is configured by the app (JSON in production), which writes the access log.
+        log_config=None,
+        access_log=False,
         proxy_headers=False,  # X-Forwarded-For is honoured only from SCRIPTHUB_TRUSTED_PROXIES
         server_header=False,
     )

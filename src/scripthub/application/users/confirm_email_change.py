@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, replace
 
 from scripthub.application.accounts import (
@@ -18,6 +19,8 @@ from scripthub.application.ports.unit_of_work import UnitOfWorkFactory
 from scripthub.domain.audit import RequestContext
 from scripthub.domain.email_tokens import TokenPurpose
 from scripthub.domain.providers import Provider
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -69,5 +72,6 @@ class ConfirmEmailChange:
                 )
             )
             await uow.commit()
+        logger.info("user %s moved to a new email address", own.user.id)
         changed = replace(own.user, email=token.new_email, email_verified_at=now, updated_at=now)
         return replace(own, user=changed)

@@ -42,6 +42,7 @@ from scripthub.entrypoints.http.requests import MAX_BODY_BYTES, JsonRequest
 from scripthub.entrypoints.http.security_headers import SecurityHeaders
 from scripthub.entrypoints.http.traffic import Traffic
 from scripthub.entrypoints.install_flusher import flush_until
+from scripthub.entrypoints.logs import configure_logging
 from scripthub.entrypoints.mail_worker import dispatch_until
 from scripthub.entrypoints.settings import load_settings
 
@@ -70,7 +71,10 @@ async def require_json_body(request: Request[Any, Any, Any]) -> None:
 def create_app(container: Container | None = None) -> Litestar:
     """Build the API; tests pass their own container, servers build it from the environment."""
     if container is None:
-        container = build_container(load_settings())
+        settings = load_settings()
+        # A served process (each worker runs this factory) logs through our formatter.
+        configure_logging(production=settings.env == "production", level=settings.log_level)
+        container = build_container(settings)
     settings = container.settings()
     logging.getLogger("scripthub").setLevel(settings.log_level)
 
@@ -151,6 +155,7 @@ def create_app(container: Container | None = None) -> Litestar:
         ),
         openapi_config=openapi_config(),
         request_max_body_size=MAX_BODY_BYTES,
+        logging_config=None,  # `configure_logging` (or the test) owns the handlers
         request_class=JsonRequest,
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],
@@ -158,7 +163,11 @@ def create_app(container: Container | None = None) -> Litestar:
     )
     declared_tiers(app)  # an unknown tier stops start-up here, not at the route's first request
     app.asgi_handler = SecurityHeaders(
-        Traffic(OptionsAnswers(app.asgi_handler, allowed_methods(app)), limits),
+        Traffic(
+            OptionsAnswers(app.asgi_handler, allowed_methods(app)),
+            limits,
+            trusted_proxies=settings.trusted_proxies,
+        ),
         production=settings.env == "production",
         trusted_proxies=settings.trusted_proxies,
         page_policies=page_policies(app),

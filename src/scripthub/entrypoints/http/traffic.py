@@ -1,15 +1,19 @@
-"""The one layer every HTTP request passes, routed or not: metrics, RateLimit headers, and the
-API budget for the answers no route middleware sees (the router's own 404 and 405) or that
-a handler counting its own requests answered before counting."""
+"""The one layer every HTTP request passes, routed or not: the access log, metrics, RateLimit
+headers, and the API budget for the answers no route middleware sees (the router's own 404
+and 405) or that a handler counting its own requests answered before counting."""
 
 from __future__ import annotations
 
+import logging
 import time
+from collections.abc import Sequence
 
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, HTTPResponseStartEvent, Message, Receive, Scope, Send
 from litestar.utils import normalize_path
 
+from scripthub.entrypoints.http.auth import user_id_of
+from scripthub.entrypoints.http.client import Network, client_ip
 from scripthub.entrypoints.http.metrics import record_request
 from scripthub.entrypoints.http.rate_limits import (
     RateLimits,
@@ -17,6 +21,8 @@ from scripthub.entrypoints.http.rate_limits import (
     response_headers,
     take_rate_charge,
 )
+
+access_log = logging.getLogger("scripthub.access")
 
 
 class Traffic:
@@ -30,9 +36,12 @@ class Traffic:
     whose handler failed before it counted the request (a file name that names nothing).
     """
 
-    def __init__(self, app: ASGIApp, limits: RateLimits) -> None:
+    def __init__(
+        self, app: ASGIApp, limits: RateLimits, *, trusted_proxies: Sequence[Network]
+    ) -> None:
         self._app = app
         self._limits = limits
+        self._trusted = trusted_proxies
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != ScopeType.HTTP:
@@ -67,6 +76,24 @@ class Traffic:
             route = scope.get("path_template") or "unmatched"
             elapsed = time.perf_counter() - started
             record_request(scope["method"], route, status, elapsed)
+            self._log(scope, scope["method"], route, status, elapsed)
+
+    def _log(self, scope: Scope, method: str, route: str, status: int, elapsed: float) -> None:
+        """One access-log line per request; its `request_id` comes from the log context."""
+        access_log.info(
+            "%s %s %s",
+            method,
+            scope["path"],
+            status,
+            extra={
+                "method": method,
+                "route": route,
+                "status": status,
+                "duration_ms": round(elapsed * 1000, 1),
+                "client_ip": client_ip(scope, self._trusted),
+                "user_id": user_id_of(scope),
+            },
+        )
 
 
 def _answered_before_routing(scope: Scope) -> bool:
