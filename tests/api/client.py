@@ -157,6 +157,14 @@ class ServedApi(HttpApi):
         return list(await asyncio.gather(*(self.client.send(r) for r in requests)))
 
 
+def audited_metadata(entry: dict[str, Any]) -> dict[str, Any]:
+    """An audit entry's metadata without the `request_id` that every entry recorded while
+    serving a request carries (which must be there)."""
+    metadata = dict(entry["metadata"])
+    assert isinstance(metadata.pop("request_id"), str), entry
+    return metadata
+
+
 def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
     assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith("application/problem+json")

@@ -18,7 +18,9 @@ from scripthub.entrypoints.http.app import create_app
 from scripthub.entrypoints.settings import load_settings
 from tests import services
 from tests.api.client import Api, ServedApi
+from tests.api.mails import FRONTEND
 from tests.served import Server, serving
+from tests.smtp_sink import SmtpSink
 
 WIRINGS = [
     "embedded",
@@ -80,6 +82,14 @@ async def make_api(wiring_environment: dict[str, str]) -> AsyncIterator[Callable
 @pytest.fixture
 async def api(make_api: Callable[..., Api]) -> Api:
     return await make_api()  # type: ignore[misc,no-any-return]
+
+
+@pytest.fixture
+async def mail_api(make_api: Callable[..., Api], smtp_sink: SmtpSink) -> Api:
+    """An app that mails through the SMTP sink, with links to `mails.FRONTEND`."""
+    return await make_api(  # type: ignore[misc,no-any-return]
+        SCRIPTHUB_SMTP_URL=smtp_sink.url(), SCRIPTHUB_FRONTEND_URL=FRONTEND
+    )
 
 
 @pytest.fixture

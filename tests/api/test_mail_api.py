@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from email.message import EmailMessage
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from litestar.testing import AsyncTestClient
@@ -15,46 +12,12 @@ from scripthub.entrypoints.containers import build_container, close_container
 from scripthub.entrypoints.http.app import create_app
 from scripthub.entrypoints.settings import load_settings
 from tests.api.client import PASSWORD, Api, assert_problem
+from tests.api.mails import link_in, next_mail, token_of
 from tests.smtp_sink import (
     SmtpSink,
 )
 
 NEW_PASSWORD = "a brand new passphrase"
-FRONTEND = "https://app.scripthub.test"
-
-
-@pytest.fixture
-async def mail_api(make_api: Callable[..., Api], smtp_sink: SmtpSink) -> Api:
-    return await make_api(  # type: ignore[misc,no-any-return]
-        SCRIPTHUB_SMTP_URL=smtp_sink.url(), SCRIPTHUB_FRONTEND_URL=FRONTEND
-    )
-
-
-def body_of(message: EmailMessage) -> str:
-    part = message.get_body(("plain",))
-    assert part is not None
-    return str(part.get_content())
-
-
-def link_in(message: EmailMessage, page: str) -> str:
-    for line in body_of(message).splitlines():
-        if line.startswith(f"{FRONTEND}/{page}?token="):
-            return line
-    raise AssertionError(f"no {page} link in {body_of(message)!r}")
-
-
-def token_of(link: str) -> str:
-    return parse_qs(urlsplit(link).query)["token"][0]
-
-
-async def next_mail(sink: SmtpSink, to: str, seen: int = 0) -> EmailMessage:
-    """The first mail to `to` after the `seen` ones already received."""
-    for _ in range(200):
-        mails = [m for m in sink.messages if m["To"] == to]
-        if len(mails) > seen:
-            return mails[seen]
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"no mail number {seen + 1} to {to}")
 
 
 async def test_registration_mails_a_verification_link_that_works_once(

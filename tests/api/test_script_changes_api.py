@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.api.client import ServedApi, assert_problem
+from tests.api.client import ServedApi, assert_problem, audited_metadata
 from tests.api.script_calls import audited, publish
 
 SCRIPT_FIELDS = {
@@ -104,7 +104,7 @@ async def test_the_owner_edits_a_script(api: ServedApi) -> None:
     )
     [entry] = await audited(api, "script.updated", script["id"])
     assert entry["actor_id"] == owner["user"]["id"]
-    assert entry["metadata"] == {
+    assert audited_metadata(entry) == {
         "fields": ["description", "language", "license", "name", "slug", "tags", "visibility"]
     }
 
@@ -188,7 +188,7 @@ async def test_a_moderator_edits_someone_elses_script(api: ServedApi) -> None:
     assert response.status_code == 200, response.text
     [entry] = await audited(api, "script.updated", script["id"])
     assert entry["actor_id"] == mod["user"]["id"]
-    assert entry["metadata"] == {"fields": ["description"], "owner_id": owner["user"]["id"]}
+    assert audited_metadata(entry) == {"fields": ["description"], "owner_id": owner["user"]["id"]}
 
 
 async def test_a_stranger_is_forbidden_and_the_denial_audited(api: ServedApi) -> None:
@@ -274,7 +274,7 @@ async def test_a_deleted_script_is_404_and_its_slug_free(api: ServedApi) -> None
     renamed = await patch(api, other, token, {"slug": "gone-soon"})
     assert renamed.status_code == 200, renamed.text
     [entry] = await audited(api, "script.deleted", script["id"])
-    assert (entry["actor_id"], entry["metadata"]) == (owner["user"]["id"], {})
+    assert (entry["actor_id"], audited_metadata(entry)) == (owner["user"]["id"], {})
 
 
 async def test_a_moderator_deletes_someone_elses_script(api: ServedApi) -> None:
@@ -287,7 +287,7 @@ async def test_a_moderator_deletes_someone_elses_script(api: ServedApi) -> None:
     assert response.status_code == 204, response.text
     assert await stored(api, script) is None
     [entry] = await audited(api, "script.deleted", script["id"])
-    assert entry["metadata"] == {"owner_id": owner["user"]["id"]}
+    assert audited_metadata(entry) == {"owner_id": owner["user"]["id"]}
 
 
 # Featuring.

@@ -12,7 +12,7 @@ import pytest
 
 from scripthub.domain.scripts import MAX_CODE_BYTES
 from scripthub.entrypoints.http.controllers.scripts import SCRIPT_BODY_BYTES
-from tests.api.client import ServedApi, assert_problem
+from tests.api.client import ServedApi, assert_problem, audited_metadata
 from tests.api.script_calls import (
     audited,
     installs_counted,
@@ -343,7 +343,9 @@ async def test_creating_needs_a_token_and_scripts_create(fresh_api: ServedApi) -
     denied = await api.get(
         "/api/audit-logs", admin, params={"action": "access.denied", "limit": 100}
     )
-    assert [e["metadata"] for e in denied.json()["items"]] == [{"permission": "scripts.create"}]
+    assert [audited_metadata(e) for e in denied.json()["items"]] == [
+        {"permission": "scripts.create"}
+    ]
 
 
 async def test_the_owner_publishes_a_new_version(api: ServedApi) -> None:
@@ -454,7 +456,7 @@ async def test_only_the_owner_publishes_and_others_learn_nothing_more(api: Serve
     for missing in (str(uuid.uuid4()), "not-an-id", public["slug"]):
         assert_problem(await post_version(api, owner, missing, **body), 404, "not_found")
     denied = await audited(api, "access.denied", public["id"])
-    assert [e["metadata"] for e in denied] == [{"requires": "owner"}] * 2
+    assert [audited_metadata(e) for e in denied] == [{"requires": "owner"}] * 2
 
 
 async def test_the_same_version_posted_twice_at_once_is_one_201_and_one_409(api: ServedApi) -> None:

@@ -97,6 +97,17 @@ async def test_a_token_is_found_by_its_hash_and_purpose(
         assert moment.utcoffset() == timedelta(0)
 
 
+async def test_an_email_change_token_keeps_its_new_address(
+    make_uow: MakeUnitOfWork, alice: User
+) -> None:
+    token = dataclasses.replace(
+        make_token(alice.id, TokenPurpose.CHANGE_EMAIL), new_email="alice@elsewhere.example"
+    )
+    await add_tokens(make_uow, token)
+
+    assert await read(make_uow, token) == token
+
+
 async def test_find_returns_used_and_expired_tokens_too(
     make_uow: MakeUnitOfWork, alice: User
 ) -> None:

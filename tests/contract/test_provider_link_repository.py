@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import uuid
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -143,6 +144,33 @@ async def test_remove_drops_only_that_users_link_to_that_provider(
         assert await uow.provider_links.list_for_user(alice.id) == [alices_google]
         assert await uow.provider_links.list_for_user(bob.id) == [bobs_github]
         assert await uow.provider_links.find(Provider.GITHUB, "a-1") is None
+
+
+async def test_set_email_readdresses_only_that_users_link_to_that_provider(
+    make_uow: MakeUnitOfWork,
+) -> None:
+    alice, bob = make_user(), make_user("bob")
+    await add_committed(make_uow, alice, bob)
+    alices_email, alices_github, bobs_email = (
+        a_link(alice.id, Provider.EMAIL, str(alice.id)),
+        a_link(alice.id, Provider.GITHUB, "a-1"),
+        a_link(bob.id, Provider.EMAIL, str(bob.id)),
+    )
+    async with make_uow() as uow:
+        for link in (alices_email, alices_github, bobs_email):
+            await uow.provider_links.add(link)
+        await uow.commit()
+
+    async with make_uow() as uow:
+        await uow.provider_links.set_email(alice.id, Provider.EMAIL, "alice@new.example", T0)
+        await uow.commit()
+
+    async with make_uow() as uow:
+        assert await uow.provider_links.list_for_user(alice.id) == [
+            dataclasses.replace(alices_email, email="alice@new.example"),
+            alices_github,
+        ]
+        assert await uow.provider_links.list_for_user(bob.id) == [bobs_email]
 
 
 async def test_a_removal_is_undone_with_its_unit_of_work(make_uow: MakeUnitOfWork) -> None:

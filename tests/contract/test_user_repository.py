@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from scripthub.application.ports.keyset import Keyset
+from scripthub.application.ports.unit_of_work import UnitOfWork
 from scripthub.application.ports.users import UserQuery
 from scripthub.domain.errors import EmailTakenError, UsernameTakenError
 from scripthub.domain.users import AccountStatus, Profile, User, normalize_email, normalize_username
@@ -248,6 +249,34 @@ async def test_an_email_is_verified_once_on_a_live_account(make_uow: MakeUnitOfW
     assert await read_user(make_uow, suspended.id) == dataclasses.replace(
         suspended, email_verified_at=LATER, updated_at=LATER
     )
+    assert await read_user(make_uow, deleted.id) == deleted
+
+
+async def test_an_email_changes_on_an_active_account_to_a_free_address(
+    make_uow: MakeUnitOfWork,
+) -> None:
+    user = make_user()
+    suspended = make_user("bob", status=AccountStatus.SUSPENDED)
+    deleted = make_user("carol", status=DELETED)
+    await add_committed(make_uow, user, suspended, deleted)
+
+    async with make_uow() as uow:
+        # A deleted account's address is free.
+        assert await uow.users.change_email(user.id, "carol@example.com", LATER)
+        assert not await uow.users.change_email(suspended.id, "dan@example.com", LATER)
+        assert not await uow.users.change_email(deleted.id, "dan@example.com", LATER)
+        await uow.commit()
+
+    async def take_bobs(uow: UnitOfWork) -> None:
+        await uow.users.change_email(user.id, "bob@example.com", LATER)
+
+    with pytest.raises(EmailTakenError):
+        await committed(make_uow, take_bobs)
+
+    assert await read_user(make_uow, user.id) == dataclasses.replace(
+        user, email="carol@example.com", email_verified_at=LATER, updated_at=LATER
+    )
+    assert await read_user(make_uow, suspended.id) == suspended
     assert await read_user(make_uow, deleted.id) == deleted
 
 

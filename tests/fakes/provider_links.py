@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 from typing import TYPE_CHECKING
 
 from scripthub.application.ports.provider_links import LinkRemoval
@@ -11,6 +12,7 @@ from tests.fakes.database import check_link_is_unique
 
 if TYPE_CHECKING:
     import uuid
+    from datetime import datetime
 
     from scripthub.domain.providers import Provider, ProviderLink
     from tests.fakes.database import InMemoryDatabase, Writing
@@ -46,6 +48,15 @@ class InMemoryProviderLinkRepository:
             return LinkRemoval.LAST_METHOD
         del links[held[provider]]
         return LinkRemoval.REMOVED
+
+    async def set_email(
+        self, user_id: uuid.UUID, provider: Provider, email: str, at: datetime
+    ) -> None:
+        await self._writing()
+        links = self._database.provider_links
+        for link in list(links.values()):
+            if (link.user_id, link.provider) == (user_id, provider):
+                links[link.id] = dataclasses.replace(link, email=email)
 
     async def list_for_user(self, user_id: uuid.UUID) -> list[ProviderLink]:
         links = [link for link in self._database.provider_links.values() if link.user_id == user_id]

@@ -88,6 +88,16 @@ class InMemoryUserRepository:
         )
         return changed is not None
 
+    async def change_email(self, user_id: uuid.UUID, email: str, at: datetime) -> bool:
+        changed = await self._change_if(
+            user_id,
+            lambda user: user.is_active,
+            lambda user: dataclasses.replace(
+                user, email=email, email_verified_at=at, updated_at=at
+            ),
+        )
+        return changed is not None
+
     async def mark_email_verified(self, user_id: uuid.UUID, at: datetime) -> bool:
         def holds(user: User) -> bool:
             return user.email_verified_at is None and user.account_status is not _DELETED

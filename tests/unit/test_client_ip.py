@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from scripthub.entrypoints.http.client import client_ip, request_context
+from scripthub.entrypoints.http.client import REQUEST_ID_STATE, client_ip, request_context
 
 PROXIES = (ipaddress.ip_network("10.0.0.0/8"),)
 
@@ -18,7 +18,8 @@ def scope(peer: str, forwarded: str | None = None, agent: str | None = None) -> 
         headers.append((b"x-forwarded-for", forwarded.encode()))
     if agent is not None:
         headers.append((b"user-agent", agent.encode()))
-    return {"type": "http", "client": (peer, 1234), "headers": headers}
+    state = {REQUEST_ID_STATE: "req-1"}
+    return {"type": "http", "client": (peer, 1234), "headers": headers, "state": state}
 
 
 @pytest.mark.parametrize(
@@ -39,8 +40,9 @@ def test_forwarded_for_is_believed_only_from_trusted_proxies(
     assert client_ip(scope(peer, forwarded), trusted) == expected
 
 
-def test_user_agent_is_kept_and_capped() -> None:
+def test_user_agent_is_kept_and_capped_beside_the_request_id() -> None:
     context = request_context(scope("203.0.113.9", agent="x" * 2000), ())
 
     assert context.ip_address == "203.0.113.9"
     assert context.user_agent == "x" * 512
+    assert context.request_id == "req-1"

@@ -7,7 +7,8 @@ from typing import Any
 
 from litestar.types import Message, Receive, Scope, Send
 
-from scripthub.entrypoints.http.security_headers import REQUEST_ID_STATE, SecurityHeaders
+from scripthub.entrypoints.http.client import REQUEST_ID_STATE
+from scripthub.entrypoints.http.security_headers import SecurityHeaders
 
 
 async def _answer(peer: str, given: bytes) -> tuple[str, dict[bytes, bytes]]:

@@ -21,6 +21,8 @@ class RequestContext:
 
     ip_address: str | None = None
     user_agent: str | None = None
+    request_id: str | None = None
+    """The request's `X-Request-ID`, kept in the audit entry's `metadata.request_id`."""
 
 
 @dataclass(frozen=True)

@@ -68,8 +68,9 @@ class InvalidCredentialsError(DomainError):
 
 
 class WrongCurrentPasswordError(InvalidCredentialsError):
-    """A signed-in caller's current password is wrong (password change, account deletion):
-    the session is fine, so clients must not read it as "signed out"."""
+    """A signed-in caller's current password is wrong (password change, account deletion,
+    email change): refused (403); the session is fine, so clients must not read it as
+    "signed out" (401)."""
 
 
 class InvalidTokenError(DomainError):

@@ -230,6 +230,9 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
             reload=args.reload,
             reload_dirs=[str(PACKAGE_DIRECTORY)] if args.reload else None,
             log_level=settings.log_level.lower(),
+            # Logging is configured by the app (JSON in production), which writes the access log.
+            log_config=None,
+            access_log=False,
             proxy_headers=False,  # X-Forwarded-For is honoured only from SCRIPTHUB_TRUSTED_PROXIES
             server_header=False,
             timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,

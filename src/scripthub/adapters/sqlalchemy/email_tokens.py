@@ -42,8 +42,11 @@ email_tokens = Table(
     Column("token_hash", Text(), nullable=False, unique=True),
     Column("expires_at", UtcDateTime(), nullable=False),
     Column("used_at", UtcDateTime()),
+    Column("new_email", Text()),
     *timestamps(),
-    CheckConstraint("purpose IN ('verify_email', 'reset_password')", name="purpose"),
+    CheckConstraint(
+        "purpose IN ('verify_email', 'reset_password', 'change_email')", name="purpose"
+    ),
     # The newest token of a user and purpose (mail throttling); also serves the foreign key.
     Index("ix_email_tokens_user_id_purpose_created_at", "user_id", "purpose", "created_at"),
 )
@@ -106,6 +109,7 @@ def _values(token: EmailToken) -> dict[str, Any]:
             "token_hash": token.token_hash,
             "expires_at": token.expires_at,
             "used_at": token.used_at,
+            "new_email": token.new_email,
             "created_at": token.created_at,
             "updated_at": token.created_at,
         }
@@ -121,4 +125,5 @@ def _from_row(row: RowMapping) -> EmailToken:
         created_at=row["created_at"],
         expires_at=row["expires_at"],
         used_at=row["used_at"],
+        new_email=row["new_email"],
     )

@@ -17,6 +17,7 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    update,
 )
 from sqlalchemy.exc import IntegrityError
 
@@ -30,6 +31,7 @@ from scripthub.domain.providers import Provider, ProviderLink
 
 if TYPE_CHECKING:
     import uuid
+    from datetime import datetime
 
     from sqlalchemy import RowMapping
     from sqlalchemy.ext.asyncio import AsyncConnection
@@ -125,6 +127,15 @@ class SqlAlchemyProviderLinkRepository:
         if provider.value in held.scalars().all():
             return LinkRemoval.LAST_METHOD
         return LinkRemoval.NOT_LINKED
+
+    async def set_email(
+        self, user_id: uuid.UUID, provider: Provider, email: str, at: datetime
+    ) -> None:
+        await self._connection.execute(
+            update(auth_providers)
+            .where(auth_providers.c.user_id == user_id, auth_providers.c.provider == provider.value)
+            .values(email=email, updated_at=at)
+        )
 
     async def list_for_user(self, user_id: uuid.UUID) -> list[ProviderLink]:
         result = await self._connection.execute(

@@ -124,6 +124,15 @@ class SqlAlchemyUserRepository:
             conditions, {"password_hash": password_hash, "updated_at": now}
         )
 
+    async def change_email(self, user_id: uuid.UUID, email: str, at: datetime) -> bool:
+        try:
+            return await self._update_if(
+                [users.c.id == user_id, users.c.account_status == _ACTIVE],
+                {"email": email, "email_verified_at": at, "updated_at": at},
+            )
+        except IntegrityError as error:
+            raise translate_integrity_error(error) from error
+
     async def mark_email_verified(self, user_id: uuid.UUID, at: datetime) -> bool:
         return await self._update_if(
             [users.c.id == user_id, users.c.email_verified_at.is_(None), LIVE_ACCOUNT],

@@ -31,8 +31,14 @@ def audit_entry(
         outcome=outcome,
         ip_address=context.ip_address,
         user_agent=context.user_agent,
-        metadata=metadata or {},
+        metadata=_with_request_id(metadata or {}, context),
     )
+
+
+def _with_request_id(metadata: dict[str, Any], context: RequestContext) -> dict[str, Any]:
+    if context.request_id is None:
+        return metadata
+    return {**metadata, "request_id": context.request_id}
 
 
 async def record_alone(uow: UnitOfWork, *entries: AuditEntry) -> None:

@@ -17,8 +17,14 @@ class MailLinks:
     frontend_url: str
 
     def for_token(self, purpose: TokenPurpose, token: str) -> str:
-        page = "verify-email" if purpose is TokenPurpose.VERIFY_EMAIL else "reset-password"
-        return f"{self.frontend_url}/{page}?token={quote(token)}"
+        return f"{self.frontend_url}/{_PAGES[purpose]}?token={quote(token)}"
+
+
+_PAGES = {
+    TokenPurpose.VERIFY_EMAIL: "verify-email",
+    TokenPurpose.RESET_PASSWORD: "reset-password",
+    TokenPurpose.CHANGE_EMAIL: "confirm-email",
+}
 
 
 _WORDING = {
@@ -33,6 +39,15 @@ _WORDING = {
         "Somebody (hopefully you) asked to reset your ScriptHub password. Choose a new one here:",
         "Choose a new password",
         "If you did not ask for this, ignore this mail: your password stays as it is.",
+    ),
+    TokenPurpose.CHANGE_EMAIL: (
+        "Confirm your new email address for ScriptHub",
+        (
+            "Somebody (hopefully you) asked to move a ScriptHub account to this email address."
+            " Confirm it by opening this link:"
+        ),
+        "Confirm my new email address",
+        "If you did not ask for this, ignore this mail: the account keeps its address.",
     ),
 }
 
@@ -50,3 +65,18 @@ def token_email(purpose: TokenPurpose, to: str, username: str, link: str) -> Ema
         "<p>— ScriptHub</p>"
     )
     return Email(to=to, subject=subject, text=text, html=html)
+
+
+def email_changed_notice(to: str, username: str, new_email: str) -> Email:
+    """Tells the account's former address where its mail goes now."""
+    intro = f"The email address of your ScriptHub account is now {new_email}."
+    footer = (
+        "If you did not make this change, reset your password at once and contact us: "
+        "mail for the account no longer comes here."
+    )
+    text = f"Hi {username},\n\n{intro}\n\n{footer}\n\n— ScriptHub\n"
+    html = (
+        f"<p>Hi {escape(username)},</p><p>{escape(intro)}</p><p>{escape(footer)}</p>"
+        "<p>— ScriptHub</p>"
+    )
+    return Email(to=to, subject="Your ScriptHub email address was changed", text=text, html=html)

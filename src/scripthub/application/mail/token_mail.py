@@ -10,7 +10,7 @@ from scripthub.application.ports.unit_of_work import UnitOfWork
 from scripthub.application.tokens import hash_token, new_opaque_token
 from scripthub.domain.email_tokens import MAIL_THROTTLE, TOKEN_LIFETIMES, EmailToken, TokenPurpose
 from scripthub.domain.errors import EmailTokenInvalidError
-from scripthub.domain.mail import OutboxMessage
+from scripthub.domain.mail import Email, OutboxMessage
 from scripthub.domain.users import User
 
 
@@ -23,9 +23,13 @@ class TokenMail:
         self._clock = clock
         self._limiter = limiter
 
-    async def queue(self, uow: UnitOfWork, user: User, purpose: TokenPurpose) -> bool:
-        """Queue the mail unless one of this purpose went to this address within the minute
-        (counted atomically, however many requests race); say whether it was queued."""
+    async def queue(
+        self, uow: UnitOfWork, user: User, purpose: TokenPurpose, *, new_email: str | None = None
+    ) -> bool:
+        """Queue the mail unless one of this purpose went to this account within the minute
+        (counted atomically, however many requests race); say whether it was queued. With
+        `new_email` (an email change) the token carries that address and the mail goes
+        there."""
         window = int(MAIL_THROTTLE.total_seconds())
         if not (await self._limiter.hit(f"mail:{purpose}:{user.id}", 1, window)).allowed:
             return False
@@ -39,14 +43,19 @@ class TokenMail:
                 token_hash=token_hash,
                 created_at=now,
                 expires_at=now + TOKEN_LIFETIMES[purpose],
+                new_email=new_email,
             )
         )
         link = self._links.for_token(purpose, token)
-        email = token_email(purpose, user.email, user.username, link)
+        await self.send(uow, token_email(purpose, new_email or user.email, user.username, link))
+        return True
+
+    async def send(self, uow: UnitOfWork, email: Email) -> None:
+        """Queue a mail in the outbox, in the caller's transaction."""
+        now = self._clock.now()
         await uow.outbox.enqueue(
             OutboxMessage(id=uuid.uuid4(), email=email, created_at=now, next_attempt_at=now)
         )
-        return True
 
     async def redeem(self, uow: UnitOfWork, token: str, purpose: TokenPurpose) -> EmailToken:
         """Use the token up, or raise EmailTokenInvalidError if it is unknown, used or expired."""
@@ -59,17 +68,18 @@ class TokenMail:
         EmailTokenInvalidError."""
         found = await uow.email_tokens.find(hash_token(token), purpose)
         if found is None or not found.usable(self._clock.now()):
-            raise _unusable()
+            raise self.unusable()
         return found
 
     async def use(self, uow: UnitOfWork, token: EmailToken) -> None:
         """Use up a token `find_usable` returned, or raise EmailTokenInvalidError if a concurrent
         transaction used it first."""
         if not await uow.email_tokens.consume(token.id, self._clock.now()):
-            raise _unusable()
+            raise self.unusable()
 
-
-def _unusable() -> EmailTokenInvalidError:
-    return EmailTokenInvalidError(
-        "This link is invalid, already used or expired; ask for a new one."
-    )
+    @staticmethod
+    def unusable() -> EmailTokenInvalidError:
+        """The error for a link that cannot be used (unknown, used, expired, not yours)."""
+        return EmailTokenInvalidError(
+            "This link is invalid, already used or expired; ask for a new one."
+        )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import uuid
+from datetime import datetime
 from typing import Protocol
 
 from scripthub.domain.providers import Provider, ProviderLink
@@ -30,6 +31,11 @@ class ProviderLinkRepository(Protocol):
         """Stage removing the user's link to `provider`, unless it is the account's last link
         (its only way to sign in). Decided under a lock on the account's links, so that two
         concurrent removals of its last two links leave one."""
+
+    async def set_email(
+        self, user_id: uuid.UUID, provider: Provider, email: str, at: datetime
+    ) -> None:
+        """Stage recording `email` as the address of the user's link to `provider`, if any."""
 
     async def list_for_user(self, user_id: uuid.UUID) -> list[ProviderLink]:
         """The user's links, oldest first."""

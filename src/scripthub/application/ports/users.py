@@ -84,6 +84,12 @@ class UserRepository(Protocol):
         only while its hash is still that one (the one the caller checked a password
         against). False, changing nothing, otherwise."""
 
+    async def change_email(self, user_id: uuid.UUID, email: str, at: datetime) -> bool:
+        """Move an active account to this normalized email, verified at `at` (also its
+        `updated_at`); False, changing nothing, if no active account has this id. Raises
+        EmailTakenError if another live account holds the email, at the latest when the unit
+        of work commits."""
+
     async def mark_email_verified(self, user_id: uuid.UUID, at: datetime) -> bool:
         """Record the email of a live (not deleted) account as verified at `at` (also its
         `updated_at`); False, changing nothing, if it already was or there is no such

@@ -57,12 +57,14 @@ from scripthub.application.scripts.read_version_code import ReadVersionCode
 from scripthub.application.scripts.unrate_script import UnrateScript
 from scripthub.application.users.change_account_status import ChangeAccountStatus
 from scripthub.application.users.change_roles import ChangeUserRole
+from scripthub.application.users.confirm_email_change import ConfirmEmailChange
 from scripthub.application.users.create_account import CreateAccount
 from scripthub.application.users.delete_own_account import DeleteOwnAccount
 from scripthub.application.users.get_own_user import GetOwnUser
 from scripthub.application.users.get_public_user import GetPublicUser
 from scripthub.application.users.list_users import ListUsers
 from scripthub.application.users.new_account import NewAccounts
+from scripthub.application.users.request_email_change import RequestEmailChange
 from scripthub.application.users.set_password import SetUserPassword
 from scripthub.application.users.update_own_user import UpdateOwnUser
 from scripthub.entrypoints.install_flusher import InstallRecorder
@@ -164,6 +166,12 @@ class UseCases(containers.DeclarativeContainer):
         session_store=session_store,
         clock=clock,
         common_passwords=adapters.common_passwords,
+    )
+    request_email_change = providers.Singleton(
+        RequestEmailChange, uow_factory=uow_factory, token_mail=token_mail, hasher=adapters.hasher
+    )
+    confirm_email_change = providers.Singleton(
+        ConfirmEmailChange, uow_factory=uow_factory, token_mail=token_mail, clock=clock
     )
     change_password = providers.Singleton(
         ChangePassword,

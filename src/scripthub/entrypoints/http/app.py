@@ -15,6 +15,7 @@ from scripthub.domain.errors import DomainError, ServiceUnavailableError
 from scripthub.entrypoints.containers import Container, build_container, close_container
 from scripthub.entrypoints.http.controllers.audit import AuditController
 from scripthub.entrypoints.http.controllers.auth import AuthController
+from scripthub.entrypoints.http.controllers.email_change import EmailChangeController
 from scripthub.entrypoints.http.controllers.oauth import OAuthController, OwnProvidersController
 from scripthub.entrypoints.http.controllers.passwords import PasswordsController
 from scripthub.entrypoints.http.controllers.roles import PermissionsController, RolesController
@@ -47,6 +48,7 @@ from scripthub.entrypoints.http.requests import MAX_BODY_BYTES, JsonRequest
 from scripthub.entrypoints.http.security_headers import SecurityHeaders
 from scripthub.entrypoints.http.traffic import Traffic
 from scripthub.entrypoints.install_flusher import flush_until
+from scripthub.entrypoints.logs import configure_logging
 from scripthub.entrypoints.mail_worker import (
     DispatcherWatch,
     MailGauges,
@@ -108,7 +110,10 @@ def readiness_checks(
 def create_app(container: Container | None = None) -> Litestar:
     """Build the API; tests pass their own container, servers build it from the environment."""
     if container is None:
-        container = build_container(load_settings())
+        settings = load_settings()
+        # A served process (each worker runs this factory) logs through our formatter.
+        configure_logging(production=settings.env == "production", level=settings.log_level)
+        container = build_container(settings)
     settings = container.settings()
     logging.getLogger("scripthub").setLevel(settings.log_level)
     if settings.env == "production" and settings.metrics_token is None:
@@ -163,6 +168,7 @@ def create_app(container: Container | None = None) -> Litestar:
             OwnProvidersController,
             PasswordsController,
             UsersController,
+            EmailChangeController,
             UserAdministrationController,
             RolesController,
             PermissionsController,
@@ -197,6 +203,7 @@ def create_app(container: Container | None = None) -> Litestar:
         ),
         openapi_config=openapi_config(),
         request_max_body_size=MAX_BODY_BYTES,
+        logging_config=None,  # `configure_logging` (or the test) owns the handlers
         request_class=JsonRequest,
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],
@@ -208,6 +215,7 @@ def create_app(container: Container | None = None) -> Litestar:
             OptionsAnswers(app.asgi_handler, allowed_methods(app)),
             limits,
             RequestOutages(logging.getLogger("scripthub.http")),
+            trusted_proxies=settings.trusted_proxies,
         ),
         production=settings.env == "production",
         trusted_proxies=settings.trusted_proxies,

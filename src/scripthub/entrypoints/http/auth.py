@@ -12,6 +12,7 @@ from typing import Any
 from litestar.connection import ASGIConnection
 from litestar.handlers import BaseRouteHandler
 from litestar.types import Guard, Scope
+from structlog.contextvars import bind_contextvars
 
 from scripthub.application.accounts import Principal
 from scripthub.application.auth.authenticate_request import (
@@ -46,8 +47,19 @@ def bearer_token(scope: Scope) -> str | None:
 
 
 def remember(scope: Scope, authentication: Authentication) -> None:
-    """Keep the request's authentication (the rate-limit gate may make it, with the count)."""
+    """Keep the request's authentication (the rate-limit gate may make it, with the count);
+    the log lines that follow name its user."""
     scope["state"][_AUTHENTICATION] = authentication
+    if authentication.principal is not None:
+        bind_contextvars(user_id=str(authentication.principal.user_id))
+
+
+def user_id_of(scope: Scope) -> str | None:
+    """The id of the request's signed-in user, if it has been worked out."""
+    authentication: Authentication | None = scope["state"].get(_AUTHENTICATION)
+    if authentication is None or authentication.principal is None:
+        return None
+    return str(authentication.principal.user_id)
 
 
 async def authenticate(connection: AnyConnection) -> Principal:

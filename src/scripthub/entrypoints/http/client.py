@@ -1,4 +1,5 @@
-"""Who is on the other end: client IP (honouring trusted proxies) and user agent."""
+"""Who is on the other end: client IP (honouring trusted proxies), user agent, and the
+request's id."""
 
 from __future__ import annotations
 
@@ -11,6 +12,9 @@ from scripthub.domain.audit import RequestContext
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 MAX_USER_AGENT = 512
+REQUEST_ID_STATE = "request_id"
+"""The key of the request's id in the scope's state (`request.state.request_id`), which
+`SecurityHeaders` sets first thing."""
 
 
 def request_header(scope: Scope, name: bytes) -> str | None:
@@ -60,4 +64,5 @@ def request_context(scope: Scope, trusted: Sequence[Network]) -> RequestContext:
     return RequestContext(
         ip_address=client_ip(scope, trusted),
         user_agent=agent[:MAX_USER_AGENT] if agent else None,
+        request_id=scope["state"].get(REQUEST_ID_STATE),
     )

@@ -1,4 +1,5 @@
-"""The security headers of every answer, routed or not, and the request's `X-Request-ID`.
+"""The security headers of every answer, routed or not, and the request's `X-Request-ID`,
+which every log line of the request carries.
 
 What Helmet sets, adapted to a JSON API: nothing here is meant to be framed, sniffed, embedded
 by another site or cached, except where a route says otherwise.
@@ -14,13 +15,17 @@ from typing import Any
 
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from structlog.contextvars import bind_contextvars, clear_contextvars
 
-from scripthub.entrypoints.http.client import Network, from_trusted_proxy, request_header
+from scripthub.entrypoints.http.client import (
+    REQUEST_ID_STATE,
+    Network,
+    from_trusted_proxy,
+    request_header,
+)
 
 API_POLICY = "default-src 'none'; frame-ancestors 'none'"
 HSTS = "max-age=63072000; includeSubDomains"
-REQUEST_ID_STATE = "request_id"
-"""The key of the request's id in the scope's state (`request.state.request_id`)."""
 
 CACHE_OPTION = "own_cache_rules"
 OWN_CACHE_RULES: Mapping[str, Any] = MappingProxyType({CACHE_OPTION: True})
@@ -88,7 +93,14 @@ class SecurityHeaders:
                 message["headers"] = headers
             await send(message)
 
-        await self._app(scope, receive, secured)
+        # Every line logged while the request is served carries its id (and, once known,
+        # its user's: see `auth.remember`).
+        clear_contextvars()
+        bind_contextvars(request_id=request_id)
+        try:
+            await self._app(scope, receive, secured)
+        finally:
+            clear_contextvars()
 
     def _request_id(self, scope: Scope) -> str:
         """The id our proxy gave the request, when it is one and the id is sane; else a new one."""

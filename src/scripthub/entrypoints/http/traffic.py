@@ -1,16 +1,20 @@
-"""The one layer every HTTP request passes, routed or not: metrics, RateLimit headers, and the
-API budget for the answers no route middleware sees (the router's own 404 and 405) or that
-a handler counting its own requests answered before counting."""
+"""The one layer every HTTP request passes, routed or not: the access log, metrics, RateLimit
+headers, and the API budget for the answers no route middleware sees (the router's own 404
+and 405) or that a handler counting its own requests answered before counting."""
 
 from __future__ import annotations
 
+import logging
 import time
+from collections.abc import Sequence
 
 from litestar.enums import ScopeType
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR, HTTP_503_SERVICE_UNAVAILABLE
 from litestar.types import ASGIApp, HTTPResponseStartEvent, Message, Receive, Scope, Send
 from litestar.utils import normalize_path
 
+from scripthub.entrypoints.http.auth import user_id_of
+from scripthub.entrypoints.http.client import Network, client_ip
 from scripthub.entrypoints.http.metrics import record_request
 from scripthub.entrypoints.http.problems import unavailable_cause
 from scripthub.entrypoints.http.rate_limits import (
@@ -20,6 +24,8 @@ from scripthub.entrypoints.http.rate_limits import (
     take_rate_charge,
 )
 from scripthub.entrypoints.outages import RequestOutages
+
+access_log = logging.getLogger("scripthub.access")
 
 
 class Traffic:
@@ -33,10 +39,18 @@ class Traffic:
     whose handler failed before it counted the request (a file name that names nothing).
     """
 
-    def __init__(self, app: ASGIApp, limits: RateLimits, outages: RequestOutages) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        limits: RateLimits,
+        outages: RequestOutages,
+        *,
+        trusted_proxies: Sequence[Network],
+    ) -> None:
         self._app = app
         self._limits = limits
         self._outages = outages
+        self._trusted = trusted_proxies
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != ScopeType.HTTP:
@@ -72,6 +86,7 @@ class Traffic:
             elapsed = time.perf_counter() - started
             record_request(scope["method"], route, status, elapsed)
             self._log_outages(f"{scope['method']} {route}", status, scope)
+            self._log(scope, scope["method"], route, status, elapsed)
 
     def _log_outages(self, endpoint: str, status: int, scope: Scope) -> None:
         unavailable = unavailable_cause(scope) if status == HTTP_503_SERVICE_UNAVAILABLE else None
@@ -79,6 +94,23 @@ class Traffic:
             self._outages.failed(endpoint, unavailable)
         elif status < HTTP_500_INTERNAL_SERVER_ERROR:
             self._outages.answered(endpoint, status)
+
+    def _log(self, scope: Scope, method: str, route: str, status: int, elapsed: float) -> None:
+        """One access-log line per request; its `request_id` comes from the log context."""
+        access_log.info(
+            "%s %s %s",
+            method,
+            scope["path"],
+            status,
+            extra={
+                "method": method,
+                "route": route,
+                "status": status,
+                "duration_ms": round(elapsed * 1000, 1),
+                "client_ip": client_ip(scope, self._trusted),
+                "user_id": user_id_of(scope),
+            },
+        )
 
 
 def _answered_before_routing(scope: Scope) -> bool:

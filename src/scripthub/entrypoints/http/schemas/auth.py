@@ -92,6 +92,15 @@ class ResetPasswordBody(msgspec.Struct, forbid_unknown_fields=True):
     new_password: NewPassword
 
 
+class ChangeEmailBody(msgspec.Struct, forbid_unknown_fields=True):
+    email: Email
+    current_password: Password
+
+
+class ConfirmEmailChangeBody(msgspec.Struct, forbid_unknown_fields=True):
+    token: Token
+
+
 class ChangePasswordBody(msgspec.Struct, forbid_unknown_fields=True):
     current_password: Password
     new_password: NewPassword
