@@ -12,7 +12,7 @@ import pytest
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 
-from scripthub.adapters.sqlalchemy.migrations import head_revision
+from scripthub.adapters.sqlalchemy.migrations import head_revision, migration_history
 
 ROOT = Path(__file__).resolve().parents[2]
 IN_WHEEL = "scripthub/migrations/"
@@ -95,4 +95,6 @@ def test_the_unpacked_wheel_migrates_without_the_repository(wheel: Path, tmp_pat
     current = python("-m", "scripthub.entrypoints.cli", "db", "current")
 
     assert Path(location) == (site / "scripthub" / "migrations").resolve()
-    assert upgraded == current == f"{head_revision()} (head)"
+    *applied, final = upgraded.splitlines()
+    assert len(applied) == len(migration_history())  # one progress line per migration
+    assert final == current == f"{head_revision()} (head)"
