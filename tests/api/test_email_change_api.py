@@ -61,8 +61,8 @@ async def test_a_used_or_unknown_link_is_refused(mail_api: Api, smtp_sink: SmtpS
     unknown = await mail_api.send("POST", CONFIRM, pair["access_token"], json={"token": "nope"})
 
     assert first.status_code == 200, first.text
-    assert_problem(again, 400, "bad_request")
-    assert_problem(unknown, 400, "bad_request")
+    assert_problem(again, 400, "token_invalid")
+    assert_problem(unknown, 400, "token_invalid")
 
 
 async def test_a_link_is_only_good_for_its_own_account(mail_api: Api, smtp_sink: SmtpSink) -> None:
@@ -73,7 +73,7 @@ async def test_a_link_is_only_good_for_its_own_account(mail_api: Api, smtp_sink:
     stolen = await mail_api.send("POST", CONFIRM, other["access_token"], json={"token": token})
     anonymous = await mail_api.client.post(CONFIRM, json={"token": token})
 
-    assert_problem(stolen, 400, "bad_request")
+    assert_problem(stolen, 400, "token_invalid")
     assert_problem(anonymous, 401, "invalid_token")
     me = await mail_api.get("/api/users/me", other["access_token"])
     assert me.json()["email"] == other["user"]["email"]

@@ -13,8 +13,8 @@ from scripthub.application.auth.reset_password import ResetPasswordCommand
 from scripthub.application.users.confirm_email_change import ConfirmEmailChangeCommand
 from scripthub.application.users.request_email_change import RequestEmailChangeCommand
 from scripthub.domain.errors import (
-    BadRequestError,
     EmailTakenError,
+    EmailTokenInvalidError,
     InvalidCredentialsError,
     ValidationError,
     WrongCurrentPasswordError,
@@ -120,17 +120,17 @@ async def test_a_link_works_once_for_a_day_and_only_for_its_account(world: World
     await request_change(world, ada)
     link = await change_link(world)
 
-    with pytest.raises(BadRequestError):
+    with pytest.raises(EmailTokenInvalidError):
         await confirm(world, bob, link)
     await confirm(world, ada, link)
-    with pytest.raises(BadRequestError):
+    with pytest.raises(EmailTokenInvalidError):
         await confirm(world, ada, link)
 
     world.clock.advance(timedelta(minutes=2))
     await request_change(world, ada, "ada@elsewhere.example")
     later = await change_link(world)
     world.clock.advance(timedelta(hours=24, seconds=1))
-    with pytest.raises(BadRequestError):
+    with pytest.raises(EmailTokenInvalidError):
         await confirm(world, ada, later)
 
 
@@ -142,7 +142,7 @@ async def test_links_mailed_to_the_old_address_stop_working(world: World) -> Non
     await confirm(world, principal, await change_link(world))
 
     command = ResetPasswordCommand(token_of(reset_link), "a brand new passphrase")
-    with pytest.raises(BadRequestError):
+    with pytest.raises(EmailTokenInvalidError):
         await world.reset_password().execute(command)
 
 
