@@ -34,6 +34,8 @@ async def test_a_redis_outage_is_logged_once_with_the_endpoint_and_its_end(
     caplog.set_level(logging.INFO, logger="scripthub.http")
     # Litestar's logging set-up replaces the root logger's handlers, caplog's among them.
     monkeypatch.setattr(logging.getLogger("scripthub.http"), "handlers", [caplog.handler])
+    # ...or keeps it, depending on the logging set-up: each record is captured once either way.
+    monkeypatch.setattr(logging.getLogger("scripthub.http"), "propagate", False)
     environment = {
         **TEST_ENVIRONMENT,
         "SCRIPTHUB_DATABASE_URL": postgres_database_url,

@@ -23,7 +23,11 @@ import pytest
 from dependency_injector import containers, providers
 
 from scripthub.adapters.access_state import SequentialAccessStateReader
-from scripthub.adapters.memory import InMemoryRateLimiter, InMemorySessionStore
+from scripthub.adapters.memory import (
+    InMemoryLatestCodeStore,
+    InMemoryRateLimiter,
+    InMemorySessionStore,
+)
 from scripthub.adapters.security import BcryptPasswordHasher, JwtAccessTokens
 from scripthub.application.accounts import Operator, Principal
 from scripthub.application.auth.authenticate_request import AuthenticateRequestQuery
@@ -157,6 +161,9 @@ class RaceWorld:
         adapters.session_store = providers.Object(self.session_store)
         adapters.permission_cache = providers.Object(permission_cache)
         adapters.rate_limiter = providers.Object(rate_limiter)
+        adapters.latest_code_store = providers.Object(
+            InMemoryLatestCodeStore(rate_limiter, self.clock)
+        )
         adapters.access_state = providers.Object(
             SequentialAccessStateReader(self.session_store, permission_cache, rate_limiter)
         )
