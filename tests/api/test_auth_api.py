@@ -332,3 +332,15 @@ async def test_a_full_width_copy_of_an_email_is_taken(api: Api) -> None:
     )
 
     assert_problem(response, 409, "email_taken")
+
+
+@pytest.mark.parametrize("address", ["a..b@example.com", ".x@example.com", "x@-bad-.com"])
+async def test_registering_an_address_that_breaks_email_syntax_is_422(
+    api: Api, address: str
+) -> None:
+    body = {"email": address, "username": "syntax", "password": "correct horse battery"}
+
+    refused = await api.client.post("/api/auth/register", json=body)
+
+    problem = assert_problem(refused, 422, "validation_error")
+    assert [error["field"] for error in problem["errors"]] == ["email"]

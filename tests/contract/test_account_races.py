@@ -23,6 +23,7 @@ import pytest
 from dependency_injector import containers, providers
 
 from scripthub.adapters.access_state import SequentialAccessStateReader
+from scripthub.adapters.email_syntax import EmailValidatorSyntax
 from scripthub.adapters.memory import (
     InMemoryLatestCodeStore,
     InMemoryRateLimiter,
@@ -153,6 +154,7 @@ class RaceWorld:
         adapters = containers.DynamicContainer()
         adapters.settings = providers.Object(SETTINGS)
         adapters.clock = providers.Object(self.clock)
+        adapters.email_syntax = providers.Object(EmailValidatorSyntax())
         adapters.common_passwords = providers.Object(frozenset[str]())
         adapters.hasher = providers.Object(self.hasher)
         adapters.access_tokens = providers.Object(

@@ -226,3 +226,24 @@ async def test_a_failed_login_is_audited_against_the_account_it_targeted(world: 
         if entry.action == "auth.login" and entry.outcome is Outcome.FAILURE
     ]
     assert [(f.actor_id, f.resource_id) for f in failures] == [(None, str(own.id)), (None, None)]
+
+
+@pytest.mark.parametrize(
+    "address", ["a..b@example.com", ".x@example.com", "x@-bad-.com", "x@example.com.", "x@localhost"]
+)
+async def test_addresses_that_break_email_syntax_are_refused(world: World, address: str) -> None:
+    with pytest.raises(ValidationError) as refused:
+        await world.register(email=address)
+
+    assert [problem.field for problem in refused.value.problems] == ["email"]
+    assert world.database.users == {}
+
+
+async def test_an_internationalized_domain_has_one_form_whichever_is_given(world: World) -> None:
+    pair = await world.register(email="Ada@xn--bcher-kva.example")
+
+    assert pair.user.user.email == "ada@b\u00fccher.example"
+    assert await world.login(email="ada@B\u00dcCHER.example")
+    assert await world.login(email="ada@xn--bcher-kva.example")
+    with pytest.raises(EmailTakenError):
+        await world.register(email="ada@b\u00fccher.example", username="other")

@@ -9,6 +9,7 @@ from typing import Any
 from dependency_injector import containers, providers
 
 from scripthub.adapters.access_state import SequentialAccessStateReader
+from scripthub.adapters.email_syntax import EmailValidatorSyntax
 from scripthub.adapters.memory import (
     InMemoryInstallCounter,
     InMemoryLatestCodeStore,
@@ -77,6 +78,7 @@ class World:
         adapters = containers.DynamicContainer()
         adapters.settings = providers.Object(SETTINGS)
         adapters.clock = providers.Object(self.clock)
+        adapters.email_syntax = providers.Object(EmailValidatorSyntax())
         adapters.common_passwords = providers.Object(COMMON_PASSWORDS)
         adapters.hasher = providers.Object(BcryptPasswordHasher(rounds=4, max_threads=1))
         adapters.access_tokens = providers.Object(

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from scripthub.application.accounts import OwnUser, load_own_user
 from scripthub.application.audit.recording import audit_entry, record_alone
 from scripthub.application.auth.session_starter import SessionStarter, TokenPair
+from scripthub.application.ports.email_syntax import EmailSyntax
 from scripthub.application.ports.login_throttle import LoginThrottle
 from scripthub.application.ports.security import PasswordHasher
 from scripthub.application.ports.system import Clock
@@ -48,12 +49,14 @@ class LogIn:
         sessions: SessionStarter,
         clock: Clock,
         throttle: LoginThrottle,
+        email_syntax: EmailSyntax,
     ) -> None:
         self._uow_factory = uow_factory
         self._hasher = hasher
         self._sessions = sessions
         self._clock = clock
         self._throttle = throttle
+        self._email_syntax = email_syntax
 
     async def execute(self, command: LogInCommand) -> TokenPair:
         client = command.context.ip_address or "unknown"
@@ -81,7 +84,7 @@ class LogIn:
 
     async def _find_account(self, raw_email: str) -> OwnUser | None:
         try:
-            email = normalize_email(raw_email)
+            email = self._email_syntax.canonical(normalize_email(raw_email))
         except ValidationError:
             return None
         async with self._uow_factory() as uow:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from scripthub.application.mail.token_mail import TokenMail
+from scripthub.application.ports.email_syntax import EmailSyntax
 from scripthub.application.ports.unit_of_work import UnitOfWorkFactory
 from scripthub.domain.email_tokens import TokenPurpose
 from scripthub.domain.errors import ValidationError
@@ -20,13 +21,16 @@ class RequestPasswordReset:
     """Mail a reset link to an active account with this address. Unknown addresses, and a
     second request within a minute, do nothing: the caller cannot tell which happened."""
 
-    def __init__(self, uow_factory: UnitOfWorkFactory, token_mail: TokenMail) -> None:
+    def __init__(
+        self, uow_factory: UnitOfWorkFactory, token_mail: TokenMail, email_syntax: EmailSyntax
+    ) -> None:
         self._uow_factory = uow_factory
         self._token_mail = token_mail
+        self._email_syntax = email_syntax
 
     async def execute(self, command: RequestPasswordResetCommand) -> None:
         try:
-            email = normalize_email(command.email)
+            email = self._email_syntax.canonical(normalize_email(command.email))
         except ValidationError:
             return
         async with self._uow_factory() as uow:

@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Collection
 from dataclasses import dataclass
 
+from scripthub.application.ports.email_syntax import EmailSyntax
 from scripthub.application.ports.security import PasswordHasher
 from scripthub.application.ports.system import Clock
 from scripthub.application.ports.unit_of_work import UnitOfWork
@@ -33,18 +34,23 @@ class AccountFields:
 
 class NewAccounts:
     def __init__(
-        self, hasher: PasswordHasher, clock: Clock, common_passwords: Collection[str]
+        self,
+        hasher: PasswordHasher,
+        clock: Clock,
+        common_passwords: Collection[str],
+        email_syntax: EmailSyntax,
     ) -> None:
         self._hasher = hasher
         self._clock = clock
         self._common_passwords = common_passwords
+        self._email_syntax = email_syntax
 
     async def prepare(self, fields: AccountFields, *, verified: bool) -> User:
         """A new active user from the fields, every field's problems reported at once and
         named as the request names them. Hashes the password: call it outside a transaction."""
         now = self._clock.now()
         problems = Problems()
-        email = problems.check(lambda: normalize_email(fields.email))
+        email = problems.check(lambda: self._email_syntax.canonical(normalize_email(fields.email)))
         username = problems.check(lambda: normalize_username(fields.username))
         problems.check(lambda: check_password(fields.password, self._common_passwords))
         full_name = fields.full_name.strip() if fields.full_name else None

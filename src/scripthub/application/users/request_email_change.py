@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from scripthub.application.accounts import Principal, load_own_user
 from scripthub.application.mail.token_mail import TokenMail
+from scripthub.application.ports.email_syntax import EmailSyntax
 from scripthub.application.ports.security import PasswordHasher
 from scripthub.application.ports.unit_of_work import UnitOfWorkFactory
 from scripthub.domain.email_tokens import TokenPurpose
@@ -26,14 +27,19 @@ class RequestEmailChange:
     the minute sends nothing, and is answered the same."""
 
     def __init__(
-        self, uow_factory: UnitOfWorkFactory, token_mail: TokenMail, hasher: PasswordHasher
+        self,
+        uow_factory: UnitOfWorkFactory,
+        token_mail: TokenMail,
+        hasher: PasswordHasher,
+        email_syntax: EmailSyntax,
     ) -> None:
         self._uow_factory = uow_factory
         self._token_mail = token_mail
         self._hasher = hasher
+        self._email_syntax = email_syntax
 
     async def execute(self, command: RequestEmailChangeCommand) -> None:
-        new_email = normalize_email(command.new_email)
+        new_email = self._email_syntax.canonical(normalize_email(command.new_email))
         async with self._uow_factory() as uow:
             user = (await load_own_user(uow, command.principal.user_id)).user
         if not await self._hasher.verify(command.current_password, user.password_hash):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dependency_injector import containers, providers
 
 from scripthub.adapters.access_state import SequentialAccessStateReader
+from scripthub.adapters.email_syntax import EmailValidatorSyntax
 from scripthub.adapters.mail import mailer_from_url
 from scripthub.adapters.memory import (
     InMemoryInstallCounter,
@@ -55,6 +56,7 @@ class Adapters(containers.DeclarativeContainer):
     # Infrastructure, one per process.
     clock = providers.Singleton(SystemClock)
     common_passwords = providers.Singleton(load_common_passwords)
+    email_syntax = providers.Singleton(EmailValidatorSyntax)
     hasher = providers.Singleton(BcryptPasswordHasher, rounds=settings.provided.bcrypt_rounds)
     access_tokens = providers.Singleton(
         JwtAccessTokens,

@@ -100,6 +100,7 @@ class UseCases(containers.DeclarativeContainer):
         hasher=adapters.hasher,
         clock=clock,
         common_passwords=adapters.common_passwords,
+        email_syntax=adapters.email_syntax,
     )
     deliver_mail = providers.Singleton(
         DeliverMail, outbox=adapters.outbox_dispatch_store, mailer=adapters.mailer, clock=clock
@@ -129,6 +130,7 @@ class UseCases(containers.DeclarativeContainer):
         sessions=sessions,
         clock=clock,
         throttle=adapters.login_throttle,
+        email_syntax=adapters.email_syntax,
     )
     refresh_session = providers.Singleton(
         RefreshSession,
@@ -156,7 +158,10 @@ class UseCases(containers.DeclarativeContainer):
         ResendVerificationEmail, uow_factory=uow_factory, token_mail=token_mail
     )
     request_password_reset = providers.Singleton(
-        RequestPasswordReset, uow_factory=uow_factory, token_mail=token_mail
+        RequestPasswordReset,
+        uow_factory=uow_factory,
+        token_mail=token_mail,
+        email_syntax=adapters.email_syntax,
     )
     reset_password = providers.Singleton(
         ResetPassword,
@@ -168,7 +173,11 @@ class UseCases(containers.DeclarativeContainer):
         common_passwords=adapters.common_passwords,
     )
     request_email_change = providers.Singleton(
-        RequestEmailChange, uow_factory=uow_factory, token_mail=token_mail, hasher=adapters.hasher
+        RequestEmailChange,
+        uow_factory=uow_factory,
+        token_mail=token_mail,
+        hasher=adapters.hasher,
+        email_syntax=adapters.email_syntax,
     )
     confirm_email_change = providers.Singleton(
         ConfirmEmailChange, uow_factory=uow_factory, token_mail=token_mail, clock=clock
