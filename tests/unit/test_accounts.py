@@ -229,7 +229,8 @@ async def test_a_failed_login_is_audited_against_the_account_it_targeted(world: 
 
 
 @pytest.mark.parametrize(
-    "address", ["a..b@example.com", ".x@example.com", "x@-bad-.com", "x@example.com.", "x@localhost"]
+    "address",
+    ["a..b@example.com", ".x@example.com", "x@-bad-.com", "x@example.com.", "x@localhost"],
 )
 async def test_addresses_that_break_email_syntax_are_refused(world: World, address: str) -> None:
     with pytest.raises(ValidationError) as refused:
