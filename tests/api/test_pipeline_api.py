@@ -5,7 +5,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from typing import Any
 
+import msgspec
+
+from scripthub.adapters.sqlalchemy.migrations import SchemaState
+from scripthub.entrypoints.http.health import Readiness
+from scripthub.entrypoints.mail_worker import DispatcherStatus
 from tests.api.client import PASSWORD, Api, assert_problem
 
 
@@ -139,6 +145,7 @@ async def test_health_metrics_schema_and_docs(api: Api) -> None:
         "schema": "ok",
         "mail_dispatcher": "ok",
     }
+    msgspec.json.decode(ready.content, type=Readiness)  # as the document describes it
     assert metrics.status_code == 200
     assert 'scripthub_http_requests_total{method="GET"' in metrics.text
     assert schema.json()["openapi"].startswith("3.1")
@@ -147,6 +154,20 @@ async def test_health_metrics_schema_and_docs(api: Api) -> None:
     assert "/docs/assets/swagger-ui-bundle.js" in docs.text
     assert "cdn" not in docs.text.lower()
     assert asset.status_code == 200
+
+
+async def test_health_routes_answer_head_like_get(api: Api) -> None:
+    for path in ("/health/live", "/health/ready"):
+        get = await api.client.get(path)
+        head = await api.client.head(path)
+
+        assert head.status_code == get.status_code == 200, path
+        assert head.content == b""
+        assert head.headers["content-type"] == get.headers["content-type"] == "application/json"
+        assert head.headers["content-length"] == str(len(get.content))
+        assert get.headers["content-length"] == str(len(get.content))
+    allow = (await api.client.options("/health/ready")).headers["allow"]
+    assert allow == "GET, HEAD, OPTIONS"
 
 
 async def test_a_dead_database_is_a_503_not_a_500(make_api: Callable[..., Api]) -> None:
@@ -158,10 +179,43 @@ async def test_a_dead_database_is_a_503_not_a_500(make_api: Callable[..., Api]) 
         "/api/auth/login", json={"email": "a@example.com", "password": PASSWORD}
     )
     ready = await api.client.get("/health/ready")
+    head = await api.client.head("/health/ready")
 
     assert_problem(login, 503, "service_unavailable")
     assert ready.status_code == 503
-    assert ready.json()["database"] == "error"
+    assert ready.headers["content-type"] == "application/json"  # the readiness object, no problem
+    assert msgspec.json.decode(ready.content, type=Readiness).database == "error"
+    assert head.status_code == 503
+    assert head.content == b""
+    assert head.headers["content-length"] == str(len(ready.content))
+
+
+async def test_the_document_describes_the_health_answers_as_they_are(api: Api) -> None:
+    document = (await api.client.get("/schema/openapi.json")).json()
+    schemas = document["components"]["schemas"]
+    live = document["paths"]["/health/live"]
+    ready = document["paths"]["/health/ready"]
+
+    def schema_of(response: dict[str, Any]) -> dict[str, Any]:
+        reference = response["content"]["application/json"]["schema"]["$ref"]
+        return schemas[reference.rsplit("/", 1)[1]]  # type: ignore[no-any-return]
+
+    def values(field: dict[str, Any]) -> list[str]:
+        return [value for one in field.get("oneOf", [field]) for value in one["enum"]]
+
+    readiness = schema_of(ready["get"]["responses"]["503"])
+    fields = readiness["properties"]
+    assert schema_of(ready["get"]["responses"]["200"]) == readiness
+    assert sorted(readiness["required"]) == ["cache", "database", "schema"]
+    assert fields.keys() == {"database", "cache", "schema", "mail_dispatcher"}
+    assert values(fields["database"]) == values(fields["cache"]) == ["ok", "error"]
+    assert values(fields["schema"]) == [*SchemaState, "error"]
+    assert values(fields["mail_dispatcher"]) == list(DispatcherStatus)  # when present
+    assert schema_of(live["get"]["responses"]["200"])["properties"]["status"]["const"] == "ok"
+    assert "application/problem+json" in ready["get"]["responses"]["default"]["content"]
+    for item in (live, ready):  # HEAD: the GET's statuses, and no body
+        assert item["head"]["responses"].keys() == item["get"]["responses"].keys()
+        assert all("content" not in answer for answer in item["head"]["responses"].values())
 
 
 async def test_a_dead_redis_is_a_503_not_a_500(make_api: Callable[..., Api]) -> None:
@@ -222,15 +276,19 @@ async def test_the_openapi_document_describes_errors_as_problem_json(api: Api) -
     problem = await api.client.post("/api/auth/login", json={"email": "x"})
 
     operations = [
-        operation
-        for path_item in document["paths"].values()
-        for operation in path_item.values()
+        (path, method, operation)
+        for path, path_item in document["paths"].items()
+        for method, operation in path_item.items()
         if isinstance(operation, dict) and "responses" in operation
     ]
     assert len(operations) > 20
-    for operation in operations:
+    for path, method, operation in operations:
         errors = [status for status in operation["responses"] if status.startswith(("4", "5"))]
-        assert errors == [], operation["operationId"]
+        # The readiness 503 is the readiness object (test_..._health_answers_as_they_are).
+        assert errors == (["503"] if path == "/health/ready" else []), operation["operationId"]
+        if method == "head":  # a HEAD answer has no body
+            assert "content" not in operation["responses"]["default"]
+            continue
         default = operation["responses"]["default"]["content"]["application/problem+json"]
         assert default["schema"] == {"$ref": "#/components/schemas/Problem"}
     schema = document["components"]["schemas"]["Problem"]

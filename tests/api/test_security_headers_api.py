@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 import httpx
 import pytest
 
-from tests.api.client import Api
+from tests.api.client import Api, assert_problem
 from tests.production import PRODUCTION_ON_EMBEDDED
 
 FRONTEND = {"Origin": "http://localhost:3000"}
@@ -230,11 +230,16 @@ async def test_the_docs_page_needs_nothing_its_policy_refuses(api: Api) -> None:
     assert spec_urls == ["/schema/openapi.json"]
 
 
-async def test_litestar_schema_pages_keep_their_cdn_scripts_but_cannot_be_framed(
-    api: Api,
-) -> None:
-    for path in ("/schema", "/schema/swagger", "/schema/redoc"):
+async def test_litestar_schema_pages_do_not_exist(api: Api) -> None:
+    """They load their scripts from CDNs: `/docs` is the page, and under `/schema` only the
+    documents answer."""
+    for path in ("/schema", "/schema/", "/schema/swagger", "/schema/redoc", "/schema/elements"):
         page = await api.get(path)
 
-        assert page.status_code == 200
-        assert_secured(page, "frame-ancestors 'none'")
+        assert_problem(page, 404, "not_found")
+        assert_secured(page)
+    for path in ("/schema/openapi.json", "/schema/openapi.yaml", "/schema/openapi.yml"):
+        document = await api.get(path)
+
+        assert document.status_code == 200, path
+        assert_secured(document)

@@ -27,7 +27,7 @@ from scripthub.entrypoints.http.controllers.user_administration import (
 )
 from scripthub.entrypoints.http.controllers.users import UsersController
 from scripthub.entrypoints.http.dependencies import build_dependencies
-from scripthub.entrypoints.http.docs import docs_router, page_policies
+from scripthub.entrypoints.http.docs import PAGE_POLICIES, docs_router
 from scripthub.entrypoints.http.forwarding import UntrustedForwardingWarning
 from scripthub.entrypoints.http.health import (
     ReadinessCheck,
@@ -38,6 +38,8 @@ from scripthub.entrypoints.http.health import (
 from scripthub.entrypoints.http.metrics import forget_this_process, metrics_handler
 from scripthub.entrypoints.http.openapi import (
     close_request_bodies,
+    declared_error_responses,
+    document_head_answers,
     document_problems,
     openapi_config,
 )
@@ -219,9 +221,10 @@ def create_app(container: Container | None = None) -> Litestar:
         ),
         production=settings.env == "production",
         trusted_proxies=settings.trusted_proxies,
-        page_policies=page_policies(app),
+        page_policies=PAGE_POLICIES,
     )
     app.asgi_handler = secured if settings.trusted_proxies else UntrustedForwardingWarning(secured)
-    document_problems(app.openapi_schema)
+    document_problems(app.openapi_schema, declared_error_responses(app))
+    document_head_answers(app.openapi_schema)
     close_request_bodies(app.openapi_schema)
     return app

@@ -1,8 +1,9 @@
-"""An interactive API docs page (Swagger UI) served from the installed package: no CDN."""
+"""The interactive API docs page: Swagger UI 5, which reads OpenAPI 3.1, served from the installed
+package (`swagger-ui-bundle-v2`): nothing is loaded from outside this server."""
 
 from __future__ import annotations
 
-from litestar import Litestar, Response, Router, get
+from litestar import Response, Router, get
 from litestar.enums import MediaType
 from litestar.static_files import create_static_files_router
 from swagger_ui_bundle import swagger_ui_path
@@ -14,9 +15,8 @@ DOCS_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'"
 )
-# Litestar's own pages load their scripts, styles and fonts from CDNs and start them inline;
-# they keep working, and only framing is refused.
-CDN_PAGES_POLICY = "frame-ancestors 'none'"
+PAGE_POLICIES = {"/docs": DOCS_POLICY}
+"""The Content-Security-Policy of every HTML page, by path template: `/docs` is the only one."""
 
 PAGE = """<!doctype html>
 <html lang="en">
@@ -24,23 +24,25 @@ PAGE = """<!doctype html>
   <meta charset="utf-8">
   <title>ScriptHub API</title>
   <link rel="stylesheet" href="/docs/assets/swagger-ui.css">
+  <link rel="stylesheet" href="/docs/assets/index.css">
   <link rel="icon" type="image/png" href="/docs/assets/favicon-32x32.png">
 </head>
 <body>
   <div id="swagger-ui"></div>
   <script src="/docs/assets/swagger-ui-bundle.js"></script>
-  <script src="/docs/assets/swagger-ui-standalone-preset.js"></script>
   <script src="/docs/start.js"></script>
 </body>
 </html>
 """
-# A file, not an inline script, so that the page's policy needs no 'unsafe-inline'.
+# A file, not an inline script, so that the page's policy needs no 'unsafe-inline'. The
+# operation ids are shown: they are the names a generated client gives its calls.
 START = """window.ui = SwaggerUIBundle({
   url: "/schema/openapi.json",
   dom_id: "#swagger-ui",
-  presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
+  presets: [SwaggerUIBundle.presets.apis],
   layout: "BaseLayout",
   deepLinking: true,
+  displayOperationId: true,
   validatorUrl: null
 });
 """
@@ -64,23 +66,3 @@ def docs_router() -> Router:
         opt=dict(OWN_CACHE_RULES),
     )
     return Router(path="/", route_handlers=[docs_page, docs_start, assets])
-
-
-def page_policies(app: Litestar) -> dict[str, str]:
-    """The Content-Security-Policy of every HTML page, by path template: the docs page and
-    Litestar's pages under the OpenAPI path (all its routes there but the documents)."""
-    policies = {"/docs": DOCS_POLICY}
-    config = app.openapi_config
-    if config is None:
-        return policies
-    documents = {
-        f"{config.path}{path}"
-        for plugin in config.render_plugins
-        if plugin.media_type != MediaType.HTML
-        for path in plugin.paths
-    }
-    for route in app.routes:
-        template = route.path_format
-        if template not in documents and f"{template}/".startswith(f"{config.path}/"):
-            policies[template] = CDN_PAGES_POLICY
-    return policies

@@ -1,11 +1,22 @@
 """The OpenAPI document, corrected where Litestar's generator cannot know our contract:
 errors are RFC 9457 problem JSON with a closed list of codes, request bodies refuse unknown
-fields, and operation ids are the handlers' names (what a client generator names its calls)."""
+fields, and operation ids are the handlers' names (what a client generator names its calls).
+
+Under `/schema` only the documents exist: Litestar's own pages (`/schema/swagger`, `/redoc`,
+`/elements`, `/rapidoc`) load their scripts from CDNs, so they are not served (`/docs` is the
+page, from local files)."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from dataclasses import replace
+from typing import Any
+
+from litestar import Litestar, Request, Router
+from litestar.exceptions import NotFoundException
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
 from litestar.openapi.spec import (
     Components,
     OpenAPI,
@@ -17,6 +28,7 @@ from litestar.openapi.spec import (
     Schema,
     SecurityScheme,
 )
+from litestar.routes import HTTPRoute
 from litestar.types import Method
 from litestar.types.internal_types import PathParameterDefinition
 
@@ -50,6 +62,10 @@ _ERROR_RESPONSE = OpenAPIResponse(
     content={PROBLEM_JSON: OpenAPIMediaType(schema=Reference("#/components/schemas/Problem"))},
 )
 _OPERATIONS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+SCHEMA_PATH = "/schema"
+DOCUMENTS = frozenset(
+    f"{SCHEMA_PATH}{name}" for name in ("/openapi.json", "/openapi.yaml", "/openapi.yml")
+)
 
 
 def operation_id(
@@ -62,12 +78,22 @@ def operation_id(
     return handler.handler_name
 
 
+async def documents_only(request: Request[Any, Any, Any]) -> None:
+    """Litestar answers every other path under `/schema` itself (the JSON document at the root,
+    an HTML 404 page elsewhere): they are 404 `not_found` like any path that names no route."""
+    if request.url.path not in DOCUMENTS:
+        raise NotFoundException
+
+
 def openapi_config() -> OpenAPIConfig:
     return OpenAPIConfig(
         title="ScriptHub API",
         version="0.1.0",
-        path="/schema",
-        render_plugins=[],
+        # An empty list would bring every one of Litestar's CDN pages back.
+        render_plugins=[JsonRenderPlugin(), YamlRenderPlugin()],
+        openapi_router=Router(
+            SCHEMA_PATH, route_handlers=[], include_in_schema=False, before_request=documents_only
+        ),
         operation_id_creator=operation_id,
         components=Components(
             security_schemes={
@@ -77,13 +103,29 @@ def openapi_config() -> OpenAPIConfig:
     )
 
 
-def document_problems(openapi: OpenAPI) -> None:
+def declared_error_responses(app: Litestar) -> set[tuple[str, str, str]]:
+    """The error responses that route handlers declare themselves (`responses=`), as
+    (path, method, status): they answer what they declare, not problem JSON (the readiness
+    503 is the readiness object)."""
+    return {
+        (route.path_format or "/", method.lower(), str(status))
+        for route in app.routes
+        if isinstance(route, HTTPRoute)
+        for handler in route.route_handlers
+        for status in handler.responses or {}
+        if status >= 400
+        for method in handler.http_methods
+    }
+
+
+def document_problems(openapi: OpenAPI, declared: Collection[tuple[str, str, str]] = ()) -> None:
     """Replace the error responses Litestar guesses (a JSON 400 in its own shape) by one
-    `default` response per operation: every error status answers problem JSON."""
+    `default` response per operation: every error status answers problem JSON, except the
+    `declared` ones (`declared_error_responses`)."""
     if openapi.components.schemas is None:
         openapi.components.schemas = {}
     openapi.components.schemas["Problem"] = PROBLEM_SCHEMA
-    for path_item in (openapi.paths or {}).values():
+    for path, path_item in (openapi.paths or {}).items():
         for name in _OPERATIONS:
             operation = getattr(path_item, name)
             if operation is None:
@@ -91,10 +133,29 @@ def document_problems(openapi: OpenAPI) -> None:
             responses = {
                 status: response
                 for status, response in (operation.responses or {}).items()
-                if not status.isdigit() or int(status) < 400
+                if not status.isdigit() or int(status) < 400 or (path, name, status) in declared
             }
             responses["default"] = _ERROR_RESPONSE
             operation.responses = responses
+
+
+def document_head_answers(openapi: OpenAPI) -> None:
+    """A `HEAD` answer has the status and headers of the `GET` and no body: its responses list
+    no content (Litestar gives them the `GET`'s)."""
+    for path_item in (openapi.paths or {}).values():
+        operation = path_item.head
+        if operation is None:
+            continue
+        operation.responses = {
+            status: response
+            if isinstance(response, Reference)
+            else replace(
+                response,
+                description=f"{response.description} (HEAD: the headers alone, no body)",
+                content=None,
+            )
+            for status, response in (operation.responses or {}).items()
+        }
 
 
 def close_request_bodies(openapi: OpenAPI) -> None:
