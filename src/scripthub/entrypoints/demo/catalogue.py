@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 
 from scripthub.domain.scripts import Language, Visibility
 
-DEMO_EMAIL_DOMAIN = "demo.scripthub.invalid"
-"""`.invalid` is reserved (RFC 2606): no mail to these addresses can ever be delivered."""
+DEMO_EMAIL_DOMAIN = "demo.scripthub.example"
+"""`.example` is reserved (RFC 2606): no mail to these addresses can ever be delivered (and
+email syntax refuses special-use names such as `.invalid`)."""
 DEMO_PASSWORD = "scripthub-demo"  # noqa: S105 - public on purpose, documented in API.md
 """Every demo account's password, outside production (where a random one is printed once)."""
 DEMO_USERNAMES = ("demo-alice", "demo-bob", "demo-chloe", "demo-dmitri")
