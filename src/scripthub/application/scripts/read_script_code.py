@@ -98,11 +98,13 @@ class ReadScriptCode:
             validators = CodeValidators.of_latest(script)
             if validators is None:
                 raise NotFoundError("This script has no published version.")
-            await self._latest_code.fill(name, validators)
             answer = ServedCode.of(validators, query.form)
-            if query.held.is_current(answer.tag, answer.last_modified):
-                return answer
-            latest = await uow.scripts.latest_code(script.id)
+            current = query.held.is_current(answer.tag, answer.last_modified)
+            latest = None if current else await uow.scripts.latest_code(script.id)
+        # After the transaction: no pooled database connection waits on the cache.
+        await self._latest_code.fill(name, validators)
+        if current:
+            return answer
         if latest is None:  # deleted meanwhile
             raise NotFoundError("Script not found.")
         body = self._body(script, latest.code, query.form)
