@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from scripthub.entrypoints.logs import configure_logging
+from scripthub.entrypoints.logs import configure_logging, reset_logging
 from tests.api.client import Api
 from tests.api.mails import link_in, next_mail, token_of
 from tests.smtp_sink import SmtpSink
@@ -26,9 +26,9 @@ def log_output() -> Iterator[io.StringIO]:
     output = io.StringIO()
     root = logging.getLogger()
     level = root.level
-    handler = configure_logging(production=True, level="INFO", stream=output)
+    configure_logging(production=True, level="INFO", stream=output)
     yield output
-    root.removeHandler(handler)
+    reset_logging()
     root.setLevel(level)
 
 
@@ -96,11 +96,11 @@ async def test_each_request_has_one_access_line_even_unrouted_ones(
 
 async def test_development_lines_are_readable_not_json(api: Api) -> None:
     output = io.StringIO()
-    handler = configure_logging(production=False, level="INFO", stream=output)
+    configure_logging(production=False, level="INFO", stream=output)
     try:
         answer = await api.get("/health/live")
     finally:
-        logging.getLogger().removeHandler(handler)
+        reset_logging()
 
     [line] = [line for line in output.getvalue().splitlines() if "scripthub.access" in line]
     assert "GET /health/live 200" in line

@@ -4,7 +4,6 @@ and 405) or that a handler counting its own requests answered before counting.""
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Sequence
 
@@ -23,9 +22,8 @@ from scripthub.entrypoints.http.rate_limits import (
     response_headers,
     take_rate_charge,
 )
+from scripthub.entrypoints.logs import log_access
 from scripthub.entrypoints.outages import RequestOutages
-
-access_log = logging.getLogger("scripthub.access")
 
 
 class Traffic:
@@ -97,19 +95,14 @@ class Traffic:
 
     def _log(self, scope: Scope, method: str, route: str, status: int, elapsed: float) -> None:
         """One access-log line per request; its `request_id` comes from the log context."""
-        access_log.info(
-            "%s %s %s",
+        log_access(
             method,
             scope["path"],
             status,
-            extra={
-                "method": method,
-                "route": route,
-                "status": status,
-                "duration_ms": round(elapsed * 1000, 1),
-                "client_ip": client_ip(scope, self._trusted),
-                "user_id": user_id_of(scope),
-            },
+            route=route,
+            duration_ms=round(elapsed * 1000, 1),
+            client_ip=client_ip(scope, self._trusted),
+            user_id=user_id_of(scope),
         )
 
 
