@@ -278,7 +278,7 @@ class Bench:
         self.load = Load(args.threads, args.connections, args.duration)
         self.env = {
             **os.environ,
-            "SCRIPTHUB_ENV": "development",
+            "SCRIPTHUB_ENV": args.env,
             "SCRIPTHUB_DATABASE_URL": f"{args.postgres}/{self.database}".replace(
                 "postgresql://", "postgresql+asyncpg://", 1
             ),
@@ -294,6 +294,14 @@ class Bench:
             # outlive the last one whatever --repeat and --duration say. No other effect.
             "SCRIPTHUB_ACCESS_TOKEN_TTL": "3600",
         }
+        if args.env == "production":  # what production asks for, though no mail is sent here
+            self.env |= {
+                "SCRIPTHUB_PUBLIC_URL": f"http://{HOST}:{PORTS['product']}",
+                "SCRIPTHUB_FRONTEND_URL": f"http://{HOST}:{PORTS['product']}",
+                "SCRIPTHUB_MAIL_FROM": "bench@scripthub.example",
+                "SCRIPTHUB_SMTP_URL": "smtp://127.0.0.1:1",
+                "SCRIPTHUB_MAIL_DISPATCH": "external",
+            }
         # --ab: a second product server running another src/ folder.
         self.server_env: dict[str, dict[str, str]] = {}
         if args.ab:
@@ -1252,6 +1260,13 @@ def add_bench_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workers", type=int, default=2, help="worker processes per server")
     parser.add_argument("--bcrypt-rounds", type=int, default=12)
     parser.add_argument("--log-level", default="INFO", help="SCRIPTHUB_LOG_LEVEL of all servers")
+    parser.add_argument(
+        "--env",
+        choices=("development", "production"),
+        default="development",
+        help="SCRIPTHUB_ENV of the product's servers: production writes JSON log lines "
+        "(development, readable ones), adds HSTS and asks for the settings set here",
+    )
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--src", type=Path, help="run the product from this src/ folder")
     source.add_argument("--commit", help="run the product as committed at this revision")

@@ -3,6 +3,7 @@ request's rate counter: an update check answered 304 costs one round trip and no
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 from scripthub.adapters.redis.codec import from_epoch, span_ms, text, to_epoch
@@ -32,6 +33,8 @@ def _encode(latest: CodeValidators) -> str:
     return f"{latest.visibility}\n{latest.sha256}\n{to_epoch(latest.created_at)}"
 
 
+# Update checks read the same few entries over and over: each is decoded once while in use.
+@functools.lru_cache(maxsize=4096)
 def _decode(value: bytes | str | None) -> CodeValidators | None:
     if value is None or not (entry := text(value)):
         return None

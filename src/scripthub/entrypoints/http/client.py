@@ -15,6 +15,8 @@ MAX_USER_AGENT = 512
 REQUEST_ID_STATE = "request_id"
 """The key of the request's id in the scope's state (`request.state.request_id`), which
 `SecurityHeaders` sets first thing."""
+_FROM_TRUSTED_PROXY_STATE = "from_trusted_proxy"
+_CLIENT_IP_STATE = "client_ip"
 
 
 def request_header(scope: Scope, name: bytes) -> str | None:
@@ -38,14 +40,32 @@ def _peer(scope: Scope) -> str | None:
 
 
 def from_trusted_proxy(scope: Scope, trusted: Sequence[Network]) -> bool:
-    """Whether the peer is one of our proxies, whose X-Forwarded-* headers are believed."""
-    peer = _peer(scope)
-    return peer is not None and bool(trusted) and _trusted(peer, trusted)
+    """Whether the peer is one of our proxies, whose X-Forwarded-* headers are believed
+    (worked out once per request, like `client_ip`)."""
+    state = scope["state"]
+    if _FROM_TRUSTED_PROXY_STATE not in state:
+        peer = _peer(scope)
+        state[_FROM_TRUSTED_PROXY_STATE] = (
+            peer is not None and bool(trusted) and _trusted(peer, trusted)
+        )
+    found: bool = state[_FROM_TRUSTED_PROXY_STATE]
+    return found
 
 
 def client_ip(scope: Scope, trusted: Sequence[Network]) -> str | None:
     """The peer address, or, when the peer is a trusted proxy, the nearest untrusted hop of
-    X-Forwarded-For (read right to left, so a client cannot spoof its way past our proxies)."""
+    X-Forwarded-For (read right to left, so a client cannot spoof its way past our proxies).
+
+    The rate limiter, the request's context and its access line each ask: it is worked out
+    once per request, and kept in the scope's state."""
+    state = scope["state"]
+    if _CLIENT_IP_STATE not in state:
+        state[_CLIENT_IP_STATE] = _client_ip(scope, trusted)
+    found: str | None = state[_CLIENT_IP_STATE]
+    return found
+
+
+def _client_ip(scope: Scope, trusted: Sequence[Network]) -> str | None:
     peer = _peer(scope)
     if peer is None or not from_trusted_proxy(scope, trusted):
         return peer

@@ -7,6 +7,7 @@ update on the code's own URL (Violentmonkey's `src/background/utils/update.js`).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
@@ -53,7 +54,7 @@ def _tags(header: str) -> tuple[frozenset[str], bool]:
     return frozenset(tags), False
 
 
-def _http_date(raw: str) -> datetime | None:
+def _parsed_date(raw: str) -> datetime | None:
     try:
         when = parsedate_to_datetime(raw)
     except (TypeError, ValueError, IndexError, OverflowError):
@@ -69,7 +70,7 @@ def held_copy(request: AnyRequest) -> Held:
         return Held(tags=tags, any_tag=any_tag)
     if_modified_since = request.headers.get("if-modified-since")
     if if_modified_since is not None:
-        return Held(modified_since=_http_date(if_modified_since))
+        return Held(modified_since=_parsed_date(if_modified_since))
     return Held()
 
 
@@ -82,6 +83,11 @@ def wants_meta(request: AnyRequest) -> bool:
     return False
 
 
+@functools.lru_cache(maxsize=4096)  # a few dates of latest versions answer most requests
+def _http_date(moment: datetime) -> str:
+    return format_datetime(moment.astimezone(UTC), usegmt=True)
+
+
 def code_response(
     request: AnyRequest, answer: ServedCode, cache: CacheRule, *, vary_accept: bool = False
 ) -> Response[bytes]:
@@ -89,7 +95,7 @@ def code_response(
     cache rules; HEAD gets the headers a GET would, without the body."""
     headers = {
         "etag": f'"{answer.tag}"',
-        "last-modified": format_datetime(answer.last_modified.astimezone(UTC), usegmt=True),
+        "last-modified": _http_date(answer.last_modified),
         "cache-control": cache.shared if answer.shared else cache.private,
     }
     if vary_accept:
