@@ -1,15 +1,23 @@
-"""The Redis client the Redis adapters share: a burst waits for connections, never fails."""
+"""The Redis client the Redis adapters share: a burst waits for connections, never fails, and
+a Redis that stops answering fails an operation at its deadline, never hangs it."""
 
 from __future__ import annotations
 
 import asyncio
+import time
+from typing import TYPE_CHECKING
 
 import pytest
 from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from scripthub.adapters.redis import redis_client_for
+from scripthub.adapters.redis import RedisLatestCodeStore, errors, redis_client_for
 from scripthub.adapters.redis.client import MAX_CONNECTIONS, WaitingConnectionPool
+from scripthub.domain.errors import ServiceUnavailableError
+from tests.contract.test_latest_code_store import VERSION_1, VERSION_2
+
+if TYPE_CHECKING:
+    from tests.freezing_proxy import FreezingProxy
 
 pytestmark = pytest.mark.redis
 
@@ -46,5 +54,29 @@ async def test_a_command_that_waits_too_long_for_a_connection_fails_as_unreachab
 
         assert await client.ping()  # the waits gave back nothing they did not take
         assert await asyncio.gather(*(client.ping() for _ in range(5))) == [True] * 5
+    finally:
+        await client.aclose()
+
+
+async def test_a_redis_that_stops_answering_is_unavailable_at_the_deadline_and_then_answers_right(
+    redis_proxy: FreezingProxy, redis_url: str, redis_prefix: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(errors, "DEADLINE_SECONDS", 0.3)
+    client = redis_client_for(redis_proxy.route(redis_url))
+    store = RedisLatestCodeStore(client, redis_prefix)
+    try:
+        await store.fill("first", VERSION_1)
+        await store.fill("second", VERSION_2)
+        with redis_proxy.frozen(at_most=10):
+            started = time.monotonic()
+            with pytest.raises(ServiceUnavailableError):
+                await store.read("first", None)
+            assert time.monotonic() - started < 2
+
+        # The reply held back by the freeze reaches no later question: its connection is gone.
+        assert [(await store.read(name, None)).latest for name in ("second", "first")] == [
+            VERSION_2,
+            VERSION_1,
+        ]
     finally:
         await client.aclose()

@@ -59,8 +59,17 @@ def redis_client_for(url: str) -> Redis:
     redis-py's default pool raises "Too many connections" past its limit, so a burst of a
     few hundred concurrent requests would turn into 503s while Redis itself is fine; past
     `CONNECTION_WAIT_SECONDS` of waiting the command fails like an unreachable Redis.
+
+    The client has no `socket_timeout`: the adapters bound each operation themselves
+    (`errors.cache_unavailable_as_503`). redis-py's timeout runs every write under
+    `asyncio.wait_for`, a task of its own on Python 3.11, and every reply under a timeout of
+    its own, which cost an update check (one MULTI block) about a tenth of its CPU
+    (bench/README.md).
     """
     pool = WaitingConnectionPool.from_url(
-        url, max_connections=MAX_CONNECTIONS, timeout=CONNECTION_WAIT_SECONDS
+        url,
+        max_connections=MAX_CONNECTIONS,
+        timeout=CONNECTION_WAIT_SECONDS,
+        socket_timeout=None,
     )
     return Redis.from_pool(pool)

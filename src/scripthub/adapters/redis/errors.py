@@ -1,7 +1,8 @@
-"""Turning a dead or unreachable Redis into the application's own error."""
+"""Turning a dead, unreachable or silent Redis into the application's own error."""
 
 from __future__ import annotations
 
+import asyncio
 import functools
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
@@ -19,16 +20,26 @@ T = TypeVar("T")
 UNAVAILABLE = (RedisConnectionError, RedisTimeoutError, OSError, TimeoutError)
 """What a client raises when the server cannot be reached or does not answer in time."""
 
+DEADLINE_SECONDS = 5.0
+"""How long one adapter operation, all its round trips together, may wait on Redis."""
+
 
 def cache_unavailable_as_503(
     method: Callable[P, Coroutine[Any, Any, T]],
 ) -> Callable[P, Coroutine[Any, Any, T]]:
-    """Wrap an adapter coroutine so that connection failures raise ServiceUnavailableError."""
+    """Wrap an adapter coroutine so that a Redis that cannot be reached, or that does not
+    answer within `DEADLINE_SECONDS`, raises ServiceUnavailableError.
+
+    The deadline is the adapters' own, not the client's `socket_timeout`
+    (`redis_client_for`): an operation cut off there leaves no connection behind, since
+    redis-py drops a connection whose command or reply was interrupted.
+    """
 
     @functools.wraps(method)
     async def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
         try:
-            return await method(*args, **kwargs)
+            async with asyncio.timeout(DEADLINE_SECONDS):
+                return await method(*args, **kwargs)
         except UNAVAILABLE as error:
             raise ServiceUnavailableError("cache unavailable") from error
 
