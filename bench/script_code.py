@@ -41,6 +41,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import redis
 from iocheck import UPDATE_CHECK, check_io
@@ -63,7 +64,7 @@ from scripthub.entrypoints.install_flusher import FLUSH_SECONDS
 TARGET_INSTALLS_VS_UNCOUNTED = 0.8
 TARGET_UPDATE_CHECKS_VS_RAW = 0.8
 COUNTED, UNCOUNTED = "product", "uncounted"
-PRODUCT, RAW, HELLO = "product", "raw", "hello"
+PRODUCT, RAW, HELLO, ALT = "product", "raw", "hello", "alt"
 OK, NOT_MODIFIED = 200, 304
 LIVE = ("/health/live", {})  # readiness without an install: the raw route would count one
 FIRST_OCTET = 11  # of the first run's client addresses; each run takes the next one
@@ -198,6 +199,8 @@ def update_checks_part(bench: ScriptCodeBench) -> dict[str, object]:
     path, headers = bench.update_check()
     update_check = (path, [str(NOT_MODIFIED), headers["If-None-Match"]])
     requests = {PRODUCT: update_check, RAW: update_check, HELLO: ("/hello", [str(OK)])}
+    if bench.args.ab:
+        requests[ALT] = update_check
     servers = tuple(requests)
     bench.start_servers(servers)
     args = bench.args
@@ -243,12 +246,13 @@ class Ratio:
 
 
 def report_update_checks(runs: dict[str, list[WrkResult]], *, io_same: bool) -> dict[str, object]:
-    routes = {PRODUCT: "GET .../raw 304", RAW: "GET .../raw 304", HELLO: "GET /hello"}
+    routes = {s: "GET .../raw 304" for s in (PRODUCT, RAW, ALT)} | {HELLO: "GET /hello"}
     print()
     print(table([(f"{s} {routes[s]} #{i + 1}", r) for s in runs for i, r in enumerate(runs[s])]))
     print()
     wrong = {server: sum(r.non_2xx + r.unexpected for r in runs[server]) for server in runs}
-    for server, expected in ((PRODUCT, NOT_MODIFIED), (RAW, NOT_MODIFIED), (HELLO, OK)):
+    for server in runs:
+        expected = OK if server == HELLO else NOT_MODIFIED
         print(
             f"     {server}: median {median(runs[server]).ok_rps:.1f}/s; CPU ms per request"
             f" app {pooled_ms(runs[server], server):.3f}, stack"
@@ -260,6 +264,9 @@ def report_update_checks(runs: dict[str, list[WrkResult]], *, io_same: bool) -> 
     all_right = not any(wrong.values())
     passed = vs_raw.throughput >= TARGET_UPDATE_CHECKS_VS_RAW and all_right and io_same
     print(f"update checks: product / hello = {vs_hello}; reported, no target")
+    if ALT in runs:
+        print(f"update checks, --ab copy: alt / raw = {Ratio.of(runs[ALT], runs[RAW])}")
+        print(f"update checks, --ab copy: alt / product = {Ratio.of(runs[ALT], runs[PRODUCT])}")
     print(
         f"update checks: product / raw = {vs_raw}; target >= {TARGET_UPDATE_CHECKS_VS_RAW};"
         f" answers {'all as expected' if all_right else 'NOT ALL AS EXPECTED'}; I/O"
@@ -288,6 +295,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=4, help="rounds of each part's pair")
     parser.add_argument(
         "--pool-size", type=int, default=8, help="PostgreSQL connections per server worker"
+    )
+    parser.add_argument(
+        "--ab",
+        type=Path,
+        help="update_checks: the product again, from this changed copy of src/ (as alt)",
     )
     parser.add_argument("--only", action="append", choices=PARTS, help="run only this part")
     parser.add_argument("--skip", action="append", choices=PARTS, help="leave this part out")
