@@ -246,17 +246,17 @@ class Ratio:
 
 
 def report_update_checks(runs: dict[str, list[WrkResult]], *, io_same: bool) -> dict[str, object]:
-    routes = {s: "GET .../raw 304" for s in (PRODUCT, RAW, ALT)} | {HELLO: "GET /hello"}
+    routes = dict.fromkeys((PRODUCT, RAW, ALT), "GET .../raw 304") | {HELLO: "GET /hello"}
     print()
     print(table([(f"{s} {routes[s]} #{i + 1}", r) for s in runs for i, r in enumerate(runs[s])]))
     print()
     wrong = {server: sum(r.non_2xx + r.unexpected for r in runs[server]) for server in runs}
-    for server in runs:
+    for server, results in runs.items():
         expected = OK if server == HELLO else NOT_MODIFIED
         print(
-            f"     {server}: median {median(runs[server]).ok_rps:.1f}/s; CPU ms per request"
-            f" app {pooled_ms(runs[server], server):.3f}, stack"
-            f" {pooled_stack_ms(runs[server]):.3f} (all rounds); answers other than"
+            f"     {server}: median {median(results).ok_rps:.1f}/s; CPU ms per request"
+            f" app {pooled_ms(results, server):.3f}, stack"
+            f" {pooled_stack_ms(results):.3f} (all rounds); answers other than"
             f" {expected}: {wrong[server]}"
         )
     vs_raw = Ratio.of(runs[PRODUCT], runs[RAW])

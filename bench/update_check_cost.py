@@ -13,9 +13,9 @@ per call of:
   raw               raw_asyncpg_app.py, the update check
   raw-io            its work alone: the MULTI block and the answer's headers, as script_raw
                     does them (no Litestar)
-  product           the product app, the update check (every middleware, the route's
-                    dependencies, the use case, the response)
-  product-use-case  `ReadScriptCode.execute` alone, with the query the route builds (the
+  product           the product app, the update check (its outer layers, then
+                    `UpdateCheckLane`: the use case and the answer, without Litestar)
+  product-use-case  `ReadScriptCode.execute` alone, with the query the lane builds (the
                     cache's MULTI block with the rate charge, the validators, the answer)
 
 Rounds of `--batch` calls each, the order reversed every other round; prints the median CPU

@@ -14,6 +14,9 @@ from typing import Any
 import pytest
 from redis.asyncio import Connection
 
+from scripthub.domain.errors import DomainError
+from scripthub.entrypoints.http.controllers import script_code
+from scripthub.entrypoints.http.problems import status_of
 from tests.api.client import Api, assert_problem
 from tests.api.test_administration_api import counted_statements
 
@@ -214,3 +217,109 @@ async def test_checks_racing_new_versions_never_leave_an_old_copy_current(api: A
         assert after.status_code == 200, f"version 1.{minor} was published, yet the check says 304"
         assert f'console.log("1.{minor}")' in after.text
         held = etag_of(after)
+
+
+DIFFERING = {"date", "x-request-id", "ratelimit-limit", "ratelimit-remaining", "ratelimit-reset"}
+"""What two answers to the same request differ in, whoever gives them (a signed-in caller is
+counted before the route runs, and its 404 says so; an anonymous one is counted by it)."""
+
+
+def _answer_of(response: Any) -> tuple[int, dict[str, str], bytes]:
+    headers = {k: v for k, v in response.headers.items() if k not in DIFFERING}
+    return response.status_code, headers, response.content
+
+
+@contextmanager
+def lane_answers(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
+    """The statuses `UpdateCheckLane` answers meanwhile (the route answers the rest)."""
+    answered: list[int] = []
+    answer, problem = script_code.code_answer, script_code.send_error_problem
+
+    def counted_answer(*args: Any, **kwargs: Any) -> Any:
+        coded = answer(*args, **kwargs)
+        answered.append(coded.status)
+        return coded
+
+    async def counted_problem(scope: Any, send: Any, error: Exception) -> None:
+        answered.append(status_of(error) if isinstance(error, DomainError) else 500)
+        await problem(scope, send, error)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(script_code, "code_answer", counted_answer)
+        patch.setattr(script_code, "send_error_problem", counted_problem)
+        yield answered
+
+
+async def test_the_update_check_lane_answers_as_the_route_does(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    script, token = await publish(api)
+    private, private_token = await publish(api)
+    await api.send(
+        "PATCH", f"/api/scripts/{private['id']}", private_token, json={"visibility": "private"}
+    )
+    reader = (await api.register())["access_token"]  # signed in: the route answers
+    raw = f"/api/scripts/{script['id']}/raw"
+    current = etag_of(await api.get(raw))
+    old = {"If-None-Match": '"0000", W/"1111"'}
+    meta = {"Accept": "text/x-userscript-meta, */*"}
+    checks = [
+        ("GET", raw, current),
+        ("GET", raw, old),
+        ("HEAD", raw, old),
+        ("HEAD", raw, current),
+        ("GET", raw, {**current, **meta}),
+        ("GET", f"/api/scripts/{script['slug']}/raw", {"If-None-Match": "*"}),
+        ("GET", f"/api/scripts/{script['id']}/{script['slug']}.user.js", current),
+        ("GET", f"/api/scripts/{script['id']}/meta", current),
+        ("GET", f"{raw}?cache=no", {"If-Modified-Since": "Sun, 01 Jan 2190 00:00:00 GMT"}),
+        ("GET", f"/api/scripts/{script['id']}/x.meta.css", {"If-Modified-Since": "garbage"}),
+        ("GET", f"/api/scripts/{private['id']}/raw", current),
+        ("GET", "/api/scripts/no-such-script/raw", current),
+    ]
+    update = {"code": CODE.format(version="1.1")}
+
+    with lane_answers(monkeypatch) as by_lane:
+        answers = [
+            (await api.send(m, path, headers=h), await api.send(m, path, reader, headers=h))
+            for m, path, h in checks
+        ]
+        published = await api.send(
+            "POST", f"/api/scripts/{script['id']}/versions", token, json=update
+        )
+        after_update = (
+            await api.send("GET", raw, headers=current),
+            await api.send("GET", raw, reader, headers=current),
+        )
+        not_code = await api.send(
+            "GET", f"/api/scripts/{script['id']}/nothing.txt", headers=current
+        )
+
+    for (method, path, headers), (anonymous, signed_in) in zip(checks, answers, strict=True):
+        assert _answer_of(anonymous) == _answer_of(signed_in), (method, path, headers)
+        if anonymous.status_code < 400:
+            assert anonymous.headers["ratelimit-limit"] == "10000"
+    assert published.status_code == 201, published.text
+    assert _answer_of(after_update[0]) == _answer_of(after_update[1])
+    assert after_update[0].status_code == 200
+    assert by_lane == [anonymous.status_code for anonymous, _ in [*answers, after_update]]
+    assert_problem(not_code, 404, "not_found")  # the route's own 404, not the lane's
+
+
+async def test_the_update_check_lane_refuses_as_the_route_does_over_the_budget(
+    make_api: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    api: Api = await make_api(SCRIPTHUB_RATE_LIMIT_API="5/60", SCRIPTHUB_MAIL_DISPATCH="external")
+    script, _ = await publish(api)  # register and publish: two of the five
+    reader = (await api.register())["access_token"]  # three
+    raw = f"/api/scripts/{script['id']}/raw"
+    current = etag_of(await api.get(raw))  # four
+    assert (await api.send("GET", raw, headers=current)).status_code == 304  # five
+
+    with lane_answers(monkeypatch) as by_lane:
+        anonymous = await api.send("GET", raw, headers=current)
+    signed_in = await api.send("GET", raw, reader, headers=current)
+
+    assert_problem(anonymous, 429, "rate_limited")
+    assert _answer_of(anonymous) == _answer_of(signed_in)
+    assert by_lane == [429]

@@ -20,7 +20,10 @@ from scripthub.entrypoints.http.controllers.oauth import OAuthController, OwnPro
 from scripthub.entrypoints.http.controllers.passwords import PasswordsController
 from scripthub.entrypoints.http.controllers.roles import PermissionsController, RolesController
 from scripthub.entrypoints.http.controllers.script_changes import ScriptChangesController
-from scripthub.entrypoints.http.controllers.script_code import ScriptCodeController
+from scripthub.entrypoints.http.controllers.script_code import (
+    ScriptCodeController,
+    UpdateCheckLane,
+)
 from scripthub.entrypoints.http.controllers.scripts import OwnScriptsController, ScriptsController
 from scripthub.entrypoints.http.controllers.user_administration import (
     UserAdministrationController,
@@ -212,9 +215,16 @@ def create_app(container: Container | None = None) -> Litestar:
         state=State({"container": container, "mail_dispatcher": watch}),
     )
     declared_tiers(app)  # an unknown tier stops start-up here, not at the route's first request
+    update_checks = UpdateCheckLane(
+        OptionsAnswers(app.asgi_handler, allowed_methods(app)),
+        app,
+        container.use_cases.read_script_code(),
+        limits,
+        trusted_proxies=settings.trusted_proxies,
+    )
     secured = SecurityHeaders(
         Traffic(
-            OptionsAnswers(app.asgi_handler, allowed_methods(app)),
+            update_checks,
             limits,
             RequestOutages(logging.getLogger("scripthub.http")),
             trusted_proxies=settings.trusted_proxies,

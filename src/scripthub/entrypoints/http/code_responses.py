@@ -11,13 +11,15 @@ import functools
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from litestar import Request, Response
-from litestar.enums import MediaType
 from litestar.status_codes import HTTP_200_OK, HTTP_304_NOT_MODIFIED
 
 from scripthub.application.scripts.served_code import Held, ServedCode
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 USERSCRIPT_META = "text/x-userscript-meta"
 
@@ -62,21 +64,22 @@ def _parsed_date(raw: str) -> datetime | None:
     return when.replace(tzinfo=UTC) if when.tzinfo is None else when
 
 
-def held_copy(request: AnyRequest) -> Held:
-    """What the client holds, from its conditional headers (unparsable ones are ignored)."""
-    if_none_match = request.headers.get("if-none-match")
+def held_copy(headers: Mapping[str, str]) -> Held:
+    """What the client holds, from its conditional `headers` (lower-case names; unparsable
+    values are ignored)."""
+    if_none_match = headers.get("if-none-match")
     if if_none_match is not None:
         tags, any_tag = _tags(if_none_match)
         return Held(tags=tags, any_tag=any_tag)
-    if_modified_since = request.headers.get("if-modified-since")
+    if_modified_since = headers.get("if-modified-since")
     if if_modified_since is not None:
         return Held(modified_since=_parsed_date(if_modified_since))
     return Held()
 
 
-def wants_meta(request: AnyRequest) -> bool:
+def wants_meta(headers: Mapping[str, str]) -> bool:
     """Whether `Accept` names the userscript meta type (with a nonzero quality)."""
-    for part in request.headers.get("accept", "").split(","):
+    for part in headers.get("accept", "").split(","):
         media_type, *params = (piece.strip().lower() for piece in part.split(";"))
         if media_type == USERSCRIPT_META:
             return not any(param.replace(" ", "") in {"q=0", "q=0.0", "q=0.00"} for param in params)
@@ -88,9 +91,19 @@ def _http_date(moment: datetime) -> str:
     return format_datetime(moment.astimezone(UTC), usegmt=True)
 
 
-def code_response(
-    request: AnyRequest, answer: ServedCode, cache: CacheRule, *, vary_accept: bool = False
-) -> Response[bytes]:
+@dataclass(frozen=True)
+class CodeAnswer:
+    """What a code route sends: through Litestar (`code_response`) or straight from ASGI
+    (`controllers.script_code.UpdateCheckLane`), the same answer."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+def code_answer(
+    method: str, answer: ServedCode, cache: CacheRule, *, vary_accept: bool = False
+) -> CodeAnswer:
     """The answer as `text/plain` (304 when the client's copy is current), its validators and
     cache rules; HEAD gets the headers a GET would, without the body."""
     headers = {
@@ -101,9 +114,15 @@ def code_response(
     if vary_accept:
         headers["vary"] = "Accept"
     if answer.body is None:
-        return Response(b"", status_code=HTTP_304_NOT_MODIFIED, headers=headers)
+        return CodeAnswer(HTTP_304_NOT_MODIFIED, headers, b"")
     body = answer.body.encode()
-    if request.method == "HEAD":
-        headers |= {"content-type": TEXT, "content-length": str(len(body))}
-        body = b""
-    return Response(body, status_code=HTTP_200_OK, media_type=MediaType.TEXT, headers=headers)
+    headers |= {"content-type": TEXT, "content-length": str(len(body))}
+    return CodeAnswer(HTTP_200_OK, headers, b"" if method == "HEAD" else body)
+
+
+def code_response(
+    request: AnyRequest, answer: ServedCode, cache: CacheRule, *, vary_accept: bool = False
+) -> Response[bytes]:
+    """`code_answer` as Litestar's response."""
+    coded = code_answer(request.method, answer, cache, vary_accept=vary_accept)
+    return Response(coded.body, status_code=coded.status, headers=coded.headers)

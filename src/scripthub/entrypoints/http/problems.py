@@ -9,7 +9,7 @@ import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
-from litestar.types import Empty, HTTPResponseStartEvent, Scope, Send
+from litestar.types import Empty, HTTPResponseStartEvent, HTTPScope, Scope, Send
 from litestar.utils.scope.state import ScopeState
 
 from scripthub.application.ports.system import RateBudgetSpentError, RateLimitState
@@ -60,6 +60,7 @@ CODE_BY_STATUS: dict[int, str] = {
     503: "service_unavailable",
 }
 INTERNAL_ERROR = "internal_error"
+UNEXPECTED_DETAIL = "Something went wrong on our side."
 ERROR_CODES: list[str] = sorted({*STATUS_BY_CODE, *CODE_BY_STATUS.values(), INTERNAL_ERROR})
 """Every `code` a problem may carry (the enum of the OpenAPI document's Problem schema)."""
 TITLES: dict[int, str] = {
@@ -117,32 +118,30 @@ async def send_problem(
     send: Send, status: int, code: str, detail: str, headers: dict[str, str] | None = None
 ) -> None:
     """Answer with a problem straight from ASGI middleware, before any route runs."""
-    body = msgspec.json.encode(problem_body(status, code, detail))
-    raw_headers = [
-        (b"content-type", PROBLEM_JSON.encode()),
-        (b"content-length", str(len(body)).encode()),
-        *((k.lower().encode(), v.encode()) for k, v in (headers or {}).items()),
-    ]
+    await _send_problem_body(send, status, problem_body(status, code, detail), headers or {})
+
+
+async def _send_problem_body(
+    send: Send, status: int, body: dict[str, Any], headers: dict[str, str]
+) -> None:
+    encoded = msgspec.json.encode(body)
     start: HTTPResponseStartEvent = {
         "type": "http.response.start",
         "status": status,
-        "headers": raw_headers,
+        "headers": [
+            (b"content-type", PROBLEM_JSON.encode()),
+            (b"content-length", str(len(encoded)).encode()),
+            *((k.lower().encode(), v.encode()) for k, v in headers.items()),
+        ],
     }
     await send(start)
-    await send({"type": "http.response.body", "body": body, "more_body": False})
+    await send({"type": "http.response.body", "body": encoded, "more_body": False})
 
 
 def problem(
-    status: int,
-    code: str,
-    detail: str,
-    *,
-    field_problems: list[errors.FieldProblem] | None = None,
-    headers: dict[str, str] | None = None,
+    status: int, code: str, detail: str, *, headers: dict[str, str] | None = None
 ) -> Response[dict[str, Any]]:
     body = problem_body(status, code, detail)
-    if field_problems is not None:
-        body["errors"] = [{"field": p.field, "message": p.message} for p in field_problems]
     return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
@@ -152,8 +151,10 @@ def status_of(exc: errors.DomainError) -> int:
     return STATUS_BY_CODE.get(exc.code, 400)
 
 
-def domain_error_to_problem(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    assert isinstance(exc, errors.DomainError)  # noqa: S101 - registered for DomainError only
+def _domain_problem(
+    scope: Scope, exc: errors.DomainError
+) -> tuple[int, dict[str, Any], dict[str, str]]:
+    """The status, body and headers of the problem a domain error is answered with."""
     status = status_of(exc)
     headers: dict[str, str] = {}
     if isinstance(exc, MissingBearerTokenError):
@@ -167,10 +168,28 @@ def domain_error_to_problem(request: Request[Any, Any, Any], exc: Exception) -> 
         headers["Retry-After"] = str(exc.retry_after)
     if isinstance(exc, RateBudgetSpentError):
         headers |= rate_limit_headers(exc.state)
-    field_problems = exc.problems if isinstance(exc, errors.ValidationError) else None
+    body = problem_body(status, exc.code, exc.detail)
+    if isinstance(exc, errors.ValidationError):
+        body["errors"] = [{"field": p.field, "message": p.message} for p in exc.problems]
     if isinstance(exc, errors.ServiceUnavailableError):
-        remember_unavailable(request.scope, exc)
-    return problem(status, exc.code, exc.detail, field_problems=field_problems, headers=headers)
+        remember_unavailable(scope, exc)
+    return status, body, headers
+
+
+def domain_error_to_problem(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    assert isinstance(exc, errors.DomainError)  # noqa: S101 - registered for DomainError only
+    status, body, headers = _domain_problem(request.scope, exc)
+    return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+async def send_error_problem(scope: HTTPScope, send: Send, exc: Exception) -> None:
+    """Answer an error as the exception handlers below would, straight from ASGI (for a
+    layer that answers a route's requests itself: `UpdateCheckLane`)."""
+    if isinstance(exc, errors.DomainError):
+        await _send_problem_body(send, *_domain_problem(scope, exc))
+        return
+    _log_unexpected(scope["method"], scope["path"], exc)
+    await send_problem(send, 500, INTERNAL_ERROR, UNEXPECTED_DETAIL)
 
 
 def _request_body_problems(request: Request[Any, Any, Any]) -> list[errors.FieldProblem]:
@@ -212,9 +231,13 @@ def http_exception_to_problem(_: Request[Any, Any, Any], exc: Exception) -> Resp
     return problem(status, CODE_BY_STATUS.get(status, "bad_request"), exc.detail, headers=headers)
 
 
+def _log_unexpected(method: str, path: str, exc: Exception) -> None:
+    logger.error("unhandled error on %s %s", method, path, exc_info=exc)
+
+
 def unexpected_to_problem(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return problem(500, INTERNAL_ERROR, "Something went wrong on our side.")
+    _log_unexpected(request.method, request.url.path, exc)
+    return problem(500, INTERNAL_ERROR, UNEXPECTED_DETAIL)
 
 
 EXCEPTION_HANDLERS = {

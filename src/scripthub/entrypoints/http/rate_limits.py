@@ -143,7 +143,7 @@ class RateLimits:
         count it in one round trip, and keep the authentication for the handler."""
         try:
             authentication = await self._authenticate.execute(
-                AuthenticateRequestQuery(token, self._api_charge(scope))
+                AuthenticateRequestQuery(token, self.api_charge(scope))
             )
         except DomainError as error:
             return _refusal_for(scope, error)
@@ -154,7 +154,7 @@ class RateLimits:
 
     def defer(self, scope: Scope) -> None:
         """Leave counting a request to its handler (`COUNTED_BY_HANDLER`)."""
-        scope["state"][_CHARGE_KEY] = self._api_charge(scope)
+        scope["state"][_CHARGE_KEY] = self.api_charge(scope)
 
     def _verdict(self, scope: Scope, state: RateLimitState) -> Refusal | None:
         if not state.allowed:
@@ -165,7 +165,7 @@ class RateLimits:
         return None
 
     async def _count(self, scope: Scope, tier: str | None) -> RateLimitState:
-        charges = [self._api_charge(scope)]
+        charges = [self.api_charge(scope)]
         if tier is not None:
             budget = self._tiers[tier]
             charges.append(
@@ -174,7 +174,8 @@ class RateLimits:
         states = [await self._limiter.hit(c.key, c.limit, c.window_seconds) for c in charges]
         return _tightest(*states)
 
-    def _api_charge(self, scope: Scope) -> RateCharge:
+    def api_charge(self, scope: Scope) -> RateCharge:
+        """The request's charge against the API budget, for a handler counting it itself."""
         return RateCharge(f"api:{self._ip(scope)}", self._api.requests, self._api.window_seconds)
 
     def _ip(self, scope: Scope) -> str:
