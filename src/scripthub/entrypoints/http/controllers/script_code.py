@@ -244,7 +244,7 @@ class UpdateCheckLane:
         """The headers the route reads, if the request is an update check the lane takes."""
         if scope["method"] not in GET_AND_HEAD:
             return None
-        headers = {}
+        headers: dict[str, str] = {}
         for name, value in scope["headers"]:
             if name in _PASSED_ON or (name == b"host" and not _PLAIN_HOST.fullmatch(value)):
                 return None
