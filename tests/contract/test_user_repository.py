@@ -386,6 +386,7 @@ async def test_search_text_is_a_case_insensitive_part_of_email_or_username(
         assert await names("EXAMPLE.com") == {"alice", "carol"}
         assert await names("") == {"alice", "bob", "carol"}
         assert await names("dave") == set()
+        assert await names("bb") == set()  # "bob" then "bob@...": nothing spans the two
 
 
 async def test_search_text_matches_like_wildcards_literally(make_uow: MakeUnitOfWork) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, exists, func, insert, or_, select, update
+from sqlalchemy import bindparam, exists, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from scripthub.adapters.sqlalchemy.errors import translate_integrity_error
@@ -193,15 +193,10 @@ def _search_conditions(query: UserQuery) -> list[ColumnElement[bool]]:
         text = query.text.lower()
         # Inlined, not bound: a prepared statement's generic plan cannot tell that a
         # substring pattern is selective, and would scan the table instead of the trigram
-        # indexes. The pattern is escaped here, so '%', '_' and '/' match themselves.
+        # index. The pattern is escaped here, so '%', '_' and '/' match themselves.
         escaped = text.replace("/", "//").replace("%", "/%").replace("_", "/_")
         pattern: BindParameter[str] = bindparam("user_text", f"%{escaped}%", literal_execute=True)
-        conditions.append(
-            or_(
-                func.lower(users.c.email).like(pattern, escape="/"),
-                func.lower(users.c.username).like(pattern, escape="/"),
-            )
-        )
+        conditions.append(users.c.search_text.like(pattern, escape="/"))
     if query.status is not None:
         conditions.append(users.c.account_status == query.status.value)
     return conditions
