@@ -323,3 +323,21 @@ async def test_the_update_check_lane_refuses_as_the_route_does_over_the_budget(
     assert_problem(anonymous, 429, "rate_limited")
     assert _answer_of(anonymous) == _answer_of(signed_in)
     assert by_lane == [429]
+
+
+async def test_a_page_fetching_the_code_url_gets_both_of_its_vary_reasons(
+    make_api: Callable[..., Any],
+) -> None:
+    page = "https://app.example"
+    api: Api = await make_api(SCRIPTHUB_MAIL_DISPATCH="external", SCRIPTHUB_CORS_ORIGINS=page)
+    script, _ = await publish(api)
+    raw = f"/api/scripts/{script['id']}/raw"
+
+    fetched = await api.send("GET", raw, headers={"Origin": page})
+    checked = await api.send("GET", raw, headers={"Origin": page, **etag_of(fetched)})
+    meta = await api.send("GET", f"/api/scripts/{script['id']}/meta", headers={"Origin": page})
+
+    for answer in (fetched, checked):
+        assert answer.headers["access-control-allow-origin"] == page
+        assert answer.headers.get_list("vary") == ["Accept, Origin"]
+    assert meta.headers.get_list("vary") == ["Origin"]  # the block's URL does not vary on Accept

@@ -15,11 +15,12 @@ from typing import TYPE_CHECKING, Any
 
 from litestar import Request, Response
 from litestar.status_codes import HTTP_200_OK, HTTP_304_NOT_MODIFIED
+from litestar.types import Scope
 
 from scripthub.application.scripts.served_code import Held, ServedCode
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterable, Mapping
 
 USERSCRIPT_META = "text/x-userscript-meta"
 
@@ -125,4 +126,24 @@ def code_response(
 ) -> Response[bytes]:
     """`code_answer` as Litestar's response."""
     coded = code_answer(request.method, answer, cache, vary_accept=vary_accept)
+    if "vary" in coded.headers:
+        request.scope["state"][_VARY_STATE] = coded.headers["vary"]
     return Response(coded.body, status_code=coded.status, headers=coded.headers)
+
+
+_VARY_STATE = "scripthub.vary"
+
+
+def with_route_vary(
+    scope: Scope, headers: Iterable[tuple[bytes, bytes]]
+) -> list[tuple[bytes, bytes]] | None:
+    """The answer's start `headers` with the `Vary` its route gave joined to the one they
+    have (None if the route gave none): Litestar's CORS layer sets `Vary: Origin` in place of
+    the route's own (the code URL's `Accept`), and a cache must know both."""
+    route_vary = scope["state"].get(_VARY_STATE)
+    if route_vary is None:
+        return None
+    headers = list(headers)
+    others = [(name, value) for name, value in headers if name != b"vary"]
+    tokens = [route_vary, *(value.decode("latin-1") for name, value in headers if name == b"vary")]
+    return [*others, (b"vary", ", ".join(dict.fromkeys(tokens)).encode("latin-1"))]

@@ -1,6 +1,7 @@
 """The one layer every HTTP request passes, routed or not: the access log, metrics, RateLimit
-headers, and the API budget for the answers no route middleware sees (the router's own 404
-and 405) or that a handler counting its own requests answered before counting."""
+headers (and the route's `Vary`, which CORS replaces), and the API budget for the answers no
+route middleware sees (the router's own 404 and 405) or that a handler counting its own
+requests answered before counting."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from litestar.utils import normalize_path
 
 from scripthub.entrypoints.http.auth import user_id_of
 from scripthub.entrypoints.http.client import Network, client_ip
+from scripthub.entrypoints.http.code_responses import with_route_vary
 from scripthub.entrypoints.http.metrics import record_request
 from scripthub.entrypoints.http.problems import unavailable_cause
 from scripthub.entrypoints.http.rate_limits import (
@@ -71,6 +73,8 @@ class Traffic:
                         await refusal.send(send, _cors_headers(message))
                         return
                 status = message["status"]
+                if varied := with_route_vary(scope, message.get("headers", ())):
+                    message["headers"] = varied
                 if extra := response_headers(scope):
                     # No answer sets these itself, so they are appended rather than searched for.
                     message["headers"] = [*message.get("headers", ()), *extra]
