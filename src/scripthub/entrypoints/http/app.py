@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from typing import Any
 
@@ -112,8 +113,19 @@ def readiness_checks(
     return checks
 
 
+def freeze_startup_heap() -> None:
+    """Leave what a served process built at start-up (modules, the app and its routes, the
+    container) out of every later garbage collection. A full collection walked it all, a
+    pause of tens of milliseconds: the update checks' p99 under load fell from about 70 ms to
+    about 12 ms (bench/README.md). Tests, which build many apps in one process, keep theirs
+    collectable."""
+    gc.collect()
+    gc.freeze()
+
+
 def create_app(container: Container | None = None) -> Litestar:
     """Build the API; tests pass their own container, servers build it from the environment."""
+    served = container is None
     if container is None:
         settings = load_settings()
         # A served process (each worker runs this factory) logs through our formatter.
@@ -143,6 +155,8 @@ def create_app(container: Container | None = None) -> Litestar:
     stop_flushing = asyncio.Event()
 
     async def on_startup() -> None:
+        if served:
+            freeze_startup_heap()
         if watch is not None:
             task = asyncio.create_task(dispatch_until(container, stop_dispatching, watch))
             watch.watch(task)
