@@ -16,12 +16,9 @@ from typing import Any, TextIO
 import msgspec
 import structlog
 
-__all__ = ["EXTRA_FIELDS", "configure_logging", "log_access", "reset_logging"]
+__all__ = ["configure_logging", "log_access", "reset_logging"]
 
 _HANDLER_NAME = "scripthub"
-EXTRA_FIELDS = ("method", "route", "status", "duration_ms", "client_ip", "user_id")
-"""The `extra={...}` fields a line may carry (the access log's); other record attributes
-(those other handlers add, such as `asctime`) stay out."""
 
 ACCESS_LOGGER = "scripthub.access"
 _access_level = logging.getLogger(ACCESS_LOGGER)
@@ -65,7 +62,6 @@ def _formatter(*, production: bool) -> logging.Formatter:
             structlog.contextvars.merge_contextvars,
             structlog.stdlib.add_log_level,
             structlog.stdlib.add_logger_name,
-            structlog.stdlib.ExtraAdder(allow=EXTRA_FIELDS),
             structlog.processors.TimeStamper(fmt="iso", utc=True),
         ],
         processors=[
