@@ -4,7 +4,8 @@ request's id."""
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from litestar.types import Scope
 
@@ -17,6 +18,8 @@ REQUEST_ID_STATE = "request_id"
 `SecurityHeaders` sets first thing."""
 _FROM_TRUSTED_PROXY_STATE = "from_trusted_proxy"
 _CLIENT_IP_STATE = "client_ip"
+
+T = TypeVar("T")
 
 
 def request_header(scope: Scope, name: bytes) -> str | None:
@@ -39,30 +42,30 @@ def _peer(scope: Scope) -> str | None:
     return client[0] if client else None
 
 
-def from_trusted_proxy(scope: Scope, trusted: Sequence[Network]) -> bool:
-    """Whether the peer is one of our proxies, whose X-Forwarded-* headers are believed
-    (worked out once per request, like `client_ip`)."""
+def _per_request(scope: Scope, key: str, work: Callable[[], T]) -> T:
+    """What `work` gives, worked out once per request and kept in the scope's state under
+    `key`: the rate limiter, the request's context and its access line each ask."""
     state = scope["state"]
-    if _FROM_TRUSTED_PROXY_STATE not in state:
-        peer = _peer(scope)
-        state[_FROM_TRUSTED_PROXY_STATE] = (
-            peer is not None and bool(trusted) and _trusted(peer, trusted)
-        )
-    found: bool = state[_FROM_TRUSTED_PROXY_STATE]
+    if key not in state:
+        state[key] = work()
+    found: T = state[key]
     return found
+
+
+def from_trusted_proxy(scope: Scope, trusted: Sequence[Network]) -> bool:
+    """Whether the peer is one of our proxies, whose X-Forwarded-* headers are believed."""
+    return _per_request(scope, _FROM_TRUSTED_PROXY_STATE, lambda: _trusted_peer(scope, trusted))
+
+
+def _trusted_peer(scope: Scope, trusted: Sequence[Network]) -> bool:
+    peer = _peer(scope)
+    return peer is not None and bool(trusted) and _trusted(peer, trusted)
 
 
 def client_ip(scope: Scope, trusted: Sequence[Network]) -> str | None:
     """The peer address, or, when the peer is a trusted proxy, the nearest untrusted hop of
-    X-Forwarded-For (read right to left, so a client cannot spoof its way past our proxies).
-
-    The rate limiter, the request's context and its access line each ask: it is worked out
-    once per request, and kept in the scope's state."""
-    state = scope["state"]
-    if _CLIENT_IP_STATE not in state:
-        state[_CLIENT_IP_STATE] = _client_ip(scope, trusted)
-    found: str | None = state[_CLIENT_IP_STATE]
-    return found
+    X-Forwarded-For (read right to left, so a client cannot spoof its way past our proxies)."""
+    return _per_request(scope, _CLIENT_IP_STATE, lambda: _client_ip(scope, trusted))
 
 
 def _client_ip(scope: Scope, trusted: Sequence[Network]) -> str | None:
