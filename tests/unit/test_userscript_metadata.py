@@ -220,8 +220,11 @@ def test_a_pinned_version_says_none_and_a_value_less_key_gets_one() -> None:
 
     served = rewrite_update_urls(code, "none", "none")
 
+    # `//@downloadURL` is Tampermonkey's entry only, so Violentmonkey gets a line of its own;
+    # `@updateurl` is spelled as Violentmonkey's case-sensitive keys read it.
     assert served == (
-        "// ==UserScript==\n//@downloadURL none\n// @updateurl\tnone\n// ==/UserScript==\n"
+        "// ==UserScript==\n//@downloadURL none\n// @updateURL\tnone\n"
+        "// @downloadURL none\n// ==/UserScript==\n"
     )
 
 

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from scripthub.domain.errors import Problems, ValidationError
 from scripthub.domain.scripts import ScriptVersion, VersionCode, check_prose, code_digest
-from scripthub.domain.userscript_metadata import Metadata, parse_metadata
+from scripthub.domain.userscript_metadata import Metadata, parse_metadata, read_metadata
 from scripthub.domain.version_ordering import update_refusal
 from scripthub.domain.widening import widened
 
@@ -83,11 +83,13 @@ def draft_version(
     """
     given = None if version is None else version.strip()
     digest = problems.check(lambda: code_digest(code))
-    if digest is None:  # no code to read a version from: check only the body's
+    # In a tuple, so that code without a block (None) differs from code refused (no tuple).
+    read = None if digest is None else problems.check(lambda: (read_metadata(code),))
+    if read is None:  # no code to read a version from: check only the body's
         metadata = None
         chosen = None if given is None else problems.check(lambda: check_version(given))
     else:
-        metadata = parse_metadata(code)
+        (metadata,) = read
         chosen = problems.check(lambda: _chosen_version(given, metadata))
     checked_changelog = problems.check(lambda: check_changelog(changelog))
     if digest is None or chosen is None or problems.found:

@@ -1,49 +1,41 @@
-"""The metadata block of a userscript (`// ==UserScript==`) or user style (`/* ==UserStyle==`).
+"""The metadata block of a userscript (`// ==UserScript==`) or user style (`/* ==UserStyle==`),
+read as the script managers read it (`metadata_blocks` says how each one finds it).
 
-Parsing is line-based and lenient, like the script managers': leading whitespace, `//@key`,
-tabs or several spaces between key and value, CRLF line endings and trailing text after the
-markers are all accepted. Only the first block of the code counts, wherever it starts (managers
-accept a block after a leading comment or `'use strict';`); a block that never closes is not a
-block at all.
+Only the first block counts, wherever it starts (managers accept a block after a leading comment
+or `'use strict';`); a block that never closes is not a block at all. A userscript block wins
+over a user style block, since script managers never read the latter. At publication the code
+must read the same to Violentmonkey and to Tampermonkey (`read_metadata`): a block that one of
+them would not see, or a line that only one would take for an entry, is refused rather than
+guessed at; code published before that rule is still read leniently (`parse_metadata`).
 """
 
 from __future__ import annotations
 
-import enum
-import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 
-
-class BlockKind(enum.StrEnum):
-    USERSCRIPT = "userscript"
-    USERSTYLE = "userstyle"
-
-
-@dataclass(frozen=True, slots=True)
-class _Syntax:
-    kind: BlockKind
-    opening: re.Pattern[str]
-    closing: re.Pattern[str]
-    entry: re.Pattern[str]
-
-
-# An entry line is split into lead (up to and including `@`), key, gap and value, so that a
-# rewrite can replace the value and keep the author's spacing.
-_SYNTAXES = (
-    _Syntax(
-        BlockKind.USERSCRIPT,
-        opening=re.compile(r"\s*//[ \t]*==UserScript=="),
-        closing=re.compile(r"\s*//[ \t]*==/UserScript=="),
-        entry=re.compile(r"(\s*//[ \t]*@)(\S+)(\s*)(.*?)\s*"),
-    ),
-    _Syntax(
-        BlockKind.USERSTYLE,
-        opening=re.compile(r"\s*/\*\s*==UserStyle=="),
-        closing=re.compile(r"\s*==/UserStyle==\s*\*/"),
-        entry=re.compile(r"(\s*@)(\S+)(\s*)(.*?)\s*"),
-    ),
+from scripthub.domain.errors import ValidationError
+from scripthub.domain.metadata_blocks import (
+    BlockKind,
+    Dialect,
+    MetadataBlock,
+    block_span,
+    disagreeing_line,
+    read_block,
+    starts_as_html,
 )
+
+__all__ = [
+    "ANTIFEATURE_TYPES",
+    "REPEATABLE_KEYS",
+    "BlockKind",
+    "Metadata",
+    "MetadataBlock",
+    "antifeature_type",
+    "find_block",
+    "is_url_key",
+    "parse_metadata",
+    "read_metadata",
+]
 
 REPEATABLE_KEYS = frozenset(
     {
@@ -59,64 +51,6 @@ ANTIFEATURE_TYPES = frozenset(
     {"ads", "tracking", "miner", "referral-link", "membership", "payment"}
 )
 """The `@antifeature` types API.md (and Greasy Fork) know; other types are ignored."""
-
-
-@dataclass(frozen=True, slots=True)
-class BlockLine:
-    """One line of a metadata block; `key` is None for markers, blanks and plain comments."""
-
-    start: int
-    text: str
-    eol: str
-    key: str | None = None
-    value: str = ""
-    value_at: int = 0  # where the value starts (or would start) in `text`
-
-
-@dataclass(frozen=True, slots=True)
-class MetadataBlock:
-    """Where the block sits in the code: `code[start:end]` is it, with its line endings."""
-
-    kind: BlockKind
-    lines: tuple[BlockLine, ...]
-    start: int
-    end: int
-
-
-def _lines(code: str, start: int = 0) -> Iterator[tuple[int, str, str]]:
-    # Split on "\n" only, as the managers do: "\x0c" or "\u2028" in a header is not a break.
-    while start < len(code):
-        newline = code.find("\n", start)
-        stop = len(code) if newline < 0 else newline + 1
-        raw = code[start:stop]
-        text = raw.removesuffix("\n").removesuffix("\r")
-        yield start, text, raw[len(text) :]
-        start = stop
-
-
-def _entry(syntax: _Syntax, start: int, text: str, eol: str) -> BlockLine:
-    match = syntax.entry.fullmatch(text)
-    if match is None:
-        return BlockLine(start, text, eol)
-    return BlockLine(start, text, eol, match[2], match[4], match.start(4))
-
-
-def find_block(code: str) -> MetadataBlock | None:
-    """The first metadata block of `code`, or None when there is none or it never closes."""
-    lines = _lines(code)
-    for start, text, eol in lines:
-        syntax = next((s for s in _SYNTAXES if s.opening.match(text)), None)
-        if syntax is None:
-            continue
-        found = [BlockLine(start, text, eol)]
-        for line_start, line_text, line_eol in lines:
-            if syntax.closing.match(line_text):
-                found.append(BlockLine(line_start, line_text, line_eol))
-                end = line_start + len(line_text) + len(line_eol)
-                return MetadataBlock(syntax.kind, tuple(found), start, end)
-            found.append(_entry(syntax, line_start, line_text, line_eol))
-        return None
-    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,10 +115,116 @@ def antifeature_type(value: str) -> str | None:
     return kind if kind in ANTIFEATURE_TYPES else None
 
 
-def parse_metadata(code: str) -> Metadata | None:
-    """Parse the first `==UserScript==` or `==UserStyle==` block of `code`; None without one."""
-    block = find_block(code)
+URL_KEYS = {"updateurl": "updateURL", "downloadurl": "downloadURL", "installurl": "installURL"}
+"""The update and install keys, by their folded spelling (`is_url_key`), and as written in code
+ScriptHub serves."""
+
+_KNOWN_KEYS = frozenset(
+    {
+        *("name", "namespace", "version", "description", "author", "license", "copyright"),
+        *("homepage", "homepageURL", "website", "source", "supportURL", "contributionURL"),
+        *("icon", "iconURL", "defaulticon", "icon64", "icon64URL"),
+        *("include", "exclude", "match", "exclude-match", "require", "resource", "grant"),
+        *("connect", "run-at", "run-in", "noframes", "unwrap", "inject-into", "sandbox"),
+        *("antifeature", "compatible", "incompatible", "tag", "top-level-await", "webRequest"),
+    }
+)
+_KNOWN_BY_FOLD = {key.lower(): key for key in _KNOWN_KEYS}
+
+
+def url_key(key: str) -> str | None:
+    """The update or install key that `key` (as written, `updateUrl:fr` say) may be taken for
+    by some manager, spelled as ScriptHub writes it; None for any other key."""
+    folded = key.split(":", 1)[0].replace("-", "").replace("_", "").lower()
+    return URL_KEYS.get(folded)
+
+
+def is_url_key(key: str) -> bool:
+    return url_key(key) is not None
+
+
+def find_block(code: str) -> MetadataBlock | None:
+    """The block served code is built on: Violentmonkey's reading of the userscript block,
+    else Tampermonkey's, else the user style block; None without one."""
+    for kind, dialect in (
+        (BlockKind.USERSCRIPT, Dialect.STRICT),
+        (BlockKind.USERSCRIPT, Dialect.RELAXED),
+        (BlockKind.USERSTYLE, Dialect.STRICT),
+    ):
+        if (block := read_block(code, kind, dialect)) is not None:
+            return block
+    return None
+
+
+def _metadata(block: MetadataBlock | None) -> Metadata | None:
     if block is None:
         return None
-    entries = tuple((line.key, line.value) for line in block.lines if line.key is not None)
-    return Metadata(block.kind, entries, block.start, block.end)
+    return Metadata(block.kind, block.pairs, block.start, block.end)
+
+
+def parse_metadata(code: str) -> Metadata | None:
+    """The entries of `code`'s block (`find_block`), however the managers might disagree."""
+    return _metadata(find_block(code))
+
+
+def _line_of(code: str, at: int) -> str:
+    number = code.count("\n", 0, at) + 1
+    start = code.rfind("\n", 0, at) + 1
+    end = code.find("\n", at)
+    text = code[start : len(code) if end < 0 else end].strip()
+    shown = text if len(text) <= 60 else text[:57] + "..."
+    return f"line {number} ({shown!r})"
+
+
+def _refusal(reason: str) -> ValidationError:
+    return ValidationError.single(
+        "code",
+        f"{reason}: Violentmonkey and Tampermonkey would read this metadata block differently. "
+        "Write it as `// ==UserScript==`, `// @key value` lines and `// ==/UserScript==`, "
+        "each with one space after `//` and nothing before it.",
+    )
+
+
+def _check_placement(code: str, strict: MetadataBlock | None) -> None:
+    relaxed = block_span(code, BlockKind.USERSCRIPT, Dialect.RELAXED)
+    placed = None if strict is None else (strict.start, strict.closing)
+    if relaxed == placed:
+        return
+    if relaxed is None:
+        raise _refusal("Tampermonkey finds no block")
+    if starts_as_html(code):
+        raise _refusal("the code starts with `<`, which Violentmonkey takes for HTML")
+    if placed is None:
+        raise _refusal(f"only Tampermonkey finds a block, at {_line_of(code, relaxed[0])}")
+    differ = relaxed[0] != placed[0]
+    first = min(relaxed[0], placed[0]) if differ else min(relaxed[1], placed[1])
+    edge = "opens" if differ else "closes"
+    raise _refusal(f"the block {edge} at another line for each, {_line_of(code, first)}")
+
+
+def _check_keys(code: str, block: MetadataBlock) -> None:
+    if (at := disagreeing_line(code, block)) is not None:
+        raise _refusal(f"only Tampermonkey reads {_line_of(code, at)} as an entry")
+    for key, _ in block.pairs:
+        base = key.split(":", 1)[0]
+        known = _KNOWN_BY_FOLD.get(base.lower())
+        if known is not None and known != base and not is_url_key(key):
+            raise ValidationError.single(
+                "code",
+                f"`@{key}`: Violentmonkey reads keys case-sensitively and would ignore it; "
+                f"write `@{known}`.",
+            )
+
+
+def read_metadata(code: str) -> Metadata | None:
+    """The entries of `code`'s block, for a new version; None without a block.
+
+    Raises ValidationError (field `code`) when Violentmonkey and Tampermonkey would not read
+    the same block and entries, or a known key is spelled in another case.
+    """
+    strict = read_block(code, BlockKind.USERSCRIPT, Dialect.STRICT)
+    _check_placement(code, strict)
+    if strict is None:
+        return _metadata(read_block(code, BlockKind.USERSTYLE, Dialect.STRICT))
+    _check_keys(code, strict)
+    return _metadata(strict)

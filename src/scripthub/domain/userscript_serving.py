@@ -10,77 +10,116 @@ updatable" but would still poll a valid `@updateURL` (`getScriptUpdateUrl` in it
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 
-from scripthub.domain.userscript_metadata import BlockLine, MetadataBlock, find_block
+from scripthub.domain.metadata_blocks import BlockKind, Dialect, Entry, MetadataBlock, read_block
+from scripthub.domain.userscript_metadata import find_block, url_key
 
 PINNED_URL = "none"
 """The `@updateURL` and `@downloadURL` of a pinned version's raw."""
 
 _ICON_KEYS = frozenset({"icon", "iconurl", "defaulticon", "icon64", "icon64url"})
 
-
-def _url_key(key: str | None) -> str | None:
-    lowered = (key or "").lower()
-    return lowered if lowered in {"updateurl", "downloadurl"} else None
+_Edit = tuple[int, int, str]
+"""`code[start:end]` becomes the text."""
 
 
-def _with_value(line: BlockLine, value: str) -> str:
-    if line.value_at == len(line.text):  # `// @updateURL` with no value: add a space
-        return f"{line.text} {value}{line.eol}"
-    return f"{line.text[: line.value_at]}{value}{line.eol}"
+def _line_start(code: str, at: int) -> int:
+    return code.rfind("\n", 0, at) + 1
 
 
-def _new_line(block: MetadataBlock, key: str, value: str) -> str:
+def _line_end(code: str, at: int) -> int:
+    newline = code.find("\n", at)
+    return len(code) if newline < 0 else newline + 1
+
+
+def _url_edit(code: str, entry: Entry, key: str, urls: dict[str, str]) -> _Edit:
+    # The key is written as the managers read it, so that `@updateUrl` (which Violentmonkey's
+    # case-sensitive keys ignore) updates too; the author's gap before the value is kept.
+    gap = code[entry.key_end : entry.value_at] if entry.value_at > entry.key_end else " "
+    value = urls["downloadURL" if key == "installURL" else key]
+    return (entry.at + 1, entry.end, f"{key}{gap}{value}")
+
+
+def _userscript_blocks(code: str, primary: MetadataBlock) -> Iterable[MetadataBlock]:
+    yield primary
+    if primary.kind is BlockKind.USERSCRIPT and primary.dialect is Dialect.STRICT:
+        relaxed = read_block(code, BlockKind.USERSCRIPT, Dialect.RELAXED)
+        if relaxed is not None:  # the same block, or (in older code) a decoy before it
+            yield relaxed
+
+
+def _new_line(code: str, block: MetadataBlock, entries: list[Entry], key: str, value: str) -> str:
     # Styled after the block: the last entry's lead (`// @`, indentation) and the value at the
-    # column most entries use, so an aligned header stays aligned.
-    entries = [line for line in block.lines if line.key is not None]
+    # column most entries use, so that an aligned header stays aligned.
+    opening_end = _line_end(code, block.start)
+    eol = "\r\n" if code[opening_end - 2 : opening_end] == "\r\n" else "\n"
     if not entries:
-        lead = "// @" if block.kind == "userscript" else "@"
-        return f"{lead}{key} {value}{block.lines[0].eol}"
-    model = entries[-1]
-    lead = model.text[: model.text.index("@") + 1]
-    columns = Counter(line.value_at for line in entries if line.value)
+        return f"{'// @' if block.kind is BlockKind.USERSCRIPT else '@'}{key} {value}{eol}"
+    last = entries[-1]
+    start = _line_start(code, last.at)
+    comment = code.rfind("//", start, last.at)
+    lead_at = comment if comment >= 0 else last.at
+    indent = code[start:lead_at]
+    if indent.strip():  # code before the comment (older, relaxed headers): not copied
+        indent = ""
+    lead = indent + code[lead_at : last.at + 1]
+    columns = Counter(
+        entry.value_at - _line_start(code, entry.at) for entry in entries if entry.value
+    )
     column = columns.most_common(1)[0][0] if columns else 0
     gap = max(column - len(lead) - len(key), 1)
-    return f"{lead}{key}{' ' * gap}{value}{model.eol}"
+    return f"{lead}{key}{' ' * gap}{value}{eol}"
 
 
-def _rewritten_lines(block: MetadataBlock, update_url: str, download_url: str) -> list[str]:
-    urls = {"updateurl": update_url, "downloadurl": download_url}
+def _edits(code: str, block: MetadataBlock, update_url: str, download_url: str) -> list[_Edit]:
+    urls = {"updateURL": update_url, "downloadURL": download_url}
     missing = dict(urls)
-    out: list[str] = []
-    for line in block.lines[:-1]:
-        url_key = _url_key(line.key)
-        if url_key is None:
-            out.append(line.text + line.eol)
+    edits: list[_Edit] = []
+    rewritten: set[int] = set()
+    for each in _userscript_blocks(code, block):
+        for entry in each.entries(code):
+            key = url_key(entry.key)
+            if key is not None and entry.at not in rewritten:
+                rewritten.add(entry.at)
+                edits.append(_url_edit(code, entry, key, urls))
+            if key is not None and each is block:
+                missing.pop(key, None)
+    entries = list(block.entries(code))
+    added = "".join(_new_line(code, block, entries, key, url) for key, url in missing.items())
+    edits.append((block.closing, block.closing, added))
+    return sorted(edits)
+
+
+def _render(code: str, start: int, end: int, edits: list[_Edit]) -> str:
+    parts: list[str] = []
+    at = start
+    for edit_start, edit_end, text in edits:
+        if edit_start < start or edit_end > end:
             continue
-        out.append(_with_value(line, urls[url_key]))
-        missing.pop(url_key, None)
-    keys = {"updateurl": "updateURL", "downloadurl": "downloadURL"}
-    out.extend(_new_line(block, keys[key], value) for key, value in missing.items())
-    closing = block.lines[-1]
-    out.append(closing.text + closing.eol)
-    return out
+        parts += (code[at:edit_start], text)
+        at = edit_end
+    parts.append(code[at:end])
+    return "".join(parts)
 
 
 def rewrite_update_urls(code: str, update_url: str, download_url: str) -> str:
-    """`code` with every `@updateURL` and `@downloadURL` set (or added before the closing line).
-
-    Everything outside those lines is left byte for byte; code without a block is unchanged.
+    """`code` with every line that a manager may read as `@updateURL`, `@downloadURL` or
+    `@installURL` (in any spelling) pointing at ours, and those missing added before the
+    closing line. Everything else is left byte for byte; code without a block is unchanged.
     """
     block = find_block(code)
     if block is None:
         return code
-    body = "".join(_rewritten_lines(block, update_url, download_url))
-    return code[: block.start] + body + code[block.end :]
+    return _render(code, 0, len(code), _edits(code, block, update_url, download_url))
 
 
-def _is_data_uri_line(line: BlockLine) -> bool:
-    key = (line.key or "").lower()
+def _is_data_uri(entry: Entry) -> bool:
+    key = entry.key.lower()
     if key in _ICON_KEYS:
-        return line.value.lower().startswith("data:")
+        return entry.value.lower().startswith("data:")
     if key == "resource":  # `@resource name url`
-        parts = line.value.split(maxsplit=1)
+        parts = entry.value.split(maxsplit=1)
         return len(parts) == 2 and parts[1].lower().startswith("data:")
     return False
 
@@ -94,6 +133,10 @@ def meta_block(code: str, update_url: str, download_url: str) -> str | None:
     block = find_block(code)
     if block is None:
         return None
-    kept = tuple(line for line in block.lines if not _is_data_uri_line(line))
-    trimmed = MetadataBlock(block.kind, kept, block.start, block.end)
-    return "".join(_rewritten_lines(trimmed, update_url, download_url))
+    edits = _edits(code, block, update_url, download_url)
+    edits += (
+        (_line_start(code, entry.at), _line_end(code, entry.at), "")
+        for entry in block.entries(code)
+        if _is_data_uri(entry) and _line_start(code, entry.at) != block.start
+    )
+    return _render(code, block.start, block.end, sorted(edits))
