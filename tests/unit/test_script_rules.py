@@ -41,6 +41,41 @@ def test_empty_long_or_control_names_are_rejected(name: str) -> None:
     assert field_of(error) == ["name"]
 
 
+@pytest.mark.parametrize(
+    "name",
+    [
+        "ChatGPT Widescreen 🖥️",  # U+FE0F: the emoji presentation of U+1F5A5
+        "Keycap 1️⃣",
+        "Dev 👩🏽‍💻",  # skin tone, then a zero-width joiner between two emoji
+        "Family 👨‍👩‍👧‍👦",
+        "Pride 🏳️‍🌈",
+        "Flags 🇫🇷🇯🇵",
+        "Scotland 🏴\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f",
+    ],
+)
+def test_names_with_emoji_sequences_pass(name: str) -> None:
+    assert check_name(name) == name
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "zero\u200bwidth",
+        "joined\u200dletters",  # a joiner between letters joins no emoji
+        "🖥\u200d",  # nor one with nothing after it
+        "\ufe0fselector first",
+        "two selectors 🖥\ufe0f\ufe0f",
+        "isolate \u2066x\u2069",
+        "stray tag \U000e0067",
+        "unended flag 🏴\U000e0067\U000e0062",
+        "flag then text 🏴\U000e0067x\U000e007f",
+    ],
+)
+def test_invisible_characters_outside_emoji_sequences_are_refused(name: str) -> None:
+    with pytest.raises(ValidationError, match="invisible"):
+        check_name(name)
+
+
 def test_descriptions_allow_newlines_up_to_5000_characters() -> None:
     assert check_description("") == ""
     assert check_description("a\nb\r\n\tc" + "x" * 4993) is not None

@@ -143,7 +143,9 @@ def rating_average(rating_sum: int, rating_count: int) -> float | None:
 def check_name(name: str) -> str:
     """The name without surrounding blanks, or a ValidationError."""
     stripped = name.strip()
-    problem = control_character_problem(stripped) or invisible_character_problem(stripped)
+    problem = control_character_problem(stripped) or invisible_character_problem(
+        stripped, emoji=True
+    )
     if problem:
         raise ValidationError.single("name", problem)
     if not 1 <= len(stripped) <= MAX_NAME_LENGTH:
