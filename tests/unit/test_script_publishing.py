@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import threading
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -12,9 +13,11 @@ from typing import Any
 import pytest
 
 from scripthub.application.accounts import Principal
+from scripthub.application.scripts import publishing
 from scripthub.application.scripts.create_script import CreateScriptCommand
 from scripthub.application.scripts.list_versions import ListScriptVersionsQuery
 from scripthub.application.scripts.publish_version import PublishScriptVersionCommand
+from scripthub.domain import script_versions
 from scripthub.domain.audit import RequestContext
 from scripthub.domain.errors import (
     ConflictError,
@@ -26,6 +29,7 @@ from scripthub.domain.errors import (
 )
 from scripthub.domain.roles import Grants
 from scripthub.domain.scripts import MAX_CODE_BYTES, Language, Script, ScriptVersion, Visibility
+from scripthub.domain.userscript_metadata import Metadata
 from tests.fakes.scripts import InMemoryScriptRepository
 from tests.unit.world import World
 from tests.userscripts import userscript
@@ -206,6 +210,40 @@ async def test_code_of_2_mib_passes_and_a_byte_more_is_too_large(world: World) -
     assert script.latest_version is not None
     with pytest.raises(PayloadTooLargeError):
         await publish(world, ada, script.id, exact.replace("1.0", "1.1") + "x")
+
+
+async def test_code_is_read_off_the_event_loop(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Reading the code waits until a task on the loop has run: were it read on the loop, the
+    # task could never run and the reading would give up.
+    loop_ran = threading.Event()
+    read_metadata = script_versions.read_metadata
+    place_version = publishing.place_version
+
+    def read_once_the_loop_ran(code: str) -> Metadata | None:
+        assert loop_ran.wait(timeout=5), "the code was read on the event loop"
+        return read_metadata(code)
+
+    def place_once_the_loop_ran(*args: Any) -> ScriptVersion:
+        assert loop_ran.wait(timeout=5), "the latest code was read on the event loop"
+        return place_version(*args)
+
+    monkeypatch.setattr(script_versions, "read_metadata", read_once_the_loop_ran)
+    monkeypatch.setattr(publishing, "place_version", place_once_the_loop_ran)
+    ada = await world.member()
+
+    async def once_the_loop_ran(publishing: Awaitable[Any]) -> Any:
+        loop_ran.clear()
+        step = asyncio.ensure_future(publishing)
+        await asyncio.sleep(0)
+        loop_ran.set()
+        return await step
+
+    script = await once_the_loop_ran(create(world, ada))
+    version = await once_the_loop_ran(publish(world, ada, script.id, userscript("1.1")))
+
+    assert version.version == "1.1"
 
 
 async def test_publishing_a_script_needs_scripts_create(world: World) -> None:

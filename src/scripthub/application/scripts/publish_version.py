@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import dataclass
 
@@ -66,7 +67,8 @@ class PublishScriptVersion:
         for _ in range(PUBLISH_ATTEMPTS):
             async with self._uow_factory() as uow:
                 script = await self._owned_script(uow, command)
-                draft = draft or _drafted(command)
+                if draft is None:  # read off the event loop: up to 2 MiB of code
+                    draft = await asyncio.to_thread(_drafted, command)
                 latest = await uow.scripts.latest_code(script.id)
                 if await uow.scripts.get_version(script.id, draft.version) is not None:
                     msg = f"Version {draft.version} of this script already exists."

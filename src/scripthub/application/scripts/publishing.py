@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import datetime
 
@@ -25,7 +26,8 @@ async def stage_version(
     first). Raises ValidationError if the managers would not update from `latest`,
     NotFoundError if the script is gone, and ConflictError (from the repository) if the
     version exists or `latest` is no longer the latest."""
-    version = place_version(draft, script_id, latest, now)
+    # Reads the latest version's metadata (up to 2 MiB of code) off the event loop.
+    version = await asyncio.to_thread(place_version, draft, script_id, latest, now)
     staged = await uow.scripts.add_version(
         version,
         draft.code,
