@@ -18,9 +18,10 @@ what they took, and each lazy scan of a line fails at a fixed set of characters.
 from __future__ import annotations
 
 import enum
+import functools
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 class BlockKind(enum.StrEnum):
@@ -42,7 +43,9 @@ JS_WHITESPACE = "\t\n\v\f\r \u00a0\u1680" + "".join(map(chr, range(0x2000, 0x200
 JS_WHITESPACE += "\u2028\u2029\u202f\u205f\u3000\ufeff"
 _VALUE = r"([^\n\r\u2028\u2029]*+)"
 """JavaScript's `(.*)`: up to the first line terminator."""
-_KEY = rf"@([^\n{_WS}]++)"
+KEY_CHAR = rf"[^\n{_WS}]"
+"""A character of a key: JavaScript's `\\S`, as a pattern."""
+_KEY = rf"@({KEY_CHAR}++)"
 _ANY_LEAD = r"[^\n\r\u2028\u2029]*?"
 """Tampermonkey's `(.*?)` before `//`: any text but a line terminator."""
 _STRICT_LEAD = rf"[{_WS}]*+// "
@@ -51,49 +54,74 @@ _RELAXED_ENTRY = rf"{_ANY_LEAD}//[ \t]*+{_KEY}"
 
 
 @dataclass(frozen=True, slots=True)
+class _Marker:
+    """A line that opens or closes a block: `pattern` from the line's start; `text`, a string
+    every such line holds, by which candidate lines are found fast."""
+
+    text: str
+    pattern: re.Pattern[str]
+
+    def search(self, code: str, pos: int) -> re.Match[str] | None:
+        """The first such line at or after `pos` (a line's start)."""
+        while (at := code.find(self.text, pos)) >= 0:
+            line_end = _line_end(code, at)
+            line = max(code.rfind("\n", pos, at) + 1, pos)
+            if (found := self.pattern.match(code, line, line_end)) is not None:
+                return found
+            pos = line_end
+        return None
+
+
+@dataclass(frozen=True, slots=True)
 class _Grammar:
-    opening: re.Pattern[str]
-    closing: re.Pattern[str]
-    entry: re.Pattern[str]
-    """An entry at the position it is matched from (the rest of the opening line)."""
-    entries: re.Pattern[str]
-    """Every entry line of a region (MULTILINE)."""
+    opening: _Marker
+    closing: _Marker
+    lead: str
+    """What stands before an entry's `@` on its line."""
 
 
-def _grammar(opening: str, closing: str, entry: str) -> _Grammar:
-    return _Grammar(
-        opening=re.compile("^" + opening, re.MULTILINE),
-        closing=re.compile("^" + closing, re.MULTILINE),
-        entry=re.compile(entry + _VALUE),
-        entries=re.compile("^" + entry + _VALUE, re.MULTILINE),
-    )
+def _grammar(lead: str, markers: tuple[str, str]) -> _Grammar:
+    """Markers and entries with the same `lead`, as in a userscript."""
+    opening, closing = (_Marker(marker, re.compile(lead + marker)) for marker in markers)
+    return _Grammar(opening, closing, lead)
 
 
+_USERSCRIPT = ("==UserScript==", "==/UserScript==")
 _GRAMMARS = {
-    (BlockKind.USERSCRIPT, Dialect.STRICT): _grammar(
-        _STRICT_LEAD + "==UserScript==", _STRICT_LEAD + "==/UserScript==", _STRICT_ENTRY
-    ),
-    (BlockKind.USERSCRIPT, Dialect.RELAXED): _grammar(
-        rf"{_ANY_LEAD}//[ \t]*+==UserScript==",
-        rf"{_ANY_LEAD}//[ \t]*+==/UserScript==",
-        _RELAXED_ENTRY,
-    ),
+    (BlockKind.USERSCRIPT, Dialect.STRICT): _grammar(_STRICT_LEAD, _USERSCRIPT),
+    (BlockKind.USERSCRIPT, Dialect.RELAXED): _grammar(rf"{_ANY_LEAD}//[ \t]*+", _USERSCRIPT),
     # UserCSS (Stylus): `@key value` lines inside a `/* ==UserStyle== ... ==/UserStyle== */`.
-    (BlockKind.USERSTYLE, Dialect.STRICT): _grammar(
-        rf"[{_WS}]*+/\*[{_WS}]*+==UserStyle==",
-        rf"[{_WS}]*+==/UserStyle==[{_WS}]*+\*/",
-        rf"[{_WS}]*+{_KEY}",
+    (BlockKind.USERSTYLE, Dialect.STRICT): _Grammar(
+        _Marker("==UserStyle==", re.compile(rf"[{_WS}]*+/\*[{_WS}]*+==UserStyle==")),
+        _Marker("==/UserStyle==", re.compile(rf"[{_WS}]*+==/UserStyle==[{_WS}]*+\*/")),
+        rf"[{_WS}]*+",
     ),
 }
+
+
+@functools.cache
+def _entry_patterns(kind: BlockKind, dialect: Dialect) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """An entry matched where it is looked for (a line's start, or the rest of the opening
+    line), and every entry line of a region."""
+    entry = _GRAMMARS[kind, dialect].lead + _KEY + _VALUE
+    return re.compile(entry), re.compile("^" + entry, re.MULTILINE)
+
+
+@functools.cache
+def _keys_pattern(keys: str) -> re.Pattern[str]:
+    return re.compile(rf"@(?i:{keys})(?!{KEY_CHAR})")
+
+
 _HTML = re.compile(rf"[\n{_WS}]*+<")
 # A line that only one of the two dialects reads as an entry: a strict entry with a line
 # terminator in its lead (Tampermonkey's `.*?` cannot pass one), or a relaxed entry that is
 # no strict one. A line that both read, they read alike.
-_DISAGREEING_LINE = re.compile(
-    rf"^(?:(?=[{_WS_NO_BREAK}]*+[\r\u2028\u2029]){_STRICT_ENTRY}"
-    rf"|(?!{_STRICT_ENTRY}){_RELAXED_ENTRY})",
-    re.MULTILINE,
+_DISAGREEING = (
+    rf"(?:(?=[{_WS_NO_BREAK}]*+[\r\u2028\u2029]){_STRICT_ENTRY}"
+    rf"|(?!{_STRICT_ENTRY}){_RELAXED_ENTRY})"
 )
+_DISAGREEING_HERE = re.compile(_DISAGREEING)
+_DISAGREEING_LINE = re.compile("^" + _DISAGREEING, re.MULTILINE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,30 +139,72 @@ class Entry:
     end: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class MetadataBlock:
-    """Where the block sits in the code: `code[start:end]` is it, with its line endings, and
-    `code[closing:end]` its closing line; `pairs` are its entries' keys (as written, without
-    `@`) and trimmed values, in order."""
+    """Where the block sits in `code`: `code[start:end]` is it, with its line endings, and
+    `code[closing:end]` its closing line. Its entries are read when asked for."""
 
     kind: BlockKind
     dialect: Dialect
     start: int
     end: int
     closing: int
-    pairs: tuple[tuple[str, str], ...]
+    code: str = field(repr=False, compare=False)
 
-    def entries(self, code: str) -> Iterator[Entry]:
-        """Where each entry stands in `code` (this block's code): read again, since only a
-        rewrite needs the places."""
-        grammar = _GRAMMARS[self.kind, self.dialect]
-        opening = grammar.opening.match(code, self.start)
-        assert opening is not None, "the block was read from this code"  # noqa: S101
-        body = _line_end(code, opening.end())
-        first = grammar.entry.match(code, opening.end(), body)
-        if first is not None:
-            yield _entry(first)
-        yield from map(_entry, grammar.entries.finditer(code, body, self.closing))
+    @functools.cached_property
+    def body_starts(self) -> tuple[int, int]:
+        """Where entries may start: after the opening marker, and at the next line."""
+        opening = _GRAMMARS[self.kind, self.dialect].opening.pattern.match(self.code, self.start)
+        assert opening is not None, "the block was found in this code"  # noqa: S101
+        return opening.end(), _line_end(self.code, opening.end())
+
+    @functools.cached_property
+    def pairs(self) -> tuple[tuple[str, str], ...]:
+        """The entries' keys (as written, without `@`) and trimmed values, in order."""
+        return tuple((match[1], match[2].strip(JS_WHITESPACE)) for match in self._matches())
+
+    def _matches(self) -> Iterator[re.Match[str]]:
+        first, every = _entry_patterns(self.kind, self.dialect)
+        marker_end, body = self.body_starts
+        if (on_opening_line := first.match(self.code, marker_end, body)) is not None:
+            yield on_opening_line
+        yield from every.finditer(self.code, body, self.closing)
+
+    def entries(self, keys: str | None = None) -> Iterator[Entry]:
+        """Where each entry stands; with `keys` (a pattern, matched ignoring case), only the
+        entries whose whole key it matches, found from those keys' own places, so that the
+        few lines a rewrite changes cost little however long the block."""
+        if keys is None:
+            yield from map(_entry, self._matches())
+            return
+        code, (marker_end, _) = self.code, self.body_starts
+        first, _ = _entry_patterns(self.kind, self.dialect)
+        wanted = _keys_pattern(keys)
+        line_end = -1
+        for key in wanted.finditer(code, marker_end, self.closing):
+            if key.start() < line_end:  # a line holds one entry at most: this one is read
+                continue
+            line_start = max(code.rfind("\n", 0, key.start()) + 1, marker_end)
+            line_end = _line_end(code, key.start())
+            entry = first.match(code, line_start, line_end)
+            if entry is not None and wanted.match(code, entry.start(1) - 1) is not None:
+                yield _entry(entry)
+
+    def last_entries(self, lines: int) -> list[Entry]:
+        """The entries among the block's last `lines` lines before its closing one, last
+        first."""
+        first, _ = _entry_patterns(self.kind, self.dialect)
+        body = self.body_starts[1]
+        found: list[Entry] = []
+        end = self.closing
+        for _ in range(lines):
+            if end <= body:
+                break
+            start = self.code.rfind("\n", body, end - 1) + 1 or body
+            if (entry := first.match(self.code, start, end)) is not None:
+                found.append(_entry(entry))
+            end = start
+        return found
 
 
 def _line_end(code: str, at: int) -> int:
@@ -150,7 +220,7 @@ def _entry(match: re.Match[str]) -> Entry:
 
 
 def _place(code: str, grammar: _Grammar) -> tuple[re.Match[str], re.Match[str]] | None:
-    opening = grammar.opening.search(code)
+    opening = grammar.opening.search(code, 0)
     if opening is None:
         return None
     closing = grammar.closing.search(code, _line_end(code, opening.end()))
@@ -167,30 +237,21 @@ def _is_html(code: str, kind: BlockKind, dialect: Dialect) -> bool:
     return kind is BlockKind.USERSCRIPT and dialect is Dialect.STRICT and starts_as_html(code)
 
 
-def block_span(code: str, kind: BlockKind, dialect: Dialect) -> tuple[int, int] | None:
-    """Where `read_block` would find the block, `(start, closing)`, without reading entries."""
-    place = None if _is_html(code, kind, dialect) else _place(code, _GRAMMARS[kind, dialect])
-    return None if place is None else (place[0].start(), place[1].start())
-
-
 def read_block(code: str, kind: BlockKind, dialect: Dialect) -> MetadataBlock | None:
     """The first block of `kind` as `dialect` reads it, or None (none, or it never closes)."""
-    grammar = _GRAMMARS[kind, dialect]
-    place = None if _is_html(code, kind, dialect) else _place(code, grammar)
+    place = None if _is_html(code, kind, dialect) else _place(code, _GRAMMARS[kind, dialect])
     if place is None:
         return None
     opening, closing = place
-    body = _line_end(code, opening.end())
-    first = grammar.entry.match(code, opening.end(), body)
-    pairs = [] if first is None else [(first[1], first[2].strip(JS_WHITESPACE))]
-    found = grammar.entries.finditer(code, body, closing.start())
-    pairs.extend((match[1], match[2].strip(JS_WHITESPACE)) for match in found)
     end = _line_end(code, closing.start())
-    return MetadataBlock(kind, dialect, opening.start(), end, closing.start(), tuple(pairs))
+    return MetadataBlock(kind, dialect, opening.start(), end, closing.start(), code)
 
 
-def disagreeing_line(code: str, block: MetadataBlock) -> int | None:
+def disagreeing_line(block: MetadataBlock) -> int | None:
     """Where, inside `block` (a strict userscript block that the relaxed reading places
     alike), a line stands that only one dialect reads as an entry; None where they agree."""
-    found = _DISAGREEING_LINE.search(code, _line_end(code, block.start), block.closing)
+    code, (marker_end, body) = block.code, block.body_starts
+    found = _DISAGREEING_HERE.match(code, marker_end, body) or _DISAGREEING_LINE.search(
+        code, body, block.closing
+    )
     return None if found is None else found.start()

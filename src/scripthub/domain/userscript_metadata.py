@@ -18,7 +18,6 @@ from scripthub.domain.metadata_blocks import (
     BlockKind,
     Dialect,
     MetadataBlock,
-    block_span,
     disagreeing_line,
     read_block,
     starts_as_html,
@@ -186,7 +185,8 @@ def _refusal(reason: str) -> ValidationError:
 
 
 def _check_placement(code: str, strict: MetadataBlock | None) -> None:
-    relaxed = block_span(code, BlockKind.USERSCRIPT, Dialect.RELAXED)
+    relaxed_block = read_block(code, BlockKind.USERSCRIPT, Dialect.RELAXED)
+    relaxed = None if relaxed_block is None else (relaxed_block.start, relaxed_block.closing)
     placed = None if strict is None else (strict.start, strict.closing)
     if relaxed == placed:
         return
@@ -203,9 +203,9 @@ def _check_placement(code: str, strict: MetadataBlock | None) -> None:
 
 
 def _check_keys(code: str, block: MetadataBlock) -> None:
-    if (at := disagreeing_line(code, block)) is not None:
+    if (at := disagreeing_line(block)) is not None:
         raise _refusal(f"only Tampermonkey reads {_line_of(code, at)} as an entry")
-    for key, _ in block.pairs:
+    for key in dict.fromkeys(key for key, _ in block.pairs):
         base = key.split(":", 1)[0]
         known = _KNOWN_BY_FOLD.get(base.lower())
         if known is not None and known != base and not is_url_key(key):

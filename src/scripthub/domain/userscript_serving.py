@@ -12,13 +12,29 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
-from scripthub.domain.metadata_blocks import BlockKind, Dialect, Entry, MetadataBlock, read_block
-from scripthub.domain.userscript_metadata import find_block, url_key
+from scripthub.domain.metadata_blocks import (
+    KEY_CHAR,
+    BlockKind,
+    Dialect,
+    Entry,
+    MetadataBlock,
+    read_block,
+)
+from scripthub.domain.userscript_metadata import URL_KEYS, find_block, url_key
 
 PINNED_URL = "none"
 """The `@updateURL` and `@downloadURL` of a pinned version's raw."""
 
 _ICON_KEYS = frozenset({"icon", "iconurl", "defaulticon", "icon64", "icon64url"})
+_DATA_URI_KEYS = "|".join(sorted([*_ICON_KEYS, "resource"], key=len, reverse=True))
+"""The keys whose lines may hold a `data:` URI (a pattern for `MetadataBlock.entries`)."""
+_URL_KEYS = "(?:{})(?::{}*+)?".format(
+    "|".join("[-_]*+".join(["", *key, ""]) for key in URL_KEYS), KEY_CHAR
+)
+"""Every key that `url_key` folds to an update or install key (a superset: each match is
+folded again)."""
+_STYLE_SAMPLE = 32
+"""How many of the block's last lines a new line takes its style from."""
 
 _Edit = tuple[int, int, str]
 """`code[start:end]` becomes the text."""
@@ -49,14 +65,15 @@ def _userscript_blocks(code: str, primary: MetadataBlock) -> Iterable[MetadataBl
             yield relaxed
 
 
-def _new_line(code: str, block: MetadataBlock, entries: list[Entry], key: str, value: str) -> str:
-    # Styled after the block: the last entry's lead (`// @`, indentation) and the value at the
-    # column most entries use, so that an aligned header stays aligned.
+def _new_line(code: str, block: MetadataBlock, key: str, value: str) -> str:
+    # Styled after the block's last lines: the last entry's lead (`// @`, indentation) and the
+    # value at the column most entries there use, so that an aligned header stays aligned.
     opening_end = _line_end(code, block.start)
     eol = "\r\n" if code[opening_end - 2 : opening_end] == "\r\n" else "\n"
+    entries = block.last_entries(_STYLE_SAMPLE)
     if not entries:
         return f"{'// @' if block.kind is BlockKind.USERSCRIPT else '@'}{key} {value}{eol}"
-    last = entries[-1]
+    last = entries[0]
     start = _line_start(code, last.at)
     comment = code.rfind("//", start, last.at)
     lead_at = comment if comment >= 0 else last.at
@@ -64,8 +81,8 @@ def _new_line(code: str, block: MetadataBlock, entries: list[Entry], key: str, v
     if indent.strip():  # code before the comment (older, relaxed headers): not copied
         indent = ""
     lead = indent + code[lead_at : last.at + 1]
-    columns = Counter(
-        entry.value_at - _line_start(code, entry.at) for entry in entries if entry.value
+    columns = Counter(  # in the block's order, so that a tie goes to the first column
+        entry.value_at - _line_start(code, entry.at) for entry in reversed(entries) if entry.value
     )
     column = columns.most_common(1)[0][0] if columns else 0
     gap = max(column - len(lead) - len(key), 1)
@@ -78,15 +95,14 @@ def _edits(code: str, block: MetadataBlock, update_url: str, download_url: str) 
     edits: list[_Edit] = []
     rewritten: set[int] = set()
     for each in _userscript_blocks(code, block):
-        for entry in each.entries(code):
+        for entry in each.entries(_URL_KEYS):
             key = url_key(entry.key)
             if key is not None and entry.at not in rewritten:
                 rewritten.add(entry.at)
                 edits.append(_url_edit(code, entry, key, urls))
             if key is not None and each is block:
                 missing.pop(key, None)
-    entries = list(block.entries(code))
-    added = "".join(_new_line(code, block, entries, key, url) for key, url in missing.items())
+    added = "".join(_new_line(code, block, key, url) for key, url in missing.items())
     edits.append((block.closing, block.closing, added))
     return sorted(edits)
 
@@ -136,7 +152,7 @@ def meta_block(code: str, update_url: str, download_url: str) -> str | None:
     edits = _edits(code, block, update_url, download_url)
     edits += (
         (_line_start(code, entry.at), _line_end(code, entry.at), "")
-        for entry in block.entries(code)
+        for entry in block.entries(_DATA_URI_KEYS)
         if _is_data_uri(entry) and _line_start(code, entry.at) != block.start
     )
     return _render(code, block.start, block.end, sorted(edits))
