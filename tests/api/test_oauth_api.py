@@ -190,6 +190,11 @@ async def test_declining_or_a_muddled_answer_is_an_error_for_the_frontend(
         "/%2F%2Fevil.example",
         "/%5cevil.example",
         "relative",
+        "/.//evil.example",
+        "/..//evil.example",
+        "/%09/evil.example",
+        "/\uff0f/evil.example",
+        "/%2e%2e/%2fevil.example",
     ],
 )
 async def test_a_redirect_to_off_the_frontend_is_refused_at_the_start(

@@ -196,7 +196,22 @@ def test_a_username_comes_from_the_login_then_the_name_then_the_email(
     assert username_base(login, name, email.partition("@")[0]) == expected
 
 
-@pytest.mark.parametrize("path", ["/", "/scripts/42?tab=code", "/a/b#c"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/scripts/42?tab=code",
+        "/a/b#c",
+        "/scripts/",
+        "/users/ada/.well-known-ish",
+        "/...",
+        "/caf%C3%A9",
+        "/search?q=a%2Fb&next=//x#/..//y",
+        "/@evil.example",
+        "/a:b;c=d,e~f!g$h&i'j(k)l*m+n",
+        "/" + "a" * 2047,
+    ],
+)
 def test_a_redirect_to_is_a_path_on_the_frontend(path: str) -> None:
     assert check_redirect_to(path) == path
 
@@ -213,7 +228,47 @@ def test_a_redirect_to_is_a_path_on_the_frontend(path: str) -> None:
         "relative/path",
         "",
         "/tab\there",
-        "/" + "a" * 3000,
+        "/" + "a" * 2048,
+        # Dot segments, raw or encoded: the URL parser resolves them into `//evil.example`.
+        "/.//evil.example",
+        "/..//evil.example",
+        "/./",
+        "/a/..",
+        "/%2e%2e//evil.example",
+        "/.%2E//evil.example",
+        "/%2e/%2fevil.example",
+        # Tabs, CR and LF, which the URL parser drops, raw or percent-encoded, and other
+        # controls, spaces and invisible characters.
+        "/%09/evil.example",
+        "/\t/evil.example",
+        "/%0d%0a/evil.example",
+        "/%0A/evil.example",
+        "/?x=%0d%0aSet-Cookie:a=b",
+        "/%00",
+        "/%7F",
+        "/%20/evil.example",
+        "/ /evil.example",
+        "/%C2%A0",
+        "/%C2%85",
+        "/%E2%80%AE",
+        "/%E2%80%8B",
+        # Unicode that folds (NFKC) into a slash, backslash, dot or percent sign.
+        "/\uff0f/evil.example",
+        "/%EF%BC%8F/evil.example",
+        "/%EF%BC%BCevil.example",
+        "/%EF%B9%92%EF%B9%92//evil.example",
+        "/%E2%80%A5//evil.example",
+        "/%EF%BC%85",
+        "/\u00e9",
+        # Empty segments, encoded slashes or percent signs, and escapes that are not UTF-8.
+        "/a//b",
+        "//",
+        "/%2F/evil.example",
+        "/%252F%252Fevil.example",
+        "/%",
+        "/%zz",
+        "/%FF",
+        "/%C3",
     ],
 )
 def test_a_redirect_to_that_could_leave_the_frontend_is_refused(path: str) -> None:
