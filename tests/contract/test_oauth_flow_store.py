@@ -68,7 +68,7 @@ def a_flow(
 
 
 def a_grant() -> ExchangeGrant:
-    return ExchangeGrant(uuid.uuid4(), Provider.GITHUB)
+    return ExchangeGrant(uuid.uuid4(), Provider.GITHUB, secrets.token_hex(32))
 
 
 @pytest.mark.parametrize(
