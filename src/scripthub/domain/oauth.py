@@ -28,7 +28,7 @@ def check_redirect_to(raw: str) -> str:
 
     - at most `MAX_REDIRECT_TO` visible ASCII URL characters, `%` only in a well-formed escape
       of UTF-8, which decodes to no control, space or invisible character and no backslash;
-    - a path (up to `?` or `#`) that starts with `/` and, decoded and folded alike, gains no
+    - a path (up to `?` or `#`) that starts with `/` and, decoded and then folded, gains no
       `/` (an encoded or fullwidth slash), holds no `%` or backslash, no empty segment but a
       trailing one (no `//`) and no dot segment (`.`, `..`, `%2e%2E`: browsers resolve them).
     """
