@@ -42,6 +42,20 @@ async def test_production_accepts_only_its_frontend(
     assert await preflight(api, "https://scripthub.id") == "https://scripthub.id"
 
 
+@pytest.mark.parametrize(("origins", "credentials"), [("https://a.example", "true"), ("*", None)])
+async def test_credentials_go_only_to_listed_origins(
+    make_api: Callable[..., Api], origins: str, credentials: str | None
+) -> None:
+    """The OAuth exchange needs its cookie; with `*`, any site could send a visitor's."""
+    api = await make_api(SCRIPTHUB_CORS_ORIGINS=origins)  # type: ignore[misc]
+    response = await api.client.options(
+        "/api/auth/oauth/exchange",
+        headers={"Origin": "https://a.example", "Access-Control-Request-Method": "POST"},
+    )
+
+    assert response.headers.get("access-control-allow-credentials") == credentials
+
+
 def forwarding_warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
     return [r.getMessage() for r in caplog.records if "X-Forwarded-For" in r.getMessage()]
 

@@ -166,6 +166,84 @@ async def test_a_forged_or_cross_browser_state_is_refused(
     assert after == {"error": "oauth_error"}
 
 
+async def test_a_code_is_exchanged_only_by_the_browser_that_started_its_flow(
+    browser: Browser, provider: FakeOAuthProvider, server: Server
+) -> None:
+    """Login CSRF: an attacker finishes a flow of their own and plants its code in a victim's
+    frontend (`/auth/callback?code=...`). The victim's browser, even in the middle of a flow of
+    its own, is not signed in to the attacker's account, and the spent code is not retried."""
+    provider.sign_in_as(a_person())
+    attackers = await browser.sign_in(Provider.GITHUB)
+    async with await another_browser(server) as victim_client:
+        victim = Browser(victim_client)
+        provider.sign_in_as(a_person())
+        victims = await victim.sign_in(Provider.GITHUB)
+        planted = await victim.exchange(attackers["code"])
+        own = await victim.exchange(victims["code"])
+    retried = await browser.exchange(attackers["code"])
+
+    assert_problem(planted, 400, "oauth_error")
+    assert own.status_code == 200, own.text
+    assert_problem(retried, 400, "oauth_error")
+
+
+async def test_the_callback_hands_the_browser_a_cookie_for_the_exchange_alone(
+    browser: Browser, provider: FakeOAuthProvider
+) -> None:
+    provider.sign_in_as(a_person())
+    parts = urlsplit(await browser.to_callback(Provider.DISCORD))
+    answer = await browser.client.get(f"{parts.path}?{parts.query}")
+    code = parse_qs(urlsplit(answer.headers["location"]).query)["code"][0]
+    exchanged = await browser.exchange(code)
+
+    (for_exchange,) = [
+        cookie.lower()
+        for cookie in answer.headers.get_list("set-cookie")
+        if "path=/api/auth/oauth/exchange" in cookie.lower()
+    ]
+    assert for_exchange.startswith("scripthub_oauth_code_")
+    assert "httponly" in for_exchange
+    assert "samesite=lax" in for_exchange
+    assert "max-age=60" in for_exchange
+    assert exchanged.status_code == 200, exchanged.text
+    assert "max-age=0" in exchanged.headers["set-cookie"].lower()
+    assert not [c for c in browser.client.cookies.jar if c.path == "/api/auth/oauth/exchange"]
+
+
+async def test_a_frontend_on_another_origin_may_send_the_exchange_with_credentials(
+    browser: Browser,
+) -> None:
+    asked = {"Origin": FRONTEND, "Access-Control-Request-Method": "POST"}
+    preflight = await browser.client.options(
+        "/api/auth/oauth/exchange",
+        headers={**asked, "Access-Control-Request-Headers": "content-type"},
+    )
+    answer = await browser.client.post(
+        "/api/auth/oauth/exchange", json={"code": "x"}, headers={"Origin": FRONTEND}
+    )
+
+    for response in (preflight, answer):
+        assert response.headers["access-control-allow-origin"] == FRONTEND
+        assert response.headers["access-control-allow-credentials"] == "true"
+
+
+async def test_of_exchanges_sent_at_once_by_two_browsers_only_its_own_may_win(
+    browser: Browser, provider: FakeOAuthProvider, server: Server
+) -> None:
+    async with await another_browser(server) as stranger:
+        for _ in range(3):
+            provider.sign_in_as(a_person())
+            code = (await browser.sign_in(Provider.GOOGLE))["code"]
+            senders = [Browser(stranger), browser] * 4  # the stranger's first, in each pair
+            answers = await asyncio.gather(*(sender.exchange(code) for sender in senders))
+
+            won = [senders[i] for i, answer in enumerate(answers) if answer.status_code == 200]
+            assert won in ([], [browser])
+            for answer in answers:
+                if answer.status_code != 200:
+                    assert_problem(answer, 400, "oauth_error")
+
+
 async def test_declining_or_a_muddled_answer_is_an_error_for_the_frontend(
     browser: Browser, provider: FakeOAuthProvider
 ) -> None:
@@ -190,6 +268,11 @@ async def test_declining_or_a_muddled_answer_is_an_error_for_the_frontend(
         "/%2F%2Fevil.example",
         "/%5cevil.example",
         "relative",
+        "/.//evil.example",
+        "/..//evil.example",
+        "/%09/evil.example",
+        "/\uff0f/evil.example",
+        "/%2e%2e/%2fevil.example",
     ],
 )
 async def test_a_redirect_to_off_the_frontend_is_refused_at_the_start(

@@ -68,7 +68,7 @@ def a_flow(
 
 
 def a_grant() -> ExchangeGrant:
-    return ExchangeGrant(uuid.uuid4(), Provider.GITHUB)
+    return ExchangeGrant(uuid.uuid4(), Provider.GITHUB, secrets.token_hex(32))
 
 
 @pytest.mark.parametrize(
@@ -165,6 +165,22 @@ async def test_redis_keeps_no_state_or_code_in_clear(redis_url: str, redis_prefi
     assert len(keys) == 2
     assert state.encode() not in dump
     assert code.encode() not in dump
+
+
+@pytest.mark.redis
+async def test_redis_takes_a_code_an_older_version_issued_as_none(
+    redis_url: str, redis_prefix: str
+) -> None:
+    """An exchange code issued before codes were bound to a browser is spent, not a 500."""
+    code = a_secret()
+    async with redis_client_clearing(redis_url, redis_prefix) as client:
+        store = RedisOAuthFlowStore(client, redis_prefix)
+        await store.issue(code, a_grant())
+        [key] = await keys_under(client, redis_prefix)
+        await client.set(key, b'{"user_id":"%s","provider":"github"}' % uuid.uuid4().hex.encode())
+
+        assert await store.redeem(code) is None
+        assert await keys_under(client, redis_prefix) == []
 
 
 async def test_redis_reports_a_dead_server_as_unavailable() -> None:

@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+import random
+import unicodedata
 import uuid
+from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
 
@@ -196,7 +199,22 @@ def test_a_username_comes_from_the_login_then_the_name_then_the_email(
     assert username_base(login, name, email.partition("@")[0]) == expected
 
 
-@pytest.mark.parametrize("path", ["/", "/scripts/42?tab=code", "/a/b#c"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/scripts/42?tab=code",
+        "/a/b#c",
+        "/scripts/",
+        "/users/ada/.well-known-ish",
+        "/...",
+        "/caf%C3%A9",
+        "/search?q=a%2Fb&next=//x#/..//y",
+        "/@evil.example",
+        "/a:b;c=d,e~f!g$h&i'j(k)l*m+n",
+        "/" + "a" * 2047,
+    ],
+)
 def test_a_redirect_to_is_a_path_on_the_frontend(path: str) -> None:
     assert check_redirect_to(path) == path
 
@@ -213,12 +231,81 @@ def test_a_redirect_to_is_a_path_on_the_frontend(path: str) -> None:
         "relative/path",
         "",
         "/tab\there",
-        "/" + "a" * 3000,
+        "/" + "a" * 2048,
+        # Dot segments, raw or encoded: the URL parser resolves them into `//evil.example`.
+        "/.//evil.example",
+        "/..//evil.example",
+        "/./",
+        "/a/..",
+        "/%2e%2e//evil.example",
+        "/.%2E//evil.example",
+        "/%2e/%2fevil.example",
+        # Tabs, CR and LF, which the URL parser drops, raw or percent-encoded, and other
+        # controls, spaces and invisible characters.
+        "/%09/evil.example",
+        "/\t/evil.example",
+        "/%0d%0a/evil.example",
+        "/%0A/evil.example",
+        "/?x=%0d%0aSet-Cookie:a=b",
+        "/%00",
+        "/%7F",
+        "/%20/evil.example",
+        "/ /evil.example",
+        "/%C2%A0",
+        "/%C2%85",
+        "/%E2%80%AE",
+        "/%E2%80%8B",
+        # Unicode that folds (NFKC) into a slash, backslash, dot or percent sign.
+        "/\uff0f/evil.example",
+        "/%EF%BC%8F/evil.example",
+        "/%EF%BC%BCevil.example",
+        "/%EF%B9%92%EF%B9%92//evil.example",
+        "/%E2%80%A5//evil.example",
+        "/%EF%BC%85",
+        "/\u00e9",
+        # Empty segments, encoded slashes or percent signs, and escapes that are not UTF-8.
+        "/a//b",
+        "//",
+        "/%2F/evil.example",
+        "/%252F%252Fevil.example",
+        "/%",
+        "/%zz",
+        "/%FF",
+        "/%C3",
     ],
 )
 def test_a_redirect_to_that_could_leave_the_frontend_is_refused(path: str) -> None:
     with pytest.raises(BadRequestError):
         check_redirect_to(path)
+
+
+REDIRECT_PIECES = [
+    *("/", "/", ".", ".", "a", "?", "#", "%2e", "%2E", "%2f", "%5c", "%09", "%0a", "%25"),
+    *"\\%@: \t\n",
+    *("%00", "%ff", "%C3%A9", "%EF%BC%8F", "\uff0f", "\u2025", "\ufe52", "\u200b", "\ud800"),
+]
+
+
+def test_any_redirect_to_is_accepted_unchanged_on_the_frontend_or_refused() -> None:
+    """Never another error (a 500); what passes stays on the frontend's origin, and neither
+    the URL parser nor a router that decodes and folds it finds a dot segment or `//` in it."""
+    pick = random.Random(18)
+    accepted = 0
+    for _ in range(20_000):
+        raw = "/" + "".join(pick.choices(REDIRECT_PIECES, k=pick.randint(0, 6)))
+        try:
+            checked = check_redirect_to(raw)
+        except BadRequestError:
+            continue
+        accepted += 1
+        path = raw.partition("?")[0].partition("#")[0]
+        joined = urlsplit(urljoin("https://frontend.example/app/", checked))
+        assert checked == raw
+        assert (joined.scheme, joined.netloc, joined.path) == ("https", "frontend.example", path)
+        folded = unicodedata.normalize("NFKC", unquote(path))
+        assert "//" not in folded
+        assert not {".", ".."} & set(folded.split("/"))
+    assert accepted > 100
 
 
 async def test_an_oauth_only_account_sets_a_password_through_a_reset(world: World) -> None:

@@ -7,35 +7,64 @@ import base64
 import hashlib
 import re
 import unicodedata
+from urllib.parse import unquote
 
 from scripthub.domain.errors import BadRequestError
 from scripthub.domain.users import RESERVED_USERNAMES, USERNAME_PATTERN
 
 MAX_REDIRECT_TO = 2048
-_UNSAFE_IN_PATH = re.compile(r"%(2f|5c|2e%2e)", re.IGNORECASE)
+_URL_TEXT = re.compile(r"(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/?#]|%[0-9A-Fa-f]{2})*")
+"""Visible ASCII that needs no escape in a URL's path, query or fragment, and escapes."""
+_DOT_SEGMENTS = frozenset({".", ".."})
 _NOT_IN_USERNAME = re.compile(r"[^a-z0-9_-]+")
 USERNAME_BASE_LENGTH = 24
 """A derived username's base, leaving room for the suffix that makes it unique."""
 
 
 def check_redirect_to(raw: str) -> str:
-    """A path on the frontend: one leading `/`, never `//`, a scheme, a backslash, an encoded
-    slash or backslash, or a control character (each could send the browser elsewhere).
-    BadRequestError otherwise."""
-    path = raw
-    refused = (
-        not path.startswith("/")
-        or path.startswith("//")
-        or "\\" in path
-        or _UNSAFE_IN_PATH.search(path) is not None
-        or not path.isprintable()
-        or any(character.isspace() for character in path)
-        or len(path) > MAX_REDIRECT_TO
-    )
-    if refused:
-        msg = "redirect_to must be a path on the frontend, starting with one '/'."
+    """A path on the frontend, judged as a browser would read it once the frontend joins it
+    to its origin, and as a router that percent-decodes it and folds compatibility characters
+    (NFKC) would (BadRequestError otherwise):
+
+    - at most `MAX_REDIRECT_TO` visible ASCII URL characters, `%` only in a well-formed escape
+      of UTF-8, which decodes to no control, space or invisible character and no backslash;
+    - a path (up to `?` or `#`) that starts with `/` and, decoded and then folded, gains no
+      `/` (an encoded or fullwidth slash), holds no `%` or backslash, no empty segment but a
+      trailing one (no `//`) and no dot segment (`.`, `..`, `%2e%2E`: browsers resolve them).
+    """
+    if not _is_frontend_path(raw):
+        msg = (
+            "redirect_to must be a path on the frontend: one leading '/', then no '//', dot "
+            "segment, backslash, encoded slash, space, control or non-ASCII character."
+        )
         raise BadRequestError(msg)
-    return path
+    return raw
+
+
+def _is_frontend_path(raw: str) -> bool:
+    if len(raw) > MAX_REDIRECT_TO or not raw.startswith("/") or not _URL_TEXT.fullmatch(raw):
+        return False
+    try:
+        decoded = unquote(raw, errors="strict")
+    except UnicodeDecodeError:
+        return False
+    if "\\" in decoded or not decoded.isprintable() or any(c.isspace() for c in decoded):
+        return False
+    path = raw.partition("?")[0].partition("#")[0]
+    decoded_path = unquote(path)
+    folded_path = unicodedata.normalize("NFKC", decoded_path)
+    return all(_is_plain_path(form, path.count("/")) for form in (decoded_path, folded_path))
+
+
+def _is_plain_path(path: str, slashes: int) -> bool:
+    segments = path.split("/")[1:]
+    return (
+        path.count("/") == slashes
+        and "%" not in path
+        and "\\" not in path
+        and all(segments[:-1])
+        and not any(segment in _DOT_SEGMENTS for segment in segments)
+    )
 
 
 def code_challenge(code_verifier: str) -> str:

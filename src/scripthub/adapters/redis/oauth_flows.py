@@ -28,7 +28,8 @@ V = TypeVar("V")
 class _SingleUseValues(Generic[V]):
     """Values of one type under hashed keys of one namespace, each expiring after `lifetime`
     and read at most once: GETDEL (Redis 6.2+) reads and deletes in one atomic step, so of
-    concurrent takes of one key only one gets the value."""
+    concurrent takes of one key only one gets the value. A value this version cannot read
+    (put by an older one during a rolling deploy) is taken as none."""
 
     def __init__(self, client: Redis, namespace: str, lifetime: timedelta, kind: type[V]) -> None:
         self._client = client
@@ -41,7 +42,12 @@ class _SingleUseValues(Generic[V]):
 
     async def take(self, key: str) -> V | None:
         encoded: bytes | str | None = await self._client.getdel(self._key(key))
-        return None if encoded is None else self._decoder.decode(encoded)
+        if encoded is None:
+            return None
+        try:
+            return self._decoder.decode(encoded)
+        except msgspec.ValidationError:
+            return None
 
     def _key(self, key: str) -> str:
         return f"{self._namespace}{hash_token(key)}"

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from scripthub.application.accounts import load_own_user
 from scripthub.application.audit.recording import audit_entry, record_alone
 from scripthub.application.auth.session_starter import SessionStarter, TokenPair
+from scripthub.application.oauth.flows import is_bound_browser
 from scripthub.application.ports.oauth import OAuthFlowStore
 from scripthub.application.ports.system import Clock
 from scripthub.application.ports.unit_of_work import UnitOfWorkFactory
@@ -17,13 +18,17 @@ from scripthub.domain.errors import AccountSuspendedError, NotFoundError, OAuthE
 @dataclass(frozen=True)
 class ExchangeOAuthCodeCommand:
     code: str
+    browser_secret: str | None
+    """What the browser holds from the flow that issued the code (its cookie)."""
     context: RequestContext = RequestContext()
 
 
 class ExchangeOAuthCode:
-    """The code works once, within `EXCHANGE_CODE_LIFETIME` (else OAuthError): a session
-    signed in with the code's provider, audited `auth.login` with `metadata.provider`. An
-    account suspended or deleted since the callback gets no session."""
+    """The code works once, within `EXCHANGE_CODE_LIFETIME`, in the browser that started its
+    flow (else OAuthError; a code brought by another browser is spent all the same, so that
+    whoever holds it cannot try again): a session signed in with the code's provider,
+    audited `auth.login` with `metadata.provider`. An account suspended or deleted since
+    the callback gets no session."""
 
     def __init__(
         self,
@@ -41,6 +46,8 @@ class ExchangeOAuthCode:
         grant = await self._flows.redeem(command.code) if command.code else None
         if grant is None:
             raise OAuthError("Unknown, used or expired code.")
+        if not is_bound_browser(command.browser_secret, grant.browser_binding):
+            raise OAuthError("This code was issued to another browser; sign in again.")
         async with self._uow_factory() as uow:
             try:
                 own = await load_own_user(uow, grant.user_id)

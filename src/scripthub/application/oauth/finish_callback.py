@@ -3,11 +3,10 @@ link the identity to the account that started the flow."""
 
 from __future__ import annotations
 
-import hmac
 import secrets
 from dataclasses import dataclass
 
-from scripthub.application.oauth.flows import FlowStarter, browser_binding, configured_provider
+from scripthub.application.oauth.flows import FlowStarter, configured_provider, is_bound_browser
 from scripthub.application.oauth.identity_accounts import IdentityAccounts
 from scripthub.application.ports.oauth import (
     ExchangeGrant,
@@ -46,8 +45,8 @@ class FinishOAuthCallback:
     started is OAuthError), then the provider's answer: the person declined (AccessDeniedError),
     an error or a code with it (OAuthError), or a code, exchanged for the identity, which
     signs in (`IdentityAccounts.sign_in_account`) or is linked (`IdentityAccounts.link`).
-    A sign-in ends with a one-time code worth a session, issued for `EXCHANGE_CODE_LIFETIME`:
-    tokens never travel in a URL."""
+    A sign-in ends with a one-time code worth a session, issued for `EXCHANGE_CODE_LIFETIME`
+    and bound to the browser that started the flow: tokens never travel in a URL."""
 
     def __init__(
         self,
@@ -82,14 +81,13 @@ class FinishOAuthCallback:
             return CallbackOutcome(linked=provider)
         user = await self._accounts.sign_in_account(identity, command.context)
         code = secrets.token_urlsafe(32)
-        await self._flows.issue(code, ExchangeGrant(user.id, provider))
+        await self._flows.issue(code, ExchangeGrant(user.id, provider, flow.browser_binding))
         return CallbackOutcome(exchange_code=code, redirect_to=flow.redirect_to)
 
     async def _take_flow(self, provider: Provider, command: OAuthCallbackCommand) -> OAuthFlow:
         flow = await self._flows.take_flow(command.state) if command.state else None
         if flow is None or flow.provider is not provider:
             raise OAuthError("Unknown, used or expired sign-in state; start again.")
-        held = browser_binding(command.browser_secret or "")
-        if not hmac.compare_digest(held, flow.browser_binding):
+        if not is_bound_browser(command.browser_secret, flow.browser_binding):
             raise OAuthError("This sign-in was started in another browser; start again.")
         return flow

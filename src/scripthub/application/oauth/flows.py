@@ -4,6 +4,7 @@ and the redirect URI the provider sends the browser back to."""
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -35,6 +36,12 @@ def configured_provider(gateway: OAuthGateway, name: str) -> Provider:
 
 def browser_binding(browser_secret: str) -> str:
     return hashlib.sha256(browser_secret.encode()).hexdigest()
+
+
+def is_bound_browser(browser_secret: str | None, binding: str) -> bool:
+    """Whether the secret a request brought (its cookie; None without one) is the one that
+    `binding` was made from, compared in constant time."""
+    return hmac.compare_digest(browser_binding(browser_secret or ""), binding)
 
 
 @dataclass(frozen=True)

@@ -86,10 +86,13 @@ class OAuthFlow:
 @dataclass(frozen=True)
 class ExchangeGrant:
     """What a one-time exchange code is worth: a session for this user, signed in with this
-    provider."""
+    provider, in the browser that started the flow."""
 
     user_id: uuid.UUID
     provider: Provider
+    browser_binding: str
+    """The flow's `browser_binding`: only the browser holding that secret may exchange the
+    code (another one could be signed in to an attacker's account: login CSRF)."""
 
 
 class OAuthFlowStore(Protocol):

@@ -218,7 +218,9 @@ def create_app(container: Container | None = None) -> Litestar:
                 "WWW-Authenticate",
                 "X-Request-ID",
             ],
-            allow_credentials=False,
+            # The OAuth exchange needs its browser's cookie; no other route reads cookies. With
+            # `*` (never in production) Litestar would echo any origin to a cookie-bearing call.
+            allow_credentials="*" not in settings.cors_origins,
         ),
         openapi_config=openapi_config(),
         request_max_body_size=MAX_BODY_BYTES,

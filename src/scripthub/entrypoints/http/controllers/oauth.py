@@ -4,13 +4,16 @@ one's own account (/api/users/me/providers).
 A flow is bound to the browser that started it: the start answers with an `HttpOnly`,
 `SameSite=Lax` cookie scoped to the callback's path, named after the flow's state, whose
 value the callback must bring back (login CSRF). The callback never carries tokens: it
-sends the browser to the frontend with a one-time code, which the frontend exchanges.
+sends the browser to the frontend with a one-time code, which the frontend exchanges; the
+callback hands the same secret on in a cookie scoped to the exchange's path, named after the
+code, so that only that browser can exchange it (an attacker's own code, planted in a
+victim's frontend, would sign the victim in to the attacker's account).
 """
 
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -34,7 +37,7 @@ from scripthub.application.oauth.list_providers import ListOwnProviders, ListOwn
 from scripthub.application.oauth.start_link import StartProviderLink, StartProviderLinkCommand
 from scripthub.application.oauth.start_sign_in import StartOAuthSignIn, StartOAuthSignInCommand
 from scripthub.application.oauth.unlink_provider import UnlinkProvider, UnlinkProviderCommand
-from scripthub.application.ports.oauth import FLOW_LIFETIME
+from scripthub.application.ports.oauth import EXCHANGE_CODE_LIFETIME, FLOW_LIFETIME
 from scripthub.domain.audit import RequestContext
 from scripthub.domain.errors import DomainError
 from scripthub.domain.providers import ProviderLink
@@ -69,21 +72,41 @@ class ProvidersOut(msgspec.Struct):
     items: list[ProviderOut]
 
 
-def _cookie_name(state: str) -> str:
-    """Per flow, so that two flows started in one browser do not undo each other."""
-    return "scripthub_oauth_" + hashlib.sha256(state.encode()).hexdigest()[:16]
+EXCHANGE_PATH = "/api/auth/oauth/exchange"
 
 
-def _flow_cookie(frontend: Frontend, provider: str, flow: StartedFlow) -> Cookie:
+def _cookie_name(key: str, kind: str = "") -> str:
+    """Per flow (`key` its state) or per code, so that two flows in one browser do not undo
+    each other."""
+    return f"scripthub_oauth_{kind}" + hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def _code_cookie_name(code: str) -> str:
+    return _cookie_name(code, "code_")
+
+
+def _secret_cookie(
+    frontend: Frontend, name: str, browser_secret: str, path: str, lifetime: timedelta
+) -> Cookie:
     return Cookie(
-        key=_cookie_name(flow.state),
-        value=flow.browser_secret,
-        path=f"/api/auth/{provider}/callback",
-        max_age=int(FLOW_LIFETIME.total_seconds()),
+        key=name,
+        value=browser_secret,
+        path=path,
+        max_age=int(lifetime.total_seconds()),
         httponly=True,
         samesite="lax",
         secure=frontend.secure_cookies,
     )
+
+
+def _flow_cookie(frontend: Frontend, provider: str, flow: StartedFlow) -> Cookie:
+    name, path = _cookie_name(flow.state), f"/api/auth/{provider}/callback"
+    return _secret_cookie(frontend, name, flow.browser_secret, path, FLOW_LIFETIME)
+
+
+def _exchange_cookie(frontend: Frontend, code: str, browser_secret: str) -> Cookie:
+    name = _code_cookie_name(code)
+    return _secret_cookie(frontend, name, browser_secret, EXCHANGE_PATH, EXCHANGE_CODE_LIFETIME)
 
 
 def _to_frontend(frontend: Frontend, **parameters: str | None) -> str:
@@ -139,40 +162,44 @@ class OAuthController(Controller):
         error: FromQuery[str | None] = None,
     ) -> Redirect:
         cookie = _cookie_name(flow_state) if flow_state else None
-        command = OAuthCallbackCommand(
-            provider,
-            flow_state,
-            code,
-            error,
-            request.cookies.get(cookie) if cookie else None,
-            context,
-        )
+        browser_secret = request.cookies.get(cookie) if cookie else None
+        command = OAuthCallbackCommand(provider, flow_state, code, error, browser_secret, context)
+        cookies = []
         try:
-            landing = _landing(frontend, await finish_oauth_callback.execute(command))
+            outcome = await finish_oauth_callback.execute(command)
         except DomainError as failed:
             if failed.code == "not_found":
                 raise
             reason = failed.code if failed.code in CALLBACK_ERRORS else "oauth_error"
             landing = _to_frontend(frontend, error=reason)
-        spent = []
+        else:
+            landing = _landing(frontend, outcome)
+            if outcome.exchange_code is not None and browser_secret is not None:
+                cookies.append(_exchange_cookie(frontend, outcome.exchange_code, browser_secret))
         if cookie is not None:  # the flow is over, won or lost
-            spent.append(Cookie(key=cookie, path=f"/api/auth/{provider}/callback", max_age=0))
-        return Redirect(landing, status_code=HTTP_302_FOUND, cookies=spent)
+            cookies.append(Cookie(key=cookie, path=f"/api/auth/{provider}/callback", max_age=0))
+        return Redirect(landing, status_code=HTTP_302_FOUND, cookies=cookies)
 
     @post(
         "/oauth/exchange",
         status_code=HTTP_200_OK,
-        summary="Exchange the callback's one-time code for a token pair",
+        summary="Exchange the callback's one-time code for a token pair, in the browser that "
+        "started the flow",
         opt=CREDENTIALS,
     )
     async def exchange_oauth_code(
         self,
+        request: AnyRequest,
         data: JSONBody[ExchangeBody],
         exchange_oauth_code: NamedDependency[ExchangeOAuthCode],
         context: NamedDependency[RequestContext],
-    ) -> TokenPairOut:
-        pair = await exchange_oauth_code.execute(ExchangeOAuthCodeCommand(data.code, context))
-        return token_pair_out(pair)
+    ) -> Response[TokenPairOut]:
+        cookie = _code_cookie_name(data.code)
+        command = ExchangeOAuthCodeCommand(data.code, request.cookies.get(cookie), context)
+        pair = await exchange_oauth_code.execute(command)
+        return Response(
+            token_pair_out(pair), cookies=[Cookie(key=cookie, path=EXCHANGE_PATH, max_age=0)]
+        )
 
 
 class OwnProvidersController(Controller):
