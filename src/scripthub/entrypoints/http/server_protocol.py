@@ -1,0 +1,230 @@
+"""The HTTP/1.1 protocol `scripthub serve` runs: uvicorn's httptools protocol with the limits on
+slow and oversized clients that uvicorn leaves out (README, "Slow clients").
+
+uvicorn bounds neither the time a head may take nor a body's silences, and its httptools
+protocol bounds neither a head's size nor its number of fields: one client sending a byte a
+second, or an endless header, would hold a connection (and its memory) for as long as it
+liked. Here a head must arrive whole within `head_seconds` of its first byte (of the
+connection, for its first request), a body may go `body_idle_seconds` without a byte, and a
+head past `head_bytes` or `header_fields` is refused with 431 as soon as it is.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import http
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import httptools
+import msgspec
+from uvicorn.config import Config
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.server import ServerState
+
+from scripthub.entrypoints.http.metrics import CLIENTS_CUT
+from scripthub.entrypoints.http.problems import CODE_BY_STATUS, PROBLEM_JSON, problem_body
+from scripthub.entrypoints.http.requests import mark_cut
+from scripthub.entrypoints.settings import Settings
+
+FIELD_OVERHEAD = 4
+"""The bytes of a header line beside its name and value: ": " and CRLF."""
+
+
+@dataclass(frozen=True)
+class ClientLimits:
+    head_seconds: float = 10
+    body_idle_seconds: float = 30
+    head_bytes: int = 16 * 1024
+    header_fields: int = 100
+
+    @classmethod
+    def of(cls, settings: Settings) -> ClientLimits:
+        return cls(
+            settings.header_timeout,
+            settings.body_idle_timeout,
+            settings.max_header_bytes,
+            settings.max_headers,
+        )
+
+
+@dataclass(frozen=True)
+class Refusal:
+    status: int
+    reason: str
+    """The `reason` label of `scripthub_http_clients_cut_total`."""
+    detail: str
+
+
+MALFORMED = Refusal(400, "malformed", "The request is not valid HTTP/1.1.")
+HEAD_TOO_LARGE = Refusal(431, "head_too_large", "The request's head is too large.")
+TOO_MANY_FIELDS = Refusal(431, "too_many_headers", "The request has too many header fields.")
+HEAD_LATE = Refusal(408, "head_timeout", "The request's head did not arrive in time.")
+BODY_STALLED = Refusal(408, "body_idle", "The request's body stopped arriving.")
+
+
+class _HeadRefusedError(Exception):
+    """Stops the parser mid-head; `data_received` answers the refusal kept beside it."""
+
+
+class GuardedHttpProtocol(HttpToolsProtocol):
+    """One connection. Its single timer is the head's deadline while a head is read (or
+    awaited on a new connection) and the body's idle deadline while a body is; between
+    requests uvicorn's keep-alive timeout holds."""
+
+    limits: ClassVar[ClientLimits] = ClientLimits()
+    """Set by the app factory of a served process, from its settings."""
+
+    def __init__(
+        self,
+        config: Config,
+        server_state: ServerState,
+        app_state: dict[str, Any],
+        _loop: asyncio.AbstractEventLoop | None = None,
+    ) -> None:
+        super().__init__(config, server_state, app_state, _loop)
+        self._timer: asyncio.TimerHandle | None = None
+        self._head_open = False
+        self._head_bytes = 0
+        """The request target and the whole header fields parsed so far."""
+        self._head_received = 0
+        """The bytes of the chunks received wholly inside the head: the field being parsed
+        stays inside httptools, unseen, until it ends."""
+        self._head_fields = 0
+        self._message_began = False
+        self._body_seen_at = 0.0
+        self._refusal = MALFORMED
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm(self.limits.head_seconds, self._head_late)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        """uvicorn's own, but a head refused for its size is answered 431, and every refusal
+        as problem+json, counted instead of logged."""
+        self._unset_keepalive_if_required()
+        inside_head, self._message_began = self._head_open, False
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserUpgrade:
+            self._unsupported_upgrade_warning()
+        except httptools.HttpParserError:
+            self._refuse(self._refusal, answer=self._between_answers())
+            return
+        if inside_head and self._head_open and not self._message_began:
+            self._head_received += len(data)
+            if self._head_received > self.limits.head_bytes:
+                self._refuse(HEAD_TOO_LARGE, answer=self._between_answers())
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._message_began = self._head_open = True
+        self._head_bytes = self._head_received = self._head_fields = 0
+        if self._timer is None:  # else the connection's first head, timed from connecting
+            self._arm(self.limits.head_seconds, self._head_late)
+
+    def on_url(self, url: bytes) -> None:
+        super().on_url(url)
+        self._head_bytes += len(url)
+        self._check_head()
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        super().on_header(name, value)
+        self._head_fields += 1
+        self._head_bytes += len(name) + len(value) + FIELD_OVERHEAD
+        self._check_head()
+
+    def on_headers_complete(self) -> None:
+        self._head_open = False
+        super().on_headers_complete()
+        self._body_seen_at = self.loop.time()
+        self._arm(self.limits.body_idle_seconds, self._body_late)
+
+    def on_body(self, body: bytes) -> None:
+        super().on_body(body)
+        self._body_seen_at = self.loop.time()
+
+    def on_message_complete(self) -> None:
+        super().on_message_complete()
+        self._disarm()
+
+    def _check_head(self) -> None:
+        if self._head_fields > self.limits.header_fields:
+            self._refusal = TOO_MANY_FIELDS
+        elif self._head_bytes > self.limits.head_bytes:
+            self._refusal = HEAD_TOO_LARGE
+        else:
+            return
+        raise _HeadRefusedError
+
+    def _between_answers(self) -> bool:
+        """Whether nothing is being answered on this connection: a pipelined request's answer
+        under way or still to come must not be preceded or broken by a refusal."""
+        return self.cycle is None or self.cycle.response_complete
+
+    def _head_late(self) -> None:
+        self._timer = None
+        if not self._between_answers():
+            # A pipelined head waits for the answers before it; it is timed once they are sent.
+            self._arm(self.limits.head_seconds, self._head_late)
+        elif self._head_open:
+            self._refuse(HEAD_LATE, answer=True)
+        else:
+            self._refuse(HEAD_LATE, answer=False)  # nothing was asked: nothing to answer
+
+    def _body_late(self) -> None:
+        self._timer = None
+        now = self.loop.time()
+        if self.flow.read_paused or self.cycle.waiting_for_100_continue:
+            # The server is not reading yet (the app has not asked for the body): not the
+            # client's silence.
+            self._body_seen_at = now
+        idle = now - self._body_seen_at
+        if idle < self.limits.body_idle_seconds:
+            self._arm(self.limits.body_idle_seconds - idle, self._body_late)
+            return
+        answer = not self.cycle.response_started
+        if answer:
+            mark_cut(self.cycle.scope["state"], BODY_STALLED.status)
+        self._refuse(BODY_STALLED, answer=answer)
+
+    def _refuse(self, refusal: Refusal, *, answer: bool) -> None:
+        """Close the connection, after answering `refusal` when `answer`."""
+        if self.transport.is_closing():
+            return
+        CLIENTS_CUT.labels(refusal.reason).inc()
+        if answer:
+            self.transport.write(self._problem(refusal))
+        if self.cycle is not None and not self.cycle.response_complete:
+            # What uvicorn does once the connection is lost, done now: the app's next `receive`
+            # is a disconnect, and whatever it sends is dropped rather than written after this.
+            self.cycle.disconnected = True
+            self.cycle.message_event.set()
+        self.transport.close()
+
+    def _problem(self, refusal: Refusal) -> bytes:
+        status = refusal.status
+        body = msgspec.json.encode(problem_body(status, CODE_BY_STATUS[status], refusal.detail))
+        headers = [
+            *self.server_state.default_headers,
+            (b"content-type", PROBLEM_JSON.encode()),
+            (b"content-length", str(len(body)).encode()),
+            (b"connection", b"close"),
+        ]
+        lines = [f"HTTP/1.1 {status} {http.HTTPStatus(status).phrase}".encode()]
+        lines.extend(name + b": " + value for name, value in headers)
+        return b"\r\n".join([*lines, b"", body])
+
+    def _arm(self, seconds: float, callback: Callable[[], None]) -> None:
+        self._disarm()
+        self._timer = self.loop.call_later(seconds, callback)
+
+    def _disarm(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
