@@ -245,3 +245,19 @@ def test_a_malformed_request_is_a_400_problem(server: Server) -> None:
     )
 
     assert (status, problem["code"]) == (400, "bad_request")
+
+
+def test_an_upgrade_request_is_answered_as_an_ordinary_one_and_its_connection_closed(
+    server: Server,
+) -> None:
+    upgrade = (
+        b"GET /health/live HTTP/1.1\r\nHost: test\r\n"
+        b"Connection: Upgrade\r\nUpgrade: websocket\r\n\r\n"
+    )
+
+    with _connect(server) as connection:
+        answer, seconds = _until_cut(connection, iter([upgrade]), 0.1)
+
+    assert answer.startswith(b"HTTP/1.1 200 "), answer
+    assert seconds < SLACK  # not left open until the keep-alive timeout
+    assert "Unsupported upgrade" not in server.log.read_text()

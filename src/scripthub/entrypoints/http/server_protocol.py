@@ -112,7 +112,9 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserUpgrade:
-            self._unsupported_upgrade_warning()
+            # No protocol is switched to (`ws="none"`): the request is served as an ordinary
+            # one, and the parser reads nothing after it, so the connection ends with its answer.
+            self.shutdown()
         except httptools.HttpParserError:
             self._refuse(self._refusal, answer=self._between_answers())
             return
