@@ -5,6 +5,7 @@ runs two workers, so the limits are shown to reach spawned workers too."""
 from __future__ import annotations
 
 import json
+import re
 import select
 import socket
 import time
@@ -261,3 +262,15 @@ def test_an_upgrade_request_is_answered_as_an_ordinary_one_and_its_connection_cl
     assert answer.startswith(b"HTTP/1.1 200 "), answer
     assert seconds < SLACK  # not left open until the keep-alive timeout
     assert "Unsupported upgrade" not in server.log.read_text()
+
+
+def test_requests_sent_together_on_one_connection_are_each_answered(server: Server) -> None:
+    two = b"GET /health/live HTTP/1.1\r\nHost: test\r\n\r\n" * 2
+    body = b'{"a": 1}'
+    login = _login_head(len(body)) + body
+
+    with _connect(server) as connection:
+        connection.sendall(two + login + b"GET /health/live HTTP/1.1\r\nHost: test\r\n")
+        answer, _ = _until_cut(connection, iter(()), 0.2)  # the last head never ends
+
+    assert re.findall(rb"HTTP/1\.1 (\d{3}) ", answer) == [b"200", b"200", b"422", b"408"]

@@ -182,17 +182,20 @@ class GuardedHttpProtocol(HttpToolsProtocol):
     def _body_late(self) -> None:
         self._timer = None
         now = self.loop.time()
-        if self.flow.read_paused or self.cycle.waiting_for_100_continue:
+        cycle = self.cycle
+        if not cycle.response_complete and (
+            self.flow.read_paused or cycle.waiting_for_100_continue
+        ):
             # The server is not reading yet (the app has not asked for the body): not the
-            # client's silence.
+            # client's silence. Once answered, a body still coming is the client's alone.
             self._body_seen_at = now
         idle = now - self._body_seen_at
         if idle < self.limits.body_idle_seconds:
             self._arm(self.limits.body_idle_seconds - idle, self._body_late)
             return
-        answer = not self.cycle.response_started
+        answer = not cycle.response_started
         if answer:
-            mark_cut(self.cycle.scope["state"], BODY_STALLED.status)
+            mark_cut(cycle.scope["state"], BODY_STALLED.status)
         self._refuse(BODY_STALLED, answer=answer)
 
     def _refuse(self, refusal: Refusal, *, answer: bool) -> None:
