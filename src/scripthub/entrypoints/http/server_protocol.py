@@ -86,12 +86,11 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         super().__init__(config, server_state, app_state, _loop)
         self._timer: asyncio.TimerHandle | None = None
         self._head_open = False
-        self._head_bytes = 0
-        """The request target and the whole header fields parsed so far."""
+        self._body_open = False
         self._head_received = 0
         """The bytes of the chunks received wholly inside the head: the field being parsed
         stays inside httptools, unseen, until it ends."""
-        self._head_fields = 0
+        self._chunk_bytes = 0
         self._message_began = False
         self._body_seen_at = 0.0
         self._refusal = MALFORMED
@@ -106,9 +105,11 @@ class GuardedHttpProtocol(HttpToolsProtocol):
 
     def data_received(self, data: bytes) -> None:
         """uvicorn's own, but a head refused for its size is answered 431, and every refusal
-        as problem+json, counted instead of logged."""
+        as problem+json, counted instead of logged. A head or body that this chunk leaves
+        unfinished is timed from here: most requests arrive whole, and arm no timer."""
         self._unset_keepalive_if_required()
         inside_head, self._message_began = self._head_open, False
+        self._chunk_bytes = len(data)
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserUpgrade:
@@ -118,34 +119,40 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         except httptools.HttpParserError:
             self._refuse(self._refusal, answer=self._between_answers())
             return
-        if inside_head and self._head_open and not self._message_began:
-            self._head_received += len(data)
-            if self._head_received > self.limits.head_bytes:
-                self._refuse(HEAD_TOO_LARGE, answer=self._between_answers())
+        if self._head_open:
+            if inside_head and not self._message_began:
+                self._head_received += len(data)
+                if self._head_received > self.limits.head_bytes:
+                    self._refuse(HEAD_TOO_LARGE, answer=self._between_answers())
+                    return
+            if self._timer is None:  # else the connection's first head, timed from connecting
+                self._arm(self.limits.head_seconds, self._head_late)
+        elif self._body_open and self._timer is None:
+            self._body_seen_at = self.loop.time()
+            self._arm(self.limits.body_idle_seconds, self._body_late)
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
         self._message_began = self._head_open = True
-        self._head_bytes = self._head_received = self._head_fields = 0
-        if self._timer is None:  # else the connection's first head, timed from connecting
-            self._arm(self.limits.head_seconds, self._head_late)
-
-    def on_url(self, url: bytes) -> None:
-        super().on_url(url)
-        self._head_bytes += len(url)
-        self._check_head()
+        self._head_received = 0
 
     def on_header(self, name: bytes, value: bytes) -> None:
         super().on_header(name, value)
-        self._head_fields += 1
-        self._head_bytes += len(name) + len(value) + FIELD_OVERHEAD
-        self._check_head()
+        if len(self.headers) > self.limits.header_fields:
+            self._refusal = TOO_MANY_FIELDS
+            raise _HeadRefusedError
 
     def on_headers_complete(self) -> None:
+        # The chunks that held the head bound its size: most heads are not worth measuring.
+        if self._head_received + self._chunk_bytes > self.limits.head_bytes:
+            size = len(self.url) + sum(len(n) + len(v) + FIELD_OVERHEAD for n, v in self.headers)
+            if size > self.limits.head_bytes:
+                self._refusal = HEAD_TOO_LARGE
+                raise _HeadRefusedError
         self._head_open = False
+        self._disarm()
         super().on_headers_complete()
-        self._body_seen_at = self.loop.time()
-        self._arm(self.limits.body_idle_seconds, self._body_late)
+        self._body_open = True
 
     def on_body(self, body: bytes) -> None:
         super().on_body(body)
@@ -153,16 +160,8 @@ class GuardedHttpProtocol(HttpToolsProtocol):
 
     def on_message_complete(self) -> None:
         super().on_message_complete()
+        self._body_open = False
         self._disarm()
-
-    def _check_head(self) -> None:
-        if self._head_fields > self.limits.header_fields:
-            self._refusal = TOO_MANY_FIELDS
-        elif self._head_bytes > self.limits.head_bytes:
-            self._refusal = HEAD_TOO_LARGE
-        else:
-            return
-        raise _HeadRefusedError
 
     def _between_answers(self) -> bool:
         """Whether nothing is being answered on this connection: a pipelined request's answer
