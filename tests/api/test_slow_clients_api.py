@@ -89,6 +89,8 @@ def _status_and_problem(answer: bytes) -> tuple[int, dict[str, object]]:
     fields = dict(line.lower().split(": ", 1) for line in headers)
     assert fields["content-type"] == "application/problem+json", answer
     assert fields["connection"] == "close", answer
+    assert fields["x-content-type-options"] == "nosniff", answer  # as every answer has
+    assert fields["cache-control"] == "no-store", answer
     problem: dict[str, object] = json.loads(body)
     return int(status_line.split(" ")[1]), problem
 

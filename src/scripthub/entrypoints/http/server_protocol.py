@@ -26,6 +26,7 @@ from uvicorn.server import ServerState
 from scripthub.entrypoints.http.metrics import CLIENTS_CUT
 from scripthub.entrypoints.http.problems import CODE_BY_STATUS, PROBLEM_JSON, problem_body
 from scripthub.entrypoints.http.requests import mark_cut
+from scripthub.entrypoints.http.security_headers import NO_STORE, Headers, security_headers
 from scripthub.entrypoints.settings import Settings
 
 FIELD_OVERHEAD = 4
@@ -74,7 +75,16 @@ class GuardedHttpProtocol(HttpToolsProtocol):
     requests uvicorn's keep-alive timeout holds."""
 
     limits: ClassVar[ClientLimits] = ClientLimits()
-    """Set by the app factory of a served process, from its settings."""
+    answer_headers: ClassVar[Headers] = (*security_headers(production=False), NO_STORE)
+    """What the app's own answers carry, but their request id: refusals have no request."""
+
+    @classmethod
+    def configure(cls, settings: Settings) -> None:
+        """Called by the app factory of a served process, before its server accepts a
+        connection: the protocol is built by uvicorn, which passes it no settings of ours."""
+        cls.limits = ClientLimits.of(settings)
+        production = settings.env == "production"
+        cls.answer_headers = (*security_headers(production=production), NO_STORE)
 
     def __init__(
         self,
@@ -173,10 +183,8 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         if not self._between_answers():
             # A pipelined head waits for the answers before it; it is timed once they are sent.
             self._arm(self.limits.head_seconds, self._head_late)
-        elif self._head_open:
-            self._refuse(HEAD_LATE, answer=True)
-        else:
-            self._refuse(HEAD_LATE, answer=False)  # nothing was asked: nothing to answer
+        else:  # a connection that asked nothing is closed without an answer
+            self._refuse(HEAD_LATE, answer=self._head_open)
 
     def _body_late(self) -> None:
         self._timer = None
@@ -216,6 +224,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         body = msgspec.json.encode(problem_body(status, CODE_BY_STATUS[status], refusal.detail))
         headers = [
             *self.server_state.default_headers,
+            *self.answer_headers,
             (b"content-type", PROBLEM_JSON.encode()),
             (b"content-length", str(len(body)).encode()),
             (b"connection", b"close"),
