@@ -215,7 +215,7 @@ def test_a_head_that_never_ends_is_refused_once_past_the_size_limit(server: Serv
 
 
 def test_a_head_within_the_limits_is_served(server: Server) -> None:
-    headers = [f"X-Many-{n}: {'a' * 100}" for n in range(MAX_HEADERS - 2)]  # with Host: 19
+    headers = [f"X-Many-{n}: {'a' * 100}" for n in range(MAX_HEADERS - 1)]  # with Host: all
     head = "\r\n".join(["GET /health/live HTTP/1.1", "Host: test", *headers, "", ""])
 
     with _connect(server) as connection:
@@ -276,3 +276,17 @@ def test_requests_sent_together_on_one_connection_are_each_answered(server: Serv
         answer, _ = _until_cut(connection, iter(()), 0.2)  # the last head never ends
 
     assert re.findall(rb"HTTP/1\.1 (\d{3}) ", answer) == [b"200", b"200", b"422", b"408"]
+
+
+@pytest.mark.parametrize(("padding", "status"), [(4063, b"200"), (4064, b"431")])
+def test_the_head_size_limit_counts_the_target_and_each_field_with_its_line_end(
+    server: Server, padding: int, status: bytes
+) -> None:
+    # "/health/live" 12, "Host: test\r\n" 12, "X-Pad: " and "\r\n" 9: 4096 with 4063.
+    head = f"GET /health/live HTTP/1.1\r\nHost: test\r\nX-Pad: {'a' * padding}\r\n\r\n"
+
+    with _connect(server) as connection:
+        connection.sendall(head.encode())
+        answer = connection.recv(65536)
+
+    assert answer.startswith(b"HTTP/1.1 " + status + b" "), answer[:100]
