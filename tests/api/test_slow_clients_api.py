@@ -91,6 +91,7 @@ def _status_and_problem(answer: bytes) -> tuple[int, dict[str, object]]:
     assert fields["connection"] == "close", answer
     assert fields["x-content-type-options"] == "nosniff", answer  # as every answer has
     assert fields["cache-control"] == "no-store", answer
+    assert len(fields["x-request-id"]) == 32, answer
     problem: dict[str, object] = json.loads(body)
     return int(status_line.split(" ")[1]), problem
 

@@ -26,7 +26,12 @@ from uvicorn.server import ServerState
 from scripthub.entrypoints.http.metrics import CLIENTS_CUT
 from scripthub.entrypoints.http.problems import CODE_BY_STATUS, PROBLEM_JSON, problem_body
 from scripthub.entrypoints.http.requests import mark_cut
-from scripthub.entrypoints.http.security_headers import NO_STORE, Headers, security_headers
+from scripthub.entrypoints.http.security_headers import (
+    NO_STORE,
+    Headers,
+    new_request_id,
+    security_headers,
+)
 from scripthub.entrypoints.settings import Settings
 
 FIELD_OVERHEAD = 4
@@ -76,7 +81,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
 
     limits: ClassVar[ClientLimits] = ClientLimits()
     answer_headers: ClassVar[Headers] = (*security_headers(production=False), NO_STORE)
-    """What the app's own answers carry, but their request id: refusals have no request."""
+    """What every answer of the app carries besides its `X-Request-ID`."""
 
     @classmethod
     def configure(cls, settings: Settings) -> None:
@@ -225,6 +230,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         headers = [
             *self.server_state.default_headers,
             *self.answer_headers,
+            (b"x-request-id", new_request_id().encode()),  # as every answer has; nothing logs it
             (b"content-type", PROBLEM_JSON.encode()),
             (b"content-length", str(len(body)).encode()),
             (b"connection", b"close"),
