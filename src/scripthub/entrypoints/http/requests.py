@@ -17,6 +17,8 @@ MAX_BODY_BYTES = 1024 * 1024
 CLIENT_CLOSED_REQUEST = 499
 """nginx's status for a request whose client left before it was answered. No one receives it;
 metrics and the access log count the request under it rather than as a server error."""
+REQUEST_TIMEOUT = 408
+"""What a request whose body the server cut for its silence is answered and counted as."""
 _CUT_STATE = "scripthub.cut_with"
 
 
@@ -28,6 +30,11 @@ def mark_cut(state: dict[str, Any], status: int) -> None:
     """Say, in a request's scope state, that the server itself closed its connection after
     answering `status` (a body that stalled): the request is then counted under that status."""
     state[_CUT_STATE] = status
+
+
+def left_unanswered(status: int) -> bool:
+    """Whether a request counted under `status` lost its connection before its route answered."""
+    return status in (CLIENT_CLOSED_REQUEST, REQUEST_TIMEOUT)
 
 
 def disconnected_status(scope: Scope) -> int:

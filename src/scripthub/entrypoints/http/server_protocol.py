@@ -25,7 +25,7 @@ from uvicorn.server import ServerState
 
 from scripthub.entrypoints.http.metrics import CLIENTS_CUT
 from scripthub.entrypoints.http.problems import CODE_BY_STATUS, PROBLEM_JSON, problem_body
-from scripthub.entrypoints.http.requests import mark_cut
+from scripthub.entrypoints.http.requests import REQUEST_TIMEOUT, mark_cut
 from scripthub.entrypoints.http.security_headers import (
     NO_STORE,
     Headers,
@@ -66,8 +66,8 @@ class Refusal:
 MALFORMED = Refusal(400, "malformed", "The request is not valid HTTP/1.1.")
 HEAD_TOO_LARGE = Refusal(431, "head_too_large", "The request's head is too large.")
 TOO_MANY_FIELDS = Refusal(431, "too_many_headers", "The request has too many header fields.")
-HEAD_LATE = Refusal(408, "head_timeout", "The request's head did not arrive in time.")
-BODY_STALLED = Refusal(408, "body_idle", "The request's body stopped arriving.")
+HEAD_LATE = Refusal(REQUEST_TIMEOUT, "head_timeout", "The request's head did not arrive in time.")
+BODY_STALLED = Refusal(REQUEST_TIMEOUT, "body_idle", "The request's body stopped arriving.")
 
 
 class _HeadRefusedError(Exception):
