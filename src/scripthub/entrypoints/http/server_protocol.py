@@ -12,25 +12,30 @@ head past `head_bytes` or `header_fields` is refused with 431 as soon as it is.
 from __future__ import annotations
 
 import asyncio
-import http
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import httptools
-import msgspec
 from uvicorn.config import Config
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import ServerState
 
 from scripthub.entrypoints.http.metrics import CLIENTS_CUT
-from scripthub.entrypoints.http.problems import CODE_BY_STATUS, PROBLEM_JSON, problem_body
-from scripthub.entrypoints.http.requests import REQUEST_TIMEOUT, mark_cut
+from scripthub.entrypoints.http.requests import mark_cut
 from scripthub.entrypoints.http.security_headers import (
     NO_STORE,
     Headers,
     new_request_id,
     security_headers,
+)
+from scripthub.entrypoints.http.server_refusals import (
+    BODY_STALLED,
+    HEAD_LATE,
+    HEAD_TOO_LARGE,
+    MALFORMED,
+    TOO_MANY_FIELDS,
+    Refusal,
 )
 from scripthub.entrypoints.settings import Settings
 
@@ -53,21 +58,6 @@ class ClientLimits:
             settings.max_header_bytes,
             settings.max_headers,
         )
-
-
-@dataclass(frozen=True)
-class Refusal:
-    status: int
-    reason: str
-    """The `reason` label of `scripthub_http_clients_cut_total`."""
-    detail: str
-
-
-MALFORMED = Refusal(400, "malformed", "The request is not valid HTTP/1.1.")
-HEAD_TOO_LARGE = Refusal(431, "head_too_large", "The request's head is too large.")
-TOO_MANY_FIELDS = Refusal(431, "too_many_headers", "The request has too many header fields.")
-HEAD_LATE = Refusal(REQUEST_TIMEOUT, "head_timeout", "The request's head did not arrive in time.")
-BODY_STALLED = Refusal(REQUEST_TIMEOUT, "body_idle", "The request's body stopped arriving.")
 
 
 class _HeadRefusedError(Exception):
@@ -216,28 +206,18 @@ class GuardedHttpProtocol(HttpToolsProtocol):
             return
         CLIENTS_CUT.labels(refusal.reason).inc()
         if answer:
-            self.transport.write(self._problem(refusal))
+            headers = [
+                *self.server_state.default_headers,
+                *self.answer_headers,
+                (b"x-request-id", new_request_id().encode()),  # as every answer has; unlogged
+            ]
+            self.transport.write(refusal.answer(headers))
         if self.cycle is not None and not self.cycle.response_complete:
             # What uvicorn does once the connection is lost, done now: the app's next `receive`
             # is a disconnect, and whatever it sends is dropped rather than written after this.
             self.cycle.disconnected = True
             self.cycle.message_event.set()
         self.transport.close()
-
-    def _problem(self, refusal: Refusal) -> bytes:
-        status = refusal.status
-        body = msgspec.json.encode(problem_body(status, CODE_BY_STATUS[status], refusal.detail))
-        headers = [
-            *self.server_state.default_headers,
-            *self.answer_headers,
-            (b"x-request-id", new_request_id().encode()),  # as every answer has; nothing logs it
-            (b"content-type", PROBLEM_JSON.encode()),
-            (b"content-length", str(len(body)).encode()),
-            (b"connection", b"close"),
-        ]
-        lines = [f"HTTP/1.1 {status} {http.HTTPStatus(status).phrase}".encode()]
-        lines.extend(name + b": " + value for name, value in headers)
-        return b"\r\n".join([*lines, b"", body])
 
     def _arm(self, seconds: float, callback: Callable[[], None]) -> None:
         self._disarm()
