@@ -121,6 +121,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
             # No protocol is switched to (`ws="none"`): the request is served as an ordinary
             # one, and the parser reads nothing after it, so the connection ends with its answer.
             self.shutdown()
+            return
         except httptools.HttpParserError:
             self._refuse(self._refusal, answer=self._between_answers())
             return
