@@ -301,3 +301,38 @@ def test_the_metrics_token_is_sixteen_visible_ascii_characters_or_more(token: st
         load_settings(
             {"SCRIPTHUB_JWT_SECRET": SECRET, "SCRIPTHUB_METRICS_TOKEN": token}, env_file=None
         )
+
+
+def test_the_slow_client_limits_default_to_the_documented_values_and_are_read() -> None:
+    defaults = load_settings({"SCRIPTHUB_JWT_SECRET": SECRET}, env_file=None)
+    chosen = load_settings(
+        {
+            "SCRIPTHUB_JWT_SECRET": SECRET,
+            "SCRIPTHUB_HEADER_TIMEOUT": "2",
+            "SCRIPTHUB_BODY_IDLE_TIMEOUT": "5",
+            "SCRIPTHUB_MAX_HEADER_BYTES": "8192",
+            "SCRIPTHUB_MAX_HEADERS": "50",
+        },
+        env_file=None,
+    )
+
+    limits = ("header_timeout", "body_idle_timeout", "max_header_bytes", "max_headers")
+    assert [getattr(defaults, name) for name in limits] == [10, 30, 16384, 100]
+    assert [getattr(chosen, name) for name in limits] == [2, 5, 8192, 50]
+
+
+def test_slow_client_limits_out_of_bounds_are_named() -> None:
+    with pytest.raises(SettingsError) as caught:
+        load_settings(
+            {
+                "SCRIPTHUB_JWT_SECRET": SECRET,
+                "SCRIPTHUB_HEADER_TIMEOUT": "0",
+                "SCRIPTHUB_BODY_IDLE_TIMEOUT": "soon",
+                "SCRIPTHUB_MAX_HEADER_BYTES": "100",
+                "SCRIPTHUB_MAX_HEADERS": "5000",
+            },
+            env_file=None,
+        )
+
+    for name in ("HEADER_TIMEOUT", "BODY_IDLE_TIMEOUT", "MAX_HEADER_BYTES", "MAX_HEADERS"):
+        assert f"SCRIPTHUB_{name} must be" in str(caught.value)

@@ -40,6 +40,7 @@ from scripthub.entrypoints.banner import scripthub_version, start_up_banner
 from scripthub.entrypoints.containers import Container, build_container, close_container
 from scripthub.entrypoints.demo.seed import seed_demo
 from scripthub.entrypoints.http.metrics import MULTIPROCESS_DIRECTORY
+from scripthub.entrypoints.http.server_protocol import GuardedHttpProtocol
 from scripthub.entrypoints.mail_worker import (
     DispatcherWatch,
     dispatch_once,
@@ -229,6 +230,8 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
             workers=workers,
             reload=args.reload,
             reload_dirs=[str(PACKAGE_DIRECTORY)] if args.reload else None,
+            http=GuardedHttpProtocol,
+            ws="none",  # the API has no WebSocket routes: an Upgrade is an ordinary request
             log_level=settings.log_level.lower(),
             # Logging is configured by the app (JSON in production), which writes the access log.
             log_config=None,

@@ -52,6 +52,7 @@ from scripthub.entrypoints.http.problems import EXCEPTION_HANDLERS
 from scripthub.entrypoints.http.rate_limits import RateLimits, RateLimitTier, declared_tiers
 from scripthub.entrypoints.http.requests import MAX_BODY_BYTES, JsonRequest
 from scripthub.entrypoints.http.security_headers import SecurityHeaders
+from scripthub.entrypoints.http.server_protocol import GuardedHttpProtocol
 from scripthub.entrypoints.http.traffic import Traffic
 from scripthub.entrypoints.install_flusher import flush_until
 from scripthub.entrypoints.logs import configure_logging
@@ -130,6 +131,7 @@ def create_app(container: Container | None = None) -> Litestar:
         settings = load_settings()
         # A served process (each worker runs this factory) logs through our formatter.
         configure_logging(production=settings.env == "production", level=settings.log_level)
+        GuardedHttpProtocol.configure(settings)
         container = build_container(settings)
     settings = container.settings()
     logging.getLogger("scripthub").setLevel(settings.log_level)

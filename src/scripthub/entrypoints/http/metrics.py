@@ -46,6 +46,11 @@ LOGIN_THROTTLED = Counter(
     "scripthub_login_throttled_total",
     "Sign-ins refused unchecked: the client failed too often for that account",
 )
+CLIENTS_CUT = Counter(
+    "scripthub_http_clients_cut_total",
+    "Connections the server closed on a client too slow or sending too large a head",
+    ["reason"],
+)
 
 _METHODS = frozenset(method.value for method in HttpMethod)
 

@@ -15,6 +15,7 @@ from litestar.utils.scope.state import ScopeState
 from scripthub.application.ports.system import RateBudgetSpentError, RateLimitState
 from scripthub.domain import errors
 from scripthub.entrypoints.http.body_problems import BODY, STRICT_BODY, body_problems
+from scripthub.entrypoints.http.requests import ClientDisconnectedError, disconnected_status
 
 logger = logging.getLogger("scripthub.http")
 
@@ -53,10 +54,12 @@ CODE_BY_STATUS: dict[int, str] = {
     403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",
+    408: "request_timeout",
     409: "conflict",
     413: "payload_too_large",
     415: "unsupported_media_type",
     429: "rate_limited",
+    431: "header_fields_too_large",
     503: "service_unavailable",
 }
 INTERNAL_ERROR = "internal_error"
@@ -69,11 +72,13 @@ TITLES: dict[int, str] = {
     403: "Forbidden",
     404: "Not Found",
     405: "Method Not Allowed",
+    408: "Request Timeout",
     409: "Conflict",
     413: "Payload Too Large",
     415: "Unsupported Media Type",
     422: "Unprocessable Content",
     429: "Too Many Requests",
+    431: "Request Header Fields Too Large",
     500: "Internal Server Error",
     503: "Service Unavailable",
 }
@@ -240,7 +245,13 @@ def unexpected_to_problem(request: Request[Any, Any, Any], exc: Exception) -> Re
     return problem(500, INTERNAL_ERROR, UNEXPECTED_DETAIL)
 
 
+def disconnected_to_status(request: Request[Any, Any, Any], _: Exception) -> Response[None]:
+    """Nothing to send to a closed connection: only the status it is counted under."""
+    return Response(None, status_code=disconnected_status(request.scope))
+
+
 EXCEPTION_HANDLERS = {
+    ClientDisconnectedError: disconnected_to_status,
     errors.DomainError: domain_error_to_problem,
     ValidationException: validation_to_problem,
     HTTPException: http_exception_to_problem,

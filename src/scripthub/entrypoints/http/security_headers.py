@@ -33,8 +33,28 @@ OWN_CACHE_RULES: Mapping[str, Any] = MappingProxyType({CACHE_OPTION: True})
 assets); every other answer is `no-store`, since most carry tokens or personal data."""
 
 _SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
-_NO_STORE = (b"cache-control", b"no-store")
+NO_STORE = (b"cache-control", b"no-store")
 Headers = tuple[tuple[bytes, bytes], ...]
+
+
+def security_headers(*, production: bool, policy: str = API_POLICY) -> Headers:
+    """The security headers of an answer under the Content-Security-Policy `policy`."""
+    common: list[tuple[bytes, bytes]] = [
+        (b"x-content-type-options", b"nosniff"),
+        (b"referrer-policy", b"no-referrer"),
+        (b"cross-origin-opener-policy", b"same-origin"),
+        # Blocks only no-cors loads (<script>, <img>) from other origins: the frontend's
+        # CORS fetches still read every answer.
+        (b"cross-origin-resource-policy", b"same-origin"),
+    ]
+    if production:  # browsers ignore it over plain HTTP, so development loses nothing
+        common.append((b"strict-transport-security", HSTS.encode()))
+    return (*common, (b"content-security-policy", policy.encode()))
+
+
+def new_request_id() -> str:
+    # 32 hex digits as uuid4().hex gave, at a fifth of its CPU (no UUID object).
+    return secrets.token_hex(16)
 
 
 class SecurityHeaders:
@@ -53,24 +73,13 @@ class SecurityHeaders:
         page_policies: Mapping[str, str],
     ) -> None:
         """`page_policies`: the Content-Security-Policy of the HTML pages, by path template."""
-        common: list[tuple[bytes, bytes]] = [
-            (b"x-content-type-options", b"nosniff"),
-            (b"referrer-policy", b"no-referrer"),
-            (b"cross-origin-opener-policy", b"same-origin"),
-            # Blocks only no-cors loads (<script>, <img>) from other origins: the frontend's
-            # CORS fetches still read every answer.
-            (b"cross-origin-resource-policy", b"same-origin"),
-        ]
-        if production:  # browsers ignore it over plain HTTP, so development loses nothing
-            common.append((b"strict-transport-security", HSTS.encode()))
-
-        def with_policy(policy: str) -> Headers:
-            return (*common, (b"content-security-policy", policy.encode()))
-
         self._app = app
         self._trusted = trusted_proxies
-        self._default = with_policy(API_POLICY)
-        self._pages = {path: with_policy(policy) for path, policy in page_policies.items()}
+        self._default = security_headers(production=production)
+        self._pages = {
+            path: security_headers(production=production, policy=policy)
+            for path, policy in page_policies.items()
+        }
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != ScopeType.HTTP:
@@ -89,7 +98,7 @@ class SecurityHeaders:
                 ]
                 handler = scope.get("route_handler")
                 if handler is None or not handler.opt.get(CACHE_OPTION):
-                    headers.append(_NO_STORE)
+                    headers.append(NO_STORE)
                 message["headers"] = headers
             await send(message)
 
@@ -108,5 +117,4 @@ class SecurityHeaders:
             given = request_header(scope, b"x-request-id")
             if given is not None and _SANE_REQUEST_ID.fullmatch(given):
                 return given
-        # 32 hex digits as uuid4().hex gave, at a fifth of its CPU (no UUID object).
-        return secrets.token_hex(16)
+        return new_request_id()

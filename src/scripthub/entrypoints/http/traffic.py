@@ -24,6 +24,7 @@ from scripthub.entrypoints.http.rate_limits import (
     response_headers,
     take_rate_charge,
 )
+from scripthub.entrypoints.http.requests import left_unanswered
 from scripthub.entrypoints.logs import log_access
 from scripthub.entrypoints.outages import RequestOutages
 
@@ -94,7 +95,7 @@ class Traffic:
         unavailable = unavailable_cause(scope) if status == HTTP_503_SERVICE_UNAVAILABLE else None
         if unavailable is not None:
             self._outages.failed(endpoint, unavailable)
-        elif status < HTTP_500_INTERNAL_SERVER_ERROR:
+        elif status < HTTP_500_INTERNAL_SERVER_ERROR and not left_unanswered(status):
             self._outages.answered(endpoint, status)
 
     def _log(self, scope: Scope, method: str, route: str, status: int, elapsed: float) -> None:

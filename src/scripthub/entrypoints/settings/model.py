@@ -73,6 +73,15 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """Lets production run on SQLite and in-process stores (one process on one host)."""
     metrics_token: str | None = None
     """The bearer token `/metrics` asks for; None leaves it open to anyone who reaches it."""
+    header_timeout: int = 10
+    """Seconds a client has to send a request's whole head (from its first byte, or from
+    connecting)."""
+    body_idle_timeout: int = 30
+    """Seconds a request's body may go without a byte arriving."""
+    max_header_bytes: int = 16 * 1024
+    """The largest request head (request line and header fields) accepted."""
+    max_headers: int = 100
+    """The most header fields a request may have."""
 
     @property
     def uses_sqlite(self) -> bool:

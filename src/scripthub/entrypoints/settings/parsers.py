@@ -141,6 +141,10 @@ PARSERS: dict[str, Callable[[str], Any]] = {
     "mail_dispatch": _one_of("in-process", "external"),
     "allow_embedded_in_production": _flag,
     "metrics_token": _bearer_secret,
+    "header_timeout": _positive_int(high=3600),
+    "body_idle_timeout": _positive_int(high=3600),
+    "max_header_bytes": _positive_int(low=1024, high=1024 * 1024),
+    "max_headers": _positive_int(low=10, high=1000),
     "log_level": lambda raw: _one_of("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")(
         raw.strip().upper()
     ),
