@@ -14,6 +14,7 @@ from scripthub.entrypoints.http.problems import CODE_BY_STATUS, STATUS_BY_CODE
 from tests.api.client import Api
 
 SNAKE_CASE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
+PATH_PARAMETER = re.compile(r"\{(\w+)\}")
 
 
 async def _document(api: Api) -> dict[str, Any]:
@@ -131,3 +132,21 @@ async def test_the_problem_code_is_an_enum_of_every_code(api: Api) -> None:
     codes = set(problem["properties"]["code"]["enum"])
     assert codes >= {*STATUS_BY_CODE, *CODE_BY_STATUS.values(), *_domain_error_codes()}
     assert {"internal_error", "method_not_allowed", answered["code"]} <= codes
+
+
+async def test_a_path_segment_has_one_name_on_every_route(api: Api) -> None:
+    """OpenAPI holds a path template once (`/api/scripts/{id_or_slug}` and
+    `/api/scripts/{script_id}` are one path to it), and a client generator names its arguments
+    by the template: the segment after a prefix has one parameter name whatever follows."""
+    paths = (await _document(api))["paths"]
+    names: dict[tuple[str, ...], set[str]] = {}
+    for path in paths:
+        prefix: tuple[str, ...] = ()
+        for segment in path.strip("/").split("/"):
+            if parameter := PATH_PARAMETER.fullmatch(segment):
+                names.setdefault(prefix, set()).add(parameter[1])
+            prefix = (*prefix, "{}" if parameter else segment)
+
+    assert {prefix: found for prefix, found in names.items() if len(found) > 1} == {}
+    assert names["api", "scripts"] == {"id_or_slug"}
+    assert names["api", "users"] == {"id_or_username"}
