@@ -7,13 +7,19 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import msgspec
+from litestar.openapi.spec import OpenAPIType, Schema
 
 from scripthub.domain.audit import AuditEntry, Outcome
 from scripthub.domain.roles import Permission, Role
+from scripthub.entrypoints.http.schemas.fields import (
+    PermissionName,
+    RoleDescription,
+    RoleName,
+    documented,
+)
 from scripthub.entrypoints.http.schemas.users import UserOut
 
 Name = Annotated[str, msgspec.Meta(max_length=64)]
-Description = Annotated[str, msgspec.Meta(max_length=1024)]
 
 
 class UserPage(msgspec.Struct):
@@ -45,12 +51,19 @@ class RoleList(msgspec.Struct):
 
 
 class NewRoleBody(msgspec.Struct, forbid_unknown_fields=True):
-    name: Name
-    description: Description = ""
+    name: RoleName
+    description: RoleDescription = ""
 
 
 class RolePermissionsBody(msgspec.Struct, forbid_unknown_fields=True):
-    permissions: Annotated[list[Name], msgspec.Meta(max_length=500)]
+    permissions: Annotated[
+        list[Name],
+        msgspec.Meta(max_length=500),
+        documented(
+            "Every permission the role grants, each an existing one",
+            items=Schema(type=OpenAPIType.STRING, max_length=64),
+        ),
+    ]
 
 
 class PermissionOut(msgspec.Struct):
@@ -65,8 +78,8 @@ class PermissionList(msgspec.Struct):
 
 
 class NewPermissionBody(msgspec.Struct, forbid_unknown_fields=True):
-    name: Name
-    description: Description = ""
+    name: PermissionName
+    description: RoleDescription = ""
 
 
 class AuditEntryOut(msgspec.Struct):
