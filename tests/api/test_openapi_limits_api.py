@@ -392,3 +392,52 @@ async def test_a_field_without_a_minimum_length_takes_an_empty_string(api: Api) 
             wrong.append(f"{field_.label}: {response.text}")
 
     assert wrong == []
+
+
+async def _versions(api: Api) -> Call:
+    token, script = await _own_script(api)
+    return Call(f"/api/scripts/{script}/versions", {}, token)
+
+
+QUERY_CALLS: dict[tuple[str, str], Caller] = {
+    ("GET", "/api/users"): lambda api: _admin(api, "/api/users", {}),
+    ("GET", "/api/audit-logs"): lambda api: _admin(api, "/api/audit-logs", {}),
+    ("GET", "/api/scripts"): lambda _: _anonymous("/api/scripts", {}),
+    ("GET", "/api/scripts/{id_or_slug}/versions"): _versions,
+    ("GET", "/api/users/me/scripts"): lambda api: _own(api, "/api/users/me/scripts", {}),
+}
+"""Where to send the query parameters of each route that bounds some (the body is unused)."""
+
+
+async def test_one_past_each_query_limit_is_400_and_the_limit_taken(api: Api) -> None:
+    document = await _document(api)
+    wrong: list[str] = []
+    tested: set[str] = set()
+    for path, path_item in document["paths"].items():
+        for method, operation in path_item.items():
+            for parameter in operation.get("parameters", []) if isinstance(operation, dict) else []:
+                _, schema = _resolved(document, parameter["schema"])
+                limits: list[tuple[str, Any, Any]] = []
+                if "maxLength" in schema:
+                    top = schema["maxLength"]
+                    limits.append(("maxLength", "q" * (top + 1), "q" * top))
+                if "minimum" in schema:
+                    limits.append(("minimum", int(schema["minimum"]) - 1, int(schema["minimum"])))
+                if "maximum" in schema:
+                    limits.append(("maximum", int(schema["maximum"]) + 1, int(schema["maximum"])))
+                if not limits or parameter["in"] != "query":
+                    continue
+                call = await QUERY_CALLS[method.upper(), path](api)
+                label = f"{method.upper()} {path} ?{parameter['name']}"
+                tested.add(label)
+                for rule, past, at in limits:
+                    params = {parameter["name"]: past}
+                    refused = await api.get(call.path, call.token, params=params)
+                    if refused.status_code != 400:
+                        wrong.append(f"{label}: past {rule} answered {refused.status_code}")
+                    taken = await api.get(call.path, call.token, params={parameter["name"]: at})
+                    if taken.status_code != 200:
+                        wrong.append(f"{label}: at {rule} answered {taken.text}")
+
+    assert wrong == []
+    assert {"GET /api/scripts ?q", "GET /api/scripts ?limit"} <= tested

@@ -11,12 +11,18 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from litestar.params import Parameter, PathParameter
+from litestar.params import Parameter, PathParameter, QueryParameter
 
 from scripthub.application.pagination import MAX_PAGE_SIZE
+from scripthub.application.scripts.list_scripts import MAX_SEARCH_LENGTH
 from scripthub.domain.errors import NotFoundError
 
 PageSize = Annotated[int, Parameter(ge=1, le=MAX_PAGE_SIZE, description="Page size")]
+SearchText = Annotated[
+    str | None,
+    # Stated, not checked here: the use case refuses a longer text (400).
+    QueryParameter(description="Words to look for", schema_extra={"maxLength": MAX_SEARCH_LENGTH}),
+]
 _ONLY_THE_ID = "; on this route only the id names it (anything else is 404)"
 _UUID = {"format": "uuid"}
 ScriptIdOrSlug = Annotated[str, PathParameter(description="The script's id or slug")]

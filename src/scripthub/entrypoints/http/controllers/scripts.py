@@ -26,7 +26,7 @@ from scripthub.domain.audit import RequestContext
 from scripthub.domain.roles import SCRIPTS_CREATE
 from scripthub.domain.scripts import MAX_CODE_BYTES, Language
 from scripthub.entrypoints.http.auth import BEARER_SECURITY, OPTIONAL_BEARER, requires
-from scripthub.entrypoints.http.paths import PageSize, ScriptId, id_or_404
+from scripthub.entrypoints.http.paths import PageSize, ScriptId, SearchText, id_or_404
 from scripthub.entrypoints.http.requests import MAX_BODY_BYTES
 from scripthub.entrypoints.http.schemas.scripts import (
     NewScriptBody,
@@ -91,7 +91,7 @@ class ScriptsController(Controller):
     async def list_scripts(
         self,
         list_scripts: NamedDependency[ListScripts],
-        q: FromQuery[str | None] = None,
+        q: SearchText = None,
         tag: FromQuery[str | None] = None,
         author: FromQuery[str | None] = None,
         language: FromQuery[Language | None] = None,
