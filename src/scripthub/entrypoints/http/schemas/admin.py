@@ -10,16 +10,32 @@ import msgspec
 from litestar.openapi.spec import OpenAPIType, Schema
 
 from scripthub.domain.audit import AuditEntry, Outcome
-from scripthub.domain.roles import Permission, Role
-from scripthub.entrypoints.http.schemas.fields import (
-    PermissionName,
-    RoleDescription,
-    RoleName,
-    documented,
+from scripthub.domain.roles import (
+    MAX_DESCRIPTION_LENGTH,
+    PERMISSION_PATTERN,
+    ROLE_PATTERN,
+    Permission,
+    Role,
 )
+from scripthub.entrypoints.http.schemas.fields import NAME_CAP, NO_CONTROLS, documented
 from scripthub.entrypoints.http.schemas.users import UserOut
 
-Name = Annotated[str, msgspec.Meta(max_length=64)]
+Name = Annotated[str, NAME_CAP]
+RoleName = Annotated[
+    str,
+    NAME_CAP,
+    documented("A role name", pattern=ROLE_PATTERN.pattern, min_length=2, max_length=32),
+]
+PermissionName = Annotated[
+    str,
+    NAME_CAP,
+    documented("A permission name, `resource.action`", pattern=PERMISSION_PATTERN.pattern),
+]
+RoleDescription = Annotated[
+    str,
+    msgspec.Meta(max_length=1024),
+    documented(f"What it is for, trimmed; {NO_CONTROLS}", max_length=MAX_DESCRIPTION_LENGTH),
+]
 
 
 class UserPage(msgspec.Struct):
@@ -61,7 +77,7 @@ class RolePermissionsBody(msgspec.Struct, forbid_unknown_fields=True):
         msgspec.Meta(max_length=500),
         documented(
             "Every permission the role grants, each an existing one",
-            items=Schema(type=OpenAPIType.STRING, max_length=64),
+            items=Schema(type=OpenAPIType.STRING, max_length=NAME_CAP.max_length),
         ),
     ]
 

@@ -11,7 +11,7 @@ from scripthub.application.scripts.rate_script import ScriptRating
 from scripthub.domain.errors import ValidationError
 from scripthub.domain.scripts import MAX_SCORE, MIN_SCORE, Language, Visibility
 from scripthub.entrypoints.http.body_problems import body_problems
-from scripthub.entrypoints.http.schemas.fields import (
+from scripthub.entrypoints.http.schemas.script_fields import (
     License,
     ScriptDescription,
     ScriptName,

@@ -9,7 +9,7 @@ from typing import Any
 import msgspec
 
 from scripthub.domain.scripts import Language, Script, ScriptVersion, VersionSummary, Visibility
-from scripthub.entrypoints.http.schemas.fields import (
+from scripthub.entrypoints.http.schemas.script_fields import (
     Changelog,
     Code,
     License,
