@@ -90,7 +90,9 @@ Username = Annotated[
 
 
 NO_CONTROLS = "no control characters"
-_URL = {"format": OpenAPIFormat.URI, "pattern": URL_PATTERN.pattern}
+# A pattern, not `format: uri`: the domain takes any non-blank text after the scheme, IRIs
+# (`https://bücher.example`) included, which `uri` refuses.
+_URL = {"pattern": URL_PATTERN.pattern}
 _LIMIT = PROFILE_TEXT_LIMITS
 FullName = Annotated[
     str,
