@@ -8,7 +8,7 @@ from typing import Any
 
 from scripthub.domain import errors
 from scripthub.domain.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
-from scripthub.domain.scripts import MAX_TAGS, SLUG_PATTERN, Language, Visibility
+from scripthub.domain.scripts import MAX_TAGS, SLUG_PATTERN, TAG_PATTERN, Language, Visibility
 from scripthub.domain.users import MAX_EMAIL_LENGTH, USERNAME_PATTERN
 from scripthub.entrypoints.http.problems import CODE_BY_STATUS, STATUS_BY_CODE
 from tests.api.client import Api
@@ -150,3 +150,27 @@ async def test_a_path_segment_has_one_name_on_every_route(api: Api) -> None:
     assert {prefix: found for prefix, found in names.items() if len(found) > 1} == {}
     assert names["api", "scripts"] == {"id_or_slug"}
     assert names["api", "users"] == {"id_or_username"}
+
+
+def _sole_alternatives(value: Any, at: str = "") -> list[str]:
+    """Where `value` holds a `oneOf` of one alternative."""
+    if isinstance(value, list):
+        return [found for index, item in enumerate(value) for found in _sole_alternatives(item, at)]
+    if not isinstance(value, dict):
+        return []
+    here = [at] if len(value.get("oneOf", [None, None])) == 1 else []
+    return here + [
+        found for key, item in value.items() for found in _sole_alternatives(item, f"{at}/{key}")
+    ]
+
+
+async def test_a_field_that_cannot_be_null_is_its_own_type(api: Api) -> None:
+    """A field that may be left out but not be `null` (`PATCH` bodies) states its type and
+    rules in one schema, not as a `oneOf` of one alternative with its rules beside it."""
+    document = await _document(api)
+    script_patch = document["components"]["schemas"]["ScriptPatch"]["properties"]
+
+    assert _sole_alternatives(document) == []
+    assert script_patch["name"]["type"] == "string"
+    assert script_patch["tags"]["items"]["pattern"] == TAG_PATTERN.pattern
+    assert script_patch["language"] == {"$ref": "#/components/schemas/Language"}
