@@ -150,6 +150,16 @@ async def test_a_path_segment_has_one_name_on_every_route(api: Api) -> None:
     assert {prefix: found for prefix, found in names.items() if len(found) > 1} == {}
     assert names["api", "scripts"] == {"id_or_slug"}
     assert names["api", "users"] == {"id_or_username"}
+    for method, path, only_the_id in [
+        ("get", "/api/scripts/{id_or_slug}", False),
+        ("patch", "/api/scripts/{id_or_slug}", True),
+        ("post", "/api/scripts/{id_or_slug}/versions", True),
+        ("get", "/api/users/{id_or_username}", False),
+        ("patch", "/api/users/{id_or_username}/status", True),
+        ("delete", "/api/auth/sessions/{session_id}", True),
+    ]:
+        [parameter] = paths[path][method]["parameters"]
+        assert (parameter["schema"].get("format") == "uuid") is only_the_id, (method, path)
 
 
 def _sole_alternatives(value: Any, at: str = "") -> list[str]:

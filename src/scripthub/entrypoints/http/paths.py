@@ -30,6 +30,9 @@ ScriptId = Annotated[
     str, PathParameter(description=f"The script's id{_ONLY_THE_ID}", schema_extra=_UUID)
 ]
 UserIdOrUsername = Annotated[str, PathParameter(description="The user's id or username")]
+SessionId = Annotated[
+    str, PathParameter(description="The session's id (anything else is 404)", schema_extra=_UUID)
+]
 UserId = Annotated[
     str, PathParameter(description=f"The user's id{_ONLY_THE_ID}", schema_extra=_UUID)
 ]
