@@ -63,7 +63,10 @@ Email = Annotated[
 AccountEmail = Annotated[
     str,
     _EMAIL_CAP,
-    documented("The account's email address (any text names no account: no 422)"),
+    documented(
+        "The account's email address, its syntax unchecked: text that is no account's "
+        "address is answered as an unknown address"
+    ),
 ]
 """An email that only looks an account up (sign-in, a reset link): its syntax is not checked,
 so that the answer tells nothing about the address."""
