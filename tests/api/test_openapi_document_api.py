@@ -8,12 +8,13 @@ from typing import Any
 
 from scripthub.domain import errors
 from scripthub.domain.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
-from scripthub.domain.scripts import MAX_TAGS, SLUG_PATTERN, Language, Visibility
+from scripthub.domain.scripts import MAX_TAGS, SLUG_PATTERN, TAG_PATTERN, Language, Visibility
 from scripthub.domain.users import MAX_EMAIL_LENGTH, USERNAME_PATTERN
 from scripthub.entrypoints.http.problems import CODE_BY_STATUS, STATUS_BY_CODE
 from tests.api.client import Api
 
 SNAKE_CASE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
+PATH_PARAMETER = re.compile(r"\{(\w+)\}")
 
 
 async def _document(api: Api) -> dict[str, Any]:
@@ -131,3 +132,55 @@ async def test_the_problem_code_is_an_enum_of_every_code(api: Api) -> None:
     codes = set(problem["properties"]["code"]["enum"])
     assert codes >= {*STATUS_BY_CODE, *CODE_BY_STATUS.values(), *_domain_error_codes()}
     assert {"internal_error", "method_not_allowed", answered["code"]} <= codes
+
+
+async def test_a_path_segment_has_one_name_on_every_route(api: Api) -> None:
+    """OpenAPI holds a path template once (`/api/scripts/{id_or_slug}` and
+    `/api/scripts/{script_id}` are one path to it), and a client generator names its arguments
+    by the template: the segment after a prefix has one parameter name whatever follows."""
+    paths = (await _document(api))["paths"]
+    names: dict[tuple[str, ...], set[str]] = {}
+    for path in paths:
+        prefix: tuple[str, ...] = ()
+        for segment in path.strip("/").split("/"):
+            if parameter := PATH_PARAMETER.fullmatch(segment):
+                names.setdefault(prefix, set()).add(parameter[1])
+            prefix = (*prefix, "{}" if parameter else segment)
+
+    assert {prefix: found for prefix, found in names.items() if len(found) > 1} == {}
+    assert names["api", "scripts"] == {"id_or_slug"}
+    assert names["api", "users"] == {"id_or_username"}
+    for method, path, only_the_id in [
+        ("get", "/api/scripts/{id_or_slug}", False),
+        ("patch", "/api/scripts/{id_or_slug}", True),
+        ("post", "/api/scripts/{id_or_slug}/versions", True),
+        ("get", "/api/users/{id_or_username}", False),
+        ("patch", "/api/users/{id_or_username}/status", True),
+        ("delete", "/api/auth/sessions/{session_id}", True),
+    ]:
+        [parameter] = paths[path][method]["parameters"]
+        assert (parameter["schema"].get("format") == "uuid") is only_the_id, (method, path)
+
+
+def _sole_alternatives(value: Any, at: str = "") -> list[str]:
+    """Where `value` holds a `oneOf` of one alternative."""
+    if isinstance(value, list):
+        return [found for index, item in enumerate(value) for found in _sole_alternatives(item, at)]
+    if not isinstance(value, dict):
+        return []
+    here = [at] if len(value.get("oneOf", [None, None])) == 1 else []
+    return here + [
+        found for key, item in value.items() for found in _sole_alternatives(item, f"{at}/{key}")
+    ]
+
+
+async def test_a_field_that_cannot_be_null_is_its_own_type(api: Api) -> None:
+    """A field that may be left out but not be `null` (`PATCH` bodies) states its type and
+    rules in one schema, not as a `oneOf` of one alternative with its rules beside it."""
+    document = await _document(api)
+    script_patch = document["components"]["schemas"]["ScriptPatch"]["properties"]
+
+    assert _sole_alternatives(document) == []
+    assert script_patch["name"]["type"] == "string"
+    assert script_patch["tags"]["items"]["pattern"] == TAG_PATTERN.pattern
+    assert script_patch["language"] == {"$ref": "#/components/schemas/Language"}

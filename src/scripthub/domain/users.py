@@ -44,7 +44,8 @@ PROFILE_TEXT_LIMITS = {
     "website": 255,
 }
 PHONE_PATTERN = re.compile(r"^\+?[0-9 ()-]{3,20}$")
-URL_PATTERN = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
+# Spelled without flags so that the OpenAPI document states the same pattern.
+URL_PATTERN = re.compile(r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s/$.?#][^\s]*$")
 
 
 @dataclass

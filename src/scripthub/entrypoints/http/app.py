@@ -45,6 +45,7 @@ from scripthub.entrypoints.http.openapi import (
     declared_error_responses,
     document_head_answers,
     document_problems,
+    merge_sole_alternatives,
     openapi_config,
 )
 from scripthub.entrypoints.http.options import OptionsAnswers, allowed_methods
@@ -254,5 +255,6 @@ def create_app(container: Container | None = None) -> Litestar:
     app.asgi_handler = secured if settings.trusted_proxies else UntrustedForwardingWarning(secured)
     document_problems(app.openapi_schema, declared_error_responses(app))
     document_head_answers(app.openapi_schema)
+    merge_sole_alternatives(app.openapi_schema)
     close_request_bodies(app.openapi_schema)
     return app

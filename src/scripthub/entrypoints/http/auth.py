@@ -27,6 +27,8 @@ from scripthub.entrypoints.http.problems import MissingBearerTokenError
 AnyConnection = ASGIConnection[Any, Any, Any, Any]
 # OpenAPI: routes that need a bearer token declare this.
 BEARER_SECURITY: list[dict[str, list[str]]] = [{"bearer": []}]
+OPTIONAL_BEARER: list[dict[str, list[str]]] = [*BEARER_SECURITY, {}]
+"""OpenAPI: anonymous callers may use the route; a bearer token may show them more."""
 _AUTHENTICATION = "scripthub.authentication"
 
 

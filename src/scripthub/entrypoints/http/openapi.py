@@ -9,7 +9,7 @@ page, from local files)."""
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import replace
+from dataclasses import fields, replace
 from typing import Any
 
 from litestar import Litestar, Request, Router
@@ -156,6 +156,36 @@ def document_head_answers(openapi: OpenAPI) -> None:
             )
             for status, response in (operation.responses or {}).items()
         }
+
+
+def merge_sole_alternatives(openapi: OpenAPI) -> None:
+    """A field that may be left out but not be `null` (`T | UNSET`) is, as Litestar writes
+    it, a `oneOf` of one alternative with the field's rules beside it: it becomes that
+    alternative with the rules in it, one schema a client generator reads whole."""
+
+    def merge(schema: Schema) -> None:
+        properties = schema.properties or {}
+        for name, member in properties.items():
+            properties[name] = merged = _sole_alternative(member)
+            if isinstance(merged, Schema):
+                merge(merged)
+
+    for schema in (openapi.components.schemas or {}).values():
+        merge(schema)
+
+
+def _sole_alternative(schema: Schema | Reference) -> Schema | Reference:
+    if not isinstance(schema, Schema) or schema.one_of is None or len(schema.one_of) != 1:
+        return schema
+    [alternative] = schema.one_of
+    rules = {
+        field.name: value
+        for field in fields(schema)
+        if field.name != "one_of" and (value := getattr(schema, field.name)) is not None
+    }
+    if isinstance(alternative, Reference):
+        return schema if rules else alternative
+    return replace(alternative, **rules)
 
 
 def close_request_bodies(openapi: OpenAPI) -> None:

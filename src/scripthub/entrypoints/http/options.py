@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 
 from litestar import Litestar
@@ -14,22 +13,15 @@ from scripthub.entrypoints.http.problems import send_problem
 
 REFUSAL_PREFIX = b"Disallowed CORS "
 _REFUSED_PARTS = {"Origin": "origin", "method": "method", "headers": "headers"}
-_PATH_PARAMETER = re.compile(r"\{[^}]*\}")
-
-
-def _path_shape(path_template: str) -> str:
-    """The template with its parameters unnamed: routes that name one parameter differently
-    (`{id_or_slug}` for reads, `{script_id}` for writes) serve the same URLs."""
-    return _PATH_PARAMETER.sub("{}", path_template)
 
 
 def allowed_methods(app: Litestar) -> dict[str, str]:
-    """The `Allow` value of every path shape, from the app's final routes."""
-    methods: dict[str, set[str]] = {}
-    for route in app.routes:
-        if isinstance(route, HTTPRoute):
-            methods.setdefault(_path_shape(route.path_format), set()).update(route.methods)
-    return {path: ", ".join(sorted(names)) for path, names in methods.items()}
+    """The `Allow` value of every path template, from the app's final routes."""
+    return {
+        route.path_format: ", ".join(sorted(route.methods))
+        for route in app.routes
+        if isinstance(route, HTTPRoute)
+    }
 
 
 class OptionsAnswers:
@@ -40,8 +32,7 @@ class OptionsAnswers:
       the API's problem+json.
     * Litestar's automatic OPTIONS answer lists only the methods of the first handler
       registered for a path (its `Allow` is computed before the path's other handlers join
-      the route), or of one route where two name the path's parameter differently: it gets
-      the path's real methods.
+      the route): it gets the path's real methods.
     """
 
     def __init__(self, app: ASGIApp, allowed: Mapping[str, str]) -> None:
@@ -71,7 +62,7 @@ class OptionsAnswers:
         await self._app(scope, receive, corrected)
 
     def _correct_allow(self, scope: Scope, message: HTTPResponseStartEvent) -> None:
-        allowed = self._allowed.get(_path_shape(scope.get("path_template", "")))
+        allowed = self._allowed.get(scope.get("path_template", ""))
         headers = message.get("headers", [])
         if allowed is None or not any(name == b"allow" for name, _ in headers):
             return

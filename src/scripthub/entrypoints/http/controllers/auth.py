@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from litestar import Controller, delete, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
 from scripthub.application.accounts import Principal
@@ -18,7 +18,7 @@ from scripthub.domain.audit import RequestContext
 from scripthub.domain.errors import LoginThrottledError
 from scripthub.entrypoints.http.auth import BEARER_SECURITY
 from scripthub.entrypoints.http.metrics import LOGIN_THROTTLED
-from scripthub.entrypoints.http.paths import id_or_404
+from scripthub.entrypoints.http.paths import SessionId, id_or_404
 from scripthub.entrypoints.http.rate_limits import CREDENTIALS
 from scripthub.entrypoints.http.schemas.auth import (
     LoginBody,
@@ -116,7 +116,7 @@ class AuthController(Controller):
     )
     async def end_session(
         self,
-        session_id: FromPath[str],
+        session_id: SessionId,
         principal: NamedDependency[Principal],
         end_session: NamedDependency[EndSession],
         context: NamedDependency[RequestContext],

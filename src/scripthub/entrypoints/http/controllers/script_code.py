@@ -34,6 +34,7 @@ from scripthub.entrypoints.http.code_responses import (
     held_copy,
     wants_meta,
 )
+from scripthub.entrypoints.http.paths import ScriptIdOrSlug
 from scripthub.entrypoints.http.problems import send_error_problem
 from scripthub.entrypoints.http.rate_limits import (
     COUNTED_BY_HANDLER,
@@ -122,7 +123,7 @@ class ScriptCodeController(Controller):
     async def latest_code(
         self,
         request: AnyRequest,
-        id_or_slug: FromPath[str],
+        id_or_slug: ScriptIdOrSlug,
         file_name: FromPath[str],
         viewer: NamedDependency[Principal | None],
         context: NamedDependency[RequestContext],
@@ -149,7 +150,7 @@ class ScriptCodeController(Controller):
     async def version_code(
         self,
         request: AnyRequest,
-        id_or_slug: FromPath[str],
+        id_or_slug: ScriptIdOrSlug,
         version: FromPath[str],
         viewer: NamedDependency[Principal | None],
         read_version_code: NamedDependency[ReadVersionCode],

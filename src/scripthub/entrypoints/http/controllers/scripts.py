@@ -7,12 +7,11 @@ from enum import StrEnum
 
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromQuery, JSONBody
 
 from scripthub.application.accounts import Principal
 from scripthub.application.ports.scripts import ScriptSort
 from scripthub.application.scripts.create_script import CreateScript, CreateScriptCommand
-from scripthub.application.scripts.get_script import GetScript, GetScriptQuery
 from scripthub.application.scripts.list_own_scripts import ListOwnScripts, ListOwnScriptsQuery
 from scripthub.application.scripts.list_scripts import ListScripts, ListScriptsQuery
 from scripthub.application.scripts.list_versions import (
@@ -26,8 +25,8 @@ from scripthub.application.scripts.publish_version import (
 from scripthub.domain.audit import RequestContext
 from scripthub.domain.roles import SCRIPTS_CREATE
 from scripthub.domain.scripts import MAX_CODE_BYTES, Language
-from scripthub.entrypoints.http.auth import BEARER_SECURITY, requires
-from scripthub.entrypoints.http.paths import PageSize, id_or_404
+from scripthub.entrypoints.http.auth import BEARER_SECURITY, OPTIONAL_BEARER, requires
+from scripthub.entrypoints.http.paths import PageSize, ScriptId, SearchText, id_or_404
 from scripthub.entrypoints.http.requests import MAX_BODY_BYTES
 from scripthub.entrypoints.http.schemas.scripts import (
     NewScriptBody,
@@ -47,8 +46,6 @@ SCRIPT_BODY_BYTES = MAX_CODE_BYTES * MAX_JSON_ESCAPE_BYTES + MAX_BODY_BYTES
 """The body limit of the routes that carry code (13 MiB): 2 MiB of code however it is
 escaped, and the other fields within the usual limit. The 2 MiB rule itself is the domain's
 (413 on the code's UTF-8 bytes)."""
-OPTIONAL_BEARER: list[dict[str, list[str]]] = [*BEARER_SECURITY, {}]
-"""OpenAPI: anonymous callers may use the route; a bearer token may show them more."""
 
 
 class AntifeatureFilter(StrEnum):
@@ -94,7 +91,7 @@ class ScriptsController(Controller):
     async def list_scripts(
         self,
         list_scripts: NamedDependency[ListScripts],
-        q: FromQuery[str | None] = None,
+        q: SearchText = None,
         tag: FromQuery[str | None] = None,
         author: FromQuery[str | None] = None,
         language: FromQuery[Language | None] = None,
@@ -118,43 +115,34 @@ class ScriptsController(Controller):
         page = await list_scripts.execute(query)
         return ScriptPageOut([script_out(s) for s in page.items], page.next_cursor)
 
-    @get("/{id_or_slug:str}", security=OPTIONAL_BEARER, summary="A script, by id or slug")
-    async def get_script(
-        self,
-        id_or_slug: FromPath[str],
-        viewer: NamedDependency[Principal | None],
-        get_script: NamedDependency[GetScript],
-    ) -> ScriptOut:
-        return script_out(await get_script.execute(GetScriptQuery(viewer, id_or_slug)))
-
     @get(
-        "/{script_id:str}/versions",
+        "/{id_or_slug:str}/versions",
         security=OPTIONAL_BEARER,
         summary="A script's versions, newest first",
     )
     async def list_versions(
         self,
-        script_id: FromPath[str],
+        id_or_slug: ScriptId,
         viewer: NamedDependency[Principal | None],
         list_script_versions: NamedDependency[ListScriptVersions],
         cursor: FromQuery[str | None] = None,
         limit: PageSize = 20,
     ) -> VersionPageOut:
         query = ListScriptVersionsQuery(
-            viewer, id_or_404(script_id, "Script"), cursor=cursor, limit=limit
+            viewer, id_or_404(id_or_slug, "Script"), cursor=cursor, limit=limit
         )
         page = await list_script_versions.execute(query)
         return VersionPageOut([version_out(v) for v in page.items], page.next_cursor)
 
     @post(
-        "/{script_id:str}/versions",
+        "/{id_or_slug:str}/versions",
         security=BEARER_SECURITY,
         request_max_body_size=SCRIPT_BODY_BYTES,
         summary="Publish a new version of your script",
     )
     async def publish_version(
         self,
-        script_id: FromPath[str],
+        id_or_slug: ScriptId,
         data: JSONBody[NewVersionBody],
         principal: NamedDependency[Principal],
         publish_script_version: NamedDependency[PublishScriptVersion],
@@ -162,7 +150,7 @@ class ScriptsController(Controller):
     ) -> VersionOut:
         command = PublishScriptVersionCommand(
             principal,
-            id_or_404(script_id, "Script"),
+            id_or_404(id_or_slug, "Script"),
             code=data.code,
             version=data.version,
             changelog=data.changelog,

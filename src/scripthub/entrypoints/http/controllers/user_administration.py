@@ -20,7 +20,7 @@ from scripthub.domain.audit import RequestContext
 from scripthub.domain.roles import ROLES_ASSIGN, USERS_MANAGE, USERS_READ
 from scripthub.domain.users import AccountStatus
 from scripthub.entrypoints.http.auth import BEARER_SECURITY, requires
-from scripthub.entrypoints.http.paths import PageSize, id_or_404
+from scripthub.entrypoints.http.paths import PageSize, UserId, id_or_404
 from scripthub.entrypoints.http.schemas.admin import (
     RoleAssignmentBody,
     StatusBody,
@@ -53,55 +53,58 @@ class UserAdministrationController(Controller):
         return UserPage([user_out(u) for u in page.items], page.next_cursor)
 
     @patch(
-        "/{user_id:str}/status",
+        "/{id_or_username:str}/status",
         guards=[requires(USERS_MANAGE)],
         summary="Suspend or reactivate an account",
     )
     async def set_user_status(
         self,
-        user_id: FromPath[str],
+        id_or_username: UserId,
         data: JSONBody[StatusBody],
         principal: NamedDependency[Principal],
         change_account_status: NamedDependency[ChangeAccountStatus],
         context: NamedDependency[RequestContext],
     ) -> UserOut:
         change = ChangeAccountStatusCommand(
-            principal, id_or_404(user_id, "User"), AccountStatus(data.account_status), context
+            principal,
+            id_or_404(id_or_username, "User"),
+            AccountStatus(data.account_status),
+            context,
         )
         return user_out(await change_account_status.execute(change))
 
     @post(
-        "/{user_id:str}/roles",
+        "/{id_or_username:str}/roles",
         guards=[requires(ROLES_ASSIGN)],
         status_code=HTTP_200_OK,
         summary="Grant a role",
     )
     async def grant_role(
         self,
-        user_id: FromPath[str],
+        id_or_username: UserId,
         data: JSONBody[RoleAssignmentBody],
         principal: NamedDependency[Principal],
         change_user_role: NamedDependency[ChangeUserRole],
         context: NamedDependency[RequestContext],
     ) -> UserRolesOut:
-        target = str(id_or_404(user_id, "User"))
+        target = str(id_or_404(id_or_username, "User"))
         change = ChangeUserRoleCommand(principal, target, data.role, grant=True, context=context)
         return UserRolesOut(await change_user_role.execute(change))
 
     @delete(
-        "/{user_id:str}/roles/{role:str}",
+        "/{id_or_username:str}/roles/{role:str}",
         guards=[requires(ROLES_ASSIGN)],
         status_code=HTTP_204_NO_CONTENT,
         summary="Revoke a role",
     )
     async def revoke_role(
         self,
-        user_id: FromPath[str],
+        id_or_username: UserId,
         role: FromPath[str],
         principal: NamedDependency[Principal],
         change_user_role: NamedDependency[ChangeUserRole],
         context: NamedDependency[RequestContext],
     ) -> None:
-        target = str(id_or_404(user_id, "User"))
+        target = str(id_or_404(id_or_username, "User"))
         change = ChangeUserRoleCommand(principal, target, role, grant=False, context=context)
         await change_user_role.execute(change)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import msgspec
 from litestar import Controller, delete, get, patch
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 
 from scripthub.application.accounts import Principal
 from scripthub.application.users.delete_own_account import (
@@ -17,6 +17,7 @@ from scripthub.application.users.get_public_user import GetPublicUser, GetPublic
 from scripthub.application.users.update_own_user import UpdateOwnUser, UpdateOwnUserCommand
 from scripthub.domain.audit import RequestContext
 from scripthub.entrypoints.http.auth import BEARER_SECURITY
+from scripthub.entrypoints.http.paths import UserIdOrUsername
 from scripthub.entrypoints.http.schemas.users import (
     DeleteAccountBody,
     PermissionsOut,
@@ -73,6 +74,6 @@ class UsersController(Controller):
 
     @get("/{id_or_username:str}", summary="A user's public profile")
     async def get_user(
-        self, id_or_username: FromPath[str], get_public_user: NamedDependency[GetPublicUser]
+        self, id_or_username: UserIdOrUsername, get_public_user: NamedDependency[GetPublicUser]
     ) -> PublicUserOut:
         return public_user_out(await get_public_user.execute(GetPublicUserQuery(id_or_username)))

@@ -7,13 +7,35 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import msgspec
+from litestar.openapi.spec import OpenAPIType, Schema
 
 from scripthub.domain.audit import AuditEntry, Outcome
-from scripthub.domain.roles import Permission, Role
+from scripthub.domain.roles import (
+    MAX_DESCRIPTION_LENGTH,
+    PERMISSION_PATTERN,
+    ROLE_PATTERN,
+    Permission,
+    Role,
+)
+from scripthub.entrypoints.http.schemas.fields import NAME_CAP, NO_CONTROLS, documented
 from scripthub.entrypoints.http.schemas.users import UserOut
 
-Name = Annotated[str, msgspec.Meta(max_length=64)]
-Description = Annotated[str, msgspec.Meta(max_length=1024)]
+Name = Annotated[str, NAME_CAP]
+RoleName = Annotated[
+    str,
+    NAME_CAP,
+    documented("A role name", pattern=ROLE_PATTERN.pattern, min_length=2, max_length=32),
+]
+PermissionName = Annotated[
+    str,
+    NAME_CAP,
+    documented("A permission name, `resource.action`", pattern=PERMISSION_PATTERN.pattern),
+]
+RoleDescription = Annotated[
+    str,
+    msgspec.Meta(max_length=1024),
+    documented(f"What it is for, trimmed; {NO_CONTROLS}", max_length=MAX_DESCRIPTION_LENGTH),
+]
 
 
 class UserPage(msgspec.Struct):
@@ -45,12 +67,19 @@ class RoleList(msgspec.Struct):
 
 
 class NewRoleBody(msgspec.Struct, forbid_unknown_fields=True):
-    name: Name
-    description: Description = ""
+    name: RoleName
+    description: RoleDescription = ""
 
 
 class RolePermissionsBody(msgspec.Struct, forbid_unknown_fields=True):
-    permissions: Annotated[list[Name], msgspec.Meta(max_length=500)]
+    permissions: Annotated[
+        list[Name],
+        msgspec.Meta(max_length=500),
+        documented(
+            "Every permission the role grants, each an existing one",
+            items=Schema(type=OpenAPIType.STRING, max_length=NAME_CAP.max_length),
+        ),
+    ]
 
 
 class PermissionOut(msgspec.Struct):
@@ -65,8 +94,8 @@ class PermissionList(msgspec.Struct):
 
 
 class NewPermissionBody(msgspec.Struct, forbid_unknown_fields=True):
-    name: Name
-    description: Description = ""
+    name: PermissionName
+    description: RoleDescription = ""
 
 
 class AuditEntryOut(msgspec.Struct):

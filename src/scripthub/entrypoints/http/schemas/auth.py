@@ -10,7 +10,14 @@ import msgspec
 
 from scripthub.application.auth.list_sessions import SessionView
 from scripthub.application.auth.session_starter import TokenPair
-from scripthub.entrypoints.http.schemas.fields import Email, NewPassword, Password, Username
+from scripthub.entrypoints.http.schemas.fields import (
+    AccountEmail,
+    Email,
+    FullName,
+    NewPassword,
+    Password,
+    Username,
+)
 from scripthub.entrypoints.http.schemas.users import UserOut, user_out
 
 
@@ -18,11 +25,11 @@ class RegisterBody(msgspec.Struct, forbid_unknown_fields=True):
     email: Email
     password: NewPassword
     username: Username
-    full_name: Annotated[str, msgspec.Meta(max_length=1024)] | None = None
+    full_name: FullName | None = None
 
 
 class LoginBody(msgspec.Struct, forbid_unknown_fields=True):
-    email: Email
+    email: AccountEmail
     password: Password
 
 
@@ -84,7 +91,7 @@ class VerifyEmailBody(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class ForgotPasswordBody(msgspec.Struct, forbid_unknown_fields=True):
-    email: Email
+    email: AccountEmail
 
 
 class ResetPasswordBody(msgspec.Struct, forbid_unknown_fields=True):

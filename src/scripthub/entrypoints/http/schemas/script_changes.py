@@ -11,6 +11,13 @@ from scripthub.application.scripts.rate_script import ScriptRating
 from scripthub.domain.errors import ValidationError
 from scripthub.domain.scripts import MAX_SCORE, MIN_SCORE, Language, Visibility
 from scripthub.entrypoints.http.body_problems import body_problems
+from scripthub.entrypoints.http.schemas.script_fields import (
+    License,
+    ScriptDescription,
+    ScriptName,
+    Slug,
+    Tags,
+)
 
 Body = TypeVar("Body", bound=msgspec.Struct)
 
@@ -32,13 +39,13 @@ class ScriptPatch(msgspec.Struct, forbid_unknown_fields=True):
     """Omitted fields stay as they are; `license: null` clears the license. The field rules
     are the domain's (checked by the use case)."""
 
-    name: str | msgspec.UnsetType = msgspec.UNSET
-    slug: str | msgspec.UnsetType = msgspec.UNSET
-    description: str | msgspec.UnsetType = msgspec.UNSET
+    name: ScriptName | msgspec.UnsetType = msgspec.UNSET
+    slug: Slug | msgspec.UnsetType = msgspec.UNSET
+    description: ScriptDescription | msgspec.UnsetType = msgspec.UNSET
     language: Language | msgspec.UnsetType = msgspec.UNSET
-    license: str | msgspec.UnsetType | None = msgspec.UNSET
+    license: License | msgspec.UnsetType | None = msgspec.UNSET
     visibility: Visibility | msgspec.UnsetType = msgspec.UNSET
-    tags: list[str] | msgspec.UnsetType = msgspec.UNSET
+    tags: Tags | msgspec.UnsetType = msgspec.UNSET
 
     def changes(self) -> ScriptChanges:
         values: dict[str, Any] = {

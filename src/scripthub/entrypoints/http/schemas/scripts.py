@@ -9,7 +9,16 @@ from typing import Any
 import msgspec
 
 from scripthub.domain.scripts import Language, Script, ScriptVersion, VersionSummary, Visibility
-from scripthub.entrypoints.http.schemas.fields import ScriptDescription, ScriptName, Slug, Tags
+from scripthub.entrypoints.http.schemas.script_fields import (
+    Changelog,
+    Code,
+    License,
+    ScriptDescription,
+    ScriptName,
+    Slug,
+    Tags,
+    Version,
+)
 
 
 class OwnerOut(msgspec.Struct):
@@ -59,21 +68,21 @@ class NewScriptBody(msgspec.Struct, forbid_unknown_fields=True):
     code past 2 MiB is 413."""
 
     name: ScriptName
-    code: str
+    code: Code
     language: Language
-    version: str | None = None
-    changelog: str | None = None
+    version: Version | None = None
+    changelog: Changelog | None = None
     slug: Slug | None = None
     description: ScriptDescription | None = None
-    license: str | None = None
+    license: License | None = None
     visibility: Visibility = Visibility.PUBLIC
     tags: Tags = msgspec.field(default_factory=list)
 
 
 class NewVersionBody(msgspec.Struct, forbid_unknown_fields=True):
-    code: str
-    version: str | None = None
-    changelog: str | None = None
+    code: Code
+    version: Version | None = None
+    changelog: Changelog | None = None
 
 
 class ScriptPageOut(msgspec.Struct):

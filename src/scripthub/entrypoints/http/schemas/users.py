@@ -11,9 +11,16 @@ import msgspec
 from scripthub.application.accounts import OwnUser
 from scripthub.domain.roles import Grants
 from scripthub.domain.users import AccountStatus, Profile, User
-from scripthub.entrypoints.http.schemas.fields import Username
-
-Text = Annotated[str, msgspec.Meta(max_length=4096)]
+from scripthub.entrypoints.http.schemas.fields import (
+    AvatarUrl,
+    Bio,
+    BirthDate,
+    FullName,
+    Location,
+    Phone,
+    Username,
+    Website,
+)
 
 
 class ProfileOut(msgspec.Struct):
@@ -62,13 +69,13 @@ class PermissionsOut(msgspec.Struct):
 class ProfilePatch(msgspec.Struct, forbid_unknown_fields=True):
     """Omitted fields stay as they are; `null` clears."""
 
-    full_name: Text | msgspec.UnsetType | None = msgspec.UNSET
-    avatar_url: Text | msgspec.UnsetType | None = msgspec.UNSET
-    phone: Text | msgspec.UnsetType | None = msgspec.UNSET
-    bio: Text | msgspec.UnsetType | None = msgspec.UNSET
-    date_of_birth: date | msgspec.UnsetType | None = msgspec.UNSET
-    location: Text | msgspec.UnsetType | None = msgspec.UNSET
-    website: Text | msgspec.UnsetType | None = msgspec.UNSET
+    full_name: FullName | msgspec.UnsetType | None = msgspec.UNSET
+    avatar_url: AvatarUrl | msgspec.UnsetType | None = msgspec.UNSET
+    phone: Phone | msgspec.UnsetType | None = msgspec.UNSET
+    bio: Bio | msgspec.UnsetType | None = msgspec.UNSET
+    date_of_birth: BirthDate | msgspec.UnsetType | None = msgspec.UNSET
+    location: Location | msgspec.UnsetType | None = msgspec.UNSET
+    website: Website | msgspec.UnsetType | None = msgspec.UNSET
 
     def changes(self) -> dict[str, object]:
         return {
