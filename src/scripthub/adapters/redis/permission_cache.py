@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from scripthub.adapters.redis.errors import cache_unavailable_as_503
-from scripthub.application.ports.permission_cache import CachedGrants, GrantsStamp
+from scripthub.application.ports.permission_cache import AccountAccess, CachedGrants, GrantsStamp
 from scripthub.domain.roles import Grants
 
 if TYPE_CHECKING:
@@ -47,9 +47,16 @@ class PermissionCacheKeys:
         return [self.grants(user_id), self.everyone_version, self.user_version(user_id)]
 
 
-def encode_entry(grants: Grants, stamp: GrantsStamp) -> str:
+def encode_entry(access: AccountAccess, stamp: GrantsStamp) -> str:
+    grants = access.grants
     return json.dumps(
-        [stamp.everyone, stamp.user, sorted(grants.roles), sorted(grants.permissions)],
+        [
+            stamp.everyone,
+            stamp.user,
+            sorted(grants.roles),
+            sorted(grants.permissions),
+            access.session_epoch,
+        ],
         separators=(",", ":"),
     )
 
@@ -58,7 +65,7 @@ def decode_lookup(reply: Sequence[bytes | str | None]) -> CachedGrants:
     """The MGET reply for `PermissionCacheKeys.lookup` as what the port returns."""
     entry, everyone, user = reply
     stamp = GrantsStamp(everyone=_version(everyone), user=_version(user))
-    return CachedGrants(grants=_grants_if_current(entry, stamp), stamp=stamp)
+    return CachedGrants(access=_access_if_current(entry, stamp), stamp=stamp)
 
 
 def _version(value: bytes | str | None) -> int:
@@ -66,18 +73,19 @@ def _version(value: bytes | str | None) -> int:
     return 0 if value is None else int(value)
 
 
-def _grants_if_current(entry: bytes | str | None, stamp: GrantsStamp) -> Grants | None:
+def _access_if_current(entry: bytes | str | None, stamp: GrantsStamp) -> AccountAccess | None:
     if entry is None:
         return None
     try:
-        everyone, user, roles, permissions = json.loads(entry)
+        everyone, user, roles, permissions, session_epoch = json.loads(entry)
     except (ValueError, TypeError):
         # An entry in a format this code does not know (another release wrote it) is a
         # miss: the next store replaces it.
         return None
     if GrantsStamp(everyone=everyone, user=user) != stamp:
         return None
-    return Grants(roles=frozenset(roles), permissions=frozenset(permissions))
+    grants = Grants(roles=frozenset(roles), permissions=frozenset(permissions))
+    return AccountAccess(grants, session_epoch)
 
 
 class RedisPermissionCache:
@@ -100,8 +108,8 @@ class RedisPermissionCache:
         return decode_lookup(await self._client.mget(self.keys.lookup(user_id)))
 
     @cache_unavailable_as_503
-    async def store(self, user_id: uuid.UUID, grants: Grants, stamp: GrantsStamp) -> None:
-        await self._client.set(self.keys.grants(user_id), encode_entry(grants, stamp), ex=self._ttl)
+    async def store(self, user_id: uuid.UUID, access: AccountAccess, stamp: GrantsStamp) -> None:
+        await self._client.set(self.keys.grants(user_id), encode_entry(access, stamp), ex=self._ttl)
 
     @cache_unavailable_as_503
     async def invalidate_user(self, user_id: uuid.UUID) -> None:

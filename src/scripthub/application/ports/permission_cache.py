@@ -1,4 +1,4 @@
-"""Cached grants (roles and permissions) of users."""
+"""Cached grants (roles and permissions) and session epochs of users."""
 
 from __future__ import annotations
 
@@ -23,14 +23,24 @@ class GrantsStamp:
 
 
 @dataclass(frozen=True)
+class AccountAccess:
+    """What an authenticated request needs of the account besides its session: what the
+    user may do, and the epoch a session must belong to (`User.session_epoch`)."""
+
+    grants: Grants
+    session_epoch: int
+
+
+@dataclass(frozen=True)
 class CachedGrants:
-    grants: Grants | None
+    access: AccountAccess | None
     """None on a miss or a stale entry: load from the database, then `store` with `stamp`."""
     stamp: GrantsStamp
 
 
 class PermissionCache(Protocol):
-    """Grants by user id, invalidated by version so a change is never served stale.
+    """Access (grants and session epoch) by user id, invalidated by version so a change is
+    never served stale.
 
     Storing with the stamp read *before* the database query closes the race in which an
     invalidation lands between that query and the store: the entry is then born stale.
@@ -38,7 +48,9 @@ class PermissionCache(Protocol):
 
     async def lookup(self, user_id: uuid.UUID) -> CachedGrants: ...
 
-    async def store(self, user_id: uuid.UUID, grants: Grants, stamp: GrantsStamp) -> None: ...
+    async def store(
+        self, user_id: uuid.UUID, access: AccountAccess, stamp: GrantsStamp
+    ) -> None: ...
 
     async def invalidate_user(self, user_id: uuid.UUID) -> None:
         """O(1): that user's next lookup misses."""
