@@ -19,7 +19,12 @@ from scripthub.adapters.redis import (
     RedisSessionStore,
 )
 from scripthub.adapters.system import SystemClock
-from scripthub.application.ports.permission_cache import AccountAccess, CachedGrants, GrantsStamp
+from scripthub.application.ports.permission_cache import (
+    HOLD_LIMIT,
+    AccountAccess,
+    CachedGrants,
+    GrantsStamp,
+)
 from scripthub.application.ports.system import RateCharge
 from scripthub.domain.errors import ServiceUnavailableError
 from scripthub.domain.roles import Grants
@@ -238,6 +243,59 @@ async def test_a_stamp_read_after_invalidation_stores_and_hits(cache: Permission
     await cache.store(user, MODERATOR, fresh.stamp)
 
     assert await cache.lookup(user) == CachedGrants(access=MODERATOR, stamp=fresh.stamp)
+
+
+async def test_a_held_user_misses_and_stores_nothing_until_invalidated(
+    cache: PermissionCache,
+) -> None:
+    user, other = uuid.uuid4(), uuid.uuid4()
+    await cache.store(user, MEMBER, (await cache.lookup(user)).stamp)
+    await cache.store(other, MEMBER, (await cache.lookup(other)).stamp)
+
+    await cache.hold_user(user)
+    # A request between the hold and the commit reads the old access from the database...
+    held = await cache.lookup(user)
+    await cache.store(user, MEMBER, held.stamp)
+
+    # ...and cannot cache it, however often it tries.
+    assert held.access is None
+    assert held.stamp.held
+    assert (await cache.lookup(user)).access is None
+    assert (await cache.lookup(other)).access == MEMBER
+    await cache.invalidate_user(user)
+    released = await cache.lookup(user)
+    assert (released.access, released.stamp.held) == (None, False)
+    await cache.store(user, MODERATOR, released.stamp)
+    assert (await cache.lookup(user)).access == MODERATOR
+
+
+async def test_a_held_user_misses_through_the_reader(adapters: Adapters, t0: datetime) -> None:
+    session = new_session(t0, uuid.uuid4())
+    await adapters.sessions.create(session, "hash-held")
+    user = session.user_id
+    await adapters.cache.store(user, MEMBER, (await adapters.cache.lookup(user)).stamp)
+
+    await adapters.cache.hold_user(user)
+    state = await adapters.reader.read(session.id, user, t0)
+
+    assert state.cached.access is None
+    assert state.cached.stamp.held
+
+
+@pytest.mark.redis
+async def test_a_redis_hold_lapses_by_itself(redis_url: str, redis_prefix: str) -> None:
+    handle = RedisHandle(redis_url, redis_prefix)
+    cache = RedisPermissionCache(handle.client, redis_prefix)
+    user = uuid.uuid4()
+    try:
+        await cache.hold_user(user)
+        ttl = await handle.client.ttl(cache.keys.hold(user))
+        assert 0 < ttl <= HOLD_LIMIT.total_seconds()
+        await handle.client.delete(cache.keys.hold(user))  # as when it expires
+        lapsed = await cache.lookup(user)
+        assert not lapsed.stamp.held
+    finally:
+        await handle.close()
 
 
 @pytest.mark.redis

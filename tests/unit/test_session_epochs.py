@@ -4,6 +4,9 @@ revocation (the account's session epoch, committed with the change, decides)."""
 
 from __future__ import annotations
 
+import asyncio
+import random
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -16,18 +19,21 @@ from scripthub.application.auth.list_sessions import ListSessionsQuery
 from scripthub.application.auth.refresh_session import RefreshSessionCommand
 from scripthub.application.auth.request_password_reset import RequestPasswordResetCommand
 from scripthub.application.auth.reset_password import ResetPasswordCommand
+from scripthub.application.auth.session_ending import SessionEnding
 from scripthub.application.users.change_account_status import ChangeAccountStatusCommand
 from scripthub.application.users.delete_own_account import DeleteOwnAccountCommand
 from scripthub.application.users.set_password import SetUserPasswordCommand
 from scripthub.domain.audit import RequestContext
 from scripthub.domain.errors import (
     AccountSuspendedError,
+    InvalidCredentialsError,
     NotFoundError,
     RefreshTokenInvalidError,
     ServiceUnavailableError,
     SessionRevokedError,
 )
 from scripthub.domain.users import AccountStatus
+from tests.fakes.roles import InMemoryRoleRepository
 from tests.fakes.unit_of_work import InMemoryUnitOfWork
 from tests.unit.world import PASSWORD, World
 
@@ -43,7 +49,7 @@ class StoreOutage:
         self.armed = False
         for store, names in (
             (world.session_store, ("revoke_all", "revoke", "reissue", "create")),
-            (world.permission_cache, ("invalidate_user", "store")),
+            (world.permission_cache, ("invalidate_user", "hold_user", "store")),
         ):
             for name in names:
                 monkeypatch.setattr(store, name, self._failing_when_down(getattr(store, name)))
@@ -241,3 +247,76 @@ async def test_a_login_that_read_the_account_before_a_change_gets_a_session_that
 
     with pytest.raises(SessionRevokedError):
         await world.principal(late)
+
+
+async def test_a_request_reading_the_old_epoch_just_before_the_commit_cannot_cache_it(
+    world: World, outage: StoreOutage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pair = await world.register()
+    other = await world.login()
+    principal = await world.principal(pair)
+    await world.principal(other)
+    committed = asyncio.Event()
+    racing: list[asyncio.Task[Principal]] = []
+    access_of = InMemoryRoleRepository.access_of
+    before_commit = SessionEnding.before_commit
+
+    async def read_until_committed(repository: InMemoryRoleRepository, user_id: Any) -> Any:
+        # The unit of work opened before the commit: it sees the old epoch.
+        found = await access_of(repository, user_id)
+        await committed.wait()
+        return found
+
+    async def then_a_request(ending: SessionEnding, user_id: uuid.UUID) -> None:
+        await before_commit(ending, user_id)
+        racing.append(asyncio.create_task(world.principal(other)))
+        await asyncio.sleep(0)  # it misses the cache and reads the database
+
+    commit = InMemoryUnitOfWork.commit
+
+    async def commit_and_tell(uow: InMemoryUnitOfWork) -> None:
+        await commit(uow)
+        committed.set()
+        # Redis goes after the racing request has cached what it read.
+        await asyncio.sleep(0)
+        outage.now()
+
+    monkeypatch.setattr(InMemoryRoleRepository, "access_of", read_until_committed)
+    monkeypatch.setattr(SessionEnding, "before_commit", then_a_request)
+    monkeypatch.setattr(InMemoryUnitOfWork, "commit", commit_and_tell)
+
+    with pytest.raises(ServiceUnavailableError):
+        await world.change_password().execute(
+            ChangePasswordCommand(principal, PASSWORD, NEW_PASSWORD)
+        )
+    # Concurrent with the change, that request may pass; no later one may.
+    assert (await racing[0]).session_id != principal.session_id
+    outage.over()
+
+    await assert_ended(world, other)
+
+
+@pytest.mark.parametrize("trial", range(40))
+async def test_a_login_racing_a_password_change_never_outlives_it(world: World, trial: int) -> None:
+    pair = await world.register()
+    principal = await world.principal(pair)
+    rng = random.Random(trial)
+
+    async def log_in() -> Any:
+        # Spread over the change's two bcrypt runs, its commit and its revocation.
+        await asyncio.sleep(rng.uniform(0, 0.008))
+        try:
+            return await world.login()
+        except InvalidCredentialsError:
+            return None
+
+    async def change() -> None:
+        await world.change_password().execute(
+            ChangePasswordCommand(principal, PASSWORD, NEW_PASSWORD)
+        )
+
+    late, _ = await asyncio.gather(log_in(), change())
+
+    # Signed in with the old password: whenever its session started, it has ended.
+    if late is not None:
+        await assert_ended(world, late)

@@ -23,5 +23,8 @@ class UncachedPermissionCache:
     async def invalidate_user(self, user_id: uuid.UUID) -> None:
         pass
 
+    async def hold_user(self, user_id: uuid.UUID) -> None:
+        pass
+
     async def invalidate_everyone(self) -> None:
         pass

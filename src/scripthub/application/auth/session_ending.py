@@ -19,20 +19,20 @@ class SessionEnding:
     `session_epoch` on in its own transaction, and that committed epoch is what ends the
     sessions: the hot path refuses a session of an earlier epoch. The stores are told too:
 
-    - `before_commit`, inside the unit of work, invalidates the cached access (with the
-      epoch it holds). If the cache cannot be reached, the change rolls back (503) and
-      nothing changed, a reset link included.
+    - `before_commit`, inside the unit of work, holds the user's cached access (with the
+      epoch it holds): nothing read from the database before the commit can be cached. If
+      the cache cannot be reached, the change rolls back (503) and nothing changed, a reset
+      link included.
     - `after_commit` revokes the sessions in the store (so listings and refresh tokens agree
-      at once) and invalidates the cache again (an entry a request cached from the old epoch
-      just before the commit). If the store fails there, the sessions have ended all the
-      same, and the change is answered as done.
+      at once) and ends the hold. If the store fails there, the sessions have ended all the
+      same (the hold lapses by itself), and the change is answered as done.
     """
 
     session_store: SessionStore
     permission_cache: PermissionCache
 
     async def before_commit(self, user_id: uuid.UUID) -> None:
-        await self.permission_cache.invalidate_user(user_id)
+        await self.permission_cache.hold_user(user_id)
 
     async def after_commit(self, user_id: uuid.UUID, *, keep: uuid.UUID | None = None) -> None:
         try:

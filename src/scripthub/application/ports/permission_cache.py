@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Protocol
 
 from scripthub.domain.roles import Grants
+
+HOLD_LIMIT = timedelta(minutes=2)
+"""How long a `hold_user` lasts at most: far longer than any transaction may run between it
+and its commit (the database's statement deadlines are seconds)."""
 
 
 @dataclass(frozen=True)
@@ -15,11 +20,12 @@ class GrantsStamp:
 
     `everyone` moves when any role's permissions change (or a role is deleted); `user` moves
     when that user's roles or account status change. An entry is valid only while both
-    versions are still those it was stored with.
+    versions are still those it was stored with. While the user is `held`, nothing is stored.
     """
 
     everyone: int
     user: int
+    held: bool = False
 
 
 @dataclass(frozen=True)
@@ -53,7 +59,14 @@ class PermissionCache(Protocol):
     ) -> None: ...
 
     async def invalidate_user(self, user_id: uuid.UUID) -> None:
-        """O(1): that user's next lookup misses."""
+        """O(1): that user's next lookup misses; ends a `hold_user`."""
+
+    async def hold_user(self, user_id: uuid.UUID) -> None:
+        """O(1), before a change of the user's access commits: invalidates the user, and
+        until `invalidate_user` (after the commit) or `HOLD_LIMIT`, the user's lookups miss
+        and `store` keeps nothing. A request reading the database between this and the
+        commit still sees the old access; held, it cannot cache it, even if the
+        invalidation after the commit never arrives."""
 
     async def invalidate_everyone(self) -> None:
         """O(1): every user's next lookup misses (a role's permissions changed)."""
