@@ -21,7 +21,7 @@ class InMemoryPermissionCache:
         self._entries: dict[uuid.UUID, tuple[AccountAccess, GrantsStamp]] = {}
         self._everyone = 0
         self._users: dict[uuid.UUID, int] = {}
-        # No expiry: a test's hold lasts until `invalidate_user`.
+        # A hold never lapses here: tests stay within `HOLD_LIMIT`.
         self._held: set[uuid.UUID] = set()
 
     async def lookup(self, user_id: uuid.UUID) -> CachedGrants:
@@ -38,7 +38,6 @@ class InMemoryPermissionCache:
 
     async def invalidate_user(self, user_id: uuid.UUID) -> None:
         self._users[user_id] = self._users.get(user_id, 0) + 1
-        self._held.discard(user_id)
 
     async def hold_user(self, user_id: uuid.UUID) -> None:
         self._users[user_id] = self._users.get(user_id, 0) + 1

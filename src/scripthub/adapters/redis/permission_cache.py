@@ -108,9 +108,8 @@ class RedisPermissionCache:
 
     An entry is one string under `grants:{user}` holding the grants, the session epoch and
     the versions it was stored with; a lookup is one MGET of the entry, both current versions
-    and the user's hold (`grants_hold:{user}`, expiring after `HOLD_LIMIT`), and an
-    invalidation is one INCR of a version (in a MULTI block with setting or deleting the
-    hold, for a user).
+    and the user's hold (`grants_hold:{user}`, expiring after `HOLD_LIMIT`); an invalidation
+    is one INCR of a version, and a hold that INCR and the hold's SET in one MULTI block.
     """
 
     def __init__(
@@ -132,10 +131,7 @@ class RedisPermissionCache:
 
     @cache_unavailable_as_503
     async def invalidate_user(self, user_id: uuid.UUID) -> None:
-        async with self._client.pipeline(transaction=True) as pipe:
-            pipe.incr(self.keys.user_version(user_id))
-            pipe.delete(self.keys.hold(user_id))
-            await pipe.execute()
+        await self._client.incr(self.keys.user_version(user_id))
 
     @cache_unavailable_as_503
     async def hold_user(self, user_id: uuid.UUID) -> None:

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 _ROLE_GRANTS = roles.outerjoin(
     role_permissions, role_permissions.c.role_id == roles.c.id
 ).outerjoin(permissions, permissions.c.id == role_permissions.c.permission_id)
-_HELD_GRANTS = user_roles.join(_ROLE_GRANTS, roles.c.id == user_roles.c.role_id)
+_USER_GRANTS = user_roles.join(_ROLE_GRANTS, roles.c.id == user_roles.c.role_id)
 
 
 def _grants(rows: Sequence[Any]) -> Grants:
@@ -151,7 +151,7 @@ class SqlAlchemyRoleRepository:
     async def grants_of(self, user_id: uuid.UUID) -> Grants:
         result = await self._connection.execute(
             select(roles.c.name, permissions.c.name.label("permission"))
-            .select_from(_HELD_GRANTS)
+            .select_from(_USER_GRANTS)
             .where(user_roles.c.user_id == user_id)
         )
         return _grants(result.all())
@@ -160,7 +160,7 @@ class SqlAlchemyRoleRepository:
         # One row per (role, permission) held, or one of NULLs for an account with no role.
         result = await self._connection.execute(
             select(users.c.session_epoch, roles.c.name, permissions.c.name.label("permission"))
-            .select_from(users.outerjoin(_HELD_GRANTS, user_roles.c.user_id == users.c.id))
+            .select_from(users.outerjoin(_USER_GRANTS, user_roles.c.user_id == users.c.id))
             .where(users.c.id == user_id)
         )
         rows = result.all()

@@ -82,7 +82,9 @@ class ChangePassword:
             )
             await self._session_ending.before_commit(own.user.id)
             await uow.commit()
+        # Moves the caller's session to the new epoch first: should the store fail there, the
+        # caller's session has ended with the others, and the tidying is not worth a second
+        # deadline.
+        pair = await self._sessions.reissue(own, command.principal.session_id)
         await self._session_ending.after_commit(own.user.id, keep=command.principal.session_id)
-        # Moves the caller's session to the new epoch; should the store fail here, it has
-        # ended with the others.
-        return await self._sessions.reissue(own, command.principal.session_id)
+        return pair

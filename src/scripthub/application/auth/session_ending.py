@@ -23,9 +23,9 @@ class SessionEnding:
       epoch it holds): nothing read from the database before the commit can be cached. If
       the cache cannot be reached, the change rolls back (503) and nothing changed, a reset
       link included.
-    - `after_commit` revokes the sessions in the store (so listings and refresh tokens agree
-      at once) and ends the hold. If the store fails there, the sessions have ended all the
-      same (the hold lapses by itself), and the change is answered as done.
+    - `after_commit` revokes the sessions in the store, as tidying (listings and refresh
+      check the epoch anyway). If the store fails there, the sessions have ended all the
+      same, and the change is answered as done.
     """
 
     session_store: SessionStore
@@ -37,6 +37,5 @@ class SessionEnding:
     async def after_commit(self, user_id: uuid.UUID, *, keep: uuid.UUID | None = None) -> None:
         try:
             await self.session_store.revoke_all(user_id, keep=keep)
-            await self.permission_cache.invalidate_user(user_id)
         except ServiceUnavailableError as error:
             logger.warning("sessions of %s ended by epoch only: %s", user_id, error.detail)

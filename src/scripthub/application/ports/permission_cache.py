@@ -9,9 +9,9 @@ from typing import Protocol
 
 from scripthub.domain.roles import Grants
 
-HOLD_LIMIT = timedelta(minutes=2)
-"""How long a `hold_user` lasts at most: far longer than any transaction may run between it
-and its commit (the database's statement deadlines are seconds)."""
+HOLD_LIMIT = timedelta(seconds=30)
+"""How long a `hold_user` lasts: far longer than the commit that follows it may take (the
+database's deadlines are 5 s), short enough that the user's requests are soon cached again."""
 
 
 @dataclass(frozen=True)
@@ -59,14 +59,14 @@ class PermissionCache(Protocol):
     ) -> None: ...
 
     async def invalidate_user(self, user_id: uuid.UUID) -> None:
-        """O(1): that user's next lookup misses; ends a `hold_user`."""
+        """O(1): that user's next lookup misses."""
 
     async def hold_user(self, user_id: uuid.UUID) -> None:
-        """O(1), before a change of the user's access commits: invalidates the user, and
-        until `invalidate_user` (after the commit) or `HOLD_LIMIT`, the user's lookups miss
-        and `store` keeps nothing. A request reading the database between this and the
-        commit still sees the old access; held, it cannot cache it, even if the
-        invalidation after the commit never arrives."""
+        """O(1), before a change of the user's access commits: invalidates the user, and for
+        `HOLD_LIMIT` the user's lookups miss and `store` keeps nothing. A request that reads
+        the database between this and the commit still sees the old access; held, it cannot
+        cache it, and nothing has to reach the cache after the commit. Nothing ends a hold
+        early, so two changes at once are both covered."""
 
     async def invalidate_everyone(self) -> None:
         """O(1): every user's next lookup misses (a role's permissions changed)."""
