@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import itertools
 import threading
+import time
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -41,8 +42,11 @@ class HttpApi(ABC):
         """What an operator does with `scripthub users grant-role`."""
 
     @abstractmethod
-    async def at_once(self, *requests: httpx.Request) -> list[httpx.Response]:
-        """Send `requests` (made with `request`) really at the same time."""
+    async def at_once(
+        self, *requests: httpx.Request, last_after: float = 0.0
+    ) -> list[httpx.Response]:
+        """Send `requests` (made with `request`) really at the same time; the last one
+        `last_after` seconds after the others, if given (to land in the middle of them)."""
 
     async def admin(self) -> dict[str, Any]:
         """A fresh user holding the admin role, with a token pair minted after the grant."""
@@ -114,7 +118,9 @@ class Api(HttpApi):
 
         self.client.blocking_portal.call(grant)
 
-    async def at_once(self, *requests: httpx.Request) -> list[httpx.Response]:
+    async def at_once(
+        self, *requests: httpx.Request, last_after: float = 0.0
+    ) -> list[httpx.Response]:
         """The test client's transport blocks its caller until the answer (so
         `asyncio.gather` over `self.client` sends one request after the other); here each
         request has a thread of its own, all released together, and the app serves them
@@ -124,6 +130,8 @@ class Api(HttpApi):
 
         def send(request: httpx.Request) -> httpx.Response:
             start.wait()
+            if request is requests[-1]:
+                time.sleep(last_after)
             response = transport.handle_request(request)
             response.read()
             return response
@@ -152,9 +160,17 @@ class ServedApi(HttpApi):
         """With the CLI, in a process of its own, on the server's database."""
         await asyncio.to_thread(self.server.run, "users", "grant-role", email, role)
 
-    async def at_once(self, *requests: httpx.Request) -> list[httpx.Response]:
+    async def at_once(
+        self, *requests: httpx.Request, last_after: float = 0.0
+    ) -> list[httpx.Response]:
         """Each request on a connection of its own, all in flight together."""
-        return list(await asyncio.gather(*(self.client.send(r) for r in requests)))
+
+        async def send(request: httpx.Request) -> httpx.Response:
+            if request is requests[-1]:
+                await asyncio.sleep(last_after)
+            return await self.client.send(request)
+
+        return list(await asyncio.gather(*(send(r) for r in requests)))
 
 
 def audited_metadata(entry: dict[str, Any]) -> dict[str, Any]:

@@ -254,9 +254,11 @@ def test_users_create_reads_a_piped_password_then_list_and_set_password(workdir:
     )
 
 
-def test_set_password_ends_the_users_sessions(workdir: Path) -> None:
-    # Sessions in the database, where the CLI's process reaches the server's sessions.
-    with serving(workdir, SCRIPTHUB_SESSION_STORE="sql") as server:
+@pytest.mark.parametrize("session_store", ["sql", "memory"])
+def test_set_password_ends_the_users_sessions(workdir: Path, session_store: str) -> None:
+    # In the server's memory too, which the CLI's process cannot reach: the account's session
+    # epoch, in the database, ends them.
+    with serving(workdir, SCRIPTHUB_SESSION_STORE=session_store) as server:
         body = {"email": "ada@example.com", "password": PASSWORD, "username": "ada"}
         tokens = httpx.post(f"{server.base_url}/api/auth/register", json=body).json()
 

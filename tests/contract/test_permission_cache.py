@@ -19,7 +19,12 @@ from scripthub.adapters.redis import (
     RedisSessionStore,
 )
 from scripthub.adapters.system import SystemClock
-from scripthub.application.ports.permission_cache import CachedGrants, GrantsStamp
+from scripthub.application.ports.permission_cache import (
+    HOLD_LIMIT,
+    AccountAccess,
+    CachedGrants,
+    GrantsStamp,
+)
 from scripthub.application.ports.system import RateCharge
 from scripthub.domain.errors import ServiceUnavailableError
 from scripthub.domain.roles import Grants
@@ -36,12 +41,17 @@ if TYPE_CHECKING:
 
 CLOSED_PORT_URL = "redis://127.0.0.1:1/0"
 
-MEMBER = Grants(frozenset({"user"}), frozenset({"scripts.create", "scripts.read"}))
-MODERATOR = Grants(
-    frozenset({"user", "moderator"}),
-    frozenset({"scripts.create", "scripts.read", "scripts.delete_any", "audit.read"}),
+MEMBER = AccountAccess(
+    Grants(frozenset({"user"}), frozenset({"scripts.create", "scripts.read"})), session_epoch=0
 )
-NOTHING = Grants(frozenset(), frozenset())
+MODERATOR = AccountAccess(
+    Grants(
+        frozenset({"user", "moderator"}),
+        frozenset({"scripts.create", "scripts.read", "scripts.delete_any", "audit.read"}),
+    ),
+    session_epoch=3,
+)
+NOTHING = AccountAccess(Grants(frozenset(), frozenset()), session_epoch=1)
 
 
 class RedisHandle:
@@ -150,12 +160,12 @@ def new_session(t0: datetime, user_id: uuid.UUID) -> Session:
 async def test_miss_then_store_then_hit(cache: PermissionCache) -> None:
     user = uuid.uuid4()
     missed = await cache.lookup(user)
-    assert missed.grants is None
+    assert missed.access is None
 
     await cache.store(user, MODERATOR, missed.stamp)
     hit = await cache.lookup(user)
 
-    assert hit.grants == MODERATOR
+    assert hit.access == MODERATOR
     assert hit.stamp == missed.stamp, "storing must not move the versions"
 
 
@@ -163,7 +173,7 @@ async def test_empty_grants_are_a_hit_not_a_miss(cache: PermissionCache) -> None
     user = uuid.uuid4()
     await cache.store(user, NOTHING, (await cache.lookup(user)).stamp)
 
-    assert (await cache.lookup(user)).grants == NOTHING
+    assert (await cache.lookup(user)).access == NOTHING
 
 
 async def test_store_replaces_the_entry(cache: PermissionCache) -> None:
@@ -172,7 +182,7 @@ async def test_store_replaces_the_entry(cache: PermissionCache) -> None:
     await cache.store(user, MEMBER, stamp)
     await cache.store(user, MODERATOR, stamp)
 
-    assert (await cache.lookup(user)).grants == MODERATOR
+    assert (await cache.lookup(user)).access == MODERATOR
 
 
 async def test_invalidate_user_misses_that_user_only(cache: PermissionCache) -> None:
@@ -184,9 +194,9 @@ async def test_invalidate_user_misses_that_user_only(cache: PermissionCache) -> 
     await cache.invalidate_user(alice)
 
     after = await cache.lookup(alice)
-    assert after.grants is None
+    assert after.access is None
     assert after.stamp != before
-    assert (await cache.lookup(bob)).grants == MODERATOR
+    assert (await cache.lookup(bob)).access == MODERATOR
 
 
 async def test_invalidate_everyone_misses_every_user(cache: PermissionCache) -> None:
@@ -196,8 +206,8 @@ async def test_invalidate_everyone_misses_every_user(cache: PermissionCache) -> 
 
     await cache.invalidate_everyone()
 
-    assert (await cache.lookup(alice)).grants is None
-    assert (await cache.lookup(bob)).grants is None
+    assert (await cache.lookup(alice)).access is None
+    assert (await cache.lookup(bob)).access is None
 
 
 async def test_store_after_invalidate_user_with_an_older_stamp_is_born_stale(
@@ -208,7 +218,7 @@ async def test_store_after_invalidate_user_with_an_older_stamp_is_born_stale(
     await cache.invalidate_user(user)  # ...a role change lands meanwhile...
     await cache.store(user, MEMBER, stamp)  # ...and the query's (old) answer is stored.
 
-    assert (await cache.lookup(user)).grants is None
+    assert (await cache.lookup(user)).access is None
 
 
 async def test_store_after_invalidate_everyone_with_an_older_stamp_is_born_stale(
@@ -219,7 +229,7 @@ async def test_store_after_invalidate_everyone_with_an_older_stamp_is_born_stale
     await cache.invalidate_everyone()
     await cache.store(user, MEMBER, stamp)
 
-    assert (await cache.lookup(user)).grants is None
+    assert (await cache.lookup(user)).access is None
 
 
 async def test_a_stamp_read_after_invalidation_stores_and_hits(cache: PermissionCache) -> None:
@@ -229,10 +239,64 @@ async def test_a_stamp_read_after_invalidation_stores_and_hits(cache: Permission
     await cache.invalidate_everyone()
 
     fresh = await cache.lookup(user)
-    assert fresh.grants is None
+    assert fresh.access is None
     await cache.store(user, MODERATOR, fresh.stamp)
 
-    assert await cache.lookup(user) == CachedGrants(grants=MODERATOR, stamp=fresh.stamp)
+    assert await cache.lookup(user) == CachedGrants(access=MODERATOR, stamp=fresh.stamp)
+
+
+async def test_a_held_user_misses_and_stores_nothing(
+    cache: PermissionCache,
+) -> None:
+    user, other = uuid.uuid4(), uuid.uuid4()
+    await cache.store(user, MEMBER, (await cache.lookup(user)).stamp)
+    await cache.store(other, MEMBER, (await cache.lookup(other)).stamp)
+
+    await cache.hold_user(user)
+    # A request between the hold and the commit reads the old access from the database...
+    held = await cache.lookup(user)
+    await cache.store(user, MEMBER, held.stamp)
+
+    # ...and cannot cache it, however often it tries.
+    assert held.access is None
+    assert held.stamp.held
+    assert (await cache.lookup(user)).access is None
+    assert (await cache.lookup(other)).access == MEMBER
+    # Not even by an invalidation (a role change meanwhile).
+    await cache.invalidate_user(user)
+    assert (await cache.lookup(user)).stamp.held
+
+
+async def test_a_held_user_misses_through_the_reader(adapters: Adapters, t0: datetime) -> None:
+    session = new_session(t0, uuid.uuid4())
+    await adapters.sessions.create(session, "hash-held")
+    user = session.user_id
+    await adapters.cache.store(user, MEMBER, (await adapters.cache.lookup(user)).stamp)
+
+    await adapters.cache.hold_user(user)
+    state = await adapters.reader.read(session.id, user, t0)
+
+    assert state.cached.access is None
+    assert state.cached.stamp.held
+
+
+@pytest.mark.redis
+async def test_a_redis_hold_lapses_by_itself(redis_url: str, redis_prefix: str) -> None:
+    handle = RedisHandle(redis_url, redis_prefix)
+    cache = RedisPermissionCache(handle.client, redis_prefix)
+    user = uuid.uuid4()
+    try:
+        await cache.store(user, MEMBER, (await cache.lookup(user)).stamp)
+        await cache.hold_user(user)
+        ttl = await handle.client.ttl(cache.keys.hold(user))
+        assert 0 < ttl <= HOLD_LIMIT.total_seconds()
+        await handle.client.delete(cache.keys.hold(user))  # as when it expires
+        lapsed = await cache.lookup(user)
+        assert (lapsed.access, lapsed.stamp.held) == (None, False)
+        await cache.store(user, MODERATOR, lapsed.stamp)
+        assert (await cache.lookup(user)).access == MODERATOR
+    finally:
+        await handle.close()
 
 
 @pytest.mark.redis
@@ -245,11 +309,11 @@ async def test_redis_caches_on_one_prefix_share_entries_and_invalidations(
     user = uuid.uuid4()
     try:
         await here.store(user, MEMBER, (await here.lookup(user)).stamp)
-        assert (await there.lookup(user)).grants == MEMBER
+        assert (await there.lookup(user)).access == MEMBER
 
         await there.invalidate_everyone()
 
-        assert (await here.lookup(user)).grants is None
+        assert (await here.lookup(user)).access is None
     finally:
         await first.close()
         await second.close()
@@ -264,7 +328,7 @@ async def test_reader_sees_a_live_session_as_active(adapters: Adapters, t0: date
 
     state = await adapters.reader.read(session.id, session.user_id, t0)
 
-    assert state.session_active
+    assert state.session_epoch == 0
 
 
 async def test_reader_sees_another_user_s_session_as_inactive(
@@ -275,7 +339,7 @@ async def test_reader_sees_another_user_s_session_as_inactive(
 
     state = await adapters.reader.read(session.id, uuid.uuid4(), t0)
 
-    assert not state.session_active
+    assert state.session_epoch is None
 
 
 async def test_reader_sees_revoked_and_unknown_sessions_as_inactive(
@@ -285,8 +349,8 @@ async def test_reader_sees_revoked_and_unknown_sessions_as_inactive(
     await adapters.sessions.create(session, "hash-a")
     await adapters.sessions.revoke(session.id)
 
-    assert not (await adapters.reader.read(session.id, session.user_id, t0)).session_active
-    assert not (await adapters.reader.read(uuid.uuid4(), session.user_id, t0)).session_active
+    assert (await adapters.reader.read(session.id, session.user_id, t0)).session_epoch is None
+    assert (await adapters.reader.read(uuid.uuid4(), session.user_id, t0)).session_epoch is None
 
 
 async def test_reader_returns_what_the_cache_lookup_returns(
@@ -297,18 +361,18 @@ async def test_reader_returns_what_the_cache_lookup_returns(
     user = session.user_id
 
     missed = (await adapters.reader.read(session.id, user, t0)).cached
-    assert missed.grants is None
+    assert missed.access is None
     assert missed == await adapters.cache.lookup(user)
 
     # The authenticated request's miss path: store with the stamp the reader gave.
     await adapters.cache.store(user, MODERATOR, missed.stamp)
     hit = (await adapters.reader.read(session.id, user, t0)).cached
-    assert hit.grants == MODERATOR
+    assert hit.access == MODERATOR
     assert hit == await adapters.cache.lookup(user)
 
     await adapters.cache.invalidate_user(user)
     stale = (await adapters.reader.read(session.id, user, t0)).cached
-    assert stale.grants is None
+    assert stale.access is None
     assert stale.stamp != missed.stamp
     assert stale == await adapters.cache.lookup(user)
 
@@ -319,7 +383,7 @@ async def test_reader_does_not_serve_an_entry_born_stale(adapters: Adapters, t0:
     await adapters.cache.invalidate_everyone()
     await adapters.cache.store(user, MEMBER, stamp)
 
-    assert (await adapters.reader.read(uuid.uuid4(), user, t0)).cached.grants is None
+    assert (await adapters.reader.read(uuid.uuid4(), user, t0)).cached.access is None
 
 
 # Redis specifics: round trips and a dead server
@@ -339,7 +403,7 @@ async def test_reader_counts_a_charge_on_the_limiter_s_own_counters(
     over = await adapters.reader.read(session.id, session.user_id, t0, charge)
 
     assert uncharged.rate is None
-    assert counted.session_active
+    assert counted.session_epoch == 0
     assert counted.rate is not None
     assert (counted.rate.allowed, counted.rate.remaining, counted.rate.limit) == (True, 1, 3)
     assert 1 <= counted.rate.reset_after <= 60
@@ -381,12 +445,12 @@ async def test_redis_reader_reads_in_one_round_trip(
         CountingConnection.writes = 0
         await cache.lookup(session.user_id)
 
-        assert state.session_active
-        assert state.cached.grants == MEMBER
+        assert state.session_epoch == 0
+        assert state.cached.access == MEMBER
         assert reader_writes == 1
         assert charged_writes == 1
-        assert charged.session_active
-        assert charged.cached.grants == MEMBER
+        assert charged.session_epoch == 0
+        assert charged.cached.access == MEMBER
         assert charged.rate is not None
         assert charged.rate.remaining == 9
         assert CountingConnection.writes == 1

@@ -90,6 +90,29 @@ async def test_grants_follow_assignments_and_revocations(make_uow: MakeUnitOfWor
         assert await uow.roles.roles_of(other.id) == ["admin"]
 
 
+async def test_access_is_the_grants_with_the_accounts_session_epoch(
+    make_uow: MakeUnitOfWork,
+) -> None:
+    user, bare = make_user(), make_user("bob")
+    await add_committed(make_uow, user, bare)
+
+    async with make_uow() as uow:
+        assert await uow.roles.assign(user.id, "moderator")
+        assert await uow.users.set_password_hash(user.id, "hash-2", T0)
+        await uow.commit()
+
+    async with make_uow() as uow:
+        access = await uow.roles.access_of(user.id)
+        assert access is not None
+        assert access.grants == await uow.roles.grants_of(user.id)
+        assert access.session_epoch == 1
+        nothing = await uow.roles.access_of(bare.id)
+        assert nothing is not None
+        assert (nothing.grants.roles, nothing.grants.permissions) == (frozenset(), frozenset())
+        assert nothing.session_epoch == 0
+        assert await uow.roles.access_of(uuid.uuid4()) is None
+
+
 async def test_assigning_an_unknown_role_or_to_an_unknown_user_is_not_found(
     make_uow: MakeUnitOfWork,
 ) -> None:

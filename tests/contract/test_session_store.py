@@ -163,7 +163,7 @@ async def assert_ended(
         rotation = await store.rotate(token_hash, f"{token_hash}-next-{attempt}", now, GRACE)
         assert rotation.outcome is RotationOutcome.ENDED
         assert rotation.session == session
-    assert not await store.is_active(session.id, session.user_id, now)
+    assert await store.live_epoch(session.id, session.user_id, now) is None
     assert await store.get(session.id, now) is None
     assert session.id not in {s.id for s in await store.list_for_user(session.user_id, now)}
 
@@ -172,19 +172,21 @@ async def test_created_session_is_live_and_read_back_unchanged(
     backend: Backend, store: SessionStore, t0: datetime
 ) -> None:
     session = new_session(t0, await backend.new_user())
+    session.epoch = 4
     anonymous = new_session(t0, await backend.new_user(), age=timedelta(minutes=1))
     anonymous.user_agent = anonymous.ip_address = None
     await store.create(session, "hash-a")
     await store.create(anonymous, "hash-b")
 
-    assert await store.is_active(session.id, session.user_id, t0)
+    assert await store.live_epoch(session.id, session.user_id, t0) == 4
+    assert await store.live_epoch(anonymous.id, anonymous.user_id, t0) == 0
     assert await store.get(session.id, t0) == session
     assert await store.get(anonymous.id, t0) == anonymous
-    assert not await store.is_active(uuid.uuid4(), uuid.uuid4(), t0)
+    assert await store.live_epoch(uuid.uuid4(), uuid.uuid4(), t0) is None
     assert await store.get(uuid.uuid4(), t0) is None
     # A live session is active only for its own user: a token pairing one user's id with
     # another's session is refused.
-    assert not await store.is_active(session.id, anonymous.user_id, t0)
+    assert await store.live_epoch(session.id, anonymous.user_id, t0) is None
 
 
 async def test_returned_datetimes_are_utc_aware(
@@ -208,7 +210,7 @@ async def test_session_past_its_expiry_is_not_live(
     )
     await store.create(expired, "hash-a")
 
-    assert not await store.is_active(expired.id, expired.user_id, t0)
+    assert await store.live_epoch(expired.id, expired.user_id, t0) is None
     assert await store.get(expired.id, t0) is None
     assert await store.list_for_user(expired.user_id, t0) == []
     rotation = await store.rotate("hash-a", "hash-b", t0, GRACE)
@@ -256,7 +258,7 @@ async def test_rotated_hash_within_grace_is_superseded_and_changes_nothing(
     retry = await store.rotate("hash-1", "hash-retry", t0 + GRACE / 2, GRACE)
 
     assert retry.outcome is RotationOutcome.SUPERSEDED_IN_GRACE
-    assert await store.is_active(session.id, session.user_id, t0 + GRACE / 2)
+    assert await store.live_epoch(session.id, session.user_id, t0 + GRACE / 2) is not None
     unused = await store.rotate("hash-retry", "x", t0 + GRACE / 2, GRACE)
     assert unused.outcome is RotationOutcome.UNKNOWN
     current = await store.rotate("hash-2", "hash-3", t0 + GRACE / 2, GRACE)
@@ -273,7 +275,7 @@ async def test_rotated_hash_within_grace_asking_for_the_current_successor_is_alr
     assert retry.outcome is RotationOutcome.ALREADY_ROTATED
     assert retry.session is not None
     assert retry.session.id == session.id
-    assert await store.is_active(session.id, session.user_id, t0 + GRACE)
+    assert await store.live_epoch(session.id, session.user_id, t0 + GRACE) is not None
     current = await store.rotate("hash-2", "hash-3", t0 + GRACE, GRACE)
     assert current.outcome is RotationOutcome.ROTATED
     late = await store.rotate("hash-2", "hash-3", t0 + GRACE * 3, GRACE)
@@ -296,7 +298,7 @@ async def test_two_racing_rotations_to_one_successor_both_succeed_and_keep_the_s
             RotationOutcome.ALREADY_ROTATED.value,
             RotationOutcome.ROTATED.value,
         ]
-        assert await stores[1].is_active(session.id, session.user_id, t0)
+        assert await stores[1].live_epoch(session.id, session.user_id, t0) is not None
         successor = await stores[1].rotate(f"next-{race}", f"last-{race}", t0, GRACE)
         assert successor.outcome is RotationOutcome.ROTATED
 
@@ -358,16 +360,17 @@ async def test_reissue_replaces_the_current_token_of_a_live_session(
     assert (await store.rotate("hash-1", "hash-2", t0, GRACE)).outcome is RotationOutcome.ROTATED
     later = t0 + timedelta(minutes=5)
 
-    reissued = await store.reissue(session.id, "hash-3", later)
+    reissued = await store.reissue(session.id, "hash-3", later, 2)
 
     assert reissued is not None
-    assert (reissued.id, reissued.last_used_at) == (session.id, later)
-    assert await store.is_active(session.id, session.user_id, later)
+    assert (reissued.id, reissued.last_used_at, reissued.epoch) == (session.id, later, 2)
+    assert await store.live_epoch(session.id, session.user_id, later) == 2
+    assert (await store.list_for_user(session.user_id, later))[0].epoch == 2
     # The replaced token is simply unknown, even after the grace window: no reuse alarm.
     much_later = later + GRACE + timedelta(seconds=1)
     replaced = await store.rotate("hash-2", "hash-x", much_later, GRACE)
     assert replaced.outcome is RotationOutcome.UNKNOWN
-    assert await store.is_active(session.id, session.user_id, much_later)
+    assert await store.live_epoch(session.id, session.user_id, much_later) is not None
     rotation = await store.rotate("hash-3", "hash-4", much_later, GRACE)
     assert rotation.outcome is RotationOutcome.ROTATED
 
@@ -379,8 +382,8 @@ async def test_reissue_of_an_ended_or_unknown_session_changes_nothing(
     await store.create(session, "hash-1")
     assert await store.revoke(session.id)
 
-    assert await store.reissue(session.id, "hash-2", t0) is None
-    assert await store.reissue(uuid.uuid4(), "hash-3", t0) is None
+    assert await store.reissue(session.id, "hash-2", t0, 1) is None
+    assert await store.reissue(uuid.uuid4(), "hash-3", t0, 1) is None
 
     await assert_ended(store, "hash-1", session, t0)
     assert (await store.rotate("hash-2", "x", t0, GRACE)).outcome is RotationOutcome.UNKNOWN
@@ -394,8 +397,8 @@ async def test_revoke_ends_one_session(backend: Backend, store: SessionStore, t0
 
     assert await store.revoke(session.id)
 
-    assert not await store.is_active(session.id, session.user_id, t0)
-    assert await store.is_active(other.id, other.user_id, t0)
+    assert await store.live_epoch(session.id, session.user_id, t0) is None
+    assert await store.live_epoch(other.id, other.user_id, t0) is not None
     await assert_ended(store, "hash-1", session, t0)
     assert not await store.revoke(session.id)
     assert not await store.revoke(uuid.uuid4())
@@ -414,14 +417,14 @@ async def test_revoke_all_ends_every_session_of_the_user_but_the_kept_one(
     assert await store.revoke_all(user_id, keep=kept.id) == 2
 
     assert [s.id for s in await store.list_for_user(user_id, t0)] == [kept.id]
-    assert await store.is_active(kept.id, kept.user_id, t0)
-    assert await store.is_active(stranger.id, stranger.user_id, t0)
+    assert await store.live_epoch(kept.id, kept.user_id, t0) is not None
+    assert await store.live_epoch(stranger.id, stranger.user_id, t0) is not None
     await assert_ended(store, "hash-0", sessions[0], t0)
     await assert_ended(store, "hash-2", sessions[2], t0)
     assert (await store.rotate("hash-1", "y", t0, GRACE)).outcome is RotationOutcome.ROTATED
     assert await store.revoke_all(user_id) == 1
     assert await store.revoke_all(user_id) == 0
-    assert not await store.is_active(kept.id, kept.user_id, t0)
+    assert await store.live_epoch(kept.id, kept.user_id, t0) is None
 
 
 async def test_rotated_tokens_of_an_ended_session_are_ended_even_within_grace(
@@ -467,7 +470,7 @@ async def test_concurrent_reuses_of_one_token_report_the_reuse_once(
     outcomes = [rotation.outcome for rotation in rotations]
     assert outcomes.count(RotationOutcome.REUSED) == 1
     assert outcomes.count(RotationOutcome.ENDED) == 7
-    assert not await stores[0].is_active(session.id, session.user_id, later)
+    assert await stores[0].live_epoch(session.id, session.user_id, later) is None
 
 
 async def test_list_for_user_is_newest_first_and_only_live_sessions_of_that_user(
@@ -495,7 +498,7 @@ async def test_redis_store_without_a_server_is_service_unavailable(t0: datetime)
     store = RedisSessionStore(client)
     try:
         with pytest.raises(ServiceUnavailableError):
-            await store.is_active(uuid.uuid4(), uuid.uuid4(), t0)
+            await store.live_epoch(uuid.uuid4(), uuid.uuid4(), t0)
         with pytest.raises(ServiceUnavailableError):
             await store.rotate("hash-1", "hash-2", t0, GRACE)
     finally:

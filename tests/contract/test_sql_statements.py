@@ -74,6 +74,7 @@ async def test_each_read_is_one_query(engine: AsyncEngine) -> None:
         "roles.roles_of_many": lambda uow: uow.roles.roles_of_many(ids),
         "roles.list_roles": lambda uow: uow.roles.list_roles(),
         "roles.grants_of": lambda uow: uow.roles.grants_of(ids[0]),
+        "roles.access_of": lambda uow: uow.roles.access_of(ids[0]),
         "audit.search": lambda uow: uow.audit.search(audit_query),
     }
 

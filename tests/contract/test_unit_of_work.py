@@ -135,7 +135,7 @@ async def test_unreachable_database_is_service_unavailable(url: str, tmp_path: P
         with pytest.raises(ServiceUnavailableError):
             await committed(make_uow, lambda uow: uow.audit.record(entry))
         with pytest.raises(ServiceUnavailableError):
-            await store.is_active(uuid.uuid4(), uuid.uuid4(), T0)
+            await store.live_epoch(uuid.uuid4(), uuid.uuid4(), T0)
         with pytest.raises(ServiceUnavailableError):
             await SqlAlchemyAccountReader(engine).account(uuid.uuid4())
         assert not await SqlAlchemyHealthProbe(engine).healthy()

@@ -97,7 +97,7 @@ async def test_deleted_account_frees_its_email_and_username(make_uow: MakeUnitOf
     async with make_uow() as uow:
         assert await uow.users.get_by_email("alice@example.com") == new
         assert await uow.users.get(old.id) == dataclasses.replace(
-            old, account_status=DELETED, updated_at=LATER
+            old, account_status=DELETED, updated_at=LATER, session_epoch=1
         )
 
 
@@ -201,8 +201,9 @@ async def test_a_password_hash_is_set_on_an_active_account(make_uow: MakeUnitOfW
             assert not await uow.users.set_password_hash(other, "hash-2", LATER)
         await uow.commit()
 
+    # Every other session of the account ends with the change.
     assert await read_user(make_uow, user.id) == dataclasses.replace(
-        user, password_hash="hash-2", updated_at=LATER
+        user, password_hash="hash-2", updated_at=LATER, session_epoch=1
     )
     assert await read_user(make_uow, suspended.id) == suspended
     assert await read_user(make_uow, deleted.id) == deleted
@@ -226,7 +227,7 @@ async def test_a_password_hash_replaces_only_the_one_it_names(make_uow: MakeUnit
 
     stored = await read_user(make_uow, user.id)
     assert stored is not None
-    assert stored.password_hash == "hash-2"
+    assert (stored.password_hash, stored.session_epoch) == ("hash-2", 1)
 
 
 async def test_an_email_is_verified_once_on_a_live_account(make_uow: MakeUnitOfWork) -> None:
@@ -295,8 +296,9 @@ async def test_a_status_changes_only_from_the_given_ones(make_uow: MakeUnitOfWor
         )
         await uow.commit()
 
+    # Each change moved the session epoch on.
     assert await read_user(make_uow, user.id) == dataclasses.replace(
-        user, account_status=DELETED, updated_at=LATER
+        user, account_status=DELETED, updated_at=LATER, session_epoch=2
     )
 
 
@@ -325,7 +327,7 @@ async def test_a_guarded_write_waits_for_a_concurrent_one_and_sees_what_it_commi
 
     assert edited is None
     assert await read_user(make_uow, user.id) == dataclasses.replace(
-        user, account_status=DELETED, updated_at=LATER
+        user, account_status=DELETED, updated_at=LATER, session_epoch=1
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 from typing import TYPE_CHECKING
 
+from scripthub.application.ports.permission_cache import AccountAccess
 from scripthub.domain.errors import ConflictError, NotFoundError
 from scripthub.domain.roles import Grants, Permission, Role
 from scripthub.domain.users import AccountStatus
@@ -87,6 +88,12 @@ class InMemoryRoleRepository:
             for permission in role.permissions
         )
         return Grants(roles=names, permissions=permissions)
+
+    async def access_of(self, user_id: uuid.UUID) -> AccountAccess | None:
+        user = self._database.users.get(user_id)
+        if user is None:
+            return None
+        return AccountAccess(await self.grants_of(user_id), user.session_epoch)
 
     async def assign(self, user_id: uuid.UUID, role: str) -> bool:
         await self._writing()

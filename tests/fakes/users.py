@@ -84,7 +84,12 @@ class InMemoryUserRepository:
         changed = await self._change_if(
             user_id,
             holds,
-            lambda user: dataclasses.replace(user, password_hash=password_hash, updated_at=now),
+            lambda user: dataclasses.replace(
+                user,
+                password_hash=password_hash,
+                updated_at=now,
+                session_epoch=user.session_epoch + 1,
+            ),
         )
         return changed is not None
 
@@ -120,7 +125,9 @@ class InMemoryUserRepository:
         changed = await self._change_if(
             user_id,
             lambda user: user.account_status in only_from,
-            lambda user: dataclasses.replace(user, account_status=to, updated_at=now),
+            lambda user: dataclasses.replace(
+                user, account_status=to, updated_at=now, session_epoch=user.session_epoch + 1
+            ),
         )
         return changed is not None
 

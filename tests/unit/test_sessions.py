@@ -224,9 +224,9 @@ async def test_a_request_over_its_budget_reads_no_grants(world: World) -> None:
     assert refused.rate is not None
     assert not refused.rate.allowed
     # Grants read from the database would have been cached on the way.
-    assert (await world.permission_cache.lookup(user_id)).grants is None
+    assert (await world.permission_cache.lookup(user_id)).access is None
     await world.principal(pair)
-    assert (await world.permission_cache.lookup(user_id)).grants is not None
+    assert (await world.permission_cache.lookup(user_id)).access is not None
 
 
 async def test_a_token_naming_another_user_s_session_is_refused(world: World) -> None:

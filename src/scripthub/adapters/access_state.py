@@ -39,6 +39,6 @@ class SequentialAccessStateReader:
         rate = None
         if charge is not None:
             rate = await self._limiter.hit(charge.key, charge.limit, charge.window_seconds)
-        session_active = await self._session_store.is_active(session_id, user_id, now)
+        session_epoch = await self._session_store.live_epoch(session_id, user_id, now)
         cached = await self._cache.lookup(user_id)
-        return AccessState(session_active=session_active, cached=cached, rate=rate)
+        return AccessState(session_epoch=session_epoch, cached=cached, rate=rate)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from scripthub.application.ports.permission_cache import CachedGrants, GrantsStamp
-from scripthub.domain.roles import Grants
+from scripthub.application.ports.permission_cache import AccountAccess, CachedGrants, GrantsStamp
 
 _NO_VERSIONS = GrantsStamp(everyone=0, user=0)
 
@@ -18,10 +17,13 @@ class UncachedPermissionCache:
     async def lookup(self, user_id: uuid.UUID) -> CachedGrants:
         return CachedGrants(None, _NO_VERSIONS)
 
-    async def store(self, user_id: uuid.UUID, grants: Grants, stamp: GrantsStamp) -> None:
+    async def store(self, user_id: uuid.UUID, access: AccountAccess, stamp: GrantsStamp) -> None:
         pass
 
     async def invalidate_user(self, user_id: uuid.UUID) -> None:
+        pass
+
+    async def hold_user(self, user_id: uuid.UUID) -> None:
         pass
 
     async def invalidate_everyone(self) -> None:

@@ -24,6 +24,9 @@ class Principal:
     user_id: uuid.UUID
     session_id: uuid.UUID
     grants: Grants
+    session_epoch: int = 0
+    """The account's, as the request was authenticated: its sessions of earlier epochs have
+    ended."""
 
     def may(self, permission: str) -> bool:
         return self.grants.allows(permission)

@@ -18,6 +18,9 @@ class Session:
     user_agent: str | None
     ip_address: str | None
     provider: str
+    epoch: int = 0
+    """The account's `session_epoch` this session belongs to: once the account's moves past
+    it, the session has ended."""
 
 
 class RotationOutcome(enum.Enum):

@@ -59,6 +59,9 @@ class User:
     email_verified_at: datetime | None = None
     account_status: AccountStatus = AccountStatus.ACTIVE
     profile: Profile = field(default_factory=Profile)
+    session_epoch: int = 0
+    """Moves on with every password change or reset, suspension and deletion: a session
+    started at a lower epoch has ended, whatever the session store still holds."""
 
     @property
     def email_verified(self) -> bool:

@@ -68,17 +68,20 @@ class InMemorySessionStore:
         return Rotation(RotationOutcome.REUSED, session)
 
     async def reissue(
-        self, session_id: uuid.UUID, new_token_hash: str, now: datetime
+        self, session_id: uuid.UUID, new_token_hash: str, now: datetime, epoch: int
     ) -> Session | None:
         if self._live(session_id, now) is None:
             return None
         entry = self._sessions[session_id]
         self._make_current(entry, new_token_hash, now)
+        entry.session.epoch = epoch
         return dataclasses.replace(entry.session)
 
-    async def is_active(self, session_id: uuid.UUID, user_id: uuid.UUID, now: datetime) -> bool:
+    async def live_epoch(
+        self, session_id: uuid.UUID, user_id: uuid.UUID, now: datetime
+    ) -> int | None:
         session = self._live(session_id, now)
-        return session is not None and session.user_id == user_id
+        return None if session is None or session.user_id != user_id else session.epoch
 
     async def get(self, session_id: uuid.UUID, now: datetime) -> Session | None:
         session = self._live(session_id, now)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from scripthub.adapters.redis.codec import is_owner
+from scripthub.adapters.redis.codec import LIVE_EPOCH_FIELDS, live_epoch
 from scripthub.adapters.redis.errors import cache_unavailable_as_503
 from scripthub.adapters.redis.keys import SessionStoreKeys
 from scripthub.adapters.redis.permission_cache import PermissionCacheKeys, decode_lookup
@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 
 class RedisAccessStateReader:
     """`AccessStateReader` for a `RedisSessionStore`, a `RedisPermissionCache` and a
-    `RedisRateLimiter` that share this client's server and `prefix`: HGET of the session's owner,
+    `RedisRateLimiter` that share this client's server and `prefix`: HMGET of the session's owner
+    and epoch,
     the cache's MGET and the rate counter's commands go out in one pipeline (a MULTI block when
     it counts), so one network round trip answers all three.
     """
@@ -42,15 +43,14 @@ class RedisAccessStateReader:
         now: datetime,  # noqa: ARG002
         charge: RateCharge | None = None,
     ) -> AccessState:
-        # Redis expires a session's hash at its `expires_at`, so its owner field alone answers.
         async with self._client.pipeline(transaction=charge is not None) as pipe:
-            pipe.hget(self._session_keys.session(session_id), "user_id")
+            pipe.hmget(self._session_keys.session(session_id), LIVE_EPOCH_FIELDS)
             pipe.mget(self._grants_keys.lookup(user_id))
             if charge is not None:
                 self._counters.queue_hit(pipe, charge)
-            owner, lookup, *counted = await pipe.execute()
+            session, lookup, *counted = await pipe.execute()
         return AccessState(
-            session_active=is_owner(owner, user_id),
+            session_epoch=live_epoch(session, user_id),
             cached=decode_lookup(lookup),
             rate=None if charge is None else self._counters.state(charge, counted),
         )

@@ -46,6 +46,7 @@ def encode_session(session: Session, token_hash: str) -> dict[FieldT, EncodableT
         "expires_at": to_epoch(session.expires_at),
         "provider": session.provider,
         "token_hash": token_hash,
+        "epoch": session.epoch,
     }
     for name in _OPTIONAL_FIELDS:
         value = getattr(session, name)
@@ -64,6 +65,8 @@ def decode_session(session_id: uuid.UUID | str, fields: dict[str, str]) -> Sessi
         user_agent=fields.get("user_agent"),
         ip_address=fields.get("ip_address"),
         provider=fields["provider"],
+        # Sessions stored before epochs existed belong to the first one.
+        epoch=int(fields.get("epoch", 0)),
     )
 
 
@@ -78,6 +81,14 @@ def pairs_to_fields(flat: list[bytes] | list[str]) -> dict[str, str]:
     return dict(zip(values[::2], values[1::2], strict=True))
 
 
-def is_owner(owner: bytes | str | None, user_id: uuid.UUID) -> bool:
-    """Whether a session hash's `user_id` field (None: no live session) names `user_id`."""
-    return owner is not None and text(owner) == str(user_id)
+LIVE_EPOCH_FIELDS = ("user_id", "epoch")
+"""The session hash's fields to HMGET for `live_epoch`."""
+
+
+def live_epoch(reply: list[bytes | str | None], user_id: uuid.UUID) -> int | None:
+    """The session's epoch from HMGET `LIVE_EPOCH_FIELDS` of its hash (Redis expires it at
+    its `expires_at`), or None if there is no live session of `user_id`."""
+    owner, epoch = reply
+    if owner is None or text(owner) != str(user_id):
+        return None
+    return 0 if epoch is None else int(epoch)

@@ -123,7 +123,8 @@ REISSUE = (
     _PRELUDE
     + """
 -- KEYS: session:{id}, refresh:{new}
--- ARGV[4..]: session id, new hash, now (epoch seconds), the refresh namespace
+-- ARGV[4..]: session id, new hash, now (epoch seconds), the refresh namespace, the account's
+-- session epoch
 -- The replaced token's key is deleted, not marked rotated: presenting it is then UNKNOWN.
 local sid, new_hash, now, refresh_ns = ARGV[4], ARGV[5], ARGV[6], ARGV[7]
 local expires_at = tonumber(redis.call('HGET', KEYS[1], 'expires_at'))
@@ -133,6 +134,7 @@ end
 local old_refresh_key = refresh_ns .. redis.call('HGET', KEYS[1], 'token_hash')
 make_current(KEYS[1], sid, old_refresh_key, KEYS[2], new_hash, now,
   string.format('%d', expires_at * 1000))
+redis.call('HSET', KEYS[1], 'epoch', ARGV[8])
 return redis.call('HGETALL', KEYS[1])
 """
 )

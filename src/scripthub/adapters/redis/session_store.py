@@ -6,10 +6,11 @@ from typing import TYPE_CHECKING
 
 from scripthub.adapters.redis import session_scripts
 from scripthub.adapters.redis.codec import (
+    LIVE_EPOCH_FIELDS,
     decode_fields,
     decode_session,
     encode_session,
-    is_owner,
+    live_epoch,
     pairs_to_fields,
     text,
     to_epoch,
@@ -84,7 +85,7 @@ class RedisSessionStore:
 
     @cache_unavailable_as_503
     async def reissue(
-        self, session_id: uuid.UUID, new_token_hash: str, now: datetime
+        self, session_id: uuid.UUID, new_token_hash: str, now: datetime, epoch: int
     ) -> Session | None:
         reply = await self._reissue(
             keys=[self.keys.session(session_id), self.keys.refresh(new_token_hash)],
@@ -94,20 +95,20 @@ class RedisSessionStore:
                 new_token_hash,
                 to_epoch(now),
                 self.keys.refresh_namespace,
+                epoch,
             ],
         )
         return _live(session_id, pairs_to_fields(reply), now) if reply else None
 
     @cache_unavailable_as_503
-    async def is_active(
+    async def live_epoch(
         self,
         session_id: uuid.UUID,
         user_id: uuid.UUID,
         now: datetime,  # noqa: ARG002
-    ) -> bool:
-        # Redis expires the hash at `expires_at`, so its owner field alone answers.
-        owner = await self._client.hget(self.keys.session(session_id), "user_id")
-        return is_owner(owner, user_id)
+    ) -> int | None:
+        reply = await self._client.hmget(self.keys.session(session_id), LIVE_EPOCH_FIELDS)
+        return live_epoch(reply, user_id)
 
     @cache_unavailable_as_503
     async def get(self, session_id: uuid.UUID, now: datetime) -> Session | None:

@@ -21,12 +21,14 @@ from scripthub.adapters.sqlalchemy.roles_table import (
 )
 from scripthub.adapters.sqlalchemy.rows import names_by_user
 from scripthub.adapters.sqlalchemy.users_table import users
+from scripthub.application.ports.permission_cache import AccountAccess
 from scripthub.domain.errors import ConflictError, NotFoundError
 from scripthub.domain.roles import Grants, Permission, Role
 from scripthub.domain.users import AccountStatus
 
 if TYPE_CHECKING:
     import uuid
+    from collections.abc import Sequence
 
     from sqlalchemy import ColumnElement, Table
     from sqlalchemy.ext.asyncio import AsyncConnection
@@ -34,6 +36,16 @@ if TYPE_CHECKING:
 _ROLE_GRANTS = roles.outerjoin(
     role_permissions, role_permissions.c.role_id == roles.c.id
 ).outerjoin(permissions, permissions.c.id == role_permissions.c.permission_id)
+_USER_GRANTS = user_roles.join(_ROLE_GRANTS, roles.c.id == user_roles.c.role_id)
+
+
+def _grants(rows: Sequence[Any]) -> Grants:
+    """Grants from rows of (`name`, `permission`), one per role and permission held."""
+    return Grants(
+        roles=frozenset(row.name for row in rows),
+        permissions=frozenset(row.permission for row in rows if row.permission is not None),
+    )
+
 
 _HOLDERS = (
     user_roles.join(users, users.c.id == user_roles.c.user_id)
@@ -139,14 +151,23 @@ class SqlAlchemyRoleRepository:
     async def grants_of(self, user_id: uuid.UUID) -> Grants:
         result = await self._connection.execute(
             select(roles.c.name, permissions.c.name.label("permission"))
-            .select_from(user_roles.join(_ROLE_GRANTS, roles.c.id == user_roles.c.role_id))
+            .select_from(_USER_GRANTS)
             .where(user_roles.c.user_id == user_id)
         )
-        rows = result.all()
-        return Grants(
-            roles=frozenset(row.name for row in rows),
-            permissions=frozenset(row.permission for row in rows if row.permission is not None),
+        return _grants(result.all())
+
+    async def access_of(self, user_id: uuid.UUID) -> AccountAccess | None:
+        # One row per (role, permission) held, or one of NULLs for an account with no role.
+        result = await self._connection.execute(
+            select(users.c.session_epoch, roles.c.name, permissions.c.name.label("permission"))
+            .select_from(users.outerjoin(_USER_GRANTS, user_roles.c.user_id == users.c.id))
+            .where(users.c.id == user_id)
         )
+        rows = result.all()
+        if not rows:
+            return None
+        held = [row for row in rows if row.name is not None]
+        return AccountAccess(_grants(held), rows[0].session_epoch)
 
     async def assign(self, user_id: uuid.UUID, role: str) -> bool:
         user_exists = exists().where(users.c.id == user_id)

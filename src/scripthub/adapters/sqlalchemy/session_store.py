@@ -36,7 +36,7 @@ class SqlAlchemySessionStore:
     """Sessions and refresh-token hashes in the relational database.
 
     Every method runs in its own short transaction on a connection of `engine`, outside any
-    unit of work. Reads run in autocommit mode, so that the hot-path `is_active` costs one round
+    unit of work. Reads run in autocommit mode, so that the hot-path `live_epoch` costs one round
     trip (no BEGIN and ROLLBACK around it). Ending a session sets `revoked_at` and keeps
     its current and rotated hashes, so its tokens yield ENDED until its `expires_at`.
     """
@@ -106,24 +106,27 @@ class SqlAlchemySessionStore:
         return Rotation(RotationOutcome.REUSED, session)
 
     async def reissue(
-        self, session_id: uuid.UUID, new_token_hash: str, now: datetime
+        self, session_id: uuid.UUID, new_token_hash: str, now: datetime, epoch: int
     ) -> Session | None:
         async with self._connections.write() as connection:
             row = await self._make_current(
-                connection, refresh_tokens.c.id == session_id, new_token_hash, now
+                connection, refresh_tokens.c.id == session_id, new_token_hash, now, epoch=epoch
             )
         return None if row is None else session_from_row(row)
 
-    async def is_active(self, session_id: uuid.UUID, user_id: uuid.UUID, now: datetime) -> bool:
+    async def live_epoch(
+        self, session_id: uuid.UUID, user_id: uuid.UUID, now: datetime
+    ) -> int | None:
         async with self._connections.read() as connection:
             result = await connection.execute(
-                select(refresh_tokens.c.id).where(
+                select(refresh_tokens.c.epoch).where(
                     refresh_tokens.c.id == session_id,
                     refresh_tokens.c.user_id == user_id,
                     *_live(now),
                 )
             )
-            return result.first() is not None
+            epoch: int | None = result.scalar_one_or_none()
+            return epoch
 
     async def get(self, session_id: uuid.UUID, now: datetime) -> Session | None:
         async with self._connections.read() as connection:
@@ -161,12 +164,14 @@ class SqlAlchemySessionStore:
         condition: ColumnElement[bool],
         new_token_hash: str,
         now: datetime,
+        **changes: int,
     ) -> RowMapping | None:
-        """The live session that meets `condition`, its current token now `new_token_hash`."""
+        """The live session that meets `condition`, its current token now `new_token_hash`
+        (and its other columns set to `changes`)."""
         result = await connection.execute(
             update(refresh_tokens)
             .where(condition, *_live(now))
-            .values(token_hash=new_token_hash, last_used_at=now, updated_at=now)
+            .values(token_hash=new_token_hash, last_used_at=now, updated_at=now, **changes)
             .returning(*refresh_tokens.c)
         )
         return result.mappings().one_or_none()

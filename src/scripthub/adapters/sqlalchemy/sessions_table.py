@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Column, ForeignKey, Table, Text, Uuid
+from sqlalchemy import Column, ForeignKey, Integer, Table, Text, Uuid, text
 
 from scripthub.adapters.sqlalchemy.columns import user_fk
 from scripthub.adapters.sqlalchemy.metadata import metadata
@@ -29,6 +29,7 @@ refresh_tokens = Table(
     Column("user_agent", Text()),
     Column("ip_address", Text()),
     Column("provider", Text(), nullable=False),
+    Column("epoch", Integer(), nullable=False, server_default=text("0")),
     Column("updated_at", UtcDateTime(), nullable=False),
 )
 
@@ -59,6 +60,7 @@ def session_values(session: Session, token_hash: str) -> dict[str, Any]:
             "user_agent": session.user_agent,
             "ip_address": session.ip_address,
             "provider": session.provider,
+            "epoch": session.epoch,
             "updated_at": session.last_used_at,
         }
     )
@@ -74,4 +76,5 @@ def session_from_row(row: RowMapping) -> Session:
         user_agent=row["user_agent"],
         ip_address=row["ip_address"],
         provider=row["provider"],
+        epoch=row["epoch"],
     )

@@ -33,6 +33,8 @@ if TYPE_CHECKING:
     from scripthub.domain.users import User
 
 _PROFILE = [user_profiles.c[name] for name in PROFILE_COLUMNS]
+_NEXT_EPOCH = {"session_epoch": users.c.session_epoch + 1}
+"""Written with each change that ends the account's sessions, in the same statement."""
 _USER_WITH_PROFILE = select(users, *_PROFILE).join(
     user_profiles, user_profiles.c.user_id == users.c.id, isouter=True
 )
@@ -121,7 +123,7 @@ class SqlAlchemyUserRepository:
         if replacing is not None:
             conditions.append(users.c.password_hash == replacing)
         return await self._update_if(
-            conditions, {"password_hash": password_hash, "updated_at": now}
+            conditions, {"password_hash": password_hash, "updated_at": now, **_NEXT_EPOCH}
         )
 
     async def change_email(self, user_id: uuid.UUID, email: str, at: datetime) -> bool:
@@ -153,7 +155,7 @@ class SqlAlchemyUserRepository:
                     users.c.id == user_id,
                     users.c.account_status.in_([status.value for status in only_from]),
                 ],
-                {"account_status": to.value, "updated_at": now},
+                {"account_status": to.value, "updated_at": now, **_NEXT_EPOCH},
             )
         except IntegrityError as error:
             # Back from deleted to live, with the email or username taken meanwhile.

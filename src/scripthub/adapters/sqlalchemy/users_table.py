@@ -11,11 +11,13 @@ from sqlalchemy import (
     Date,
     ForeignKey,
     Index,
+    Integer,
     String,
     Table,
     Text,
     Uuid,
     literal_column,
+    text,
 )
 
 from scripthub.adapters.sqlalchemy.columns import postgresql_only, timestamps
@@ -36,6 +38,7 @@ users = Table(
     Column("password_hash", Text()),
     Column("email_verified_at", UtcDateTime()),
     Column("account_status", String(16), nullable=False),
+    Column("session_epoch", Integer(), nullable=False, server_default=text("0")),
     *timestamps(),
     # What the admin search looks in: both lower-cased, joined by a newline, which no search
     # text holds (control characters are refused), so that nothing matches across the two.
@@ -116,6 +119,7 @@ def user_values(user: User) -> dict[str, Any]:
             "password_hash": user.password_hash,
             "email_verified_at": user.email_verified_at,
             "account_status": user.account_status.value,
+            "session_epoch": user.session_epoch,
             "created_at": user.created_at,
             "updated_at": user.updated_at,
         }
@@ -152,6 +156,7 @@ def user_from_row(row: ColumnValues) -> User:
         updated_at=row["updated_at"],
         email_verified_at=row["email_verified_at"],
         account_status=AccountStatus(row["account_status"]),
+        session_epoch=row["session_epoch"],
         profile=Profile(
             full_name=row["full_name"],
             avatar_url=row["avatar_url"],

@@ -42,6 +42,8 @@ class AuthenticateRequest:
 
     Ending a session therefore locks out its access tokens on the very next request, and a
     role or permission change (which invalidates the cache) applies on the next request too.
+    So does a change of the account's session epoch: a session of an earlier epoch has ended
+    whatever the session store says, which holds if the store missed the revocation.
     """
 
     def __init__(
@@ -69,14 +71,21 @@ class AuthenticateRequest:
         if state.rate is not None and not state.rate.allowed:
             # Refused anyway: a flood over its budget must not reach the database.
             return Authentication(None, RateLimitedError(state.rate.reset_after), state.rate)
-        if not state.session_active:
-            ended = SessionRevokedError("This session has ended; sign in again.")
+        ended = SessionRevokedError("This session has ended; sign in again.")
+        if state.session_epoch is None:
             return Authentication(None, ended, state.rate)
-        grants = state.cached.grants
-        if grants is None:
+        access = state.cached.access
+        if access is None:
             async with self._uow_factory() as uow:
-                grants = await uow.roles.grants_of(claims.user_id)
-            await self._permission_cache.store(claims.user_id, grants, state.cached.stamp)
-        return Authentication(
-            Principal(claims.user_id, claims.session_id, grants), None, state.rate
+                access = await uow.roles.access_of(claims.user_id)
+            if access is None:
+                return Authentication(None, ended, state.rate)
+            await self._permission_cache.store(claims.user_id, access, state.cached.stamp)
+        if state.session_epoch < access.session_epoch:
+            # Ended by a committed password change, reset, suspension or deletion, even if
+            # the session store never heard of it.
+            return Authentication(None, ended, state.rate)
+        principal = Principal(
+            claims.user_id, claims.session_id, access.grants, access.session_epoch
         )
+        return Authentication(principal, None, state.rate)

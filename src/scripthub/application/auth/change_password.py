@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from scripthub.application.accounts import Principal, inactive_account_error, load_own_user
 from scripthub.application.audit.recording import audit_entry
+from scripthub.application.auth.session_ending import SessionEnding
 from scripthub.application.auth.session_starter import SessionStarter, TokenPair
 from scripthub.application.ports.security import PasswordHasher
-from scripthub.application.ports.session_store import SessionStore
 from scripthub.application.ports.system import Clock
 from scripthub.application.ports.unit_of_work import UnitOfWorkFactory
 from scripthub.domain.audit import RequestContext
@@ -35,14 +35,14 @@ class ChangePassword:
         self,
         uow_factory: UnitOfWorkFactory,
         hasher: PasswordHasher,
-        session_store: SessionStore,
+        session_ending: SessionEnding,
         sessions: SessionStarter,
         clock: Clock,
         common_passwords: Collection[str],
     ) -> None:
         self._uow_factory = uow_factory
         self._hasher = hasher
-        self._session_store = session_store
+        self._session_ending = session_ending
         self._sessions = sessions
         self._clock = clock
         self._common_passwords = common_passwords
@@ -68,7 +68,7 @@ class ChangePassword:
                 if user is not None and user.is_active:
                     raise WrongCurrentPasswordError("The current password is wrong.")
                 raise await inactive_account_error(uow, own.user.id)
-            own = replace(own, user=replace(own.user, password_hash=new_hash, updated_at=now))
+            own = await load_own_user(uow, own.user.id)
             await uow.email_tokens.revoke_unused(own.user.id, TokenPurpose.RESET_PASSWORD, now)
             await uow.audit.record(
                 audit_entry(
@@ -80,6 +80,11 @@ class ChangePassword:
                     resource_id=own.user.id,
                 )
             )
+            await self._session_ending.before_commit(own.user.id)
             await uow.commit()
-        await self._session_store.revoke_all(own.user.id, keep=command.principal.session_id)
-        return await self._sessions.reissue(own, command.principal.session_id)
+        # Moves the caller's session to the new epoch first: should the store fail there, the
+        # caller's session has ended with the others, and the tidying is not worth a second
+        # deadline.
+        pair = await self._sessions.reissue(own, command.principal.session_id)
+        await self._session_ending.after_commit(own.user.id, keep=command.principal.session_id)
+        return pair

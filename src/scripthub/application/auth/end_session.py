@@ -34,7 +34,13 @@ class EndSession:
 
     async def execute(self, command: EndSessionCommand) -> None:
         session = await self._session_store.get(command.session_id, self._clock.now())
-        if session is None or session.user_id != command.principal.user_id:
+        principal = command.principal
+        # One of an epoch the account has left has ended already, as the listing shows.
+        if (
+            session is None
+            or session.user_id != principal.user_id
+            or session.epoch < principal.session_epoch
+        ):
             raise NotFoundError("Session not found.")
         ended = int(await self._session_store.revoke(command.session_id))
         entry = logout_entry(

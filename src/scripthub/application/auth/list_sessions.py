@@ -22,7 +22,8 @@ class SessionView:
 
 
 class ListSessions:
-    """The caller's live sessions, newest first, the current one marked."""
+    """The caller's live sessions, newest first, the current one marked; none of an epoch
+    the account has left, whatever the store still holds."""
 
     def __init__(self, session_store: SessionStore, clock: Clock) -> None:
         self._session_store = session_store
@@ -31,4 +32,8 @@ class ListSessions:
     async def execute(self, query: ListSessionsQuery) -> list[SessionView]:
         principal = query.principal
         sessions = await self._session_store.list_for_user(principal.user_id, self._clock.now())
-        return [SessionView(s, s.id == principal.session_id) for s in sessions]
+        return [
+            SessionView(s, s.id == principal.session_id)
+            for s in sessions
+            if s.epoch >= principal.session_epoch
+        ]

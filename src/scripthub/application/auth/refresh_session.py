@@ -79,7 +79,7 @@ class RefreshSession:
         if rotation.outcome not in _CURRENT_PAIR or session is None:
             raise RefreshTokenInvalidError("The refresh token is invalid or expired.")
         own = await self._account_of(session)
-        if own is None or not own.user.is_active:
+        if own is None or not own.user.is_active or session.epoch < own.user.session_epoch:
             await self._session_store.revoke(session.id)
             raise _ended_session_error(own)
         return self._sessions.pair(own, session.id, new_token)

@@ -50,15 +50,20 @@ class SessionStarter:
             user_agent=context.user_agent,
             ip_address=context.ip_address,
             provider=provider,
+            epoch=user.user.session_epoch,
         )
         refresh_token, token_hash = new_opaque_token()
         await self._session_store.create(session, token_hash)
         return self.pair(user, session.id, refresh_token)
 
     async def reissue(self, user: OwnUser, session_id: uuid.UUID) -> TokenPair:
-        """A new token pair for a live session; its previous refresh token stops working."""
+        """A new token pair for a live session, now of the account's current epoch; its
+        previous refresh token stops working."""
         refresh_token, token_hash = new_opaque_token()
-        if await self._session_store.reissue(session_id, token_hash, self._clock.now()) is None:
+        reissued = await self._session_store.reissue(
+            session_id, token_hash, self._clock.now(), user.user.session_epoch
+        )
+        if reissued is None:
             raise SessionRevokedError("This session has ended; sign in again.")
         return self.pair(user, session_id, refresh_token)
 

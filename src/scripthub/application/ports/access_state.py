@@ -13,16 +13,18 @@ from scripthub.application.ports.system import RateCharge, RateLimitState
 
 @dataclass(frozen=True)
 class AccessState:
-    session_active: bool
+    session_epoch: int | None
+    """The session's epoch if it is live and the user's, else None."""
     cached: CachedGrants
     rate: RateLimitState | None = None
     """The budget after counting the read's `charge`; None when there was none."""
 
 
 class AccessStateReader(Protocol):
-    """The authenticated request's one round trip: is the session live, what may the user do
-    (from the cache), and, given a `charge`, the request counted against a rate budget exactly
-    as `RateLimiter.hit` would count it (the same counters)."""
+    """The authenticated request's one round trip: is the session live (and of which epoch),
+    what may the user do and which epoch must the session belong to (from the cache), and,
+    given a `charge`, the request counted against a rate budget exactly as `RateLimiter.hit`
+    would count it (the same counters)."""
 
     async def read(
         self,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Protocol
 
+from scripthub.application.ports.permission_cache import AccountAccess
 from scripthub.domain.roles import Grants, Permission, Role
 
 
@@ -49,6 +50,10 @@ class RoleRepository(Protocol):
 
     async def grants_of(self, user_id: uuid.UUID) -> Grants:
         """The user's roles and the union of their permissions, in one query."""
+
+    async def access_of(self, user_id: uuid.UUID) -> AccountAccess | None:
+        """`grants_of` with the account's `session_epoch`, in one query; None if there is
+        no such account."""
 
     async def assign(self, user_id: uuid.UUID, role: str) -> bool:
         """Give the role; False if the user already held it."""

@@ -36,17 +36,19 @@ class SessionStore(Protocol):
         """
 
     async def reissue(
-        self, session_id: uuid.UUID, new_token_hash: str, now: datetime
+        self, session_id: uuid.UUID, new_token_hash: str, now: datetime, epoch: int
     ) -> Session | None:
-        """Give the live session a new current token, `new_token_hash`, as after a password
-        change. The token it replaces stops working at once and is then UNKNOWN (it was
-        replaced, not stolen: presenting it never ends the session). Sets `last_used_at`.
-        None, and nothing changes, if the session is not live."""
+        """Give the live session a new current token, `new_token_hash`, and the account's new
+        `epoch`, as after a password change. The token it replaces stops working at once and
+        is then UNKNOWN (it was replaced, not stolen: presenting it never ends the session).
+        Sets `last_used_at`. None, and nothing changes, if the session is not live."""
 
-    async def is_active(self, session_id: uuid.UUID, user_id: uuid.UUID, now: datetime) -> bool:
-        """Whether the session is live and `user_id`'s: the hot-path check behind every
-        authenticated request, one round trip. A token naming one user and another user's
-        session is refused here."""
+    async def live_epoch(
+        self, session_id: uuid.UUID, user_id: uuid.UUID, now: datetime
+    ) -> int | None:
+        """The session's `epoch` if it is live and `user_id`'s, else None: the hot-path check
+        behind every authenticated request, one round trip. A token naming one user and
+        another user's session is refused here."""
 
     async def get(self, session_id: uuid.UUID, now: datetime) -> Session | None:
         """The live session with this id, or None."""

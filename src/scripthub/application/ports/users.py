@@ -80,7 +80,8 @@ class UserRepository(Protocol):
         *,
         replacing: str | None = None,
     ) -> bool:
-        """Set the password hash (and `updated_at`) of an active account; with `replacing`,
+        """Set the password hash (and `updated_at`) of an active account, moving its
+        `session_epoch` on; with `replacing`,
         only while its hash is still that one (the one the caller checked a password
         against). False, changing nothing, otherwise."""
 
@@ -103,7 +104,8 @@ class UserRepository(Protocol):
         *,
         only_from: Collection[AccountStatus],
     ) -> bool:
-        """Move the account to status `to` (and set `updated_at`) if its status is one of
+        """Move the account to status `to` (and set `updated_at`, and move its
+        `session_epoch` on) if its status is one of
         `only_from`; False, changing nothing, otherwise. Deleting frees the email and the
         username (see `add`)."""
 

@@ -7,9 +7,8 @@ from dataclasses import dataclass
 
 from scripthub.application.accounts import Actor, OwnUser, load_own_user
 from scripthub.application.audit.recording import audit_entry
+from scripthub.application.auth.session_ending import SessionEnding
 from scripthub.application.authorization import Authorizer
-from scripthub.application.ports.permission_cache import PermissionCache
-from scripthub.application.ports.session_store import SessionStore
 from scripthub.application.ports.system import Clock
 from scripthub.application.ports.unit_of_work import UnitOfWorkFactory
 from scripthub.application.roles.safeguards import keeping_roles_manageable
@@ -34,14 +33,12 @@ class ChangeAccountStatus:
         self,
         uow_factory: UnitOfWorkFactory,
         authorizer: Authorizer,
-        session_store: SessionStore,
-        permission_cache: PermissionCache,
+        session_ending: SessionEnding,
         clock: Clock,
     ) -> None:
         self._uow_factory = uow_factory
         self._authorizer = authorizer
-        self._session_store = session_store
-        self._permission_cache = permission_cache
+        self._session_ending = session_ending
         self._clock = clock
 
     async def execute(self, command: ChangeAccountStatusCommand) -> OwnUser:
@@ -84,9 +81,8 @@ class ChangeAccountStatus:
                         metadata={"from": str(previous), "to": str(command.status)},
                     )
                 )
+                await self._session_ending.before_commit(command.user_id)
                 await uow.commit()
-        if command.status is AccountStatus.SUSPENDED:
-            # Also when already suspended: a retry after a store outage still ends sessions.
-            await self._session_store.revoke_all(command.user_id)
-        await self._permission_cache.invalidate_user(command.user_id)
+        # Also when unchanged: a retry after a store outage still tidies the stores.
+        await self._session_ending.after_commit(command.user_id)
         return own

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from scripthub.application.accounts import Principal, load_own_user
 from scripthub.application.audit.recording import audit_entry
+from scripthub.application.auth.session_ending import SessionEnding
 from scripthub.application.ports.security import PasswordHasher
-from scripthub.application.ports.session_store import SessionStore
 from scripthub.application.ports.system import Clock
 from scripthub.application.ports.unit_of_work import UnitOfWorkFactory
 from scripthub.application.roles.safeguards import keeping_roles_manageable
@@ -38,12 +38,12 @@ class DeleteOwnAccount:
         self,
         uow_factory: UnitOfWorkFactory,
         hasher: PasswordHasher,
-        session_store: SessionStore,
+        session_ending: SessionEnding,
         clock: Clock,
     ) -> None:
         self._uow_factory = uow_factory
         self._hasher = hasher
-        self._session_store = session_store
+        self._session_ending = session_ending
         self._clock = clock
 
     async def execute(self, command: DeleteOwnAccountCommand) -> None:
@@ -79,5 +79,6 @@ class DeleteOwnAccount:
                     resource_id=user.id,
                 )
             )
+            await self._session_ending.before_commit(user.id)
             await uow.commit()
-        await self._session_store.revoke_all(user.id)
+        await self._session_ending.after_commit(user.id)

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from scripthub.application.accounts import Actor, find_live_user, load_own_user
 from scripthub.application.audit.recording import audit_entry
 from scripthub.application.auth.new_password import settle_new_password, store_password_hash
+from scripthub.application.auth.session_ending import SessionEnding
 from scripthub.application.authorization import Authorizer
 from scripthub.application.ports.security import PasswordHasher
-from scripthub.application.ports.session_store import SessionStore
 from scripthub.application.ports.system import Clock
 from scripthub.application.ports.unit_of_work import UnitOfWorkFactory
 from scripthub.domain.audit import RequestContext
@@ -36,14 +36,14 @@ class SetUserPassword:
         uow_factory: UnitOfWorkFactory,
         authorizer: Authorizer,
         hasher: PasswordHasher,
-        session_store: SessionStore,
+        session_ending: SessionEnding,
         clock: Clock,
         common_passwords: Collection[str],
     ) -> None:
         self._uow_factory = uow_factory
         self._authorizer = authorizer
         self._hasher = hasher
-        self._session_store = session_store
+        self._session_ending = session_ending
         self._clock = clock
         self._common_passwords = common_passwords
 
@@ -67,6 +67,7 @@ class SetUserPassword:
                     metadata={"via": "cli" if command.actor.user_id is None else "api"},
                 )
             )
+            await self._session_ending.before_commit(user.id)
             await uow.commit()
-        await self._session_store.revoke_all(user.id)
+        await self._session_ending.after_commit(user.id)
         return user.email

@@ -21,6 +21,7 @@ from scripthub.application.auth.register_user import RegisterUser
 from scripthub.application.auth.request_password_reset import RequestPasswordReset
 from scripthub.application.auth.resend_verification_email import ResendVerificationEmail
 from scripthub.application.auth.reset_password import ResetPassword
+from scripthub.application.auth.session_ending import SessionEnding
 from scripthub.application.auth.session_starter import SessionStarter
 from scripthub.application.auth.verify_email import VerifyEmail
 from scripthub.application.authorization import Authorizer
@@ -88,6 +89,9 @@ class UseCases(containers.DeclarativeContainer):
         access_tokens=adapters.access_tokens,
         clock=clock,
         session_lifetime=settings.provided.session_lifetime,
+    )
+    session_ending = providers.Singleton(
+        SessionEnding, session_store=session_store, permission_cache=permission_cache
     )
     token_mail = providers.Singleton(
         TokenMail,
@@ -168,7 +172,7 @@ class UseCases(containers.DeclarativeContainer):
         uow_factory=uow_factory,
         token_mail=token_mail,
         hasher=adapters.hasher,
-        session_store=session_store,
+        session_ending=session_ending,
         clock=clock,
         common_passwords=adapters.common_passwords,
     )
@@ -186,7 +190,7 @@ class UseCases(containers.DeclarativeContainer):
         ChangePassword,
         uow_factory=uow_factory,
         hasher=adapters.hasher,
-        session_store=session_store,
+        session_ending=session_ending,
         sessions=sessions,
         clock=clock,
         common_passwords=adapters.common_passwords,
@@ -199,7 +203,7 @@ class UseCases(containers.DeclarativeContainer):
         DeleteOwnAccount,
         uow_factory=uow_factory,
         hasher=adapters.hasher,
-        session_store=session_store,
+        session_ending=session_ending,
         clock=clock,
     )
     get_public_user = providers.Singleton(GetPublicUser, uow_factory=uow_factory)
@@ -216,8 +220,7 @@ class UseCases(containers.DeclarativeContainer):
         ChangeAccountStatus,
         uow_factory=uow_factory,
         authorizer=authorizer,
-        session_store=session_store,
-        permission_cache=permission_cache,
+        session_ending=session_ending,
         clock=clock,
     )
     set_user_password = providers.Singleton(
@@ -225,7 +228,7 @@ class UseCases(containers.DeclarativeContainer):
         uow_factory=uow_factory,
         authorizer=authorizer,
         hasher=adapters.hasher,
-        session_store=session_store,
+        session_ending=session_ending,
         clock=clock,
         common_passwords=adapters.common_passwords,
     )
