@@ -219,6 +219,18 @@ async def test_publishing_a_script_needs_scripts_create(world: World) -> None:
     assert ("access.denied", "denied") in world.audit_actions()
 
 
+async def test_publishing_a_version_needs_scripts_create_every_time(world: World) -> None:
+    member = await world.member()
+    script = await create(world, member)
+    bare = Principal(member.user_id, member.session_id, Grants(frozenset(), frozenset()))
+
+    with pytest.raises(ForbiddenError, match=r"scripts\.create"):
+        await publish(world, bare, script.id, userscript("1.1"))
+
+    assert await versions_of(world, member, script.id) == ["1.0"]
+    assert ("access.denied", "denied") in world.audit_actions()
+
+
 async def test_a_slug_that_is_sent_must_be_free(world: World) -> None:
     ada = await world.member()
     first = await create(world, ada, slug="my-slug")

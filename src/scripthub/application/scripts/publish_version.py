@@ -14,6 +14,7 @@ from scripthub.application.scripts.access import cache_names, may_see
 from scripthub.application.scripts.publishing import stage_version, version_published
 from scripthub.domain.audit import RequestContext
 from scripthub.domain.errors import ConflictError, NotFoundError, Problems, ValidationError
+from scripthub.domain.roles import SCRIPTS_CREATE
 from scripthub.domain.script_versions import VersionDraft, draft_version
 from scripthub.domain.scripts import Script, ScriptVersion
 
@@ -38,9 +39,10 @@ class PublishScriptVersion:
 
     Checked in this order: the script (NotFoundError if the caller may not see it), its
     owner (ForbiddenError, audited, for anyone else, holders of `scripts.update_any`
-    included), the body (PayloadTooLargeError past 2 MiB of code, ValidationError), then
-    the version against the script's: equal to an existing one is a ConflictError, not
-    greater than the latest for both managers a ValidationError.
+    included), the owner's `scripts.create` (ForbiddenError, audited: publishing needs it
+    every time, not only for a new script), the body (PayloadTooLargeError past 2 MiB of
+    code, ValidationError), then the version against the script's: equal to an existing one
+    is a ConflictError, not greater than the latest for both managers a ValidationError.
 
     Two publications that start from the same latest version are decided by the
     repository: one goes in, the other finds the latest moved and is checked again, from
@@ -93,6 +95,13 @@ class PublishScriptVersion:
         await self._authorizer.require_owner(
             command.principal,
             script.owner_id,
+            command.context,
+            resource_type="script",
+            resource_id=script.id,
+        )
+        await self._authorizer.require(
+            command.principal,
+            SCRIPTS_CREATE,
             command.context,
             resource_type="script",
             resource_id=script.id,
