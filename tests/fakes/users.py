@@ -124,6 +124,10 @@ class InMemoryUserRepository:
         )
         return changed is not None
 
+    async def hold_active(self, user_id: uuid.UUID) -> bool:
+        held = await self._change_if(user_id, lambda user: user.is_active, lambda user: user)
+        return held is not None
+
     async def search(self, query: UserQuery) -> list[User]:
         found = (user for user in self._users.values() if _matches(user, query))
         return newest_first(

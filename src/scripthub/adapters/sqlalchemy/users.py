@@ -159,6 +159,13 @@ class SqlAlchemyUserRepository:
             # Back from deleted to live, with the email or username taken meanwhile.
             raise translate_integrity_error(error) from error
 
+    async def hold_active(self, user_id: uuid.UUID) -> bool:
+        # A write, not SELECT ... FOR UPDATE, so that SQLite takes its database lock too.
+        return await self._update_if(
+            [users.c.id == user_id, users.c.account_status == _ACTIVE],
+            {"account_status": users.c.account_status},
+        )
+
     async def search(self, query: UserQuery) -> list[User]:
         statement = _USER_WITH_PROFILE.where(*_search_conditions(query))
         result = await self._connection.execute(

@@ -107,6 +107,12 @@ class UserRepository(Protocol):
         `only_from`; False, changing nothing, otherwise. Deleting frees the email and the
         username (see `add`)."""
 
+    async def hold_active(self, user_id: uuid.UUID) -> bool:
+        """Wait for, then hold until the unit of work ends, the write lock of an active
+        account, changing nothing; False if it is not active (perhaps since a transaction
+        that committed meanwhile). A write made on the account's behalf (a script, a
+        version) so commits before a suspension or deletion of it begins, or not at all."""
+
     async def search(self, query: UserQuery) -> list[User]:
         """At most `query.limit` users of any status (deleted too, unless `status` says
         otherwise), newest first by (`created_at`, `id`), after `query.after`; one query."""

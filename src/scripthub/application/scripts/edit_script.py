@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
-from scripthub.application.accounts import Actor
+from scripthub.application.accounts import Actor, hold_active_account
 from scripthub.application.authorization import Authorizer
 from scripthub.application.ports.latest_code import LatestCodeCache
 from scripthub.application.ports.scripts import UNCHANGED, ScriptChanges
@@ -132,6 +132,7 @@ class EditScript:
                 changes.slug, excluding=script.id
             ):
                 raise SlugTakenError("This slug is taken by another script.")
+            await hold_active_account(uow, command.actor)
             edited = await uow.scripts.edit(script.id, changes, self._clock.now())
             if edited is None:
                 raise NotFoundError("Script not found.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from scripthub.application.accounts import Principal
+from scripthub.application.accounts import Principal, hold_active_account
 from scripthub.application.authorization import Authorizer
 from scripthub.application.ports.latest_code import LatestCodeCache
 from scripthub.application.ports.system import Clock
@@ -73,6 +73,7 @@ class PublishScriptVersion:
                 if await uow.scripts.get_version(script.id, draft.version) is not None:
                     msg = f"Version {draft.version} of this script already exists."
                     raise ConflictError(msg)
+                await hold_active_account(uow, command.principal)
                 try:
                     version = await stage_version(uow, draft, script.id, latest, self._clock.now())
                 except ConflictError:
