@@ -5,11 +5,15 @@ every time."""
 
 from __future__ import annotations
 
-from typing import Any
+import uuid
+from typing import TYPE_CHECKING, Any
 
-from tests.api.client import Api, assert_problem
-from tests.api.script_calls import post_version, publish
+from tests.api.client import Api, assert_problem, audited_metadata
+from tests.api.script_calls import audited, post_version, publish
 from tests.userscripts import userscript
+
+if TYPE_CHECKING:
+    import httpx
 
 
 async def without_roles(api: Api, user: dict[str, Any]) -> dict[str, Any]:
@@ -90,3 +94,123 @@ async def test_a_suspended_owners_scripts_are_gone_until_the_owner_is_back(api: 
     assert (await api.send("GET", raw, headers=current)).status_code == 304
     assert script["id"] in await listed_ids(api)
     assert await listed_ids(api, **search) == {script["id"]}
+
+
+async def delete_account(api: Api, user: dict[str, Any]) -> httpx.Response:
+    return await api.send(
+        "DELETE", "/api/users/me", user["access_token"], json={"password": user["password"]}
+    )
+
+
+async def test_a_deleted_accounts_scripts_are_deleted_with_it_and_audited(api: Api) -> None:
+    author = await api.register()
+    token = author["access_token"]
+    scripts = [
+        await publish(api, token, name="Kept Nowhere"),
+        await publish(api, token, name="Private One", visibility="private"),
+    ]
+    raw = f"/api/scripts/{scripts[0]['id']}/raw"
+    current = {"If-None-Match": (await api.get(raw)).headers["etag"]}
+
+    assert (await delete_account(api, author)).status_code == 204
+
+    moderator = (await api.role_holder("moderator"))["access_token"]
+    for script in scripts:
+        assert_problem(await api.get(f"/api/scripts/{script['id']}", moderator), 404, "not_found")
+        [entry] = await audited(api, "script.deleted", script["id"])
+        assert (entry["actor_id"], entry["outcome"]) == (author["user"]["id"], "success")
+        assert audited_metadata(entry) == {"with_account": True}
+    assert_problem(await api.send("GET", raw, headers=current), 404, "not_found")
+    assert scripts[0]["id"] not in await listed_ids(api)
+    other = await api.register()
+    again = await publish(api, other["access_token"], slug=scripts[0]["slug"])
+    assert again["slug"] == scripts[0]["slug"]
+
+
+ROUNDS = 8
+"""How often each race is run."""
+
+
+def live_script_ids(api: Api, owner: dict[str, Any]) -> list[str]:
+    """What the store holds as live scripts of `owner`, read past the API."""
+
+    async def read() -> list[str]:
+        uow_factory = api.container.use_cases.uow_factory()
+        async with uow_factory() as uow:
+            names = await uow.scripts.names_owned_by(uuid.UUID(owner["user"]["id"]))
+        return [str(name.id) for name in names]
+
+    found: list[str] = api.client.blocking_portal.call(read)
+    return found
+
+
+async def test_a_deletion_racing_publications_leaves_nothing_of_the_account_live(
+    api: Api,
+) -> None:
+    for _ in range(ROUNDS):
+        author = await api.register()
+        token = author["access_token"]
+        script = await publish(api, token)
+        body = {"name": "Last Minute", "code": userscript(), "language": "javascript"}
+
+        deletion, version, created = await api.at_once(
+            api.request("DELETE", "/api/users/me", token, json={"password": author["password"]}),
+            api.request(
+                "POST",
+                f"/api/scripts/{script['id']}/versions",
+                token,
+                json={"code": userscript("1.1")},
+            ),
+            api.request("POST", "/api/scripts", token, json=body),
+        )
+
+        assert deletion.status_code == 204, deletion.text
+        assert version.status_code in {201, 401, 404}, version.text
+        assert created.status_code in {201, 401, 404}, created.text
+        assert live_script_ids(api, author) == []
+        deleted = [script["id"]] + ([created.json()["id"]] if created.status_code == 201 else [])
+        for script_id in deleted:
+            assert len(await audited(api, "script.deleted", script_id)) == 1
+        published = await audited(api, "script.version_published", script["id"])
+        assert len(published) == (2 if version.status_code == 201 else 1)
+
+
+async def test_a_suspension_racing_a_publication_is_told_by_the_audit_trail(api: Api) -> None:
+    admin = (await api.role_holder("admin"))["access_token"]
+    for _ in range(ROUNDS):
+        author = await api.register()
+        token = author["access_token"]
+        script = await publish(api, token)
+
+        suspension, version = await api.at_once(
+            api.request(
+                "PATCH",
+                f"/api/users/{author['user']['id']}/status",
+                admin,
+                json={"account_status": "suspended"},
+            ),
+            api.request(
+                "POST",
+                f"/api/scripts/{script['id']}/versions",
+                token,
+                json={"code": userscript("1.1")},
+            ),
+        )
+
+        assert suspension.status_code == 200, suspension.text
+        if version.status_code == 201:  # committed before the suspension began
+            [suspended] = await audited(api, "user.status_changed", author["user"]["id"])
+            assert version.json()["created_at"] < suspended["occurred_at"]
+        elif version.status_code == 403:
+            assert_problem(version, 403, "account_suspended")
+        else:
+            assert version.status_code == 401, version.text
+        assert_problem(await api.get(f"/api/scripts/{script['id']}"), 404, "not_found")
+        await set_status(api, author, "active")
+        shown = (await api.get(f"/api/scripts/{script['id']}")).json()
+        published = await audited(api, "script.version_published", script["id"])
+        expected = "1.1" if version.status_code == 201 else "1.0"
+        assert (shown["latest_version"]["version"], len(published)) == (
+            expected,
+            1 + (expected == "1.1"),
+        )
