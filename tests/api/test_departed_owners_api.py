@@ -127,6 +127,22 @@ async def test_a_deleted_accounts_scripts_are_deleted_with_it_and_audited(api: A
     assert again["slug"] == scripts[0]["slug"]
 
 
+async def test_a_deleted_accounts_username_is_not_taken_by_a_new_account(api: Api) -> None:
+    gone = await api.register()
+    username = gone["user"]["username"]
+    assert (await delete_account(api, gone)).status_code == 204
+    other = await api.register()
+
+    body = {"email": gone["user"]["email"], "username": username.upper(), "password": "x" * 12}
+    taken = await api.client.post("/api/auth/register", json=body)
+    rename = {"username": username.upper()}
+    renamed = await api.send("PATCH", "/api/users/me", other["access_token"], json=rename)
+
+    assert_problem(taken, 409, "username_taken")
+    assert_problem(renamed, 409, "username_taken")
+    assert (await api.register(email=gone["user"]["email"]))["user"]["email"] == body["email"]
+
+
 ROUNDS = 8
 """How often each race is run."""
 

@@ -11,6 +11,7 @@ from scripthub.adapters.sqlalchemy.errors import translate_integrity_error
 from scripthub.adapters.sqlalchemy.keyset import newest_first
 from scripthub.adapters.sqlalchemy.rows import without_nul
 from scripthub.adapters.sqlalchemy.users_table import (
+    DELETED_ACCOUNT,
     LIVE_ACCOUNT,
     PROFILE_COLUMNS,
     profile_values,
@@ -19,7 +20,7 @@ from scripthub.adapters.sqlalchemy.users_table import (
     user_values,
     users,
 )
-from scripthub.domain.users import AccountStatus
+from scripthub.domain.users import USERNAME_HELD_FOR, AccountStatus
 
 if TYPE_CHECKING:
     import uuid
@@ -64,11 +65,18 @@ class SqlAlchemyUserRepository:
     async def email_in_use(self, email: str) -> bool:
         return await self._exists(users.c.email == email, LIVE_ACCOUNT)
 
-    async def username_in_use(self, username: str, *, excluding: uuid.UUID | None = None) -> bool:
-        conditions: list[ColumnElement[bool]] = [users.c.username == username, LIVE_ACCOUNT]
+    async def username_in_use(
+        self, username: str, *, now: datetime, excluding: uuid.UUID | None = None
+    ) -> bool:
+        conditions: list[ColumnElement[bool]] = [users.c.username == username]
         if excluding is not None:
             conditions.append(users.c.id != excluding)
-        return await self._exists(*conditions)
+        # Two probes, each on an index of its own (the live and the deleted accounts').
+        if await self._exists(*conditions, LIVE_ACCOUNT):
+            return True
+        return await self._exists(
+            *conditions, DELETED_ACCOUNT, users.c.updated_at > now - USERNAME_HELD_FOR
+        )
 
     async def update_profile(
         self,

@@ -38,7 +38,8 @@ class UserRepository(Protocol):
         """Stage a new user with its profile.
 
         Raises EmailTakenError / UsernameTakenError if a live account already holds either,
-        at the latest when the unit of work commits.
+        at the latest when the unit of work commits (a username held after a deletion is the
+        caller's to check, with `username_in_use`).
         """
 
     async def get(self, user_id: uuid.UUID) -> User | None:
@@ -53,8 +54,11 @@ class UserRepository(Protocol):
     async def email_in_use(self, email: str) -> bool: ...
 
     async def username_in_use(
-        self, username: str, *, excluding: uuid.UUID | None = None
-    ) -> bool: ...
+        self, username: str, *, now: datetime, excluding: uuid.UUID | None = None
+    ) -> bool:
+        """Whether a live account other than `excluding` holds the normalized username, or
+        an account deleted less than `USERNAME_HELD_FOR` before `now` held it (a deleted
+        account is never changed again: its `updated_at` is when it was deleted)."""
 
     async def update_profile(
         self,
