@@ -123,9 +123,16 @@ class SqlAlchemyScriptRepository:
         return [ScriptName(row.id, row.slug) for row in result]
 
     async def delete_owned_by(self, owner_id: uuid.UUID, now: datetime) -> list[ScriptName]:
+        # Rows locked in id order, as install batches lock them: the two never deadlock.
+        owned = (
+            select(scripts.c.id)
+            .where(scripts.c.owner_id == owner_id, LIVE)
+            .order_by(scripts.c.id)
+            .with_for_update()
+        )
         result = await self._connection.execute(
             update(scripts)
-            .where(scripts.c.owner_id == owner_id, LIVE)
+            .where(scripts.c.id.in_(owned), LIVE)
             .values(deleted_at=now, updated_at=now)
             .returning(scripts.c.id, scripts.c.slug)
         )

@@ -108,8 +108,8 @@ class UserRepository(Protocol):
         only_from: Collection[AccountStatus],
     ) -> bool:
         """Move the account to status `to` (and set `updated_at`) if its status is one of
-        `only_from`; False, changing nothing, otherwise. Deleting frees the email and the
-        username (see `add`)."""
+        `only_from`; False, changing nothing, otherwise. Deleting frees the email (see `add`),
+        and the username once `USERNAME_HELD_FOR` has passed (see `username_in_use`)."""
 
     async def hold_active(self, user_id: uuid.UUID) -> bool:
         """Wait for, then hold until the unit of work ends, the write lock of an active
