@@ -17,6 +17,7 @@ from scripthub.application.scripts.list_versions import ListScriptVersionsQuery
 from scripthub.application.scripts.publish_version import PublishScriptVersionCommand
 from scripthub.domain.audit import RequestContext
 from scripthub.domain.errors import (
+    AccountSuspendedError,
     ConflictError,
     ForbiddenError,
     NotFoundError,
@@ -26,6 +27,7 @@ from scripthub.domain.errors import (
 )
 from scripthub.domain.roles import Grants
 from scripthub.domain.scripts import MAX_CODE_BYTES, Language, Script, ScriptVersion, Visibility
+from scripthub.domain.users import AccountStatus
 from tests.fakes.scripts import InMemoryScriptRepository
 from tests.unit.world import World
 from tests.userscripts import userscript
@@ -229,6 +231,32 @@ async def test_publishing_a_version_needs_scripts_create_every_time(world: World
 
     assert await versions_of(world, member, script.id) == ["1.0"]
     assert ("access.denied", "denied") in world.audit_actions()
+
+
+async def test_an_account_suspended_or_deleted_since_sign_in_publishes_nothing(
+    world: World,
+) -> None:
+    ada, bob = await world.member(), await world.member("bob")
+    script = await create(world, ada)
+    async with world.uow() as uow:
+        now, live = world.clock.now(), [AccountStatus.ACTIVE]
+        assert await uow.users.change_status(
+            ada.user_id, AccountStatus.SUSPENDED, now, only_from=live
+        )
+        assert await uow.users.change_status(
+            bob.user_id, AccountStatus.DELETED, now, only_from=live
+        )
+        await uow.commit()
+
+    with pytest.raises(AccountSuspendedError):
+        await publish(world, ada, script.id, userscript("1.1"))
+    with pytest.raises(AccountSuspendedError):
+        await create(world, ada, name="Another")
+    with pytest.raises(NotFoundError):
+        await create(world, bob)
+
+    assert len(world.database.scripts) == 1
+    assert len(world.database.script_versions) == 1
 
 
 async def test_a_slug_that_is_sent_must_be_free(world: World) -> None:
