@@ -105,7 +105,15 @@ class PausingUnitOfWork:
     """A unit of work whose statements are spread out in time, so that concurrent use cases
     interleave on every backend (the in-memory one never waits by itself)."""
 
-    REPOSITORIES = ("users", "provider_links", "roles", "audit", "email_tokens", "outbox")
+    REPOSITORIES = (
+        "users",
+        "provider_links",
+        "roles",
+        "audit",
+        "email_tokens",
+        "outbox",
+        "scripts",
+    )
 
     def __init__(self, inner: UnitOfWork, rng: random.Random) -> None:
         self._inner = inner

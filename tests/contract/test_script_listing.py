@@ -12,6 +12,7 @@ import pytest
 from scripthub.application.ports.scripts import ScriptKeyset, ScriptQuery, ScriptSort
 from scripthub.domain.errors import BadRequestError
 from scripthub.domain.scripts import Language, Rating, Script, Visibility
+from scripthub.domain.users import AccountStatus
 from tests.contract.paging import staggered
 from tests.contract.samples import T0
 from tests.contract.uow_backends import add_owners
@@ -135,6 +136,31 @@ async def test_the_catalogue_lists_public_scripts_and_an_owner_every_visibility(
     assert {s.id for s in public.scripts} == {mine[0].id, theirs.id}
     assert {s.id for s in own.scripts} == {s.id for s in mine}
     assert {s.owner_username for s in own.scripts} == {"alice"}
+
+
+async def test_a_suspended_owners_scripts_are_not_listed_until_the_owner_is_active(
+    make_uow: MakeUnitOfWork,
+) -> None:
+    alice, bob = await add_owners(make_uow, "alice", "bob")
+    hers, his = make_script(alice, "Hers"), make_script(bob, "His")
+    await add_scripts(make_uow, hers, his)
+
+    async def listed(**query: Any) -> set[uuid.UUID]:
+        async with make_uow() as uow:
+            return {s.id for s in (await uow.scripts.search(ScriptQuery(**query))).scripts}
+
+    async def set_status(status: AccountStatus, previous: AccountStatus) -> None:
+        async with make_uow() as uow:
+            assert await uow.users.change_status(alice.id, status, T0, only_from=[previous])
+            await uow.commit()
+
+    await set_status(AccountStatus.SUSPENDED, AccountStatus.ACTIVE)
+    assert await listed() == {his.id}
+    assert await listed(owner_id=alice.id, visibilities=frozenset(Visibility)) == set()
+    for sort in ScriptSort:
+        assert await listed(sort=sort) == {his.id}
+    await set_status(AccountStatus.ACTIVE, AccountStatus.SUSPENDED)
+    assert await listed() == {hers.id, his.id}
 
 
 async def test_a_cursor_of_another_order_is_a_bad_request(make_uow: MakeUnitOfWork) -> None:

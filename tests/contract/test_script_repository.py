@@ -13,7 +13,8 @@ import pytest
 from scripthub.application.ports.keyset import Keyset
 from scripthub.application.ports.scripts import ScriptChanges, ScriptQuery
 from scripthub.domain.errors import ConflictError, SlugTakenError
-from scripthub.domain.scripts import Language, Rating, RatingTotals, Visibility
+from scripthub.domain.scripts import Language, Rating, RatingTotals, ScriptName, Visibility
+from scripthub.domain.users import AccountStatus
 from tests.contract.samples import T0
 from tests.contract.uow_backends import MakeUnitOfWork, add_owners
 from tests.script_builders import add_scripts, make_script, make_version
@@ -330,3 +331,51 @@ async def test_private_and_unlisted_scripts_read_back_by_id(make_uow: MakeUnitOf
     async with make_uow() as uow:
         for script in hidden:
             assert await uow.scripts.get(script.id) == script
+
+
+async def test_a_script_reads_whether_its_owner_is_active(make_uow: MakeUnitOfWork) -> None:
+    (alice,) = await add_owners(make_uow, "alice")
+    script = make_script(alice, visibility=Visibility.UNLISTED)
+    await add_scripts(make_uow, script)
+    async with make_uow() as uow:
+        assert await uow.users.change_status(
+            alice.id, AccountStatus.SUSPENDED, LATER, only_from=[AccountStatus.ACTIVE]
+        )
+        await uow.commit()
+
+    async with make_uow() as uow:
+        read = await uow.scripts.get(script.id)
+        by_slug = await uow.scripts.get_by_slug(script.slug)
+    assert read is not None
+    assert read == by_slug
+    assert (read.owner_active, read.seen_as) == (False, Visibility.PRIVATE)
+    assert read.visibility is Visibility.UNLISTED
+
+
+async def test_an_owners_live_scripts_are_named_and_deleted_together(
+    make_uow: MakeUnitOfWork,
+) -> None:
+    alice, bob = await add_owners(make_uow, "alice", "bob")
+    kept, gone, earlier = (
+        make_script(alice, "Kept"),
+        make_script(alice, "Gone"),
+        make_script(alice, "Old"),
+    )
+    his = make_script(bob, "His")
+    await add_scripts(make_uow, kept, gone, earlier, his)
+    async with make_uow() as uow:
+        assert await uow.scripts.delete(earlier.id, T0)
+        await uow.commit()
+    names = {ScriptName(s.id, s.slug) for s in (kept, gone)}
+
+    async with make_uow() as uow:
+        assert set(await uow.scripts.names_owned_by(alice.id)) == names
+        assert set(await uow.scripts.delete_owned_by(alice.id, LATER)) == names
+        assert await uow.scripts.delete_owned_by(alice.id, LATER) == []
+        await uow.commit()
+
+    async with make_uow() as uow:
+        assert await uow.scripts.names_owned_by(alice.id) == []
+        assert await uow.scripts.get(kept.id) is None
+        assert await uow.scripts.names_owned_by(bob.id) == [ScriptName(his.id, his.slug)]
+        assert not await uow.scripts.slug_in_use(kept.slug)

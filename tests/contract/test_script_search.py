@@ -11,6 +11,7 @@ import pytest
 from scripthub.adapters.sqlalchemy.script_relevance import CANDIDATES_PER_ROW
 from scripthub.application.ports.scripts import ScriptChanges, ScriptQuery, ScriptSort
 from scripthub.domain.scripts import Script, Visibility
+from scripthub.domain.users import AccountStatus
 from tests.contract.samples import T0
 from tests.contract.uow_backends import MakeUnitOfWork, add_owners
 from tests.script_builders import add_scripts, make_script
@@ -184,3 +185,19 @@ async def test_an_edit_is_searchable_at_once(make_uow: MakeUnitOfWork) -> None:
 
     assert await found(make_uow, ScriptQuery(text="cafe")) == []
     assert await found(make_uow, ScriptQuery(text="sourdough bakery bread")) == ["cafe"]
+
+
+async def test_a_suspended_owners_scripts_are_not_found(make_uow: MakeUnitOfWork) -> None:
+    await corpus(make_uow)
+    (other,) = await add_owners(make_uow, "other")
+    await add_scripts(make_uow, make_script(other, "Clock Elsewhere", slug="script-elsewhere"))
+    async with make_uow() as uow:
+        assert await uow.users.change_status(
+            other.id, AccountStatus.SUSPENDED, T0, only_from=[AccountStatus.ACTIVE]
+        )
+        await uow.commit()
+
+    for sort in (ScriptSort.RELEVANCE, ScriptSort.NEWEST):
+        assert "elsewhere" not in await found(make_uow, ScriptQuery(text="clock", sort=sort))
+    narrowed = ScriptQuery(text="clock", sort=ScriptSort.RELEVANCE, owner_id=other.id)
+    assert await found(make_uow, narrowed) == []

@@ -13,7 +13,14 @@ from scripthub.application.ports.keyset import Keyset
 from scripthub.application.ports.unit_of_work import UnitOfWork
 from scripthub.application.ports.users import UserQuery
 from scripthub.domain.errors import EmailTakenError, UsernameTakenError
-from scripthub.domain.users import AccountStatus, Profile, User, normalize_email, normalize_username
+from scripthub.domain.users import (
+    USERNAME_HELD_FOR,
+    AccountStatus,
+    Profile,
+    User,
+    normalize_email,
+    normalize_username,
+)
 from tests.contract.paging import every_page, newest_first, staggered
 from tests.contract.samples import T0, make_user
 from tests.contract.uow_backends import MakeUnitOfWork, add_committed, committed
@@ -63,11 +70,11 @@ async def test_lookups_match_the_normalized_email_and_username(make_uow: MakeUni
         assert await uow.users.get_by_email(normalize_email("ALICE@example.com  ")) == user
         assert await uow.users.get_by_username(normalize_username("ALICE_1")) == user
         assert await uow.users.email_in_use("alice@example.com")
-        assert await uow.users.username_in_use("alice_1")
+        assert await uow.users.username_in_use("alice_1", now=LATER)
         assert await uow.users.get_by_email("alice@example.org") is None
         assert await uow.users.get_by_username("alice_2") is None
         assert not await uow.users.email_in_use("bob@example.com")
-        assert not await uow.users.username_in_use("bob")
+        assert not await uow.users.username_in_use("bob", now=LATER)
 
 
 async def test_username_in_use_can_exclude_its_own_holder(make_uow: MakeUnitOfWork) -> None:
@@ -75,22 +82,29 @@ async def test_username_in_use_can_exclude_its_own_holder(make_uow: MakeUnitOfWo
     await add_committed(make_uow, user)
 
     async with make_uow() as uow:
-        assert not await uow.users.username_in_use("alice", excluding=user.id)
-        assert await uow.users.username_in_use("alice", excluding=uuid.uuid4())
+        assert not await uow.users.username_in_use("alice", now=LATER, excluding=user.id)
+        assert await uow.users.username_in_use("alice", now=LATER, excluding=uuid.uuid4())
 
 
-async def test_deleted_account_frees_its_email_and_username(make_uow: MakeUnitOfWork) -> None:
+async def test_deleted_account_frees_its_email_at_once_and_its_username_after_30_days(
+    make_uow: MakeUnitOfWork,
+) -> None:
     old = make_user()
     await add_committed(make_uow, old)
     async with make_uow() as uow:
         assert await uow.users.change_status(old.id, DELETED, LATER, only_from=LIVE)
         await uow.commit()
 
+    held_until = LATER + USERNAME_HELD_FOR
     async with make_uow() as uow:
         assert await uow.users.get_by_email("alice@example.com") is None
         assert await uow.users.get_by_username("alice") is None
         assert not await uow.users.email_in_use("alice@example.com")
-        assert not await uow.users.username_in_use("alice")
+        assert await uow.users.username_in_use("alice", now=LATER)
+        assert await uow.users.username_in_use("alice", now=held_until - timedelta(seconds=1))
+        assert await uow.users.username_in_use("alice", now=LATER, excluding=uuid.uuid4())
+        assert not await uow.users.username_in_use("alice", now=LATER, excluding=old.id)
+        assert not await uow.users.username_in_use("alice", now=held_until)
     new = make_user()
     await add_committed(make_uow, new)
 
@@ -110,7 +124,7 @@ async def test_second_live_account_with_an_email_is_email_taken(make_uow: MakeUn
         await add_committed(make_uow, make_user("alice", email="other@example.com"))
 
     async with make_uow() as uow:
-        assert not await uow.users.username_in_use("alice2")
+        assert not await uow.users.username_in_use("alice2", now=LATER)
 
 
 # Writes: each changes only the fields it names, and only if its condition holds.
@@ -433,3 +447,23 @@ async def test_search_sees_staged_users(make_uow: MakeUnitOfWork) -> None:
     async with make_uow() as uow:
         await uow.users.add(make_user())
         assert [user.username for user in await uow.users.search(UserQuery())] == ["alice"]
+
+
+async def test_hold_active_holds_only_an_active_account(make_uow: MakeUnitOfWork) -> None:
+    active, suspended, deleted = make_user(), make_user("bob"), make_user("carol")
+    await add_committed(make_uow, active, suspended, deleted)
+    async with make_uow() as uow:
+        assert await uow.users.change_status(
+            suspended.id, AccountStatus.SUSPENDED, LATER, only_from=LIVE
+        )
+        assert await uow.users.change_status(deleted.id, DELETED, LATER, only_from=LIVE)
+        await uow.commit()
+
+    async with make_uow() as uow:
+        assert await uow.users.hold_active(active.id)
+        assert not await uow.users.hold_active(suspended.id)
+        assert not await uow.users.hold_active(deleted.id)
+        assert not await uow.users.hold_active(uuid.uuid4())
+        await uow.commit()
+
+    assert await read_user(make_uow, active.id) == active  # held, not changed

@@ -33,6 +33,9 @@ def listed_page(database: InMemoryDatabase, query: ScriptQuery) -> ScriptPage:
         return ScriptPage([], None)
     keyed: list[tuple[Any, Script]] = []
     for script in database.scripts.values():
+        owner = database.users.get(script.owner_id)
+        if owner is not None and not owner.is_active:
+            continue
         if not _matches(script, query):
             continue
         rank = 0.0

@@ -7,7 +7,7 @@ import dataclasses
 from typing import TYPE_CHECKING, Any
 
 from scripthub.domain.errors import ConflictError
-from scripthub.domain.users import AccountStatus, User
+from scripthub.domain.users import USERNAME_HELD_FOR, AccountStatus, User
 from tests.fakes.database import check_user_is_unique, newest_first
 
 if TYPE_CHECKING:
@@ -47,9 +47,15 @@ class InMemoryUserRepository:
     async def email_in_use(self, email: str) -> bool:
         return self._live_holder("email", email) is not None
 
-    async def username_in_use(self, username: str, *, excluding: uuid.UUID | None = None) -> bool:
-        holder = self._live_holder("username", username)
-        return holder is not None and holder.id != excluding
+    async def username_in_use(
+        self, username: str, *, now: datetime, excluding: uuid.UUID | None = None
+    ) -> bool:
+        return any(
+            user.username == username
+            and user.id != excluding
+            and (user.account_status is not _DELETED or user.updated_at > now - USERNAME_HELD_FOR)
+            for user in self._users.values()
+        )
 
     async def update_profile(
         self,
@@ -130,6 +136,10 @@ class InMemoryUserRepository:
             ),
         )
         return changed is not None
+
+    async def hold_active(self, user_id: uuid.UUID) -> bool:
+        held = await self._change_if(user_id, lambda user: user.is_active, lambda user: user)
+        return held is not None
 
     async def search(self, query: UserQuery) -> list[User]:
         found = (user for user in self._users.values() if _matches(user, query))

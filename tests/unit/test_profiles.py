@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
+from scripthub.application.ports.oauth import ProviderIdentity
 from scripthub.application.users.change_roles import ChangeUserRoleCommand
 from scripthub.application.users.delete_own_account import DeleteOwnAccountCommand
 from scripthub.application.users.get_own_user import GetOwnUserQuery
@@ -19,6 +20,8 @@ from scripthub.domain.errors import (
     UsernameTakenError,
     ValidationError,
 )
+from scripthub.domain.providers import Provider
+from scripthub.domain.users import USERNAME_HELD_FOR
 from tests.unit.world import OPERATOR, PASSWORD, World
 
 
@@ -77,7 +80,7 @@ async def test_a_taken_username_cannot_be_chosen(world: World) -> None:
         await world.update_own_user().execute(UpdateOwnUserCommand(principal, username="BOB"))
 
 
-async def test_deleting_the_account_needs_the_password_and_frees_email_and_username(
+async def test_deleting_the_account_needs_the_password_and_frees_the_email(
     world: World,
 ) -> None:
     pair = await world.register()
@@ -101,9 +104,32 @@ async def test_deleting_the_account_needs_the_password_and_frees_email_and_usern
         await world.login()
     with pytest.raises(NotFoundError):
         await world.get_public_user().execute(GetPublicUserQuery("ada"))
-    again = await world.register()
+    again = await world.register(username="ada2")
     assert again.user.user.id != pair.user.user.id
     assert ("user.deleted", "success") in world.audit_actions()
+
+
+async def test_a_deleted_accounts_username_is_taken_for_30_days(world: World) -> None:
+    pair = await world.register()
+    await world.delete_own_account().execute(
+        DeleteOwnAccountCommand(await world.principal(pair), PASSWORD, RequestContext())
+    )
+    bob = await world.principal(await world.register("bob@example.com", "bob"))
+    rename = UpdateOwnUserCommand(bob, username="ADA")
+    github = ProviderIdentity(Provider.GITHUB, "1", "octo@example.com", True, "ada", None, None)
+
+    with pytest.raises(UsernameTakenError):
+        await world.register("ada2@example.com", "ada")
+    with pytest.raises(UsernameTakenError):
+        await world.update_own_user().execute(rename)
+    derived = await world.identity_accounts().sign_in_account(github, RequestContext())
+    assert derived.username.startswith("ada-")
+
+    world.clock.advance(USERNAME_HELD_FOR - timedelta(seconds=1))
+    with pytest.raises(UsernameTakenError):
+        await world.register("ada2@example.com", "ada")
+    world.clock.advance(timedelta(seconds=1))
+    assert (await world.update_own_user().execute(rename)).user.username == "ada"
 
 
 async def test_public_profiles_are_found_by_id_or_username(world: World) -> None:

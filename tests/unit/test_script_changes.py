@@ -21,6 +21,7 @@ from scripthub.domain.errors import (
     SlugTakenError,
     ValidationError,
 )
+from scripthub.domain.roles import Grants
 from scripthub.domain.scripts import Language, Script, Visibility
 from tests.unit.world import OPERATOR, World
 
@@ -183,6 +184,19 @@ async def test_a_stranger_is_forbidden_and_the_denial_audited(world: World) -> N
     assert {(e.actor_id, e.resource_id, e.outcome) for e in denied} == {
         (stranger.user_id, str(script.id), Outcome.DENIED)
     }
+    assert await stored(world, script) == script
+
+
+async def test_editing_needs_scripts_create_also_for_the_owner(world: World) -> None:
+    owner = await member(world, "owner")
+    script = await world.add_script(owner)
+    bare = Principal(owner.user_id, owner.session_id, Grants(frozenset(), frozenset()))
+
+    with pytest.raises(ForbiddenError, match=r"scripts\.create"):
+        await edit(world, bare, script, name="Still mine?")
+
+    [denied] = entries(world, "access.denied")
+    assert denied.metadata["permission"] == "scripts.create"
     assert await stored(world, script) == script
 
 

@@ -20,6 +20,7 @@ from scripthub.application.scripts.publish_version import PublishScriptVersionCo
 from scripthub.domain import script_versions
 from scripthub.domain.audit import RequestContext
 from scripthub.domain.errors import (
+    AccountSuspendedError,
     ConflictError,
     ForbiddenError,
     NotFoundError,
@@ -29,6 +30,7 @@ from scripthub.domain.errors import (
 )
 from scripthub.domain.roles import Grants
 from scripthub.domain.scripts import MAX_CODE_BYTES, Language, Script, ScriptVersion, Visibility
+from scripthub.domain.users import AccountStatus
 from scripthub.domain.userscript_metadata import Metadata
 from tests.fakes.scripts import InMemoryScriptRepository
 from tests.unit.world import World
@@ -255,6 +257,44 @@ async def test_publishing_a_script_needs_scripts_create(world: World) -> None:
 
     assert not world.database.scripts
     assert ("access.denied", "denied") in world.audit_actions()
+
+
+async def test_publishing_a_version_needs_scripts_create_every_time(world: World) -> None:
+    member = await world.member()
+    script = await create(world, member)
+    bare = Principal(member.user_id, member.session_id, Grants(frozenset(), frozenset()))
+
+    with pytest.raises(ForbiddenError, match=r"scripts\.create"):
+        await publish(world, bare, script.id, userscript("1.1"))
+
+    assert await versions_of(world, member, script.id) == ["1.0"]
+    assert ("access.denied", "denied") in world.audit_actions()
+
+
+async def test_an_account_suspended_or_deleted_since_sign_in_publishes_nothing(
+    world: World,
+) -> None:
+    ada, bob = await world.member(), await world.member("bob")
+    script = await create(world, ada)
+    async with world.uow() as uow:
+        now, live = world.clock.now(), [AccountStatus.ACTIVE]
+        assert await uow.users.change_status(
+            ada.user_id, AccountStatus.SUSPENDED, now, only_from=live
+        )
+        assert await uow.users.change_status(
+            bob.user_id, AccountStatus.DELETED, now, only_from=live
+        )
+        await uow.commit()
+
+    with pytest.raises(AccountSuspendedError):
+        await publish(world, ada, script.id, userscript("1.1"))
+    with pytest.raises(AccountSuspendedError):
+        await create(world, ada, name="Another")
+    with pytest.raises(NotFoundError):
+        await create(world, bob)
+
+    assert len(world.database.scripts) == 1
+    assert len(world.database.script_versions) == 1
 
 
 async def test_a_slug_that_is_sent_must_be_free(world: World) -> None:

@@ -75,6 +75,15 @@ async def inactive_account_error(uow: UnitOfWork, user_id: uuid.UUID) -> DomainE
     return NotFoundError("User not found.")
 
 
+async def hold_active_account(uow: UnitOfWork, actor: Actor) -> None:
+    """Lock the acting user's active account until the unit of work ends (see
+    `UserRepository.hold_active`), so that what the actor writes in it commits before a
+    suspension or deletion of the account, or not at all; the error of
+    `inactive_account_error` when it is no longer active. An operator has no account."""
+    if actor.user_id is not None and not await uow.users.hold_active(actor.user_id):
+        raise await inactive_account_error(uow, actor.user_id)
+
+
 async def find_live_user(uow: UnitOfWork, target: str) -> User:
     """The account `target` names by id or by email, as an operator names it; deleted
     accounts are not found."""

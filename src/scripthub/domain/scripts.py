@@ -77,6 +77,8 @@ class Script:
     deleted_at: datetime | None = None
     owner_username: str | None = None
     """Filled in by reads (joined from the owner's account); ignored by writes."""
+    owner_active: bool = True
+    """Filled in by reads, like `owner_username`: whether the owner's account is active."""
 
     @property
     def rating_avg(self) -> float | None:
@@ -86,6 +88,20 @@ class Script:
     @property
     def deleted(self) -> bool:
         return self.deleted_at is not None
+
+    @property
+    def seen_as(self) -> Visibility:
+        """Its visibility to readers: a suspended owner's scripts are hidden as private ones
+        are (from everyone but holders of `scripts.update_any`) until the owner is active."""
+        return self.visibility if self.owner_active else Visibility.PRIVATE
+
+
+@dataclass(frozen=True)
+class ScriptName:
+    """What names a script in routes and caches."""
+
+    id: uuid.UUID
+    slug: str
 
 
 @dataclass(frozen=True)

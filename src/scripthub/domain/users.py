@@ -7,13 +7,16 @@ import re
 import unicodedata
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from scripthub.domain.errors import FieldProblem, ValidationError
 from scripthub.domain.text import control_character_problem, invisible_character_problem
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9_-]{3,32}$")
 RESERVED_USERNAMES = frozenset({"me"})
+USERNAME_HELD_FOR = timedelta(days=30)
+"""How long a deleted account's username stays taken, so that scripts, audit entries and
+links naming it never point at a stranger who took it the next day."""
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MAX_EMAIL_LENGTH = 254
 

@@ -9,13 +9,14 @@ from sqlalchemy import Text, cast, literal_column, select, tuple_
 from scripthub.adapters.sqlalchemy.script_relevance import ranked
 from scripthub.adapters.sqlalchemy.scripts_table import (
     LIVE,
+    OWNER_ACTIVE,
     PUBLIC,
+    WITH_OWNER,
     featured_is,
     script_from_row,
     script_tags,
     scripts,
 )
-from scripthub.adapters.sqlalchemy.users_table import users
 from scripthub.application.ports.scripts import (
     SORT_KEY_TYPES,
     ScriptKeyset,
@@ -40,7 +41,6 @@ _KEYS: dict[ScriptSort, ColumnElement[Any]] = {
     ScriptSort.RATING: scripts.c.rating_avg,
     ScriptSort.NAME: scripts.c.name_key,
 }
-_WITH_OWNER = select(scripts, users.c.username).join(users, users.c.id == scripts.c.owner_id)
 _EVERY_VISIBILITY = frozenset(Visibility)
 # Written as JSON by both backends' drivers, and by PostgreSQL's jsonb output, as '[]'.
 _NO_ANTIFEATURES = cast(scripts.c.antifeatures, Text) == literal_column("'[]'")
@@ -74,7 +74,7 @@ def _by_relevance(
     filters = [*_listed(query), *narrowing]
     page = ranked(match, filters, after, query.limit + 1, narrowed=bool(narrowing))
     return (
-        _WITH_OWNER.join(page, page.c.id == scripts.c.id)
+        WITH_OWNER.join(page, page.c.id == scripts.c.id)
         .add_columns(page.c.relevance.label("sort_key"))
         .order_by(page.c.relevance.desc(), scripts.c.id.desc())
     )
@@ -84,7 +84,7 @@ def _by_key(
     query: ScriptQuery, sort: ScriptSort, match: SearchMatch | None, after: ScriptKeyset | None
 ) -> Select[Any]:
     key = _KEYS[sort]
-    statement = _WITH_OWNER
+    statement = WITH_OWNER
     if match is not None:
         statement = statement.join(match.table, match.table.c.script_id == scripts.c.id).where(
             match.condition
@@ -110,8 +110,9 @@ def sort_of(query: ScriptQuery) -> ScriptSort:
 
 
 def _listed(query: ScriptQuery) -> list[ColumnElement[bool]]:
-    """The scripts the list may show at all: live, in one of the visibilities asked for."""
-    conditions: list[ColumnElement[bool]] = [LIVE]
+    """The scripts the list may show at all: live, of an active owner, in one of the
+    visibilities asked for."""
+    conditions: list[ColumnElement[bool]] = [LIVE, OWNER_ACTIVE]
     if query.visibilities == {Visibility.PUBLIC}:
         conditions.append(PUBLIC)
     elif query.visibilities != _EVERY_VISIBILITY:

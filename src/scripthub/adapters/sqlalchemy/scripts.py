@@ -28,6 +28,7 @@ from scripthub.adapters.sqlalchemy.scripts_search import search_index
 from scripthub.adapters.sqlalchemy.scripts_table import (
     LIVE,
     VERSION_COLUMNS,
+    WITH_OWNER,
     name_key,
     script_from_row,
     script_ratings,
@@ -38,10 +39,9 @@ from scripthub.adapters.sqlalchemy.scripts_table import (
     version_from_row,
     version_values,
 )
-from scripthub.adapters.sqlalchemy.users_table import users
 from scripthub.application.ports.scripts import UNCHANGED
 from scripthub.domain.errors import ConflictError
-from scripthub.domain.scripts import RatingTotals, VersionCode
+from scripthub.domain.scripts import RatingTotals, ScriptName, VersionCode
 
 if TYPE_CHECKING:
     import uuid
@@ -55,7 +55,6 @@ if TYPE_CHECKING:
     from scripthub.application.ports.scripts import ScriptChanges, ScriptPage, ScriptQuery
     from scripthub.domain.scripts import Rating, Script, ScriptVersion
 
-_WITH_OWNER = select(scripts, users.c.username).join(users, users.c.id == scripts.c.owner_id)
 _SEARCHED_FIELDS = ("name", "description", "tags")
 
 
@@ -116,6 +115,28 @@ class SqlAlchemyScriptRepository:
 
     async def delete(self, script_id: uuid.UUID, now: datetime) -> bool:
         return await self._update_live(script_id, {"deleted_at": now, "updated_at": now})
+
+    async def names_owned_by(self, owner_id: uuid.UUID) -> list[ScriptName]:
+        result = await self._connection.execute(
+            select(scripts.c.id, scripts.c.slug).where(scripts.c.owner_id == owner_id, LIVE)
+        )
+        return [ScriptName(row.id, row.slug) for row in result]
+
+    async def delete_owned_by(self, owner_id: uuid.UUID, now: datetime) -> list[ScriptName]:
+        # Rows locked in id order, as install batches lock them: the two never deadlock.
+        owned = (
+            select(scripts.c.id)
+            .where(scripts.c.owner_id == owner_id, LIVE)
+            .order_by(scripts.c.id)
+            .with_for_update()
+        )
+        result = await self._connection.execute(
+            update(scripts)
+            .where(scripts.c.id.in_(owned), LIVE)
+            .values(deleted_at=now, updated_at=now)
+            .returning(scripts.c.id, scripts.c.slug)
+        )
+        return [ScriptName(row.id, row.slug) for row in result]
 
     async def add_version(
         self,
@@ -257,7 +278,7 @@ class SqlAlchemyScriptRepository:
         return page(list(result.mappings()))
 
     async def _one(self, *conditions: ColumnElement[bool]) -> Script | None:
-        result = await self._connection.execute(_WITH_OWNER.where(*conditions, LIVE))
+        result = await self._connection.execute(WITH_OWNER.where(*conditions, LIVE))
         row = result.mappings().one_or_none()
         return None if row is None else script_from_row(row)
 

@@ -25,13 +25,16 @@ from sqlalchemy import (
     UniqueConstraint,
     Uuid,
     and_,
+    exists,
     literal_column,
+    select,
 )
 from sqlalchemy.dialects import postgresql
 
 from scripthub.adapters.sqlalchemy.columns import JsonDocument, timestamps, user_fk
 from scripthub.adapters.sqlalchemy.metadata import metadata
 from scripthub.adapters.sqlalchemy.rows import without_nul
+from scripthub.adapters.sqlalchemy.users_table import users
 from scripthub.adapters.sqlalchemy.utc import UtcDateTime
 from scripthub.domain.scripts import (
     Language,
@@ -40,6 +43,7 @@ from scripthub.domain.scripts import (
     VersionSummary,
     Visibility,
 )
+from scripthub.domain.users import AccountStatus
 
 if TYPE_CHECKING:
     from sqlalchemy import ColumnElement
@@ -95,6 +99,16 @@ scripts = Table(
 LIVE = scripts.c.deleted_at.is_(None)
 PUBLIC = scripts.c.visibility == literal_column("'public'")
 LISTED = and_(PUBLIC, LIVE)
+WITH_OWNER = select(scripts, users.c.username, users.c.account_status).join(
+    users, users.c.id == scripts.c.owner_id
+)
+"""Scripts with what reads show of their owner (`script_from_row` reads it)."""
+_owner = users.alias("owner")
+# Correlated on `scripts` alone (hence the alias), so that it also filters the subqueries
+# of a search, which do not join `users`.
+OWNER_ACTIVE = exists().where(
+    _owner.c.id == scripts.c.owner_id, _owner.c.account_status == literal_column("'active'")
+)
 
 
 def featured_is(*, value: bool) -> ColumnElement[bool]:
@@ -207,7 +221,7 @@ def name_key(name: str) -> str:
 
 
 def script_from_row(row: ColumnValues) -> Script:
-    """A script from a `scripts` row with its owner's `username`."""
+    """A script from a `scripts` row with its owner's `username` and `account_status`."""
     latest = None
     if row["latest_version"] is not None:
         latest = VersionSummary(
@@ -233,6 +247,7 @@ def script_from_row(row: ColumnValues) -> Script:
         latest_version=latest,
         deleted_at=row["deleted_at"],
         owner_username=row["username"],
+        owner_active=row["account_status"] == AccountStatus.ACTIVE.value,
     )
 
 

@@ -11,6 +11,7 @@ from scripthub.adapters.sqlalchemy.errors import translate_integrity_error
 from scripthub.adapters.sqlalchemy.keyset import newest_first
 from scripthub.adapters.sqlalchemy.rows import without_nul
 from scripthub.adapters.sqlalchemy.users_table import (
+    DELETED_ACCOUNT,
     LIVE_ACCOUNT,
     PROFILE_COLUMNS,
     profile_values,
@@ -19,7 +20,7 @@ from scripthub.adapters.sqlalchemy.users_table import (
     user_values,
     users,
 )
-from scripthub.domain.users import AccountStatus
+from scripthub.domain.users import USERNAME_HELD_FOR, AccountStatus
 
 if TYPE_CHECKING:
     import uuid
@@ -66,11 +67,18 @@ class SqlAlchemyUserRepository:
     async def email_in_use(self, email: str) -> bool:
         return await self._exists(users.c.email == email, LIVE_ACCOUNT)
 
-    async def username_in_use(self, username: str, *, excluding: uuid.UUID | None = None) -> bool:
-        conditions: list[ColumnElement[bool]] = [users.c.username == username, LIVE_ACCOUNT]
+    async def username_in_use(
+        self, username: str, *, now: datetime, excluding: uuid.UUID | None = None
+    ) -> bool:
+        conditions: list[ColumnElement[bool]] = [users.c.username == username]
         if excluding is not None:
             conditions.append(users.c.id != excluding)
-        return await self._exists(*conditions)
+        # Two probes, each on an index of its own (the live and the deleted accounts').
+        if await self._exists(*conditions, LIVE_ACCOUNT):
+            return True
+        return await self._exists(
+            *conditions, DELETED_ACCOUNT, users.c.updated_at > now - USERNAME_HELD_FOR
+        )
 
     async def update_profile(
         self,
@@ -160,6 +168,13 @@ class SqlAlchemyUserRepository:
         except IntegrityError as error:
             # Back from deleted to live, with the email or username taken meanwhile.
             raise translate_integrity_error(error) from error
+
+    async def hold_active(self, user_id: uuid.UUID) -> bool:
+        # A write, not SELECT ... FOR UPDATE, so that SQLite takes its database lock too.
+        return await self._update_if(
+            [users.c.id == user_id, users.c.account_status == _ACTIVE],
+            {"account_status": users.c.account_status},
+        )
 
     async def search(self, query: UserQuery) -> list[User]:
         statement = _USER_WITH_PROFILE.where(*_search_conditions(query))

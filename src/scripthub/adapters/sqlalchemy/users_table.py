@@ -56,6 +56,7 @@ users = Table(
 # A literal, not a bound parameter, so that PostgreSQL can prove that a query's filter implies
 # the predicate of the partial unique indexes and use them even in generic prepared plans.
 LIVE_ACCOUNT = users.c.account_status != literal_column("'deleted'")
+DELETED_ACCOUNT = users.c.account_status == literal_column("'deleted'")
 
 # Deleted accounts free their email and username.
 Index(
@@ -71,6 +72,16 @@ Index(
     unique=True,
     sqlite_where=LIVE_ACCOUNT,
     postgresql_where=LIVE_ACCOUNT,
+)
+
+# A deleted account's username stays taken for a while (`USERNAME_HELD_FOR`), by when it was
+# deleted (`updated_at`): registrations look it up here (migration 0011).
+Index(
+    "ix_users_username_deleted",
+    users.c.username,
+    users.c.updated_at,
+    sqlite_where=DELETED_ACCOUNT,
+    postgresql_where=DELETED_ACCOUNT,
 )
 
 # The admin search finds a substring of `search_text`; on PostgreSQL a trigram index answers

@@ -178,7 +178,7 @@ class IdentityAccounts:
         base = username_base(identity.login, identity.name, email.partition("@")[0])
         candidate = base
         for _ in range(USERNAME_ATTEMPTS):
-            if not await uow.users.username_in_use(candidate):
+            if not await uow.users.username_in_use(candidate, now=self._clock.now()):
                 return candidate
             candidate = f"{base}-{secrets.randbelow(10**6):06d}"
         raise OAuthError("No free username could be found; try again.")

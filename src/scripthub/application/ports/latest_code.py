@@ -31,7 +31,9 @@ such read brings the old validators back, whatever order concurrent changes end 
 
 @dataclass(frozen=True)
 class CodeValidators:
-    """What answers a client whose copy of a version's code is current."""
+    """What answers a client whose copy of a version's code is current. `visibility` is the
+    one readers see (private while the owner is suspended), so that no update check is
+    answered from the cache, nor any answer kept by shared caches, for a hidden script."""
 
     visibility: Visibility
     sha256: str
@@ -39,7 +41,7 @@ class CodeValidators:
 
     @classmethod
     def of(cls, script: Script, version: VersionSummary) -> CodeValidators:
-        return cls(script.visibility, version.sha256, version.created_at)
+        return cls(script.seen_as, version.sha256, version.created_at)
 
     @classmethod
     def of_latest(cls, script: Script) -> CodeValidators | None:

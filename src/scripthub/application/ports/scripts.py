@@ -16,6 +16,7 @@ from scripthub.domain.scripts import (
     Rating,
     RatingTotals,
     Script,
+    ScriptName,
     ScriptVersion,
     VersionCode,
     Visibility,
@@ -145,6 +146,13 @@ class ScriptRepository(Protocol):
 
     async def delete(self, script_id: uuid.UUID, now: datetime) -> bool:
         """Soft-delete a live script (its slug is free again); False if there was none."""
+
+    async def names_owned_by(self, owner_id: uuid.UUID) -> list[ScriptName]:
+        """The names of every live script of this owner; one query."""
+
+    async def delete_owned_by(self, owner_id: uuid.UUID, now: datetime) -> list[ScriptName]:
+        """Soft-delete every live script of this owner (as `delete` does one) in one
+        statement; the names of those it deleted."""
 
     async def add_version(
         self,

@@ -38,7 +38,8 @@ class UserRepository(Protocol):
         """Stage a new user with its profile.
 
         Raises EmailTakenError / UsernameTakenError if a live account already holds either,
-        at the latest when the unit of work commits.
+        at the latest when the unit of work commits (a username held after a deletion is the
+        caller's to check, with `username_in_use`).
         """
 
     async def get(self, user_id: uuid.UUID) -> User | None:
@@ -53,8 +54,11 @@ class UserRepository(Protocol):
     async def email_in_use(self, email: str) -> bool: ...
 
     async def username_in_use(
-        self, username: str, *, excluding: uuid.UUID | None = None
-    ) -> bool: ...
+        self, username: str, *, now: datetime, excluding: uuid.UUID | None = None
+    ) -> bool:
+        """Whether a live account other than `excluding` holds the normalized username, or
+        an account deleted less than `USERNAME_HELD_FOR` before `now` held it (a deleted
+        account is never changed again: its `updated_at` is when it was deleted)."""
 
     async def update_profile(
         self,
@@ -105,9 +109,15 @@ class UserRepository(Protocol):
         only_from: Collection[AccountStatus],
     ) -> bool:
         """Move the account to status `to` (and set `updated_at`, and move its
-        `session_epoch` on) if its status is one of
-        `only_from`; False, changing nothing, otherwise. Deleting frees the email and the
-        username (see `add`)."""
+        `session_epoch` on) if its status is one of `only_from`; False, changing nothing,
+        otherwise. Deleting frees the email (see `add`), and the username once
+        `USERNAME_HELD_FOR` has passed (see `username_in_use`)."""
+
+    async def hold_active(self, user_id: uuid.UUID) -> bool:
+        """Wait for, then hold until the unit of work ends, the write lock of an active
+        account, changing nothing; False if it is not active (perhaps since a transaction
+        that committed meanwhile). A write made on the account's behalf (a script, a
+        version) so commits before a suspension or deletion of it begins, or not at all."""
 
     async def search(self, query: UserQuery) -> list[User]:
         """At most `query.limit` users of any status (deleted too, unless `status` says

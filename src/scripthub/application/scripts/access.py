@@ -9,13 +9,13 @@ from scripthub.application.accounts import Actor
 from scripthub.application.ports.unit_of_work import UnitOfWork
 from scripthub.domain.errors import NotFoundError
 from scripthub.domain.roles import SCRIPTS_UPDATE_ANY
-from scripthub.domain.scripts import SLUG_PATTERN, Script, Visibility
+from scripthub.domain.scripts import SLUG_PATTERN, Script, ScriptName, Visibility
 
 
 def may_see(script: Script, actor: Actor | None) -> bool:
-    """Public and unlisted scripts are anyone's to read; a private one only its owner's and
-    that of holders of `scripts.update_any`."""
-    if script.visibility is not Visibility.PRIVATE:
+    """Public and unlisted scripts are anyone's to read; a private one (or one whose owner is
+    suspended) only its owner's and that of holders of `scripts.update_any`."""
+    if script.seen_as is not Visibility.PRIVATE:
         return True
     return actor is not None and (
         actor.user_id == script.owner_id or actor.may(SCRIPTS_UPDATE_ANY.name)
@@ -31,7 +31,7 @@ def cache_name(id_or_slug: str) -> str:
         return id_or_slug
 
 
-def cache_names(*scripts: Script) -> set[str]:
+def cache_names(*scripts: Script | ScriptName) -> set[str]:
     """Every name of these scripts in caches (one script as it was and as it is now, after an
     edit: its old slug too)."""
     return {name for script in scripts for name in (str(script.id), script.slug)}

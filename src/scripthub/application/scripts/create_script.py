@@ -7,7 +7,7 @@ import secrets
 import uuid
 from dataclasses import dataclass, field
 
-from scripthub.application.accounts import Principal
+from scripthub.application.accounts import Principal, hold_active_account
 from scripthub.application.audit.recording import audit_entry
 from scripthub.application.authorization import Authorizer
 from scripthub.application.ports.system import Clock
@@ -119,6 +119,7 @@ class CreateScript:
                 visibility=command.visibility,
                 tags=fields.tags,
             )
+            await hold_active_account(uow, command.principal)
             await uow.scripts.add(script)
             version = await stage_version(uow, draft, script.id, None, now)
             await uow.audit.record(

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
-from scripthub.application.accounts import Actor
+from scripthub.application.accounts import Actor, hold_active_account
 from scripthub.application.authorization import Authorizer
 from scripthub.application.ports.latest_code import LatestCodeCache
 from scripthub.application.ports.scripts import UNCHANGED, ScriptChanges
@@ -18,7 +18,7 @@ from scripthub.application.scripts.access import cache_names
 from scripthub.application.scripts.changing import load_script_to_change, script_change_entry
 from scripthub.domain.audit import RequestContext
 from scripthub.domain.errors import FieldProblem, NotFoundError, SlugTakenError, ValidationError
-from scripthub.domain.roles import SCRIPTS_UPDATE_ANY
+from scripthub.domain.roles import SCRIPTS_CREATE, SCRIPTS_UPDATE_ANY
 from scripthub.domain.scripts import (
     Script,
     check_description,
@@ -84,7 +84,9 @@ def _names(changes: ScriptChanges) -> list[str]:
 
 
 class EditScript:
-    """The owner, or a holder of `scripts.update_any`, changes the fields they send.
+    """The owner, or a holder of `scripts.update_any`, changes the fields they send; either
+    must also hold `scripts.create` (checked after who they are, so a stranger's 403 names
+    `scripts.update_any`).
 
     Only fields whose value changes are written (column by column, on a script that is still
     live: a concurrent deletion wins and the edit is a NotFoundError) and audited as
@@ -115,6 +117,13 @@ class EditScript:
                 SCRIPTS_UPDATE_ANY,
                 command.context,
             )
+            await self._authorizer.require(
+                command.actor,
+                SCRIPTS_CREATE,
+                command.context,
+                resource_type="script",
+                resource_id=script.id,
+            )
             changes = _differing(requested, script)
             fields = _names(changes)
             if not fields:
@@ -123,6 +132,7 @@ class EditScript:
                 changes.slug, excluding=script.id
             ):
                 raise SlugTakenError("This slug is taken by another script.")
+            await hold_active_account(uow, command.actor)
             edited = await uow.scripts.edit(script.id, changes, self._clock.now())
             if edited is None:
                 raise NotFoundError("Script not found.")

@@ -6,7 +6,7 @@ import asyncio
 import uuid
 from dataclasses import dataclass
 
-from scripthub.application.accounts import Principal
+from scripthub.application.accounts import Principal, hold_active_account
 from scripthub.application.authorization import Authorizer
 from scripthub.application.ports.latest_code import LatestCodeCache
 from scripthub.application.ports.system import Clock
@@ -15,6 +15,7 @@ from scripthub.application.scripts.access import cache_names, may_see
 from scripthub.application.scripts.publishing import stage_version, version_published
 from scripthub.domain.audit import RequestContext
 from scripthub.domain.errors import ConflictError, NotFoundError, Problems, ValidationError
+from scripthub.domain.roles import SCRIPTS_CREATE
 from scripthub.domain.script_versions import VersionDraft, draft_version
 from scripthub.domain.scripts import Script, ScriptVersion
 
@@ -39,9 +40,10 @@ class PublishScriptVersion:
 
     Checked in this order: the script (NotFoundError if the caller may not see it), its
     owner (ForbiddenError, audited, for anyone else, holders of `scripts.update_any`
-    included), the body (PayloadTooLargeError past 2 MiB of code, ValidationError), then
-    the version against the script's: equal to an existing one is a ConflictError, not
-    greater than the latest for both managers a ValidationError.
+    included), the owner's `scripts.create` (ForbiddenError, audited: publishing needs it
+    every time, not only for a new script), the body (PayloadTooLargeError past 2 MiB of
+    code, ValidationError), then the version against the script's: equal to an existing one
+    is a ConflictError, not greater than the latest for both managers a ValidationError.
 
     Two publications that start from the same latest version are decided by the
     repository: one goes in, the other finds the latest moved and is checked again, from
@@ -73,6 +75,7 @@ class PublishScriptVersion:
                 if await uow.scripts.get_version(script.id, draft.version) is not None:
                     msg = f"Version {draft.version} of this script already exists."
                     raise ConflictError(msg)
+                await hold_active_account(uow, command.principal)
                 try:
                     version = await stage_version(uow, draft, script.id, latest, self._clock.now())
                 except ConflictError:
@@ -95,6 +98,13 @@ class PublishScriptVersion:
         await self._authorizer.require_owner(
             command.principal,
             script.owner_id,
+            command.context,
+            resource_type="script",
+            resource_id=script.id,
+        )
+        await self._authorizer.require(
+            command.principal,
+            SCRIPTS_CREATE,
             command.context,
             resource_type="script",
             resource_id=script.id,

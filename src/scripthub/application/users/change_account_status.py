@@ -9,9 +9,11 @@ from scripthub.application.accounts import Actor, OwnUser, load_own_user
 from scripthub.application.audit.recording import audit_entry
 from scripthub.application.auth.session_ending import SessionEnding
 from scripthub.application.authorization import Authorizer
+from scripthub.application.ports.latest_code import LatestCodeCache
 from scripthub.application.ports.system import Clock
 from scripthub.application.ports.unit_of_work import UnitOfWorkFactory
 from scripthub.application.roles.safeguards import keeping_roles_manageable
+from scripthub.application.scripts.access import cache_names
 from scripthub.domain.audit import RequestContext
 from scripthub.domain.errors import ConflictError, ValidationError
 from scripthub.domain.roles import USERS_MANAGE
@@ -27,18 +29,21 @@ class ChangeAccountStatusCommand:
 
 
 class ChangeAccountStatus:
-    """Suspension ends every session of the user at once; reactivation lets them sign in."""
+    """Suspension ends every session of the user at once and hides their scripts (see
+    `Script.seen_as`); reactivation lets them sign in and shows the scripts again."""
 
     def __init__(
         self,
         uow_factory: UnitOfWorkFactory,
         authorizer: Authorizer,
         session_ending: SessionEnding,
+        latest_code: LatestCodeCache,
         clock: Clock,
     ) -> None:
         self._uow_factory = uow_factory
         self._authorizer = authorizer
         self._session_ending = session_ending
+        self._latest_code = latest_code
         self._clock = clock
 
     async def execute(self, command: ChangeAccountStatusCommand) -> OwnUser:
@@ -69,6 +74,7 @@ class ChangeAccountStatus:
                 ),
             )
             own = await load_own_user(uow, command.user_id)
+            scripts = await uow.scripts.names_owned_by(command.user_id)
             if changed:
                 await uow.audit.record(
                     audit_entry(
@@ -85,4 +91,7 @@ class ChangeAccountStatus:
                 await uow.commit()
         # Also when unchanged: a retry after a store outage still tidies the stores.
         await self._session_ending.after_commit(command.user_id)
+        # Its scripts are hidden while it is suspended: cached validators must not answer
+        # update checks for them, nor keep them hidden once it is active again.
+        await self._latest_code.changed(cache_names(*scripts))
         return own

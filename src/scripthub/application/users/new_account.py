@@ -77,7 +77,7 @@ class NewAccounts:
         email or username a live account holds."""
         if await uow.users.email_in_use(user.email):
             raise EmailTakenError("An account with this email already exists.")
-        if await uow.users.username_in_use(user.username):
+        if await uow.users.username_in_use(user.username, now=user.created_at):
             raise UsernameTakenError("This username is taken.")
         await uow.users.add(user)
         await uow.provider_links.add(

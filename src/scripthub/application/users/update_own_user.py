@@ -63,7 +63,7 @@ class UpdateOwnUser:
             changed = sorted(f"profile.{name}" for name in profile_changes)
             new_username = None
             if username is not None and username != user.username:
-                if await uow.users.username_in_use(username, excluding=user.id):
+                if await uow.users.username_in_use(username, now=now, excluding=user.id):
                     raise UsernameTakenError("This username is taken.")
                 new_username = username
                 changed.append("username")

@@ -83,6 +83,7 @@ class UseCases(containers.DeclarativeContainer):
 
     # Services the use cases share.
     authorizer = providers.Singleton(Authorizer, uow_factory=uow_factory, clock=clock)
+    latest_code = providers.Singleton(DegradingLatestCodeCache, adapters.latest_code_store)
     sessions = providers.Singleton(
         SessionStarter,
         session_store=session_store,
@@ -204,6 +205,7 @@ class UseCases(containers.DeclarativeContainer):
         uow_factory=uow_factory,
         hasher=adapters.hasher,
         session_ending=session_ending,
+        latest_code=latest_code,
         clock=clock,
     )
     get_public_user = providers.Singleton(GetPublicUser, uow_factory=uow_factory)
@@ -221,6 +223,7 @@ class UseCases(containers.DeclarativeContainer):
         uow_factory=uow_factory,
         authorizer=authorizer,
         session_ending=session_ending,
+        latest_code=latest_code,
         clock=clock,
     )
     set_user_password = providers.Singleton(
@@ -307,7 +310,6 @@ class UseCases(containers.DeclarativeContainer):
     )
 
     # Scripts: their code, and the installs it counts.
-    latest_code = providers.Singleton(DegradingLatestCodeCache, adapters.latest_code_store)
     install_recorder = providers.Singleton(InstallRecorder, adapters.install_counter)
     flush_installs = providers.Singleton(
         FlushInstalls, counter=adapters.install_counter, transaction=uow_factory, clock=clock
