@@ -341,3 +341,29 @@ async def test_a_page_fetching_the_code_url_gets_both_of_its_vary_reasons(
         assert answer.headers["access-control-allow-origin"] == page
         assert answer.headers.get_list("vary") == ["Accept, Origin"]
     assert meta.headers.get_list("vary") == ["Origin"]  # the block's URL does not vary on Accept
+
+
+async def test_every_code_answer_varies_on_origin_whether_or_not_the_request_sent_one(
+    make_api: Callable[..., Any],
+) -> None:
+    """A shared cache must not hand a page an answer it kept for a script manager (no
+    `Access-Control-Allow-Origin`), nor the other way round."""
+    page = "https://app.example"
+    api: Api = await make_api(SCRIPTHUB_MAIL_DISPATCH="external", SCRIPTHUB_CORS_ORIGINS=page)
+    script, _ = await publish(api)
+    base = f"/api/scripts/{script['id']}"
+    raw = await api.send("GET", f"{base}/raw")
+    expected = {
+        "raw": "Accept, Origin",
+        f"{script['slug']}.user.js": "Accept, Origin",
+        "meta": "Origin",
+        f"{script['slug']}.meta.js": "Origin",
+        "versions/1.0/raw": "Origin",
+    }
+
+    for path, vary in expected.items():
+        for headers in ({}, etag_of(raw), {"Origin": page}, {"Origin": page, **etag_of(raw)}):
+            for method in ("GET", "HEAD"):
+                answer = await api.send(method, f"{base}/{path}", headers=headers)
+                assert answer.status_code in {200, 304}, (path, headers)
+                assert answer.headers.get_list("vary") == [vary], (path, headers, method)

@@ -27,7 +27,7 @@ from scripthub.domain.audit import RequestContext
 from scripthub.domain.errors import NotFoundError
 from scripthub.entrypoints.http.client import Network, request_context
 from scripthub.entrypoints.http.code_responses import (
-    IMMUTABLE,
+    PINNED,
     REVALIDATE,
     code_answer,
     code_response,
@@ -155,7 +155,7 @@ class ScriptCodeController(Controller):
         read_version_code: NamedDependency[ReadVersionCode],
     ) -> Response[bytes]:
         query = ReadVersionCodeQuery(id_or_slug, version, viewer, held_copy(request.headers))
-        return code_response(request, await read_version_code.execute(query), IMMUTABLE)
+        return code_response(request, await read_version_code.execute(query), PINNED)
 
 
 _PASSED_ON = frozenset({b"authorization", b"origin"})
