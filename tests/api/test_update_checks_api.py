@@ -7,18 +7,28 @@ request on the app's own engine and connections."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
+from litestar.testing import AsyncTestClient
 from redis.asyncio import Connection
 
+from scripthub.adapters.redis.errors import DEADLINE_SECONDS
 from scripthub.domain.errors import DomainError
+from scripthub.entrypoints.containers import build_container
+from scripthub.entrypoints.http.app import create_app
 from scripthub.entrypoints.http.controllers import script_code
 from scripthub.entrypoints.http.problems import status_of
+from scripthub.entrypoints.settings import load_settings
 from tests.api.client import Api, assert_problem
+from tests.api.conftest import TEST_ENVIRONMENT
 from tests.api.test_administration_api import counted_statements
+
+if TYPE_CHECKING:
+    from tests.freezing_proxy import FreezingProxy
 
 CODE = """// ==UserScript==
 // @name        Update check
@@ -192,6 +202,34 @@ async def test_with_redis_down_the_code_is_still_served_uncounted(
     assert "ratelimit-remaining" not in served.headers
     assert checked.status_code == 304
     assert await cache_read_failures(reader) == failures_before + 2
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+async def test_a_frozen_redis_costs_a_code_request_one_deadline_not_one_per_step(
+    redis_proxy: FreezingProxy, redis_url: str, redis_prefix: str, postgres_database_url: str
+) -> None:
+    """A download meets the cache's store three times (read, fill, install) and an update
+    check twice (read, fill): each waited its own 5 s."""
+    environment = {
+        **TEST_ENVIRONMENT,
+        "SCRIPTHUB_MAIL_DISPATCH": "external",
+        "SCRIPTHUB_DATABASE_URL": postgres_database_url,
+        "SCRIPTHUB_REDIS_URL": redis_proxy.route(redis_url),
+        "SCRIPTHUB_REDIS_KEY_PREFIX": redis_prefix,
+    }
+    container = build_container(load_settings(environment, env_file=None))
+    async with AsyncTestClient(app=create_app(container)) as client:
+        api = Api(client, container)
+        script, _ = await publish(api)
+        raw = f"/api/scripts/{script['id']}/raw"
+        current = etag_of(await api.send("HEAD", raw))
+        with redis_proxy.frozen():
+            for headers in ({}, current):
+                started = time.monotonic()
+                answer = await api.send("GET", raw, headers=headers)
+                assert answer.status_code in {200, 304}, answer.text
+                assert time.monotonic() - started < DEADLINE_SECONDS + 1, headers
 
 
 async def cache_read_failures(api: Api) -> float:

@@ -54,6 +54,8 @@ class CachedLatestCode:
     """None when not cached (or fenced off after a change): the database says."""
     rate: RateLimitState | None = None
     """The budget after counting the read's `charge`; None when there was none."""
+    reached: bool = True
+    """False when the store could not be reached (a `LatestCodeCache`'s miss)."""
 
 
 class LatestCodeStore(Protocol):
@@ -80,7 +82,18 @@ class LatestCodeStore(Protocol):
         `FILL_FENCE`."""
 
 
-class LatestCodeCache(LatestCodeStore, Protocol):
+class LatestCodeCache(Protocol):
     """What the use cases hold: a `LatestCodeStore` that never raises. A store that cannot
-    be reached reads as a miss with no request counted, and drops fills and changes: it costs
-    database reads and rate counting, never a request or a committed change."""
+    be reached reads as a miss with no request counted (`reached` False), and drops fills and
+    changes: it costs database reads and rate counting, never a request or a committed
+    change. Each call that meets such a store waits for it once, up to its deadline: a
+    request that met one skips its later steps on that store, rather than waiting again."""
+
+    async def read(self, name: str, charge: RateCharge | None) -> CachedLatestCode:
+        """As `LatestCodeStore.read`."""
+
+    async def fill(self, name: str, latest: CodeValidators) -> bool:
+        """As `LatestCodeStore.fill`; whether the store was reached."""
+
+    async def changed(self, names: Collection[str]) -> None:
+        """As `LatestCodeStore.changed`."""

@@ -90,9 +90,15 @@ class ReadScriptCode:
             answer = ServedCode.of(validators, query.form)
             if query.held.is_current(answer.tag, answer.last_modified):
                 return ScriptCodeRead(answer, cached.rate)
-        return ScriptCodeRead(await self._from_database(name, query), cached.rate)
+        served = await self._from_database(name, query, reached=cached.reached)
+        return ScriptCodeRead(served, cached.rate)
 
-    async def _from_database(self, name: str, query: ReadScriptCodeQuery) -> ServedCode:
+    async def _from_database(
+        self, name: str, query: ReadScriptCodeQuery, *, reached: bool
+    ) -> ServedCode:
+        """`reached`: whether the cache's store answered the request's read. One that did not
+        is not waited for again (the install log is on the same store): a frozen store costs a
+        request one deadline, not one per step."""
         async with self._uow_factory() as uow:
             script = await load_visible_script(uow, query.id_or_slug, query.viewer)
             validators = CodeValidators.of_latest(script)
@@ -102,13 +108,13 @@ class ReadScriptCode:
             current = query.held.is_current(answer.tag, answer.last_modified)
             latest = None if current else await uow.scripts.latest_code(script.id)
         # After the transaction: no pooled database connection waits on the cache.
-        await self._latest_code.fill(name, validators)
+        reached = reached and await self._latest_code.fill(name, validators)
         if current:
             return answer
         if latest is None:  # deleted meanwhile
             raise NotFoundError("Script not found.")
         body = self._body(script, latest.code, query.form)
-        if query.form is CodeForm.CODE and query.download:
+        if query.form is CodeForm.CODE and query.download and reached:
             await self._count_install(script, query)
         # From the version read, which may be newer than the row read a moment before.
         answer = ServedCode.of(CodeValidators.of(script, latest.version.summary), query.form)
