@@ -109,6 +109,49 @@ async def test_a_current_copy_is_answered_without_sql_in_one_round_trip(
     assert uncached_statements
 
 
+async def test_a_download_of_prepared_code_costs_no_sql_and_two_round_trips(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    script, _ = await publish(api)
+    raw = f"/api/scripts/{script['id']}/raw"
+    first = await api.get(raw)  # reads the database, prepares the code, fills the cache
+
+    with counted_statements(api) as statements, counted_round_trips(monkeypatch) as trips:
+        downloaded = await api.get(raw)
+        meta = await api.get(f"/api/scripts/{script['id']}/meta")
+
+    assert (downloaded.status_code, meta.status_code) == (200, 200)
+    assert downloaded.content == first.content
+    assert downloaded.headers["etag"] == first.headers["etag"]
+    assert downloaded.headers["content-length"] == str(len(first.content))
+    assert meta.content.endswith(b"// ==/UserScript==\n")
+    assert statements == []
+    if api.container.settings().cache_backend == "redis":
+        assert len(trips) == 2  # each its cache read and rate count (the install is apart)
+        assert all(b"latest_code:" in trip for trip in trips)
+
+
+async def test_a_new_slug_is_new_code_under_a_new_tag(api: Api) -> None:
+    script, token = await publish(api)
+    raw = f"/api/scripts/{script['id']}/raw"
+    old = await api.get(raw)
+    assert (await api.send("GET", raw, headers=etag_of(old))).status_code == 304  # cached now
+
+    edit = {"slug": "renamed-script"}
+    edited = await api.send("PATCH", f"/api/scripts/{script['id']}", token, json=edit)
+    checked = await api.send("GET", raw, headers=etag_of(old))
+    meta = await api.send("GET", f"/api/scripts/{script['id']}/meta", headers=etag_of(old))
+
+    assert edited.status_code == 200, edited.text
+    assert checked.status_code == 200
+    assert checked.headers["etag"] != old.headers["etag"]
+    assert checked.content == old.content.replace(
+        f"/{script['slug']}.".encode(), b"/renamed-script."
+    )
+    assert b"/renamed-script.meta.js\n" in meta.content
+    assert (await api.send("GET", raw, headers=etag_of(checked))).status_code == 304
+
+
 async def test_a_new_version_is_seen_by_the_very_next_check(api: Api) -> None:
     script, token = await publish(api)
     raw = f"/api/scripts/{script['id']}/raw"

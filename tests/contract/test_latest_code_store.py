@@ -30,9 +30,15 @@ TTL = timedelta(milliseconds=600)
 FENCE = timedelta(milliseconds=300)
 """Short, so that the Redis adapter's entries and fences run out within the test."""
 VERSION_1 = CodeValidators(
-    Visibility.PUBLIC, "a" * 64, datetime(2026, 3, 1, 12, 1, 0, 250000, tzinfo=UTC)
+    uuid.UUID(int=1),
+    Visibility.PUBLIC,
+    "a" * 64,
+    datetime(2026, 3, 1, 12, 1, 0, 250000, tzinfo=UTC),
+    "0123456789abcdef",
 )
-VERSION_2 = CodeValidators(Visibility.UNLISTED, "b" * 64, datetime(2026, 3, 2, tzinfo=UTC))
+VERSION_2 = CodeValidators(
+    uuid.UUID(int=2), Visibility.UNLISTED, "b" * 64, datetime(2026, 3, 2, tzinfo=UTC), ""
+)
 
 
 class Backend:

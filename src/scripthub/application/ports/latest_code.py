@@ -6,6 +6,7 @@ slug, each its own entry."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Protocol
@@ -31,21 +32,25 @@ such read brings the old validators back, whatever order concurrent changes end 
 
 @dataclass(frozen=True)
 class CodeValidators:
-    """What answers a client whose copy of a version's code is current."""
+    """What answers a client whose copy of a version's code is current, and names the code
+    prepared for a download (`PreparedCodeCache`)."""
 
+    script_id: uuid.UUID
     visibility: Visibility
     sha256: str
     created_at: datetime
+    served_as: str
+    """A digest of what, besides the code, its served forms are made from (where their update
+    URLs point); empty when nothing else is."""
 
     @classmethod
-    def of(cls, script: Script, version: VersionSummary) -> CodeValidators:
-        return cls(script.visibility, version.sha256, version.created_at)
+    def of(cls, script: Script, version: VersionSummary, served_as: str) -> CodeValidators:
+        return cls(script.id, script.visibility, version.sha256, version.created_at, served_as)
 
-    @classmethod
-    def of_latest(cls, script: Script) -> CodeValidators | None:
-        """The validators of the script's latest version; None when it has none."""
-        latest = script.latest_version
-        return None if latest is None else cls.of(script, latest)
+    @property
+    def tag(self) -> str:
+        """The served code's entity tag: it changes with the code and with `served_as`."""
+        return f"{self.sha256}.{self.served_as}" if self.served_as else self.sha256
 
 
 @dataclass(frozen=True)

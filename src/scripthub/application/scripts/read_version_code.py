@@ -11,6 +11,7 @@ from scripthub.application.ports.unit_of_work import UnitOfWorkFactory
 from scripthub.application.scripts.access import load_visible_script
 from scripthub.application.scripts.served_code import NOTHING_HELD, CodeForm, Held, ServedCode
 from scripthub.domain.errors import NotFoundError
+from scripthub.domain.scripts import Script, VersionSummary
 from scripthub.domain.userscript_serving import PINNED_URL, rewrite_update_urls
 
 MAX_VERSION_LENGTH = 256
@@ -24,6 +25,11 @@ class ReadVersionCodeQuery:
     viewer: Principal | None
     """The signed-in caller, or None for an anonymous one."""
     held: Held = NOTHING_HELD
+
+
+def _pinned(script: Script, version: VersionSummary) -> CodeValidators:
+    """A pinned version's code is made from nothing but its code."""
+    return CodeValidators.of(script, version, served_as="")
 
 
 def _plausible(version: str) -> bool:
@@ -47,12 +53,12 @@ class ReadVersionCode:
                 version = await uow.scripts.get_version(script.id, query.version)
                 if version is None:
                     raise NotFoundError("Version not found.")
-                answer = ServedCode.of(CodeValidators.of(script, version.summary), CodeForm.CODE)
+                answer = ServedCode.of(_pinned(script, version.summary), CodeForm.CODE)
                 if query.held.is_current(answer.tag, answer.last_modified):
                     return answer
             found = await uow.scripts.version_code(script.id, query.version)
         if found is None:
             raise NotFoundError("Version not found.")
-        answer = ServedCode.of(CodeValidators.of(script, found.version.summary), CodeForm.CODE)
-        body = rewrite_update_urls(found.code, PINNED_URL, PINNED_URL)
+        answer = ServedCode.of(_pinned(script, found.version.summary), CodeForm.CODE)
+        body = rewrite_update_urls(found.code, PINNED_URL, PINNED_URL).encode()
         return dataclasses.replace(answer, body=body)

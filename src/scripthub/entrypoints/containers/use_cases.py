@@ -313,6 +313,7 @@ class UseCases(containers.DeclarativeContainer):
         ReadScriptCode,
         uow_factory=uow_factory,
         latest_code=latest_code,
+        prepared_code=adapters.prepared_code,
         installs=install_recorder,
         clock=clock,
         public_url=settings.provided.public_url,

@@ -118,7 +118,7 @@ def code_answer(
     headers["vary"] = "Accept, Origin" if vary_accept else "Origin"
     if answer.body is None:
         return CodeAnswer(HTTP_304_NOT_MODIFIED, headers, b"")
-    body = answer.body.encode()
+    body = answer.body
     headers |= {"content-type": TEXT, "content-length": str(len(body))}
     return CodeAnswer(HTTP_200_OK, headers, b"" if method == "HEAD" else body)
 
