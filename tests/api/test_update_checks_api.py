@@ -312,7 +312,7 @@ def _answer_of(response: Any) -> tuple[int, dict[str, str], bytes]:
 
 @contextmanager
 def lane_answers(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
-    """The statuses `UpdateCheckLane` answers meanwhile (the route answers the rest)."""
+    """The statuses `CodeLane` answers meanwhile (the route answers the rest)."""
     answered: list[int] = []
     answer, problem = script_code.code_answer, script_code.send_error_problem
 
@@ -331,7 +331,7 @@ def lane_answers(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
         yield answered
 
 
-async def test_the_update_check_lane_answers_as_the_route_does(
+async def test_the_code_lane_answers_as_the_route_does(
     api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     script, token = await publish(api)
@@ -357,6 +357,13 @@ async def test_the_update_check_lane_answers_as_the_route_does(
         ("GET", f"/api/scripts/{script['id']}/x.meta.css", {"If-Modified-Since": "garbage"}),
         ("GET", f"/api/scripts/{private['id']}/raw", current),
         ("GET", "/api/scripts/no-such-script/raw", current),
+        # Downloads: installs and updates.
+        ("GET", raw, {}),
+        ("HEAD", raw, {}),
+        ("GET", raw, meta),
+        ("GET", f"/api/scripts/{script['id']}/{script['slug']}.meta.js", {}),
+        ("GET", f"/api/scripts/{private['id']}/raw", {}),
+        ("GET", "/api/scripts/no-such-script/raw", {}),
     ]
     update = {"code": CODE.format(version="1.1")}
 
@@ -387,7 +394,7 @@ async def test_the_update_check_lane_answers_as_the_route_does(
     assert_problem(not_code, 404, "not_found")  # the route's own 404, not the lane's
 
 
-async def test_the_update_check_lane_refuses_as_the_route_does_over_the_budget(
+async def test_the_code_lane_refuses_as_the_route_does_over_the_budget(
     make_api: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     api: Api = await make_api(SCRIPTHUB_RATE_LIMIT_API="5/60", SCRIPTHUB_MAIL_DISPATCH="external")

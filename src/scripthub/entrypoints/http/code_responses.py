@@ -96,7 +96,7 @@ def _http_date(moment: datetime) -> str:
 @dataclass(frozen=True)
 class CodeAnswer:
     """What a code route sends: through Litestar (`code_response`) or straight from ASGI
-    (`controllers.script_code.UpdateCheckLane`), the same answer."""
+    (`controllers.script_code.CodeLane`), the same answer."""
 
     status: int
     headers: dict[str, str]
