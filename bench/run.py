@@ -71,6 +71,7 @@ PORTS = {
     "peer": 18006,
     "uncounted": 18007,  # script_code.py: the product with install counting switched off
     "nginx": 18008,  # script_code.py downloads: the stored bytes as static files
+    "static": 18009,  # script_code.py downloads: the same bytes from memory, a bare ASGI app
 }
 PEER = BENCH / "peer_fastapi_users"  # --peer: fastapi-users in its own venv (setup.sh)
 PEER_PYTHON = PEER / ".venv-peer" / "bin" / "python"
@@ -463,6 +464,7 @@ class Bench:
             "alt": [sys.executable, "-m", "scripthub.entrypoints.cli", "serve"],
             "raw": [*serve, "raw_asyncpg_app:app"],
             "hello": [*serve, "hello_app:app"],
+            "static": [*serve, "static_app:app"],
             "guard": [*serve, "guard_app:create_guard_app", "--factory"],
             "uncounted": [*serve, "uncounted_app:create_uncounted_app", "--factory"],
             # serve.py run by the peer's own interpreter: the same uvicorn options.

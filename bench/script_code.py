@@ -40,8 +40,10 @@ product's use cases (seed_script.py), then runs the parts:
             once, warmed up, interleaved rounds with the order alternating (status.lua:
             every answer not a 200 fails the part). Targets: the product's app CPU per
             50 KiB download <= 0.6 ms, product / raw throughput at 50 KiB >= 0.8, and the
-            product's app CPU per 2 MiB download at most 2x that per 1 KiB one; product /
-            nginx is reported.
+            product's app CPU per 2 MiB download, less the bytes' copy, at most 2x that per
+            1 KiB one; product / nginx is reported. The copy is what a bare ASGI app
+            (static_app.py, 18009, same uvicorn) spends more on a 2 MiB answer of the same
+            bytes than on a 1 KiB one.
 
 A part is a function taking the bench and returning its summary (PARTS): a new one goes
 beside `installs_part`, with its baseline's server in run.py's PORTS.
@@ -313,7 +315,7 @@ DOWNLOAD_SIZES = {"1 KiB": 1024, "50 KiB": 50 * 1024, "2 MiB": 2 * 1024 * 1024}
 TARGET_DOWNLOAD_CPU_MS = 0.6  # app CPU per 50 KiB download
 TARGET_DOWNLOADS_VS_RAW = 0.8  # at 50 KiB
 TARGET_LARGE_VS_SMALL_CPU = 2.0  # app CPU per 2 MiB download / per 1 KiB one
-NGINX = "nginx"
+NGINX, STATIC = "nginx", "static"
 NGINX_CONF = """user root;
 worker_processes {workers};
 pid {folder}/nginx.pid;
@@ -365,15 +367,18 @@ def downloads_part(bench: ScriptCodeBench) -> dict[str, object]:
     (the targets), product / nginx (reported)."""
     ids = {label: bench.sized_script(size) for label, size in DOWNLOAD_SIZES.items()}
     first = f"/api/scripts/{ids['1 KiB']}/raw"
-    bench.start_servers((PRODUCT, RAW), ready={PRODUCT: LIVE, RAW: (first, {})})
-    servers: tuple[str, ...] = (PRODUCT, RAW)
+    static = f"/{ids['1 KiB']}.js"
+    bench.start_servers(
+        (PRODUCT, RAW, STATIC), ready={PRODUCT: LIVE, RAW: (first, {}), STATIC: (static, {})}
+    )
+    servers: tuple[str, ...] = (PRODUCT, RAW, STATIC)
     if start_nginx(bench, list(ids.values())):
         servers = (*servers, NGINX)
     args = bench.args
 
     def run(server: str, label: str, load: Load) -> WrkResult:
         script_id = ids[label]
-        path = f"/{script_id}.js" if server == NGINX else f"/api/scripts/{script_id}/raw"
+        path = f"/{script_id}.js" if server in {NGINX, STATIC} else f"/api/scripts/{script_id}/raw"
         return bench.wrk(server, path, "status.lua", [str(OK)], load)
 
     log(f"warming up ({args.warmup} s per server and size)")
@@ -427,7 +432,9 @@ def report_downloads(runs: dict[str, dict[str, list[WrkResult]]]) -> dict[str, o
         print(line)
     mid = runs["50 KiB"]
     vs_raw_mid = Ratio.of(mid[PRODUCT], mid[RAW]).throughput
-    large_vs_small = cpu["2 MiB"] / cpu["1 KiB"]
+    copy_ms = pooled_ms(runs["2 MiB"][STATIC], STATIC) - pooled_ms(runs["1 KiB"][STATIC], STATIC)
+    large_vs_small = (cpu["2 MiB"] - copy_ms) / cpu["1 KiB"]
+    print(f"downloads: the bytes' copy, 2 MiB against 1 KiB (static_app.py): {copy_ms:.3f} ms")
     checks = {
         f"app CPU per 50 KiB download {cpu['50 KiB']:.3f} ms <= {TARGET_DOWNLOAD_CPU_MS}": (
             cpu["50 KiB"] <= TARGET_DOWNLOAD_CPU_MS
@@ -435,9 +442,8 @@ def report_downloads(runs: dict[str, dict[str, list[WrkResult]]]) -> dict[str, o
         f"product / raw at 50 KiB {vs_raw_mid:.3f} >= {TARGET_DOWNLOADS_VS_RAW}": (
             vs_raw_mid >= TARGET_DOWNLOADS_VS_RAW
         ),
-        f"app CPU 2 MiB / 1 KiB {large_vs_small:.2f} <= {TARGET_LARGE_VS_SMALL_CPU}": (
-            large_vs_small <= TARGET_LARGE_VS_SMALL_CPU
-        ),
+        f"app CPU 2 MiB less the copy / 1 KiB {large_vs_small:.2f} <= "
+        f"{TARGET_LARGE_VS_SMALL_CPU}": (large_vs_small <= TARGET_LARGE_VS_SMALL_CPU),
         f"answers other than 200: {wrong}": wrong == 0,
     }
     for check, passed in checks.items():

@@ -22,8 +22,8 @@ from scripthub.entrypoints.http.controllers.passwords import PasswordsController
 from scripthub.entrypoints.http.controllers.roles import PermissionsController, RolesController
 from scripthub.entrypoints.http.controllers.script_changes import ScriptChangesController
 from scripthub.entrypoints.http.controllers.script_code import (
-    ScriptCodeController,
     CodeLane,
+    ScriptCodeController,
 )
 from scripthub.entrypoints.http.controllers.scripts import OwnScriptsController, ScriptsController
 from scripthub.entrypoints.http.controllers.user_administration import (
