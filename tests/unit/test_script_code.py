@@ -15,7 +15,7 @@ from scripthub.application.accounts import Principal
 from scripthub.application.ports.install_counter import install_client
 from scripthub.application.ports.prepared_code import PreparedCode
 from scripthub.application.ports.scripts import ScriptChanges
-from scripthub.application.scripts import read_script_code
+from scripthub.application.scripts import read_script_code, read_version_code
 from scripthub.application.scripts.edit_script import EditScriptCommand
 from scripthub.application.scripts.read_script_code import ReadScriptCode, ReadScriptCodeQuery
 from scripthub.application.scripts.read_version_code import ReadVersionCodeQuery
@@ -307,6 +307,28 @@ async def test_a_version_is_read_and_prepared_once_then_served_without_sql(
     assert prepared == [installable()]
     assert [answer.body for answer in again] == [first.body, meta.body, meta.body]
     assert await pending(world) == {script.id: 1}  # served from memory, still counted
+
+
+async def test_a_pinned_version_is_prepared_once(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    script = await seeded(world)
+    query = ReadVersionCodeQuery(script.slug, "1.0", None)
+    prepared: list[str] = []
+    prepare = read_version_code._pinned_code
+
+    def preparing(code: str) -> PreparedCode:
+        prepared.append(code)
+        return prepare(code)
+
+    monkeypatch.setattr(read_version_code, "_pinned_code", preparing)
+    first = await world.read_version_code().execute(query)
+    again = await world.read_version_code().execute(query)
+
+    assert prepared == [installable()]
+    assert again == first
+    assert first.body is not None
+    assert b"// @updateURL    none\n" in first.body
 
 
 def test_prepared_code_keeps_the_most_recently_used_within_its_bytes() -> None:
