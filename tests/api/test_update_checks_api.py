@@ -300,6 +300,29 @@ async def test_checks_racing_new_versions_never_leave_an_old_copy_current(api: A
         held = etag_of(after)
 
 
+async def test_downloads_racing_slug_edits_never_serve_an_old_slug_after_the_edit(
+    api: Api,
+) -> None:
+    script, token = await publish(api)
+    raw = f"/api/scripts/{script['id']}/raw"
+    held = etag_of(await api.get(raw))
+    for number in range(1, 16):
+        slug = f"renamed-{number}"
+        edited, *_ = await api.at_once(
+            api.request("PATCH", f"/api/scripts/{script['id']}", token, json={"slug": slug}),
+            *(api.request("GET", raw, headers=headers) for headers in ({}, held, {}, held)),
+        )
+        assert edited.status_code == 200, edited.text
+
+        checked = await api.send("GET", raw, headers=held)
+        downloaded = await api.get(raw)
+
+        assert checked.status_code == 200, f"the slug became {slug}, yet the check says 304"
+        assert downloaded.content == checked.content
+        assert f"/{slug}.user.js\n".encode() in downloaded.content
+        held = etag_of(checked)
+
+
 DIFFERING = {"date", "x-request-id", "ratelimit-limit", "ratelimit-remaining", "ratelimit-reset"}
 """What two answers to the same request differ in, whoever gives them (a signed-in caller is
 counted before the route runs, and its 404 says so; an anonymous one is counted by it)."""
