@@ -163,6 +163,26 @@ async def test_redis_reads_and_counts_in_one_round_trip(redis_url: str, redis_pr
         await client.aclose()
 
 
+@pytest.mark.redis
+async def test_redis_reads_an_entry_of_an_older_release_as_a_miss(
+    redis_url: str, redis_prefix: str
+) -> None:
+    """Entries written by a release before served code had its own tag (validators without
+    the script's id and `served_as`) live on for up to a minute after an upgrade."""
+    client = aioredis.Redis.from_url(redis_url)
+    store = RedisLatestCodeStore(client, redis_prefix)
+    name = a_name()
+    try:
+        await client.set(f"{redis_prefix}latest_code:{name}", f"public\n{'a' * 64}\n1.5", px=60_000)
+
+        read = await store.read(name, None)
+
+        assert read.latest is None
+    finally:
+        await client.delete(f"{redis_prefix}latest_code:{name}")
+        await client.aclose()
+
+
 async def test_redis_reports_a_dead_server_as_unavailable() -> None:
     client = aioredis.Redis.from_url(CLOSED_PORT_URL, socket_connect_timeout=1)
     store = RedisLatestCodeStore(client)
