@@ -18,6 +18,12 @@ GET /api/scripts/{id}/raw with If-None-Match holding the latest version (an upda
          redis/latest_code.py)
   SQL    none
 
+GET /api/scripts/{id}/raw without If-None-Match (a download; script_code.py --only downloads)
+  Redis  the same MULTI block, then EVALSHA of the product's install script
+         (redis/install_scripts.py RECORD)
+  SQL    one SELECT of the latest version's code, outside any transaction (the product reads
+         none once it has prepared the version: this baseline serves the stored bytes)
+
 POST /api/auth/refresh (no bearer token, so no access-state read)
   Redis  1. the same rate-limit MULTI block
          2. EVALSHA of the product's own rotation script            (redis/session_scripts.py)
@@ -90,6 +96,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 # Content, not layers: the rotation script, the mail's wording and the list of refused passwords
 # are the product's own, so that Redis and PostgreSQL get the same work and the same bytes.
+from scripthub.adapters.redis.install_scripts import RECORD
 from scripthub.adapters.redis.session_scripts import ROTATE
 from scripthub.adapters.security.common_passwords import load_common_passwords
 from scripthub.application.mail.messages import token_email
@@ -141,9 +148,16 @@ SQL_GRANTS = (
 )
 GRANTS_TTL = 900  # adapters/redis/permission_cache.py DEFAULT_TTL
 SQL_LATEST_VALIDATORS = (  # a cache miss only, once a minute: never in a measured window
-    "SELECT visibility, latest_sha256, latest_version_at FROM scripts"
+    "SELECT visibility, latest_sha256, latest_version_at, slug, language FROM scripts"
     " WHERE id = $1::UUID AND deleted_at IS NULL"
 )
+SQL_LATEST_CODE = (  # a download: the stored bytes, one statement outside any transaction
+    "SELECT script_versions.code FROM script_versions JOIN scripts"
+    " ON scripts.id = script_versions.script_id"
+    " AND scripts.latest_version = script_versions.version"
+    " WHERE scripts.id = $1::UUID AND scripts.deleted_at IS NULL"
+)
+PUBLIC_URL = os.environ.get("SCRIPTHUB_PUBLIC_URL", "").rstrip("/")
 
 # The unit of work's statements (adapters/sqlalchemy/users.py, roles.py, provider_links.py,
 # audit.py, email_tokens.py, outbox_writer.py), as SQLAlchemy's asyncpg dialect sends them.
@@ -333,6 +347,7 @@ class Stores:
     pool: asyncpg.Pool
     redis: aioredis.Redis
     rotate: Any
+    record_install: Any
     bcrypt: ThreadPoolExecutor
 
 
@@ -355,6 +370,7 @@ async def open_stores() -> None:
     )
     STORES.redis = aioredis.Redis.from_url(REDIS_URL)
     STORES.rotate = STORES.redis.register_script(ROTATE)
+    STORES.record_install = STORES.redis.register_script(RECORD)
     STORES.bcrypt = ThreadPoolExecutor(
         max_workers=os.cpu_count() or 1,
         thread_name_prefix="bcrypt",
@@ -928,9 +944,11 @@ async def update_me(request: Request[Any, Any, Any]) -> Response[UserOut]:
 @get("/api/scripts/{script_id:str}/raw")
 async def script_raw(request: Request[Any, Any, Any], script_id: str) -> Response[bytes]:
     """An update check by a client whose copy is current: the product's one MULTI block (the
-    cached validators and the rate counter), then 304 with the validators. Only that path is
-    measured; a cache miss (an entry lives 60 s) is filled from the database as the product
-    does, and any other request is not this baseline's (501)."""
+    cached validators and the rate counter), then 304 with the validators. Without
+    `If-None-Match`, a download of the stored bytes: the same MULTI block, one SELECT of the
+    code, the product's install script (one EVALSHA), then 200 with the code as stored. Only
+    those paths are measured; a cache miss (an entry lives 60 s) is filled from the database
+    as the product does, and any other request is not this baseline's (501)."""
     ip = request.client.host if request.client else "unknown"
     counter = f"{PREFIX}rate:api:{ip}"
     async with STORES.redis.pipeline(transaction=True) as pipe:
@@ -940,20 +958,41 @@ async def script_raw(request: Request[Any, Any, Any], script_id: str) -> Respons
     headers = _rate_headers(_counted(hits, ttl_ms, int(API_LIMIT)))
     if not entry:
         entry = await _fill_latest_code(uuid.UUID(script_id))
-    visibility, sha256, created_at = entry.decode().split("\n")
-    tag = f'"{sha256}"'
-    if_none_match = request.headers.get("if-none-match", "")
-    held = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
-    if visibility == "private" or tag not in held:
-        raise HTTPException(status_code=501, detail="not an update check of a current copy")
+    _, visibility, sha256, created_at, served_as = entry.decode().split("\n")
+    tag = f'"{sha256}.{served_as}"'
     modified = datetime.fromtimestamp(float(created_at), tz=UTC)
     headers |= {
         "etag": tag,
         "last-modified": format_datetime(modified, usegmt=True),
         "cache-control": "no-cache",
-        "vary": "Accept",
+        "vary": "Accept, Origin",
     }
+    if_none_match = request.headers.get("if-none-match")
+    if visibility == "private":
+        raise HTTPException(status_code=501, detail="not a public script")
+    if if_none_match is None:
+        return await _download(uuid.UUID(script_id), ip, headers)
+    held = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
+    if tag not in held:
+        raise HTTPException(status_code=501, detail="not an update check of a current copy")
     return Response(b"", status_code=304, headers=headers)
+
+
+async def _download(script_id: uuid.UUID, ip: str, headers: dict[str, str]) -> Response[bytes]:
+    async with STORES.pool.acquire() as connection:
+        code = await connection.fetchval(SQL_LATEST_CODE, script_id)
+    if code is None:
+        raise HTTPException(status_code=404, detail="script not found")
+    now = int(time.time() * 1000)
+    window = 24 * 3600 * 1000
+    pair = hashlib.blake2b(f"{script_id}\nip:{ip}".encode(), digest_size=16).hexdigest()
+    await STORES.record_install(
+        keys=[f"{PREFIX}installs:seen:{pair}", f"{PREFIX}installs:pending"],
+        args=[now, now + window, window, str(script_id)],
+    )
+    body = code.encode()
+    headers["content-type"] = "text/plain; charset=utf-8"
+    return Response(body, headers=headers)
 
 
 async def _fill_latest_code(script_id: uuid.UUID) -> bytes:
@@ -962,7 +1001,11 @@ async def _fill_latest_code(script_id: uuid.UUID) -> bytes:
     if row is None:
         raise HTTPException(status_code=404, detail="script not found")
     created_at = repr(row["latest_version_at"].timestamp())
-    entry = f"{row['visibility']}\n{row['latest_sha256']}\n{created_at}".encode()
+    # application/scripts/served_code.py served_as
+    made_from = f"{PUBLIC_URL}\n{script_id}\n{row['slug']}\n{row['language']}"
+    served_as = hashlib.blake2b(made_from.encode(), digest_size=8).hexdigest()
+    fields = (str(script_id), row["visibility"], row["latest_sha256"], created_at, served_as)
+    entry = "\n".join(fields).encode()
     await STORES.redis.set(f"{PREFIX}latest_code:{script_id}", entry, px=60_000, nx=True)
     return entry
 

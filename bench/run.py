@@ -36,6 +36,7 @@ and so is the CPU used by anything else on the machine while each run lasted (ot
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import multiprocessing
 import os
@@ -69,6 +70,8 @@ PORTS = {
     "alt": 18005,
     "peer": 18006,
     "uncounted": 18007,  # script_code.py: the product with install counting switched off
+    "nginx": 18008,  # script_code.py downloads: the stored bytes as static files
+    "static": 18009,  # script_code.py downloads: the same bytes from memory, a bare ASGI app
 }
 PEER = BENCH / "peer_fastapi_users"  # --peer: fastapi-users in its own venv (setup.sh)
 PEER_PYTHON = PEER / ".venv-peer" / "bin" / "python"
@@ -289,6 +292,9 @@ class Bench:
             "SCRIPTHUB_BCRYPT_ROUNDS": str(args.bcrypt_rounds),
             "SCRIPTHUB_RATE_LIMIT_API": "100000000/900",
             "SCRIPTHUB_RATE_LIMIT_AUTH": "100000000/900",
+            # What served code's update URLs, and so its entity tags, are made from: the
+            # baselines and `update_check` compute them as the product does.
+            "SCRIPTHUB_PUBLIC_URL": f"http://{HOST}:{PORTS['product']}",
             "SCRIPTHUB_LOG_LEVEL": args.log_level,
             # One hour instead of 15 minutes, so that the tokens seeded before the first run
             # outlive the last one whatever --repeat and --duration say. No other effect.
@@ -296,7 +302,6 @@ class Bench:
         }
         if args.env == "production":  # what production asks for, though no mail is sent here
             self.env |= {
-                "SCRIPTHUB_PUBLIC_URL": f"http://{HOST}:{PORTS['product']}",
                 "SCRIPTHUB_FRONTEND_URL": f"http://{HOST}:{PORTS['product']}",
                 "SCRIPTHUB_MAIL_FROM": "bench@scripthub.example",
                 "SCRIPTHUB_SMTP_URL": "smtp://127.0.0.1:1",
@@ -421,11 +426,18 @@ class Bench:
 
     def update_check(self) -> tuple[str, dict[str, str]]:
         """The path and headers of an update check of the seeded script by a client whose copy
-        is current: `GET /api/scripts/{id}/raw` with `If-None-Match` holding its latest digest,
-        answered 304."""
+        is current: `GET /api/scripts/{id}/raw` with `If-None-Match` holding its latest entity
+        tag, answered 304."""
         script_id = self.seed_script()
-        sha256 = self.query(f"SELECT latest_sha256 FROM scripts WHERE id = '{script_id}'")
-        return f"/api/scripts/{script_id}/raw", {"If-None-Match": f'"{sha256}"'}
+        row = self.query(
+            f"SELECT latest_sha256 || ' ' || slug || ' ' || language FROM scripts"
+            f" WHERE id = '{script_id}'"
+        )
+        sha256, slug, language = row.split(" ")
+        # The product's entity tag (application/scripts/served_code.py served_as).
+        made_from = f"{self.env['SCRIPTHUB_PUBLIC_URL']}\n{script_id}\n{slug}\n{language}"
+        served_as = hashlib.blake2b(made_from.encode(), digest_size=8).hexdigest()
+        return f"/api/scripts/{script_id}/raw", {"If-None-Match": f'"{sha256}.{served_as}"'}
 
     def seed_peer(self) -> None:
         """--peer: its table, as many users as the product's seed, an access token each."""
@@ -452,6 +464,7 @@ class Bench:
             "alt": [sys.executable, "-m", "scripthub.entrypoints.cli", "serve"],
             "raw": [*serve, "raw_asyncpg_app:app"],
             "hello": [*serve, "hello_app:app"],
+            "static": [*serve, "static_app:app"],
             "guard": [*serve, "guard_app:create_guard_app", "--factory"],
             "uncounted": [*serve, "uncounted_app:create_uncounted_app", "--factory"],
             # serve.py run by the peer's own interpreter: the same uvicorn options.

@@ -30,6 +30,21 @@ product's use cases (seed_script.py), then runs the parts:
             part). Target: product / raw throughput >= 0.8 with the I/O the same; product /
             hello is reported.
 
+  downloads GET /api/scripts/{id}/raw without `If-None-Match`, of plain scripts of 1 KiB,
+            50 KiB and 2 MiB (seed_script.py --bytes), always from the same client (each
+            request still runs the install count, de-duplicated): the product (18001)
+            against raw_asyncpg_app.py (18002: the rate-limit MULTI block, one SELECT of the
+            stored code, the install EVALSHA, the bytes as stored) and, when nginx is
+            installed, nginx (18008) serving the same stored bytes as static files (the
+            physical anchor; the column is left out with a message otherwise), all up at
+            once, warmed up, interleaved rounds with the order alternating (status.lua:
+            every answer not a 200 fails the part). Targets: the product's app CPU per
+            50 KiB download <= 0.6 ms, product / raw throughput at 50 KiB >= 0.8, and the
+            product's app CPU per 2 MiB download, less the bytes' copy, at most 2x that per
+            1 KiB one; product / nginx is reported. The copy is what a bare ASGI app
+            (static_app.py, 18009, same uvicorn) spends more on a 2 MiB answer of the same
+            bytes than on a 1 KiB one.
+
 A part is a function taking the bench and returning its summary (PARTS): a new one goes
 beside `installs_part`, with its baseline's server in run.py's PORTS.
 """
@@ -37,6 +52,9 @@ beside `installs_part`, with its baseline's server in run.py's PORTS.
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -46,6 +64,9 @@ from pathlib import Path
 import redis
 from iocheck import UPDATE_CHECK, check_io
 from run import (
+    BENCH,
+    HOST,
+    PORTS,
     Bench,
     Load,
     WrkResult,
@@ -58,6 +79,7 @@ from run import (
     table,
     verdict,
 )
+from seed_script import sized_id_file
 
 from scripthub.entrypoints.install_flusher import FLUSH_SECONDS
 
@@ -107,6 +129,14 @@ class ScriptCodeBench(Bench):
     @property
     def raw_path(self) -> str:
         return f"/api/scripts/{self.script_id}/raw"
+
+    def sized_script(self, size: int) -> str:
+        """The id of a plain public script of exactly `size` bytes, seeded the first time it
+        is asked for (its stored code in `code-<id>.js`)."""
+        id_file = self.work / sized_id_file(size)
+        if not id_file.exists():
+            log(self.python(str(BENCH / "seed_script.py"), str(self.work), f"--bytes={size}"))
+        return id_file.read_text().strip()
 
     def install_count(self) -> int:
         return int(self.query(f"SELECT install_count FROM scripts WHERE id = '{self.script_id}'"))
@@ -281,9 +311,150 @@ def report_update_checks(runs: dict[str, list[WrkResult]], *, io_same: bool) -> 
     }
 
 
+DOWNLOAD_SIZES = {"1 KiB": 1024, "50 KiB": 50 * 1024, "2 MiB": 2 * 1024 * 1024}
+TARGET_DOWNLOAD_CPU_MS = 0.6  # app CPU per 50 KiB download
+TARGET_DOWNLOADS_VS_RAW = 0.8  # at 50 KiB
+TARGET_LARGE_VS_SMALL_CPU = 2.0  # app CPU per 2 MiB download / per 1 KiB one
+NGINX, STATIC = "nginx", "static"
+NGINX_CONF = """user root;
+worker_processes {workers};
+pid {folder}/nginx.pid;
+error_log {folder}/error.log;
+events {{ worker_connections 1024; }}
+http {{
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  default_type text/plain;
+  client_body_temp_path {folder}/body;
+  server {{
+    listen {host}:{port};
+    root {folder}/www;
+    location / {{ add_header Cache-Control no-cache; }}
+  }}
+}}
+"""
+
+
+def start_nginx(bench: ScriptCodeBench, script_ids: list[str]) -> bool:
+    """nginx serving each script's stored code at `/{id}.js`, as one of the bench's servers
+    (its workers counted, stopped with the others); False if nginx is not installed."""
+    binary = shutil.which("nginx", path=f"{os.environ.get('PATH', '')}{os.pathsep}/usr/sbin")
+    if binary is None:
+        log("nginx is not installed (apt-get install -y nginx-light): no nginx column")
+        return False
+    folder = bench.work / NGINX
+    (folder / "www").mkdir(parents=True)
+    for script_id in script_ids:
+        shutil.copy(bench.work / f"code-{script_id}.js", folder / "www" / f"{script_id}.js")
+    conf = folder / "nginx.conf"
+    conf.write_text(
+        NGINX_CONF.format(workers=bench.args.workers, folder=folder, host=HOST, port=PORTS[NGINX])
+    )
+    with (bench.work / f"{NGINX}.log").open("w") as sink:
+        bench.servers[NGINX] = subprocess.Popen(
+            [binary, "-c", str(conf), "-g", "daemon off;"],
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    bench.wait_ready(NGINX, f"/{script_ids[0]}.js", {})
+    return True
+
+
+def downloads_part(bench: ScriptCodeBench) -> dict[str, object]:
+    """Downloads of 1 KiB, 50 KiB and 2 MiB scripts: product / raw and the product's app CPU
+    (the targets), product / nginx (reported)."""
+    ids = {label: bench.sized_script(size) for label, size in DOWNLOAD_SIZES.items()}
+    first = f"/api/scripts/{ids['1 KiB']}/raw"
+    static = f"/{ids['1 KiB']}.js"
+    bench.start_servers(
+        (PRODUCT, RAW, STATIC), ready={PRODUCT: LIVE, RAW: (first, {}), STATIC: (static, {})}
+    )
+    servers: tuple[str, ...] = (PRODUCT, RAW, STATIC)
+    if start_nginx(bench, list(ids.values())):
+        servers = (*servers, NGINX)
+    args = bench.args
+
+    def run(server: str, label: str, load: Load) -> WrkResult:
+        script_id = ids[label]
+        path = f"/{script_id}.js" if server in {NGINX, STATIC} else f"/api/scripts/{script_id}/raw"
+        return bench.wrk(server, path, "status.lua", [str(OK)], load)
+
+    log(f"warming up ({args.warmup} s per server and size)")
+    for label in ids:
+        for server in servers:
+            run(server, label, Load(args.threads, args.connections, args.warmup))
+    runs: dict[str, dict[str, list[WrkResult]]] = {
+        label: {server: [] for server in servers} for label in ids
+    }
+    for round_number in range(args.repeat):
+        log(f"downloads, round {round_number + 1} of {args.repeat}")
+        for label in ids:
+            for server in servers if round_number % 2 == 0 else servers[::-1]:
+                runs[label][server].append(run(server, label, bench.load))
+    bench.stop_servers(servers)
+    return report_downloads(runs)
+
+
+def report_downloads(runs: dict[str, dict[str, list[WrkResult]]]) -> dict[str, object]:
+    print()
+    print(
+        table(
+            [
+                (f"{server} {label} #{number + 1}", result)
+                for label, by_server in runs.items()
+                for server, results in by_server.items()
+                for number, result in enumerate(results)
+            ]
+        )
+    )
+    print()
+    cpu: dict[str, float] = {}
+    wrong = 0
+    summary: dict[str, object] = {}
+    for label, by_server in runs.items():
+        cpu[label] = pooled_ms(by_server[PRODUCT], PRODUCT)
+        wrong += sum(r.non_2xx + r.unexpected for rs in by_server.values() for r in rs)
+        vs_raw = Ratio.of(by_server[PRODUCT], by_server[RAW])
+        line = (
+            f"downloads {label}: product {median(by_server[PRODUCT]).ok_rps:.1f}/s, app CPU"
+            f" {cpu[label]:.3f} ms (raw {pooled_ms(by_server[RAW], RAW):.3f} ms); product /"
+            f" raw = {vs_raw}"
+        )
+        vs_nginx = Ratio.of(by_server[PRODUCT], by_server[NGINX]) if NGINX in by_server else None
+        summary[label] = {"app_cpu_ms": cpu[label], "vs_raw": vs_raw, "vs_nginx": vs_nginx}
+        if vs_nginx is None:
+            line += "; product / nginx: nginx not installed"
+        else:
+            nginx_rps = median(by_server[NGINX]).ok_rps
+            line += f"; product / nginx = {vs_nginx} (nginx {nginx_rps:.1f}/s)"
+        print(line)
+    mid = runs["50 KiB"]
+    vs_raw_mid = Ratio.of(mid[PRODUCT], mid[RAW]).throughput
+    copy_ms = pooled_ms(runs["2 MiB"][STATIC], STATIC) - pooled_ms(runs["1 KiB"][STATIC], STATIC)
+    large_vs_small = (cpu["2 MiB"] - copy_ms) / cpu["1 KiB"]
+    print(f"downloads: the bytes' copy, 2 MiB against 1 KiB (static_app.py): {copy_ms:.3f} ms")
+    checks = {
+        f"app CPU per 50 KiB download {cpu['50 KiB']:.3f} ms <= {TARGET_DOWNLOAD_CPU_MS}": (
+            cpu["50 KiB"] <= TARGET_DOWNLOAD_CPU_MS
+        ),
+        f"product / raw at 50 KiB {vs_raw_mid:.3f} >= {TARGET_DOWNLOADS_VS_RAW}": (
+            vs_raw_mid >= TARGET_DOWNLOADS_VS_RAW
+        ),
+        f"app CPU 2 MiB less the copy / 1 KiB {large_vs_small:.2f} <= "
+        f"{TARGET_LARGE_VS_SMALL_CPU}": (large_vs_small <= TARGET_LARGE_VS_SMALL_CPU),
+        f"answers other than 200: {wrong}": wrong == 0,
+    }
+    for check, passed in checks.items():
+        print(f"downloads: {check}  {verdict(passed)}")
+    return {**summary, "pass": all(checks.values())}
+
+
 PARTS: dict[str, Callable[[ScriptCodeBench], dict[str, object]]] = {
     "installs": installs_part,
     "update_checks": update_checks_part,
+    "downloads": downloads_part,
 }
 
 

@@ -6,10 +6,14 @@ userscript of about 20 KB written like a real one: a metadata block with matches
 `@require` and a `data:` icon, then an IIFE with settings, a style sheet, helpers and a dozen
 page features; a little non-ASCII text, as real scripts have.
 
-Reads the same SCRIPTHUB_* environment as the servers; writes the script's id to
-`<out>/script-id.txt`.
+With `--bytes N`, a plain userscript of exactly N bytes instead (a small block, then lines of
+code), for the download bench.
 
-    python bench/seed_script.py OUT_FOLDER
+Reads the same SCRIPTHUB_* environment as the servers; writes the script's id to
+`<out>/script-id.txt` (`script-id-N.txt` with `--bytes N`), and its code as stored to
+`<out>/code-<id>.js`.
+
+    python bench/seed_script.py OUT_FOLDER [--bytes N]
 """
 
 from __future__ import annotations
@@ -184,7 +188,30 @@ def forum_userscript() -> str:
     return code + FOOTER.format(names=", ".join(used))
 
 
-async def seed(out: Path) -> None:
+SMALL_HEADER = """// ==UserScript==
+// @name         Sized {size}
+// @namespace    https://example.org/sized
+// @version      1.0.0
+// @description  A script of {size} bytes for the download bench
+// @match        https://example.org/*
+// @grant        none
+// ==/UserScript==
+
+"""
+
+
+def sized_userscript(size: int) -> str:
+    """A userscript of exactly `size` bytes (at least its small header's): a block, then
+    lines of code, the last one cut to fit."""
+    code = SMALL_HEADER.format(size=size)
+    line = 0
+    while len(code.encode()) < size:
+        code += f"console.log('line {line}: forum power tools, sized for the bench');\n"
+        line += 1
+    return code.encode()[: size - 1].decode(errors="ignore") + "\n"
+
+
+async def seed(out: Path, size: int | None) -> None:
     container = build_container(load_settings(env_file=None))
     try:
         tag = uuid.uuid4().hex[:8]
@@ -196,11 +223,12 @@ async def seed(out: Path) -> None:
             grants = await uow.roles.grants_of(own.user.id)
         # Publishing reads only the caller's id and grants: no session is needed.
         owner = Principal(own.user.id, uuid.UUID(int=0), grants)
+        code = forum_userscript() if size is None else sized_userscript(size)
         script = await container.use_cases.create_script().execute(
             CreateScriptCommand(
                 owner,
-                "Forum Power Tools",
-                forum_userscript(),
+                "Forum Power Tools" if size is None else f"Sized {size}",
+                code,
                 Language.JAVASCRIPT,
                 description="Cleaner threads, keyboard navigation and a dark theme.",
                 tags=["forum", "productivity"],
@@ -208,14 +236,24 @@ async def seed(out: Path) -> None:
         )
     finally:
         await close_container(container)
-    (out / SCRIPT_ID_FILE).write_text(str(script.id))
-    print(f"seeded script {script.slug} ({len(forum_userscript().encode())} bytes), id {script.id}")
+    (out / sized_id_file(size)).write_text(str(script.id))
+    (out / f"code-{script.id}.js").write_text(code)  # the stored bytes, for a static server
+    print(f"seeded script {script.slug} ({len(code.encode())} bytes), id {script.id}")
+
+
+def sized_id_file(size: int | None) -> str:
+    """Where the id of the script seeded with `--bytes size` (None: the forum one) goes."""
+    return SCRIPT_ID_FILE if size is None else f"script-id-{size}.txt"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", type=Path, help="folder for script-id.txt")
-    asyncio.run(seed(parser.parse_args().out))
+    parser.add_argument(
+        "--bytes", type=int, help="seed a plain script of exactly this size instead"
+    )
+    args = parser.parse_args()
+    asyncio.run(seed(args.out, args.bytes))
 
 
 if __name__ == "__main__":

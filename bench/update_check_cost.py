@@ -14,7 +14,7 @@ per call of:
   raw-io            its work alone: the MULTI block and the answer's headers, as script_raw
                     does them (no Litestar)
   product           the product app, the update check (its outer layers, then
-                    `UpdateCheckLane`: the use case and the answer, without Litestar)
+                    `CodeLane`: the use case and the answer, without Litestar)
   product-use-case  `ReadScriptCode.execute` alone, with the query the lane builds (the
                     cache's MULTI block with the rate charge, the validators, the answer)
 

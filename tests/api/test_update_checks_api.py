@@ -7,18 +7,28 @@ request on the app's own engine and connections."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
+from litestar.testing import AsyncTestClient
 from redis.asyncio import Connection
 
+from scripthub.adapters.redis.errors import DEADLINE_SECONDS
 from scripthub.domain.errors import DomainError
+from scripthub.entrypoints.containers import build_container
+from scripthub.entrypoints.http.app import create_app
 from scripthub.entrypoints.http.controllers import script_code
 from scripthub.entrypoints.http.problems import status_of
+from scripthub.entrypoints.settings import load_settings
 from tests.api.client import Api, assert_problem
+from tests.api.conftest import TEST_ENVIRONMENT
 from tests.api.test_administration_api import counted_statements
+
+if TYPE_CHECKING:
+    from tests.freezing_proxy import FreezingProxy
 
 CODE = """// ==UserScript==
 // @name        Update check
@@ -97,6 +107,49 @@ async def test_a_current_copy_is_answered_without_sql_in_one_round_trip(
     # The statement counter does see a check the cache cannot answer (the slug's first).
     assert other_script.status_code == 304
     assert uncached_statements
+
+
+async def test_a_download_of_prepared_code_costs_no_sql_and_two_round_trips(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    script, _ = await publish(api)
+    raw = f"/api/scripts/{script['id']}/raw"
+    first = await api.get(raw)  # reads the database, prepares the code, fills the cache
+
+    with counted_statements(api) as statements, counted_round_trips(monkeypatch) as trips:
+        downloaded = await api.get(raw)
+        meta = await api.get(f"/api/scripts/{script['id']}/meta")
+
+    assert (downloaded.status_code, meta.status_code) == (200, 200)
+    assert downloaded.content == first.content
+    assert downloaded.headers["etag"] == first.headers["etag"]
+    assert downloaded.headers["content-length"] == str(len(first.content))
+    assert meta.content.endswith(b"// ==/UserScript==\n")
+    assert statements == []
+    if api.container.settings().cache_backend == "redis":
+        assert len(trips) == 2  # each its cache read and rate count (the install is apart)
+        assert all(b"latest_code:" in trip for trip in trips)
+
+
+async def test_a_new_slug_is_new_code_under_a_new_tag(api: Api) -> None:
+    script, token = await publish(api)
+    raw = f"/api/scripts/{script['id']}/raw"
+    old = await api.get(raw)
+    assert (await api.send("GET", raw, headers=etag_of(old))).status_code == 304  # cached now
+
+    edit = {"slug": "renamed-script"}
+    edited = await api.send("PATCH", f"/api/scripts/{script['id']}", token, json=edit)
+    checked = await api.send("GET", raw, headers=etag_of(old))
+    meta = await api.send("GET", f"/api/scripts/{script['id']}/meta", headers=etag_of(old))
+
+    assert edited.status_code == 200, edited.text
+    assert checked.status_code == 200
+    assert checked.headers["etag"] != old.headers["etag"]
+    assert checked.content == old.content.replace(
+        f"/{script['slug']}.".encode(), b"/renamed-script."
+    )
+    assert b"/renamed-script.meta.js\n" in meta.content
+    assert (await api.send("GET", raw, headers=etag_of(checked))).status_code == 304
 
 
 async def test_a_new_version_is_seen_by_the_very_next_check(api: Api) -> None:
@@ -194,6 +247,34 @@ async def test_with_redis_down_the_code_is_still_served_uncounted(
     assert await cache_read_failures(reader) == failures_before + 2
 
 
+@pytest.mark.postgres
+@pytest.mark.redis
+async def test_a_frozen_redis_costs_a_code_request_one_deadline_not_one_per_step(
+    redis_proxy: FreezingProxy, redis_url: str, redis_prefix: str, postgres_database_url: str
+) -> None:
+    """A download meets the cache's store three times (read, fill, install) and an update
+    check twice (read, fill): each waited its own 5 s."""
+    environment = {
+        **TEST_ENVIRONMENT,
+        "SCRIPTHUB_MAIL_DISPATCH": "external",
+        "SCRIPTHUB_DATABASE_URL": postgres_database_url,
+        "SCRIPTHUB_REDIS_URL": redis_proxy.route(redis_url),
+        "SCRIPTHUB_REDIS_KEY_PREFIX": redis_prefix,
+    }
+    container = build_container(load_settings(environment, env_file=None))
+    async with AsyncTestClient(app=create_app(container)) as client:
+        api = Api(client, container)
+        script, _ = await publish(api)
+        raw = f"/api/scripts/{script['id']}/raw"
+        current = etag_of(await api.send("HEAD", raw))
+        with redis_proxy.frozen():
+            for headers in ({}, current):
+                started = time.monotonic()
+                answer = await api.send("GET", raw, headers=headers)
+                assert answer.status_code in {200, 304}, answer.text
+                assert time.monotonic() - started < DEADLINE_SECONDS + 1, headers
+
+
 async def cache_read_failures(api: Api) -> float:
     metrics = (await api.get("/metrics")).text
     line = next(line for line in metrics.splitlines() if line.startswith(CACHE_ERRORS_METRIC))
@@ -219,6 +300,29 @@ async def test_checks_racing_new_versions_never_leave_an_old_copy_current(api: A
         held = etag_of(after)
 
 
+async def test_downloads_racing_slug_edits_never_serve_an_old_slug_after_the_edit(
+    api: Api,
+) -> None:
+    script, token = await publish(api)
+    raw = f"/api/scripts/{script['id']}/raw"
+    held = etag_of(await api.get(raw))
+    for number in range(1, 16):
+        slug = f"renamed-{number}"
+        edited, *_ = await api.at_once(
+            api.request("PATCH", f"/api/scripts/{script['id']}", token, json={"slug": slug}),
+            *(api.request("GET", raw, headers=headers) for headers in ({}, held, {}, held)),
+        )
+        assert edited.status_code == 200, edited.text
+
+        checked = await api.send("GET", raw, headers=held)
+        downloaded = await api.get(raw)
+
+        assert checked.status_code == 200, f"the slug became {slug}, yet the check says 304"
+        assert downloaded.content == checked.content
+        assert f"/{slug}.user.js\n".encode() in downloaded.content
+        held = etag_of(checked)
+
+
 DIFFERING = {"date", "x-request-id", "ratelimit-limit", "ratelimit-remaining", "ratelimit-reset"}
 """What two answers to the same request differ in, whoever gives them (a signed-in caller is
 counted before the route runs, and its 404 says so; an anonymous one is counted by it)."""
@@ -231,7 +335,7 @@ def _answer_of(response: Any) -> tuple[int, dict[str, str], bytes]:
 
 @contextmanager
 def lane_answers(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
-    """The statuses `UpdateCheckLane` answers meanwhile (the route answers the rest)."""
+    """The statuses `CodeLane` answers meanwhile (the route answers the rest)."""
     answered: list[int] = []
     answer, problem = script_code.code_answer, script_code.send_error_problem
 
@@ -250,7 +354,7 @@ def lane_answers(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
         yield answered
 
 
-async def test_the_update_check_lane_answers_as_the_route_does(
+async def test_the_code_lane_answers_as_the_route_does(
     api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     script, token = await publish(api)
@@ -276,6 +380,13 @@ async def test_the_update_check_lane_answers_as_the_route_does(
         ("GET", f"/api/scripts/{script['id']}/x.meta.css", {"If-Modified-Since": "garbage"}),
         ("GET", f"/api/scripts/{private['id']}/raw", current),
         ("GET", "/api/scripts/no-such-script/raw", current),
+        # Downloads: installs and updates.
+        ("GET", raw, {}),
+        ("HEAD", raw, {}),
+        ("GET", raw, meta),
+        ("GET", f"/api/scripts/{script['id']}/{script['slug']}.meta.js", {}),
+        ("GET", f"/api/scripts/{private['id']}/raw", {}),
+        ("GET", "/api/scripts/no-such-script/raw", {}),
     ]
     update = {"code": CODE.format(version="1.1")}
 
@@ -306,7 +417,7 @@ async def test_the_update_check_lane_answers_as_the_route_does(
     assert_problem(not_code, 404, "not_found")  # the route's own 404, not the lane's
 
 
-async def test_the_update_check_lane_refuses_as_the_route_does_over_the_budget(
+async def test_the_code_lane_refuses_as_the_route_does_over_the_budget(
     make_api: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     api: Api = await make_api(SCRIPTHUB_RATE_LIMIT_API="5/60", SCRIPTHUB_MAIL_DISPATCH="external")
@@ -341,3 +452,29 @@ async def test_a_page_fetching_the_code_url_gets_both_of_its_vary_reasons(
         assert answer.headers["access-control-allow-origin"] == page
         assert answer.headers.get_list("vary") == ["Accept, Origin"]
     assert meta.headers.get_list("vary") == ["Origin"]  # the block's URL does not vary on Accept
+
+
+async def test_every_code_answer_varies_on_origin_whether_or_not_the_request_sent_one(
+    make_api: Callable[..., Any],
+) -> None:
+    """A shared cache must not hand a page an answer it kept for a script manager (no
+    `Access-Control-Allow-Origin`), nor the other way round."""
+    page = "https://app.example"
+    api: Api = await make_api(SCRIPTHUB_MAIL_DISPATCH="external", SCRIPTHUB_CORS_ORIGINS=page)
+    script, _ = await publish(api)
+    base = f"/api/scripts/{script['id']}"
+    raw = await api.send("GET", f"{base}/raw")
+    expected = {
+        "raw": "Accept, Origin",
+        f"{script['slug']}.user.js": "Accept, Origin",
+        "meta": "Origin",
+        f"{script['slug']}.meta.js": "Origin",
+        "versions/1.0/raw": "Origin",
+    }
+
+    for path, vary in expected.items():
+        for headers in ({}, etag_of(raw), {"Origin": page}, {"Origin": page, **etag_of(raw)}):
+            for method in ("GET", "HEAD"):
+                answer = await api.send(method, f"{base}/{path}", headers=headers)
+                assert answer.status_code in {200, 304}, (path, headers)
+                assert answer.headers.get_list("vary") == [vary], (path, headers, method)

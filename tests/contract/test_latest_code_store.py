@@ -30,9 +30,15 @@ TTL = timedelta(milliseconds=600)
 FENCE = timedelta(milliseconds=300)
 """Short, so that the Redis adapter's entries and fences run out within the test."""
 VERSION_1 = CodeValidators(
-    Visibility.PUBLIC, "a" * 64, datetime(2026, 3, 1, 12, 1, 0, 250000, tzinfo=UTC)
+    uuid.UUID(int=1),
+    Visibility.PUBLIC,
+    "a" * 64,
+    datetime(2026, 3, 1, 12, 1, 0, 250000, tzinfo=UTC),
+    "0123456789abcdef",
 )
-VERSION_2 = CodeValidators(Visibility.UNLISTED, "b" * 64, datetime(2026, 3, 2, tzinfo=UTC))
+VERSION_2 = CodeValidators(
+    uuid.UUID(int=2), Visibility.UNLISTED, "b" * 64, datetime(2026, 3, 2, tzinfo=UTC), ""
+)
 
 
 class Backend:
@@ -154,6 +160,26 @@ async def test_redis_reads_and_counts_in_one_round_trip(redis_url: str, redis_pr
         keys = [key async for key in client.scan_iter(match=f"{redis_prefix}*")]
         if keys:
             await client.delete(*keys)
+        await client.aclose()
+
+
+@pytest.mark.redis
+async def test_redis_reads_an_entry_of_an_older_release_as_a_miss(
+    redis_url: str, redis_prefix: str
+) -> None:
+    """Entries written by a release before served code had its own tag (validators without
+    the script's id and `served_as`) live on for up to a minute after an upgrade."""
+    client = aioredis.Redis.from_url(redis_url)
+    store = RedisLatestCodeStore(client, redis_prefix)
+    name = a_name()
+    try:
+        await client.set(f"{redis_prefix}latest_code:{name}", f"public\n{'a' * 64}\n1.5", px=60_000)
+
+        read = await store.read(name, None)
+
+        assert read.latest is None
+    finally:
+        await client.delete(f"{redis_prefix}latest_code:{name}")
         await client.aclose()
 
 

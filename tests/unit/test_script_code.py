@@ -10,18 +10,29 @@ from datetime import timedelta
 
 import pytest
 
+from scripthub.adapters.memory import InMemoryPreparedCodeCache
 from scripthub.application.accounts import Principal
 from scripthub.application.ports.install_counter import install_client
-from scripthub.application.scripts.read_script_code import ReadScriptCodeQuery
+from scripthub.application.ports.prepared_code import PreparedCode
+from scripthub.application.ports.scripts import ScriptChanges
+from scripthub.application.scripts import read_script_code, read_version_code
+from scripthub.application.scripts.edit_script import EditScriptCommand
+from scripthub.application.scripts.read_script_code import ReadScriptCode, ReadScriptCodeQuery
 from scripthub.application.scripts.read_version_code import ReadVersionCodeQuery
-from scripthub.application.scripts.served_code import CodeForm, Held, ServedCode, UpdateUrls
+from scripthub.application.scripts.served_code import (
+    CodeForm,
+    Held,
+    ServedCode,
+    UpdateUrls,
+    prepare_code,
+)
 from scripthub.domain.audit import RequestContext
 from scripthub.domain.errors import NotFoundError
 from scripthub.domain.scripts import Language, Script, Visibility
 from scripthub.domain.users import User
 from tests.contract.samples import T0, make_user
 from tests.script_builders import add_scripts, make_script, make_version
-from tests.unit.world import World
+from tests.unit.world import OPERATOR, World
 from tests.userscripts import installable
 
 API = "https://api.scripthub.test/api/scripts"
@@ -81,13 +92,13 @@ async def test_the_code_points_its_update_urls_at_us_and_is_otherwise_as_publish
 
     assert answer.body is not None
     base = f"{API}/{script.id}/dark-mode"
-    header, rest = answer.body.split("// ==/UserScript==\r\n")
+    header, rest = answer.body.decode().split("// ==/UserScript==\r\n")
     assert header.endswith(
         f"// @updateURL    {base}.meta.js\r\n// @downloadURL  {base}.user.js\r\n"
     )
     assert header.startswith(code.split("// ==/UserScript==")[0])
     assert rest == code.split("// ==/UserScript==\r\n")[1]
-    assert answer.tag == hashlib.sha256(code.encode()).hexdigest()
+    assert answer.tag.startswith(f"{hashlib.sha256(code.encode()).hexdigest()}.")
     assert answer.last_modified == T0 + timedelta(minutes=1)
     assert answer.shared
 
@@ -99,10 +110,10 @@ async def test_the_meta_block_has_no_data_icons_and_its_own_tag(world: World) ->
     code = await read(world, script)
 
     assert answer.body is not None
-    assert answer.body.startswith("// ==UserScript==\n// @name         Dark Mode\n")
-    assert answer.body.endswith(f"{script.id}/dark-mode.user.js\n// ==/UserScript==\n")
-    assert "data:" not in answer.body
-    assert "document.body" not in answer.body
+    assert answer.body.startswith(b"// ==UserScript==\n// @name         Dark Mode\n")
+    assert answer.body.endswith(f"{script.id}/dark-mode.user.js\n// ==/UserScript==\n".encode())
+    assert b"data:" not in answer.body
+    assert b"document.body" not in answer.body
     assert answer.tag == f"{code.tag}-meta"
 
 
@@ -112,8 +123,8 @@ async def test_user_styles_update_from_css_urls(world: World) -> None:
     answer = await read(world, script, CodeForm.META)
 
     assert answer.body is not None
-    assert f"@updateURL {API}/{script.id}/dark-mode.meta.css\n" in answer.body
-    assert f"@downloadURL {API}/{script.id}/dark-mode.user.css\n" in answer.body
+    assert f"@updateURL {API}/{script.id}/dark-mode.meta.css\n" in answer.body.decode()
+    assert f"@downloadURL {API}/{script.id}/dark-mode.user.css\n" in answer.body.decode()
     plain_css = dataclasses.replace(script, language=Language.CSS)
     assert UpdateUrls.of("https://x.test", plain_css, "body {}").download.endswith(".user.css")
     javascript = dataclasses.replace(script, language=Language.JAVASCRIPT)
@@ -129,7 +140,7 @@ async def test_without_a_block_meta_is_not_found_and_an_update_check_gets_the_co
         await read(world, script, CodeForm.META)
     check = await read(world, script, CodeForm.UPDATE_CHECK)
 
-    assert check.body == "print('no block')\n"
+    assert check.body == b"print('no block')\n"
     assert check.tag.endswith("-meta")
     assert await pending(world) == {}
 
@@ -213,11 +224,12 @@ async def test_a_version_is_pinned_and_revalidates_without_its_code(world: World
     again = await read_version.execute(ReadVersionCodeQuery(script.slug, "1.0", None, held))
 
     assert answer.body is not None
-    assert "// @version      1.0\n" in answer.body
-    assert answer.body.endswith(
+    assert b"// @version      1.0\n" in answer.body
+    assert answer.body.decode().endswith(
         "// @updateURL    none\n// @downloadURL  none\n// ==/UserScript==\n\n"
         "document.body.style.background = 'black'; // ünïcödé ✓\n"
     )
+    assert answer.tag == hashlib.sha256(installable().encode()).hexdigest()  # nothing else
     assert answer.last_modified == T0 + timedelta(minutes=1)
     assert again.body is None
     assert again.tag == answer.tag
@@ -237,6 +249,100 @@ async def test_a_name_that_is_no_slug_finds_nothing(world: World, name: str) -> 
 
     with pytest.raises(NotFoundError):
         await world.read_script_code().execute(ReadScriptCodeQuery(name, None, HERE))
+
+
+async def test_a_new_slug_language_or_public_url_is_new_code_with_a_new_tag(
+    world: World,
+) -> None:
+    script = await seeded(world)
+    before = await read(world, script)
+    held = Held(tags=frozenset({before.tag}))
+    edit = EditScriptCommand(OPERATOR, script.id, ScriptChanges(slug="dark-mode-2"))
+    await world.edit_script().execute(edit)
+
+    after = await read(world, script, held=held)
+    styled = EditScriptCommand(OPERATOR, script.id, ScriptChanges(language=Language.CSS))
+    await world.edit_script().execute(styled)
+    as_css = await read(world, script)
+    moved = ReadScriptCode(
+        world.uow,
+        world.use_cases.latest_code(),
+        InMemoryPreparedCodeCache(),
+        world.install_counter,
+        world.clock,
+        "https://elsewhere.test",
+    )
+    elsewhere = (await moved.execute(ReadScriptCodeQuery(str(script.id), None, HERE))).served
+
+    assert before.body is not None
+    assert after.body is not None
+    assert after.body == before.body.replace(b"/dark-mode.", b"/dark-mode-2.")
+    assert len({before.tag, after.tag, as_css.tag, elsewhere.tag}) == 4
+    assert after.body == as_css.body  # a block says it is a script: the language does not
+    assert elsewhere.body == after.body.replace(
+        b"https://api.scripthub.test", b"https://elsewhere.test"
+    )
+
+
+async def test_a_version_is_read_and_prepared_once_then_served_without_sql(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    script = await seeded(world)
+    prepared: list[str] = []
+
+    def preparing(public_url: str, script: Script, code: str) -> PreparedCode:
+        prepared.append(code)
+        return prepare_code(public_url, script, code)
+
+    monkeypatch.setattr(read_script_code, "prepare_code", preparing)
+    first = await read(world, script)
+    meta = await read(world, script, CodeForm.META)
+
+    async def no_sql(*_: object) -> Script:
+        raise AssertionError("the database was read")
+
+    monkeypatch.setattr(read_script_code, "load_visible_script", no_sql)
+    again = [await read(world, script, form) for form in CodeForm]
+
+    assert prepared == [installable()]
+    assert [answer.body for answer in again] == [first.body, meta.body, meta.body]
+    assert await pending(world) == {script.id: 1}  # served from memory, still counted
+
+
+async def test_a_pinned_version_is_prepared_once(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    script = await seeded(world)
+    query = ReadVersionCodeQuery(script.slug, "1.0", None)
+    prepared: list[str] = []
+    prepare = read_version_code._pinned_code
+
+    def preparing(code: str) -> PreparedCode:
+        prepared.append(code)
+        return prepare(code)
+
+    monkeypatch.setattr(read_version_code, "_pinned_code", preparing)
+    first = await world.read_version_code().execute(query)
+    again = await world.read_version_code().execute(query)
+
+    assert prepared == [installable()]
+    assert again == first
+    assert first.body is not None
+    assert b"// @updateURL    none\n" in first.body
+
+
+def test_prepared_code_keeps_the_most_recently_used_within_its_bytes() -> None:
+    cache = InMemoryPreparedCodeCache(max_bytes=10)
+    cache.put("a", PreparedCode(b"aaaa", b"a"))
+    cache.put("b", PreparedCode(b"bbbb", None))
+    assert cache.get("a") is not None  # now the most recent
+    cache.put("c", PreparedCode(b"cccc", None))
+    cache.put("huge", PreparedCode(b"h" * 11, None))
+
+    assert cache.get("b") is None
+    assert cache.get("huge") is None
+    assert cache.get("a") == PreparedCode(b"aaaa", b"a")
+    assert cache.get("c") == PreparedCode(b"cccc", None)
 
 
 def test_held_copies_compare_tags_before_dates() -> None:

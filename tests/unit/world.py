@@ -14,6 +14,7 @@ from scripthub.adapters.memory import (
     InMemoryInstallCounter,
     InMemoryLatestCodeStore,
     InMemoryLoginThrottle,
+    InMemoryPreparedCodeCache,
     InMemoryRateLimiter,
     InMemorySessionStore,
 )
@@ -98,6 +99,8 @@ class World:
         adapters.install_counter = providers.Object(self.install_counter)
         self.latest_code = InMemoryLatestCodeStore(rate_limiter, self.clock)
         adapters.latest_code_store = providers.Object(self.latest_code)
+        self.prepared_code = InMemoryPreparedCodeCache()
+        adapters.prepared_code = providers.Object(self.prepared_code)
         adapters.unit_of_work = providers.Factory(InMemoryUnitOfWork, self.database)
         self.use_cases = UseCases(adapters=adapters)
         self.sessions: SessionStarter = self.use_cases.sessions()

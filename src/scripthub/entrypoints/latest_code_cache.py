@@ -47,15 +47,17 @@ class DegradingLatestCodeCache:
             cached = await self._store.read(name, charge)
         except ServiceUnavailableError as error:
             self._failed("read", error)
-            return CachedLatestCode(None)
+            return CachedLatestCode(None, reached=False)
         self._outage.worked()
         return cached
 
-    async def fill(self, name: str, latest: CodeValidators) -> None:
+    async def fill(self, name: str, latest: CodeValidators) -> bool:
         try:
             await self._store.fill(name, latest)
         except ServiceUnavailableError as error:
             self._failed("fill", error)
+            return False
+        return True
 
     async def changed(self, names: Collection[str]) -> None:
         try:

@@ -4,6 +4,7 @@ request's rate counter: an update check answered 304 costs one round trip and no
 from __future__ import annotations
 
 import functools
+import uuid
 from typing import TYPE_CHECKING
 
 from scripthub.adapters.redis.codec import from_epoch, span_ms, text, to_epoch
@@ -26,11 +27,20 @@ if TYPE_CHECKING:
     from scripthub.application.ports.system import RateCharge
 
 _FENCE = ""
+_FIELDS = 5
 """What `changed` leaves: it stops fills, and reads as a miss."""
 
 
 def _encode(latest: CodeValidators) -> str:
-    return f"{latest.visibility}\n{latest.sha256}\n{to_epoch(latest.created_at)}"
+    return "\n".join(
+        (
+            str(latest.script_id),
+            latest.visibility,
+            latest.sha256,
+            to_epoch(latest.created_at),
+            latest.served_as,
+        )
+    )
 
 
 # Update checks read the same few entries over and over: each is decoded once while in use.
@@ -38,8 +48,13 @@ def _encode(latest: CodeValidators) -> str:
 def _decode(value: bytes | str | None) -> CodeValidators | None:
     if value is None or not (entry := text(value)):
         return None
-    visibility, sha256, created_at = entry.split("\n")
-    return CodeValidators(Visibility(visibility), sha256, from_epoch(created_at))
+    fields = entry.split("\n")
+    if len(fields) != _FIELDS:  # written by an older release: a miss until it runs out
+        return None
+    script_id, visibility, sha256, created_at, served_as = fields
+    return CodeValidators(
+        uuid.UUID(script_id), Visibility(visibility), sha256, from_epoch(created_at), served_as
+    )
 
 
 class RedisLatestCodeStore:

@@ -6,6 +6,7 @@ slug, each its own entry."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Protocol
@@ -31,23 +32,27 @@ such read brings the old validators back, whatever order concurrent changes end 
 
 @dataclass(frozen=True)
 class CodeValidators:
-    """What answers a client whose copy of a version's code is current. `visibility` is the
-    one readers see (private while the owner is suspended), so that no update check is
-    answered from the cache, nor any answer kept by shared caches, for a hidden script."""
+    """What answers a client whose copy of a version's code is current, and names the code
+    prepared for a download (`PreparedCodeCache`). `visibility` is the one readers see
+    (private while the owner is suspended), so that no update check is answered from the
+    cache, nor any answer kept by shared caches, for a hidden script."""
 
+    script_id: uuid.UUID
     visibility: Visibility
     sha256: str
     created_at: datetime
+    served_as: str
+    """A digest of what, besides the code, its served forms are made from (where their update
+    URLs point); empty when nothing else is."""
 
     @classmethod
-    def of(cls, script: Script, version: VersionSummary) -> CodeValidators:
-        return cls(script.seen_as, version.sha256, version.created_at)
+    def of(cls, script: Script, version: VersionSummary, served_as: str) -> CodeValidators:
+        return cls(script.id, script.seen_as, version.sha256, version.created_at, served_as)
 
-    @classmethod
-    def of_latest(cls, script: Script) -> CodeValidators | None:
-        """The validators of the script's latest version; None when it has none."""
-        latest = script.latest_version
-        return None if latest is None else cls.of(script, latest)
+    @property
+    def tag(self) -> str:
+        """The served code's entity tag: it changes with the code and with `served_as`."""
+        return f"{self.sha256}.{self.served_as}" if self.served_as else self.sha256
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,8 @@ class CachedLatestCode:
     """None when not cached (or fenced off after a change): the database says."""
     rate: RateLimitState | None = None
     """The budget after counting the read's `charge`; None when there was none."""
+    reached: bool = True
+    """False when the store could not be reached (a `LatestCodeCache`'s miss)."""
 
 
 class LatestCodeStore(Protocol):
@@ -82,7 +89,18 @@ class LatestCodeStore(Protocol):
         `FILL_FENCE`."""
 
 
-class LatestCodeCache(LatestCodeStore, Protocol):
+class LatestCodeCache(Protocol):
     """What the use cases hold: a `LatestCodeStore` that never raises. A store that cannot
-    be reached reads as a miss with no request counted, and drops fills and changes: it costs
-    database reads and rate counting, never a request or a committed change."""
+    be reached reads as a miss with no request counted (`reached` False), and drops fills and
+    changes: it costs database reads and rate counting, never a request or a committed
+    change. Each call that meets such a store waits for it once, up to its deadline: a
+    request that met one skips its later steps on that store, rather than waiting again."""
+
+    async def read(self, name: str, charge: RateCharge | None) -> CachedLatestCode:
+        """As `LatestCodeStore.read`."""
+
+    async def fill(self, name: str, latest: CodeValidators) -> bool:
+        """As `LatestCodeStore.fill`; whether the store was reached."""
+
+    async def changed(self, names: Collection[str]) -> None:
+        """As `LatestCodeStore.changed`."""

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from dataclasses import dataclass
 
 from scripthub.application.accounts import Principal
 from scripthub.application.ports.latest_code import CodeValidators
+from scripthub.application.ports.prepared_code import PreparedCode, PreparedCodeCache
 from scripthub.application.ports.unit_of_work import UnitOfWorkFactory
 from scripthub.application.scripts.access import load_visible_script
 from scripthub.application.scripts.served_code import NOTHING_HELD, CodeForm, Held, ServedCode
@@ -30,29 +32,40 @@ def _plausible(version: str) -> bool:
     return 0 < len(version) <= MAX_VERSION_LENGTH and version.isprintable()
 
 
+def _pinned_code(code: str) -> PreparedCode:
+    return PreparedCode(rewrite_update_urls(code, PINNED_URL, PINNED_URL).encode(), None)
+
+
 class ReadVersionCode:
     """A version's code with `@updateURL` and `@downloadURL` set to `none`. Versions are
     immutable, so the answer is too; not an install (the catalogue counts installs of the
-    latest version, which updates)."""
+    latest version, which updates). Its code is read and prepared once per process
+    (`PreparedCodeCache`, under its entity tag: the code's digest, since nothing else shapes
+    it)."""
 
-    def __init__(self, uow_factory: UnitOfWorkFactory) -> None:
+    def __init__(self, uow_factory: UnitOfWorkFactory, prepared_code: PreparedCodeCache) -> None:
         self._uow_factory = uow_factory
+        self._prepared_code = prepared_code
 
     async def execute(self, query: ReadVersionCodeQuery) -> ServedCode:
         if not _plausible(query.version):
             raise NotFoundError("Version not found.")
         async with self._uow_factory() as uow:
             script = await load_visible_script(uow, query.id_or_slug, query.viewer)
-            if query.held != NOTHING_HELD:  # a copy may be current: check before reading code
-                version = await uow.scripts.get_version(script.id, query.version)
-                if version is None:
-                    raise NotFoundError("Version not found.")
-                answer = ServedCode.of(CodeValidators.of(script, version.summary), CodeForm.CODE)
-                if query.held.is_current(answer.tag, answer.last_modified):
-                    return answer
-            found = await uow.scripts.version_code(script.id, query.version)
-        if found is None:
-            raise NotFoundError("Version not found.")
-        answer = ServedCode.of(CodeValidators.of(script, found.version.summary), CodeForm.CODE)
-        body = rewrite_update_urls(found.code, PINNED_URL, PINNED_URL)
-        return dataclasses.replace(answer, body=body)
+            version = await uow.scripts.get_version(script.id, query.version)
+            if version is None:
+                raise NotFoundError("Version not found.")
+            validators = CodeValidators.of(script, version.summary, served_as="")
+            answer = ServedCode.of(validators, CodeForm.CODE)
+            if query.held.is_current(answer.tag, answer.last_modified):
+                return answer
+            prepared = self._prepared_code.get(validators.tag)
+            found = None
+            if prepared is None:
+                found = await uow.scripts.version_code(script.id, query.version)
+        if prepared is None:
+            if found is None:  # deleted meanwhile
+                raise NotFoundError("Version not found.")
+            prepared = await asyncio.to_thread(_pinned_code, found.code)
+            self._prepared_code.put(validators.tag, prepared)
+        return dataclasses.replace(answer, body=prepared.code)

@@ -4,16 +4,20 @@ holds, and the update URLs served code points at."""
 from __future__ import annotations
 
 import enum
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
 from scripthub.application.ports.latest_code import CodeValidators
+from scripthub.application.ports.prepared_code import PreparedCode
+from scripthub.domain.errors import NotFoundError
 from scripthub.domain.scripts import Language, Script, Visibility
 from scripthub.domain.userscript_metadata import BlockKind, find_block
+from scripthub.domain.userscript_serving import meta_block, rewrite_update_urls
 
 META_TAG_SUFFIX = "-meta"
-"""The entity tag of a meta block is its version's SHA-256 with this suffix: the block
-changes exactly when the code does, and never shares a tag with the whole code."""
+"""The entity tag of a meta block is the code's with this suffix: the block changes exactly
+when the served code does, and never shares a tag with it."""
 
 
 class CodeForm(enum.StrEnum):
@@ -60,14 +64,14 @@ class ServedCode:
     last_modified: datetime
     shared: bool
     """Whether shared caches may keep it (False for private scripts)."""
-    body: str | None
+    body: bytes | None
 
     @classmethod
     def of(cls, validators: CodeValidators, form: CodeForm) -> ServedCode:
         """The answer for a version with these validators, without a body yet."""
         suffix = "" if form is CodeForm.CODE else META_TAG_SUFFIX
         return cls(
-            tag=validators.sha256 + suffix,
+            tag=validators.tag + suffix,
             last_modified=validators.created_at,
             shared=validators.visibility is not Visibility.PRIVATE,
             body=None,
@@ -92,3 +96,31 @@ class UpdateUrls:
         extension = "css" if style else "js"
         base = f"{public_url}/api/scripts/{script.id}/{script.slug}"
         return cls(f"{base}.meta.{extension}", f"{base}.user.{extension}")
+
+
+def served_as(public_url: str, script: Script) -> str:
+    """What, besides its code, a script's served code is made from (`UpdateUrls.of`: our
+    public URL, the script's id and slug, and its language for code without a block), as a
+    digest: changing any of them changes the code's entity tag."""
+    made_from = f"{public_url}\n{script.id}\n{script.slug}\n{script.language}"
+    return hashlib.blake2b(made_from.encode(), digest_size=8).hexdigest()
+
+
+def prepare_code(public_url: str, script: Script, code: str) -> PreparedCode:
+    """The served forms of `code`, a version of `script`, with update URLs pointing at us."""
+    urls = UpdateUrls.of(public_url, script, code)
+    meta = meta_block(code, urls.update, urls.download)
+    rewritten = rewrite_update_urls(code, urls.update, urls.download)
+    return PreparedCode(rewritten.encode(), None if meta is None else meta.encode())
+
+
+def served_body(prepared: PreparedCode, form: CodeForm) -> bytes:
+    """What a request of `form` gets of the prepared code; NotFoundError for the block of code
+    that has none."""
+    if form is CodeForm.CODE:
+        return prepared.code
+    if prepared.meta is not None:
+        return prepared.meta
+    if form is CodeForm.META:
+        raise NotFoundError("This script has no metadata block.")
+    return prepared.code

@@ -12,6 +12,7 @@ from scripthub.adapters.memory import (
     InMemoryLatestCodeStore,
     InMemoryLoginThrottle,
     InMemoryOAuthFlowStore,
+    InMemoryPreparedCodeCache,
     InMemoryRateLimiter,
     InMemorySessionStore,
 )
@@ -122,6 +123,8 @@ class Adapters(containers.DeclarativeContainer):
             RedisLatestCodeStore, redis_client, prefix=settings.provided.redis_key_prefix
         ),
     )
+    # In each process whatever the wiring: its entries are never stale.
+    prepared_code = providers.Singleton(InMemoryPreparedCodeCache)
     access_state = providers.Selector(
         settings.provided.access_state_backend,
         sequential=providers.Singleton(

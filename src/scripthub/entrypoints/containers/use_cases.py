@@ -318,11 +318,14 @@ class UseCases(containers.DeclarativeContainer):
         ReadScriptCode,
         uow_factory=uow_factory,
         latest_code=latest_code,
+        prepared_code=adapters.prepared_code,
         installs=install_recorder,
         clock=clock,
         public_url=settings.provided.public_url,
     )
-    read_version_code = providers.Singleton(ReadVersionCode, uow_factory=uow_factory)
+    read_version_code = providers.Singleton(
+        ReadVersionCode, uow_factory=uow_factory, prepared_code=adapters.prepared_code
+    )
     # Changing scripts: edits, deletion, featuring, ratings.
     edit_script = providers.Singleton(
         EditScript,

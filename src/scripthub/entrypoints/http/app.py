@@ -22,8 +22,8 @@ from scripthub.entrypoints.http.controllers.passwords import PasswordsController
 from scripthub.entrypoints.http.controllers.roles import PermissionsController, RolesController
 from scripthub.entrypoints.http.controllers.script_changes import ScriptChangesController
 from scripthub.entrypoints.http.controllers.script_code import (
+    CodeLane,
     ScriptCodeController,
-    UpdateCheckLane,
 )
 from scripthub.entrypoints.http.controllers.scripts import OwnScriptsController, ScriptsController
 from scripthub.entrypoints.http.controllers.user_administration import (
@@ -234,7 +234,7 @@ def create_app(container: Container | None = None) -> Litestar:
         state=State({"container": container, "mail_dispatcher": watch}),
     )
     declared_tiers(app)  # an unknown tier stops start-up here, not at the route's first request
-    update_checks = UpdateCheckLane(
+    code_lane = CodeLane(
         OptionsAnswers(app.asgi_handler, allowed_methods(app)),
         app,
         container.use_cases.read_script_code(),
@@ -243,7 +243,7 @@ def create_app(container: Container | None = None) -> Litestar:
     )
     secured = SecurityHeaders(
         Traffic(
-            update_checks,
+            code_lane,
             limits,
             RequestOutages(logging.getLogger("scripthub.http")),
             trusted_proxies=settings.trusted_proxies,

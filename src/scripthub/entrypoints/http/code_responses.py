@@ -36,8 +36,9 @@ class CacheRule:
 
 REVALIDATE = CacheRule("no-cache", "private, no-cache")
 """The latest code changes with each version: caches keep it but ask us every time."""
-IMMUTABLE = CacheRule("public, max-age=31536000, immutable", "private, max-age=31536000, immutable")
-"""A version's own code never changes."""
+PINNED = CacheRule("public, max-age=600", "private, max-age=600")
+"""A version's own code never changes, but its script can be deleted or hidden: shared caches
+stop serving it within 10 minutes of that (no purge reaches them)."""
 TEXT = "text/plain; charset=utf-8"
 
 AnyRequest = Request[Any, Any, Any]
@@ -95,7 +96,7 @@ def _http_date(moment: datetime) -> str:
 @dataclass(frozen=True)
 class CodeAnswer:
     """What a code route sends: through Litestar (`code_response`) or straight from ASGI
-    (`controllers.script_code.UpdateCheckLane`), the same answer."""
+    (`controllers.script_code.CodeLane`), the same answer."""
 
     status: int
     headers: dict[str, str]
@@ -112,11 +113,12 @@ def code_answer(
         "last-modified": _http_date(answer.last_modified),
         "cache-control": cache.shared if answer.shared else cache.private,
     }
-    if vary_accept:
-        headers["vary"] = "Accept"
+    # Always `Origin`, even to a request without one: a shared cache must not hand a page
+    # (CORS) an answer stored for a script manager, which lacks `Access-Control-Allow-Origin`.
+    headers["vary"] = "Accept, Origin" if vary_accept else "Origin"
     if answer.body is None:
         return CodeAnswer(HTTP_304_NOT_MODIFIED, headers, b"")
-    body = answer.body.encode()
+    body = answer.body
     headers |= {"content-type": TEXT, "content-length": str(len(body))}
     return CodeAnswer(HTTP_200_OK, headers, b"" if method == "HEAD" else body)
 
@@ -126,8 +128,7 @@ def code_response(
 ) -> Response[bytes]:
     """`code_answer` as Litestar's response."""
     coded = code_answer(request.method, answer, cache, vary_accept=vary_accept)
-    if "vary" in coded.headers:
-        request.scope["state"][_VARY_STATE] = coded.headers["vary"]
+    request.scope["state"][_VARY_STATE] = coded.headers["vary"]
     return Response(coded.body, status_code=coded.status, headers=coded.headers)
 
 
@@ -145,5 +146,6 @@ def with_route_vary(
         return None
     headers = list(headers)
     others = [(name, value) for name, value in headers if name != b"vary"]
-    tokens = [route_vary, *(value.decode("latin-1") for name, value in headers if name == b"vary")]
+    lines = [route_vary, *(value.decode("latin-1") for name, value in headers if name == b"vary")]
+    tokens = (token.strip() for line in lines for token in line.split(","))
     return [*others, (b"vary", ", ".join(dict.fromkeys(tokens)).encode("latin-1"))]

@@ -189,7 +189,7 @@ def domain_error_to_problem(request: Request[Any, Any, Any], exc: Exception) -> 
 
 async def send_error_problem(scope: HTTPScope, send: Send, exc: Exception) -> None:
     """Answer an error as the exception handlers below would, straight from ASGI (for a
-    layer that answers a route's requests itself: `UpdateCheckLane`)."""
+    layer that answers a route's requests itself: `CodeLane`)."""
     if isinstance(exc, errors.DomainError):
         await _send_problem_body(send, *_domain_problem(scope, exc))
         return

@@ -1,6 +1,6 @@
 """/api/scripts/{id}: a script's code and metadata block, where browsers and script managers
-install and update it from; and the lane that answers script managers' update checks of it
-without Litestar's machinery."""
+install and update it from; and the lane that answers script managers' anonymous requests of
+it without Litestar's machinery."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ from scripthub.domain.audit import RequestContext
 from scripthub.domain.errors import NotFoundError
 from scripthub.entrypoints.http.client import Network, request_context
 from scripthub.entrypoints.http.code_responses import (
-    IMMUTABLE,
+    PINNED,
     REVALIDATE,
     code_answer,
     code_response,
@@ -156,29 +156,30 @@ class ScriptCodeController(Controller):
         read_version_code: NamedDependency[ReadVersionCode],
     ) -> Response[bytes]:
         query = ReadVersionCodeQuery(id_or_slug, version, viewer, held_copy(request.headers))
-        return code_response(request, await read_version_code.execute(query), IMMUTABLE)
+        return code_response(request, await read_version_code.execute(query), PINNED)
 
 
 _PASSED_ON = frozenset({b"authorization", b"origin"})
 """A request naming its caller goes through the rate gate's authentication, and one from a
 page through CORS: neither is the lane's."""
 _READ = frozenset({b"if-none-match", b"if-modified-since", b"accept"})
-_CONDITIONAL = ("if-none-match", "if-modified-since")
 _PLAIN_HOST = re.compile(rb"[0-9A-Za-z.:\[\]-]*")
 """A host Litestar's router surely accepts; another goes on to it, to be judged there."""
 _LATEST_CODE_PATH = "/api/scripts/lane/raw"
 """A path of the route the lane answers for: Litestar's router names its handler."""
 
 
-class UpdateCheckLane:
-    """Wraps the app (inside `Traffic`): answers a script manager's update check of a script's
-    code straight from `ReadScriptCode`, without Litestar's routing, dependencies and
+class CodeLane:
+    """Wraps the app (inside `Traffic`): answers script managers' anonymous requests of a
+    script's code straight from `ReadScriptCode`, without Litestar's routing, dependencies and
     response objects.
 
     Script managers poll every script they installed, so update checks are the API's most
     frequent request: an anonymous GET or HEAD of a code URL with `If-None-Match` or
-    `If-Modified-Since`, mostly answered 304 from the latest-code cache. Through Litestar
-    it cost about 40% more CPU than through this lane (bench/README.md, update checks).
+    `If-Modified-Since`, mostly answered 304 from the latest-code cache; installs and updates
+    are anonymous downloads of the same URLs, answered from prepared code. Through Litestar
+    an update check cost about 40% more CPU than through this lane (bench/README.md, update
+    checks), and a download about as much again as its prepared bytes cost to send.
 
     The lane takes only requests of the route `latest_code` (Litestar's own router tells)
     that name no caller and come from no page (no `Authorization`, no `Origin`), and answers
@@ -206,7 +207,7 @@ class UpdateCheckLane:
         if scope["type"] != ScopeType.HTTP:
             await self._app(scope, receive, send)
             return
-        headers = self._update_check_headers(scope)
+        headers = self._anonymous_headers(scope)
         params = None if headers is None else self._route_params(scope)
         if headers is None or params is None:
             await self._app(scope, receive, send)
@@ -241,8 +242,8 @@ class UpdateCheckLane:
         await send({"type": "http.response.body", "body": coded.body, "more_body": False})
 
     @staticmethod
-    def _update_check_headers(scope: HTTPScope) -> dict[str, str] | None:
-        """The headers the route reads, if the request is an update check the lane takes."""
+    def _anonymous_headers(scope: HTTPScope) -> dict[str, str] | None:
+        """The headers the route reads, if the request is one the lane takes."""
         if scope["method"] not in GET_AND_HEAD:
             return None
         headers: dict[str, str] = {}
@@ -251,7 +252,7 @@ class UpdateCheckLane:
                 return None
             if name in _READ:  # the first of repeated lines, as Litestar's `headers.get` reads
                 headers.setdefault(name.decode(), value.decode("latin-1"))
-        return headers if any(name in headers for name in _CONDITIONAL) else None
+        return headers
 
     def _route_params(self, scope: HTTPScope) -> dict[str, Any] | None:
         """The path parameters of `latest_code`, if the request is its; the scope as the
