@@ -48,7 +48,7 @@ def api(server: str) -> Iterator[httpx.Client]:
         yield client
 
 
-def test_publish_update_install_and_check_for_updates(api: httpx.Client) -> None:
+def test_publish_update_install_and_check_for_updates(server: str, api: httpx.Client) -> None:
     account = {"email": "ada@example.com", "username": "ada", "password": PASSWORD}
     token = api.post("/api/auth/register", json=account).json()["access_token"]
     auth = {"Authorization": f"Bearer {token}"}
@@ -73,7 +73,8 @@ def test_publish_update_install_and_check_for_updates(api: httpx.Client) -> None
     assert update.json()["widened"]["grant"] == ["GM_xmlhttpRequest"]
     assert installed.status_code == 200
     assert "// @version     1.1" in installed.text
-    update_url = f"http://127.0.0.1:8000/api/scripts/{script['id']}/hello-scripthub.meta.js"
+    # SCRIPTHUB_PUBLIC_URL is unset: the served URLs name the port the server listens on.
+    update_url = f"{server}/api/scripts/{script['id']}/hello-scripthub.meta.js"
     assert f"// @updateURL   {update_url}" in installed.text
     assert (check.status_code, check.content) == (304, b"")
     assert meta.text.endswith("// ==/UserScript==\n")

@@ -57,6 +57,7 @@ OPERATOR = Operator()
 # less than a spawned worker can take to import the app on a busy host, which then starts,
 # dies and starts again without ever serving.
 WORKER_HEALTHCHECK_SECONDS = 30
+PUBLIC_URL_VARIABLE = "SCRIPTHUB_PUBLIC_URL"
 
 
 def _bounded(low: int, high: int) -> Callable[[str], int]:
@@ -185,6 +186,20 @@ def _schema_refusal(url: str) -> str | None:
 
 
 @contextlib.contextmanager
+def _exported(name: str, value: str | None) -> Iterator[None]:
+    """`name=value` in the environment of the workers spawned within the block (nothing when
+    `value` is None)."""
+    if value is None:
+        yield
+        return
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        del os.environ[name]
+
+
+@contextlib.contextmanager
 def _metrics_shared_by(workers: int) -> Iterator[None]:
     """Several workers write their metrics to files in a fresh directory of this start's own,
     which every worker's `/metrics` adds up; it is removed when the server stops. The workers
@@ -193,11 +208,10 @@ def _metrics_shared_by(workers: int) -> Iterator[None]:
         yield
         return
     directory = tempfile.mkdtemp(prefix="scripthub-metrics-")
-    os.environ[MULTIPROCESS_DIRECTORY] = directory
     try:
-        yield
+        with _exported(MULTIPROCESS_DIRECTORY, directory):
+            yield
     finally:
-        del os.environ[MULTIPROCESS_DIRECTORY]
         shutil.rmtree(directory, ignore_errors=True)
 
 
@@ -221,7 +235,10 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     if refusal:
         return _refused(refusal)
     print(start_up_banner(settings, host, port, reload=args.reload), flush=True)
-    with _metrics_shared_by(workers):
+    # The workers load their own settings: they are given the origin the public URL follows.
+    following = settings.public_url_follows_server
+    public_url = settings.served_at(host, port).public_url if following else None
+    with _metrics_shared_by(workers), _exported(PUBLIC_URL_VARIABLE, public_url):
         uvicorn.run(
             "scripthub.entrypoints.http.app:create_app",
             factory=True,
