@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -115,6 +116,20 @@ def test_several_workers_need_shared_stores(
 
     assert code == 2
     assert "SCRIPTHUB_REDIS_URL" in err
+
+
+def test_serve_says_when_its_port_is_in_use(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        code, out, err = run(capsys, "serve", "--port", str(port))
+
+    assert code == 2
+    assert f"error: 127.0.0.1:{port} is in use" in err
+    assert "--port" in err
+    assert out == ""
+    assert not (workdir / "var" / "scripthub.db").exists()  # refused before anything started
 
 
 @pytest.fixture

@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import errno
 import getpass
 import os
 import shutil
+import socket
 import sys
 import tempfile
 import uuid
@@ -215,6 +217,22 @@ def _metrics_shared_by(workers: int) -> Iterator[None]:
         shutil.rmtree(directory, ignore_errors=True)
 
 
+def _why_not_listening(host: str, port: int) -> str | None:
+    """Why the server could not listen on `host`:`port`, said before anything starts (uvicorn
+    would say it in a log line among its start-up lines), or None if it can."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        with socket.create_server((host, port), family=family):
+            return None
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            return (
+                f"{host}:{port} is in use (another server, perhaps ScriptHub already running?): "
+                "stop it, or choose another port with --port"
+            )
+        return f"cannot listen on {host}:{port}: {error.strerror or error}"
+
+
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     host, port, workers = args.host, args.port, args.workers
     if args.reload and workers > 1:
@@ -224,6 +242,8 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
             "several workers need shared stores: set SCRIPTHUB_REDIS_URL "
             "(in-process stores live inside one process)"
         )
+    if occupied := _why_not_listening(host, port):
+        return _refused(occupied)
     try:
         if args.migrate:
             asyncio.run(upgrade_database(settings.database_url))
