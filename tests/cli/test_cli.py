@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from scripthub.entrypoints.cli import main
+from tests.production import PRODUCTION_ON_EMBEDDED
 from tests.served import SCRIPTHUB, serving
 from tests.smtp_sink import SmtpSink
 
@@ -217,6 +218,38 @@ def test_mail_commands_show_and_retry_failed_mail(
     code, _, err = run(capsys, "mail", "retry", message_id)
     assert code == 1
     assert "not_found" in err
+
+
+def test_mail_latest_prints_the_newest_mails_whole(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(capsys, "db", "upgrade")
+    for name in ("first", "second"):
+        run(capsys, "users", "create", "--email", f"{name}@example.com", "--username", name,
+            "--password", PASSWORD)  # fmt: skip
+
+    code, pending, _ = run(capsys, "mail", "latest", "--limit", "1")
+    run(capsys, "mail", "dispatch", "--once")
+    _, both, _ = run(capsys, "mail", "latest")
+
+    assert code == 0
+    assert "to=second@example.com status=pending" in pending
+    assert "first@example.com" not in pending
+    assert "http://localhost:3000/verify-email?token=" in pending
+    assert both.index("to=second@example.com status=sent") < both.index("to=first@example.com")
+
+
+def test_mail_latest_is_refused_in_production(
+    workdir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in PRODUCTION_ON_EMBEDDED.items():
+        monkeypatch.setenv(name, value)
+
+    code, out, err = run(capsys, "mail", "latest")
+
+    assert code == 2
+    assert out == ""
+    assert "not in production" in err
 
 
 def scripthub(workdir: Path, *argv: str, stdin: str = "") -> subprocess.CompletedProcess[str]:

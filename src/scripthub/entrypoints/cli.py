@@ -30,6 +30,7 @@ from scripthub.adapters.sqlalchemy.migrations import (
     upgrade_database,
 )
 from scripthub.application.accounts import Operator, OwnUser
+from scripthub.application.ports.mail import OutboxDispatchStore
 from scripthub.application.users.change_roles import ChangeUserRoleCommand
 from scripthub.application.users.create_account import CreateAccountCommand
 from scripthub.application.users.list_users import ListUsersQuery
@@ -131,6 +132,8 @@ def _parser() -> argparse.ArgumentParser:
     failed.add_argument("--limit", type=_bounded(1, 10_000), default=50)
     retry = mail.add_parser("retry", help="queue a failed mail again")
     retry.add_argument("message_id")
+    latest = mail.add_parser("latest", help="print the latest mails whole (not in production)")
+    latest.add_argument("--limit", type=_bounded(1, 100), default=3)
 
     demo = commands.add_parser("demo", help="the demo catalogue").add_subparsers(
         dest="demo_command", required=True
@@ -368,6 +371,8 @@ async def _mail(container: Container, args: argparse.Namespace) -> str:
         if not await store.requeue(message_id, container.adapters.clock().now()):
             raise NotFoundError(f"No failed mail {args.message_id}.")
         return f"queued {message_id} again"
+    if args.mail_command == "latest":
+        return await _latest_mail(store, args.limit)
     failed = await store.list_by_status(DeliveryStatus.FAILED, args.limit)
     return (
         "\n".join(
@@ -376,6 +381,21 @@ async def _mail(container: Container, args: argparse.Namespace) -> str:
             for m in failed
         )
         or "no failed mail"
+    )
+
+
+async def _latest_mail(store: OutboxDispatchStore, limit: int) -> str:
+    """The newest `limit` mails, whatever their status, newest first, as their reader sees
+    them: a development mailbox (the console mailer's are otherwise only in the log)."""
+    found = [m for status in DeliveryStatus for m in await store.list_by_status(status, limit)]
+    newest = sorted(found, key=lambda m: (m.created_at, m.id), reverse=True)[:limit]
+    return (
+        "\n\n".join(
+            f"--- {m.created_at:%Y-%m-%d %H:%M:%S} to={m.email.to} status={m.status}\n"
+            f"Subject: {m.email.subject}\n\n{m.email.text.rstrip()}"
+            for m in newest
+        )
+        or "no mail"
     )
 
 
@@ -392,6 +412,13 @@ def _demo_seed(settings: Settings, *, force: bool) -> int:
     return 0
 
 
+def _mail_command(settings: Settings, args: argparse.Namespace) -> int:
+    if args.mail_command == "latest" and settings.env == "production":
+        return _refused("`mail latest` prints mail with its single-use links: not in production")
+    print(asyncio.run(_with_container(settings, lambda c: _mail(c, args))))
+    return 0
+
+
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "serve":
         return _serve(settings, args)
@@ -400,8 +427,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "demo":
         return _demo_seed(settings, force=args.force)
     if args.command == "mail":
-        print(asyncio.run(_with_container(settings, lambda c: _mail(c, args))))
-        return 0
+        return _mail_command(settings, args)
     users: dict[str, Callable[[Container, argparse.Namespace], Awaitable[str]]] = {
         "create": _create_user,
         "list": _list_users,
