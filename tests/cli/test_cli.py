@@ -6,6 +6,7 @@ import socket
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -158,6 +159,18 @@ def test_serve_reload_serves_and_says_so(workdir: Path) -> None:
 
     assert live.status_code == 200
     assert "in development mode (reloading on code changes)\n" in banner
+
+
+def test_the_public_url_follows_a_reloading_server_too(workdir: Path) -> None:
+    """The reloader's server is another process, which loads its own settings: it is given
+    the origin (seen here in the OAuth redirect URI, which needs no script)."""
+    github = {"SCRIPTHUB_OAUTH_GITHUB_CLIENT_ID": "id", "SCRIPTHUB_OAUTH_GITHUB_CLIENT_SECRET": "s"}
+    with serving(workdir, "--reload", **github) as server:
+        started = httpx.get(f"{server.base_url}/api/auth/github", params={"redirect_to": "/"})
+
+    assert started.status_code == 302
+    redirect_uri = parse_qs(urlsplit(started.headers["location"]).query)["redirect_uri"]
+    assert redirect_uri == [f"{server.base_url}/api/auth/github/callback"]
 
 
 def test_reload_runs_one_worker(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
