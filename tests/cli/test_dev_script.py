@@ -3,6 +3,7 @@ server (run in a process of its own, as a supervisor or an IDE stops it)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -51,6 +52,7 @@ def test_sigterm_stops_the_server_it_runs(tmp_path: Path) -> None:
             env={**os.environ, **environment},
             stdout=output,
             stderr=subprocess.STDOUT,
+            start_new_session=True,  # so that a failure can end the server it would leave
         )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -58,7 +60,8 @@ def test_sigterm_stops_the_server_it_runs(tmp_path: Path) -> None:
         running.send_signal(signal.SIGTERM)
         code = running.wait(timeout=30)
     finally:
-        running.kill()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(running.pid, signal.SIGKILL)
 
     assert code == 128 + signal.SIGTERM, log.read_text()
     assert "Application shutdown complete." in log.read_text()  # it stopped gracefully
