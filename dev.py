@@ -2,6 +2,9 @@
 """Everything a fresh checkout needs: `python3 dev.py serve` and `python3 dev.py test`
 (and `python3 dev.py demo`, which loads the demo catalogue: `scripthub demo seed`).
 `python3 dev.py serve --reload` restarts the server whenever the code changes.
+`python3 dev.py mail` prints the latest mails whole (`scripthub mail latest`: the
+verification link is there), and `python3 dev.py cli ...` runs any `scripthub ...` command.
+Stopping dev.py (Ctrl-C, or SIGTERM) stops what it runs.
 
 Creates `.venv` from the hash-pinned lock file on first use (and again whenever the lock
 changes), then runs the server or the whole test suite inside it. Before the tests it installs
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import signal
 import subprocess
 import sys
 import venv
@@ -77,24 +81,45 @@ def ensure_chromium(*, required: bool) -> None:
         print(message, flush=True)
 
 
+def command_line(command: str, rest: list[str]) -> list[str]:
+    """What `python3 dev.py <command> <rest>` runs, inside .venv."""
+    scripthub = str(BIN / "scripthub")
+    return {
+        "serve": [scripthub, "serve", *rest],
+        "demo": [scripthub, "demo", "seed", *rest],
+        "mail": [scripthub, "mail", "latest", *rest],
+        "cli": [scripthub, *rest],
+        "test": [str(BIN / "python"), "-m", "pytest", *rest],
+    }[command]
+
+
+def run_until_stopped(argv: list[str]) -> int:
+    """Run `argv` in the checkout; a SIGTERM to dev.py is passed on to it (it would otherwise
+    die alone and leave a server listening), and Ctrl-C, which the terminal sends to both,
+    waits for it to stop. Its exit status, as a shell gives it (128 + N when signal N ended
+    it: uvicorn ends by raising the signal that stopped it again)."""
+    child = subprocess.Popen(argv, cwd=ROOT)
+    signal.signal(signal.SIGTERM, lambda signum, _frame: child.send_signal(signum))
+    while True:
+        try:
+            code = child.wait()
+            return 128 - code if code < 0 else code
+        except KeyboardInterrupt:
+            continue
+
+
 def main() -> int:
     command, *rest = sys.argv[1:] or ["help"]
     if command == "chromium":
         ensure_chromium(required=True)
         return 0
-    if command not in {"serve", "test", "demo"}:
+    if command not in {"serve", "test", "demo", "mail", "cli"}:
         print(__doc__)
         return 2
     if command == "test":
         ensure_chromium(required=False)
     ensure_environment()
-    if command == "serve":
-        argv = [str(BIN / "scripthub"), "serve", *rest]
-    elif command == "demo":
-        argv = [str(BIN / "scripthub"), "demo", "seed", *rest]
-    else:
-        argv = [str(BIN / "python"), "-m", "pytest", *rest]
-    return subprocess.call(argv, cwd=ROOT)
+    return run_until_stopped(command_line(command, rest))
 
 
 if __name__ == "__main__":

@@ -47,7 +47,7 @@ class Server:
         return finished.stdout
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
@@ -59,7 +59,7 @@ def serving(workdir: Path, *arguments: str, **environment: str) -> Iterator[Serv
     """A real `scripthub serve *arguments` process in `workdir` (with `environment` added),
     until the block ends. Its output (to a file: a pipe nobody reads would block a busy server) must
     hold no traceback."""
-    port = _free_port()
+    port = free_port()
     log = workdir / f"server-{port}.log"
     with log.open("wb") as output:
         server = subprocess.Popen(  # noqa: S603 - our own console script
@@ -71,7 +71,7 @@ def serving(workdir: Path, *arguments: str, **environment: str) -> Iterator[Serv
         )
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_live(server, base, log)
+        wait_until_live(server, base, log)
         yield Server(base, workdir, environment, log)
     finally:
         server.terminate()
@@ -80,7 +80,7 @@ def serving(workdir: Path, *arguments: str, **environment: str) -> Iterator[Serv
         assert "Traceback" not in text, text
 
 
-def _wait_until_live(server: subprocess.Popen[bytes], base: str, log: Path) -> None:
+def wait_until_live(server: subprocess.Popen[bytes], base: str, log: Path) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if server.poll() is not None:

@@ -419,10 +419,12 @@ async def test_a_provider_that_fails_is_an_oauth_error_not_a_500(
 
 @pytest.fixture
 def second_server(server: Server, wiring: str, tmp_path: Any) -> Iterator[Server]:
-    """Another process on the module server's database and stores."""
+    """Another process on the module server's database and stores, and of the same
+    deployment: its public URL (the redirect URI's origin) is the module server's."""
     if wiring == "embedded":
         pytest.skip("the embedded wiring keeps flows in its one process")
-    with serving(tmp_path, **server.environment) as started:
+    deployment = {**server.environment, "SCRIPTHUB_PUBLIC_URL": server.base_url}
+    with serving(tmp_path, **deployment) as started:
         yield started
 
 

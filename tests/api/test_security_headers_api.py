@@ -230,6 +230,14 @@ async def test_the_docs_page_needs_nothing_its_policy_refuses(api: Api) -> None:
     assert spec_urls == ["/schema/openapi.json"]
 
 
+async def test_the_front_door_leads_to_the_docs(api: Api) -> None:
+    front = await api.get("/", follow_redirects=False)
+
+    assert front.status_code == 302
+    assert front.headers["location"] == "/docs"
+    assert_secured(front)
+
+
 async def test_litestar_schema_pages_do_not_exist(api: Api) -> None:
     """They load their scripts from CDNs: `/docs` is the page, and under `/schema` only the
     documents answer."""

@@ -5,7 +5,9 @@ once, counted exactly."""
 from __future__ import annotations
 
 import asyncio
+import os
 import random
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,9 +16,10 @@ import httpx
 import pytest
 
 from scripthub.entrypoints.install_flusher import FLUSH_SECONDS
-from tests.served import serving
+from tests.served import SCRIPTHUB, Server, serving
 
 PASSWORD = "correct horse battery"
+ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = """// ==UserScript==
 // @name        Hello ScriptHub
 // @namespace   https://example.com/ada
@@ -29,7 +32,7 @@ console.log("hello");
 
 
 @pytest.fixture(params=["embedded", pytest.param("services", marks=pytest.mark.postgres)])
-def server(request: pytest.FixtureRequest, workdir: Path) -> Iterator[str]:
+def served(request: pytest.FixtureRequest, workdir: Path) -> Iterator[Server]:
     # As behind a reverse proxy on the same host: clients are told apart by X-Forwarded-For.
     environment = {"SCRIPTHUB_TRUSTED_PROXIES": "127.0.0.1/32"}
     if request.param == "services":
@@ -39,7 +42,12 @@ def server(request: pytest.FixtureRequest, workdir: Path) -> Iterator[str]:
             "SCRIPTHUB_REDIS_KEY_PREFIX": request.getfixturevalue("redis_prefix"),
         }
     with serving(workdir, **environment) as server:
-        yield server.base_url
+        yield server
+
+
+@pytest.fixture
+def server(served: Server) -> str:
+    return served.base_url
 
 
 @pytest.fixture
@@ -48,7 +56,7 @@ def api(server: str) -> Iterator[httpx.Client]:
         yield client
 
 
-def test_publish_update_install_and_check_for_updates(api: httpx.Client) -> None:
+def test_publish_update_install_and_check_for_updates(server: str, api: httpx.Client) -> None:
     account = {"email": "ada@example.com", "username": "ada", "password": PASSWORD}
     token = api.post("/api/auth/register", json=account).json()["access_token"]
     auth = {"Authorization": f"Bearer {token}"}
@@ -73,7 +81,8 @@ def test_publish_update_install_and_check_for_updates(api: httpx.Client) -> None
     assert update.json()["widened"]["grant"] == ["GM_xmlhttpRequest"]
     assert installed.status_code == 200
     assert "// @version     1.1" in installed.text
-    update_url = f"http://127.0.0.1:8000/api/scripts/{script['id']}/hello-scripthub.meta.js"
+    # SCRIPTHUB_PUBLIC_URL is unset: the served URLs name the port the server listens on.
+    update_url = f"{server}/api/scripts/{script['id']}/hello-scripthub.meta.js"
     assert f"// @updateURL   {update_url}" in installed.text
     assert (check.status_code, check.content) == (304, b"")
     assert meta.text.endswith("// ==/UserScript==\n")
@@ -82,6 +91,52 @@ def test_publish_update_install_and_check_for_updates(api: httpx.Client) -> None
     while api.get(f"/api/scripts/{script['slug']}").json()["install_count"] != 1:
         assert time.monotonic() < deadline, "the install was not counted within 10 s"
         time.sleep(0.2)
+
+
+def _readme_block(heading: str) -> str:
+    """The first shell block under `heading` in the README."""
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index(heading) :]
+    block = section[section.index("```sh\n") + len("```sh\n") :]
+    return block[: block.index("```\n")]
+
+
+def test_the_readme_walk_through_runs_as_written(served: Server) -> None:
+    server = served.base_url
+    walk_through = _readme_block("## The scripts catalogue in five requests")
+    first, walk_through = walk_through.split("\n", 1)
+    assert first == "API=http://127.0.0.1:8000"
+    verification = _readme_block("### Verify an email in development")
+    # `python3 dev.py mail ...` runs `scripthub mail latest ...` beside the server.
+    dev_mail = (
+        f'python3() {{ [ "$1 $2" = "dev.py mail" ]; shift 2; '
+        f'(cd {served.workdir} && {SCRIPTHUB} mail latest "$@"); }}\n'
+    )
+    script = f"API={server}\n{dev_mail}{walk_through}{verification}"
+
+    ran = subprocess.run(  # noqa: S603 - the README's own blocks
+        ["bash", "-euo", "pipefail", "-c", script],  # noqa: S607
+        cwd=ROOT,
+        env={**os.environ, **served.environment},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    out = ran.stdout
+
+    assert ran.returncode == 0, ran.stderr
+    assert '"slug":"hello-scripthub"' in out
+    assert '"version":"1.1"' in out
+    assert '"grant":["GM_xmlhttpRequest"],"connect":["example.org"]' in out
+    assert "HTTP/1.1 200 OK" in out
+    assert "HTTP/1.1 304 Not Modified" in out
+    # The installed copy, then the metadata block alone, naming this server's port.
+    assert out.count(f"// @updateURL    {server}/api/scripts/") == 2
+    assert out.count('"slug":"hello-scripthub"') == 2  # published, then found
+    assert "to=ada@example.com" in out
+    assert out.rstrip().endswith("}")
+    assert '"email_verified":true' in out.rstrip().rsplit("\n", 1)[-1]
 
 
 CLIENTS = 2000

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 
 from scripthub.entrypoints.cli import main
+from tests.production import PRODUCTION_ON_EMBEDDED
 from tests.served import SCRIPTHUB, serving
 from tests.smtp_sink import SmtpSink
 
@@ -117,6 +120,20 @@ def test_several_workers_need_shared_stores(
     assert "SCRIPTHUB_REDIS_URL" in err
 
 
+def test_serve_says_when_its_port_is_in_use(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        code, out, err = run(capsys, "serve", "--port", str(port))
+
+    assert code == 2
+    assert f"error: 127.0.0.1:{port} is in use" in err
+    assert "--port" in err
+    assert out == ""
+    assert not (workdir / "var" / "scripthub.db").exists()  # refused before anything started
+
+
 @pytest.fixture
 def embedded_server(workdir: Path) -> Iterator[str]:
     """`scripthub serve` on a fresh directory, as the README tells a new user to run it."""
@@ -142,6 +159,18 @@ def test_serve_reload_serves_and_says_so(workdir: Path) -> None:
 
     assert live.status_code == 200
     assert "in development mode (reloading on code changes)\n" in banner
+
+
+def test_the_public_url_follows_a_reloading_server_too(workdir: Path) -> None:
+    """The reloader's server is another process, which loads its own settings: it is given
+    the origin (seen here in the OAuth redirect URI, which needs no script)."""
+    github = {"SCRIPTHUB_OAUTH_GITHUB_CLIENT_ID": "id", "SCRIPTHUB_OAUTH_GITHUB_CLIENT_SECRET": "s"}
+    with serving(workdir, "--reload", **github) as server:
+        started = httpx.get(f"{server.base_url}/api/auth/github", params={"redirect_to": "/"})
+
+    assert started.status_code == 302
+    redirect_uri = parse_qs(urlsplit(started.headers["location"]).query)["redirect_uri"]
+    assert redirect_uri == [f"{server.base_url}/api/auth/github/callback"]
 
 
 def test_reload_runs_one_worker(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -202,6 +231,38 @@ def test_mail_commands_show_and_retry_failed_mail(
     code, _, err = run(capsys, "mail", "retry", message_id)
     assert code == 1
     assert "not_found" in err
+
+
+def test_mail_latest_prints_the_newest_mails_whole(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(capsys, "db", "upgrade")
+    for name in ("first", "second"):
+        run(capsys, "users", "create", "--email", f"{name}@example.com", "--username", name,
+            "--password", PASSWORD)  # fmt: skip
+
+    code, pending, _ = run(capsys, "mail", "latest", "--limit", "1")
+    run(capsys, "mail", "dispatch", "--once")
+    _, both, _ = run(capsys, "mail", "latest")
+
+    assert code == 0
+    assert "to=second@example.com status=pending" in pending
+    assert "first@example.com" not in pending
+    assert "http://localhost:3000/verify-email?token=" in pending
+    assert both.index("to=second@example.com status=sent") < both.index("to=first@example.com")
+
+
+def test_mail_latest_is_refused_in_production(
+    workdir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in PRODUCTION_ON_EMBEDDED.items():
+        monkeypatch.setenv(name, value)
+
+    code, out, err = run(capsys, "mail", "latest")
+
+    assert code == 2
+    assert out == ""
+    assert "not in production" in err
 
 
 def scripthub(workdir: Path, *argv: str, stdin: str = "") -> subprocess.CompletedProcess[str]:

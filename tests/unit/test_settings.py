@@ -35,6 +35,31 @@ def test_defaults_are_the_embedded_wiring(monkeypatch: pytest.MonkeyPatch, tmp_p
     assert load_settings({}, env_file=None).jwt_secret == generated
 
 
+@pytest.mark.parametrize(
+    ("host", "origin"),
+    [
+        ("127.0.0.1", "http://127.0.0.1:9000"),
+        ("localhost", "http://localhost:9000"),
+        ("0.0.0.0", "http://127.0.0.1:9000"),  # noqa: S104 - a wildcard is what is tested
+        ("::", "http://[::1]:9000"),
+        ("::1", "http://[::1]:9000"),
+    ],
+)
+def test_an_unset_public_url_follows_the_server(host: str, origin: str) -> None:
+    settings = load_settings({"SCRIPTHUB_JWT_SECRET": SECRET}, env_file=None)
+
+    assert settings.served_at(host, 9000).public_url == origin
+
+
+def test_a_set_public_url_stays_wherever_the_server_listens() -> None:
+    settings = load_settings(
+        {"SCRIPTHUB_JWT_SECRET": SECRET, "SCRIPTHUB_PUBLIC_URL": "https://api.example.com"},
+        env_file=None,
+    )
+
+    assert settings.served_at("0.0.0.0", 9000).public_url == "https://api.example.com"  # noqa: S104
+
+
 def test_values_are_parsed() -> None:
     settings = load_settings(
         {

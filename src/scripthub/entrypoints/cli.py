@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import errno
 import getpass
 import os
 import shutil
+import socket
 import sys
 import tempfile
 import uuid
@@ -28,6 +30,7 @@ from scripthub.adapters.sqlalchemy.migrations import (
     upgrade_database,
 )
 from scripthub.application.accounts import Operator, OwnUser
+from scripthub.application.ports.mail import OutboxDispatchStore
 from scripthub.application.users.change_roles import ChangeUserRoleCommand
 from scripthub.application.users.create_account import CreateAccountCommand
 from scripthub.application.users.list_users import ListUsersQuery
@@ -57,6 +60,7 @@ OPERATOR = Operator()
 # less than a spawned worker can take to import the app on a busy host, which then starts,
 # dies and starts again without ever serving.
 WORKER_HEALTHCHECK_SECONDS = 30
+PUBLIC_URL_VARIABLE = "SCRIPTHUB_PUBLIC_URL"
 
 
 def _bounded(low: int, high: int) -> Callable[[str], int]:
@@ -128,6 +132,8 @@ def _parser() -> argparse.ArgumentParser:
     failed.add_argument("--limit", type=_bounded(1, 10_000), default=50)
     retry = mail.add_parser("retry", help="queue a failed mail again")
     retry.add_argument("message_id")
+    latest = mail.add_parser("latest", help="print the latest mails whole (not in production)")
+    latest.add_argument("--limit", type=_bounded(1, 100), default=3)
 
     demo = commands.add_parser("demo", help="the demo catalogue").add_subparsers(
         dest="demo_command", required=True
@@ -185,6 +191,20 @@ def _schema_refusal(url: str) -> str | None:
 
 
 @contextlib.contextmanager
+def _exported(name: str, value: str | None) -> Iterator[None]:
+    """`name=value` in the environment of the workers spawned within the block (nothing when
+    `value` is None)."""
+    if value is None:
+        yield
+        return
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        del os.environ[name]
+
+
+@contextlib.contextmanager
 def _metrics_shared_by(workers: int) -> Iterator[None]:
     """Several workers write their metrics to files in a fresh directory of this start's own,
     which every worker's `/metrics` adds up; it is removed when the server stops. The workers
@@ -193,12 +213,27 @@ def _metrics_shared_by(workers: int) -> Iterator[None]:
         yield
         return
     directory = tempfile.mkdtemp(prefix="scripthub-metrics-")
-    os.environ[MULTIPROCESS_DIRECTORY] = directory
     try:
-        yield
+        with _exported(MULTIPROCESS_DIRECTORY, directory):
+            yield
     finally:
-        del os.environ[MULTIPROCESS_DIRECTORY]
         shutil.rmtree(directory, ignore_errors=True)
+
+
+def _why_not_listening(host: str, port: int) -> str | None:
+    """Why the server could not listen on `host`:`port`, said before anything starts (uvicorn
+    would say it in a log line among its start-up lines), or None if it can."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        with socket.create_server((host, port), family=family):
+            return None
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            return (
+                f"{host}:{port} is in use (another server, perhaps ScriptHub already running?): "
+                "stop it, or choose another port with --port"
+            )
+        return f"cannot listen on {host}:{port}: {error.strerror or error}"
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
@@ -210,6 +245,8 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
             "several workers need shared stores: set SCRIPTHUB_REDIS_URL "
             "(in-process stores live inside one process)"
         )
+    if occupied := _why_not_listening(host, port):
+        return _refused(occupied)
     try:
         if args.migrate:
             asyncio.run(upgrade_database(settings.database_url))
@@ -221,7 +258,10 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     if refusal:
         return _refused(refusal)
     print(start_up_banner(settings, host, port, reload=args.reload), flush=True)
-    with _metrics_shared_by(workers):
+    # The workers load their own settings: they are given the origin the public URL follows.
+    following = settings.public_url_follows_server
+    public_url = settings.served_at(host, port).public_url if following else None
+    with _metrics_shared_by(workers), _exported(PUBLIC_URL_VARIABLE, public_url):
         uvicorn.run(
             "scripthub.entrypoints.http.app:create_app",
             factory=True,
@@ -331,6 +371,8 @@ async def _mail(container: Container, args: argparse.Namespace) -> str:
         if not await store.requeue(message_id, container.adapters.clock().now()):
             raise NotFoundError(f"No failed mail {args.message_id}.")
         return f"queued {message_id} again"
+    if args.mail_command == "latest":
+        return await _latest_mail(store, args.limit)
     failed = await store.list_by_status(DeliveryStatus.FAILED, args.limit)
     return (
         "\n".join(
@@ -339,6 +381,21 @@ async def _mail(container: Container, args: argparse.Namespace) -> str:
             for m in failed
         )
         or "no failed mail"
+    )
+
+
+async def _latest_mail(store: OutboxDispatchStore, limit: int) -> str:
+    """The newest `limit` mails, whatever their status, newest first, as their reader sees
+    them: a development mailbox (the console mailer's are otherwise only in the log)."""
+    found = [m for status in DeliveryStatus for m in await store.list_by_status(status, limit)]
+    newest = sorted(found, key=lambda m: (m.created_at, m.id), reverse=True)[:limit]
+    return (
+        "\n\n".join(
+            f"--- {m.created_at:%Y-%m-%d %H:%M:%S} to={m.email.to} status={m.status}\n"
+            f"Subject: {m.email.subject}\n\n{m.email.text.rstrip()}"
+            for m in newest
+        )
+        or "no mail"
     )
 
 
@@ -355,6 +412,13 @@ def _demo_seed(settings: Settings, *, force: bool) -> int:
     return 0
 
 
+def _mail_command(settings: Settings, args: argparse.Namespace) -> int:
+    if args.mail_command == "latest" and settings.env == "production":
+        return _refused("`mail latest` prints mail with its single-use links: not in production")
+    print(asyncio.run(_with_container(settings, lambda c: _mail(c, args))))
+    return 0
+
+
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "serve":
         return _serve(settings, args)
@@ -363,8 +427,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "demo":
         return _demo_seed(settings, force=args.force)
     if args.command == "mail":
-        print(asyncio.run(_with_container(settings, lambda c: _mail(c, args))))
-        return 0
+        return _mail_command(settings, args)
     users: dict[str, Callable[[Container, argparse.Namespace], Awaitable[str]]] = {
         "create": _create_user,
         "list": _list_users,

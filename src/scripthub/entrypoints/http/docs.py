@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from litestar import Response, Router, get
 from litestar.enums import MediaType
+from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
 from swagger_ui_bundle import swagger_ui_path
 
@@ -53,6 +54,12 @@ def docs_page() -> Response[str]:
     return Response(PAGE, media_type=MediaType.HTML)
 
 
+@get("/", include_in_schema=False, sync_to_thread=False)
+def front_door() -> Redirect:
+    """Someone who opens the server's address in a browser lands on the docs."""
+    return Redirect("/docs", status_code=302)
+
+
 @get("/docs/start.js", include_in_schema=False, sync_to_thread=False)
 def docs_start() -> Response[str]:
     return Response(START, media_type="text/javascript")
@@ -65,4 +72,4 @@ def docs_router() -> Router:
         include_in_schema=False,
         opt=dict(OWN_CACHE_RULES),
     )
-    return Router(path="/", route_handlers=[docs_page, docs_start, assets])
+    return Router(path="/", route_handlers=[front_door, docs_page, docs_start, assets])

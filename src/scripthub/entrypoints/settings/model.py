@@ -13,6 +13,7 @@ from scripthub.adapters.oauth import ProviderRegistration
 
 DEFAULT_FRONTEND_URL = "http://localhost:3000"
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
+WILDCARD_ADDRESSES = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}  # noqa: S104
 LOCAL_ORIGINS = r"https?://(localhost|127\.0\.0\.1|\[::1\])(:[0-9]{1,5})?"
 """Every origin a frontend dev server on this machine may have, whatever its port."""
 
@@ -64,6 +65,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     frontend_url: str = DEFAULT_FRONTEND_URL
     public_url: str = DEFAULT_PUBLIC_URL
     """The API's own public origin: the update URLs of served scripts point at it."""
+    public_url_follows_server: bool = False
+    """SCRIPTHUB_PUBLIC_URL is unset (outside production): `scripthub serve` makes the public
+    URL the origin it listens on."""
     smtp_url: str = "console"
     mail_from: str = "ScriptHub <no-reply@localhost>"
     mail_dispatch: Literal["in-process", "external"] = "in-process"
@@ -82,6 +86,18 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """The largest request head (request line and header fields) accepted."""
     max_headers: int = 100
     """The most header fields a request may have."""
+
+    def served_at(self, host: str, port: int) -> Settings:
+        """These settings for a server listening on `host`:`port`: the public URL becomes that
+        origin when it follows the server (a wildcard address is reached through loopback)."""
+        if not self.public_url_follows_server:
+            return self
+        address = WILDCARD_ADDRESSES.get(host, host)
+        if ":" in address:
+            address = f"[{address}]"
+        return msgspec.structs.replace(
+            self, public_url=f"http://{address}:{port}", public_url_follows_server=False
+        )
 
     @property
     def uses_sqlite(self) -> bool:
