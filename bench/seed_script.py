@@ -199,9 +199,9 @@ async def seed(out: Path) -> None:
         script = await container.use_cases.create_script().execute(
             CreateScriptCommand(
                 owner,
-                "Forum Power Tools",
                 forum_userscript(),
-                Language.JAVASCRIPT,
+                name="Forum Power Tools",
+                language=Language.JAVASCRIPT,
                 description="Cleaner threads, keyboard navigation and a dark theme.",
                 tags=["forum", "productivity"],
             )
