@@ -92,6 +92,17 @@ def test_a_declared_text_that_breaks_its_field_rule_is_refused_naming_the_key(
     assert key in error.value.problems[0].message
 
 
+def test_at_most_100_locales_are_declared() -> None:
+    locales = [f"{a}{b}" for a in "abcdefghij" for b in "abcdefghijk"][:101]
+    entries = [f"name:{locale} Name" for locale in locales]
+
+    assert len(declared_fields(parse_metadata(userscript("1.0", *entries[:100]))).localized) == 100
+    with pytest.raises(ValidationError) as error:
+        declared_fields(parse_metadata(userscript("1.0", *entries)))
+    assert error.value.problems[0].field == "code"
+    assert "101 locales" in error.value.problems[0].message
+
+
 def test_a_name_of_101_characters_is_refused() -> None:
     with pytest.raises(ValidationError) as error:
         declared_fields(parse_metadata(userscript("1.0", name="x" * 101)))

@@ -23,8 +23,10 @@ from scripthub.domain.scripts import (
 )
 from scripthub.domain.userscript_metadata import BlockKind, Metadata
 
-LOCALE_PATTERN = re.compile(r"[a-z]{2,3}(?:[-_][a-z0-9]{1,8})*")
+LOCALE_PATTERN = re.compile(r"[a-z]{2,3}(?:[-_][a-z0-9]{1,8}){0,3}")
 """A locale code (`fr`, `zh-cn`, `pt_br`), lower-cased; `@name:<other>` keys are ignored."""
+MAX_LOCALES = 100
+"""Every script shows its localized texts, in lists too: a block may not declare more."""
 _CHECKS: dict[str, Callable[[str], str]] = {"name": check_name, "description": check_description}
 """The keys a block fills the script with, localized too, by the rules of their fields."""
 _LANGUAGES = {BlockKind.USERSCRIPT: Language.JAVASCRIPT, BlockKind.USERSTYLE: Language.CSS}
@@ -100,4 +102,7 @@ def _localized(metadata: Metadata, problems: Problems) -> dict[str, LocalizedTex
         seen.add((base, locale))
         if (checked := _declared(problems, key, value)) is not None:
             texts.setdefault(locale, {})[base] = checked
+    if len(texts) > MAX_LOCALES:
+        message = f"declares a name or description in {len(texts)} locales: at most {MAX_LOCALES}"
+        problems.found.append(FieldProblem("code", message))
     return {locale: LocalizedText(**text) for locale, text in sorted(texts.items())}
