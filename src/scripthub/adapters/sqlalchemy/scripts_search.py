@@ -164,7 +164,7 @@ class SqliteSearchIndex:
         self._connection = connection
 
     async def write(self, script: Script) -> None:
-        rowid = _rowid(script.id)
+        rowid = search_rowid(script.id)
         await self._connection.execute(delete(sqlite_search).where(sqlite_search.c.rowid == rowid))
         await self._connection.execute(
             insert(sqlite_search).values(rowid=rowid, script_id=script.id, **search_words(script))
@@ -181,7 +181,7 @@ class SqliteSearchIndex:
         )
 
 
-def _rowid(script_id: uuid.UUID) -> int:
+def search_rowid(script_id: uuid.UUID) -> int:
     """A 64-bit rowid for the script's FTS5 row, hashed from its id (whatever the UUID
     version, two ids of a catalogue share one with a chance of about n² / 2⁶⁵)."""
     digest = hashlib.blake2b(script_id.bytes, digest_size=8).digest()
