@@ -142,7 +142,6 @@ def _localized_script(row: Any) -> Script | None:
 
 
 def _reindex(connection: sa.Connection, scripts: list[Script]) -> None:
-    words = [{"id": script.id, **search_words(script)} for script in scripts]
     if connection.dialect.name == "postgresql":
         document = postgres_document(
             sa.bindparam("name", type_=sa.Text()),
@@ -153,16 +152,17 @@ def _reindex(connection: sa.Connection, scripts: list[Script]) -> None:
             sa.update(postgresql_search)
             .where(postgresql_search.c.script_id == sa.bindparam("id"))
             .values(document=document),
-            words,
+            [{"id": script.id, **search_words(script)} for script in scripts],
         )
         return
-    rows = [
-        {"rowid": search_rowid(script_id), "script_id": script_id, **fields}
-        for row in words
-        for script_id, fields in [(row.pop("id"), row)]
-    ]
+    rowids = [{"old_rowid": search_rowid(script.id)} for script in scripts]
     connection.execute(
-        sa.delete(sqlite_search).where(sqlite_search.c.rowid == sa.bindparam("old_rowid")),
-        [{"old_rowid": row["rowid"]} for row in rows],
+        sa.delete(sqlite_search).where(sqlite_search.c.rowid == sa.bindparam("old_rowid")), rowids
     )
-    connection.execute(sa.insert(sqlite_search), rows)
+    connection.execute(
+        sa.insert(sqlite_search),
+        [
+            {"rowid": search_rowid(script.id), "script_id": script.id, **search_words(script)}
+            for script in scripts
+        ],
+    )
