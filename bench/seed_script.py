@@ -227,9 +227,9 @@ async def seed(out: Path, size: int | None) -> None:
         script = await container.use_cases.create_script().execute(
             CreateScriptCommand(
                 owner,
-                "Forum Power Tools" if size is None else f"Sized {size}",
                 code,
-                Language.JAVASCRIPT,
+                name="Forum Power Tools" if size is None else f"Sized {size}",
+                language=Language.JAVASCRIPT,
                 description="Cleaner threads, keyboard navigation and a dark theme.",
                 tags=["forum", "productivity"],
             )

@@ -99,11 +99,11 @@ FIELD_CASES: list[tuple[dict[str, Any], str]] = [
     ({"name": "x" * 101}, "name"),
     ({"name": "nul\x00"}, "name"),
     ({"name": "rtl\u202e"}, "name"),
-    ({"name": None}, "name"),
+    ({"name": None, "code": "no block", "version": "1.0"}, "name"),
     ({"description": "x" * 5001}, "description"),
     ({"description": "esc\x1b"}, "description"),
     ({"language": "cobol"}, "language"),
-    ({"language": None}, "language"),
+    ({"language": None, "code": "no block", "version": "1.0"}, "language"),
     ({"license": "MIT license"}, "license"),
     ({"license": ""}, "license"),
     ({"tags": [f"t{n}" for n in range(11)]}, "tags"),
@@ -145,11 +145,17 @@ async def test_every_rule_of_the_script_fields_is_a_422_naming_the_field(api: Se
         response = await api.send("POST", "/api/scripts", token, json={**base, **change})
         problem = assert_problem(response, 422, "validation_error")
         assert field in [e["field"] for e in problem["errors"]], (change, problem)
-    for missing in ("name", "code", "language"):
+    without_code = {k: v for k, v in base.items() if k != "code"}
+    response = await api.send("POST", "/api/scripts", token, json=without_code)
+    problem = assert_problem(response, 422, "validation_error")
+    assert problem["errors"] == [{"field": "code", "message": "is required"}]
+    # Code without a metadata block cannot stand for the name or the language.
+    for missing in ("name", "language"):
         body = {k: v for k, v in base.items() if k != missing}
+        body.update(code="run();", version="1.0")
         response = await api.send("POST", "/api/scripts", token, json=body)
         problem = assert_problem(response, 422, "validation_error")
-        assert problem["errors"] == [{"field": missing, "message": "is required"}]
+        assert [e["field"] for e in problem["errors"]] == [missing], problem
 
     assert (await api.get("/api/users/me/scripts", token)).json()["items"] == []
 
@@ -600,7 +606,7 @@ async def seed_catalogue(api: ServedApi) -> tuple[str, list[dict[str, Any]]]:
         )
     await publish(api, bob["access_token"], name="Dark hidden", visibility="unlisted")
     await publish(api, bob["access_token"], name="Dark private", visibility="private")
-    new_code = userscript("1.1", "antifeature tracking")
+    new_code = userscript("1.1", "antifeature tracking", name="dark tweaks")
     response = await post_version(api, ada["access_token"], made[1]["id"], code=new_code)
     assert response.status_code == 201
 

@@ -22,7 +22,18 @@ from scripthub.adapters.sqlalchemy.migrations import (
     upgrade_database,
 )
 from scripthub.adapters.sqlalchemy.schema import metadata
-from scripthub.adapters.sqlalchemy.scripts_search import include_name
+from scripthub.adapters.sqlalchemy.scripts import SqlAlchemyScriptRepository
+from scripthub.adapters.sqlalchemy.scripts_search import (
+    include_name,
+    postgres_document,
+    postgresql_search,
+    search_rowid,
+    search_words,
+    sqlite_search,
+)
+from scripthub.adapters.sqlalchemy.scripts_table import script_values, version_values
+from scripthub.application.ports.scripts import ScriptQuery
+from scripthub.domain.scripts import Language, LocalizedText, Script, ScriptVersion
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -223,3 +234,82 @@ async def test_upgrade_stores_existing_emails_in_nfkc_form_unless_they_collide(
             ("plain@example.com", "active"),
         ]
     )
+
+
+def insert_script_with_localized_metadata(connection: Connection) -> None:
+    """A user's script at 1.0 as revision 0011 holds it: indexed, no `localized` column."""
+    now = datetime.now(UTC)
+    owner = uuid.uuid4()
+    connection.execute(
+        metadata.tables["users"].insert(),
+        {
+            "id": owner,
+            "email": "ada@example.com",
+            "username": "ada",
+            "account_status": "active",
+            "created_at": now,
+            "updated_at": now,
+        },
+    )
+    script = Script(
+        id=uuid.uuid4(),
+        owner_id=owner,
+        slug="dark-mode",
+        name="Dark Mode",
+        language=Language.JAVASCRIPT,
+        created_at=now,
+        updated_at=now,
+    )
+    row = {k: v for k, v in script_values(script).items() if k != "localized"}
+    connection.execute(
+        metadata.tables["scripts"].insert(),
+        {**row, "latest_version": "1.0", "latest_version_at": now},
+    )
+    version = ScriptVersion(uuid.uuid4(), script.id, "1.0", 1, "0" * 64, now, metadata={
+        "name": "Dark Mode", "name:FR": "Mode sombre", "description:de": "Dunkle Seiten",
+        "name:es": ["Modo oscuro", "Ignorado"],
+    })  # fmt: skip
+    connection.execute(metadata.tables["script_versions"].insert(), version_values(version, "x"))
+    words = search_words(script)
+    if connection.dialect.name == "postgresql":
+        document = postgres_document(**words)
+        connection.execute(
+            postgresql_search.insert().values(script_id=script.id, document=document)
+        )
+    else:
+        row = {"rowid": search_rowid(script.id), "script_id": script.id, **words}
+        connection.execute(sqlite_search.insert(), row)
+    connection.commit()
+
+
+async def test_upgrade_fills_localized_texts_from_the_latest_version_and_indexes_them(
+    empty_database_url: str,
+) -> None:
+    await upgrade_database(empty_database_url, "0011")
+    await run_on(empty_database_url, insert_script_with_localized_metadata)
+
+    await upgrade_database(empty_database_url)
+
+    engine = create_async_engine(empty_database_url, poolclass=pool.NullPool)
+    try:
+        async with engine.connect() as connection:
+            repository = SqlAlchemyScriptRepository(connection)
+            script = await repository.get_by_slug("dark-mode")
+            found = {
+                text: [s.slug for s in (await repository.search(ScriptQuery(text=text))).scripts]
+                for text in ("sombre", "dunkle", "oscuro", "ignorado")
+            }
+    finally:
+        await engine.dispose()
+    assert script is not None
+    assert script.localized == {
+        "de": LocalizedText(None, "Dunkle Seiten"),
+        "es": LocalizedText("Modo oscuro", None),
+        "fr": LocalizedText("Mode sombre", None),
+    }
+    assert found == {
+        "sombre": ["dark-mode"],
+        "dunkle": ["dark-mode"],
+        "oscuro": ["dark-mode"],
+        "ignorado": [],
+    }

@@ -13,7 +13,14 @@ import pytest
 from scripthub.application.ports.keyset import Keyset
 from scripthub.application.ports.scripts import ScriptChanges, ScriptQuery
 from scripthub.domain.errors import ConflictError, SlugTakenError
-from scripthub.domain.scripts import Language, Rating, RatingTotals, ScriptName, Visibility
+from scripthub.domain.scripts import (
+    Language,
+    LocalizedText,
+    Rating,
+    RatingTotals,
+    ScriptName,
+    Visibility,
+)
 from scripthub.domain.users import AccountStatus
 from tests.contract.samples import T0
 from tests.contract.uow_backends import MakeUnitOfWork, add_owners
@@ -41,6 +48,23 @@ async def test_added_script_reads_back_by_id_and_slug_with_its_owner(
     assert read.created_at.utcoffset() == timedelta(0)
     assert (read.install_count, read.rating_count, read.rating_avg) == (0, 0, None)
     assert read.latest_version is None
+
+
+async def test_localized_texts_read_back_and_an_edit_replaces_them(
+    make_uow: MakeUnitOfWork,
+) -> None:
+    (alice,) = await add_owners(make_uow, "alice")
+    localized = {"fr": LocalizedText("Mode sombre", None), "zh-cn": LocalizedText("暗黑", "暗")}
+    script = dataclasses.replace(make_script(alice), localized=localized)
+    await add_scripts(make_uow, script)
+
+    async with make_uow() as uow:
+        assert (await uow.scripts.get(script.id)) == script
+        edited = await uow.scripts.edit(script.id, ScriptChanges(localized={}), LATER)
+        await uow.commit()
+    assert edited is not None
+    assert edited.localized == {}
+    assert edited.name == script.name
 
 
 async def test_a_live_slug_is_taken_and_a_deleted_one_is_free_again(

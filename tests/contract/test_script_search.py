@@ -10,7 +10,7 @@ import pytest
 
 from scripthub.adapters.sqlalchemy.script_relevance import CANDIDATES_PER_ROW
 from scripthub.application.ports.scripts import ScriptChanges, ScriptQuery, ScriptSort
-from scripthub.domain.scripts import Script, Visibility
+from scripthub.domain.scripts import LocalizedText, Script, Visibility
 from scripthub.domain.users import AccountStatus
 from tests.contract.samples import T0
 from tests.contract.uow_backends import MakeUnitOfWork, add_owners
@@ -185,6 +185,34 @@ async def test_an_edit_is_searchable_at_once(make_uow: MakeUnitOfWork) -> None:
 
     assert await found(make_uow, ScriptQuery(text="cafe")) == []
     assert await found(make_uow, ScriptQuery(text="sourdough bakery bread")) == ["cafe"]
+
+
+async def test_localized_names_and_descriptions_are_found_and_follow_edits(
+    make_uow: MakeUnitOfWork,
+) -> None:
+    (owner,) = await add_owners(make_uow, "owner")
+    localized = {
+        "fr": LocalizedText("Mode sombre", "Assombrit les pages"),
+        "de": LocalizedText(None, "Dunkle Seiten, sombre"),
+    }
+    script = dataclasses.replace(make_script(owner, "Dark Mode"), localized=localized)
+    other = make_script(
+        owner, "Night", slug="other", description="Sombre colours.", at=T0 + timedelta(minutes=1)
+    )
+    await add_scripts(make_uow, script, other)
+
+    # A localized name weighs as the name: more than the other's description.
+    assert await found(make_uow, ScriptQuery(text="sombre", sort=ScriptSort.RELEVANCE)) == [
+        "dark-mode",
+        "other",
+    ]
+    assert await found(make_uow, ScriptQuery(text="assombrit dunkle")) == ["dark-mode"]
+    async with make_uow() as uow:
+        changes = ScriptChanges(localized={"es": LocalizedText("Modo oscuro", None)})
+        await uow.scripts.edit(script.id, changes, T0)
+        await uow.commit()
+    assert await found(make_uow, ScriptQuery(text="assombrit")) == []
+    assert await found(make_uow, ScriptQuery(text="oscuro")) == ["dark-mode"]
 
 
 async def test_a_suspended_owners_scripts_are_not_found(make_uow: MakeUnitOfWork) -> None:

@@ -13,7 +13,7 @@ from scripthub.application.ports.scripts import (
     ScriptSort,
 )
 from scripthub.domain.errors import BadRequestError
-from scripthub.domain.scripts import Script, search_terms
+from scripthub.domain.scripts import Script, search_terms, searched_texts
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -90,10 +90,7 @@ def _matches(script: Script, query: ScriptQuery) -> bool:
 
 def _rank(script: Script, terms: list[str]) -> float:
     """The weight of the fields where each term starts a word; 0 unless every term does."""
-    words = {
-        name: search_terms(" ".join(script.tags) if name == "tags" else getattr(script, name))
-        for name, _ in FIELD_WEIGHTS
-    }
+    words = {name: search_terms(text) for name, text in searched_texts(script).items()}
     rank = 0.0
     for term in terms:
         found = [weight for name, weight in FIELD_WEIGHTS if _starts_a_word(term, words[name])]

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from scripthub.domain.errors import Problems, ValidationError
+from scripthub.domain.script_form import DeclaredFields, declared_fields
 from scripthub.domain.scripts import ScriptVersion, VersionCode, check_prose, code_digest
 from scripthub.domain.userscript_metadata import Metadata, parse_metadata, read_metadata
 from scripthub.domain.version_ordering import update_refusal
@@ -50,6 +51,8 @@ class VersionDraft:
     size: int
     sha256: str
     metadata: Metadata | None
+    declared: DeclaredFields
+    """What the block fills in of the script."""
 
     @property
     def antifeatures(self) -> list[str]:
@@ -91,11 +94,12 @@ def draft_version(
     else:
         (metadata,) = read
         chosen = problems.check(lambda: _chosen_version(given, metadata))
+    declared = problems.check(lambda: declared_fields(metadata))
     checked_changelog = problems.check(lambda: check_changelog(changelog))
-    if digest is None or chosen is None or problems.found:
+    if digest is None or chosen is None or declared is None or problems.found:
         return None
     size, sha256 = digest
-    return VersionDraft(code, chosen, checked_changelog, size, sha256, metadata)
+    return VersionDraft(code, chosen, checked_changelog, size, sha256, metadata, declared)
 
 
 def place_version(

@@ -52,6 +52,15 @@ class VersionSummary:
     sha256: str
 
 
+@dataclass(frozen=True)
+class LocalizedText:
+    """A script's name and description in one locale (from its metadata block's `@name:xx`
+    and `@description:xx`); None where the block gives none."""
+
+    name: str | None = None
+    description: str | None = None
+
+
 @dataclass
 class Script:
     """A script as the catalogue lists it. Counters (`install_count`, the rating totals) and
@@ -70,6 +79,8 @@ class Script:
     tags: list[str] = field(default_factory=list)
     featured: bool = False
     antifeatures: list[str] = field(default_factory=list)
+    localized: dict[str, LocalizedText] = field(default_factory=dict)
+    """By lower-cased locale code (`fr`, `zh-cn`), as the latest version's block has them."""
     install_count: int = 0
     rating_sum: int = 0
     rating_count: int = 0
@@ -267,6 +278,19 @@ def check_score(score: int) -> int:
 
 
 MAX_SEARCH_TERM_LENGTH = 64
+
+
+def searched_texts(script: Script) -> dict[str, str]:
+    """The text that search reads in each field of `script` (`name`, `tags`, `description`):
+    the localized names count as the name, the localized descriptions as the description."""
+    localized = script.localized.values()
+    return {
+        "name": "\n".join([script.name, *(text.name for text in localized if text.name)]),
+        "tags": " ".join(script.tags),
+        "description": "\n".join(
+            [script.description, *(text.description for text in localized if text.description)]
+        ),
+    }
 
 
 def search_terms(text: str) -> list[str]:

@@ -29,6 +29,7 @@ from scripthub.adapters.sqlalchemy.scripts_table import (
     LIVE,
     VERSION_COLUMNS,
     WITH_OWNER,
+    localized_document,
     name_key,
     script_from_row,
     script_ratings,
@@ -55,7 +56,7 @@ if TYPE_CHECKING:
     from scripthub.application.ports.scripts import ScriptChanges, ScriptPage, ScriptQuery
     from scripthub.domain.scripts import Rating, Script, ScriptVersion
 
-_SEARCHED_FIELDS = ("name", "description", "tags")
+_SEARCHED_FIELDS = ("name", "description", "tags", "localized")
 
 
 class SqlAlchemyScriptRepository:
@@ -352,4 +353,6 @@ def _changed_values(changes: ScriptChanges) -> dict[str, Any]:
         values["visibility"] = changes.visibility.value
     if changes.tags is not UNCHANGED:
         values["tags"] = list(changes.tags)
+    if changes.localized is not UNCHANGED:
+        values["localized"] = localized_document(changes.localized)
     return values

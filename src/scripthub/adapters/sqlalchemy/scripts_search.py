@@ -5,7 +5,8 @@ Both backends index the same words, computed here by `domain.scripts.search_term
 and digits, accents dropped, case folded), so that they match the same scripts:
 
 - PostgreSQL: a table of (`script_id`, `document` tsvector) with a GIN index; the name, tags
-  and description weigh A, B and C; a query is `to_tsquery('simple', ...)` of each word as a
+  and description (localized names count as the name, localized descriptions as the
+  description) weigh A, B and C; a query is `to_tsquery('simple', ...)` of each word as a
   prefix, ranked by `ts_rank`.
 - SQLite: an FTS5 virtual table (`script_id` unindexed, `name`, `tags`, `description`) whose
   rowid is derived from the script id (so that rewriting a row needs no scan); a query is
@@ -39,7 +40,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql
 
-from scripthub.domain.scripts import search_terms
+from scripthub.domain.scripts import search_terms, searched_texts
 
 if TYPE_CHECKING:
     import uuid
@@ -100,21 +101,10 @@ def search_index(connection: AsyncConnection) -> SearchIndex:
     return SqliteSearchIndex(connection)
 
 
-def _words(text: str) -> str:
-    return " ".join(search_terms(text))
-
-
-def _tag_words(script: Script) -> str:
-    return _words(" ".join(script.tags))
-
-
 def search_words(script: Script) -> dict[str, str]:
-    """The words the index holds for `script`, by field: `name`, `tags`, `description`."""
-    return {
-        "name": _words(script.name),
-        "tags": _tag_words(script),
-        "description": _words(script.description),
-    }
+    """The words the index holds for `script`, by field: `name`, `tags`, `description`
+    (`searched_texts`: localized names and descriptions included)."""
+    return {field: " ".join(search_terms(text)) for field, text in searched_texts(script).items()}
 
 
 _SIMPLE: ColumnElement[object] = literal_column("'simple'::regconfig")
@@ -174,7 +164,7 @@ class SqliteSearchIndex:
         self._connection = connection
 
     async def write(self, script: Script) -> None:
-        rowid = _rowid(script.id)
+        rowid = search_rowid(script.id)
         await self._connection.execute(delete(sqlite_search).where(sqlite_search.c.rowid == rowid))
         await self._connection.execute(
             insert(sqlite_search).values(rowid=rowid, script_id=script.id, **search_words(script))
@@ -191,7 +181,7 @@ class SqliteSearchIndex:
         )
 
 
-def _rowid(script_id: uuid.UUID) -> int:
+def search_rowid(script_id: uuid.UUID) -> int:
     """A 64-bit rowid for the script's FTS5 row, hashed from its id (whatever the UUID
     version, two ids of a catalogue share one with a chance of about n² / 2⁶⁵)."""
     digest = hashlib.blake2b(script_id.bytes, digest_size=8).digest()

@@ -38,6 +38,7 @@ from scripthub.adapters.sqlalchemy.users_table import users
 from scripthub.adapters.sqlalchemy.utc import UtcDateTime
 from scripthub.domain.scripts import (
     Language,
+    LocalizedText,
     Script,
     ScriptVersion,
     VersionSummary,
@@ -74,6 +75,7 @@ scripts = Table(
     Column("tags", JsonDocument, nullable=False),
     Column("featured", Boolean(), nullable=False),
     Column("antifeatures", JsonDocument, nullable=False),
+    Column("localized", JsonDocument, nullable=False),
     Column("install_count", BigInteger(), nullable=False),
     Column("rating_sum", Integer(), nullable=False),
     Column("rating_count", Integer(), nullable=False),
@@ -201,6 +203,7 @@ def script_values(script: Script) -> dict[str, Any]:
             "tags": list(script.tags),
             "featured": script.featured,
             "antifeatures": [],
+            "localized": localized_document(script.localized),
             "install_count": 0,
             "rating_sum": 0,
             "rating_count": 0,
@@ -213,6 +216,14 @@ def script_values(script: Script) -> dict[str, Any]:
             "deleted_at": None,
         }
     )
+
+
+def localized_document(localized: dict[str, LocalizedText]) -> dict[str, dict[str, str | None]]:
+    """The `localized` column's JSON object."""
+    return {
+        locale: {"name": text.name, "description": text.description}
+        for locale, text in localized.items()
+    }
 
 
 def name_key(name: str) -> str:
@@ -241,6 +252,10 @@ def script_from_row(row: ColumnValues) -> Script:
         tags=list(row["tags"]),
         featured=row["featured"],
         antifeatures=list(row["antifeatures"]),
+        localized={
+            locale: LocalizedText(text.get("name"), text.get("description"))
+            for locale, text in row["localized"].items()
+        },
         install_count=row["install_count"],
         rating_sum=row["rating_sum"],
         rating_count=row["rating_count"],

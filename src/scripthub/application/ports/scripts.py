@@ -13,6 +13,7 @@ from typing import Final, Literal, Protocol
 from scripthub.application.ports.keyset import Keyset
 from scripthub.domain.scripts import (
     Language,
+    LocalizedText,
     Rating,
     RatingTotals,
     Script,
@@ -62,7 +63,8 @@ class ScriptKeyset:
 @dataclass(frozen=True)
 class ScriptQuery:
     text: str | None = None
-    """Full-text search over name, description and tags: every word of it must start a word
+    """Full-text search over name, description and tags (localized names and descriptions
+    too, `domain.scripts.searched_texts`): every word of it must start a word
     of the script (case and accents ignored; see `domain.scripts.search_terms`)."""
     tag: str | None = None
     owner_id: uuid.UUID | None = None
@@ -105,6 +107,7 @@ class ScriptChanges:
     license: str | Keep | None = UNCHANGED
     visibility: Visibility | Keep = UNCHANGED
     tags: list[str] | Keep = UNCHANGED
+    localized: dict[str, LocalizedText] | Keep = UNCHANGED
 
 
 class ScriptRepository(Protocol):

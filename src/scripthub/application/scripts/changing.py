@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from typing import Any
 
 from scripthub.application.accounts import Actor
 from scripthub.application.audit.recording import audit_entry
 from scripthub.application.authorization import Authorizer
+from scripthub.application.ports.scripts import UNCHANGED, ScriptChanges
 from scripthub.application.ports.system import Clock
 from scripthub.application.ports.unit_of_work import UnitOfWork
 from scripthub.application.scripts.access import load_visible_script
@@ -53,4 +55,25 @@ def script_change_entry(
         resource_type="script",
         resource_id=script.id,
         metadata={**(metadata or {}), **on_behalf},
+    )
+
+
+def differing_changes(changes: ScriptChanges, script: Script) -> ScriptChanges:
+    """Only the fields whose value would change; the others `UNCHANGED`."""
+    return dataclasses.replace(
+        changes,
+        **{
+            field.name: UNCHANGED
+            for field in dataclasses.fields(changes)
+            if getattr(changes, field.name) == getattr(script, field.name)
+        },
+    )
+
+
+def changed_fields(changes: ScriptChanges) -> list[str]:
+    """The names of the fields `changes` sets, sorted."""
+    return sorted(
+        field.name
+        for field in dataclasses.fields(changes)
+        if getattr(changes, field.name) is not UNCHANGED
     )

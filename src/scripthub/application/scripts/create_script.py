@@ -6,6 +6,7 @@ import asyncio
 import secrets
 import uuid
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from scripthub.application.accounts import Principal, hold_active_account
 from scripthub.application.audit.recording import audit_entry
@@ -16,6 +17,7 @@ from scripthub.application.scripts.publishing import stage_version, version_publ
 from scripthub.domain.audit import RequestContext
 from scripthub.domain.errors import NotFoundError, Problems, SlugTakenError, ValidationError
 from scripthub.domain.roles import SCRIPTS_CREATE
+from scripthub.domain.script_form import DeclaredFields
 from scripthub.domain.script_versions import VersionDraft, draft_version
 from scripthub.domain.scripts import (
     Language,
@@ -40,9 +42,11 @@ _RANDOM_NUMBERS = 1_000_000
 @dataclass(frozen=True)
 class CreateScriptCommand:
     principal: Principal
-    name: str
     code: str
-    language: Language
+    name: str | None = None
+    """Without it, the code's `@name` (likewise `description`, `license` and `language`)."""
+    language: Language | None = None
+    """Without it, `javascript` for a `==UserScript==` block, `css` for `==UserStyle==`."""
     version: str | None = None
     """Without it, the code's `@version`."""
     changelog: str | None = None
@@ -50,6 +54,7 @@ class CreateScriptCommand:
     """Without it, derived from the name and made unique."""
     description: str | None = None
     license: str | None = None
+    """Without it, the code's `@license` if that is an SPDX expression."""
     visibility: Visibility = Visibility.PUBLIC
     tags: list[str] = field(default_factory=list)
     context: RequestContext = RequestContext()
@@ -60,6 +65,7 @@ class _Fields:
     name: str
     description: str
     license: str | None
+    language: Language
     tags: list[str]
     slug: str | None
 
@@ -111,13 +117,14 @@ class CreateScript:
                 owner_id=actor_id,
                 slug=slug,
                 name=fields.name,
-                language=command.language,
+                language=fields.language,
                 created_at=now,
                 updated_at=now,
                 description=fields.description,
                 license=fields.license,
                 visibility=command.visibility,
                 tags=fields.tags,
+                localized=draft.declared.localized,
             )
             await hold_active_account(uow, command.principal)
             await uow.scripts.add(script)
@@ -146,16 +153,55 @@ class CreateScript:
 def _checked(command: CreateScriptCommand) -> tuple[_Fields, VersionDraft]:
     """The command's fields checked and normalized, or a ValidationError naming every
     problem (PayloadTooLargeError for code past 2 MiB)."""
+    version_problems = Problems()
+    draft = draft_version(command.code, command.version, command.changelog, version_problems)
     problems = Problems()
-    name = problems.check(lambda: check_name(command.name))
-    description = problems.check(lambda: check_description(command.description or ""))
-    license_ = problems.check(lambda: check_license(command.license))
+    declared = DeclaredFields() if draft is None else draft.declared
+    if command.name is not None:
+        name = problems.check(lambda: check_name(command.name or ""))
+    else:
+        name = problems.check(lambda: _declared("name", declared.name, draft))
+    language = command.language or problems.check(
+        lambda: _declared("language", declared.language, draft)
+    )
+    given_description = command.description
+    description = problems.check(
+        lambda: check_description(
+            given_description if given_description is not None else declared.description or ""
+        )
+    )
+    if command.license is not None:
+        license_ = problems.check(lambda: check_license(command.license))
+    else:
+        license_ = declared.license
     tags = problems.check(lambda: normalize_tags(command.tags))
     slug = None if command.slug is None else problems.check(lambda: check_slug(command.slug or ""))
-    draft = draft_version(command.code, command.version, command.changelog, problems)
-    if problems.found or name is None or description is None or tags is None or draft is None:
+    problems.found.extend(version_problems.found)
+    if (
+        problems.found
+        or name is None
+        or language is None
+        or description is None
+        or tags is None
+        or draft is None
+    ):
         raise ValidationError(problems.found)
-    return _Fields(name, description, license_, tags, slug), draft
+    return _Fields(name, description, license_, language, tags, slug), draft
+
+
+T = TypeVar("T")
+_DECLARED_BY = {
+    "name": "declare @name in the code's metadata block",
+    "language": "publish code with a ==UserScript== or ==UserStyle== metadata block",
+}
+
+
+def _declared(field: str, declared: T | None, draft: VersionDraft | None) -> T | None:
+    """What the block declares for a field the body left out: a ValidationError if it
+    declares nothing, unless the code could not be read (its own problems say why)."""
+    if declared is None and draft is not None:
+        raise ValidationError.single(field, f"is required: send it, or {_DECLARED_BY[field]}")
+    return declared
 
 
 async def _free_slug(uow: UnitOfWork, base: str) -> str:

@@ -15,7 +15,12 @@ from scripthub.application.ports.scripts import UNCHANGED, ScriptChanges
 from scripthub.application.ports.system import Clock
 from scripthub.application.ports.unit_of_work import UnitOfWorkFactory
 from scripthub.application.scripts.access import cache_names
-from scripthub.application.scripts.changing import load_script_to_change, script_change_entry
+from scripthub.application.scripts.changing import (
+    changed_fields,
+    differing_changes,
+    load_script_to_change,
+    script_change_entry,
+)
 from scripthub.domain.audit import RequestContext
 from scripthub.domain.errors import FieldProblem, NotFoundError, SlugTakenError, ValidationError
 from scripthub.domain.roles import SCRIPTS_CREATE, SCRIPTS_UPDATE_ANY
@@ -63,26 +68,6 @@ def checked_changes(changes: ScriptChanges) -> ScriptChanges:
     return dataclasses.replace(changes, **values)
 
 
-def _differing(changes: ScriptChanges, script: Script) -> ScriptChanges:
-    """Only the fields whose value would change; the others `UNCHANGED`."""
-    return dataclasses.replace(
-        changes,
-        **{
-            field.name: UNCHANGED
-            for field in dataclasses.fields(changes)
-            if getattr(changes, field.name) == getattr(script, field.name)
-        },
-    )
-
-
-def _names(changes: ScriptChanges) -> list[str]:
-    return sorted(
-        field.name
-        for field in dataclasses.fields(changes)
-        if getattr(changes, field.name) is not UNCHANGED
-    )
-
-
 class EditScript:
     """The owner, or a holder of `scripts.update_any`, changes the fields they send; either
     must also hold `scripts.create` (checked after who they are, so a stranger's 403 names
@@ -124,8 +109,8 @@ class EditScript:
                 resource_type="script",
                 resource_id=script.id,
             )
-            changes = _differing(requested, script)
-            fields = _names(changes)
+            changes = differing_changes(requested, script)
+            fields = changed_fields(changes)
             if not fields:
                 return script
             if changes.slug is not UNCHANGED and await uow.scripts.slug_in_use(

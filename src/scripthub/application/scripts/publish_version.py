@@ -9,9 +9,15 @@ from dataclasses import dataclass
 from scripthub.application.accounts import Principal, hold_active_account
 from scripthub.application.authorization import Authorizer
 from scripthub.application.ports.latest_code import LatestCodeCache
+from scripthub.application.ports.scripts import UNCHANGED, ScriptChanges
 from scripthub.application.ports.system import Clock
 from scripthub.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from scripthub.application.scripts.access import cache_names, may_see
+from scripthub.application.scripts.changing import (
+    changed_fields,
+    differing_changes,
+    script_change_entry,
+)
 from scripthub.application.scripts.publishing import stage_version, version_published
 from scripthub.domain.audit import RequestContext
 from scripthub.domain.errors import ConflictError, NotFoundError, Problems, ValidationError
@@ -36,7 +42,9 @@ class PublishScriptVersionCommand:
 
 class PublishScriptVersion:
     """A new version of the caller's own script, which becomes its latest (audited
-    `script.version_published`).
+    `script.version_published`); the script's name, description and license follow its
+    metadata block where it declares them, and its localized texts follow the block
+    (audited `script.updated` when a field changes, as an edit is).
 
     Checked in this order: the script (NotFoundError if the caller may not see it), its
     owner (ForbiddenError, audited, for anyone else, holders of `scripts.update_any`
@@ -85,6 +93,7 @@ class PublishScriptVersion:
                         self._clock, command.context, command.principal.user_id, version
                     )
                 )
+                await _follow_block(uow, self._clock, command, draft, version)
                 await uow.commit()
             await self._latest_code.changed(cache_names(script))
             return version
@@ -110,6 +119,43 @@ class PublishScriptVersion:
             resource_id=script.id,
         )
         return script
+
+
+async def _follow_block(
+    uow: UnitOfWork,
+    clock: Clock,
+    command: PublishScriptVersionCommand,
+    draft: VersionDraft,
+    version: ScriptVersion,
+) -> None:
+    """Give the script the name, description and license the new version's block declares,
+    and its localized texts (none for a block without any), audited `script.updated` with
+    the fields that changed and the version that changed them."""
+    declared = draft.declared
+    requested = ScriptChanges(
+        name=UNCHANGED if declared.name is None else declared.name,
+        description=UNCHANGED if declared.description is None else declared.description,
+        license=UNCHANGED if declared.license is None else declared.license,
+        localized=UNCHANGED if draft.metadata is None else declared.localized,
+    )
+    # Read after staging the version, which locks the script: what committed before.
+    script = await uow.scripts.get(version.script_id)
+    if script is None:  # pragma: no cover - the version was staged on it, live
+        raise NotFoundError("Script not found.")
+    changes = differing_changes(requested, script)
+    if not (fields := changed_fields(changes)):
+        return
+    await uow.scripts.edit(script.id, changes, version.created_at)
+    await uow.audit.record(
+        script_change_entry(
+            clock,
+            "script.updated",
+            command.context,
+            command.principal,
+            script,
+            {"fields": fields, "version": version.version},
+        )
+    )
 
 
 def _drafted(command: PublishScriptVersionCommand) -> VersionDraft:

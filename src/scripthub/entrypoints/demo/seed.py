@@ -149,9 +149,9 @@ async def _demo_script(
         created: Script = await container.use_cases.create_script().execute(
             CreateScriptCommand(
                 owner,
-                demo.name,
                 first.code,
-                demo.language,
+                name=demo.name,
+                language=demo.language,
                 version=first.version,
                 changelog=first.changelog,
                 slug=demo.slug,

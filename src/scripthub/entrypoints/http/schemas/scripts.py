@@ -32,6 +32,11 @@ class LatestVersionOut(msgspec.Struct):
     sha256: str
 
 
+class LocalizedOut(msgspec.Struct):
+    name: str | None
+    description: str | None
+
+
 class ScriptOut(msgspec.Struct):
     id: uuid.UUID
     slug: str
@@ -45,6 +50,7 @@ class ScriptOut(msgspec.Struct):
     owner: OwnerOut
     latest_version: LatestVersionOut | None
     antifeatures: list[str]
+    localized: dict[str, LocalizedOut]
     install_count: int
     rating_avg: float | None
     rating_count: int
@@ -65,11 +71,12 @@ class VersionOut(msgspec.Struct):
 
 class NewScriptBody(msgspec.Struct, forbid_unknown_fields=True):
     """The rules on each field are the domain's (422 naming every field that breaks one);
-    code past 2 MiB is 413."""
+    code past 2 MiB is 413. `name`, `description`, `license` and `language` left out (or
+    null) come from the code's metadata block."""
 
-    name: ScriptName
     code: Code
-    language: Language
+    name: ScriptName | None = None
+    language: Language | None = None
     version: Version | None = None
     changelog: Changelog | None = None
     slug: Slug | None = None
@@ -115,6 +122,10 @@ def script_out(script: Script) -> ScriptOut:
         owner=OwnerOut(script.owner_id, script.owner_username),
         latest_version=_latest(script.latest_version),
         antifeatures=script.antifeatures,
+        localized={
+            locale: LocalizedOut(text.name, text.description)
+            for locale, text in script.localized.items()
+        },
         install_count=script.install_count,
         rating_avg=script.rating_avg,
         rating_count=script.rating_count,
