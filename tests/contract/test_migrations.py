@@ -11,7 +11,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, MetaData, inspect, pool, select
+from sqlalchemy import Connection, MetaData, func, inspect, pool, select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from scripthub.adapters.sqlalchemy.migrations import (
@@ -22,7 +22,17 @@ from scripthub.adapters.sqlalchemy.migrations import (
     upgrade_database,
 )
 from scripthub.adapters.sqlalchemy.schema import metadata
-from scripthub.adapters.sqlalchemy.scripts_search import include_name
+from scripthub.adapters.sqlalchemy.scripts_search import (
+    include_name,
+    postgres_document,
+    postgresql_search,
+    search_rowid,
+    sqlite_search,
+)
+from scripthub.adapters.sqlalchemy.scripts_table import script_values, scripts
+from scripthub.domain.users import User
+from tests.contract.samples import T0
+from tests.script_builders import make_script
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -223,3 +233,51 @@ async def test_upgrade_stores_existing_emails_in_nfkc_form_unless_they_collide(
             ("plain@example.com", "active"),
         ]
     )
+
+
+def insert_script_indexed_as_one_word(connection: Connection) -> None:
+    """A script named `解除CSDN登录复制` whose search row holds the words of before 0013."""
+    owner_id = connection.execute(select(metadata.tables["users"].c.id)).scalar_one()
+    script = make_script(
+        User(owner_id, "owner@example.com", "user0", None, T0, T0),
+        "解除CSDN登录复制",
+        slug="csdn",
+        description="",
+        tags=[],
+    )
+    connection.execute(scripts.insert(), [script_values(script)])
+    old_words = {"name": "解除csdn登录复制", "tags": "", "description": ""}
+    if connection.dialect.name == "postgresql":
+        document = postgres_document(**old_words)
+        connection.execute(
+            postgresql_search.insert().values(script_id=script.id, document=document)
+        )
+    else:
+        row = {"rowid": search_rowid(script.id), "script_id": script.id, **old_words}
+        connection.execute(sqlite_search.insert(), [row])
+    connection.commit()
+
+
+def found_by_word(word: str) -> Any:
+    def found(connection: Connection) -> bool:
+        if connection.dialect.name == "postgresql":
+            query = postgresql_search.c.document.op("@@")(func.to_tsquery("simple", word))
+            return connection.execute(select(func.count()).where(query)).scalar_one() == 1
+        statement = text("SELECT count(*) FROM script_search WHERE script_search MATCH :word")
+        return connection.execute(statement, {"word": word}).scalar_one() == 1
+
+    return found
+
+
+async def test_upgrade_indexes_existing_scripts_with_the_words_inside_cjk_runs(
+    empty_database_url: str,
+) -> None:
+    await upgrade_database(empty_database_url, "0011")
+    await run_on(empty_database_url, insert_users([("owner@example.com", "active")]))
+    await run_on(empty_database_url, insert_script_indexed_as_one_word)
+    assert not await run_on(empty_database_url, found_by_word("登录"))
+
+    await upgrade_database(empty_database_url)
+
+    for word in ("登录", "csdn", "复制"):
+        assert await run_on(empty_database_url, found_by_word(word)), word

@@ -43,6 +43,7 @@ from scripthub.domain.scripts import search_terms
 
 if TYPE_CHECKING:
     import uuid
+    from collections.abc import Iterable
 
     from sqlalchemy import ColumnElement, FromClause
     from sqlalchemy.ext.asyncio import AsyncConnection
@@ -104,16 +105,17 @@ def _words(text: str) -> str:
     return " ".join(search_terms(text))
 
 
-def _tag_words(script: Script) -> str:
-    return _words(" ".join(script.tags))
-
-
 def search_words(script: Script) -> dict[str, str]:
     """The words the index holds for `script`, by field: `name`, `tags`, `description`."""
+    return field_words(script.name, script.tags, script.description)
+
+
+def field_words(name: str, tags: Iterable[str], description: str) -> dict[str, str]:
+    """The words the index holds for a script of this name, tags and description."""
     return {
-        "name": _words(script.name),
-        "tags": _tag_words(script),
-        "description": _words(script.description),
+        "name": _words(name),
+        "tags": _words(" ".join(tags)),
+        "description": _words(description),
     }
 
 
@@ -174,7 +176,7 @@ class SqliteSearchIndex:
         self._connection = connection
 
     async def write(self, script: Script) -> None:
-        rowid = _rowid(script.id)
+        rowid = search_rowid(script.id)
         await self._connection.execute(delete(sqlite_search).where(sqlite_search.c.rowid == rowid))
         await self._connection.execute(
             insert(sqlite_search).values(rowid=rowid, script_id=script.id, **search_words(script))
@@ -191,7 +193,7 @@ class SqliteSearchIndex:
         )
 
 
-def _rowid(script_id: uuid.UUID) -> int:
+def search_rowid(script_id: uuid.UUID) -> int:
     """A 64-bit rowid for the script's FTS5 row, hashed from its id (whatever the UUID
     version, two ids of a catalogue share one with a chance of about n² / 2⁶⁵)."""
     digest = hashlib.blake2b(script_id.bytes, digest_size=8).digest()
