@@ -1,4 +1,9 @@
-"""Search finds words inside Chinese, Japanese and Korean runs: every script indexed again.
+"""Browse by site: `script_sites`; and search finds words inside Chinese, Japanese and Korean
+runs: every script indexed again.
+
+`script_sites` holds the hosts a script's latest version runs on (`domain.sites`): a host
+exactly, or with its subdomains, or `*` for every site; filled here from the metadata kept
+with each script's latest version.
 
 The index's words are `domain.scripts.search_terms`, which now cuts CJK runs into pairs of
 characters; rows written before hold such a run as one word. This rewrites every row of
@@ -24,6 +29,8 @@ from scripthub.adapters.sqlalchemy.scripts_search import (
     search_rowid,
     sqlite_search,
 )
+from scripthub.adapters.sqlalchemy.scripts_table import site_rows
+from scripthub.domain.sites import script_sites
 
 revision = "0013"
 down_revision = "0011"
@@ -41,13 +48,79 @@ _scripts = sa.table(
 )
 
 
+_versions = sa.table(
+    "script_versions",
+    sa.column("script_id", sa.Uuid()),
+    sa.column("version", sa.Text()),
+    sa.column("metadata", sa.JSON()),
+)
+_scripts_latest = sa.table(
+    "scripts", sa.column("id", sa.Uuid()), sa.column("latest_version", sa.Text())
+)
+_sites = sa.table(
+    "script_sites",
+    sa.column("script_id", sa.Uuid()),
+    sa.column("host", sa.Text()),
+    sa.column("subdomains", sa.Boolean()),
+)
+
+
 def upgrade() -> None:
+    op.create_table(
+        "script_sites",
+        sa.Column("script_id", sa.Uuid(), nullable=False),
+        sa.Column("host", sa.Text(), nullable=False),
+        sa.Column("subdomains", sa.Boolean(), nullable=False),
+        sa.PrimaryKeyConstraint("script_id", "host", "subdomains", name=op.f("pk_script_sites")),
+        sa.ForeignKeyConstraint(
+            ["script_id"],
+            ["scripts.id"],
+            name=op.f("fk_script_sites_script_id_scripts"),
+            ondelete="CASCADE",
+        ),
+    )
+    op.create_index(
+        op.f("ix_script_sites_host_subdomains_script_id"),
+        "script_sites",
+        ["host", "subdomains", "script_id"],
+    )
+    _fill_sites()
     _reindex()
 
 
 def downgrade() -> None:
-    # The rows written by this revision's words still find what the older words did.
-    pass
+    # The search rows written by this revision's words still find what the older words did.
+    op.drop_table("script_sites")
+
+
+def _fill_sites() -> None:
+    connection = op.get_bind()
+    latest = sa.select(_versions.c.script_id, _versions.c.metadata).join(
+        _scripts_latest,
+        sa.and_(
+            _scripts_latest.c.id == _versions.c.script_id,
+            _scripts_latest.c.latest_version == _versions.c.version,
+        ),
+    )
+    rows: list[dict[str, Any]] = []
+    for script_id, metadata in connection.execute(
+        latest.where(_versions.c.metadata.is_not(None))
+    ).all():
+        patterns = [
+            pattern for key in ("match", "include") for pattern in _as_list(metadata.get(key))
+        ]
+        rows += site_rows(script_id, script_sites(patterns))
+        if len(rows) >= BATCH:
+            connection.execute(sa.insert(_sites), rows)
+            rows = []
+    if rows:
+        connection.execute(sa.insert(_sites), rows)
+
+
+def _as_list(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
 
 
 def _reindex() -> None:

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from scripthub.application.ports.keyset import Keyset
     from scripthub.application.ports.scripts import ScriptChanges, ScriptPage, ScriptQuery
     from scripthub.domain.scripts import Rating, ScriptVersion
+    from scripthub.domain.sites import SiteTargets
     from tests.fakes.database import InMemoryDatabase, Writing
 
 
@@ -105,6 +106,7 @@ class InMemoryScriptRepository:
         code: str,
         *,
         antifeatures: list[str],
+        sites: SiteTargets,
         replacing: str | None,
     ) -> bool:
         await self._writing()
@@ -117,6 +119,7 @@ class InMemoryScriptRepository:
         stored = VersionCode(version, code)
         check_version_is_unique(self._database.script_versions, stored)
         self._database.script_versions[version.id] = stored
+        self._database.script_sites[version.script_id] = sites
         self._store(
             dataclasses.replace(
                 script,

@@ -32,10 +32,12 @@ from scripthub.adapters.sqlalchemy.scripts_table import (
     name_key,
     script_from_row,
     script_ratings,
+    script_sites,
     script_tags,
     script_values,
     script_versions,
     scripts,
+    site_rows,
     version_from_row,
     version_values,
 )
@@ -54,6 +56,7 @@ if TYPE_CHECKING:
     from scripthub.application.ports.keyset import Keyset
     from scripthub.application.ports.scripts import ScriptChanges, ScriptPage, ScriptQuery
     from scripthub.domain.scripts import Rating, Script, ScriptVersion
+    from scripthub.domain.sites import SiteTargets
 
 _SEARCHED_FIELDS = ("name", "description", "tags")
 
@@ -144,6 +147,7 @@ class SqlAlchemyScriptRepository:
         code: str,
         *,
         antifeatures: list[str],
+        sites: SiteTargets,
         replacing: str | None,
     ) -> bool:
         latest = scripts.c.latest_version
@@ -172,6 +176,7 @@ class SqlAlchemyScriptRepository:
         except IntegrityError as error:
             msg = f"version {version.version} of this script already exists"
             raise ConflictError(msg) from error
+        await self._set_sites(version.script_id, sites)
         return True
 
     async def list_versions(
@@ -335,6 +340,13 @@ class SqlAlchemyScriptRepository:
             await self._connection.execute(
                 insert(script_tags), [{"script_id": script_id, "tag": tag} for tag in tags]
             )
+
+    async def _set_sites(self, script_id: uuid.UUID, sites: SiteTargets) -> None:
+        await self._connection.execute(
+            delete(script_sites).where(script_sites.c.script_id == script_id)
+        )
+        if rows := site_rows(script_id, sites):
+            await self._connection.execute(insert(script_sites), rows)
 
 
 def _changed_values(changes: ScriptChanges) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from scripthub.domain.scripts import (
     VersionCode,
     Visibility,
 )
+from scripthub.domain.sites import SiteTargets
 
 
 class ScriptSort(enum.StrEnum):
@@ -69,6 +70,11 @@ class ScriptQuery:
     language: Language | None = None
     featured: bool | None = None
     without_antifeatures: bool = False
+    site: str | None = None
+    """A folded host (`domain.sites.browsed_site`): the scripts that run on it, by a pattern
+    naming it or a domain above it."""
+    all_sites: bool = False
+    """With `site`, the scripts that run everywhere too."""
     visibilities: frozenset[Visibility] = frozenset({Visibility.PUBLIC})
     """The catalogue lists public scripts only; one's own scripts are listed in every
     visibility. Deleted scripts are never listed."""
@@ -160,11 +166,13 @@ class ScriptRepository(Protocol):
         code: str,
         *,
         antifeatures: list[str],
+        sites: SiteTargets,
         replacing: str | None,
     ) -> bool:
         """Stage a new version of a live script whose latest version is still `replacing`
         (None: it has none yet), and make it the latest: the script's latest version
-        summary, `antifeatures` and `updated_at` (the version's `created_at`) change with it.
+        summary, `antifeatures`, `sites` and `updated_at` (the version's `created_at`)
+        change with it.
 
         False, adding nothing, if there is no live script with this id. Raises
         ConflictError if the script already has this version, or if its latest version is
