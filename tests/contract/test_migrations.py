@@ -29,10 +29,17 @@ from scripthub.adapters.sqlalchemy.scripts_search import (
     search_rowid,
     sqlite_search,
 )
-from scripthub.adapters.sqlalchemy.scripts_table import script_values, scripts
+from scripthub.adapters.sqlalchemy.scripts_table import (
+    script_sites,
+    script_values,
+    script_versions,
+    scripts,
+    version_values,
+)
 from scripthub.domain.users import User
 from tests.contract.samples import T0
-from tests.script_builders import make_script
+from tests.script_builders import make_script, make_version
+from tests.userscripts import userscript
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -281,3 +288,34 @@ async def test_upgrade_indexes_existing_scripts_with_the_words_inside_cjk_runs(
 
     for word in ("登录", "csdn", "复制"):
         assert await run_on(empty_database_url, found_by_word(word)), word
+
+
+def insert_script_with_a_version(connection: Connection) -> None:
+    """A script whose latest version (1.1) runs on youtube.com, after one on github.com."""
+    owner_id = connection.execute(select(metadata.tables["users"].c.id)).scalar_one()
+    script = make_script(User(owner_id, "owner@example.com", "user0", None, T0, T0), "Tube")
+    connection.execute(scripts.insert(), [script_values(script)])
+    for number, pattern in (("1.0", "https://github.com/*"), ("1.1", "*://*.youtube.com/*")):
+        version, code = make_version(script, number, code=userscript(number, f"match {pattern}"))
+        connection.execute(script_versions.insert(), [version_values(version, code)])
+    connection.execute(
+        scripts.update().where(scripts.c.id == script.id).values(latest_version="1.1")
+    )
+    connection.commit()
+
+
+def site_rows_of(connection: Connection) -> list[tuple[str, bool]]:
+    rows = connection.execute(select(script_sites.c.host, script_sites.c.subdomains))
+    return [(row.host, row.subdomains) for row in rows]
+
+
+async def test_upgrade_records_the_sites_of_each_scripts_latest_version(
+    empty_database_url: str,
+) -> None:
+    await upgrade_database(empty_database_url, "0011")
+    await run_on(empty_database_url, insert_users([("owner@example.com", "active")]))
+    await run_on(empty_database_url, insert_script_with_a_version)
+
+    await upgrade_database(empty_database_url)
+
+    assert await run_on(empty_database_url, site_rows_of) == [("youtube.com", True)]
