@@ -54,3 +54,40 @@ async def test_a_site_that_is_not_a_host_name_is_a_400(api: Api, site: str) -> N
     response = await api.get("/api/scripts", params={"site": site})
 
     assert_problem(response, 400, "bad_request")
+
+
+async def test_the_top_sites_count_the_public_scripts_per_host(api: Api) -> None:
+    token = (await api.register())["access_token"]
+    for name, pattern in (
+        ("One", "https://www.youtube.com/*"),
+        ("Two", "*://*.youtube.com/*"),
+        ("Three", "https://github.com/*"),
+        ("Four", "<all_urls>"),
+    ):
+        await publish(api, token, name=name, code=userscript("1.0", f"match {pattern}", name=name))
+    await publish(
+        api,
+        token,
+        name="Private",
+        visibility="private",
+        code=userscript("1.0", "match https://github.com/*", name="Private"),
+    )
+
+    every = await api.get("/api/sites")
+    first = await api.get("/api/sites", params={"limit": 1})
+
+    assert every.status_code == 200, every.text
+    assert every.json() == {
+        "items": [
+            {"host": "youtube.com", "script_count": 2},
+            {"host": "github.com", "script_count": 1},
+        ]
+    }
+    assert first.json() == {"items": [{"host": "youtube.com", "script_count": 2}]}
+
+
+@pytest.mark.parametrize("limit", ["0", "101", "ten"])
+async def test_a_bad_limit_of_the_top_sites_is_a_400(api: Api, limit: str) -> None:
+    response = await api.get("/api/sites", params={"limit": limit})
+
+    assert_problem(response, 400, "bad_request")

@@ -8,9 +8,10 @@ from datetime import timedelta
 
 import pytest
 
-from scripthub.application.ports.scripts import ScriptQuery, ScriptSort
+from scripthub.application.ports.scripts import ScriptQuery, ScriptSort, SiteCount
 from scripthub.domain.script_versions import metadata_sites
 from scripthub.domain.scripts import Script, Visibility
+from scripthub.domain.users import AccountStatus
 from scripthub.domain.userscript_metadata import parse_metadata
 from tests.contract.samples import T0
 from tests.contract.uow_backends import MakeUnitOfWork, add_owners
@@ -126,3 +127,29 @@ async def test_a_new_version_moves_the_script_to_its_new_sites(make_uow: MakeUni
 
     assert await listed(make_uow, ScriptQuery(site="github.com")) == []
     assert await listed(make_uow, ScriptQuery(site="gitlab.com")) == ["other"]
+
+
+async def test_top_sites_count_the_listed_scripts_per_host(make_uow: MakeUnitOfWork) -> None:
+    await catalogue(make_uow)
+    (suspended,) = await add_owners(make_uow, "suspended")
+    hidden = make_script(suspended, "Hidden", slug="script-hidden")
+    code = userscript("1.0", "match https://youtube.com/*", name="Hidden")
+    await add_scripts(make_uow, hidden, versions=[make_version(hidden, code=code)])
+    async with make_uow() as uow:
+        await uow.users.change_status(
+            suspended.id, AccountStatus.SUSPENDED, T0, only_from=[AccountStatus.ACTIVE]
+        )
+        await uow.commit()
+
+    async with make_uow() as uow:
+        top = await uow.scripts.top_sites(10)
+        first = await uow.scripts.top_sites(1)
+
+    # exact + wildcard + include on youtube.com; private, deleted, suspended and
+    # everywhere left out.
+    assert top == [
+        SiteCount("youtube.com", 3),
+        SiteCount("github.com", 1),
+        SiteCount("m.youtube.com", 1),
+    ]
+    assert first == top[:1]

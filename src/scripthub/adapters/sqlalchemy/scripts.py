@@ -26,7 +26,10 @@ from scripthub.adapters.sqlalchemy.rows import without_nul
 from scripthub.adapters.sqlalchemy.script_listing import listing
 from scripthub.adapters.sqlalchemy.scripts_search import search_index
 from scripthub.adapters.sqlalchemy.scripts_table import (
+    EVERYWHERE,
     LIVE,
+    OWNER_ACTIVE,
+    PUBLIC,
     VERSION_COLUMNS,
     WITH_OWNER,
     name_key,
@@ -41,7 +44,7 @@ from scripthub.adapters.sqlalchemy.scripts_table import (
     version_from_row,
     version_values,
 )
-from scripthub.application.ports.scripts import UNCHANGED
+from scripthub.application.ports.scripts import UNCHANGED, SiteCount
 from scripthub.domain.errors import ConflictError
 from scripthub.domain.scripts import RatingTotals, ScriptName, VersionCode
 
@@ -274,6 +277,20 @@ class SqlAlchemyScriptRepository:
                 for script_id, added in sorted(counts.items())
             ],
         )
+
+    async def top_sites(self, limit: int) -> list[SiteCount]:
+        host, script_id = script_sites.c.host, script_sites.c.script_id
+        count = func.count(script_id)
+        statement = (
+            select(host, count.label("scripts"))
+            .join(scripts, scripts.c.id == script_id)
+            .where(host != EVERYWHERE, PUBLIC, LIVE, OWNER_ACTIVE)
+            .group_by(host)
+            .order_by(count.desc(), host)
+            .limit(limit)
+        )
+        result = await self._connection.execute(statement)
+        return [SiteCount(row.host, row.scripts) for row in result]
 
     async def search(self, query: ScriptQuery) -> ScriptPage:
         statement, page = listing(query, self._search)

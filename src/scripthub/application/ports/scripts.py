@@ -91,6 +91,14 @@ class ScriptPage:
     """Where the next page starts, or None if this is the last."""
 
 
+@dataclass(frozen=True)
+class SiteCount:
+    """A host and how many listed scripts run on it."""
+
+    host: str
+    scripts: int
+
+
 class _Unchanged(enum.Enum):
     UNCHANGED = "unchanged"
 
@@ -210,6 +218,11 @@ class ScriptRepository(Protocol):
     async def add_install_counts(self, counts: Mapping[uuid.UUID, int]) -> None:
         """Add each count to its script's `install_count` (deleted scripts included, unknown
         ids ignored), in one statement per batch, without reading the counts first."""
+
+    async def top_sites(self, limit: int) -> list[SiteCount]:
+        """The `limit` hosts that most public, live scripts of active owners name in their
+        latest version's patterns (exactly or with subdomains; not the scripts that run
+        everywhere), most first, then by host."""
 
     async def search(self, query: ScriptQuery) -> ScriptPage:
         """At most `query.limit` scripts matching every filter of `query`, in its order,
