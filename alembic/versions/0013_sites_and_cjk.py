@@ -30,7 +30,7 @@ from scripthub.adapters.sqlalchemy.scripts_search import (
     sqlite_search,
 )
 from scripthub.adapters.sqlalchemy.scripts_table import site_rows
-from scripthub.domain.sites import script_sites
+from scripthub.domain.sites import pattern_sites
 
 revision = "0013"
 down_revision = "0011"
@@ -109,7 +109,7 @@ def _fill_sites() -> None:
         patterns = [
             pattern for key in ("match", "include") for pattern in _as_list(metadata.get(key))
         ]
-        rows += site_rows(script_id, script_sites(patterns))
+        rows += site_rows(script_id, pattern_sites(patterns))
         if len(rows) >= BATCH:
             connection.execute(sa.insert(_sites), rows)
             rows = []

@@ -12,12 +12,12 @@ from scripthub.domain.sites import (
     SiteTargets,
     browsed_site,
     host_and_parents,
-    script_sites,
+    pattern_sites,
 )
 
 
 def sites(*patterns: str) -> SiteTargets:
-    return script_sites(patterns)
+    return pattern_sites(patterns)
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from scripthub.domain.errors import Problems, ValidationError
 from scripthub.domain.scripts import ScriptVersion, VersionCode, check_prose, code_digest
-from scripthub.domain.sites import NO_SITES, SiteTargets, script_sites
+from scripthub.domain.sites import NO_SITES, SiteTargets, pattern_sites
 from scripthub.domain.userscript_metadata import Metadata, parse_metadata, read_metadata
 from scripthub.domain.version_ordering import update_refusal
 from scripthub.domain.widening import widened
@@ -67,7 +67,7 @@ def metadata_sites(metadata: Metadata | None) -> SiteTargets:
     """Where a version with this metadata runs (its `@match` and `@include`)."""
     if metadata is None:
         return NO_SITES
-    return script_sites([*metadata.get_list("match"), *metadata.get_list("include")])
+    return pattern_sites([*metadata.get_list("match"), *metadata.get_list("include")])
 
 
 def _chosen_version(given: str | None, metadata: Metadata | None) -> str:

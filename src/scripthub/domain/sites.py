@@ -39,7 +39,7 @@ class SiteTargets:
 NO_SITES = SiteTargets()
 
 
-def script_sites(patterns: Iterable[str]) -> SiteTargets:
+def pattern_sites(patterns: Iterable[str]) -> SiteTargets:
     """The sites of a script's `@match` and `@include` patterns."""
     hosts: set[str] = set()
     domains: set[str] = set()
