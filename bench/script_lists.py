@@ -17,7 +17,11 @@ The data: ~2k owners (one of them with 1,000 scripts), names and descriptions dr
 5,000-word vocabulary by a Zipf law (so common and rare words exist), 0-5 tags of 200 (Zipf),
 Zipf-like install counts and ratings, 1 in 50 featured, creation over two years. The search
 rows are written by the adapter's own document expression from the adapter's own words
-(`scripts_search.postgres_document`, `search_words`), many rows per statement.
+(`scripts_search.postgres_document`, `search_words`), many rows per statement. Sites: each
+script has 0-3 `@match` patterns over 3,000 hosts (Zipf, so one host has about a tenth of the
+scripts), a third of them with subdomains (`*://*.host/*`), and 1 in 20 scripts runs
+everywhere; their rows are the adapter's (`site_rows` of `domain.sites.pattern_sites`). After
+the lists, `GET /api/sites`'s count (`top_sites`, uncached) is timed the same way.
 """
 
 from __future__ import annotations
@@ -46,9 +50,17 @@ from scripthub.adapters.sqlalchemy.scripts_search import (
     postgresql_search,
     search_words,
 )
-from scripthub.adapters.sqlalchemy.scripts_table import script_tags, script_values, scripts
+from scripthub.adapters.sqlalchemy.scripts_table import (
+    script_sites,
+    script_tags,
+    script_values,
+    scripts,
+    site_rows,
+)
+from scripthub.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from scripthub.application.ports.scripts import ScriptQuery, ScriptSort
 from scripthub.domain.scripts import Language, Script, Visibility, rating_average
+from scripthub.domain.sites import SiteTargets, pattern_sites
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -60,6 +72,7 @@ OWNERS = 2000
 BIG_OWNER_SCRIPTS = 1000
 VOCABULARY = 5000
 TAGS = 200
+HOSTS = 3000
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
 SYLLABLES = [c + v for c in "bcdfghklmnprstvz" for v in "aeiou"] + ["qu", "xi", "ya", "wo"]
 
@@ -100,6 +113,17 @@ class Catalogue:
     tags: list[str]
     big_owner: uuid.UUID
     scripts: list[Script]
+    hosts: list[str]
+    sites: dict[uuid.UUID, SiteTargets]
+
+
+def site_patterns(rng: random.Random, host: Callable[[int], list[str]]) -> list[str]:
+    if rng.random() < 0.05:
+        return ["<all_urls>"]
+    return [
+        f"*://*.{name}/*" if rng.random() < 0.33 else f"https://{name}/*"
+        for name in host(rng.randint(0, 3))
+    ]
 
 
 def make_catalogue(size: int, owners: list[uuid.UUID]) -> Catalogue:
@@ -109,6 +133,9 @@ def make_catalogue(size: int, owners: list[uuid.UUID]) -> Catalogue:
     word = zipf(rng, words[: VOCABULARY - TAGS])
     tag = zipf(rng, tags, 1.1)
     languages = list(Language)
+    hosts = [f"{name}.{rng.choice(['com', 'org', 'net', 'io'])}" for name in words[:HOSTS]]
+    host = zipf(rng, hosts)
+    sites: dict[uuid.UUID, SiteTargets] = {}
     scripts_ = []
     for n in range(size):
         owner = owners[0] if n < BIG_OWNER_SCRIPTS else rng.choice(owners[1:])
@@ -134,7 +161,8 @@ def make_catalogue(size: int, owners: list[uuid.UUID]) -> Catalogue:
                 rating_count=ratings,
             )
         )
-    return Catalogue(words, tags, owners[0], scripts_)
+        sites[scripts_[-1].id] = pattern_sites(site_patterns(rng, host))
+    return Catalogue(words, tags, owners[0], scripts_, hosts, sites)
 
 
 def batches(rows: list[Any], size: int = 5000) -> Iterator[list[Any]]:
@@ -183,6 +211,10 @@ async def seed(url: str, size: int) -> Catalogue:
             if tag_rows:
                 await connection.execute(insert(script_tags), tag_rows)
             await connection.execute(
+                insert(script_sites),
+                [row for s in chunk for row in site_rows(s.id, catalogue.sites[s.id])],
+            )
+            await connection.execute(
                 search, [{"script_id": s.id, **search_words(s)} for s in chunk]
             )
     async with engine.connect() as connection:
@@ -214,6 +246,12 @@ def queries(catalogue: Catalogue) -> dict[str, tuple[ScriptQuery, int]]:
         for tag in script.tags:
             tag_count[tag] = tag_count.get(tag, 0) + 1
     tags = sorted(tag_count, key=tag_count.__getitem__, reverse=True)
+    site_count: dict[str, int] = {}
+    for sites in catalogue.sites.values():
+        for name in sites.hosts | sites.domains:
+            site_count[name] = site_count.get(name, 0) + 1
+    by_count = sorted(site_count, key=site_count.__getitem__, reverse=True)
+    top_site, rare_site = by_count[0], by_count[len(by_count) // 2]
     relevance = ScriptSort.RELEVANCE
     own = ScriptQuery(owner_id=catalogue.big_owner, visibilities=frozenset(Visibility))
     return {
@@ -235,6 +273,17 @@ def queries(catalogue: Catalogue) -> dict[str, tuple[ScriptQuery, int]]:
         "featured=true": (ScriptQuery(featured=True), 1),
         "users/me/scripts (1,000 scripts) page 1": (own, 1),
         "users/me/scripts page 10": (own, 10),
+        f"site={top_site} (common)": (ScriptQuery(site=top_site), 1),
+        f"site={top_site} page 10": (ScriptQuery(site=top_site), 10),
+        f"site={top_site}&sort=installs": (ScriptQuery(site=top_site, sort=ScriptSort.INSTALLS), 1),
+        f"site={top_site}&sort=name": (ScriptQuery(site=top_site, sort=ScriptSort.NAME), 1),
+        f"site={top_site}&all_sites=true": (ScriptQuery(site=top_site, all_sites=True), 1),
+        f"site=sub.{top_site} (subdomain)": (ScriptQuery(site=f"sub.{top_site}"), 1),
+        f"site={rare_site} (rare)": (ScriptQuery(site=rare_site), 1),
+        f"site={top_site}&q={common}": (
+            ScriptQuery(site=top_site, text=common, sort=relevance),
+            1,
+        ),
     }
 
 
@@ -278,12 +327,29 @@ async def measure(
             before = f" {before_p50:.1f} / {before_p95:.1f} |"
         row = f"| {label} | {len(found.scripts)} |{before} {p50:.1f} / {p95:.1f} | {verdict} |"
         print(row, flush=True)
+    await time_top_sites(engine, runs, plans=plans)
     if plans:
         for label, (statement, parameters) in sent.items():
             print(f"\n#### {label}\n\n```")
             print(await generic_plan(engine, statement, parameters))
             print("```", flush=True)
     await engine.dispose()
+
+
+async def time_top_sites(engine: AsyncEngine, runs: int, *, plans: bool) -> None:
+    """`GET /api/sites`'s count, uncached (each process runs it once a minute at most)."""
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        with recorded(engine) as statements:
+            async with SqlAlchemyUnitOfWork(engine) as uow:
+                top = await uow.scripts.top_sites(100)
+        times.append((time.perf_counter() - started) * 1000)
+    p50, p95 = percentiles(times)
+    print(f"| top_sites(100), uncached | {len(top)} | {p50:.1f} / {p95:.1f} | (cached) |")
+    if plans:
+        [(statement, parameters)] = [s for s in statements if s[0].lstrip().startswith("SELECT")]
+        print(f"\n#### top_sites\n\n```\n{await generic_plan(engine, statement, parameters)}\n```")
 
 
 def literal(value: Any) -> str:

@@ -7,6 +7,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from scripthub.domain.script_versions import metadata_sites
 from scripthub.domain.scripts import (
     Language,
     Script,
@@ -87,7 +88,13 @@ async def add_scripts(
             await uow.scripts.add(script)
         for version, code in versions:
             previous = latest.get(version.script_id)
-            assert await uow.scripts.add_version(version, code, antifeatures=[], replacing=previous)
+            assert await uow.scripts.add_version(
+                version,
+                code,
+                antifeatures=[],
+                sites=metadata_sites(parse_metadata(code)),
+                replacing=previous,
+            )
             latest[version.script_id] = version.version
         await uow.commit()
 

@@ -403,6 +403,7 @@ QUERY_CALLS: dict[tuple[str, str], Caller] = {
     ("GET", "/api/users"): lambda api: _admin(api, "/api/users", {}),
     ("GET", "/api/audit-logs"): lambda api: _admin(api, "/api/audit-logs", {}),
     ("GET", "/api/scripts"): lambda _: _anonymous("/api/scripts", {}),
+    ("GET", "/api/sites"): lambda _: _anonymous("/api/sites", {}),
     ("GET", "/api/scripts/{id_or_slug}/versions"): _versions,
     ("GET", "/api/users/me/scripts"): lambda api: _own(api, "/api/users/me/scripts", {}),
 }

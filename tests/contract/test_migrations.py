@@ -11,7 +11,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, MetaData, inspect, pool, select
+from sqlalchemy import Connection, MetaData, func, inspect, pool, select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from scripthub.adapters.sqlalchemy.migrations import (
@@ -31,9 +31,19 @@ from scripthub.adapters.sqlalchemy.scripts_search import (
     search_words,
     sqlite_search,
 )
-from scripthub.adapters.sqlalchemy.scripts_table import script_values, version_values
+from scripthub.adapters.sqlalchemy.scripts_table import (
+    script_sites,
+    script_values,
+    script_versions,
+    scripts,
+    version_values,
+)
 from scripthub.application.ports.scripts import ScriptQuery
 from scripthub.domain.scripts import Language, LocalizedText, Script, ScriptVersion
+from scripthub.domain.users import User
+from tests.contract.samples import T0
+from tests.script_builders import make_script, make_version
+from tests.userscripts import userscript
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -313,3 +323,82 @@ async def test_upgrade_fills_localized_texts_from_the_latest_version_and_indexes
         "oscuro": ["dark-mode"],
         "ignorado": [],
     }
+
+
+def insert_script_indexed_as_one_word(connection: Connection) -> None:
+    """A script named `解除CSDN登录复制` whose search row holds the words of before 0013."""
+    owner_id = connection.execute(select(metadata.tables["users"].c.id)).scalar_one()
+    script = make_script(
+        User(owner_id, "owner@example.com", "user0", None, T0, T0),
+        "解除CSDN登录复制",
+        slug="csdn",
+        description="",
+        tags=[],
+    )
+    connection.execute(scripts.insert(), [script_values(script)])
+    old_words = {"name": "解除csdn登录复制", "tags": "", "description": ""}
+    if connection.dialect.name == "postgresql":
+        document = postgres_document(**old_words)
+        connection.execute(
+            postgresql_search.insert().values(script_id=script.id, document=document)
+        )
+    else:
+        row = {"rowid": search_rowid(script.id), "script_id": script.id, **old_words}
+        connection.execute(sqlite_search.insert(), [row])
+    connection.commit()
+
+
+def found_by_word(word: str) -> Any:
+    def found(connection: Connection) -> bool:
+        if connection.dialect.name == "postgresql":
+            query = postgresql_search.c.document.op("@@")(func.to_tsquery("simple", word))
+            return connection.execute(select(func.count()).where(query)).scalar_one() == 1
+        statement = text("SELECT count(*) FROM script_search WHERE script_search MATCH :word")
+        return connection.execute(statement, {"word": word}).scalar_one() == 1
+
+    return found
+
+
+async def test_upgrade_indexes_existing_scripts_with_the_words_inside_cjk_runs(
+    empty_database_url: str,
+) -> None:
+    await upgrade_database(empty_database_url, "0012")
+    await run_on(empty_database_url, insert_users([("owner@example.com", "active")]))
+    await run_on(empty_database_url, insert_script_indexed_as_one_word)
+    assert not await run_on(empty_database_url, found_by_word("登录"))
+
+    await upgrade_database(empty_database_url)
+
+    for word in ("登录", "csdn", "复制"):
+        assert await run_on(empty_database_url, found_by_word(word)), word
+
+
+def insert_script_with_a_version(connection: Connection) -> None:
+    """A script whose latest version (1.1) runs on youtube.com, after one on github.com."""
+    owner_id = connection.execute(select(metadata.tables["users"].c.id)).scalar_one()
+    script = make_script(User(owner_id, "owner@example.com", "user0", None, T0, T0), "Tube")
+    connection.execute(scripts.insert(), [script_values(script)])
+    for number, pattern in (("1.0", "https://github.com/*"), ("1.1", "*://*.youtube.com/*")):
+        version, code = make_version(script, number, code=userscript(number, f"match {pattern}"))
+        connection.execute(script_versions.insert(), [version_values(version, code)])
+    connection.execute(
+        scripts.update().where(scripts.c.id == script.id).values(latest_version="1.1")
+    )
+    connection.commit()
+
+
+def site_rows_of(connection: Connection) -> list[tuple[str, bool]]:
+    rows = connection.execute(select(script_sites.c.host, script_sites.c.subdomains))
+    return [(row.host, row.subdomains) for row in rows]
+
+
+async def test_upgrade_records_the_sites_of_each_scripts_latest_version(
+    empty_database_url: str,
+) -> None:
+    await upgrade_database(empty_database_url, "0012")
+    await run_on(empty_database_url, insert_users([("owner@example.com", "active")]))
+    await run_on(empty_database_url, insert_script_with_a_version)
+
+    await upgrade_database(empty_database_url)
+
+    assert await run_on(empty_database_url, site_rows_of) == [("youtube.com", True)]

@@ -14,12 +14,13 @@ from typing import TYPE_CHECKING
 import pytest
 
 from scripthub.application.ports.audit import AuditQuery
-from scripthub.application.ports.scripts import ScriptChanges
+from scripthub.application.ports.scripts import ScriptChanges, ScriptQuery
 from scripthub.application.scripts.delete_script import DeleteScriptCommand
 from scripthub.application.scripts.edit_script import EditScriptCommand
 from scripthub.application.scripts.feature_script import FeatureScriptCommand
+from scripthub.application.scripts.publish_version import PublishScriptVersionCommand
 from scripthub.application.scripts.rate_script import RateScriptCommand
-from scripthub.domain.errors import NotFoundError
+from scripthub.domain.errors import ConflictError, NotFoundError, ValidationError
 from tests.contract.test_account_races import (
     Member,
     Outcome,
@@ -32,8 +33,10 @@ from tests.contract.test_account_races import (
     unexpected,
 )
 from tests.script_builders import add_script
+from tests.userscripts import userscript
 
 if TYPE_CHECKING:
+    import uuid
     from collections.abc import AsyncIterator
 
     from scripthub.application.ports.unit_of_work import UnitOfWork
@@ -80,6 +83,16 @@ class ScriptRaceWorld(RaceWorld):
     async def feature(self, actor: Member, script: Script) -> Outcome:
         command = FeatureScriptCommand(actor.principal, script.id, featured=True)
         return await self.use_cases.feature_script().execute(command)
+
+    async def publish(self, owner: Member, script: Script, version: str, host: str) -> Outcome:
+        code = userscript(version, f"match https://{host}/*", name=script.name)
+        command = PublishScriptVersionCommand(owner.principal, script.id, code)
+        return await self.use_cases.publish_script_version().execute(command)
+
+    async def listed_on(self, host: str) -> list[uuid.UUID]:
+        async with self.backend.unit_of_work() as uow:
+            page = await uow.scripts.search(ScriptQuery(site=host))
+        return [script.id for script in page.scripts]
 
     async def rate(self, rater: Member, script: Script, score: int) -> Outcome:
         command = RateScriptCommand(rater.principal, script.id, score)
@@ -180,5 +193,32 @@ async def test_concurrent_ratings_are_all_counted(world: ScriptRaceWorld) -> Non
             f"totals {now.rating_sum}/{now.rating_count} but scores {scores}",
         )
         expect(problems, await world.actions_on(script) == [], "ratings were audited")
+        trials.check(problems)
+    trials.assert_all_passed()
+
+
+async def test_a_script_is_listed_on_the_sites_of_its_latest_version_only(
+    world: ScriptRaceWorld,
+) -> None:
+    trials = Trials("publications moving the script to other sites")
+    owner = await world.member()
+    hosts = {"2.0": "gitlab.com", "3.0": "codeberg.org"}
+    for trial in range(TRIALS):
+        script = await world.script(owner, f"Moving {trial}")
+        outcomes = await world.race(
+            *(world.publish(owner, script, version, host) for version, host in hosts.items())
+        )
+
+        problems: list[str] = []
+        for outcome in outcomes:
+            allowed = (ConflictError, ValidationError)
+            expect(problems, not unexpected(outcome, *allowed), f"publish raised {outcome!r}")
+        now = await world.stored(script)
+        latest = None if now is None or now.latest_version is None else now.latest_version.version
+        expect(problems, latest in hosts, f"latest {latest}")
+        for version, host in hosts.items():
+            wanted = [script.id] if version == latest else []
+            listed = [listed for listed in await world.listed_on(host) if listed == script.id]
+            expect(problems, listed == wanted, f"latest {latest}, listed on {host}: {listed}")
         trials.check(problems)
     trials.assert_all_passed()

@@ -12,6 +12,7 @@ import pytest
 from scripthub.application.ports.scripts import ScriptKeyset, ScriptQuery, ScriptSort
 from scripthub.domain.errors import BadRequestError
 from scripthub.domain.scripts import Language, Rating, Script, Visibility
+from scripthub.domain.sites import NO_SITES
 from scripthub.domain.users import AccountStatus
 from tests.contract.paging import staggered
 from tests.contract.samples import T0
@@ -93,7 +94,9 @@ async def test_filters_narrow_the_catalogue(make_uow: MakeUnitOfWork) -> None:
     version, code = make_version(with_ads)
     async with make_uow() as uow:
         await uow.scripts.set_featured(featured.id, featured=True)
-        await uow.scripts.add_version(version, code, antifeatures=["ads"], replacing=None)
+        await uow.scripts.add_version(
+            version, code, antifeatures=["ads"], sites=NO_SITES, replacing=None
+        )
         await uow.commit()
 
     cases = {

@@ -21,6 +21,7 @@ from scripthub.domain.scripts import (
     ScriptName,
     Visibility,
 )
+from scripthub.domain.sites import NO_SITES
 from scripthub.domain.users import AccountStatus
 from tests.contract.samples import T0
 from tests.contract.uow_backends import MakeUnitOfWork, add_owners
@@ -133,7 +134,9 @@ async def test_deleted_scripts_cannot_be_edited_featured_versioned_or_rated(
     await add_scripts(make_uow, script)
     version, code = make_version(script)
     async with make_uow() as uow:
-        assert await uow.scripts.add_version(version, code, antifeatures=[], replacing=None)
+        assert await uow.scripts.add_version(
+            version, code, antifeatures=[], sites=NO_SITES, replacing=None
+        )
         assert await uow.scripts.delete(script.id, LATER)
         await uow.commit()
 
@@ -142,7 +145,7 @@ async def test_deleted_scripts_cannot_be_edited_featured_versioned_or_rated(
         assert await uow.scripts.set_featured(script.id, featured=True) is None
         again, again_code = make_version(script, "2.0")
         assert not await uow.scripts.add_version(
-            again, again_code, antifeatures=[], replacing="1.0"
+            again, again_code, antifeatures=[], sites=NO_SITES, replacing="1.0"
         )
         assert await uow.scripts.rate(Rating(script.id, bob.id, 5, LATER, LATER)) is None
         assert await uow.scripts.unrate(script.id, bob.id) is None
@@ -174,9 +177,11 @@ async def test_a_version_becomes_the_latest_with_its_antifeatures(
     second = dataclasses.replace(second, widened={"grant": ["GM_xmlhttpRequest"]})
 
     async with make_uow() as uow:
-        assert await uow.scripts.add_version(first, first_code, antifeatures=[], replacing=None)
         assert await uow.scripts.add_version(
-            second, second_code, antifeatures=["ads"], replacing="1.0"
+            first, first_code, antifeatures=[], sites=NO_SITES, replacing=None
+        )
+        assert await uow.scripts.add_version(
+            second, second_code, antifeatures=["ads"], sites=NO_SITES, replacing="1.0"
         )
         await uow.commit()
 
@@ -206,7 +211,9 @@ async def test_versions_page_newest_first(make_uow: MakeUnitOfWork) -> None:
     async with make_uow() as uow:
         previous = None
         for version, code in versions:
-            await uow.scripts.add_version(version, code, antifeatures=[], replacing=previous)
+            await uow.scripts.add_version(
+                version, code, antifeatures=[], sites=NO_SITES, replacing=previous
+            )
             previous = version.version
         await uow.commit()
 
@@ -231,21 +238,27 @@ async def test_a_version_string_is_unique_per_script(make_uow: MakeUnitOfWork) -
     await add_scripts(make_uow, script, other)
     version, code = make_version(script, "1.0")
     async with make_uow() as uow:
-        await uow.scripts.add_version(version, code, antifeatures=[], replacing=None)
+        await uow.scripts.add_version(
+            version, code, antifeatures=[], sites=NO_SITES, replacing=None
+        )
         await uow.commit()
 
     same, same_code = make_version(script, "1.0")
     async with make_uow() as uow:
         with pytest.raises(ConflictError):
             # The right latest, but an existing version: the unique constraint answers.
-            await uow.scripts.add_version(same, same_code, antifeatures=[], replacing="1.0")
+            await uow.scripts.add_version(
+                same, same_code, antifeatures=[], sites=NO_SITES, replacing="1.0"
+            )
     with pytest.raises(ConflictError):
         async with make_uow() as uow:
-            await uow.scripts.add_version(same, same_code, antifeatures=[], replacing=None)
+            await uow.scripts.add_version(
+                same, same_code, antifeatures=[], sites=NO_SITES, replacing=None
+            )
     elsewhere, elsewhere_code = make_version(other, "1.0")
     async with make_uow() as uow:
         assert await uow.scripts.add_version(
-            elsewhere, elsewhere_code, antifeatures=[], replacing=None
+            elsewhere, elsewhere_code, antifeatures=[], sites=NO_SITES, replacing=None
         )
         await uow.commit()
 
@@ -262,7 +275,7 @@ async def test_of_two_concurrent_publications_on_one_latest_one_succeeds(
         try:
             async with make_uow() as uow:
                 published = await uow.scripts.add_version(
-                    made, code, antifeatures=[], replacing=None
+                    made, code, antifeatures=[], sites=NO_SITES, replacing=None
                 )
                 await asyncio.sleep(0.01)
                 await uow.commit()

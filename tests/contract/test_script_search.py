@@ -229,3 +229,64 @@ async def test_a_suspended_owners_scripts_are_not_found(make_uow: MakeUnitOfWork
         assert "elsewhere" not in await found(make_uow, ScriptQuery(text="clock", sort=sort))
     narrowed = ScriptQuery(text="clock", sort=ScriptSort.RELEVANCE, owner_id=other.id)
     assert await found(make_uow, narrowed) == []
+
+
+# Names written without spaces between words, the way CJK titles are.
+CJK_CORPUS = {
+    "csdn": ("解除CSDN登录复制", "去除登录限制。", ["工具"]),
+    "video": ("YouTube動画をダウンロード", "ワンクリックで保存", ["動画"]),
+    "korean": ("한국어번역기", "웹페이지를 번역합니다", ["번역"]),
+    "trad": ("繁體中文轉換", "簡體轉繁體", ["中文"]),
+}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("csdn", ["csdn"]),
+        ("登录", ["csdn"]),
+        ("复制", ["csdn"]),
+        ("登录复制", ["csdn"]),
+        ("解除 CSDN", ["csdn"]),
+        ("CSDN复制", ["csdn"]),
+        ("复", ["csdn"]),
+        ("制", ["csdn"]),
+        ("复登", []),
+        ("youtube 動画", ["video"]),
+        ("ダウンロード", ["video"]),
+        ("ｸﾘｯｸ", ["video"]),
+        ("번역", ["korean"]),
+        ("번역기", ["korean"]),
+        ("웹페이지", ["korean"]),
+        ("中文", ["trad"]),
+        ("轉換", ["trad"]),
+        ("换", []),
+    ],
+)
+async def test_words_inside_cjk_runs_are_found(
+    make_uow: MakeUnitOfWork, text: str, expected: list[str]
+) -> None:
+    (owner,) = await add_owners(make_uow, "owner")
+    await add_scripts(
+        make_uow,
+        *(
+            make_script(owner, name, slug=f"script-{key}", description=description, tags=tags)
+            for key, (name, description, tags) in CJK_CORPUS.items()
+        ),
+    )
+
+    assert await found(make_uow, ScriptQuery(text=text, sort=ScriptSort.RELEVANCE)) == expected
+
+
+async def test_a_cjk_word_in_the_name_ranks_above_one_in_the_description(
+    make_uow: MakeUnitOfWork,
+) -> None:
+    (owner,) = await add_owners(make_uow, "owner")
+    await add_scripts(
+        make_uow,
+        make_script(owner, "页面清理", slug="script-description", description="登录助手"),
+        make_script(owner, "登录助手", slug="script-name", description="页面清理"),
+    )
+
+    relevance = ScriptQuery(text="登录", sort=ScriptSort.RELEVANCE)
+    assert await found(make_uow, relevance) == ["name", "description"]

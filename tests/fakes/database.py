@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from scripthub.domain.mail import OutboxMessage
     from scripthub.domain.providers import ProviderLink
     from scripthub.domain.scripts import Rating, Script, VersionCode
+    from scripthub.domain.sites import SiteTargets
 
 
 def _seeded_permissions() -> dict[str, Permission]:
@@ -95,6 +96,7 @@ class InMemoryDatabase:
     outbox: dict[uuid.UUID, OutboxMessage] = field(default_factory=dict)
     scripts: dict[uuid.UUID, Script] = field(default_factory=dict)
     script_versions: dict[uuid.UUID, VersionCode] = field(default_factory=dict)
+    script_sites: dict[uuid.UUID, SiteTargets] = field(default_factory=dict)
     """By version id."""
     script_ratings: dict[tuple[uuid.UUID, uuid.UUID], Rating] = field(default_factory=dict)
     """By (script id, user id)."""

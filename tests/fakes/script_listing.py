@@ -14,6 +14,7 @@ from scripthub.application.ports.scripts import (
 )
 from scripthub.domain.errors import BadRequestError
 from scripthub.domain.scripts import Script, search_terms, searched_texts
+from scripthub.domain.sites import NO_SITES, host_and_parents
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -36,7 +37,7 @@ def listed_page(database: InMemoryDatabase, query: ScriptQuery) -> ScriptPage:
         owner = database.users.get(script.owner_id)
         if owner is not None and not owner.is_active:
             continue
-        if not _matches(script, query):
+        if not _matches(database, script, query):
             continue
         rank = 0.0
         if terms is not None:
@@ -76,7 +77,7 @@ _KEYS: dict[ScriptSort, Callable[[Script], Any]] = {
 }
 
 
-def _matches(script: Script, query: ScriptQuery) -> bool:
+def _matches(database: InMemoryDatabase, script: Script, query: ScriptQuery) -> bool:
     return not (
         script.deleted
         or script.visibility not in query.visibilities
@@ -85,6 +86,17 @@ def _matches(script: Script, query: ScriptQuery) -> bool:
         or query.featured not in (None, script.featured)
         or (query.without_antifeatures and script.antifeatures)
         or query.tag not in (None, *script.tags)
+        or (query.site is not None and not _runs_on(database, script, query))
+    )
+
+
+def _runs_on(database: InMemoryDatabase, script: Script, query: ScriptQuery) -> bool:
+    sites = database.script_sites.get(script.id, NO_SITES)
+    host, *above = host_and_parents(query.site or "")
+    return (
+        host in sites.hosts | sites.domains
+        or not sites.domains.isdisjoint(above)
+        or (query.all_sites and sites.everywhere)
     )
 
 

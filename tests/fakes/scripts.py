@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+from collections import Counter
 from typing import TYPE_CHECKING, Any
 
-from scripthub.application.ports.scripts import UNCHANGED
+from scripthub.application.ports.scripts import UNCHANGED, SiteCount
 from scripthub.domain.errors import ConflictError
-from scripthub.domain.scripts import RatingTotals, Script, ScriptName, VersionCode
+from scripthub.domain.scripts import RatingTotals, Script, ScriptName, VersionCode, Visibility
+from scripthub.domain.sites import NO_SITES
 from tests.fakes.database import check_script_is_unique, check_version_is_unique, newest_first
 from tests.fakes.script_listing import listed_page
 
@@ -20,6 +22,7 @@ if TYPE_CHECKING:
     from scripthub.application.ports.keyset import Keyset
     from scripthub.application.ports.scripts import ScriptChanges, ScriptPage, ScriptQuery
     from scripthub.domain.scripts import Rating, ScriptVersion
+    from scripthub.domain.sites import SiteTargets
     from tests.fakes.database import InMemoryDatabase, Writing
 
 
@@ -105,6 +108,7 @@ class InMemoryScriptRepository:
         code: str,
         *,
         antifeatures: list[str],
+        sites: SiteTargets,
         replacing: str | None,
     ) -> bool:
         await self._writing()
@@ -117,6 +121,7 @@ class InMemoryScriptRepository:
         stored = VersionCode(version, code)
         check_version_is_unique(self._database.script_versions, stored)
         self._database.script_versions[version.id] = stored
+        self._database.script_sites[version.script_id] = sites
         self._store(
             dataclasses.replace(
                 script,
@@ -185,6 +190,19 @@ class InMemoryScriptRepository:
             script = self._database.scripts.get(script_id)
             if script is not None:
                 self._store(dataclasses.replace(script, install_count=script.install_count + added))
+
+    async def top_sites(self, limit: int) -> list[SiteCount]:
+        counts: Counter[str] = Counter()
+        for script in self._database.scripts.values():
+            owner = self._database.users.get(script.owner_id)
+            if script.deleted or script.visibility is not Visibility.PUBLIC:
+                continue
+            if owner is not None and not owner.is_active:
+                continue
+            sites = self._database.script_sites.get(script.id, NO_SITES)
+            counts.update(sites.hosts | sites.domains)
+        ranked = sorted(counts.items(), key=lambda pair: (-pair[1], pair[0]))
+        return [SiteCount(host, scripts) for host, scripts in ranked[:limit]]
 
     async def search(self, query: ScriptQuery) -> ScriptPage:
         page = listed_page(self._database, query)

@@ -204,6 +204,17 @@ def test_search_words_are_folded_runs_of_letters_and_digits() -> None:
         "strasse",
         "strasse",
     ]
-    assert search_terms("名前 İstanbul") == ["名前", "istanbul"]
+    assert search_terms("İstanbul") == ["istanbul"]
     assert search_terms("'\" OR * ()") == ["or"]
     assert search_terms("x" * 65 + " ok") == ["ok"]
+
+
+def test_cjk_runs_are_split_off_and_cut_into_pairs_then_their_last_character() -> None:
+    assert search_terms("解除CSDN登录复制") == ["解除", "除", "csdn", "登录", "录复", "复制", "制"]
+    assert search_terms("名") == ["名"]
+    assert search_terms("動画をDL") == ["動画", "画を", "を", "dl"]
+    # Half-width kana and their voicing marks, and Hangul syllables, come back whole.
+    assert search_terms("ｶﾞｲﾄﾞ") == search_terms("ガイド") == ["ガイ", "イド", "ド"]
+    assert search_terms("ガ") != search_terms("カ")
+    assert search_terms("한국어") == ["한국", "국어", "어"]
+    assert search_terms("x" * 65 + "名") == ["名"]

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from scripthub.domain.errors import Problems, ValidationError
 from scripthub.domain.script_form import DeclaredFields, declared_fields
 from scripthub.domain.scripts import ScriptVersion, VersionCode, check_prose, code_digest
+from scripthub.domain.sites import NO_SITES, SiteTargets, pattern_sites
 from scripthub.domain.userscript_metadata import Metadata, parse_metadata, read_metadata
 from scripthub.domain.version_ordering import update_refusal
 from scripthub.domain.widening import widened
@@ -58,6 +59,18 @@ class VersionDraft:
     def antifeatures(self) -> list[str]:
         """What the script declares from this version on."""
         return [] if self.metadata is None else self.metadata.antifeatures
+
+    @property
+    def sites(self) -> SiteTargets:
+        """Where the script runs from this version on (its `@match` and `@include`)."""
+        return metadata_sites(self.metadata)
+
+
+def metadata_sites(metadata: Metadata | None) -> SiteTargets:
+    """Where a version with this metadata runs (its `@match` and `@include`)."""
+    if metadata is None:
+        return NO_SITES
+    return pattern_sites([*metadata.get_list("match"), *metadata.get_list("include")])
 
 
 def _chosen_version(given: str | None, metadata: Metadata | None) -> str:

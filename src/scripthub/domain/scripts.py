@@ -8,6 +8,7 @@ import hashlib
 import re
 import unicodedata
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -283,12 +284,19 @@ MAX_SEARCH_TERM_LENGTH = 64
 def searched_texts(script: Script) -> dict[str, str]:
     """The text that search reads in each field of `script` (`name`, `tags`, `description`):
     the localized names count as the name, the localized descriptions as the description."""
-    localized = script.localized.values()
+    return field_texts(script.name, script.tags, script.description, script.localized.values())
+
+
+def field_texts(
+    name: str, tags: Iterable[str], description: str, localized: Iterable[LocalizedText]
+) -> dict[str, str]:
+    """`searched_texts` of a script with these fields."""
+    texts = list(localized)
     return {
-        "name": "\n".join([script.name, *(text.name for text in localized if text.name)]),
-        "tags": " ".join(script.tags),
+        "name": "\n".join([name, *(text.name for text in texts if text.name)]),
+        "tags": " ".join(tags),
         "description": "\n".join(
-            [script.description, *(text.description for text in localized if text.description)]
+            [description, *(text.description for text in texts if text.description)]
         ),
     }
 
@@ -296,8 +304,39 @@ def searched_texts(script: Script) -> dict[str, str]:
 def search_terms(text: str) -> list[str]:
     """The words that search matches in `text` (or looks for, in a query): runs of letters
     and digits, accents dropped and case folded; words longer than 64 characters are left
-    out. Every search backend indexes and queries these exact words, so they agree."""
+    out. Every search backend indexes and queries these exact words, so they agree.
+
+    Chinese, Japanese and Korean write words without spaces between them: a run of their
+    letters (Han, kana, Hangul) is split off the letters around it and cut into overlapping
+    pairs of characters, its last character alone after them (`登录复制` is `登录 录复 复制
+    制`). A word of such a run, looked for as a prefix, is then found where it is written,
+    and a single character too.
+    """
     folded = unicodedata.normalize("NFKD", text.casefold())
-    stripped = "".join(char for char in folded if not unicodedata.combining(char))
-    words = re.findall(r"[^\W_]+", stripped)
-    return [word for word in words if len(word) <= MAX_SEARCH_TERM_LENGTH]
+    stripped = "".join(
+        char for char in folded if char in _KANA_MARKS or not unicodedata.combining(char)
+    )
+    # Put back the Hangul syllables and voiced kana that NFKD took apart.
+    composed = unicodedata.normalize("NFC", stripped)
+    terms: list[str] = []
+    for word in re.findall(r"[^\W_]+", composed):
+        for part in _CJK_RUN.split(word):
+            if _CJK_RUN.fullmatch(part):
+                terms.extend(part[start : start + 2] for start in range(len(part) - 1))
+                terms.append(part[-1])
+            elif 0 < len(part) <= MAX_SEARCH_TERM_LENGTH:
+                terms.append(part)
+    return terms
+
+
+_KANA_MARKS = frozenset("\u3099\u309a")
+"""The kana voicing marks: part of the letter (か is not が), unlike accents."""
+_CJK_RUN = re.compile(
+    "(["
+    "\u1100-\u11ff\u3130-\u318f\ua960-\ua97f\uac00-\ud7ff"  # Hangul
+    "\u3005-\u3007\u3021-\u3029\u3031-\u3035\u303b"  # ideographic marks and numbers
+    "\u3040-\u30ff\u31f0-\u31ff"  # kana
+    "\u3100-\u312f\u31a0-\u31bf"  # Bopomofo
+    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff"  # Han
+    "]+)"
+)

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Text, cast, literal_column, select, tuple_
+from sqlalchemy import Text, and_, cast, literal_column, or_, select, tuple_
 
 from scripthub.adapters.sqlalchemy.script_relevance import ranked
 from scripthub.adapters.sqlalchemy.scripts_table import (
+    EVERYWHERE,
     LIVE,
     OWNER_ACTIVE,
     PUBLIC,
     WITH_OWNER,
     featured_is,
     script_from_row,
+    script_sites,
     script_tags,
     scripts,
 )
@@ -25,6 +27,7 @@ from scripthub.application.ports.scripts import (
 )
 from scripthub.domain.errors import BadRequestError
 from scripthub.domain.scripts import Visibility, search_terms
+from scripthub.domain.sites import host_and_parents
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -134,7 +137,21 @@ def _narrowing(query: ScriptQuery) -> list[ColumnElement[bool]]:
     if query.tag is not None:
         tagged = select(script_tags.c.script_id).where(script_tags.c.tag == query.tag)
         conditions.append(scripts.c.id.in_(tagged))
+    if query.site is not None:
+        conditions.append(scripts.c.id.in_(_running_on(query.site, all_sites=query.all_sites)))
     return conditions
+
+
+def _running_on(site: str, *, all_sites: bool) -> Select[Any]:
+    """The ids of the scripts whose patterns name `site`, or a domain above it with its
+    subdomains (or every site, when `all_sites`)."""
+    host, *above = host_and_parents(site)
+    named = [host, EVERYWHERE] if all_sites else [host]
+    running = or_(
+        script_sites.c.host.in_(named),
+        and_(script_sites.c.host.in_(above), script_sites.c.subdomains.is_(True)),
+    )
+    return select(script_sites.c.script_id).where(running)
 
 
 def _checked(after: ScriptKeyset, sort: ScriptSort) -> ScriptKeyset:

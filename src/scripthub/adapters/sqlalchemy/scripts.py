@@ -26,21 +26,26 @@ from scripthub.adapters.sqlalchemy.rows import without_nul
 from scripthub.adapters.sqlalchemy.script_listing import listing
 from scripthub.adapters.sqlalchemy.scripts_search import search_index
 from scripthub.adapters.sqlalchemy.scripts_table import (
+    EVERYWHERE,
     LIVE,
+    OWNER_ACTIVE,
+    PUBLIC,
     VERSION_COLUMNS,
     WITH_OWNER,
     localized_document,
     name_key,
     script_from_row,
     script_ratings,
+    script_sites,
     script_tags,
     script_values,
     script_versions,
     scripts,
+    site_rows,
     version_from_row,
     version_values,
 )
-from scripthub.application.ports.scripts import UNCHANGED
+from scripthub.application.ports.scripts import UNCHANGED, SiteCount
 from scripthub.domain.errors import ConflictError
 from scripthub.domain.scripts import RatingTotals, ScriptName, VersionCode
 
@@ -55,6 +60,7 @@ if TYPE_CHECKING:
     from scripthub.application.ports.keyset import Keyset
     from scripthub.application.ports.scripts import ScriptChanges, ScriptPage, ScriptQuery
     from scripthub.domain.scripts import Rating, Script, ScriptVersion
+    from scripthub.domain.sites import SiteTargets
 
 _SEARCHED_FIELDS = ("name", "description", "tags", "localized")
 
@@ -145,6 +151,7 @@ class SqlAlchemyScriptRepository:
         code: str,
         *,
         antifeatures: list[str],
+        sites: SiteTargets,
         replacing: str | None,
     ) -> bool:
         latest = scripts.c.latest_version
@@ -173,6 +180,7 @@ class SqlAlchemyScriptRepository:
         except IntegrityError as error:
             msg = f"version {version.version} of this script already exists"
             raise ConflictError(msg) from error
+        await self._set_sites(version.script_id, sites)
         return True
 
     async def list_versions(
@@ -271,6 +279,20 @@ class SqlAlchemyScriptRepository:
             ],
         )
 
+    async def top_sites(self, limit: int) -> list[SiteCount]:
+        host, script_id = script_sites.c.host, script_sites.c.script_id
+        count = func.count(script_id)
+        statement = (
+            select(host, count.label("scripts"))
+            .join(scripts, scripts.c.id == script_id)
+            .where(host != EVERYWHERE, PUBLIC, LIVE, OWNER_ACTIVE)
+            .group_by(host)
+            .order_by(count.desc(), host)
+            .limit(limit)
+        )
+        result = await self._connection.execute(statement)
+        return [SiteCount(row.host, row.scripts) for row in result]
+
     async def search(self, query: ScriptQuery) -> ScriptPage:
         statement, page = listing(query, self._search)
         if statement is None:
@@ -336,6 +358,13 @@ class SqlAlchemyScriptRepository:
             await self._connection.execute(
                 insert(script_tags), [{"script_id": script_id, "tag": tag} for tag in tags]
             )
+
+    async def _set_sites(self, script_id: uuid.UUID, sites: SiteTargets) -> None:
+        await self._connection.execute(
+            delete(script_sites).where(script_sites.c.script_id == script_id)
+        )
+        if rows := site_rows(script_id, sites):
+            await self._connection.execute(insert(script_sites), rows)
 
 
 def _changed_values(changes: ScriptChanges) -> dict[str, Any]:

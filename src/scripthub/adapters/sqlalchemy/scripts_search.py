@@ -44,6 +44,7 @@ from scripthub.domain.scripts import search_terms, searched_texts
 
 if TYPE_CHECKING:
     import uuid
+    from collections.abc import Mapping
 
     from sqlalchemy import ColumnElement, FromClause
     from sqlalchemy.ext.asyncio import AsyncConnection
@@ -104,7 +105,12 @@ def search_index(connection: AsyncConnection) -> SearchIndex:
 def search_words(script: Script) -> dict[str, str]:
     """The words the index holds for `script`, by field: `name`, `tags`, `description`
     (`searched_texts`: localized names and descriptions included)."""
-    return {field: " ".join(search_terms(text)) for field, text in searched_texts(script).items()}
+    return words_of(searched_texts(script))
+
+
+def words_of(texts: Mapping[str, str]) -> dict[str, str]:
+    """The words the index holds for these texts, field by field (`searched_texts`)."""
+    return {field: " ".join(search_terms(text)) for field, text in texts.items()}
 
 
 _SIMPLE: ColumnElement[object] = literal_column("'simple'::regconfig")

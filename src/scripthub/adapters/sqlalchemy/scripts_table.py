@@ -47,9 +47,12 @@ from scripthub.domain.scripts import (
 from scripthub.domain.users import AccountStatus
 
 if TYPE_CHECKING:
+    import uuid
+
     from sqlalchemy import ColumnElement
 
     from scripthub.adapters.sqlalchemy.rows import ColumnValues
+    from scripthub.domain.sites import SiteTargets
 
 # Compared byte by byte (code point order) on PostgreSQL too, as on SQLite and in Python,
 # whatever the database's collation.
@@ -172,6 +175,29 @@ script_tags = Table(
     PrimaryKeyConstraint("script_id", "tag"),
     Index("ix_script_tags_tag_script_id", "tag", "script_id"),
 )
+
+EVERYWHERE = "*"
+"""The `host` of the row of a script that runs on every site."""
+
+script_sites = Table(
+    "script_sites",
+    metadata,
+    _script_fk(),
+    Column("host", Text(), nullable=False),
+    Column("subdomains", Boolean(), nullable=False),
+    PrimaryKeyConstraint("script_id", "host", "subdomains"),
+    Index("ix_script_sites_host_subdomains_script_id", "host", "subdomains", "script_id"),
+)
+
+
+def site_rows(script_id: uuid.UUID, sites: SiteTargets) -> list[dict[str, Any]]:
+    """The `script_sites` rows of a script running on `sites`."""
+    rows = [{"host": host, "subdomains": False} for host in sorted(sites.hosts)]
+    rows += [{"host": host, "subdomains": True} for host in sorted(sites.domains)]
+    if sites.everywhere:
+        rows.append({"host": EVERYWHERE, "subdomains": False})
+    return [{"script_id": script_id, **row} for row in rows]
+
 
 script_ratings = Table(
     "script_ratings",

@@ -22,6 +22,7 @@ from scripthub.domain.scripts import (
     VersionCode,
     Visibility,
 )
+from scripthub.domain.sites import SiteTargets
 
 
 class ScriptSort(enum.StrEnum):
@@ -71,6 +72,11 @@ class ScriptQuery:
     language: Language | None = None
     featured: bool | None = None
     without_antifeatures: bool = False
+    site: str | None = None
+    """A folded host (`domain.sites.browsed_site`): the scripts that run on it, by a pattern
+    naming it or a domain above it."""
+    all_sites: bool = False
+    """With `site`, the scripts that run everywhere too."""
     visibilities: frozenset[Visibility] = frozenset({Visibility.PUBLIC})
     """The catalogue lists public scripts only; one's own scripts are listed in every
     visibility. Deleted scripts are never listed."""
@@ -85,6 +91,14 @@ class ScriptPage:
     scripts: list[Script]
     next: ScriptKeyset | None
     """Where the next page starts, or None if this is the last."""
+
+
+@dataclass(frozen=True)
+class SiteCount:
+    """A host and how many listed scripts run on it."""
+
+    host: str
+    scripts: int
 
 
 class _Unchanged(enum.Enum):
@@ -163,11 +177,13 @@ class ScriptRepository(Protocol):
         code: str,
         *,
         antifeatures: list[str],
+        sites: SiteTargets,
         replacing: str | None,
     ) -> bool:
         """Stage a new version of a live script whose latest version is still `replacing`
         (None: it has none yet), and make it the latest: the script's latest version
-        summary, `antifeatures` and `updated_at` (the version's `created_at`) change with it.
+        summary, `antifeatures`, `sites` and `updated_at` (the version's `created_at`)
+        change with it.
 
         False, adding nothing, if there is no live script with this id. Raises
         ConflictError if the script already has this version, or if its latest version is
@@ -205,6 +221,11 @@ class ScriptRepository(Protocol):
     async def add_install_counts(self, counts: Mapping[uuid.UUID, int]) -> None:
         """Add each count to its script's `install_count` (deleted scripts included, unknown
         ids ignored), in one statement per batch, without reading the counts first."""
+
+    async def top_sites(self, limit: int) -> list[SiteCount]:
+        """The `limit` hosts that most public, live scripts of active owners name in their
+        latest version's patterns (exactly or with subdomains; not the scripts that run
+        everywhere), most first, then by host."""
 
     async def search(self, query: ScriptQuery) -> ScriptPage:
         """At most `query.limit` scripts matching every filter of `query`, in its order,

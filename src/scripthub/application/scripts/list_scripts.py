@@ -12,6 +12,7 @@ from scripthub.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFacto
 from scripthub.application.scripts.cursors import decode_script_cursor, script_page
 from scripthub.domain.errors import BadRequestError
 from scripthub.domain.scripts import Language, Script
+from scripthub.domain.sites import browsed_site
 from scripthub.domain.users import USERNAME_PATTERN
 
 MAX_SEARCH_LENGTH = 200
@@ -29,6 +30,10 @@ class ListScriptsQuery:
     language: Language | None = None
     featured: bool | None = None
     without_antifeatures: bool = False
+    site: str | None = None
+    """A host: the scripts that run on it (`domain.sites`)."""
+    all_sites: bool = False
+    """With `site`, the scripts that run on every site too."""
     sort: ScriptSort | None = None
     """None: `relevance` when `text` is given, else `newest`."""
     cursor: str | None = None
@@ -39,25 +44,29 @@ class ListScripts:
     """A page of the public catalogue; one query, two with `author`.
 
     An author that names no account, like a tag no script has, lists nothing. Search text,
-    tags and authors with control characters, search text past 200 characters and cursors
-    this API did not issue (or issued for another order) are a BadRequestError.
+    tags and authors with control characters, search text past 200 characters, a site that
+    is not a host name and cursors this API did not issue (or issued for another order) are a
+    BadRequestError.
     """
 
     def __init__(self, uow_factory: UnitOfWorkFactory) -> None:
         self._uow_factory = uow_factory
 
     async def execute(self, query: ListScriptsQuery) -> Page[Script]:
-        reject_control_characters(q=query.text, tag=query.tag, author=query.author)
+        reject_control_characters(q=query.text, tag=query.tag, author=query.author, site=query.site)
         if query.text is not None and len(query.text) > MAX_SEARCH_LENGTH:
             raise BadRequestError(f"q must be at most {MAX_SEARCH_LENGTH} characters.")
         text = _given(query.text)
         tag = _given(query.tag)
+        site = _given(query.site)
         search = ScriptQuery(
             text=text,
             tag=None if tag is None else tag.lower(),
             language=query.language,
             featured=query.featured,
             without_antifeatures=query.without_antifeatures,
+            site=None if site is None else browsed_site(site),
+            all_sites=query.all_sites,
             sort=query.sort or (ScriptSort.RELEVANCE if text else ScriptSort.NEWEST),
             after=decode_script_cursor(query.cursor),
             limit=query.limit,

@@ -32,6 +32,7 @@ async def stage_version(
         version,
         draft.code,
         antifeatures=draft.antifeatures,
+        sites=draft.sites,
         replacing=None if latest is None else latest.version.version,
     )
     if not staged:

@@ -50,6 +50,7 @@ from scripthub.application.scripts.feature_script import FeatureScript
 from scripthub.application.scripts.get_script import GetScript
 from scripthub.application.scripts.list_own_scripts import ListOwnScripts
 from scripthub.application.scripts.list_scripts import ListScripts
+from scripthub.application.scripts.list_sites import ListTopSites
 from scripthub.application.scripts.list_versions import ListScriptVersions
 from scripthub.application.scripts.publish_version import PublishScriptVersion
 from scripthub.application.scripts.rate_script import RateScript
@@ -359,5 +360,6 @@ class UseCases(containers.DeclarativeContainer):
     )
     get_script = providers.Singleton(GetScript, uow_factory=uow_factory)
     list_scripts = providers.Singleton(ListScripts, uow_factory=uow_factory)
+    list_top_sites = providers.Singleton(ListTopSites, uow_factory=uow_factory, clock=clock)
     list_own_scripts = providers.Singleton(ListOwnScripts, uow_factory=uow_factory)
     list_script_versions = providers.Singleton(ListScriptVersions, uow_factory=uow_factory)

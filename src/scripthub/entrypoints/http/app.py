@@ -26,6 +26,7 @@ from scripthub.entrypoints.http.controllers.script_code import (
     ScriptCodeController,
 )
 from scripthub.entrypoints.http.controllers.scripts import OwnScriptsController, ScriptsController
+from scripthub.entrypoints.http.controllers.sites import SitesController
 from scripthub.entrypoints.http.controllers.user_administration import (
     UserAdministrationController,
 )
@@ -199,6 +200,7 @@ def create_app(container: Container | None = None) -> Litestar:
             ScriptChangesController,
             ScriptsController,
             OwnScriptsController,
+            SitesController,
             check_liveness,
             readiness_handler(readiness_checks(container, watch)),
             metrics_handler(settings.metrics_token, MailGauges(container, watch).refresh),

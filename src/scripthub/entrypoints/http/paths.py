@@ -16,12 +16,21 @@ from litestar.params import Parameter, PathParameter, QueryParameter
 from scripthub.application.pagination import MAX_PAGE_SIZE
 from scripthub.application.scripts.list_scripts import MAX_SEARCH_LENGTH
 from scripthub.domain.errors import NotFoundError
+from scripthub.domain.sites import MAX_HOST_LENGTH
 
 PageSize = Annotated[int, Parameter(ge=1, le=MAX_PAGE_SIZE, description="Page size")]
 SearchText = Annotated[
     str | None,
     # Stated, not checked here: the use case refuses a longer text (400).
     QueryParameter(description="Words to look for", schema_extra={"maxLength": MAX_SEARCH_LENGTH}),
+]
+SiteName = Annotated[
+    str | None,
+    # Stated, not checked here: the use case refuses what is not a host name (400).
+    QueryParameter(
+        description="A host: the scripts whose @match or @include apply to it",
+        schema_extra={"maxLength": MAX_HOST_LENGTH, "examples": ["youtube.com"]},
+    ),
 ]
 _ONLY_THE_ID = "; on this route only the id names it (anything else is 404)"
 _UUID = {"format": "uuid"}

@@ -26,7 +26,13 @@ from scripthub.domain.audit import RequestContext
 from scripthub.domain.roles import SCRIPTS_CREATE
 from scripthub.domain.scripts import MAX_CODE_BYTES, Language
 from scripthub.entrypoints.http.auth import BEARER_SECURITY, OPTIONAL_BEARER, requires
-from scripthub.entrypoints.http.paths import PageSize, ScriptId, SearchText, id_or_404
+from scripthub.entrypoints.http.paths import (
+    PageSize,
+    ScriptId,
+    SearchText,
+    SiteName,
+    id_or_404,
+)
 from scripthub.entrypoints.http.requests import MAX_BODY_BYTES
 from scripthub.entrypoints.http.schemas.scripts import (
     NewScriptBody,
@@ -97,6 +103,8 @@ class ScriptsController(Controller):
         language: FromQuery[Language | None] = None,
         featured: FromQuery[bool | None] = None,
         antifeature: FromQuery[AntifeatureFilter | None] = None,
+        site: SiteName = None,
+        all_sites: FromQuery[bool | None] = None,
         sort: FromQuery[ScriptSort | None] = None,
         cursor: FromQuery[str | None] = None,
         limit: PageSize = 20,
@@ -108,6 +116,8 @@ class ScriptsController(Controller):
             language=language,
             featured=featured,
             without_antifeatures=antifeature is AntifeatureFilter.NONE,
+            site=site,
+            all_sites=all_sites is True,
             sort=sort,
             cursor=cursor,
             limit=limit,
