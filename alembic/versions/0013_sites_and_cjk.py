@@ -1,5 +1,6 @@
-"""Browse by site: `script_sites`; and search finds words inside Chinese, Japanese and Korean
-runs: every script indexed again.
+"""Browse by site (`script_sites`), and words inside CJK runs: every script indexed again.
+
+Search now finds words inside runs of Chinese, Japanese and Korean letters.
 
 `script_sites` holds the hosts a script's latest version runs on (`domain.sites`): a host
 exactly, or with its subdomains, or `*` for every site; filled here from the metadata kept
