@@ -97,6 +97,34 @@ def test_user_commands_report_errors_without_tracebacks(
     assert "Traceback" not in err
 
 
+@pytest.mark.parametrize(
+    "argv",
+    [["users", "list"], ["users", "grant-role", "ada@example.com", "admin"], ["mail", "failed"]],
+)
+def test_a_command_in_a_folder_without_a_database_creates_none(
+    workdir: Path, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    code, out, err = run(capsys, *argv)
+
+    assert (code, out) == (2, "")
+    assert f"no database in {workdir.resolve() / 'var'}" in err
+    assert "scripthub db upgrade" in err
+    assert not (workdir / "var" / "scripthub.db").exists()
+
+
+def test_a_command_on_a_database_never_migrated_says_how_to_migrate(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (workdir / "var").mkdir()
+    (workdir / "var" / "scripthub.db").touch()
+
+    code, _, err = run(capsys, "users", "list")
+
+    assert code == 2
+    assert "not migrated" in err
+    assert "scripthub db upgrade" in err
+
+
 def test_bad_settings_stop_every_command_naming_the_variable(
     workdir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

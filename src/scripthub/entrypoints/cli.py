@@ -17,6 +17,7 @@ from typing import TypeVar
 
 import uvicorn
 
+from scripthub.adapters.sqlalchemy.engine import sqlite_file
 from scripthub.adapters.sqlalchemy.errors import why_unreachable
 from scripthub.adapters.sqlalchemy.migrations import (
     SchemaState,
@@ -164,6 +165,28 @@ def _migrate_embedded(settings: Settings) -> None:
         asyncio.run(upgrade_database(settings.database_url))
 
 
+def _unusable(url: str) -> str | None:
+    """Why a command must not run on the database at `url` (unreachable, or its schema is
+    not the code's), or None if it may."""
+    try:
+        return _schema_refusal(url)
+    except ServiceUnavailableError as error:
+        return why_unreachable(url, error)
+
+
+def _missing_or_unusable(url: str) -> str | None:
+    """Why a command that works on an existing catalogue must not run on `url`: also a SQLite
+    file that is not there, which opening it would create empty."""
+    path = sqlite_file(url)
+    if path is not None and not path.exists():
+        return (
+            f"there is no database in {path.resolve().parent} (no {path.name}): run this "
+            "command from the folder you serve from, or create the database here with "
+            "`scripthub db upgrade` (set SCRIPTHUB_DATABASE_URL to use another one)"
+        )
+    return _unusable(url)
+
+
 def _schema_refusal(url: str) -> str | None:
     """Why a server must not start on the database at `url`, or None if its schema is the
     code's."""
@@ -215,10 +238,9 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
             asyncio.run(upgrade_database(settings.database_url))
         else:
             _migrate_embedded(settings)
-        refusal = _schema_refusal(settings.database_url)
     except ServiceUnavailableError as error:
-        refusal = why_unreachable(settings.database_url, error)
-    if refusal:
+        return _refused(why_unreachable(settings.database_url, error))
+    if refusal := _unusable(settings.database_url):
         return _refused(refusal)
     print(start_up_banner(settings, host, port, reload=args.reload), flush=True)
     with _metrics_shared_by(workers):
@@ -362,9 +384,15 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         return _db(settings, args)
     if args.command == "demo":
         return _demo_seed(settings, force=args.force)
+    if refusal := _missing_or_unusable(settings.database_url):
+        return _refused(refusal)
     if args.command == "mail":
         print(asyncio.run(_with_container(settings, lambda c: _mail(c, args))))
         return 0
+    return _users(args, settings)
+
+
+def _users(args: argparse.Namespace, settings: Settings) -> int:
     users: dict[str, Callable[[Container, argparse.Namespace], Awaitable[str]]] = {
         "create": _create_user,
         "list": _list_users,
