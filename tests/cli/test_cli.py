@@ -158,7 +158,7 @@ def test_serve_prints_how_it_is_set_up(workdir: Path) -> None:
 
     assert "ScriptHub 0.1.0 in development mode\n" in banner
     assert "  database:   sqlite+aiosqlite:///./var/scripthub.db\n" in banner
-    assert "  stores:     sessions memory, rate limits and caches in-process\n" in banner
+    assert "  stores:     sessions sql, rate limits and caches in-process\n" in banner
     assert f"  docs:       {server.base_url}/docs\n" in banner
     assert f"  JWT secret: generated, kept in {workdir / 'var' / 'jwt-secret'}\n" in banner
 
@@ -197,6 +197,25 @@ def test_serve_migrates_and_answers_on_a_fresh_directory(embedded_server: str) -
         "schema": "ok",
         "mail_dispatcher": "ok",
     }
+
+
+def test_sessions_of_the_embedded_default_survive_a_restart(workdir: Path) -> None:
+    body = {"email": "new@example.com", "password": PASSWORD, "username": "newbie"}
+    with serving(workdir) as server:
+        tokens = httpx.post(f"{server.base_url}/api/auth/register", json=body).json()
+
+    with serving(workdir) as restarted:
+        me = httpx.get(
+            f"{restarted.base_url}/api/users/me",
+            headers={"Authorization": f"Bearer {tokens['access_token']}"},
+        )
+        refreshed = httpx.post(
+            f"{restarted.base_url}/api/auth/refresh",
+            json={"refresh_token": tokens["refresh_token"]},
+        )
+
+    assert me.status_code == 200, me.text
+    assert refreshed.status_code == 200, refreshed.text
 
 
 def test_mail_commands_show_and_retry_failed_mail(
