@@ -125,6 +125,21 @@ def test_a_command_on_a_database_never_migrated_says_how_to_migrate(
     assert "scripthub db upgrade" in err
 
 
+def test_an_unreachable_redis_is_named_without_its_password(
+    workdir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run(capsys, "db", "upgrade")
+    run(capsys, "users", "create", "--email", "ada@example.com", "--username", "ada",
+        "--password", PASSWORD)  # fmt: skip
+    monkeypatch.setenv("SCRIPTHUB_REDIS_URL", "redis://:secret@127.0.0.1:1/5")
+
+    code, _, err = run(capsys, "users", "set-password", "ada@example.com", "--password", "x" * 12)
+
+    assert code == 1
+    assert "error: service_unavailable: cache unavailable at redis://127.0.0.1:1/5 (" in err
+    assert "secret" not in err
+
+
 def test_bad_settings_stop_every_command_naming_the_variable(
     workdir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

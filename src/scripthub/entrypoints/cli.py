@@ -48,6 +48,7 @@ from scripthub.entrypoints.mail_worker import (
     dispatch_until,
     refresh_outbox_gauge,
 )
+from scripthub.entrypoints.outages import described
 from scripthub.entrypoints.settings import Settings, SettingsError, load_settings
 
 T = TypeVar("T")
@@ -428,7 +429,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _run(args, settings)
     except DomainError as error:
-        print(f"error: {error.code}: {error.detail}", file=sys.stderr)
+        detail = described(error) if isinstance(error, ServiceUnavailableError) else error.detail
+        print(f"error: {error.code}: {detail}", file=sys.stderr)
         return 1
 
 
