@@ -37,11 +37,11 @@ class LogIn:
     An unknown username or email, a deleted account, an account without a password and a wrong
     password all cost one bcrypt comparison and give the same InvalidCredentialsError, and all
     count against the client's failures for that username or email and password (see
-    `LoginThrottle`). The
-    failure that reaches the threshold, and every attempt after it while the client is
-    blocked, is a LoginThrottledError whose wait doubles each time; a blocked attempt gets no
-    password check. The right password resets that client's count, whatever the account's
-    status, and a password reset starts a fresh count, so the owner gets back in at once.
+    `LoginThrottle`). The failure that reaches the threshold, and every attempt after it while
+    the client is blocked, is a LoginThrottledError whose wait doubles each time; a blocked
+    attempt gets no password check. The right password resets that client's count, whatever
+    the account's status, and a password reset starts a fresh count, so the owner gets back in
+    at once.
     """
 
     def __init__(

@@ -69,8 +69,8 @@ class LoginThrottle(Protocol):
 
     The subject is what a guesser aims at: the username or email as sent, with the password it
     was tried against (`LogIn` decides). Keyed by that name, not the account, so an unknown
-    name is throttled exactly like a known one. Only the client that failed is blocked: the account
-    itself is never locked. Times are the caller's `now`, so the count expires with the
+    name is throttled exactly like a known one. Only the client that failed is blocked: the
+    account itself is never locked. Times are the caller's `now`, so the count expires with the
     application's clock.
     """
 
