@@ -27,6 +27,8 @@ def test_db_upgrade_then_current(workdir: Path, capsys: pytest.CaptureFixture[st
     assert code == 0
     assert before.startswith("none")
 
+    assert not (workdir / "var" / "scripthub.db").exists()  # looking creates nothing
+
     code, out, _ = run(capsys, "db", "upgrade")
 
     assert code == 0
@@ -99,7 +101,12 @@ def test_user_commands_report_errors_without_tracebacks(
 
 @pytest.mark.parametrize(
     "argv",
-    [["users", "list"], ["users", "grant-role", "ada@example.com", "admin"], ["mail", "failed"]],
+    [
+        ["users", "list"],
+        ["users", "grant-role", "ada@example.com", "admin"],
+        ["mail", "failed"],
+        ["db", "downgrade", "base"],
+    ],
 )
 def test_a_command_in_a_folder_without_a_database_creates_none(
     workdir: Path, capsys: pytest.CaptureFixture[str], argv: list[str]

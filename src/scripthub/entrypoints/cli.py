@@ -175,17 +175,22 @@ def _unusable(url: str) -> str | None:
         return why_unreachable(url, error)
 
 
-def _missing_or_unusable(url: str) -> str | None:
-    """Why a command that works on an existing catalogue must not run on `url`: also a SQLite
-    file that is not there, which opening it would create empty."""
+def _missing(url: str) -> str | None:
+    """Why a command that needs an existing database must not run on `url`: a SQLite file
+    that is not there, which opening it would create empty."""
     path = sqlite_file(url)
-    if path is not None and not path.exists():
-        return (
-            f"there is no database in {path.resolve().parent} (no {path.name}): run this "
-            "command from the folder you serve from, or create the database here with "
-            "`scripthub db upgrade` (set SCRIPTHUB_DATABASE_URL to use another one)"
-        )
-    return _unusable(url)
+    if path is None or path.exists():
+        return None
+    return (
+        f"there is no database in {path.resolve().parent} (no {path.name}): run this "
+        "command from the folder you serve from, or create the database here with "
+        "`scripthub db upgrade` (set SCRIPTHUB_DATABASE_URL to use another one)"
+    )
+
+
+def _missing_or_unusable(url: str) -> str | None:
+    """Why a command that works on an existing catalogue must not run on `url`."""
+    return _missing(url) or _unusable(url)
 
 
 def _schema_refusal(url: str) -> str | None:
@@ -320,6 +325,8 @@ def _db(settings: Settings, args: argparse.Namespace) -> int:
     if args.db_command == "upgrade":
         asyncio.run(upgrade_database(url, progress=progress))
     elif args.db_command == "downgrade":
+        if refusal := _missing(url):
+            return _refused(refusal)
         asyncio.run(downgrade_database(url, args.revision, progress=progress))
     revision = asyncio.run(current_revision(url))
     head = head_revision()
