@@ -135,6 +135,34 @@ async def test_login_and_its_failures(api: Api) -> None:
     assert_problem(huge, 401, "invalid_credentials")
 
 
+async def test_login_takes_a_username_or_an_email(api: Api) -> None:
+    pair = await api.register()
+    user = pair["user"]
+
+    by_username = await api.client.post(
+        "/api/auth/login", json={"login": user["username"].upper(), "password": PASSWORD}
+    )
+    by_email = await api.client.post(
+        "/api/auth/login", json={"login": user["email"], "password": PASSWORD}
+    )
+    unknown = await api.client.post(
+        "/api/auth/login", json={"login": "ghost", "password": PASSWORD}
+    )
+
+    assert by_username.json()["user"]["id"] == by_email.json()["user"]["id"] == user["id"]
+    assert_problem(unknown, 401, "invalid_credentials")
+
+
+@pytest.mark.parametrize(
+    "names", [{}, {"login": "ada", "email": "ada@example.com"}], ids=["neither", "both"]
+)
+async def test_login_needs_exactly_one_of_login_and_email(api: Api, names: dict[str, str]) -> None:
+    response = await api.client.post("/api/auth/login", json={**names, "password": PASSWORD})
+
+    problem = assert_problem(response, 422, "validation_error")
+    assert [e["field"] for e in problem["errors"]] == ["login"]
+
+
 async def test_refresh_rotates_and_a_retry_in_the_grace_window_gets_the_current_pair(
     api: Api,
 ) -> None:

@@ -70,6 +70,23 @@ async def test_an_unknown_email_is_throttled_exactly_like_an_account(api: Api) -
     assert assert_throttled(known, 1) == assert_throttled(unknown, 1)
 
 
+async def test_a_username_is_throttled_exactly_like_an_unknown_one(api: Api) -> None:
+    username = (await api.register())["user"]["username"]
+
+    async def by_name(name: str) -> httpx.Response:
+        body = {"login": name, "password": WRONG}
+        return await api.client.post("/api/auth/login", json=body)
+
+    for name in (username, "nobody"):
+        for _ in range(9):
+            assert_problem(await by_name(name), 401, "invalid_credentials")
+
+    known = await by_name(username.upper())
+    unknown = await by_name("nobody")
+
+    assert assert_throttled(known, 1) == assert_throttled(unknown, 1)
+
+
 async def test_the_right_password_resets_the_clients_count(api: Api) -> None:
     email = (await api.register())["user"]["email"]
     await fail(api, email, 9)

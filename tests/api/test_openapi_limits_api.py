@@ -119,7 +119,7 @@ NEW_PASSWORD = "another horse battery"
 CALLS: dict[tuple[str, str], Caller] = {
     ("POST", "/api/auth/register"): _register,
     ("POST", "/api/auth/login"): lambda _: _anonymous(
-        "/api/auth/login", {"email": NOBODY, "password": PASSWORD}
+        "/api/auth/login", {"login": NOBODY, "password": PASSWORD}
     ),
     ("POST", "/api/auth/refresh"): lambda _: _anonymous(
         "/api/auth/refresh", {"refresh_token": "unknown"}

@@ -46,16 +46,19 @@ async def test_a_redis_outage_is_logged_once_with_the_endpoint_and_its_end(
     async with AsyncTestClient(app=create_app(container)) as client:
         assert (await client.get("/api/users/nobody")).status_code == 404
         with redis_proxy.down():
-            statuses = {(await client.get("/api/users/nobody")).status_code for _ in range(20)}
+            answers = [await client.get("/api/users/nobody") for _ in range(20)]
         deadline = time.monotonic() + 10
         while (await client.get("/api/users/nobody")).status_code != 404:
             assert time.monotonic() < deadline, "Redis did not come back"
 
     outage_lines = [r for r in caplog.records if r.name == "scripthub.http"]
-    assert statuses == {503}
+    assert {answer.status_code for answer in answers} == {503}
     [started, ended] = outage_lines
     assert started.levelno == logging.WARNING
     assert "cache unavailable" in started.getMessage()
+    # Which Redis, for the operator; never for the client.
+    assert f"(redis://127.0.0.1:{redis_proxy.port}/" in started.getMessage()
+    assert str(redis_proxy.port) not in answers[0].text
     assert ENDPOINT in started.getMessage()
     assert "Error" in started.getMessage()  # the driver's cause
     assert ended.levelno == logging.INFO

@@ -30,6 +30,8 @@ def test_db_upgrade_then_current(workdir: Path, capsys: pytest.CaptureFixture[st
     assert code == 0
     assert before.startswith("none")
 
+    assert not (workdir / "var" / "scripthub.db").exists()  # looking creates nothing
+
     code, out, _ = run(capsys, "db", "upgrade")
 
     assert code == 0
@@ -100,6 +102,54 @@ def test_user_commands_report_errors_without_tracebacks(
     assert "Traceback" not in err
 
 
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["users", "list"],
+        ["users", "grant-role", "ada@example.com", "admin"],
+        ["mail", "failed"],
+        ["db", "downgrade", "base"],
+    ],
+)
+def test_a_command_in_a_folder_without_a_database_creates_none(
+    workdir: Path, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    code, out, err = run(capsys, *argv)
+
+    assert (code, out) == (2, "")
+    assert f"no database in {workdir.resolve() / 'var'}" in err
+    assert "scripthub db upgrade" in err
+    assert not (workdir / "var" / "scripthub.db").exists()
+
+
+def test_a_command_on_a_database_never_migrated_says_how_to_migrate(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (workdir / "var").mkdir()
+    (workdir / "var" / "scripthub.db").touch()
+
+    code, _, err = run(capsys, "users", "list")
+
+    assert code == 2
+    assert "not migrated" in err
+    assert "scripthub db upgrade" in err
+
+
+def test_an_unreachable_redis_is_named_without_its_password(
+    workdir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run(capsys, "db", "upgrade")
+    run(capsys, "users", "create", "--email", "ada@example.com", "--username", "ada",
+        "--password", PASSWORD)  # fmt: skip
+    monkeypatch.setenv("SCRIPTHUB_REDIS_URL", "redis://:secret@127.0.0.1:1/5")
+
+    code, _, err = run(capsys, "users", "set-password", "ada@example.com", "--password", "x" * 12)
+
+    assert code == 1
+    assert "error: service_unavailable: cache unavailable at redis://127.0.0.1:1/5 (" in err
+    assert "secret" not in err
+
+
 def test_bad_settings_stop_every_command_naming_the_variable(
     workdir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -147,7 +197,7 @@ def test_serve_prints_how_it_is_set_up(workdir: Path) -> None:
 
     assert "ScriptHub 0.1.0 in development mode\n" in banner
     assert "  database:   sqlite+aiosqlite:///./var/scripthub.db\n" in banner
-    assert "  stores:     sessions memory, rate limits and caches in-process\n" in banner
+    assert "  stores:     sessions sql, rate limits and caches in-process\n" in banner
     assert f"  docs:       {server.base_url}/docs\n" in banner
     assert f"  JWT secret: generated, kept in {workdir / 'var' / 'jwt-secret'}\n" in banner
 
@@ -198,6 +248,25 @@ def test_serve_migrates_and_answers_on_a_fresh_directory(embedded_server: str) -
         "schema": "ok",
         "mail_dispatcher": "ok",
     }
+
+
+def test_sessions_of_the_embedded_default_survive_a_restart(workdir: Path) -> None:
+    body = {"email": "new@example.com", "password": PASSWORD, "username": "newbie"}
+    with serving(workdir) as server:
+        tokens = httpx.post(f"{server.base_url}/api/auth/register", json=body).json()
+
+    with serving(workdir) as restarted:
+        me = httpx.get(
+            f"{restarted.base_url}/api/users/me",
+            headers={"Authorization": f"Bearer {tokens['access_token']}"},
+        )
+        refreshed = httpx.post(
+            f"{restarted.base_url}/api/auth/refresh",
+            json={"refresh_token": tokens["refresh_token"]},
+        )
+
+    assert me.status_code == 200, me.text
+    assert refreshed.status_code == 200, refreshed.text
 
 
 def test_mail_commands_show_and_retry_failed_mail(

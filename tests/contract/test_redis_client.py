@@ -12,7 +12,11 @@ from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from scripthub.adapters.redis import RedisLatestCodeStore, errors, redis_client_for
-from scripthub.adapters.redis.client import MAX_CONNECTIONS, WaitingConnectionPool
+from scripthub.adapters.redis.client import (
+    MAX_CONNECTIONS,
+    WaitingConnectionPool,
+    redis_location,
+)
 from scripthub.domain.errors import ServiceUnavailableError
 from tests.contract.test_latest_code_store import VERSION_1, VERSION_2
 
@@ -69,9 +73,10 @@ async def test_a_redis_that_stops_answering_is_unavailable_at_the_deadline_and_t
         await store.fill("second", VERSION_2)
         with redis_proxy.frozen(at_most=10):
             started = time.monotonic()
-            with pytest.raises(ServiceUnavailableError):
+            with pytest.raises(ServiceUnavailableError) as frozen:
                 await store.read("first", None)
             assert time.monotonic() - started < 2
+        assert frozen.value.service.startswith(f"redis://127.0.0.1:{redis_proxy.port}/")
 
         # The reply held back by the freeze reaches no later question: its connection is gone.
         assert [(await store.read(name, None)).latest for name in ("second", "first")] == [
@@ -80,3 +85,31 @@ async def test_a_redis_that_stops_answering_is_unavailable_at_the_deadline_and_t
         ]
     finally:
         await client.aclose()
+
+
+@pytest.mark.parametrize(
+    ("url", "location"),
+    [
+        ("redis://127.0.0.1:6379/0", "redis://127.0.0.1:6379/0"),
+        ("redis://:secret@cache.internal/3", "redis://cache.internal:6379/3"),
+        ("rediss://ops:secret@[::1]:6380/1?password=other", "rediss://ops@[::1]:6380/1"),
+        ("unix:///run/redis.sock?db=2", "unix:///run/redis.sock?db=2"),
+    ],
+)
+def test_a_client_names_its_server_without_the_password(url: str, location: str) -> None:
+    assert redis_location(redis_client_for(url)) == location
+
+
+async def test_an_unreachable_redis_is_named_in_the_error_without_its_password(
+    redis_prefix: str,
+) -> None:
+    client = redis_client_for("redis://:secret@127.0.0.1:1/4")
+    store = RedisLatestCodeStore(client, redis_prefix)
+    try:
+        with pytest.raises(ServiceUnavailableError) as unreachable:
+            await store.read("first", None)
+    finally:
+        await client.aclose()
+
+    assert unreachable.value.detail == "cache unavailable"
+    assert unreachable.value.service == "redis://127.0.0.1:1/4"

@@ -160,11 +160,22 @@ async def test_login_accepts_the_password_and_any_email_case(world: World) -> No
     assert ("auth.login", "success") in world.audit_actions()
 
 
+async def test_login_accepts_the_username_in_any_case(world: World) -> None:
+    registered = await world.register()
+
+    pair = await world.login(email=" Ada ")
+
+    assert pair.user.user.id == registered.user.user.id
+
+
 @pytest.mark.parametrize(
     ("email", "password"),
     [
         ("ada@example.com", "wrong password!"),
+        ("ada", "wrong password!"),
         ("nobody@example.com", PASSWORD),
+        ("nobody", PASSWORD),
+        ("me", PASSWORD),
         ("not an email", PASSWORD),
     ],
 )

@@ -15,7 +15,12 @@ from scripthub.adapters.memory import InMemoryInstallCounter
 from scripthub.application.installs.flush_installs import FlushInstalls, FlushReport
 from scripthub.application.ports.install_counter import CLAIM_LEASE, install_client
 from scripthub.domain.errors import ServiceUnavailableError
-from scripthub.entrypoints.install_flusher import InstallRecorder, flush_once, flush_until
+from scripthub.entrypoints.install_flusher import (
+    InstallRecorder,
+    flush_once,
+    flush_outage_log,
+    flush_until,
+)
 from tests.fakes.install_totals import InMemoryInstallTotals
 from tests.unit.world import SettableClock
 
@@ -135,11 +140,35 @@ async def test_a_failed_flush_is_counted_and_the_next_one_writes_the_counts() ->
     installs.database.fail_commit = True
     before = errors("flush")
 
-    await flush_once(installs.flush)
+    await flush_once(installs.flush, flush_outage_log())
     installs.database.fail_commit = False
-    await flush_once(installs.flush)
+    await flush_once(installs.flush, flush_outage_log())
 
     assert errors("flush") == before + 1
+    assert installs.database.totals == {SCRIPT: 1}
+
+
+async def test_flushes_failing_for_a_while_are_logged_once_and_so_is_their_end(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    installs = Installs()
+    await installs.install(SCRIPT, 1)
+    installs.database.fail_commit = True
+    before = errors("flush")
+    outage = flush_outage_log()
+
+    with caplog.at_level(logging.INFO, logger="scripthub.installs"):
+        for _ in range(5):
+            await flush_once(installs.flush, outage)
+        installs.database.fail_commit = False
+        await flush_once(installs.flush, outage)
+        await flush_once(installs.flush, outage)
+
+    assert errors("flush") == before + 5
+    assert [(r.levelno, r.getMessage()) for r in caplog.records] == [
+        (logging.WARNING, "install flushes fail: database unavailable"),
+        (logging.INFO, "install flushes work again"),
+    ]
     assert installs.database.totals == {SCRIPT: 1}
 
 

@@ -150,3 +150,22 @@ async def test_the_failure_that_starts_a_block_audits_it(world: World) -> None:
     entry = throttled[0]
     assert (entry.actor_id, entry.resource_id) == (None, str(own.id))
     assert (entry.ip_address, entry.metadata) == (GUESSER.ip_address, {"retry_after": 1})
+
+
+async def test_a_username_is_throttled_like_an_unknown_one(world: World) -> None:
+    await world.register()
+    for username in (" ADA", "nobody"):
+        await fail(world, 9, username)
+
+        assert await refused(world, email=username) == 1
+
+
+async def test_an_accounts_username_and_email_are_counted_apart(world: World) -> None:
+    # Counted together, a guesser could learn which email a public username has.
+    await world.register()
+    await fail(world, 9, "ada")
+
+    await fail(world, 9, "ada@example.com")
+
+    assert await refused(world, email="ada") == 1
+    assert await refused(world) == 1

@@ -21,7 +21,7 @@ def test_defaults_are_the_embedded_wiring(monkeypatch: pytest.MonkeyPatch, tmp_p
 
     assert settings.env == "development"
     assert settings.database_url == "sqlite+aiosqlite:///./var/scripthub.db"
-    assert settings.session_store == "memory"
+    assert settings.session_store == "sql"
     assert settings.cache_backend == "memory"
     assert settings.rate_limit_auth == RateLimit(1_000, 900)
     assert settings.rate_limit_api == RateLimit(100_000, 900)

@@ -135,9 +135,17 @@ class LoginThrottledError(RateLimitedError):
 
 
 class ServiceUnavailableError(DomainError):
-    """A backing service (database, Redis, SMTP) cannot be reached."""
+    """A backing service (database, Redis, SMTP) cannot be reached.
+
+    `service` says which, where the adapter knows (a Redis URL without its password): for
+    the operator's log and the CLI, never for an HTTP client.
+    """
 
     code = "service_unavailable"
+
+    def __init__(self, detail: str = "", *, service: str = "") -> None:
+        super().__init__(detail)
+        self.service = service
 
 
 class SlugTakenError(ConflictError):

@@ -19,6 +19,7 @@ from typing import TypeVar
 
 import uvicorn
 
+from scripthub.adapters.sqlalchemy.engine import sqlite_file
 from scripthub.adapters.sqlalchemy.errors import why_unreachable
 from scripthub.adapters.sqlalchemy.migrations import (
     SchemaState,
@@ -50,6 +51,7 @@ from scripthub.entrypoints.mail_worker import (
     dispatch_until,
     refresh_outbox_gauge,
 )
+from scripthub.entrypoints.outages import described
 from scripthub.entrypoints.settings import Settings, SettingsError, load_settings
 
 T = TypeVar("T")
@@ -170,6 +172,33 @@ def _migrate_embedded(settings: Settings) -> None:
         asyncio.run(upgrade_database(settings.database_url))
 
 
+def _unusable(url: str) -> str | None:
+    """Why a command must not run on the database at `url` (unreachable, or its schema is
+    not the code's), or None if it may."""
+    try:
+        return _schema_refusal(url)
+    except ServiceUnavailableError as error:
+        return why_unreachable(url, error)
+
+
+def _missing(url: str) -> str | None:
+    """Why a command that needs an existing database must not run on `url`: a SQLite file
+    that is not there, which opening it would create empty."""
+    path = sqlite_file(url)
+    if path is None or path.exists():
+        return None
+    return (
+        f"there is no database in {path.resolve().parent} (no {path.name}): run this "
+        "command from the folder you serve from, or create the database here with "
+        "`scripthub db upgrade` (set SCRIPTHUB_DATABASE_URL to use another one)"
+    )
+
+
+def _missing_or_unusable(url: str) -> str | None:
+    """Why a command that works on an existing catalogue must not run on `url`."""
+    return _missing(url) or _unusable(url)
+
+
 def _schema_refusal(url: str) -> str | None:
     """Why a server must not start on the database at `url`, or None if its schema is the
     code's."""
@@ -252,10 +281,9 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
             asyncio.run(upgrade_database(settings.database_url))
         else:
             _migrate_embedded(settings)
-        refusal = _schema_refusal(settings.database_url)
     except ServiceUnavailableError as error:
-        refusal = why_unreachable(settings.database_url, error)
-    if refusal:
+        return _refused(why_unreachable(settings.database_url, error))
+    if refusal := _unusable(settings.database_url):
         return _refused(refusal)
     print(start_up_banner(settings, host, port, reload=args.reload), flush=True)
     # The workers load their own settings: they are given the origin the public URL follows.
@@ -337,6 +365,8 @@ def _db(settings: Settings, args: argparse.Namespace) -> int:
     if args.db_command == "upgrade":
         asyncio.run(upgrade_database(url, progress=progress))
     elif args.db_command == "downgrade":
+        if refusal := _missing(url):
+            return _refused(refusal)
         asyncio.run(downgrade_database(url, args.revision, progress=progress))
     revision = asyncio.run(current_revision(url))
     head = head_revision()
@@ -426,8 +456,14 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         return _db(settings, args)
     if args.command == "demo":
         return _demo_seed(settings, force=args.force)
+    if refusal := _missing_or_unusable(settings.database_url):
+        return _refused(refusal)
     if args.command == "mail":
         return _mail_command(settings, args)
+    return _users(args, settings)
+
+
+def _users(args: argparse.Namespace, settings: Settings) -> int:
     users: dict[str, Callable[[Container, argparse.Namespace], Awaitable[str]]] = {
         "create": _create_user,
         "list": _list_users,
@@ -463,7 +499,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _run(args, settings)
     except DomainError as error:
-        print(f"error: {error.code}: {error.detail}", file=sys.stderr)
+        detail = described(error) if isinstance(error, ServiceUnavailableError) else error.detail
+        print(f"error: {error.code}: {detail}", file=sys.stderr)
         return 1
 
 

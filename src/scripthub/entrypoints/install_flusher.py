@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from prometheus_client import Counter
 
 from scripthub.domain.errors import DomainError, ServiceUnavailableError
-from scripthub.entrypoints.outages import OutageLog
+from scripthub.entrypoints.outages import OutageLog, described
 
 if TYPE_CHECKING:
     import uuid
@@ -37,15 +37,22 @@ FLUSH_SECONDS = 2.0
 """With a flush taking well under a second, `install_count` lags installs by under 5 s."""
 
 
-async def flush_once(flush: FlushInstalls) -> None:
-    """One flush; a failure is logged and counted, and its counts wait for the next one."""
+def flush_outage_log() -> OutageLog:
+    """The flusher's: an outage is said once, not at every flush while a store is down."""
+    return OutageLog(logger, "install flushes fail", "install flushes work again")
+
+
+async def flush_once(flush: FlushInstalls, outage: OutageLog) -> None:
+    """One flush; a failure is counted and told to `outage`, and its counts wait for the
+    next one."""
     try:
         report = await flush.run_once()
     except DomainError as error:
         INSTALL_COUNT_ERRORS.labels("flush").inc()
-        logger.warning("install flush failed: %s", error.detail or error.code)
+        outage.failed(described(error))
     else:
         INSTALLS_FLUSHED.inc(report.installs)
+        outage.worked()
 
 
 async def flush_until(
@@ -54,11 +61,12 @@ async def flush_until(
     """Flush every `every` seconds until `stop` is set, then once more, so that a server
     stopping writes what its last seconds counted. `stop` is checked between flushes: a flush
     is never cut off in the middle of its transaction."""
+    outage = flush_outage_log()
     while not stop.is_set():
-        await flush_once(flush)
+        await flush_once(flush, outage)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), every)
-    await flush_once(flush)
+    await flush_once(flush, outage)
 
 
 class InstallRecorder:
@@ -81,7 +89,7 @@ class InstallRecorder:
             counted = await self._counter.record(script_id, client, now)
         except ServiceUnavailableError as error:
             INSTALL_COUNT_ERRORS.labels("record").inc()
-            self._outage.failed(error.detail)
+            self._outage.failed(described(error))
             return False
         self._outage.worked()
         return counted

@@ -16,7 +16,7 @@ from prometheus_client import Counter, Gauge
 from scripthub.domain.errors import ServiceUnavailableError
 from scripthub.domain.mail import DeliveryStatus
 from scripthub.entrypoints.containers import Container
-from scripthub.entrypoints.outages import OutageLog
+from scripthub.entrypoints.outages import OutageLog, described
 
 if TYPE_CHECKING:
     from scripthub.application.ports.system import Clock
@@ -164,7 +164,7 @@ async def dispatch_until(
                 refreshed = time.monotonic()
         except ServiceUnavailableError as error:
             watch.pass_ended(failed=True)
-            outage.failed(error.detail)
+            outage.failed(described(error))
         except Exception:
             watch.pass_ended(failed=True)
             logger.exception(

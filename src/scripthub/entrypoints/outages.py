@@ -6,8 +6,10 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+from scripthub.domain.errors import ServiceUnavailableError
+
 if TYPE_CHECKING:
-    from scripthub.domain.errors import ServiceUnavailableError
+    from scripthub.domain.errors import DomainError
 
 
 class OutageLog:
@@ -37,6 +39,18 @@ def root_cause(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"
 
 
+def described(error: DomainError) -> str:
+    """A failure of a backing store as the log and the CLI say it: the detail, the service
+    that met it (when the adapter names it: a URL without its password) and the driver's
+    words (when a driver error lies under it)."""
+    words = error.detail or error.code
+    if isinstance(error, ServiceUnavailableError) and error.service:
+        words += f" at {error.service}"
+    if error.__cause__ is not None:
+        words += f" ({root_cause(error)})"
+    return words
+
+
 class RequestOutages:
     """Requests answered 503 because a store is down, logged once per outage of each store
     (told apart by the error's detail: "database unavailable", "cache unavailable") with the
@@ -56,7 +70,8 @@ class RequestOutages:
                 self._logger, f"requests fail with 503: {detail}", f"{detail} is over"
             )
         self._first_failed.setdefault(detail, endpoint)
-        self._outages[detail].failed(f"{endpoint} ({root_cause(error)})")
+        at = f"{error.service}: " if error.service else ""
+        self._outages[detail].failed(f"{endpoint} ({at}{root_cause(error)})")
 
     def answered(self, endpoint: str, status: int) -> None:
         for detail, first in list(self._first_failed.items()):

@@ -6,7 +6,7 @@ import asyncio
 from typing import Any
 
 from redis.asyncio import ConnectionPool, Redis
-from redis.asyncio.connection import AbstractConnection
+from redis.asyncio.connection import AbstractConnection, SSLConnection
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 MAX_CONNECTIONS = 100
@@ -73,3 +73,17 @@ def redis_client_for(url: str) -> Redis:
         socket_timeout=None,
     )
     return Redis.from_pool(pool)
+
+
+def redis_location(client: Redis) -> str:
+    """Where `client` connects, as a URL without its password: what logs and errors name."""
+    pool = client.connection_pool
+    kwargs = pool.connection_kwargs
+    db = kwargs.get("db", 0)
+    if "path" in kwargs:
+        return f"unix://{kwargs['path']}?db={db}"
+    scheme = "rediss" if issubclass(pool.connection_class, SSLConnection) else "redis"
+    user = f"{kwargs['username']}@" if kwargs.get("username") else ""
+    host = str(kwargs.get("host", "localhost"))
+    host = f"[{host}]" if ":" in host else host
+    return f"{scheme}://{user}{host}:{kwargs.get('port', 6379)}/{db}"

@@ -4,16 +4,28 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, Protocol, TypeVar
 
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from scripthub.adapters.redis.client import redis_location
 from scripthub.domain.errors import ServiceUnavailableError
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Coroutine
 
+    from redis.asyncio import Redis
+
+
+class _OnRedis(Protocol):
+    """A Redis adapter: what the client it was given connects to names an outage."""
+
+    @property
+    def _client(self) -> Redis: ...
+
+
+A = TypeVar("A", bound=_OnRedis)
 P = ParamSpec("P")
 T = TypeVar("T")
 
@@ -25,10 +37,11 @@ DEADLINE_SECONDS = 5.0
 
 
 def cache_unavailable_as_503(
-    method: Callable[P, Coroutine[Any, Any, T]],
-) -> Callable[P, Coroutine[Any, Any, T]]:
+    method: Callable[Concatenate[A, P], Coroutine[Any, Any, T]],
+) -> Callable[Concatenate[A, P], Coroutine[Any, Any, T]]:
     """Wrap an adapter coroutine so that a Redis that cannot be reached, or that does not
-    answer within `DEADLINE_SECONDS`, raises ServiceUnavailableError.
+    answer within `DEADLINE_SECONDS`, raises ServiceUnavailableError naming the Redis URL
+    (without its password).
 
     The deadline is the adapters' own, not the client's `socket_timeout`
     (`redis_client_for`): an operation cut off there leaves no connection behind, since
@@ -36,11 +49,12 @@ def cache_unavailable_as_503(
     """
 
     @functools.wraps(method)
-    async def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+    async def wrapper(adapter: A, /, *args: P.args, **kwargs: P.kwargs) -> T:
         try:
             async with asyncio.timeout(DEADLINE_SECONDS):
-                return await method(*args, **kwargs)
+                return await method(adapter, *args, **kwargs)
         except UNAVAILABLE as error:
-            raise ServiceUnavailableError("cache unavailable") from error
+            service = redis_location(adapter._client)
+            raise ServiceUnavailableError("cache unavailable", service=service) from error
 
     return wrapper

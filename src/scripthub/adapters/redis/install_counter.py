@@ -51,6 +51,7 @@ class RedisInstallCounter:
     others, whatever the number of installs."""
 
     def __init__(self, client: Redis, prefix: str = "scripthub:") -> None:
+        self._client = client
         self._keys = InstallCounterKeys(prefix)
         self._window_ms = span_ms(INSTALL_WINDOW)
         self._lease_ms = span_ms(CLAIM_LEASE)

@@ -64,6 +64,7 @@ class RedisOAuthFlowStore:
         flow_lifetime: timedelta = FLOW_LIFETIME,
         code_lifetime: timedelta = EXCHANGE_CODE_LIFETIME,
     ) -> None:
+        self._client = client
         self._flows = _SingleUseValues(client, f"{prefix}oauth_flow:", flow_lifetime, OAuthFlow)
         self._grants = _SingleUseValues(
             client, f"{prefix}oauth_code:", code_lifetime, ExchangeGrant

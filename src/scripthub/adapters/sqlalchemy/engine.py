@@ -103,15 +103,21 @@ def _configure_sqlite_connection(
         cursor.close()
 
 
-def ensure_sqlite_directory(url: str) -> None:
-    """Create the folder of a SQLite database file if it is missing."""
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite database URL, or None for another backend or an in-memory one."""
     parsed = make_url(url)
     database = parsed.database
     if parsed.get_backend_name() != "sqlite" or not database:
-        return
+        return None
     if database == ":memory:" or database.startswith("file:"):
-        return
-    Path(database).parent.mkdir(parents=True, exist_ok=True)
+        return None
+    return Path(database)
+
+
+def ensure_sqlite_directory(url: str) -> None:
+    """Create the folder of a SQLite database file if it is missing."""
+    if path := sqlite_file(url):
+        path.parent.mkdir(parents=True, exist_ok=True)
 
 
 class SqlAlchemyHealthProbe:

@@ -15,7 +15,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import pool
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from scripthub.adapters.sqlalchemy.engine import ensure_sqlite_directory
+from scripthub.adapters.sqlalchemy.engine import ensure_sqlite_directory, sqlite_file
 from scripthub.adapters.sqlalchemy.errors import database_errors
 
 if TYPE_CHECKING:
@@ -116,8 +116,11 @@ async def downgrade_database(url: str, revision: str, progress: Progress | None 
 
 
 async def current_revision(url: str) -> str | None:
-    """The revision the database at `url` is at, or None if it was never migrated."""
-    ensure_sqlite_directory(url)
+    """The revision the database at `url` is at, or None if it was never migrated (a SQLite
+    file that is not there is not created)."""
+    path = sqlite_file(url)
+    if path is not None and not path.exists():
+        return None
     engine = create_async_engine(url, poolclass=pool.NullPool)
     try:
         with database_errors():

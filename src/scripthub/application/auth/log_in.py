@@ -1,4 +1,4 @@
-"""Sign in with an email and a password."""
+"""Sign in with a username or an email, and a password."""
 
 from __future__ import annotations
 
@@ -20,12 +20,13 @@ from scripthub.domain.errors import (
     ValidationError,
 )
 from scripthub.domain.providers import Provider
-from scripthub.domain.users import normalize_email
+from scripthub.domain.users import normalize_email, normalize_username
 
 
 @dataclass(frozen=True)
 class LogInCommand:
-    email: str
+    login: str
+    """A username or an email: text with an `@` is taken as an email (usernames have none)."""
     password: str
     context: RequestContext = RequestContext()
 
@@ -33,13 +34,14 @@ class LogInCommand:
 class LogIn:
     """Check the password and open a session.
 
-    An unknown email, a deleted account, an account without a password and a wrong password
-    all cost one bcrypt comparison and give the same InvalidCredentialsError, and all count
-    against the client's failures for that email and password (see `LoginThrottle`). The
-    failure that reaches the threshold, and every attempt after it while the client is
-    blocked, is a LoginThrottledError whose wait doubles each time; a blocked attempt gets no
-    password check. The right password resets that client's count, whatever the account's
-    status, and a password reset starts a fresh count, so the owner gets back in at once.
+    An unknown username or email, a deleted account, an account without a password and a wrong
+    password all cost one bcrypt comparison and give the same InvalidCredentialsError, and all
+    count against the client's failures for that username or email and password (see
+    `LoginThrottle`). The failure that reaches the threshold, and every attempt after it while
+    the client is blocked, is a LoginThrottledError whose wait doubles each time; a blocked
+    attempt gets no password check. The right password resets that client's count, whatever
+    the account's status, and a password reset starts a fresh count, so the owner gets back in
+    at once.
     """
 
     def __init__(
@@ -60,10 +62,10 @@ class LogIn:
 
     async def execute(self, command: LogInCommand) -> TokenPair:
         client = command.context.ip_address or "unknown"
-        own = await self._find_account(command.email)
+        own = await self._find_account(command.login)
         # The transaction is closed here: no pooled connection waits on bcrypt.
         password_hash = own.user.password_hash if own else None
-        throttled_as = _throttle_subject(command.email, password_hash)
+        throttled_as = _throttle_subject(command.login, password_hash)
         if await self._throttle.check(client, throttled_as, self._clock.now()) is not None:
             # Blocked: no bcrypt to spend, and trying again only lengthens the wait.
             block = await self._throttle.record_failure(client, throttled_as, self._clock.now())
@@ -73,7 +75,7 @@ class LogIn:
             await self._record(command, own, Outcome.FAILURE, "invalid_credentials", block)
             if block is not None:
                 raise LoginThrottledError(block)
-            raise InvalidCredentialsError("Email or password is wrong.")
+            raise InvalidCredentialsError("Username, email or password is wrong.")
         await self._throttle.reset(client, throttled_as)
         if not own.user.is_active:
             await self._record(command, own, Outcome.DENIED, "account_suspended")
@@ -82,13 +84,19 @@ class LogIn:
         await self._record(command, own, Outcome.SUCCESS, None)
         return pair
 
-    async def _find_account(self, raw_email: str) -> OwnUser | None:
+    async def _find_account(self, login: str) -> OwnUser | None:
         try:
-            email = self._email_syntax.canonical(normalize_email(raw_email))
+            by_email = _is_email(login)
+            name = (
+                self._email_syntax.canonical(normalize_email(login))
+                if by_email
+                else normalize_username(login)
+            )
         except ValidationError:
             return None
         async with self._uow_factory() as uow:
-            user = await uow.users.get_by_email(email)
+            users = uow.users
+            user = await (users.get_by_email(name) if by_email else users.get_by_username(name))
             return None if user is None else await load_own_user(uow, user.id)
 
     async def _record(
@@ -135,12 +143,20 @@ class LogIn:
         await record_alone(self._uow_factory(), *entries)
 
 
-def _throttle_subject(raw_email: str, password_hash: str | None) -> str:
-    """What failures are counted under: the email (normalized when valid, so that spellings of
-    one address share a count, and as sent when not, like any unknown email) with the password
-    it was tried against, so that a password reset starts a fresh count."""
+def _is_email(login: str) -> bool:
+    return "@" in login
+
+
+def _throttle_subject(login: str, password_hash: str | None) -> str:
+    """What failures are counted under: the username or email as sent (trimmed and lower-cased,
+    emails also normalized when valid, so that spellings of one address share a count) with the
+    password it was tried against, so that a password reset starts a fresh count.
+
+    An account's username and email are counted apart: counting them together would tell a
+    guesser which email belongs to which (public) username, at the price of one more count.
+    """
     try:
-        email = normalize_email(raw_email)
+        name = normalize_email(login) if _is_email(login) else login.strip().lower()
     except ValidationError:
-        email = raw_email.strip().lower()
-    return f"{email}\n{password_hash or ''}"
+        name = login.strip().lower()
+    return f"{name}\n{password_hash or ''}"

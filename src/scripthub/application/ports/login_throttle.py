@@ -67,10 +67,10 @@ def subject_key(client: str, subject: str) -> str:
 class LoginThrottle(Protocol):
     """Failed password checks per (client IP, subject), shared by every process of the store.
 
-    The subject is what a guesser aims at: the email as sent, with the password it was tried
-    against (`LogIn` decides). Keyed by the email, not the account, so an unknown email is
-    throttled exactly like a known one. Only the client that failed is blocked: the account
-    itself is never locked. Times are the caller's `now`, so the count expires with the
+    The subject is what a guesser aims at: the username or email as sent, with the password it
+    was tried against (`LogIn` decides). Keyed by that name, not the account, so an unknown
+    name is throttled exactly like a known one. Only the client that failed is blocked: the
+    account itself is never locked. Times are the caller's `now`, so the count expires with the
     application's clock.
     """
 

@@ -43,7 +43,8 @@ def _development_secret(path: Path) -> str:
 
 def _derive_defaults(values: dict[str, Any]) -> None:
     if "session_store" not in values:
-        values["session_store"] = "redis" if "redis_url" in values else "memory"
+        # Not `memory`: sessions kept in the process would end at every restart or reload.
+        values["session_store"] = "redis" if "redis_url" in values else "sql"
     if "cors_origins" not in values and "frontend_url" in values:
         values["cors_origins"] = (values["frontend_url"],)
     values["public_url_follows_server"] = "public_url" not in values

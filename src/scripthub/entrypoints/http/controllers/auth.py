@@ -50,7 +50,7 @@ class AuthController(Controller):
     @post(
         "/login",
         status_code=HTTP_200_OK,
-        summary="Sign in with email and password",
+        summary="Sign in with a username or email, and a password",
         opt=CREDENTIALS,
     )
     async def login(
@@ -60,7 +60,7 @@ class AuthController(Controller):
         context: NamedDependency[RequestContext],
     ) -> TokenPairOut:
         try:
-            pair = await log_in.execute(LogInCommand(data.email, data.password, context))
+            pair = await log_in.execute(LogInCommand(data.identifier(), data.password, context))
         except LoginThrottledError:
             LOGIN_THROTTLED.inc()
             raise

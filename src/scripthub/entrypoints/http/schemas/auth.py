@@ -10,10 +10,12 @@ import msgspec
 
 from scripthub.application.auth.list_sessions import SessionView
 from scripthub.application.auth.session_starter import TokenPair
+from scripthub.domain.errors import ValidationError
 from scripthub.entrypoints.http.schemas.fields import (
     AccountEmail,
     Email,
     FullName,
+    LoginName,
     NewPassword,
     Password,
     Username,
@@ -29,8 +31,17 @@ class RegisterBody(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class LoginBody(msgspec.Struct, forbid_unknown_fields=True):
-    email: AccountEmail
     password: Password
+    login: LoginName | None = None
+    email: AccountEmail | None = None
+
+    def identifier(self) -> str:
+        """The one name sent: `login`, or `email`, its older name, read the same way."""
+        if self.email is None and self.login is not None:
+            return self.login
+        if self.login is None and self.email is not None:
+            return self.email
+        raise ValidationError.single("login", "send exactly one of login and email")
 
 
 class RefreshBody(msgspec.Struct, forbid_unknown_fields=True):

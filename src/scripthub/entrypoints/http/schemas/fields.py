@@ -70,6 +70,14 @@ AccountEmail = Annotated[
 ]
 """An email that only looks an account up (sign-in, a reset link): its syntax is not checked,
 so that the answer tells nothing about the address."""
+LoginName = Annotated[
+    str,
+    _EMAIL_CAP,
+    documented(
+        "A username, or the account's email (any text with an `@`), its syntax unchecked: "
+        "text that names no account is answered as unknown"
+    ),
+]
 Password = Annotated[str, _PASSWORD_CAP, documented("The account's password")]
 NewPassword = Annotated[
     str,
