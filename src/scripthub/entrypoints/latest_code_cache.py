@@ -11,7 +11,7 @@ from prometheus_client import Counter
 
 from scripthub.application.ports.latest_code import CachedLatestCode
 from scripthub.domain.errors import ServiceUnavailableError
-from scripthub.entrypoints.outages import OutageLog
+from scripthub.entrypoints.outages import OutageLog, described
 
 if TYPE_CHECKING:
     from collections.abc import Collection
@@ -67,4 +67,4 @@ class DegradingLatestCodeCache:
 
     def _failed(self, operation: str, error: ServiceUnavailableError) -> None:
         LATEST_CODE_CACHE_ERRORS.labels(operation).inc()
-        self._outage.failed(error.detail)
+        self._outage.failed(described(error))
