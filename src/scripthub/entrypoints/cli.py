@@ -445,6 +445,8 @@ def _demo_seed(settings: Settings, *, force: bool) -> int:
 def _mail_command(settings: Settings, args: argparse.Namespace) -> int:
     if args.mail_command == "latest" and settings.env == "production":
         return _refused("`mail latest` prints mail with its single-use links: not in production")
+    if refusal := _missing_or_unusable(settings.database_url):
+        return _refused(refusal)
     print(asyncio.run(_with_container(settings, lambda c: _mail(c, args))))
     return 0
 
@@ -456,10 +458,10 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         return _db(settings, args)
     if args.command == "demo":
         return _demo_seed(settings, force=args.force)
-    if refusal := _missing_or_unusable(settings.database_url):
-        return _refused(refusal)
     if args.command == "mail":
         return _mail_command(settings, args)
+    if refusal := _missing_or_unusable(settings.database_url):
+        return _refused(refusal)
     return _users(args, settings)
 
 
