@@ -24,7 +24,7 @@ from tests.served import SCRIPTHUB, free_port, wait_until_live
         (["demo"], ["scripthub", "demo", "seed"]),
         (["mail", "--limit", "1"], ["scripthub", "mail", "latest", "--limit", "1"]),
         (["cli", "users", "list"], ["scripthub", "users", "list"]),
-        (["test", "-x"], ["python", "-m", "pytest", "-x"]),
+        (["test", "-x"], ["python", "-m", "pytest", "-n", "4", "--dist", "loadscope", "-x"]),
     ],
 )
 def test_each_command_runs_its_scripthub_command(words: list[str], runs: list[str]) -> None:

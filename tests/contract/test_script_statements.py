@@ -16,6 +16,7 @@ from scripthub.adapters.sqlalchemy.script_relevance import CANDIDATES_PER_ROW
 from scripthub.application.ports.scripts import ScriptKeyset, ScriptQuery, ScriptSort
 from scripthub.domain.scripts import Language, Visibility
 from tests.contract.samples import T0, make_user
+from tests.contract.sql_support import seeding_transaction
 from tests.contract.test_sql_statements import query_plan, recorded_statements
 from tests.script_builders import make_script
 
@@ -120,9 +121,7 @@ async def test_the_script_search_as_sent_is_planned_for_how_many_scripts_its_wor
 ) -> None:
     engine = create_engine(postgres_database_url)
     try:
-        async with engine.begin() as connection:
-            # Seeding, not serving: the product's statement deadline does not apply.
-            await connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
+        async with seeding_transaction(postgres_database_url) as connection:
             await connection.exec_driver_sql(
                 "INSERT INTO users (id, email, username, account_status, created_at, updated_at)"
                 " VALUES (gen_random_uuid(), 'o@example.com', 'o', 'active', now(), now())"

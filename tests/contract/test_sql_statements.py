@@ -21,6 +21,7 @@ from scripthub.domain.providers import Provider, ProviderLink
 from scripthub.domain.roles import Role
 from scripthub.domain.users import AccountStatus
 from tests.contract.samples import T0, make_entry, make_user
+from tests.contract.sql_support import seeding_transaction
 from tests.contract.uow_backends import Step
 
 if TYPE_CHECKING:
@@ -120,9 +121,7 @@ async def test_the_user_search_as_sent_finds_rare_text_through_the_trigram_index
 ) -> None:
     engine = create_engine(postgres_database_url)
     try:
-        async with engine.begin() as connection:
-            # Seeding, not serving: the product's statement deadline does not apply.
-            await connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
+        async with seeding_transaction(postgres_database_url) as connection:
             await connection.exec_driver_sql(
                 "INSERT INTO users (id, email, username, account_status, created_at, updated_at)"
                 " SELECT gen_random_uuid(), 'member' || n || '@example.com', 'member' || n,"

@@ -12,7 +12,8 @@ from scripthub.application.ports.scripts import ScriptKeyset, ScriptSort
 from scripthub.application.scripts.cursors import decode_script_cursor, encode_script_cursor
 from scripthub.domain.errors import BadRequestError
 
-ID = uuid.uuid4()
+# Fixed, not random: pytest-xdist needs every worker to collect the same test ids.
+ID = uuid.UUID("90af5469-9ff2-4cb5-9a9a-be9f4369a500")
 
 
 @pytest.mark.parametrize(
