@@ -13,14 +13,15 @@ GET /api/users/me
          providers, outside any transaction                         (users/get_own_user.py)
 
 GET /api/scripts/{id}/raw with If-None-Match holding the latest version (an update check, 304)
-  Redis  ONE round trip: MULTI GET latest_code:{id}, INCR rate:api:{ip}, PEXPIRE NX, PTTL EXEC
-         (http/rate_limits.py COUNTED_BY_HANDLER, scripts/read_script_code.py,
+  Redis  ONE round trip: MULTI GET latest_code:{id}, INCR rate:update_checks:{ip}, PEXPIRE NX,
+         PTTL, INCR rate:update_check:{ip}:{id}, PEXPIRE NX, PTTL EXEC (the update checks'
+         budgets: http/rate_limits.py code_charges, scripts/read_script_code.py,
          redis/latest_code.py)
   SQL    none
 
 GET /api/scripts/{id}/raw without If-None-Match (a download; script_code.py --only downloads)
-  Redis  the same MULTI block, then EVALSHA of the product's install script
-         (redis/install_scripts.py RECORD)
+  Redis  the same MULTI block with rate:api:{ip} alone (INCR, PEXPIRE NX, PTTL), then
+         EVALSHA of the product's install script (redis/install_scripts.py RECORD)
   SQL    one SELECT of the latest version's code, outside any transaction (the product reads
          none once it has prepared the version: this baseline serves the stored bytes)
 
@@ -110,6 +111,12 @@ JWT_SECRET = os.environ["SCRIPTHUB_JWT_SECRET"]
 PREFIX = os.environ.get("SCRIPTHUB_REDIS_KEY_PREFIX", "scripthub:")
 API_LIMIT, _, API_WINDOW = os.environ.get("SCRIPTHUB_RATE_LIMIT_API", "100/900").partition("/")
 AUTH_LIMIT, _, AUTH_WINDOW = os.environ.get("SCRIPTHUB_RATE_LIMIT_AUTH", "5/900").partition("/")
+CHECKS_LIMIT, _, CHECKS_WINDOW = os.environ.get(
+    "SCRIPTHUB_RATE_LIMIT_UPDATE_CHECKS", "10000/900"
+).partition("/")
+PER_SCRIPT_LIMIT, _, PER_SCRIPT_WINDOW = os.environ.get(
+    "SCRIPTHUB_RATE_LIMIT_UPDATE_CHECKS_PER_SCRIPT", "120/900"
+).partition("/")
 ACCESS_TTL = int(os.environ.get("SCRIPTHUB_ACCESS_TOKEN_TTL", "900"))
 SESSION_TTL = timedelta(seconds=int(os.environ.get("SCRIPTHUB_REFRESH_TOKEN_TTL", "2592000")))
 REUSE_GRACE = float(os.environ.get("SCRIPTHUB_REFRESH_REUSE_GRACE", "10"))
@@ -950,12 +957,32 @@ async def script_raw(request: Request[Any, Any, Any], script_id: str) -> Respons
     those paths are measured; a cache miss (an entry lives 60 s) is filled from the database
     as the product does, and any other request is not this baseline's (501)."""
     ip = request.client.host if request.client else "unknown"
-    counter = f"{PREFIX}rate:api:{ip}"
+    if_none_match = request.headers.get("if-none-match")
+    if if_none_match is None:  # a download: the API budget
+        budgets = [(f"{PREFIX}rate:api:{ip}", int(API_LIMIT), int(API_WINDOW))]
+    else:  # an update check: its own budgets, per IP and per IP and script
+        budgets = [
+            (f"{PREFIX}rate:update_checks:{ip}", int(CHECKS_LIMIT), int(CHECKS_WINDOW)),
+            (
+                f"{PREFIX}rate:update_check:{ip}:{script_id}",
+                int(PER_SCRIPT_LIMIT),
+                int(PER_SCRIPT_WINDOW),
+            ),
+        ]
     async with STORES.redis.pipeline(transaction=True) as pipe:
         pipe.get(f"{PREFIX}latest_code:{script_id}")
-        _queue_hit(pipe, counter, int(API_WINDOW))
-        entry, hits, _, ttl_ms = await pipe.execute()
-    headers = _rate_headers(_counted(hits, ttl_ms, int(API_LIMIT)))
+        for counter, _, window in budgets:
+            _queue_hit(pipe, counter, window)
+        entry, *replies = await pipe.execute()
+    states = [
+        _counted(replies[3 * i], replies[3 * i + 2], limit)
+        for i, (_, limit, _) in enumerate(budgets)
+    ]
+    refused = [state for state in states if not state[0]]
+    tightest = (
+        max(refused, key=lambda s: s[3]) if refused else min(states, key=lambda s: (s[2], -s[3]))
+    )
+    headers = _rate_headers(tightest)
     if not entry:
         entry = await _fill_latest_code(uuid.UUID(script_id))
     _, visibility, sha256, created_at, served_as = entry.decode().split("\n")
@@ -967,7 +994,6 @@ async def script_raw(request: Request[Any, Any, Any], script_id: str) -> Respons
         "cache-control": "no-cache",
         "vary": "Accept, Origin",
     }
-    if_none_match = request.headers.get("if-none-match")
     if visibility == "private":
         raise HTTPException(status_code=501, detail="not a public script")
     if if_none_match is None:

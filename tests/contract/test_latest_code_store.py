@@ -73,17 +73,17 @@ def a_name() -> str:
 async def test_a_fill_is_read_back_exactly_until_it_expires(backend: Backend) -> None:
     name, other = a_name(), a_name()
 
-    assert (await backend.store.read(name, None)).latest is None
+    assert (await backend.store.read(name, ())).latest is None
     await backend.store.fill(name, VERSION_1)
     await backend.store.fill(other, VERSION_2)
-    read = await backend.store.read(name, None)
-    read_other = await backend.store.read(other, None)
+    read = await backend.store.read(name, ())
+    read_other = await backend.store.read(other, ())
     await backend.elapse(TTL + timedelta(milliseconds=100))
 
     assert read.latest == VERSION_1  # to the microsecond
     assert read.rate is None
     assert read_other.latest == VERSION_2
-    assert (await backend.store.read(name, None)).latest is None
+    assert (await backend.store.read(name, ())).latest is None
 
 
 async def test_a_fill_never_replaces_an_entry(backend: Backend) -> None:
@@ -92,7 +92,7 @@ async def test_a_fill_never_replaces_an_entry(backend: Backend) -> None:
     await backend.store.fill(name, VERSION_1)
     await backend.store.fill(name, VERSION_2)
 
-    assert (await backend.store.read(name, None)).latest == VERSION_1
+    assert (await backend.store.read(name, ())).latest == VERSION_1
 
 
 async def test_a_change_drops_the_entries_and_fences_off_fills_for_a_while(
@@ -105,13 +105,13 @@ async def test_a_change_drops_the_entries_and_fences_off_fills_for_a_while(
     await backend.store.changed({by_id, by_slug})
     # A read that began before the change's commit fills after it: it must not stick.
     await backend.store.fill(by_id, VERSION_1)
-    fenced = [(await backend.store.read(name, None)).latest for name in (by_id, by_slug)]
+    fenced = [(await backend.store.read(name, ())).latest for name in (by_id, by_slug)]
     await backend.elapse(FENCE + timedelta(milliseconds=100))
     await backend.store.fill(by_id, VERSION_2)
 
     assert fenced == [None, None]
-    assert (await backend.store.read(untouched, None)).latest == VERSION_1
-    assert (await backend.store.read(by_id, None)).latest == VERSION_2
+    assert (await backend.store.read(untouched, ())).latest == VERSION_1
+    assert (await backend.store.read(by_id, ())).latest == VERSION_2
 
 
 async def test_a_charged_read_counts_on_the_rate_limiters_own_counters(
@@ -122,9 +122,9 @@ async def test_a_charged_read_counts_on_the_rate_limiters_own_counters(
     charge = RateCharge(f"api:{uuid.uuid4()}", limit=3, window_seconds=60)
 
     await backend.limiter.hit(charge.key, charge.limit, charge.window_seconds)
-    counted = await backend.store.read(name, charge)
-    await backend.store.read(a_name(), charge)  # a miss is counted too
-    over = await backend.store.read(name, charge)
+    counted = await backend.store.read(name, (charge,))
+    await backend.store.read(a_name(), (charge,))  # a miss is counted too
+    over = await backend.store.read(name, (charge,))
     after = await backend.limiter.hit(charge.key, charge.limit, charge.window_seconds)
 
     assert counted.latest == VERSION_1
@@ -137,6 +137,28 @@ async def test_a_charged_read_counts_on_the_rate_limiters_own_counters(
     assert not after.allowed
 
 
+async def test_a_read_with_several_charges_counts_each_and_answers_with_the_tightest(
+    backend: Backend,
+) -> None:
+    name = a_name()
+    await backend.store.fill(name, VERSION_1)
+    wide = RateCharge(f"update_checks:{uuid.uuid4()}", limit=100, window_seconds=900)
+    narrow = RateCharge(f"update_check:{uuid.uuid4()}", limit=2, window_seconds=60)
+
+    reads = [await backend.store.read(name, (wide, narrow)) for _ in range(3)]
+    wide_after = await backend.limiter.hit(wide.key, wide.limit, wide.window_seconds)
+
+    states = [read.rate for read in reads if read.rate is not None]
+    assert all(read.latest == VERSION_1 for read in reads)
+    assert [(s.allowed, s.limit, s.remaining) for s in states] == [
+        (True, 2, 1),
+        (True, 2, 0),
+        (False, 2, 0),
+    ]
+    assert 1 <= states[2].reset_after <= 60
+    assert (wide_after.allowed, wide_after.remaining) == (True, 96)
+
+
 @pytest.mark.redis
 async def test_redis_reads_and_counts_in_one_round_trip(redis_url: str, redis_prefix: str) -> None:
     client = aioredis.Redis.from_url(redis_url, connection_class=CountingConnection)
@@ -146,14 +168,15 @@ async def test_redis_reads_and_counts_in_one_round_trip(redis_url: str, redis_pr
         await store.fill(name, VERSION_1)
         CountingConnection.writes = 0
 
-        read = await store.read(name, RateCharge(f"api:{uuid.uuid4()}", 10, 60))
+        charges = (RateCharge(f"a:{uuid.uuid4()}", 10, 60), RateCharge(f"b:{uuid.uuid4()}", 5, 60))
+        read = await store.read(name, charges)
         read_writes = CountingConnection.writes
         CountingConnection.writes = 0
         await store.changed({name, "a-slug"})
 
         assert read.latest == VERSION_1
         assert read.rate is not None
-        assert read.rate.remaining == 9
+        assert (read.rate.limit, read.rate.remaining) == (5, 4)
         assert read_writes == 1
         assert CountingConnection.writes == 1
     finally:
@@ -175,7 +198,7 @@ async def test_redis_reads_an_entry_of_an_older_release_as_a_miss(
     try:
         await client.set(f"{redis_prefix}latest_code:{name}", f"public\n{'a' * 64}\n1.5", px=60_000)
 
-        read = await store.read(name, None)
+        read = await store.read(name, ())
 
         assert read.latest is None
     finally:
@@ -188,7 +211,7 @@ async def test_redis_reports_a_dead_server_as_unavailable() -> None:
     store = RedisLatestCodeStore(client)
     try:
         for call in (
-            store.read("x", RateCharge("api:x", 1, 60)),
+            store.read("x", (RateCharge("api:x", 1, 60),)),
             store.fill("x", VERSION_1),
             store.changed({"x"}),
         ):

@@ -74,12 +74,12 @@ async def test_a_redis_that_stops_answering_is_unavailable_at_the_deadline_and_t
         with redis_proxy.frozen(at_most=10):
             started = time.monotonic()
             with pytest.raises(ServiceUnavailableError) as frozen:
-                await store.read("first", None)
+                await store.read("first", ())
             assert time.monotonic() - started < 2
         assert frozen.value.service.startswith(f"redis://127.0.0.1:{redis_proxy.port}/")
 
         # The reply held back by the freeze reaches no later question: its connection is gone.
-        assert [(await store.read(name, None)).latest for name in ("second", "first")] == [
+        assert [(await store.read(name, ())).latest for name in ("second", "first")] == [
             VERSION_2,
             VERSION_1,
         ]
@@ -107,7 +107,7 @@ async def test_an_unreachable_redis_is_named_in_the_error_without_its_password(
     store = RedisLatestCodeStore(client, redis_prefix)
     try:
         with pytest.raises(ServiceUnavailableError) as unreachable:
-            await store.read("first", None)
+            await store.read("first", ())
     finally:
         await client.aclose()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 import pytest
 
@@ -13,7 +14,7 @@ from scripthub.entrypoints.latest_code_cache import DegradingLatestCodeCache
 
 
 class FrozenStore:
-    async def read(self, name: str, charge: RateCharge | None) -> CachedLatestCode:
+    async def read(self, name: str, charges: Sequence[RateCharge]) -> CachedLatestCode:
         error = ServiceUnavailableError("cache unavailable", service="redis://cache:6379/0")
         raise error from TimeoutError("no answer in 5 s")
 
@@ -29,7 +30,7 @@ async def test_an_outage_is_logged_once_naming_the_store(caplog: pytest.LogCaptu
 
     with caplog.at_level(logging.WARNING):
         for _ in range(3):
-            read = await cache.read("dark-mode", None)
+            read = await cache.read("dark-mode", ())
 
     assert not read.reached
     lines = [record.getMessage() for record in caplog.records]

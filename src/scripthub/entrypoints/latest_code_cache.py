@@ -14,7 +14,7 @@ from scripthub.domain.errors import ServiceUnavailableError
 from scripthub.entrypoints.outages import OutageLog, described
 
 if TYPE_CHECKING:
-    from collections.abc import Collection
+    from collections.abc import Collection, Sequence
 
     from scripthub.application.ports.latest_code import CodeValidators, LatestCodeStore
     from scripthub.application.ports.system import RateCharge
@@ -42,9 +42,9 @@ class DegradingLatestCodeCache:
             "update checks are cached again",
         )
 
-    async def read(self, name: str, charge: RateCharge | None) -> CachedLatestCode:
+    async def read(self, name: str, charges: Sequence[RateCharge]) -> CachedLatestCode:
         try:
-            cached = await self._store.read(name, charge)
+            cached = await self._store.read(name, charges)
         except ServiceUnavailableError as error:
             self._failed("read", error)
             return CachedLatestCode(None, reached=False)

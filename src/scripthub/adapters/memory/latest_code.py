@@ -12,9 +12,10 @@ from scripthub.application.ports.latest_code import (
     CachedLatestCode,
     CodeValidators,
 )
+from scripthub.application.ports.system import RateLimitState
 
 if TYPE_CHECKING:
-    from collections.abc import Collection
+    from collections.abc import Collection, Sequence
     from datetime import datetime, timedelta
 
     from scripthub.application.ports.system import Clock, RateCharge, RateLimiter
@@ -45,10 +46,9 @@ class InMemoryLatestCodeStore:
         self._entries: dict[str, _Entry] = {}
         self._expiry: ExpiryQueue[str] = ExpiryQueue()
 
-    async def read(self, name: str, charge: RateCharge | None) -> CachedLatestCode:
-        rate = None
-        if charge is not None:
-            rate = await self._limiter.hit(charge.key, charge.limit, charge.window_seconds)
+    async def read(self, name: str, charges: Sequence[RateCharge]) -> CachedLatestCode:
+        states = [await self._limiter.hit(c.key, c.limit, c.window_seconds) for c in charges]
+        rate = RateLimitState.tightest(states) if states else None
         entry = self._live_entries().get(name)
         return CachedLatestCode(entry.latest if entry else None, rate)
 

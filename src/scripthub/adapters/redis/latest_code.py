@@ -1,5 +1,5 @@
 """The latest version's validators per script in Redis, read in the same MULTI block as the
-request's rate counter: an update check answered 304 costs one round trip and no SQL."""
+request's rate counters: an update check answered 304 costs one round trip and no SQL."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from scripthub.application.ports.latest_code import (
 from scripthub.domain.scripts import Visibility
 
 if TYPE_CHECKING:
-    from collections.abc import Collection
+    from collections.abc import Collection, Sequence
     from datetime import timedelta
 
     from redis.asyncio import Redis
@@ -79,14 +79,15 @@ class RedisLatestCodeStore:
         return f"{self._prefix}{name}"
 
     @cache_unavailable_as_503
-    async def read(self, name: str, charge: RateCharge | None) -> CachedLatestCode:
-        if charge is None:
+    async def read(self, name: str, charges: Sequence[RateCharge]) -> CachedLatestCode:
+        if not charges:
             return CachedLatestCode(_decode(await self._client.get(self._key(name))))
         async with self._client.pipeline(transaction=True) as pipe:
             pipe.get(self._key(name))
-            self._counters.queue_hit(pipe, charge)
+            for charge in charges:
+                self._counters.queue_hit(pipe, charge)
             entry, *counted = await pipe.execute()
-        return CachedLatestCode(_decode(entry), self._counters.state(charge, counted))
+        return CachedLatestCode(_decode(entry), self._counters.tightest(charges, counted))
 
     @cache_unavailable_as_503
     async def fill(self, name: str, latest: CodeValidators) -> None:

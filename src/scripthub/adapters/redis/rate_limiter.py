@@ -9,8 +9,12 @@ from scripthub.adapters.redis.errors import cache_unavailable_as_503
 from scripthub.application.ports.system import RateCharge, RateLimitState
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from redis.asyncio import Redis
     from redis.asyncio.client import Pipeline
+
+_REPLIES_PER_HIT = 3
 
 
 class RateCounters:
@@ -37,6 +41,16 @@ class RateCounters:
             remaining=max(charge.limit - hits, 0),
             reset_after=max(math.ceil(ttl_ms / 1000), 1),
         )
+
+    @classmethod
+    def tightest(cls, charges: Sequence[RateCharge], replies: list[Any]) -> RateLimitState:
+        """The tightest budget from the replies of `queue_hit` for each of `charges`, in turn."""
+        per_hit = _REPLIES_PER_HIT
+        states = [
+            cls.state(charge, replies[i * per_hit : (i + 1) * per_hit])
+            for i, charge in enumerate(charges)
+        ]
+        return RateLimitState.tightest(states)
 
 
 class RedisRateLimiter:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Protocol
 from scripthub.domain.scripts import Script, VersionSummary, Visibility
 
 if TYPE_CHECKING:
-    from collections.abc import Collection
+    from collections.abc import Collection, Sequence
     from datetime import datetime
 
     from scripthub.application.ports.system import RateCharge, RateLimitState
@@ -60,7 +60,8 @@ class CachedLatestCode:
     latest: CodeValidators | None
     """None when not cached (or fenced off after a change): the database says."""
     rate: RateLimitState | None = None
-    """The budget after counting the read's `charge`; None when there was none."""
+    """The tightest budget after counting the read's `charges` (`RateLimitState.tightest`);
+    None when there were none."""
     reached: bool = True
     """False when the store could not be reached (a `LatestCodeCache`'s miss)."""
 
@@ -74,10 +75,10 @@ class LatestCodeStore(Protocol):
     Each method raises ServiceUnavailableError when the store cannot be reached.
     """
 
-    async def read(self, name: str, charge: RateCharge | None) -> CachedLatestCode:
-        """The cached validators of the script `name` names and, given a `charge`, the request
-        counted against its budget exactly as `RateLimiter.hit` counts it (the same counters),
-        in one round trip."""
+    async def read(self, name: str, charges: Sequence[RateCharge]) -> CachedLatestCode:
+        """The cached validators of the script `name` names and the request counted against
+        each of `charges` exactly as `RateLimiter.hit` counts it (the same counters), in one
+        round trip."""
 
     async def fill(self, name: str, latest: CodeValidators) -> None:
         """Cache validators read from the database for `LATEST_CODE_TTL`, unless `name` has an
@@ -96,7 +97,7 @@ class LatestCodeCache(Protocol):
     change. Each call that meets such a store waits for it once, up to its deadline: a
     request that met one skips its later steps on that store, rather than waiting again."""
 
-    async def read(self, name: str, charge: RateCharge | None) -> CachedLatestCode:
+    async def read(self, name: str, charges: Sequence[RateCharge]) -> CachedLatestCode:
         """As `LatestCodeStore.read`."""
 
     async def fill(self, name: str, latest: CodeValidators) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -23,6 +24,15 @@ class RateLimitState:
     remaining: int
     reset_after: int
     """Seconds until the current window ends."""
+
+    @staticmethod
+    def tightest(states: Sequence[RateLimitState]) -> RateLimitState:
+        """The budget a request counted against all of `states` is answered with: the refusal
+        that lasts longest, else the budget with the fewest requests left."""
+        refused = [s for s in states if not s.allowed]
+        if refused:
+            return max(refused, key=lambda s: s.reset_after)
+        return min(states, key=lambda s: (s.remaining, -s.reset_after))
 
 
 @dataclass(frozen=True)

@@ -44,16 +44,16 @@ class ReadScriptCodeQuery:
     held: Held = NOTHING_HELD
     download: bool = True
     """False when the client asks for the headers alone (HEAD): never an install."""
-    rate_charge: RateCharge | None = None
-    """The request's rate budget, when it is counted here (in the cache's round trip)."""
+    rate_charges: tuple[RateCharge, ...] = ()
+    """The budgets the request is counted against here (in the cache's round trip), if any."""
 
 
 @dataclass(frozen=True)
 class ScriptCodeRead:
     served: ServedCode
     rate: RateLimitState | None
-    """The budget after counting the query's `rate_charge`; None when it had none, or when
-    the cache could not count it."""
+    """The tightest budget after counting the query's `rate_charges`; None when it had none,
+    or when the cache could not count them."""
 
 
 class ReadScriptCode:
@@ -69,7 +69,7 @@ class ReadScriptCode:
     an install, counted once a day per script and client (the user, else the IP address)
     through the install log, which never fails the download.
 
-    Raises RateBudgetSpentError, before any other work, for a request over its budget.
+    Raises RateBudgetSpentError, before any other work, for a request over any of its budgets.
     """
 
     def __init__(
@@ -90,7 +90,7 @@ class ReadScriptCode:
 
     async def execute(self, query: ReadScriptCodeQuery) -> ScriptCodeRead:
         name = cache_name(query.id_or_slug)
-        cached = await self._latest_code.read(name, query.rate_charge)
+        cached = await self._latest_code.read(name, query.rate_charges)
         if cached.rate is not None and not cached.rate.allowed:
             raise RateBudgetSpentError(cached.rate)
         validators = cached.latest

@@ -54,6 +54,12 @@ class Held:
 NOTHING_HELD = Held()
 
 
+def checks_for_update(form: CodeForm, held: Held) -> bool:
+    """Whether a request of a script's latest code is how script managers check for updates
+    (a conditional request, or one for the metadata block), rather than an install."""
+    return form is not CodeForm.CODE or held != NOTHING_HELD
+
+
 @dataclass(frozen=True)
 class ServedCode:
     """A code route's answer: its validators and cacheability, and the text unless the

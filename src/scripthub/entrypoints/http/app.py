@@ -152,6 +152,8 @@ def create_app(container: Container | None = None) -> Litestar:
         api=settings.rate_limit_api,
         tiers={RateLimitTier.CREDENTIALS: settings.rate_limit_auth},
         trusted_proxies=settings.trusted_proxies,
+        update_checks=settings.rate_limit_update_checks,
+        update_checks_per_script=settings.rate_limit_update_checks_per_script,
     )
 
     stop_dispatching = asyncio.Event()

@@ -1,5 +1,6 @@
 """Per-client-IP rate limits: one budget for all of /api, and tighter ones for the routes that
-declare a tier in their `opt` (the credential routes: `opt=CREDENTIALS`).
+declare a tier in their `opt` (the credential routes: `opt=CREDENTIALS`); anonymous update
+checks of a script's code have budgets of their own instead of the API one (`code_charges`).
 
 A request with a bearer token is counted in the same store round trip that authenticates it
 (`AuthenticateRequest` with a `RateCharge`): one round trip per authenticated request."""
@@ -24,6 +25,7 @@ from scripthub.application.auth.authenticate_request import (
 )
 from scripthub.application.ports.system import RateCharge, RateLimiter, RateLimitState
 from scripthub.domain.errors import DomainError, RateLimitedError, ServiceUnavailableError
+from scripthub.domain.scripts import MAX_SLUG_LENGTH
 from scripthub.entrypoints.http.auth import bearer_token, remember
 from scripthub.entrypoints.http.client import Network, client_ip
 from scripthub.entrypoints.http.problems import (
@@ -51,7 +53,7 @@ CREDENTIALS: Mapping[str, Any] = MappingProxyType({TIER_OPTION: RateLimitTier.CR
 
 COUNTED_BY_HANDLER: Mapping[str, Any] = MappingProxyType({_COUNTED_BY_HANDLER_OPTION: True})
 """`opt=COUNTED_BY_HANDLER` (no tier): the handler counts a request without a bearer token
-itself, in a store round trip it makes anyway (`take_rate_charge`, then `keep_rate_state`);
+itself, in a store round trip it makes anyway (`take_rate_charges`, then `keep_rate_state`);
 `Traffic` counts one whose handler never took its charge when its answer starts."""
 
 
@@ -101,6 +103,10 @@ class Refusal:
         )
 
 
+def _charge(key: str, budget: RateLimit) -> RateCharge:
+    return RateCharge(key, budget.requests, budget.window_seconds)
+
+
 def _refusal_for(scope: Scope, error: DomainError) -> Refusal:
     if isinstance(error, ServiceUnavailableError):
         remember_unavailable(scope, error)
@@ -117,6 +123,8 @@ class RateLimits:
         api: RateLimit,
         tiers: Mapping[RateLimitTier, RateLimit],
         trusted_proxies: Sequence[Network],
+        update_checks: RateLimit,
+        update_checks_per_script: RateLimit,
     ) -> None:
         if set(tiers) != set(RateLimitTier):
             msg = f"every rate-limit tier needs a budget: {', '.join(RateLimitTier)}"
@@ -126,6 +134,8 @@ class RateLimits:
         self._api = api
         self._tiers = {tier.value: budget for tier, budget in tiers.items()}
         self._trusted = trusted_proxies
+        self._update_checks = update_checks
+        self._update_checks_per_script = update_checks_per_script
 
     async def admit(self, scope: Scope, tier: str | None) -> Refusal | None:
         """Count one request; None if it may go on, else what to answer instead.
@@ -154,7 +164,7 @@ class RateLimits:
 
     def defer(self, scope: Scope) -> None:
         """Leave counting a request to its handler (`COUNTED_BY_HANDLER`)."""
-        scope["state"][_CHARGE_KEY] = self.api_charge(scope)
+        scope["state"][_CHARGE_KEY] = self
 
     def _verdict(self, scope: Scope, state: RateLimitState) -> Refusal | None:
         if not state.allowed:
@@ -167,16 +177,30 @@ class RateLimits:
     async def _count(self, scope: Scope, tier: str | None) -> RateLimitState:
         charges = [self.api_charge(scope)]
         if tier is not None:
-            budget = self._tiers[tier]
-            charges.append(
-                RateCharge(f"{tier}:{self._ip(scope)}", budget.requests, budget.window_seconds)
-            )
+            charges.append(_charge(f"{tier}:{self._ip(scope)}", self._tiers[tier]))
         states = [await self._limiter.hit(c.key, c.limit, c.window_seconds) for c in charges]
-        return _tightest(*states)
+        return RateLimitState.tightest(states)
 
     def api_charge(self, scope: Scope) -> RateCharge:
-        """The request's charge against the API budget, for a handler counting it itself."""
-        return RateCharge(f"api:{self._ip(scope)}", self._api.requests, self._api.window_seconds)
+        """The request's charge against the API budget."""
+        return _charge(f"api:{self._ip(scope)}", self._api)
+
+    def code_charges(
+        self, scope: Scope, name: str, *, update_check: bool
+    ) -> tuple[RateCharge, ...]:
+        """What an anonymous request of the latest code of the script `name` (its cache name)
+        is counted against: the API budget, or for an update check (`checks_for_update`) the
+        client's update-check budget and its budget for this script instead."""
+        if not update_check:
+            return (self.api_charge(scope),)
+        ip = self._ip(scope)
+        # A name longer than a slug names no script: such names share one counter, and a
+        # client sending them makes no long keys.
+        script = name[:MAX_SLUG_LENGTH]
+        return (
+            _charge(f"update_checks:{ip}", self._update_checks),
+            _charge(f"update_check:{ip}:{script}", self._update_checks_per_script),
+        )
 
     def _ip(self, scope: Scope) -> str:
         return client_ip(scope, self._trusted) or "unknown"
@@ -216,11 +240,18 @@ class RateLimitGate:
         await self._app(scope, receive, send)
 
 
-def take_rate_charge(scope: Scope) -> RateCharge | None:
-    """The charge a `COUNTED_BY_HANDLER` route is to count, once (None: none was left to it,
-    the request was counted already)."""
-    charge: RateCharge | None = scope["state"].pop(_CHARGE_KEY, None)
-    return charge
+def take_rate_charges(scope: Scope, name: str, *, update_check: bool) -> tuple[RateCharge, ...]:
+    """The charges a `COUNTED_BY_HANDLER` route of the script `name`'s code is to count, once
+    (`RateLimits.code_charges`; none when none were left to it: the request was counted
+    already)."""
+    limits: RateLimits | None = scope["state"].pop(_CHARGE_KEY, None)
+    return () if limits is None else limits.code_charges(scope, name, update_check=update_check)
+
+
+def count_deferred_here(scope: Scope) -> None:
+    """Take counting a `COUNTED_BY_HANDLER` request back from its handler (which never took
+    it, or has not yet: `Traffic` counts it against the API budget)."""
+    scope["state"].pop(_CHARGE_KEY, None)
 
 
 def left_uncounted(scope: Scope) -> bool:
@@ -242,10 +273,3 @@ def response_headers(scope: Scope) -> list[tuple[bytes, bytes]]:
     return [
         (name.lower().encode(), value.encode()) for name, value in rate_limit_headers(state).items()
     ]
-
-
-def _tightest(*states: RateLimitState) -> RateLimitState:
-    refused = [s for s in states if not s.allowed]
-    if refused:
-        return max(refused, key=lambda s: s.reset_after)
-    return min(states, key=lambda s: (s.remaining, -s.reset_after))

@@ -20,9 +20,9 @@ from scripthub.entrypoints.http.metrics import record_request
 from scripthub.entrypoints.http.problems import unavailable_cause
 from scripthub.entrypoints.http.rate_limits import (
     RateLimits,
+    count_deferred_here,
     left_uncounted,
     response_headers,
-    take_rate_charge,
 )
 from scripthub.entrypoints.http.requests import left_unanswered
 from scripthub.entrypoints.logs import log_access
@@ -67,7 +67,7 @@ class Traffic:
                 return
             if message["type"] == "http.response.start":
                 if _answered_before_routing(scope) or left_uncounted(scope):
-                    take_rate_charge(scope)
+                    count_deferred_here(scope)
                     refusal = await self._limits.admit(scope, None)
                     if refusal:
                         status, replaced = refusal.status, True

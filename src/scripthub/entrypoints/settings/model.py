@@ -29,10 +29,16 @@ class RateLimit(msgspec.Struct, frozen=True):
 PRODUCTION_RATE_LIMITS = {
     "rate_limit_auth": RateLimit(5, 900),
     "rate_limit_api": RateLimit(100, 900),
+    # Update checks: a person or an office with thousands of installed scripts checks them all
+    # at once; a flood on one script is stopped by the per-script budget.
+    "rate_limit_update_checks": RateLimit(10_000, 900),
+    "rate_limit_update_checks_per_script": RateLimit(120, 900),
 }
 DEVELOPMENT_RATE_LIMITS = {
     "rate_limit_auth": RateLimit(1_000, 900),
     "rate_limit_api": RateLimit(100_000, 900),
+    "rate_limit_update_checks": RateLimit(100_000, 900),
+    "rate_limit_update_checks_per_script": RateLimit(10_000, 900),
 }
 """A developer's frontend reloads and signs in all day; one person's budget must not run out."""
 
@@ -58,6 +64,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     bcrypt_rounds: int = 12
     rate_limit_auth: RateLimit = PRODUCTION_RATE_LIMITS["rate_limit_auth"]
     rate_limit_api: RateLimit = PRODUCTION_RATE_LIMITS["rate_limit_api"]
+    rate_limit_update_checks: RateLimit = PRODUCTION_RATE_LIMITS["rate_limit_update_checks"]
+    """Per client IP: anonymous update checks (`checks_for_update`), instead of the API budget."""
+    rate_limit_update_checks_per_script: RateLimit = PRODUCTION_RATE_LIMITS[
+        "rate_limit_update_checks_per_script"
+    ]
+    """Per client IP and script: the same checks, on top of `rate_limit_update_checks`."""
     trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
     cors_origins: tuple[str, ...] = (DEFAULT_FRONTEND_URL,)
     cors_origin_pattern: str | None = None

@@ -132,6 +132,8 @@ PARSERS: dict[str, Callable[[str], Any]] = {
     "bcrypt_rounds": _positive_int(low=4, high=16),
     "rate_limit_auth": _rate_limit,
     "rate_limit_api": _rate_limit,
+    "rate_limit_update_checks": _rate_limit,
+    "rate_limit_update_checks_per_script": _rate_limit,
     "trusted_proxies": _networks,
     "cors_origins": _origins,
     "frontend_url": http_url,

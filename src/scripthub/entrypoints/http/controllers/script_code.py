@@ -17,12 +17,13 @@ from litestar.types import ASGIApp, HTTPScope, Receive, Scope, Send
 from litestar.utils import normalize_path
 
 from scripthub.application.accounts import Principal
+from scripthub.application.scripts.access import cache_name
 from scripthub.application.scripts.read_script_code import ReadScriptCode, ReadScriptCodeQuery
 from scripthub.application.scripts.read_version_code import (
     ReadVersionCode,
     ReadVersionCodeQuery,
 )
-from scripthub.application.scripts.served_code import CodeForm
+from scripthub.application.scripts.served_code import CodeForm, checks_for_update
 from scripthub.domain.audit import RequestContext
 from scripthub.domain.errors import NotFoundError
 from scripthub.entrypoints.http.client import Network, request_context
@@ -40,7 +41,7 @@ from scripthub.entrypoints.http.rate_limits import (
     COUNTED_BY_HANDLER,
     RateLimits,
     keep_rate_state,
-    take_rate_charge,
+    take_rate_charges,
 )
 from scripthub.entrypoints.http.security_headers import OWN_CACHE_RULES
 
@@ -80,26 +81,28 @@ def _latest_code_query(
     *,
     viewer: Principal | None,
     context: RequestContext,
-    rate_charge: Callable[[], RateCharge | None],
+    rate_charges: Callable[[str, bool], tuple[RateCharge, ...]],
 ) -> tuple[ReadScriptCodeQuery, bool]:
     """What a request of a script's latest code asks, and whether it names the code's own URL
-    (whose answer depends on `Accept`, which caches must know: `Vary`). `rate_charge` is
-    asked once the file name is known to be the code's: a request for another file is
-    refused uncounted, and counted by `Traffic`."""
+    (whose answer depends on `Accept`, which caches must know: `Vary`). `rate_charges` is
+    asked, with the script's cache name and whether the request checks for an update, once
+    the file name is known to be the code's: a request for another file is refused
+    uncounted, and counted by `Traffic`."""
     form = _form_of(file_name)
     # The code's URL also answers update checks: with `Accept: text/x-userscript-meta`,
     # the block.
     on_code_url = form is CodeForm.CODE
     if on_code_url and wants_meta(headers):
         form = CodeForm.UPDATE_CHECK
+    held = held_copy(headers)
     query = ReadScriptCodeQuery(
         id_or_slug,
         viewer,
         context,
         form,
-        held=held_copy(headers),
+        held=held,
         download=method != HttpMethod.HEAD,
-        rate_charge=rate_charge(),
+        rate_charges=rate_charges(cache_name(id_or_slug), checks_for_update(form, held)),
     )
     return query, on_code_url
 
@@ -136,7 +139,9 @@ class ScriptCodeController(Controller):
             request.headers,
             viewer=viewer,
             context=context,
-            rate_charge=lambda: take_rate_charge(request.scope),
+            rate_charges=lambda name, check: take_rate_charges(
+                request.scope, name, update_check=check
+            ),
         )
         read = await read_script_code.execute(query)
         keep_rate_state(request.scope, read.rate)
@@ -220,7 +225,9 @@ class CodeLane:
                 headers,
                 viewer=None,
                 context=request_context(scope, self._trusted),
-                rate_charge=lambda: self._limits.api_charge(scope),
+                rate_charges=lambda name, check: self._limits.code_charges(
+                    scope, name, update_check=check
+                ),
             )
         except NotFoundError:  # not a code file: the route's own 404, counted as it counts it
             await self._app(scope, receive, send)
