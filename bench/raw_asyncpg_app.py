@@ -4,8 +4,9 @@ It does the same network I/O as ScriptHub, call for call; `run.py --check-io` ve
 against the real routes (Redis MONITOR and PostgreSQL's `log_statement = all`):
 
 GET /api/users/me
-  Redis  ONE round trip: MULTI HGET session:{sid} user_id, MGET grants:{user} and the two
-         grants_version keys (cached permissions), INCR rate:api:{ip}, PEXPIRE NX, PTTL EXEC
+  Redis  ONE round trip: MULTI HMGET session:{sid} user_id epoch, MGET grants:{user}, the two
+         grants_version keys and grants_hold:{user} (cached permissions and the account's session
+         epoch), INCR rate:api:{ip}, PEXPIRE NX, PTTL EXEC
          (http/rate_limits.py admit_authenticated, auth/authenticate_request.py,
          redis/access_state.py); on a grants cache miss only: BEGIN; SELECT grants;
          ROLLBACK; SET grants:{user}
@@ -146,12 +147,13 @@ SQL_ACCOUNT = (  # $1 and $2 are the string_agg separators: SQLAlchemy binds the
     "FROM users LEFT OUTER JOIN user_profiles ON user_profiles.user_id = users.id \n"
     "WHERE users.id = $3::UUID"
 )
-SQL_GRANTS = (
-    "SELECT roles.name, permissions.name AS permission \n"
-    "FROM user_roles JOIN (roles LEFT OUTER JOIN role_permissions "
+SQL_GRANTS = (  # the account's session epoch with its grants (adapters/sqlalchemy/roles.py)
+    "SELECT users.session_epoch, roles.name, permissions.name AS permission \n"
+    "FROM users LEFT OUTER JOIN (user_roles JOIN (roles LEFT OUTER JOIN role_permissions "
     "ON role_permissions.role_id = roles.id LEFT OUTER JOIN permissions "
-    "ON permissions.id = role_permissions.permission_id) ON roles.id = user_roles.role_id \n"
-    "WHERE user_roles.user_id = $1::UUID"
+    "ON permissions.id = role_permissions.permission_id) ON roles.id = user_roles.role_id) "
+    "ON user_roles.user_id = users.id \n"
+    "WHERE users.id = $1::UUID"
 )
 GRANTS_TTL = 900  # adapters/redis/permission_cache.py DEFAULT_TTL
 SQL_LATEST_VALIDATORS = (  # a cache miss only, once a minute: never in a measured window
@@ -503,18 +505,19 @@ async def authenticate(
     ip = request.client.host if request.client else "unknown"
     counter, limit, window = f"{PREFIX}rate:api:{ip}", int(API_LIMIT), int(API_WINDOW)
     async with STORES.redis.pipeline(transaction=True) as pipe:
-        pipe.hget(f"{PREFIX}session:{claims['sid']}", "user_id")
+        pipe.hmget(f"{PREFIX}session:{claims['sid']}", ["user_id", "epoch"])
         pipe.mget(
             [
                 grants_key,
                 f"{PREFIX}grants_version:everyone",
                 f"{PREFIX}grants_version:user:{user_id}",
+                f"{PREFIX}grants_hold:{user_id}",
             ]
         )
         pipe.incr(counter)
         pipe.pexpire(counter, window * 1000, nx=True)
         pipe.pttl(counter)
-        owner, (entry, everyone, user), hits, _, ttl_ms = await pipe.execute()
+        (owner, epoch), (entry, everyone, user, hold), hits, _, ttl_ms = await pipe.execute()
     if hits > limit:
         raise HTTPException(status_code=429, detail="rate limited")
     headers = {
@@ -524,9 +527,12 @@ async def authenticate(
     }
     if owner is None or owner.decode() != user_id:
         raise HTTPException(status_code=401, detail="session revoked")
+    session_epoch = int(epoch or 0)
     stamp = [int(everyone or 0), int(user or 0)]
-    cached = json.loads(entry) if entry is not None else None
+    cached = json.loads(entry) if entry is not None and hold is None else None
     if cached is not None and cached[:2] == stamp:
+        if session_epoch < cached[4]:
+            raise HTTPException(status_code=401, detail="session revoked")
         return uuid.UUID(user_id), cached[2], headers
     async with STORES.pool.acquire() as connection:
         transaction = connection.transaction()
@@ -535,10 +541,14 @@ async def authenticate(
             rows = await connection.fetch(SQL_GRANTS, uuid.UUID(user_id))
         finally:
             await transaction.rollback()
-    roles = sorted({row["name"] for row in rows})
+    if not rows or session_epoch < rows[0]["session_epoch"]:
+        raise HTTPException(status_code=401, detail="session revoked")
+    roles = sorted({row["name"] for row in rows if row["name"] is not None})
     permissions = sorted({row["permission"] for row in rows if row["permission"] is not None})
-    entry = json.dumps([*stamp, roles, permissions], separators=(",", ":"))
-    await STORES.redis.set(grants_key, entry, ex=GRANTS_TTL)
+    if hold is None:
+        account_epoch = rows[0]["session_epoch"]
+        entry = json.dumps([*stamp, roles, permissions, account_epoch], separators=(",", ":"))
+        await STORES.redis.set(grants_key, entry, ex=GRANTS_TTL)
     return uuid.UUID(user_id), roles, headers
 
 
