@@ -135,9 +135,10 @@ MAX_USER_AGENT = 512
 
 SQL_ACCOUNT = (  # $1 and $2 are the string_agg separators: SQLAlchemy binds the literal ","
     "SELECT users.id, users.email, users.username, users.password_hash, "
-    "users.email_verified_at, users.account_status, users.created_at, users.updated_at, "
-    "user_profiles.full_name, user_profiles.avatar_url, user_profiles.phone, user_profiles.bio, "
-    "user_profiles.date_of_birth, user_profiles.location, user_profiles.website, "
+    "users.email_verified_at, users.account_status, users.session_epoch, users.created_at, "
+    "users.updated_at, users.search_text, user_profiles.full_name, user_profiles.avatar_url, "
+    "user_profiles.phone, user_profiles.bio, user_profiles.date_of_birth, user_profiles.location, "
+    "user_profiles.website, "
     "(SELECT string_agg(roles.name, $1::VARCHAR) AS string_agg_1 \n"
     "FROM user_roles JOIN roles ON roles.id = user_roles.role_id \n"
     "WHERE user_roles.user_id = users.id) AS roles, "
@@ -173,9 +174,10 @@ PUBLIC_URL = os.environ.get("SCRIPTHUB_PUBLIC_URL", "").rstrip("/")
 _TIMESTAMP = "TIMESTAMP WITH TIME ZONE"
 _USER_WITH_PROFILE = (
     "SELECT users.id, users.email, users.username, users.password_hash, "
-    "users.email_verified_at, users.account_status, users.created_at, users.updated_at, "
-    "user_profiles.full_name, user_profiles.avatar_url, user_profiles.phone, user_profiles.bio, "
-    "user_profiles.date_of_birth, user_profiles.location, user_profiles.website \n"
+    "users.email_verified_at, users.account_status, users.session_epoch, users.created_at, "
+    "users.updated_at, users.search_text, user_profiles.full_name, user_profiles.avatar_url, "
+    "user_profiles.phone, user_profiles.bio, user_profiles.date_of_birth, user_profiles.location, "
+    "user_profiles.website \n"
     "FROM users LEFT OUTER JOIN user_profiles ON user_profiles.user_id = users.id \n"
 )
 SQL_USER_BY_EMAIL = (
@@ -207,10 +209,17 @@ SQL_USERNAME_IN_USE_BY_OTHERS = (
     "WHERE users.username = $1::VARCHAR AND users.account_status != 'deleted'"
     " AND users.id != $2::UUID) AS anon_1"
 )
+SQL_USERNAME_HELD = (  # a deleted account's username, for USERNAME_HELD_FOR after deletion
+    "SELECT EXISTS (SELECT * \nFROM users \n"
+    "WHERE users.username = $1::VARCHAR AND users.account_status = 'deleted'"
+    f" AND users.updated_at > $2::{_TIMESTAMP}) AS anon_1"
+)
+USERNAME_HELD_FOR = timedelta(days=30)  # domain/users.py
 SQL_INSERT_USER = (
     "INSERT INTO users (id, email, username, password_hash, email_verified_at, account_status,"
-    " created_at, updated_at) VALUES ($1::UUID, $2::VARCHAR, $3::VARCHAR, $4::VARCHAR,"
-    f" $5::{_TIMESTAMP}, $6::VARCHAR, $7::{_TIMESTAMP}, $8::{_TIMESTAMP})"
+    " session_epoch, created_at, updated_at) VALUES ($1::UUID, $2::VARCHAR, $3::VARCHAR,"
+    f" $4::VARCHAR, $5::{_TIMESTAMP}, $6::VARCHAR, $7::INTEGER, $8::{_TIMESTAMP},"
+    f" $9::{_TIMESTAMP})"
 )
 SQL_INSERT_PROFILE = (
     "INSERT INTO user_profiles (user_id, full_name, avatar_url, phone, bio, date_of_birth,"
@@ -828,8 +837,10 @@ async def register(request: Request[Any, Any, Any]) -> Response[TokenPairOut]:
             raise HTTPException(status_code=409, detail="email taken")
         if await connection.fetchval(SQL_USERNAME_IN_USE, username):
             raise HTTPException(status_code=409, detail="username taken")
+        if await connection.fetchval(SQL_USERNAME_HELD, username, now - USERNAME_HELD_FOR):
+            raise HTTPException(status_code=409, detail="username taken")
         await connection.execute(
-            SQL_INSERT_USER, user_id, email, username, password_hash, None, "active", now, now
+            SQL_INSERT_USER, user_id, email, username, password_hash, None, "active", 0, now, now
         )
         await connection.execute(
             SQL_INSERT_PROFILE, user_id, full_name, None, None, None, None, None, None, now, now
