@@ -124,10 +124,7 @@ def rewrite_update_urls(code: str, update_url: str, download_url: str) -> str:
     `@installURL` (in any spelling) pointing at ours, and those missing added before the
     closing line. Everything else is left byte for byte; code without a block is unchanged.
     """
-    block = find_block(code)
-    if block is None:
-        return code
-    return _render(code, 0, len(code), _edits(code, block, update_url, download_url))
+    return served_forms(code, update_url, download_url)[0]
 
 
 def _is_data_uri(entry: Entry) -> bool:
@@ -146,13 +143,20 @@ def meta_block(code: str, update_url: str, download_url: str) -> str | None:
     Update URLs are rewritten as in `rewrite_update_urls`; icons and resources given as `data:`
     URIs are left out, since a manager polling for updates never needs their bytes.
     """
+    return served_forms(code, update_url, download_url)[1]
+
+
+def served_forms(code: str, update_url: str, download_url: str) -> tuple[str, str | None]:
+    """`rewrite_update_urls` and `meta_block` of `code`, its block read and its update URL
+    lines found once for both."""
     block = find_block(code)
     if block is None:
-        return None
+        return code, None
     edits = _edits(code, block, update_url, download_url)
-    edits += (
+    data_uris = [
         (_line_start(code, entry.at), _line_end(code, entry.at), "")
         for entry in block.entries(_DATA_URI_KEYS)
         if _is_data_uri(entry) and _line_start(code, entry.at) != block.start
-    )
-    return _render(code, block.start, block.end, sorted(edits))
+    ]
+    rewritten = _render(code, 0, len(code), edits)
+    return rewritten, _render(code, block.start, block.end, sorted(edits + data_uris))

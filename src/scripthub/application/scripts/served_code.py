@@ -13,7 +13,7 @@ from scripthub.application.ports.prepared_code import PreparedCode
 from scripthub.domain.errors import NotFoundError
 from scripthub.domain.scripts import Language, Script, Visibility
 from scripthub.domain.userscript_metadata import BlockKind, find_block
-from scripthub.domain.userscript_serving import meta_block, rewrite_update_urls
+from scripthub.domain.userscript_serving import served_forms
 
 META_TAG_SUFFIX = "-meta"
 """The entity tag of a meta block is the code's with this suffix: the block changes exactly
@@ -115,8 +115,7 @@ def served_as(public_url: str, script: Script) -> str:
 def prepare_code(public_url: str, script: Script, code: str) -> PreparedCode:
     """The served forms of `code`, a version of `script`, with update URLs pointing at us."""
     urls = UpdateUrls.of(public_url, script, code)
-    meta = meta_block(code, urls.update, urls.download)
-    rewritten = rewrite_update_urls(code, urls.update, urls.download)
+    rewritten, meta = served_forms(code, urls.update, urls.download)
     return PreparedCode(rewritten.encode(), None if meta is None else meta.encode())
 
 
