@@ -10,7 +10,8 @@ with --peer, 10 without).
     bench/run.sh --ab DIR              # the product against a changed copy of src/ (DIR)
 
 1. creates a fresh PostgreSQL database and migrates it (`scripthub db upgrade`);
-2. starts, each with the same worker count and the same uvicorn options, on 127.0.0.1:
+2. starts, each with the same worker count and the same uvicorn options, on 127.0.0.1 (ports
+   moved by SCRIPTHUB_BENCH_PORT_BASE, default 18000, to run two benches at once):
      18001  ScriptHub itself        (`scripthub serve`, PostgreSQL + Redis)
      18002  raw_asyncpg_app.py      (the same I/O by hand: raw asyncpg + redis-py, no ORM)
      18003  hello_app.py            (bare Litestar hello world)
@@ -62,16 +63,18 @@ from iocheck import ADMIN_TOKENS, GUARDED, UNGUARDED, check_io
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
+# SCRIPTHUB_BENCH_PORT_BASE moves every port, so that two benches can run at once.
+PORT_BASE = int(os.environ.get("SCRIPTHUB_BENCH_PORT_BASE", "18000"))
 PORTS = {
-    "product": 18001,
-    "raw": 18002,
-    "hello": 18003,
-    "guard": 18004,
-    "alt": 18005,
-    "peer": 18006,
-    "uncounted": 18007,  # script_code.py: the product with install counting switched off
-    "nginx": 18008,  # script_code.py downloads: the stored bytes as static files
-    "static": 18009,  # script_code.py downloads: the same bytes from memory, a bare ASGI app
+    "product": PORT_BASE + 1,
+    "raw": PORT_BASE + 2,
+    "hello": PORT_BASE + 3,
+    "guard": PORT_BASE + 4,
+    "alt": PORT_BASE + 5,
+    "peer": PORT_BASE + 6,
+    "uncounted": PORT_BASE + 7,  # script_code.py: the product with install counting switched off
+    "nginx": PORT_BASE + 8,  # script_code.py downloads: the stored bytes as static files
+    "static": PORT_BASE + 9,  # script_code.py downloads: the same bytes from memory, bare ASGI
 }
 PEER = BENCH / "peer_fastapi_users"  # --peer: fastapi-users in its own venv (setup.sh)
 PEER_PYTHON = PEER / ".venv-peer" / "bin" / "python"
@@ -292,6 +295,8 @@ class Bench:
             "SCRIPTHUB_BCRYPT_ROUNDS": str(args.bcrypt_rounds),
             "SCRIPTHUB_RATE_LIMIT_API": "100000000/900",
             "SCRIPTHUB_RATE_LIMIT_AUTH": "100000000/900",
+            "SCRIPTHUB_RATE_LIMIT_UPDATE_CHECKS": "100000000/900",
+            "SCRIPTHUB_RATE_LIMIT_UPDATE_CHECKS_PER_SCRIPT": "100000000/900",
             # What served code's update URLs, and so its entity tags, are made from: the
             # baselines and `update_check` compute them as the product does.
             "SCRIPTHUB_PUBLIC_URL": f"http://{HOST}:{PORTS['product']}",
