@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy import event, make_url, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from scripthub.adapters.sqlalchemy.scripts_search import SEARCH_ROWID_FUNCTION, stored_search_rowid
+
 if TYPE_CHECKING:
     from sqlalchemy.engine.interfaces import DBAPIConnection, ExceptionContext
     from sqlalchemy.pool import ConnectionPoolEntry
@@ -101,6 +103,11 @@ def _configure_sqlite_connection(
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
     finally:
         cursor.close()
+    # Lists narrowed by common words test each script they walk against the search index
+    # by its row id (`script_probes`).
+    dbapi_connection.create_function(
+        SEARCH_ROWID_FUNCTION, 1, stored_search_rowid, deterministic=True
+    )
 
 
 def sqlite_file(url: str) -> Path | None:
