@@ -36,6 +36,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -58,6 +59,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from scripthub.adapters.sqlalchemy.engine import create_engine
 from scripthub.adapters.sqlalchemy.migrations import upgrade_database
+from scripthub.adapters.sqlalchemy.script_probes import COMMON
 from scripthub.adapters.sqlalchemy.scripts_search import search_rowid, search_words, sqlite_search
 from scripthub.adapters.sqlalchemy.scripts_table import (
     script_sites,
@@ -74,6 +76,8 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
 
 TARGET_MS = 100
+BOUNDARY_WORD = 240
+"""A word of about `COMMON` scripts in the seeded catalogue (Zipf: ~243k / rank)."""
 COMMON_CJK, RARE_CJK = "下载", "豆瓣"
 
 
@@ -135,13 +139,44 @@ async def seed(url: str, size: int, revision: str) -> Catalogue:
     return catalogue
 
 
+def nearest(counts: Counter[str], wanted: int) -> str:
+    return min(counts, key=lambda name: abs(counts[name] - wanted))
+
+
 def sqlite_queries(catalogue: Catalogue) -> dict[str, tuple[ScriptQuery, int]]:
-    """`script_lists.queries`, and the lists and words it leaves out."""
+    """`script_lists.queries`, and the lists and words it leaves out: among them a tag, a
+    site and a word of about `script_probes.COMMON` scripts, where the statement's shape
+    changes (the dearest of both shapes)."""
     owned = sum(1 for s in catalogue.scripts if s.owner_id == catalogue.scripts[-1].owner_id)
     some_owner = catalogue.scripts[-1].owner_id
     public = frozenset({Visibility.PUBLIC})
+    tags = Counter(tag for script in catalogue.scripts for tag in script.tags)
+    sites = Counter(
+        name for targets in catalogue.sites.values() for name in targets.hosts | targets.domains
+    )
+    tag, site, word = nearest(tags, COMMON), nearest(sites, COMMON), catalogue.words[BOUNDARY_WORD]
     return {
         **queries(catalogue),
+        f"tag={tag} ({tags[tag]} scripts)&sort=installs": (
+            ScriptQuery(tag=tag, sort=ScriptSort.INSTALLS),
+            1,
+        ),
+        f"site={site} ({sites[site]} scripts)&sort=name": (
+            ScriptQuery(site=site, sort=ScriptSort.NAME),
+            1,
+        ),
+        f"q={word} ({frequency(catalogue, word)} scripts)&sort=updated": (
+            ScriptQuery(text=word, sort=ScriptSort.UPDATED),
+            1,
+        ),
+        "language=javascript&sort=rating": (
+            ScriptQuery(language=Language.JAVASCRIPT, sort=ScriptSort.RATING),
+            1,
+        ),
+        f"tag={catalogue.tags[0]}&language=css&sort=name": (
+            ScriptQuery(tag=catalogue.tags[0], language=Language.CSS, sort=ScriptSort.NAME),
+            1,
+        ),
         "sort=newest page 1": (ScriptQuery(), 1),
         "sort=newest page 50": (ScriptQuery(), 50),
         "sort=updated": (ScriptQuery(sort=ScriptSort.UPDATED), 1),

@@ -16,6 +16,10 @@ if TYPE_CHECKING:
     from sqlalchemy.pool import ConnectionPoolEntry
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+# Reads of the database file through a memory map rather than a read call per page, from
+# the page cache every connection and process shares: search and lists at 100k scripts
+# (a 220 MB file) run in 0.6 of the time (bench/README.md). Address space, not memory.
+SQLITE_MMAP_SIZE = 1 << 30
 # A server that stops answering must not hold requests: each step of a database call (waiting
 # for a pooled connection, opening one, each statement) gives up after about five seconds,
 # and the request is then a 503.
@@ -101,6 +105,7 @@ def _configure_sqlite_connection(
         # queue for the lock instead of failing at once.
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA mmap_size = {SQLITE_MMAP_SIZE}")
     finally:
         cursor.close()
     # Lists narrowed by common words test each script they walk against the search index
