@@ -1,16 +1,19 @@
 """On SQLite, a list in a key's order narrowed by a tag, a site or words that select many
 scripts walks the order's index and tests each script (`script_probes`), and a language is
 tested in every order but `newest`: the same pages as starting from what the filters select,
-read in the index's order, without sorting what they select."""
+read in the index's order, without sorting what they select. And what each SQLite
+connection of the engine is set up with for it."""
 
 from __future__ import annotations
 
+import uuid
 from typing import TYPE_CHECKING
 
 import pytest
 
 from scripthub.adapters.sqlalchemy import SqlAlchemyUnitOfWork, script_probes
-from scripthub.adapters.sqlalchemy.engine import create_engine
+from scripthub.adapters.sqlalchemy.engine import SQLITE_MMAP_SIZE, create_engine
+from scripthub.adapters.sqlalchemy.scripts_search import search_rowid
 from scripthub.application.ports.scripts import ScriptQuery, ScriptSort
 from scripthub.domain.scripts import Language
 from tests.contract import test_script_listing, test_script_sites
@@ -183,3 +186,16 @@ async def test_a_tag_is_common_from_common_scripts_on(
 
     assert "ix_script_tags_tag_script_id" in rare, rare
     assert ORDER_INDEXES[ScriptSort.INSTALLS] in common, common
+
+
+async def test_each_sqlite_connection_maps_the_file_and_hashes_search_row_ids(
+    engine: AsyncEngine,
+) -> None:
+    script_id = uuid.uuid4()
+
+    async with engine.connect() as connection:
+        mapped = await connection.exec_driver_sql("PRAGMA mmap_size")
+        hashed = await connection.exec_driver_sql("SELECT search_rowid(?)", (script_id.hex,))
+
+        assert mapped.scalar_one() == SQLITE_MMAP_SIZE
+        assert hashed.scalar_one() == search_rowid(script_id)
