@@ -3,13 +3,14 @@ order's index (`Probes`), rather than starting from the scripts they select.
 
 SQLite's planner cannot tell a common tag from a rare one (its statistics, without STAT4,
 are averages): it starts from any tag, site or search words, so a tag of 40k scripts of
-100k reads and sorts all of them (0.3 s) where walking the order's index finds a page in the
-first hundred. Starting from the filter is right for a rare one only (134 scripts: walking
-would test all 100k). So, before the page, one statement counts what each of them selects,
-up to `COMMON` (a fraction of a millisecond each), and the common ones become tests of the
-script at hand: `EXISTS` on their table's primary key, or, for words, the script's search
-row id among those of the matches (`scripts_search.sqlite_probe`). A language is a test in
-every order but `newest`, which has an index by language: the rarest is still 1 %.
+100k reads and sorts all of them (0.2-0.6 s) where walking the order's index finds a page
+in the first hundred. Starting from the filter is right for a rare one only (134 scripts:
+walking would test all 100k). So, before the page, one statement counts what each of them
+selects, up to `COMMON` (a fraction of a millisecond, but for a prefix that starts many
+words), and the common ones become tests of the script at hand: `EXISTS` on their table's
+primary key, or, for words, the script's search row id among those of the matches
+(`scripts_search.sqlite_probe`). A language is a test in every order but `newest`, which
+has an index by language: the rarest is still 1 %.
 
 PostgreSQL, which plans each statement knowing its values, gets no probes; nor does a
 search by relevance, whose shape is its ranking's (`script_relevance`).
@@ -41,8 +42,8 @@ if TYPE_CHECKING:
 
 COMMON = 1000
 """Scripts a filter selects from which SQLite walks the order's index and tests it on each
-script: at most ~2,100 scripts walked for a page of 20 at 100k scripts (below, it starts
-from at most 1,000 and sorts them)."""
+script: ~2,100 scripts walked for a page of 20 at 100k scripts, if they are spread evenly
+(below, it starts from at most 1,000 and sorts them; bench/README.md)."""
 
 
 async def sqlite_probes(connection: AsyncConnection, query: ScriptQuery) -> Probes:
