@@ -165,6 +165,19 @@ def make_catalogue(size: int, owners: list[uuid.UUID]) -> Catalogue:
     return Catalogue(words, tags, owners[0], scripts_, hosts, sites)
 
 
+def catalogue_row(script: Script) -> dict[str, Any]:
+    """The `scripts` row of a seeded script, with its counters, antifeatures and featured."""
+    return {
+        **script_values(script),
+        "install_count": script.install_count,
+        "rating_sum": script.rating_sum,
+        "rating_count": script.rating_count,
+        "rating_avg": rating_average(script.rating_sum, script.rating_count) or 0.0,
+        "featured": script.featured,
+        "antifeatures": script.antifeatures,
+    }
+
+
 def batches(rows: list[Any], size: int = 5000) -> Iterator[list[Any]]:
     for start in range(0, len(rows), size):
         yield rows[start : start + size]
@@ -193,20 +206,7 @@ async def seed(url: str, size: int) -> Catalogue:
             ),
         )
         for chunk in batches(catalogue.scripts):
-            await connection.execute(
-                insert(scripts),
-                [
-                    {
-                        **script_values(script),
-                        "install_count": script.install_count,
-                        "rating_sum": script.rating_sum,
-                        "rating_count": script.rating_count,
-                        "rating_avg": rating_average(script.rating_sum, script.rating_count) or 0.0,
-                        "featured": script.featured,
-                    }
-                    for script in chunk
-                ],
-            )
+            await connection.execute(insert(scripts), [catalogue_row(s) for s in chunk])
             tag_rows = [{"script_id": s.id, "tag": t} for s in chunk for t in s.tags]
             if tag_rows:
                 await connection.execute(insert(script_tags), tag_rows)

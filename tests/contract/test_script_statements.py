@@ -69,7 +69,10 @@ async def test_a_page_of_one_costs_what_a_page_of_a_hundred_does(
             assert len(page.scripts) == limit
             counts.append(len(statements))
 
-    assert counts == [1, 1]
+    # SQLite first counts what a tag, a site or words select, up to a bound (`script_probes`).
+    counted = engine.dialect.name == "sqlite" and query.sort is not ScriptSort.RELEVANCE
+    counted = counted and bool(query.tag or query.site or query.text)
+    assert counts == [2, 2] if counted else [1, 1]
 
 
 @pytest.mark.parametrize(

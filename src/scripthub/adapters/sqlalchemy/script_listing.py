@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Text, and_, cast, literal_column, or_, select, tuple_
+from sqlalchemy import Text, and_, cast, exists, literal_column, or_, select, tuple_
+from sqlalchemy.sql.expression import UnaryExpression
+from sqlalchemy.sql.operators import custom_op
 
 from scripthub.adapters.sqlalchemy.script_relevance import ranked
+from scripthub.adapters.sqlalchemy.scripts_search import sqlite_probe
 from scripthub.adapters.sqlalchemy.scripts_table import (
     EVERYWHERE,
     LIVE,
@@ -49,12 +53,27 @@ _EVERY_VISIBILITY = frozenset(Visibility)
 _NO_ANTIFEATURES = cast(scripts.c.antifeatures, Text) == literal_column("'[]'")
 
 
+@dataclass(frozen=True)
+class Probes:
+    """The filters of a list in a key's order that SQLite tests on each script as it walks
+    the order's index, rather than starting from the scripts they select (`script_probes`);
+    PostgreSQL, which plans each value, probes none."""
+
+    language: bool = False
+    tag: bool = False
+    site: bool = False
+    text: bool = False
+
+
+NO_PROBES = Probes()
+
+
 def listing(
-    query: ScriptQuery, search: SearchIndex
+    query: ScriptQuery, search: SearchIndex, probes: Probes = NO_PROBES
 ) -> tuple[Select[Any] | None, Callable[[Sequence[RowMapping]], ScriptPage]]:
     """The statement for `query` (None when it cannot match anything), fetching one script
     past the page to tell whether a next page exists, and how to turn its rows into the
-    page."""
+    page; `probes` shape a list in a key's order, never its result."""
     sort = sort_of(query)
     match = None
     if sort is ScriptSort.RELEVANCE or query.text is not None:
@@ -66,7 +85,7 @@ def listing(
     if sort is ScriptSort.RELEVANCE and match is not None:
         statement = _by_relevance(query, match, after)
     else:
-        statement = _by_key(query, sort, match, after)
+        statement = _by_key(query, sort, match, after, probes)
     return statement, _pager(query.limit, sort)
 
 
@@ -84,15 +103,21 @@ def _by_relevance(
 
 
 def _by_key(
-    query: ScriptQuery, sort: ScriptSort, match: SearchMatch | None, after: ScriptKeyset | None
+    query: ScriptQuery,
+    sort: ScriptSort,
+    match: SearchMatch | None,
+    after: ScriptKeyset | None,
+    probes: Probes,
 ) -> Select[Any]:
     key = _KEYS[sort]
     statement = WITH_OWNER
-    if match is not None:
+    if match is not None and probes.text:
+        statement = statement.where(sqlite_probe(match))
+    elif match is not None:
         statement = statement.join(match.table, match.table.c.script_id == scripts.c.id).where(
             match.condition
         )
-    statement = statement.where(*_listed(query), *_narrowing(query))
+    statement = statement.where(*_listed(query), *_narrowing(query, probes))
     ascending = sort is ScriptSort.NAME
     if after is not None:
         position = tuple_(key, scripts.c.id)
@@ -123,35 +148,45 @@ def _listed(query: ScriptQuery) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def _narrowing(query: ScriptQuery) -> list[ColumnElement[bool]]:
+def _narrowing(query: ScriptQuery, probes: Probes = NO_PROBES) -> list[ColumnElement[bool]]:
     """The filters the client asked for."""
     conditions: list[ColumnElement[bool]] = []
     if query.owner_id is not None:
         conditions.append(scripts.c.owner_id == query.owner_id)
     if query.language is not None:
-        conditions.append(scripts.c.language == query.language.value)
+        language: ColumnElement[str] = scripts.c.language
+        if probes.language:
+            # SQLite's way of saying "not by an index": `+language`.
+            language = UnaryExpression(language, operator=custom_op("+"), type_=language.type)
+        conditions.append(language == query.language.value)
     if query.featured is not None:
         conditions.append(featured_is(value=query.featured))
     if query.without_antifeatures:
         conditions.append(_NO_ANTIFEATURES)
     if query.tag is not None:
-        tagged = select(script_tags.c.script_id).where(script_tags.c.tag == query.tag)
-        conditions.append(scripts.c.id.in_(tagged))
+        tagged = script_tags.c.tag == query.tag
+        if probes.tag:
+            conditions.append(exists().where(script_tags.c.script_id == scripts.c.id, tagged))
+        else:
+            conditions.append(scripts.c.id.in_(select(script_tags.c.script_id).where(tagged)))
     if query.site is not None:
-        conditions.append(scripts.c.id.in_(_running_on(query.site, all_sites=query.all_sites)))
+        running = running_on(query.site, all_sites=query.all_sites)
+        if probes.site:
+            conditions.append(exists().where(script_sites.c.script_id == scripts.c.id, running))
+        else:
+            conditions.append(scripts.c.id.in_(select(script_sites.c.script_id).where(running)))
     return conditions
 
 
-def _running_on(site: str, *, all_sites: bool) -> Select[Any]:
-    """The ids of the scripts whose patterns name `site`, or a domain above it with its
-    subdomains (or every site, when `all_sites`)."""
+def running_on(site: str, *, all_sites: bool) -> ColumnElement[bool]:
+    """The `script_sites` rows of the scripts whose patterns name `site`, or a domain above
+    it with its subdomains (or every site, when `all_sites`)."""
     host, *above = host_and_parents(site)
     named = [host, EVERYWHERE] if all_sites else [host]
-    running = or_(
+    return or_(
         script_sites.c.host.in_(named),
         and_(script_sites.c.host.in_(above), script_sites.c.subdomains.is_(True)),
     )
-    return select(script_sites.c.script_id).where(running)
 
 
 def _checked(after: ScriptKeyset, sort: ScriptSort) -> ScriptKeyset:

@@ -19,6 +19,7 @@ backends): the migrations create it, and schema comparisons leave it out (`inclu
 from __future__ import annotations
 
 import hashlib
+import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -37,13 +38,15 @@ from sqlalchemy import (
     func,
     insert,
     literal_column,
+    select,
 )
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.sql.functions import Function
 
+from scripthub.adapters.sqlalchemy.scripts_table import scripts
 from scripthub.domain.scripts import search_terms, searched_texts
 
 if TYPE_CHECKING:
-    import uuid
     from collections.abc import Mapping
 
     from sqlalchemy import ColumnElement, FromClause
@@ -177,14 +180,43 @@ class SqliteSearchIndex:
         )
 
     def match(self, terms: list[str]) -> SearchMatch:
-        expression = " AND ".join(f'"{term}"*' for term in terms)
+        expression = fts5_expression(terms)
         # bm25 is lower for better matches; its weights follow the columns' order.
         weights = f"0.0, {NAME_WEIGHT}, {TAGS_WEIGHT}, {DESCRIPTION_WEIGHT}"
         return SearchMatch(
             sqlite_search,
-            literal_column(SEARCH_TABLE).op("MATCH", return_type=Boolean)(expression),
+            sqlite_matching(expression),
             -literal_column(f"bm25({SEARCH_TABLE}, {weights})", Float),
         )
+
+
+def fts5_expression(terms: list[str], *, prefixes: bool = True) -> str:
+    """The FTS5 query for scripts having each of `terms` as a word, or as the start of one
+    (`prefixes`); the words are letters and digits only."""
+    star = "*" if prefixes else ""
+    return " AND ".join(f'"{term}"{star}' for term in terms)
+
+
+def sqlite_matching(expression: str) -> ColumnElement[bool]:
+    """The rows of `sqlite_search` that the FTS5 query `expression` matches."""
+    return literal_column(SEARCH_TABLE).op("MATCH", return_type=Boolean)(expression)
+
+
+SEARCH_ROWID_FUNCTION = "search_rowid"
+"""The SQL function, on every SQLite connection of the engine, of `stored_search_rowid`
+(`sqlite_probe` calls it)."""
+
+
+def stored_search_rowid(stored_id: str) -> int:
+    """`search_rowid` of a script id as SQLite stores it (32 hexadecimal digits)."""
+    return search_rowid(uuid.UUID(hex=stored_id))
+
+
+def sqlite_probe(match: SearchMatch) -> ColumnElement[bool]:
+    """`match` as a test of the script at hand (`scripts`), on SQLite: its search row's id
+    among those of the matches (read from the index alone, never its rows)."""
+    matches = select(sqlite_search.c.rowid).where(match.condition)
+    return Function(SEARCH_ROWID_FUNCTION, scripts.c.id, type_=Integer).in_(matches)
 
 
 def search_rowid(script_id: uuid.UUID) -> int:

@@ -1,0 +1,86 @@
+"""Which filters of a list in a key's order SQLite tests on each script as it walks the
+order's index (`Probes`), rather than starting from the scripts they select.
+
+SQLite's planner cannot tell a common tag from a rare one (its statistics, without STAT4,
+are averages): it starts from any tag, site or search words, so a tag of 40k scripts of
+100k reads and sorts all of them (0.2-0.6 s) where walking the order's index finds a page
+in the first hundred. Starting from the filter is right for a rare one only (134 scripts:
+walking would test all 100k). So, before the page, one statement counts what each of them
+selects, up to `COMMON` (a fraction of a millisecond, but for a prefix that starts many
+words), and the common ones become tests of the script at hand: `EXISTS` on their table's
+primary key, or, for words, the script's search row id among those of the matches
+(`scripts_search.sqlite_probe`). A language is a test in every order but `newest`, which
+has an index by language: the rarest is still 1 %.
+
+PostgreSQL, which plans each statement knowing its values, gets no probes; nor does a
+search by relevance, whose shape is its ranking's (`script_relevance`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy import case, func, select
+
+from scripthub.adapters.sqlalchemy.script_listing import NO_PROBES, Probes, running_on, sort_of
+from scripthub.adapters.sqlalchemy.scripts_search import (
+    fts5_expression,
+    sqlite_matching,
+    sqlite_search,
+)
+from scripthub.adapters.sqlalchemy.scripts_table import script_tags
+from scripthub.application.ports.scripts import ScriptSort
+from scripthub.domain.scripts import search_terms
+
+if TYPE_CHECKING:
+    from typing import Any
+
+    from sqlalchemy import ColumnElement, Select
+    from sqlalchemy.ext.asyncio import AsyncConnection
+
+    from scripthub.application.ports.scripts import ScriptQuery
+
+COMMON = 1000
+"""Scripts a filter selects from which SQLite walks the order's index and tests it on each
+script: ~2,100 scripts walked for a page of 20 at 100k scripts, if they are spread evenly
+(below, it starts from at most 1,000 and sorts them; bench/README.md)."""
+
+
+async def sqlite_probes(connection: AsyncConnection, query: ScriptQuery) -> Probes:
+    """The `Probes` of `query` on SQLite: one statement, when it has a tag, a site or
+    words to count."""
+    sort = sort_of(query)
+    if sort is ScriptSort.RELEVANCE:
+        return NO_PROBES
+    counts: dict[str, ColumnElement[int]] = {}
+    if query.tag is not None:
+        counts["tag"] = _capped(select(1).where(script_tags.c.tag == query.tag))
+    if query.site is not None:
+        counts["site"] = _capped(select(1).where(running_on(query.site, all_sites=query.all_sites)))
+    terms = search_terms(query.text or "")
+    if terms:
+        # A word's own matches count lazily; all the words it starts need a merge of their
+        # lists (10 ms for a word of 90k scripts), only needed when it has fewer.
+        counts["text"] = case(
+            (_matches(terms, prefixes=False) >= COMMON, COMMON),
+            else_=_matches(terms, prefixes=True),
+        )
+    common: dict[str, bool] = {}
+    if counts:
+        row = (await connection.execute(select(*(c.label(n) for n, c in counts.items())))).one()
+        common = {name: count >= COMMON for name, count in row._mapping.items()}
+    return Probes(
+        language=query.language is not None and sort is not ScriptSort.NEWEST,
+        tag=common.get("tag", False),
+        site=common.get("site", False),
+        text=common.get("text", False),
+    )
+
+
+def _capped(rows: Select[Any]) -> ColumnElement[int]:
+    return select(func.count()).select_from(rows.limit(COMMON).subquery()).scalar_subquery()
+
+
+def _matches(terms: list[str], *, prefixes: bool) -> ColumnElement[int]:
+    matching = sqlite_matching(fts5_expression(terms, prefixes=prefixes))
+    return _capped(select(1).select_from(sqlite_search).where(matching))

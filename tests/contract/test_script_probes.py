@@ -1,0 +1,201 @@
+"""On SQLite, a list in a key's order narrowed by a tag, a site or words that select many
+scripts walks the order's index and tests each script (`script_probes`), and a language is
+tested in every order but `newest`: the same pages as starting from what the filters select,
+read in the index's order, without sorting what they select. And what each SQLite
+connection of the engine is set up with for it."""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING
+
+import pytest
+
+from scripthub.adapters.sqlalchemy import SqlAlchemyUnitOfWork, script_probes
+from scripthub.adapters.sqlalchemy.engine import SQLITE_MMAP_SIZE, create_engine
+from scripthub.adapters.sqlalchemy.scripts_search import search_rowid
+from scripthub.application.ports.scripts import ScriptQuery, ScriptSort
+from scripthub.domain.scripts import Language
+from tests.contract import test_script_listing, test_script_sites
+from tests.contract.test_sql_statements import query_plan, recorded_statements
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
+    from tests.contract.uow_backends import MakeUnitOfWork
+
+KEY_ORDERS = [sort for sort in ScriptSort if sort is not ScriptSort.RELEVANCE]
+ORDER_INDEXES = {
+    ScriptSort.NEWEST: "ix_scripts_listed_created_at_id",
+    ScriptSort.UPDATED: "ix_scripts_listed_updated_at_id",
+    ScriptSort.INSTALLS: "ix_scripts_listed_install_count_id",
+    ScriptSort.RATING: "ix_scripts_listed_rating_avg_id",
+    ScriptSort.NAME: "ix_scripts_listed_name_key_id",
+}
+
+
+@pytest.fixture
+async def engine(sqlite_database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(sqlite_database_url)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def make_uow(engine: AsyncEngine) -> MakeUnitOfWork:
+    return lambda: SqlAlchemyUnitOfWork(engine)
+
+
+def probing_every_filter(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(script_probes, "COMMON", 0)
+
+
+async def pages_both_ways(
+    make_uow: MakeUnitOfWork, monkeypatch: pytest.MonkeyPatch, query: ScriptQuery
+) -> tuple[list[list[str]], list[list[str]]]:
+    """The slugs of every page of `query`, started from its filters, then probing them."""
+
+    async def slugs() -> list[list[str]]:
+        pages = await test_script_listing.every_page(make_uow, query)
+        return [[script.slug for script in page] for page in pages]
+
+    driven = await slugs()
+    with monkeypatch.context() as patch:
+        probing_every_filter(patch)
+        probed = await slugs()
+    return driven, probed
+
+
+@pytest.mark.parametrize("sort", KEY_ORDERS)
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {"tag": "t0"},
+        {"text": "dark"},
+        {"text": "alp"},
+        {"text": "dark every", "tag": "t1"},
+        {"language": Language.JAVASCRIPT},
+        {"language": Language.JAVASCRIPT, "tag": "t0", "text": "page"},
+    ],
+)
+async def test_probed_filters_list_the_same_pages(
+    make_uow: MakeUnitOfWork,
+    monkeypatch: pytest.MonkeyPatch,
+    sort: ScriptSort,
+    filters: dict[str, object],
+) -> None:
+    await test_script_listing.catalogue(make_uow)
+    query = ScriptQuery(sort=sort, limit=2, **filters)  # type: ignore[arg-type]
+
+    driven, probed = await pages_both_ways(make_uow, monkeypatch, query)
+
+    assert probed == driven
+    assert sum(map(len, driven)) >= 2
+
+
+@pytest.mark.parametrize("sort", KEY_ORDERS)
+@pytest.mark.parametrize(
+    ("site", "all_sites"), [("youtube.com", False), ("youtube.com", True), ("m.youtube.com", True)]
+)
+async def test_probed_sites_list_the_same_pages(
+    make_uow: MakeUnitOfWork,
+    monkeypatch: pytest.MonkeyPatch,
+    sort: ScriptSort,
+    site: str,
+    all_sites: bool,
+) -> None:
+    await test_script_sites.catalogue(make_uow)
+    query = ScriptQuery(site=site, all_sites=all_sites, sort=sort, limit=2)
+
+    driven, probed = await pages_both_ways(make_uow, monkeypatch, query)
+
+    assert probed == driven
+    assert sum(map(len, driven)) >= 2
+
+
+async def page_plan(engine: AsyncEngine, query: ScriptQuery) -> tuple[int, str]:
+    """How many statements a page of `query` sends, and the plan of the page's."""
+    async with SqlAlchemyUnitOfWork(engine) as uow:
+        with recorded_statements(engine) as statements:
+            await uow.scripts.search(query)
+    return len(statements), await query_plan(engine, *statements[-1])
+
+
+async def catalogue_for(make_uow: MakeUnitOfWork, filters: dict[str, object]) -> None:
+    """Scripts with sites, or with every sort key tied (tags `t0`, `t1`, all saying "dark")."""
+    if "site" in filters:
+        await test_script_sites.catalogue(make_uow)
+    else:
+        await test_script_listing.catalogue(make_uow)
+
+
+@pytest.mark.parametrize("sort", [ScriptSort.INSTALLS, ScriptSort.NAME])
+@pytest.mark.parametrize(
+    "filters",
+    [{"tag": "t0"}, {"text": "dark"}, {"site": "youtube.com"}, {"language": Language.JAVASCRIPT}],
+)
+async def test_a_common_filter_walks_the_orders_index(
+    engine: AsyncEngine,
+    make_uow: MakeUnitOfWork,
+    monkeypatch: pytest.MonkeyPatch,
+    sort: ScriptSort,
+    filters: dict[str, object],
+) -> None:
+    await catalogue_for(make_uow, filters)
+    probing_every_filter(monkeypatch)
+
+    statements, plan = await page_plan(engine, ScriptQuery(sort=sort, **filters))  # type: ignore[arg-type]
+
+    assert ORDER_INDEXES[sort] in plan, plan
+    assert "TEMP B-TREE" not in plan, plan
+    assert statements == (1 if "language" in filters else 2), "the filters' counts, the page"
+
+
+@pytest.mark.parametrize(
+    ("filters", "index"),
+    [
+        ({"tag": "t0"}, "ix_script_tags_tag_script_id"),
+        ({"site": "youtube.com"}, "ix_script_sites_host_subdomains_script_id"),
+        ({"text": "dark"}, "VIRTUAL TABLE"),
+    ],
+)
+async def test_a_rare_filter_is_where_the_page_starts(
+    engine: AsyncEngine, make_uow: MakeUnitOfWork, filters: dict[str, object], index: str
+) -> None:
+    await catalogue_for(make_uow, filters)
+
+    _, plan = await page_plan(engine, ScriptQuery(sort=ScriptSort.INSTALLS, **filters))  # type: ignore[arg-type]
+
+    assert index in plan, plan
+    assert ORDER_INDEXES[ScriptSort.INSTALLS] not in plan, plan
+
+
+async def test_a_tag_is_common_from_common_scripts_on(
+    engine: AsyncEngine, make_uow: MakeUnitOfWork, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scripts = await test_script_listing.catalogue(make_uow)
+    tagged = sum("t0" in script.tags for script in scripts)
+    query = ScriptQuery(tag="t0", sort=ScriptSort.INSTALLS)
+
+    monkeypatch.setattr(script_probes, "COMMON", tagged + 1)
+    _, rare = await page_plan(engine, query)
+    monkeypatch.setattr(script_probes, "COMMON", tagged)
+    _, common = await page_plan(engine, query)
+
+    assert "ix_script_tags_tag_script_id" in rare, rare
+    assert ORDER_INDEXES[ScriptSort.INSTALLS] in common, common
+
+
+async def test_each_sqlite_connection_maps_the_file_and_hashes_search_row_ids(
+    engine: AsyncEngine,
+) -> None:
+    script_id = uuid.uuid4()
+
+    async with engine.connect() as connection:
+        mapped = await connection.exec_driver_sql("PRAGMA mmap_size")
+        hashed = await connection.exec_driver_sql("SELECT search_rowid(?)", (script_id.hex,))
+
+        assert mapped.scalar_one() == SQLITE_MMAP_SIZE
+        assert hashed.scalar_one() == search_rowid(script_id)
