@@ -14,7 +14,9 @@ import httpx
 import pytest
 from prometheus_client import REGISTRY
 
-from scripthub.adapters.oauth import JWKS_MAX_AGE, SCOPES, HttpOAuthGateway
+from scripthub.adapters.oauth.gateway import HttpOAuthGateway
+from scripthub.adapters.oauth.id_tokens import JWKS_MAX_AGE
+from scripthub.adapters.oauth.registration import SCOPES
 from scripthub.application.ports.oauth import AuthorizationRequest, ProviderIdentity
 from scripthub.domain.errors import OAuthError
 from scripthub.domain.providers import Provider

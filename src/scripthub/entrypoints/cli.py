@@ -12,10 +12,9 @@ import shutil
 import socket
 import sys
 import tempfile
-import uuid
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TypeVar
+from types import ModuleType
 
 import uvicorn
 
@@ -30,34 +29,16 @@ from scripthub.adapters.sqlalchemy.migrations import (
     schema_state,
     upgrade_database,
 )
-from scripthub.application.accounts import Operator, OwnUser
-from scripthub.application.ports.mail import OutboxDispatchStore
-from scripthub.application.users.change_roles import ChangeUserRoleCommand
-from scripthub.application.users.create_account import CreateAccountCommand
-from scripthub.application.users.list_users import ListUsersQuery
-from scripthub.application.users.new_account import AccountFields
-from scripthub.application.users.set_password import SetUserPasswordCommand
-from scripthub.domain.errors import DomainError, NotFoundError, ServiceUnavailableError
-from scripthub.domain.mail import DeliveryStatus
+from scripthub.domain.errors import DomainError, ServiceUnavailableError
 from scripthub.domain.users import AccountStatus
 from scripthub.entrypoints.banner import scripthub_version, start_up_banner
-from scripthub.entrypoints.containers import Container, build_container, close_container
-from scripthub.entrypoints.demo.seed import seed_demo
 from scripthub.entrypoints.http.metrics import MULTIPROCESS_DIRECTORY
 from scripthub.entrypoints.http.server_protocol import GuardedHttpProtocol
-from scripthub.entrypoints.mail_worker import (
-    DispatcherWatch,
-    dispatch_once,
-    dispatch_until,
-    refresh_outbox_gauge,
-)
 from scripthub.entrypoints.outages import described
 from scripthub.entrypoints.settings import Settings, SettingsError, load_settings
 
-T = TypeVar("T")
 PROMPTED_WHEN_LEFT_OUT = "prompted for when left out (read from stdin when piped)"
 PACKAGE_DIRECTORY = Path(__file__).resolve().parents[1]
-OPERATOR = Operator()
 # uvicorn kills a worker that does not answer its supervisor within this; its 5 s default is
 # less than a spawned worker can take to import the app on a busy host, which then starts,
 # dies and starts again without ever serving.
@@ -311,48 +292,6 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-async def _with_container(settings: Settings, work: Callable[[Container], Awaitable[T]]) -> T:
-    container = build_container(settings)
-    try:
-        return await work(container)
-    finally:
-        await close_container(container)
-
-
-async def _create_user(container: Container, args: argparse.Namespace) -> str:
-    command = CreateAccountCommand(
-        OPERATOR,
-        AccountFields(args.email, args.password_read, args.username),
-        roles=tuple(args.role),
-        verified=args.verified,
-    )
-    own: OwnUser = await container.use_cases.create_account().execute(command)
-    return f"created {own.user.id} {own.user.email} roles={','.join(own.roles)}"
-
-
-async def _list_users(container: Container, args: argparse.Namespace) -> str:
-    status = AccountStatus(args.status) if args.status else None
-    lines: list[str] = []
-    cursor: str | None = None
-    while True:
-        query = ListUsersQuery(OPERATOR, args.search, status, cursor, limit=100)
-        page = await container.use_cases.list_users().execute(query)
-        lines.extend(
-            f"{own.user.id}  {own.user.email}  {own.user.username}  "
-            f"{own.user.account_status}  roles={','.join(own.roles)}"
-            for own in page.items
-        )
-        if page.next_cursor is None:
-            return "\n".join(lines) or "no users"
-        cursor = page.next_cursor
-
-
-async def _set_password(container: Container, args: argparse.Namespace) -> str:
-    command = SetUserPasswordCommand(OPERATOR, args.user, args.password_read)
-    email = await container.use_cases.set_user_password().execute(command)
-    return f"{email} password set; every session of the account ended"
-
-
 def _db(settings: Settings, args: argparse.Namespace) -> int:
     url = settings.database_url
     if args.db_command == "history":
@@ -378,57 +317,6 @@ def _print_progress(line: str) -> None:
     print(line, flush=True)
 
 
-async def _change_role(container: Container, email: str, role: str, *, grant: bool) -> str:
-    command = ChangeUserRoleCommand(OPERATOR, email, role, grant=grant)
-    roles: list[str] = await container.use_cases.change_user_role().execute(command)
-    return f"{email} roles={','.join(roles)}"
-
-
-async def _mail(container: Container, args: argparse.Namespace) -> str:
-    if args.mail_command == "dispatch":
-        if not args.once:
-            watch = DispatcherWatch(container.adapters.clock())
-            await dispatch_until(container, asyncio.Event(), watch)  # until interrupted
-        await dispatch_once(container)
-        counts = await refresh_outbox_gauge(container)
-        return " ".join(f"{status}={count}" for status, count in counts.items())
-    store = container.adapters.outbox_dispatch_store()
-    if args.mail_command == "retry":
-        try:
-            message_id = uuid.UUID(args.message_id)
-        except ValueError:
-            raise NotFoundError(f"No failed mail {args.message_id}.") from None
-        if not await store.requeue(message_id, container.adapters.clock().now()):
-            raise NotFoundError(f"No failed mail {args.message_id}.")
-        return f"queued {message_id} again"
-    if args.mail_command == "latest":
-        return await _latest_mail(store, args.limit)
-    failed = await store.list_by_status(DeliveryStatus.FAILED, args.limit)
-    return (
-        "\n".join(
-            f"{m.id}  {m.created_at:%Y-%m-%d %H:%M}  to={m.email.to}  attempts={m.attempts}  "
-            f"subject={m.email.subject!r}  error={m.last_error!r}"
-            for m in failed
-        )
-        or "no failed mail"
-    )
-
-
-async def _latest_mail(store: OutboxDispatchStore, limit: int) -> str:
-    """The newest `limit` mails, whatever their status, newest first, as their reader sees
-    them: a development mailbox (the console mailer's are otherwise only in the log)."""
-    found = [m for status in DeliveryStatus for m in await store.list_by_status(status, limit)]
-    newest = sorted(found, key=lambda m: (m.created_at, m.id), reverse=True)[:limit]
-    return (
-        "\n\n".join(
-            f"--- {m.created_at:%Y-%m-%d %H:%M:%S} to={m.email.to} status={m.status}\n"
-            f"Subject: {m.email.subject}\n\n{m.email.text.rstrip()}"
-            for m in newest
-        )
-        or "no mail"
-    )
-
-
 def _demo_seed(settings: Settings, *, force: bool) -> int:
     production = settings.env == "production"
     if production and not force:
@@ -437,8 +325,7 @@ def _demo_seed(settings: Settings, *, force: bool) -> int:
             "(SCRIPTHUB_ENV=production); pass --force if that is really wanted"
         )
     _migrate_embedded(settings)
-    report = asyncio.run(_with_container(settings, lambda c: seed_demo(c, production=production)))
-    print(report.summary())
+    print(_operator_commands().demo_seed(settings, production=production))
     return 0
 
 
@@ -447,7 +334,7 @@ def _mail_command(settings: Settings, args: argparse.Namespace) -> int:
         return _refused("`mail latest` prints mail with its single-use links: not in production")
     if refusal := _missing_or_unusable(settings.database_url):
         return _refused(refusal)
-    print(asyncio.run(_with_container(settings, lambda c: _mail(c, args))))
+    print(_operator_commands().mail(args, settings))
     return 0
 
 
@@ -466,29 +353,22 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _users(args: argparse.Namespace, settings: Settings) -> int:
-    users: dict[str, Callable[[Container, argparse.Namespace], Awaitable[str]]] = {
-        "create": _create_user,
-        "list": _list_users,
-        "set-password": _set_password,
-    }
-    if args.users_command in users:
-        if args.users_command != "list":
-            try:
-                args.password_read = _password(args.password)
-            except PasswordsDifferError:
-                return _refused("the two passwords differ; nothing was changed")
-        work = users[args.users_command]
-        print(asyncio.run(_with_container(settings, lambda c: work(c, args))))
-    else:
-        grant = args.users_command == "grant-role"
-        print(
-            asyncio.run(
-                _with_container(
-                    settings, lambda c: _change_role(c, args.email, args.role, grant=grant)
-                )
-            )
-        )
+    if args.users_command in {"create", "set-password"}:
+        try:
+            args.password_read = _password(args.password)
+        except PasswordsDifferError:
+            return _refused("the two passwords differ; nothing was changed")
+    print(_operator_commands().users(args, settings))
     return 0
+
+
+def _operator_commands() -> ModuleType:
+    """The commands that build the whole application, imported when one runs: every worker
+    of `serve` imports this module again (as the spawned process's main module), and loading
+    the application twice per worker was most of its start-up (bench/README.md)."""
+    from scripthub.entrypoints import operator_commands  # noqa: PLC0415
+
+    return operator_commands
 
 
 def main(argv: Sequence[str] | None = None) -> int:

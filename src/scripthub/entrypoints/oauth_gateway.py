@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from prometheus_client import Counter
 
-from scripthub.adapters.oauth import HttpOAuthGateway, ProviderRegistration
+from scripthub.adapters.oauth.gateway import HttpOAuthGateway
+from scripthub.adapters.oauth.registration import ProviderRegistration
 from scripthub.domain.providers import Provider
 from scripthub.entrypoints.settings import Settings
 

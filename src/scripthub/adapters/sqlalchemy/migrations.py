@@ -1,4 +1,7 @@
-"""Apply and inspect the schema migrations, from code (the CLI and start-up use these)."""
+"""Apply and inspect the schema migrations, from code (the CLI and start-up use these).
+
+Alembic is imported by the functions that use it (ruff's TID253 keeps it so): every worker of
+`scripthub serve` imports this module, and needs Alembic only if the readiness probe runs."""
 
 from __future__ import annotations
 
@@ -8,10 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import pool
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -19,7 +18,9 @@ from scripthub.adapters.sqlalchemy.engine import ensure_sqlite_directory, sqlite
 from scripthub.adapters.sqlalchemy.errors import database_errors
 
 if TYPE_CHECKING:
+    from alembic.config import Config
     from alembic.runtime.migration import MigrationInfo
+    from alembic.script import ScriptDirectory
     from sqlalchemy import Connection
     from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -50,15 +51,23 @@ SCRIPT_LOCATION = _script_location()
 
 
 def _config() -> Config:
+    from alembic.config import Config
+
     config = Config()
     # Config values go through ConfigParser interpolation, where '%' is special.
     config.set_main_option("script_location", str(SCRIPT_LOCATION).replace("%", "%%"))
     return config
 
 
+def _scripts() -> ScriptDirectory:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(_config())
+
+
 def head_revision() -> str:
     """The newest revision the code knows."""
-    head = ScriptDirectory.from_config(_config()).get_current_head()
+    head = _scripts().get_current_head()
     if head is None:
         msg = f"no migrations found in {SCRIPT_LOCATION}"
         raise RuntimeError(msg)
@@ -67,7 +76,7 @@ def head_revision() -> str:
 
 def migration_history() -> list[Migration]:
     """Every migration the code knows, newest first."""
-    revisions = ScriptDirectory.from_config(_config()).walk_revisions()
+    revisions = _scripts().walk_revisions()
     return [Migration(revision.revision, revision.doc) for revision in revisions]
 
 
@@ -85,7 +94,7 @@ def schema_state(revision: str | None) -> SchemaState:
         return SchemaState.OK
     if revision is None:
         return SchemaState.BEHIND
-    known = {script.revision for script in ScriptDirectory.from_config(_config()).walk_revisions()}
+    known = {script.revision for script in _scripts().walk_revisions()}
     return SchemaState.BEHIND if revision in known else SchemaState.AHEAD
 
 
@@ -107,11 +116,15 @@ async def upgrade_database(
     url: str, revision: str = "head", progress: Progress | None = None
 ) -> None:
     """Migrate the database at `url` up to `revision`; creates a SQLite file's folder."""
+    from alembic import command
+
     await _run(url, command.upgrade, revision, progress)
 
 
 async def downgrade_database(url: str, revision: str, progress: Progress | None = None) -> None:
     """Migrate the database at `url` down to `revision` (`"base"` drops everything)."""
+    from alembic import command
+
     await _run(url, command.downgrade, revision, progress)
 
 
@@ -131,6 +144,8 @@ async def current_revision(url: str) -> str | None:
 
 
 def _read_revision(connection: Connection) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
     return MigrationContext.configure(connection).get_current_revision()
 
 

@@ -31,7 +31,7 @@ from scripthub.entrypoints.http.controllers.user_administration import (
     UserAdministrationController,
 )
 from scripthub.entrypoints.http.controllers.users import UsersController
-from scripthub.entrypoints.http.dependencies import build_dependencies
+from scripthub.entrypoints.http.dependencies import build_dependencies, with_use_cases
 from scripthub.entrypoints.http.docs import PAGE_POLICIES, docs_router
 from scripthub.entrypoints.http.forwarding import UntrustedForwardingWarning
 from scripthub.entrypoints.http.health import (
@@ -41,14 +41,7 @@ from scripthub.entrypoints.http.health import (
     readiness_handler,
 )
 from scripthub.entrypoints.http.metrics import forget_this_process, metrics_handler
-from scripthub.entrypoints.http.openapi import (
-    close_request_bodies,
-    declared_error_responses,
-    document_head_answers,
-    document_problems,
-    merge_sole_alternatives,
-    openapi_config,
-)
+from scripthub.entrypoints.http.openapi import correct_document_when_built, openapi_config
 from scripthub.entrypoints.http.options import OptionsAnswers, allowed_methods
 from scripthub.entrypoints.http.problems import EXCEPTION_HANDLERS
 from scripthub.entrypoints.http.rate_limits import RateLimits, RateLimitTier, declared_tiers
@@ -70,6 +63,24 @@ DISPATCHER_STOP_SECONDS = 10.0
 FLUSHER_STOP_SECONDS = 10.0
 JSON_MEDIA_TYPES = ("application/json", "application/problem+json")
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+CONTROLLERS = (
+    AuthController,
+    OAuthController,
+    OwnProvidersController,
+    PasswordsController,
+    UsersController,
+    EmailChangeController,
+    UserAdministrationController,
+    RolesController,
+    PermissionsController,
+    AuditController,
+    ScriptCodeController,
+    ScriptChangesController,
+    ScriptsController,
+    OwnScriptsController,
+    SitesController,
+)
 
 logger = logging.getLogger("scripthub.http")
 
@@ -188,21 +199,7 @@ def create_app(container: Container | None = None) -> Litestar:
 
     app = Litestar(
         route_handlers=[
-            AuthController,
-            OAuthController,
-            OwnProvidersController,
-            PasswordsController,
-            UsersController,
-            EmailChangeController,
-            UserAdministrationController,
-            RolesController,
-            PermissionsController,
-            AuditController,
-            ScriptCodeController,
-            ScriptChangesController,
-            ScriptsController,
-            OwnScriptsController,
-            SitesController,
+            *(with_use_cases(controller, container) for controller in CONTROLLERS),
             check_liveness,
             readiness_handler(readiness_checks(container, watch)),
             metrics_handler(settings.metrics_token, MailGauges(container, watch).refresh),
@@ -257,8 +254,5 @@ def create_app(container: Container | None = None) -> Litestar:
         page_policies=PAGE_POLICIES,
     )
     app.asgi_handler = secured if settings.trusted_proxies else UntrustedForwardingWarning(secured)
-    document_problems(app.openapi_schema, declared_error_responses(app))
-    document_head_answers(app.openapi_schema)
-    merge_sole_alternatives(app.openapi_schema)
-    close_request_bodies(app.openapi_schema)
+    correct_document_when_built(app)
     return app

@@ -7,7 +7,7 @@ whichever asks first) and kept in the request's scope.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from litestar.connection import ASGIConnection
 from litestar.handlers import BaseRouteHandler
@@ -20,9 +20,11 @@ from scripthub.application.auth.authenticate_request import (
     Authentication,
 )
 from scripthub.domain.roles import SEEDED_PERMISSIONS, Permission
-from scripthub.entrypoints.containers import Container
 from scripthub.entrypoints.http.client import request_context
 from scripthub.entrypoints.http.problems import MissingBearerTokenError
+
+if TYPE_CHECKING:  # not at run time: `scripthub serve`'s supervisor loads this, not the app
+    from scripthub.entrypoints.containers import Container
 
 AnyConnection = ASGIConnection[Any, Any, Any, Any]
 # OpenAPI: routes that need a bearer token declare this.

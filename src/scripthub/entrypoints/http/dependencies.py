@@ -1,23 +1,28 @@
 """Bridge from the use-cases container to Litestar's dependency injection.
 
-Handlers never see the container: every use case of `UseCases` (a provider whose object has
-an `execute`) is a named Litestar dependency under its provider's name. Use cases are built
-once per process, so a dependency only hands out the instance. `principal` is the signed-in
-caller (401 without one), `viewer` the caller of a route anonymous callers may use too (None
-without a token).
+Handlers never see the container: a use case of `UseCases` (a provider whose object has an
+`execute`) is a named Litestar dependency under its provider's name, provided by the router
+of each controller whose handlers name it (`with_use_cases`), not app-wide: Litestar
+resolves every dependency of every layer for every handler at start-up, and sixty use cases
+on the app were about 6,000 resolutions, two thirds of building the app (bench/README.md).
+Use cases are built once per process, so a dependency only hands out the instance.
+`principal` is the signed-in caller (401 without one), `viewer` the caller of a route
+anonymous callers may use too (None without a token).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from dependency_injector import providers
-from litestar import Request
+from litestar import Controller, Request
 from litestar.di import NamedDependency, Provide
+from litestar.handlers import HTTPRouteHandler
 
 from scripthub.application.accounts import Principal
 from scripthub.domain.audit import RequestContext
@@ -95,15 +100,29 @@ def build_dependencies(container: Container) -> dict[str, Provide]:
     def provide_frontend() -> Frontend:
         return frontend
 
-    dependencies = {
+    return {
         "frontend": Provide(provide_frontend, sync_to_thread=False),
         "principal": Provide(provide_principal),
         "viewer": Provide(provide_viewer),
         "context": Provide(provide_context, sync_to_thread=False),
     }
-    for name, provider in UseCases.providers.items():
+
+
+def with_use_cases(controller: type[Controller], container: Container) -> type[Controller]:
+    """The controller, as a subclass of this app's providing the use cases its handlers name,
+    and only those; a misspelt name is provided by nobody, so it still fails at start-up."""
+    named = {
+        parameter
+        for handler in (getattr(controller, name) for name in dir(controller))
+        if isinstance(handler, HTTPRouteHandler)
+        for parameter in inspect.signature(handler.fn).parameters
+    }
+    dependencies = {}
+    for name in sorted(named):
+        provider = UseCases.providers.get(name)
         if isinstance(provider, providers.Singleton):
             use_case = getattr(container.use_cases, name)()
             if hasattr(use_case, "execute"):
                 dependencies[name] = _provide(use_case)
-    return dependencies
+    provided = type(controller.__name__, (controller,), {"dependencies": dependencies})
+    return typing.cast("type[Controller]", provided)

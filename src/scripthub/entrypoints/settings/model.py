@@ -9,7 +9,7 @@ from typing import Literal
 
 import msgspec
 
-from scripthub.adapters.oauth import ProviderRegistration
+from scripthub.adapters.oauth.registration import ProviderRegistration
 
 DEFAULT_FRONTEND_URL = "http://localhost:3000"
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
