@@ -1,7 +1,8 @@
-"""`run.py --check-io`: does the raw baseline still do exactly the product's I/O?
+"""`run.py --check-io-only`: does the raw baseline still do exactly the product's I/O?
 
 The comparisons of target (a), of refresh, of the write routes (PATCH /api/users/me, login,
-register) and of update checks (script_code.py's `update_checks` part) are only fair while
+register, publishing a version, rating) and of update checks (script_code.py's
+`update_checks` part) are only fair while
 raw_asyncpg_app.py makes the same Redis calls and the same SQL round trips as the product,
 and that of target (d) while the guarded route
 of guard_app.py does the same I/O as the unguarded one (the guard authenticates, and the
@@ -14,16 +15,19 @@ sends a few requests to each and records:
               bench database only and before any server connects to it.
 
 Windows are separated by marker commands, so no clocks are compared. Prints the per-request
-sequence of each and exits 1 on any difference (SQL is compared in full; only the printout
-is shortened). Prepared-statement set-up (Parse/Describe) is not logged by PostgreSQL;
-concurrent warm-up requests beforehand make every worker open its connections and prepare
-its statements first. The servers of the check run without the in-process mail dispatcher
-(`SCRIPTHUB_MAIL_DISPATCH=external`): its polling every second would land in the windows; the
-install flusher's claims (every 2 s in each product process, and no SQL while there is
-nothing to flush) are left out of the Redis windows by their key.
+sequence of each and exits 1 on any difference (SQL is compared in full; only the printout is
+shortened), and when the server log cannot be read (SQL not compared is not checked).
+Prepared-statement set-up (Parse/Describe) is not logged by PostgreSQL; concurrent warm-up requests
+beforehand make every worker open its connections and prepare its statements first. The servers
+of the check run without the in-process mail dispatcher (`SCRIPTHUB_MAIL_DISPATCH=external`):
+its polling every second would land in the windows; the install flusher's claims (every 2 s in
+each product process, and no SQL while there is nothing to flush) are left out of the Redis
+windows by their key.
 Logins use the first seeded account, registrations new names, PATCHes a new bio each time (so
 that each one writes), update checks the script seed_script.py seeds, anonymous, with its
-digest in `If-None-Match` (answered 304). The product's first update checks fill the
+digest in `If-None-Match` (answered 304); ratings that script by the first account, a new
+score each time; publications the scripts of seed_script.py --publisher, one a thread, each
+a version greater than the last. The product's first update checks fill the
 latest-code cache, which the raw app reads too (same keys): the check sees a warm cache, as
 the bench does. With --peer, the fastapi-users peer's GET /users/me is printed too,
 not compared: it does other I/O by design.
@@ -31,6 +35,7 @@ not compared: it does other I/O by design.
 
 from __future__ import annotations
 
+import difflib
 import itertools
 import json
 import re
@@ -50,8 +55,9 @@ if TYPE_CHECKING:
     from run import Bench
 
 REQUESTS_PER_WINDOW = 3
-# Before recording: this many requests per route and server, WARM_UP_THREADS at a time, so
-# that every worker of a server has served some (sequential ones may all reach one worker).
+# Before recording: this many requests per route and server (--check-warm-up), at most
+# WARM_UP_THREADS at a time, so that every worker of a server has served some (sequential
+# ones may all reach one worker) and opened its connections.
 WARM_UP_REQUESTS = 16
 WARM_UP_THREADS = 8
 GUARDED, UNGUARDED = "/api/bench/guarded", "/api/bench/unguarded"  # guard_app.py's routes
@@ -275,12 +281,15 @@ def check_io(
     ]
     shown = [(title, side) for title, side in SHOWN if side[0] in servers and titles is None]
     bench.psql(f"ALTER DATABASE \"{bench.database}\" SET log_statement = 'all'")
-    count = WARM_UP_REQUESTS + REQUESTS_PER_WINDOW + 2
+    count = bench.args.check_warm_up + REQUESTS_PER_WINDOW + 2
     bench.seed({f"{server}-check": count for server in ("product", "raw", "alt")})
     bench.start_servers(servers, env={"SCRIPTHUB_MAIL_DISPATCH": "external"})
     sides = [side for _, *pair in comparisons for side in pair]
-    commands, sql = _record(bench, [*sides, *(side for _, side in shown)])
+    commands, logged = _record(bench, [*sides, *(side for _, side in shown)])
+    sql = logged or {}
     failures = [title for title, *sides in comparisons if not _compare(title, sides, commands, sql)]
+    if logged is None:
+        failures.append(f"SQL not compared: no PostgreSQL log at {bench.args.pg_log} (--pg-log)")
     for title, side in shown:
         _show(title, [side], commands, sql)
     print()
@@ -291,8 +300,11 @@ def check_io(
     return 1 if failures else 0
 
 
-def _record(bench: Bench, sides: list[Side]) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
-    """Redis commands and SQL statements of REQUESTS_PER_WINDOW requests per side."""
+def _record(
+    bench: Bench, sides: list[Side]
+) -> tuple[dict[str, list[str]], dict[str, list[str]] | None]:
+    """Redis commands and SQL statements (None: no server log to read them from) of
+    REQUESTS_PER_WINDOW requests per side."""
     kinds = {"guard": "admin", "peer": "peer"}  # whose access tokens; the others: seed.py's
     bearers = {
         server: {"Authorization": f"Bearer {bench.access_token(kinds.get(server, ''))}"}
@@ -312,10 +324,11 @@ def _record(bench: Bench, sides: list[Side]) -> tuple[dict[str, list[str]], dict
 
     email = (bench.work / "users.txt").read_text().split()[0]
     paths = {side[2] for side in sides}
-    # Asked once, before anything is recorded: they query or seed the bench database.
+    # Asked once, before anything is recorded: they query or seed the bench database (the
+    # publisher first: it seeds the other script in the same process).
+    publishes = bench.seed_publisher(PUBLISH_SCRIPT_COUNT) if PUBLISH_PATH in paths else []
     update_check = bench.update_check() if UPDATE_CHECK_PATH in paths else None
     rated = bench.seed_script() if RATING_PATH in paths else None
-    publishes = bench.seed_publisher(PUBLISH_SCRIPT_COUNT) if PUBLISH_PATH in paths else []
     publisher = {}
     new_version = ""
     if publishes:
@@ -374,9 +387,10 @@ def _record(bench: Bench, sides: list[Side]) -> tuple[dict[str, list[str]], dict
             raise RuntimeError(msg)
 
     # Fill pools, caches and prepared statements of every worker first.
-    with ThreadPoolExecutor(WARM_UP_THREADS) as pool:
+    warm_up = bench.args.check_warm_up
+    with ThreadPoolExecutor(max(min(warm_up, WARM_UP_THREADS), 1)) as pool:
         for side in sides:
-            list(pool.map(lambda _, side=side: send(*side), range(WARM_UP_REQUESTS)))
+            list(pool.map(lambda _, side=side: send(*side), range(warm_up)))
     pg_log = bench.args.pg_log
     offset = pg_log.stat().st_size if pg_log.is_file() else None
     with RedisRecorder(bench.args.redis, bench.prefix) as recorder:
@@ -389,8 +403,7 @@ def _record(bench: Bench, sides: list[Side]) -> tuple[dict[str, list[str]], dict
         _sql_marker(bench, "stop")
     bench.psql(f'ALTER DATABASE "{bench.database}" RESET log_statement')
     if offset is None:
-        print(f"(no PostgreSQL log at {pg_log}: SQL not compared; see --pg-log)")
-        return recorder.windows(), {}
+        return recorder.windows(), None
     with pg_log.open(errors="replace") as log_file:
         log_file.seek(offset)
         sql = sql_windows(log_file.read(), bench.database)
@@ -432,7 +445,22 @@ def _compare(
         first, second = Counter(seen[0][index]), Counter(seen[1][index])
         print(f"    {kind} only in {names[0]}: {[shorten(s) for s in (first - second).elements()]}")
         print(f"    {kind} only in {names[1]}: {[shorten(s) for s in (second - first).elements()]}")
+        for number, (one, other) in enumerate(zip(seen[0][index], seen[1][index], strict=False), 1):
+            if one != other:
+                print(f"    {kind} #{number}, {names[0]} -> {names[1]}: {word_changes(one, other)}")
     return False
+
+
+def word_changes(first: str, second: str) -> str:
+    """Where two statements differ, word by word, with the two words before each change."""
+    words, others = first.split(), second.split()
+    matcher = difflib.SequenceMatcher(a=words, b=others, autojunk=False)
+    return "; ".join(
+        f"...{' '.join(words[max(start - 2, 0) : start])} [{' '.join(words[start:end])}]"
+        f" -> [{' '.join(others[other_start:other_end])}]"
+        for tag, start, end, other_start, other_end in matcher.get_opcodes()
+        if tag != "equal"
+    )
 
 
 def _sql_marker(bench: Bench, name: str) -> None:

@@ -5,7 +5,8 @@ with --peer, 10 without).
     bench/run.sh                       # = .venv/bin/python bench/run.py
     bench/run.sh --commit HEAD         # a committed tree instead of the working tree
     bench/run.sh --commit HEAD --peer  # + fastapi-users (bench/peer_fastapi_users/setup.sh first)
-    bench/run.sh --check-io            # only the I/O checks (raw baseline, guard pair)
+    bench/run.sh --check-io-only       # only the I/O checks (every product/raw pair, the
+                                       # guard pair): exit 1 if any differs (also --check-io)
     bench/run.sh --only-writes         # only the write routes against the raw app
     bench/run.sh --ab DIR              # the product against a changed copy of src/ (DIR)
 
@@ -58,7 +59,7 @@ from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
 
-from iocheck import ADMIN_TOKENS, GUARDED, UNGUARDED, check_io
+from iocheck import ADMIN_TOKENS, GUARDED, UNGUARDED, WARM_UP_REQUESTS, check_io
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
@@ -407,8 +408,10 @@ class Bench:
         )
         return done.stdout.strip()
 
-    def create_database(self) -> None:
-        if shutil.which("wrk") is None:
+    def create_database(self, *, load: bool = True) -> None:
+        """The bench database, migrated; `load`: wrk must be there too (not for the I/O
+        check alone)."""
+        if load and shutil.which("wrk") is None:
             msg = "wrk is not installed: apt-get install -y wrk"
             raise RuntimeError(msg)
         log(f"work folder {self.work}; product code from {self.source}")
@@ -435,8 +438,9 @@ class Bench:
         return id_file.read_text().strip()
 
     def seed_publisher(self, scripts: int) -> list[str]:
-        """The ids of `scripts` scripts of one publisher (seed_script.py --publisher), seeded
-        the first time they are asked for."""
+        """The ids of `scripts` scripts of one publisher (seed_script.py --publisher, which
+        seeds `seed_script`'s too if it is not there yet), the first time they are asked
+        for."""
         ids = self.work / PUBLISH_SCRIPTS
         if not ids.exists():
             seeding = [str(BENCH / "seed_script.py"), str(self.work), f"--publisher={scripts}"]
@@ -1319,6 +1323,14 @@ def add_bench_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--keep", action="store_true", help="keep database, keys and logs")
     parser.add_argument(
+        "--check-warm-up",
+        type=int,
+        default=WARM_UP_REQUESTS,
+        metavar="N",
+        help="the I/O check's requests per route and server before it records (with one"
+        " worker per server, 4 are enough)",
+    )
+    parser.add_argument(
         "--port-base",
         type=int,
         default=PORT_BASE,
@@ -1337,8 +1349,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--login-duration", type=int, default=20)
     parser.add_argument("--login-connections", type=int, default=16)
     parser.add_argument("--bcrypt-seconds", type=float, default=5.0)
-    parser.add_argument("--users", type=int, default=64)
-    parser.add_argument("--admins", type=int, default=16, help="accounts for the guard pair")
+    parser.add_argument("--users", type=int, help="seeded accounts (64; 4 with --check-io-only)")
+    parser.add_argument(
+        "--admins", type=int, help="accounts for the guard pair (16; 2 with --check-io-only)"
+    )
     parser.add_argument("--skip-login", action="store_true", help="only the GET/refresh runs")
     parser.add_argument("--skip-hot", action="store_true", help="only the login runs")
     parser.add_argument("--skip-guard", action="store_true", help="no guarded/unguarded pair")
@@ -1374,7 +1388,13 @@ def parse_args() -> argparse.Namespace:
         metavar="N",
         help="run the product from a copy of its src/ with BCRYPT_THREAD_NICENESS = N",
     )
-    parser.add_argument("--check-io", action="store_true", help="only compare the I/O")
+    parser.add_argument(
+        "--check-io-only",
+        "--check-io",
+        dest="check_io",
+        action="store_true",
+        help="only compare the I/O of every pair once (iocheck.py): exit 1 if any differs",
+    )
     parser.add_argument("--skip-check-io", action="store_true", help="no I/O comparison first")
     parser.add_argument(
         "--ab",
@@ -1385,6 +1405,9 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
+    small = args.check_io  # the I/O check alone: a few accounts are enough
+    args.users = (4 if small else 64) if args.users is None else args.users
+    args.admins = (2 if small else 16) if args.admins is None else args.admins
     if args.peer and not PEER_PYTHON.is_file():
         parser.error(f"--peer needs {PEER_PYTHON}: run bench/peer_fastapi_users/setup.sh first")
     return args
@@ -1428,7 +1451,7 @@ def main() -> int:
     bench = Bench(args)
     try:
         main_servers, guarded, writes_wanted, checked = plan(args)
-        bench.create_database()
+        bench.create_database(load=not args.check_io)
         if "peer" in checked:
             bench.seed_peer()
         io_differs = check_io(bench, checked) if args.check_io or not args.skip_check_io else 0
