@@ -40,7 +40,6 @@ import itertools
 import json
 import re
 import secrets
-import subprocess
 import threading
 import time
 from collections import Counter
@@ -60,6 +59,8 @@ REQUESTS_PER_WINDOW = 3
 # ones may all reach one worker) and opened its connections.
 WARM_UP_REQUESTS = 16
 WARM_UP_THREADS = 8
+POOL_SIZE = 4  # PostgreSQL connections per server process of the check
+ANSWER_TIMEOUT = 60  # seconds: eight 12-round bcrypt checks at once on a busy machine
 GUARDED, UNGUARDED = "/api/bench/guarded", "/api/bench/unguarded"  # guard_app.py's routes
 # Named by every script of the product's install flusher (a loop in each server process,
 # every 2 s: background work, not a request's), and by no request's command.
@@ -283,7 +284,9 @@ def check_io(
     bench.psql(f"ALTER DATABASE \"{bench.database}\" SET log_statement = 'all'")
     count = bench.args.check_warm_up + REQUESTS_PER_WINDOW + 2
     bench.seed({f"{server}-check": count for server in ("product", "raw", "alt")})
-    bench.start_servers(servers, env={"SCRIPTHUB_MAIL_DISPATCH": "external"})
+    # Few connections: PostgreSQL's 100 are shared with whatever else runs on the machine.
+    pools = {"SCRIPTHUB_DATABASE_POOL_SIZE": str(POOL_SIZE), "SCRIPTHUB_DATABASE_MAX_OVERFLOW": "0"}
+    bench.start_servers(servers, env={"SCRIPTHUB_MAIL_DISPATCH": "external", **pools})
     sides = [side for _, *pair in comparisons for side in pair]
     commands, logged = _record(bench, [*sides, *(side for _, side in shown)])
     sql = logged or {}
@@ -381,7 +384,11 @@ def _record(
                 headers = {}
             headers = {**headers, **json_body}
             payload = json.dumps(data).encode()
-        status, body = bench.http(server, method, path, headers, payload)
+        try:
+            status, body = bench.http(server, method, path, headers, payload, ANSWER_TIMEOUT)
+        except OSError as error:  # a timeout too: say which request
+            msg = f"{server} {method} {path}: {error!r}"
+            raise RuntimeError(msg) from error
         if status not in expected:
             msg = f"{server} {method} {path} answered {status}: {body[:300]!r}"
             raise RuntimeError(msg)
@@ -465,10 +472,4 @@ def word_changes(first: str, second: str) -> str:
 
 def _sql_marker(bench: Bench, name: str) -> None:
     """A statement in the bench database that the log shows between two windows."""
-    url = bench.env["SCRIPTHUB_DATABASE_URL"].replace("postgresql+asyncpg://", "postgresql://")
-    subprocess.run(
-        ["psql", url, "-qAtc", f"SELECT '{_marker(name)}'"],
-        check=True,
-        capture_output=True,
-        timeout=30,
-    )
+    bench.query(f"SELECT '{_marker(name)}'")
