@@ -46,8 +46,6 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
-import redis
-
 if TYPE_CHECKING:
     from collections.abc import Collection
 
@@ -150,6 +148,9 @@ class RedisRecorder:
     def __init__(self, url: str, prefix: str) -> None:
         self.prefix = prefix
         self.commands: list[dict[str, Any]] = []
+        # Imported here: run.py imports this module before it knows it runs in .venv.
+        import redis  # noqa: PLC0415
+
         self._client = redis.Redis.from_url(url)
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import importlib.util
 import json
 import multiprocessing
 import os
@@ -965,13 +966,13 @@ PEER_PRODUCT_LABEL = "product GET /api/users/me, peer part"
 GUARDED_LABEL = f"guard GET {GUARDED}"
 
 
-PSQL_CONNECT_ATTEMPTS = 20  # half a second apart
+PSQL_CONNECT_ATTEMPTS = 120  # half a second apart
 PSQL_NO_CONNECTION = 2  # psql's exit status when it could not connect
 
 
 def psql(url: str, sql: str) -> str:
     """What psql prints for `sql` run at `url`. PostgreSQL's 100 connections are shared with
-    whatever else runs on the machine: a refused connection is tried again for a while."""
+    whatever else runs on the machine: a refused connection is tried again for a minute."""
     for _ in range(PSQL_CONNECT_ATTEMPTS):
         done = subprocess.run(
             ["psql", url, "-qAtc", sql], capture_output=True, text=True, timeout=60, check=False
@@ -979,7 +980,9 @@ def psql(url: str, sql: str) -> str:
         if done.returncode != PSQL_NO_CONNECTION:
             break
         time.sleep(0.5)
-    done.check_returncode()
+    if done.returncode != 0:
+        msg = f"psql {url} -c {sql!r} failed: {done.stderr.strip()}"
+        raise RuntimeError(msg)
     return done.stdout.strip()
 
 
@@ -1543,7 +1546,17 @@ def exit_on_signals() -> None:
         signal.signal(signum, stop)
 
 
+def run_in_venv() -> None:
+    """Started by a Python without the project's packages (`python3 bench/run.py`), run again
+    by the checkout's .venv (`python3 dev.py` makes it), as bench/run.sh does."""
+    python = REPO / ".venv" / "bin" / "python"
+    missing = any(importlib.util.find_spec(name) is None for name in ("scripthub", "redis"))
+    if missing and python.is_file():
+        os.execv(python, [str(python), __file__, *sys.argv[1:]])
+
+
 def main() -> int:
+    run_in_venv()
     args = parse_args()
     exit_on_signals()
     started = time.monotonic()
