@@ -11,6 +11,11 @@ from scripthub.adapters.sqlalchemy.outbox_writer import SqlAlchemyOutboxWriter
 from scripthub.adapters.sqlalchemy.provider_links import SqlAlchemyProviderLinkRepository
 from scripthub.adapters.sqlalchemy.roles import SqlAlchemyRoleRepository
 from scripthub.adapters.sqlalchemy.scripts import SqlAlchemyScriptRepository
+from scripthub.adapters.sqlalchemy.statements import (
+    AsyncpgStatements,
+    SqlAlchemyStatements,
+    Statements,
+)
 from scripthub.adapters.sqlalchemy.users import SqlAlchemyUserRepository
 
 if TYPE_CHECKING:
@@ -47,6 +52,7 @@ class SqlAlchemyUnitOfWork:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+        self._on_asyncpg = engine.dialect.driver == "asyncpg"
 
     async def __aenter__(self) -> Self:
         with database_errors():
@@ -54,10 +60,15 @@ class SqlAlchemyUnitOfWork:
             # after a commit (SQLAlchemy's autobegin).
             connection = await self._engine.connect()
         self._connection = connection
-        self.users = SqlAlchemyUserRepository(connection)
+        statements: Statements
+        if self._on_asyncpg:
+            statements = self._driver_statements = AsyncpgStatements(connection)
+        else:
+            statements = SqlAlchemyStatements(connection)
+        self.users = SqlAlchemyUserRepository(connection, statements)
         self.provider_links = SqlAlchemyProviderLinkRepository(connection)
-        self.roles = SqlAlchemyRoleRepository(connection)
-        self.audit = SqlAlchemyAuditLog(connection)
+        self.roles = SqlAlchemyRoleRepository(connection, statements)
+        self.audit = SqlAlchemyAuditLog(connection, statements)
         self.email_tokens = SqlAlchemyEmailTokenRepository(connection)
         self.outbox = SqlAlchemyOutboxWriter(connection)
         self.scripts = SqlAlchemyScriptRepository(connection)
@@ -70,6 +81,8 @@ class SqlAlchemyUnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         try:
+            if self._on_asyncpg and self._driver_statements.broken:
+                await self._connection.invalidate()
             # Closing rolls back whatever was not committed and returns the connection.
             await self._connection.close()
         except Exception as error:
