@@ -98,9 +98,9 @@ class AsyncpgStatements:
     """`Statements` on asyncpg's connection under SQLAlchemy's (which prepares each SQL text
     once per connection): SQLAlchemy's compilation, execution context and result rows cost
     more CPU than the round trip itself (bench/README.md, 2026-12-07). Rows are asyncpg
-    records, whose values are those the columns' types would give (aware UTC datetimes,
-    UUIDs); a statement read this way must not return JSON columns, which SQLAlchemy's codec
-    leaves as text.
+    records, whose values are those the columns' types would give: aware UTC datetimes,
+    UUIDs, and JSON documents decoded by the codecs SQLAlchemy's dialect installs on each
+    connection.
 
     The transaction stays SQLAlchemy's: before the first statement of one, this begins it as
     SQLAlchemy would for its own (`Connection.begin`, then the asyncpg adapter's BEGIN), so

@@ -66,7 +66,7 @@ class SqlAlchemyUnitOfWork:
         else:
             statements = SqlAlchemyStatements(connection)
         self.users = SqlAlchemyUserRepository(connection, statements)
-        self.provider_links = SqlAlchemyProviderLinkRepository(connection)
+        self.provider_links = SqlAlchemyProviderLinkRepository(connection, statements)
         self.roles = SqlAlchemyRoleRepository(connection, statements)
         self.audit = SqlAlchemyAuditLog(connection, statements)
         self.email_tokens = SqlAlchemyEmailTokenRepository(connection)
