@@ -37,6 +37,7 @@ import re
 import secrets
 import subprocess
 import threading
+import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
@@ -59,6 +60,8 @@ GUARDED, UNGUARDED = "/api/bench/guarded", "/api/bench/unguarded"  # guard_app.p
 FLUSHER_KEY = "installs:claims"
 UPDATE_CHECK_PATH = "/api/scripts/{id}/raw"  # sent as Bench.update_check says
 UPDATE_CHECK = "GET /api/scripts/{id}/raw (update check), product vs raw"
+PUBLISH_PATH = "/api/scripts/{id}/versions"  # one of the publisher's scripts a thread
+RATING_PATH = "/api/scripts/{id}/rating"  # seed_script.py's script, by the first account
 ADMIN_TOKENS = "access-admin.txt"  # seed.py --admins: accounts holding the guard's permission
 # (title, one side, the other side); a side is (server, method, path)
 Side = tuple[str, str, str]
@@ -92,6 +95,16 @@ COMPARISONS: tuple[tuple[str, Side, Side], ...] = (
         "PATCH /api/users/me, product vs raw",
         ("product", "PATCH", "/api/users/me"),
         ("raw", "PATCH", "/api/users/me"),
+    ),
+    (
+        "POST /api/scripts/{id}/versions (publish), product vs raw",
+        ("product", "POST", PUBLISH_PATH),
+        ("raw", "POST", PUBLISH_PATH),
+    ),
+    (
+        "PUT /api/scripts/{id}/rating, product vs raw",
+        ("product", "PUT", RATING_PATH),
+        ("raw", "PUT", RATING_PATH),
     ),
     (
         "GET /api/users/me, product vs its --ab copy",
@@ -290,12 +303,35 @@ def _record(bench: Bench, sides: list[Side]) -> tuple[dict[str, list[str]], dict
         for server in ("product", "raw", "alt")
     }
 
-    from run import PASSWORD  # noqa: PLC0415 - run.py is the entry point that imports us
+    from run import (  # noqa: PLC0415 - run.py is the entry point that imports us
+        PASSWORD,
+        PUBLISH_BODY_FILE,
+        PUBLISH_SCRIPT_COUNT,
+        PUBLISH_VERSION_MARK,
+    )
 
     email = (bench.work / "users.txt").read_text().split()[0]
-    # Asked once, before anything is recorded: it queries the bench database.
-    update_check = bench.update_check() if any(s[2] == UPDATE_CHECK_PATH for s in sides) else None
+    paths = {side[2] for side in sides}
+    # Asked once, before anything is recorded: they query or seed the bench database.
+    update_check = bench.update_check() if UPDATE_CHECK_PATH in paths else None
+    rated = bench.seed_script() if RATING_PATH in paths else None
+    publishes = bench.seed_publisher(PUBLISH_SCRIPT_COUNT) if PUBLISH_PATH in paths else []
+    publisher = {}
+    new_version = ""
+    if publishes:
+        publisher = {"Authorization": f"Bearer {bench.access_token('publisher')}"}
+        new_version = (bench.work / PUBLISH_BODY_FILE).read_text()
     nonce, sent = secrets.token_hex(3), itertools.count()
+    # Versions only grow on each script: a script per thread, numbered from now on.
+    own_script, threads, major = threading.local(), itertools.count(), time.time_ns() // 10**6
+
+    def publication() -> tuple[str, bytes]:
+        """The path and body of the calling thread's next version of its own script."""
+        if not hasattr(own_script, "id"):
+            own_script.id = publishes[next(threads) % len(publishes)]
+        version = f"{major}.{next(sent)}"
+        body = new_version.replace(PUBLISH_VERSION_MARK, version).encode()
+        return PUBLISH_PATH.format(id=own_script.id), body
 
     def payload_of(server: str, path: str) -> dict[str, str]:
         """The body of one request: unique names and a new value each time."""
@@ -316,17 +352,23 @@ def _record(bench: Bench, sides: list[Side]) -> tuple[dict[str, list[str]], dict
 
     def send(server: str, method: str, path: str) -> None:
         headers, payload, expected = bearers[server], b"", range(200, 300)
+        json_body = {"Content-Type": "application/json"}
         if path == UPDATE_CHECK_PATH and update_check:
             (path, headers), expected = update_check, range(304, 305)
+        elif path == PUBLISH_PATH:
+            (path, payload), headers = publication(), {**publisher, **json_body}
+        elif path == RATING_PATH:
+            path, headers = RATING_PATH.format(id=rated), {**headers, **json_body}
+            payload = json.dumps({"score": next(sent) % 5 + 1}).encode()  # a new score each time
         elif method in {"POST", "PATCH"}:
             data: object = payload_of(server, path)
             if method == "PATCH":
                 data = {"profile": data}
             else:
                 headers = {}
-            headers = {**headers, "Content-Type": "application/json"}
+            headers = {**headers, **json_body}
             payload = json.dumps(data).encode()
-        status, body = _http(server, method, path, headers, payload)
+        status, body = bench.http(server, method, path, headers, payload)
         if status not in expected:
             msg = f"{server} {method} {path} answered {status}: {body[:300]!r}"
             raise RuntimeError(msg)
@@ -402,11 +444,3 @@ def _sql_marker(bench: Bench, name: str) -> None:
         capture_output=True,
         timeout=30,
     )
-
-
-def _http(
-    server: str, method: str, path: str, headers: dict[str, str], body: bytes = b""
-) -> tuple[int, bytes]:
-    from run import http  # noqa: PLC0415 - run.py is the entry point that imports us
-
-    return http(server, method, path, headers, body)

@@ -34,7 +34,9 @@ POST /api/auth/refresh (no bearer token, so no access-state read)
 POST /api/auth/login                                                (auth/log_in.py)
   Redis  1. the rate-limit MULTI block for rate:api:{ip}, then one for rate:credentials:{ip}
             (a credential route: opt=CREDENTIALS, http/rate_limits.py)
-         2. after the bcrypt check, the session's MULTI block       (redis/session_store.py)
+         2. HGET login_failures:{client and subject} blocked_until, before the bcrypt check,
+            and DEL of it after a right password               (redis/login_throttle.py)
+         3. the session's MULTI block                              (redis/session_store.py)
             HSET session, PEXPIREAT, SET refresh PXAT, SADD user_sessions, PEXPIREAT NX,
             PEXPIREAT GT
   SQL    BEGIN; SELECT user by email; SELECT user by id; SELECT roles; SELECT sign-in methods;
@@ -52,8 +54,29 @@ POST /api/auth/register                                             (auth/regist
 PATCH /api/users/me                                                 (users/update_own_user.py)
   Redis  the one access-state + rate-limit MULTI block of GET /api/users/me
   SQL    BEGIN; SELECT user by id; SELECT roles; SELECT sign-in methods; (a username change:
-         SELECT EXISTS username); UPDATE users ... RETURNING id; UPDATE user_profiles;
-         INSERT audit_logs; COMMIT
+         SELECT EXISTS live username, SELECT EXISTS held username); UPDATE users SET (the
+         username,) updated_at ... RETURNING users.*; UPDATE user_profiles SET only the
+         changed columns ... RETURNING the profile (a username change alone: SELECT the
+         profile); INSERT audit_logs; COMMIT (nothing changed: ROLLBACK, no writes)
+
+POST /api/scripts/{id}/versions (publish a version)          (scripts/publish_version.py)
+  Redis  the access-state + rate-limit MULTI block; after the commit one pipeline (no
+         MULTI) of SET latest_code:{id} and latest_code:{slug} (the fence,
+         redis/latest_code.py changed)
+  SQL    BEGIN; SELECT script + owner; SELECT the latest version with its code; SELECT the
+         new version (none); UPDATE users (hold the active account); UPDATE scripts (the
+         new latest, guarded by the one read); INSERT script_versions; DELETE script_sites;
+         INSERT script_sites (one per site); INSERT audit_logs; SELECT script + owner (does
+         the block change a field? here it never does: 501 otherwise); COMMIT.
+         Parsing the code's block, the version rules and `widened` are the product's domain
+         functions (draft_version, place_version), run in a worker thread as the product
+         runs them: the same CPU work, which no implementation avoids.
+
+PUT /api/scripts/{id}/rating                                        (scripts/rate_script.py)
+  Redis  the access-state + rate-limit MULTI block
+  SQL    BEGIN; SELECT script + owner; UPDATE scripts (lock the live row); INSERT
+         script_ratings ON CONFLICT DO UPDATE; UPDATE scripts SET the totals recounted from
+         script_ratings; COMMIT
 
 and the same CPU work the product cannot avoid: HS256 JWT decode/encode with PyJWT and the
 same claims, SHA-256 of refresh tokens, SHA-256-prehashed bcrypt at SCRIPTHUB_BCRYPT_ROUNDS on
@@ -70,6 +93,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import functools
 import hashlib
 import json
 import math
@@ -92,7 +116,7 @@ import bcrypt
 import jwt
 import msgspec
 import redis.asyncio as aioredis
-from litestar import Litestar, Request, Response, get, patch, post
+from litestar import Litestar, Request, Response, get, patch, post, put
 from litestar.exceptions import HTTPException
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
@@ -101,8 +125,14 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from scripthub.adapters.redis.install_scripts import RECORD
 from scripthub.adapters.redis.session_scripts import ROTATE
 from scripthub.adapters.security.common_passwords import load_common_passwords
+from scripthub.adapters.sqlalchemy.scripts_table import EVERYWHERE, localized_document
 from scripthub.application.mail.messages import token_email
+from scripthub.application.ports.latest_code import FILL_FENCE
+from scripthub.application.ports.login_throttle import subject_key
 from scripthub.domain.email_tokens import TokenPurpose
+from scripthub.domain.errors import Problems, ValidationError
+from scripthub.domain.script_versions import VersionDraft, draft_version, place_version
+from scripthub.domain.scripts import ScriptVersion, VersionCode
 
 DATABASE_URL = os.environ["SCRIPTHUB_DATABASE_URL"].replace(
     "postgresql+asyncpg://", "postgresql://"
@@ -206,8 +236,13 @@ SQL_USERNAME_IN_USE = (
 )
 SQL_USERNAME_IN_USE_BY_OTHERS = (
     "SELECT EXISTS (SELECT * \nFROM users \n"
-    "WHERE users.username = $1::VARCHAR AND users.account_status != 'deleted'"
-    " AND users.id != $2::UUID) AS anon_1"
+    "WHERE users.username = $1::VARCHAR AND users.id != $2::UUID"
+    " AND users.account_status != 'deleted') AS anon_1"
+)
+SQL_USERNAME_HELD_FROM_OTHERS = (
+    "SELECT EXISTS (SELECT * \nFROM users \n"
+    "WHERE users.username = $1::VARCHAR AND users.id != $2::UUID"
+    f" AND users.account_status = 'deleted' AND users.updated_at > $3::{_TIMESTAMP}) AS anon_1"
 )
 SQL_USERNAME_HELD = (  # a deleted account's username, for USERNAME_HELD_FOR after deletion
     "SELECT EXISTS (SELECT * \nFROM users \n"
@@ -244,8 +279,8 @@ SQL_INSERT_USER_ROLE = (
 )
 SQL_INSERT_EMAIL_TOKEN = (
     "INSERT INTO email_tokens (id, user_id, purpose, token_hash, expires_at, used_at,"
-    " created_at, updated_at) VALUES ($1::UUID, $2::UUID, $3::VARCHAR, $4::VARCHAR,"
-    f" $5::{_TIMESTAMP}, $6::{_TIMESTAMP}, $7::{_TIMESTAMP}, $8::{_TIMESTAMP})"
+    " new_email, created_at, updated_at) VALUES ($1::UUID, $2::UUID, $3::VARCHAR, $4::VARCHAR,"
+    f" $5::{_TIMESTAMP}, $6::{_TIMESTAMP}, $7::VARCHAR, $8::{_TIMESTAMP}, $9::{_TIMESTAMP})"
 )
 SQL_INSERT_OUTBOX = (
     "INSERT INTO mail_outbox (id, recipient, subject, text_body, html_body, status, attempts,"
@@ -259,15 +294,86 @@ SQL_INSERT_AUDIT = (
     f" $2::{_TIMESTAMP}, $3::UUID, $4::VARCHAR, $5::VARCHAR, $6::VARCHAR, $7::VARCHAR,"
     f" $8::VARCHAR, $9::VARCHAR, $10::JSONB, $11::{_TIMESTAMP}, $12::{_TIMESTAMP})"
 )
-SQL_UPDATE_USER = (
-    "UPDATE users SET email=$1::VARCHAR, username=$2::VARCHAR, password_hash=$3::VARCHAR,"
-    f" email_verified_at=$4::{_TIMESTAMP}, account_status=$5::VARCHAR,"
-    f" updated_at=$6::{_TIMESTAMP} WHERE users.id = $7::UUID RETURNING users.id"
+_USER_COLUMNS = (
+    "users.id, users.email, users.username, users.password_hash, users.email_verified_at, "
+    "users.account_status, users.session_epoch, users.created_at, users.updated_at, "
+    "users.search_text"
 )
-SQL_UPDATE_PROFILE = (
-    "UPDATE user_profiles SET full_name=$1::VARCHAR, avatar_url=$2::VARCHAR, phone=$3::VARCHAR,"
-    " bio=$4::VARCHAR, date_of_birth=$5::DATE, location=$6::VARCHAR, website=$7::VARCHAR,"
-    f" updated_at=$8::{_TIMESTAMP} WHERE user_profiles.user_id = $9::UUID"
+_PROFILE_COLUMNS = (
+    "user_profiles.full_name, user_profiles.avatar_url, user_profiles.phone, "
+    "user_profiles.bio, user_profiles.date_of_birth, user_profiles.location, "
+    "user_profiles.website"
+)
+SQL_PROFILE_OF = (
+    f"SELECT {_PROFILE_COLUMNS} \nFROM user_profiles \nWHERE user_profiles.user_id = $1::UUID"
+)
+SQL_HOLD_ACTIVE = (  # adapters/sqlalchemy/users.py hold_active: the row lock, nothing changed
+    "UPDATE users SET account_status=users.account_status WHERE users.id = $1::UUID"
+    " AND users.account_status = $2::VARCHAR RETURNING users.id"
+)
+
+# The scripts' statements (adapters/sqlalchemy/scripts.py), as SQLAlchemy sends them.
+SQL_SCRIPT_WITH_OWNER = (
+    "SELECT scripts.id, scripts.owner_id, scripts.slug, scripts.name, scripts.name_key, "
+    "scripts.description, scripts.language, scripts.license, scripts.visibility, scripts.tags, "
+    "scripts.featured, scripts.antifeatures, scripts.localized, scripts.install_count, "
+    "scripts.rating_sum, scripts.rating_count, scripts.rating_avg, scripts.latest_version, "
+    "scripts.latest_version_at, scripts.latest_sha256, scripts.created_at, scripts.updated_at, "
+    "scripts.deleted_at, users.username, users.account_status \n"
+    "FROM scripts JOIN users ON users.id = scripts.owner_id \n"
+    "WHERE scripts.id = $1::UUID AND scripts.deleted_at IS NULL"
+)
+_VERSION_COLUMNS = (
+    "script_versions.id, script_versions.script_id, script_versions.version, "
+    "script_versions.changelog, {code}script_versions.size, script_versions.sha256, "
+    "script_versions.metadata, script_versions.widened, script_versions.created_at, "
+    "script_versions.updated_at"
+)
+SQL_LATEST_VERSION = (
+    f"SELECT {_VERSION_COLUMNS.format(code='script_versions.code, ')} \n"
+    "FROM script_versions JOIN scripts ON scripts.id = script_versions.script_id"
+    " AND scripts.latest_version = script_versions.version \n"
+    "WHERE scripts.id = $1::UUID AND scripts.deleted_at IS NULL"
+)
+SQL_VERSION = (
+    f"SELECT {_VERSION_COLUMNS.format(code='')} \nFROM script_versions \n"
+    "WHERE script_versions.script_id = $1::UUID AND script_versions.version = $2::VARCHAR"
+)
+SQL_PUBLISH = (  # the new latest, guarded by the latest version read
+    "UPDATE scripts SET antifeatures=$1::JSONB, latest_version=$2::VARCHAR,"
+    f" latest_version_at=$3::{_TIMESTAMP}, latest_sha256=$4::VARCHAR,"
+    f" updated_at=$5::{_TIMESTAMP} WHERE scripts.id = $6::UUID AND scripts.deleted_at IS NULL"
+    " AND scripts.latest_version = $7::VARCHAR RETURNING scripts.id"
+)
+SQL_INSERT_VERSION = (
+    "INSERT INTO script_versions (id, script_id, version, changelog, code, size, sha256,"
+    " metadata, widened, created_at, updated_at) VALUES ($1::UUID, $2::UUID, $3::VARCHAR,"
+    " $4::VARCHAR, $5::VARCHAR, $6::INTEGER, $7::VARCHAR, $8::JSONB, $9::JSONB,"
+    f" $10::{_TIMESTAMP}, $11::{_TIMESTAMP})"
+)
+SQL_DELETE_SITES = "DELETE FROM script_sites WHERE script_sites.script_id = $1::UUID"
+SQL_INSERT_SITE = (
+    "INSERT INTO script_sites (script_id, host, subdomains) VALUES ($1::UUID, $2::VARCHAR,"
+    " $3::BOOLEAN)"
+)
+SQL_LOCK_SCRIPT = (  # _lock_live: the row's write lock, nothing changed
+    "UPDATE scripts SET rating_count=scripts.rating_count WHERE scripts.id = $1::UUID"
+    " AND scripts.deleted_at IS NULL RETURNING scripts.id"
+)
+SQL_UPSERT_RATING = (
+    "INSERT INTO script_ratings (script_id, user_id, score, created_at, updated_at) VALUES"
+    f" ($1::UUID, $2::UUID, $3::SMALLINT, $4::{_TIMESTAMP}, $5::{_TIMESTAMP})"
+    " ON CONFLICT (script_id, user_id) DO UPDATE SET score = excluded.score,"
+    " updated_at = excluded.updated_at"
+)
+SQL_RECOUNT_RATINGS = (
+    "UPDATE scripts SET rating_sum=(SELECT coalesce(sum(script_ratings.score), $1::INTEGER)"
+    " AS coalesce_1 \nFROM script_ratings \nWHERE script_ratings.script_id = $2::UUID),"
+    " rating_count=(SELECT count(*) AS count_1 \nFROM script_ratings \n"
+    "WHERE script_ratings.script_id = $3::UUID), rating_avg=(SELECT"
+    " coalesce(avg(CAST(script_ratings.score AS FLOAT)), $4::FLOAT) AS coalesce_3 \n"
+    "FROM script_ratings \nWHERE script_ratings.script_id = $5::UUID) WHERE scripts.id ="
+    " $6::UUID RETURNING scripts.rating_sum, scripts.rating_count"
 )
 
 # The product's field rules (domain/users.py, domain/passwords.py), checked as it checks them.
@@ -292,7 +398,10 @@ PROFILE_FIELDS = (
     "location",
     "website",
 )
+PROFILE_TYPES = dict.fromkeys(PROFILE_FIELDS, "VARCHAR") | {"date_of_birth": "DATE"}
 COMMON_PASSWORDS = load_common_passwords()
+SCRIPTS_CREATE, SCRIPTS_UPDATE_ANY = "scripts.create", "scripts.update_any"
+FENCE_MS = int(FILL_FENCE.total_seconds() * 1000)
 
 Text = Annotated[str, msgspec.Meta(max_length=4096)]
 
@@ -357,6 +466,33 @@ class ProfilePatch(msgspec.Struct, forbid_unknown_fields=True):
 class UserPatch(msgspec.Struct, forbid_unknown_fields=True):
     username: Annotated[str, msgspec.Meta(max_length=64)] | msgspec.UnsetType = msgspec.UNSET
     profile: ProfilePatch | msgspec.UnsetType = msgspec.UNSET
+
+
+class NewVersionBody(msgspec.Struct, forbid_unknown_fields=True):
+    code: Annotated[str, msgspec.Meta(min_length=1)]
+    version: Annotated[str, msgspec.Meta(max_length=64)] | None = None
+    changelog: str | None = None
+
+
+class VersionOut(msgspec.Struct):
+    id: uuid.UUID
+    version: str
+    changelog: str | None
+    created_at: datetime
+    size: int
+    sha256: str
+    metadata: dict[str, Any] | None
+    widened: dict[str, Any] | None
+
+
+class RatingBody(msgspec.Struct, forbid_unknown_fields=True):
+    score: Annotated[int, msgspec.Meta(ge=1, le=5)]
+
+
+class RatingOut(msgspec.Struct):
+    rating_avg: float | None
+    rating_count: int
+    my_score: int | None
 
 
 class Stores:
@@ -494,7 +630,8 @@ async def authenticate(
 ) -> tuple[uuid.UUID, list[str], dict[str, str]]:
     """JWT, then ONE round trip, a MULTI block: session liveness, the cached grants (the
     user's permissions, which any guarded route of the product checks) and the request counted
-    against the api budget (what the product's rate-limit gate does for a bearer request)."""
+    against the api budget (what the product's rate-limit gate does for a bearer request).
+    (the user's id, permissions, RateLimit headers)"""
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer":
         raise HTTPException(status_code=401, detail="missing bearer token")
@@ -542,7 +679,7 @@ async def authenticate(
     if cached is not None and cached[:2] == stamp:
         if session_epoch < cached[4]:
             raise HTTPException(status_code=401, detail="session revoked")
-        return uuid.UUID(user_id), cached[2], headers
+        return uuid.UUID(user_id), cached[3], headers
     async with STORES.pool.acquire() as connection:
         transaction = connection.transaction()
         await transaction.start()
@@ -558,7 +695,7 @@ async def authenticate(
         account_epoch = rows[0]["session_epoch"]
         entry = json.dumps([*stamp, roles, permissions, account_epoch], separators=(",", ":"))
         await STORES.redis.set(grants_key, entry, ex=GRANTS_TTL)
-    return uuid.UUID(user_id), roles, headers
+    return uuid.UUID(user_id), permissions, headers
 
 
 def _sha256(token: str) -> str:
@@ -612,6 +749,7 @@ async def _in_bcrypt_pool(function: Any, *args: Any) -> Any:
 class Context:
     ip_address: str | None
     user_agent: str | None
+    request_id: str
 
 
 def _context(request: Request[Any, Any, Any]) -> Context:
@@ -619,6 +757,7 @@ def _context(request: Request[Any, Any, Any]) -> Context:
     return Context(
         ip_address=request.client.host if request.client else None,
         user_agent=agent[:MAX_USER_AGENT] if agent else None,
+        request_id=uuid.uuid4().hex,
     )
 
 
@@ -659,23 +798,46 @@ def _audit_args(
     context: Context,
     user_id: uuid.UUID,
     metadata: dict[str, Any],
-    outcome: str = "success",
+    resource: tuple[str, uuid.UUID] | None = None,
 ) -> tuple[Any, ...]:
+    """An audit row by `user_id` about `resource` (type, id; by default the user), with the
+    request's id in its metadata as the product's (application/audit/recording.py)."""
     now = _now()
+    resource_type, resource_id = resource or ("user", user_id)
     return (
         uuid.uuid4(),
         now,
         user_id,
         action,
-        "user",
-        str(user_id),
-        outcome,
+        resource_type,
+        str(resource_id),
+        "success",
         context.ip_address,
         context.user_agent,
-        json.dumps(metadata),
+        json.dumps({**metadata, "request_id": context.request_id}),
         now,
         now,
     )
+
+
+class UnitOfWork:
+    """BEGIN; COMMIT if `commit` is called, else ROLLBACK: the product's unit of work."""
+
+    def __init__(self, connection: asyncpg.Connection) -> None:
+        self._transaction = connection.transaction()
+        self._committed = False
+
+    async def __aenter__(self) -> UnitOfWork:
+        await self._transaction.start()
+        return self
+
+    async def commit(self) -> None:
+        await self._transaction.commit()
+        self._committed = True
+
+    async def __aexit__(self, *exc: object) -> None:
+        if not self._committed:
+            await self._transaction.rollback()
 
 
 async def _read_own_user(
@@ -798,10 +960,18 @@ async def login(request: Request[Any, Any, Any]) -> Response[TokenPairOut]:
             finally:
                 await transaction.rollback()  # closed before bcrypt, as the product's
     password_hash = found[0]["password_hash"] if found else None
-    if password_hash is None or found is None:
+    if password_hash is None or found is None or email is None:
         raise HTTPException(status_code=401, detail="invalid credentials")  # (not benched)
+    # The product's failed-login count of this client and subject (redis/login_throttle.py):
+    # read before bcrypt, reset after the right password. Failures (a Lua script) not benched.
+    subject = f"{email}\n{password_hash}"
+    failures = f"{PREFIX}login_failures:{subject_key(context.ip_address or 'unknown', subject)}"
+    blocked_until = await STORES.redis.hget(failures, "blocked_until")
+    if blocked_until is not None and int(blocked_until) > time.time() * 1000:
+        raise HTTPException(status_code=429, detail="login throttled")  # (not benched)
     if not await _in_bcrypt_pool(_check_sync, body.password, password_hash):
-        raise HTTPException(status_code=401, detail="invalid credentials")
+        raise HTTPException(status_code=401, detail="invalid credentials")  # (not benched)
+    await STORES.redis.delete(failures)
     row, roles, providers = found
     if row["account_status"] != "active":
         raise HTTPException(status_code=403, detail="suspended")
@@ -875,6 +1045,7 @@ async def register(request: Request[Any, Any, Any]) -> Response[TokenPairOut]:
                 _sha256(token),
                 mailed_at + VERIFY_EMAIL_LIFETIME,
                 None,
+                None,
                 mailed_at,
                 mailed_at,
             )
@@ -932,41 +1103,242 @@ async def update_me(request: Request[Any, Any, Any]) -> Response[UserOut]:
     if body.username is not msgspec.UNSET and wanted is None:
         raise HTTPException(status_code=400, detail="invalid username")
     now = _now()
-    async with STORES.pool.acquire() as connection, connection.transaction():
+    async with STORES.pool.acquire() as connection, UnitOfWork(connection) as uow:
         found = await _read_own_user(connection, user_id)
         if found is None:
             raise HTTPException(status_code=404, detail="user not found")
         row, roles, providers = found
+        if row["account_status"] != "active":
+            raise HTTPException(status_code=403, detail="suspended")
         account = dict(row.items())
-        changed = sorted(f"profile.{name}" for name, v in changes.items() if account[name] != v)
+        profile_changes = {name: v for name, v in changes.items() if account[name] != v}
+        changed = sorted(f"profile.{name}" for name in profile_changes)
+        new_username = None
         if wanted is not None and wanted != account["username"]:
-            if await connection.fetchval(SQL_USERNAME_IN_USE_BY_OTHERS, wanted, user_id):
+            if await connection.fetchval(
+                SQL_USERNAME_IN_USE_BY_OTHERS, wanted, user_id
+            ) or await connection.fetchval(
+                SQL_USERNAME_HELD_FROM_OTHERS, wanted, user_id, now - USERNAME_HELD_FOR
+            ):
                 raise HTTPException(status_code=409, detail="username taken")
-            account["username"] = wanted
+            new_username = wanted
             changed.append("username")
-        account.update(changes)
-        if _profile_problems(account, now.date()):
+        if _profile_problems({**account, **changes}, now.date()):
             raise HTTPException(status_code=400, detail="invalid profile")
-        if changed:
-            account["updated_at"] = now
-            updated = await connection.fetchval(
-                SQL_UPDATE_USER,
-                account["email"],
-                account["username"],
-                account["password_hash"],
-                account["email_verified_at"],
-                account["account_status"],
+        if not changed:  # nothing written: the unit of work rolls back
+            return Response(_user_out(account, roles, providers), headers=headers)
+        named = [new_username] if new_username is not None else []
+        updated = await connection.fetchrow(
+            _sql_update_user(username=bool(named)), *named, now, user_id, "active"
+        )
+        if updated is None:
+            raise HTTPException(status_code=403, detail="suspended")
+        if profile_changes:
+            columns = tuple(name for name in PROFILE_FIELDS if name in profile_changes)
+            profile = await connection.fetchrow(
+                _sql_update_profile(columns),
+                *(profile_changes[name] for name in columns),
                 now,
                 user_id,
             )
-            if updated is None:
-                raise HTTPException(status_code=404, detail="user not found")
-            await connection.execute(
-                SQL_UPDATE_PROFILE, *(account[name] for name in PROFILE_FIELDS), now, user_id
-            )
-            audit = _audit_args("user.updated", context, user_id, {"fields": changed})
-            await connection.execute(SQL_INSERT_AUDIT, *audit)
-    return Response(_user_out(account, roles, providers), headers=headers)
+        else:
+            profile = await connection.fetchrow(SQL_PROFILE_OF, user_id)
+        audit = _audit_args("user.updated", context, user_id, {"fields": changed})
+        await connection.execute(SQL_INSERT_AUDIT, *audit)
+        await uow.commit()
+    return Response(_user_out({**updated, **profile}, roles, providers), headers=headers)
+
+
+@functools.cache
+def _sql_update_user(*, username: bool) -> str:
+    """The product's UPDATE of the users row: the username when it changes, and updated_at;
+    guarded by the account being active."""
+    columns = [("username", "VARCHAR")] if username else []
+    columns.append(("updated_at", _TIMESTAMP))
+    after = len(columns)
+    return (
+        f"UPDATE users SET {_set_clause(columns)} WHERE users.id = ${after + 1}::UUID"
+        f" AND users.account_status = ${after + 2}::VARCHAR RETURNING {_USER_COLUMNS}"
+    )
+
+
+@functools.cache
+def _sql_update_profile(names: tuple[str, ...]) -> str:
+    """The product's UPDATE of the profile: only the changed columns, and updated_at."""
+    columns = [(name, PROFILE_TYPES[name]) for name in names] + [("updated_at", _TIMESTAMP)]
+    return (
+        f"UPDATE user_profiles SET {_set_clause(columns)} WHERE user_profiles.user_id ="
+        f" ${len(columns) + 1}::UUID RETURNING {_PROFILE_COLUMNS}"
+    )
+
+
+def _set_clause(columns: list[tuple[str, str]]) -> str:
+    return ", ".join(f"{name}=${n}::{kind}" for n, (name, kind) in enumerate(columns, 1))
+
+
+@post("/api/scripts/{script_id:uuid}/versions", status_code=HTTP_201_CREATED)
+async def publish_version(
+    request: Request[Any, Any, Any], script_id: uuid.UUID
+) -> Response[VersionOut]:
+    """A new version of one's own script that has versions already, whose block leaves the
+    script's fields as they are (the bench's publications); any other is not this
+    baseline's (501). The denials the product audits are not benched."""
+    user_id, permissions, headers = await authenticate(request)
+    body = msgspec.json.decode(await request.body(), type=NewVersionBody)
+    context = _context(request)
+    async with STORES.pool.acquire() as connection, UnitOfWork(connection) as uow:
+        script = await connection.fetchrow(SQL_SCRIPT_WITH_OWNER, script_id)
+        if script is None or not _may_see(script, user_id, permissions):
+            raise HTTPException(status_code=404, detail="script not found")
+        if script["owner_id"] != user_id or SCRIPTS_CREATE not in permissions:
+            raise HTTPException(status_code=403, detail="forbidden")  # (not benched)
+        draft = await asyncio.to_thread(_drafted, body)
+        latest_row = await connection.fetchrow(SQL_LATEST_VERSION, script_id)
+        if latest_row is None:
+            raise HTTPException(status_code=501, detail="a first version")
+        if await connection.fetchrow(SQL_VERSION, script_id, draft.version) is not None:
+            raise HTTPException(status_code=409, detail="version exists")
+        if await connection.fetchval(SQL_HOLD_ACTIVE, user_id, "active") is None:
+            raise HTTPException(status_code=403, detail="suspended")
+        latest = VersionCode(_version_of(latest_row), latest_row["code"])
+        try:
+            version = await asyncio.to_thread(place_version, draft, script_id, latest, _now())
+        except ValidationError:
+            raise HTTPException(status_code=422, detail="not greater") from None
+        published = await connection.fetchval(
+            SQL_PUBLISH,
+            json.dumps(draft.antifeatures),
+            version.version,
+            version.created_at,
+            version.sha256,
+            version.created_at,
+            script_id,
+            latest.version.version,
+        )
+        if published is None:  # the product checks again against the one that went in
+            raise HTTPException(status_code=501, detail="published meanwhile")
+        await connection.execute(
+            SQL_INSERT_VERSION,
+            version.id,
+            script_id,
+            version.version,
+            version.changelog,
+            draft.code,
+            version.size,
+            version.sha256,
+            json.dumps(version.metadata),
+            json.dumps(version.widened),
+            version.created_at,
+            version.created_at,
+        )
+        await connection.execute(SQL_DELETE_SITES, script_id)
+        if sites := _site_rows(script_id, draft):
+            await connection.executemany(SQL_INSERT_SITE, sites)
+        published_as = {"version": version.version, "version_id": str(version.id)}
+        audit = _audit_args(
+            "script.version_published", context, user_id, published_as, ("script", script_id)
+        )
+        await connection.execute(SQL_INSERT_AUDIT, *audit)
+        # What the block would change of the script, read after staging (locked).
+        now_is = await connection.fetchrow(SQL_SCRIPT_WITH_OWNER, script_id)
+        if now_is is None or _block_changes(draft, now_is):
+            raise HTTPException(status_code=501, detail="the block changes the script")
+        await uow.commit()
+    async with STORES.redis.pipeline(transaction=False) as pipe:
+        for name in {str(script_id), script["slug"]}:
+            pipe.set(f"{PREFIX}latest_code:{name}", "", px=FENCE_MS)
+        await pipe.execute()
+    out = VersionOut(
+        version.id,
+        version.version,
+        version.changelog,
+        version.created_at,
+        version.size,
+        version.sha256,
+        version.metadata,
+        version.widened,
+    )
+    return Response(out, headers=headers, status_code=HTTP_201_CREATED)
+
+
+def _drafted(body: NewVersionBody) -> VersionDraft:
+    problems = Problems()
+    draft = draft_version(body.code, body.version, body.changelog, problems)
+    if draft is None:
+        raise HTTPException(status_code=422, detail="invalid version")
+    return draft
+
+
+def _version_of(row: asyncpg.Record) -> ScriptVersion:
+    return ScriptVersion(
+        id=row["id"],
+        script_id=row["script_id"],
+        version=row["version"],
+        size=row["size"],
+        sha256=row["sha256"],
+        created_at=row["created_at"],
+        changelog=row["changelog"],
+        metadata=None if row["metadata"] is None else json.loads(row["metadata"]),
+        widened=None if row["widened"] is None else json.loads(row["widened"]),
+    )
+
+
+def _site_rows(script_id: uuid.UUID, draft: VersionDraft) -> list[tuple[uuid.UUID, str, bool]]:
+    """adapters/sqlalchemy/scripts_table.py site_rows."""
+    sites = draft.sites
+    rows = [(script_id, host, False) for host in sorted(sites.hosts)]
+    rows += [(script_id, host, True) for host in sorted(sites.domains)]
+    if sites.everywhere:
+        rows.append((script_id, EVERYWHERE, False))
+    return rows
+
+
+def _block_changes(draft: VersionDraft, script: asyncpg.Record) -> bool:
+    """Whether the new version's block gives the script another name, description, license
+    or localized texts (publish_version.py _follow_block)."""
+    declared = draft.declared
+    return any(
+        value is not None and value != script[name]
+        for name, value in (
+            ("name", declared.name),
+            ("description", declared.description),
+            ("license", declared.license),
+        )
+    ) or (
+        draft.metadata is not None
+        and localized_document(declared.localized) != json.loads(script["localized"] or "{}")
+    )
+
+
+def _may_see(script: asyncpg.Record, user_id: uuid.UUID, permissions: list[str]) -> bool:
+    """application/scripts/access.py may_see: a private script (or one whose owner is not
+    active) only its owner's and that of holders of scripts.update_any."""
+    if script["visibility"] != "private" and script["account_status"] == "active":
+        return True
+    return script["owner_id"] == user_id or SCRIPTS_UPDATE_ANY in permissions
+
+
+@put("/api/scripts/{script_id:uuid}/rating")
+async def rate_script(request: Request[Any, Any, Any], script_id: uuid.UUID) -> Response[RatingOut]:
+    user_id, permissions, headers = await authenticate(request)
+    body = msgspec.json.decode(await request.body(), type=RatingBody)
+    now = _now()
+    async with STORES.pool.acquire() as connection, UnitOfWork(connection) as uow:
+        script = await connection.fetchrow(SQL_SCRIPT_WITH_OWNER, script_id)
+        if script is None or not _may_see(script, user_id, permissions):
+            raise HTTPException(status_code=404, detail="script not found")
+        if script["owner_id"] == user_id:
+            raise HTTPException(status_code=403, detail="your own script")
+        if await connection.fetchval(SQL_LOCK_SCRIPT, script_id) is None:
+            raise HTTPException(status_code=404, detail="script not found")
+        await connection.execute(SQL_UPSERT_RATING, script_id, user_id, body.score, now, now)
+        totals = await connection.fetchrow(
+            SQL_RECOUNT_RATINGS, 0, script_id, script_id, 0.0, script_id, script_id
+        )
+        await uow.commit()
+    count = totals["rating_count"]
+    average = round(totals["rating_sum"] / count, 2) if count else None
+    return Response(RatingOut(average, count, body.score), headers=headers)
 
 
 @get("/api/scripts/{script_id:str}/raw")
@@ -1058,7 +1430,16 @@ async def _fill_latest_code(script_id: uuid.UUID) -> bytes:
 
 
 app = Litestar(
-    route_handlers=[me, refresh, login, register, update_me, script_raw],
+    route_handlers=[
+        me,
+        refresh,
+        login,
+        register,
+        update_me,
+        script_raw,
+        publish_version,
+        rate_script,
+    ],
     on_startup=[open_stores],
     on_shutdown=[close_stores],
 )

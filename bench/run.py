@@ -62,17 +62,19 @@ from iocheck import ADMIN_TOKENS, GUARDED, UNGUARDED, check_io
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
-PORTS = {
-    "product": 18001,
-    "raw": 18002,
-    "hello": 18003,
-    "guard": 18004,
-    "alt": 18005,
-    "peer": 18006,
-    "uncounted": 18007,  # script_code.py: the product with install counting switched off
-    "nginx": 18008,  # script_code.py downloads: the stored bytes as static files
-    "static": 18009,  # script_code.py downloads: the same bytes from memory, a bare ASGI app
+PORT_BASE = 18000  # --port-base moves every server: two benches (or tests) at once
+PORT_OFFSETS = {
+    "product": 1,
+    "raw": 2,
+    "hello": 3,
+    "guard": 4,
+    "alt": 5,
+    "peer": 6,
+    "uncounted": 7,  # script_code.py: the product with install counting switched off
+    "nginx": 8,  # script_code.py downloads: the stored bytes as static files
+    "static": 9,  # script_code.py downloads: the same bytes from memory, a bare ASGI app
 }
+PORTS = {name: PORT_BASE + offset for name, offset in PORT_OFFSETS.items()}
 PEER = BENCH / "peer_fastapi_users"  # --peer: fastapi-users in its own venv (setup.sh)
 PEER_PYTHON = PEER / ".venv-peer" / "bin" / "python"
 PEER_TOKENS = "access-peer.txt"
@@ -81,6 +83,13 @@ TICKS = os.sysconf("SC_CLK_TCK")
 PASSWORD = "bench-Password-4711"
 PERMISSIONS = "/api/users/me/permissions"
 SCRIPT_ID_FILE = "script-id.txt"  # seed_script.py writes the id of its script there
+# seed_script.py --publisher: the owner's access token, and a new version's body whose code
+# says `@version PUBLISH_VERSION_MARK` (each request fills in a version of its own)
+PUBLISHER_TOKENS = "access-publisher.txt"  # Bench.access_token("publisher")
+PUBLISH_BODY_FILE = "publish-body.json"
+PUBLISH_VERSION_MARK = "@@VERSION@@"
+PUBLISH_SCRIPTS = "publish-scripts.txt"  # their ids, one a line
+PUBLISH_SCRIPT_COUNT = 8  # a script per concurrent publication: versions only grow on each
 TARGET_ME_VS_RAW = 0.85
 TARGET_LOGIN_VS_BCRYPT = 0.90
 TARGET_FLOOD_THROUGHPUT = 0.50
@@ -270,6 +279,7 @@ def finish_wrk(server: str, process: subprocess.Popen, out: Path, seconds: int) 
 class Bench:
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
+        PORTS.update({name: args.port_base + offset for name, offset in PORT_OFFSETS.items()})
         self.work = Path(tempfile.mkdtemp(prefix="scripthub-bench-"))
         self.tag = f"{os.getpid()}_{secrets.token_hex(3)}"
         self.database = f"scripthub_bench_{self.tag}"
@@ -424,6 +434,15 @@ class Bench:
             log(self.python(str(BENCH / "seed_script.py"), str(self.work)))
         return id_file.read_text().strip()
 
+    def seed_publisher(self, scripts: int) -> list[str]:
+        """The ids of `scripts` scripts of one publisher (seed_script.py --publisher), seeded
+        the first time they are asked for."""
+        ids = self.work / PUBLISH_SCRIPTS
+        if not ids.exists():
+            seeding = [str(BENCH / "seed_script.py"), str(self.work), f"--publisher={scripts}"]
+            log(self.python(*seeding))
+        return ids.read_text().split()
+
     def update_check(self) -> tuple[str, dict[str, str]]:
         """The path and headers of an update check of the seeded script by a client whose copy
         is current: `GET /api/scripts/{id}/raw` with `If-None-Match` holding its latest entity
@@ -568,6 +587,13 @@ class Bench:
                 client.delete(*batch)
         finally:
             client.close()
+
+    def http(
+        self, server: str, method: str, path: str, headers: dict[str, str], body: bytes = b""
+    ) -> tuple[int, bytes]:
+        """`http` as this bench's module sees it: run.py is also imported as `run` by the
+        modules it imports, and only the running copy's PORTS follow --port-base."""
+        return http(server, method, path, headers, body)
 
     # -- measurements --
 
@@ -1292,6 +1318,13 @@ def add_bench_options(parser: argparse.ArgumentParser) -> None:
         help="PostgreSQL's server log, where the I/O check reads the statements",
     )
     parser.add_argument("--keep", action="store_true", help="keep database, keys and logs")
+    parser.add_argument(
+        "--port-base",
+        type=int,
+        default=PORT_BASE,
+        help=f"the servers listen on this port plus {min(PORT_OFFSETS.values())}"
+        f" to {max(PORT_OFFSETS.values())} (see PORT_OFFSETS)",
+    )
     parser.set_defaults(ab=None, bcrypt_niceness=None)  # run.py's own options, read by Bench
 
 

@@ -9,6 +9,11 @@ page features; a little non-ASCII text, as real scripts have.
 With `--bytes N`, a plain userscript of exactly N bytes instead (a small block, then lines of
 code), for the download bench.
 
+With `--publisher N`, N scripts of that forum code owned by one new account, for the publish
+bench: their ids one a line in `<out>/publish-scripts.txt`, an access token of the owner in
+`<out>/access-publisher.txt`, and the body of a new version in `<out>/publish-body.json` (the
+same code with `@version` replaced by `PUBLISH_VERSION_MARK`, which each request fills in).
+
 Reads the same SCRIPTHUB_* environment as the servers; writes the script's id to
 `<out>/script-id.txt` (`script-id-N.txt` with `--bytes N`), and its code as stored to
 `<out>/code-<id>.js`.
@@ -20,20 +25,30 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import uuid
 from pathlib import Path
 
-from run import SCRIPT_ID_FILE
+from run import (
+    PUBLISH_BODY_FILE,
+    PUBLISH_SCRIPTS,
+    PUBLISH_VERSION_MARK,
+    PUBLISHER_TOKENS,
+    SCRIPT_ID_FILE,
+)
 
 from scripthub.application.accounts import Operator, Principal
 from scripthub.application.scripts.create_script import CreateScriptCommand
 from scripthub.application.users.create_account import CreateAccountCommand
 from scripthub.application.users.new_account import AccountFields
+from scripthub.domain.audit import RequestContext
+from scripthub.domain.providers import Provider
 from scripthub.domain.scripts import Language
 from scripthub.entrypoints.containers import build_container, close_container
 from scripthub.entrypoints.settings import load_settings
 
 TARGET_BYTES = 19_000
+SEEDED_VERSION = "4.12.3"  # HEADER's @version
 FEATURES = (
     "hideSponsored",
     "expandComments",
@@ -211,7 +226,7 @@ def sized_userscript(size: int) -> str:
     return code.encode()[: size - 1].decode(errors="ignore") + "\n"
 
 
-async def seed(out: Path, size: int | None) -> None:
+async def seed(out: Path, size: int | None, publisher: int) -> None:
     container = build_container(load_settings(env_file=None))
     try:
         tag = uuid.uuid4().hex[:8]
@@ -224,18 +239,37 @@ async def seed(out: Path, size: int | None) -> None:
         # Publishing reads only the caller's id and grants: no session is needed.
         owner = Principal(own.user.id, uuid.UUID(int=0), grants)
         code = forum_userscript() if size is None else sized_userscript(size)
-        script = await container.use_cases.create_script().execute(
-            CreateScriptCommand(
-                owner,
-                code,
-                name="Forum Power Tools" if size is None else f"Sized {size}",
-                language=Language.JAVASCRIPT,
-                description="Cleaner threads, keyboard navigation and a dark theme.",
-                tags=["forum", "productivity"],
+        scripts = [
+            await container.use_cases.create_script().execute(
+                CreateScriptCommand(
+                    owner,
+                    code,
+                    name="Forum Power Tools" if size is None else f"Sized {size}",
+                    language=Language.JAVASCRIPT,
+                    # A publisher's: the block's, so that new versions change no field.
+                    description=None
+                    if publisher
+                    else "Cleaner threads, keyboard navigation and a dark theme.",
+                    tags=["forum", "productivity"],
+                )
             )
-        )
+            for _ in range(publisher or 1)
+        ]
+        if publisher:
+            context = RequestContext(ip_address="127.0.0.1", user_agent="scripthub-bench-seed")
+            session = await container.use_cases.sessions().start(own, context, Provider.EMAIL)
+            (out / PUBLISHER_TOKENS).write_text(f"{session.access_token}\n")
     finally:
         await close_container(container)
+    if publisher:
+        (out / PUBLISH_SCRIPTS).write_text("".join(f"{s.id}\n" for s in scripts))
+        marked = code.replace(
+            f"@version      {SEEDED_VERSION}\n", f"@version      {PUBLISH_VERSION_MARK}\n"
+        )
+        (out / PUBLISH_BODY_FILE).write_text(json.dumps({"code": marked}))
+        print(f"seeded {publisher} scripts of one publisher ({len(code.encode())} bytes each)")
+        return
+    script = scripts[0]
     (out / sized_id_file(size)).write_text(str(script.id))
     (out / f"code-{script.id}.js").write_text(code)  # the stored bytes, for a static server
     print(f"seeded script {script.slug} ({len(code.encode())} bytes), id {script.id}")
@@ -252,8 +286,11 @@ def main() -> None:
     parser.add_argument(
         "--bytes", type=int, help="seed a plain script of exactly this size instead"
     )
+    parser.add_argument(
+        "--publisher", type=int, default=0, help="seed this many scripts of one publisher instead"
+    )
     args = parser.parse_args()
-    asyncio.run(seed(args.out, args.bytes))
+    asyncio.run(seed(args.out, args.bytes, args.publisher))
 
 
 if __name__ == "__main__":
