@@ -84,7 +84,7 @@ class SqlAlchemyUnitOfWork:
         self.audit = SqlAlchemyAuditLog(connection, statements)
         self.email_tokens = SqlAlchemyEmailTokenRepository(connection)
         self.outbox = SqlAlchemyOutboxWriter(connection)
-        self.scripts = SqlAlchemyScriptRepository(connection)
+        self.scripts = SqlAlchemyScriptRepository(connection, statements)
         return self
 
     async def __aexit__(
