@@ -1,7 +1,8 @@
-"""`run.py --check-io`: does the raw baseline still do exactly the product's I/O?
+"""`run.py --check-io-only`: does the raw baseline still do exactly the product's I/O?
 
 The comparisons of target (a), of refresh, of the write routes (PATCH /api/users/me, login,
-register) and of update checks (script_code.py's `update_checks` part) are only fair while
+register, publishing a version, rating) and of update checks (script_code.py's
+`update_checks` part) are only fair while
 raw_asyncpg_app.py makes the same Redis calls and the same SQL round trips as the product,
 and that of target (d) while the guarded route
 of guard_app.py does the same I/O as the unguarded one (the guard authenticates, and the
@@ -14,35 +15,38 @@ sends a few requests to each and records:
               bench database only and before any server connects to it.
 
 Windows are separated by marker commands, so no clocks are compared. Prints the per-request
-sequence of each and exits 1 on any difference (SQL is compared in full; only the printout
-is shortened). Prepared-statement set-up (Parse/Describe) is not logged by PostgreSQL;
-concurrent warm-up requests beforehand make every worker open its connections and prepare
-its statements first. The servers of the check run without the in-process mail dispatcher
-(`SCRIPTHUB_MAIL_DISPATCH=external`): its polling every second would land in the windows; the
-install flusher's claims (every 2 s in each product process, and no SQL while there is
-nothing to flush) are left out of the Redis windows by their key.
+sequence of each and exits 1 on any difference (SQL is compared in full; only the printout is
+shortened), and when the server log cannot be read (SQL not compared is not checked).
+Prepared-statement set-up (Parse/Describe) is not logged by PostgreSQL; concurrent warm-up requests
+beforehand make every worker open its connections and prepare its statements first. The servers
+of the check run without the in-process mail dispatcher (`SCRIPTHUB_MAIL_DISPATCH=external`):
+its polling every second would land in the windows; the install flusher's claims (every 2 s in
+each product process, and no SQL while there is nothing to flush) are left out of the Redis
+windows by their key.
 Logins use the first seeded account, registrations new names, PATCHes a new bio each time (so
 that each one writes), update checks the script seed_script.py seeds, anonymous, with its
-digest in `If-None-Match` (answered 304). The product's first update checks fill the
-latest-code cache, which the raw app reads too (same keys): the check sees a warm cache, as
-the bench does. With --peer, the fastapi-users peer's GET /users/me is printed too,
+digest in `If-None-Match` (answered 304); ratings that script by the first account, a new score
+each time; publications the scripts of seed_script.py --publisher, one a thread, each a version
+greater than the last. The product's first update checks fill the latest-code cache, which the
+raw app reads too (same keys): the check sees a warm cache, as the bench does; each window
+follows one unrecorded request of its side, which fills the entry again if it expired meanwhile
+(it lives 60 s; on a machine at load average 12 the warm-ups took longer, and the product's
+window showed the refill). With --peer, the fastapi-users peer's GET /users/me is printed too,
 not compared: it does other I/O by design.
 """
 
 from __future__ import annotations
 
+import difflib
 import itertools
 import json
 import re
 import secrets
-import subprocess
 import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
-
-import redis
 
 if TYPE_CHECKING:
     from collections.abc import Collection
@@ -50,10 +54,13 @@ if TYPE_CHECKING:
     from run import Bench
 
 REQUESTS_PER_WINDOW = 3
-# Before recording: this many requests per route and server, WARM_UP_THREADS at a time, so
-# that every worker of a server has served some (sequential ones may all reach one worker).
+# Before recording: this many requests per route and server (--check-warm-up), at most
+# WARM_UP_THREADS at a time, so that every worker of a server has served some (sequential
+# ones may all reach one worker) and opened its connections.
 WARM_UP_REQUESTS = 16
 WARM_UP_THREADS = 8
+POOL_SIZE = 4  # PostgreSQL connections per server process of the check
+ANSWER_TIMEOUT = 60  # seconds: eight 12-round bcrypt checks at once on a busy machine
 GUARDED, UNGUARDED = "/api/bench/guarded", "/api/bench/unguarded"  # guard_app.py's routes
 # Named by every script of the product's install flusher (a loop in each server process,
 # every 2 s: background work, not a request's), and by no request's command.
@@ -66,7 +73,7 @@ ADMIN_TOKENS = "access-admin.txt"  # seed.py --admins: accounts holding the guar
 # (title, one side, the other side); a side is (server, method, path)
 Side = tuple[str, str, str]
 COMPARISONS: tuple[tuple[str, Side, Side], ...] = (
-    (  # first: warmed up first and recorded first, well inside the cache entry's 60 s
+    (  # first: warmed up first (its cache entry is filled again before its windows)
         UPDATE_CHECK,
         ("product", "GET", UPDATE_CHECK_PATH),
         ("raw", "GET", UPDATE_CHECK_PATH),
@@ -143,6 +150,9 @@ class RedisRecorder:
     def __init__(self, url: str, prefix: str) -> None:
         self.prefix = prefix
         self.commands: list[dict[str, Any]] = []
+        # Imported here: run.py imports this module before it knows it runs in .venv.
+        import redis  # noqa: PLC0415
+
         self._client = redis.Redis.from_url(url)
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -275,12 +285,17 @@ def check_io(
     ]
     shown = [(title, side) for title, side in SHOWN if side[0] in servers and titles is None]
     bench.psql(f"ALTER DATABASE \"{bench.database}\" SET log_statement = 'all'")
-    count = WARM_UP_REQUESTS + REQUESTS_PER_WINDOW + 2
+    count = bench.args.check_warm_up + REQUESTS_PER_WINDOW + 2
     bench.seed({f"{server}-check": count for server in ("product", "raw", "alt")})
-    bench.start_servers(servers, env={"SCRIPTHUB_MAIL_DISPATCH": "external"})
+    # Few connections: PostgreSQL's 100 are shared with whatever else runs on the machine.
+    pools = {"SCRIPTHUB_DATABASE_POOL_SIZE": str(POOL_SIZE), "SCRIPTHUB_DATABASE_MAX_OVERFLOW": "0"}
+    bench.start_servers(servers, env={"SCRIPTHUB_MAIL_DISPATCH": "external", **pools})
     sides = [side for _, *pair in comparisons for side in pair]
-    commands, sql = _record(bench, [*sides, *(side for _, side in shown)])
+    commands, logged = _record(bench, [*sides, *(side for _, side in shown)])
+    sql = logged or {}
     failures = [title for title, *sides in comparisons if not _compare(title, sides, commands, sql)]
+    if logged is None:
+        failures.append(f"SQL not compared: no PostgreSQL log at {bench.args.pg_log} (--pg-log)")
     for title, side in shown:
         _show(title, [side], commands, sql)
     print()
@@ -291,8 +306,11 @@ def check_io(
     return 1 if failures else 0
 
 
-def _record(bench: Bench, sides: list[Side]) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
-    """Redis commands and SQL statements of REQUESTS_PER_WINDOW requests per side."""
+def _record(
+    bench: Bench, sides: list[Side]
+) -> tuple[dict[str, list[str]], dict[str, list[str]] | None]:
+    """Redis commands and SQL statements (None: no server log to read them from) of
+    REQUESTS_PER_WINDOW requests per side."""
     kinds = {"guard": "admin", "peer": "peer"}  # whose access tokens; the others: seed.py's
     bearers = {
         server: {"Authorization": f"Bearer {bench.access_token(kinds.get(server, ''))}"}
@@ -312,10 +330,11 @@ def _record(bench: Bench, sides: list[Side]) -> tuple[dict[str, list[str]], dict
 
     email = (bench.work / "users.txt").read_text().split()[0]
     paths = {side[2] for side in sides}
-    # Asked once, before anything is recorded: they query or seed the bench database.
+    # Asked once, before anything is recorded: they query or seed the bench database (the
+    # publisher first: it seeds the other script in the same process).
+    publishes = bench.seed_publisher(PUBLISH_SCRIPT_COUNT) if PUBLISH_PATH in paths else []
     update_check = bench.update_check() if UPDATE_CHECK_PATH in paths else None
     rated = bench.seed_script() if RATING_PATH in paths else None
-    publishes = bench.seed_publisher(PUBLISH_SCRIPT_COUNT) if PUBLISH_PATH in paths else []
     publisher = {}
     new_version = ""
     if publishes:
@@ -368,29 +387,37 @@ def _record(bench: Bench, sides: list[Side]) -> tuple[dict[str, list[str]], dict
                 headers = {}
             headers = {**headers, **json_body}
             payload = json.dumps(data).encode()
-        status, body = bench.http(server, method, path, headers, payload)
+        try:
+            status, body = bench.http(server, method, path, headers, payload, ANSWER_TIMEOUT)
+        except OSError as error:  # a timeout too: say which request
+            msg = f"{server} {method} {path}: {error!r}"
+            raise RuntimeError(msg) from error
         if status not in expected:
             msg = f"{server} {method} {path} answered {status}: {body[:300]!r}"
             raise RuntimeError(msg)
 
     # Fill pools, caches and prepared statements of every worker first.
-    with ThreadPoolExecutor(WARM_UP_THREADS) as pool:
+    warm_up = bench.args.check_warm_up
+    with ThreadPoolExecutor(max(min(warm_up, WARM_UP_THREADS), 1)) as pool:
         for side in sides:
-            list(pool.map(lambda _, side=side: send(*side), range(WARM_UP_REQUESTS)))
+            list(pool.map(lambda _, side=side: send(*side), range(warm_up)))
     pg_log = bench.args.pg_log
     offset = pg_log.stat().st_size if pg_log.is_file() else None
     with RedisRecorder(bench.args.redis, bench.prefix) as recorder:
         for side in sides:
             name = " ".join(side)
-            recorder.mark(name)
-            _sql_marker(bench, name)
-            for _ in range(REQUESTS_PER_WINDOW):
-                send(*side)
+            # One request first, in a window of its own that nothing reads: what expires (a
+            # latest-code entry lives 60 s, and the other routes' warm-ups on a busy machine
+            # take longer) is filled again, as it is all along under the bench's load.
+            for window, requests in ((f"{name} unrecorded", 1), (name, REQUESTS_PER_WINDOW)):
+                recorder.mark(window)
+                _sql_marker(bench, window)
+                for _ in range(requests):
+                    send(*side)
         _sql_marker(bench, "stop")
     bench.psql(f'ALTER DATABASE "{bench.database}" RESET log_statement')
     if offset is None:
-        print(f"(no PostgreSQL log at {pg_log}: SQL not compared; see --pg-log)")
-        return recorder.windows(), {}
+        return recorder.windows(), None
     with pg_log.open(errors="replace") as log_file:
         log_file.seek(offset)
         sql = sql_windows(log_file.read(), bench.database)
@@ -432,15 +459,24 @@ def _compare(
         first, second = Counter(seen[0][index]), Counter(seen[1][index])
         print(f"    {kind} only in {names[0]}: {[shorten(s) for s in (first - second).elements()]}")
         print(f"    {kind} only in {names[1]}: {[shorten(s) for s in (second - first).elements()]}")
+        for number, (one, other) in enumerate(zip(seen[0][index], seen[1][index], strict=False), 1):
+            if one != other:
+                print(f"    {kind} #{number}, {names[0]} -> {names[1]}: {word_changes(one, other)}")
     return False
+
+
+def word_changes(first: str, second: str) -> str:
+    """Where two statements differ, word by word, with the two words before each change."""
+    words, others = first.split(), second.split()
+    matcher = difflib.SequenceMatcher(a=words, b=others, autojunk=False)
+    return "; ".join(
+        f"...{' '.join(words[max(start - 2, 0) : start])} [{' '.join(words[start:end])}]"
+        f" -> [{' '.join(others[other_start:other_end])}]"
+        for tag, start, end, other_start, other_end in matcher.get_opcodes()
+        if tag != "equal"
+    )
 
 
 def _sql_marker(bench: Bench, name: str) -> None:
     """A statement in the bench database that the log shows between two windows."""
-    url = bench.env["SCRIPTHUB_DATABASE_URL"].replace("postgresql+asyncpg://", "postgresql://")
-    subprocess.run(
-        ["psql", url, "-qAtc", f"SELECT '{_marker(name)}'"],
-        check=True,
-        capture_output=True,
-        timeout=30,
-    )
+    bench.query(f"SELECT '{_marker(name)}'")

@@ -1429,7 +1429,13 @@ async def _fill_latest_code(script_id: uuid.UUID) -> bytes:
     return entry
 
 
+def _bad_body(_: Request[Any, Any, Any], error: msgspec.MsgspecError) -> Response[dict[str, str]]:
+    """A body msgspec refuses is the client's mistake (the product answers 4xx too)."""
+    return Response({"detail": str(error)}, status_code=422)
+
+
 app = Litestar(
+    exception_handlers={msgspec.MsgspecError: _bad_body},
     route_handlers=[
         me,
         refresh,

@@ -5,12 +5,15 @@ with --peer, 10 without).
     bench/run.sh                       # = .venv/bin/python bench/run.py
     bench/run.sh --commit HEAD         # a committed tree instead of the working tree
     bench/run.sh --commit HEAD --peer  # + fastapi-users (bench/peer_fastapi_users/setup.sh first)
-    bench/run.sh --check-io            # only the I/O checks (raw baseline, guard pair)
+    bench/run.sh --check-io-only       # only the I/O checks (every product/raw pair, the
+                                       # guard pair): exit 1 if any differs (also --check-io)
     bench/run.sh --only-writes         # only the write routes against the raw app
+    bench/run.sh --only-writes --write-route publish --write-route rating  # some of them
     bench/run.sh --ab DIR              # the product against a changed copy of src/ (DIR)
 
 1. creates a fresh PostgreSQL database and migrates it (`scripthub db upgrade`);
-2. starts, each with the same worker count and the same uvicorn options, on 127.0.0.1:
+2. starts, each with the same worker count and the same uvicorn options, on 127.0.0.1 (ports
+   from --port-base, 18000 by default):
      18001  ScriptHub itself        (`scripthub serve`, PostgreSQL + Redis)
      18002  raw_asyncpg_app.py      (the same I/O by hand: raw asyncpg + redis-py, no ORM)
      18003  hello_app.py            (bare Litestar hello world)
@@ -24,7 +27,8 @@ with --peer, 10 without).
    rounds), refresh on both, a login flood, a cheap authenticated GET idle and under that
    flood; with --peer, the product's GET /api/users/me and fastapi-users' GET /users/me
    (interleaved, raw and hello stopped); then product and raw restarted for the write routes
-   PATCH /api/users/me, POST /api/auth/login and POST /api/auth/register (interleaved);
+   PATCH /api/users/me, POST /api/auth/login, POST /api/auth/register, publishing a version
+   (POST /api/scripts/{id}/versions) and rating (PUT /api/scripts/{id}/rating), interleaved;
    then (guard_app.py alone) the guarded and unguarded bench routes, interleaved;
 6. prints a table, the ratios and a verdict on each target, and removes everything it
    created (servers, database, Redis keys, temporary files), also on Ctrl-C or SIGTERM.
@@ -37,6 +41,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import importlib.util
 import json
 import multiprocessing
 import os
@@ -58,7 +63,7 @@ from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
 
-from iocheck import ADMIN_TOKENS, GUARDED, UNGUARDED, check_io
+from iocheck import ADMIN_TOKENS, GUARDED, UNGUARDED, WARM_UP_REQUESTS, check_io
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
@@ -97,12 +102,33 @@ TARGET_FLOOD_P99 = 3.0
 TARGET_GUARD_VS_UNGUARDED = 0.90  # "at most 10 % slower"
 TARGET_ME_VS_PEER = 2.0
 TARGET_MIXED_KEPT = 0.50  # --mixed: GETs and logins flooding together each keep half their rate
-# The write routes against the raw app (same I/O, checked): (label, method and path, the
-# audit action each successful request records, which run.py counts to prove the writes).
+
+
+@dataclass(frozen=True)
+class WriteRoute:
+    """A write route measured against the raw app (same I/O, checked)."""
+
+    name: str
+    """What --write-route calls it."""
+    label: str
+    """Its line's label in the report."""
+    route: str
+    """Method and path (`{id}`: the seeded script's, or for publishing each request's)."""
+    action: str | None
+    """The audit action each successful request records, which run.py counts to prove the
+    writes; None: not audited (ratings)."""
+    bcrypt_bound: bool = False
+    """Runs --write-rounds rounds of --write-duration s at the login load, not --repeat."""
+
+
+PUBLISH_ROUTE = "POST /api/scripts/{id}/versions"
+RATING_ROUTE = "PUT /api/scripts/{id}/rating"
 WRITE_ROUTES = (
-    ("(e)", "PATCH /api/users/me", "user.updated"),
-    ("(f)", "POST /api/auth/login", "auth.login"),
-    ("(g)", "POST /api/auth/register", "user.registered"),
+    WriteRoute("patch", "(e)", "PATCH /api/users/me", "user.updated"),
+    WriteRoute("login", "(f)", "POST /api/auth/login", "auth.login", bcrypt_bound=True),
+    WriteRoute("register", "(g)", "POST /api/auth/register", "user.registered", bcrypt_bound=True),
+    WriteRoute("publish", "(p)", PUBLISH_ROUTE, "script.version_published"),
+    WriteRoute("rating", "(r)", RATING_ROUTE, None),
 )
 
 
@@ -310,6 +336,9 @@ class Bench:
             # outlive the last one whatever --repeat and --duration say. No other effect.
             "SCRIPTHUB_ACCESS_TOKEN_TTL": "3600",
         }
+        if args.pool_size:  # the raw app reads the same settings
+            self.env["SCRIPTHUB_DATABASE_POOL_SIZE"] = str(args.pool_size)
+            self.env["SCRIPTHUB_DATABASE_MAX_OVERFLOW"] = "0"
         if args.env == "production":  # what production asks for, though no mail is sent here
             self.env |= {
                 "SCRIPTHUB_FRONTEND_URL": f"http://{HOST}:{PORTS['product']}",
@@ -386,14 +415,7 @@ class Bench:
     # -- set-up and tear-down --
 
     def psql(self, sql: str) -> str:
-        done = subprocess.run(
-            ["psql", f"{self.args.postgres}/postgres", "-qAtc", sql],
-            check=True,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        return done.stdout.strip()
+        return psql(f"{self.args.postgres}/postgres", sql)
 
     def python(self, *args: str, timeout: float = 300, interpreter: str = sys.executable) -> str:
         done = subprocess.run(
@@ -407,8 +429,10 @@ class Bench:
         )
         return done.stdout.strip()
 
-    def create_database(self) -> None:
-        if shutil.which("wrk") is None:
+    def create_database(self, *, load: bool = True) -> None:
+        """The bench database, migrated; `load`: wrk must be there too (not for the I/O
+        check alone)."""
+        if load and shutil.which("wrk") is None:
             msg = "wrk is not installed: apt-get install -y wrk"
             raise RuntimeError(msg)
         log(f"work folder {self.work}; product code from {self.source}")
@@ -435,8 +459,9 @@ class Bench:
         return id_file.read_text().strip()
 
     def seed_publisher(self, scripts: int) -> list[str]:
-        """The ids of `scripts` scripts of one publisher (seed_script.py --publisher), seeded
-        the first time they are asked for."""
+        """The ids of `scripts` scripts of one publisher (seed_script.py --publisher, which
+        seeds `seed_script`'s too if it is not there yet), the first time they are asked
+        for."""
         ids = self.work / PUBLISH_SCRIPTS
         if not ids.exists():
             seeding = [str(BENCH / "seed_script.py"), str(self.work), f"--publisher={scripts}"]
@@ -589,11 +614,17 @@ class Bench:
             client.close()
 
     def http(
-        self, server: str, method: str, path: str, headers: dict[str, str], body: bytes = b""
+        self,
+        server: str,
+        method: str,
+        path: str,
+        headers: dict[str, str],
+        body: bytes = b"",
+        timeout: float = 10,
     ) -> tuple[int, bytes]:
         """`http` as this bench's module sees it: run.py is also imported as `run` by the
         modules it imports, and only the running copy's PORTS follow --port-base."""
-        return http(server, method, path, headers, body)
+        return http(server, method, path, headers, body, timeout)
 
     # -- measurements --
 
@@ -650,13 +681,32 @@ class Bench:
         """One wrk run of a write route (WRITE_ROUTES) on `server`; `seconds` overrides the
         route's duration. Waits for the server to finish the requests still in flight when
         wrk stopped (a bcrypt queue takes seconds), then counts the audit rows written."""
-        action = next(a for _, r, a in WRITE_ROUTES if r == route)
-        before = self.audit_rows(action)
+        action = next(w.action for w in WRITE_ROUTES if w.route == route)
+        before = 0 if action is None else self.audit_rows(action)
         method, path = route.split(" ", 1)
+        duration = seconds or self.args.duration
         if method == "PATCH":
-            load = Load(self.load.threads, self.load.connections, seconds or self.args.duration)
+            load = Load(self.load.threads, self.load.connections, duration)
             args = [str(self.work / "access.txt"), str(load.threads), secrets.token_hex(3)]
             result = self.wrk(server, path, "patch.lua", args, load)
+        elif route == PUBLISH_ROUTE:
+            # A script per wrk thread, one connection each: a script's versions are published
+            # one at a time, each after the last.
+            load = Load(PUBLISH_SCRIPT_COUNT, PUBLISH_SCRIPT_COUNT, duration)
+            args = [
+                str(self.work / PUBLISH_SCRIPTS),
+                str(load.threads),
+                str(self.work / PUBLISHER_TOKENS),
+                str(self.work / PUBLISH_BODY_FILE),
+                PUBLISH_VERSION_MARK,
+                str(time.time_ns() // 10**6),  # greater than any version published before
+            ]
+            result = self.wrk(server, "/", "publish.lua", args, load)
+        elif route == RATING_ROUTE:
+            load = Load(self.load.threads, self.load.connections, duration)
+            rating = path.format(id=self.seed_script())
+            args = [str(self.work / "access.txt"), str(load.threads)]
+            result = self.wrk(server, rating, "rate.lua", args, load)
         elif path == "/api/auth/login":
             load = self.login_load(seconds or self.args.write_duration)
             result = self.wrk(server, path, "login.lua", self.login_args(), load)
@@ -665,7 +715,8 @@ class Bench:
             args = [secrets.token_hex(3), PASSWORD]  # a new nonce: new account names
             result = self.wrk(server, path, "register.lua", args, load)
         self.wait_idle(server)
-        result.audit_rows = self.audit_rows(action) - before
+        if action is not None:
+            result.audit_rows = self.audit_rows(action) - before
         return result
 
     def audit_rows(self, action: str) -> int:
@@ -674,10 +725,7 @@ class Bench:
     def query(self, sql: str) -> str:
         """What psql prints for `sql` run on the bench database (one value: that value)."""
         url = self.env["SCRIPTHUB_DATABASE_URL"].replace("postgresql+asyncpg://", "postgresql://")
-        done = subprocess.run(
-            ["psql", url, "-qAtc", sql], check=True, capture_output=True, text=True, timeout=60
-        )
-        return done.stdout.strip()
+        return psql(url, sql)
 
     def wait_idle(self, server: str, limit: float = 20.0) -> None:
         """Until `server` uses under 5 % of a core over half a second (at most `limit` s)."""
@@ -712,19 +760,25 @@ class Bench:
             self.get("guard", UNGUARDED, warm, ADMIN_TOKENS)
             self.get("guard", GUARDED, warm, ADMIN_TOKENS)
 
+    def write_routes(self) -> list[WriteRoute]:
+        """The write routes to measure (--write-route, else all)."""
+        chosen = self.args.write_route
+        return [w for w in WRITE_ROUTES if not chosen or w.name in chosen]
+
     def warm_up_writes(self) -> None:
         log(f"warming up the write routes ({self.args.warmup} s per route and server)")
-        for _, route, _ in WRITE_ROUTES:
+        for write in self.write_routes():
             for server in ("raw", "product"):
-                self.write(server, route, self.args.warmup)
+                self.write(server, write.route, self.args.warmup)
 
     def writes(self) -> dict[str, list[WrkResult]]:
         """The write routes, product against raw, interleaved rounds with the order
-        alternating; PATCH for --repeat rounds, login and register (bcrypt-bound, each run
-        --write-duration seconds) for --write-rounds."""
+        alternating; PATCH, publishing and rating for --repeat rounds, login and register
+        (bcrypt-bound, each run --write-duration seconds) for --write-rounds."""
         runs: dict[str, list[WrkResult]] = {}
-        for _, route, _ in WRITE_ROUTES:
-            rounds = self.args.repeat if route.startswith("PATCH") else self.args.write_rounds
+        for write in self.write_routes():
+            route = write.route
+            rounds = self.args.write_rounds if write.bcrypt_bound else self.args.repeat
             for round_number in range(rounds):
                 log(f"{route}, round {round_number + 1} of {rounds}")
                 pair = ("product", "raw") if round_number % 2 == 0 else ("raw", "product")
@@ -765,6 +819,8 @@ class Bench:
         registration queues a verification mail, which an in-process dispatcher would deliver
         during the runs (the raw app's rows too, from the product's processes)."""
         self.stop_servers()
+        if any(w.route == PUBLISH_ROUTE for w in self.write_routes()):
+            self.seed_publisher(PUBLISH_SCRIPT_COUNT)
         self.start_servers(("product", "raw"), env={"SCRIPTHUB_MAIL_DISPATCH": "external"})
         self.warm_up_writes()
         return self.writes()
@@ -910,14 +966,39 @@ PEER_PRODUCT_LABEL = "product GET /api/users/me, peer part"
 GUARDED_LABEL = f"guard GET {GUARDED}"
 
 
+PSQL_CONNECT_ATTEMPTS = 120  # half a second apart
+PSQL_NO_CONNECTION = 2  # psql's exit status when it could not connect
+
+
+def psql(url: str, sql: str) -> str:
+    """What psql prints for `sql` run at `url`. PostgreSQL's 100 connections are shared with
+    whatever else runs on the machine: a refused connection is tried again for a minute."""
+    for _ in range(PSQL_CONNECT_ATTEMPTS):
+        done = subprocess.run(
+            ["psql", url, "-qAtc", sql], capture_output=True, text=True, timeout=60, check=False
+        )
+        if done.returncode != PSQL_NO_CONNECTION:
+            break
+        time.sleep(0.5)
+    if done.returncode != 0:
+        msg = f"psql {url} -c {sql!r} failed: {done.stderr.strip()}"
+        raise RuntimeError(msg)
+    return done.stdout.strip()
+
+
 def http(
-    server: str, method: str, path: str, headers: dict[str, str], body: bytes = b""
+    server: str,
+    method: str,
+    path: str,
+    headers: dict[str, str],
+    body: bytes = b"",
+    timeout: float = 10,
 ) -> tuple[int, bytes]:
     request = urllib.request.Request(
         f"http://{HOST}:{PORTS[server]}{path}", data=body or None, headers=headers, method=method
     )
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, response.read()
     except urllib.error.HTTPError as error:
         return error.code, error.read()
@@ -1213,10 +1294,14 @@ def report_writes(
     print(
         f"     bcrypt at SCRIPTHUB_BCRYPT_ROUNDS={args.bcrypt_rounds} on both sides (login checks"
         " the seeded hash of that cost, register hashes at it); writes: audit rows the runs"
-        " added >= their 2xx answers (requests in flight when wrk stopped add more)"
+        " added >= their 2xx answers (requests in flight when wrk stopped add more; ratings"
+        " are not audited); app: the server's own CPU ms per request, product -> raw"
     )
     summary: dict[str, object] = {}
-    for letter, route, _ in WRITE_ROUTES:
+    for write in WRITE_ROUTES:
+        letter, route = write.label, write.route
+        if f"product {route}" not in writes:
+            continue
         product_runs, raw_runs = writes[f"product {route}"], writes[f"raw {route}"]
         # Pooled, not the median: bcrypt-bound runs answer a few dozen requests each, and the
         # median of an even number of rounds would be the better one.
@@ -1227,11 +1312,17 @@ def report_writes(
         wrote = all(r.audit_rows >= r.ok for r in product_runs + raw_runs)
         written = sum(r.audit_rows for r in product_runs + raw_runs)
         answered = sum(r.ok for r in product_runs + raw_runs)
+        app = (pooled_ms(product_runs, "product"), pooled_ms(raw_runs, "raw"))
+        proof = (
+            f"writes {written} >= {answered} {'OK' if wrote else 'MISSING'}"
+            if write.action
+            else f"{answered} answered, not audited"
+        )
         print(
             f"{letter:<4} {route:<24} {product:8.2f}/s / raw {raw:8.2f}/s"
             f" = {ratio:.3f}  (by CPU {by_cpu:.3f}; rounds"
-            f" {', '.join(f'{r:.3f}' for r in paired)});"
-            f" writes {written} >= {answered} {'OK' if wrote else 'MISSING'}"
+            f" {', '.join(f'{r:.3f}' for r in paired)}; app {app[0]:.3f} -> {app[1]:.3f} ms);"
+            f" {proof}"
         )
         summary[f"{letter.strip('()')} {route}"] = {
             "product_rps": product,
@@ -1239,6 +1330,7 @@ def report_writes(
             "ratio": ratio,
             "by_cpu": by_cpu,
             "rounds": paired,
+            "app_cpu_ms": {"product": app[0], "raw": app[1]},
             "audit_rows": written,
             "answers": answered,
         }
@@ -1319,6 +1411,20 @@ def add_bench_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--keep", action="store_true", help="keep database, keys and logs")
     parser.add_argument(
+        "--pool-size",
+        type=int,
+        help="PostgreSQL connections per server process, no overflow, on every server"
+        " (default: the product's settings, 20 + 10 overflow)",
+    )
+    parser.add_argument(
+        "--check-warm-up",
+        type=int,
+        default=WARM_UP_REQUESTS,
+        metavar="N",
+        help="the I/O check's requests per route and server before it records (with one"
+        " worker per server, 4 are enough)",
+    )
+    parser.add_argument(
         "--port-base",
         type=int,
         default=PORT_BASE,
@@ -1337,8 +1443,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--login-duration", type=int, default=20)
     parser.add_argument("--login-connections", type=int, default=16)
     parser.add_argument("--bcrypt-seconds", type=float, default=5.0)
-    parser.add_argument("--users", type=int, default=64)
-    parser.add_argument("--admins", type=int, default=16, help="accounts for the guard pair")
+    parser.add_argument("--users", type=int, help="seeded accounts (64; 4 with --check-io-only)")
+    parser.add_argument(
+        "--admins", type=int, help="accounts for the guard pair (16; 2 with --check-io-only)"
+    )
     parser.add_argument("--skip-login", action="store_true", help="only the GET/refresh runs")
     parser.add_argument("--skip-hot", action="store_true", help="only the login runs")
     parser.add_argument("--skip-guard", action="store_true", help="no guarded/unguarded pair")
@@ -1346,9 +1454,17 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--guard-rounds", type=int, default=6, help="rounds of the guard pair")
     parser.add_argument("--guard-duration", type=int, default=5, help="seconds per guard run")
     parser.add_argument(
-        "--skip-writes", action="store_true", help="no PATCH/login/register pairs against raw"
+        "--skip-writes",
+        action="store_true",
+        help="no write pairs against raw (PATCH /me, login, register, publish, rating)",
     )
     parser.add_argument("--only-writes", action="store_true", help="only those pairs")
+    parser.add_argument(
+        "--write-route",
+        action="append",
+        choices=[w.name for w in WRITE_ROUTES],
+        help="measure only this write route against raw (repeatable; default: all)",
+    )
     parser.add_argument(
         "--write-rounds", type=int, default=3, help="rounds of the login and register pairs"
     )
@@ -1374,7 +1490,13 @@ def parse_args() -> argparse.Namespace:
         metavar="N",
         help="run the product from a copy of its src/ with BCRYPT_THREAD_NICENESS = N",
     )
-    parser.add_argument("--check-io", action="store_true", help="only compare the I/O")
+    parser.add_argument(
+        "--check-io-only",
+        "--check-io",
+        dest="check_io",
+        action="store_true",
+        help="only compare the I/O of every pair once (iocheck.py): exit 1 if any differs",
+    )
     parser.add_argument("--skip-check-io", action="store_true", help="no I/O comparison first")
     parser.add_argument(
         "--ab",
@@ -1385,6 +1507,9 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
+    small = args.check_io  # the I/O check alone: a few accounts are enough
+    args.users = (4 if small else 64) if args.users is None else args.users
+    args.admins = (2 if small else 16) if args.admins is None else args.admins
     if args.peer and not PEER_PYTHON.is_file():
         parser.error(f"--peer needs {PEER_PYTHON}: run bench/peer_fastapi_users/setup.sh first")
     return args
@@ -1421,14 +1546,24 @@ def exit_on_signals() -> None:
         signal.signal(signum, stop)
 
 
+def run_in_venv() -> None:
+    """Started by a Python without the project's packages (`python3 bench/run.py`), run again
+    by the checkout's .venv (`python3 dev.py` makes it), as bench/run.sh does."""
+    python = REPO / ".venv" / "bin" / "python"
+    missing = any(importlib.util.find_spec(name) is None for name in ("scripthub", "redis"))
+    if missing and python.is_file():
+        os.execv(python, [str(python), __file__, *sys.argv[1:]])
+
+
 def main() -> int:
+    run_in_venv()
     args = parse_args()
     exit_on_signals()
     started = time.monotonic()
     bench = Bench(args)
     try:
         main_servers, guarded, writes_wanted, checked = plan(args)
-        bench.create_database()
+        bench.create_database(load=not args.check_io)
         if "peer" in checked:
             bench.seed_peer()
         io_differs = check_io(bench, checked) if args.check_io or not args.skip_check_io else 0

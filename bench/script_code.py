@@ -119,9 +119,6 @@ class ScriptCodeBench(Bench):
     def __init__(self, args: argparse.Namespace) -> None:
         super().__init__(args)
         self.env["SCRIPTHUB_TRUSTED_PROXIES"] = "127.0.0.1/32"
-        # Two servers up at once, on a PostgreSQL whose 100 connections are shared.
-        self.env["SCRIPTHUB_DATABASE_POOL_SIZE"] = str(args.pool_size)
-        self.env["SCRIPTHUB_DATABASE_MAX_OVERFLOW"] = "0"
         self.script_id = ""
         self.octet = FIRST_OCTET
         self.redis = redis.Redis.from_url(args.redis)
@@ -465,9 +462,6 @@ def parse_args() -> argparse.Namespace:
     add_bench_options(parser)
     parser.add_argument("--repeat", type=int, default=4, help="rounds of each part's pair")
     parser.add_argument(
-        "--pool-size", type=int, default=8, help="PostgreSQL connections per server worker"
-    )
-    parser.add_argument(
         "--ab",
         type=Path,
         help="update_checks: the product again, from this changed copy of src/ (as alt)",
@@ -475,7 +469,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--only", action="append", choices=PARTS, help="run only this part")
     parser.add_argument("--skip", action="append", choices=PARTS, help="leave this part out")
     # What iocheck.py's seed needs: a few accounts (its servers get ready on GET /api/users/me).
-    parser.set_defaults(users=4, admins=0)
+    # Two servers up at once, on a PostgreSQL whose 100 connections are shared: 8 each.
+    parser.set_defaults(users=4, admins=0, pool_size=8)
     return parser.parse_args()
 
 

@@ -9,16 +9,18 @@ page features; a little non-ASCII text, as real scripts have.
 With `--bytes N`, a plain userscript of exactly N bytes instead (a small block, then lines of
 code), for the download bench.
 
-With `--publisher N`, N scripts of that forum code owned by one new account, for the publish
-bench: their ids one a line in `<out>/publish-scripts.txt`, an access token of the owner in
-`<out>/access-publisher.txt`, and the body of a new version in `<out>/publish-body.json` (the
-same code with `@version` replaced by `PUBLISH_VERSION_MARK`, which each request fills in).
+With `--publisher N`, also N scripts of that forum code owned by one new account, for the
+publish bench (the forum script above only if `<out>/script-id.txt` is not there yet): their
+ids one a line in `<out>/publish-scripts.txt`, an access token of the owner in
+`<out>/access-publisher.txt`, and the body of a new version in `<out>/publish-body.json`
+(the same code with `@version` replaced by `PUBLISH_VERSION_MARK`, which each request fills
+in).
 
 Reads the same SCRIPTHUB_* environment as the servers; writes the script's id to
 `<out>/script-id.txt` (`script-id-N.txt` with `--bytes N`), and its code as stored to
 `<out>/code-<id>.js`.
 
-    python bench/seed_script.py OUT_FOLDER [--bytes N]
+    python bench/seed_script.py OUT_FOLDER [--bytes N | --publisher N]
 """
 
 from __future__ import annotations
@@ -37,14 +39,14 @@ from run import (
     SCRIPT_ID_FILE,
 )
 
-from scripthub.application.accounts import Operator, Principal
+from scripthub.application.accounts import Operator, OwnUser, Principal
 from scripthub.application.scripts.create_script import CreateScriptCommand
 from scripthub.application.users.create_account import CreateAccountCommand
 from scripthub.application.users.new_account import AccountFields
 from scripthub.domain.audit import RequestContext
 from scripthub.domain.providers import Provider
-from scripthub.domain.scripts import Language
-from scripthub.entrypoints.containers import build_container, close_container
+from scripthub.domain.scripts import Language, Script
+from scripthub.entrypoints.containers import Container, build_container, close_container
 from scripthub.entrypoints.settings import load_settings
 
 TARGET_BYTES = 19_000
@@ -229,50 +231,74 @@ def sized_userscript(size: int) -> str:
 async def seed(out: Path, size: int | None, publisher: int) -> None:
     container = build_container(load_settings(env_file=None))
     try:
-        tag = uuid.uuid4().hex[:8]
-        fields = AccountFields(f"bench-{tag}@example.com", f"bench-{tag}-password", f"bench_{tag}")
-        own = await container.use_cases.create_account().execute(
-            CreateAccountCommand(Operator(), fields, verified=True)
-        )
-        async with container.adapters.unit_of_work() as uow:
-            grants = await uow.roles.grants_of(own.user.id)
-        # Publishing reads only the caller's id and grants: no session is needed.
-        owner = Principal(own.user.id, uuid.UUID(int=0), grants)
-        code = forum_userscript() if size is None else sized_userscript(size)
-        scripts = [
-            await container.use_cases.create_script().execute(
-                CreateScriptCommand(
-                    owner,
-                    code,
-                    name="Forum Power Tools" if size is None else f"Sized {size}",
-                    language=Language.JAVASCRIPT,
-                    # A publisher's: the block's, so that new versions change no field.
-                    description=None
-                    if publisher
-                    else "Cleaner threads, keyboard navigation and a dark theme.",
-                    tags=["forum", "productivity"],
-                )
-            )
-            for _ in range(publisher or 1)
-        ]
         if publisher:
-            context = RequestContext(ip_address="127.0.0.1", user_agent="scripthub-bench-seed")
-            session = await container.use_cases.sessions().start(own, context, Provider.EMAIL)
-            (out / PUBLISHER_TOKENS).write_text(f"{session.access_token}\n")
+            await seed_publisher(container, out, publisher)
+        if not publisher or not (out / SCRIPT_ID_FILE).exists():
+            await seed_script(container, out, size)
     finally:
         await close_container(container)
-    if publisher:
-        (out / PUBLISH_SCRIPTS).write_text("".join(f"{s.id}\n" for s in scripts))
-        marked = code.replace(
-            f"@version      {SEEDED_VERSION}\n", f"@version      {PUBLISH_VERSION_MARK}\n"
-        )
-        (out / PUBLISH_BODY_FILE).write_text(json.dumps({"code": marked}))
-        print(f"seeded {publisher} scripts of one publisher ({len(code.encode())} bytes each)")
-        return
-    script = scripts[0]
+
+
+async def seed_script(container: Container, out: Path, size: int | None) -> None:
+    """One script of a new owner: the forum one, or a plain one of `size` bytes."""
+    owner, _ = await new_owner(container)
+    code = forum_userscript() if size is None else sized_userscript(size)
+    name = "Forum Power Tools" if size is None else f"Sized {size}"
+    script = await create_script(
+        container, owner, code, name, "Cleaner threads, keyboard navigation and a dark theme."
+    )
     (out / sized_id_file(size)).write_text(str(script.id))
     (out / f"code-{script.id}.js").write_text(code)  # the stored bytes, for a static server
     print(f"seeded script {script.slug} ({len(code.encode())} bytes), id {script.id}")
+
+
+async def seed_publisher(container: Container, out: Path, count: int) -> None:
+    """`count` forum scripts of a new owner, named and described by their block (so that new
+    versions change no field), with the owner's access token and a new version's body."""
+    owner, own = await new_owner(container)
+    code = forum_userscript()
+    scripts = [await create_script(container, owner, code) for _ in range(count)]
+    context = RequestContext(ip_address="127.0.0.1", user_agent="scripthub-bench-seed")
+    session = await container.use_cases.sessions().start(own, context, Provider.EMAIL)
+    (out / PUBLISHER_TOKENS).write_text(f"{session.access_token}\n")
+    (out / PUBLISH_SCRIPTS).write_text("".join(f"{script.id}\n" for script in scripts))
+    marked = code.replace(
+        f"@version      {SEEDED_VERSION}\n", f"@version      {PUBLISH_VERSION_MARK}\n"
+    )
+    (out / PUBLISH_BODY_FILE).write_text(json.dumps({"code": marked}))
+    print(f"seeded {count} scripts of one publisher ({len(code.encode())} bytes each)")
+
+
+async def new_owner(container: Container) -> tuple[Principal, OwnUser]:
+    tag = uuid.uuid4().hex[:8]
+    fields = AccountFields(f"bench-{tag}@example.com", f"bench-{tag}-password", f"bench_{tag}")
+    own = await container.use_cases.create_account().execute(
+        CreateAccountCommand(Operator(), fields, verified=True)
+    )
+    async with container.adapters.unit_of_work() as uow:
+        grants = await uow.roles.grants_of(own.user.id)
+    # Publishing reads only the caller's id and grants: no session is needed.
+    return Principal(own.user.id, uuid.UUID(int=0), grants), own
+
+
+async def create_script(
+    container: Container,
+    owner: Principal,
+    code: str,
+    name: str | None = None,
+    description: str | None = None,
+) -> Script:
+    """Through the product's use case; without `name` or `description`, the block's."""
+    return await container.use_cases.create_script().execute(
+        CreateScriptCommand(
+            owner,
+            code,
+            name=name,
+            language=Language.JAVASCRIPT,
+            description=description,
+            tags=["forum", "productivity"],
+        )
+    )
 
 
 def sized_id_file(size: int | None) -> str:
@@ -287,7 +313,10 @@ def main() -> None:
         "--bytes", type=int, help="seed a plain script of exactly this size instead"
     )
     parser.add_argument(
-        "--publisher", type=int, default=0, help="seed this many scripts of one publisher instead"
+        "--publisher",
+        type=int,
+        default=0,
+        help="seed this many scripts of one publisher (and the forum script, if not there yet)",
     )
     args = parser.parse_args()
     asyncio.run(seed(args.out, args.bytes, args.publisher))

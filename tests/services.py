@@ -63,6 +63,16 @@ def create_postgres_database(template: str | None = None) -> str:
     return _with_database(POSTGRES_URL, name)
 
 
+def check_postgres() -> str:
+    """The server's driver-less URL without a database (`postgresql://user@host:port`), once
+    it answers."""
+    try:
+        asyncio.run(_execute_on_admin("SELECT 1"))
+    except (OSError, asyncpg.PostgresError, TimeoutError) as error:
+        unavailable("PostgreSQL", error)
+    return _driver_url(POSTGRES_URL).rpartition("/")[0]
+
+
 def drop_postgres_database(url: str) -> None:
     name = url.rpartition("/")[2]
     asyncio.run(_execute_on_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
