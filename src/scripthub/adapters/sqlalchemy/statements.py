@@ -192,10 +192,10 @@ class AsyncpgStatements:
             return IntegrityError(sql, None, error)
         if isinstance(error, asyncpg.PostgresError) and not is_unavailable_sqlstate(error.sqlstate):
             return DBAPIError(sql, None, error)
-        self.abort()
+        self._abort()
         return OperationalError(sql, None, error, connection_invalidated=True)
 
-    def abort(self) -> None:
+    def _abort(self) -> None:
         """Drop a connection that failed: aborted, not closed (a graceful close would wait
         for a silent server), and `broken` from now on."""
         connection = self._connection.sync_connection
