@@ -38,6 +38,7 @@ from scripthub.adapters.sqlalchemy.scripts_table import (
     scripts,
     version_values,
 )
+from scripthub.adapters.sqlalchemy.statements import SqlAlchemyStatements
 from scripthub.application.ports.scripts import ScriptQuery
 from scripthub.domain.scripts import Language, LocalizedText, Script, ScriptVersion
 from scripthub.domain.users import User
@@ -303,7 +304,7 @@ async def test_upgrade_fills_localized_texts_from_the_latest_version_and_indexes
     engine = create_async_engine(empty_database_url, poolclass=pool.NullPool)
     try:
         async with engine.connect() as connection:
-            repository = SqlAlchemyScriptRepository(connection)
+            repository = SqlAlchemyScriptRepository(connection, SqlAlchemyStatements(connection))
             script = await repository.get_by_slug("dark-mode")
             found = {
                 text: [s.slug for s in (await repository.search(ScriptQuery(text=text))).scripts]

@@ -4,12 +4,24 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import CheckConstraint, Column, Index, String, Table, Text, Uuid, insert, select
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    Index,
+    String,
+    Table,
+    Text,
+    Uuid,
+    bindparam,
+    insert,
+    select,
+)
 
 from scripthub.adapters.sqlalchemy.columns import JsonDocument, timestamps
 from scripthub.adapters.sqlalchemy.keyset import newest_first
 from scripthub.adapters.sqlalchemy.metadata import metadata
 from scripthub.adapters.sqlalchemy.rows import without_nul
+from scripthub.adapters.sqlalchemy.statements import new_value
 from scripthub.adapters.sqlalchemy.utc import UtcDateTime
 from scripthub.domain.audit import AuditEntry, Outcome
 
@@ -17,6 +29,7 @@ if TYPE_CHECKING:
     from sqlalchemy import ColumnElement, RowMapping
     from sqlalchemy.ext.asyncio import AsyncConnection
 
+    from scripthub.adapters.sqlalchemy.statements import Statements
     from scripthub.application.ports.audit import AuditQuery
 
 audit_logs = Table(
@@ -40,6 +53,11 @@ audit_logs = Table(
     Index("ix_audit_logs_actor_id_occurred_at", "actor_id", "occurred_at"),
     Index("ix_audit_logs_action_occurred_at", "action", "occurred_at"),
     Index("ix_audit_logs_resource_type_resource_id", "resource_type", "resource_id"),
+)
+
+
+_INSERT = insert(audit_logs).values(
+    {column.name: bindparam(new_value(column.name)) for column in audit_logs.c}
 )
 
 
@@ -80,11 +98,15 @@ def audit_entry_from_row(row: RowMapping) -> AuditEntry:
 class SqlAlchemyAuditLog:
     """Audit entries, written in the same transaction as the change they describe."""
 
-    def __init__(self, connection: AsyncConnection) -> None:
+    def __init__(self, connection: AsyncConnection, statements: Statements) -> None:
         self._connection = connection
+        self._statements = statements
 
     async def record(self, entry: AuditEntry) -> None:
-        await self._connection.execute(insert(audit_logs).values(audit_entry_values(entry)))
+        values = audit_entry_values(entry)
+        await self._statements.run(
+            _INSERT, {new_value(name): value for name, value in values.items()}
+        )
 
     async def search(self, query: AuditQuery) -> list[AuditEntry]:
         statement = select(audit_logs).where(*_search_conditions(query))

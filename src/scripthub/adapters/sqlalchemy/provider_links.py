@@ -13,6 +13,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    bindparam,
     delete,
     func,
     insert,
@@ -33,8 +34,10 @@ if TYPE_CHECKING:
     import uuid
     from datetime import datetime
 
-    from sqlalchemy import RowMapping
     from sqlalchemy.ext.asyncio import AsyncConnection
+
+    from scripthub.adapters.sqlalchemy.rows import ColumnValues
+    from scripthub.adapters.sqlalchemy.statements import Statements
 
 auth_providers = Table(
     "auth_providers",
@@ -70,7 +73,7 @@ def provider_link_values(link: ProviderLink) -> dict[str, Any]:
     )
 
 
-def provider_link_from_row(row: RowMapping) -> ProviderLink:
+def provider_link_from_row(row: ColumnValues) -> ProviderLink:
     return ProviderLink(
         id=row["id"],
         user_id=row["user_id"],
@@ -82,11 +85,19 @@ def provider_link_from_row(row: RowMapping) -> ProviderLink:
     )
 
 
+_LINKS_OF = (
+    select(auth_providers)
+    .where(auth_providers.c.user_id == bindparam("of_user"))
+    .order_by(auth_providers.c.linked_at, auth_providers.c.id)
+)
+
+
 class SqlAlchemyProviderLinkRepository:
     """The sign-in methods linked to each account."""
 
-    def __init__(self, connection: AsyncConnection) -> None:
+    def __init__(self, connection: AsyncConnection, statements: Statements) -> None:
         self._connection = connection
+        self._statements = statements
 
     async def add(self, link: ProviderLink) -> None:
         try:
@@ -138,12 +149,8 @@ class SqlAlchemyProviderLinkRepository:
         )
 
     async def list_for_user(self, user_id: uuid.UUID) -> list[ProviderLink]:
-        result = await self._connection.execute(
-            select(auth_providers)
-            .where(auth_providers.c.user_id == user_id)
-            .order_by(auth_providers.c.linked_at, auth_providers.c.id)
-        )
-        return [provider_link_from_row(row) for row in result.mappings()]
+        rows = await self._statements.all(_LINKS_OF, {"of_user": user_id})
+        return [provider_link_from_row(row) for row in rows]
 
     async def provider_names_of_many(self, user_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
         result = await self._connection.execute(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, distinct, exists, func, insert, select, update
+from sqlalchemy import bindparam, delete, distinct, exists, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -33,6 +33,8 @@ if TYPE_CHECKING:
     from sqlalchemy import ColumnElement, Table
     from sqlalchemy.ext.asyncio import AsyncConnection
 
+    from scripthub.adapters.sqlalchemy.statements import Statements
+
 _ROLE_GRANTS = roles.outerjoin(
     role_permissions, role_permissions.c.role_id == roles.c.id
 ).outerjoin(permissions, permissions.c.id == role_permissions.c.permission_id)
@@ -46,6 +48,14 @@ def _grants(rows: Sequence[Any]) -> Grants:
         permissions=frozenset(row.permission for row in rows if row.permission is not None),
     )
 
+
+_ROLE_NAMES = select(user_roles.c.user_id, roles.c.name).join(
+    roles, roles.c.id == user_roles.c.role_id
+)
+_ROLES_OF_ONE = _ROLE_NAMES.where(
+    # The statement `roles_of_many` sends for one user, to the letter.
+    user_roles.c.user_id.in_([bindparam("user_id", type_=user_roles.c.user_id.type)])
+)
 
 _HOLDERS = (
     user_roles.join(users, users.c.id == user_roles.c.user_id)
@@ -64,8 +74,9 @@ class SqlAlchemyRoleRepository:
     Names are sorted in Python, not in SQL, where the order of text depends on the collation.
     """
 
-    def __init__(self, connection: AsyncConnection) -> None:
+    def __init__(self, connection: AsyncConnection, statements: Statements) -> None:
         self._connection = connection
+        self._statements = statements
 
     async def get(self, name: str) -> Role | None:
         found = await self._roles(roles.c.name == name)
@@ -139,14 +150,13 @@ class SqlAlchemyRoleRepository:
 
     async def roles_of_many(self, user_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
         result = await self._connection.execute(
-            select(user_roles.c.user_id, roles.c.name)
-            .join(roles, roles.c.id == user_roles.c.role_id)
-            .where(user_roles.c.user_id.in_(user_ids))
+            _ROLE_NAMES.where(user_roles.c.user_id.in_(user_ids))
         )
         return names_by_user(user_ids, result)
 
     async def roles_of(self, user_id: uuid.UUID) -> list[str]:
-        return (await self.roles_of_many([user_id]))[user_id]
+        rows = await self._statements.all(_ROLES_OF_ONE, {"user_id": user_id})
+        return sorted({row["name"] for row in rows})
 
     async def grants_of(self, user_id: uuid.UUID) -> Grants:
         result = await self._connection.execute(

@@ -17,6 +17,8 @@ class ColumnValues(Protocol):
 
     def __getitem__(self, name: str, /) -> Any: ...
 
+    def keys(self) -> Iterable[str]: ...
+
 
 def without_nul(values: dict[str, Any]) -> dict[str, Any]:
     """`values`, checked for NUL characters in any text or JSON document.

@@ -46,6 +46,7 @@ from scripthub.adapters.sqlalchemy.scripts_table import (
     version_from_row,
     version_values,
 )
+from scripthub.adapters.sqlalchemy.statements import new_value
 from scripthub.application.ports.scripts import UNCHANGED, SiteCount
 from scripthub.domain.errors import ConflictError
 from scripthub.domain.scripts import RatingTotals, ScriptName, VersionCode
@@ -58,19 +59,66 @@ if TYPE_CHECKING:
     from sqlalchemy import ColumnElement
     from sqlalchemy.ext.asyncio import AsyncConnection
 
+    from scripthub.adapters.sqlalchemy.statements import Statements
     from scripthub.application.ports.keyset import Keyset
     from scripthub.application.ports.scripts import ScriptChanges, ScriptPage, ScriptQuery
     from scripthub.domain.scripts import Rating, Script, ScriptVersion
     from scripthub.domain.sites import SiteTargets
 
 _SEARCHED_FIELDS = ("name", "description", "tags", "localized")
+_OF_SCRIPT = "of_script"
+_SCRIPT_BY_ID = WITH_OWNER.where(scripts.c.id == bindparam(_OF_SCRIPT), LIVE)
+_LOCK_LIVE = (
+    update(scripts)
+    .where(scripts.c.id == bindparam(_OF_SCRIPT), LIVE)
+    .values(rating_count=scripts.c.rating_count)
+    .returning(scripts.c.id)
+)
+
+
+def _rating_upsert(insert: Any) -> Any:
+    statement = insert(script_ratings).values(
+        {name: bindparam(new_value(name)) for name in _RATING_COLUMNS}
+    )
+    return statement.on_conflict_do_update(
+        index_elements=[script_ratings.c.script_id, script_ratings.c.user_id],
+        set_={"score": statement.excluded.score, "updated_at": statement.excluded.updated_at},
+    )
+
+
+_RATING_COLUMNS = ("script_id", "user_id", "score", "created_at", "updated_at")
+_RATING_UPSERTS = {
+    "postgresql": _rating_upsert(postgresql_insert),
+    "sqlite": _rating_upsert(sqlite_insert),
+}
+
+
+def _of_ratings(column: ColumnElement[Any], parameter: str) -> ColumnElement[Any]:
+    # One parameter per subquery, as SQLAlchemy binds a literal each time: the same SQL.
+    of_script = script_ratings.c.script_id == bindparam(parameter)
+    return select(column).where(of_script).scalar_subquery()
+
+
+_SCORE = script_ratings.c.score
+_RECOUNT = (
+    update(scripts)
+    .where(scripts.c.id == bindparam(_OF_SCRIPT))
+    .values(
+        rating_sum=_of_ratings(func.coalesce(func.sum(_SCORE), 0), "sum_of"),
+        rating_count=_of_ratings(func.count(), "count_of"),
+        rating_avg=_of_ratings(func.coalesce(func.avg(cast(_SCORE, Float)), 0.0), "avg_of"),
+    )
+    .returning(scripts.c.rating_sum, scripts.c.rating_count)
+)
+_RECOUNT_PARAMETERS = (_OF_SCRIPT, "sum_of", "count_of", "avg_of")
 
 
 class SqlAlchemyScriptRepository:
     """Scripts, versions and ratings; the search index is written with the script."""
 
-    def __init__(self, connection: AsyncConnection) -> None:
+    def __init__(self, connection: AsyncConnection, statements: Statements) -> None:
         self._connection = connection
+        self._statements = statements
         self._search = search_index(connection)
 
     async def add(self, script: Script) -> None:
@@ -82,7 +130,8 @@ class SqlAlchemyScriptRepository:
         await self._search.write(script)
 
     async def get(self, script_id: uuid.UUID) -> Script | None:
-        return await self._one(scripts.c.id == script_id)
+        row = await self._statements.first(_SCRIPT_BY_ID, {_OF_SCRIPT: script_id})
+        return None if row is None else script_from_row(row)
 
     async def get_by_slug(self, slug: str) -> Script | None:
         return await self._one(scripts.c.slug == slug)
@@ -225,24 +274,10 @@ class SqlAlchemyScriptRepository:
     async def rate(self, rating: Rating) -> RatingTotals | None:
         if not await self._lock_live(rating.script_id):
             return None
-        upsert = (
-            postgresql_insert if self._connection.dialect.name == "postgresql" else sqlite_insert
-        )
-        statement = upsert(script_ratings).values(
-            script_id=rating.script_id,
-            user_id=rating.user_id,
-            score=rating.score,
-            created_at=rating.created_at,
-            updated_at=rating.updated_at,
-        )
-        await self._connection.execute(
-            statement.on_conflict_do_update(
-                index_elements=[script_ratings.c.script_id, script_ratings.c.user_id],
-                set_={
-                    "score": statement.excluded.score,
-                    "updated_at": statement.excluded.updated_at,
-                },
-            )
+        values = {name: getattr(rating, name) for name in _RATING_COLUMNS}
+        await self._statements.run(
+            _RATING_UPSERTS[self._connection.dialect.name],
+            {new_value(name): value for name, value in values.items()},
         )
         return await self._recount(rating.script_id)
 
@@ -330,28 +365,14 @@ class SqlAlchemyScriptRepository:
     async def _lock_live(self, script_id: uuid.UUID) -> bool:
         """Wait for (then hold) the write lock of a live script's row, changing nothing; a
         write first, so that SQLite takes its database lock at once too."""
-        return await self._update_live(script_id, {"rating_count": scripts.c.rating_count})
+        return await self._statements.first(_LOCK_LIVE, {_OF_SCRIPT: script_id}) is not None
 
     async def _recount(self, script_id: uuid.UUID) -> RatingTotals:
         """The rating totals recomputed from the ratings: run while holding the script's
         lock, the statement sees every rating committed before."""
-
-        def of_ratings(column: ColumnElement[Any]) -> ColumnElement[Any]:
-            return select(column).where(script_ratings.c.script_id == script_id).scalar_subquery()
-
-        score = script_ratings.c.score
-        result = await self._connection.execute(
-            update(scripts)
-            .where(scripts.c.id == script_id)
-            .values(
-                rating_sum=of_ratings(func.coalesce(func.sum(score), 0)),
-                rating_count=of_ratings(func.count()),
-                rating_avg=of_ratings(func.coalesce(func.avg(cast(score, Float)), 0.0)),
-            )
-            .returning(scripts.c.rating_sum, scripts.c.rating_count)
-        )
-        row = result.one()
-        return RatingTotals(row.rating_sum, row.rating_count)
+        row = await self._statements.first(_RECOUNT, dict.fromkeys(_RECOUNT_PARAMETERS, script_id))
+        assert row is not None  # noqa: S101 - the script's row is locked, so it is there
+        return RatingTotals(row["rating_sum"], row["rating_count"])
 
     async def _set_tags(self, script_id: uuid.UUID, tags: list[str], *, replace: bool) -> None:
         if replace:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, exists, insert, select, update
@@ -10,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from scripthub.adapters.sqlalchemy.errors import translate_integrity_error
 from scripthub.adapters.sqlalchemy.keyset import newest_first
 from scripthub.adapters.sqlalchemy.rows import without_nul
+from scripthub.adapters.sqlalchemy.statements import new_value
 from scripthub.adapters.sqlalchemy.users_table import (
     DELETED_ACCOUNT,
     LIVE_ACCOUNT,
@@ -27,9 +29,10 @@ if TYPE_CHECKING:
     from collections.abc import Collection, Mapping
     from datetime import datetime
 
-    from sqlalchemy import BindParameter, ColumnElement
+    from sqlalchemy import BindParameter, ColumnElement, Update
     from sqlalchemy.ext.asyncio import AsyncConnection
 
+    from scripthub.adapters.sqlalchemy.statements import Statements
     from scripthub.application.ports.users import UserQuery
     from scripthub.domain.users import User
 
@@ -40,13 +43,40 @@ _USER_WITH_PROFILE = select(users, *_PROFILE).join(
     user_profiles, user_profiles.c.user_id == users.c.id, isouter=True
 )
 _ACTIVE = AccountStatus.ACTIVE.value
+_OF_USER = "of_user"
+"""The parameter naming the user a statement reads or writes (not `user_id`, which
+`user_profiles` has as a column, reserved for SET values)."""
+_USER_BY_ID = _USER_WITH_PROFILE.where(users.c.id == bindparam(_OF_USER))
+_PROFILE_OF = select(*_PROFILE).where(user_profiles.c.user_id == bindparam(_OF_USER))
+
+
+@cache
+def _account_update(columns: tuple[str, ...]) -> Update:
+    """The guarded profile write of `users`, one statement per set of changed columns."""
+    return (
+        update(users)
+        .where(users.c.id == bindparam(_OF_USER), users.c.account_status == _ACTIVE)
+        .values({name: bindparam(new_value(name)) for name in columns})
+        .returning(*users.c)
+    )
+
+
+@cache
+def _profile_update(columns: tuple[str, ...]) -> Update:
+    return (
+        update(user_profiles)
+        .where(user_profiles.c.user_id == bindparam(_OF_USER))
+        .values({name: bindparam(new_value(name)) for name in columns})
+        .returning(*_PROFILE)
+    )
 
 
 class SqlAlchemyUserRepository:
     """Users and their profiles. Lookups compare the normalized email or username exactly."""
 
-    def __init__(self, connection: AsyncConnection) -> None:
+    def __init__(self, connection: AsyncConnection, statements: Statements) -> None:
         self._connection = connection
+        self._statements = statements
 
     async def add(self, user: User) -> None:
         try:
@@ -56,7 +86,8 @@ class SqlAlchemyUserRepository:
             raise translate_integrity_error(error) from error
 
     async def get(self, user_id: uuid.UUID) -> User | None:
-        return await self._one(users.c.id == user_id)
+        row = await self._statements.first(_USER_BY_ID, {_OF_USER: user_id})
+        return None if row is None else user_from_row(row)
 
     async def get_by_email(self, email: str) -> User | None:
         return await self._one(users.c.email == email, LIVE_ACCOUNT)
@@ -91,32 +122,24 @@ class SqlAlchemyUserRepository:
         account: dict[str, Any] = {"updated_at": now}
         if username is not None:
             account["username"] = username
+        ids = {_OF_USER: user_id}
         try:
             # First the users row: its lock orders this write after any concurrent status or
             # password change, and the status is checked against what that one committed.
-            result = await self._connection.execute(
-                update(users)
-                .where(users.c.id == user_id, users.c.account_status == _ACTIVE)
-                .values(without_nul(account))
-                .returning(*users.c)
+            row = await self._statements.first(
+                _account_update(tuple(sorted(account))), _new_values(account) | ids
             )
         except IntegrityError as error:
             raise translate_integrity_error(error) from error
-        row = result.mappings().one_or_none()
         if row is None:
             return None
         if profile:
-            changed = await self._connection.execute(
-                update(user_profiles)
-                .where(user_profiles.c.user_id == user_id)
-                .values(without_nul({**profile, "updated_at": now}))
-                .returning(*_PROFILE)
+            changes = {**profile, "updated_at": now}
+            found = await self._statements.first(
+                _profile_update(tuple(sorted(changes))), _new_values(changes) | ids
             )
         else:
-            changed = await self._connection.execute(
-                select(*_PROFILE).where(user_profiles.c.user_id == user_id)
-            )
-        found = changed.mappings().one_or_none()
+            found = await self._statements.first(_PROFILE_OF, ids)
         return user_from_row({**row, **(found or dict.fromkeys(PROFILE_COLUMNS))})
 
     async def set_password_hash(
@@ -201,6 +224,10 @@ class SqlAlchemyUserRepository:
     async def _exists(self, *conditions: ColumnElement[bool]) -> bool:
         result = await self._connection.execute(select(exists().where(*conditions)))
         return bool(result.scalar_one())
+
+
+def _new_values(values: dict[str, Any]) -> dict[str, Any]:
+    return {new_value(name): value for name, value in without_nul(values).items()}
 
 
 def _search_conditions(query: UserQuery) -> list[ColumnElement[bool]]:
