@@ -378,13 +378,21 @@ class Bench:
     # -- set-up and tear-down --
 
     def psql(self, sql: str) -> str:
-        done = subprocess.run(
-            ["psql", f"{self.args.postgres}/postgres", "-qAtc", sql],
-            check=True,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        """`sql`'s output on the server's `postgres` database; waits out a server that other
+        benches on the machine have filled up ("too many clients") for up to a minute."""
+        for _ in range(120):
+            done = subprocess.run(
+                ["psql", f"{self.args.postgres}/postgres", "-qAtc", sql],
+                check=False,
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+            full = "too many clients" in done.stderr or "connection slots" in done.stderr
+            if done.returncode == 0 or not full:
+                break
+            time.sleep(0.5)
+        done.check_returncode()
         return done.stdout.strip()
 
     def python(self, *args: str, timeout: float = 300, interpreter: str = sys.executable) -> str:
