@@ -384,7 +384,7 @@ def test_policy_rejects_common_passwords() -> None:
 
 
 @pytest.mark.skipif(not hasattr(os, "setpriority"), reason="thread priorities are Linux-only")
-async def test_bcrypt_runs_below_the_event_loops_priority(
+async def test_bcrypt_runs_a_step_below_the_event_loops_priority(
     hasher: BcryptPasswordHasher, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     priorities: list[int] = []
@@ -399,4 +399,5 @@ async def test_bcrypt_runs_below_the_event_loops_priority(
     await hasher.hash("some long password")
 
     loop_priority = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    # The slots bound bcrypt's share of the cores; a lower priority would starve logins again.
     assert priorities == [loop_priority + BCRYPT_THREAD_NICENESS]

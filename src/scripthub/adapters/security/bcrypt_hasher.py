@@ -34,21 +34,19 @@ def _prehash(password: str) -> bytes:
     return base64.b64encode(digest)
 
 
-BCRYPT_THREAD_NICENESS = 7
+BCRYPT_THREAD_NICENESS = 1
 
 
 def _yield_to_event_loops() -> None:
-    """Run bcrypt threads at a lower CPU priority than the event loops.
+    """Run bcrypt threads a step below the event loops' CPU priority.
 
-    A login flood otherwise takes the cores from every other request: with bcrypt at normal
-    priority, the loops got a third of a core each. The niceness splits the cores between
-    the loops and bcrypt when both want them (bench/README.md, 2026-11-30): at nice 0-5 a
-    cheap GET kept less than half its idle throughput during a login flood (target (c)) in
-    at least one run each; at 7 it kept 0.64-0.65 (p99 1.6-2.1x idle), and logins flooding
-    beside a GET flood still got 0.26 of their idle rate (p99 9.5 s), twice what nice 10
-    gave them (0.13-0.14, p99 12-15 s). No niceness kept both floods at half their rate:
-    that takes a bound on bcrypt's threads, not a weight. Linux applies a thread's niceness
-    to that thread alone; where this is not possible, nothing changes.
+    The host's slots bound how many bcrypt threads run (`BcryptPasswordHasher`); this only
+    tips the split of the cores between them and the loops when both floods want them. At
+    the loops' own priority, GETs kept 0.38-0.46 of their idle rate under a login flood and
+    logins 0.49-0.53 (by CPU, bench/README.md, 2026-12-07): the loops wait on I/O part of the
+    time and lose more than their share. One step (weight 820 against 1024) evens it out;
+    without the bound, no niceness served both floods (2026-11-30). Linux applies a thread's
+    niceness to that thread alone; where this is not possible, nothing changes.
     """
     with contextlib.suppress(AttributeError, OSError):
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BCRYPT_THREAD_NICENESS)
@@ -59,12 +57,13 @@ class BcryptPasswordHasher:
 
     Work runs on its own `ThreadPoolExecutor` so that bcrypt never blocks the event loop, and
     a burst of logins queues there instead of starving the loop's default executor that other
-    libraries share. Every hash holds one of the host's `slots` while it runs: the host's
+    libraries share. Every hash holds one of the host's `slots` while it runs, so the host's
     worker processes together never run more hashes at once than there are slots, however
-    many workers there are (bench/README.md, 2026-12-07: with one slot per core and as many
-    workers, a login flood can take at most half of the cores from a GET flood, instead of
-    all of them). Each process has a thread per slot, so one process alone may use them all.
-    Call `close()` on shutdown.
+    many workers there are; each process has a thread per slot, so one process alone may use
+    them all. With one slot per core and a worker per core, bcrypt threads are as many as event
+    loops: when both floods want the cores, each side gets about half (bench/README.md,
+    2026-12-07), where a priority alone only moved the split from one side to the other
+    (2026-11-30). Call `close()` on shutdown.
 
     Args:
         slots: the host-wide bound on hashes running at once.
