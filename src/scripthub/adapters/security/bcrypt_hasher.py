@@ -42,11 +42,12 @@ def _yield_to_event_loops() -> None:
 
     The host's slots bound how many bcrypt threads run (`BcryptPasswordHasher`); this only
     tips the split of the cores between them and the loops when both floods want them. At
-    the loops' own priority, GETs kept 0.38-0.46 of their idle rate under a login flood and
-    logins 0.49-0.53 (by CPU, bench/README.md, 2026-12-07): the loops wait on I/O part of the
-    time and lose more than their share. One step (weight 820 against 1024) evens it out;
-    without the bound, no niceness served both floods (2026-11-30). Linux applies a thread's
-    niceness to that thread alone; where this is not possible, nothing changes.
+    the loops' own priority, GETs kept 0.37-0.46 of their idle rate under a login flood and
+    logins 0.48-0.53 (by CPU, bench/README.md, 2026-12-07): the loops wait on I/O part of the
+    time and lose more than their share. One step (weight 820 against 1024) tips it back a
+    little (GETs 0.39-0.50, logins 0.46-0.49; nice 7 left logins 0.11); without the bound, no
+    niceness served both floods (2026-11-30). Linux applies a thread's niceness to that
+    thread alone; where this is not possible, nothing changes.
     """
     with contextlib.suppress(AttributeError, OSError):
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BCRYPT_THREAD_NICENESS)
