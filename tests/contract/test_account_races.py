@@ -29,7 +29,7 @@ from scripthub.adapters.memory import (
     InMemoryRateLimiter,
     InMemorySessionStore,
 )
-from scripthub.adapters.security import BcryptPasswordHasher, JwtAccessTokens
+from scripthub.adapters.security import JwtAccessTokens
 from scripthub.application.accounts import Operator, Principal
 from scripthub.application.auth.authenticate_request import AuthenticateRequestQuery
 from scripthub.application.auth.change_password import ChangePasswordCommand
@@ -58,6 +58,7 @@ from scripthub.entrypoints.containers.use_cases import UseCases
 from scripthub.entrypoints.settings import Settings
 from tests.contract.uow_backends import Backend
 from tests.fakes import InMemoryPermissionCache
+from tests.fast_hasher import fast_hasher
 
 TRIALS = 10
 PASSWORD = "correct horse battery"
@@ -155,7 +156,7 @@ class RaceWorld:
         self.backend = backend
         self.rng = random.Random(9)
         self.clock = TickingClock()
-        self.hasher = BcryptPasswordHasher(rounds=4, max_threads=2)
+        self.hasher = fast_hasher(slots=2)
         self.session_store = InMemorySessionStore()
         permission_cache = InMemoryPermissionCache()
         rate_limiter = InMemoryRateLimiter(self.clock)

@@ -5,6 +5,7 @@ import base64
 import json
 import os
 import threading
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from importlib import resources
@@ -16,6 +17,7 @@ import pytest
 
 from scripthub.adapters.security import (
     BcryptPasswordHasher,
+    HostSlots,
     JwtAccessTokens,
     load_common_passwords,
 )
@@ -23,9 +25,11 @@ from scripthub.adapters.security.bcrypt_hasher import BCRYPT_THREAD_NICENESS
 from scripthub.adapters.system import SystemClock
 from scripthub.domain.errors import InvalidTokenError, TokenExpiredError, ValidationError
 from scripthub.domain.passwords import check_password
+from tests.fast_hasher import fast_hasher
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
+    from pathlib import Path
 
 SECRET = "s" * 32
 OTHER_SECRET = "o" * 32
@@ -41,7 +45,7 @@ class FixedClock:
 
 @pytest.fixture
 def hasher() -> Iterator[BcryptPasswordHasher]:
-    h = BcryptPasswordHasher(rounds=4)
+    h = fast_hasher(slots=2)
     yield h
     h.close()
 
@@ -146,7 +150,7 @@ async def test_bcrypt_runs_on_the_dedicated_pool_not_the_loop(
     monkeypatch.setattr(bcrypt, "hashpw", spy(bcrypt.hashpw))
     monkeypatch.setattr(bcrypt, "checkpw", spy(bcrypt.checkpw))
 
-    hasher = BcryptPasswordHasher(rounds=4, max_threads=1)
+    hasher = fast_hasher(slots=1)
     try:
         hashes = await asyncio.gather(*(hasher.hash(f"password {i}") for i in range(3)))
         assert await hasher.verify("password 0", hashes[0])
@@ -157,14 +161,44 @@ async def test_bcrypt_runs_on_the_dedicated_pool_not_the_loop(
     loop_thread = threading.current_thread()
     assert all(t is not loop_thread for t in threads)
     assert all(t.name.startswith("bcrypt") for t in threads)
-    assert len({t.ident for t in threads}) == 1, "max_threads bounds the pool"
+    assert len({t.ident for t in threads}) == 1, "a thread per slot"
 
 
-def test_rejects_rounds_out_of_range() -> None:
+def test_rejects_rounds_out_of_range(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="rounds"):
-        BcryptPasswordHasher(rounds=3)
-    with pytest.raises(ValueError, match="max_threads"):
-        BcryptPasswordHasher(rounds=4, max_threads=0)
+        BcryptPasswordHasher(slots=HostSlots(tmp_path, 1), rounds=3)
+
+
+async def test_the_hashers_of_one_host_run_no_more_hashes_at_once_than_its_slots(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two hashers stand for two worker processes: each has a thread per slot, so together
+    # they have twice as many threads as the host has slots.
+    running, most = 0, 0
+    count_lock = threading.Lock()
+
+    def checkpw(password: bytes, hashed: bytes) -> bool:
+        nonlocal running, most
+        with count_lock:
+            running += 1
+            most = max(most, running)
+        time.sleep(0.02)
+        with count_lock:
+            running -= 1
+        return False
+
+    monkeypatch.setattr(bcrypt, "checkpw", checkpw)
+    workers = [BcryptPasswordHasher(slots=HostSlots(tmp_path, 2), rounds=4) for _ in range(2)]
+    try:
+        stored = await workers[0].hash("a password")
+        await asyncio.gather(
+            *(worker.verify("wrong", stored) for worker in workers for _ in range(6))
+        )
+    finally:
+        for worker in workers:
+            worker.close()
+
+    assert most == 2
 
 
 # --- JWT ------------------------------------------------------------------------------------
@@ -350,7 +384,7 @@ def test_policy_rejects_common_passwords() -> None:
 
 
 @pytest.mark.skipif(not hasattr(os, "setpriority"), reason="thread priorities are Linux-only")
-async def test_bcrypt_runs_below_the_event_loops_priority(
+async def test_bcrypt_runs_a_step_below_the_event_loops_priority(
     hasher: BcryptPasswordHasher, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     priorities: list[int] = []
@@ -365,4 +399,5 @@ async def test_bcrypt_runs_below_the_event_loops_priority(
     await hasher.hash("some long password")
 
     loop_priority = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    # The slots bound bcrypt's share of the cores; a lower priority would starve logins again.
     assert priorities == [loop_priority + BCRYPT_THREAD_NICENESS]

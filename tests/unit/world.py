@@ -18,7 +18,7 @@ from scripthub.adapters.memory import (
     InMemoryRateLimiter,
     InMemorySessionStore,
 )
-from scripthub.adapters.security import BcryptPasswordHasher, JwtAccessTokens
+from scripthub.adapters.security import JwtAccessTokens
 from scripthub.application.accounts import Operator, Principal
 from scripthub.application.auth.authenticate_request import AuthenticateRequestQuery
 from scripthub.application.auth.log_in import LogInCommand
@@ -33,6 +33,7 @@ from tests.fakes import InMemoryDatabase, InMemoryPermissionCache, InMemoryUnitO
 from tests.fakes.account_reader import InMemoryAccountReader
 from tests.fakes.mailer import InMemoryMailer
 from tests.fakes.outbox import InMemoryOutboxDispatchStore
+from tests.fast_hasher import fast_hasher
 from tests.script_builders import add_script
 
 SECRET = "unit-test-secret-that-is-long-enough-0123456789"
@@ -81,7 +82,7 @@ class World:
         adapters.clock = providers.Object(self.clock)
         adapters.email_syntax = providers.Object(EmailValidatorSyntax())
         adapters.common_passwords = providers.Object(COMMON_PASSWORDS)
-        adapters.hasher = providers.Object(BcryptPasswordHasher(rounds=4, max_threads=1))
+        adapters.hasher = providers.Object(fast_hasher(slots=1))
         adapters.access_tokens = providers.Object(
             JwtAccessTokens(SECRET, SETTINGS.access_token_ttl, clock=self.clock)
         )

@@ -1,4 +1,4 @@
-"""bcrypt password hashing on a dedicated, bounded thread pool."""
+"""bcrypt password hashing on a dedicated thread pool, bounded per host."""
 
 from __future__ import annotations
 
@@ -6,12 +6,21 @@ import asyncio
 import base64
 import contextlib
 import hashlib
+import itertools
 import os
 import secrets
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, TypeVar
 
 import bcrypt
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from scripthub.adapters.security.host_slots import HostSlots
+
+_T = TypeVar("_T")
 
 MIN_ROUNDS = 4
 MAX_ROUNDS = 31
@@ -25,21 +34,20 @@ def _prehash(password: str) -> bytes:
     return base64.b64encode(digest)
 
 
-BCRYPT_THREAD_NICENESS = 7
+BCRYPT_THREAD_NICENESS = 1
 
 
 def _yield_to_event_loops() -> None:
-    """Run bcrypt threads at a lower CPU priority than the event loops.
+    """Run bcrypt threads a step below the event loops' CPU priority.
 
-    A login flood otherwise takes the cores from every other request: with bcrypt at normal
-    priority, the loops got a third of a core each. The niceness splits the cores between
-    the loops and bcrypt when both want them (bench/README.md, 2026-11-30): at nice 0-5 a
-    cheap GET kept less than half its idle throughput during a login flood (target (c)) in
-    at least one run each; at 7 it kept 0.64-0.65 (p99 1.6-2.1x idle), and logins flooding
-    beside a GET flood still got 0.26 of their idle rate (p99 9.5 s), twice what nice 10
-    gave them (0.13-0.14, p99 12-15 s). No niceness kept both floods at half their rate:
-    that takes a bound on bcrypt's threads, not a weight. Linux applies a thread's niceness
-    to that thread alone; where this is not possible, nothing changes.
+    The host's slots bound how many bcrypt threads run (`BcryptPasswordHasher`); this only
+    tips the split of the cores between them and the loops when both floods want them. At
+    the loops' own priority, GETs kept 0.37-0.46 of their idle rate under a login flood and
+    logins 0.48-0.53 (by CPU, bench/README.md, 2026-12-07): the loops wait on I/O part of the
+    time and lose more than their share. One step (weight 820 against 1024) tips it back a
+    little (GETs 0.39-0.50, logins 0.46-0.49; nice 7 left logins 0.11); without the bound, no
+    niceness served both floods (2026-11-30). Linux applies a thread's niceness to that
+    thread alone; where this is not possible, nothing changes.
     """
     with contextlib.suppress(AttributeError, OSError):
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BCRYPT_THREAD_NICENESS)
@@ -48,46 +56,62 @@ def _yield_to_event_loops() -> None:
 class BcryptPasswordHasher:
     """`PasswordHasher` using SHA-256-prehashed bcrypt.
 
-    Work runs on its own `ThreadPoolExecutor` (one thread per CPU by default) so that bcrypt
-    never blocks the event loop, and a burst of logins queues there instead of starving the
-    loop's default executor that other libraries share. Call `close()` on shutdown.
+    Work runs on its own `ThreadPoolExecutor` so that bcrypt never blocks the event loop, and
+    a burst of logins queues there instead of starving the loop's default executor that other
+    libraries share. Every hash holds one of the host's `slots` while it runs, so the host's
+    worker processes together never run more hashes at once than there are slots, however
+    many workers there are; each process has a thread per slot, so one process alone may use
+    them all. With one slot per core and a worker per core, bcrypt threads are as many as event
+    loops: when both floods want the cores, each side gets about half (bench/README.md,
+    2026-12-07), where a priority alone only moved the split from one side to the other
+    (2026-11-30). Call `close()` on shutdown.
 
     Args:
+        slots: the host-wide bound on hashes running at once.
         rounds: bcrypt cost factor (4-31); each step doubles the time.
-        max_threads: pool size; defaults to `os.cpu_count()`.
     """
 
-    def __init__(self, rounds: int = 12, max_threads: int | None = None) -> None:
+    def __init__(self, slots: HostSlots, rounds: int = 12) -> None:
         if not MIN_ROUNDS <= rounds <= MAX_ROUNDS:
             msg = f"bcrypt rounds must be between {MIN_ROUNDS} and {MAX_ROUNDS}, got {rounds}"
             raise ValueError(msg)
-        threads = max_threads if max_threads is not None else (os.cpu_count() or 1)
-        if threads < 1:
-            msg = f"max_threads must be at least 1, got {threads}"
-            raise ValueError(msg)
         self._rounds = rounds
+        self._slots = slots
+        self._preferred_slot = threading.local()
+        next_slot = itertools.count()
         self._executor = ThreadPoolExecutor(
-            max_workers=threads, thread_name_prefix="bcrypt", initializer=_yield_to_event_loops
+            max_workers=slots.count,
+            thread_name_prefix="bcrypt",
+            initializer=self._start_thread,
+            initargs=(next_slot,),
         )
         self._dummy_hash: bytes | None = None
         self._dummy_lock = threading.Lock()
 
     async def hash(self, password: str) -> str:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, self._hash_sync, password)
+        return await self._in_slot(self._hash_sync, password)
 
     async def verify(self, password: str, password_hash: str | None) -> bool:
         """True if they match. Without a hash, spends the same time and returns False."""
-        loop = asyncio.get_running_loop()
         if password_hash is None:
-            return await loop.run_in_executor(self._executor, self._verify_dummy_sync, password)
-        return await loop.run_in_executor(
-            self._executor, self._verify_sync, password, password_hash
-        )
+            return await self._in_slot(self._verify_dummy_sync, password)
+        return await self._in_slot(self._verify_sync, password, password_hash)
 
     def close(self) -> None:
         """Stop the worker threads once queued work is done."""
         self._executor.shutdown(wait=True)
+
+    def _start_thread(self, next_slot: itertools.count[int]) -> None:
+        # Each thread waits on a slot of its own when all are taken (HostSlots.held).
+        self._preferred_slot.index = next(next_slot) % self._slots.count
+        _yield_to_event_loops()
+
+    async def _in_slot(self, work: Callable[..., _T], *args: str) -> _T:
+        def bounded() -> _T:
+            with self._slots.held(self._preferred_slot.index):
+                return work(*args)
+
+        return await asyncio.get_running_loop().run_in_executor(self._executor, bounded)
 
     def _hash_sync(self, password: str) -> str:
         salt = bcrypt.gensalt(rounds=self._rounds)

@@ -28,7 +28,12 @@ from scripthub.adapters.redis import (
 )
 from scripthub.adapters.redis.access_state import RedisAccessStateReader
 from scripthub.adapters.redis.permission_cache import RedisPermissionCache
-from scripthub.adapters.security import BcryptPasswordHasher, JwtAccessTokens, load_common_passwords
+from scripthub.adapters.security import (
+    BcryptPasswordHasher,
+    HostSlots,
+    JwtAccessTokens,
+    load_common_passwords,
+)
 from scripthub.adapters.sqlalchemy import (
     SqlAlchemyHealthProbe,
     SqlAlchemyOutboxDispatchStore,
@@ -58,7 +63,14 @@ class Adapters(containers.DeclarativeContainer):
     clock = providers.Singleton(SystemClock)
     common_passwords = providers.Singleton(load_common_passwords)
     email_syntax = providers.Singleton(EmailValidatorSyntax)
-    hasher = providers.Singleton(BcryptPasswordHasher, rounds=settings.provided.bcrypt_rounds)
+    bcrypt_slots = providers.Singleton(
+        HostSlots,
+        directory=settings.provided.bcrypt_slot_directory,
+        count=settings.provided.bcrypt_slots,
+    )
+    hasher = providers.Singleton(
+        BcryptPasswordHasher, slots=bcrypt_slots, rounds=settings.provided.bcrypt_rounds
+    )
     access_tokens = providers.Singleton(
         JwtAccessTokens,
         secret=settings.provided.jwt_secret,

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
+import os
 from datetime import timedelta
 from typing import Literal
 
 import msgspec
 
 from scripthub.adapters.oauth.registration import ProviderRegistration
+from scripthub.adapters.security.host_slots import default_slot_directory
 
 DEFAULT_FRONTEND_URL = "http://localhost:3000"
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
@@ -62,6 +64,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     refresh_token_ttl: int = 2_592_000
     refresh_reuse_grace: int = 10
     bcrypt_rounds: int = 12
+    bcrypt_slots: int = msgspec.field(default_factory=lambda: os.cpu_count() or 1)
+    """How many bcrypt hashes the server processes of this host run at once, all together."""
+    bcrypt_slot_directory: str = msgspec.field(
+        default_factory=lambda: str(default_slot_directory())
+    )
+    """The lock files those processes share to count them (`HostSlots`)."""
     rate_limit_auth: RateLimit = PRODUCTION_RATE_LIMITS["rate_limit_auth"]
     rate_limit_api: RateLimit = PRODUCTION_RATE_LIMITS["rate_limit_api"]
     rate_limit_update_checks: RateLimit = PRODUCTION_RATE_LIMITS["rate_limit_update_checks"]

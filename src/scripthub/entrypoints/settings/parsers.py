@@ -130,6 +130,8 @@ PARSERS: dict[str, Callable[[str], Any]] = {
     "refresh_token_ttl": _positive_int(),
     "refresh_reuse_grace": _positive_int(low=0, high=3600),
     "bcrypt_rounds": _positive_int(low=4, high=16),
+    "bcrypt_slots": _positive_int(high=1024),
+    "bcrypt_slot_directory": str.strip,
     "rate_limit_auth": _rate_limit,
     "rate_limit_api": _rate_limit,
     "rate_limit_update_checks": _rate_limit,
