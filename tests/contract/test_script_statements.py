@@ -12,8 +12,12 @@ import pytest
 
 from scripthub.adapters.sqlalchemy import SqlAlchemyUnitOfWork
 from scripthub.adapters.sqlalchemy.engine import create_engine
-from scripthub.adapters.sqlalchemy.script_relevance import CANDIDATES_PER_ROW
-from scripthub.application.ports.scripts import ScriptKeyset, ScriptQuery, ScriptSort
+from scripthub.application.ports.scripts import (
+    RANKED_MATCHES,
+    ScriptKeyset,
+    ScriptQuery,
+    ScriptSort,
+)
 from scripthub.domain.scripts import Language, Visibility
 from tests.contract.samples import T0, make_user
 from tests.contract.sql_support import seeding_transaction
@@ -170,19 +174,26 @@ async def test_the_script_search_as_sent_is_planned_for_how_many_scripts_its_wor
     # what it took for a handful of matches.
     estimates = [int(rows) for rows in re.findall(r"rows=(\d+)", plans["common"])]
     assert max(estimates) > 50_000, plans["common"]
-    # Ranked, all 100k matches are sorted as narrow rows (an id and a rank, no document) in
-    # memory, and only the best few are joined to their script and owner.
+    # Ranked: the most installed of the 100k matches only, found by walking the scripts by
+    # installs (about as many search rows read), each ranked once, sorted as narrow rows (an
+    # id and a rank, no document) in memory; only the page is joined to owners.
     sorts = [node for node in runs["common"] if node["Node Type"] == "Sort"]
     ranking = [node for node in sorts if "ts_rank" in node["Sort Key"][0]]
     assert ranking, plans["common"]
     assert all(node["Plan Width"] <= NARROW_ROW for node in ranking), ranking
     assert all(node.get("Sort Space Type") != "Disk" for node in sorts), sorts
-    joined = sum(
+    ranked = sum(child["Actual Rows"] for node in ranking for child in node["Plans"])
+    assert ranked <= RANKED_MATCHES, plans["common"]
+    searched = sum(
         node["Actual Rows"] * node["Actual Loops"]
         for node in runs["common"]
-        if node.get("Relation Name") in {"scripts", "users"}
+        if node.get("Relation Name") == "script_search"
     )
-    assert joined <= 2 * PAGE_ROWS * (CANDIDATES_PER_ROW + 1), runs["common"]
+    assert searched <= 2 * RANKED_MATCHES + 2 * PAGE_ROWS, runs["common"]
+    owners = sum(
+        node["Actual Loops"] for node in runs["common"] if node.get("Relation Name") == "users"
+    )
+    assert owners <= 2 * RANKED_MATCHES + 2 * PAGE_ROWS, runs["common"]
 
 
 def plan_nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Text, and_, cast, literal_column, or_, select, tuple_
+from sqlalchemy import Text, Uuid, and_, cast, literal_column, or_, select, tuple_
 
-from scripthub.adapters.sqlalchemy.script_relevance import ranked
+from scripthub.adapters.sqlalchemy.script_relevance import inlined, ranked, written
 from scripthub.adapters.sqlalchemy.scripts_table import (
     EVERYWHERE,
     LIVE,
@@ -73,13 +73,14 @@ def listing(
 def _by_relevance(
     query: ScriptQuery, match: SearchMatch, after: ScriptKeyset | None
 ) -> Select[Any]:
-    narrowing = _narrowing(query)
-    filters = [*_listed(query), *narrowing]
-    page = ranked(match, filters, after, query.limit + 1, narrowed=bool(narrowing))
+    filters = [*_listed(query), *_narrowing(query)]
+    rows = query.limit + 1
+    page = ranked(match, filters, after, rows, query.ranked_matches)
     return (
         WITH_OWNER.join(page, page.c.id == scripts.c.id)
-        .add_columns(page.c.relevance.label("sort_key"))
-        .order_by(page.c.relevance.desc(), scripts.c.id.desc())
+        .add_columns(page.c.sort_key)
+        .order_by(page.c.sort_key.desc(), scripts.c.id.desc())
+        .limit(inlined(rows))
     )
 
 
@@ -124,18 +125,21 @@ def _listed(query: ScriptQuery) -> list[ColumnElement[bool]]:
 
 
 def _narrowing(query: ScriptQuery) -> list[ColumnElement[bool]]:
-    """The filters the client asked for."""
+    """The filters the client asked for; the selective ones (author, language, tag, site)
+    written into the statement (`written`)."""
     conditions: list[ColumnElement[bool]] = []
     if query.owner_id is not None:
-        conditions.append(scripts.c.owner_id == query.owner_id)
+        conditions.append(scripts.c.owner_id == written(query.owner_id, Uuid()))
     if query.language is not None:
-        conditions.append(scripts.c.language == query.language.value)
+        conditions.append(scripts.c.language == written(query.language.value, Text()))
     if query.featured is not None:
         conditions.append(featured_is(value=query.featured))
     if query.without_antifeatures:
         conditions.append(_NO_ANTIFEATURES)
     if query.tag is not None:
-        tagged = select(script_tags.c.script_id).where(script_tags.c.tag == query.tag)
+        tagged = select(script_tags.c.script_id).where(
+            script_tags.c.tag == written(query.tag, Text())
+        )
         conditions.append(scripts.c.id.in_(tagged))
     if query.site is not None:
         conditions.append(scripts.c.id.in_(_running_on(query.site, all_sites=query.all_sites)))
@@ -148,8 +152,11 @@ def _running_on(site: str, *, all_sites: bool) -> Select[Any]:
     host, *above = host_and_parents(site)
     named = [host, EVERYWHERE] if all_sites else [host]
     running = or_(
-        script_sites.c.host.in_(named),
-        and_(script_sites.c.host.in_(above), script_sites.c.subdomains.is_(True)),
+        script_sites.c.host.in_(written(named, Text())),
+        and_(
+            script_sites.c.host.in_(written(above, Text())),
+            script_sites.c.subdomains.is_(True),
+        ),
     )
     return select(script_sites.c.script_id).where(running)
 
