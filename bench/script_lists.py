@@ -1,27 +1,31 @@
 """Script lists and search (`GET /api/scripts`, `GET /api/users/me/scripts`) at 100k public
-scripts on PostgreSQL, through the product's repository as the server runs it (pooled asyncpg,
-prepared statements, more runs than it takes PostgreSQL to switch to a generic plan), then the
-plan PostgreSQL keeps for each statement after 6 executions of it as a prepared statement.
+scripts (or `--scripts N`) on PostgreSQL, through the product's repository as the server runs
+it (pooled asyncpg, prepared statements, more runs than it takes PostgreSQL to switch to a
+generic plan), then the plan PostgreSQL keeps for each statement after 6 executions of it as a
+prepared statement.
 
     .venv/bin/python bench/script_lists.py [--scripts 100000] [--runs 30] [--no-plans]
-        [--src DIR/src]
+        [--src DIR/src] [--keep | --reuse]
 
 `--src` times the product of another source tree too (say main's, exported with `git archive
 main src | tar -x -C DIR`), one run of each in turn (`side_by_side.py`), so that both meet the
-same load.
+same load. `--reuse` times the lists on the catalogue of that size a run with `--keep` (or
+`--reuse`) left, instead of seeding one (a million scripts take minutes to seed).
 
-Creates (and afterwards drops) the database `scripthub_bench_script_lists` on
+Creates (and afterwards drops, unless kept) the database `scripthub_bench_script_lists_N` on
 SCRIPTHUB_BENCH_ADMIN_URL (default: the local server's `postgres` database).
 
 The data: ~2k owners (one of them with 1,000 scripts), names and descriptions drawn from a
 5,000-word vocabulary by a Zipf law (so common and rare words exist), 0-5 tags of 200 (Zipf),
-Zipf-like install counts and ratings, 1 in 50 featured, creation over two years. The search
-rows are written by the adapter's own document expression from the adapter's own words
-(`scripts_search.postgres_document`, `search_words`), many rows per statement. Sites: each
-script has 0-3 `@match` patterns over 3,000 hosts (Zipf, so one host has about a tenth of the
-scripts), a third of them with subdomains (`*://*.host/*`), and 1 in 20 scripts runs
-everywhere; their rows are the adapter's (`site_rows` of `domain.sites.pattern_sites`). After
-the lists, `GET /api/sites`'s count (`top_sites`, uncached) is timed the same way.
+Zipf-like install counts and ratings, 1 in 50 featured, creation over two years; 1 in 10
+names end with two or three Chinese words of 300 (Zipf; two Han characters each, written
+without spaces). Seeded with COPY; the search rows are written by the adapter's own document
+expression from the adapter's own words (`scripts_search.postgres_document`,
+`search_words`). Sites: each script has 0-3 `@match` patterns over 3,000 hosts (Zipf, so one
+host has about a tenth of the scripts), a third of them with subdomains (`*://*.host/*`), and
+1 in 20 scripts runs everywhere; their rows are the adapter's (`site_rows` of
+`domain.sites.pattern_sites`). After the lists, `GET /api/sites`'s count (`top_sites`,
+uncached) is timed the same way.
 """
 
 from __future__ import annotations
@@ -72,6 +76,8 @@ BIG_OWNER_SCRIPTS = 1000
 VOCABULARY = 5000
 TAGS = 200
 HOSTS = 3000
+CJK_WORDS = 300
+CJK_SHARE = 0.1
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
 SYLLABLES = [c + v for c in "bcdfghklmnprstvz" for v in "aeiou"] + ["qu", "xi", "ya", "wo"]
 
@@ -106,9 +112,17 @@ def zipf(rng: random.Random, items: list[Any], s: float = 1.0) -> Callable[[int]
     return draw
 
 
+def cjk_vocabulary(rng: random.Random, size: int) -> list[str]:
+    """Words of two Han characters, drawn from 800 of them."""
+    characters = [chr(0x4E00 + n) for n in rng.sample(range(0x5000), 800)]
+    words = {"".join(rng.sample(characters, 2)) for _ in range(size * 2)}
+    return sorted(words)[:size]
+
+
 @dataclass
 class Catalogue:
     words: list[str]
+    cjk_words: list[str]
     tags: list[str]
     big_owner: uuid.UUID
     scripts: list[Script]
@@ -135,10 +149,17 @@ def make_catalogue(size: int, owners: list[uuid.UUID]) -> Catalogue:
     hosts = [f"{name}.{rng.choice(['com', 'org', 'net', 'io'])}" for name in words[:HOSTS]]
     host = zipf(rng, hosts)
     sites: dict[uuid.UUID, SiteTargets] = {}
+    # Drawn apart, so that the rest of the catalogue is the one earlier runs had.
+    cjk_rng = random.Random(20261207)
+    cjk_words = cjk_vocabulary(cjk_rng, CJK_WORDS)
+    cjk_rng.shuffle(cjk_words)
+    cjk_word = zipf(cjk_rng, cjk_words)
     scripts_ = []
     for n in range(size):
         owner = owners[0] if n < BIG_OWNER_SCRIPTS else rng.choice(owners[1:])
         name = " ".join(word(rng.randint(2, 4))).capitalize()
+        if cjk_rng.random() < CJK_SHARE:
+            name += " " + "".join(cjk_word(cjk_rng.randint(2, 3)))
         created = NOW - timedelta(seconds=rng.randrange(2 * 365 * 86400))
         installs = int(rng.paretovariate(1.2)) - 1
         ratings = min(int(rng.paretovariate(1.5)) - 1, 5000)
@@ -161,7 +182,7 @@ def make_catalogue(size: int, owners: list[uuid.UUID]) -> Catalogue:
             )
         )
         sites[scripts_[-1].id] = pattern_sites(site_patterns(rng, host))
-    return Catalogue(words, tags, owners[0], scripts_, hosts, sites)
+    return Catalogue(words, cjk_words, tags, owners[0], scripts_, hosts, sites)
 
 
 def batches(rows: list[Any], size: int = 5000) -> Iterator[list[Any]]:
@@ -299,23 +320,57 @@ def queries(catalogue: Catalogue) -> dict[str, tuple[ScriptQuery, int]]:
     top_site, rare_site = by_count[0], by_count[len(by_count) // 2]
     relevance = ScriptSort.RELEVANCE
     own = ScriptQuery(owner_id=catalogue.big_owner, visibilities=frozenset(Visibility))
+    cjk = catalogue.cjk_words
     return {
         f"q={common} (common)": (ScriptQuery(text=common, sort=relevance), 1),
+        f"q={common} (common) page 10": (ScriptQuery(text=common, sort=relevance), 10),
+        f"q={common} (common) page 60, past the ranked": (
+            ScriptQuery(text=common, sort=relevance),
+            60,
+        ),
         f"q={some} (some)": (ScriptQuery(text=some, sort=relevance), 1),
         f"q={rare} (rare)": (ScriptQuery(text=rare, sort=relevance), 1),
         f"q={common} {second} (two words)": (
             ScriptQuery(text=f"{common} {second}", sort=relevance),
             1,
         ),
+        f"q={cjk[0]} (CJK, common)": (ScriptQuery(text=cjk[0], sort=relevance), 1),
+        f"q={cjk[0]}{cjk[7]} (CJK, two words)": (
+            ScriptQuery(text=cjk[0] + cjk[7], sort=relevance),
+            1,
+        ),
+        f"q={cjk[-1]} (CJK, rare)": (ScriptQuery(text=cjk[-1], sort=relevance), 1),
         f"q={common}&sort=installs": (ScriptQuery(text=common, sort=ScriptSort.INSTALLS), 1),
+        f"q={common}&tag={tags[0]}": (ScriptQuery(text=common, tag=tags[0], sort=relevance), 1),
+        f"q={common}&language=css": (
+            ScriptQuery(text=common, language=Language.CSS, sort=relevance),
+            1,
+        ),
         f"tag={tags[0]} (common)": (ScriptQuery(tag=tags[0]), 1),
         f"tag={tags[-1]} (rare)": (ScriptQuery(tag=tags[-1]), 1),
+        "newest (the default)": (ScriptQuery(), 1),
+        "newest page 50": (ScriptQuery(), 50),
+        "sort=updated": (ScriptQuery(sort=ScriptSort.UPDATED), 1),
         "sort=installs page 1": (ScriptQuery(sort=ScriptSort.INSTALLS), 1),
         "sort=installs page 10": (ScriptQuery(sort=ScriptSort.INSTALLS), 10),
         "sort=rating": (ScriptQuery(sort=ScriptSort.RATING), 1),
         "sort=name": (ScriptQuery(sort=ScriptSort.NAME), 1),
         "language=css": (ScriptQuery(language=Language.CSS), 1),
+        "language=css&sort=installs": (
+            ScriptQuery(language=Language.CSS, sort=ScriptSort.INSTALLS),
+            1,
+        ),
         "featured=true": (ScriptQuery(featured=True), 1),
+        "antifeature=none": (ScriptQuery(without_antifeatures=True), 1),
+        "author (1,000 scripts)": (ScriptQuery(owner_id=catalogue.big_owner), 1),
+        "author (1,000 scripts)&sort=installs": (
+            ScriptQuery(owner_id=catalogue.big_owner, sort=ScriptSort.INSTALLS),
+            1,
+        ),
+        f"author&q={common}": (
+            ScriptQuery(owner_id=catalogue.big_owner, text=common, sort=relevance),
+            1,
+        ),
         "users/me/scripts (1,000 scripts) page 1": (own, 1),
         "users/me/scripts page 10": (own, 10),
         f"site={top_site} (common)": (ScriptQuery(site=top_site), 1),
@@ -347,11 +402,19 @@ def recorded(engine: AsyncEngine) -> Iterator[list[tuple[str, Any]]]:
 
 
 async def measure(
-    url: str, catalogue: Catalogue, runs: int, *, plans: bool, baseline: Baseline | None
+    url: str,
+    catalogue: Catalogue,
+    runs: int,
+    *,
+    plans: bool,
+    baseline: Baseline | None,
+    only: str | None = None,
 ) -> None:
     engine = create_engine(url)
     sent: dict[str, tuple[str, Any]] = {}
     for label, (query, page_number) in queries(catalogue).items():
+        if only is not None and only not in label:
+            continue
         timed = await at_page(engine, query, page_number)
         times, baseline_times = [], []
         for run in range(runs):
@@ -372,7 +435,8 @@ async def measure(
             before = f" {before_p50:.1f} / {before_p95:.1f} |"
         row = f"| {label} | {len(found.scripts)} |{before} {p50:.1f} / {p95:.1f} | {verdict} |"
         print(row, flush=True)
-    await time_top_sites(engine, runs, plans=plans)
+    if only is None:
+        await time_top_sites(engine, runs, plans=plans)
     if plans:
         for label, (statement, parameters) in sent.items():
             print(f"\n#### {label}\n\n```")
@@ -450,6 +514,7 @@ async def main() -> None:
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--no-plans", action="store_true")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument("--only", help="only the lists whose label has this text")
     parser.add_argument(
         "--src",
         type=Path,
@@ -489,7 +554,14 @@ async def main() -> None:
             before = f" {args.src} p50 / p95 ms |"
         print(f"\n| list | scripts |{before} this tree p50 / p95 ms | ≤ 50 ms p95 |")
         print("|---|---|" + "---|" * (3 if baseline else 2))
-        await measure(url, catalogue, args.runs, plans=not args.no_plans, baseline=baseline)
+        await measure(
+            url,
+            catalogue,
+            args.runs,
+            plans=not args.no_plans,
+            baseline=baseline,
+            only=args.only,
+        )
 
 
 async def kept_catalogue(database: str, size: int) -> tuple[str, Catalogue] | None:

@@ -48,15 +48,11 @@ def ranked(
         )
         return _unranked(match, filters, past, rows_wanted).subquery("ranked")
     most_installed = _candidates(match, filters, candidates)
-    search_id = match.table.c.script_id
-    best = (
-        select(most_installed.c.id, cast(match.rank, Float).label("sort_key"))
-        .join(match.table, search_id == most_installed.c.id)
-        .where(match.condition)
-    )
+    scored = match.ranks_of(most_installed).subquery("scored")
+    best = select(scored.c.id, scored.c.relevance.label("sort_key"))
     if after is not None:
-        best = best.where(tuple_(match.rank, most_installed.c.id) < (after.key, after.id))
-    best = best.order_by(match.rank.desc(), most_installed.c.id.desc()).limit(rows_wanted)
+        best = best.where(tuple_(scored.c.relevance, scored.c.id) < (after.key, after.id))
+    best = best.order_by(scored.c.relevance.desc(), scored.c.id.desc()).limit(rows_wanted)
     least = select(most_installed.c.install_count, most_installed.c.id).order_by(
         most_installed.c.install_count, most_installed.c.id
     )
