@@ -33,6 +33,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import json
 import random
 import re
@@ -409,12 +410,16 @@ async def measure(
     plans: bool,
     baseline: Baseline | None,
     only: str | None = None,
+    ranked_matches: int | None = None,
 ) -> None:
     engine = create_engine(url)
     sent: dict[str, tuple[str, Any]] = {}
-    for label, (query, page_number) in queries(catalogue).items():
+    for label, (asked, page_number) in queries(catalogue).items():
         if only is not None and only not in label:
             continue
+        query = asked
+        if ranked_matches is not None:
+            query = dataclasses.replace(asked, ranked_matches=ranked_matches)
         timed = await at_page(engine, query, page_number)
         times, baseline_times = [], []
         for run in range(runs):
@@ -516,6 +521,11 @@ async def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--only", help="only the lists whose label has this text")
     parser.add_argument(
+        "--ranked-matches",
+        type=int,
+        help="how many matches relevance ranks (ScriptQuery.ranked_matches; default its own)",
+    )
+    parser.add_argument(
         "--src",
         type=Path,
         help="also time the product of this source tree (its src/ folder, e.g. main's from"
@@ -561,6 +571,7 @@ async def main() -> None:
             plans=not args.no_plans,
             baseline=baseline,
             only=args.only,
+            ranked_matches=args.ranked_matches,
         )
 
 
