@@ -47,7 +47,6 @@ from typing import TYPE_CHECKING, Any
 from scratch_database import ADMIN_URL, percentiles, scratch_database
 from side_by_side import Baseline, at_page, timed_search
 from sqlalchemy import Column, MetaData, Table, Text, Uuid, event, insert, pool, select, text
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from scripthub.adapters.sqlalchemy.engine import create_engine
@@ -578,18 +577,23 @@ async def main() -> None:
 async def kept_catalogue(database: str, size: int) -> tuple[str, Catalogue] | None:
     """The URL and catalogue of `database` if a run with `--keep` seeded it with `size`
     scripts (the same catalogue again: it is drawn from a fixed seed, but for the ids)."""
+    admin = create_async_engine(ADMIN_URL, poolclass=pool.NullPool)
+    async with admin.connect() as connection:
+        exists = await connection.scalar(
+            text("SELECT count(*) FROM pg_database WHERE datname = :name"), {"name": database}
+        )
+    await admin.dispose()
+    if not exists:
+        return None
     url = ADMIN_URL.rsplit("/", 1)[0] + f"/{database}"
     engine = create_async_engine(url, poolclass=pool.NullPool)
-    try:
-        async with engine.connect() as connection:
-            if await connection.scalar(text("SELECT count(*) FROM scripts")) != size:
-                return None
-            result = await connection.execute(text("SELECT id, username FROM users"))
-            owners = [row.id for row in sorted(result, key=lambda row: int(row.username[5:]))]
-    except DBAPIError:
-        return None
-    finally:
-        await engine.dispose()
+    async with engine.connect() as connection:
+        if await connection.scalar(text("SELECT count(*) FROM scripts")) != size:
+            msg = f"{database} is not a whole catalogue of {size} scripts: drop it"
+            raise SystemExit(msg)
+        result = await connection.execute(text("SELECT id, username FROM users"))
+        owners = [row.id for row in sorted(result, key=lambda row: int(row.username[5:]))]
+    await engine.dispose()
     return url, make_catalogue(size, owners)
 
 
