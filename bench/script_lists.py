@@ -35,6 +35,7 @@ import asyncio
 import contextlib
 import dataclasses
 import json
+import os
 import random
 import re
 import time
@@ -561,6 +562,7 @@ async def main() -> None:
         if args.src is not None:
             baseline = await stack.enter_async_context(Baseline.started(args.src, url))
             before = f" {args.src} p50 / p95 ms |"
+        print("load average before: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
         print(f"\n| list | scripts |{before} this tree p50 / p95 ms | ≤ 50 ms p95 |")
         print("|---|---|" + "---|" * (3 if baseline else 2))
         await measure(
@@ -572,6 +574,7 @@ async def main() -> None:
             only=args.only,
             ranked_matches=args.ranked_matches,
         )
+        print("load average after: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
 
 
 async def kept_catalogue(database: str, size: int) -> tuple[str, Catalogue] | None:

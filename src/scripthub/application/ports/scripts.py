@@ -51,7 +51,7 @@ SORT_KEY_TYPES: Final[dict[ScriptSort, type]] = {
 `relevance` the backend's score of a ranked match (never negative), or `unranked_key` of a
 match listed after the ranked ones."""
 
-RANKED_MATCHES: Final = 1000
+RANKED_MATCHES: Final = 200
 """How many matches of a search `relevance` ranks: the most installed ones (see
 `ScriptQuery.ranked_matches`)."""
 UNRANKED_BASE: Final = 2.0**53
