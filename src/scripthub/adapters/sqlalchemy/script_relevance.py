@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import Float, Integer, bindparam, cast, func, literal, select, tuple_, union_all
+from sqlalchemy import Float, Integer, bindparam, case, cast, func, literal, select, tuple_
 
 from scripthub.adapters.sqlalchemy.scripts_table import scripts
 from scripthub.application.ports.scripts import UNRANKED_BASE, unranked_installs
@@ -47,41 +47,42 @@ def ranked(
             after.id,
         )
         return _unranked(match, filters, past, rows_wanted).subquery("ranked")
-    most_installed = _candidates(match, filters, candidates)
+    # The first unranked scripts a page can reach come from the same pass as the ranked
+    # ones: a page ending in the ranked part needs no other read of the matches.
+    most_installed = _most_installed(match, filters, candidates + rows)
     scored = match.ranks_of(most_installed).subquery("scored")
-    best = select(scored.c.id, scored.c.relevance.label("sort_key"))
-    if after is not None:
-        best = best.where(tuple_(scored.c.relevance, scored.c.id) < (after.key, after.id))
-    best = best.order_by(scored.c.relevance.desc(), scored.c.id.desc()).limit(rows_wanted)
-    least = select(most_installed.c.install_count, most_installed.c.id).order_by(
-        most_installed.c.install_count, most_installed.c.id
+    key = case(
+        (most_installed.c.place <= inlined(candidates), scored.c.relevance),
+        else_=_unranked_key(most_installed.c.install_count),
     )
-    # Tested once, before the rest is read: only when there were more candidates than
-    # ranked can there be more matches.
-    more = select(func.count()).select_from(most_installed).scalar_subquery() == inlined(candidates)
-    past = (
-        tuple_(scripts.c.install_count, scripts.c.id)
-        < tuple_(
-            least.with_only_columns(most_installed.c.install_count).limit(1).scalar_subquery(),
-            least.with_only_columns(most_installed.c.id).limit(1).scalar_subquery(),
-        )
-    ) & more
-    rest = _unranked(match, filters, past, rows_wanted)
-    # Each part in a subquery of its own: SQLite takes no ORDER BY or LIMIT in a UNION's parts.
-    parts = [part.subquery() for part in (best, rest)]
-    return union_all(*(select(part.c.id, part.c.sort_key) for part in parts)).subquery("ranked")
+    page = select(scored.c.id, key.label("sort_key")).join(
+        most_installed, most_installed.c.id == scored.c.id
+    )
+    if after is not None:
+        page = page.where(tuple_(key, scored.c.id) < (after.key, after.id))
+    return page.order_by(key.desc(), scored.c.id.desc()).limit(rows_wanted).subquery("ranked")
 
 
-def _candidates(match: SearchMatch, filters: list[ColumnElement[bool]], count: int) -> CTE:
-    """The `count` most installed scripts that `match` and pass `filters`."""
+def _most_installed(match: SearchMatch, filters: list[ColumnElement[bool]], count: int) -> CTE:
+    """The `count` most installed scripts that `match` and pass `filters`, with their
+    `place` in that order (from 1)."""
     return (
-        select(scripts.c.id, scripts.c.install_count)
+        select(
+            scripts.c.id,
+            scripts.c.install_count,
+            func.row_number().over(order_by=_POPULARITY).label("place"),
+        )
         .join(match.table, match.table.c.script_id == scripts.c.id)
         .where(match.condition, *filters)
         .order_by(*_POPULARITY)
         .limit(inlined(count))
         .cte("candidates")
     )
+
+
+def _unranked_key(install_count: ColumnElement[int]) -> ColumnElement[float]:
+    """`unranked_key` in SQL."""
+    return cast(install_count, Float) - literal(UNRANKED_BASE, Float)
 
 
 def _unranked(
@@ -91,9 +92,8 @@ def _unranked(
     rows: BindParameter[int],
 ) -> Select[Any]:
     """The matches past `past`, most installed first, keyed by `unranked_key`."""
-    key = cast(scripts.c.install_count, Float) - literal(UNRANKED_BASE, Float)
     return (
-        select(scripts.c.id, key.label("sort_key"))
+        select(scripts.c.id, _unranked_key(scripts.c.install_count).label("sort_key"))
         .join(match.table, match.table.c.script_id == scripts.c.id)
         .where(match.condition, *filters, past)
         .order_by(*_POPULARITY)
