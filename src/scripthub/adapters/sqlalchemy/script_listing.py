@@ -26,7 +26,7 @@ from scripthub.application.ports.scripts import (
     ScriptSort,
 )
 from scripthub.domain.errors import BadRequestError
-from scripthub.domain.scripts import Visibility, search_terms
+from scripthub.domain.scripts import Visibility, searched_terms
 from scripthub.domain.sites import host_and_parents
 
 if TYPE_CHECKING:
@@ -58,7 +58,7 @@ def listing(
     sort = sort_of(query)
     match = None
     if sort is ScriptSort.RELEVANCE or query.text is not None:
-        terms = search_terms(query.text or "")
+        terms = searched_terms(query.text or "")
         if not terms:
             return None, _pager(query.limit)
         match = search.match(terms)
