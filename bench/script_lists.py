@@ -1,27 +1,31 @@
 """Script lists and search (`GET /api/scripts`, `GET /api/users/me/scripts`) at 100k public
-scripts on PostgreSQL, through the product's repository as the server runs it (pooled asyncpg,
-prepared statements, more runs than it takes PostgreSQL to switch to a generic plan), then the
-plan PostgreSQL keeps for each statement after 6 executions of it as a prepared statement.
+scripts (or `--scripts N`) on PostgreSQL, through the product's repository as the server runs
+it (pooled asyncpg, prepared statements, more runs than it takes PostgreSQL to switch to a
+generic plan), then the plan PostgreSQL keeps for each statement after 6 executions of it as a
+prepared statement.
 
     .venv/bin/python bench/script_lists.py [--scripts 100000] [--runs 30] [--no-plans]
-        [--src DIR/src]
+        [--src DIR/src] [--keep | --reuse]
 
 `--src` times the product of another source tree too (say main's, exported with `git archive
 main src | tar -x -C DIR`), one run of each in turn (`side_by_side.py`), so that both meet the
-same load.
+same load. `--reuse` times the lists on the catalogue of that size a run with `--keep` (or
+`--reuse`) left, instead of seeding one (a million scripts take minutes to seed).
 
-Creates (and afterwards drops) the database `scripthub_bench_script_lists` on
+Creates (and afterwards drops, unless kept) the database `scripthub_bench_script_lists_N` on
 SCRIPTHUB_BENCH_ADMIN_URL (default: the local server's `postgres` database).
 
 The data: ~2k owners (one of them with 1,000 scripts), names and descriptions drawn from a
 5,000-word vocabulary by a Zipf law (so common and rare words exist), 0-5 tags of 200 (Zipf),
-Zipf-like install counts and ratings, 1 in 50 featured, creation over two years. The search
-rows are written by the adapter's own document expression from the adapter's own words
-(`scripts_search.postgres_document`, `search_words`), many rows per statement. Sites: each
-script has 0-3 `@match` patterns over 3,000 hosts (Zipf, so one host has about a tenth of the
-scripts), a third of them with subdomains (`*://*.host/*`), and 1 in 20 scripts runs
-everywhere; their rows are the adapter's (`site_rows` of `domain.sites.pattern_sites`). After
-the lists, `GET /api/sites`'s count (`top_sites`, uncached) is timed the same way.
+Zipf-like install counts and ratings, 1 in 50 featured, creation over two years; 1 in 10
+names end with two or three Chinese words of 300 (Zipf; two Han characters each, written
+without spaces). Seeded with COPY; the search rows are written by the adapter's own document
+expression from the adapter's own words (`scripts_search.postgres_document`,
+`search_words`). Sites: each script has 0-3 `@match` patterns over 3,000 hosts (Zipf, so one
+host has about a tenth of the scripts), a third of them with subdomains (`*://*.host/*`), and
+1 in 20 scripts runs everywhere; their rows are the adapter's (`site_rows` of
+`domain.sites.pattern_sites`). After the lists, `GET /api/sites`'s count (`top_sites`,
+uncached) is timed the same way.
 """
 
 from __future__ import annotations
@@ -29,6 +33,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
+import json
+import os
 import random
 import re
 import time
@@ -38,9 +45,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from scratch_database import percentiles, scratch_database
+from scratch_database import ADMIN_URL, percentiles, scratch_database
 from side_by_side import Baseline, at_page, timed_search
-from sqlalchemy import bindparam, event, insert, pool, text
+from sqlalchemy import Column, MetaData, Table, Text, Uuid, event, insert, pool, select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from scripthub.adapters.sqlalchemy.engine import create_engine
@@ -51,10 +58,7 @@ from scripthub.adapters.sqlalchemy.scripts_search import (
     search_words,
 )
 from scripthub.adapters.sqlalchemy.scripts_table import (
-    script_sites,
-    script_tags,
     script_values,
-    scripts,
     site_rows,
 )
 from scripthub.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
@@ -73,6 +77,8 @@ BIG_OWNER_SCRIPTS = 1000
 VOCABULARY = 5000
 TAGS = 200
 HOSTS = 3000
+CJK_WORDS = 300
+CJK_SHARE = 0.1
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
 SYLLABLES = [c + v for c in "bcdfghklmnprstvz" for v in "aeiou"] + ["qu", "xi", "ya", "wo"]
 
@@ -107,9 +113,17 @@ def zipf(rng: random.Random, items: list[Any], s: float = 1.0) -> Callable[[int]
     return draw
 
 
+def cjk_vocabulary(rng: random.Random, size: int) -> list[str]:
+    """Words of two Han characters, drawn from 800 of them."""
+    characters = [chr(0x4E00 + n) for n in rng.sample(range(0x5000), 800)]
+    words = {"".join(rng.sample(characters, 2)) for _ in range(size * 2)}
+    return sorted(words)[:size]
+
+
 @dataclass
 class Catalogue:
     words: list[str]
+    cjk_words: list[str]
     tags: list[str]
     big_owner: uuid.UUID
     scripts: list[Script]
@@ -136,10 +150,17 @@ def make_catalogue(size: int, owners: list[uuid.UUID]) -> Catalogue:
     hosts = [f"{name}.{rng.choice(['com', 'org', 'net', 'io'])}" for name in words[:HOSTS]]
     host = zipf(rng, hosts)
     sites: dict[uuid.UUID, SiteTargets] = {}
+    # Drawn apart, so that the rest of the catalogue is the one earlier runs had.
+    cjk_rng = random.Random(20261207)
+    cjk_words = cjk_vocabulary(cjk_rng, CJK_WORDS)
+    cjk_rng.shuffle(cjk_words)
+    cjk_word = zipf(cjk_rng, cjk_words)
     scripts_ = []
     for n in range(size):
         owner = owners[0] if n < BIG_OWNER_SCRIPTS else rng.choice(owners[1:])
         name = " ".join(word(rng.randint(2, 4))).capitalize()
+        if cjk_rng.random() < CJK_SHARE:
+            name += " " + "".join(cjk_word(cjk_rng.randint(2, 3)))
         created = NOW - timedelta(seconds=rng.randrange(2 * 365 * 86400))
         installs = int(rng.paretovariate(1.2)) - 1
         ratings = min(int(rng.paretovariate(1.5)) - 1, 5000)
@@ -162,7 +183,7 @@ def make_catalogue(size: int, owners: list[uuid.UUID]) -> Catalogue:
             )
         )
         sites[scripts_[-1].id] = pattern_sites(site_patterns(rng, host))
-    return Catalogue(words, tags, owners[0], scripts_, hosts, sites)
+    return Catalogue(words, cjk_words, tags, owners[0], scripts_, hosts, sites)
 
 
 def catalogue_row(script: Script) -> dict[str, Any]:
@@ -188,42 +209,91 @@ async def seed(url: str, size: int) -> Catalogue:
     # Not the product's engine: its statement deadline would cut the seeding short.
     engine = create_async_engine(url, poolclass=pool.NullPool)
     async with engine.begin() as connection:
-        result = await connection.execute(
-            text(
-                "INSERT INTO users (id, email, username, account_status, created_at, updated_at)"
-                " SELECT gen_random_uuid(), 'owner' || n || '@example.com', 'owner' || n,"
-                " 'active', now() - n * interval '1 hour', now()"
-                " FROM generate_series(1, :owners) AS n RETURNING id, username"
-            ),
-            {"owners": OWNERS},
-        )
-        owners = [row.id for row in sorted(result, key=lambda row: int(row.username[5:]))]
+        raw = (await connection.get_raw_connection()).driver_connection
+        assert raw is not None
+        owners = [uuid.uuid4() for _ in range(OWNERS)]
         catalogue = make_catalogue(size, owners)
-        search = insert(postgresql_search).values(
-            script_id=bindparam("script_id"),
-            document=postgres_document(
-                bindparam("name"), bindparam("tags"), bindparam("description")
-            ),
+        await raw.copy_records_to_table(
+            "users",
+            columns=["id", "email", "username", "account_status", "created_at", "updated_at"],
+            records=[
+                (owner, f"owner{n}@example.com", f"owner{n}", "active", NOW, NOW)
+                for n, owner in enumerate(owners, 1)
+            ],
         )
-        for chunk in batches(catalogue.scripts):
-            await connection.execute(insert(scripts), [catalogue_row(s) for s in chunk])
-            tag_rows = [{"script_id": s.id, "tag": t} for s in chunk for t in s.tags]
-            if tag_rows:
-                await connection.execute(insert(script_tags), tag_rows)
-            await connection.execute(
-                insert(script_sites),
-                [row for s in chunk for row in site_rows(s.id, catalogue.sites[s.id])],
+        await raw.execute(
+            "CREATE UNLOGGED TABLE bench_search_words"
+            " (script_id uuid, name text, tags text, description text)"
+        )
+        for chunk in batches(catalogue.scripts, 50_000):
+            await copy_scripts(raw, catalogue, chunk)
+        # The documents are the adapter's own expression of the adapter's own words.
+        await connection.execute(
+            insert(postgresql_search).from_select(
+                ["script_id", "document"],
+                select(
+                    search_words_table.c.script_id,
+                    postgres_document(
+                        search_words_table.c.name,
+                        search_words_table.c.tags,
+                        search_words_table.c.description,
+                    ),
+                ),
             )
-            await connection.execute(
-                search, [{"script_id": s.id, **search_words(s)} for s in chunk]
-            )
+        )
     async with engine.connect() as connection:
         autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        await autocommit.execute(text("DROP TABLE bench_search_words"))
         # As autovacuum would have by then: a bulk load leaves its rows in the GIN index's
         # pending list, which every search would read through.
         await autocommit.execute(text("VACUUM ANALYZE"))
     await engine.dispose()
     return catalogue
+
+
+search_words_table = Table(
+    "bench_search_words",
+    MetaData(),
+    Column("script_id", Uuid()),
+    Column("name", Text()),
+    Column("tags", Text()),
+    Column("description", Text()),
+)
+"""Each script's words (`search_words`), copied in before the documents are made of them."""
+
+
+async def copy_scripts(raw: Any, catalogue: Catalogue, chunk: list[Script]) -> None:
+    """COPY the rows of `chunk` into `scripts`, `script_tags`, `script_sites` and the words
+    table."""
+    rows = [catalogue_row(script) for script in chunk]
+    columns = list(rows[0])
+    documents = {"tags", "antifeatures", "localized"}
+    await raw.copy_records_to_table(
+        "scripts",
+        columns=columns,
+        records=[
+            [json.dumps(row[c]) if c in documents else row[c] for c in columns] for row in rows
+        ],
+    )
+    await raw.copy_records_to_table(
+        "script_tags",
+        columns=["script_id", "tag"],
+        records=[(s.id, t) for s in chunk for t in s.tags],
+    )
+    await raw.copy_records_to_table(
+        "script_sites",
+        columns=["script_id", "host", "subdomains"],
+        records=[
+            (row["script_id"], row["host"], row["subdomains"])
+            for s in chunk
+            for row in site_rows(s.id, catalogue.sites[s.id])
+        ],
+    )
+    await raw.copy_records_to_table(
+        "bench_search_words",
+        columns=["script_id", "name", "tags", "description"],
+        records=[(s.id, *search_words(s).values()) for s in chunk],
+    )
 
 
 def frequency(catalogue: Catalogue, word: str) -> int:
@@ -254,23 +324,57 @@ def queries(catalogue: Catalogue) -> dict[str, tuple[ScriptQuery, int]]:
     top_site, rare_site = by_count[0], by_count[len(by_count) // 2]
     relevance = ScriptSort.RELEVANCE
     own = ScriptQuery(owner_id=catalogue.big_owner, visibilities=frozenset(Visibility))
+    cjk = catalogue.cjk_words
     return {
         f"q={common} (common)": (ScriptQuery(text=common, sort=relevance), 1),
+        f"q={common} (common) page 10": (ScriptQuery(text=common, sort=relevance), 10),
+        f"q={common} (common) page 60, past the ranked": (
+            ScriptQuery(text=common, sort=relevance),
+            60,
+        ),
         f"q={some} (some)": (ScriptQuery(text=some, sort=relevance), 1),
         f"q={rare} (rare)": (ScriptQuery(text=rare, sort=relevance), 1),
         f"q={common} {second} (two words)": (
             ScriptQuery(text=f"{common} {second}", sort=relevance),
             1,
         ),
+        f"q={cjk[0]} (CJK, common)": (ScriptQuery(text=cjk[0], sort=relevance), 1),
+        f"q={cjk[0]}{cjk[7]} (CJK, two words)": (
+            ScriptQuery(text=cjk[0] + cjk[7], sort=relevance),
+            1,
+        ),
+        f"q={cjk[-1]} (CJK, rare)": (ScriptQuery(text=cjk[-1], sort=relevance), 1),
         f"q={common}&sort=installs": (ScriptQuery(text=common, sort=ScriptSort.INSTALLS), 1),
+        f"q={common}&tag={tags[0]}": (ScriptQuery(text=common, tag=tags[0], sort=relevance), 1),
+        f"q={common}&language=css": (
+            ScriptQuery(text=common, language=Language.CSS, sort=relevance),
+            1,
+        ),
         f"tag={tags[0]} (common)": (ScriptQuery(tag=tags[0]), 1),
         f"tag={tags[-1]} (rare)": (ScriptQuery(tag=tags[-1]), 1),
+        "newest (the default)": (ScriptQuery(), 1),
+        "newest page 50": (ScriptQuery(), 50),
+        "sort=updated": (ScriptQuery(sort=ScriptSort.UPDATED), 1),
         "sort=installs page 1": (ScriptQuery(sort=ScriptSort.INSTALLS), 1),
         "sort=installs page 10": (ScriptQuery(sort=ScriptSort.INSTALLS), 10),
         "sort=rating": (ScriptQuery(sort=ScriptSort.RATING), 1),
         "sort=name": (ScriptQuery(sort=ScriptSort.NAME), 1),
         "language=css": (ScriptQuery(language=Language.CSS), 1),
+        "language=css&sort=installs": (
+            ScriptQuery(language=Language.CSS, sort=ScriptSort.INSTALLS),
+            1,
+        ),
         "featured=true": (ScriptQuery(featured=True), 1),
+        "antifeature=none": (ScriptQuery(without_antifeatures=True), 1),
+        "author (1,000 scripts)": (ScriptQuery(owner_id=catalogue.big_owner), 1),
+        "author (1,000 scripts)&sort=installs": (
+            ScriptQuery(owner_id=catalogue.big_owner, sort=ScriptSort.INSTALLS),
+            1,
+        ),
+        f"author&q={common}": (
+            ScriptQuery(owner_id=catalogue.big_owner, text=common, sort=relevance),
+            1,
+        ),
         "users/me/scripts (1,000 scripts) page 1": (own, 1),
         "users/me/scripts page 10": (own, 10),
         f"site={top_site} (common)": (ScriptQuery(site=top_site), 1),
@@ -302,11 +406,23 @@ def recorded(engine: AsyncEngine) -> Iterator[list[tuple[str, Any]]]:
 
 
 async def measure(
-    url: str, catalogue: Catalogue, runs: int, *, plans: bool, baseline: Baseline | None
+    url: str,
+    catalogue: Catalogue,
+    runs: int,
+    *,
+    plans: bool,
+    baseline: Baseline | None,
+    only: str | None = None,
+    ranked_matches: int | None = None,
 ) -> None:
     engine = create_engine(url)
     sent: dict[str, tuple[str, Any]] = {}
-    for label, (query, page_number) in queries(catalogue).items():
+    for label, (asked, page_number) in queries(catalogue).items():
+        if only is not None and only not in label:
+            continue
+        query = asked
+        if ranked_matches is not None:
+            query = dataclasses.replace(asked, ranked_matches=ranked_matches)
         timed = await at_page(engine, query, page_number)
         times, baseline_times = [], []
         for run in range(runs):
@@ -327,7 +443,8 @@ async def measure(
             before = f" {before_p50:.1f} / {before_p95:.1f} |"
         row = f"| {label} | {len(found.scripts)} |{before} {p50:.1f} / {p95:.1f} | {verdict} |"
         print(row, flush=True)
-    await time_top_sites(engine, runs, plans=plans)
+    if only is None:
+        await time_top_sites(engine, runs, plans=plans)
     if plans:
         for label, (statement, parameters) in sent.items():
             print(f"\n#### {label}\n\n```")
@@ -405,17 +522,37 @@ async def main() -> None:
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--no-plans", action="store_true")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument("--only", help="only the lists whose label has this text")
+    parser.add_argument(
+        "--ranked-matches",
+        type=int,
+        help="how many matches relevance ranks (ScriptQuery.ranked_matches; default its own)",
+    )
     parser.add_argument(
         "--src",
         type=Path,
         help="also time the product of this source tree (its src/ folder, e.g. main's from"
         " `git archive main src | tar -x -C DIR`), one run each in turn",
     )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="time the lists on the catalogue of this size a run with --keep left, seeding"
+        " and keeping one if there is none",
+    )
     args = parser.parse_args()
-    async with scratch_database(DATABASE, keep=args.keep) as url:
-        started = time.perf_counter()
-        catalogue = await seed(url, args.scripts)
-        print(f"seeded {args.scripts} scripts in {time.perf_counter() - started:.0f} s")
+    database = f"{DATABASE}_{args.scripts}"
+    reused = await kept_catalogue(database, args.scripts) if args.reuse else None
+    async with contextlib.AsyncExitStack() as stack:
+        if reused is None:
+            url = await stack.enter_async_context(
+                scratch_database(database, keep=args.keep or args.reuse)
+            )
+            started = time.perf_counter()
+            catalogue = await seed(url, args.scripts)
+            print(f"seeded {args.scripts} scripts in {time.perf_counter() - started:.0f} s")
+        else:
+            url, catalogue = reused
         for word in (
             catalogue.words[0],
             catalogue.words[3],
@@ -423,15 +560,47 @@ async def main() -> None:
             catalogue.words[2500],
         ):
             print(f"scripts with {word!r}: {frequency(catalogue, word)}")
-        async with contextlib.AsyncExitStack() as stack:
-            baseline = None
-            before = ""
-            if args.src is not None:
-                baseline = await stack.enter_async_context(Baseline.started(args.src, url))
-                before = f" {args.src} p50 / p95 ms |"
-            print(f"\n| list | scripts |{before} this tree p50 / p95 ms | ≤ 50 ms p95 |")
-            print("|---|---|" + "---|" * (3 if baseline else 2))
-            await measure(url, catalogue, args.runs, plans=not args.no_plans, baseline=baseline)
+        baseline = None
+        before = ""
+        if args.src is not None:
+            baseline = await stack.enter_async_context(Baseline.started(args.src, url))
+            before = f" {args.src} p50 / p95 ms |"
+        print("load average before: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
+        print(f"\n| list | scripts |{before} this tree p50 / p95 ms | ≤ 50 ms p95 |")
+        print("|---|---|" + "---|" * (3 if baseline else 2))
+        await measure(
+            url,
+            catalogue,
+            args.runs,
+            plans=not args.no_plans,
+            baseline=baseline,
+            only=args.only,
+            ranked_matches=args.ranked_matches,
+        )
+        print("load average after: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
+
+
+async def kept_catalogue(database: str, size: int) -> tuple[str, Catalogue] | None:
+    """The URL and catalogue of `database` if a run with `--keep` seeded it with `size`
+    scripts (the same catalogue again: it is drawn from a fixed seed, but for the ids)."""
+    admin = create_async_engine(ADMIN_URL, poolclass=pool.NullPool)
+    async with admin.connect() as connection:
+        exists = await connection.scalar(
+            text("SELECT count(*) FROM pg_database WHERE datname = :name"), {"name": database}
+        )
+    await admin.dispose()
+    if not exists:
+        return None
+    url = ADMIN_URL.rsplit("/", 1)[0] + f"/{database}"
+    engine = create_async_engine(url, poolclass=pool.NullPool)
+    async with engine.connect() as connection:
+        if await connection.scalar(text("SELECT count(*) FROM scripts")) != size:
+            msg = f"{database} is not a whole catalogue of {size} scripts: drop it"
+            raise SystemExit(msg)
+        result = await connection.execute(text("SELECT id, username FROM users"))
+        owners = [row.id for row in sorted(result, key=lambda row: int(row.username[5:]))]
+    await engine.dispose()
+    return url, make_catalogue(size, owners)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,6 @@ from datetime import timedelta
 
 import pytest
 
-from scripthub.adapters.sqlalchemy.script_relevance import CANDIDATES_PER_ROW
 from scripthub.application.ports.scripts import ScriptChanges, ScriptQuery, ScriptSort
 from scripthub.domain.scripts import LocalizedText, Script, Visibility
 from scripthub.domain.users import AccountStatus
@@ -126,12 +125,11 @@ async def test_relevance_pages_stably(make_uow: MakeUnitOfWork) -> None:
 async def test_relevance_pages_past_more_best_matches_than_are_listed(
     make_uow: MakeUnitOfWork,
 ) -> None:
-    # More private scripts name "lamp" (the best matches) than the SQL adapters take from
-    # the search table before filtering for a page of one.
+    # Nine private scripts name "lamp" (the best matches), more than pages of one.
     (owner,) = await add_owners(make_uow, "owner")
     hidden = [
         make_script(owner, "Lamp", slug=f"hidden-{n}", visibility=Visibility.PRIVATE)
-        for n in range(2 * CANDIDATES_PER_ROW + 1)
+        for n in range(9)
     ]
     listed = [
         make_script(owner, "Desk", slug="desk", description="Wood.", tags=["lamp"]),

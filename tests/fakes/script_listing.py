@@ -11,6 +11,7 @@ from scripthub.application.ports.scripts import (
     ScriptPage,
     ScriptQuery,
     ScriptSort,
+    unranked_key,
 )
 from scripthub.domain.errors import BadRequestError
 from scripthub.domain.scripts import Script, search_terms, searched_texts
@@ -45,6 +46,8 @@ def listed_page(database: InMemoryDatabase, query: ScriptQuery) -> ScriptPage:
             if not rank:
                 continue
         keyed.append((rank if sort is ScriptSort.RELEVANCE else _KEYS[sort](script), script))
+    if sort is ScriptSort.RELEVANCE:
+        keyed = _ranked_among_most_installed(keyed, query.ranked_matches)
     ascending = sort is ScriptSort.NAME
     keyed.sort(key=lambda pair: (pair[0], pair[1].id), reverse=not ascending)
     if query.after is not None:
@@ -75,6 +78,17 @@ _KEYS: dict[ScriptSort, Callable[[Script], Any]] = {
     ),
     ScriptSort.NAME: lambda script: script.name.casefold(),
 }
+
+
+def _ranked_among_most_installed(
+    ranked: list[tuple[Any, Script]], candidates: int
+) -> list[tuple[Any, Script]]:
+    """The matches keyed as `relevance` lists them: the `candidates` most installed by their
+    rank, the others by `unranked_key`."""
+    by_installs = sorted(ranked, key=lambda pair: (pair[1].install_count, pair[1].id), reverse=True)
+    return by_installs[:candidates] + [
+        (unranked_key(script.install_count), script) for _, script in by_installs[candidates:]
+    ]
 
 
 def _matches(database: InMemoryDatabase, script: Script, query: ScriptQuery) -> bool:

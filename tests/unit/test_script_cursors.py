@@ -8,7 +8,12 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from scripthub.application.ports.scripts import ScriptKeyset, ScriptSort
+from scripthub.application.ports.scripts import (
+    ScriptKeyset,
+    ScriptSort,
+    unranked_installs,
+    unranked_key,
+)
 from scripthub.application.scripts.cursors import decode_script_cursor, encode_script_cursor
 from scripthub.domain.errors import BadRequestError
 
@@ -24,11 +29,17 @@ ID = uuid.UUID("90af5469-9ff2-4cb5-9a9a-be9f4369a500")
         ScriptKeyset(ScriptSort.INSTALLS, 12345678901, ID),
         ScriptKeyset(ScriptSort.RATING, 11 / 3, ID),
         ScriptKeyset(ScriptSort.RELEVANCE, 0.0607927106320858, ID),
+        ScriptKeyset(ScriptSort.RELEVANCE, unranked_key(12345678901), ID),
         ScriptKeyset(ScriptSort.NAME, "a|b é 名前", ID),
     ],
 )
 def test_every_keyset_comes_back_exactly(keyset: ScriptKeyset) -> None:
     assert decode_script_cursor(encode_script_cursor(keyset)) == keyset
+
+
+def test_an_unranked_key_holds_its_install_count_exactly() -> None:
+    assert unranked_installs(unranked_key(2**52 + 1)) == 2**52 + 1
+    assert unranked_key(0) < unranked_key(1) < 0.0
 
 
 def test_no_cursor_is_no_keyset() -> None:

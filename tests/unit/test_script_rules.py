@@ -21,6 +21,7 @@ from scripthub.domain.scripts import (
     normalize_tags,
     numbered_slug,
     search_terms,
+    searched_terms,
     slugify,
 )
 
@@ -218,3 +219,20 @@ def test_cjk_runs_are_split_off_and_cut_into_pairs_then_their_last_character() -
     assert search_terms("ガ") != search_terms("カ")
     assert search_terms("한국어") == ["한국", "국어", "어"]
     assert search_terms("x" * 65 + "名") == ["名"]
+
+
+@pytest.mark.parametrize(
+    ("text", "terms"),
+    [
+        ("登录", ["登录"]),
+        ("解除CSDN登录复制", ["解除", "csdn", "登录", "录复", "复制"]),
+        ("复", ["复"]),
+        ("复 复", ["复", "复"]),
+        ("aa a", ["aa", "a"]),
+        ("", []),
+    ],
+)
+def test_a_search_leaves_out_the_last_character_its_last_cjk_pair_implies(
+    text: str, terms: list[str]
+) -> None:
+    assert searched_terms(text) == terms

@@ -329,6 +329,20 @@ def search_terms(text: str) -> list[str]:
     return terms
 
 
+def searched_terms(text: str) -> list[str]:
+    """The words a search for `text` looks for: `search_terms`, without the last character
+    of a CJK run of two or more, which its last pair implies (a text with the pair `登录`
+    has a word starting with `录`). The same scripts match; a database estimating how many
+    by each word alone would otherwise take the pair and its last character for two
+    independent words, and a common pair for a rare one."""
+    terms = search_terms(text)
+    return [
+        term
+        for n, term in enumerate(terms)
+        if not (n and len(term) == 1 and terms[n - 1][1:] == term and _CJK_RUN.match(term))
+    ]
+
+
 _KANA_MARKS = frozenset("\u3099\u309a")
 """The kana voicing marks: part of the letter (か is not が), unlike accents."""
 _CJK_RUN = re.compile(

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Text, and_, cast, exists, literal_column, or_, select, tuple_
+from sqlalchemy import Text, Uuid, and_, cast, exists, literal_column, or_, select, tuple_
 from sqlalchemy.sql.expression import UnaryExpression
 from sqlalchemy.sql.operators import custom_op
 
-from scripthub.adapters.sqlalchemy.script_relevance import ranked
+from scripthub.adapters.sqlalchemy.script_relevance import inlined, ranked, written
 from scripthub.adapters.sqlalchemy.scripts_search import sqlite_probe
 from scripthub.adapters.sqlalchemy.scripts_table import (
     EVERYWHERE,
@@ -30,7 +30,7 @@ from scripthub.application.ports.scripts import (
     ScriptSort,
 )
 from scripthub.domain.errors import BadRequestError
-from scripthub.domain.scripts import Visibility, search_terms
+from scripthub.domain.scripts import Visibility, searched_terms
 from scripthub.domain.sites import host_and_parents
 
 if TYPE_CHECKING:
@@ -77,7 +77,7 @@ def listing(
     sort = sort_of(query)
     match = None
     if sort is ScriptSort.RELEVANCE or query.text is not None:
-        terms = search_terms(query.text or "")
+        terms = searched_terms(query.text or "")
         if not terms:
             return None, _pager(query.limit)
         match = search.match(terms)
@@ -92,13 +92,14 @@ def listing(
 def _by_relevance(
     query: ScriptQuery, match: SearchMatch, after: ScriptKeyset | None
 ) -> Select[Any]:
-    narrowing = _narrowing(query)
-    filters = [*_listed(query), *narrowing]
-    page = ranked(match, filters, after, query.limit + 1, narrowed=bool(narrowing))
+    filters = [*_listed(query), *_narrowing(query)]
+    rows = query.limit + 1
+    page = ranked(match, filters, after, rows, query.ranked_matches)
     return (
         WITH_OWNER.join(page, page.c.id == scripts.c.id)
-        .add_columns(page.c.relevance.label("sort_key"))
-        .order_by(page.c.relevance.desc(), scripts.c.id.desc())
+        .add_columns(page.c.sort_key)
+        .order_by(page.c.sort_key.desc(), scripts.c.id.desc())
+        .limit(inlined(rows))
     )
 
 
@@ -149,22 +150,23 @@ def _listed(query: ScriptQuery) -> list[ColumnElement[bool]]:
 
 
 def _narrowing(query: ScriptQuery, probes: Probes = NO_PROBES) -> list[ColumnElement[bool]]:
-    """The filters the client asked for."""
+    """The filters the client asked for; the selective ones (author, language, tag, site)
+    written into the statement (`written`)."""
     conditions: list[ColumnElement[bool]] = []
     if query.owner_id is not None:
-        conditions.append(scripts.c.owner_id == query.owner_id)
+        conditions.append(scripts.c.owner_id == written(query.owner_id, Uuid()))
     if query.language is not None:
         language: ColumnElement[str] = scripts.c.language
         if probes.language:
             # SQLite's way of saying "not by an index": `+language`.
             language = UnaryExpression(language, operator=custom_op("+"), type_=language.type)
-        conditions.append(language == query.language.value)
+        conditions.append(language == written(query.language.value, Text()))
     if query.featured is not None:
         conditions.append(featured_is(value=query.featured))
     if query.without_antifeatures:
         conditions.append(_NO_ANTIFEATURES)
     if query.tag is not None:
-        tagged = script_tags.c.tag == query.tag
+        tagged = script_tags.c.tag == written(query.tag, Text())
         if probes.tag:
             conditions.append(exists().where(script_tags.c.script_id == scripts.c.id, tagged))
         else:
@@ -184,8 +186,11 @@ def running_on(site: str, *, all_sites: bool) -> ColumnElement[bool]:
     host, *above = host_and_parents(site)
     named = [host, EVERYWHERE] if all_sites else [host]
     return or_(
-        script_sites.c.host.in_(named),
-        and_(script_sites.c.host.in_(above), script_sites.c.subdomains.is_(True)),
+        script_sites.c.host.in_(written(named, Text())),
+        and_(
+            script_sites.c.host.in_(written(above, Text())),
+            script_sites.c.subdomains.is_(True),
+        ),
     )
 
 

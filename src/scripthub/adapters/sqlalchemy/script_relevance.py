@@ -1,35 +1,34 @@
-"""Which scripts a page of a search by relevance lists: the (`id`, `relevance`) of its rows,
+"""Which scripts a page of a search by relevance lists: the (`id`, `sort_key`) of its rows,
 best first, so that the listing joins `scripts` and `users` to the page only.
 
-Ranking is the cost of a search for a word most scripts have (`ts_rank` of 90k documents
-at 100k scripts): each match is ranked once, and only narrow rows are sorted, keeping the
-best few (a top-N heapsort), never the documents nor every match joined to `scripts`.
-
-The page is exact whatever the filters: when they are only the catalogue's own (visibility,
-not deleted), the best matches are taken from the search table alone, several per row
-wanted, and then filtered; only if too few of them pass the filters (and there were more
-matches than that) is every match joined and ranked again. Narrower filters (a tag, an
-author, a language...) keep few of a common word's matches: their page ranks only what
-the filters keep.
+`relevance` ranks a bounded set (`ScriptQuery.ranked_matches`): the K most installed matches
+that pass the filters, the candidates, ranked best first; the other matches follow them,
+most installed first, keyed by `unranked_key` (negative, so below every rank). Ranking every
+match costs as many `ts_rank`s as there are matches (332 ms at 500k scripts for a word in
+most of them); the candidates are K whatever the catalogue's size, found by walking
+`install_count` down for a common word (K / its share of the scripts) or read from the text
+index for a rarer one, whichever the planner finds cheaper: the words are written into the
+statement, so it knows how many scripts they match.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import Integer, bindparam, func, select, tuple_, union_all
+from sqlalchemy import Float, Integer, bindparam, case, cast, func, literal, select, tuple_
 
 from scripthub.adapters.sqlalchemy.scripts_table import scripts
+from scripthub.application.ports.scripts import UNRANKED_BASE, unranked_installs
 
 if TYPE_CHECKING:
-    from sqlalchemy import BindParameter, ColumnElement, Select, Subquery
+    from sqlalchemy import CTE, BindParameter, ColumnElement, Select, Subquery
+    from sqlalchemy.types import TypeEngine
 
     from scripthub.adapters.sqlalchemy.scripts_search import SearchMatch
     from scripthub.application.ports.scripts import ScriptKeyset
 
-CANDIDATES_PER_ROW = 4
-"""How many of the best matches to take from the search table per row of the page, for
-the private and deleted scripts among them (when the filters are the catalogue's own)."""
+T = TypeVar("T")
+_POPULARITY = (scripts.c.install_count.desc(), scripts.c.id.desc())
 
 
 def ranked(
@@ -37,69 +36,81 @@ def ranked(
     filters: list[ColumnElement[bool]],
     after: ScriptKeyset | None,
     rows: int,
-    *,
-    narrowed: bool,
+    candidates: int,
 ) -> Subquery:
-    """The `rows` best (`id`, `relevance`) of the scripts that `match` and pass `filters`,
-    after the cursor `after`; `narrowed` when `filters` are more than visibility and
-    liveness."""
-    rows_wanted = _inlined(rows)
-    best = _best_matches(match, filters, after, rows_wanted)
-    if narrowed:
-        return best.subquery("ranked")
-    search_id = match.table.c.script_id
-    wanted = _inlined(rows * CANDIDATES_PER_ROW)
-    candidates = (
-        select(search_id.label("id"), match.rank.label("relevance"))
-        .where(match.condition, *_past(after, match, search_id))
-        .order_by(match.rank.desc(), search_id.desc())
-        .limit(wanted)
+    """The `rows` first (`id`, `sort_key`) of the scripts that `match` and pass `filters`,
+    after the cursor `after`, by relevance among the `candidates` most installed."""
+    rows_wanted = inlined(rows)
+    if after is not None and isinstance(after.key, float) and after.key < 0:
+        past = tuple_(scripts.c.install_count, scripts.c.id) < (
+            unranked_installs(after.key),
+            after.id,
+        )
+        return _unranked(match, filters, past, rows_wanted).subquery("ranked")
+    # The first unranked scripts a page can reach come from the same pass as the ranked
+    # ones: a page ending in the ranked part needs no other read of the matches.
+    most_installed = _most_installed(match, filters, candidates + rows)
+    scored = match.ranks_of(most_installed).subquery("scored")
+    key = case(
+        (most_installed.c.place <= inlined(candidates), scored.c.relevance),
+        else_=_unranked_key(most_installed.c.install_count),
+    )
+    page = select(scored.c.id, key.label("sort_key")).join(
+        most_installed, most_installed.c.id == scored.c.id
+    )
+    if after is not None:
+        page = page.where(tuple_(key, scored.c.id) < (after.key, after.id))
+    return page.order_by(key.desc(), scored.c.id.desc()).limit(rows_wanted).subquery("ranked")
+
+
+def _most_installed(match: SearchMatch, filters: list[ColumnElement[bool]], count: int) -> CTE:
+    """The `count` most installed scripts that `match` and pass `filters`, with their
+    `place` in that order (from 1)."""
+    return (
+        select(
+            scripts.c.id,
+            scripts.c.install_count,
+            func.row_number().over(order_by=_POPULARITY).label("place"),
+        )
+        .join(match.table, match.table.c.script_id == scripts.c.id)
+        .where(match.condition, *filters)
+        .order_by(*_POPULARITY)
+        .limit(inlined(count))
         .cte("candidates")
     )
-    listed = (
-        select(candidates.c.id, candidates.c.relevance)
-        .join(scripts, scripts.c.id == candidates.c.id)
-        .where(*filters)
-        .order_by(candidates.c.relevance.desc(), candidates.c.id.desc())
-        .limit(rows_wanted)
-        .cte("listed")
-    )
-    every_match = best.subquery("every_match")
-    # On nothing but the two counts: PostgreSQL tests it once, before reading `every_match`
-    # (a one-time filter), which it then reads only when the candidates fell short.
-    too_few = (select(func.count()).select_from(listed).scalar_subquery() < rows_wanted) & (
-        select(func.count()).select_from(candidates).scalar_subquery() == wanted
-    )
-    return union_all(
-        select(listed.c.id, listed.c.relevance),
-        select(every_match.c.id, every_match.c.relevance).where(too_few),
-    ).subquery("ranked")
 
 
-def _inlined(count: int) -> BindParameter[int]:
-    """`count` written into the statement, not bound: PostgreSQL plans a bound LIMIT for a
-    tenth of the rows, a generic plan so much dearer than the custom ones that it would plan
-    every search anew; written, a search with nothing bound keeps its one plan."""
-    return bindparam(None, count, Integer, literal_execute=True)
+def _unranked_key(install_count: ColumnElement[int]) -> ColumnElement[float]:
+    """`unranked_key` in SQL."""
+    return cast(install_count, Float) - literal(UNRANKED_BASE, Float)
 
 
-def _best_matches(
+def _unranked(
     match: SearchMatch,
     filters: list[ColumnElement[bool]],
-    after: ScriptKeyset | None,
+    past: ColumnElement[bool],
     rows: BindParameter[int],
 ) -> Select[Any]:
+    """The matches past `past`, most installed first, keyed by `unranked_key`."""
     return (
-        select(scripts.c.id, match.rank.label("relevance"))
+        select(scripts.c.id, _unranked_key(scripts.c.install_count).label("sort_key"))
         .join(match.table, match.table.c.script_id == scripts.c.id)
-        .where(match.condition, *filters, *_past(after, match, scripts.c.id))
-        .order_by(match.rank.desc(), scripts.c.id.desc())
+        .where(match.condition, *filters, past)
+        .order_by(*_POPULARITY)
         .limit(rows)
     )
 
 
-def _past(
-    after: ScriptKeyset | None, match: SearchMatch, id_: ColumnElement[Any]
-) -> list[ColumnElement[bool]]:
-    """The condition for the matches after the cursor `after` (best first)."""
-    return [] if after is None else [tuple_(match.rank, id_) < (after.key, after.id)]
+def inlined(count: int) -> BindParameter[int]:
+    """`count` written into the statement, not bound: PostgreSQL plans a bound LIMIT for a
+    tenth of the rows, a generic plan so much dearer than the custom ones that it would plan
+    every search anew; written, a search with nothing bound keeps its one plan."""
+    return written(count, Integer())
+
+
+def written(value: T, type_: TypeEngine[Any]) -> BindParameter[T]:
+    """`value` written into the statement, not bound: each value its own statement, planned
+    knowing how many rows it selects (a bound tag or author is planned once for all, after
+    five runs: for a rare tag PostgreSQL then walked the whole catalogue in date order,
+    probing `script_tags` ~29,000 times for 21 rows at 500k scripts)."""
+    return bindparam(None, value, type_, literal_execute=True, expanding=isinstance(value, list))

@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import (
     Boolean,
@@ -47,9 +47,9 @@ from scripthub.adapters.sqlalchemy.scripts_table import scripts
 from scripthub.domain.scripts import search_terms, searched_texts
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
-    from sqlalchemy import ColumnElement, FromClause
+    from sqlalchemy import ColumnElement, FromClause, Select
     from sqlalchemy.ext.asyncio import AsyncConnection
 
     from scripthub.domain.scripts import Script
@@ -84,11 +84,14 @@ def include_name(name: str | None, type_: str, parent_names: object) -> bool:  #
 @dataclass(frozen=True)
 class SearchMatch:
     """The search table to join on `script_id`, the condition for the scripts that match,
-    and how well each matches (higher is better)."""
+    how well each matches (higher is better), and `ranks_of`: the (`id`, `relevance`) of
+    the scripts of a FROM clause of matches (its `id` column), as the backend ranks a few
+    scripts best."""
 
     table: FromClause
     condition: ColumnElement[bool]
     rank: ColumnElement[float]
+    ranks_of: Callable[[FromClause], Select[Any]]
 
 
 class SearchIndex(Protocol):
@@ -145,10 +148,19 @@ class PostgresSearchIndex:
         )
         query = func.to_tsquery(_SIMPLE, words)
         document = postgresql_search.c.document
+        rank = func.ts_rank(document, query, type_=Float)
+
+        def ranks_of(matches: FromClause) -> Select[Any]:
+            # One lookup by key per script, whatever the planner thinks of a join: joined,
+            # it would rather hash every match of a common word.
+            of_script = postgresql_search.c.script_id == matches.c.id
+            return select(
+                matches.c.id,
+                cast(select(rank).where(of_script).scalar_subquery(), Float).label("relevance"),
+            )
+
         return SearchMatch(
-            postgresql_search,
-            document.op("@@", return_type=Boolean)(query),
-            func.ts_rank(document, query, type_=Float),
+            postgresql_search, document.op("@@", return_type=Boolean)(query), rank, ranks_of
         )
 
 
@@ -183,11 +195,17 @@ class SqliteSearchIndex:
         expression = fts5_expression(terms)
         # bm25 is lower for better matches; its weights follow the columns' order.
         weights = f"0.0, {NAME_WEIGHT}, {TAGS_WEIGHT}, {DESCRIPTION_WEIGHT}"
-        return SearchMatch(
-            sqlite_search,
-            sqlite_matching(expression),
-            -literal_column(f"bm25({SEARCH_TABLE}, {weights})", Float),
-        )
+        condition = sqlite_matching(expression)
+        rank = -literal_column(f"bm25({SEARCH_TABLE}, {weights})", Float)
+
+        def ranks_of(matches: FromClause) -> Select[Any]:
+            # bm25 is known only to the full-text query itself.
+            script_id = sqlite_search.c.script_id
+            return select(script_id.label("id"), rank.label("relevance")).where(
+                condition, script_id.in_(select(matches.c.id))
+            )
+
+        return SearchMatch(sqlite_search, condition, rank, ranks_of)
 
 
 def fts5_expression(terms: list[str], *, prefixes: bool = True) -> str:

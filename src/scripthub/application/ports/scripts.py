@@ -48,7 +48,26 @@ SORT_KEY_TYPES: Final[dict[ScriptSort, type]] = {
 }
 """The type of each sort's key in a `ScriptKeyset`: `created_at`, `updated_at`,
 `install_count`, the unrounded mean score (0.0 while unrated), the case-folded name, and for
-`relevance` the backend's score of the match."""
+`relevance` the backend's score of a ranked match (never negative), or `unranked_key` of a
+match listed after the ranked ones."""
+
+RANKED_MATCHES: Final = 200
+"""How many matches of a search `relevance` ranks: the most installed ones (see
+`ScriptQuery.ranked_matches`)."""
+UNRANKED_BASE: Final = 2.0**53
+"""Below every score: `unranked_key` is an install count less this (exact as a float for any
+count under 2⁵³)."""
+
+
+def unranked_key(install_count: int) -> float:
+    """The `relevance` key of a match listed after the ranked ones: negative, and higher the
+    more installed the script is, so that the whole order is by key, then id, descending."""
+    return install_count - UNRANKED_BASE
+
+
+def unranked_installs(key: float) -> int:
+    """The install count of an unranked match from its `relevance` key."""
+    return int(key + UNRANKED_BASE)
 
 
 @dataclass(frozen=True)
@@ -84,6 +103,12 @@ class ScriptQuery:
     """`relevance` without `text` orders as `newest`."""
     after: ScriptKeyset | None = None
     limit: int = 20
+    ranked_matches: int = RANKED_MATCHES
+    """`relevance` ranks the `ranked_matches` most installed matches (then by id, highest
+    first) that pass the filters, best first (name, then tags, then description), and lists
+    the other matches after them, most installed first (then by id): with no more matches
+    than that, every match is ranked; with more, ranking costs the same however many
+    there are."""
 
 
 @dataclass(frozen=True)
