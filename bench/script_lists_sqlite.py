@@ -42,7 +42,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cjk_recall import SAMPLE
-from scratch_database import percentiles
 from script_lists import (
     NOW,
     OWNERS,
@@ -51,9 +50,9 @@ from script_lists import (
     frequency,
     make_catalogue,
     queries,
-    recorded,
+    time_list,
 )
-from side_by_side import Baseline, at_page, timed_search
+from side_by_side import Baseline
 from sqlalchemy import insert, pool
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -230,26 +229,9 @@ async def measure(
 ) -> None:
     sent: dict[str, tuple[str, Any]] = {}
     for label, (query, page_number) in lists.items():
-        timed = await at_page(engine, query, page_number)
-        times, baseline_times = [], []
-        for run in range(runs):
-            with recorded(engine) as statements:
-                elapsed, found = await timed_search(engine, timed)
-            times.append(elapsed)
-            if baseline is not None:
-                baseline_times.append(await baseline.time(query, page_number))
-            if run == runs - 1:
-                # The page's statement: the last (SQLite counts what some filters select first).
-                sent[label] = [
-                    s for s in statements if s[0].lstrip().startswith(("SELECT", "WITH"))
-                ][-1]
-        p50, p95 = percentiles(times)
-        verdict = "PASS" if p95 <= TARGET_MS else "**FAIL**"
-        before = ""
-        if baseline is not None:
-            before_p50, before_p95 = percentiles(baseline_times)
-            before = f" {before_p50:.1f} / {before_p95:.1f} |"
-        row = f"| {label} | {len(found.scripts)} |{before} {p50:.1f} / {p95:.1f} | {verdict} |"
+        row, sent[label] = await time_list(
+            engine, label, query, page_number, runs, baseline, TARGET_MS
+        )
         print(row, flush=True)
     if plans:
         for label, (statement, parameters) in sent.items():
