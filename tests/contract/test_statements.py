@@ -151,3 +151,22 @@ def test_arguments_take_the_statement_literals_and_convert_values_as_sqlalchemy_
     assert written[1].utcoffset() == timedelta(0)
     assert written[9] == '{"fields": ["profile.bio"], "n": 1}'
     assert read == [entry_id, "success"]
+
+
+async def test_run_many_writes_a_row_per_set_of_values_and_fails_as_sqlalchemy_does(
+    engine: AsyncEngine,
+) -> None:
+    from sqlalchemy.exc import IntegrityError  # noqa: PLC0415
+
+    first, second = uuid.uuid4(), uuid.uuid4()
+    both = audit_logs.select().where(audit_logs.c.id.in_(bindparam("ids", expanding=True)))
+    async with engine.connect() as connection:
+        postgres = connection.dialect.name == "postgresql"
+        statements = (AsyncpgStatements if postgres else SqlAlchemyStatements)(connection)
+        await statements.run_many(_RECORD, [record_values(first), record_values(second)])
+        rows = await SqlAlchemyStatements(connection).all(both, {"ids": [first, second]})
+        assert sorted(row["id"] for row in rows) == sorted([first, second])
+        assert {row["action"] for row in rows} == {"user.updated"}
+
+        with pytest.raises(IntegrityError):
+            await statements.run_many(_RECORD, [record_values(uuid.uuid4())] * 2)

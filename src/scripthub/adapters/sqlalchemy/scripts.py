@@ -56,7 +56,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
     from datetime import datetime
 
-    from sqlalchemy import ColumnElement
+    from sqlalchemy import ColumnElement, Update
     from sqlalchemy.ext.asyncio import AsyncConnection
 
     from scripthub.adapters.sqlalchemy.statements import Statements
@@ -111,6 +111,50 @@ _RECOUNT = (
     .returning(scripts.c.rating_sum, scripts.c.rating_count)
 )
 _RECOUNT_PARAMETERS = (_OF_SCRIPT, "sum_of", "count_of", "avg_of")
+_OF_VERSION = "of_version"
+_VERSION_BY_NUMBER = select(*VERSION_COLUMNS).where(
+    script_versions.c.script_id == bindparam(_OF_SCRIPT),
+    script_versions.c.version == bindparam(_OF_VERSION),
+)
+_LATEST_CODE = (
+    select(script_versions)
+    .join(
+        scripts,
+        (scripts.c.id == script_versions.c.script_id)
+        & (scripts.c.latest_version == script_versions.c.version),
+    )
+    .where(scripts.c.id == bindparam(_OF_SCRIPT), LIVE)
+)
+_PUBLISHED_COLUMNS = (
+    "latest_version",
+    "latest_version_at",
+    "latest_sha256",
+    "antifeatures",
+    "updated_at",
+)
+_REPLACING = "replacing"
+
+
+def _publication(guard: ColumnElement[bool]) -> Update:
+    """The new latest version on a live script, if its latest is still the one `guard`
+    names: a write first, whose lock orders concurrent publications."""
+    return (
+        update(scripts)
+        .where(scripts.c.id == bindparam(_OF_SCRIPT), LIVE, guard)
+        .values({name: bindparam(new_value(name)) for name in _PUBLISHED_COLUMNS})
+        .returning(scripts.c.id)
+    )
+
+
+_FIRST_PUBLICATION = _publication(scripts.c.latest_version.is_(None))
+_NEXT_PUBLICATION = _publication(scripts.c.latest_version == bindparam(_REPLACING))
+_INSERT_VERSION = insert(script_versions).values(
+    {column.name: bindparam(new_value(column.name)) for column in script_versions.c}
+)
+_DELETE_SITES = delete(script_sites).where(script_sites.c.script_id == bindparam(_OF_SCRIPT))
+_INSERT_SITE = insert(script_sites).values(
+    {column.name: bindparam(new_value(column.name)) for column in script_sites.c}
+)
 
 
 class SqlAlchemyScriptRepository:
@@ -204,29 +248,25 @@ class SqlAlchemyScriptRepository:
         sites: SiteTargets,
         replacing: str | None,
     ) -> bool:
-        latest = scripts.c.latest_version
-        # The script row first: its lock orders concurrent publications, and the latest
-        # version is checked against what the one before committed.
-        published = await self._update_live(
-            version.script_id,
-            {
-                "latest_version": version.version,
-                "latest_version_at": version.created_at,
-                "latest_sha256": version.sha256,
-                "antifeatures": list(antifeatures),
-                "updated_at": version.created_at,
-            },
-            latest.is_(None) if replacing is None else latest == replacing,
+        values = {
+            "latest_version": version.version,
+            "latest_version_at": version.created_at,
+            "latest_sha256": version.sha256,
+            "antifeatures": list(antifeatures),
+            "updated_at": version.created_at,
+        }
+        publication = _NEXT_PUBLICATION if replacing is not None else _FIRST_PUBLICATION
+        published = await self._statements.first(
+            publication,
+            {_OF_SCRIPT: version.script_id, _REPLACING: replacing, **_new_values(values)},
         )
-        if not published:
+        if published is None:
             if await self.get(version.script_id) is None:
                 return False
             msg = "another version of this script was published meanwhile"
             raise ConflictError(msg)
         try:
-            await self._connection.execute(
-                insert(script_versions).values(version_values(version, code))
-            )
+            await self._statements.run(_INSERT_VERSION, _new_values(version_values(version, code)))
         except IntegrityError as error:
             msg = f"version {version.version} of this script already exists"
             raise ConflictError(msg) from error
@@ -245,12 +285,9 @@ class SqlAlchemyScriptRepository:
         return [version_from_row(row) for row in result.mappings()]
 
     async def get_version(self, script_id: uuid.UUID, version: str) -> ScriptVersion | None:
-        result = await self._connection.execute(
-            select(*VERSION_COLUMNS).where(
-                script_versions.c.script_id == script_id, script_versions.c.version == version
-            )
+        row = await self._statements.first(
+            _VERSION_BY_NUMBER, {_OF_SCRIPT: script_id, _OF_VERSION: version}
         )
-        row = result.mappings().one_or_none()
         return None if row is None else version_from_row(row)
 
     async def version_code(self, script_id: uuid.UUID, version: str) -> VersionCode | None:
@@ -261,15 +298,8 @@ class SqlAlchemyScriptRepository:
         )
 
     async def latest_code(self, script_id: uuid.UUID) -> VersionCode | None:
-        return await self._code(
-            select(script_versions)
-            .join(
-                scripts,
-                (scripts.c.id == script_versions.c.script_id)
-                & (scripts.c.latest_version == script_versions.c.version),
-            )
-            .where(scripts.c.id == script_id, LIVE)
-        )
+        row = await self._statements.first(_LATEST_CODE, {_OF_SCRIPT: script_id})
+        return None if row is None else VersionCode(version_from_row(row), row["code"])
 
     async def rate(self, rating: Rating) -> RatingTotals | None:
         if not await self._lock_live(rating.script_id):
@@ -385,11 +415,13 @@ class SqlAlchemyScriptRepository:
             )
 
     async def _set_sites(self, script_id: uuid.UUID, sites: SiteTargets) -> None:
-        await self._connection.execute(
-            delete(script_sites).where(script_sites.c.script_id == script_id)
-        )
+        await self._statements.run(_DELETE_SITES, {_OF_SCRIPT: script_id})
         if rows := site_rows(script_id, sites):
-            await self._connection.execute(insert(script_sites), rows)
+            await self._statements.run_many(_INSERT_SITE, [_new_values(row) for row in rows])
+
+
+def _new_values(values: dict[str, Any]) -> dict[str, Any]:
+    return {new_value(name): value for name, value in without_nul(values).items()}
 
 
 def _changed_values(changes: ScriptChanges) -> dict[str, Any]:

@@ -47,6 +47,8 @@ class Statements(Protocol):
 
     async def run(self, statement: Statement, values: Mapping[str, Any]) -> None: ...
 
+    async def run_many(self, statement: Statement, values: Sequence[Mapping[str, Any]]) -> None: ...
+
 
 class SqlAlchemyStatements:
     """`Statements` on SQLAlchemy's connection: compiled (and its compiled form cached) by
@@ -65,6 +67,9 @@ class SqlAlchemyStatements:
 
     async def run(self, statement: Statement, values: Mapping[str, Any]) -> None:
         await self._connection.execute(statement, dict(values))
+
+    async def run_many(self, statement: Statement, values: Sequence[Mapping[str, Any]]) -> None:
+        await self._connection.execute(statement, [dict(row) for row in values])
 
 
 class CompiledStatement:
@@ -145,6 +150,14 @@ class AsyncpgStatements:
         driver = await self._in_transaction()
         try:
             await driver.execute(compiled.sql, *compiled.arguments(values))
+        except _DRIVER_ERRORS as error:
+            raise self._wrapped(error, compiled.sql) from error
+
+    async def run_many(self, statement: Statement, values: Sequence[Mapping[str, Any]]) -> None:
+        compiled = self._compile(statement)
+        driver = await self._in_transaction()
+        try:
+            await driver.executemany(compiled.sql, [compiled.arguments(row) for row in values])
         except _DRIVER_ERRORS as error:
             raise self._wrapped(error, compiled.sql) from error
 

@@ -48,6 +48,13 @@ _OF_USER = "of_user"
 `user_profiles` has as a column, reserved for SET values)."""
 _USER_BY_ID = _USER_WITH_PROFILE.where(users.c.id == bindparam(_OF_USER))
 _PROFILE_OF = select(*_PROFILE).where(user_profiles.c.user_id == bindparam(_OF_USER))
+# A write, not SELECT ... FOR UPDATE, so that SQLite takes its database lock too.
+_HOLD_ACTIVE = (
+    update(users)
+    .where(users.c.id == bindparam(_OF_USER), users.c.account_status == _ACTIVE)
+    .values(account_status=users.c.account_status)
+    .returning(users.c.id)
+)
 
 
 @cache
@@ -193,11 +200,7 @@ class SqlAlchemyUserRepository:
             raise translate_integrity_error(error) from error
 
     async def hold_active(self, user_id: uuid.UUID) -> bool:
-        # A write, not SELECT ... FOR UPDATE, so that SQLite takes its database lock too.
-        return await self._update_if(
-            [users.c.id == user_id, users.c.account_status == _ACTIVE],
-            {"account_status": users.c.account_status},
-        )
+        return await self._statements.first(_HOLD_ACTIVE, {_OF_USER: user_id}) is not None
 
     async def search(self, query: UserQuery) -> list[User]:
         statement = _USER_WITH_PROFILE.where(*_search_conditions(query))
