@@ -6,11 +6,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Text, Uuid, and_, cast, exists, literal_column, or_, select, tuple_
-from sqlalchemy.sql.expression import UnaryExpression
-from sqlalchemy.sql.operators import custom_op
 
 from scripthub.adapters.sqlalchemy.script_relevance import inlined, ranked, written
-from scripthub.adapters.sqlalchemy.scripts_search import sqlite_probe
+from scripthub.adapters.sqlalchemy.scripts_search import sqlite_probe, unindexed
 from scripthub.adapters.sqlalchemy.scripts_table import (
     EVERYWHERE,
     LIVE,
@@ -83,18 +81,18 @@ def listing(
         match = search.match(terms)
     after = None if query.after is None else _checked(query.after, sort)
     if sort is ScriptSort.RELEVANCE and match is not None:
-        statement = _by_relevance(query, match, after)
+        statement = _by_relevance(query, match, after, probes)
     else:
         statement = _by_key(query, sort, match, after, probes)
     return statement, _pager(query.limit, sort)
 
 
 def _by_relevance(
-    query: ScriptQuery, match: SearchMatch, after: ScriptKeyset | None
+    query: ScriptQuery, match: SearchMatch, after: ScriptKeyset | None, probes: Probes
 ) -> Select[Any]:
-    filters = [*_listed(query), *_narrowing(query)]
+    filters = [*_listed(query), *_narrowing(query, probes)]
     rows = query.limit + 1
-    page = ranked(match, filters, after, rows, query.ranked_matches)
+    page = ranked(match, filters, after, rows, query.ranked_matches, probed=probes.text)
     return (
         WITH_OWNER.join(page, page.c.id == scripts.c.id)
         .add_columns(page.c.sort_key)
@@ -158,8 +156,7 @@ def _narrowing(query: ScriptQuery, probes: Probes = NO_PROBES) -> list[ColumnEle
     if query.language is not None:
         language: ColumnElement[str] = scripts.c.language
         if probes.language:
-            # SQLite's way of saying "not by an index": `+language`.
-            language = UnaryExpression(language, operator=custom_op("+"), type_=language.type)
+            language = unindexed(language)
         conditions.append(language == written(query.language.value, Text()))
     if query.featured is not None:
         conditions.append(featured_is(value=query.featured))

@@ -12,8 +12,9 @@ primary key, or, for words, the script's search row id among those of the matche
 (`scripts_search.sqlite_probe`). A language is a test in every order but `newest`, which
 has an index by language: the rarest is still 1 %.
 
-PostgreSQL, which plans each statement knowing its values, gets no probes; nor does a
-search by relevance, whose shape is its ranking's (`script_relevance`).
+A search by relevance is probed as the order its candidates are found in, `installs`
+(`script_relevance`). PostgreSQL, which plans each statement knowing its values, gets no
+probes.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import case, func, select
 
-from scripthub.adapters.sqlalchemy.script_listing import NO_PROBES, Probes, running_on, sort_of
+from scripthub.adapters.sqlalchemy.script_listing import Probes, running_on, sort_of
 from scripthub.adapters.sqlalchemy.scripts_search import (
     fts5_expression,
     sqlite_matching,
@@ -51,7 +52,7 @@ async def sqlite_probes(connection: AsyncConnection, query: ScriptQuery) -> Prob
     words to count."""
     sort = sort_of(query)
     if sort is ScriptSort.RELEVANCE:
-        return NO_PROBES
+        sort = ScriptSort.INSTALLS
     counts: dict[str, ColumnElement[int]] = {}
     if query.tag is not None:
         counts["tag"] = _capped(select(1).where(script_tags.c.tag == query.tag))

@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from sqlalchemy import (
     Boolean,
@@ -41,10 +41,14 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.sql.expression import UnaryExpression
 from sqlalchemy.sql.functions import Function
+from sqlalchemy.sql.operators import custom_op
 
 from scripthub.adapters.sqlalchemy.scripts_table import scripts
 from scripthub.domain.scripts import search_terms, searched_texts
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -199,13 +203,22 @@ class SqliteSearchIndex:
         rank = -literal_column(f"bm25({SEARCH_TABLE}, {weights})", Float)
 
         def ranks_of(matches: FromClause) -> Select[Any]:
-            # bm25 is known only to the full-text query itself.
-            script_id = sqlite_search.c.script_id
-            return select(script_id.label("id"), rank.label("relevance")).where(
-                condition, script_id.in_(select(matches.c.id))
+            # bm25 is known only to the full-text query itself. The matches are told by
+            # their row id, which the index holds (their `script_id` is read from each
+            # match's row); `+` keeps FTS5 from running the query once per row id.
+            row_id = unindexed(sqlite_search.c.rowid)
+            wanted = Function(SEARCH_ROWID_FUNCTION, matches.c.id, type_=Integer)
+            return select(sqlite_search.c.script_id.label("id"), rank.label("relevance")).where(
+                condition, row_id.in_(select(wanted))
             )
 
         return SearchMatch(sqlite_search, condition, rank, ranks_of)
+
+
+def unindexed(column: ColumnElement[T]) -> ColumnElement[T]:
+    """`column` as SQLite reads it when not by an index (nor, on a full-text table, by
+    running the query once per value): `+column`."""
+    return UnaryExpression(column, operator=custom_op("+"), type_=column.type)
 
 
 def fts5_expression(terms: list[str], *, prefixes: bool = True) -> str:
