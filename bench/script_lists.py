@@ -352,6 +352,16 @@ def queries(catalogue: Catalogue) -> dict[str, tuple[ScriptQuery, int]]:
         ),
         f"tag={tags[0]} (common)": (ScriptQuery(tag=tags[0]), 1),
         f"tag={tags[-1]} (rare)": (ScriptQuery(tag=tags[-1]), 1),
+        **{
+            f"tag={tag} ({kind})&sort={sort.value}": (ScriptQuery(tag=tag, sort=sort), 1)
+            for tag, kind in ((tags[0], "common"), (tags[-1], "rare"))
+            for sort in (
+                ScriptSort.UPDATED,
+                ScriptSort.INSTALLS,
+                ScriptSort.RATING,
+                ScriptSort.NAME,
+            )
+        },
         "newest (the default)": (ScriptQuery(), 1),
         "newest page 50": (ScriptQuery(), 50),
         "sort=updated": (ScriptQuery(sort=ScriptSort.UPDATED), 1),

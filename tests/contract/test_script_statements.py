@@ -9,9 +9,11 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from sqlalchemy import select
 
 from scripthub.adapters.sqlalchemy import SqlAlchemyUnitOfWork
 from scripthub.adapters.sqlalchemy.engine import create_engine
+from scripthub.adapters.sqlalchemy.scripts_table import script_tags, scripts
 from scripthub.application.ports.scripts import (
     RANKED_MATCHES,
     ScriptKeyset,
@@ -73,9 +75,12 @@ async def test_a_page_of_one_costs_what_a_page_of_a_hundred_does(
             assert len(page.scripts) == limit
             counts.append(len(statements))
 
-    # SQLite first counts what a tag, a site or words select, up to a bound (`script_probes`).
-    counted = engine.dialect.name == "sqlite" and query.sort is not ScriptSort.RELEVANCE
-    counted = counted and bool(query.tag or query.site or query.text)
+    # SQLite first counts what a tag, a site or words select, up to a bound, PostgreSQL what
+    # a tag does (`script_probes`).
+    counted_filters = [query.tag]
+    if engine.dialect.name == "sqlite":
+        counted_filters += [query.site, query.text]
+    counted = query.sort is not ScriptSort.RELEVANCE and any(counted_filters)
     assert counts == [2, 2] if counted else [1, 1]
 
 
@@ -142,7 +147,7 @@ async def test_selective_filters_are_written_into_the_statement(
         with recorded_statements(engine) as statements:
             await uow.scripts.search(query)
 
-    # The page is the last statement: on SQLite a tag or a site is counted first (script_probes).
+    # The page is the last statement: a tag, on SQLite a site too, is counted first.
     statement, parameters = statements[-1]
     assert written in statement, statement
     assert all(written.strip("'") not in str(value) for value in _values(parameters))
@@ -236,3 +241,82 @@ def plan_nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
     yield plan
     for child in plan.get("Plans", []):
         yield from plan_nodes(child)
+
+
+KEY_INDEXES = {
+    ScriptSort.NEWEST: ("created_at", "ix_scripts_listed_created_at_id"),
+    ScriptSort.UPDATED: ("updated_at", "ix_scripts_listed_updated_at_id"),
+    ScriptSort.INSTALLS: ("install_count", "ix_scripts_listed_install_count_id"),
+    ScriptSort.RATING: ("rating_avg", "ix_scripts_listed_rating_avg_id"),
+    ScriptSort.NAME: ("name_key", "ix_scripts_listed_name_key_id"),
+}
+
+
+@pytest.mark.postgres
+async def test_a_rare_tag_is_read_first_and_a_common_one_walks_the_order_on_postgres(
+    postgres_database_url: str,
+) -> None:
+    engine = create_engine(postgres_database_url)
+    try:
+        async with seeding_transaction(postgres_database_url) as connection:
+            await connection.exec_driver_sql(
+                "INSERT INTO users (id, email, username, account_status, created_at, updated_at)"
+                " VALUES (gen_random_uuid(), 'o@example.com', 'o', 'active', now(), now())"
+            )
+            # 100k public scripts, each key in its own order; "common" on every other one,
+            # "rare" on one in 100 (1,000 scripts, under the bound of 3,162).
+            await connection.exec_driver_sql(
+                "INSERT INTO scripts (id, owner_id, slug, name, name_key, description, language,"
+                " visibility, tags, featured, antifeatures, install_count, rating_sum,"
+                " rating_count, rating_avg, created_at, updated_at)"
+                " SELECT gen_random_uuid(), (SELECT id FROM users), 's' || n, 'S ' || n,"
+                " md5(n::text), '', 'lua', 'public', '[]', false, '[]', n::bigint * 7919 % 100003,"
+                " 0, 0, n::bigint * 104729 % 1009 / 200.0, now() - n * interval '1 second',"
+                " now() - (n * 31 % 100000) * interval '1 second'"
+                " FROM generate_series(1, 100000) AS n"
+            )
+            await connection.exec_driver_sql(
+                "INSERT INTO script_tags (script_id, tag) SELECT id, 'common' FROM scripts"
+                " WHERE install_count % 2 = 0 UNION ALL SELECT id, 'rare' FROM scripts"
+                " WHERE install_count % 100 = 1"
+            )
+            await connection.exec_driver_sql("ANALYZE")
+        plans = {}
+        for tag in ("rare", "common"):
+            for sort, (key, index) in KEY_INDEXES.items():
+                query = ScriptQuery(tag=tag, sort=sort)
+                with recorded_statements(engine) as statements:
+                    # More runs than PostgreSQL needs to switch to a generic plan.
+                    for _ in range(7):
+                        async with SqlAlchemyUnitOfWork(engine) as uow:
+                            page = await uow.scripts.search(query)
+                statement, parameters = statements[-1]
+                async with engine.connect() as connection:
+                    result = await connection.exec_driver_sql(f"EXPLAIN {statement}", parameters)
+                    plans[tag, sort] = "\n".join(row[0] for row in result), index
+                    order = [scripts.c[key], scripts.c.id]
+                    expected = await connection.execute(
+                        select(scripts.c.slug)
+                        .join(script_tags, script_tags.c.script_id == scripts.c.id)
+                        .where(script_tags.c.tag == tag)
+                        .order_by(
+                            *(o.asc() if sort is ScriptSort.NAME else o.desc() for o in order)
+                        )
+                        .limit(2 * query.limit)
+                    )
+                async with SqlAlchemyUnitOfWork(engine) as uow:
+                    second = await uow.scripts.search(
+                        ScriptQuery(tag=tag, sort=sort, after=page.next)
+                    )
+                pages = [script.slug for script in [*page.scripts, *second.scripts]]
+                assert pages == list(expected.scalars())
+    finally:
+        await engine.dispose()
+
+    for (tag, sort), (plan, index) in plans.items():
+        if tag == "rare":
+            assert "ix_script_tags_tag_script_id" in plan, (sort, plan)
+            assert index not in plan, (sort, plan)
+        else:
+            assert index in plan, (sort, plan)
+            assert "Sort" not in plan, (sort, plan)

@@ -55,12 +55,14 @@ _NO_ANTIFEATURES = cast(scripts.c.antifeatures, Text) == literal_column("'[]'")
 class Probes:
     """The filters of a list in a key's order that SQLite tests on each script as it walks
     the order's index, rather than starting from the scripts they select (`script_probes`);
-    PostgreSQL, which plans each value, probes none."""
+    PostgreSQL, which plans each value, probes none, but is told to start from a rare tag
+    (`rare_tag`)."""
 
     language: bool = False
     tag: bool = False
     site: bool = False
     text: bool = False
+    rare_tag: bool = False
 
 
 NO_PROBES = Probes()
@@ -166,6 +168,12 @@ def _narrowing(query: ScriptQuery, probes: Probes = NO_PROBES) -> list[ColumnEle
         tagged = script_tags.c.tag == written(query.tag, Text())
         if probes.tag:
             conditions.append(exists().where(script_tags.c.script_id == scripts.c.id, tagged))
+        elif probes.rare_tag:
+            # Behind a fence, the tag's scripts are read first and sorted, whatever the
+            # planner would make of a walk of the order's index.
+            first = select(script_tags.c.script_id).where(tagged).cte("tagged")
+            first = first.prefix_with("MATERIALIZED")
+            conditions.append(scripts.c.id.in_(select(first.c.script_id)))
         else:
             conditions.append(scripts.c.id.in_(select(script_tags.c.script_id).where(tagged)))
     if query.site is not None:

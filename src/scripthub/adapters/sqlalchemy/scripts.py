@@ -23,8 +23,8 @@ from sqlalchemy.exc import IntegrityError
 from scripthub.adapters.sqlalchemy.errors import translate_integrity_error
 from scripthub.adapters.sqlalchemy.keyset import newest_first
 from scripthub.adapters.sqlalchemy.rows import without_nul
-from scripthub.adapters.sqlalchemy.script_listing import NO_PROBES, listing
-from scripthub.adapters.sqlalchemy.script_probes import sqlite_probes
+from scripthub.adapters.sqlalchemy.script_listing import listing
+from scripthub.adapters.sqlalchemy.script_probes import postgres_probes, sqlite_probes
 from scripthub.adapters.sqlalchemy.scripts_search import search_index
 from scripthub.adapters.sqlalchemy.scripts_table import (
     EVERYWHERE,
@@ -360,9 +360,10 @@ class SqlAlchemyScriptRepository:
         return [SiteCount(row.host, row.scripts) for row in result]
 
     async def search(self, query: ScriptQuery) -> ScriptPage:
-        probes = NO_PROBES
         if self._connection.dialect.name == "sqlite":
             probes = await sqlite_probes(self._connection, query)
+        else:
+            probes = await postgres_probes(self._connection, query)
         statement, page = listing(query, self._search, probes)
         if statement is None:
             return page([])
