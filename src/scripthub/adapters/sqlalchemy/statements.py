@@ -18,7 +18,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from scripthub.adapters.sqlalchemy.errors import is_unavailable_sqlstate
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping, Sequence
+    from collections.abc import Awaitable, Callable, Mapping, Sequence
 
     from sqlalchemy import Delete, Dialect, Insert, Select, Update
     from sqlalchemy.ext.asyncio import AsyncConnection
@@ -126,38 +126,44 @@ class AsyncpgStatements:
         self.broken = False
 
     async def first(self, statement: Statement, values: Mapping[str, Any]) -> ColumnValues | None:
-        compiled = self._compile(statement)
-        driver = await self._in_transaction()
-        try:
-            row: ColumnValues | None = await driver.fetchrow(
-                compiled.sql, *compiled.arguments(values)
-            )
-        except _DRIVER_ERRORS as error:
-            raise self._wrapped(error, compiled.sql) from error
+        row: ColumnValues | None = await self._sent(
+            statement,
+            lambda driver, compiled: driver.fetchrow(compiled.sql, *compiled.arguments(values)),
+        )
         return row
 
     async def all(self, statement: Statement, values: Mapping[str, Any]) -> Sequence[ColumnValues]:
-        compiled = self._compile(statement)
-        driver = await self._in_transaction()
-        try:
-            rows: list[ColumnValues] = await driver.fetch(compiled.sql, *compiled.arguments(values))
-        except _DRIVER_ERRORS as error:
-            raise self._wrapped(error, compiled.sql) from error
+        rows: list[ColumnValues] = await self._sent(
+            statement,
+            lambda driver, compiled: driver.fetch(compiled.sql, *compiled.arguments(values)),
+        )
         return rows
 
     async def run(self, statement: Statement, values: Mapping[str, Any]) -> None:
-        compiled = self._compile(statement)
-        driver = await self._in_transaction()
-        try:
-            await driver.execute(compiled.sql, *compiled.arguments(values))
-        except _DRIVER_ERRORS as error:
-            raise self._wrapped(error, compiled.sql) from error
+        await self._sent(
+            statement,
+            lambda driver, compiled: driver.execute(compiled.sql, *compiled.arguments(values)),
+        )
 
     async def run_many(self, statement: Statement, values: Sequence[Mapping[str, Any]]) -> None:
+        await self._sent(
+            statement,
+            lambda driver, compiled: driver.executemany(
+                compiled.sql, [compiled.arguments(row) for row in values]
+            ),
+        )
+
+    async def _sent(
+        self,
+        statement: Statement,
+        send: Callable[[asyncpg.Connection, CompiledStatement], Awaitable[Any]],
+    ) -> Any:
+        """What `send` answers for `statement`, compiled, on asyncpg's connection in the
+        transaction; a driver error raised as SQLAlchemy would raise it."""
         compiled = self._compile(statement)
         driver = await self._in_transaction()
         try:
-            await driver.executemany(compiled.sql, [compiled.arguments(row) for row in values])
+            return await send(driver, compiled)
         except _DRIVER_ERRORS as error:
             raise self._wrapped(error, compiled.sql) from error
 
