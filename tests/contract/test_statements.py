@@ -17,6 +17,7 @@ from scripthub.adapters.sqlalchemy.statements import (
     CompiledStatement,
     SqlAlchemyStatements,
     new_value,
+    new_value_parameters,
 )
 from scripthub.application.ports.audit import AuditQuery
 from scripthub.domain.errors import ConflictError
@@ -30,9 +31,7 @@ if TYPE_CHECKING:
 _ENTRY = audit_logs.select().where(
     audit_logs.c.id == bindparam("entry"), audit_logs.c.outcome == "success"
 )
-_RECORD = insert(audit_logs).values(
-    {column.name: bindparam(new_value(column.name)) for column in audit_logs.c}
-)
+_RECORD = insert(audit_logs).values(new_value_parameters(audit_logs.c.keys()))
 
 
 def record_values(entry_id: uuid.UUID) -> dict[str, Any]:

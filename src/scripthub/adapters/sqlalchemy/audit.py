@@ -12,7 +12,6 @@ from sqlalchemy import (
     Table,
     Text,
     Uuid,
-    bindparam,
     insert,
     select,
 )
@@ -21,7 +20,7 @@ from scripthub.adapters.sqlalchemy.columns import JsonDocument, timestamps
 from scripthub.adapters.sqlalchemy.keyset import newest_first
 from scripthub.adapters.sqlalchemy.metadata import metadata
 from scripthub.adapters.sqlalchemy.rows import without_nul
-from scripthub.adapters.sqlalchemy.statements import new_value
+from scripthub.adapters.sqlalchemy.statements import new_value_parameters, new_values
 from scripthub.adapters.sqlalchemy.utc import UtcDateTime
 from scripthub.domain.audit import AuditEntry, Outcome
 
@@ -56,9 +55,7 @@ audit_logs = Table(
 )
 
 
-_INSERT = insert(audit_logs).values(
-    {column.name: bindparam(new_value(column.name)) for column in audit_logs.c}
-)
+_INSERT = insert(audit_logs).values(new_value_parameters(audit_logs.c.keys()))
 
 
 def audit_entry_values(entry: AuditEntry) -> dict[str, Any]:
@@ -104,9 +101,7 @@ class SqlAlchemyAuditLog:
 
     async def record(self, entry: AuditEntry) -> None:
         values = audit_entry_values(entry)
-        await self._statements.run(
-            _INSERT, {new_value(name): value for name, value in values.items()}
-        )
+        await self._statements.run(_INSERT, new_values(values))
 
     async def search(self, query: AuditQuery) -> list[AuditEntry]:
         statement = select(audit_logs).where(*_search_conditions(query))

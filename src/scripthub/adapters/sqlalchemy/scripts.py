@@ -46,7 +46,7 @@ from scripthub.adapters.sqlalchemy.scripts_table import (
     version_from_row,
     version_values,
 )
-from scripthub.adapters.sqlalchemy.statements import new_value
+from scripthub.adapters.sqlalchemy.statements import new_value_parameters, new_values
 from scripthub.application.ports.scripts import UNCHANGED, SiteCount
 from scripthub.domain.errors import ConflictError
 from scripthub.domain.scripts import RatingTotals, ScriptName, VersionCode
@@ -77,9 +77,7 @@ _LOCK_LIVE = (
 
 
 def _rating_upsert(insert: Any) -> Any:
-    statement = insert(script_ratings).values(
-        {name: bindparam(new_value(name)) for name in _RATING_COLUMNS}
-    )
+    statement = insert(script_ratings).values(new_value_parameters(_RATING_COLUMNS))
     return statement.on_conflict_do_update(
         index_elements=[script_ratings.c.script_id, script_ratings.c.user_id],
         set_={"score": statement.excluded.score, "updated_at": statement.excluded.updated_at},
@@ -141,20 +139,16 @@ def _publication(guard: ColumnElement[bool]) -> Update:
     return (
         update(scripts)
         .where(scripts.c.id == bindparam(_OF_SCRIPT), LIVE, guard)
-        .values({name: bindparam(new_value(name)) for name in _PUBLISHED_COLUMNS})
+        .values(new_value_parameters(_PUBLISHED_COLUMNS))
         .returning(scripts.c.id)
     )
 
 
 _FIRST_PUBLICATION = _publication(scripts.c.latest_version.is_(None))
 _NEXT_PUBLICATION = _publication(scripts.c.latest_version == bindparam(_REPLACING))
-_INSERT_VERSION = insert(script_versions).values(
-    {column.name: bindparam(new_value(column.name)) for column in script_versions.c}
-)
+_INSERT_VERSION = insert(script_versions).values(new_value_parameters(script_versions.c.keys()))
 _DELETE_SITES = delete(script_sites).where(script_sites.c.script_id == bindparam(_OF_SCRIPT))
-_INSERT_SITE = insert(script_sites).values(
-    {column.name: bindparam(new_value(column.name)) for column in script_sites.c}
-)
+_INSERT_SITE = insert(script_sites).values(new_value_parameters(script_sites.c.keys()))
 
 
 class SqlAlchemyScriptRepository:
@@ -258,7 +252,11 @@ class SqlAlchemyScriptRepository:
         publication = _NEXT_PUBLICATION if replacing is not None else _FIRST_PUBLICATION
         published = await self._statements.first(
             publication,
-            {_OF_SCRIPT: version.script_id, _REPLACING: replacing, **_new_values(values)},
+            {
+                _OF_SCRIPT: version.script_id,
+                _REPLACING: replacing,
+                **new_values(without_nul(values)),
+            },
         )
         if published is None:
             if await self.get(version.script_id) is None:
@@ -266,7 +264,9 @@ class SqlAlchemyScriptRepository:
             msg = "another version of this script was published meanwhile"
             raise ConflictError(msg)
         try:
-            await self._statements.run(_INSERT_VERSION, _new_values(version_values(version, code)))
+            await self._statements.run(
+                _INSERT_VERSION, new_values(without_nul(version_values(version, code)))
+            )
         except IntegrityError as error:
             msg = f"version {version.version} of this script already exists"
             raise ConflictError(msg) from error
@@ -307,7 +307,7 @@ class SqlAlchemyScriptRepository:
         values = {name: getattr(rating, name) for name in _RATING_COLUMNS}
         await self._statements.run(
             _RATING_UPSERTS[self._connection.dialect.name],
-            {new_value(name): value for name, value in values.items()},
+            new_values(values),
         )
         return await self._recount(rating.script_id)
 
@@ -418,11 +418,9 @@ class SqlAlchemyScriptRepository:
     async def _set_sites(self, script_id: uuid.UUID, sites: SiteTargets) -> None:
         await self._statements.run(_DELETE_SITES, {_OF_SCRIPT: script_id})
         if rows := site_rows(script_id, sites):
-            await self._statements.run_many(_INSERT_SITE, [_new_values(row) for row in rows])
-
-
-def _new_values(values: dict[str, Any]) -> dict[str, Any]:
-    return {new_value(name): value for name, value in without_nul(values).items()}
+            await self._statements.run_many(
+                _INSERT_SITE, [new_values(without_nul(row)) for row in rows]
+            )
 
 
 def _changed_values(changes: ScriptChanges) -> dict[str, Any]:

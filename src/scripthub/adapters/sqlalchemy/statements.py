@@ -13,14 +13,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Protocol
 
 import asyncpg
+from sqlalchemy import bindparam
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from scripthub.adapters.sqlalchemy.errors import is_unavailable_sqlstate
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable, Mapping, Sequence
+    from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 
-    from sqlalchemy import Delete, Dialect, Insert, Select, Update
+    from sqlalchemy import BindParameter, Delete, Dialect, Insert, Select, Update
     from sqlalchemy.ext.asyncio import AsyncConnection
 
     from scripthub.adapters.sqlalchemy.rows import ColumnValues
@@ -32,6 +33,16 @@ def new_value(column: str) -> str:
     """The parameter of a column's value in an INSERT or UPDATE built once: SQLAlchemy
     reserves the column's own name for the values it binds itself."""
     return f"new_{column}"
+
+
+def new_value_parameters(columns: Iterable[str]) -> dict[str, BindParameter[Any]]:
+    """The `values` of an INSERT or UPDATE built once: a `new_value` parameter per column."""
+    return {column: bindparam(new_value(column)) for column in columns}
+
+
+def new_values(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Columns' `values` as the `new_value_parameters` of a statement take them."""
+    return {new_value(name): value for name, value in values.items()}
 
 
 class Statements(Protocol):

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from scripthub.adapters.sqlalchemy.errors import translate_integrity_error
 from scripthub.adapters.sqlalchemy.keyset import newest_first
 from scripthub.adapters.sqlalchemy.rows import without_nul
-from scripthub.adapters.sqlalchemy.statements import new_value
+from scripthub.adapters.sqlalchemy.statements import new_value_parameters, new_values
 from scripthub.adapters.sqlalchemy.users_table import (
     DELETED_ACCOUNT,
     LIVE_ACCOUNT,
@@ -63,7 +63,7 @@ def _account_update(columns: tuple[str, ...]) -> Update:
     return (
         update(users)
         .where(users.c.id == bindparam(_OF_USER), users.c.account_status == _ACTIVE)
-        .values({name: bindparam(new_value(name)) for name in columns})
+        .values(new_value_parameters(columns))
         .returning(*users.c)
     )
 
@@ -73,7 +73,7 @@ def _profile_update(columns: tuple[str, ...]) -> Update:
     return (
         update(user_profiles)
         .where(user_profiles.c.user_id == bindparam(_OF_USER))
-        .values({name: bindparam(new_value(name)) for name in columns})
+        .values(new_value_parameters(columns))
         .returning(*_PROFILE)
     )
 
@@ -134,7 +134,7 @@ class SqlAlchemyUserRepository:
             # First the users row: its lock orders this write after any concurrent status or
             # password change, and the status is checked against what that one committed.
             row = await self._statements.first(
-                _account_update(tuple(sorted(account))), _new_values(account) | ids
+                _account_update(tuple(sorted(account))), new_values(without_nul(account)) | ids
             )
         except IntegrityError as error:
             raise translate_integrity_error(error) from error
@@ -143,7 +143,7 @@ class SqlAlchemyUserRepository:
         if profile:
             changes = {**profile, "updated_at": now}
             found = await self._statements.first(
-                _profile_update(tuple(sorted(changes))), _new_values(changes) | ids
+                _profile_update(tuple(sorted(changes))), new_values(without_nul(changes)) | ids
             )
         else:
             found = await self._statements.first(_PROFILE_OF, ids)
@@ -227,10 +227,6 @@ class SqlAlchemyUserRepository:
     async def _exists(self, *conditions: ColumnElement[bool]) -> bool:
         result = await self._connection.execute(select(exists().where(*conditions)))
         return bool(result.scalar_one())
-
-
-def _new_values(values: dict[str, Any]) -> dict[str, Any]:
-    return {new_value(name): value for name, value in without_nul(values).items()}
 
 
 def _search_conditions(query: UserQuery) -> list[ColumnElement[bool]]:
