@@ -28,21 +28,16 @@ from scripthub.adapters.redis import (
 )
 from scripthub.adapters.redis.access_state import RedisAccessStateReader
 from scripthub.adapters.redis.permission_cache import RedisPermissionCache
-from scripthub.adapters.security import (
-    BcryptPasswordHasher,
-    HostSlots,
-    JwtAccessTokens,
-    load_common_passwords,
-)
-from scripthub.adapters.sqlalchemy import (
-    SqlAlchemyHealthProbe,
-    SqlAlchemyOutboxDispatchStore,
-    SqlAlchemySessionStore,
-    SqlAlchemyUnitOfWork,
-    create_engine,
-)
+from scripthub.adapters.security.bcrypt_hasher import BcryptPasswordHasher
+from scripthub.adapters.security.common_passwords import load_common_passwords
+from scripthub.adapters.security.host_slots import HostSlots
+from scripthub.adapters.security.jwt_tokens import JwtAccessTokens
 from scripthub.adapters.sqlalchemy.account_reader import SqlAlchemyAccountReader
+from scripthub.adapters.sqlalchemy.engine import SqlAlchemyHealthProbe, create_engine
 from scripthub.adapters.sqlalchemy.migrations import SqlAlchemySchemaProbe
+from scripthub.adapters.sqlalchemy.outbox_dispatch_store import SqlAlchemyOutboxDispatchStore
+from scripthub.adapters.sqlalchemy.session_store import SqlAlchemySessionStore
+from scripthub.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from scripthub.adapters.system import SystemClock
 from scripthub.adapters.uncached_permissions import UncachedPermissionCache
 from scripthub.entrypoints.oauth_gateway import oauth_gateway_for
