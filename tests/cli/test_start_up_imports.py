@@ -24,8 +24,9 @@ MASTER_LEAVES_OUT = (
     "sqlalchemy",
 )
 # Loaded by the first use of what needs them: migrations (`db`, `--migrate`, the readiness
-# probe), a sign-in through a provider, an email address to check.
-WORKER_LEAVES_OUT = ("alembic", "email_validator", "httpx")
+# probe), a sign-in through a provider, an email address to check, and redis-py by the
+# Redis wiring's adapters (these workers run the embedded wiring).
+WORKER_LEAVES_OUT = ("alembic", "email_validator", "httpx", "redis")
 
 
 def loaded_by(statement: str, workdir: Path) -> set[str]:
