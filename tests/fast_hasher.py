@@ -6,7 +6,8 @@ import os
 import tempfile
 from pathlib import Path
 
-from scripthub.adapters.security import BcryptPasswordHasher, HostSlots
+from scripthub.adapters.security.bcrypt_hasher import BcryptPasswordHasher
+from scripthub.adapters.security.host_slots import HostSlots
 
 SUITE_SLOT_DIRECTORY = Path(tempfile.gettempdir()) / f"scripthub-suite-bcrypt-slots-{os.getuid()}"
 """Not the servers' default folder: the suite never waits for a server's hashes, nor they for it."""

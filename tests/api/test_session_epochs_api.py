@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from litestar.testing import AsyncTestClient
 
-from scripthub.adapters.sqlalchemy import SqlAlchemyUnitOfWork
+from scripthub.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from scripthub.application.auth.session_ending import SessionEnding
 from scripthub.entrypoints.containers import build_container
 from scripthub.entrypoints.http.app import create_app

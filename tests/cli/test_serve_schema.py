@@ -12,9 +12,13 @@ from typing import TYPE_CHECKING
 import httpx
 import pytest
 
-from scripthub.adapters.sqlalchemy.migrations import downgrade_database, upgrade_database
+from scripthub.adapters.sqlalchemy.migrations import (
+    downgrade_database,
+    head_revision,
+    upgrade_database,
+)
 from tests.api.conftest import TEST_ENVIRONMENT
-from tests.served import SCRIPTHUB, serving
+from tests.served import SCRIPTHUB, free_port, serving
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -22,9 +26,11 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.postgres
 
 
-def serve_until_exit(workdir: Path, **environment: str) -> subprocess.CompletedProcess[str]:
+def serve_until_exit(
+    workdir: Path, *options: str, **environment: str
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(  # noqa: S603 - our own console script
-        [SCRIPTHUB, "serve", "--port", "1"],
+        [SCRIPTHUB, "serve", "--port", "1", *options],
         cwd=workdir,
         env={**os.environ, **TEST_ENVIRONMENT, **environment},
         capture_output=True,
@@ -43,6 +49,28 @@ def test_serve_refuses_an_unmigrated_database_naming_the_command(
     assert "not migrated" in finished.stderr
     assert "`scripthub db upgrade`" in finished.stderr
     assert "Traceback" not in finished.stderr
+
+
+def test_serve_with_workers_refuses_an_unmigrated_database_before_starting_them(
+    postgres_database: str, redis_url: str, tmp_path: Path
+) -> None:
+    port = str(free_port())
+    finished = serve_until_exit(
+        tmp_path,
+        *("--port", port, "--workers", "2"),
+        SCRIPTHUB_DATABASE_URL=postgres_database,
+        SCRIPTHUB_REDIS_URL=redis_url,
+    )
+
+    assert finished.returncode == 2
+    assert finished.stderr.endswith(
+        "error: the database is not migrated (no schema yet); this code needs revision "
+        f"{head_revision()}: run `scripthub db upgrade` first, or start with "
+        "`scripthub serve --migrate`\n"
+    )
+    assert "Traceback" not in finished.stderr
+    assert "Started server process" not in finished.stderr
+    assert "ScriptHub" not in finished.stdout  # the banner comes once the check has passed
 
 
 def test_serve_migrate_migrates_then_readiness_follows_the_schema(

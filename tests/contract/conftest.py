@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from scripthub.adapters.sqlalchemy import create_engine
+from scripthub.adapters.sqlalchemy.engine import create_engine
 from tests.contract.uow_backends import Backend, MakeUnitOfWork, MemoryBackend, SqlBackend
 
 if TYPE_CHECKING:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
-from scripthub.adapters.sqlalchemy import SqlAlchemyOutboxDispatchStore
+from scripthub.adapters.sqlalchemy.outbox_dispatch_store import SqlAlchemyOutboxDispatchStore
 from tests.contract.conftest import SQL_BACKENDS
 from tests.contract.uow_backends import MemoryBackend, SqlBackend
 from tests.fakes import InMemoryOutboxDispatchStore

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import pytest
 from sqlalchemy import text
 
-from scripthub.adapters.sqlalchemy import create_engine
+from scripthub.adapters.sqlalchemy.engine import create_engine
 from scripthub.domain.errors import ServiceUnavailableError
 from scripthub.domain.providers import Provider, ProviderLink
 from tests.contract.samples import T0, make_user

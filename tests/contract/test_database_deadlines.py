@@ -15,12 +15,10 @@ from typing import TYPE_CHECKING
 import pytest
 from sqlalchemy import text
 
-from scripthub.adapters.sqlalchemy import (
-    SqlAlchemyOutboxDispatchStore,
-    SqlAlchemyUnitOfWork,
-    create_engine,
-)
 from scripthub.adapters.sqlalchemy.account_reader import SqlAlchemyAccountReader
+from scripthub.adapters.sqlalchemy.engine import create_engine
+from scripthub.adapters.sqlalchemy.outbox_dispatch_store import SqlAlchemyOutboxDispatchStore
+from scripthub.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from scripthub.domain.errors import ServiceUnavailableError
 
 if TYPE_CHECKING:

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from scripthub.adapters.sqlalchemy import SqlAlchemyUnitOfWork, create_engine
+from scripthub.adapters.sqlalchemy.engine import create_engine
+from scripthub.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from scripthub.domain.email_tokens import TOKEN_LIFETIMES, EmailToken, TokenPurpose
 from scripthub.domain.errors import NotFoundError
 from tests.contract.mail_backends import BACKENDS, open_backend

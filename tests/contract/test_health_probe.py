@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from scripthub.adapters.sqlalchemy import SqlAlchemyHealthProbe
+from scripthub.adapters.sqlalchemy.engine import SqlAlchemyHealthProbe
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine

@@ -17,12 +17,10 @@ from typing import TYPE_CHECKING
 import pytest
 from sqlalchemy import select
 
-from scripthub.adapters.sqlalchemy import (
-    SqlAlchemyOutboxDispatchStore,
-    SqlAlchemyUnitOfWork,
-    create_engine,
-)
+from scripthub.adapters.sqlalchemy.engine import create_engine
+from scripthub.adapters.sqlalchemy.outbox_dispatch_store import SqlAlchemyOutboxDispatchStore
 from scripthub.adapters.sqlalchemy.outbox_table import mail_outbox
+from scripthub.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from scripthub.domain.errors import BadRequestError, ServiceUnavailableError
 from scripthub.domain.mail import Claim, DeliveryStatus, Email, OutboxMessage
 from tests.contract.mail_backends import BACKENDS, SqlMailBackend, open_backend

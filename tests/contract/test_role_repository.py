@@ -14,13 +14,14 @@ from typing import TYPE_CHECKING
 import pytest
 from sqlalchemy import func, select
 
-from scripthub.adapters.sqlalchemy import SqlAlchemyUnitOfWork, create_engine
+from scripthub.adapters.sqlalchemy.engine import create_engine
 from scripthub.adapters.sqlalchemy.roles_table import (
     permissions,
     role_permissions,
     roles,
     user_roles,
 )
+from scripthub.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from scripthub.domain.errors import ConflictError, NotFoundError
 from scripthub.domain.roles import SEEDED_PERMISSIONS, SEEDED_ROLES, Permission, Role
 from scripthub.domain.users import AccountStatus

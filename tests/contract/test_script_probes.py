@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from scripthub.adapters.sqlalchemy import SqlAlchemyUnitOfWork, script_probes
+from scripthub.adapters.sqlalchemy import script_probes
 from scripthub.adapters.sqlalchemy.engine import SQLITE_MMAP_SIZE, create_engine
 from scripthub.adapters.sqlalchemy.scripts_search import search_rowid
+from scripthub.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from scripthub.application.ports.scripts import ScriptQuery, ScriptSort
 from scripthub.domain.scripts import Language
 from tests.contract import test_script_listing, test_script_sites

@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from sqlalchemy import select
 
-from scripthub.adapters.sqlalchemy import SqlAlchemyUnitOfWork
 from scripthub.adapters.sqlalchemy.engine import create_engine
 from scripthub.adapters.sqlalchemy.scripts_table import script_tags, scripts
+from scripthub.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from scripthub.application.ports.scripts import (
     RANKED_MATCHES,
     ScriptKeyset,

@@ -12,11 +12,9 @@ import redis.asyncio as aioredis
 
 from scripthub.adapters.memory import InMemorySessionStore
 from scripthub.adapters.redis import RedisSessionStore
-from scripthub.adapters.sqlalchemy import (
-    SqlAlchemySessionStore,
-    SqlAlchemyUnitOfWork,
-    create_engine,
-)
+from scripthub.adapters.sqlalchemy.engine import create_engine
+from scripthub.adapters.sqlalchemy.session_store import SqlAlchemySessionStore
+from scripthub.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from scripthub.domain.errors import ServiceUnavailableError
 from scripthub.domain.sessions import RotationOutcome, Session
 from scripthub.domain.users import User

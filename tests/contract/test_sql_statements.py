@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from sqlalchemy import event
 
-from scripthub.adapters.sqlalchemy import SqlAlchemyUnitOfWork
 from scripthub.adapters.sqlalchemy.engine import create_engine
+from scripthub.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from scripthub.application.ports.audit import AuditQuery
 from scripthub.application.ports.keyset import Keyset
 from scripthub.application.ports.users import UserQuery

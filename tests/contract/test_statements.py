@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from sqlalchemy import bindparam, event, insert
 
-from scripthub.adapters.sqlalchemy import SqlAlchemyUnitOfWork
 from scripthub.adapters.sqlalchemy.audit import audit_logs
 from scripthub.adapters.sqlalchemy.statements import (
     AsyncpgStatements,
@@ -19,6 +18,7 @@ from scripthub.adapters.sqlalchemy.statements import (
     new_value,
     new_value_parameters,
 )
+from scripthub.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from scripthub.application.ports.audit import AuditQuery
 from scripthub.domain.errors import ConflictError
 from tests.contract.samples import T0, make_entry, make_user
@@ -60,7 +60,7 @@ def record_values(entry_id: uuid.UUID) -> dict[str, Any]:
 async def test_asyncpg_runs_the_sql_sqlalchemy_sends_and_reads_the_same_row(
     postgres_database_url: str,
 ) -> None:
-    from scripthub.adapters.sqlalchemy import create_engine  # noqa: PLC0415
+    from scripthub.adapters.sqlalchemy.engine import create_engine  # noqa: PLC0415
 
     engine = create_engine(postgres_database_url)
     sent: list[str] = []

@@ -12,13 +12,10 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from scripthub.adapters.sqlalchemy import (
-    SqlAlchemyHealthProbe,
-    SqlAlchemySessionStore,
-    SqlAlchemyUnitOfWork,
-    create_engine,
-)
 from scripthub.adapters.sqlalchemy.account_reader import SqlAlchemyAccountReader
+from scripthub.adapters.sqlalchemy.engine import SqlAlchemyHealthProbe, create_engine
+from scripthub.adapters.sqlalchemy.session_store import SqlAlchemySessionStore
+from scripthub.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from scripthub.domain.audit import AuditEntry, Outcome
 from scripthub.domain.errors import BadRequestError, ServiceUnavailableError
 from scripthub.domain.providers import Provider, ProviderLink

@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
-from scripthub.adapters.sqlalchemy import SqlAlchemyUnitOfWork, create_engine
 from scripthub.adapters.sqlalchemy.account_reader import SqlAlchemyAccountReader
+from scripthub.adapters.sqlalchemy.engine import create_engine
+from scripthub.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from tests.contract.samples import make_user
 from tests.fakes import InMemoryDatabase, InMemoryUnitOfWork
 from tests.fakes.account_reader import InMemoryAccountReader

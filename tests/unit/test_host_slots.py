@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from scripthub.adapters.security import HostSlots
+from scripthub.adapters.security.host_slots import HostSlots
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -55,7 +55,7 @@ def test_a_free_slot_is_taken_whichever_is_preferred(tmp_path: Path) -> None:
 def test_a_slot_held_by_another_process_frees_when_it_dies(tmp_path: Path) -> None:
     holding = (
         "import time\n"
-        "from scripthub.adapters.security import HostSlots\n"
+        "from scripthub.adapters.security.host_slots import HostSlots\n"
         f"with HostSlots({str(tmp_path)!r}, 1).held():\n"
         "    print('held', flush=True)\n"
         "    time.sleep(60)\n"

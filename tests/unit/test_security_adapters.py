@@ -15,13 +15,10 @@ import bcrypt
 import jwt
 import pytest
 
-from scripthub.adapters.security import (
-    BcryptPasswordHasher,
-    HostSlots,
-    JwtAccessTokens,
-    load_common_passwords,
-)
-from scripthub.adapters.security.bcrypt_hasher import BCRYPT_THREAD_NICENESS
+from scripthub.adapters.security.bcrypt_hasher import BCRYPT_THREAD_NICENESS, BcryptPasswordHasher
+from scripthub.adapters.security.common_passwords import load_common_passwords
+from scripthub.adapters.security.host_slots import HostSlots
+from scripthub.adapters.security.jwt_tokens import JwtAccessTokens
 from scripthub.adapters.system import SystemClock
 from scripthub.domain.errors import InvalidTokenError, TokenExpiredError, ValidationError
 from scripthub.domain.passwords import check_password

@@ -18,7 +18,7 @@ from scripthub.adapters.memory import (
     InMemoryRateLimiter,
     InMemorySessionStore,
 )
-from scripthub.adapters.security import JwtAccessTokens
+from scripthub.adapters.security.jwt_tokens import JwtAccessTokens
 from scripthub.application.accounts import Operator, Principal
 from scripthub.application.auth.authenticate_request import AuthenticateRequestQuery
 from scripthub.application.auth.log_in import LogInCommand

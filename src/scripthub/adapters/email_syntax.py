@@ -3,8 +3,6 @@ trailing dot), IDNA 2008 domains; deliverability (DNS) is not checked."""
 
 from __future__ import annotations
 
-from email_validator import EmailNotValidError, validate_email
-
 from scripthub.domain.errors import ValidationError
 
 
@@ -12,6 +10,9 @@ class EmailValidatorSyntax:
     """`EmailSyntax` by email-validator."""
 
     def canonical(self, address: str) -> str:
+        # Loaded by the first address checked, not by every worker (pyproject TID253).
+        from email_validator import EmailNotValidError, validate_email
+
         try:
             checked = validate_email(address, check_deliverability=False)
         except EmailNotValidError as invalid:

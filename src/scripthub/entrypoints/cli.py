@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import errno
 import getpass
@@ -18,24 +17,12 @@ from types import ModuleType
 
 import uvicorn
 
-from scripthub.adapters.sqlalchemy.engine import sqlite_file
-from scripthub.adapters.sqlalchemy.errors import why_unreachable
-from scripthub.adapters.sqlalchemy.migrations import (
-    SchemaState,
-    current_revision,
-    downgrade_database,
-    head_revision,
-    migration_history,
-    schema_state,
-    upgrade_database,
-)
 from scripthub.domain.errors import DomainError, ServiceUnavailableError
 from scripthub.domain.users import AccountStatus
 from scripthub.entrypoints.banner import scripthub_version, start_up_banner
-from scripthub.entrypoints.http.metrics import MULTIPROCESS_DIRECTORY
-from scripthub.entrypoints.http.server_protocol import GuardedHttpProtocol
 from scripthub.entrypoints.outages import described
 from scripthub.entrypoints.settings import Settings, SettingsError, load_settings
+from scripthub.entrypoints.worker_environment import MULTIPROCESS_DIRECTORY
 
 PROMPTED_WHEN_LEFT_OUT = "prompted for when left out (read from stdin when piped)"
 PACKAGE_DIRECTORY = Path(__file__).resolve().parents[1]
@@ -44,6 +31,9 @@ PACKAGE_DIRECTORY = Path(__file__).resolve().parents[1]
 # dies and starts again without ever serving.
 WORKER_HEALTHCHECK_SECONDS = 30
 PUBLIC_URL_VARIABLE = "SCRIPTHUB_PUBLIC_URL"
+# Named to uvicorn, which imports it in each serving process (this one too when it serves
+# alone): the master of several workers loads none of the app.
+WORKER_MODULE = "scripthub.entrypoints.http.worker"
 
 
 def _bounded(low: int, high: int) -> Callable[[str], int]:
@@ -147,59 +137,6 @@ def _refused(message: str) -> int:
     return 2
 
 
-def _migrate_embedded(settings: Settings) -> None:
-    """The embedded database migrates itself: a fresh checkout needs no `db upgrade`."""
-    if settings.uses_sqlite:
-        asyncio.run(upgrade_database(settings.database_url))
-
-
-def _unusable(url: str) -> str | None:
-    """Why a command must not run on the database at `url` (unreachable, or its schema is
-    not the code's), or None if it may."""
-    try:
-        return _schema_refusal(url)
-    except ServiceUnavailableError as error:
-        return why_unreachable(url, error)
-
-
-def _missing(url: str) -> str | None:
-    """Why a command that needs an existing database must not run on `url`: a SQLite file
-    that is not there, which opening it would create empty."""
-    path = sqlite_file(url)
-    if path is None or path.exists():
-        return None
-    return (
-        f"there is no database in {path.resolve().parent} (no {path.name}): run this "
-        "command from the folder you serve from, or create the database here with "
-        "`scripthub db upgrade` (set SCRIPTHUB_DATABASE_URL to use another one)"
-    )
-
-
-def _missing_or_unusable(url: str) -> str | None:
-    """Why a command that works on an existing catalogue must not run on `url`."""
-    return _missing(url) or _unusable(url)
-
-
-def _schema_refusal(url: str) -> str | None:
-    """Why a server must not start on the database at `url`, or None if its schema is the
-    code's."""
-    revision = asyncio.run(current_revision(url))
-    state = schema_state(revision)
-    if state is SchemaState.OK:
-        return None
-    head = head_revision()
-    if state is SchemaState.AHEAD:
-        return (
-            f"the database is at revision {revision}, which this code does not know (newer "
-            f"code migrated it; this code's newest is {head}): run the newer code"
-        )
-    at = f"at revision {revision}" if revision else "not migrated (no schema yet)"
-    return (
-        f"the database is {at}; this code needs revision {head}: run `scripthub db upgrade` "
-        "first, or start with `scripthub serve --migrate`"
-    )
-
-
 @contextlib.contextmanager
 def _exported(name: str, value: str | None) -> Iterator[None]:
     """`name=value` in the environment of the workers spawned within the block (nothing when
@@ -257,14 +194,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         )
     if occupied := _why_not_listening(host, port):
         return _refused(occupied)
-    try:
-        if args.migrate:
-            asyncio.run(upgrade_database(settings.database_url))
-        else:
-            _migrate_embedded(settings)
-    except ServiceUnavailableError as error:
-        return _refused(why_unreachable(settings.database_url, error))
-    if refusal := _unusable(settings.database_url):
+    if refusal := _database_commands().refusal_to_serve(settings, migrate=args.migrate):
         return _refused(refusal)
     print(start_up_banner(settings, host, port, reload=args.reload), flush=True)
     # The workers load their own settings: they are given the origin the public URL follows.
@@ -272,14 +202,14 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     public_url = settings.served_at(host, port).public_url if following else None
     with _metrics_shared_by(workers), _exported(PUBLIC_URL_VARIABLE, public_url):
         uvicorn.run(
-            "scripthub.entrypoints.http.app:create_app",
+            f"{WORKER_MODULE}:create_app",
             factory=True,
             host=host,
             port=port,
             workers=workers,
             reload=args.reload,
             reload_dirs=[str(PACKAGE_DIRECTORY)] if args.reload else None,
-            http=GuardedHttpProtocol,
+            http=f"{WORKER_MODULE}:GuardedHttpProtocol",
             ws="none",  # the API has no WebSocket routes: an Upgrade is an ordinary request
             log_level=settings.log_level.lower(),
             # Logging is configured by the app (JSON in production), which writes the access log.
@@ -292,31 +222,6 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _db(settings: Settings, args: argparse.Namespace) -> int:
-    url = settings.database_url
-    if args.db_command == "history":
-        revision = asyncio.run(current_revision(url))
-        for migration in migration_history():
-            current = " (current)" if migration.revision == revision else ""
-            print(f"{migration.revision}  {migration.title}{current}")
-        return 0
-    progress = _print_progress
-    if args.db_command == "upgrade":
-        asyncio.run(upgrade_database(url, progress=progress))
-    elif args.db_command == "downgrade":
-        if refusal := _missing(url):
-            return _refused(refusal)
-        asyncio.run(downgrade_database(url, args.revision, progress=progress))
-    revision = asyncio.run(current_revision(url))
-    head = head_revision()
-    print(f"{revision or 'none'}{' (head)' if revision == head else f' (head is {head})'}")
-    return 0
-
-
-def _print_progress(line: str) -> None:
-    print(line, flush=True)
-
-
 def _demo_seed(settings: Settings, *, force: bool) -> int:
     production = settings.env == "production"
     if production and not force:
@@ -324,7 +229,7 @@ def _demo_seed(settings: Settings, *, force: bool) -> int:
             "refusing to load demo users and scripts into a production catalogue "
             "(SCRIPTHUB_ENV=production); pass --force if that is really wanted"
         )
-    _migrate_embedded(settings)
+    _database_commands().migrate_embedded(settings)
     print(_operator_commands().demo_seed(settings, production=production))
     return 0
 
@@ -332,7 +237,7 @@ def _demo_seed(settings: Settings, *, force: bool) -> int:
 def _mail_command(settings: Settings, args: argparse.Namespace) -> int:
     if args.mail_command == "latest" and settings.env == "production":
         return _refused("`mail latest` prints mail with its single-use links: not in production")
-    if refusal := _missing_or_unusable(settings.database_url):
+    if refusal := _database_commands().refusal_to_use(settings.database_url):
         return _refused(refusal)
     print(_operator_commands().mail(args, settings))
     return 0
@@ -342,12 +247,13 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "serve":
         return _serve(settings, args)
     if args.command == "db":
-        return _db(settings, args)
+        refusal = _database_commands().db_command(settings, args)
+        return _refused(refusal) if refusal else 0
     if args.command == "demo":
         return _demo_seed(settings, force=args.force)
     if args.command == "mail":
         return _mail_command(settings, args)
-    if refusal := _missing_or_unusable(settings.database_url):
+    if refusal := _database_commands().refusal_to_use(settings.database_url):
         return _refused(refusal)
     return _users(args, settings)
 
@@ -369,6 +275,14 @@ def _operator_commands() -> ModuleType:
     from scripthub.entrypoints import operator_commands  # noqa: PLC0415
 
     return operator_commands
+
+
+def _database_commands() -> ModuleType:
+    """The commands' dealings with the database, imported when one runs: with them come
+    SQLAlchemy and Alembic, which neither a worker's first import nor `--help` needs."""
+    from scripthub.entrypoints import database_commands  # noqa: PLC0415
+
+    return database_commands
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
+if TYPE_CHECKING:
+    import httpx
 
 PROVIDER_CALL_DEADLINE = 10.0
 """Seconds one provider call (connect, request, whole answer) may take; the person is
@@ -62,6 +63,9 @@ class ProviderHttp:
         access_token: str | None = None,
         **request: Any,
     ) -> Any:
+        # Loaded by a sign-in's first call, not by every worker (pyproject TID253).
+        import httpx
+
         headers = {"Accept": "application/json"}
         if access_token is not None:
             headers["Authorization"] = f"Bearer {access_token}"
@@ -84,6 +88,8 @@ class ProviderHttp:
         return payload
 
     def _http(self) -> httpx.AsyncClient:
+        import httpx
+
         if self._client is None:
             self._client = httpx.AsyncClient(
                 timeout=httpx.Timeout(self._deadline, connect=PROVIDER_CONNECT_TIMEOUT)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Callable
+from typing import Any
+
 from dependency_injector import containers, providers
 
 from scripthub.adapters.access_state import SequentialAccessStateReader
@@ -16,37 +20,32 @@ from scripthub.adapters.memory import (
     InMemoryRateLimiter,
     InMemorySessionStore,
 )
-from scripthub.adapters.redis import (
-    RedisHealthProbe,
-    RedisInstallCounter,
-    RedisLatestCodeStore,
-    RedisLoginThrottle,
-    RedisOAuthFlowStore,
-    RedisRateLimiter,
-    RedisSessionStore,
-    redis_client_for,
-)
-from scripthub.adapters.redis.access_state import RedisAccessStateReader
-from scripthub.adapters.redis.permission_cache import RedisPermissionCache
-from scripthub.adapters.security import (
-    BcryptPasswordHasher,
-    HostSlots,
-    JwtAccessTokens,
-    load_common_passwords,
-)
-from scripthub.adapters.sqlalchemy import (
-    SqlAlchemyHealthProbe,
-    SqlAlchemyOutboxDispatchStore,
-    SqlAlchemySessionStore,
-    SqlAlchemyUnitOfWork,
-    create_engine,
-)
+from scripthub.adapters.security.bcrypt_hasher import BcryptPasswordHasher
+from scripthub.adapters.security.common_passwords import load_common_passwords
+from scripthub.adapters.security.host_slots import HostSlots
+from scripthub.adapters.security.jwt_tokens import JwtAccessTokens
 from scripthub.adapters.sqlalchemy.account_reader import SqlAlchemyAccountReader
+from scripthub.adapters.sqlalchemy.engine import SqlAlchemyHealthProbe, create_engine
 from scripthub.adapters.sqlalchemy.migrations import SqlAlchemySchemaProbe
+from scripthub.adapters.sqlalchemy.outbox_dispatch_store import SqlAlchemyOutboxDispatchStore
+from scripthub.adapters.sqlalchemy.session_store import SqlAlchemySessionStore
+from scripthub.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from scripthub.adapters.system import SystemClock
 from scripthub.adapters.uncached_permissions import UncachedPermissionCache
 from scripthub.entrypoints.oauth_gateway import oauth_gateway_for
 from scripthub.entrypoints.settings import Settings
+
+
+def _on_redis(name: str) -> Callable[..., Any]:
+    """Builds `module:attribute` of `scripthub.adapters.redis`, imported when first built: a
+    wiring without Redis (the embedded one) never loads redis-py (bench/README.md)."""
+    module, attribute = name.split(":")
+
+    def build(*args: Any, **kwargs: Any) -> Any:
+        adapters = importlib.import_module(f"scripthub.adapters.redis.{module}")
+        return getattr(adapters, attribute)(*args, **kwargs)
+
+    return build
 
 
 class InProcessHealthProbe:
@@ -83,56 +82,72 @@ class Adapters(containers.DeclarativeContainer):
         pool_size=settings.provided.database_pool_size,
         max_overflow=settings.provided.database_max_overflow,
     )
-    redis_client = providers.Singleton(redis_client_for, settings.provided.redis_url)
+    redis_client = providers.Singleton(
+        _on_redis("client:redis_client_for"), settings.provided.redis_url
+    )
 
     session_store = providers.Selector(
         settings.provided.session_store,
         memory=providers.Singleton(InMemorySessionStore),
         sql=providers.Singleton(SqlAlchemySessionStore, engine),
         redis=providers.Singleton(
-            RedisSessionStore, redis_client, prefix=settings.provided.redis_key_prefix
+            _on_redis("session_store:RedisSessionStore"),
+            redis_client,
+            prefix=settings.provided.redis_key_prefix,
         ),
     )
     permission_cache = providers.Selector(
         settings.provided.cache_backend,
         memory=providers.Singleton(UncachedPermissionCache),
         redis=providers.Singleton(
-            RedisPermissionCache, redis_client, prefix=settings.provided.redis_key_prefix
+            _on_redis("permission_cache:RedisPermissionCache"),
+            redis_client,
+            prefix=settings.provided.redis_key_prefix,
         ),
     )
     rate_limiter = providers.Selector(
         settings.provided.cache_backend,
         memory=providers.Singleton(InMemoryRateLimiter, clock),
         redis=providers.Singleton(
-            RedisRateLimiter, redis_client, prefix=settings.provided.redis_key_prefix
+            _on_redis("rate_limiter:RedisRateLimiter"),
+            redis_client,
+            prefix=settings.provided.redis_key_prefix,
         ),
     )
     login_throttle = providers.Selector(
         settings.provided.cache_backend,
         memory=providers.Singleton(InMemoryLoginThrottle),
         redis=providers.Singleton(
-            RedisLoginThrottle, redis_client, prefix=settings.provided.redis_key_prefix
+            _on_redis("login_throttle:RedisLoginThrottle"),
+            redis_client,
+            prefix=settings.provided.redis_key_prefix,
         ),
     )
     oauth_flows = providers.Selector(
         settings.provided.cache_backend,
         memory=providers.Singleton(InMemoryOAuthFlowStore, clock),
         redis=providers.Singleton(
-            RedisOAuthFlowStore, redis_client, prefix=settings.provided.redis_key_prefix
+            _on_redis("oauth_flows:RedisOAuthFlowStore"),
+            redis_client,
+            prefix=settings.provided.redis_key_prefix,
         ),
     )
     install_counter = providers.Selector(
         settings.provided.cache_backend,
         memory=providers.Singleton(InMemoryInstallCounter),
         redis=providers.Singleton(
-            RedisInstallCounter, redis_client, prefix=settings.provided.redis_key_prefix
+            _on_redis("install_counter:RedisInstallCounter"),
+            redis_client,
+            prefix=settings.provided.redis_key_prefix,
         ),
     )
     latest_code_store = providers.Selector(
         settings.provided.cache_backend,
         memory=providers.Singleton(InMemoryLatestCodeStore, rate_limiter, clock),
         redis=providers.Singleton(
-            RedisLatestCodeStore, redis_client, prefix=settings.provided.redis_key_prefix
+            _on_redis("latest_code:RedisLatestCodeStore"),
+            redis_client,
+            prefix=settings.provided.redis_key_prefix,
         ),
     )
     # In each process whatever the wiring: its entries are never stale.
@@ -146,7 +161,9 @@ class Adapters(containers.DeclarativeContainer):
             limiter=rate_limiter,
         ),
         redis=providers.Singleton(
-            RedisAccessStateReader, redis_client, prefix=settings.provided.redis_key_prefix
+            _on_redis("access_state:RedisAccessStateReader"),
+            redis_client,
+            prefix=settings.provided.redis_key_prefix,
         ),
     )
     database_health = providers.Singleton(SqlAlchemyHealthProbe, engine)
@@ -154,7 +171,7 @@ class Adapters(containers.DeclarativeContainer):
     cache_health = providers.Selector(
         settings.provided.cache_backend,
         memory=providers.Singleton(InProcessHealthProbe),
-        redis=providers.Singleton(RedisHealthProbe, redis_client),
+        redis=providers.Singleton(_on_redis("health:RedisHealthProbe"), redis_client),
     )
 
     mailer = providers.Singleton(

@@ -135,6 +135,7 @@ def freeze_startup_heap() -> None:
     collectable."""
     gc.collect()
     gc.freeze()
+    gc.enable()  # off since the worker's first import (`http.worker`)
 
 
 def create_app(container: Container | None = None) -> Litestar:

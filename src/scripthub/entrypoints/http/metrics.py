@@ -29,8 +29,8 @@ from prometheus_client import (
 from scripthub.domain.errors import InvalidTokenError
 from scripthub.entrypoints.http.auth import bearer_token
 from scripthub.entrypoints.http.problems import MissingBearerTokenError
+from scripthub.entrypoints.worker_environment import MULTIPROCESS_DIRECTORY
 
-MULTIPROCESS_DIRECTORY = "PROMETHEUS_MULTIPROC_DIR"
 # What `generate_latest` writes. Litestar appends a charset to a `text/` media type, and
 # prometheus_client's CONTENT_TYPE_LATEST already has one (and names 1.0.0 since 0.25): the
 # header is set whole instead, since Prometheus refuses a repeated parameter.
