@@ -59,9 +59,7 @@ def ranked(
     # The first unranked scripts a page can reach come from the same pass as the ranked
     # ones: a page ending in the ranked part needs no other read of the matches.
     if tiered and match.in_tier is not None:
-        most_installed = tiered_candidates(
-            match, match.in_tier, filters, inlined(candidates + rows)
-        )
+        most_installed = tiered_candidates(match, match.in_tier, filters, candidates + rows)
     else:
         most_installed = _most_installed(matching, filters, candidates + rows)
     # Ranked once, in one pass over the matches: SQLite, left to join it to the candidates,

@@ -14,8 +14,8 @@ word before it intersects them with a tier, 30 ms for 47k.)
 
 A search without client filters reads its candidates in two steps (`tiered_candidates`):
 
-1. walks the `WALKED` most installed scripts, testing the words on each: a word in most
-   scripts finds its candidates there, however the installs are spread;
+1. walks the most installed scripts (`WALKED` per candidate wanted), testing the words on
+   each: a word in most scripts finds its candidates there, however the installs are spread;
 2. if they hold fewer than wanted, reads the matches below them tier by tier, highest first
    (each tier's matches that pass the filters, at most the number wanted, most installed
    first), until enough are found. Every match of a higher tier is more installed than those
@@ -59,9 +59,11 @@ if TYPE_CHECKING:
 
     from scripthub.adapters.sqlalchemy.scripts_search import SearchMatch
 
-WALKED = 500
-"""Scripts walked down `install_count` before the tiers are read: a word in more than half
-of the scripts finds its candidates among them, whatever the spread of the installs."""
+WALKED = 1.125
+"""Scripts walked down `install_count` before the tiers are read, per candidate wanted: a
+word in nine scripts of ten finds its candidates among them, whatever the spread of the
+installs (each script walked costs a test of its document: more would cost a rarer word more
+than reading its tiers)."""
 POPULARITY = (scripts.c.install_count.desc(), scripts.c.id.desc())
 # An order no index gives (`+ 0`): a tier's matches are read from the text index and sorted,
 # never found by walking `install_count` down through the tiers above it.
@@ -75,16 +77,17 @@ def tiered_candidates(
     match: SearchMatch,
     in_tier: Callable[[ColumnElement[int]], ColumnElement[bool]],
     filters: list[ColumnElement[bool]],
-    count: ColumnElement[int],
+    wanted: int,
 ) -> CTE:
     """`script_relevance`'s candidates (`id`, `install_count`, `place`) of a search on
-    PostgreSQL: the `count` most installed scripts that `match` and pass `filters`, walked
+    PostgreSQL: the `wanted` most installed scripts that `match` and pass `filters`, walked
     then read tier by tier (`in_tier`, the match's `SearchMatch.in_tier`)."""
+    count, walked_count = _written(wanted), round(wanted * WALKED)
     walked = (
         select(scripts.c.id, scripts.c.install_count)
         .where(LISTED)
         .order_by(*POPULARITY)
-        .limit(_written(WALKED))
+        .limit(_written(walked_count))
         .subquery("walked")
     )
     # Each script walked tested on its own (lateral): joined, the planner may rather read a
@@ -106,7 +109,7 @@ def tiered_candidates(
         select(scripts.c.install_count, scripts.c.id)
         .where(LISTED)
         .order_by(*POPULARITY)
-        .offset(_written(WALKED - 1))
+        .offset(_written(walked_count - 1))
         .limit(_written(1))
         .cte("boundary")
     )
