@@ -50,7 +50,7 @@ from sqlalchemy import (
 )
 
 from scripthub.adapters.sqlalchemy.scripts_search import postgresql_search, tier_of
-from scripthub.adapters.sqlalchemy.scripts_table import LISTED, scripts
+from scripthub.adapters.sqlalchemy.scripts_table import scripts
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -59,9 +59,9 @@ if TYPE_CHECKING:
 
     from scripthub.adapters.sqlalchemy.scripts_search import SearchMatch
 
-WALKED = 1.125
+WALKED = 1.25
 """Scripts walked down `install_count` before the tiers are read, per candidate wanted: a
-word in nine scripts of ten finds its candidates among them, whatever the spread of the
+word in four scripts of five finds its candidates among them, whatever the spread of the
 installs (each script walked costs a test of its document: more would cost a rarer word more
 than reading its tiers)."""
 POPULARITY = (scripts.c.install_count.desc(), scripts.c.id.desc())
@@ -82,38 +82,38 @@ def tiered_candidates(
     """`script_relevance`'s candidates (`id`, `install_count`, `place`) of a search on
     PostgreSQL: the `wanted` most installed scripts that `match` and pass `filters`, walked
     then read tier by tier (`in_tier`, the match's `SearchMatch.in_tier`)."""
-    count, walked_count = _written(wanted), round(wanted * WALKED)
+    walked_count = round(wanted * WALKED)
+    count, count_walked = _written(wanted), _written(walked_count)
+    # The most installed scripts that pass the filters, read in the order's index; then
+    # each tested on its own (lateral): joined, the planner may rather read a rare word's
+    # matches and compare each with every script walked.
     walked = (
         select(scripts.c.id, scripts.c.install_count)
-        .where(LISTED)
+        .where(*filters)
         .order_by(*POPULARITY)
-        .limit(_written(walked_count))
-        .subquery("walked")
+        .limit(count_walked)
+        .cte("walked")
     )
-    # Each script walked tested on its own (lateral): joined, the planner may rather read a
-    # rare word's matches and compare each with every script walked.
     matches = (
         select(_written(1))
         .where(match.table.c.script_id == walked.c.id, match.condition)
         .lateral("matches")
     )
     walk = (
-        select(scripts.c.id, scripts.c.install_count)
-        .select_from(walked.join(scripts, scripts.c.id == walked.c.id).join(matches, true()))
-        .where(*filters)
+        select(walked.c.id, walked.c.install_count)
+        .select_from(walked.join(matches, true()))
         .order_by(walked.c.install_count.desc(), walked.c.id.desc())
         .limit(count)
         .cte("walk")
     )
+    # The last script walked; none when the walk took every script: no tier is then read.
     boundary = (
-        select(scripts.c.install_count, scripts.c.id)
-        .where(LISTED)
-        .order_by(*POPULARITY)
-        .offset(_written(walked_count - 1))
+        select(walked.c.install_count, walked.c.id)
+        .where(select(func.count()).select_from(walked).scalar_subquery() == count_walked)
+        .order_by(walked.c.install_count, walked.c.id)
         .limit(_written(1))
         .cte("boundary")
     )
-    # With fewer scripts than that, the walk was the whole catalogue: no tier is read.
     last_walked = tuple_(
         select(boundary.c.install_count).scalar_subquery(),
         select(boundary.c.id).scalar_subquery(),
