@@ -85,8 +85,8 @@ def tiered_candidates(
     walked_count = round(wanted * WALKED)
     count, count_walked = _written(wanted), _written(walked_count)
     # The most installed scripts that pass the filters, read in the order's index; then
-    # each tested on its own (lateral): joined, the planner may rather read a rare word's
-    # matches and compare each with every script walked.
+    # each tested on its own (a subplan per script: joined, the planner may rather read all
+    # of a word's matches, a hash join of 9k of them at 10k scripts for a common word).
     walked = (
         select(scripts.c.id, scripts.c.install_count)
         .where(*filters)
@@ -95,13 +95,11 @@ def tiered_candidates(
         .cte("walked")
     )
     matches = (
-        select(_written(1))
-        .where(match.table.c.script_id == walked.c.id, match.condition)
-        .lateral("matches")
+        select(match.condition).where(match.table.c.script_id == walked.c.id).scalar_subquery()
     )
     walk = (
         select(walked.c.id, walked.c.install_count)
-        .select_from(walked.join(matches, true()))
+        .where(matches)
         .order_by(walked.c.install_count.desc(), walked.c.id.desc())
         .limit(count)
         .cte("walk")
