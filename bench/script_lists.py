@@ -10,10 +10,12 @@ prepared statement.
 `--src` times the product of another source tree too (say main's, exported with `git archive
 main src | tar -x -C DIR`), one run of each in turn (`side_by_side.py`), so that both meet the
 same load. `--reuse` times the lists on the catalogue of that size a run with `--keep` (or
-`--reuse`) left, instead of seeding one (a million scripts take minutes to seed).
+`--reuse`) left, instead of seeding one (a million scripts take minutes to seed), after
+migrating it to this tree's schema.
 
-Creates (and afterwards drops, unless kept) the database `scripthub_bench_script_lists_N` on
-SCRIPTHUB_BENCH_ADMIN_URL (default: the local server's `postgres` database).
+Creates (and afterwards drops, unless kept) the database `scripthub_bench_script_lists_N` (or
+`--database NAME` for `NAME_N`) on SCRIPTHUB_BENCH_ADMIN_URL (default: the local server's
+`postgres` database).
 
 The data: ~2k owners (one of them with 1,000 scripts), names and descriptions drawn from a
 5,000-word vocabulary by a Zipf law (so common and rare words exist), 0-5 tags of 200 (Zipf),
@@ -51,14 +53,21 @@ from sqlalchemy import Column, MetaData, Table, Text, Uuid, event, insert, pool,
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from scripthub.adapters.sqlalchemy.engine import create_engine
-from scripthub.adapters.sqlalchemy.migrations import upgrade_database
+from scripthub.adapters.sqlalchemy.migrations import (
+    current_revision,
+    head_revision,
+    upgrade_database,
+)
 from scripthub.adapters.sqlalchemy.scripts_search import (
     postgres_document,
     postgresql_search,
     search_words,
+    tier_of,
+    tiered_document,
 )
 from scripthub.adapters.sqlalchemy.scripts_table import (
     script_values,
+    scripts,
     site_rows,
 )
 from scripthub.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
@@ -227,18 +236,24 @@ async def seed(url: str, size: int) -> Catalogue:
         )
         for chunk in batches(catalogue.scripts, 50_000):
             await copy_scripts(raw, catalogue, chunk)
-        # The documents are the adapter's own expression of the adapter's own words.
+        # The search rows are the adapter's own expressions of the adapter's own words.
+        rows = (
+            select(
+                search_words_table.c.script_id,
+                postgres_document(
+                    search_words_table.c.name,
+                    search_words_table.c.tags,
+                    search_words_table.c.description,
+                ).label("document"),
+                tier_of(scripts.c.install_count).label("tier"),
+            )
+            .join(scripts, scripts.c.id == search_words_table.c.script_id)
+            .subquery("rows")
+        )
         await connection.execute(
             insert(postgresql_search).from_select(
-                ["script_id", "document"],
-                select(
-                    search_words_table.c.script_id,
-                    postgres_document(
-                        search_words_table.c.name,
-                        search_words_table.c.tags,
-                        search_words_table.c.description,
-                    ),
-                ),
+                ["script_id", "document", "tier", "tiered"],
+                select(rows, tiered_document(rows.c.tier, rows.c.document)),
             )
         )
     async with engine.connect() as connection:
@@ -545,6 +560,11 @@ async def main() -> None:
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--no-plans", action="store_true")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument(
+        "--database",
+        default=DATABASE,
+        help=f"the database's name, before `_N` (default {DATABASE}): a bench of its own",
+    )
     parser.add_argument("--only", help="only the lists whose label has this text")
     parser.add_argument(
         "--ranked-matches",
@@ -564,7 +584,7 @@ async def main() -> None:
         " and keeping one if there is none",
     )
     args = parser.parse_args()
-    database = f"{DATABASE}_{args.scripts}"
+    database = f"{args.database}_{args.scripts}"
     reused = await kept_catalogue(database, args.scripts) if args.reuse else None
     async with contextlib.AsyncExitStack() as stack:
         if reused is None:
@@ -615,7 +635,15 @@ async def kept_catalogue(database: str, size: int) -> tuple[str, Catalogue] | No
     if not exists:
         return None
     url = ADMIN_URL.rsplit("/", 1)[0] + f"/{database}"
+    # Kept by an earlier tree, perhaps: brought to this tree's schema first, then analyzed
+    # as after seeding.
+    migrated = await current_revision(url) != head_revision()
+    await upgrade_database(url)
     engine = create_async_engine(url, poolclass=pool.NullPool)
+    if migrated:
+        async with engine.connect() as connection:
+            autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            await autocommit.execute(text("VACUUM ANALYZE"))
     async with engine.connect() as connection:
         if await connection.scalar(text("SELECT count(*) FROM scripts")) != size:
             msg = f"{database} is not a whole catalogue of {size} scripts: drop it"

@@ -403,3 +403,36 @@ async def test_upgrade_records_the_sites_of_each_scripts_latest_version(
     await upgrade_database(empty_database_url)
 
     assert await run_on(empty_database_url, site_rows_of) == [("youtube.com", True)]
+
+
+def insert_counted_scripts(connection: Connection) -> None:
+    """Scripts of 0, 5 and 70 installs, indexed as before 0014 (no tier)."""
+    owner_id = connection.execute(select(metadata.tables["users"].c.id)).scalar_one()
+    owner = User(owner_id, "owner@example.com", "user0", None, T0, T0)
+    for name, installs in (("None", 0), ("Five", 5), ("Seventy", 70)):
+        script = make_script(owner, name, slug=name.lower())
+        connection.execute(scripts.insert(), [{**script_values(script), "install_count": installs}])
+        document = postgres_document(**search_words(script))
+        connection.execute(
+            postgresql_search.insert().values(script_id=script.id, document=document)
+        )
+    connection.commit()
+
+
+def search_tiers(connection: Connection) -> dict[int, int]:
+    statement = select(scripts.c.install_count, postgresql_search.c.tier).join(
+        postgresql_search, postgresql_search.c.script_id == scripts.c.id
+    )
+    return {row.install_count: row.tier for row in connection.execute(statement)}
+
+
+async def test_upgrade_gives_each_search_row_its_scripts_tier(empty_database_url: str) -> None:
+    if not empty_database_url.startswith("postgresql"):
+        pytest.skip("SQLite's search keeps no tiers")
+    await upgrade_database(empty_database_url, "0013")
+    await run_on(empty_database_url, insert_users([("owner@example.com", "active")]))
+    await run_on(empty_database_url, insert_counted_scripts)
+
+    await upgrade_database(empty_database_url)
+
+    assert await run_on(empty_database_url, search_tiers) == {0: 0, 5: 3, 70: 7}

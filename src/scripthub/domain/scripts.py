@@ -343,6 +343,12 @@ def searched_terms(text: str) -> list[str]:
     ]
 
 
+def whole_search_word(term: str) -> bool:
+    """Whether a term of `search_terms` can only be a whole word of a text, never the start
+    of a longer one: a pair of CJK letters (their runs are cut into pairs and letters)."""
+    return len(term) == 2 and _CJK_RUN.fullmatch(term) is not None
+
+
 _KANA_MARKS = frozenset("\u3099\u309a")
 """The kana voicing marks: part of the letter (か is not が), unlike accents."""
 _CJK_RUN = re.compile(

@@ -56,13 +56,14 @@ class Probes:
     """The filters of a list in a key's order that SQLite tests on each script as it walks
     the order's index, rather than starting from the scripts they select (`script_probes`);
     PostgreSQL, which plans each value, probes none, but is told to start from a rare tag
-    (`rare_tag`)."""
+    (`rare_tag`), and to read a search's candidates by popularity tier (`tiers`)."""
 
     language: bool = False
     tag: bool = False
     site: bool = False
     text: bool = False
     rare_tag: bool = False
+    tiers: bool = False
 
 
 NO_PROBES = Probes()
@@ -94,7 +95,15 @@ def _by_relevance(
 ) -> Select[Any]:
     filters = [*_listed(query), *_narrowing(query, probes)]
     rows = query.limit + 1
-    page = ranked(match, filters, after, rows, query.ranked_matches, probed=probes.text)
+    page = ranked(
+        match,
+        filters,
+        after,
+        rows,
+        query.ranked_matches,
+        probed=probes.text,
+        tiered=probes.tiers,
+    )
     return (
         WITH_OWNER.join(page, page.c.id == scripts.c.id)
         .add_columns(page.c.sort_key)

@@ -37,7 +37,7 @@ from scripthub.adapters.sqlalchemy.scripts_search import (
 )
 from scripthub.adapters.sqlalchemy.scripts_table import script_tags
 from scripthub.application.ports.scripts import ScriptSort
-from scripthub.domain.scripts import search_terms
+from scripthub.domain.scripts import Visibility, search_terms
 
 if TYPE_CHECKING:
     from typing import Any
@@ -53,6 +53,7 @@ at 1M, 1k at 10k): reading and sorting its n scripts costs ~5 µs each, walking 
 index ~10 µs per script walked, about 2 * 21 * scripts / n of them for a page (in parallel),
 so the two meet near n² = 90 * scripts (bench/README.md)."""
 
+_CATALOGUE = frozenset({Visibility.PUBLIC})
 _PG_CLASS = table("pg_class", column("oid"), column("reltuples"))
 
 COMMON = 1000
@@ -95,7 +96,9 @@ async def sqlite_probes(connection: AsyncConnection, query: ScriptQuery) -> Prob
 async def postgres_probes(connection: AsyncConnection, query: ScriptQuery) -> Probes:
     """The `Probes` of `query` on PostgreSQL: one statement, when it has a tag and lists in
     a key's order."""
-    if query.tag is None or sort_of(query) is ScriptSort.RELEVANCE:
+    if sort_of(query) is ScriptSort.RELEVANCE:
+        return Probes(tiers=not _narrowed(query))
+    if query.tag is None:
         return NO_PROBES
     # -1 before the first ANALYZE: a bound of 0, and the planner's choice.
     size = select(func.greatest(_PG_CLASS.c.reltuples, 0)).where(
@@ -106,6 +109,21 @@ async def postgres_probes(connection: AsyncConnection, query: ScriptQuery) -> Pr
     counted = select(select(func.count()).select_from(tagged).scalar_subquery(), bound)
     count, most = (await connection.execute(counted)).one()
     return Probes(rare_tag=count < most)
+
+
+def _narrowed(query: ScriptQuery) -> bool:
+    """Whether a client filter narrows the search (PostgreSQL may then start from the
+    filter's scripts, which the tiers cannot), or it lists more than the public catalogue
+    (the tiers walk that first: `script_tiers`)."""
+    return (
+        query.visibilities != _CATALOGUE
+        or query.owner_id is not None
+        or query.language is not None
+        or query.tag is not None
+        or query.site is not None
+        or query.featured is not None
+        or query.without_antifeatures
+    )
 
 
 def _capped(rows: Select[Any]) -> ColumnElement[int]:

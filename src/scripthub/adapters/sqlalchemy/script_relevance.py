@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Float, Integer, bindparam, case, cast, func, literal, select, tuple_
 
+from scripthub.adapters.sqlalchemy.script_tiers import POPULARITY, tiered_candidates
 from scripthub.adapters.sqlalchemy.scripts_search import sqlite_probe
 from scripthub.adapters.sqlalchemy.scripts_table import scripts
 from scripthub.application.ports.scripts import UNRANKED_BASE, unranked_installs
@@ -29,7 +30,6 @@ if TYPE_CHECKING:
     from scripthub.application.ports.scripts import ScriptKeyset
 
 T = TypeVar("T")
-_POPULARITY = (scripts.c.install_count.desc(), scripts.c.id.desc())
 
 
 def ranked(
@@ -40,11 +40,14 @@ def ranked(
     candidates: int,
     *,
     probed: bool = False,
+    tiered: bool = False,
 ) -> Subquery:
     """The `rows` first (`id`, `sort_key`) of the scripts that `match` and pass `filters`,
     after the cursor `after`, by relevance among the `candidates` most installed; `probed`
     (SQLite, for words of many scripts): `match` tested on each script as `install_count`
-    is walked down, rather than the matches read and sorted (`script_probes`)."""
+    is walked down, rather than the matches read and sorted (`script_probes`); `tiered`
+    (PostgreSQL, without client filters): the candidates walked, then read from the index
+    tier by tier (`script_tiers`)."""
     matching = _matching(match, probed=probed)
     rows_wanted = inlined(rows)
     if after is not None and isinstance(after.key, float) and after.key < 0:
@@ -55,7 +58,10 @@ def ranked(
         return _unranked(matching, filters, past, rows_wanted).subquery("ranked")
     # The first unranked scripts a page can reach come from the same pass as the ranked
     # ones: a page ending in the ranked part needs no other read of the matches.
-    most_installed = _most_installed(matching, filters, candidates + rows)
+    if tiered and match.in_tier is not None:
+        most_installed = tiered_candidates(match, match.in_tier, filters, candidates + rows)
+    else:
+        most_installed = _most_installed(matching, filters, candidates + rows)
     # Ranked once, in one pass over the matches: SQLite, left to join it to the candidates,
     # ran the full-text query once per candidate (20 s for a word of 90k scripts at 100k).
     scored = (
@@ -91,10 +97,10 @@ def _most_installed(matching: Select[Any], filters: list[ColumnElement[bool]], c
         matching.with_only_columns(
             scripts.c.id,
             scripts.c.install_count,
-            func.row_number().over(order_by=_POPULARITY).label("place"),
+            func.row_number().over(order_by=POPULARITY).label("place"),
         )
         .where(*filters)
-        .order_by(*_POPULARITY)
+        .order_by(*POPULARITY)
         .limit(inlined(count))
         .cte("candidates")
     )
@@ -117,7 +123,7 @@ def _unranked(
             scripts.c.id, _unranked_key(scripts.c.install_count).label("sort_key")
         )
         .where(*filters, past)
-        .order_by(*_POPULARITY)
+        .order_by(*POPULARITY)
         .limit(rows)
     )
 

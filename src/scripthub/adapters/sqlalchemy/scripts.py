@@ -344,6 +344,7 @@ class SqlAlchemyScriptRepository:
                 for script_id, added in sorted(counts.items())
             ],
         )
+        await self._search.follow_installs(counts.keys())
 
     async def top_sites(self, limit: int) -> list[SiteCount]:
         host, script_id = script_sites.c.host, script_sites.c.script_id

@@ -29,16 +29,20 @@ from sqlalchemy import (
     Float,
     Integer,
     MetaData,
+    SmallInteger,
     Table,
     Text,
     Uuid,
+    and_,
     bindparam,
     cast,
     delete,
     func,
     insert,
+    literal,
     literal_column,
     select,
+    update,
 )
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.sql.expression import UnaryExpression
@@ -46,12 +50,12 @@ from sqlalchemy.sql.functions import Function
 from sqlalchemy.sql.operators import custom_op
 
 from scripthub.adapters.sqlalchemy.scripts_table import scripts
-from scripthub.domain.scripts import search_terms, searched_texts
+from scripthub.domain.scripts import search_terms, searched_texts, whole_search_word
 
 T = TypeVar("T")
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable, Collection, Mapping
 
     from sqlalchemy import ColumnElement, FromClause, Select
     from sqlalchemy.ext.asyncio import AsyncConnection
@@ -62,11 +66,22 @@ SEARCH_TABLE = "script_search"
 NAME_WEIGHT, TAGS_WEIGHT, DESCRIPTION_WEIGHT = 1.0, 0.4, 0.2
 """How much a word found in each field counts (PostgreSQL's default weights of A, B, C)."""
 
+TIER_FLOORS = [2**n for n in range(32)]
+"""The install counts where a popularity tier starts (`script_tiers`; the last is open-ended):
+1, 2, 4, 8, ..."""
+_FLOORS: ColumnElement[object] = literal_column(
+    "'{" + ",".join(map(str, TIER_FLOORS)) + "}'::bigint[]"
+)
+
 postgresql_search = Table(
     SEARCH_TABLE,
     MetaData(),
     Column("script_id", Uuid(), primary_key=True),
     Column("document", postgresql.TSVECTOR(), nullable=False),
+    # Its script's popularity tier (`script_tiers`), kept in step with `install_count`, and
+    # the document's words behind the tier's two digits (`tiered_document`).
+    Column("tier", SmallInteger(), nullable=False),
+    Column("tiered", postgresql.TSVECTOR(), nullable=False),
 )
 sqlite_search = Table(
     SEARCH_TABLE,
@@ -96,6 +111,9 @@ class SearchMatch:
     condition: ColumnElement[bool]
     rank: ColumnElement[float]
     ranks_of: Callable[[FromClause], Select[Any]]
+    in_tier: Callable[[ColumnElement[int]], ColumnElement[bool]] | None = None
+    """The condition for the matches of one popularity tier, read from the index without
+    reading the other tiers' (PostgreSQL: `script_tiers`)."""
 
 
 class SearchIndex(Protocol):
@@ -104,6 +122,10 @@ class SearchIndex(Protocol):
 
     def match(self, terms: list[str]) -> SearchMatch:
         """Scripts having each of `terms` (at least one) as the start of one of their words."""
+
+    async def follow_installs(self, script_ids: Collection[uuid.UUID]) -> None:
+        """After these scripts' `install_count` changed, in the same transaction: bring
+        what the index keeps of it up to date."""
 
 
 def search_index(connection: AsyncConnection) -> SearchIndex:
@@ -126,18 +148,55 @@ def words_of(texts: Mapping[str, str]) -> dict[str, str]:
 _SIMPLE: ColumnElement[object] = literal_column("'simple'::regconfig")
 
 
+def tier_of(install_count: ColumnElement[int]) -> ColumnElement[int]:
+    """The popularity tier of an install count, in SQL: how many `TIER_FLOORS` are at or
+    below it."""
+    return func.width_bucket(install_count, _FLOORS, type_=Integer)
+
+
+def tier_prefix(tier: ColumnElement[int]) -> ColumnElement[str]:
+    """The two digits a tier's words start with in `tiered`."""
+    return func.lpad(cast(tier, Text), 2, literal_column("'0'"))
+
+
+def tiered_document(
+    tier: ColumnElement[int], document: ColumnElement[object]
+) -> ColumnElement[object]:
+    """The words of `document`, each behind `tier_prefix` (without positions or weights):
+    the index's entries of a word's tiered prefix are its matches in that tier alone."""
+    lexeme = func.unnest(func.tsvector_to_array(document)).column_valued("lexeme")
+    prefixed = select(func.array_agg(tier_prefix(tier).op("||")(lexeme))).scalar_subquery()
+    no_words = cast(literal_column("'{}'"), postgresql.ARRAY(Text()))
+    return func.array_to_tsvector(func.coalesce(prefixed, no_words))
+
+
 class PostgresSearchIndex:
     def __init__(self, connection: AsyncConnection) -> None:
         self._connection = connection
 
     async def write(self, script: Script) -> None:
-        statement = postgresql.insert(postgresql_search).values(
-            script_id=script.id, document=postgres_document(**search_words(script))
+        row = (
+            select(
+                literal(script.id, Uuid()).label("script_id"),
+                postgres_document(**search_words(script)).label("document"),
+                tier_of(scripts.c.install_count).label("tier"),
+            )
+            .where(scripts.c.id == script.id)
+            .subquery("row")
         )
+        statement = postgresql.insert(postgresql_search).from_select(
+            ["script_id", "document", "tier", "tiered"],
+            select(row, tiered_document(row.c.tier, row.c.document)),
+        )
+        excluded = statement.excluded
         await self._connection.execute(
             statement.on_conflict_do_update(
                 index_elements=[postgresql_search.c.script_id],
-                set_={"document": statement.excluded.document},
+                set_={
+                    "document": excluded.document,
+                    "tier": excluded.tier,
+                    "tiered": excluded.tiered,
+                },
             )
         )
 
@@ -147,9 +206,12 @@ class PostgresSearchIndex:
         # one (25 rows of 100k) and joins a common word's 90k matches row by row (0.5 s
         # instead of 0.14 s at 100k scripts, bench/README.md); inlined, every text is planned
         # knowing how many scripts it matches.
-        words = bindparam(
-            "search_words", " & ".join(f"'{term}':*" for term in terms), Text, literal_execute=True
+        # A CJK pair is a whole word: looked up as one, the index intersects its matches
+        # with the other words' without collecting them all first, as a prefix would.
+        written = " & ".join(
+            f"'{term}'" if whole_search_word(term) else f"'{term}':*" for term in terms
         )
+        words = bindparam("search_words", written, Text, literal_execute=True)
         query = func.to_tsquery(_SIMPLE, words)
         document = postgresql_search.c.document
         rank = func.ts_rank(document, query, type_=Float)
@@ -163,8 +225,40 @@ class PostgresSearchIndex:
                 cast(select(rank).where(of_script).scalar_subquery(), Float).label("relevance"),
             )
 
-        return SearchMatch(
-            postgresql_search, document.op("@@", return_type=Boolean)(query), rank, ranks_of
+        condition = document.op("@@", return_type=Boolean)(query)
+
+        def in_tier(tier: ColumnElement[int]) -> ColumnElement[bool]:
+            # The query's own words (as the parser made them), each behind the tier's
+            # digits; `document` is tested too, as the tiered words have no positions, by
+            # the function behind `@@`, which no index answers: only the tier's entries are
+            # read from an index.
+            prefixed = func.regexp_replace(
+                cast(query, Text),
+                literal_column(r"'''([^'']*)'''"),
+                literal_column("''''")
+                .op("||")(tier_prefix(tier))
+                .op("||")(literal_column(r"'\1'''")),
+                literal_column("'g'"),
+            )
+            tiered_query = cast(prefixed, postgresql.TSQUERY())
+            tiered = postgresql_search.c.tiered.op("@@", return_type=Boolean)(tiered_query)
+            return and_(tiered, func.ts_match_vq(document, query, type_=Boolean))
+
+        return SearchMatch(postgresql_search, condition, rank, ranks_of, in_tier)
+
+    async def follow_installs(self, script_ids: Collection[uuid.UUID]) -> None:
+        # The caller changed the counts first: it holds the scripts' row locks until it
+        # commits, so no other writer of a count can come between. A row already in its
+        # tier is not written (a script changes tier a few times in its life).
+        tier = tier_of(scripts.c.install_count)
+        await self._connection.execute(
+            update(postgresql_search)
+            .where(
+                postgresql_search.c.script_id == scripts.c.id,
+                scripts.c.id.in_(list(script_ids)),
+                postgresql_search.c.tier != tier,
+            )
+            .values(tier=tier, tiered=tiered_document(tier, postgresql_search.c.document))
         )
 
 
@@ -213,6 +307,9 @@ class SqliteSearchIndex:
             )
 
         return SearchMatch(sqlite_search, condition, rank, ranks_of)
+
+    async def follow_installs(self, script_ids: Collection[uuid.UUID]) -> None:
+        """FTS5 keeps nothing of the counts."""
 
 
 def unindexed(column: ColumnElement[T]) -> ColumnElement[T]:
