@@ -10,13 +10,14 @@ from typing import TYPE_CHECKING
 import pytest
 from sqlalchemy import select
 
-from scripthub.adapters.sqlalchemy import SqlAlchemyUnitOfWork, create_engine
+from scripthub.adapters.sqlalchemy.engine import create_engine
 from scripthub.adapters.sqlalchemy.scripts_search import (
     postgresql_search,
     tier_of,
     tiered_document,
 )
 from scripthub.adapters.sqlalchemy.scripts_table import scripts
+from scripthub.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from scripthub.application.ports.scripts import ScriptChanges
 from tests.contract.samples import T0
 from tests.contract.uow_backends import add_owners
