@@ -1,6 +1,6 @@
-"""What the in-process cost benches share (guard_cost.py, update_check_cost.py): run.py's
-`Bench` for the tree under test, that tree imported in this process, and ASGI requests
-without a server."""
+"""What the in-process cost benches share (guard_cost.py, update_check_cost.py, me_cost.py):
+run.py's `Bench` for the tree under test, that tree imported in this process, and ASGI
+requests without a server."""
 
 import argparse
 import os
