@@ -6,8 +6,6 @@ on to the route."""
 from __future__ import annotations
 
 import io
-import json
-import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -17,8 +15,8 @@ import pytest
 
 from scripthub.entrypoints.http.controllers.users import OwnUserLane
 from scripthub.entrypoints.http.lanes import Lanes
-from scripthub.entrypoints.logs import configure_logging, reset_logging
 from tests.api.client import Api, assert_problem, bearer
+from tests.api.test_request_logs_api import lines_of
 
 ME = "/api/users/me"
 DIFFERING = {"date", "x-request-id", "ratelimit-remaining", "ratelimit-reset"}
@@ -31,22 +29,10 @@ def _answer_of(response: Any) -> tuple[int, list[tuple[str, str]], bytes]:
     return response.status_code, headers, response.content
 
 
-@pytest.fixture
-def log_output() -> Iterator[io.StringIO]:
-    output = io.StringIO()
-    root = logging.getLogger()
-    level = root.level
-    configure_logging(production=True, level="INFO", stream=output)
-    yield output
-    reset_logging()
-    root.setLevel(level)
-
-
 def access_lines(output: io.StringIO) -> list[dict[str, Any]]:
-    lines = [json.loads(line) for line in output.getvalue().splitlines()]
     return [
         {k: v for k, v in line.items() if k not in LOG_DIFFERING}
-        for line in lines
+        for line in lines_of(output)
         if line["logger"] == "scripthub.access"
     ]
 
