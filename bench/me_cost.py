@@ -21,13 +21,9 @@ the order reversed every other round; prints the median CPU per call.
 """
 
 # No `from __future__ import annotations`, as in guard_cost.py.
-import gc
-import statistics
-import time
 from collections.abc import Awaitable, Callable
 
-from in_process import asgi_get, cost_bench, import_tree_under_test
-from run import log
+from in_process import asgi_get, cost_bench, import_tree_under_test, timed
 
 ME = "/api/users/me"
 
@@ -65,20 +61,7 @@ async def measure(token: str, rounds: int, batch: int) -> None:
     litestar = through_litestar(variants["product"])
     if litestar is not None:
         variants["product-litestar"] = litestar
-    apps = (product, raw.app)
-    for app in apps:
-        for handler in app.on_startup:
-            await handler()  # type: ignore[misc]
-    # As a served process does at start-up (app.freeze_startup_heap): else every full
-    # collection walks the apps and the container, and the variant that allocates more pays.
-    gc.collect()
-    gc.freeze()
-    try:
-        median = await timed(variants, rounds, batch)
-    finally:
-        for app in apps:
-            for handler in app.on_shutdown:
-                await handler()  # type: ignore[misc]
+    median = await timed((product, raw.app), variants, rounds, batch)
     print(f"{'variant':<18} {'CPU us/call':>12}")
     for name, value in median.items():
         print(f"{name:<18} {value:>12.1f}")
@@ -106,25 +89,6 @@ def through_litestar(
             Lanes._routed = routed  # type: ignore[method-assign]
 
     return litestar
-
-
-async def timed(
-    variants: dict[str, Callable[[], Awaitable[None]]], rounds: int, batch: int
-) -> dict[str, float]:
-    """The median CPU microseconds per call of each variant, after a warm-up."""
-    for call in variants.values():  # pools, caches
-        for _ in range(200):
-            await call()
-    log(f"{rounds} rounds of {batch} calls per variant")
-    cpu: dict[str, list[float]] = {name: [] for name in variants}
-    for number in range(rounds):
-        for name in variants if number % 2 == 0 else list(variants)[::-1]:
-            call = variants[name]
-            started = time.process_time()
-            for _ in range(batch):
-                await call()
-            cpu[name].append(1e6 * (time.process_time() - started) / batch)
-    return {name: statistics.median(values) for name, values in cpu.items()}
 
 
 if __name__ == "__main__":
