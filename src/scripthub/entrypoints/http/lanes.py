@@ -2,9 +2,9 @@
 
 A lane answers its route's requests as the route does (the same use case, answer and
 problems, the same rate-limit count), without Litestar's middleware, dependency resolution
-and response objects: on the hottest routes those cost more CPU than the route's own work
-(bench/README.md: update checks, GET /api/users/me). Each lane is held byte for byte to its
-route by a test (tests/api/test_update_checks_api.py, tests/api/test_own_user_lane_api.py).
+and response objects, which cost a quarter of GET /api/users/me's CPU and more of an update
+check's (bench/README.md: update checks, GET /api/users/me). Each lane is held byte for byte
+to its route by a test (tests/api/test_update_checks_api.py, test_own_user_lane_api.py).
 """
 
 from __future__ import annotations
