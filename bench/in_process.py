@@ -1,15 +1,18 @@
-"""What the in-process cost benches share (guard_cost.py, update_check_cost.py): run.py's
-`Bench` for the tree under test, that tree imported in this process, and ASGI requests
-without a server."""
+"""What the in-process cost benches share (guard_cost.py, update_check_cost.py, me_cost.py):
+run.py's `Bench` for the tree under test, that tree imported in this process, and ASGI
+requests without a server."""
 
 import argparse
+import gc
 import os
+import statistics
 import sys
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from run import Bench
+from run import Bench, log
 
 
 def cost_bench(description: str, rounds: int, batch: int) -> tuple[argparse.Namespace, Bench]:
@@ -78,3 +81,39 @@ def asgi_get(
             raise RuntimeError(msg)
 
     return call
+
+
+async def timed(
+    apps: tuple[Any, ...],
+    variants: dict[str, Callable[[], Awaitable[None]]],
+    rounds: int,
+    batch: int,
+) -> dict[str, float]:
+    """The median CPU microseconds per call of each variant, between the start-up and the
+    shut-down of `apps`: 200 calls each first (pools, caches), then rounds of `batch` calls
+    each, the order reversed every other round."""
+    for app in apps:
+        for handler in app.on_startup:
+            await handler()
+    # As a served process does once started (app.freeze_startup_heap): else every full
+    # collection walks the apps and the container, and the variant that allocates more pays.
+    gc.collect()
+    gc.freeze()
+    try:
+        for call in variants.values():
+            for _ in range(200):
+                await call()
+        log(f"{rounds} rounds of {batch} calls per variant")
+        cpu: dict[str, list[float]] = {name: [] for name in variants}
+        for number in range(rounds):
+            for name in variants if number % 2 == 0 else list(variants)[::-1]:
+                call = variants[name]
+                started = time.process_time()
+                for _ in range(batch):
+                    await call()
+                cpu[name].append(1e6 * (time.process_time() - started) / batch)
+    finally:
+        for app in apps:
+            for handler in app.on_shutdown:
+                await handler()
+    return {name: statistics.median(values) for name, values in cpu.items()}

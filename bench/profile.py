@@ -49,6 +49,7 @@ def main() -> None:
     parser.add_argument("--commit", help="the product as committed at this revision")
     parser.add_argument("--src", type=Path, help="the product from this src/ folder")
     parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--port-base", type=int, help="as run.py's: two runs at once")
     parser.add_argument("--keep-raw", type=Path, help="keep py-spy's raw files in this folder")
     own = parser.parse_args()
     if not PY_SPY.exists():
@@ -57,6 +58,7 @@ def main() -> None:
     sys.argv = [sys.argv[0], "--workers=1"]
     sys.argv += [f"--commit={own.commit}"] if own.commit else []
     sys.argv += [f"--src={own.src}"] if own.src else []
+    sys.argv += [f"--port-base={own.port_base}"] if own.port_base else []
     from run import parse_args  # noqa: PLC0415 - run.py's defaults, with the options above
 
     bench = Bench(parse_args())

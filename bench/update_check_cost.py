@@ -23,12 +23,9 @@ per call. The HTTP layer of each side is its full request minus its work alone.
 """
 
 # No `from __future__ import annotations`, as in guard_cost.py.
-import statistics
-import time
 from collections.abc import Awaitable, Callable
 
-from in_process import asgi_get, cost_bench, import_tree_under_test
-from run import log
+from in_process import asgi_get, cost_bench, import_tree_under_test, timed
 
 
 def main() -> None:
@@ -97,28 +94,8 @@ async def measure(path: str, tag: str, rounds: int, batch: int) -> None:
         "product": asgi_get(product, path, conditional, 304),
         "product-use-case": product_use_case,
     }
-    apps = (product, raw.app)
-    for app in apps:
-        for handler in app.on_startup:
-            await handler()  # type: ignore[misc]
-    try:
-        for call in variants.values():  # pools, the cache entry (the product's first call)
-            for _ in range(200):
-                await call()
-        log(f"{rounds} rounds of {batch} calls per variant")
-        cpu: dict[str, list[float]] = {name: [] for name in variants}
-        for number in range(rounds):
-            for name in variants if number % 2 == 0 else list(variants)[::-1]:
-                call = variants[name]
-                started = time.process_time()
-                for _ in range(batch):
-                    await call()
-                cpu[name].append(1e6 * (time.process_time() - started) / batch)
-    finally:
-        for app in apps:
-            for handler in app.on_shutdown:
-                await handler()  # type: ignore[misc]
-    median = {name: statistics.median(values) for name, values in cpu.items()}
+    # The warm-up also fills the cache entry (the product's first call).
+    median = await timed((product, raw.app), variants, rounds, batch)
     print(f"{'variant':<18} {'CPU us/call':>12}")
     for name, value in median.items():
         print(f"{name:<18} {value:>12.1f}")

@@ -5,6 +5,8 @@
 from __future__ import annotations
 
 import contextlib
+import io
+import logging
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,7 @@ from litestar.testing import AsyncTestClient, transport
 
 from scripthub.entrypoints.containers import build_container
 from scripthub.entrypoints.http.app import create_app
+from scripthub.entrypoints.logs import configure_logging, reset_logging
 from scripthub.entrypoints.settings import load_settings
 from tests import services
 from tests.api.client import Api, ServedApi
@@ -92,6 +95,18 @@ async def mail_api(make_api: Callable[..., Api], smtp_sink: SmtpSink) -> Api:
     return await make_api(  # type: ignore[misc,no-any-return]
         SCRIPTHUB_SMTP_URL=smtp_sink.url(), SCRIPTHUB_FRONTEND_URL=FRONTEND
     )
+
+
+@pytest.fixture
+def log_output() -> Iterator[io.StringIO]:
+    """What the configured handler writes, in production form, while the test runs."""
+    output = io.StringIO()
+    root = logging.getLogger()
+    level = root.level
+    configure_logging(production=True, level="INFO", stream=output)
+    yield output
+    reset_logging()
+    root.setLevel(level)
 
 
 @pytest.fixture

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import io
 import json
-import logging
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -18,18 +16,6 @@ from tests.api.mails import link_in, next_mail, token_of
 from tests.smtp_sink import SmtpSink
 
 CONFIRM = "/api/users/me/email/confirm"
-
-
-@pytest.fixture
-def log_output() -> Iterator[io.StringIO]:
-    """What the configured handler writes, in production form, while the test runs."""
-    output = io.StringIO()
-    root = logging.getLogger()
-    level = root.level
-    configure_logging(production=True, level="INFO", stream=output)
-    yield output
-    reset_logging()
-    root.setLevel(level)
 
 
 def lines_of(output: io.StringIO) -> list[dict[str, Any]]:

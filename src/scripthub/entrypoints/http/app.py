@@ -22,6 +22,7 @@ from scripthub.entrypoints.http.controllers.passwords import PasswordsController
 from scripthub.entrypoints.http.controllers.roles import PermissionsController, RolesController
 from scripthub.entrypoints.http.controllers.script_changes import ScriptChangesController
 from scripthub.entrypoints.http.controllers.script_code import (
+    LATEST_CODE_PATH,
     CodeLane,
     ScriptCodeController,
 )
@@ -30,7 +31,7 @@ from scripthub.entrypoints.http.controllers.sites import SitesController
 from scripthub.entrypoints.http.controllers.user_administration import (
     UserAdministrationController,
 )
-from scripthub.entrypoints.http.controllers.users import UsersController
+from scripthub.entrypoints.http.controllers.users import OWN_USER_PATH, OwnUserLane, UsersController
 from scripthub.entrypoints.http.dependencies import build_dependencies, with_use_cases
 from scripthub.entrypoints.http.docs import PAGE_POLICIES, docs_router
 from scripthub.entrypoints.http.forwarding import UntrustedForwardingWarning
@@ -40,6 +41,7 @@ from scripthub.entrypoints.http.health import (
     probed,
     readiness_handler,
 )
+from scripthub.entrypoints.http.lanes import Lanes
 from scripthub.entrypoints.http.metrics import forget_this_process, metrics_handler
 from scripthub.entrypoints.http.openapi import correct_document_when_built, openapi_config
 from scripthub.entrypoints.http.options import OptionsAnswers, allowed_methods
@@ -236,16 +238,23 @@ def create_app(container: Container | None = None) -> Litestar:
         state=State({"container": container, "mail_dispatcher": watch}),
     )
     declared_tiers(app)  # an unknown tier stops start-up here, not at the route's first request
-    code_lane = CodeLane(
+    lanes = Lanes(
         OptionsAnswers(app.asgi_handler, allowed_methods(app)),
         app,
-        container.use_cases.read_script_code(),
-        limits,
-        trusted_proxies=settings.trusted_proxies,
+        {
+            LATEST_CODE_PATH: CodeLane(
+                container.use_cases.read_script_code(), limits, settings.trusted_proxies
+            ),
+            OWN_USER_PATH: OwnUserLane(
+                limits,
+                container.use_cases.authenticate_request(),
+                container.use_cases.get_own_user(),
+            ),
+        },
     )
     secured = SecurityHeaders(
         Traffic(
-            code_lane,
+            lanes,
             limits,
             RequestOutages(logging.getLogger("scripthub.http")),
             trusted_proxies=settings.trusted_proxies,

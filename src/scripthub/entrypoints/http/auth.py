@@ -16,6 +16,7 @@ from structlog.contextvars import bind_contextvars
 
 from scripthub.application.accounts import Principal
 from scripthub.application.auth.authenticate_request import (
+    AuthenticateRequest,
     AuthenticateRequestQuery,
     Authentication,
 )
@@ -66,17 +67,24 @@ def user_id_of(scope: Scope) -> str | None:
     return str(authentication.principal.user_id)
 
 
-async def authenticate(connection: AnyConnection) -> Principal:
+async def signed_in(scope: Scope, authenticate_request: AuthenticateRequest) -> Principal:
+    """The request's caller, authenticated now unless it was already (by the rate-limit
+    gate); 401 for a request without a good bearer token."""
     # `scope["state"]` is a plain dict: `connection.state` wraps it anew per use.
-    authentication: Authentication | None = connection.scope["state"].get(_AUTHENTICATION)
+    authentication: Authentication | None = scope["state"].get(_AUTHENTICATION)
     if authentication is None:
-        token = bearer_token(connection.scope)
+        token = bearer_token(scope)
         if token is None:
             raise MissingBearerTokenError("Sign in: this needs an 'Authorization: Bearer' token.")
-        use_case = container_of(connection).use_cases.authenticate_request()
-        authentication = await use_case.execute(AuthenticateRequestQuery(token))
-        remember(connection.scope, authentication)
+        authentication = await authenticate_request.execute(AuthenticateRequestQuery(token))
+        remember(scope, authentication)
     return authentication.require_principal()
+
+
+async def authenticate(connection: AnyConnection) -> Principal:
+    return await signed_in(
+        connection.scope, container_of(connection).use_cases.authenticate_request()
+    )
 
 
 async def authenticate_optional(connection: AnyConnection) -> Principal | None:

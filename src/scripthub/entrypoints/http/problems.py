@@ -133,10 +133,11 @@ async def _send_problem_body(
     start: HTTPResponseStartEvent = {
         "type": "http.response.start",
         "status": status,
+        # In the order of Litestar's responses: a lane's problem is the route's, to the byte.
         "headers": [
+            *((k.lower().encode(), v.encode()) for k, v in headers.items()),
             (b"content-type", PROBLEM_JSON.encode()),
             (b"content-length", str(len(encoded)).encode()),
-            *((k.lower().encode(), v.encode()) for k, v in headers.items()),
         ],
     }
     await send(start)

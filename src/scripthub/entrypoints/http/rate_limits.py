@@ -148,9 +148,23 @@ class RateLimits:
             return _refusal_for(scope, error)
         return self._verdict(scope, state)
 
-    async def admit_authenticated(self, scope: Scope, token: str) -> Refusal | None:
-        """`admit` for a routed request with a bearer token and no tier: authenticate it and
-        count it in one round trip, and keep the authentication for the handler."""
+    async def admit_routed(self, scope: Scope) -> Refusal | None:
+        """`admit` for a request of an /api route (`scope["route_handler"]`), against the API
+        budget and the route's tier; one with a bearer token (and no tier) authenticated in
+        the same round trip, one its handler counts (`COUNTED_BY_HANDLER`) left to it."""
+        opt = scope["route_handler"].opt
+        tier = opt.get(TIER_OPTION)
+        token = bearer_token(scope) if tier is None else None
+        if token is not None:
+            return await self._admit_authenticated(scope, token)
+        if opt.get(_COUNTED_BY_HANDLER_OPTION):
+            scope["state"][_CHARGE_KEY] = self
+            return None
+        return await self.admit(scope, tier)
+
+    async def _admit_authenticated(self, scope: Scope, token: str) -> Refusal | None:
+        """Authenticate the request and count it in one round trip, and keep the
+        authentication for the handler."""
         try:
             authentication = await self._authenticate.execute(
                 AuthenticateRequestQuery(token, self.api_charge(scope))
@@ -161,10 +175,6 @@ class RateLimits:
         if authentication.rate is None:  # refused before the store was asked: count it alone
             return await self.admit(scope, None)
         return self._verdict(scope, authentication.rate)
-
-    def defer(self, scope: Scope) -> None:
-        """Leave counting a request to its handler (`COUNTED_BY_HANDLER`)."""
-        scope["state"][_CHARGE_KEY] = self
 
     def _verdict(self, scope: Scope, state: RateLimitState) -> Refusal | None:
         if not state.allowed:
@@ -224,16 +234,7 @@ class RateLimitGate:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == ScopeType.HTTP and scope["path"].startswith("/api/"):
-            opt = scope["route_handler"].opt
-            tier = opt.get(TIER_OPTION)
-            token = bearer_token(scope) if tier is None else None
-            refusal = None
-            if token is not None:
-                refusal = await self._limits.admit_authenticated(scope, token)
-            elif opt.get(_COUNTED_BY_HANDLER_OPTION):
-                self._limits.defer(scope)
-            else:
-                refusal = await self._limits.admit(scope, tier)
+            refusal = await self._limits.admit_routed(scope)
             if refusal:
                 await refusal.send(send)
                 return

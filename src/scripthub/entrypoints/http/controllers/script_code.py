@@ -4,17 +4,14 @@ it without Litestar's machinery."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from litestar import Controller, Litestar, Request, Response, route
+from litestar import Controller, Request, Response, route
 from litestar.di import NamedDependency
-from litestar.enums import HttpMethod, ScopeType
-from litestar.exceptions import MethodNotAllowedException, NotFoundException
+from litestar.enums import HttpMethod
 from litestar.params import FromPath
-from litestar.types import ASGIApp, HTTPScope, Receive, Scope, Send
-from litestar.utils import normalize_path
+from litestar.types import HTTPScope, Send
 
 from scripthub.application.accounts import Principal
 from scripthub.application.scripts.access import cache_name
@@ -35,6 +32,7 @@ from scripthub.entrypoints.http.code_responses import (
     held_copy,
     wants_meta,
 )
+from scripthub.entrypoints.http.lanes import send_answer
 from scripthub.entrypoints.http.paths import ScriptIdOrSlug
 from scripthub.entrypoints.http.problems import send_error_problem
 from scripthub.entrypoints.http.rate_limits import (
@@ -164,20 +162,13 @@ class ScriptCodeController(Controller):
         return code_response(request, await read_version_code.execute(query), PINNED)
 
 
-_PASSED_ON = frozenset({b"authorization", b"origin"})
-"""A request naming its caller goes through the rate gate's authentication, and one from a
-page through CORS: neither is the lane's."""
-_READ = frozenset({b"if-none-match", b"if-modified-since", b"accept"})
-_PLAIN_HOST = re.compile(rb"[0-9A-Za-z.:\[\]-]*")
-"""A host Litestar's router surely accepts; another goes on to it, to be judged there."""
-_LATEST_CODE_PATH = "/api/scripts/lane/raw"
-"""A path of the route the lane answers for: Litestar's router names its handler."""
+LATEST_CODE_PATH = "/api/scripts/lane/raw"
+"""A path of the route `CodeLane` answers for (see `Lanes`)."""
 
 
 class CodeLane:
-    """Wraps the app (inside `Traffic`): answers script managers' anonymous requests of a
-    script's code straight from `ReadScriptCode`, without Litestar's routing, dependencies and
-    response objects.
+    """The lane (see `Lanes`) of `latest_code`: answers script managers' anonymous requests of
+    a script's code straight from `ReadScriptCode`.
 
     Script managers poll every script they installed, so update checks are the API's most
     frequent request: an anonymous GET or HEAD of a code URL with `If-None-Match` or
@@ -186,37 +177,26 @@ class CodeLane:
     an update check cost about 40% more CPU than through this lane (bench/README.md, update
     checks), and a download about as much again as its prepared bytes cost to send.
 
-    The lane takes only requests of the route `latest_code` (Litestar's own router tells)
-    that name no caller and come from no page (no `Authorization`, no `Origin`), and answers
-    as the route does: the same query, answer and problems, the route's handler and path
-    template in the scope for the layers outside (security headers, access log, metrics).
-    Every other request goes on to the app.
+    A request naming its caller (`Authorization`) goes on to the route, which authenticates
+    it, as does a request of a file that is not code (the route's own 404, counted as it
+    counts it).
     """
 
     def __init__(
         self,
-        app: ASGIApp,
-        litestar: Litestar,
         read_script_code: ReadScriptCode,
         limits: RateLimits,
         trusted_proxies: Sequence[Network],
     ) -> None:
-        self._app = app
-        self._router = litestar.asgi_router
-        self._handler = self._router.handle_routing(_LATEST_CODE_PATH, HttpMethod.GET)[1]
         self._read_script_code = read_script_code
         self._limits = limits
         self._trusted = trusted_proxies
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != ScopeType.HTTP:
-            await self._app(scope, receive, send)
-            return
-        headers = self._anonymous_headers(scope)
-        params = None if headers is None else self._route_params(scope)
-        if headers is None or params is None:
-            await self._app(scope, receive, send)
-            return
+    async def __call__(
+        self, scope: HTTPScope, params: Mapping[str, Any], headers: Mapping[str, str], send: Send
+    ) -> bool:
+        if "authorization" in headers:
+            return False
         try:
             query, on_code_url = _latest_code_query(
                 params["id_or_slug"],
@@ -229,53 +209,15 @@ class CodeLane:
                     scope, name, update_check=check
                 ),
             )
-        except NotFoundError:  # not a code file: the route's own 404, counted as it counts it
-            await self._app(scope, receive, send)
-            return
+        except NotFoundError:
+            return False
         try:
             read = await self._read_script_code.execute(query)
         except Exception as error:  # noqa: BLE001 - answered as the app's handlers answer it
             await send_error_problem(scope, send, error)
-            return
+            return True
         keep_rate_state(scope, read.rate)
         coded = code_answer(scope["method"], read.served, REVALIDATE, vary_accept=on_code_url)
-        await send(
-            {
-                "type": "http.response.start",
-                "status": coded.status,
-                "headers": [(k.encode(), v.encode()) for k, v in coded.headers.items()],
-            }
-        )
-        await send({"type": "http.response.body", "body": coded.body, "more_body": False})
-
-    @staticmethod
-    def _anonymous_headers(scope: HTTPScope) -> dict[str, str] | None:
-        """The headers the route reads, if the request is one the lane takes."""
-        if scope["method"] not in GET_AND_HEAD:
-            return None
-        headers: dict[str, str] = {}
-        for name, value in scope["headers"]:
-            if name in _PASSED_ON or (name == b"host" and not _PLAIN_HOST.fullmatch(value)):
-                return None
-            if name in _READ:  # the first of repeated lines, as Litestar's `headers.get` reads
-                headers.setdefault(name.decode(), value.decode("latin-1"))
-        return headers
-
-    def _route_params(self, scope: HTTPScope) -> dict[str, Any] | None:
-        """The path parameters of `latest_code`, if the request is its; the scope as the
-        router leaves it for that route."""
-        if scope.get("root_path"):
-            return None
-        try:
-            _, handler, path, params, template = self._router.handle_routing(
-                normalize_path(scope["path"]), scope["method"]
-            )
-        except (NotFoundException, MethodNotAllowedException):
-            return None
-        if handler is not self._handler:
-            return None
-        scope["route_handler"] = handler
-        scope["path"] = path
-        scope["path_params"] = params
-        scope["path_template"] = template
-        return params
+        headers_out = [(k.encode(), v.encode()) for k, v in coded.headers.items()]
+        await send_answer(send, coded.status, headers_out, coded.body)
+        return True
