@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from scripthub.adapters.sqlalchemy import script_probes
-from scripthub.adapters.sqlalchemy.engine import SQLITE_MMAP_SIZE, create_engine
+from scripthub.adapters.sqlalchemy.engine import SQLITE_MMAP_SIZE
 from scripthub.adapters.sqlalchemy.scripts_search import search_rowid
 from scripthub.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from scripthub.application.ports.scripts import ScriptQuery, ScriptSort
@@ -21,8 +21,6 @@ from tests.contract import test_script_listing, test_script_sites
 from tests.contract.test_sql_statements import query_plan, recorded_statements
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
-
     from sqlalchemy.ext.asyncio import AsyncEngine
 
     from tests.contract.uow_backends import MakeUnitOfWork
@@ -41,10 +39,9 @@ ORDER_INDEXES = {
 
 
 @pytest.fixture
-async def engine(sqlite_database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(sqlite_database_url)
-    yield engine
-    await engine.dispose()
+def sql_database_url(sqlite_database_url: str) -> str:
+    """The conftest's `engine` on SQLite only."""
+    return sqlite_database_url
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 import pytest
 from sqlalchemy import select
 
-from scripthub.adapters.sqlalchemy.engine import create_engine
 from scripthub.adapters.sqlalchemy.scripts_search import (
     postgresql_search,
     tier_of,
@@ -25,7 +24,6 @@ from tests.script_builders import add_scripts, make_script
 
 if TYPE_CHECKING:
     import uuid
-    from collections.abc import AsyncIterator
 
     from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -35,10 +33,9 @@ pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture
-async def engine(postgres_database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(postgres_database_url)
-    yield engine
-    await engine.dispose()
+def sql_database_url(postgres_database_url: str) -> str:
+    """The conftest's `engine` on PostgreSQL only."""
+    return postgres_database_url
 
 
 @pytest.fixture
