@@ -70,7 +70,7 @@ async def measure(path: str, tag: str, rounds: int, batch: int) -> None:
         None,
         RequestContext("127.0.0.1", None),
         held=Held(tags=frozenset({tag.strip('"')})),
-        rate_charge=RateCharge("api:127.0.0.1", budget.requests, budget.window_seconds),
+        rate_charges=(RateCharge("api:127.0.0.1", budget.requests, budget.window_seconds),),
     )
 
     async def product_use_case() -> None:
