@@ -59,3 +59,19 @@ def test_a_worker_loads_nothing_that_only_rare_requests_use(workdir: Path, state
 
     assert {"litestar", "sqlalchemy", "scripthub.entrypoints.http.app"} <= modules
     assert [m for m in WORKER_LEAVES_OUT if m in modules] == []
+
+
+@pytest.mark.postgres
+def test_the_masters_schema_check_loads_no_alembic(
+    workdir: Path, postgres_database_url: str
+) -> None:
+    """The check `serve` makes before its workers start, on a database at the code's head
+    (the embedded one migrates itself, which needs Alembic)."""
+    modules = loaded_by(
+        "from scripthub.entrypoints.database_commands import refusal_to_use\n"
+        f"assert refusal_to_use({postgres_database_url!r}) is None",
+        workdir,
+    )
+
+    assert "sqlalchemy" in modules
+    assert "alembic" not in modules

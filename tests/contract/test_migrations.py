@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from scripthub.adapters.sqlalchemy.migrations import (
     SCRIPT_LOCATION,
+    code_revisions,
     current_revision,
     downgrade_database,
     head_revision,
@@ -174,6 +175,10 @@ async def test_current_revision_is_none_before_and_head_after_upgrade(
 
     assert await current_revision(empty_database_url) == head_revision()
     assert head_revision() == revisions_oldest_first()[-1][0]
+
+
+def test_the_code_knows_the_revisions_alembic_walks() -> None:
+    assert list(code_revisions()) == [revision for revision, _ in revisions_oldest_first()]
 
 
 async def test_migrated_schema_matches_the_table_metadata(sql_database_url: str) -> None:
