@@ -24,6 +24,20 @@ function common.share(items, id, count)
   return mine
 end
 
+-- The headers of a JSON request by the bearer of `token`.
+function common.json_bearer(token)
+  return { ["Authorization"] = "Bearer " .. token, ["Content-Type"] = "application/json" }
+end
+
+-- `json_bearer` for each token of thread `id`'s share (of `count` threads) of the file `path`.
+function common.json_bearers(path, id, count)
+  local headers = {}
+  for i, token in ipairs(common.share(common.lines(path), id, count)) do
+    headers[i] = common.json_bearer(token)
+  end
+  return headers
+end
+
 -- Number each thread so that init() can pick its share of a token file; keep them for done().
 local threads = {}
 function setup(thread)

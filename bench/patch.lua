@@ -8,11 +8,7 @@ local common = dofile("common.lua")
 local tokens, nonce, counter
 
 function init(args)
-  tokens = common.share(common.lines(args[1]), id, tonumber(args[2]))
-  for i, token in ipairs(tokens) do
-    tokens[i] = { ["Authorization"] = "Bearer " .. token,
-                  ["Content-Type"] = "application/json" }
-  end
+  tokens = common.json_bearers(args[1], id, tonumber(args[2]))
   nonce, counter = args[3], 0
 end
 

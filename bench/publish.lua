@@ -12,8 +12,7 @@ local scripts, headers, body, mark, major, counter
 
 function init(args)
   scripts = common.share(common.lines(args[1]), id, tonumber(args[2]))
-  headers = { ["Authorization"] = "Bearer " .. common.lines(args[3])[1],
-              ["Content-Type"] = "application/json" }
+  headers = common.json_bearer(common.lines(args[3])[1])
   local file = assert(io.open(args[4]))
   body = file:read("*a")
   file:close()
