@@ -34,7 +34,7 @@ from tests.script_builders import make_script
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from sqlalchemy.ext.asyncio import AsyncEngine
+    from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 OWNER = make_user("owner")
 LATER = ScriptKeyset(ScriptSort.NEWEST, T0 + timedelta(days=1), uuid.uuid4())
@@ -170,22 +170,12 @@ async def test_the_script_search_as_sent_is_planned_for_how_many_scripts_its_wor
     engine = create_engine(postgres_database_url)
     try:
         async with seeding_transaction(postgres_database_url) as connection:
-            await connection.exec_driver_sql(
-                "INSERT INTO users (id, email, username, account_status, created_at, updated_at)"
-                " VALUES (gen_random_uuid(), 'o@example.com', 'o', 'active', now(), now())"
-            )
             # 100k public scripts of 22 words; every one says "common", one in 10,000 "rare".
-            await connection.exec_driver_sql(
-                "INSERT INTO scripts (id, owner_id, slug, name, name_key, description, language,"
-                " visibility, tags, featured, antifeatures, install_count, rating_sum,"
-                " rating_count, rating_avg, created_at, updated_at)"
-                " SELECT gen_random_uuid(), (SELECT id FROM users), 's' || n, 'S ' || n,"
-                " 's ' || n, CASE WHEN n % 10000 = 0 THEN 'rare ' ELSE '' END || 'common '"
+            await seed_catalogue(
+                connection,
+                description="CASE WHEN n % 10000 = 0 THEN 'rare ' ELSE '' END || 'common '"
                 " || (SELECT string_agg('w' || (n * k % 5003), ' ')"
-                " FROM generate_series(1, 20) AS k),"
-                " 'lua', 'public', '[]', false, '[]', n, 0, 0, 0,"
-                " now() - n * interval '1 second', now()"
-                " FROM generate_series(1, 100000) AS n"
+                " FROM generate_series(1, 20) AS k)",
             )
             await connection.exec_driver_sql(
                 "INSERT INTO script_search (script_id, document, tier, tiered)"
@@ -254,6 +244,40 @@ async def test_the_script_search_as_sent_is_planned_for_how_many_scripts_its_wor
     assert owners <= 2 * RANKED_MATCHES + 2 * PAGE_ROWS, runs["common"]
 
 
+CATALOGUE_COLUMNS = {
+    "slug": "'s' || n",
+    "name": "'S ' || n",
+    "name_key": "'s ' || n",
+    "description": "''",
+    "language": "'lua'",
+    "visibility": "'public'",
+    "tags": "'[]'",
+    "featured": "false",
+    "antifeatures": "'[]'",
+    "install_count": "n",
+    "rating_sum": "0",
+    "rating_count": "0",
+    "rating_avg": "0",
+    "created_at": "now() - n * interval '1 second'",
+    "updated_at": "now()",
+}
+
+
+async def seed_catalogue(connection: AsyncConnection, **columns: str) -> None:
+    """One owner and 100,000 of their public scripts numbered `n`, written by one statement:
+    each column the SQL expression in `n` given for it, else `CATALOGUE_COLUMNS`'."""
+    await connection.exec_driver_sql(
+        "INSERT INTO users (id, email, username, account_status, created_at, updated_at)"
+        " VALUES (gen_random_uuid(), 'o@example.com', 'o', 'active', now(), now())"
+    )
+    values = CATALOGUE_COLUMNS | columns
+    await connection.exec_driver_sql(
+        f"INSERT INTO scripts (id, owner_id, {', '.join(values)})"  # noqa: S608 - our own SQL
+        f" SELECT gen_random_uuid(), (SELECT id FROM users), {', '.join(values.values())}"
+        " FROM generate_series(1, 100000) AS n"
+    )
+
+
 def plan_nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
     """The nodes of a plan of EXPLAIN (FORMAT JSON), top down."""
     yield plan
@@ -277,21 +301,14 @@ async def test_a_rare_tag_is_read_first_and_a_common_one_walks_the_order_on_post
     engine = create_engine(postgres_database_url)
     try:
         async with seeding_transaction(postgres_database_url) as connection:
-            await connection.exec_driver_sql(
-                "INSERT INTO users (id, email, username, account_status, created_at, updated_at)"
-                " VALUES (gen_random_uuid(), 'o@example.com', 'o', 'active', now(), now())"
-            )
             # 100k public scripts, each key in its own order; "common" on every other one,
             # "rare" on one in 100 (1,000 scripts, under the bound of 3,162).
-            await connection.exec_driver_sql(
-                "INSERT INTO scripts (id, owner_id, slug, name, name_key, description, language,"
-                " visibility, tags, featured, antifeatures, install_count, rating_sum,"
-                " rating_count, rating_avg, created_at, updated_at)"
-                " SELECT gen_random_uuid(), (SELECT id FROM users), 's' || n, 'S ' || n,"
-                " md5(n::text), '', 'lua', 'public', '[]', false, '[]', n::bigint * 7919 % 100003,"
-                " 0, 0, n::bigint * 104729 % 1009 / 200.0, now() - n * interval '1 second',"
-                " now() - (n * 31 % 100000) * interval '1 second'"
-                " FROM generate_series(1, 100000) AS n"
+            await seed_catalogue(
+                connection,
+                name_key="md5(n::text)",
+                install_count="n::bigint * 7919 % 100003",
+                rating_avg="n::bigint * 104729 % 1009 / 200.0",
+                updated_at="now() - (n * 31 % 100000) * interval '1 second'",
             )
             await connection.exec_driver_sql(
                 "INSERT INTO script_tags (script_id, tag) SELECT id, 'common' FROM scripts"
