@@ -338,19 +338,24 @@ async def test_concurrent_ratings_lose_no_update(make_uow: MakeUnitOfWork) -> No
     assert (read.rating_sum, read.rating_count) == (sum(scores) - 1 + 3, 6)
 
 
+async def fold_installs(make_uow: MakeUnitOfWork, counts: dict[uuid.UUID, int]) -> None:
+    """Add `counts` in a unit of work of their own, as the install flusher does; it yields
+    before committing, so that concurrent folds interleave."""
+    async with make_uow() as uow:
+        await uow.scripts.add_install_counts(counts)
+        await asyncio.sleep(0)
+        await uow.commit()
+
+
 async def test_install_counts_add_up_exactly_under_concurrency(make_uow: MakeUnitOfWork) -> None:
     (alice,) = await add_owners(make_uow, "alice")
     first, second = make_script(alice, "First"), make_script(alice, "Second")
     await add_scripts(make_uow, first, second)
 
-    async def fold(counts: dict[uuid.UUID, int]) -> None:
-        async with make_uow() as uow:
-            await uow.scripts.add_install_counts(counts)
-            await asyncio.sleep(0)
-            await uow.commit()
-
     batches = [{first.id: n, second.id: 2 * n, uuid.uuid4(): 1} for n in range(1, 9)]
-    await asyncio.gather(*(fold(batch) for batch in batches), fold({}))
+    await asyncio.gather(
+        *(fold_installs(make_uow, batch) for batch in batches), fold_installs(make_uow, {})
+    )
 
     async with make_uow() as uow:
         counts = [await uow.scripts.get(script.id) for script in (first, second)]

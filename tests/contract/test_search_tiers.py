@@ -19,6 +19,7 @@ from scripthub.adapters.sqlalchemy.scripts_table import scripts
 from scripthub.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from scripthub.application.ports.scripts import ScriptChanges
 from tests.contract.samples import T0
+from tests.contract.test_script_repository import fold_installs
 from tests.contract.uow_backends import add_owners
 from tests.script_builders import add_scripts, make_script
 
@@ -114,15 +115,11 @@ async def test_tiers_follow_concurrent_install_counts(
     first, second = make_script(owner, "First"), make_script(owner, "Second")
     await add_scripts(make_uow, first, second)
 
-    async def fold(counts: dict[uuid.UUID, int]) -> None:
-        async with make_uow() as uow:
-            await uow.scripts.add_install_counts(counts)
-            await asyncio.sleep(0)
-            await uow.commit()
-
     # Each batch moves both scripts up a tier or two, in both orders of the ids.
     batches = [{first.id: 3**n, second.id: 2 * 3**n} for n in range(8)]
-    await asyncio.gather(*(fold(batch) for batch in [*batches, *reversed(batches)]))
+    await asyncio.gather(
+        *(fold_installs(make_uow, batch) for batch in [*batches, *reversed(batches)])
+    )
 
     rows = await tiers(engine)
     assert [rows[script.id][0] for script in (first, second)] == [6560, 13120]
