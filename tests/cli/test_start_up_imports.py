@@ -24,9 +24,17 @@ MASTER_LEAVES_OUT = (
     "sqlalchemy",
 )
 # Loaded by the first use of what needs them: migrations (`db`, `--migrate`, the readiness
-# probe), a sign-in through a provider, an email address to check, and redis-py by the
-# Redis wiring's adapters (these workers run the embedded wiring).
-WORKER_LEAVES_OUT = ("alembic", "email_validator", "httpx", "redis")
+# probe), a sign-in through a provider (PyJWT, and cryptography's 9 MiB with it, for Google's
+# id_tokens), an email address to check, and redis-py by the Redis wiring's adapters (these
+# workers run the embedded wiring).
+WORKER_LEAVES_OUT = (
+    "alembic",
+    "cryptography.hazmat",
+    "email_validator",
+    "httpx",
+    "jwt",
+    "redis",
+)
 
 
 def loaded_by(statement: str, workdir: Path) -> set[str]:
