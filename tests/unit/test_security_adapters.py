@@ -16,7 +16,7 @@ import jwt
 import pytest
 
 from scripthub.adapters.security.bcrypt_hasher import BCRYPT_THREAD_NICENESS, BcryptPasswordHasher
-from scripthub.adapters.security.common_passwords import load_common_passwords
+from scripthub.adapters.security.common_passwords import CommonPasswords, load_common_passwords
 from scripthub.adapters.security.host_slots import HostSlots
 from scripthub.adapters.security.jwt_tokens import JwtAccessTokens
 from scripthub.adapters.system import SystemClock
@@ -420,6 +420,17 @@ def test_common_password_file_is_plain_lines() -> None:
     assert all(lines), "no blank lines"
     assert len(set(lines)) == len(lines), "deduplicated"
     assert lines[0] == "password", "most common first"
+
+
+def test_the_use_cases_list_is_read_at_the_first_password_checked() -> None:
+    load_common_passwords.cache_clear()
+    common = CommonPasswords()
+    assert load_common_passwords.cache_info().currsize == 0
+
+    assert "password1" in common
+    assert "a far less guessable passphrase" not in common
+    assert load_common_passwords.cache_info().currsize == 1
+    assert len(common) == len(set(common)) == len(load_common_passwords())
 
 
 def test_policy_rejects_common_passwords() -> None:
