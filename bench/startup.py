@@ -87,6 +87,9 @@ class Start:
     """One start-up of one server."""
 
     first_200: float
+    first_request: float
+    """Seconds the request answered by that first 200 took: a worker's first request, which
+    pays for whatever its start left to first use."""
     cpu_to_200: float
     """CPU seconds of the master and its busiest worker until then: the start's critical path
     in CPU, which the machine's load does not stretch as it does the wall time."""
@@ -167,7 +170,7 @@ class StartupBench(Bench):
             )
         self.servers[name] = process
         try:
-            first_200 = self.first_200(name, path, headers, began)
+            first_200, first_request = self.first_200(name, path, headers, began)
             cpu_to_200 = critical_cpu(process.pid)
             self.wait_started(log_file, workers)
             time.sleep(1.0)
@@ -182,17 +185,22 @@ class StartupBench(Bench):
             after = worker_rss_mib(process.pid)
         finally:
             self.stop_servers((name,))
-        return Start(first_200, cpu_to_200, idle, after)
+        return Start(first_200, first_request, cpu_to_200, idle, after)
 
-    def first_200(self, name: str, path: str, headers: dict[str, str], began: float) -> float:
+    def first_200(
+        self, name: str, path: str, headers: dict[str, str], began: float
+    ) -> tuple[float, float]:
+        """Seconds from `began` to the first 200, and the seconds that request took."""
         deadline = began + 60
         while time.monotonic() < deadline:
             if self.servers[name].poll() is not None:
                 msg = f"{name} exited:\n{(self.work / f'{name}.log').read_text()}"
                 raise RuntimeError(msg)
             with suppress(OSError):
+                asked = time.monotonic()
                 if get(PORTS[name], path, headers) == 200:
-                    return time.monotonic() - began
+                    answered = time.monotonic()
+                    return answered - began, answered - asked
             time.sleep(POLL_SECONDS)
         msg = f"{name} did not answer 200 on {path} within 60 s"
         raise RuntimeError(msg)
@@ -258,6 +266,7 @@ def report(runs: dict[str, list[Start]], loads: list[tuple[float, float, float]]
     medians = {
         name: Start(
             statistics.median(s.first_200 for s in starts),
+            statistics.median(s.first_request for s in starts),
             statistics.median(s.cpu_to_200 for s in starts),
             statistics.median(s.idle_mib for s in starts),
             statistics.median(s.after_mib for s in starts),
@@ -266,12 +275,12 @@ def report(runs: dict[str, list[Start]], loads: list[tuple[float, float, float]]
     }
     print(
         f"\n{'server':<16}{'first 200 s':>12}{'CPU to it s':>12}{'idle MiB':>10}"
-        f"{'1k req MiB':>12}  (medians)"
+        f"{'1k req MiB':>12}{'1st req ms':>12}  (medians)"
     )
     for name, start in medians.items():
         print(
             f"{name:<16}{start.first_200:>12.3f}{start.cpu_to_200:>12.2f}"
-            f"{start.idle_mib:>10.1f}{start.after_mib:>12.1f}"
+            f"{start.idle_mib:>10.1f}{start.after_mib:>12.1f}{start.first_request * 1000:>12.1f}"
         )
         spread = ", ".join(f"{s.first_200:.2f}/{s.cpu_to_200:.2f}" for s in runs[name])
         print(f"{'':<16}first 200 / CPU per round: {spread}")
@@ -353,6 +362,7 @@ def main() -> int:
                 runs[name].append(start)
                 log(
                     f"round {round_ + 1} {name}: first 200 {start.first_200:.3f} s"
+                    f" (that request {start.first_request * 1000:.1f} ms)"
                     f" ({start.cpu_to_200:.2f} s CPU), idle"
                     f" {start.idle_mib:.1f} MiB, after {REQUESTS_AFTER} {start.after_mib:.1f} MiB"
                 )
