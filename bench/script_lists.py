@@ -52,12 +52,10 @@ from side_by_side import Baseline, at_page, timed_search
 from sqlalchemy import Column, MetaData, Table, Text, Uuid, event, insert, pool, select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from scripthub.adapters.database_driver import current_revision
+from scripthub.adapters.schema_revisions import head_revision
 from scripthub.adapters.sqlalchemy.engine import create_engine
-from scripthub.adapters.sqlalchemy.migrations import (
-    current_revision,
-    head_revision,
-    upgrade_database,
-)
+from scripthub.adapters.sqlalchemy.migrations import upgrade_database
 from scripthub.adapters.sqlalchemy.scripts_search import (
     postgres_document,
     postgresql_search,

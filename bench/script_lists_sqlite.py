@@ -252,7 +252,7 @@ async def query_plan(engine: AsyncEngine, statement: str, parameters: Any) -> st
 
 def head_of(src: Path) -> str:
     """The newest migration of the source tree `src`."""
-    code = "from scripthub.adapters.sqlalchemy.migrations import head_revision as h; print(h())"
+    code = "from scripthub.adapters.schema_revisions import head_revision as h; print(h())"
     env = {**os.environ, "PYTHONPATH": str(src)}
     return subprocess.run(
         [sys.executable, "-c", code], env=env, check=True, capture_output=True, text=True

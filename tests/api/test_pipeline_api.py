@@ -9,7 +9,7 @@ from typing import Any
 
 import msgspec
 
-from scripthub.adapters.sqlalchemy.migrations import SchemaState
+from scripthub.adapters.schema_revisions import SchemaState
 from scripthub.entrypoints.http.health import Readiness
 from scripthub.entrypoints.mail_worker import DispatcherStatus
 from tests.api.client import PASSWORD, Api, assert_problem

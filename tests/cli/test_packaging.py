@@ -12,7 +12,8 @@ import pytest
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 
-from scripthub.adapters.sqlalchemy.migrations import head_revision, migration_history
+from scripthub.adapters.schema_revisions import head_revision
+from scripthub.adapters.sqlalchemy.migrations import migration_history
 
 ROOT = Path(__file__).resolve().parents[2]
 IN_WHEEL = "scripthub/migrations/"
@@ -89,7 +90,7 @@ def test_the_unpacked_wheel_migrates_without_the_repository(wheel: Path, tmp_pat
 
     location = python(
         "-c",
-        "from scripthub.adapters.sqlalchemy.migrations import SCRIPT_LOCATION as s; print(s)",
+        "from scripthub.adapters.schema_revisions import SCRIPT_LOCATION as s; print(s)",
     )
     upgraded = python("-m", "scripthub.entrypoints.cli", "db", "upgrade")
     current = python("-m", "scripthub.entrypoints.cli", "db", "current")

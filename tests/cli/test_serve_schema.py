@@ -12,11 +12,8 @@ from typing import TYPE_CHECKING
 import httpx
 import pytest
 
-from scripthub.adapters.sqlalchemy.migrations import (
-    downgrade_database,
-    head_revision,
-    upgrade_database,
-)
+from scripthub.adapters.schema_revisions import head_revision
+from scripthub.adapters.sqlalchemy.migrations import downgrade_database, upgrade_database
 from tests.api.conftest import TEST_ENVIRONMENT
 from tests.served import SCRIPTHUB, free_port, serving
 

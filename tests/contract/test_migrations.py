@@ -14,14 +14,9 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, MetaData, func, inspect, pool, select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from scripthub.adapters.sqlalchemy.migrations import (
-    SCRIPT_LOCATION,
-    code_revisions,
-    current_revision,
-    downgrade_database,
-    head_revision,
-    upgrade_database,
-)
+from scripthub.adapters.database_driver import current_revision
+from scripthub.adapters.schema_revisions import SCRIPT_LOCATION, code_revisions, head_revision
+from scripthub.adapters.sqlalchemy.migrations import downgrade_database, upgrade_database
 from scripthub.adapters.sqlalchemy.schema import metadata
 from scripthub.adapters.sqlalchemy.scripts import SqlAlchemyScriptRepository
 from scripthub.adapters.sqlalchemy.scripts_search import (

@@ -16,7 +16,7 @@ import jwt
 import pytest
 
 from scripthub.adapters.security.bcrypt_hasher import BCRYPT_THREAD_NICENESS, BcryptPasswordHasher
-from scripthub.adapters.security.common_passwords import load_common_passwords
+from scripthub.adapters.security.common_passwords import CommonPasswords, load_common_passwords
 from scripthub.adapters.security.host_slots import HostSlots
 from scripthub.adapters.security.jwt_tokens import JwtAccessTokens
 from scripthub.adapters.system import SystemClock
@@ -260,6 +260,49 @@ def test_jwt_round_trip() -> None:
     assert raw["jti"] != unverified(tokens.issue(user_id, session_id).token)["jti"]
 
 
+def test_tokens_are_pyjwts_byte_for_byte() -> None:
+    """Issued without PyJWT (which loads cryptography), read by it as its own."""
+    token = _tokens().issue(uuid.uuid4(), uuid.uuid4()).token
+    claims = jwt.decode(
+        token, SECRET, algorithms=["HS256"], audience="scripthub-api", issuer="scripthub"
+    )
+
+    assert jwt.encode(claims, SECRET, algorithm="HS256") == token
+
+
+def test_reads_what_pyjwt_accepts_an_audience_list_and_a_past_nbf() -> None:
+    user_id = uuid.uuid4()
+    claims = {**_valid_claims(), "sub": str(user_id), "aud": ["other", "scripthub-api"]}
+    claims["nbf"] = claims["iat"]
+
+    assert _tokens().read(jwt.encode(claims, SECRET, algorithm="HS256")).user_id == user_id
+
+
+@pytest.mark.parametrize(
+    ("claim", "seconds_from_now"), [("iat", 120), ("nbf", 120), ("exp", -1), ("exp", 0)]
+)
+def test_rejects_a_token_not_yet_or_no_longer_valid(claim: str, seconds_from_now: int) -> None:
+    claims = _valid_claims()
+    claims[claim] = int(datetime.now(UTC).timestamp()) + seconds_from_now
+    token = jwt.encode(claims, SECRET, algorithm="HS256")
+    expected = TokenExpiredError if claim == "exp" else InvalidTokenError
+
+    with pytest.raises(InvalidTokenError) as raised:
+        _tokens().read(token)
+    assert raised.type is expected
+
+
+def test_an_expired_token_is_expired_whatever_its_audience() -> None:
+    claims = {**_valid_claims(), "aud": "another-api", "exp": 1}
+    with pytest.raises(TokenExpiredError):
+        _tokens().read(jwt.encode(claims, SECRET, algorithm="HS256"))
+
+
+def test_rejects_an_extension_it_would_have_to_understand() -> None:
+    token = jwt.encode(_valid_claims(), SECRET, algorithm="HS256", headers={"crit": ["exp"]})
+    _assert_invalid(_tokens(), token)
+
+
 def test_expired_token() -> None:
     issuer = _tokens(at=_now() - timedelta(hours=1), ttl=60)
     token = issuer.issue(uuid.uuid4(), uuid.uuid4()).token
@@ -326,6 +369,11 @@ def test_missing_claim(claim: str) -> None:
         ("sub", "{" + str(uuid.UUID(int=1)) + "}"),
         ("iat", "yesterday"),
         ("exp", "tomorrow"),
+        ("exp", None),
+        ("aud", ["another-api"]),
+        ("aud", [1]),
+        ("aud", {"scripthub-api": 1}),
+        ("jti", 1),
     ],
 )
 def test_malformed_claim(claim: str, value: object) -> None:
@@ -372,6 +420,17 @@ def test_common_password_file_is_plain_lines() -> None:
     assert all(lines), "no blank lines"
     assert len(set(lines)) == len(lines), "deduplicated"
     assert lines[0] == "password", "most common first"
+
+
+def test_the_use_cases_list_is_read_at_the_first_password_checked() -> None:
+    load_common_passwords.cache_clear()
+    common = CommonPasswords()
+    assert load_common_passwords.cache_info().currsize == 0
+
+    assert "password1" in common
+    assert "a far less guessable passphrase" not in common
+    assert load_common_passwords.cache_info().currsize == 1
+    assert len(common) == len(set(common)) == len(load_common_passwords())
 
 
 def test_policy_rejects_common_passwords() -> None:

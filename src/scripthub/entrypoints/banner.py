@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from importlib.metadata import version
 
+from scripthub.adapters.database_driver import without_password
 from scripthub.entrypoints.settings import Settings
 
 ANY_ADDRESS = {"0.0.0.0", "::"}  # noqa: S104 - a host name to recognise, not to bind
@@ -14,10 +15,7 @@ def scripthub_version() -> str:
 
 
 def start_up_banner(settings: Settings, host: str, port: int, *, reload: bool) -> str:
-    # Here, not at the top: `cli` imports this module, and `--version` needs no SQLAlchemy.
-    from sqlalchemy.engine import make_url  # noqa: PLC0415
-
-    database = make_url(settings.database_url).render_as_string(hide_password=True)
+    database = without_password(settings.database_url)
     shared = "Redis" if settings.cache_backend == "redis" else "in-process"
     local_host = "127.0.0.1" if host in ANY_ADDRESS else host
     secret = (

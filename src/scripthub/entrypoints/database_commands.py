@@ -1,34 +1,38 @@
 """What the `scripthub` commands do with the database schema: migrate it, and say why a
 command must not run on a database (unreachable, missing, or not at this code's revision).
 
-SQLAlchemy and Alembic come with this module, which `cli` imports only when a command needs
-it: `cli` is also the first module of every spawned worker of `scripthub serve`, and the
-master's own imports are on the path to the first answer (bench/README.md)."""
+`cli` imports this module only when a command needs it, and the check `serve` makes before
+its workers start reads the revisions with the database driver alone: the master's imports
+are on the path to the first answer (bench/README.md). SQLAlchemy and Alembic come with
+`migrations`, imported when there is something to migrate or a `db` command runs."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+from types import ModuleType
 
-from scripthub.adapters.sqlalchemy.engine import sqlite_file
-from scripthub.adapters.sqlalchemy.errors import why_unreachable
-from scripthub.adapters.sqlalchemy.migrations import (
-    SchemaState,
-    current_revision,
-    downgrade_database,
-    head_revision,
-    migration_history,
-    schema_state,
-    upgrade_database,
-)
+from scripthub.adapters.database_driver import current_revision, sqlite_file, why_unreachable
+from scripthub.adapters.schema_revisions import SchemaState, head_revision, schema_state
 from scripthub.domain.errors import ServiceUnavailableError
 from scripthub.entrypoints.settings import Settings
 
 
+def _migrations() -> ModuleType:
+    """Alembic's migrations, and SQLAlchemy with them: imported to change the schema."""
+    from scripthub.adapters.sqlalchemy import migrations  # noqa: PLC0415
+
+    return migrations
+
+
 def migrate_embedded(settings: Settings) -> None:
-    """The embedded database migrates itself: a fresh checkout needs no `db upgrade`."""
-    if settings.uses_sqlite:
-        asyncio.run(upgrade_database(settings.database_url))
+    """The embedded database migrates itself: a fresh checkout needs no `db upgrade`. One
+    already at the code's revision is left as it is, without loading Alembic."""
+    url = settings.database_url
+    if not settings.uses_sqlite:
+        return
+    if schema_state(asyncio.run(current_revision(url))) is not SchemaState.OK:
+        asyncio.run(_migrations().upgrade_database(url))
 
 
 def refusal_to_serve(settings: Settings, *, migrate: bool) -> str | None:
@@ -36,7 +40,7 @@ def refusal_to_serve(settings: Settings, *, migrate: bool) -> str | None:
     not start on the database, or None if it may."""
     try:
         if migrate:
-            asyncio.run(upgrade_database(settings.database_url))
+            asyncio.run(_migrations().upgrade_database(settings.database_url))
         else:
             migrate_embedded(settings)
     except ServiceUnavailableError as error:
@@ -52,19 +56,20 @@ def refusal_to_use(url: str) -> str | None:
 def db_command(settings: Settings, args: argparse.Namespace) -> str | None:
     """Runs `scripthub db ...`, printing what it did; returns why it refused, if it did."""
     url = settings.database_url
+    migrations = _migrations()
     if args.db_command == "history":
         revision = asyncio.run(current_revision(url))
-        for migration in migration_history():
+        for migration in migrations.migration_history():
             current = " (current)" if migration.revision == revision else ""
             print(f"{migration.revision}  {migration.title}{current}")
         return None
     progress = _print_progress
     if args.db_command == "upgrade":
-        asyncio.run(upgrade_database(url, progress=progress))
+        asyncio.run(migrations.upgrade_database(url, progress=progress))
     elif args.db_command == "downgrade":
         if refusal := _missing(url):
             return refusal
-        asyncio.run(downgrade_database(url, args.revision, progress=progress))
+        asyncio.run(migrations.downgrade_database(url, args.revision, progress=progress))
     revision = asyncio.run(current_revision(url))
     head = head_revision()
     print(f"{revision or 'none'}{' (head)' if revision == head else f' (head is {head})'}")

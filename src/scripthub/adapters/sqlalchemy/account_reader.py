@@ -10,7 +10,8 @@ from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.util import await_, greenlet_spawn
 
-from scripthub.adapters.sqlalchemy.errors import database_errors, is_unavailable_sqlstate
+from scripthub.adapters.database_driver import is_unavailable_sqlstate
+from scripthub.adapters.sqlalchemy.errors import database_errors
 from scripthub.adapters.sqlalchemy.provider_links import auth_providers
 from scripthub.adapters.sqlalchemy.roles_table import roles, user_roles
 from scripthub.adapters.sqlalchemy.rows import ColumnValues

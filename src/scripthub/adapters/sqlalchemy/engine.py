@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import event, make_url, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from scripthub.adapters.database_driver import sqlite_file
 from scripthub.adapters.sqlalchemy.scripts_search import SEARCH_ROWID_FUNCTION, stored_search_rowid
 
 if TYPE_CHECKING:
@@ -117,17 +117,6 @@ def _configure_sqlite_connection(
     dbapi_connection.create_function(
         SEARCH_ROWID_FUNCTION, 1, stored_search_rowid, deterministic=True
     )
-
-
-def sqlite_file(url: str) -> Path | None:
-    """The file of a SQLite database URL, or None for another backend or an in-memory one."""
-    parsed = make_url(url)
-    database = parsed.database
-    if parsed.get_backend_name() != "sqlite" or not database:
-        return None
-    if database == ":memory:" or database.startswith("file:"):
-        return None
-    return Path(database)
 
 
 def ensure_sqlite_directory(url: str) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from sqlalchemy import make_url
 from sqlalchemy.exc import (
     DBAPIError,
     IntegrityError,
@@ -15,6 +14,7 @@ from sqlalchemy.exc import (
 )
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
+from scripthub.adapters.database_driver import is_unavailable_sqlstate
 from scripthub.domain.errors import (
     BadRequestError,
     ConflictError,
@@ -31,10 +31,6 @@ if TYPE_CHECKING:
 
 NUL_MESSAGE = "text must not contain NUL characters"
 
-# SQLSTATE classes meaning "this server cannot serve us now": connection exception, invalid
-# authorization, unknown database (both seen at connect time), insufficient resources (too
-# many connections, disk full), operator intervention (shutting down, starting up).
-_UNAVAILABLE_SQLSTATE_CLASSES = ("08", "28", "3D", "53", "57")
 # PostgreSQL refuses NUL in text ("invalid byte sequence") and in JSONB ("unsupported Unicode
 # escape sequence"); SQLite stores it. `mapping` rejects NUL in everything written, so these
 # can only come from a lookup, which then answers like a bad request rather than a crash.
@@ -42,10 +38,6 @@ _NUL_SQLSTATES = ("22021", "22P05")
 # Serialization failure and deadlock: PostgreSQL rolled back one of two transactions that
 # collided; the client's request was fine and may simply be sent again.
 _COLLISION_SQLSTATES = ("40001", "40P01")
-
-
-def is_unavailable_sqlstate(sqlstate: str | None) -> bool:
-    return (sqlstate or "").startswith(_UNAVAILABLE_SQLSTATE_CLASSES)
 
 
 def _is_unavailable(error: BaseException) -> bool:
@@ -102,24 +94,3 @@ def database_errors() -> Iterator[None]:
         if translated is None:
             raise
         raise translated from error
-
-
-def why_unreachable(url: str, error: BaseException) -> str:
-    """An operator's sentence on why the database at `url` cannot be used: `error` (from
-    `database_errors`, or the driver's) says whether the server or the database is missing."""
-    target = make_url(url)
-    where = f"{target.host or 'localhost'}:{target.port or 5432}"
-    root = error
-    while root.__cause__ is not None:
-        root = root.__cause__
-    sqlstate = getattr(root, "sqlstate", None) or ""
-    if sqlstate.startswith("3D"):
-        return (
-            f'the database "{target.database}" does not exist on the server at {where}: '
-            "create it, then run `scripthub db upgrade`"
-        )
-    if sqlstate.startswith("28"):
-        return f"the server at {where} refused the credentials ({root})"
-    if isinstance(root, OSError | TimeoutError):
-        return f"the database server at {where} cannot be reached ({root}): is it running?"
-    return f"the database at {where} cannot be used ({type(root).__name__}: {root})"

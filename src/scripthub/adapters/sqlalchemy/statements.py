@@ -16,7 +16,7 @@ import asyncpg
 from sqlalchemy import bindparam
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
-from scripthub.adapters.sqlalchemy.errors import is_unavailable_sqlstate
+from scripthub.adapters.database_driver import is_unavailable_sqlstate
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence

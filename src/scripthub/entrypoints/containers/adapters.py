@@ -21,7 +21,7 @@ from scripthub.adapters.memory import (
     InMemorySessionStore,
 )
 from scripthub.adapters.security.bcrypt_hasher import BcryptPasswordHasher
-from scripthub.adapters.security.common_passwords import load_common_passwords
+from scripthub.adapters.security.common_passwords import CommonPasswords
 from scripthub.adapters.security.host_slots import HostSlots
 from scripthub.adapters.security.jwt_tokens import JwtAccessTokens
 from scripthub.adapters.sqlalchemy.account_reader import SqlAlchemyAccountReader
@@ -60,7 +60,7 @@ class Adapters(containers.DeclarativeContainer):
 
     # Infrastructure, one per process.
     clock = providers.Singleton(SystemClock)
-    common_passwords = providers.Singleton(load_common_passwords)
+    common_passwords = providers.Singleton(CommonPasswords)
     email_syntax = providers.Singleton(EmailValidatorSyntax)
     bcrypt_slots = providers.Singleton(
         HostSlots,
