@@ -50,7 +50,8 @@ _KEYS: dict[ScriptSort, Column[Any]] = {
 # The same keys as `script_tags` copies them.
 _TAG_KEYS = {sort: script_tags.c[key.name] for sort, key in _KEYS.items()}
 _EVERY_VISIBILITY = frozenset(Visibility)
-_CATALOGUE = frozenset({Visibility.PUBLIC})
+CATALOGUE = frozenset({Visibility.PUBLIC})
+"""What a list of the public catalogue shows."""
 # Written as JSON by both backends' drivers, and by PostgreSQL's jsonb output, as '[]'.
 _NO_ANTIFEATURES = cast(scripts.c.antifeatures, Text) == literal_column("'[]'")
 
@@ -155,7 +156,7 @@ def walks_tag(query: ScriptQuery) -> bool:
     from the tag's index of that order, however many scripts the tag has."""
     return (
         query.tag is not None
-        and query.visibilities == _CATALOGUE
+        and query.visibilities == CATALOGUE
         and sort_of(query) is not ScriptSort.RELEVANCE
     )
 

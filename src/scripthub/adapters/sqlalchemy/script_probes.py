@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import case, func, select
 
 from scripthub.adapters.sqlalchemy.script_listing import (
+    CATALOGUE,
     NO_PROBES,
     Probes,
     running_on,
@@ -39,7 +40,7 @@ from scripthub.adapters.sqlalchemy.scripts_search import (
 )
 from scripthub.adapters.sqlalchemy.scripts_table import script_tags
 from scripthub.application.ports.scripts import ScriptSort
-from scripthub.domain.scripts import Visibility, search_terms
+from scripthub.domain.scripts import search_terms
 
 if TYPE_CHECKING:
     from typing import Any
@@ -49,7 +50,6 @@ if TYPE_CHECKING:
 
     from scripthub.application.ports.scripts import ScriptQuery
 
-_CATALOGUE = frozenset({Visibility.PUBLIC})
 
 COMMON = 1000
 """Scripts a filter selects from which SQLite walks the order's index and tests it on each
@@ -101,7 +101,7 @@ def _narrowed(query: ScriptQuery) -> bool:
     filter's scripts, which the tiers cannot), or it lists more than the public catalogue
     (the tiers walk that first: `script_tiers`)."""
     return (
-        query.visibilities != _CATALOGUE
+        query.visibilities != CATALOGUE
         or query.owner_id is not None
         or query.language is not None
         or query.tag is not None
