@@ -1,6 +1,7 @@
-"""Each `script_tags` row keeps its script's sort keys and whether it is listed, with one
-partial index per order over the rows of listed scripts: a tag's page in any order walks
-its index and stops after the page, for a rare tag as for a common one.
+"""Tag rows keep their script's sort keys and listing, with one partial index per order.
+
+A tag's page in any order walks its index (on `tag`, the order's key, `script_id`, over the
+rows of listed scripts) and stops after the page, for a rare tag as for a common one.
 
 The copies (`scripts_table.TAG_COPIES`) are filled here in one UPDATE ... FROM, then
 declared NOT NULL: every writer of a tag row or of a copied column of a script says them.
