@@ -65,7 +65,8 @@ POST /api/scripts/{id}/versions (publish a version)          (scripts/publish_ve
          redis/latest_code.py changed)
   SQL    BEGIN; SELECT script + owner; SELECT the latest version with its code; SELECT the
          new version (none); UPDATE users (hold the active account); UPDATE scripts (the
-         new latest, guarded by the one read); INSERT script_versions; DELETE script_sites;
+         new latest, guarded by the one read); UPDATE script_tags (the script's sort keys
+         copied, rows out of step only); INSERT script_versions; DELETE script_sites;
          INSERT script_sites (one per site); INSERT audit_logs; SELECT script + owner (does
          the block change a field? here it never does: 501 otherwise); COMMIT.
          Parsing the code's block, the version rules and `widened` are the product's domain
@@ -76,7 +77,7 @@ PUT /api/scripts/{id}/rating                                        (scripts/rat
   Redis  the access-state + rate-limit MULTI block
   SQL    BEGIN; SELECT script + owner; UPDATE scripts (lock the live row); INSERT
          script_ratings ON CONFLICT DO UPDATE; UPDATE scripts SET the totals recounted from
-         script_ratings; COMMIT
+         script_ratings; UPDATE script_tags (the sort keys copied); COMMIT
 
 and the same CPU work the product cannot avoid: HS256 JWT decode/encode with PyJWT and the
 same claims, SHA-256 of refresh tokens, SHA-256-prehashed bcrypt at SCRIPTHUB_BCRYPT_ROUNDS on
@@ -344,6 +345,17 @@ SQL_PUBLISH = (  # the new latest, guarded by the latest version read
     f" latest_version_at=$3::{_TIMESTAMP}, latest_sha256=$4::VARCHAR,"
     f" updated_at=$5::{_TIMESTAMP} WHERE scripts.id = $6::UUID AND scripts.deleted_at IS NULL"
     " AND scripts.latest_version = $7::VARCHAR RETURNING scripts.id"
+)
+SQL_FOLLOW_TAGS = (  # _FOLLOW_SCRIPT: the script's sort keys copied into its tag rows
+    "UPDATE script_tags SET created_at=scripts.created_at, updated_at=scripts.updated_at,"
+    " install_count=scripts.install_count, rating_avg=scripts.rating_avg,"
+    " name_key=scripts.name_key, listed=(scripts.visibility = 'public' AND"
+    " scripts.deleted_at IS NULL) FROM scripts WHERE script_tags.script_id = scripts.id AND"
+    " scripts.id = $1::UUID AND (script_tags.created_at, script_tags.updated_at,"
+    " script_tags.install_count, script_tags.rating_avg, script_tags.name_key,"
+    " script_tags.listed) != (scripts.created_at, scripts.updated_at, scripts.install_count,"
+    " scripts.rating_avg, scripts.name_key, scripts.visibility = 'public' AND"
+    " scripts.deleted_at IS NULL)"
 )
 SQL_INSERT_VERSION = (
     "INSERT INTO script_versions (id, script_id, version, changelog, code, size, sha256,"
@@ -1217,6 +1229,7 @@ async def publish_version(
         )
         if published is None:  # the product checks again against the one that went in
             raise HTTPException(status_code=501, detail="published meanwhile")
+        await connection.execute(SQL_FOLLOW_TAGS, script_id)
         await connection.execute(
             SQL_INSERT_VERSION,
             version.id,
@@ -1335,6 +1348,7 @@ async def rate_script(request: Request[Any, Any, Any], script_id: uuid.UUID) -> 
         totals = await connection.fetchrow(
             SQL_RECOUNT_RATINGS, 0, script_id, script_id, 0.0, script_id, script_id
         )
+        await connection.execute(SQL_FOLLOW_TAGS, script_id)
         await uow.commit()
     count = totals["rating_count"]
     average = round(totals["rating_sum"] / count, 2) if count else None

@@ -64,6 +64,7 @@ from scripthub.adapters.sqlalchemy.scripts_search import (
     tiered_document,
 )
 from scripthub.adapters.sqlalchemy.scripts_table import (
+    TAG_COPIES,
     script_values,
     scripts,
     site_rows,
@@ -206,6 +207,13 @@ def catalogue_row(script: Script) -> dict[str, Any]:
     }
 
 
+def tag_rows(row: dict[str, Any]) -> list[dict[str, Any]]:
+    """The `script_tags` rows of a `catalogue_row`, with what they copy of it (`TAG_COPIES`)."""
+    listed = row["visibility"] == Visibility.PUBLIC.value and row["deleted_at"] is None
+    copies = {name: listed if name == "listed" else row[name] for name in TAG_COPIES}
+    return [{"script_id": row["id"], "tag": tag, **copies} for tag in row["tags"]]
+
+
 def batches(rows: list[Any], size: int = 5000) -> Iterator[list[Any]]:
     for start in range(0, len(rows), size):
         yield rows[start : start + size]
@@ -288,10 +296,9 @@ async def copy_scripts(raw: Any, catalogue: Catalogue, chunk: list[Script]) -> N
             [json.dumps(row[c]) if c in documents else row[c] for c in columns] for row in rows
         ],
     )
+    tags = [tag for row in rows for tag in tag_rows(row)]
     await raw.copy_records_to_table(
-        "script_tags",
-        columns=["script_id", "tag"],
-        records=[(s.id, t) for s in chunk for t in s.tags],
+        "script_tags", columns=list(tags[0]), records=[list(tag.values()) for tag in tags]
     )
     await raw.copy_records_to_table(
         "script_sites",

@@ -50,10 +50,11 @@ from script_lists import (
     frequency,
     make_catalogue,
     queries,
+    tag_rows,
     time_list,
 )
 from side_by_side import Baseline
-from sqlalchemy import insert, pool
+from sqlalchemy import insert, inspect, pool
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from scripthub.adapters.sqlalchemy.engine import create_engine
@@ -105,6 +106,10 @@ async def seed(url: str, size: int, revision: str) -> Catalogue:
     owners = owner_ids()
     catalogue = with_cjk_and_antifeatures(make_catalogue(size, owners))
     async with engine.begin() as connection:
+        # A tree before 0015 keeps no copies in its tag rows.
+        tag_columns = await connection.run_sync(
+            lambda sync: [c["name"] for c in inspect(sync).get_columns("script_tags")]
+        )
         await connection.execute(
             insert(users),
             [
@@ -120,9 +125,12 @@ async def seed(url: str, size: int, revision: str) -> Catalogue:
             ],
         )
         for chunk in batches(catalogue.scripts, 20_000):
-            await connection.execute(insert(scripts), [catalogue_row(s) for s in chunk])
-            tag_rows = [{"script_id": s.id, "tag": t} for s in chunk for t in s.tags]
-            await connection.execute(insert(script_tags), tag_rows)
+            rows = [catalogue_row(s) for s in chunk]
+            await connection.execute(insert(scripts), rows)
+            tags = [tag for row in rows for tag in tag_rows(row)]
+            await connection.execute(
+                insert(script_tags), [{c: tag[c] for c in tag_columns} for tag in tags]
+            )
             await connection.execute(
                 insert(script_sites),
                 [row for s in chunk for row in site_rows(s.id, catalogue.sites[s.id])],

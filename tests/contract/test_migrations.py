@@ -11,7 +11,20 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, MetaData, func, inspect, pool, select, text
+from sqlalchemy import (
+    Connection,
+    MetaData,
+    Text,
+    Uuid,
+    column,
+    func,
+    inspect,
+    pool,
+    select,
+    text,
+    tuple_,
+)
+from sqlalchemy import table as sa_table
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from scripthub.adapters.database_driver import current_revision
@@ -28,7 +41,9 @@ from scripthub.adapters.sqlalchemy.scripts_search import (
     sqlite_search,
 )
 from scripthub.adapters.sqlalchemy.scripts_table import (
+    TAG_COPIES,
     script_sites,
+    script_tags,
     script_values,
     script_versions,
     scripts,
@@ -36,7 +51,7 @@ from scripthub.adapters.sqlalchemy.scripts_table import (
 )
 from scripthub.adapters.sqlalchemy.statements import SqlAlchemyStatements
 from scripthub.application.ports.scripts import ScriptQuery
-from scripthub.domain.scripts import Language, LocalizedText, Script, ScriptVersion
+from scripthub.domain.scripts import Language, LocalizedText, Script, ScriptVersion, Visibility
 from scripthub.domain.users import User
 from tests.contract.samples import T0
 from tests.script_builders import make_script, make_version
@@ -436,3 +451,53 @@ async def test_upgrade_gives_each_search_row_its_scripts_tier(empty_database_url
     await upgrade_database(empty_database_url)
 
     assert await run_on(empty_database_url, search_tiers) == {0: 0, 5: 3, 70: 7}
+
+
+def insert_tagged_scripts(connection: Connection) -> None:
+    """A listed, an unlisted and a deleted script with tags, as before 0015 (no copies)."""
+    owner_id = connection.execute(select(metadata.tables["users"].c.id)).scalar_one()
+    owner = User(owner_id, "owner@example.com", "user0", None, T0, T0)
+    tags_before = sa_table("script_tags", column("script_id", Uuid()), column("tag", Text()))
+    rows = [
+        ("Listed", Visibility.PUBLIC, None, ["dark", "theme"]),
+        ("Unlisted", Visibility.UNLISTED, None, ["dark"]),
+        ("Deleted", Visibility.PUBLIC, T0, ["dark"]),
+    ]
+    for n, (name, visibility, deleted_at, tags) in enumerate(rows):
+        script = make_script(owner, name, tags=tags, visibility=visibility)
+        values = script_values(script) | {"install_count": 10 + n, "rating_avg": 1.5 + n}
+        connection.execute(scripts.insert(), [values | {"deleted_at": deleted_at}])
+        connection.execute(
+            tags_before.insert(), [{"script_id": script.id, "tag": tag} for tag in tags]
+        )
+    connection.commit()
+
+
+def tag_copies(connection: Connection) -> dict[tuple[str, str], tuple[bool, bool]]:
+    """Each tag row's (script slug, tag): whether its copies are its script's, and whether
+    it is listed."""
+    kept = [script_tags.c[name] for name in TAG_COPIES]
+    statement = select(
+        scripts.c.slug,
+        script_tags.c.tag,
+        tuple_(*kept) == tuple_(*TAG_COPIES.values()),
+        script_tags.c.listed,
+    ).join(scripts, scripts.c.id == script_tags.c.script_id)
+    return {(row[0], row[1]): (bool(row[2]), bool(row[3])) for row in connection.execute(statement)}
+
+
+async def test_upgrade_copies_each_scripts_sort_keys_and_listing_into_its_tags(
+    empty_database_url: str,
+) -> None:
+    await upgrade_database(empty_database_url, "0014")
+    await run_on(empty_database_url, insert_users([("owner@example.com", "active")]))
+    await run_on(empty_database_url, insert_tagged_scripts)
+
+    await upgrade_database(empty_database_url)
+
+    assert await run_on(empty_database_url, tag_copies) == {
+        ("listed", "dark"): (True, True),
+        ("listed", "theme"): (True, True),
+        ("unlisted", "dark"): (True, False),
+        ("deleted", "dark"): (True, False),
+    }

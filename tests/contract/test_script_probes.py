@@ -1,8 +1,9 @@
-"""On SQLite, a list in a key's order narrowed by a tag, a site or words that select many
-scripts walks the order's index and tests each script (`script_probes`), and a language is
-tested in every order but `newest`: the same pages as starting from what the filters select,
-read in the index's order, without sorting what they select. And what each SQLite
-connection of the engine is set up with for it."""
+"""On SQLite, a list in a key's order narrowed by a tag (beyond the public catalogue), a site
+or words that select many scripts walks the order's index and tests each script
+(`script_probes`), and a language is tested in every order but `newest`: the same pages as
+starting from what the filters select, read in the index's order, without sorting what they
+select. A tag of the catalogue walks its own index of the order, counting nothing. And what
+each SQLite connection of the engine is set up with for it."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from scripthub.adapters.sqlalchemy.engine import SQLITE_MMAP_SIZE
 from scripthub.adapters.sqlalchemy.scripts_search import search_rowid
 from scripthub.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from scripthub.application.ports.scripts import ScriptQuery, ScriptSort
-from scripthub.domain.scripts import Language
+from scripthub.domain.scripts import Language, Visibility
 from tests.contract import test_script_listing, test_script_sites
 from tests.contract.test_sql_statements import query_plan, recorded_statements
 
@@ -29,6 +30,7 @@ KEY_ORDERS = [sort for sort in ScriptSort if sort is not ScriptSort.RELEVANCE]
 # Relevance finds its candidates in `installs` order, probed as that order is: one ranked
 # candidate, so that its pages cross into the unranked matches.
 EVERY_ORDER = [*KEY_ORDERS, ScriptSort.RELEVANCE]
+EVERY_VISIBILITY = frozenset(Visibility)
 ORDER_INDEXES = {
     ScriptSort.NEWEST: "ix_scripts_listed_created_at_id",
     ScriptSort.UPDATED: "ix_scripts_listed_updated_at_id",
@@ -79,6 +81,7 @@ async def pages_both_ways(
         {"text": "dark every", "tag": "t1"},
         {"language": Language.JAVASCRIPT},
         {"language": Language.JAVASCRIPT, "tag": "t0", "text": "page"},
+        {"tag": "t0", "visibilities": EVERY_VISIBILITY},
     ],
 )
 async def test_probed_filters_list_the_same_pages(
@@ -135,7 +138,7 @@ async def catalogue_for(make_uow: MakeUnitOfWork, filters: dict[str, object]) ->
 @pytest.mark.parametrize("sort", [ScriptSort.INSTALLS, ScriptSort.NAME])
 @pytest.mark.parametrize(
     "filters",
-    [{"tag": "t0"}, {"text": "dark"}, {"site": "youtube.com"}, {"language": Language.JAVASCRIPT}],
+    [{"text": "dark"}, {"site": "youtube.com"}, {"language": Language.JAVASCRIPT}],
 )
 async def test_a_common_filter_walks_the_orders_index(
     engine: AsyncEngine,
@@ -157,7 +160,7 @@ async def test_a_common_filter_walks_the_orders_index(
 @pytest.mark.parametrize(
     ("filters", "index"),
     [
-        ({"tag": "t0"}, "ix_script_tags_tag_script_id"),
+        ({"tag": "t0", "visibilities": EVERY_VISIBILITY}, "ix_script_tags_tag_script_id"),
         ({"site": "youtube.com"}, "ix_script_sites_host_subdomains_script_id"),
         ({"text": "dark"}, "VIRTUAL TABLE"),
     ],
@@ -173,20 +176,25 @@ async def test_a_rare_filter_is_where_the_page_starts(
     assert ORDER_INDEXES[ScriptSort.INSTALLS] not in plan, plan
 
 
-async def test_a_tag_is_common_from_common_scripts_on(
-    engine: AsyncEngine, make_uow: MakeUnitOfWork, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("sort", KEY_ORDERS)
+@pytest.mark.parametrize("common", [False, True])
+async def test_a_tag_of_the_catalogue_walks_its_index_of_the_order(
+    engine: AsyncEngine,
+    make_uow: MakeUnitOfWork,
+    monkeypatch: pytest.MonkeyPatch,
+    sort: ScriptSort,
+    common: bool,
 ) -> None:
-    scripts = await test_script_listing.catalogue(make_uow)
-    tagged = sum("t0" in script.tags for script in scripts)
-    query = ScriptQuery(tag="t0", sort=ScriptSort.INSTALLS)
+    await test_script_listing.catalogue(make_uow)
+    if common:
+        probing_every_filter(monkeypatch)
 
-    monkeypatch.setattr(script_probes, "COMMON", tagged + 1)
-    _, rare = await page_plan(engine, query)
-    monkeypatch.setattr(script_probes, "COMMON", tagged)
-    _, common = await page_plan(engine, query)
+    statements, plan = await page_plan(engine, ScriptQuery(tag="t0", sort=sort))
 
-    assert "ix_script_tags_tag_script_id" in rare, rare
-    assert ORDER_INDEXES[ScriptSort.INSTALLS] in common, common
+    key = ORDER_INDEXES[sort].removeprefix("ix_scripts_listed_").removesuffix("_id")
+    assert f"ix_script_tags_listed_tag_{key}_script_id" in plan, plan
+    assert "TEMP B-TREE" not in plan, plan
+    assert statements == 1, "the page alone: no count"
 
 
 async def test_each_sqlite_connection_maps_the_file_and_hashes_search_row_ids(

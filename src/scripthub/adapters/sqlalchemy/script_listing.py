@@ -14,6 +14,7 @@ from scripthub.adapters.sqlalchemy.scripts_table import (
     LIVE,
     OWNER_ACTIVE,
     PUBLIC,
+    TAG_LISTED,
     WITH_OWNER,
     featured_is,
     script_from_row,
@@ -34,19 +35,23 @@ from scripthub.domain.sites import host_and_parents
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-    from sqlalchemy import ColumnElement, RowMapping, Select
+    from sqlalchemy import Column, ColumnElement, RowMapping, Select
 
     from scripthub.adapters.sqlalchemy.scripts_search import SearchIndex, SearchMatch
     from scripthub.application.ports.scripts import ScriptQuery
 
-_KEYS: dict[ScriptSort, ColumnElement[Any]] = {
+_KEYS: dict[ScriptSort, Column[Any]] = {
     ScriptSort.NEWEST: scripts.c.created_at,
     ScriptSort.UPDATED: scripts.c.updated_at,
     ScriptSort.INSTALLS: scripts.c.install_count,
     ScriptSort.RATING: scripts.c.rating_avg,
     ScriptSort.NAME: scripts.c.name_key,
 }
+# The same keys as `script_tags` copies them.
+_TAG_KEYS = {sort: script_tags.c[key.name] for sort, key in _KEYS.items()}
 _EVERY_VISIBILITY = frozenset(Visibility)
+CATALOGUE = frozenset({Visibility.PUBLIC})
+"""What a list of the public catalogue shows."""
 # Written as JSON by both backends' drivers, and by PostgreSQL's jsonb output, as '[]'.
 _NO_ANTIFEATURES = cast(scripts.c.antifeatures, Text) == literal_column("'[]'")
 
@@ -55,14 +60,13 @@ _NO_ANTIFEATURES = cast(scripts.c.antifeatures, Text) == literal_column("'[]'")
 class Probes:
     """The filters of a list in a key's order that SQLite tests on each script as it walks
     the order's index, rather than starting from the scripts they select (`script_probes`);
-    PostgreSQL, which plans each value, probes none, but is told to start from a rare tag
-    (`rare_tag`), and to read a search's candidates by popularity tier (`tiers`)."""
+    PostgreSQL, which plans each value, probes none, but is told to read a search's
+    candidates by popularity tier (`tiers`)."""
 
     language: bool = False
     tag: bool = False
     site: bool = False
     text: bool = False
-    rare_tag: bool = False
     tiers: bool = False
 
 
@@ -119,25 +123,42 @@ def _by_key(
     after: ScriptKeyset | None,
     probes: Probes,
 ) -> Select[Any]:
-    key = _KEYS[sort]
+    key, id_ = _KEYS[sort], scripts.c.id
     statement = WITH_OWNER
+    by_tag = walks_tag(query)
+    if by_tag:
+        # The page is a walk of the tag's index of the order (the keys `script_tags` copies).
+        key, id_ = _TAG_KEYS[sort], script_tags.c.script_id
+        statement = statement.join(script_tags, script_tags.c.script_id == scripts.c.id).where(
+            script_tags.c.tag == written(query.tag, Text()), TAG_LISTED
+        )
     if match is not None and probes.text:
         statement = statement.where(sqlite_probe(match))
     elif match is not None:
         statement = statement.join(match.table, match.table.c.script_id == scripts.c.id).where(
             match.condition
         )
-    statement = statement.where(*_listed(query), *_narrowing(query, probes))
+    statement = statement.where(*_listed(query), *_narrowing(query, probes, tag=not by_tag))
     ascending = sort is ScriptSort.NAME
     if after is not None:
-        position = tuple_(key, scripts.c.id)
+        position = tuple_(key, id_)
         boundary = (after.key, after.id)
         statement = statement.where(position > boundary if ascending else position < boundary)
     if ascending:
-        statement = statement.order_by(key.asc(), scripts.c.id.asc())
+        statement = statement.order_by(key.asc(), id_.asc())
     else:
-        statement = statement.order_by(key.desc(), scripts.c.id.desc())
+        statement = statement.order_by(key.desc(), id_.desc())
     return statement.add_columns(key.label("sort_key")).limit(query.limit + 1)
+
+
+def walks_tag(query: ScriptQuery) -> bool:
+    """Whether the list is a tag's scripts of the public catalogue in a key's order: read
+    from the tag's index of that order, however many scripts the tag has."""
+    return (
+        query.tag is not None
+        and query.visibilities == CATALOGUE
+        and sort_of(query) is not ScriptSort.RELEVANCE
+    )
 
 
 def sort_of(query: ScriptQuery) -> ScriptSort:
@@ -158,9 +179,11 @@ def _listed(query: ScriptQuery) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def _narrowing(query: ScriptQuery, probes: Probes = NO_PROBES) -> list[ColumnElement[bool]]:
-    """The filters the client asked for; the selective ones (author, language, tag, site)
-    written into the statement (`written`)."""
+def _narrowing(
+    query: ScriptQuery, probes: Probes = NO_PROBES, *, tag: bool = True
+) -> list[ColumnElement[bool]]:
+    """The filters the client asked for (but the tag, unless `tag`); the selective ones
+    (author, language, tag, site) written into the statement (`written`)."""
     conditions: list[ColumnElement[bool]] = []
     if query.owner_id is not None:
         conditions.append(scripts.c.owner_id == written(query.owner_id, Uuid()))
@@ -173,16 +196,10 @@ def _narrowing(query: ScriptQuery, probes: Probes = NO_PROBES) -> list[ColumnEle
         conditions.append(featured_is(value=query.featured))
     if query.without_antifeatures:
         conditions.append(_NO_ANTIFEATURES)
-    if query.tag is not None:
+    if query.tag is not None and tag:
         tagged = script_tags.c.tag == written(query.tag, Text())
         if probes.tag:
             conditions.append(exists().where(script_tags.c.script_id == scripts.c.id, tagged))
-        elif probes.rare_tag:
-            # Behind a fence, the tag's scripts are read first and sorted, whatever the
-            # planner would make of a walk of the order's index.
-            first = select(script_tags.c.script_id).where(tagged).cte("tagged")
-            first = first.prefix_with("MATERIALIZED")
-            conditions.append(scripts.c.id.in_(select(first.c.script_id)))
         else:
             conditions.append(scripts.c.id.in_(select(script_tags.c.script_id).where(tagged)))
     if query.site is not None:

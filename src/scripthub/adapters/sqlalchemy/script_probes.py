@@ -12,24 +12,27 @@ primary key, or, for words, the script's search row id among those of the matche
 (`scripts_search.sqlite_probe`). A language is a test in every order but `newest`, which
 has an index by language: the rarest is still 1 %.
 
-A search by relevance is probed as the order its candidates are found in, `installs`
-(`script_relevance`), on SQLite. PostgreSQL plans each statement knowing its values: it
-knows how many scripts a tag has, but costs a LIMIT's walk of the order's index as that share
-of the whole walk's cost, as if the scripts it reads were on pages the rest of the walk needs
-anyway: for a tag in 0.15 % of 1M scripts it walked `created_at` down and probed
-`script_tags` 30k times (200 ms) rather than read the tag's 1,540 scripts and sort them
-(5 ms). So, in a key's order, a tag in under `RARE_FACTOR`'s bound (counted up to it, from
-the planner's own size of `scripts`) is read first (`Probes.rare_tag`); a more common one is
-left to the planner, which walks the order's index.
+A tag of the public catalogue in a key's order needs no count: its page is a walk of the
+tag's own index of that order (`script_listing.walks_tag`), on both backends. A search by
+relevance is probed as the order its candidates are found in, `installs`
+(`script_relevance`), on SQLite. PostgreSQL plans each statement knowing its values and
+probes nothing, but reads a search's candidates by popularity tier (`script_tiers`).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import BigInteger, case, cast, column, func, literal_column, select, table
+from sqlalchemy import case, func, select
 
-from scripthub.adapters.sqlalchemy.script_listing import NO_PROBES, Probes, running_on, sort_of
+from scripthub.adapters.sqlalchemy.script_listing import (
+    CATALOGUE,
+    NO_PROBES,
+    Probes,
+    running_on,
+    sort_of,
+    walks_tag,
+)
 from scripthub.adapters.sqlalchemy.scripts_search import (
     fts5_expression,
     sqlite_matching,
@@ -37,7 +40,7 @@ from scripthub.adapters.sqlalchemy.scripts_search import (
 )
 from scripthub.adapters.sqlalchemy.scripts_table import script_tags
 from scripthub.application.ports.scripts import ScriptSort
-from scripthub.domain.scripts import Visibility, search_terms
+from scripthub.domain.scripts import search_terms
 
 if TYPE_CHECKING:
     from typing import Any
@@ -47,14 +50,6 @@ if TYPE_CHECKING:
 
     from scripthub.application.ports.scripts import ScriptQuery
 
-RARE_FACTOR = 100
-"""A tag of fewer than sqrt(RARE_FACTOR * scripts) scripts is read first on PostgreSQL (10k
-at 1M, 1k at 10k): reading and sorting its n scripts costs ~5 µs each, walking the order's
-index ~10 µs per script walked, about 2 * 21 * scripts / n of them for a page (in parallel),
-so the two meet near n² = 90 * scripts (bench/README.md)."""
-
-_CATALOGUE = frozenset({Visibility.PUBLIC})
-_PG_CLASS = table("pg_class", column("oid"), column("reltuples"))
 
 COMMON = 1000
 """Scripts a filter selects from which SQLite walks the order's index and tests it on each
@@ -69,7 +64,7 @@ async def sqlite_probes(connection: AsyncConnection, query: ScriptQuery) -> Prob
     if sort is ScriptSort.RELEVANCE:
         sort = ScriptSort.INSTALLS
     counts: dict[str, ColumnElement[int]] = {}
-    if query.tag is not None:
+    if query.tag is not None and not walks_tag(query):
         counts["tag"] = _capped(select(1).where(script_tags.c.tag == query.tag))
     if query.site is not None:
         counts["site"] = _capped(select(1).where(running_on(query.site, all_sites=query.all_sites)))
@@ -93,22 +88,12 @@ async def sqlite_probes(connection: AsyncConnection, query: ScriptQuery) -> Prob
     )
 
 
-async def postgres_probes(connection: AsyncConnection, query: ScriptQuery) -> Probes:
-    """The `Probes` of `query` on PostgreSQL: one statement, when it has a tag and lists in
-    a key's order."""
+def postgres_probes(query: ScriptQuery) -> Probes:
+    """The `Probes` of `query` on PostgreSQL, with no statement: tiers for a search by
+    relevance in the whole catalogue."""
     if sort_of(query) is ScriptSort.RELEVANCE:
         return Probes(tiers=not _narrowed(query))
-    if query.tag is None:
-        return NO_PROBES
-    # -1 before the first ANALYZE: a bound of 0, and the planner's choice.
-    size = select(func.greatest(_PG_CLASS.c.reltuples, 0)).where(
-        _PG_CLASS.c.oid == literal_column("'scripts'::regclass")
-    )
-    bound = cast(func.sqrt(size.scalar_subquery() * RARE_FACTOR), BigInteger)
-    tagged = select(1).where(script_tags.c.tag == query.tag).limit(bound).subquery()
-    counted = select(select(func.count()).select_from(tagged).scalar_subquery(), bound)
-    count, most = (await connection.execute(counted)).one()
-    return Probes(rare_tag=count < most)
+    return NO_PROBES
 
 
 def _narrowed(query: ScriptQuery) -> bool:
@@ -116,7 +101,7 @@ def _narrowed(query: ScriptQuery) -> bool:
     filter's scripts, which the tiers cannot), or it lists more than the public catalogue
     (the tiers walk that first: `script_tiers`)."""
     return (
-        query.visibilities != _CATALOGUE
+        query.visibilities != CATALOGUE
         or query.owner_id is not None
         or query.language is not None
         or query.tag is not None

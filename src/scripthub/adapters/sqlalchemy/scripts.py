@@ -7,13 +7,17 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     Float,
+    Text,
     bindparam,
     cast,
     delete,
     exists,
     func,
     insert,
+    literal,
     select,
+    tuple_,
+    union_all,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -31,6 +35,7 @@ from scripthub.adapters.sqlalchemy.scripts_table import (
     LIVE,
     OWNER_ACTIVE,
     PUBLIC,
+    TAG_COPIES,
     VERSION_COLUMNS,
     WITH_OWNER,
     localized_document,
@@ -53,10 +58,10 @@ from scripthub.domain.scripts import RatingTotals, ScriptName, VersionCode
 
 if TYPE_CHECKING:
     import uuid
-    from collections.abc import Mapping
+    from collections.abc import Collection, Mapping
     from datetime import datetime
 
-    from sqlalchemy import ColumnElement, Update
+    from sqlalchemy import ColumnElement, Insert, Update
     from sqlalchemy.ext.asyncio import AsyncConnection
 
     from scripthub.adapters.sqlalchemy.statements import Statements
@@ -147,6 +152,25 @@ def _publication(guard: ColumnElement[bool]) -> Update:
 _FIRST_PUBLICATION = _publication(scripts.c.latest_version.is_(None))
 _NEXT_PUBLICATION = _publication(scripts.c.latest_version == bindparam(_REPLACING))
 _INSERT_VERSION = insert(script_versions).values(new_value_parameters(script_versions.c.keys()))
+
+
+def _following(which: ColumnElement[bool]) -> Update:
+    """The `script_tags` copies of the scripts `which` selects brought in step with them;
+    rows already in step are not written. Run after the scripts' own write, whose row locks
+    keep any other writer of them out until the commit."""
+    copies = [script_tags.c[name] for name in TAG_COPIES]
+    return (
+        update(script_tags)
+        .where(
+            script_tags.c.script_id == scripts.c.id,
+            which,
+            tuple_(*copies) != tuple_(*TAG_COPIES.values()),
+        )
+        .values(TAG_COPIES)
+    )
+
+
+_FOLLOW_SCRIPT = _following(scripts.c.id == bindparam(_OF_SCRIPT))
 _DELETE_SITES = delete(script_sites).where(script_sites.c.script_id == bindparam(_OF_SCRIPT))
 _INSERT_SITE = insert(script_sites).values(new_value_parameters(script_sites.c.keys()))
 
@@ -198,6 +222,8 @@ class SqlAlchemyScriptRepository:
             return None
         if changes.tags is not UNCHANGED:
             await self._set_tags(script_id, changes.tags, replace=True)
+        else:
+            await self._follow(script_id)
         script = await self.get(script_id)
         if script is not None and values.keys() & set(_SEARCHED_FIELDS):
             await self._search.write(script)
@@ -209,7 +235,10 @@ class SqlAlchemyScriptRepository:
         return await self.get(script_id)
 
     async def delete(self, script_id: uuid.UUID, now: datetime) -> bool:
-        return await self._update_live(script_id, {"deleted_at": now, "updated_at": now})
+        if not await self._update_live(script_id, {"deleted_at": now, "updated_at": now}):
+            return False
+        await self._follow(script_id)
+        return True
 
     async def names_owned_by(self, owner_id: uuid.UUID) -> list[ScriptName]:
         result = await self._connection.execute(
@@ -231,7 +260,9 @@ class SqlAlchemyScriptRepository:
             .values(deleted_at=now, updated_at=now)
             .returning(scripts.c.id, scripts.c.slug)
         )
-        return [ScriptName(row.id, row.slug) for row in result]
+        names = [ScriptName(row.id, row.slug) for row in result]
+        await self._follow_many([name.id for name in names])
+        return names
 
     async def add_version(
         self,
@@ -263,6 +294,7 @@ class SqlAlchemyScriptRepository:
                 return False
             msg = "another version of this script was published meanwhile"
             raise ConflictError(msg)
+        await self._follow(version.script_id)
         try:
             await self._statements.run(
                 _INSERT_VERSION, new_values(without_nul(version_values(version, code)))
@@ -344,6 +376,7 @@ class SqlAlchemyScriptRepository:
                 for script_id, added in sorted(counts.items())
             ],
         )
+        await self._follow_many(counts.keys())
         await self._search.follow_installs(counts.keys())
 
     async def top_sites(self, limit: int) -> list[SiteCount]:
@@ -364,7 +397,7 @@ class SqlAlchemyScriptRepository:
         if self._connection.dialect.name == "sqlite":
             probes = await sqlite_probes(self._connection, query)
         else:
-            probes = await postgres_probes(self._connection, query)
+            probes = postgres_probes(query)
         statement, page = listing(query, self._search, probes)
         if statement is None:
             return page([])
@@ -404,7 +437,16 @@ class SqlAlchemyScriptRepository:
         lock, the statement sees every rating committed before."""
         row = await self._statements.first(_RECOUNT, dict.fromkeys(_RECOUNT_PARAMETERS, script_id))
         assert row is not None  # noqa: S101 - the script's row is locked, so it is there
+        await self._follow(script_id)
         return RatingTotals(row["rating_sum"], row["rating_count"])
+
+    async def _follow(self, script_id: uuid.UUID) -> None:
+        """After the script's sort keys or visibility changed: its `script_tags` copies."""
+        await self._statements.run(_FOLLOW_SCRIPT, {_OF_SCRIPT: script_id})
+
+    async def _follow_many(self, script_ids: Collection[uuid.UUID]) -> None:
+        if script_ids:
+            await self._connection.execute(_following(scripts.c.id.in_(list(script_ids))))
 
     async def _set_tags(self, script_id: uuid.UUID, tags: list[str], *, replace: bool) -> None:
         if replace:
@@ -412,9 +454,7 @@ class SqlAlchemyScriptRepository:
                 delete(script_tags).where(script_tags.c.script_id == script_id)
             )
         if tags:
-            await self._connection.execute(
-                insert(script_tags), [{"script_id": script_id, "tag": tag} for tag in tags]
-            )
+            await self._connection.execute(_tag_rows(script_id, tags))
 
     async def _set_sites(self, script_id: uuid.UUID, sites: SiteTargets) -> None:
         await self._statements.run(_DELETE_SITES, {_OF_SCRIPT: script_id})
@@ -422,6 +462,17 @@ class SqlAlchemyScriptRepository:
             await self._statements.run_many(
                 _INSERT_SITE, [new_values(without_nul(row)) for row in rows]
             )
+
+
+def _tag_rows(script_id: uuid.UUID, tags: list[str]) -> Insert:
+    """The `script_tags` rows of a script written just before, with its `TAG_COPIES`."""
+    rows = [
+        select(scripts.c.id, literal(tag, Text()), *TAG_COPIES.values()).where(
+            scripts.c.id == script_id
+        )
+        for tag in tags
+    ]
+    return insert(script_tags).from_select(["script_id", "tag", *TAG_COPIES], union_all(*rows))
 
 
 def _changed_values(changes: ScriptChanges) -> dict[str, Any]:

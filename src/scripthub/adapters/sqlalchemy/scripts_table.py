@@ -172,9 +172,51 @@ script_tags = Table(
     metadata,
     _script_fk(),
     Column("tag", Text(), nullable=False),
+    # Copies of the script's sort keys and of whether it is listed (`TAG_COPIES`), so that
+    # a tag's page in any order is a walk of one index, whatever share of the catalogue
+    # the tag has (bench/README.md).
+    *timestamps(),
+    Column("install_count", BigInteger(), nullable=False),
+    Column("rating_avg", Double(), nullable=False),
+    Column("name_key", SortText, nullable=False),
+    Column("listed", Boolean(), nullable=False),
     PrimaryKeyConstraint("script_id", "tag"),
     Index("ix_script_tags_tag_script_id", "tag", "script_id"),
 )
+
+TAG_COPIES: dict[str, ColumnElement[Any]] = {
+    "created_at": scripts.c.created_at,
+    "updated_at": scripts.c.updated_at,
+    "install_count": scripts.c.install_count,
+    "rating_avg": scripts.c.rating_avg,
+    "name_key": scripts.c.name_key,
+    "listed": LISTED,
+}
+"""What each `script_tags` row copies of its script, as the script's columns: kept in step,
+in the same transaction, by every writer of them (`SqlAlchemyScriptRepository`)."""
+
+TAG_LISTED = script_tags.c.listed == literal_column("true")
+"""The rows of a listed script (a literal, as `LISTED`: the partial indexes' predicate)."""
+
+
+def _tag_index(name: str, key: Column[Any]) -> None:
+    """A partial index over the rows of listed scripts, for one order of a tag's scripts."""
+    where = TAG_LISTED
+    Index(
+        name,
+        script_tags.c.tag,
+        key,
+        script_tags.c.script_id,
+        sqlite_where=where,
+        postgresql_where=where,
+    )
+
+
+_tag_index("ix_script_tags_listed_tag_created_at_script_id", script_tags.c.created_at)
+_tag_index("ix_script_tags_listed_tag_updated_at_script_id", script_tags.c.updated_at)
+_tag_index("ix_script_tags_listed_tag_install_count_script_id", script_tags.c.install_count)
+_tag_index("ix_script_tags_listed_tag_rating_avg_script_id", script_tags.c.rating_avg)
+_tag_index("ix_script_tags_listed_tag_name_key_script_id", script_tags.c.name_key)
 
 EVERYWHERE = "*"
 """The `host` of the row of a script that runs on every site."""
