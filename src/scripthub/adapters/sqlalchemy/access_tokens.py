@@ -13,6 +13,7 @@ from sqlalchemy import (
     Table,
     Text,
     Uuid,
+    bindparam,
     func,
     insert,
     select,
@@ -32,8 +33,10 @@ from scripthub.domain.users import AccountStatus
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from sqlalchemy import RowMapping
     from sqlalchemy.ext.asyncio import AsyncConnection
+
+    from scripthub.adapters.sqlalchemy.rows import ColumnValues
+    from scripthub.adapters.sqlalchemy.statements import Statements
 
 access_tokens = Table(
     "access_tokens",
@@ -54,6 +57,22 @@ access_tokens = Table(
     Index("ix_access_tokens_user_id_created_at", "user_id", "created_at"),
 )
 _UNREVOKED = access_tokens.c.revoked_at.is_(None)
+# The hot path's statements, built once (see `statements`).
+_USABLE = (
+    select(access_tokens)
+    .join(users, users.c.id == access_tokens.c.user_id)
+    .where(
+        access_tokens.c.secret_hash == bindparam("secret_hash"),
+        _UNREVOKED,
+        access_tokens.c.expires_at > bindparam("now", type_=UtcDateTime()),
+        users.c.account_status == AccountStatus.ACTIVE.value,
+    )
+)
+_MARK_USED = (
+    update(access_tokens)
+    .where(access_tokens.c.id == bindparam("token_id", type_=Uuid()))
+    .values(last_used_at=bindparam("at", type_=UtcDateTime()))
+)
 
 
 class SqlAlchemyAccessTokenRepository:
@@ -61,8 +80,9 @@ class SqlAlchemyAccessTokenRepository:
     UPDATE: of concurrent calls, the row lock (PostgreSQL) or the database lock (SQLite) lets
     exactly one find the token unrevoked."""
 
-    def __init__(self, connection: AsyncConnection) -> None:
+    def __init__(self, connection: AsyncConnection, statements: Statements) -> None:
         self._connection = connection
+        self._statements = statements
 
     async def add(self, token: AccessToken, secret_hash: str) -> None:
         try:
@@ -89,17 +109,7 @@ class SqlAlchemyAccessTokenRepository:
         return [_from_row(row) for row in result.mappings()]
 
     async def find_usable(self, secret_hash: str, now: datetime) -> AccessToken | None:
-        result = await self._connection.execute(
-            select(access_tokens)
-            .join(users, users.c.id == access_tokens.c.user_id)
-            .where(
-                access_tokens.c.secret_hash == secret_hash,
-                _UNREVOKED,
-                access_tokens.c.expires_at > now,
-                users.c.account_status == AccountStatus.ACTIVE.value,
-            )
-        )
-        row = result.mappings().one_or_none()
+        row = await self._statements.first(_USABLE, {"secret_hash": secret_hash, "now": now})
         return None if row is None else _from_row(row)
 
     async def revoke(
@@ -124,9 +134,7 @@ class SqlAlchemyAccessTokenRepository:
         return len(result.all())
 
     async def mark_used(self, token_id: uuid.UUID, at: datetime) -> None:
-        await self._connection.execute(
-            update(access_tokens).where(access_tokens.c.id == token_id).values(last_used_at=at)
-        )
+        await self._statements.run(_MARK_USED, {"token_id": token_id, "at": at})
 
 
 def _values(token: AccessToken, secret_hash: str) -> dict[str, Any]:
@@ -149,7 +157,7 @@ def _values(token: AccessToken, secret_hash: str) -> dict[str, Any]:
     )
 
 
-def _from_row(row: RowMapping) -> AccessToken:
+def _from_row(row: ColumnValues) -> AccessToken:
     script_ids = row["script_ids"]
     return AccessToken(
         id=row["id"],

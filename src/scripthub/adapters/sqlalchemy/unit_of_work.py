@@ -88,7 +88,7 @@ class SqlAlchemyUnitOfWork:
         self.email_tokens = SqlAlchemyEmailTokenRepository(connection)
         self.outbox = SqlAlchemyOutboxWriter(connection)
         self.scripts = SqlAlchemyScriptRepository(connection, statements)
-        self.access_tokens = SqlAlchemyAccessTokenRepository(connection)
+        self.access_tokens = SqlAlchemyAccessTokenRepository(connection, statements)
         return self
 
     async def __aexit__(

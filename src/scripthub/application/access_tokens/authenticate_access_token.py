@@ -7,7 +7,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from scripthub.application.accounts import Principal
-from scripthub.application.ports.system import Clock, RateCharge, RateLimiter, RateLimitState
+from scripthub.application.ports.access_state import AccessStateReader
+from scripthub.application.ports.permission_cache import PermissionCache
+from scripthub.application.ports.system import Clock, RateCharge, RateLimitState
 from scripthub.application.ports.unit_of_work import UnitOfWorkFactory
 from scripthub.application.tokens import hash_token
 from scripthub.domain.access_tokens import LAST_USE_PRECISION, AccessToken, TokenScope, well_formed
@@ -36,43 +38,49 @@ class TokenAuthentication:
 @dataclass(frozen=True)
 class AuthenticateAccessToken:
     """A request made with `Authorization: Bearer shp_...`: the checksum is checked with no
-    I/O; then one query reads the token, live and of an active account (a revoked token is
-    refused on the next request, on every process, since nothing caches it), and one more
-    the owner's permissions; the request is counted against the owner's budget; and
-    `last_used_at` is written at most once per `LAST_USE_PRECISION` (a limiter window of one
-    hit per token decides which request writes it).
+    I/O; then one query reads the token, live and of an active account (nothing caches a
+    token, so a revoked one is refused on the next request, on every process); then one
+    store round trip, as a session's request makes, reads the owner's cached access and
+    counts the request against the owner's budget and against the token's last-use window
+    (one hit per `LAST_USE_PRECISION`: the request that is first in it writes
+    `last_used_at`). A permission-cache miss costs a query, as for a session.
     """
 
     uow_factory: UnitOfWorkFactory
-    limiter: RateLimiter
+    access_state: AccessStateReader
+    permission_cache: PermissionCache
     clock: Clock
 
     async def execute(self, secret: str, owner_charge: OwnerCharge | None) -> TokenAuthentication:
         refused = InvalidTokenError("This token is unknown, revoked or expired.")
         if not well_formed(secret):
             return TokenAuthentication(None, refused, None)
-        now = self.clock.now()
         async with self.uow_factory() as uow:
-            token = await uow.access_tokens.find_usable(hash_token(secret), now)
-            access = None if token is None else await uow.roles.access_of(token.user_id)
-        if token is None or access is None:
+            token = await uow.access_tokens.find_usable(hash_token(secret), self.clock.now())
+        if token is None:
             return TokenAuthentication(None, refused, None)
-        rate = None
-        if owner_charge is not None:
-            charge = owner_charge(token.user_id)
-            rate = await self.limiter.hit(charge.key, charge.limit, charge.window_seconds)
-            if not rate.allowed:
-                return TokenAuthentication(None, RateLimitedError(rate.reset_after), rate)
-        await self._note_use(token)
+        last_use = RateCharge(f"token_use:{token.id}", 1, int(LAST_USE_PRECISION.total_seconds()))
+        charges = [last_use] if owner_charge is None else [last_use, owner_charge(token.user_id)]
+        state = await self.access_state.read_owner(token.user_id, charges)
+        first_use, *counted = state.rates
+        rate = counted[0] if counted else None
+        if rate is not None and not rate.allowed:
+            return TokenAuthentication(None, RateLimitedError(rate.reset_after), rate)
+        access = state.cached.access
+        if access is None:
+            async with self.uow_factory() as uow:
+                access = await uow.roles.access_of(token.user_id)
+            if access is None:
+                return TokenAuthentication(None, refused, rate)
+            await self.permission_cache.store(token.user_id, access, state.cached.stamp)
+        if first_use.allowed:
+            await self._note_use(token)
         permissions = frozenset().union(*(SCOPE_PERMISSIONS[scope] for scope in token.scopes))
         grants = Grants(frozenset(), permissions & access.grants.permissions)
         principal = Principal(token.user_id, token.id, grants, access.session_epoch, token.grant)
         return TokenAuthentication(principal, None, rate)
 
     async def _note_use(self, token: AccessToken) -> None:
-        window = int(LAST_USE_PRECISION.total_seconds())
-        first = await self.limiter.hit(f"token_use:{token.id}", 1, window)
-        if first.allowed:
-            async with self.uow_factory() as uow:
-                await uow.access_tokens.mark_used(token.id, self.clock.now())
-                await uow.commit()
+        async with self.uow_factory() as uow:
+            await uow.access_tokens.mark_used(token.id, self.clock.now())
+            await uow.commit()

@@ -129,7 +129,8 @@ class UseCases(containers.DeclarativeContainer):
         access_token=providers.Singleton(
             AuthenticateAccessToken,
             uow_factory=uow_factory,
-            limiter=adapters.rate_limiter,
+            access_state=adapters.access_state,
+            permission_cache=permission_cache,
             clock=clock,
         ),
     )
