@@ -390,8 +390,14 @@ async def test_a_tokens_requests_count_against_its_owner_not_its_address(
         for _ in range(4)
     ]
     anonymous_a = await api.client.get("/api/scripts", headers={"X-Test-Peer": "192.0.2.1"})
+    # A token where no token may go is refused unlooked-up, and counted against the address.
+    beyond = await api.client.get(
+        "/api/scripts", headers={"Authorization": f"Bearer {secret}", "X-Test-Peer": "192.0.2.1"}
+    )
 
     assert from_a.headers["ratelimit-remaining"] == "3"
     assert [r.status_code for r in from_b] == [200, 200, 200, 429]
     assert anonymous_a.status_code == 200
     assert anonymous_a.headers["ratelimit-remaining"] == "3"
+    assert_problem(beyond, 403, "token_scope")
+    assert beyond.headers["ratelimit-remaining"] == "2"

@@ -164,8 +164,9 @@ class RateLimits:
         tier = opt.get(TIER_OPTION)
         token = bearer_token(scope)
         if token is not None and is_access_token(token) and refuses_tokens(scope):
+            # Refused without looking the token up, and counted as any request is.
             error = TokenScopeError("Personal access tokens cannot be used here; sign in.")
-            return Refusal.for_error(error)
+            return await self.admit(scope, tier) or Refusal.for_error(error)
         if token is not None and tier is None:
             return await self._admit_authenticated(scope, token)
         if opt.get(_COUNTED_BY_HANDLER_OPTION):
