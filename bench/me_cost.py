@@ -14,6 +14,8 @@ access token), and measures process CPU time per call of:
   product          the product app, GET /api/users/me
   product-litestar the same, with `Lanes` passing every request on to Litestar (trees with
                    lanes only)
+  product-pat      the product app, GET /api/users/me with a personal access token of the
+                   same account instead of the session's access token (trees with tokens only)
 
 Access lines are not written (SCRIPTHUB_LOG_LEVEL=WARNING, as in update_check_cost.py):
 the servers' lines, ours and uvicorn's, cost about the same. Rounds of `--batch` calls each,
@@ -61,6 +63,10 @@ async def measure(token: str, rounds: int, batch: int) -> None:
     litestar = through_litestar(variants["product"])
     if litestar is not None:
         variants["product-litestar"] = litestar
+    secret = await personal_access_token(product, token)
+    if secret is not None:
+        pat_headers = [(b"host", b"127.0.0.1"), (b"authorization", f"Bearer {secret}".encode())]
+        variants["product-pat"] = asgi_get(product, ME, pat_headers)
     median = await timed((product, raw.app), variants, rounds, batch)
     print(f"{'variant':<18} {'CPU us/call':>12}")
     for name, value in median.items():
@@ -68,6 +74,38 @@ async def measure(token: str, rounds: int, batch: int) -> None:
     print(f"raw / product CPU {median['raw'] / median['product']:.3f}")
     if "product-litestar" in median:
         print(f"raw / product through Litestar {median['raw'] / median['product-litestar']:.3f}")
+    if "product-pat" in median:
+        print(f"product-pat / product CPU {median['product-pat'] / median['product']:.3f}")
+
+
+async def personal_access_token(product: object, access_token: str) -> str | None:
+    """A personal access token (scope `scripts:read`) of the account `access_token` is of,
+    its email verified first; None for a tree without tokens."""
+    import base64  # noqa: PLC0415
+    import json  # noqa: PLC0415
+    import uuid  # noqa: PLC0415
+    from datetime import UTC, datetime  # noqa: PLC0415
+
+    try:
+        from scripthub.application.access_tokens.create_access_token import (  # noqa: PLC0415
+            CreateAccessTokenCommand,
+        )
+    except ImportError:
+        return None
+    from scripthub.application.accounts import Principal  # noqa: PLC0415
+    from scripthub.domain.roles import Grants  # noqa: PLC0415
+
+    payload = access_token.split(".")[1]
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    user_id = uuid.UUID(claims["sub"])
+    container = product.state.container  # type: ignore[attr-defined]
+    async with container.adapters.unit_of_work() as uow:
+        await uow.users.mark_email_verified(user_id, datetime.now(UTC))
+        await uow.commit()
+    session = Principal(user_id, uuid.UUID(claims["sid"]), Grants(frozenset(), frozenset()))
+    command = CreateAccessTokenCommand(session, "bench", ["scripts:read"])
+    created = await container.use_cases.create_access_token().execute(command)
+    return created.secret
 
 
 def through_litestar(

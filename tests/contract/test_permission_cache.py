@@ -386,6 +386,27 @@ async def test_reader_does_not_serve_an_entry_born_stale(adapters: Adapters, t0:
     assert (await adapters.reader.read(uuid.uuid4(), user, t0)).cached.access is None
 
 
+async def test_reading_an_owner_gives_its_cached_access_and_counts_each_charge(
+    adapters: Adapters,
+) -> None:
+    user = uuid.uuid4()
+    once = RateCharge(f"token_use:{uuid.uuid4()}", limit=1, window_seconds=60)
+    budget = RateCharge(f"api:user:{user}", limit=3, window_seconds=60)
+
+    first = await adapters.reader.read_owner(user, [once, budget])
+    await adapters.cache.store(user, MODERATOR, first.cached.stamp)
+    await adapters.limiter.hit(budget.key, budget.limit, budget.window_seconds)
+    second = await adapters.reader.read_owner(user, [once, budget])
+    uncharged = await adapters.reader.read_owner(user, [])
+
+    assert first.cached.access is None
+    assert [(r.allowed, r.remaining) for r in first.rates] == [(True, 0), (True, 2)]
+    assert second.cached.access == MODERATOR
+    assert [(r.allowed, r.remaining) for r in second.rates] == [(False, 0), (True, 0)]
+    assert uncharged.rates == []
+    assert uncharged.cached == await adapters.cache.lookup(user)
+
+
 # Redis specifics: round trips and a dead server
 
 

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from scripthub.application.ports.keyset import Keyset
+    from scripthub.domain.access_tokens import AccessToken
     from scripthub.domain.audit import AuditEntry
     from scripthub.domain.email_tokens import EmailToken
     from scripthub.domain.mail import OutboxMessage
@@ -93,6 +94,8 @@ class InMemoryDatabase:
     user_roles: dict[uuid.UUID, set[str]] = field(default_factory=dict)
     audit_entries: dict[uuid.UUID, AuditEntry] = field(default_factory=dict)
     email_tokens: dict[uuid.UUID, EmailToken] = field(default_factory=dict)
+    access_tokens: dict[uuid.UUID, tuple[AccessToken, str]] = field(default_factory=dict)
+    """Each token with the hash of its secret."""
     outbox: dict[uuid.UUID, OutboxMessage] = field(default_factory=dict)
     scripts: dict[uuid.UUID, Script] = field(default_factory=dict)
     script_versions: dict[uuid.UUID, VersionCode] = field(default_factory=dict)

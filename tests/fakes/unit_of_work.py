@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 from typing import TYPE_CHECKING, Any, Self
 
+from tests.fakes.access_tokens import InMemoryAccessTokenRepository
 from tests.fakes.audit import InMemoryAuditLog
 from tests.fakes.database import (
     InMemoryDatabase,
@@ -23,6 +24,7 @@ from tests.fakes.users import InMemoryUserRepository
 if TYPE_CHECKING:
     from types import TracebackType
 
+    from scripthub.application.ports.access_tokens import AccessTokenRepository
     from scripthub.application.ports.audit import AuditLog
     from scripthub.application.ports.email_tokens import EmailTokenRepository
     from scripthub.application.ports.mail import OutboxWriter
@@ -53,6 +55,7 @@ class InMemoryUnitOfWork:
     roles: RoleRepository
     audit: AuditLog
     email_tokens: EmailTokenRepository
+    access_tokens: AccessTokenRepository
     outbox: OutboxWriter
     scripts: ScriptRepository
 
@@ -120,6 +123,7 @@ class InMemoryUnitOfWork:
         self.roles = InMemoryRoleRepository(self._working, writing)
         self.audit = InMemoryAuditLog(self._working, writing)
         self.email_tokens = InMemoryEmailTokenRepository(self._working, writing)
+        self.access_tokens = InMemoryAccessTokenRepository(self._working, writing)
         self.outbox = InMemoryOutboxWriter(self._working, writing)
         self.scripts = InMemoryScriptRepository(self._working, writing)
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from scripthub.application.ports.access_state import AccessState
+from scripthub.application.ports.access_state import AccessState, OwnerState
 
 if TYPE_CHECKING:
     import uuid
+    from collections.abc import Sequence
     from datetime import datetime
 
     from scripthub.application.ports.permission_cache import PermissionCache
@@ -42,3 +43,7 @@ class SequentialAccessStateReader:
         session_epoch = await self._session_store.live_epoch(session_id, user_id, now)
         cached = await self._cache.lookup(user_id)
         return AccessState(session_epoch=session_epoch, cached=cached, rate=rate)
+
+    async def read_owner(self, user_id: uuid.UUID, charges: Sequence[RateCharge]) -> OwnerState:
+        rates = [await self._limiter.hit(c.key, c.limit, c.window_seconds) for c in charges]
+        return OwnerState(cached=await self._cache.lookup(user_id), rates=rates)

@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass
 
 from scripthub.application.ports.unit_of_work import UnitOfWork
+from scripthub.domain.access_tokens import TokenGrant
 from scripthub.domain.errors import (
     AccountSuspendedError,
     DomainError,
@@ -27,6 +28,10 @@ class Principal:
     session_epoch: int = 0
     """The account's, as the request was authenticated: its sessions of earlier epochs have
     ended."""
+    token: TokenGrant | None = None
+    """Set when a personal access token authenticated the request (`session_id` is then the
+    token's id, and `grants` hold none of the owner's roles, only the permissions its scopes
+    need that the owner holds)."""
 
     def may(self, permission: str) -> bool:
         return self.grants.allows(permission)

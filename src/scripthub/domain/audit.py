@@ -23,6 +23,9 @@ class RequestContext:
     user_agent: str | None = None
     request_id: str | None = None
     """The request's `X-Request-ID`, kept in the audit entry's `metadata.request_id`."""
+    token_id: uuid.UUID | None = None
+    """The personal access token that authenticated the request, kept in the audit entry's
+    `metadata.token_id`."""
 
 
 @dataclass(frozen=True)

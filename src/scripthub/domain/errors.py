@@ -101,6 +101,19 @@ class ForbiddenError(DomainError):
     code = "forbidden"
 
 
+class TokenScopeError(ForbiddenError):
+    """A personal access token used beyond its scopes or scripts, or on a route no token
+    may use."""
+
+    code = "token_scope"
+
+
+class EmailNotVerifiedError(ForbiddenError):
+    """The account's email is not verified, and the action needs it to be."""
+
+    code = "email_not_verified"
+
+
 class NotFoundError(DomainError):
     code = "not_found"
 

@@ -10,10 +10,11 @@ from scripthub.adapters.redis.errors import cache_unavailable_as_503
 from scripthub.adapters.redis.keys import SessionStoreKeys
 from scripthub.adapters.redis.permission_cache import PermissionCacheKeys, decode_lookup
 from scripthub.adapters.redis.rate_limiter import RateCounters
-from scripthub.application.ports.access_state import AccessState
+from scripthub.application.ports.access_state import AccessState, OwnerState
 
 if TYPE_CHECKING:
     import uuid
+    from collections.abc import Sequence
     from datetime import datetime
 
     from redis.asyncio import Redis
@@ -54,3 +55,13 @@ class RedisAccessStateReader:
             cached=decode_lookup(lookup),
             rate=None if charge is None else self._counters.state(charge, counted),
         )
+
+    @cache_unavailable_as_503
+    async def read_owner(self, user_id: uuid.UUID, charges: Sequence[RateCharge]) -> OwnerState:
+        async with self._client.pipeline(transaction=bool(charges)) as pipe:
+            pipe.mget(self._grants_keys.lookup(user_id))
+            for charge in charges:
+                self._counters.queue_hit(pipe, charge)
+            lookup, *counted = await pipe.execute()
+        rates = self._counters.states(charges, counted)
+        return OwnerState(cached=decode_lookup(lookup), rates=rates)

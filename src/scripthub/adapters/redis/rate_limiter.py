@@ -43,14 +43,18 @@ class RateCounters:
         )
 
     @classmethod
-    def tightest(cls, charges: Sequence[RateCharge], replies: list[Any]) -> RateLimitState:
-        """The tightest budget from the replies of `queue_hit` for each of `charges`, in turn."""
+    def states(cls, charges: Sequence[RateCharge], replies: list[Any]) -> list[RateLimitState]:
+        """The budget of each of `charges` from the replies of `queue_hit` for each, in turn."""
         per_hit = _REPLIES_PER_HIT
-        states = [
+        return [
             cls.state(charge, replies[i * per_hit : (i + 1) * per_hit])
             for i, charge in enumerate(charges)
         ]
-        return RateLimitState.tightest(states)
+
+    @classmethod
+    def tightest(cls, charges: Sequence[RateCharge], replies: list[Any]) -> RateLimitState:
+        """The tightest budget from the replies of `queue_hit` for each of `charges`, in turn."""
+        return RateLimitState.tightest(cls.states(charges, replies))
 
 
 class RedisRateLimiter:

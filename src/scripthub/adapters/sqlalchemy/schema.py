@@ -9,6 +9,7 @@ from __future__ import annotations
 
 # Imported for their tables, which join `metadata` as the modules load.
 from scripthub.adapters.sqlalchemy import (  # noqa: F401
+    access_tokens,
     audit,
     email_tokens,
     outbox_table,

@@ -8,6 +8,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.util import greenlet_spawn
 
+from scripthub.adapters.sqlalchemy.access_tokens import SqlAlchemyAccessTokenRepository
 from scripthub.adapters.sqlalchemy.audit import SqlAlchemyAuditLog
 from scripthub.adapters.sqlalchemy.email_tokens import SqlAlchemyEmailTokenRepository
 from scripthub.adapters.sqlalchemy.errors import database_errors, domain_error_for
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 
     from sqlalchemy.ext.asyncio import AsyncEngine
 
+    from scripthub.application.ports.access_tokens import AccessTokenRepository
     from scripthub.application.ports.audit import AuditLog
     from scripthub.application.ports.email_tokens import EmailTokenRepository
     from scripthub.application.ports.mail import OutboxWriter
@@ -61,6 +63,7 @@ class SqlAlchemyUnitOfWork:
     email_tokens: EmailTokenRepository
     outbox: OutboxWriter
     scripts: ScriptRepository
+    access_tokens: AccessTokenRepository
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -85,6 +88,7 @@ class SqlAlchemyUnitOfWork:
         self.email_tokens = SqlAlchemyEmailTokenRepository(connection)
         self.outbox = SqlAlchemyOutboxWriter(connection)
         self.scripts = SqlAlchemyScriptRepository(connection, statements)
+        self.access_tokens = SqlAlchemyAccessTokenRepository(connection, statements)
         return self
 
     async def __aexit__(

@@ -31,14 +31,17 @@ def audit_entry(
         outcome=outcome,
         ip_address=context.ip_address,
         user_agent=context.user_agent,
-        metadata=_with_request_id(metadata or {}, context),
+        metadata=_with_request(metadata or {}, context),
     )
 
 
-def _with_request_id(metadata: dict[str, Any], context: RequestContext) -> dict[str, Any]:
-    if context.request_id is None:
-        return metadata
-    return {**metadata, "request_id": context.request_id}
+def _with_request(metadata: dict[str, Any], context: RequestContext) -> dict[str, Any]:
+    """`metadata` with the request's id and the token it was made with, where known."""
+    if context.request_id is not None:
+        metadata = {**metadata, "request_id": context.request_id}
+    if context.token_id is not None:
+        metadata = {**metadata, "token_id": str(context.token_id)}
+    return metadata
 
 
 async def record_alone(uow: UnitOfWork, *entries: AuditEntry) -> None:

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from scripthub.application.access_tokens.authenticate_access_token import (
+    AuthenticateAccessToken,
+    OwnerCharge,
+)
 from scripthub.application.accounts import Principal
 from scripthub.application.ports.access_state import AccessStateReader
 from scripthub.application.ports.permission_cache import PermissionCache
 from scripthub.application.ports.security import AccessTokens
 from scripthub.application.ports.system import Clock, RateCharge, RateLimitState
 from scripthub.application.ports.unit_of_work import UnitOfWorkFactory
+from scripthub.domain.access_tokens import is_access_token
 from scripthub.domain.errors import DomainError, RateLimitedError, SessionRevokedError
 
 
@@ -18,6 +23,9 @@ class AuthenticateRequestQuery:
     bearer_token: str
     rate_charge: RateCharge | None = None
     """Count the request against this budget in the same store round trip."""
+    owner_charge: OwnerCharge | None = None
+    """Count a request made with a personal access token against its owner's budget
+    instead."""
 
 
 @dataclass(frozen=True)
@@ -44,6 +52,8 @@ class AuthenticateRequest:
     role or permission change (which invalidates the cache) applies on the next request too.
     So does a change of the account's session epoch: a session of an earlier epoch has ended
     whatever the session store says, which holds if the store missed the revocation.
+
+    A personal access token (`shp_...`) goes to `AuthenticateAccessToken` instead.
     """
 
     def __init__(
@@ -53,7 +63,9 @@ class AuthenticateRequest:
         access_state: AccessStateReader,
         permission_cache: PermissionCache,
         clock: Clock,
+        access_token: AuthenticateAccessToken,
     ) -> None:
+        self._access_token = access_token
         self._uow_factory = uow_factory
         self._access_tokens = access_tokens
         self._access_state = access_state
@@ -61,6 +73,12 @@ class AuthenticateRequest:
         self._clock = clock
 
     async def execute(self, query: AuthenticateRequestQuery) -> Authentication:
+        if is_access_token(query.bearer_token):
+            by_token = await self._access_token.execute(query.bearer_token, query.owner_charge)
+            return Authentication(by_token.principal, by_token.refusal, by_token.rate)
+        return await self._by_session(query)
+
+    async def _by_session(self, query: AuthenticateRequestQuery) -> Authentication:
         try:
             claims = self._access_tokens.read(query.bearer_token)
         except DomainError as refused:

@@ -22,10 +22,13 @@ async def store_password_hash(
 
 
 async def settle_new_password(uow: UnitOfWork, own: OwnUser, now: datetime) -> None:
-    """After the hash is stored: unused reset links die, and an account that only had OAuth
-    sign-in gains password sign-in."""
+    """After the hash is stored: unused reset links and personal access tokens die (a
+    password set without the old one may mean the account was taken over; a password
+    change keeps the tokens), and an account that only had OAuth sign-in gains password
+    sign-in."""
     user = own.user
     await uow.email_tokens.revoke_unused(user.id, TokenPurpose.RESET_PASSWORD, now)
+    await uow.access_tokens.revoke_all(user.id, now)
     if str(Provider.EMAIL) not in own.providers:
         await uow.provider_links.add(
             ProviderLink(uuid.uuid4(), user.id, Provider.EMAIL, str(user.id), user.email, now)

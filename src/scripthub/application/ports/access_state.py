@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -20,6 +21,16 @@ class AccessState:
     """The budget after counting the read's `charge`; None when there was none."""
 
 
+@dataclass(frozen=True)
+class OwnerState:
+    """What a request made with a personal access token needs of the stores besides its
+    token: its owner's cached access, and its charges counted."""
+
+    cached: CachedGrants
+    rates: list[RateLimitState]
+    """The budget after each charge of the read, in their order."""
+
+
 class AccessStateReader(Protocol):
     """The authenticated request's one round trip: is the session live (and of which epoch),
     what may the user do and which epoch must the session belong to (from the cache), and,
@@ -33,3 +44,9 @@ class AccessStateReader(Protocol):
         now: datetime,
         charge: RateCharge | None = None,
     ) -> AccessState: ...
+
+    async def read_owner(self, user_id: uuid.UUID, charges: Sequence[RateCharge]) -> OwnerState:
+        """The same round trip for a request without a session (one made with a personal
+        access token): the user's cached access, and each of `charges` counted as
+        `RateLimiter.hit` would count it."""
+        ...

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Protocol, Self
 
+from scripthub.application.ports.access_tokens import AccessTokenRepository
 from scripthub.application.ports.audit import AuditLog
 from scripthub.application.ports.email_tokens import EmailTokenRepository
 from scripthub.application.ports.mail import OutboxWriter
@@ -30,6 +31,7 @@ class UnitOfWork(Protocol):
     email_tokens: EmailTokenRepository
     outbox: OutboxWriter
     scripts: ScriptRepository
+    access_tokens: AccessTokenRepository
 
     async def __aenter__(self) -> Self: ...
 

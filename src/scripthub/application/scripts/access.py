@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from scripthub.application.accounts import Actor
+from scripthub.application.accounts import Actor, Principal
 from scripthub.application.ports.unit_of_work import UnitOfWork
 from scripthub.domain.errors import NotFoundError
 from scripthub.domain.roles import SCRIPTS_UPDATE_ANY
@@ -51,8 +51,16 @@ async def find_script(uow: UnitOfWork, id_or_slug: str) -> Script | None:
 
 async def load_visible_script(uow: UnitOfWork, id_or_slug: str, actor: Actor | None) -> Script:
     """The script, if it exists and `actor` (None: anonymous) may see it; else NotFoundError,
-    the same for a private script as for a missing one, so that neither leaks."""
+    the same for a private script as for a missing one, so that neither leaks. A token that
+    does not cover a script it may see: TokenScopeError."""
     script = await find_script(uow, id_or_slug)
     if script is None or not may_see(script, actor):
         raise NotFoundError("Script not found.")
+    require_token_covers(script, actor)
     return script
+
+
+def require_token_covers(script: Script, actor: Actor | None) -> None:
+    """TokenScopeError if a personal access token acts on a script it does not cover."""
+    if isinstance(actor, Principal) and actor.token is not None:
+        actor.token.require_covers(script.id)

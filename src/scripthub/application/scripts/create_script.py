@@ -88,6 +88,8 @@ class CreateScript:
         self._clock = clock
 
     async def execute(self, command: CreateScriptCommand) -> Script:
+        if command.principal.token is not None:
+            command.principal.token.require_all_scripts()
         await self._authorizer.require(command.principal, SCRIPTS_CREATE, command.context)
         # The code is read off the event loop: up to 2 MiB of it.
         fields, draft = await asyncio.to_thread(_checked, command)

@@ -12,7 +12,7 @@ from scripthub.application.ports.latest_code import LatestCodeCache
 from scripthub.application.ports.scripts import UNCHANGED, ScriptChanges
 from scripthub.application.ports.system import Clock
 from scripthub.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from scripthub.application.scripts.access import cache_names, may_see
+from scripthub.application.scripts.access import cache_names, may_see, require_token_covers
 from scripthub.application.scripts.changing import (
     changed_fields,
     differing_changes,
@@ -104,6 +104,7 @@ class PublishScriptVersion:
         script = await uow.scripts.get(command.script_id)
         if script is None or not may_see(script, command.principal):
             raise NotFoundError("Script not found.")
+        require_token_covers(script, command.principal)
         await self._authorizer.require_owner(
             command.principal,
             script.owner_id,

@@ -94,7 +94,11 @@ class ReadScriptCode:
         if cached.rate is not None and not cached.rate.allowed:
             raise RateBudgetSpentError(cached.rate)
         validators = cached.latest
-        if validators is not None and validators.visibility is not Visibility.PRIVATE:
+        if (
+            validators is not None
+            and validators.visibility is not Visibility.PRIVATE
+            and not _by_token_of_chosen_scripts(query.viewer)
+        ):
             answer = ServedCode.of(validators, query.form)
             if query.held.is_current(answer.tag, answer.last_modified):
                 return ScriptCodeRead(answer, cached.rate)
@@ -162,3 +166,8 @@ class ReadScriptCode:
             return  # nobody to count it for (no peer address: not a network client)
         client = install_client(user_id, query.context.ip_address or "")
         await self._installs.record(script_id, client, self._clock.now())
+
+
+def _by_token_of_chosen_scripts(viewer: Principal | None) -> bool:
+    """Whether a token of chosen scripts asks: the script's row says whether it covers it."""
+    return viewer is not None and viewer.token is not None and viewer.token.chosen_scripts

@@ -75,6 +75,9 @@ class ChangeAccountStatus:
             )
             own = await load_own_user(uow, command.user_id)
             scripts = await uow.scripts.names_owned_by(command.user_id)
+            if changed and command.status is AccountStatus.SUSPENDED:
+                # For good: reactivation does not revive them.
+                await uow.access_tokens.revoke_all(command.user_id, now)
             if changed:
                 await uow.audit.record(
                     audit_entry(

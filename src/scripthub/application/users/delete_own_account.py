@@ -88,6 +88,7 @@ class DeleteOwnAccount:
             # After the account's row is locked: a script or version being published for
             # it commits first and is deleted here, or finds the account deleted.
             scripts = await uow.scripts.delete_owned_by(user.id, now)
+            await uow.access_tokens.revoke_all(user.id, now)
             for script in scripts:
                 await uow.audit.record(
                     audit_entry(

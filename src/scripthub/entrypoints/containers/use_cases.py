@@ -9,6 +9,12 @@ from __future__ import annotations
 
 from dependency_injector import containers, providers
 
+from scripthub.application.access_tokens.authenticate_access_token import (
+    AuthenticateAccessToken,
+)
+from scripthub.application.access_tokens.create_access_token import CreateAccessToken
+from scripthub.application.access_tokens.list_access_tokens import ListAccessTokens
+from scripthub.application.access_tokens.revoke_access_token import RevokeAccessToken
 from scripthub.application.audit.list_entries import ListAuditEntries
 from scripthub.application.auth.authenticate_request import AuthenticateRequest
 from scripthub.application.auth.change_password import ChangePassword
@@ -120,6 +126,13 @@ class UseCases(containers.DeclarativeContainer):
         access_state=adapters.access_state,
         permission_cache=permission_cache,
         clock=clock,
+        access_token=providers.Singleton(
+            AuthenticateAccessToken,
+            uow_factory=uow_factory,
+            access_state=adapters.access_state,
+            permission_cache=permission_cache,
+            clock=clock,
+        ),
     )
     register_user = providers.Singleton(
         RegisterUser,
@@ -152,6 +165,13 @@ class UseCases(containers.DeclarativeContainer):
         LogOut, uow_factory=uow_factory, session_store=session_store, clock=clock
     )
     list_sessions = providers.Singleton(ListSessions, session_store=session_store, clock=clock)
+    create_access_token = providers.Singleton(
+        CreateAccessToken, uow_factory=uow_factory, clock=clock
+    )
+    list_access_tokens = providers.Singleton(ListAccessTokens, uow_factory=uow_factory)
+    revoke_access_token = providers.Singleton(
+        RevokeAccessToken, uow_factory=uow_factory, clock=clock
+    )
     end_session = providers.Singleton(
         EndSession, uow_factory=uow_factory, session_store=session_store, clock=clock
     )

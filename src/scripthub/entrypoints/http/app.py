@@ -14,6 +14,7 @@ from litestar.datastructures import State
 
 from scripthub.domain.errors import DomainError, ServiceUnavailableError
 from scripthub.entrypoints.containers import Container, build_container, close_container
+from scripthub.entrypoints.http.controllers.access_tokens import AccessTokensController
 from scripthub.entrypoints.http.controllers.audit import AuditController
 from scripthub.entrypoints.http.controllers.auth import AuthController
 from scripthub.entrypoints.http.controllers.email_change import EmailChangeController
@@ -72,6 +73,7 @@ CONTROLLERS = (
     OwnProvidersController,
     PasswordsController,
     UsersController,
+    AccessTokensController,
     EmailChangeController,
     UserAdministrationController,
     RolesController,

@@ -7,6 +7,7 @@ whichever asks first) and kept in the request's scope.
 
 from __future__ import annotations
 
+import uuid
 from typing import TYPE_CHECKING, Any
 
 from litestar.connection import ASGIConnection
@@ -23,6 +24,7 @@ from scripthub.application.auth.authenticate_request import (
 from scripthub.domain.roles import SEEDED_PERMISSIONS, Permission
 from scripthub.entrypoints.http.client import request_context
 from scripthub.entrypoints.http.problems import MissingBearerTokenError
+from scripthub.entrypoints.http.token_routes import require_token_use
 
 if TYPE_CHECKING:  # not at run time: `scripthub serve`'s supervisor loads this, not the app
     from scripthub.entrypoints.containers import Container
@@ -67,9 +69,20 @@ def user_id_of(scope: Scope) -> str | None:
     return str(authentication.principal.user_id)
 
 
+def token_id_of(scope: Scope) -> uuid.UUID | None:
+    """The id of the personal access token the request was authenticated with, if any (and
+    if it has been worked out)."""
+    authentication: Authentication | None = scope["state"].get(_AUTHENTICATION)
+    if authentication is None or authentication.principal is None:
+        return None
+    token = authentication.principal.token
+    return None if token is None else token.token_id
+
+
 async def signed_in(scope: Scope, authenticate_request: AuthenticateRequest) -> Principal:
     """The request's caller, authenticated now unless it was already (by the rate-limit
-    gate); 401 for a request without a good bearer token."""
+    gate); 401 for a request without a good bearer token, 403 `token_scope` for a personal
+    access token the route is not for (see `token_routes`)."""
     # `scope["state"]` is a plain dict: `connection.state` wraps it anew per use.
     authentication: Authentication | None = scope["state"].get(_AUTHENTICATION)
     if authentication is None:
@@ -78,7 +91,9 @@ async def signed_in(scope: Scope, authenticate_request: AuthenticateRequest) -> 
             raise MissingBearerTokenError("Sign in: this needs an 'Authorization: Bearer' token.")
         authentication = await authenticate_request.execute(AuthenticateRequestQuery(token))
         remember(scope, authentication)
-    return authentication.require_principal()
+    principal = authentication.require_principal()
+    require_token_use(scope, principal)
+    return principal
 
 
 async def authenticate(connection: AnyConnection) -> Principal:

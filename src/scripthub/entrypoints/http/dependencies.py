@@ -28,7 +28,7 @@ from scripthub.application.accounts import Principal
 from scripthub.domain.audit import RequestContext
 from scripthub.entrypoints.containers import Container
 from scripthub.entrypoints.containers.use_cases import UseCases
-from scripthub.entrypoints.http.auth import authenticate, authenticate_optional
+from scripthub.entrypoints.http.auth import authenticate, authenticate_optional, token_id_of
 from scripthub.entrypoints.http.client import request_context
 
 
@@ -92,7 +92,9 @@ def build_dependencies(container: Container) -> dict[str, Provide]:
         return await authenticate_optional(request)
 
     def provide_context(request: Request[Any, Any, Any]) -> RequestContext:
-        return request_context(request.scope, trusted)
+        # A request with a bearer token was authenticated by the rate-limit gate already.
+        context = request_context(request.scope, trusted)
+        return dataclasses.replace(context, token_id=token_id_of(request.scope))
 
     settings = container.settings()
     frontend = Frontend(settings.frontend_url, secure_cookies=settings.env == "production")

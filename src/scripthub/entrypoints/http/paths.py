@@ -42,6 +42,9 @@ UserIdOrUsername = Annotated[str, PathParameter(description="The user's id or us
 SessionId = Annotated[
     str, PathParameter(description="The session's id (anything else is 404)", schema_extra=_UUID)
 ]
+TokenId = Annotated[
+    str, PathParameter(description="The token's id (anything else is 404)", schema_extra=_UUID)
+]
 UserId = Annotated[
     str, PathParameter(description=f"The user's id{_ONLY_THE_ID}", schema_extra=_UUID)
 ]

@@ -32,6 +32,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "account_suspended": 403,
     "email_not_verified": 403,
     "forbidden": 403,
+    "token_scope": 403,
     "not_found": 404,
     "email_taken": 409,
     "username_taken": 409,

@@ -7,6 +7,7 @@ A request with a bearer token is counted in the same store round trip that authe
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -24,7 +25,13 @@ from scripthub.application.auth.authenticate_request import (
     AuthenticateRequestQuery,
 )
 from scripthub.application.ports.system import RateCharge, RateLimiter, RateLimitState
-from scripthub.domain.errors import DomainError, RateLimitedError, ServiceUnavailableError
+from scripthub.domain.access_tokens import is_access_token
+from scripthub.domain.errors import (
+    DomainError,
+    RateLimitedError,
+    ServiceUnavailableError,
+    TokenScopeError,
+)
 from scripthub.domain.scripts import MAX_SLUG_LENGTH
 from scripthub.entrypoints.http.auth import bearer_token, remember
 from scripthub.entrypoints.http.client import Network, client_ip
@@ -34,6 +41,7 @@ from scripthub.entrypoints.http.problems import (
     remember_unavailable,
     send_problem,
 )
+from scripthub.entrypoints.http.token_routes import refuses_tokens
 from scripthub.entrypoints.settings import RateLimit
 
 TIER_OPTION = "rate_limit"
@@ -154,8 +162,12 @@ class RateLimits:
         the same round trip, one its handler counts (`COUNTED_BY_HANDLER`) left to it."""
         opt = scope["route_handler"].opt
         tier = opt.get(TIER_OPTION)
-        token = bearer_token(scope) if tier is None else None
-        if token is not None:
+        token = bearer_token(scope)
+        if token is not None and is_access_token(token) and refuses_tokens(scope):
+            # Refused without looking the token up, and counted as any request is.
+            error = TokenScopeError("Personal access tokens cannot be used here; sign in.")
+            return await self.admit(scope, tier) or Refusal.for_error(error)
+        if token is not None and tier is None:
             return await self._admit_authenticated(scope, token)
         if opt.get(_COUNTED_BY_HANDLER_OPTION):
             scope["state"][_CHARGE_KEY] = self
@@ -167,7 +179,7 @@ class RateLimits:
         authentication for the handler."""
         try:
             authentication = await self._authenticate.execute(
-                AuthenticateRequestQuery(token, self.api_charge(scope))
+                AuthenticateRequestQuery(token, self.api_charge(scope), self.owner_charge)
             )
         except DomainError as error:
             return _refusal_for(scope, error)
@@ -194,6 +206,11 @@ class RateLimits:
     def api_charge(self, scope: Scope) -> RateCharge:
         """The request's charge against the API budget."""
         return _charge(f"api:{self._ip(scope)}", self._api)
+
+    def owner_charge(self, user_id: uuid.UUID) -> RateCharge:
+        """The charge of a request made with a personal access token: against its owner's
+        API budget, not its client's."""
+        return _charge(f"api:user:{user_id}", self._api)
 
     def code_charges(
         self, scope: Scope, name: str, *, update_check: bool

@@ -21,6 +21,7 @@ from scripthub.application.scripts.feature_script import FeatureScript, FeatureS
 from scripthub.application.scripts.get_script import GetScript, GetScriptQuery
 from scripthub.application.scripts.rate_script import RateScript, RateScriptCommand
 from scripthub.application.scripts.unrate_script import UnrateScript, UnrateScriptCommand
+from scripthub.domain.access_tokens import TokenScope
 from scripthub.domain.audit import RequestContext
 from scripthub.entrypoints.http.auth import BEARER_SECURITY, OPTIONAL_BEARER
 from scripthub.entrypoints.http.body_problems import STRICT_BODY
@@ -34,6 +35,7 @@ from scripthub.entrypoints.http.schemas.script_changes import (
     strictly,
 )
 from scripthub.entrypoints.http.schemas.scripts import ScriptOut, script_out
+from scripthub.entrypoints.http.token_routes import token_usable
 
 SCRIPT = "Script"
 
@@ -42,7 +44,12 @@ class ScriptChangesController(Controller):
     path = "/api/scripts"
     tags = ("scripts",)
 
-    @get("/{id_or_slug:str}", security=OPTIONAL_BEARER, summary="A script, by id or slug")
+    @get(
+        "/{id_or_slug:str}",
+        security=OPTIONAL_BEARER,
+        summary="A script, by id or slug",
+        opt=token_usable(TokenScope.SCRIPTS_READ),
+    )
     async def get_script(
         self,
         id_or_slug: ScriptIdOrSlug,
@@ -55,6 +62,7 @@ class ScriptChangesController(Controller):
         "/{id_or_slug:str}",
         security=BEARER_SECURITY,
         summary="Edit a script (owner or scripts.update_any)",
+        opt=token_usable(TokenScope.SCRIPTS_PUBLISH),
     )
     async def update_script(
         self,

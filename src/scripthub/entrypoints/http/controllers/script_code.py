@@ -21,6 +21,7 @@ from scripthub.application.scripts.read_version_code import (
     ReadVersionCodeQuery,
 )
 from scripthub.application.scripts.served_code import CodeForm, checks_for_update
+from scripthub.domain.access_tokens import TokenScope
 from scripthub.domain.audit import RequestContext
 from scripthub.domain.errors import NotFoundError
 from scripthub.entrypoints.http.client import Network, request_context
@@ -42,6 +43,7 @@ from scripthub.entrypoints.http.rate_limits import (
     take_rate_charges,
 )
 from scripthub.entrypoints.http.security_headers import OWN_CACHE_RULES
+from scripthub.entrypoints.http.token_routes import token_usable
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -113,7 +115,7 @@ class ScriptCodeController(Controller):
     @route(
         "/{id_or_slug:str}/{file_name:str}",
         http_method=GET_AND_HEAD,
-        opt=COUNTED_BY_HANDLER,
+        opt={**COUNTED_BY_HANDLER, **token_usable(TokenScope.SCRIPTS_READ)},
         summary="The latest version's code or metadata block",
         description=(
             "`raw`, `{slug}.user.js` and `{slug}.user.css`: the code (a GET answered 200 is an "
@@ -149,6 +151,7 @@ class ScriptCodeController(Controller):
         "/{id_or_slug:str}/versions/{version:str}/raw",
         http_method=GET_AND_HEAD,
         summary="One version's code, pinned (never updates)",
+        opt=token_usable(TokenScope.SCRIPTS_READ),
     )
     async def version_code(
         self,

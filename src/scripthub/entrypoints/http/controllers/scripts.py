@@ -22,6 +22,7 @@ from scripthub.application.scripts.publish_version import (
     PublishScriptVersion,
     PublishScriptVersionCommand,
 )
+from scripthub.domain.access_tokens import TokenScope
 from scripthub.domain.audit import RequestContext
 from scripthub.domain.roles import SCRIPTS_CREATE
 from scripthub.domain.scripts import MAX_CODE_BYTES, Language
@@ -44,6 +45,7 @@ from scripthub.entrypoints.http.schemas.scripts import (
     script_out,
     version_out,
 )
+from scripthub.entrypoints.http.token_routes import token_usable
 
 MAX_JSON_ESCAPE_BYTES = 6
 """JSON may spell one byte of UTF-8 text in up to six (`\\u0001`; a character of two to four
@@ -69,6 +71,7 @@ class ScriptsController(Controller):
         security=BEARER_SECURITY,
         request_max_body_size=SCRIPT_BODY_BYTES,
         summary="Publish a new script with its first version",
+        opt=token_usable(TokenScope.SCRIPTS_PUBLISH),
     )
     async def create_script(
         self,
@@ -129,6 +132,7 @@ class ScriptsController(Controller):
         "/{id_or_slug:str}/versions",
         security=OPTIONAL_BEARER,
         summary="A script's versions, newest first",
+        opt=token_usable(TokenScope.SCRIPTS_READ),
     )
     async def list_versions(
         self,
@@ -149,6 +153,7 @@ class ScriptsController(Controller):
         security=BEARER_SECURITY,
         request_max_body_size=SCRIPT_BODY_BYTES,
         summary="Publish a new version of your script",
+        opt=token_usable(TokenScope.SCRIPTS_PUBLISH),
     )
     async def publish_version(
         self,

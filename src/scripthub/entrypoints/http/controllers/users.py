@@ -38,13 +38,19 @@ from scripthub.entrypoints.http.schemas.users import (
     public_user_out,
     user_out,
 )
+from scripthub.entrypoints.http.token_routes import token_usable
 
 
 class UsersController(Controller):
     path = "/api/users"
     tags = ("users",)
 
-    @get("/me", summary="Your own account", security=BEARER_SECURITY)
+    @get(
+        "/me",
+        summary="Your own account",
+        security=BEARER_SECURITY,
+        opt=token_usable(None),
+    )
     async def get_own_user(
         self, principal: NamedDependency[Principal], get_own_user: NamedDependency[GetOwnUser]
     ) -> UserOut:

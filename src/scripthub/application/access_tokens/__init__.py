@@ -1,0 +1,1 @@
+"""Personal access tokens: making, listing and revoking them, and authenticating with one."""
