@@ -7,9 +7,11 @@ import contextlib
 import itertools
 import threading
 import time
+import uuid
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -117,6 +119,22 @@ class Api(HttpApi):
             await change_role.execute(ChangeUserRoleCommand(Operator(), email, role, grant=True))
 
         self.client.blocking_portal.call(grant)
+
+    def verify_email(self, user_id: str) -> None:
+        """Mark the account's email verified, as its verification link would."""
+
+        async def mark() -> None:
+            async with self.container.adapters.unit_of_work() as uow:
+                await uow.users.mark_email_verified(uuid.UUID(user_id), datetime.now(UTC))
+                await uow.commit()
+
+        self.client.blocking_portal.call(mark)
+
+    async def verified_user(self) -> dict[str, Any]:
+        """A fresh user whose email is verified: the token pair and the password."""
+        pair = await self.register()
+        self.verify_email(pair["user"]["id"])
+        return pair
 
     async def at_once(
         self, *requests: httpx.Request, last_after: float = 0.0

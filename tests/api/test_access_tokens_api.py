@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -14,6 +14,7 @@ import pytest
 from tests.api.client import PASSWORD, Api, assert_problem, audited_metadata
 from tests.api.mails import link_in, next_mail, token_of
 from tests.api.script_calls import audited, post_version, publish
+from tests.api.token_calls import PUBLISH, READ, make_token
 from tests.userscripts import userscript
 
 if TYPE_CHECKING:
@@ -22,38 +23,10 @@ if TYPE_CHECKING:
     from tests.smtp_sink import SmtpSink
 
 SECRET = re.compile(r"shp_[A-Za-z0-9]{36}")
-PUBLISH = ["scripts:publish"]
-READ = ["scripts:read"]
-
-
-def verify_email(api: Api, user_id: str) -> None:
-    """Mark the account's email verified, as its verification link would."""
-
-    async def mark() -> None:
-        async with api.container.adapters.unit_of_work() as uow:
-            await uow.users.mark_email_verified(uuid.UUID(user_id), datetime.now(UTC))
-            await uow.commit()
-
-    api.client.blocking_portal.call(mark)
-
-
-async def verified_user(api: Api) -> dict[str, Any]:
-    pair = await api.register()
-    verify_email(api, pair["user"]["id"])
-    return pair
-
-
-async def make_token(api: Api, session: str, **body: Any) -> dict[str, Any]:
-    response = await api.send(
-        "POST", "/api/users/me/tokens", session, json={"name": "ci", "scopes": PUBLISH, **body}
-    )
-    assert response.status_code == 201, response.text
-    token: dict[str, Any] = response.json()
-    return token
 
 
 async def test_a_token_is_made_once_listed_without_its_secret_and_revoked(api: Api) -> None:
-    pair = await verified_user(api)
+    pair = await api.verified_user()
     session = pair["access_token"]
 
     first = await make_token(api, session, name="first")
@@ -89,7 +62,7 @@ async def test_a_token_is_made_once_listed_without_its_secret_and_revoked(api: A
 
 async def test_making_a_token_needs_a_verified_email_and_a_session(api: Api) -> None:
     unverified = await api.register()
-    pair = await verified_user(api)
+    pair = await api.verified_user()
     token = await make_token(api, pair["access_token"])
     body = {"name": "ci", "scopes": PUBLISH}
 
@@ -105,8 +78,8 @@ async def test_making_a_token_needs_a_verified_email_and_a_session(api: Api) -> 
 
 
 async def test_another_users_token_or_an_unknown_one_is_not_found(api: Api) -> None:
-    owner = await verified_user(api)
-    other = await verified_user(api)
+    owner = await api.verified_user()
+    other = await api.verified_user()
     token = await make_token(api, owner["access_token"])
 
     for token_id in (token["id"], str(uuid.uuid4()), "not-an-id"):
@@ -139,7 +112,7 @@ async def test_another_users_token_or_an_unknown_one_is_not_found(api: Api) -> N
 async def test_a_bad_token_request_is_a_problem(
     api: Api, body: dict[str, Any], status: int
 ) -> None:
-    pair = await verified_user(api)
+    pair = await api.verified_user()
 
     response = await api.send("POST", "/api/users/me/tokens", pair["access_token"], json=body)
 
@@ -149,8 +122,8 @@ async def test_a_bad_token_request_is_a_problem(
 
 
 async def test_a_token_cannot_name_another_users_script(api: Api) -> None:
-    owner = await verified_user(api)
-    other = await verified_user(api)
+    owner = await api.verified_user()
+    other = await api.verified_user()
     theirs = await publish(api, other["access_token"], name="Theirs")
     body = {"name": "ci", "scopes": PUBLISH, "script_ids": [theirs["id"]]}
 
@@ -163,7 +136,7 @@ async def test_a_token_cannot_name_another_users_script(api: Api) -> None:
 async def test_a_publishing_token_creates_publishes_and_edits_audited_with_its_id(
     api: Api,
 ) -> None:
-    pair = await verified_user(api)
+    pair = await api.verified_user()
     token = await make_token(api, pair["access_token"])
     secret = token["secret"]
 
@@ -182,7 +155,7 @@ async def test_a_publishing_token_creates_publishes_and_edits_audited_with_its_i
 
 
 async def test_a_token_of_chosen_scripts_touches_only_those(api: Api) -> None:
-    pair = await verified_user(api)
+    pair = await api.verified_user()
     session = pair["access_token"]
     covered = await publish(api, session, name="Covered", visibility="private")
     other = await publish(api, session, name="Other")
@@ -211,7 +184,7 @@ async def test_a_token_of_chosen_scripts_touches_only_those(api: Api) -> None:
 
 
 async def test_a_token_has_only_its_scopes(api: Api) -> None:
-    pair = await verified_user(api)
+    pair = await api.verified_user()
     session = pair["access_token"]
     script = await publish(api, session, visibility="private")
     reader = (await make_token(api, session, scopes=READ))["secret"]
@@ -228,7 +201,7 @@ async def test_a_token_has_only_its_scopes(api: Api) -> None:
 
 async def test_an_admins_token_carries_none_of_the_admins_roles(api: Api) -> None:
     admin = await api.role_holder("admin")
-    verify_email(api, admin["user"]["id"])
+    api.verify_email(admin["user"]["id"])
     someone = await api.register()
     theirs = await publish(api, someone["access_token"], visibility="private")
     token = (await make_token(api, admin["access_token"], scopes=[*PUBLISH, *READ]))["secret"]
@@ -251,7 +224,7 @@ async def test_an_admins_token_carries_none_of_the_admins_roles(api: Api) -> Non
 
 
 async def test_a_mistyped_or_unknown_token_is_refused_without_a_lookup(api: Api) -> None:
-    pair = await verified_user(api)
+    pair = await api.verified_user()
     secret = (await make_token(api, pair["access_token"]))["secret"]
     typo = secret[:-1] + ("a" if secret[-1] != "a" else "b")
 
@@ -261,7 +234,7 @@ async def test_a_mistyped_or_unknown_token_is_refused_without_a_lookup(api: Api)
 
 
 async def test_a_suspension_ends_a_token_for_good(api: Api) -> None:
-    pair = await verified_user(api)
+    pair = await api.verified_user()
     secret = (await make_token(api, pair["access_token"]))["secret"]
     admin = (await api.role_holder("admin"))["access_token"]
     status_url = f"/api/users/{pair['user']['id']}/status"
@@ -276,7 +249,7 @@ async def test_a_suspension_ends_a_token_for_good(api: Api) -> None:
 
 
 async def test_a_deletion_ends_the_accounts_tokens(api: Api) -> None:
-    pair = await verified_user(api)
+    pair = await api.verified_user()
     secret = (await make_token(api, pair["access_token"]))["secret"]
 
     deleted = await api.send(
@@ -291,7 +264,7 @@ async def test_a_password_change_keeps_tokens_and_a_reset_ends_them(
     mail_api: Api, smtp_sink: SmtpSink
 ) -> None:
     api = mail_api
-    pair = await verified_user(api)
+    pair = await api.verified_user()
     email = pair["user"]["email"]
     await next_mail(smtp_sink, email)
     secret = (await make_token(api, pair["access_token"]))["secret"]
@@ -316,7 +289,7 @@ async def test_a_password_change_keeps_tokens_and_a_reset_ends_them(
 
 
 async def test_last_used_at_is_written_at_most_once_a_minute(api: Api) -> None:
-    pair = await verified_user(api)
+    pair = await api.verified_user()
     token = await make_token(api, pair["access_token"])
 
     await api.get("/api/users/me", token["secret"])
@@ -329,7 +302,7 @@ async def test_last_used_at_is_written_at_most_once_a_minute(api: Api) -> None:
 
 
 async def test_an_account_holds_at_most_fifty_live_tokens(api: Api) -> None:
-    pair = await verified_user(api)
+    pair = await api.verified_user()
     session = pair["access_token"]
     tokens = [await make_token(api, session, name=f"t{n}") for n in range(50)]
 
@@ -348,7 +321,7 @@ async def test_an_account_holds_at_most_fifty_live_tokens(api: Api) -> None:
 async def test_concurrent_creations_revocations_and_uses_keep_to_fifty(api: Api) -> None:
     # At most six at once: `at_once` sends each request from a worker thread of its own.
     # The race at scale is tests/contract/test_access_tokens.py's.
-    pair = await verified_user(api)
+    pair = await api.verified_user()
     session = pair["access_token"]
     early = [await make_token(api, session, name=f"early{n}") for n in range(47)]
     body = {"name": "race", "scopes": READ}
@@ -376,7 +349,7 @@ async def test_a_tokens_requests_count_against_its_owner_not_its_address(
     make_api: Callable[..., Api], peer_header: None
 ) -> None:
     api = await make_api(SCRIPTHUB_RATE_LIMIT_API="4/60")  # type: ignore[misc]
-    pair = await verified_user(api)  # register, then a token: 2 of the address's budget
+    pair = await api.verified_user()  # register, then a token: 2 of the address's budget
     secret = (await make_token(api, pair["access_token"]))["secret"]
 
     from_a = await api.client.get(

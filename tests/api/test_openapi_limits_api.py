@@ -25,14 +25,15 @@ from scripthub.domain.users import PHONE_PATTERN, URL_PATTERN, USERNAME_PATTERN
 from scripthub.entrypoints.http.schemas.fields import anchored
 from tests.api.client import PASSWORD, Api
 from tests.api.script_calls import publish
+from tests.api.token_calls import PUBLISH
 from tests.userscripts import userscript
 
 _numbers = itertools.count(1)
 UNBOUNDED = {("NewScriptBody", "code"), ("NewVersionBody", "code")}
 """String fields without `maxLength`: the code's limit is 2 MiB of UTF-8 bytes, which a length
 in characters cannot state, and past it the answer is 413 (the description says both)."""
-UNCHECKED_FORMATS = {"date"}
-"""Formats the schema's own type checks (a malformed date is refused by decoding)."""
+UNCHECKED_FORMATS = {"date", "uuid"}
+"""Formats the schema's own type checks (a malformed date or id is refused by decoding)."""
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,23 @@ async def _new_version(api: Api) -> Call:
 
 
 NOBODY = "nobody@example.com"
+
+
+_TOKEN_CALLS: dict[int, tuple[Api, Call]] = {}
+"""One token maker per app (kept alive with it, so that its id is not reused): `_items` repeats
+the valid body's script id into the next call's body, which must be the same owner's."""
+
+
+async def _new_token(api: Api) -> Call:
+    if id(api) not in _TOKEN_CALLS:
+        pair = await api.verified_user()
+        script = await publish(api, pair["access_token"], code=userscript(None), version="0.1")
+        body = {"name": "ci", "scopes": PUBLISH, "script_ids": [script["id"]]}
+        call = Call("/api/users/me/tokens", {**body, "expires_in_days": 30}, pair["access_token"])
+        _TOKEN_CALLS[id(api)] = (api, call)
+    return _TOKEN_CALLS[id(api)][1]
+
+
 NEW_PASSWORD = "another horse battery"
 CALLS: dict[tuple[str, str], Caller] = {
     ("POST", "/api/auth/register"): _register,
@@ -143,6 +161,7 @@ CALLS: dict[tuple[str, str], Caller] = {
     ),
     ("DELETE", "/api/users/me"): lambda api: _own(api, "/api/users/me", {"password": PASSWORD}),
     ("PATCH", "/api/users/me"): lambda api: _own(api, "/api/users/me", {}),
+    ("POST", "/api/users/me/tokens"): _new_token,
     ("POST", "/api/users/me/email/confirm"): lambda api: _own(
         api, "/api/users/me/email/confirm", {"token": "unknown"}
     ),
@@ -244,7 +263,7 @@ def _members(
             continue
         name = ".".join((*parents, key))
         yield Field(method, path, body_schema, name, resolved, parents)
-        if resolved.get("type") == "array":
+        if resolved.get("type") == "array" and "enum" not in resolved["items"]:
             yield Field(method, path, body_schema, f"{name}[0]", resolved["items"], parents)
 
 

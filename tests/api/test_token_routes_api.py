@@ -11,7 +11,7 @@ import pytest
 from litestar.routes import HTTPRoute
 
 from tests.api.client import Api, assert_problem
-from tests.api.test_access_tokens_api import make_token, verified_user
+from tests.api.token_calls import make_token
 
 pytestmark = pytest.mark.parametrize("wiring_environment", ["embedded"], indirect=True)
 
@@ -46,7 +46,7 @@ async def test_only_the_listed_routes_take_tokens(api: Api) -> None:
 
 
 async def test_every_other_api_route_refuses_a_token(api: Api) -> None:
-    pair = await verified_user(api)
+    pair = await api.verified_user()
     token = await make_token(api, pair["access_token"], scopes=["scripts:publish", "scripts:read"])
     refusing = [(m, p) for m, p, use in api_routes(api) if use is None]
     assert len(refusing) > 30

@@ -4,18 +4,53 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Annotated
 
 import msgspec
+from litestar.openapi.spec import OpenAPIType, Schema
 
 from scripthub.application.access_tokens.create_access_token import CreatedAccessToken
-from scripthub.domain.access_tokens import DEFAULT_EXPIRES_IN_DAYS, AccessToken
+from scripthub.domain.access_tokens import (
+    DEFAULT_EXPIRES_IN_DAYS,
+    MAX_EXPIRES_IN_DAYS,
+    MAX_NAME_LENGTH,
+    MAX_SCRIPT_IDS,
+    AccessToken,
+    TokenScope,
+)
+from scripthub.entrypoints.http.schemas.fields import documented
+
+TokenName = Annotated[
+    str,
+    documented(
+        "What the token is for, trimmed; not blank; no control characters",
+        min_length=1,
+        max_length=MAX_NAME_LENGTH,
+        pattern=r"\S",
+    ),
+]
+Scopes = Annotated[
+    list[str],
+    msgspec.Meta(min_length=1, max_length=len(TokenScope)),
+    documented(
+        "What the token may do, each scope once",
+        items=Schema(type=OpenAPIType.STRING, enum=[scope.value for scope in TokenScope]),
+    ),
+]
+ScriptIds = Annotated[
+    list[uuid.UUID],
+    msgspec.Meta(min_length=1, max_length=MAX_SCRIPT_IDS),
+    documented("The caller's own scripts the token is limited to (left out: all of them)"),
+]
 
 
 class NewAccessTokenBody(msgspec.Struct, forbid_unknown_fields=True):
-    name: str
-    scopes: list[str]
-    script_ids: list[uuid.UUID] | None = None
-    expires_in_days: int = DEFAULT_EXPIRES_IN_DAYS
+    name: TokenName
+    scopes: Scopes
+    script_ids: ScriptIds | None = None
+    expires_in_days: Annotated[int, msgspec.Meta(ge=1, le=MAX_EXPIRES_IN_DAYS)] = (
+        DEFAULT_EXPIRES_IN_DAYS
+    )
 
 
 class AccessTokenOut(msgspec.Struct):
