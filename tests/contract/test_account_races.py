@@ -114,6 +114,7 @@ class PausingUnitOfWork:
         "email_tokens",
         "outbox",
         "scripts",
+        "access_tokens",
     )
 
     def __init__(self, inner: UnitOfWork, rng: random.Random) -> None:
