@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 _UNAVAILABLE_SQLSTATE_CLASSES = ("08", "28", "3D", "53", "57")
 _POSTGRES_PORT = 5432
 # Alembic's own table, as env.py keeps it: one row, none before the first migration.
-_REVISION_QUERY = "SELECT version_num FROM alembic_version"
+REVISION_QUERY = "SELECT version_num FROM alembic_version"
 
 
 def is_unavailable_sqlstate(sqlstate: str | None) -> bool:
@@ -107,7 +107,7 @@ def _sqlite_revision(path: Path) -> str | None:
             )
             if tables.fetchone() is None:
                 return None
-            return _only([row[0] for row in connection.execute(_REVISION_QUERY)])
+            return _only([row[0] for row in connection.execute(REVISION_QUERY)])
         finally:
             connection.close()
 
@@ -123,7 +123,7 @@ async def _postgres_revision(url: str) -> str | None:
             try:
                 if await connection.fetchval("SELECT to_regclass('alembic_version')") is None:
                     return None
-                return _only([row[0] for row in await connection.fetch(_REVISION_QUERY)])
+                return _only([row[0] for row in await connection.fetch(REVISION_QUERY)])
             finally:
                 await connection.close()
         except asyncpg.PostgresError as error:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import pool, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from scripthub.adapters.database_driver import REVISION_QUERY
 from scripthub.adapters.schema_revisions import SCRIPT_LOCATION, SchemaState, schema_state
 from scripthub.adapters.sqlalchemy.engine import ensure_sqlite_directory
 from scripthub.adapters.sqlalchemy.errors import database_errors
@@ -91,7 +92,7 @@ def _read_revision(connection: Connection) -> str | None:
     it): one row, none before the first migration; read without loading Alembic."""
     if not connection.dialect.has_table(connection, "alembic_version"):
         return None
-    revisions = connection.execute(text("SELECT version_num FROM alembic_version"))
+    revisions = connection.execute(text(REVISION_QUERY))
     return revisions.scalar_one_or_none()
 
 
