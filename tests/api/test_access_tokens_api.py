@@ -32,6 +32,7 @@ async def test_a_token_is_made_once_listed_without_its_secret_and_revoked(api: A
     first = await make_token(api, session, name="first")
     second = await make_token(api, session, name="second", scopes=[*READ, *PUBLISH])
     listed = await api.get("/api/users/me/tokens", session)
+    before = await api.get("/api/users/me", first["secret"])
     revoked = await api.send("DELETE", f"/api/users/me/tokens/{first['id']}", session)
     again = await api.send("DELETE", f"/api/users/me/tokens/{first['id']}", session)
     after = await api.get("/api/users/me/tokens", session)
@@ -47,6 +48,7 @@ async def test_a_token_is_made_once_listed_without_its_secret_and_revoked(api: A
     items = listed.json()["items"]
     assert [item["name"] for item in items] == ["second", "first"]
     assert all("secret" not in item for item in items)
+    assert before.status_code == 200, before.text
     assert revoked.status_code == 204, revoked.text
     assert_problem(again, 404, "not_found")
     assert [item["id"] for item in after.json()["items"]] == [second["id"]]
@@ -239,11 +241,12 @@ async def test_a_suspension_ends_a_token_for_good(api: Api) -> None:
     admin = (await api.role_holder("admin"))["access_token"]
     status_url = f"/api/users/{pair['user']['id']}/status"
 
+    before = await api.get("/api/users/me", secret)
     suspended = await api.send("PATCH", status_url, admin, json={"account_status": "suspended"})
     while_suspended = await api.get("/api/users/me", secret)
     active = await api.send("PATCH", status_url, admin, json={"account_status": "active"})
 
-    assert (suspended.status_code, active.status_code) == (200, 200)
+    assert (before.status_code, suspended.status_code, active.status_code) == (200, 200, 200)
     assert_problem(while_suspended, 401, "invalid_token")
     assert_problem(await api.get("/api/users/me", secret), 401, "invalid_token")
 
@@ -251,6 +254,7 @@ async def test_a_suspension_ends_a_token_for_good(api: Api) -> None:
 async def test_a_deletion_ends_the_accounts_tokens(api: Api) -> None:
     pair = await api.verified_user()
     secret = (await make_token(api, pair["access_token"]))["secret"]
+    assert (await api.get("/api/users/me", secret)).status_code == 200
 
     deleted = await api.send(
         "DELETE", "/api/users/me", pair["access_token"], json={"password": PASSWORD}

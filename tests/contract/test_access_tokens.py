@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from scripthub.adapters.unmarked_access_tokens import UnmarkedAccessTokens
 from scripthub.application.access_tokens.create_access_token import (
     CreateAccessToken,
     CreateAccessTokenCommand,
@@ -151,8 +152,11 @@ async def test_revoke_all_ends_every_unrevoked_token_of_the_user(
     )
 
     async with make_uow() as uow:
-        assert await uow.access_tokens.revoke_all(alice.id, NOW) == 2
+        revoked = await uow.access_tokens.revoke_all(alice.id, NOW)
         await uow.commit()
+    assert len(revoked) == 2
+    assert {token.user_id for token in revoked} == {alice.id}
+    assert {token.revoked_at for token in revoked} == {NOW}
     async with make_uow() as uow:
         assert await uow.access_tokens.list_unrevoked(alice.id) == []
         assert await uow.access_tokens.find_usable(hashes[2], NOW) is not None
@@ -202,7 +206,7 @@ async def test_concurrent_creations_and_revocations_never_pass_the_limit(
 ) -> None:
     clock = TickingClock()
     create = CreateAccessToken(make_uow, clock)
-    revoke = RevokeAccessToken(make_uow, clock)
+    revoke = RevokeAccessToken(make_uow, UnmarkedAccessTokens(), clock)
     session = Principal(alice.id, uuid.uuid4(), Grants(frozenset(), frozenset()))
     command = CreateAccessTokenCommand(session, "ci", [TokenScope.SCRIPTS_READ.value])
     early = [await create.execute(command) for _ in range(10)]

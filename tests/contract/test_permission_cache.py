@@ -14,11 +14,14 @@ from scripthub.adapters.access_state import SequentialAccessStateReader
 from scripthub.adapters.memory import InMemoryRateLimiter, InMemorySessionStore
 from scripthub.adapters.redis import (
     RedisAccessStateReader,
+    RedisAccessTokenMarks,
     RedisPermissionCache,
     RedisRateLimiter,
     RedisSessionStore,
 )
 from scripthub.adapters.system import SystemClock
+from scripthub.adapters.unmarked_access_tokens import UnmarkedAccessTokens
+from scripthub.application.ports.access_tokens import TokenMark
 from scripthub.application.ports.permission_cache import (
     HOLD_LIMIT,
     AccountAccess,
@@ -26,6 +29,7 @@ from scripthub.application.ports.permission_cache import (
     GrantsStamp,
 )
 from scripthub.application.ports.system import RateCharge
+from scripthub.domain.access_tokens import AccessToken, TokenScope
 from scripthub.domain.errors import ServiceUnavailableError
 from scripthub.domain.roles import Grants
 from scripthub.domain.sessions import Session
@@ -35,6 +39,7 @@ if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
     from scripthub.application.ports.access_state import AccessStateReader
+    from scripthub.application.ports.access_tokens import AccessTokenMarks
     from scripthub.application.ports.permission_cache import PermissionCache
     from scripthub.application.ports.session_store import SessionStore
     from scripthub.application.ports.system import RateLimiter
@@ -75,6 +80,8 @@ class Adapters:
     cache: PermissionCache
     limiter: RateLimiter
     reader: AccessStateReader
+    marks: AccessTokenMarks
+    """Those the reader reads (marks nothing where the reader reads none)."""
     redis: RedisHandle | None = None
 
     async def close(self) -> None:
@@ -92,19 +99,26 @@ def build_adapters(request: pytest.FixtureRequest) -> Adapters:
             InMemoryRateLimiter(SystemClock()),
         )
         reader = SequentialAccessStateReader(sessions, cache, limiter)
-        return Adapters(sessions, cache, limiter, reader)
+        return Adapters(sessions, cache, limiter, reader, UnmarkedAccessTokens())
     redis = RedisHandle(
         request.getfixturevalue("redis_url"), request.getfixturevalue("redis_prefix")
     )
     redis_sessions = RedisSessionStore(redis.client, redis.prefix)
     redis_cache = RedisPermissionCache(redis.client, redis.prefix)
     redis_limiter = RedisRateLimiter(redis.client, redis.prefix)
-    redis_reader: AccessStateReader = (
-        RedisAccessStateReader(redis.client, redis.prefix)
-        if kind == "redis-pipelined"
-        else SequentialAccessStateReader(redis_sessions, redis_cache, redis_limiter)
+    if kind == "redis-pipelined":
+        return Adapters(
+            redis_sessions,
+            redis_cache,
+            redis_limiter,
+            RedisAccessStateReader(redis.client, redis.prefix),
+            RedisAccessTokenMarks(redis.client, redis.prefix),
+            redis,
+        )
+    sequential = SequentialAccessStateReader(redis_sessions, redis_cache, redis_limiter)
+    return Adapters(
+        redis_sessions, redis_cache, redis_limiter, sequential, UnmarkedAccessTokens(), redis
     )
-    return Adapters(redis_sessions, redis_cache, redis_limiter, redis_reader, redis)
 
 
 @pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
@@ -393,11 +407,13 @@ async def test_reading_an_owner_gives_its_cached_access_and_counts_each_charge(
     once = RateCharge(f"token_use:{uuid.uuid4()}", limit=1, window_seconds=60)
     budget = RateCharge(f"api:user:{user}", limit=3, window_seconds=60)
 
-    first = await adapters.reader.read_owner(user, [once, budget])
+    token_id = uuid.uuid4()
+
+    first = await adapters.reader.read_owner(token_id, user, [once, budget])
     await adapters.cache.store(user, MODERATOR, first.cached.stamp)
     await adapters.limiter.hit(budget.key, budget.limit, budget.window_seconds)
-    second = await adapters.reader.read_owner(user, [once, budget])
-    uncharged = await adapters.reader.read_owner(user, [])
+    second = await adapters.reader.read_owner(token_id, user, [once, budget])
+    uncharged = await adapters.reader.read_owner(token_id, user, [])
 
     assert first.cached.access is None
     assert [(r.allowed, r.remaining) for r in first.rates] == [(True, 0), (True, 2)]
@@ -405,6 +421,68 @@ async def test_reading_an_owner_gives_its_cached_access_and_counts_each_charge(
     assert [(r.allowed, r.remaining) for r in second.rates] == [(False, 0), (True, 0)]
     assert uncharged.rates == []
     assert uncharged.cached == await adapters.cache.lookup(user)
+
+
+def a_token(expires_at: datetime) -> AccessToken:
+    return AccessToken(
+        uuid.uuid4(),
+        uuid.uuid4(),
+        "ci",
+        (TokenScope.SCRIPTS_READ,),
+        None,
+        expires_at - timedelta(days=1),
+        expires_at,
+    )
+
+
+async def read_mark(adapters: Adapters, token: AccessToken) -> TokenMark:
+    return (await adapters.reader.read_owner(token.id, token.user_id, [])).token_mark
+
+
+async def test_a_token_never_marked_reads_unknown(adapters: Adapters, t0: datetime) -> None:
+    assert await read_mark(adapters, a_token(t0 + timedelta(days=1))) is TokenMark.UNKNOWN
+
+
+async def test_a_revoked_mark_wins_over_live_marks_before_and_after_it(
+    adapters: Adapters, t0: datetime
+) -> None:
+    token, other = a_token(t0 + timedelta(days=1)), a_token(t0 + timedelta(days=1))
+    until = t0 + timedelta(minutes=5)
+    marked = isinstance(adapters.marks, RedisAccessTokenMarks)
+
+    assert await adapters.marks.mark_live(token.id, until)
+    assert await adapters.marks.mark_live(other.id, until)
+    live = await read_mark(adapters, token)
+    await adapters.marks.mark_revoked([token])
+    relived = await adapters.marks.mark_live(token.id, until)
+
+    assert live is (TokenMark.LIVE if marked else TokenMark.UNKNOWN)
+    assert relived is not marked
+    assert await read_mark(adapters, token) is (TokenMark.REVOKED if marked else TokenMark.UNKNOWN)
+    assert await read_mark(adapters, other) is live
+
+
+@pytest.mark.redis
+async def test_redis_marks_expire_live_at_their_time_and_revoked_with_the_token(
+    redis_url: str, redis_prefix: str, t0: datetime
+) -> None:
+    redis = RedisHandle(redis_url, redis_prefix)
+    marks = RedisAccessTokenMarks(redis.client, redis_prefix)
+    live, revoked = a_token(t0 + timedelta(days=1)), a_token(t0 + timedelta(days=2))
+    try:
+        await marks.mark_live(live.id, t0 + timedelta(minutes=10))
+        await marks.mark_revoked([revoked])
+        keys = {key.decode(): key async for key in redis.client.scan_iter(f"{redis_prefix}*")}
+        expiries = {
+            name.rsplit(":", 1)[1]: await redis.client.expiretime(key) for name, key in keys.items()
+        }
+    finally:
+        await redis.close()
+
+    assert expiries == {
+        str(live.id): int((t0 + timedelta(minutes=10)).timestamp()),
+        str(revoked.id): int(revoked.expires_at.timestamp()),
+    }
 
 
 # Redis specifics: round trips and a dead server

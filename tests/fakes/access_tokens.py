@@ -62,16 +62,17 @@ class InMemoryAccessTokenRepository:
         self._database.access_tokens[token_id] = (revoked, stored[1])
         return revoked
 
-    async def revoke_all(self, user_id: uuid.UUID, now: datetime) -> int:
+    async def revoke_all(self, user_id: uuid.UUID, now: datetime) -> list[AccessToken]:
         await self._writing()
-        unrevoked = [token for token in self._of(user_id) if token.revoked_at is None]
-        for token in unrevoked:
+        revoked = [
+            dataclasses.replace(token, revoked_at=now)
+            for token in self._of(user_id)
+            if token.revoked_at is None
+        ]
+        for token in revoked:
             hashed = self._database.access_tokens[token.id][1]
-            self._database.access_tokens[token.id] = (
-                dataclasses.replace(token, revoked_at=now),
-                hashed,
-            )
-        return len(unrevoked)
+            self._database.access_tokens[token.id] = (token, hashed)
+        return revoked
 
     async def mark_used(self, token_id: uuid.UUID, at: datetime) -> None:
         await self._writing()

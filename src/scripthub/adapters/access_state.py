@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from scripthub.application.ports.access_state import AccessState, OwnerState
+from scripthub.application.ports.access_tokens import TokenMark
 
 if TYPE_CHECKING:
     import uuid
@@ -21,6 +22,7 @@ class SequentialAccessStateReader:
     """`AccessStateReader` over a `SessionStore`, a `PermissionCache` and a `RateLimiter` that
     cannot share one round trip (in-process adapters, SQL sessions): it asks each in turn.
     Where all three are on one Redis, `RedisAccessStateReader` does it in one trip instead.
+    Tokens are not marked here (`UnmarkedAccessTokens`): the database is asked every time.
     """
 
     def __init__(
@@ -44,6 +46,12 @@ class SequentialAccessStateReader:
         cached = await self._cache.lookup(user_id)
         return AccessState(session_epoch=session_epoch, cached=cached, rate=rate)
 
-    async def read_owner(self, user_id: uuid.UUID, charges: Sequence[RateCharge]) -> OwnerState:
+    async def read_owner(
+        self,
+        token_id: uuid.UUID,  # noqa: ARG002
+        user_id: uuid.UUID,
+        charges: Sequence[RateCharge],
+    ) -> OwnerState:
         rates = [await self._limiter.hit(c.key, c.limit, c.window_seconds) for c in charges]
-        return OwnerState(cached=await self._cache.lookup(user_id), rates=rates)
+        cached = await self._cache.lookup(user_id)
+        return OwnerState(token_mark=TokenMark.UNKNOWN, cached=cached, rates=rates)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from scripthub.adapters.redis.access_state import RedisAccessStateReader
+from scripthub.adapters.redis.access_token_marks import RedisAccessTokenMarks
 from scripthub.adapters.redis.client import redis_client_for
 from scripthub.adapters.redis.errors import cache_unavailable_as_503
 from scripthub.adapters.redis.health import RedisHealthProbe
@@ -18,6 +19,7 @@ from scripthub.adapters.redis.session_store import RedisSessionStore
 __all__ = [
     "PermissionCacheKeys",
     "RedisAccessStateReader",
+    "RedisAccessTokenMarks",
     "RedisHealthProbe",
     "RedisInstallCounter",
     "RedisLatestCodeStore",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from scripthub.adapters.redis.access_token_marks import AccessTokenMarkKeys, decode_mark
 from scripthub.adapters.redis.codec import LIVE_EPOCH_FIELDS, live_epoch
 from scripthub.adapters.redis.errors import cache_unavailable_as_503
 from scripthub.adapters.redis.keys import SessionStoreKeys
@@ -23,17 +24,18 @@ if TYPE_CHECKING:
 
 
 class RedisAccessStateReader:
-    """`AccessStateReader` for a `RedisSessionStore`, a `RedisPermissionCache` and a
-    `RedisRateLimiter` that share this client's server and `prefix`: HMGET of the session's owner
-    and epoch,
-    the cache's MGET and the rate counter's commands go out in one pipeline (a MULTI block when
-    it counts), so one network round trip answers all three.
+    """`AccessStateReader` for a `RedisSessionStore` (or `RedisAccessTokenMarks`), a
+    `RedisPermissionCache` and a `RedisRateLimiter` that share this client's server and
+    `prefix`: HMGET of the session's owner and epoch (or GET of the token's mark), the cache's
+    MGET and the rate counter's commands go out in one pipeline (a MULTI block when it
+    counts), so one network round trip answers all three.
     """
 
     def __init__(self, client: Redis, prefix: str = "scripthub:") -> None:
         self._client = client
         self._session_keys = SessionStoreKeys(prefix)
         self._grants_keys = PermissionCacheKeys(prefix)
+        self._token_keys = AccessTokenMarkKeys(prefix)
         self._counters = RateCounters(prefix)
 
     @cache_unavailable_as_503
@@ -57,11 +59,14 @@ class RedisAccessStateReader:
         )
 
     @cache_unavailable_as_503
-    async def read_owner(self, user_id: uuid.UUID, charges: Sequence[RateCharge]) -> OwnerState:
+    async def read_owner(
+        self, token_id: uuid.UUID, user_id: uuid.UUID, charges: Sequence[RateCharge]
+    ) -> OwnerState:
         async with self._client.pipeline(transaction=bool(charges)) as pipe:
+            pipe.get(self._token_keys.mark(token_id))
             pipe.mget(self._grants_keys.lookup(user_id))
             for charge in charges:
                 self._counters.queue_hit(pipe, charge)
-            lookup, *counted = await pipe.execute()
+            mark, lookup, *counted = await pipe.execute()
         rates = self._counters.states(charges, counted)
-        return OwnerState(cached=decode_lookup(lookup), rates=rates)
+        return OwnerState(token_mark=decode_mark(mark), cached=decode_lookup(lookup), rates=rates)

@@ -124,14 +124,14 @@ class SqlAlchemyAccessTokenRepository:
         row = result.mappings().one_or_none()
         return None if row is None else _from_row(row)
 
-    async def revoke_all(self, user_id: uuid.UUID, now: datetime) -> int:
+    async def revoke_all(self, user_id: uuid.UUID, now: datetime) -> list[AccessToken]:
         result = await self._connection.execute(
             update(access_tokens)
             .where(access_tokens.c.user_id == user_id, _UNREVOKED)
             .values(revoked_at=now, updated_at=now)
-            .returning(access_tokens.c.id)
+            .returning(*access_tokens.c)
         )
-        return len(result.all())
+        return [_from_row(row) for row in result.mappings()]
 
     async def mark_used(self, token_id: uuid.UUID, at: datetime) -> None:
         await self._statements.run(_MARK_USED, {"token_id": token_id, "at": at})

@@ -5,9 +5,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from scripthub.application.accounts import Principal
 from scripthub.application.ports.access_state import AccessStateReader
+from scripthub.application.ports.access_tokens import AccessTokenCache, AccessTokenMarks, TokenMark
 from scripthub.application.ports.permission_cache import PermissionCache
 from scripthub.application.ports.system import Clock, RateCharge, RateLimitState
 from scripthub.application.ports.unit_of_work import UnitOfWorkFactory
@@ -22,6 +24,11 @@ SCOPE_PERMISSIONS: dict[TokenScope, frozenset[str]] = {
 }
 """The owner's permissions a token's scope lets it use (those the owner holds): publishing
 still needs the owner's `scripts.create`, and no scope reaches a moderator's or an admin's."""
+
+LIVE_MARK_TTL = timedelta(minutes=10)
+"""A token's live mark lasts this long at most, then the database is asked again: were a
+revoked mark lost (evicted, or the store restarted) just as a request that read the token
+live before its revocation marked it, the token would pass for live no longer than this."""
 
 OwnerCharge = Callable[[uuid.UUID], RateCharge]
 """The rate charge of a request made with a token of this user's."""
@@ -38,32 +45,45 @@ class TokenAuthentication:
 @dataclass(frozen=True)
 class AuthenticateAccessToken:
     """A request made with `Authorization: Bearer shp_...`: the checksum is checked with no
-    I/O; then one query reads the token, live and of an active account (nothing caches a
-    token, so a revoked one is refused on the next request, on every process); then one
-    store round trip, as a session's request makes, reads the owner's cached access and
-    counts the request against the owner's budget and against the token's last-use window
-    (one hit per `LAST_USE_PRECISION`: the request that is first in it writes
-    `last_used_at`). A permission-cache miss costs a query, as for a session.
+    I/O; the token itself comes from the process's cache (a query on the first use in the
+    process); then one store round trip, as a session's request makes, reads the token's
+    mark and the owner's cached access, and counts the request against the owner's budget and
+    against the token's last-use window (one hit per `LAST_USE_PRECISION`: the request that
+    is first in it writes `last_used_at`). A token marked revoked is refused; one not marked
+    (the first use since the store last heard of it, or any use where tokens are not marked)
+    is read from the database and marked live. A permission-cache miss costs a query, as for
+    a session.
     """
 
     uow_factory: UnitOfWorkFactory
     access_state: AccessStateReader
     permission_cache: PermissionCache
+    token_cache: AccessTokenCache
+    token_marks: AccessTokenMarks
     clock: Clock
 
     async def execute(self, secret: str, owner_charge: OwnerCharge | None) -> TokenAuthentication:
         refused = InvalidTokenError("This token is unknown, revoked or expired.")
         if not well_formed(secret):
             return TokenAuthentication(None, refused, None)
-        async with self.uow_factory() as uow:
-            token = await uow.access_tokens.find_usable(hash_token(secret), self.clock.now())
+        secret_hash = hash_token(secret)
+        now = self.clock.now()
+        cached = self.token_cache.get(secret_hash)
+        token = cached if cached is not None and cached.live(now) else None
         if token is None:
-            return TokenAuthentication(None, refused, None)
+            token = await self._read_usable(secret_hash, now)
+            if token is None:
+                self.token_cache.forget(secret_hash)
+                return TokenAuthentication(None, refused, None)
+            self.token_cache.put(secret_hash, token)
         last_use = RateCharge(f"token_use:{token.id}", 1, int(LAST_USE_PRECISION.total_seconds()))
         charges = [last_use] if owner_charge is None else [last_use, owner_charge(token.user_id)]
-        state = await self.access_state.read_owner(token.user_id, charges)
+        state = await self.access_state.read_owner(token.id, token.user_id, charges)
         first_use, *counted = state.rates
         rate = counted[0] if counted else None
+        read_now = token is not cached
+        if not await self._live(token, secret_hash, state.token_mark, read_now=read_now, now=now):
+            return TokenAuthentication(None, refused, rate)
         if rate is not None and not rate.allowed:
             return TokenAuthentication(None, RateLimitedError(rate.reset_after), rate)
         access = state.cached.access
@@ -79,6 +99,30 @@ class AuthenticateAccessToken:
         grants = Grants(frozenset(), permissions & access.grants.permissions)
         principal = Principal(token.user_id, token.id, grants, access.session_epoch, token.grant)
         return TokenAuthentication(principal, None, rate)
+
+    async def _read_usable(self, secret_hash: str, now: datetime) -> AccessToken | None:
+        async with self.uow_factory() as uow:
+            return await uow.access_tokens.find_usable(secret_hash, now)
+
+    async def _live(
+        self,
+        token: AccessToken,
+        secret_hash: str,
+        mark: TokenMark,
+        *,
+        read_now: bool,
+        now: datetime,
+    ) -> bool:
+        if mark is TokenMark.LIVE:
+            return True
+        if mark is TokenMark.UNKNOWN and (
+            read_now or await self._read_usable(secret_hash, now) is not None
+        ):
+            until = min(token.expires_at, now + LIVE_MARK_TTL)
+            if await self.token_marks.mark_live(token.id, until):
+                return True
+        self.token_cache.forget(secret_hash)
+        return False
 
     async def _note_use(self, token: AccessToken) -> None:
         async with self.uow_factory() as uow:

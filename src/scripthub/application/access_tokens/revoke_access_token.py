@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from scripthub.application.access_tokens.managing import require_session, token_entry
 from scripthub.application.accounts import Principal
+from scripthub.application.ports.access_tokens import AccessTokenMarks
 from scripthub.application.ports.system import Clock
 from scripthub.application.ports.unit_of_work import UnitOfWorkFactory
 from scripthub.domain.audit import RequestContext
@@ -23,11 +24,12 @@ class RevokeAccessTokenCommand:
 @dataclass(frozen=True)
 class RevokeAccessToken:
     """Revoke a token of the caller's for good (audited `token.revoked`): the next request
-    made with it, on any process, is refused, as every request reads the token's row.
-    NotFoundError for a token that is unknown, another's or revoked already. Needs a session
-    (TokenScopeError for a token)."""
+    made with it, on any process, is refused, as the token is marked revoked before the
+    revocation commits (`AccessTokenMarks`). NotFoundError for a token that is unknown,
+    another's or revoked already. Needs a session (TokenScopeError for a token)."""
 
     uow_factory: UnitOfWorkFactory
+    token_marks: AccessTokenMarks
     clock: Clock
 
     async def execute(self, command: RevokeAccessTokenCommand) -> None:
@@ -41,4 +43,5 @@ class RevokeAccessToken:
             await uow.audit.record(
                 token_entry(self.clock, "token.revoked", command.context, command.principal, token)
             )
+            await self.token_marks.mark_revoked([token])
             await uow.commit()

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from scripthub.application.accounts import OwnUser, inactive_account_error
 from scripthub.application.ports.unit_of_work import UnitOfWork
+from scripthub.domain.access_tokens import AccessToken
 from scripthub.domain.email_tokens import TokenPurpose
 from scripthub.domain.providers import Provider, ProviderLink
 
@@ -21,15 +22,16 @@ async def store_password_hash(
         raise await inactive_account_error(uow, user_id)
 
 
-async def settle_new_password(uow: UnitOfWork, own: OwnUser, now: datetime) -> None:
+async def settle_new_password(uow: UnitOfWork, own: OwnUser, now: datetime) -> list[AccessToken]:
     """After the hash is stored: unused reset links and personal access tokens die (a
     password set without the old one may mean the account was taken over; a password
     change keeps the tokens), and an account that only had OAuth sign-in gains password
-    sign-in."""
+    sign-in. The tokens revoked."""
     user = own.user
     await uow.email_tokens.revoke_unused(user.id, TokenPurpose.RESET_PASSWORD, now)
-    await uow.access_tokens.revoke_all(user.id, now)
+    revoked = await uow.access_tokens.revoke_all(user.id, now)
     if str(Provider.EMAIL) not in own.providers:
         await uow.provider_links.add(
             ProviderLink(uuid.uuid4(), user.id, Provider.EMAIL, str(user.id), user.email, now)
         )
+    return revoked

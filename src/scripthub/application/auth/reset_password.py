@@ -60,7 +60,7 @@ class ResetPassword:
                 raise AccountSuspendedError("This account is suspended.")
             await store_password_hash(uow, user.id, password_hash, now)
             await self._token_mail.use(uow, token)
-            await settle_new_password(uow, own, now)
+            revoked_tokens = await settle_new_password(uow, own, now)
             await uow.audit.record(
                 audit_entry(
                     self._clock,
@@ -72,6 +72,6 @@ class ResetPassword:
                 )
             )
             # The link is used up only if this commits.
-            await self._session_ending.before_commit(user.id)
+            await self._session_ending.before_commit(user.id, revoked_tokens)
             await uow.commit()
         await self._session_ending.after_commit(user.id)

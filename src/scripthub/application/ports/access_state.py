@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from scripthub.application.ports.access_tokens import TokenMark
 from scripthub.application.ports.permission_cache import CachedGrants
 from scripthub.application.ports.system import RateCharge, RateLimitState
 
@@ -23,9 +24,10 @@ class AccessState:
 
 @dataclass(frozen=True)
 class OwnerState:
-    """What a request made with a personal access token needs of the stores besides its
-    token: its owner's cached access, and its charges counted."""
+    """What a request made with a personal access token needs of the stores: the token's
+    mark, its owner's cached access, and its charges counted."""
 
+    token_mark: TokenMark
     cached: CachedGrants
     rates: list[RateLimitState]
     """The budget after each charge of the read, in their order."""
@@ -45,8 +47,10 @@ class AccessStateReader(Protocol):
         charge: RateCharge | None = None,
     ) -> AccessState: ...
 
-    async def read_owner(self, user_id: uuid.UUID, charges: Sequence[RateCharge]) -> OwnerState:
-        """The same round trip for a request without a session (one made with a personal
-        access token): the user's cached access, and each of `charges` counted as
-        `RateLimiter.hit` would count it."""
+    async def read_owner(
+        self, token_id: uuid.UUID, user_id: uuid.UUID, charges: Sequence[RateCharge]
+    ) -> OwnerState:
+        """The same round trip for a request made with a personal access token instead of a
+        session: the token's mark (`AccessTokenMarks`), its owner's cached access, and each
+        of `charges` counted as `RateLimiter.hit` would count it."""
         ...

@@ -14,6 +14,7 @@ from scripthub.application.ports.system import Clock
 from scripthub.application.ports.unit_of_work import UnitOfWorkFactory
 from scripthub.application.roles.safeguards import keeping_roles_manageable
 from scripthub.application.scripts.access import cache_names
+from scripthub.domain.access_tokens import AccessToken
 from scripthub.domain.audit import RequestContext
 from scripthub.domain.errors import ConflictError, ValidationError
 from scripthub.domain.roles import USERS_MANAGE
@@ -75,9 +76,10 @@ class ChangeAccountStatus:
             )
             own = await load_own_user(uow, command.user_id)
             scripts = await uow.scripts.names_owned_by(command.user_id)
+            revoked_tokens: list[AccessToken] = []
             if changed and command.status is AccountStatus.SUSPENDED:
                 # For good: reactivation does not revive them.
-                await uow.access_tokens.revoke_all(command.user_id, now)
+                revoked_tokens = await uow.access_tokens.revoke_all(command.user_id, now)
             if changed:
                 await uow.audit.record(
                     audit_entry(
@@ -90,7 +92,7 @@ class ChangeAccountStatus:
                         metadata={"from": str(previous), "to": str(command.status)},
                     )
                 )
-                await self._session_ending.before_commit(command.user_id)
+                await self._session_ending.before_commit(command.user_id, revoked_tokens)
                 await uow.commit()
         # Also when unchanged: a retry after a store outage still tidies the stores.
         await self._session_ending.after_commit(command.user_id)

@@ -88,7 +88,7 @@ class DeleteOwnAccount:
             # After the account's row is locked: a script or version being published for
             # it commits first and is deleted here, or finds the account deleted.
             scripts = await uow.scripts.delete_owned_by(user.id, now)
-            await uow.access_tokens.revoke_all(user.id, now)
+            revoked_tokens = await uow.access_tokens.revoke_all(user.id, now)
             for script in scripts:
                 await uow.audit.record(
                     audit_entry(
@@ -101,7 +101,7 @@ class DeleteOwnAccount:
                         metadata={"with_account": True},
                     )
                 )
-            await self._session_ending.before_commit(user.id)
+            await self._session_ending.before_commit(user.id, revoked_tokens)
             await uow.commit()
         await self._session_ending.after_commit(user.id)
         await self._latest_code.changed(cache_names(*scripts))

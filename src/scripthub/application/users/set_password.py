@@ -55,7 +55,8 @@ class SetUserPassword:
         async with self._uow_factory() as uow:
             user = await find_live_user(uow, command.target)
             await store_password_hash(uow, user.id, password_hash, now)
-            await settle_new_password(uow, await load_own_user(uow, user.id), now)
+            own = await load_own_user(uow, user.id)
+            revoked_tokens = await settle_new_password(uow, own, now)
             await uow.audit.record(
                 audit_entry(
                     self._clock,
@@ -67,7 +68,7 @@ class SetUserPassword:
                     metadata={"via": "cli" if command.actor.user_id is None else "api"},
                 )
             )
-            await self._session_ending.before_commit(user.id)
+            await self._session_ending.before_commit(user.id, revoked_tokens)
             await uow.commit()
         await self._session_ending.after_commit(user.id)
         return user.email

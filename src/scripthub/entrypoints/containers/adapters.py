@@ -12,6 +12,7 @@ from scripthub.adapters.access_state import SequentialAccessStateReader
 from scripthub.adapters.email_syntax import EmailValidatorSyntax
 from scripthub.adapters.mail import mailer_from_url
 from scripthub.adapters.memory import (
+    InMemoryAccessTokenCache,
     InMemoryInstallCounter,
     InMemoryLatestCodeStore,
     InMemoryLoginThrottle,
@@ -32,6 +33,7 @@ from scripthub.adapters.sqlalchemy.session_store import SqlAlchemySessionStore
 from scripthub.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from scripthub.adapters.system import SystemClock
 from scripthub.adapters.uncached_permissions import UncachedPermissionCache
+from scripthub.adapters.unmarked_access_tokens import UnmarkedAccessTokens
 from scripthub.entrypoints.oauth_gateway import oauth_gateway_for
 from scripthub.entrypoints.settings import Settings
 
@@ -166,6 +168,18 @@ class Adapters(containers.DeclarativeContainer):
             prefix=settings.provided.redis_key_prefix,
         ),
     )
+    # Read by `access_state` on a token request's round trip, so marked where it reads.
+    token_marks = providers.Selector(
+        settings.provided.access_state_backend,
+        sequential=providers.Singleton(UnmarkedAccessTokens),
+        redis=providers.Singleton(
+            _on_redis("access_token_marks:RedisAccessTokenMarks"),
+            redis_client,
+            prefix=settings.provided.redis_key_prefix,
+        ),
+    )
+    # In each process whatever the wiring: a token never changes, its revocation is marked.
+    access_token_cache = providers.Singleton(InMemoryAccessTokenCache)
     database_health = providers.Singleton(SqlAlchemyHealthProbe, engine)
     schema_probe = providers.Singleton(SqlAlchemySchemaProbe, engine)
     cache_health = providers.Selector(

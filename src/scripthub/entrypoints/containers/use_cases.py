@@ -99,7 +99,10 @@ class UseCases(containers.DeclarativeContainer):
         session_lifetime=settings.provided.session_lifetime,
     )
     session_ending = providers.Singleton(
-        SessionEnding, session_store=session_store, permission_cache=permission_cache
+        SessionEnding,
+        session_store=session_store,
+        permission_cache=permission_cache,
+        token_marks=adapters.token_marks,
     )
     token_mail = providers.Singleton(
         TokenMail,
@@ -131,6 +134,8 @@ class UseCases(containers.DeclarativeContainer):
             uow_factory=uow_factory,
             access_state=adapters.access_state,
             permission_cache=permission_cache,
+            token_cache=adapters.access_token_cache,
+            token_marks=adapters.token_marks,
             clock=clock,
         ),
     )
@@ -170,7 +175,7 @@ class UseCases(containers.DeclarativeContainer):
     )
     list_access_tokens = providers.Singleton(ListAccessTokens, uow_factory=uow_factory)
     revoke_access_token = providers.Singleton(
-        RevokeAccessToken, uow_factory=uow_factory, clock=clock
+        RevokeAccessToken, uow_factory=uow_factory, token_marks=adapters.token_marks, clock=clock
     )
     end_session = providers.Singleton(
         EndSession, uow_factory=uow_factory, session_store=session_store, clock=clock
