@@ -25,11 +25,13 @@ from dependency_injector import containers, providers
 from scripthub.adapters.access_state import SequentialAccessStateReader
 from scripthub.adapters.email_syntax import EmailValidatorSyntax
 from scripthub.adapters.memory import (
+    InMemoryAccessTokenCache,
     InMemoryLatestCodeStore,
     InMemoryRateLimiter,
     InMemorySessionStore,
 )
 from scripthub.adapters.security.jwt_tokens import JwtAccessTokens
+from scripthub.adapters.unmarked_access_tokens import UnmarkedAccessTokens
 from scripthub.application.accounts import Operator, Principal
 from scripthub.application.auth.authenticate_request import AuthenticateRequestQuery
 from scripthub.application.auth.change_password import ChangePasswordCommand
@@ -176,6 +178,8 @@ class RaceWorld:
         adapters.latest_code_store = providers.Object(
             InMemoryLatestCodeStore(rate_limiter, self.clock)
         )
+        adapters.token_marks = providers.Object(UnmarkedAccessTokens())
+        adapters.access_token_cache = providers.Object(InMemoryAccessTokenCache())
         adapters.access_state = providers.Object(
             SequentialAccessStateReader(self.session_store, permission_cache, rate_limiter)
         )

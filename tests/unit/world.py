@@ -11,6 +11,7 @@ from dependency_injector import containers, providers
 from scripthub.adapters.access_state import SequentialAccessStateReader
 from scripthub.adapters.email_syntax import EmailValidatorSyntax
 from scripthub.adapters.memory import (
+    InMemoryAccessTokenCache,
     InMemoryInstallCounter,
     InMemoryLatestCodeStore,
     InMemoryLoginThrottle,
@@ -19,6 +20,7 @@ from scripthub.adapters.memory import (
     InMemorySessionStore,
 )
 from scripthub.adapters.security.jwt_tokens import JwtAccessTokens
+from scripthub.adapters.unmarked_access_tokens import UnmarkedAccessTokens
 from scripthub.application.accounts import Operator, Principal
 from scripthub.application.auth.authenticate_request import AuthenticateRequestQuery
 from scripthub.application.auth.log_in import LogInCommand
@@ -91,6 +93,8 @@ class World:
         rate_limiter = InMemoryRateLimiter(self.clock)
         adapters.rate_limiter = providers.Object(rate_limiter)
         adapters.login_throttle = providers.Object(InMemoryLoginThrottle())
+        adapters.token_marks = providers.Object(UnmarkedAccessTokens())
+        adapters.access_token_cache = providers.Object(InMemoryAccessTokenCache())
         adapters.access_state = providers.Object(
             SequentialAccessStateReader(self.session_store, self.permission_cache, rate_limiter)
         )
