@@ -1,0 +1,261 @@
+"""The SourceFetcher on httpx, under the SSRF rules of docs/API.md ("Sources").
+
+Each hop's host is resolved once per fetch (a redirect back to it reuses the answer), every
+address it resolves to must be public, and the request goes to the address checked: the URL
+sent to httpx names the address, the `Host` header and the TLS server name (SNI, and the name
+the certificate is verified for) name the host. No second lookup happens anywhere, so a DNS
+answer that changes between the check and the connection (rebinding) changes nothing.
+
+Any port is allowed: the address checks are what keep private services out of reach, a
+public host's other ports are open to anyone anyway, and over https a service that does not
+speak TLS fails the handshake before it reads a byte of the request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import ssl
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import certifi
+
+from scripthub.adapters.fetch import urls
+from scripthub.adapters.fetch.addresses import (
+    LOOPBACK,
+    IPAddress,
+    Resolver,
+    non_public_kind,
+    system_resolver,
+)
+from scripthub.adapters.fetch.body import BodyRefusedError, CappedBody
+from scripthub.application.ports.source_fetcher import (
+    FetchedFile,
+    FetchValidators,
+    NotModified,
+    SourceUnreachableError,
+)
+
+if TYPE_CHECKING:
+    import httpx
+
+MAX_BYTES = 2 * 1024 * 1024
+DEADLINE_SECONDS = 10.0
+MAX_REDIRECTS = 3
+USER_AGENT = "ScriptHub-SourceSync/1.0 (+https://scripthub.id)"
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+
+
+@dataclass(frozen=True)
+class _Redirect:
+    location: str
+
+
+class HttpxSourceFetcher:
+    """Fetches with a fresh httpx client per hop (a pooled connection, verified for one host
+    name, must never carry another host's request), ignoring proxy variables (a proxy would
+    resolve the host itself).
+
+    `allow_http` (development) lets plain http URLs through, never an https URL redirecting
+    to http; `allow_loopback` (tests, refused in production) lets loopback addresses through,
+    no other non-public kind. `ssl_context` defaults to certifi's CAs."""
+
+    def __init__(
+        self,
+        *,
+        allow_http: bool = False,
+        allow_loopback: bool = False,
+        resolver: Resolver = system_resolver,
+        ssl_context: ssl.SSLContext | None = None,
+        deadline: float = DEADLINE_SECONDS,
+        max_bytes: int = MAX_BYTES,
+    ) -> None:
+        self._allow_http = allow_http
+        self._allow_loopback = allow_loopback
+        self._resolver = resolver
+        self._ssl_context = ssl_context
+        self._deadline = deadline
+        self._max_bytes = max_bytes
+
+    async def fetch(
+        self, url: str, validators: FetchValidators | None = None
+    ) -> FetchedFile | NotModified:
+        first = urls.parse(url)
+        try:
+            async with asyncio.timeout(self._deadline):
+                return await self._follow(first, validators or FetchValidators())
+        except TimeoutError:
+            raise SourceUnreachableError(
+                f"{urls.shown(first)} was not fetched within {self._deadline:g} s."
+            ) from None
+
+    async def _follow(
+        self, first: httpx.URL, validators: FetchValidators
+    ) -> FetchedFile | NotModified:
+        resolved: dict[tuple[str, int], list[IPAddress]] = {}
+        current = first
+        for hop in range(MAX_REDIRECTS + 1):
+            try:
+                urls.check(current, allow_http=self._allow_http)
+                if hop and first.scheme == "https" and current.scheme != "https":
+                    raise SourceUnreachableError(f"{urls.shown(current)} is not an https URL.")
+                addresses = await self._addresses(current, resolved)
+                outcome = await self._get(current, addresses, validators)
+            except SourceUnreachableError as error:
+                if hop:
+                    reason = str(error).removesuffix(".")
+                    raise SourceUnreachableError(
+                        f"{reason} (redirected from {urls.shown(first)})."
+                    ) from None
+                raise
+            if not isinstance(outcome, _Redirect):
+                return outcome
+            current = current.join(outcome.location).copy_with(fragment=None)
+        raise SourceUnreachableError(
+            f"{urls.shown(first)} redirected more than {MAX_REDIRECTS} times."
+        )
+
+    async def _addresses(
+        self, url: httpx.URL, resolved: dict[tuple[str, int], list[IPAddress]]
+    ) -> list[IPAddress]:
+        """The host's addresses, resolved at most once per fetch; all of them public."""
+        host = url.raw_host.decode("ascii")
+        key = (host, urls.port_of(url))
+        if key not in resolved:
+            resolved[key] = await self._resolve(url, host, key[1])
+        return resolved[key]
+
+    async def _resolve(self, url: httpx.URL, host: str, port: int) -> list[IPAddress]:
+        try:
+            addresses = [ipaddress.ip_address(host)]
+            literal = True
+        except ValueError:
+            literal = False
+            try:
+                answer = await self._resolver(host, port)
+                addresses = [ipaddress.ip_address(text) for text in answer]
+            except (OSError, UnicodeError, ValueError):
+                addresses = []
+            if not addresses:
+                raise SourceUnreachableError(
+                    f"{urls.shown(url)}: its host could not be resolved."
+                ) from None
+        for address in addresses:
+            kind = non_public_kind(address)
+            if kind is None or (kind == LOOPBACK and self._allow_loopback):
+                continue
+            if literal:
+                raise SourceUnreachableError(f"{urls.shown(url)} is not a public address ({kind}).")
+            # The address itself is not named: it would map the private network to the user.
+            raise SourceUnreachableError(
+                f"{urls.shown(url)}: its host resolves to an address that is not public."
+            )
+        return addresses
+
+    async def _get(
+        self, url: httpx.URL, addresses: list[IPAddress], validators: FetchValidators
+    ) -> FetchedFile | NotModified | _Redirect:
+        import httpx
+
+        failure: httpx.TransportError | None = None
+        for address in addresses:
+            async with self._client() as client:
+                request = client.build_request(
+                    "GET",
+                    url.copy_with(host=str(address)),
+                    headers=_headers(url, validators),
+                    extensions={"sni_hostname": url.raw_host.decode("ascii").rstrip(".")},
+                )
+                try:
+                    response = await client.send(request, stream=True)
+                except (httpx.ConnectError, httpx.ConnectTimeout) as error:
+                    failure = error  # the next address may answer
+                    continue
+                except httpx.HTTPError as error:
+                    raise _failed(url, error) from None
+                try:
+                    return await self._outcome(url, response, validators)
+                except httpx.HTTPError as error:
+                    raise _failed(url, error) from None
+                finally:
+                    await response.aclose()
+        raise _failed(url, failure)
+
+    async def _outcome(
+        self, url: httpx.URL, response: httpx.Response, validators: FetchValidators
+    ) -> FetchedFile | NotModified | _Redirect:
+        status = response.status_code
+        if status == 304 and (validators.etag or validators.last_modified):
+            return NotModified()
+        if status in _REDIRECTS and response.headers.get("Location"):
+            return _Redirect(response.headers["Location"])
+        if not 200 <= status < 300:
+            raise SourceUnreachableError(f"{urls.shown(url)} answered {status}.")
+        try:
+            body = CappedBody(self._max_bytes, response.headers.get("Content-Encoding"))
+            body.check_declared_length(response.headers.get("Content-Length"))
+            async for chunk in response.aiter_raw():
+                body.feed(chunk)
+            content = body.finish()
+        except BodyRefusedError as error:
+            raise SourceUnreachableError(f"{urls.shown(url)} {error}.") from None
+        return FetchedFile(
+            body=content,
+            validators=FetchValidators(
+                etag=response.headers.get("ETag"),
+                last_modified=response.headers.get("Last-Modified"),
+            ),
+        )
+
+    def _client(self) -> httpx.AsyncClient:
+        import httpx
+
+        if self._ssl_context is None:
+            self._ssl_context = _default_ssl_context()
+        return httpx.AsyncClient(
+            verify=self._ssl_context,
+            trust_env=False,
+            follow_redirects=False,
+            timeout=httpx.Timeout(self._deadline),
+            limits=httpx.Limits(max_keepalive_connections=0),
+        )
+
+
+def _headers(url: httpx.URL, validators: FetchValidators) -> dict[str, str]:
+    headers = {
+        "Host": url.netloc.decode("ascii"),
+        "User-Agent": USER_AGENT,
+        "Accept": "*/*",
+        # Nothing compressed is asked for; CappedBody decodes (under the cap) what comes anyway.
+        "Accept-Encoding": "identity",
+    }
+    if validators.etag:
+        headers["If-None-Match"] = validators.etag
+    if validators.last_modified:
+        headers["If-Modified-Since"] = validators.last_modified
+    return headers
+
+
+def _failed(url: httpx.URL, error: Exception | None) -> SourceUnreachableError:
+    """A transport failure as a sentence: its kind only (httpx's text names the address)."""
+    if any(isinstance(cause, ssl.SSLCertVerificationError) for cause in _causes(error)):
+        return SourceUnreachableError(f"{urls.shown(url)}: its TLS certificate was not accepted.")
+    if error is None or type(error).__name__ in {"ConnectError", "ConnectTimeout"}:
+        return SourceUnreachableError(f"{urls.shown(url)} could not be reached.")
+    return SourceUnreachableError(
+        f"{urls.shown(url)} did not answer properly ({type(error).__name__})."
+    )
+
+
+def _causes(error: BaseException | None) -> list[BaseException]:
+    """The exceptions `error` was raised from (httpx wraps httpcore's, which wraps ssl's)."""
+    chain: list[BaseException] = []
+    while error is not None and error not in chain:
+        chain.append(error)
+        error = error.__cause__ or error.__context__
+    return chain
+
+
+def _default_ssl_context() -> ssl.SSLContext:
+    return ssl.create_default_context(cafile=certifi.where())
