@@ -164,6 +164,7 @@ async def test_a_closed_port_is_unreachable_without_naming_the_address(
         ("https://:hunter2@files.test/a.user.js", "carries a user name or password"),
         ("https:///a.user.js", "has no host"),
         ("https://files.test:0/a.user.js", "has no valid port"),
+        ("https://files.test:65536/a.user.js", "has no valid port"),
         ("https://nowhere.test/a.user.js", "could not be resolved"),
         ("https://[::1", "not a valid URL"),
     ],
@@ -274,6 +275,7 @@ async def test_a_fourth_redirect_is_refused(
         ("http://files.test/a.user.js", "is not an https URL"),
         ("gopher://files.test/x", "is not an http(s) URL"),
         ("https://user:pw@files.test/x", "carries a user name or password"),
+        ("https://files.test:99999/x", "has no valid port"),
     ],
 )
 async def test_each_redirect_is_checked_like_the_first_url(
@@ -291,6 +293,20 @@ async def test_each_redirect_is_checked_like_the_first_url(
     assert message.endswith(f"(redirected from {server.url(HOST, '/a.user.js')}).")
     assert "10.1.2.3" not in message
     assert len(server.received) == 1
+
+
+async def test_a_redirect_to_an_invalid_url_is_refused(
+    server: FileServer, fetcher: HttpxSourceFetcher
+) -> None:
+    server.routes["/a.user.js"] = Reply(302, headers={"Location": "https://[::1"})
+
+    message = await refused(fetcher, server.url(HOST, "/a.user.js"))
+
+    # httpx reads the Location (to build its own next request) before the fetcher does.
+    assert (
+        message
+        == f"{server.url(HOST, '/a.user.js')} did not answer properly (RemoteProtocolError)."
+    )
 
 
 async def test_a_host_is_resolved_once_so_a_changed_answer_is_never_used(

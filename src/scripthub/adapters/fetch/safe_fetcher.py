@@ -49,7 +49,7 @@ _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 @dataclass(frozen=True)
 class _Redirect:
-    location: str
+    target: httpx.URL
 
 
 class HttpxSourceFetcher:
@@ -93,7 +93,7 @@ class HttpxSourceFetcher:
     async def _follow(
         self, first: httpx.URL, validators: FetchValidators
     ) -> FetchedFile | NotModified:
-        resolved: dict[tuple[str, int], list[IPAddress]] = {}
+        resolved: dict[str, list[IPAddress]] = {}
         current = first
         for hop in range(MAX_REDIRECTS + 1):
             try:
@@ -111,20 +111,19 @@ class HttpxSourceFetcher:
                 raise
             if not isinstance(outcome, _Redirect):
                 return outcome
-            current = current.join(outcome.location).copy_with(fragment=None)
+            current = outcome.target
         raise SourceUnreachableError(
             f"{urls.shown(first)} redirected more than {MAX_REDIRECTS} times."
         )
 
     async def _addresses(
-        self, url: httpx.URL, resolved: dict[tuple[str, int], list[IPAddress]]
+        self, url: httpx.URL, resolved: dict[str, list[IPAddress]]
     ) -> list[IPAddress]:
         """The host's addresses, resolved at most once per fetch; all of them public."""
         host = url.raw_host.decode("ascii")
-        key = (host, urls.port_of(url))
-        if key not in resolved:
-            resolved[key] = await self._resolve(url, host, key[1])
-        return resolved[key]
+        if host not in resolved:
+            resolved[host] = await self._resolve(url, host, urls.port_of(url))
+        return resolved[host]
 
     async def _resolve(self, url: httpx.URL, host: str, port: int) -> list[IPAddress]:
         try:
@@ -189,7 +188,7 @@ class HttpxSourceFetcher:
         if status == 304 and (validators.etag or validators.last_modified):
             return NotModified()
         if status in _REDIRECTS and response.headers.get("Location"):
-            return _Redirect(response.headers["Location"])
+            return _Redirect(urls.join(url, response.headers["Location"]))
         if not 200 <= status < 300:
             raise SourceUnreachableError(f"{urls.shown(url)} answered {status}.")
         try:

@@ -24,7 +24,8 @@ def parse(url: str) -> httpx.URL:
 
 
 def check(url: httpx.URL, *, allow_http: bool) -> None:
-    """Refuse what no hop may be: another scheme, credentials in the URL, no host, port 0."""
+    """Refuse what no hop may be: another scheme, credentials in the URL, no host, a port
+    out of range (httpx parses any number)."""
     allowed = {"https", "http"} if allow_http else {"https"}
     if url.scheme not in allowed:
         scheme = "an http(s)" if allow_http else "an https"
@@ -33,8 +34,19 @@ def check(url: httpx.URL, *, allow_http: bool) -> None:
         raise SourceUnreachableError(f"{shown(url)} carries a user name or password.")
     if not url.host:
         raise SourceUnreachableError(f"{shown(url)} has no host.")
-    if port_of(url) == 0:
+    if not 0 < port_of(url) < 65536:
         raise SourceUnreachableError(f"{shown(url)} has no valid port.")
+
+
+def join(url: httpx.URL, location: str) -> httpx.URL:
+    """Where a redirect from `url` to `location` (perhaps relative) goes, fragment dropped.
+    (httpx has refused most invalid Locations already, as RemoteProtocolError.)"""
+    import httpx
+
+    try:
+        return url.join(location).copy_with(fragment=None)
+    except (httpx.InvalidURL, TypeError, ValueError):
+        raise SourceUnreachableError(f"{shown(url)} redirected to an invalid URL.") from None
 
 
 def port_of(url: httpx.URL) -> int:
