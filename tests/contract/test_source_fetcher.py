@@ -503,3 +503,24 @@ async def test_the_deadline_covers_the_lookup() -> None:
     fetcher = HttpxSourceFetcher(allow_loopback=True, resolver=slow_dns, deadline=0.2)
 
     assert "was not fetched within 0.2 s" in await refused(fetcher, "https://files.test/x")
+
+
+async def test_the_system_resolver_is_asked_by_default(tmp_path: Path) -> None:
+    """`localhost` through getaddrinfo: refused, unless loopback is allowed (then fetched,
+    over a certificate for `localhost`; an answer of ::1 first fails over to 127.0.0.1)."""
+    localhost = TlsCertificate.generate(tmp_path)
+    served = FileServer(tls=localhost.server_context())
+    await served.start()
+    try:
+        served.routes["/a.user.js"] = Reply(body=CODE)
+        url = served.url("localhost", "/a.user.js")
+        strict = HttpxSourceFetcher(ssl_context=localhost.client_context())
+        lenient = HttpxSourceFetcher(allow_loopback=True, ssl_context=localhost.client_context())
+
+        message = await refused(strict, url)
+        fetched = await lenient.fetch(url)
+    finally:
+        await served.stop()
+
+    assert message.endswith("its host resolves to an address that is not public.")
+    assert fetched == FetchedFile(body=CODE, validators=FetchValidators())
