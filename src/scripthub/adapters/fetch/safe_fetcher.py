@@ -14,7 +14,6 @@ speak TLS fails the handshake before it reads a byte of the request.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import ssl
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -22,14 +21,10 @@ from typing import TYPE_CHECKING
 import certifi
 
 from scripthub.adapters.fetch import urls
-from scripthub.adapters.fetch.addresses import (
-    LOOPBACK,
-    IPAddress,
-    Resolver,
-    non_public_kind,
-    system_resolver,
-)
+from scripthub.adapters.fetch.addresses import IPAddress, Resolver, system_resolver
 from scripthub.adapters.fetch.body import BodyRefusedError, CappedBody
+from scripthub.adapters.fetch.failures import transport_failure
+from scripthub.adapters.fetch.lookup import HostLookup
 from scripthub.application.ports.source_fetcher import (
     FetchedFile,
     FetchValidators,
@@ -93,14 +88,14 @@ class HttpxSourceFetcher:
     async def _follow(
         self, first: httpx.URL, validators: FetchValidators
     ) -> FetchedFile | NotModified:
-        resolved: dict[str, list[IPAddress]] = {}
+        lookup = HostLookup(self._resolver, allow_loopback=self._allow_loopback)
         current = first
         for hop in range(MAX_REDIRECTS + 1):
             try:
                 urls.check(current, allow_http=self._allow_http)
                 if hop and first.scheme == "https" and current.scheme != "https":
                     raise SourceUnreachableError(f"{urls.shown(current)} is not an https URL.")
-                addresses = await self._addresses(current, resolved)
+                addresses = await lookup.addresses(current)
                 outcome = await self._get(current, addresses, validators)
             except SourceUnreachableError as error:
                 if hop:
@@ -115,42 +110,6 @@ class HttpxSourceFetcher:
         raise SourceUnreachableError(
             f"{urls.shown(first)} redirected more than {MAX_REDIRECTS} times."
         )
-
-    async def _addresses(
-        self, url: httpx.URL, resolved: dict[str, list[IPAddress]]
-    ) -> list[IPAddress]:
-        """The host's addresses, resolved at most once per fetch; all of them public."""
-        host = url.raw_host.decode("ascii")
-        if host not in resolved:
-            resolved[host] = await self._resolve(url, host, urls.port_of(url))
-        return resolved[host]
-
-    async def _resolve(self, url: httpx.URL, host: str, port: int) -> list[IPAddress]:
-        try:
-            addresses = [ipaddress.ip_address(host)]
-            literal = True
-        except ValueError:
-            literal = False
-            try:
-                answer = await self._resolver(host, port)
-                addresses = [ipaddress.ip_address(text) for text in answer]
-            except (OSError, UnicodeError, ValueError):
-                addresses = []
-            if not addresses:
-                raise SourceUnreachableError(
-                    f"{urls.shown(url)}: its host could not be resolved."
-                ) from None
-        for address in addresses:
-            kind = non_public_kind(address)
-            if kind is None or (kind == LOOPBACK and self._allow_loopback):
-                continue
-            if literal:
-                raise SourceUnreachableError(f"{urls.shown(url)} is not a public address ({kind}).")
-            # The address itself is not named: it would map the private network to the user.
-            raise SourceUnreachableError(
-                f"{urls.shown(url)}: its host resolves to an address that is not public."
-            )
-        return addresses
 
     async def _get(
         self, url: httpx.URL, addresses: list[IPAddress], validators: FetchValidators
@@ -172,14 +131,14 @@ class HttpxSourceFetcher:
                     failure = error  # the next address may answer
                     continue
                 except httpx.HTTPError as error:
-                    raise _failed(url, error) from None
+                    raise transport_failure(url, error) from None
                 try:
                     return await self._outcome(url, response, validators)
                 except httpx.HTTPError as error:
-                    raise _failed(url, error) from None
+                    raise transport_failure(url, error) from None
                 finally:
                     await response.aclose()
-        raise _failed(url, failure)
+        raise transport_failure(url, failure)
 
     async def _outcome(
         self, url: httpx.URL, response: httpx.Response, validators: FetchValidators
@@ -234,26 +193,6 @@ def _headers(url: httpx.URL, validators: FetchValidators) -> dict[str, str]:
     if validators.last_modified:
         headers["If-Modified-Since"] = validators.last_modified
     return headers
-
-
-def _failed(url: httpx.URL, error: Exception | None) -> SourceUnreachableError:
-    """A transport failure as a sentence: its kind only (httpx's text names the address)."""
-    if any(isinstance(cause, ssl.SSLCertVerificationError) for cause in _causes(error)):
-        return SourceUnreachableError(f"{urls.shown(url)}: its TLS certificate was not accepted.")
-    if error is None or type(error).__name__ in {"ConnectError", "ConnectTimeout"}:
-        return SourceUnreachableError(f"{urls.shown(url)} could not be reached.")
-    return SourceUnreachableError(
-        f"{urls.shown(url)} did not answer properly ({type(error).__name__})."
-    )
-
-
-def _causes(error: BaseException | None) -> list[BaseException]:
-    """The exceptions `error` was raised from (httpx wraps httpcore's, which wraps ssl's)."""
-    chain: list[BaseException] = []
-    while error is not None and error not in chain:
-        chain.append(error)
-        error = error.__cause__ or error.__context__
-    return chain
 
 
 def _default_ssl_context() -> ssl.SSLContext:
