@@ -367,6 +367,20 @@ async def test_validators_are_sent_and_304_is_not_modified(
     assert server.received[1].headers["if-modified-since"] == since
 
 
+async def test_validators_that_cannot_be_sent_back_make_an_unconditional_fetch(
+    server: FileServer, fetcher: HttpxSourceFetcher
+) -> None:
+    server.routes["/a.user.js"] = Reply(body=CODE, headers={"ETag": '"caf\xe9"'})
+    url = server.url(HOST, "/a.user.js")
+
+    first = await fetcher.fetch(url)
+    assert isinstance(first, FetchedFile)
+    again = await fetcher.fetch(url, first.validators)
+
+    assert again == first
+    assert "if-none-match" not in server.received[1].headers
+
+
 async def test_a_304_to_an_unconditional_request_is_an_error(
     server: FileServer, fetcher: HttpxSourceFetcher
 ) -> None:

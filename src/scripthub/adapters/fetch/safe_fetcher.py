@@ -40,6 +40,7 @@ DEADLINE_SECONDS = 10.0
 MAX_REDIRECTS = 3
 USER_AGENT = "ScriptHub-SourceSync/1.0 (+https://scripthub.id)"
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_MAX_VALIDATOR = 1024
 
 
 @dataclass(frozen=True)
@@ -79,14 +80,14 @@ class HttpxSourceFetcher:
         first = urls.parse(url)
         try:
             async with asyncio.timeout(self._deadline):
-                return await self._follow(first, validators or FetchValidators())
+                return await self._follow(first, _conditions(validators or FetchValidators()))
         except TimeoutError:
             raise SourceUnreachableError(
                 f"{urls.shown(first)} was not fetched within {self._deadline:g} s."
             ) from None
 
     async def _follow(
-        self, first: httpx.URL, validators: FetchValidators
+        self, first: httpx.URL, conditions: dict[str, str]
     ) -> FetchedFile | NotModified:
         lookup = HostLookup(self._resolver, allow_loopback=self._allow_loopback)
         current = first
@@ -96,7 +97,7 @@ class HttpxSourceFetcher:
                 if hop and first.scheme == "https" and current.scheme != "https":
                     raise SourceUnreachableError(f"{urls.shown(current)} is not an https URL.")
                 addresses = await lookup.addresses(current)
-                outcome = await self._get(current, addresses, validators)
+                outcome = await self._get(current, addresses, conditions)
             except SourceUnreachableError as error:
                 if hop:
                     reason = str(error).removesuffix(".")
@@ -112,7 +113,7 @@ class HttpxSourceFetcher:
         )
 
     async def _get(
-        self, url: httpx.URL, addresses: list[IPAddress], validators: FetchValidators
+        self, url: httpx.URL, addresses: list[IPAddress], conditions: dict[str, str]
     ) -> FetchedFile | NotModified | _Redirect:
         import httpx
 
@@ -122,7 +123,7 @@ class HttpxSourceFetcher:
                 request = client.build_request(
                     "GET",
                     url.copy_with(host=str(address)),
-                    headers=_headers(url, validators),
+                    headers=_headers(url, conditions),
                     extensions={"sni_hostname": url.raw_host.decode("ascii").rstrip(".")},
                 )
                 try:
@@ -133,7 +134,7 @@ class HttpxSourceFetcher:
                 except httpx.HTTPError as error:
                     raise transport_failure(url, error) from None
                 try:
-                    return await self._outcome(url, response, validators)
+                    return await self._outcome(url, response, conditional=bool(conditions))
                 except httpx.HTTPError as error:
                     raise transport_failure(url, error) from None
                 finally:
@@ -141,10 +142,10 @@ class HttpxSourceFetcher:
         raise transport_failure(url, failure)
 
     async def _outcome(
-        self, url: httpx.URL, response: httpx.Response, validators: FetchValidators
+        self, url: httpx.URL, response: httpx.Response, *, conditional: bool
     ) -> FetchedFile | NotModified | _Redirect:
         status = response.status_code
-        if status == 304 and (validators.etag or validators.last_modified):
+        if status == 304 and conditional:
             return NotModified()
         if status in _REDIRECTS and response.headers.get("Location"):
             return _Redirect(urls.join(url, response.headers["Location"]))
@@ -180,19 +181,26 @@ class HttpxSourceFetcher:
         )
 
 
-def _headers(url: httpx.URL, validators: FetchValidators) -> dict[str, str]:
-    headers = {
+def _headers(url: httpx.URL, conditions: dict[str, str]) -> dict[str, str]:
+    return {
         "Host": url.netloc.decode("ascii"),
         "User-Agent": USER_AGENT,
         "Accept": "*/*",
         # Nothing compressed is asked for; CappedBody decodes (under the cap) what comes anyway.
         "Accept-Encoding": "identity",
+        **conditions,
     }
-    if validators.etag:
-        headers["If-None-Match"] = validators.etag
-    if validators.last_modified:
-        headers["If-Modified-Since"] = validators.last_modified
-    return headers
+
+
+def _conditions(validators: FetchValidators) -> dict[str, str]:
+    """The conditional headers the validators make, leaving out a value that cannot be sent
+    back as it came (not printable ASCII, or oversized): the fetch is then unconditional."""
+    headers = {"If-None-Match": validators.etag, "If-Modified-Since": validators.last_modified}
+    return {
+        name: value
+        for name, value in headers.items()
+        if value and value.isascii() and value.isprintable() and len(value) <= _MAX_VALIDATOR
+    }
 
 
 def _default_ssl_context() -> ssl.SSLContext:
