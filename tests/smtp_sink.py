@@ -74,7 +74,8 @@ class ReceivedMail:
 
 @dataclass(frozen=True)
 class TlsCertificate:
-    """A self-signed certificate for `localhost` and 127.0.0.1, with contexts for both ends."""
+    """A self-signed certificate (for `localhost` and 127.0.0.1 unless told other names),
+    with contexts for both ends."""
 
     cert_path: Path
     key_path: Path
@@ -89,7 +90,12 @@ class TlsCertificate:
         return ssl.create_default_context(cafile=self.cert_path)
 
     @classmethod
-    def generate(cls, directory: Path) -> TlsCertificate:
+    def generate(
+        cls,
+        directory: Path,
+        dns_names: tuple[str, ...] = ("localhost",),
+        addresses: tuple[str, ...] = (HOST,),
+    ) -> TlsCertificate:
         """Needs the `cryptography` package (skip the test when it is missing)."""
         from cryptography import x509  # noqa: PLC0415 - optional; see smtp_tls_certificate
         from cryptography.hazmat.primitives import hashes, serialization  # noqa: PLC0415
@@ -99,7 +105,8 @@ class TlsCertificate:
         key = ec.generate_private_key(ec.SECP256R1())
         name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "ScriptHub SMTP sink")])
         now = datetime.now(UTC)
-        names = [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address(HOST))]
+        names: list[x509.GeneralName] = [x509.DNSName(name) for name in dns_names]
+        names += [x509.IPAddress(ipaddress.ip_address(address)) for address in addresses]
         usage = x509.KeyUsage(
             digital_signature=True,
             key_cert_sign=True,

@@ -231,6 +231,29 @@ def test_the_allow_switch_is_a_yes_or_no() -> None:
         )
 
 
+def test_source_fetches_reach_loopback_only_outside_production() -> None:
+    development = load_settings({"SCRIPTHUB_JWT_SECRET": SECRET}, env_file=None)
+    testing = load_settings(
+        {
+            "SCRIPTHUB_ENV": "test",
+            "SCRIPTHUB_JWT_SECRET": SECRET,
+            "SCRIPTHUB_FETCH_ALLOW_LOOPBACK": "1",
+        },
+        env_file=None,
+    )
+    production = load_settings(PRODUCTION, env_file=None)
+
+    with pytest.raises(SettingsError) as caught:
+        load_settings({**PRODUCTION, "SCRIPTHUB_FETCH_ALLOW_LOOPBACK": "yes"}, env_file=None)
+
+    assert not development.fetch_allow_loopback
+    assert testing.fetch_allow_loopback
+    assert "SCRIPTHUB_FETCH_ALLOW_LOOPBACK must be off in production" in str(caught.value)
+    assert (development.fetch_allows_http, testing.fetch_allows_http) == (True, True)
+    assert not production.fetch_allows_http
+    assert not production.fetch_allow_loopback
+
+
 def test_a_misspelled_variable_is_named_with_the_closest_real_one(
     caplog: pytest.LogCaptureFixture,
 ) -> None:

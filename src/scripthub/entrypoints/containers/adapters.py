@@ -10,6 +10,7 @@ from dependency_injector import containers, providers
 
 from scripthub.adapters.access_state import SequentialAccessStateReader
 from scripthub.adapters.email_syntax import EmailValidatorSyntax
+from scripthub.adapters.fetch.safe_fetcher import HttpxSourceFetcher
 from scripthub.adapters.mail import mailer_from_url
 from scripthub.adapters.memory import (
     InMemoryAccessTokenCache,
@@ -196,6 +197,11 @@ class Adapters(containers.DeclarativeContainer):
     account_reader = providers.Singleton(SqlAlchemyAccountReader, engine)
 
     oauth_gateway = providers.Singleton(oauth_gateway_for, settings)
+    source_fetcher = providers.Singleton(
+        HttpxSourceFetcher,
+        allow_http=settings.provided.fetch_allows_http,
+        allow_loopback=settings.provided.fetch_allow_loopback,
+    )
 
     # Per use: a unit of work is one transaction; use cases open theirs at call time.
     unit_of_work = providers.Factory(SqlAlchemyUnitOfWork, engine)

@@ -82,6 +82,11 @@ def _combination_problems(values: dict[str, Any]) -> list[str]:
             problems.append(f"{PREFIX}CORS_ORIGINS must not be '*' in production")
         if values.get("smtp_url", "console") == "console":
             problems.append(f"{PREFIX}SMTP_URL must be a real SMTP server in production")
+        if values.get("fetch_allow_loopback"):
+            problems.append(
+                f"{PREFIX}FETCH_ALLOW_LOOPBACK must be off in production "
+                "(a source URL could reach the server's own host)"
+            )
         problems.extend(
             f"{PREFIX}{name.upper()} must be set in production"
             for name in REQUIRED_IN_PRODUCTION

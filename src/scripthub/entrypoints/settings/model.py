@@ -106,6 +106,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """The largest request head (request line and header fields) accepted."""
     max_headers: int = 100
     """The most header fields a request may have."""
+    fetch_allow_loopback: bool = False
+    """Source fetches may reach loopback addresses (tests' fake servers); refused in
+    production."""
 
     def served_at(self, host: str, port: int) -> Settings:
         """These settings for a server listening on `host`:`port`: the public URL becomes that
@@ -134,6 +137,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         are read, and the request counted, in one round trip."""
         both_redis = self.session_store == "redis" and self.cache_backend == "redis"
         return "redis" if both_redis else "sequential"
+
+    @property
+    def fetch_allows_http(self) -> bool:
+        """Source fetches take plain http URLs outside production (a local test server)."""
+        return self.env != "production"
 
     @property
     def session_lifetime(self) -> timedelta:

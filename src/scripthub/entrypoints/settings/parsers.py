@@ -149,6 +149,7 @@ PARSERS: dict[str, Callable[[str], Any]] = {
     "body_idle_timeout": _positive_int(high=3600),
     "max_header_bytes": _positive_int(low=1024, high=1024 * 1024),
     "max_headers": _positive_int(low=10, high=1000),
+    "fetch_allow_loopback": _flag,
     "log_level": lambda raw: _one_of("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")(
         raw.strip().upper()
     ),
