@@ -222,10 +222,10 @@ async def test_a_reset_that_answers_503_leaves_its_link_usable(
     body = {"token": token, "new_password": NEW_PASSWORD}
     before_commit = SessionEnding.before_commit
 
-    async def with_redis_down(ending: SessionEnding, user_id: uuid.UUID, *tokens: Any) -> None:
+    async def with_redis_down(ending: SessionEnding, user_id: uuid.UUID, **tokens: Any) -> None:
         # Past the rate limiter, with the link used up in the open transaction.
         with redis_proxy.down():
-            await before_commit(ending, user_id, *tokens)
+            await before_commit(ending, user_id, **tokens)
 
     with monkeypatch.context() as patched:
         patched.setattr(SessionEnding, "before_commit", with_redis_down)

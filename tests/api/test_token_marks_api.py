@@ -15,6 +15,8 @@ import redis.asyncio as aioredis
 from dependency_injector import providers
 from litestar.testing import AsyncTestClient
 
+from scripthub.adapters.redis import RedisAccessTokenMarks
+from scripthub.domain.errors import ServiceUnavailableError
 from scripthub.entrypoints.containers import build_container
 from scripthub.entrypoints.http.app import create_app
 from scripthub.entrypoints.settings import load_settings
@@ -160,3 +162,31 @@ async def test_lost_marks_keep_live_tokens_working_and_revoked_ones_refused(
     assert await redis.get(f"{redis_prefix}token_mark:{live['id']}") == b"live"
     assert_problem(await api.get("/api/users/me", revoked["secret"]), 401, "invalid_token")
     assert await redis.get(f"{redis_prefix}token_mark:{revoked['id']}") is None
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+async def test_a_revocation_that_fails_after_marking_leaves_the_token_working(
+    redis_api: tuple[Api, aioredis.Redis, asyncpg.Connection], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    api, _, _ = redis_api
+    pair = await api.verified_user()
+    token = await make_token(api, pair["access_token"])
+    assert (await api.get("/api/users/me", token["secret"])).status_code == 200
+    mark_revoked = RedisAccessTokenMarks.mark_revoked
+
+    async def marked_then_failing(marks: RedisAccessTokenMarks, tokens: Any) -> None:
+        await mark_revoked(marks, tokens)
+        raise ServiceUnavailableError("the store failed after the mark")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(RedisAccessTokenMarks, "mark_revoked", marked_then_failing)
+        failed = await api.send(
+            "DELETE", f"/api/users/me/tokens/{token['id']}", pair["access_token"]
+        )
+    listed = await api.get("/api/users/me/tokens", pair["access_token"])
+    used = [await api.get("/api/users/me", token["secret"]) for _ in range(2)]
+
+    assert_problem(failed, 503, "service_unavailable")
+    assert [item["id"] for item in listed.json()["items"]] == [token["id"]]
+    assert [answer.status_code for answer in used] == [200, 200]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from scripthub.adapters.redis.errors import cache_unavailable_as_503
@@ -11,7 +12,6 @@ from scripthub.application.ports.access_tokens import TokenMark
 if TYPE_CHECKING:
     import uuid
     from collections.abc import Collection
-    from datetime import datetime
 
     from redis.asyncio import Redis
 
@@ -23,6 +23,8 @@ _REVOKED = "revoked"
 
 @dataclass(frozen=True)
 class AccessTokenMarkKeys:
+    """Where tokens' marks live under `prefix`: one key per token, which expires."""
+
     prefix: str = "scripthub:"
 
     def mark(self, token_id: uuid.UUID) -> str:
@@ -30,10 +32,9 @@ class AccessTokenMarkKeys:
 
 
 def decode_mark(value: bytes | str | None) -> TokenMark:
-    if value is None:
-        return TokenMark.UNKNOWN
+    """A value it does not know (of a later version's) leaves the database to decide."""
     text = value.decode() if isinstance(value, bytes) else value
-    return TokenMark.REVOKED if text == _REVOKED else TokenMark.LIVE
+    return {_LIVE: TokenMark.LIVE, _REVOKED: TokenMark.REVOKED}.get(text or "", TokenMark.UNKNOWN)
 
 
 class RedisAccessTokenMarks:
@@ -55,9 +56,12 @@ class RedisAccessTokenMarks:
 
     @cache_unavailable_as_503
     async def mark_revoked(self, tokens: Collection[AccessToken]) -> None:
-        if not tokens:
+        # An expired token needs no mark (`revoke_all` also returns those never revoked).
+        now = datetime.now(UTC)
+        unexpired = [token for token in tokens if token.expires_at > now]
+        if not unexpired:
             return
         async with self._client.pipeline(transaction=False) as pipe:
-            for token in tokens:
+            for token in unexpired:
                 pipe.set(self._keys.mark(token.id), _REVOKED, exat=token.expires_at)
             await pipe.execute()

@@ -49,10 +49,11 @@ class AuthenticateAccessToken:
     process); then one store round trip, as a session's request makes, reads the token's
     mark and the owner's cached access, and counts the request against the owner's budget and
     against the token's last-use window (one hit per `LAST_USE_PRECISION`: the request that
-    is first in it writes `last_used_at`). A token marked revoked is refused; one not marked
-    (the first use since the store last heard of it, or any use where tokens are not marked)
-    is read from the database and marked live. A permission-cache miss costs a query, as for
-    a session.
+    is first in it writes `last_used_at`). A token marked live passes; one not marked (the
+    first use since the store last heard of it, or any use where tokens are not marked) is
+    read from the database and marked live; one marked revoked is read from the database
+    too, in case its revocation never committed. A permission-cache miss costs a query, as
+    for a session.
     """
 
     uow_factory: UnitOfWorkFactory
@@ -82,8 +83,11 @@ class AuthenticateAccessToken:
         first_use, *counted = state.rates
         rate = counted[0] if counted else None
         read_now = token is not cached
-        if not await self._live(token, secret_hash, state.token_mark, read_now=read_now, now=now):
-            return TokenAuthentication(None, refused, rate)
+        if not await self._confirmed_live(
+            token, secret_hash, state.token_mark, read_now=read_now, now=now
+        ):
+            # The owner's budget was counted, but the refusal is charged to the address.
+            return TokenAuthentication(None, refused, None)
         if rate is not None and not rate.allowed:
             return TokenAuthentication(None, RateLimitedError(rate.reset_after), rate)
         access = state.cached.access
@@ -104,7 +108,7 @@ class AuthenticateAccessToken:
         async with self.uow_factory() as uow:
             return await uow.access_tokens.find_usable(secret_hash, now)
 
-    async def _live(
+    async def _confirmed_live(
         self,
         token: AccessToken,
         secret_hash: str,
@@ -115,14 +119,17 @@ class AuthenticateAccessToken:
     ) -> bool:
         if mark is TokenMark.LIVE:
             return True
-        if mark is TokenMark.UNKNOWN and (
-            read_now or await self._read_usable(secret_hash, now) is not None
-        ):
-            until = min(token.expires_at, now + LIVE_MARK_TTL)
-            if await self.token_marks.mark_live(token.id, until):
-                return True
-        self.token_cache.forget(secret_hash)
-        return False
+        if mark is TokenMark.REVOKED:
+            # Marked before its revocation commits: the row decides, in case it never did.
+            live = await self._read_usable(secret_hash, now) is not None
+        else:
+            live = read_now or await self._read_usable(secret_hash, now) is not None
+            live = live and await self.token_marks.mark_live(
+                token.id, min(token.expires_at, now + LIVE_MARK_TTL)
+            )
+        if not live:
+            self.token_cache.forget(secret_hash)
+        return live
 
     async def _note_use(self, token: AccessToken) -> None:
         async with self.uow_factory() as uow:

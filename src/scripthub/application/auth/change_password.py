@@ -80,7 +80,7 @@ class ChangePassword:
                     resource_id=own.user.id,
                 )
             )
-            await self._session_ending.before_commit(own.user.id)
+            await self._session_ending.before_commit(own.user.id, revoked_tokens=())
             await uow.commit()
         # Moves the caller's session to the new epoch first: should the store fail there, the
         # caller's session has ended with the others, and the tidying is not worth a second

@@ -72,6 +72,6 @@ class ResetPassword:
                 )
             )
             # The link is used up only if this commits.
-            await self._session_ending.before_commit(user.id, revoked_tokens)
+            await self._session_ending.before_commit(user.id, revoked_tokens=revoked_tokens)
             await uow.commit()
         await self._session_ending.after_commit(user.id)

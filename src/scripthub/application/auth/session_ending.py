@@ -37,8 +37,10 @@ class SessionEnding:
     token_marks: AccessTokenMarks
 
     async def before_commit(
-        self, user_id: uuid.UUID, revoked_tokens: Collection[AccessToken] = ()
+        self, user_id: uuid.UUID, *, revoked_tokens: Collection[AccessToken]
     ) -> None:
+        """`revoked_tokens`: those the change revoked (none for a password change, which
+        keeps them)."""
         await self.permission_cache.hold_user(user_id)
         await self.token_marks.mark_revoked(revoked_tokens)
 

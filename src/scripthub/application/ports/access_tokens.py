@@ -58,9 +58,11 @@ class AccessTokenMarks(Protocol):
 
     A revocation marks the token before its transaction commits and overwrites any mark; a
     request that found no mark and read the token live from the database marks it live only
-    if nothing marked it since. So a mark never says live for a token revoked in a committed
-    transaction: a request racing the revocation either read the database before it and
-    loses to the later revoked mark, or reads it revoked. Marks expire with their tokens.
+    if nothing marked it since. So, as long as the store keeps what it was told, a mark never
+    says live for a token revoked in a committed transaction: a request racing the
+    revocation either read the database before it and loses to the later revoked mark, or
+    reads it revoked. A revoked mark is not final (its revocation may roll back): the
+    database decides. Marks expire with their tokens.
     """
 
     async def mark_live(self, token_id: uuid.UUID, until: datetime) -> bool:

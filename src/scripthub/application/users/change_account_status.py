@@ -92,7 +92,9 @@ class ChangeAccountStatus:
                         metadata={"from": str(previous), "to": str(command.status)},
                     )
                 )
-                await self._session_ending.before_commit(command.user_id, revoked_tokens)
+                await self._session_ending.before_commit(
+                    command.user_id, revoked_tokens=revoked_tokens
+                )
                 await uow.commit()
         # Also when unchanged: a retry after a store outage still tidies the stores.
         await self._session_ending.after_commit(command.user_id)

@@ -101,7 +101,7 @@ class DeleteOwnAccount:
                         metadata={"with_account": True},
                     )
                 )
-            await self._session_ending.before_commit(user.id, revoked_tokens)
+            await self._session_ending.before_commit(user.id, revoked_tokens=revoked_tokens)
             await uow.commit()
         await self._session_ending.after_commit(user.id)
         await self._latest_code.changed(cache_names(*scripts))

@@ -68,7 +68,7 @@ class SetUserPassword:
                     metadata={"via": "cli" if command.actor.user_id is None else "api"},
                 )
             )
-            await self._session_ending.before_commit(user.id, revoked_tokens)
+            await self._session_ending.before_commit(user.id, revoked_tokens=revoked_tokens)
             await uow.commit()
         await self._session_ending.after_commit(user.id)
         return user.email
