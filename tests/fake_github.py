@@ -86,6 +86,7 @@ class FakeGitHub:
                 self._files[f"/downloads/{repository}/{tag}/{name}"] = body
 
     def hits(self, path: str) -> int:
+        """Requests seen for `path` (`"304 " + path`: those answered 304)."""
         with self._lock:
             return self._hits[path]
 
@@ -114,6 +115,8 @@ class FakeGitHub:
             self._hits[path] += 1
             delay = self.delay
             status, body, extra = self._answer(path, headers)
+            if status == 304:
+                self._hits[f"304 {path}"] += 1
         if delay:
             await asyncio.sleep(delay)
         response_headers = [(b"content-type", b"application/octet-stream")]

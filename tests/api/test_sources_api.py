@@ -4,7 +4,10 @@ failures recorded; bad input refused."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator
+from email.message import EmailMessage
 
 import pytest
 
@@ -17,9 +20,11 @@ from tests.api.source_calls import (
     script_with_source,
     source_app,
     sync_now,
+    synced,
 )
 from tests.api.token_calls import READ, make_token
 from tests.fake_github import FakeGitHub
+from tests.smtp_sink import SmtpSink
 from tests.userscripts import userscript
 
 
@@ -163,3 +168,66 @@ async def test_only_the_owner_reaches_a_source_and_a_read_token_does_not(
     assert [audited_metadata(entry) for entry in entries] == [
         {"url": BLOB_URL, "token_id": publisher["id"]}
     ]
+
+
+async def test_a_scheduled_source_syncs_by_itself_then_asks_if_the_file_changed(
+    api: Api, fake_github: FakeGitHub
+) -> None:
+    session = (await api.register())["access_token"]
+    script = await script_with_source(api, fake_github, session, sync="schedule")
+    raw = f"/raw/{REPOSITORY}/main/{FILE}"
+
+    first = await synced(api, session, script["id"])  # due at once, no POST
+    again = await sync_now(api, session, script["id"])
+
+    assert (first["status"], first["version"]) == ("unchanged", "1.0")
+    assert again["status"] == "unchanged"
+    assert fake_github.hits(f"304 {raw}") == 1
+    entries = await audited(api, "script.synced", script["id"])
+    assert sorted(entry["metadata"]["trigger"] for entry in entries) == ["manual", "schedule"]
+
+
+async def test_the_owner_is_mailed_once_per_failing_streak(
+    wiring_environment: dict[str, str], fake_github: FakeGitHub, smtp_sink: SmtpSink
+) -> None:
+    async with source_app(
+        wiring_environment, fake_github, SCRIPTHUB_SMTP_URL=smtp_sink.url()
+    ) as api:
+        pair = await api.register()
+        session, email = pair["access_token"], pair["user"]["email"]
+        script = await script_with_source(api, fake_github, session)
+        fake_github.remove_url(f"/raw/{REPOSITORY}/main/{FILE}")
+
+        for _ in range(2):
+            assert (await sync_now(api, session, script["id"]))["status"] == "failed"
+        fake_github.put_file(REPOSITORY, "main", FILE, userscript("1.0"))
+        assert (await sync_now(api, session, script["id"]))["status"] == "unchanged"
+        one_streak = await sync_mails(smtp_sink, email, 1)
+        fake_github.remove_url(f"/raw/{REPOSITORY}/main/{FILE}")
+        assert (await sync_now(api, session, script["id"]))["status"] == "failed"
+        two_streaks = await sync_mails(smtp_sink, email, 2)
+        metrics = await api.client.get("/metrics")
+        ready = await api.client.get("/health/ready")
+
+    assert [mail["Subject"] for mail in two_streaks] == ["Syncing Dark Mode failed"] * 2
+    assert len(one_streak) == 1
+    assert "answered HTTP 404" in str(one_streak[0].get_body(("plain",)).get_content())
+    assert 'scripthub_source_sync_jobs{status="done"} 4.0' in metrics.text
+    assert 'scripthub_source_sync_jobs{status="pending"} 0.0' in metrics.text
+    assert "scripthub_source_sync_oldest_pending_age_seconds 0.0" in metrics.text
+    assert ready.json()["source_sync"] == "ok"
+
+
+async def sync_mails(sink: SmtpSink, to: str, count: int) -> list[EmailMessage]:
+    """The sync failure mails to `to` once there are `count`, and no more a while later (the
+    outbox sends within a second or two)."""
+    deadline = time.monotonic() + 10
+    while len(mails := _sync_mails(sink, to)) < count:
+        assert time.monotonic() < deadline, f"{len(mails)} sync mails, not {count}"
+        await asyncio.sleep(0.1)
+    await asyncio.sleep(2.5)
+    return _sync_mails(sink, to)
+
+
+def _sync_mails(sink: SmtpSink, to: str) -> list[EmailMessage]:
+    return [m for m in sink.messages if m["To"] == to and m["Subject"].startswith("Syncing")]

@@ -127,3 +127,25 @@ async def test_a_delivery_is_noted_once(engine: AsyncEngine) -> None:
 
     assert await note()
     assert not await note()
+
+
+async def test_a_scheduled_source_is_queued_when_due_and_then_every_period(
+    engine: AsyncEngine,
+) -> None:
+    script = await a_source(engine)
+    async with SqlAlchemyUnitOfWork(engine) as unit:
+        location = parse_source_url(URL, SyncMode.SCHEDULE)
+        await unit.sources.put(script.id, location, SyncMode.SCHEDULE, datetime.now(UTC))
+        await unit.commit()
+    store = SqlAlchemySyncJobStore(engine)
+    now = datetime.now(UTC) + timedelta(seconds=1)
+    every = timedelta(hours=12)
+
+    queued = [
+        await store.enqueue_scheduled(now, every),
+        await store.enqueue_scheduled(now + timedelta(hours=11), every),
+        await store.enqueue_scheduled(now + timedelta(hours=12), every),
+    ]
+
+    assert queued == [1, 0, 1]
+    assert (await store.count_by_status())[JobStatus.PENDING] == 2

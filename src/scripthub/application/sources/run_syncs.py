@@ -163,6 +163,7 @@ class RunSourceSyncs:
                 "delivery": job.delivery,
                 "trigger": str(job.trigger),
                 "sync_id": str(job.id),
+                "attempts": job.attempts,
             }
             if last_sync.error is not None:
                 metadata["error"] = last_sync.error

@@ -68,7 +68,7 @@ from scripthub.application.sources.get_source import GetSource
 from scripthub.application.sources.receive_github_delivery import ReceiveGitHubDelivery
 from scripthub.application.sources.remove_source import RemoveSource
 from scripthub.application.sources.request_sync import RequestSync
-from scripthub.application.sources.run_syncs import RunSourceSyncs
+from scripthub.application.sources.run_syncs import RunSourceSyncs, SyncPolicy
 from scripthub.application.sources.set_source import SetSource
 from scripthub.application.sources.webhook_secret import (
     NewWebhookSecret,
@@ -438,4 +438,5 @@ class UseCases(containers.DeclarativeContainer):
         files=source_files,
         publish=publish_script_version,
         clock=clock,
+        policy=providers.Singleton(SyncPolicy, lease=settings.provided.sync_policy_lease),
     )

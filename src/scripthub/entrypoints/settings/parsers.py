@@ -144,6 +144,7 @@ PARSERS: dict[str, Callable[[str], Any]] = {
     "mail_from": str.strip,
     "mail_dispatch": _one_of("in-process", "external"),
     "source_sync": _one_of("in-process", "external"),
+    "source_sync_lease": _positive_int(high=3600),
     "github_url": http_url,
     "github_raw_url": http_url,
     "allow_embedded_in_production": _flag,
