@@ -10,6 +10,7 @@ import msgspec
 
 from scripthub.application.sources.webhook_secret import WebhookView
 from scripthub.domain.sources import MAX_URL_LENGTH, Source, SyncMode
+from scripthub.domain.users import URL_PATTERN
 from scripthub.entrypoints.http.schemas.fields import documented
 
 SourceUrl = Annotated[
@@ -19,6 +20,7 @@ SourceUrl = Annotated[
         "URL of a file",
         min_length=1,
         max_length=MAX_URL_LENGTH,
+        pattern=URL_PATTERN.pattern,
     ),
 ]
 
