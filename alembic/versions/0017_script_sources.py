@@ -1,5 +1,6 @@
-"""Script sources: `script_sources`, their sync jobs `source_syncs`, and the GitHub webhook's
-`webhook_secrets` and `webhook_deliveries`.
+"""Script sources and their sync jobs, and the GitHub webhook's secrets and deliveries.
+
+Tables `script_sources`, `source_syncs`, `webhook_secrets` and `webhook_deliveries`.
 
 Revision ID: 0017
 Revises: 0016
