@@ -15,39 +15,22 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import socket
 import threading
-import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 from urllib.parse import unquote
 
 import pytest
-import uvicorn
 
-HOST = "127.0.0.1"
+from tests.threaded_server import ThreadedServer
 
 
 class FakeGitHub:
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._socket = socket.socket()
-        self._socket.bind((HOST, 0))
-        self.base_url = f"http://{HOST}:{self._socket.getsockname()[1]}"
-        self._server = uvicorn.Server(
-            uvicorn.Config(
-                self._asgi,
-                interface="asgi3",
-                lifespan="off",
-                ws="none",
-                log_level="warning",
-                access_log=False,
-            )
-        )
-        self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True
-        )
+        self._server = ThreadedServer(self._asgi, "fake GitHub")
+        self.base_url = self._server.base_url
         self.reset()
 
     def reset(self) -> None:
@@ -91,17 +74,10 @@ class FakeGitHub:
             return self._hits[path]
 
     def start(self) -> None:
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("the fake GitHub did not start")
-            time.sleep(0.01)
+        self._server.start()
 
     def stop(self) -> None:
-        self._server.should_exit = True
-        self._thread.join(timeout=10)
-        self._socket.close()
+        self._server.stop()
 
     async def _asgi(
         self,
