@@ -109,12 +109,15 @@ async def test_any_url_is_a_source_but_not_a_webhook_one(api: Api, fake_github: 
     path = f"/api/scripts/{script['id']}/source"
 
     webhook = await api.send("PUT", path, session, json={"url": url, "sync": "webhook"})
-    scheduled = await api.send("PUT", path, session, json={"url": url, "sync": "schedule"})
+    manual = await api.send("PUT", path, session, json={"url": url, "sync": "manual"})
     last = await sync_now(api, session, script["id"])
+    again = await sync_now(api, session, script["id"])  # a 304
 
     assert_problem(webhook, 422, "validation_error")
-    assert scheduled.status_code == 200, scheduled.text
+    assert manual.status_code == 200, manual.text
     assert (last["status"], last["version"]) == ("published", "1.5")
+    assert (again["status"], again["version"]) == ("unchanged", "1.5")
+    assert fake_github.hits("304 /files/dark.user.js") == 1
 
 
 @pytest.mark.parametrize(

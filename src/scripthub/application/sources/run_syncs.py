@@ -119,7 +119,11 @@ class RunSourceSyncs:
         except DomainError as error:  # SourceUnreachableError, mostly
             return self._failed(error.detail), _FORGET
         if not isinstance(fetched, FetchedFile):
-            return LastSync(self.clock.now(), SyncStatus.UNCHANGED), None
+            async with self.uow_factory() as uow:
+                script = await uow.scripts.get(claimed.job.script_id)
+            summary = None if script is None else script.latest_version
+            kept = None if summary is None else summary.version
+            return LastSync(self.clock.now(), SyncStatus.UNCHANGED, kept), None
         try:
             code = fetched.body.decode("utf-8")
         except UnicodeDecodeError:
