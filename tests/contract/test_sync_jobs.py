@@ -149,3 +149,19 @@ async def test_a_scheduled_source_is_queued_when_due_and_then_every_period(
 
     assert queued == [1, 0, 1]
     assert (await store.count_by_status())[JobStatus.PENDING] == 2
+
+
+async def test_a_deleted_scripts_scheduled_source_is_not_queued(engine: AsyncEngine) -> None:
+    script = await a_source(engine)
+    now = datetime.now(UTC)
+    async with SqlAlchemyUnitOfWork(engine) as unit:
+        location = parse_source_url(URL, SyncMode.SCHEDULE)
+        await unit.sources.put(script.id, location, SyncMode.SCHEDULE, now)
+        assert await unit.scripts.delete(script.id, now)
+        await unit.commit()
+
+    queued = await SqlAlchemySyncJobStore(engine).enqueue_scheduled(
+        now + timedelta(seconds=1), timedelta(hours=12)
+    )
+
+    assert queued == 0

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import func, insert, or_, select, update
 
-from scripthub.adapters.sqlalchemy.scripts_table import scripts
+from scripthub.adapters.sqlalchemy.scripts_table import LIVE, scripts
 from scripthub.adapters.sqlalchemy.short_transactions import ShortTransactions
 from scripthub.adapters.sqlalchemy.sources import job_values
 from scripthub.adapters.sqlalchemy.sources_table import (
@@ -122,10 +122,12 @@ class SqlAlchemySyncJobStore:
         async with self._connections.write() as connection:
             due = await connection.execute(
                 select(sources.script_id)
-                .where(sources.sync == SyncMode.SCHEDULE.value, sources.next_sync_at <= now)
+                .join(scripts, scripts.c.id == sources.script_id)
+                # A deleted script's source waits: it syncs again if the script comes back.
+                .where(sources.sync == SyncMode.SCHEDULE.value, sources.next_sync_at <= now, LIVE)
                 .order_by(sources.next_sync_at)
                 .limit(500)
-                .with_for_update(skip_locked=True)
+                .with_for_update(skip_locked=True, of=script_sources)
             )
             script_ids = list(due.scalars())
             if not script_ids:
