@@ -16,7 +16,12 @@ from scripthub.adapters.sqlalchemy.migrations import upgrade_database
 from tests import services
 
 # SMTP server, frozen servers, OAuth providers
-pytest_plugins = ["tests.smtp_sink", "tests.freezing_proxy", "tests.fake_oauth_provider"]
+pytest_plugins = [
+    "tests.smtp_sink",
+    "tests.freezing_proxy",
+    "tests.fake_oauth_provider",
+    "tests.fake_github",
+]
 
 
 @pytest.fixture(scope="session")

@@ -32,7 +32,6 @@ import hashlib
 import json
 import re
 import secrets
-import socket
 import threading
 import time
 from collections import Counter
@@ -44,10 +43,10 @@ from urllib.parse import parse_qsl, urlencode
 import anyio
 import jwt
 import pytest
-import uvicorn
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from scripthub.domain.providers import Provider
+from tests.threaded_server import ThreadedServer
 
 __all__ = [
     "OAUTH_PROVIDERS",
@@ -59,7 +58,6 @@ __all__ = [
     "fake_oauth_provider_fixture",
 ]
 
-HOST = "127.0.0.1"
 OAUTH_PROVIDERS = (Provider.DISCORD, Provider.GOOGLE, Provider.GITHUB)
 SLOW_SECONDS = 30.0
 """How long a `Fault.SLOW` endpoint stalls (or until the next reset, or the server stops)."""
@@ -195,23 +193,8 @@ class FakeOAuthProvider:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._socket = socket.socket()
-        self._socket.bind((HOST, 0))
-        self.base_url = f"http://{HOST}:{self._socket.getsockname()[1]}"
-        self._server = uvicorn.Server(
-            uvicorn.Config(
-                self._asgi,
-                interface="asgi3",
-                lifespan="off",
-                ws="none",
-                proxy_headers=False,
-                log_level="warning",
-                access_log=False,
-            )
-        )
-        self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True
-        )
+        self._server = ThreadedServer(self._asgi, "fake OAuth provider")
+        self.base_url = self._server.base_url
         self._rogue_key = _SigningKey("rogue-key")
         self._google_keys = [_SigningKey("google-key-1")]
         self.reset()
@@ -313,19 +296,12 @@ class FakeOAuthProvider:
     # Life cycle
 
     def start(self) -> None:
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("the fake OAuth provider did not start")
-            time.sleep(0.01)
+        self._server.start()
 
     def stop(self) -> None:
         with self._lock:
             self._stall_ends.set()  # so that the server's shutdown need not wait for them
-        self._server.should_exit = True
-        self._thread.join(timeout=10)
-        self._socket.close()
+        self._server.stop()
 
     # The server's side
 

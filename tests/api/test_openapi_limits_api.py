@@ -186,6 +186,11 @@ CALLS: dict[tuple[str, str], Caller] = {
     ("PUT", "/api/scripts/{id_or_slug}/rating"): lambda api: _script_change(
         api, "/rating", {"score": 3}
     ),
+    ("PUT", "/api/scripts/{id_or_slug}/source"): lambda api: _script_change(
+        api,
+        "/source",
+        {"url": "https://github.com/octo/tools/blob/main/a.user.js", "sync": "manual"},
+    ),
     ("POST", "/api/scripts"): _new_script,
     ("POST", "/api/scripts/{id_or_slug}/versions"): _new_version,
 }

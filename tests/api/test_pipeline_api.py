@@ -144,6 +144,7 @@ async def test_health_metrics_schema_and_docs(api: Api) -> None:
         "cache": "ok",
         "schema": "ok",
         "mail_dispatcher": "ok",
+        "source_sync": "ok",
     }
     msgspec.json.decode(ready.content, type=Readiness)  # as the document describes it
     assert metrics.status_code == 200
@@ -207,10 +208,11 @@ async def test_the_document_describes_the_health_answers_as_they_are(api: Api) -
     fields = readiness["properties"]
     assert schema_of(ready["get"]["responses"]["200"]) == readiness
     assert sorted(readiness["required"]) == ["cache", "database", "schema"]
-    assert fields.keys() == {"database", "cache", "schema", "mail_dispatcher"}
+    assert fields.keys() == {"database", "cache", "schema", "mail_dispatcher", "source_sync"}
     assert values(fields["database"]) == values(fields["cache"]) == ["ok", "error"]
     assert values(fields["schema"]) == [*SchemaState, "error"]
     assert values(fields["mail_dispatcher"]) == list(DispatcherStatus)  # when present
+    assert values(fields["source_sync"]) == list(DispatcherStatus)
     assert schema_of(live["get"]["responses"]["200"])["properties"]["status"]["const"] == "ok"
     assert "application/problem+json" in ready["get"]["responses"]["default"]["content"]
     for item in (live, ready):  # HEAD: the GET's statuses, and no body

@@ -24,6 +24,10 @@ TOKEN_ROUTES = {
     "GET /api/scripts/{id_or_slug}/versions": "scripts:read",
     "GET /api/scripts/{id_or_slug}/{file_name}": "scripts:read",
     "GET /api/scripts/{id_or_slug}/versions/{version}/raw": "scripts:read",
+    "PUT /api/scripts/{id_or_slug}/source": "scripts:publish",
+    "GET /api/scripts/{id_or_slug}/source": "scripts:publish",
+    "DELETE /api/scripts/{id_or_slug}/source": "scripts:publish",
+    "POST /api/scripts/{id_or_slug}/source/sync": "scripts:publish",
 }
 _PARAMETER = re.compile(r"\{[^}]+\}")
 

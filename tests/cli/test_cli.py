@@ -247,6 +247,7 @@ def test_serve_migrates_and_answers_on_a_fresh_directory(embedded_server: str) -
         "cache": "ok",
         "schema": "ok",
         "mail_dispatcher": "ok",
+        "source_sync": "ok",
     }
 
 

@@ -190,3 +190,12 @@ class ProviderAlreadyLinkedError(ConflictError):
 
 class LastLoginMethodError(ConflictError):
     code = "last_login_method"
+
+
+class SourceUnreachableError(DomainError):
+    """The fetch was not made, or was stopped, for a reason that names the URL's fault: not
+    https, an address that is not public, too many redirects, too large, too slow, an HTTP
+    error status. `str(error)` is a short sentence fit for `last_sync.error` and a 422's
+    detail; it never carries the body or the resolved addresses of a private host."""
+
+    code = "source_unreachable"

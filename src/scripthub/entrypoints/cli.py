@@ -108,6 +108,12 @@ def _parser() -> argparse.ArgumentParser:
     latest = mail.add_parser("latest", help="print the latest mails whole (not in production)")
     latest.add_argument("--limit", type=_bounded(1, 100), default=3)
 
+    sources = commands.add_parser("sources", help="script sources").add_subparsers(
+        dest="sources_command", required=True
+    )
+    sync = sources.add_parser("sync", help="run queued source syncs (until interrupted)")
+    sync.add_argument("--once", action="store_true", help="run what is due, then exit")
+
     demo = commands.add_parser("demo", help="the demo catalogue").add_subparsers(
         dest="demo_command", required=True
     )
@@ -259,6 +265,10 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _users(args: argparse.Namespace, settings: Settings) -> int:
+    """`users ...`, and `sources sync` (which needs nothing more than a database either)."""
+    if args.command == "sources":
+        print(_operator_commands().sources(args, settings))
+        return 0
     if args.users_command in {"create", "set-password"}:
         try:
             args.password_read = _password(args.password)

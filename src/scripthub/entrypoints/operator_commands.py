@@ -29,6 +29,7 @@ from scripthub.entrypoints.mail_worker import (
     refresh_outbox_gauge,
 )
 from scripthub.entrypoints.settings import Settings
+from scripthub.entrypoints.sync_worker import sync_until
 
 T = TypeVar("T")
 OPERATOR = Operator()
@@ -145,6 +146,19 @@ def users(args: argparse.Namespace, settings: Settings) -> str:
 
 def mail(args: argparse.Namespace, settings: Settings) -> str:
     return asyncio.run(_with_container(settings, lambda c: _mail(c, args)))
+
+
+def sources(args: argparse.Namespace, settings: Settings) -> str:
+    return asyncio.run(_with_container(settings, lambda c: _sources(c, args)))
+
+
+async def _sources(container: Container, args: argparse.Namespace) -> str:
+    """`sources sync`: the worker `SCRIPTHUB_SOURCE_SYNC=external` asks for."""
+    if not args.once:
+        watch = DispatcherWatch(container.adapters.clock())
+        await sync_until(container, asyncio.Event(), watch)  # until interrupted
+    report = await container.use_cases.run_source_syncs().run_once()
+    return f"ran={report.ran} retrying={report.retrying}"
 
 
 def demo_seed(settings: Settings, *, production: bool) -> str:

@@ -17,6 +17,7 @@ from scripthub.adapters.sqlalchemy import (  # noqa: F401
     roles_table,
     scripts_table,
     sessions_table,
+    sources_table,
     users_table,
 )
 from scripthub.adapters.sqlalchemy.metadata import metadata

@@ -16,6 +16,10 @@ from scripthub.adapters.sqlalchemy.outbox_writer import SqlAlchemyOutboxWriter
 from scripthub.adapters.sqlalchemy.provider_links import SqlAlchemyProviderLinkRepository
 from scripthub.adapters.sqlalchemy.roles import SqlAlchemyRoleRepository
 from scripthub.adapters.sqlalchemy.scripts import SqlAlchemyScriptRepository
+from scripthub.adapters.sqlalchemy.sources import (
+    SqlAlchemySourceRepository,
+    SqlAlchemyWebhookRepository,
+)
 from scripthub.adapters.sqlalchemy.statements import (
     AsyncpgStatements,
     SqlAlchemyStatements,
@@ -36,6 +40,7 @@ if TYPE_CHECKING:
     from scripthub.application.ports.provider_links import ProviderLinkRepository
     from scripthub.application.ports.roles import RoleRepository
     from scripthub.application.ports.scripts import ScriptRepository
+    from scripthub.application.ports.sources import SourceRepository, WebhookRepository
     from scripthub.application.ports.users import UserRepository
 
 
@@ -64,6 +69,8 @@ class SqlAlchemyUnitOfWork:
     outbox: OutboxWriter
     scripts: ScriptRepository
     access_tokens: AccessTokenRepository
+    sources: SourceRepository
+    webhooks: WebhookRepository
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -89,6 +96,8 @@ class SqlAlchemyUnitOfWork:
         self.outbox = SqlAlchemyOutboxWriter(connection)
         self.scripts = SqlAlchemyScriptRepository(connection, statements)
         self.access_tokens = SqlAlchemyAccessTokenRepository(connection, statements)
+        self.sources = SqlAlchemySourceRepository(connection)
+        self.webhooks = SqlAlchemyWebhookRepository(connection)
         return self
 
     async def __aexit__(

@@ -80,3 +80,19 @@ def email_changed_notice(to: str, username: str, new_email: str) -> Email:
         "<p>— ScriptHub</p>"
     )
     return Email(to=to, subject="Your ScriptHub email address was changed", text=text, html=html)
+
+
+def sync_failed_notice(to: str, username: str, script_name: str, url: str, error: str) -> Email:
+    """Tells a script's owner that syncing it from its source failed: once per failing
+    streak (the next failures until a sync works again are not mailed)."""
+    intro = f"ScriptHub could not sync your script {script_name} from {url}:"
+    footer = (
+        "Later syncs are tried as usual; you will hear again only after one has worked "
+        "and another fails."
+    )
+    text = f"Hi {username},\n\n{intro}\n\n{error}\n\n{footer}\n\n— ScriptHub\n"
+    html = (
+        f"<p>Hi {escape(username)},</p><p>{escape(intro)}</p><p><code>{escape(error)}</code></p>"
+        f"<p>{escape(footer)}</p><p>— ScriptHub</p>"
+    )
+    return Email(to=to, subject=f"Syncing {script_name} failed", text=text, html=html)

@@ -6,6 +6,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from scripthub.domain.errors import SourceUnreachableError
+
+__all__ = [
+    "FetchValidators",
+    "FetchedFile",
+    "NotModified",
+    "SourceFetcher",
+    "SourceUnreachableError",
+]
+
 
 @dataclass(frozen=True)
 class FetchValidators:
@@ -28,13 +38,6 @@ class FetchedFile:
 @dataclass(frozen=True)
 class NotModified:
     """The server answered 304 to the validators sent: the file is as last fetched."""
-
-
-class SourceUnreachableError(Exception):
-    """The fetch was not made, or was stopped, for a reason that names the URL's fault: not
-    https, an address that is not public, too many redirects, too large, too slow, an HTTP
-    error status. `str(error)` is a short sentence fit for `last_sync.error` and a 422's
-    detail; it never carries the body or the resolved addresses of a private host."""
 
 
 class SourceFetcher(Protocol):

@@ -13,6 +13,7 @@ from scripthub.application.ports.mail import OutboxWriter
 from scripthub.application.ports.provider_links import ProviderLinkRepository
 from scripthub.application.ports.roles import RoleRepository
 from scripthub.application.ports.scripts import ScriptRepository
+from scripthub.application.ports.sources import SourceRepository, WebhookRepository
 from scripthub.application.ports.users import UserRepository
 
 
@@ -32,6 +33,8 @@ class UnitOfWork(Protocol):
     outbox: OutboxWriter
     scripts: ScriptRepository
     access_tokens: AccessTokenRepository
+    sources: SourceRepository
+    webhooks: WebhookRepository
 
     async def __aenter__(self) -> Self: ...
 

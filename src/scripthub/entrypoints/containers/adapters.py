@@ -22,6 +22,7 @@ from scripthub.adapters.memory import (
     InMemoryRateLimiter,
     InMemorySessionStore,
 )
+from scripthub.adapters.refusing_fetcher import RefusingSourceFetcher
 from scripthub.adapters.security.bcrypt_hasher import BcryptPasswordHasher
 from scripthub.adapters.security.common_passwords import CommonPasswords
 from scripthub.adapters.security.host_slots import HostSlots
@@ -31,6 +32,7 @@ from scripthub.adapters.sqlalchemy.engine import SqlAlchemyHealthProbe, create_e
 from scripthub.adapters.sqlalchemy.migrations import SqlAlchemySchemaProbe
 from scripthub.adapters.sqlalchemy.outbox_dispatch_store import SqlAlchemyOutboxDispatchStore
 from scripthub.adapters.sqlalchemy.session_store import SqlAlchemySessionStore
+from scripthub.adapters.sqlalchemy.source_sync_store import SqlAlchemySyncJobStore
 from scripthub.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from scripthub.adapters.system import SystemClock
 from scripthub.adapters.uncached_permissions import UncachedPermissionCache
@@ -195,6 +197,11 @@ class Adapters(containers.DeclarativeContainer):
     outbox_dispatch_store = providers.Singleton(SqlAlchemyOutboxDispatchStore, engine)
 
     account_reader = providers.Singleton(SqlAlchemyAccountReader, engine)
+
+    # The one way the server fetches a URL a user gave (a placeholder until the SSRF-safe
+    # fetcher lands; tests override it).
+    source_fetcher = providers.Singleton(RefusingSourceFetcher)
+    sync_job_store = providers.Singleton(SqlAlchemySyncJobStore, engine)
 
     oauth_gateway = providers.Singleton(oauth_gateway_for, settings)
     source_fetcher = providers.Singleton(

@@ -63,6 +63,18 @@ from scripthub.application.scripts.rate_script import RateScript
 from scripthub.application.scripts.read_script_code import ReadScriptCode
 from scripthub.application.scripts.read_version_code import ReadVersionCode
 from scripthub.application.scripts.unrate_script import UnrateScript
+from scripthub.application.sources.fetching import GitHubEndpoints, SourceFiles
+from scripthub.application.sources.get_source import GetSource
+from scripthub.application.sources.receive_github_delivery import ReceiveGitHubDelivery
+from scripthub.application.sources.remove_source import RemoveSource
+from scripthub.application.sources.request_sync import RequestSync
+from scripthub.application.sources.run_syncs import RunSourceSyncs, SyncPolicy
+from scripthub.application.sources.set_source import SetSource
+from scripthub.application.sources.webhook_secret import (
+    NewWebhookSecret,
+    ShowWebhook,
+    WebhookEndpoint,
+)
 from scripthub.application.users.change_account_status import ChangeAccountStatus
 from scripthub.application.users.change_roles import ChangeUserRole
 from scripthub.application.users.confirm_email_change import ConfirmEmailChange
@@ -388,3 +400,48 @@ class UseCases(containers.DeclarativeContainer):
     list_top_sites = providers.Singleton(ListTopSites, uow_factory=uow_factory, clock=clock)
     list_own_scripts = providers.Singleton(ListOwnScripts, uow_factory=uow_factory)
     list_script_versions = providers.Singleton(ListScriptVersions, uow_factory=uow_factory)
+
+    # Sources: syncing scripts from GitHub and from URLs.
+    source_files = providers.Singleton(
+        SourceFiles,
+        fetcher=adapters.source_fetcher,
+        github=providers.Singleton(
+            GitHubEndpoints, settings.provided.github_url, settings.provided.github_raw_url
+        ),
+    )
+    webhook_endpoint = providers.Singleton(
+        WebhookEndpoint, settings.provided.public_url, settings.provided.webhook_key
+    )
+    set_source = providers.Singleton(
+        SetSource,
+        uow_factory=uow_factory,
+        authorizer=authorizer,
+        files=source_files,
+        clock=clock,
+        allow_http=settings.provided.fetches_http,
+    )
+    get_source = providers.Singleton(GetSource, uow_factory=uow_factory, authorizer=authorizer)
+    remove_source = providers.Singleton(
+        RemoveSource, uow_factory=uow_factory, authorizer=authorizer, clock=clock
+    )
+    request_sync = providers.Singleton(
+        RequestSync, uow_factory=uow_factory, authorizer=authorizer, clock=clock
+    )
+    show_webhook = providers.Singleton(
+        ShowWebhook, uow_factory=uow_factory, endpoint=webhook_endpoint
+    )
+    new_webhook_secret = providers.Singleton(
+        NewWebhookSecret, uow_factory=uow_factory, endpoint=webhook_endpoint, clock=clock
+    )
+    receive_github_delivery = providers.Singleton(
+        ReceiveGitHubDelivery, uow_factory=uow_factory, endpoint=webhook_endpoint, clock=clock
+    )
+    run_source_syncs = providers.Singleton(
+        RunSourceSyncs,
+        uow_factory=uow_factory,
+        store=adapters.sync_job_store,
+        files=source_files,
+        publish=publish_script_version,
+        clock=clock,
+        policy=providers.Singleton(SyncPolicy, lease=settings.provided.sync_policy_lease),
+    )

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import gc
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from litestar import Litestar, Request
@@ -29,6 +30,11 @@ from scripthub.entrypoints.http.controllers.script_code import (
 )
 from scripthub.entrypoints.http.controllers.scripts import OwnScriptsController, ScriptsController
 from scripthub.entrypoints.http.controllers.sites import SitesController
+from scripthub.entrypoints.http.controllers.sources import (
+    GitHubWebhookController,
+    OwnWebhookController,
+    ScriptSourceController,
+)
 from scripthub.entrypoints.http.controllers.user_administration import (
     UserAdministrationController,
 )
@@ -61,6 +67,7 @@ from scripthub.entrypoints.mail_worker import (
 )
 from scripthub.entrypoints.outages import RequestOutages
 from scripthub.entrypoints.settings import load_settings
+from scripthub.entrypoints.sync_worker import SyncGauges, sync_until
 
 DISPATCHER_STOP_SECONDS = 10.0
 FLUSHER_STOP_SECONDS = 10.0
@@ -84,6 +91,9 @@ CONTROLLERS = (
     ScriptsController,
     OwnScriptsController,
     SitesController,
+    ScriptSourceController,
+    OwnWebhookController,
+    GitHubWebhookController,
 )
 
 logger = logging.getLogger("scripthub.http")
@@ -106,7 +116,9 @@ async def require_json_body(request: Request[Any, Any, Any]) -> None:
 
 
 def readiness_checks(
-    container: Container, dispatcher: DispatcherWatch | None
+    container: Container,
+    dispatcher: DispatcherWatch | None,
+    sync_worker: DispatcherWatch | None = None,
 ) -> dict[str, ReadinessCheck]:
     adapters = container.adapters
     schema_probe = adapters.schema_probe()
@@ -128,7 +140,26 @@ def readiness_checks(
             return str(dispatcher.status())
 
         checks["mail_dispatcher"] = mail_dispatcher
+    if sync_worker is not None:
+
+        async def source_sync() -> str:
+            return str(sync_worker.status())
+
+        checks["source_sync"] = source_sync
     return checks
+
+
+def scrape_refresh(
+    container: Container, dispatcher: DispatcherWatch | None, sync_worker: DispatcherWatch | None
+) -> Callable[[], Awaitable[None]]:
+    """What /metrics refreshes before each scrape: the mail gauges and the sync gauges."""
+    mail, syncs = MailGauges(container, dispatcher), SyncGauges(container, sync_worker)
+
+    async def refresh() -> None:
+        await mail.refresh()
+        await syncs.refresh()
+
+    return refresh
 
 
 def freeze_startup_heap() -> None:
@@ -176,6 +207,8 @@ def create_app(container: Container | None = None) -> Litestar:
     )
 
     stop_dispatching = asyncio.Event()
+    syncing = settings.source_sync == "in-process"
+    sync_watch = DispatcherWatch(container.adapters.clock()) if syncing else None
     flusher: list[asyncio.Task[None]] = []
     stop_flushing = asyncio.Event()
 
@@ -185,6 +218,10 @@ def create_app(container: Container | None = None) -> Litestar:
         if watch is not None:
             task = asyncio.create_task(dispatch_until(container, stop_dispatching, watch))
             watch.watch(task)
+            dispatcher.append(task)
+        if sync_watch is not None:
+            task = asyncio.create_task(sync_until(container, stop_dispatching, sync_watch))
+            sync_watch.watch(task)
             dispatcher.append(task)
         flush = container.use_cases.flush_installs()
         flusher.append(asyncio.create_task(flush_until(flush, stop_flushing)))
@@ -209,8 +246,8 @@ def create_app(container: Container | None = None) -> Litestar:
         route_handlers=[
             *(with_use_cases(controller, container) for controller in CONTROLLERS),
             check_liveness,
-            readiness_handler(readiness_checks(container, watch)),
-            metrics_handler(settings.metrics_token, MailGauges(container, watch).refresh),
+            readiness_handler(readiness_checks(container, watch, sync_watch)),
+            metrics_handler(settings.metrics_token, scrape_refresh(container, watch, sync_watch)),
             docs_router(),
         ],
         dependencies=build_dependencies(container),

@@ -52,6 +52,13 @@ class Readiness(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
         ]
         | msgspec.UnsetType
     ) = msgspec.UNSET
+    source_sync: (
+        Annotated[
+            Literal["ok", "failing", "stuck", "dead"],
+            msgspec.Meta(description="only with SCRIPTHUB_SOURCE_SYNC=in-process"),
+        ]
+        | msgspec.UnsetType
+    ) = msgspec.UNSET
 
 
 def _answer(request: Request[Any, Any, Any], body: object, status: int) -> Response[bytes]:

@@ -23,6 +23,7 @@ PROBLEM_JSON = "application/problem+json"
 
 STATUS_BY_CODE: dict[str, int] = {
     "validation_error": 422,
+    "source_unreachable": 422,
     "invalid_credentials": 401,
     "invalid_token": 401,
     "token_expired": 401,

@@ -91,6 +91,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     smtp_url: str = "console"
     mail_from: str = "ScriptHub <no-reply@localhost>"
     mail_dispatch: Literal["in-process", "external"] = "in-process"
+    source_sync: Literal["in-process", "external"] = "in-process"
+    """Where source syncs run: in each server process, or in `scripthub sources sync`."""
+    source_sync_lease: int = 60
+    """Seconds a sync is its worker's: a worker killed mid-sync hands it over after this."""
+    github_url: str = "https://api.github.com"
+    github_raw_url: str = "https://raw.githubusercontent.com"
     oauth: dict[str, OAuthProviderSettings] = msgspec.field(default_factory=dict)
     log_level: str = "INFO"
     allow_embedded_in_production: bool = False
@@ -156,3 +162,18 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         """The key refresh-token successors are derived with: the JWT secret's, kept apart
         from it by purpose."""
         return hmac.digest(self.jwt_secret.encode(), b"scripthub refresh rotation", "sha256")
+
+    @property
+    def sync_policy_lease(self) -> timedelta:
+        return timedelta(seconds=self.source_sync_lease)
+
+    @property
+    def fetches_http(self) -> bool:
+        """Source URLs may be http:// outside production."""
+        return self.env != "production"
+
+    @property
+    def webhook_key(self) -> bytes:
+        """The key webhook secrets are derived with (`domain.webhooks`): the JWT secret's,
+        kept apart from it by purpose."""
+        return hmac.digest(self.jwt_secret.encode(), b"scripthub webhook secrets", "sha256")

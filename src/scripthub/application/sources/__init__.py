@@ -1,0 +1,1 @@
+"""Script sources: linking a script to a file elsewhere, and syncing its versions from it."""
