@@ -41,9 +41,12 @@ class FakeGitHub:
             self.delay = 0.0
 
     def environment(self) -> dict[str, str]:
+        """GitHub's addresses pointed at the fake, which the server's own fetcher reaches on
+        loopback."""
         return {
             "SCRIPTHUB_GITHUB_URL": f"{self.base_url}/api",
             "SCRIPTHUB_GITHUB_RAW_URL": f"{self.base_url}/raw",
+            "SCRIPTHUB_FETCH_ALLOW_LOOPBACK": "1",
         }
 
     def url(self, path: str) -> str:

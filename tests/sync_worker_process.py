@@ -1,6 +1,5 @@
 """A source sync worker in a process of its own, for the tests that kill one: the server's
-worker loop over the settings of the environment, fetching with `PlainFetcher` (the test
-double) until SIGTERM.
+worker loop over the settings of the environment until SIGTERM.
 
     python -m tests.sync_worker_process
 """
@@ -10,20 +9,16 @@ from __future__ import annotations
 import asyncio
 import signal
 
-from dependency_injector import providers
-
 from scripthub.entrypoints.containers import build_container, close_container
 from scripthub.entrypoints.mail_worker import DispatcherWatch
 from scripthub.entrypoints.settings import load_settings
 from scripthub.entrypoints.sync_worker import sync_until
-from tests.plain_fetcher import PlainFetcher
 
 POLL_SECONDS = 0.1
 
 
 async def main() -> None:
     container = build_container(load_settings(env_file=None))
-    container.adapters.source_fetcher.override(providers.Object(PlainFetcher()))
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     watch = DispatcherWatch(container.adapters.clock())

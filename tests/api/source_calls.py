@@ -13,7 +13,6 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
-from dependency_injector import providers
 from litestar.testing import AsyncTestClient
 
 from scripthub.entrypoints.containers import build_container
@@ -22,7 +21,6 @@ from scripthub.entrypoints.settings import load_settings
 from tests.api.client import Api
 from tests.api.script_calls import publish
 from tests.fake_github import FakeGitHub
-from tests.plain_fetcher import PlainFetcher
 from tests.userscripts import userscript
 
 REPOSITORY = "octo/tools"
@@ -35,12 +33,11 @@ SYNCED_WITHIN = 15.0
 async def source_app(
     environment: dict[str, str], fake_github: FakeGitHub, **overrides: str
 ) -> AsyncIterator[Api]:
-    """The app on `environment`, GitHub being the fake, fetching with `PlainFetcher`."""
+    """The app on `environment`, GitHub being the fake."""
     settings = load_settings(
         {**environment, **fake_github.environment(), **overrides}, env_file=None
     )
     container = build_container(settings)
-    container.adapters.source_fetcher.override(providers.Object(PlainFetcher()))
     async with AsyncTestClient(app=create_app(container)) as client:
         yield Api(client, container)
 

@@ -214,7 +214,7 @@ async def test_the_owner_is_mailed_once_per_failing_streak(
 
     assert [mail["Subject"] for mail in two_streaks] == ["Syncing Dark Mode failed"] * 2
     assert len(one_streak) == 1
-    assert "answered HTTP 404" in str(one_streak[0].get_body(("plain",)).get_content())
+    assert "answered 404" in str(one_streak[0].get_body(("plain",)).get_content())
     assert 'scripthub_source_sync_jobs{status="done"} 4.0' in metrics.text
     assert 'scripthub_source_sync_jobs{status="pending"} 0.0' in metrics.text
     assert "scripthub_source_sync_oldest_pending_age_seconds 0.0" in metrics.text

@@ -22,7 +22,6 @@ from scripthub.adapters.memory import (
     InMemoryRateLimiter,
     InMemorySessionStore,
 )
-from scripthub.adapters.refusing_fetcher import RefusingSourceFetcher
 from scripthub.adapters.security.bcrypt_hasher import BcryptPasswordHasher
 from scripthub.adapters.security.common_passwords import CommonPasswords
 from scripthub.adapters.security.host_slots import HostSlots
@@ -198,12 +197,10 @@ class Adapters(containers.DeclarativeContainer):
 
     account_reader = providers.Singleton(SqlAlchemyAccountReader, engine)
 
-    # The one way the server fetches a URL a user gave (a placeholder until the SSRF-safe
-    # fetcher lands; tests override it).
-    source_fetcher = providers.Singleton(RefusingSourceFetcher)
     sync_job_store = providers.Singleton(SqlAlchemySyncJobStore, engine)
 
     oauth_gateway = providers.Singleton(oauth_gateway_for, settings)
+    # The one way the server fetches a URL a user gave.
     source_fetcher = providers.Singleton(
         HttpxSourceFetcher,
         allow_http=settings.provided.fetch_allows_http,

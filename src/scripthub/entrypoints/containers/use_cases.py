@@ -418,7 +418,7 @@ class UseCases(containers.DeclarativeContainer):
         authorizer=authorizer,
         files=source_files,
         clock=clock,
-        allow_http=settings.provided.fetches_http,
+        allow_http=settings.provided.fetch_allows_http,
     )
     get_source = providers.Singleton(GetSource, uow_factory=uow_factory, authorizer=authorizer)
     remove_source = providers.Singleton(

@@ -168,11 +168,6 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         return timedelta(seconds=self.source_sync_lease)
 
     @property
-    def fetches_http(self) -> bool:
-        """Source URLs may be http:// outside production."""
-        return self.env != "production"
-
-    @property
     def webhook_key(self) -> bytes:
         """The key webhook secrets are derived with (`domain.webhooks`): the JWT secret's,
         kept apart from it by purpose."""
