@@ -61,40 +61,34 @@ def walked_matches(
     count = _written(wanted)
     position = tuple_(key, scripts.c.id)
     order = (key.asc(), scripts.c.id.asc()) if ascending else (key.desc(), scripts.c.id.desc())
-    # The last script walked: the (`WALKED` times wanted)-th that passes the filters, or the last
-    # of them when fewer do (then every one is walked).
+    walked_count = max(wanted, round(wanted * WALKED))
     walked = (
-        select(key.label("key"), scripts.c.id)
+        select(scripts.c.id, key.label("key"))
         .where(*filters)
         .order_by(*order)
-        .limit(_written(max(wanted, round(wanted * WALKED))))
+        .limit(_written(walked_count))
         .subquery("walked")
     )
-    boundary = (
-        select(walked.c.key, walked.c.id)
-        .order_by(
-            *(
-                (walked.c.key.desc(), walked.c.id.desc())
-                if ascending
-                else (walked.c.key, walked.c.id)
-            )
-        )
-        .limit(_written(1))
-        .cte("boundary")
-        .prefix_with("MATERIALIZED", dialect="sqlite")
-    )
-    last = tuple_(select(boundary.c.key).scalar_subquery(), select(boundary.c.id).scalar_subquery())
+    # The scripts walked are tested in the order SQLite reads them from `walked` (a
+    # co-routine, in its order): it stops at the last match wanted. Sorted again, they
+    # would all be read and tested first.
     walk = (
-        select(scripts.c.id, key.label("key"))
-        .where(
-            *filters,
-            position <= last if ascending else position >= last,
-            match.of_script(scripts.c.id),
-        )
-        .order_by(*order)
+        select(walked.c.id, walked.c.key)
+        .where(match.of_script(walked.c.id))
         .limit(count)
         .cte("walk")
         .prefix_with("MATERIALIZED", dialect="sqlite")
+    )
+    # The last script walked, when the walk found too few: none when fewer scripts pass the
+    # filters (every one was walked).
+    last = (
+        select(key, scripts.c.id)
+        .where(*filters)
+        .order_by(*order)
+        .offset(_written(walked_count - 1))
+        .limit(_written(1))
+        .correlate(None)
+        .scalar_subquery()
     )
     # Read only when the walk found too few: a LIMIT of 0 ends a statement before it reads
     # a row (a condition of the WHERE clause would be tested on each, after the matches'
@@ -108,7 +102,7 @@ def walked_matches(
         .subquery("below")
     )
     return union_all(select(walk.c.id, walk.c.key), select(below.c.id, below.c.key)).subquery(
-        "walked"
+        "walked_matches"
     )
 
 
