@@ -70,18 +70,17 @@ def ranked(
         )
     else:
         most_installed = _most_installed(_matching(match), filters, candidates + rows)
-    # Ranked once: SQLite, left to join it to the candidates, would compute each rank again
-    # where it is used (with FTS5's bm25 it ran the full-text query once per candidate).
+    # Ranked once, with the candidates' places (no join back to them): SQLite would
+    # otherwise compute each rank again where the key is used (with FTS5's bm25 it ran the
+    # full-text query once per candidate).
     scored = (
         match.ranks_of(most_installed).cte("scored").prefix_with("MATERIALIZED", dialect="sqlite")
     )
     key = case(
-        (most_installed.c.place <= inlined(candidates), scored.c.relevance),
-        else_=_unranked_key(most_installed.c.install_count),
+        (scored.c.place <= inlined(candidates), scored.c.relevance),
+        else_=_unranked_key(scored.c.install_count),
     )
-    page = select(scored.c.id, key.label("sort_key")).join(
-        most_installed, most_installed.c.id == scored.c.id
-    )
+    page = select(scored.c.id, key.label("sort_key"))
     if after is not None:
         page = page.where(tuple_(key, scored.c.id) < (after.key, after.id))
     return page.order_by(key.desc(), scored.c.id.desc()).limit(rows_wanted).subquery("ranked")

@@ -116,9 +116,9 @@ def include_name(name: str | None, type_: str, parent_names: object) -> bool:  #
 @dataclass(frozen=True)
 class SearchMatch:
     """The search table to join on `script_id`, the condition for the scripts that match,
-    how well each matches (higher is better), and `ranks_of`: the (`id`, `relevance`) of
-    the scripts of a FROM clause of matches (its `id` column), as the backend ranks a few
-    scripts best."""
+    how well each matches (higher is better), and `ranks_of`: the rows of a FROM clause of
+    matches (scripts by their `id` column) with their `relevance`, as the backend ranks a
+    few scripts best."""
 
     table: FromClause
     condition: ColumnElement[bool]
@@ -237,7 +237,7 @@ class PostgresSearchIndex:
             # it would rather hash every match of a common word.
             of_script = postgresql_search.c.script_id == matches.c.id
             return select(
-                matches.c.id,
+                matches,
                 cast(select(rank).where(of_script).scalar_subquery(), Float).label("relevance"),
             )
 
@@ -319,7 +319,7 @@ class SqliteSearchIndex:
         def ranks_of(matches: FromClause) -> Select[Any]:
             row, of_match = row_of(matches.c.id)
             relevance = select(sqlite_relevance_of(row, words)).where(of_match)
-            return select(matches.c.id, relevance.scalar_subquery().label("relevance"))
+            return select(matches, relevance.scalar_subquery().label("relevance"))
 
         def of_script(script_id: ColumnElement[uuid.UUID]) -> ColumnElement[bool]:
             # Each word starts one of the row's (its fields' words, one space apart), as
