@@ -70,9 +70,9 @@ def ranked(
         )
     else:
         most_installed = _most_installed(_matching(match), filters, candidates + rows)
-    # Ranked once, with the candidates' places (no join back to them): SQLite would
-    # otherwise compute each rank again where the key is used (with FTS5's bm25 it ran the
-    # full-text query once per candidate).
+    # Ranked with the candidates' places (no join back to them), once on SQLite, which
+    # would otherwise compute each rank again where the key is used (with FTS5's bm25 it ran
+    # the full-text query once per candidate).
     scored = (
         match.ranks_of(most_installed).cte("scored").prefix_with("MATERIALIZED", dialect="sqlite")
     )
