@@ -153,7 +153,12 @@ async def test_a_common_filter_walks_the_orders_index(
     statements, plan = await page_plan(engine, ScriptQuery(sort=sort, **filters))  # type: ignore[arg-type]
 
     assert ORDER_INDEXES[sort] in plan, plan
-    assert "TEMP B-TREE" not in plan, plan
+    if "text" in filters:
+        # Each script walked is tested on its own search row (`script_walk`); only the few
+        # matches found are sorted.
+        assert "SCAN searched VIRTUAL TABLE INDEX 0:=" in plan, plan
+    else:
+        assert "TEMP B-TREE" not in plan, plan
     assert statements == (1 if "language" in filters else 2), "the filters' counts, the page"
 
 

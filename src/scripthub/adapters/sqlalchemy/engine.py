@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from scripthub.adapters.database_driver import sqlite_file
 from scripthub.adapters.sqlalchemy.scripts_search import SEARCH_ROWID_FUNCTION, stored_search_rowid
+from scripthub.adapters.sqlalchemy.sqlite_relevance import RELEVANCE_FUNCTION, relevance
 
 if TYPE_CHECKING:
     from sqlalchemy.engine.interfaces import DBAPIConnection, ExceptionContext
@@ -117,6 +118,8 @@ def _configure_sqlite_connection(
     dbapi_connection.create_function(
         SEARCH_ROWID_FUNCTION, 1, stored_search_rowid, deterministic=True
     )
+    # A search's candidates are tested and ranked one row at a time (`sqlite_relevance`).
+    dbapi_connection.create_function(RELEVANCE_FUNCTION, 5, relevance, deterministic=True)
 
 
 def ensure_sqlite_directory(url: str) -> None:

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Text, Uuid, and_, cast, exists, literal_column, or_, select, tuple_
 
 from scripthub.adapters.sqlalchemy.script_relevance import inlined, ranked, written
-from scripthub.adapters.sqlalchemy.scripts_search import sqlite_probe, unindexed
+from scripthub.adapters.sqlalchemy.script_walk import walked_matches
+from scripthub.adapters.sqlalchemy.scripts_search import unindexed
 from scripthub.adapters.sqlalchemy.scripts_table import (
     EVERYWHERE,
     LIVE,
@@ -132,23 +133,36 @@ def _by_key(
         statement = statement.join(script_tags, script_tags.c.script_id == scripts.c.id).where(
             script_tags.c.tag == written(query.tag, Text()), TAG_LISTED
         )
+    ascending = sort is ScriptSort.NAME
     if match is not None and probes.text:
-        statement = statement.where(sqlite_probe(match))
+        # The page's matches, found by walking the order and testing each script on its own
+        # (`script_walk`); the page then walks the same scripts again, testing each against
+        # those few.
+        walked = [*_listed(query), *_narrowing(query, probes)]
+        if after is not None:
+            walked.append(_past(_KEYS[sort], scripts.c.id, after, ascending=ascending))
+        found = walked_matches(match, walked, query.limit + 1, _KEYS[sort], ascending=ascending)
+        statement = statement.where(scripts.c.id.in_(select(found.c.id)))
     elif match is not None:
         statement = statement.join(match.table, match.table.c.script_id == scripts.c.id).where(
             match.condition
         )
     statement = statement.where(*_listed(query), *_narrowing(query, probes, tag=not by_tag))
-    ascending = sort is ScriptSort.NAME
     if after is not None:
-        position = tuple_(key, id_)
-        boundary = (after.key, after.id)
-        statement = statement.where(position > boundary if ascending else position < boundary)
+        statement = statement.where(_past(key, id_, after, ascending=ascending))
     if ascending:
         statement = statement.order_by(key.asc(), id_.asc())
     else:
         statement = statement.order_by(key.desc(), id_.desc())
     return statement.add_columns(key.label("sort_key")).limit(query.limit + 1)
+
+
+def _past(
+    key: ColumnElement[Any], id_: ColumnElement[Any], after: ScriptKeyset, *, ascending: bool
+) -> ColumnElement[bool]:
+    """The scripts after the cursor `after` in (`key`, `id_`) order."""
+    position, boundary = tuple_(key, id_), (after.key, after.id)
+    return position > boundary if ascending else position < boundary
 
 
 def walks_tag(query: ScriptQuery) -> bool:

@@ -8,9 +8,9 @@ in the first hundred. Starting from the filter is right for a rare one only (134
 walking would test all 100k). So, before the page, one statement counts what each of them
 selects, up to `COMMON` (a fraction of a millisecond, but for a prefix that starts many
 words), and the common ones become tests of the script at hand: `EXISTS` on their table's
-primary key, or, for words, the script's search row id among those of the matches
-(`scripts_search.sqlite_probe`). A language is a test in every order but `newest`, which
-has an index by language: the rarest is still 1 %.
+primary key, or, for words, a test of the script's own search row, past a bounded walk the
+script's search row id among those of the matches (`script_walk`). A language is a test in
+every order but `newest`, which has an index by language: the rarest is still 1 %.
 
 A tag of the public catalogue in a key's order needs no count: its page is a walk of the
 tag's own index of that order (`script_listing.walks_tag`), on both backends. A search by

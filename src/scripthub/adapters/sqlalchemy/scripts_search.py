@@ -10,7 +10,9 @@ and digits, accents dropped, case folded), so that they match the same scripts:
   prefix, ranked by `ts_rank`.
 - SQLite: an FTS5 virtual table (`script_id` unindexed, `name`, `tags`, `description`) whose
   rowid is derived from the script id (so that rewriting a row needs no scan); a query is
-  an FTS5 expression of each word as a prefix, ranked by `bm25` with the same weights.
+  an FTS5 expression of each word as a prefix; ranked, and tested one script at a time, from
+  the script's own row (`sqlite_relevance`: bm25's score of each word with the same weights,
+  without FTS5's full-text query).
 
 The table is not on the shared metadata (it is not the same kind of table on the two
 backends): the migrations create it, and schema comparisons leave it out (`include_name`).
@@ -18,6 +20,7 @@ backends): the migrations create it, and schema comparisons leave it out (`inclu
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import uuid
 from dataclasses import dataclass
@@ -28,6 +31,7 @@ from sqlalchemy import (
     Column,
     Float,
     Integer,
+    LargeBinary,
     MetaData,
     SmallInteger,
     Table,
@@ -37,6 +41,7 @@ from sqlalchemy import (
     bindparam,
     cast,
     delete,
+    exists,
     func,
     insert,
     literal,
@@ -50,6 +55,7 @@ from sqlalchemy.sql.functions import Function
 from sqlalchemy.sql.operators import custom_op
 
 from scripthub.adapters.sqlalchemy.scripts_table import scripts
+from scripthub.adapters.sqlalchemy.sqlite_relevance import RELEVANCE_FUNCTION, TOTALS_ROWID
 from scripthub.domain.scripts import search_terms, searched_texts, whole_search_word
 
 T = TypeVar("T")
@@ -63,8 +69,6 @@ if TYPE_CHECKING:
     from scripthub.domain.scripts import Script
 
 SEARCH_TABLE = "script_search"
-NAME_WEIGHT, TAGS_WEIGHT, DESCRIPTION_WEIGHT = 1.0, 0.4, 0.2
-"""How much a word found in each field counts (PostgreSQL's default weights of A, B, C)."""
 
 TIER_FLOORS = [2**n for n in range(32)]
 """The install counts where a popularity tier starts (`script_tiers`; the last is open-ended):
@@ -93,6 +97,15 @@ sqlite_search = Table(
     Column("description", Text()),
 )
 
+sqlite_search_data = Table(
+    f"{SEARCH_TABLE}_data",
+    MetaData(),
+    Column("id", Integer(), primary_key=True),
+    Column("block", LargeBinary()),
+)
+"""FTS5's own table of the index's records, among them its running totals
+(`sqlite_relevance.TOTALS_ROWID`)."""
+
 
 def include_name(name: str | None, type_: str, parent_names: object) -> bool:  # noqa: ARG001
     """For Alembic's comparisons: everything but the search table (and FTS5's own tables
@@ -103,9 +116,9 @@ def include_name(name: str | None, type_: str, parent_names: object) -> bool:  #
 @dataclass(frozen=True)
 class SearchMatch:
     """The search table to join on `script_id`, the condition for the scripts that match,
-    how well each matches (higher is better), and `ranks_of`: the (`id`, `relevance`) of
-    the scripts of a FROM clause of matches (its `id` column), as the backend ranks a few
-    scripts best."""
+    how well each matches (higher is better), and `ranks_of`: the rows of a FROM clause of
+    matches (scripts by their `id` column) with their `relevance`, as the backend ranks a
+    few scripts best."""
 
     table: FromClause
     condition: ColumnElement[bool]
@@ -114,6 +127,9 @@ class SearchMatch:
     in_tier: Callable[[ColumnElement[int]], ColumnElement[bool]] | None = None
     """The condition for the matches of one popularity tier, read from the index without
     reading the other tiers' (PostgreSQL: `script_tiers`)."""
+    of_script: Callable[[ColumnElement[uuid.UUID]], ColumnElement[bool]] | None = None
+    """The condition that the script of this id matches, tested on its own search row
+    without reading any other (SQLite: `script_walk`)."""
 
 
 class SearchIndex(Protocol):
@@ -221,7 +237,7 @@ class PostgresSearchIndex:
             # it would rather hash every match of a common word.
             of_script = postgresql_search.c.script_id == matches.c.id
             return select(
-                matches.c.id,
+                matches,
                 cast(select(rank).where(of_script).scalar_subquery(), Float).label("relevance"),
             )
 
@@ -290,26 +306,50 @@ class SqliteSearchIndex:
         )
 
     def match(self, terms: list[str]) -> SearchMatch:
-        expression = fts5_expression(terms)
-        # bm25 is lower for better matches; its weights follow the columns' order.
-        weights = f"0.0, {NAME_WEIGHT}, {TAGS_WEIGHT}, {DESCRIPTION_WEIGHT}"
-        condition = sqlite_matching(expression)
-        rank = -literal_column(f"bm25({SEARCH_TABLE}, {weights})", Float)
+        condition = sqlite_matching(fts5_expression(terms))
+        words = " ".join(terms)
+        rank = sqlite_relevance_of(sqlite_search, words)
+
+        def row_of(script_id: ColumnElement[uuid.UUID]) -> tuple[FromClause, ColumnElement[bool]]:
+            # The script's row read by its row id: no full-text query, which would read
+            # every match of the words (for each script, for a prefix).
+            row = sqlite_search.alias("searched")
+            return row, row.c.rowid == Function(SEARCH_ROWID_FUNCTION, script_id, type_=Integer)
 
         def ranks_of(matches: FromClause) -> Select[Any]:
-            # bm25 is known only to the full-text query itself. The matches are told by
-            # their row id, which the index holds (their `script_id` is read from each
-            # match's row); `+` keeps FTS5 from running the query once per row id.
-            row_id = unindexed(sqlite_search.c.rowid)
-            wanted = Function(SEARCH_ROWID_FUNCTION, matches.c.id, type_=Integer)
-            return select(sqlite_search.c.script_id.label("id"), rank.label("relevance")).where(
-                condition, row_id.in_(select(wanted))
-            )
+            row, of_match = row_of(matches.c.id)
+            relevance = select(sqlite_relevance_of(row, words)).where(of_match)
+            return select(matches, relevance.scalar_subquery().label("relevance"))
 
-        return SearchMatch(sqlite_search, condition, rank, ranks_of)
+        def of_script(script_id: ColumnElement[uuid.UUID]) -> ColumnElement[bool]:
+            # Each word starts one of the row's (its fields' words, one space apart), as
+            # `relevance` tests it, in C rather than in Python: most scripts tested are not
+            # candidates (nor, for a rarer word, matches).
+            row, of_match = row_of(script_id)
+            text = " " + row.c.name.op("||")(" ").op("||")(row.c.tags)
+            text = text.op("||")(" ").op("||")(row.c.description)
+            found = [func.instr(text, bindparam(None, f" {term}", Text())) > 0 for term in terms]
+            return exists().where(of_match, *found)
+
+        return SearchMatch(sqlite_search, condition, rank, ranks_of, of_script=of_script)
 
     async def follow_installs(self, script_ids: Collection[uuid.UUID]) -> None:
         """FTS5 keeps nothing of the counts."""
+
+
+def sqlite_relevance_of(row: FromClause, words: str) -> ColumnElement[float]:
+    """`sqlite_relevance.relevance` of a row of `sqlite_search` (or an alias of it) for the
+    searched `words` (space-separated): None when it does not match."""
+    totals = select(sqlite_search_data.c.block).where(sqlite_search_data.c.id == TOTALS_ROWID)
+    return Function(
+        RELEVANCE_FUNCTION,
+        row.c.name,
+        row.c.tags,
+        row.c.description,
+        bindparam(None, words, Text()),
+        totals.scalar_subquery(),
+        type_=Float,
+    )
 
 
 def unindexed(column: ColumnElement[T]) -> ColumnElement[T]:
@@ -335,8 +375,10 @@ SEARCH_ROWID_FUNCTION = "search_rowid"
 (`sqlite_probe` calls it)."""
 
 
+@functools.lru_cache(maxsize=16384)
 def stored_search_rowid(stored_id: str) -> int:
-    """`search_rowid` of a script id as SQLite stores it (32 hexadecimal digits)."""
+    """`search_rowid` of a script id as SQLite stores it (32 hexadecimal digits); the most
+    installed scripts' are kept, as every search walks them (a few MB)."""
     return search_rowid(uuid.UUID(hex=stored_id))
 
 
