@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from run import Bench, log
+from run import WITHOUT_BACKGROUND_WORK, Bench, log
 
 
 def cost_bench(description: str, rounds: int, batch: int) -> tuple[argparse.Namespace, Bench]:
@@ -38,7 +38,7 @@ def import_tree_under_test(bench: Bench) -> None:
     """From here on, `scripthub` is the bench's tree, configured as its servers are (without
     the in-process mail dispatcher, logging warnings only)."""
     env = {k: v for k, v in bench.env.items() if k.startswith("SCRIPTHUB_")}
-    os.environ.update(env, SCRIPTHUB_MAIL_DISPATCH="external", SCRIPTHUB_LOG_LEVEL="WARNING")
+    os.environ.update(env, **WITHOUT_BACKGROUND_WORK, SCRIPTHUB_LOG_LEVEL="WARNING")
     sys.path.insert(0, str(bench.source))  # the tree under test, before the checkout
     for name in [m for m in sys.modules if m == "scripthub" or m.startswith("scripthub.")]:
         del sys.modules[name]

@@ -19,10 +19,10 @@ sequence of each and exits 1 on any difference (SQL is compared in full; only th
 shortened), and when the server log cannot be read (SQL not compared is not checked).
 Prepared-statement set-up (Parse/Describe) is not logged by PostgreSQL; concurrent warm-up requests
 beforehand make every worker open its connections and prepare its statements first. The servers
-of the check run without the in-process mail dispatcher (`SCRIPTHUB_MAIL_DISPATCH=external`):
-its polling every second would land in the windows; the install flusher's claims (every 2 s in
-each product process, and no SQL while there is nothing to flush) are left out of the Redis
-windows by their key.
+of the check run without the in-process mail dispatcher and source sync worker
+(`WITHOUT_BACKGROUND_WORK`): their polling would land in the windows; the install flusher's
+claims (every 2 s in each product process, and no SQL while there is nothing to flush) are left
+out of the Redis windows by their key.
 Logins use the first seeded account, registrations new names, PATCHes a new bio each time (so
 that each one writes), update checks the script seed_script.py seeds, anonymous, with its
 digest in `If-None-Match` (answered 304); ratings that script by the first account, a new score
@@ -53,6 +53,12 @@ if TYPE_CHECKING:
 
     from run import Bench
 
+WITHOUT_BACKGROUND_WORK = {
+    "SCRIPTHUB_MAIL_DISPATCH": "external",
+    "SCRIPTHUB_SOURCE_SYNC": "external",
+}
+"""Servers of a bench run without the in-process mail dispatcher and source sync worker:
+their polling would land among the measured requests (the raw apps have neither)."""
 REQUESTS_PER_WINDOW = 3
 # Before recording: this many requests per route and server (--check-warm-up), at most
 # WARM_UP_THREADS at a time, so that every worker of a server has served some (sequential
@@ -289,7 +295,7 @@ def check_io(
     bench.seed({f"{server}-check": count for server in ("product", "raw", "alt")})
     # Few connections: PostgreSQL's 100 are shared with whatever else runs on the machine.
     pools = {"SCRIPTHUB_DATABASE_POOL_SIZE": str(POOL_SIZE), "SCRIPTHUB_DATABASE_MAX_OVERFLOW": "0"}
-    bench.start_servers(servers, env={"SCRIPTHUB_MAIL_DISPATCH": "external", **pools})
+    bench.start_servers(servers, env={**WITHOUT_BACKGROUND_WORK, **pools})
     sides = [side for _, *pair in comparisons for side in pair]
     commands, logged = _record(bench, [*sides, *(side for _, side in shown)])
     sql = logged or {}

@@ -29,7 +29,18 @@ import time
 from pathlib import Path
 
 from iocheck import UPDATE_CHECK_PATH
-from run import ADMIN_TOKENS, BENCH, HOST, PORTS, Bench, Load, finish_wrk, log, start_wrk
+from run import (
+    ADMIN_TOKENS,
+    BENCH,
+    HOST,
+    PORTS,
+    WITHOUT_BACKGROUND_WORK,
+    Bench,
+    Load,
+    finish_wrk,
+    log,
+    start_wrk,
+)
 
 PY_SPY = Path(sys.executable).parent / "py-spy"
 RATE = 250
@@ -70,7 +81,7 @@ def main() -> None:
         writes = any(target.startswith("PATCH:") for _, target in targets)
         bench.start_servers(
             tuple(dict.fromkeys(server for server, _ in targets)),
-            env={"SCRIPTHUB_MAIL_DISPATCH": "external"} if writes else None,
+            env=WITHOUT_BACKGROUND_WORK if writes else None,
         )
         for server, target in targets:
             tokens = ADMIN_TOKENS if server == "guard" else "access.txt"

@@ -63,7 +63,14 @@ from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
 
-from iocheck import ADMIN_TOKENS, GUARDED, UNGUARDED, WARM_UP_REQUESTS, check_io
+from iocheck import (
+    ADMIN_TOKENS,
+    GUARDED,
+    UNGUARDED,
+    WARM_UP_REQUESTS,
+    WITHOUT_BACKGROUND_WORK,
+    check_io,
+)
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
@@ -350,7 +357,7 @@ class Bench:
                 "SCRIPTHUB_FRONTEND_URL": f"http://{HOST}:{PORTS['product']}",
                 "SCRIPTHUB_MAIL_FROM": "bench@scripthub.example",
                 "SCRIPTHUB_SMTP_URL": "smtp://127.0.0.1:1",
-                "SCRIPTHUB_MAIL_DISPATCH": "external",
+                **WITHOUT_BACKGROUND_WORK,
             }
         # --ab: a second product server running another src/ folder.
         self.server_env: dict[str, dict[str, str]] = {}
@@ -827,7 +834,7 @@ class Bench:
         self.stop_servers()
         if any(w.route == PUBLISH_ROUTE for w in self.write_routes()):
             self.seed_publisher(PUBLISH_SCRIPT_COUNT)
-        self.start_servers(("product", "raw"), env={"SCRIPTHUB_MAIL_DISPATCH": "external"})
+        self.start_servers(("product", "raw"), env=WITHOUT_BACKGROUND_WORK)
         self.warm_up_writes()
         return self.writes()
 

@@ -267,8 +267,8 @@ async def test_a_request_reading_the_old_epoch_just_before_the_commit_cannot_cac
         await committed.wait()
         return found
 
-    async def then_a_request(ending: SessionEnding, user_id: uuid.UUID) -> None:
-        await before_commit(ending, user_id)
+    async def then_a_request(ending: SessionEnding, user_id: uuid.UUID, **tokens: Any) -> None:
+        await before_commit(ending, user_id, **tokens)
         racing.append(asyncio.create_task(world.principal(other)))
         await asyncio.sleep(0)  # it misses the cache and reads the database
 
