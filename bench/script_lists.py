@@ -57,6 +57,7 @@ from scripthub.adapters.schema_revisions import head_revision
 from scripthub.adapters.sqlalchemy.engine import create_engine
 from scripthub.adapters.sqlalchemy.migrations import upgrade_database
 from scripthub.adapters.sqlalchemy.scripts_search import (
+    SEARCH_COPIES,
     postgres_document,
     postgresql_search,
     search_words,
@@ -252,14 +253,21 @@ async def seed(url: str, size: int) -> Catalogue:
                     search_words_table.c.description,
                 ).label("document"),
                 tier_of(scripts.c.install_count).label("tier"),
+                *(value.label(name) for name, value in SEARCH_COPIES.items()),
             )
             .join(scripts, scripts.c.id == search_words_table.c.script_id)
             .subquery("rows")
         )
         await connection.execute(
             insert(postgresql_search).from_select(
-                ["script_id", "document", "tier", "tiered"],
-                select(rows, tiered_document(rows.c.tier, rows.c.document)),
+                ["script_id", "document", "tier", "tiered", *SEARCH_COPIES],
+                select(
+                    rows.c.script_id,
+                    rows.c.document,
+                    rows.c.tier,
+                    tiered_document(rows.c.tier, rows.c.document),
+                    *(rows.c[name] for name in SEARCH_COPIES),
+                ),
             )
         )
     async with engine.connect() as connection:

@@ -181,9 +181,12 @@ async def test_the_script_search_as_sent_is_planned_for_how_many_scripts_its_wor
                 " FROM generate_series(1, 20) AS k)",
             )
             await connection.exec_driver_sql(
-                "INSERT INTO script_search (script_id, document, tier, tiered)"
+                "INSERT INTO script_search"
+                " (script_id, document, tier, tiered, install_count, listed, owner_id)"
                 " SELECT id, setweight(to_tsvector('simple', name_key), 'A')"
-                " || setweight(to_tsvector('simple', description), 'C'), 0, '' FROM scripts"
+                " || setweight(to_tsvector('simple', description), 'C'), 0, '',"
+                " install_count, visibility = 'public' AND deleted_at IS NULL, owner_id"
+                " FROM scripts"
             )
             tier = tier_of(scripts.c.install_count)
             await connection.execute(

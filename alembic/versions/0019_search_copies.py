@@ -1,0 +1,63 @@
+"""PostgreSQL search rows keep their script's `install_count`, listing and owner.
+
+A search by relevance reads its rarer words' matches tier by tier (`script_tiers`); each
+match was then filtered (live, public, of an active owner) and sorted by `install_count`
+from its `scripts` row, a random read per match (477 of them for two CJK words at 1M
+scripts). The copies (`scripts_search.SEARCH_COPIES`) let a tier's matches be filtered and
+sorted from the search rows alone. Filled here in one UPDATE ... FROM, then declared
+NOT NULL: every writer of a search row or of a copied column of a script says them.
+
+The two GIN indexes of the table are built again after the backfill rather than kept
+through it: each row's update would otherwise insert all its words into both again.
+SQLite gets nothing: its search (FTS5) keeps only words.
+
+Revision ID: 0019
+Revises: 0016
+Create Date: 2026-12-07
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0019"
+down_revision = "0016"
+branch_labels = None
+depends_on = None
+
+COPIES: dict[str, sa.types.TypeEngine[Any]] = {
+    "install_count": sa.BigInteger(),
+    "listed": sa.Boolean(),
+    "owner_id": sa.Uuid(),
+}
+BACKFILL = sa.text(
+    "UPDATE script_search SET install_count = scripts.install_count,"
+    " listed = (scripts.visibility = 'public' AND scripts.deleted_at IS NULL),"
+    " owner_id = scripts.owner_id"
+    " FROM scripts WHERE scripts.id = script_search.script_id"
+)
+GIN_INDEXES = {"ix_script_search_document": "document", "ix_script_search_tiered": "tiered"}
+
+
+def upgrade() -> None:
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    for name in GIN_INDEXES:
+        op.drop_index(name, table_name="script_search")
+    for name, type_ in COPIES.items():
+        op.add_column("script_search", sa.Column(name, type_))
+    op.execute(BACKFILL)
+    for name, type_ in COPIES.items():
+        op.alter_column("script_search", name, existing_type=type_, nullable=False)
+    for name, column in GIN_INDEXES.items():
+        op.create_index(name, "script_search", [column], postgresql_using="gin")
+
+
+def downgrade() -> None:
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    for name in COPIES:
+        op.drop_column("script_search", name)
