@@ -218,6 +218,8 @@ async def test_the_script_search_as_sent_is_planned_for_how_many_scripts_its_wor
     # The rare word's matches are read from the index, tier by tier; the common word's are
     # found among the most installed scripts, walked: no tier is read.
     assert "Bitmap Index Scan on ix_script_search_tiered" in plans["rare"], plans["rare"]
+    # A tier's matches are the tiered words' alone: no match's document is tested again.
+    assert "ts_match_vq" not in plans["rare"], plans["rare"]
     tiers_read = [
         node
         for node in runs["common"]

@@ -34,7 +34,6 @@ from sqlalchemy import (
     Table,
     Text,
     Uuid,
-    and_,
     bindparam,
     case,
     cast,
@@ -43,7 +42,6 @@ from sqlalchemy import (
     insert,
     literal,
     literal_column,
-    or_,
     select,
     tuple_,
     update,
@@ -253,12 +251,10 @@ class PostgresSearchIndex:
 
         def in_tier(tier: ColumnElement[int]) -> ColumnElement[bool]:
             # The query's own words (as the parser made them), each behind the tier's
-            # digits. The tiered words have no positions: a query the parser made a phrase
-            # of (`<->`) is tested on `document` too, by the function behind `@@`, which no
-            # index answers, so that only the tier's entries are read from an index. Any
-            # other query (words and prefixes joined by `&`, as `search_terms` makes them)
-            # matches the tiered words exactly when it matches the document: the test,
-            # constant, is then folded away by the planner, and no match's document read.
+            # digits: a match of the tiered words is one of the document's, so no match's
+            # document is read. (The tiered words have no positions, so a phrase, `<->`,
+            # which the parser could make of a word, matches none of them; testing the
+            # document too, as before, could not add one.)
             prefixed = func.regexp_replace(
                 cast(query, Text),
                 literal_column(r"'''([^'']*)'''"),
@@ -268,9 +264,7 @@ class PostgresSearchIndex:
                 literal_column("'g'"),
             )
             tiered_query = cast(prefixed, postgresql.TSQUERY())
-            tiered = postgresql_search.c.tiered.op("@@", return_type=Boolean)(tiered_query)
-            no_phrase = func.strpos(cast(query, Text), literal_column("'<'")) == 0
-            return and_(tiered, or_(no_phrase, func.ts_match_vq(document, query, type_=Boolean)))
+            return postgresql_search.c.tiered.op("@@", return_type=Boolean)(tiered_query)
 
         return SearchMatch(postgresql_search, condition, rank, ranks_of, in_tier)
 
