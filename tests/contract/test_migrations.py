@@ -554,3 +554,10 @@ async def test_upgrade_copies_each_scripts_installs_listing_and_owner_into_its_s
         "unlisted": (True, False, 11),
         "deleted": (True, False, 12),
     }
+    # Room on each page for the rows' next versions: install folds are HOT updates.
+    assert await run_on(empty_database_url, search_options) == ["fillfactor=80"]
+
+
+def search_options(connection: Connection) -> list[str]:
+    statement = "SELECT reloptions FROM pg_class WHERE relname = 'script_search'"
+    return list(connection.exec_driver_sql(statement).scalar_one())

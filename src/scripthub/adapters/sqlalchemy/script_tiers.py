@@ -30,8 +30,8 @@ The tier is kept in step with `install_count` by every writer of the count in th
 transaction (`SearchIndex.follow`; a search row written afresh takes its script's), as are
 the row's copies of the count, of whether the script is listed and of its owner
 (`SEARCH_COPIES`), which a tier's matches are filtered and sorted by: no `scripts` row is
-read per match (at 1M scripts, ~20 µs each off shared buffers); a reindex of
-`script_search` must keep them.
+read per match (477 for two CJK words at 1M scripts: a third of the search's server CPU);
+a reindex of `script_search` must keep them.
 """
 
 from __future__ import annotations
