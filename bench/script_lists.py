@@ -39,7 +39,6 @@ import dataclasses
 import json
 import os
 import random
-import re
 import time
 import uuid
 from dataclasses import dataclass
@@ -47,9 +46,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kept_plans import generic_plan, recorded
 from scratch_database import ADMIN_URL, percentiles, scratch_database
 from side_by_side import Baseline, at_page, timed_search
-from sqlalchemy import Column, MetaData, Table, Text, Uuid, event, insert, pool, select, text
+from sqlalchemy import Column, MetaData, Table, Text, Uuid, insert, pool, select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from scripthub.adapters.database_driver import current_revision
@@ -57,6 +57,7 @@ from scripthub.adapters.schema_revisions import head_revision
 from scripthub.adapters.sqlalchemy.engine import create_engine
 from scripthub.adapters.sqlalchemy.migrations import upgrade_database
 from scripthub.adapters.sqlalchemy.scripts_search import (
+    SEARCH_COPIES,
     postgres_document,
     postgresql_search,
     search_words,
@@ -252,14 +253,21 @@ async def seed(url: str, size: int) -> Catalogue:
                     search_words_table.c.description,
                 ).label("document"),
                 tier_of(scripts.c.install_count).label("tier"),
+                *(value.label(name) for name, value in SEARCH_COPIES.items()),
             )
             .join(scripts, scripts.c.id == search_words_table.c.script_id)
             .subquery("rows")
         )
         await connection.execute(
             insert(postgresql_search).from_select(
-                ["script_id", "document", "tier", "tiered"],
-                select(rows, tiered_document(rows.c.tier, rows.c.document)),
+                ["script_id", "document", "tier", "tiered", *SEARCH_COPIES],
+                select(
+                    rows.c.script_id,
+                    rows.c.document,
+                    rows.c.tier,
+                    tiered_document(rows.c.tier, rows.c.document),
+                    *(rows.c[name] for name in SEARCH_COPIES),
+                ),
             )
         )
     async with engine.connect() as connection:
@@ -421,20 +429,6 @@ def queries(catalogue: Catalogue) -> dict[str, tuple[ScriptQuery, int]]:
     }
 
 
-@contextlib.contextmanager
-def recorded(engine: AsyncEngine) -> Iterator[list[tuple[str, Any]]]:
-    statements: list[tuple[str, Any]] = []
-
-    def record(_conn: object, _cursor: object, statement: str, parameters: Any, *_: object) -> None:
-        statements.append((statement, parameters))
-
-    event.listen(engine.sync_engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", record)
-
-
 async def measure(
     url: str,
     catalogue: Catalogue,
@@ -510,53 +504,6 @@ async def time_top_sites(engine: AsyncEngine, runs: int, *, plans: bool) -> None
     if plans:
         [(statement, parameters)] = [s for s in statements if s[0].lstrip().startswith("SELECT")]
         print(f"\n#### top_sites\n\n```\n{await generic_plan(engine, statement, parameters)}\n```")
-
-
-def literal(value: Any) -> str:
-    if value is None:
-        return "NULL"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    return "'" + str(value).replace("'", "''") + "'"
-
-
-def shape(plan: str) -> list[str]:
-    """The plan's nodes and indexes, without costs and timings."""
-    return [
-        re.sub(r"\s*\(.*", "", line)
-        for line in plan.splitlines()
-        if "->" in line or line[:1].isalpha()
-        if not line.startswith(("Planning", "Execution"))
-    ]
-
-
-async def generic_plan(engine: AsyncEngine, statement: str, parameters: Any) -> str:
-    """The plan PostgreSQL runs the statement with once it has been executed 6 times as a
-    prepared statement (what asyncpg's statement cache does), from EXPLAIN (ANALYZE,
-    BUFFERS) EXECUTE; then the forced generic plan's summary if that one was custom."""
-    args = ", ".join(literal(value) for value in parameters) if parameters else ""
-    execute = f"EXECUTE bench_listing({args})" if args else "EXECUTE bench_listing"
-    async with engine.connect() as connection:
-        await connection.exec_driver_sql(f"PREPARE bench_listing AS {statement}")
-        raw = (await connection.get_raw_connection()).driver_connection
-        assert raw is not None
-        for _ in range(6):
-            await raw.execute(execute)  # the simple protocol: rows read and dropped
-        result = await connection.exec_driver_sql(f"EXPLAIN (ANALYZE, BUFFERS) {execute}")
-        plan = "\n".join(row[0] for row in result)
-        lines = ["-- after 6 executions (plan_cache_mode = auto, as the server runs it)", plan]
-        await connection.exec_driver_sql("SET LOCAL plan_cache_mode = force_generic_plan")
-        result = await connection.exec_driver_sql(f"EXPLAIN {execute}")
-        generic = "\n".join(row[0] for row in result)
-        if shape(generic) != shape(plan):
-            lines += ["-- forced generic plan (plan_cache_mode = force_generic_plan)", generic]
-        else:
-            lines += ["-- (the forced generic plan is the same)"]
-        await connection.exec_driver_sql("DEALLOCATE bench_listing")
-        await connection.rollback()
-    return "\n".join(lines)
 
 
 async def main() -> None:

@@ -33,6 +33,7 @@ from scripthub.adapters.sqlalchemy.migrations import downgrade_database, upgrade
 from scripthub.adapters.sqlalchemy.schema import metadata
 from scripthub.adapters.sqlalchemy.scripts import SqlAlchemyScriptRepository
 from scripthub.adapters.sqlalchemy.scripts_search import (
+    SEARCH_COPIES,
     include_name,
     postgres_document,
     postgresql_search,
@@ -501,3 +502,62 @@ async def test_upgrade_copies_each_scripts_sort_keys_and_listing_into_its_tags(
         ("unlisted", "dark"): (True, False),
         ("deleted", "dark"): (True, False),
     }
+
+
+def insert_indexed_scripts_before_0018(connection: Connection) -> None:
+    """A listed, an unlisted and a deleted script, with search rows as before 0018 (no
+    copies)."""
+    owner_id = connection.execute(select(metadata.tables["users"].c.id)).scalar_one()
+    owner = User(owner_id, "owner@example.com", "user0", None, T0, T0)
+    rows = [
+        ("Listed", Visibility.PUBLIC, None),
+        ("Unlisted", Visibility.UNLISTED, None),
+        ("Deleted", Visibility.PUBLIC, T0),
+    ]
+    for n, (name, visibility, deleted_at) in enumerate(rows):
+        script = make_script(owner, name, tags=[], visibility=visibility)
+        values = script_values(script) | {"install_count": 10 + n, "deleted_at": deleted_at}
+        connection.execute(scripts.insert(), [values])
+    connection.exec_driver_sql(
+        "INSERT INTO script_search (script_id, document, tier, tiered)"
+        " SELECT id, to_tsvector('simple', name_key), 0, '' FROM scripts"
+    )
+    connection.commit()
+
+
+def search_copies(connection: Connection) -> dict[str, tuple[bool, bool, int]]:
+    """Each search row's script slug: whether its copies are its script's, whether it is
+    listed, and its install count."""
+    kept = [postgresql_search.c[name] for name in SEARCH_COPIES]
+    statement = select(
+        scripts.c.slug,
+        tuple_(*kept) == tuple_(*SEARCH_COPIES.values()),
+        postgresql_search.c.listed,
+        postgresql_search.c.install_count,
+    ).join(postgresql_search, postgresql_search.c.script_id == scripts.c.id)
+    return {row[0]: (bool(row[1]), bool(row[2]), row[3]) for row in connection.execute(statement)}
+
+
+async def test_upgrade_copies_each_scripts_installs_listing_and_owner_into_its_search_row(
+    empty_database_url: str,
+) -> None:
+    if not empty_database_url.startswith("postgresql"):
+        pytest.skip("SQLite's search copies nothing")
+    await upgrade_database(empty_database_url, "0016")
+    await run_on(empty_database_url, insert_users([("owner@example.com", "active")]))
+    await run_on(empty_database_url, insert_indexed_scripts_before_0018)
+
+    await upgrade_database(empty_database_url)
+
+    assert await run_on(empty_database_url, search_copies) == {
+        "listed": (True, True, 10),
+        "unlisted": (True, False, 11),
+        "deleted": (True, False, 12),
+    }
+    # Room on each page for the rows' next versions: install folds are HOT updates.
+    assert await run_on(empty_database_url, search_options) == ["fillfactor=80"]
+
+
+def search_options(connection: Connection) -> list[str]:
+    statement = "SELECT reloptions FROM pg_class WHERE relname = 'script_search'"
+    return list(connection.exec_driver_sql(statement).scalar_one())

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from scripthub.application.ports.scripts import ScriptQuery, ScriptSort
 from scripthub.domain.scripts import Visibility
+from scripthub.domain.users import AccountStatus
 from tests.contract.samples import T0
 from tests.contract.uow_backends import MakeUnitOfWork, add_owners
 from tests.script_builders import add_scripts, make_script, make_version
@@ -139,3 +140,40 @@ async def test_the_filters_choose_the_ranked_matches(make_uow: MakeUnitOfWork) -
     assert await every_page(make_uow, on_site) == [["timer", "desk", "bulb", "stand"]]
     tagged = dataclasses.replace(LAMP, tag="lamp", ranked_matches=1)
     assert await every_page(make_uow, tagged) == [["desk", "stand"]]
+
+
+async def test_the_matches_below_the_most_installed_are_listed_as_the_others(
+    make_uow: MakeUnitOfWork,
+) -> None:
+    # One candidate ranked, pages of one: PostgreSQL walks the 4 most installed scripts
+    # (none says "lamp"), then reads the matches below them tier by tier (`script_tiers`),
+    # filtered by what their search rows copy of the scripts.
+    owner, gone = await add_owners(make_uow, "owner", "gone")
+    fillers = [make_script(owner, f"Filler {n}", description="Other.") for n in range(6)]
+    below = {
+        "public": (owner, Visibility.PUBLIC, 9),
+        "private": (owner, Visibility.PRIVATE, 8),
+        "unlisted": (owner, Visibility.UNLISTED, 7),
+        "deleted": (owner, Visibility.PUBLIC, 6),
+        "suspended": (gone, Visibility.PUBLIC, 5),
+        "low": (owner, Visibility.PUBLIC, 1),
+        "none": (owner, Visibility.PUBLIC, 0),
+    }
+    lamps = {
+        key: make_script(user, f"Lamp {key}", slug=f"script-{key}", visibility=visibility)
+        for key, (user, visibility, _) in below.items()
+    }
+    await add_scripts(make_uow, *fillers, *lamps.values())
+    async with make_uow() as uow:
+        counts = {script.id: 1000 + n for n, script in enumerate(fillers)}
+        for key, script in lamps.items():
+            counts[script.id] = below[key][2]
+        await uow.scripts.add_install_counts(counts)
+        assert await uow.scripts.delete(lamps["deleted"].id, T0)
+        await uow.users.change_status(
+            gone.id, AccountStatus.SUSPENDED, T0, only_from=(AccountStatus.ACTIVE,)
+        )
+        await uow.commit()
+
+    query = dataclasses.replace(LAMP, ranked_matches=1, limit=1)
+    assert await every_page(make_uow, query) == [["public"], ["low"], ["none"]]

@@ -181,9 +181,12 @@ async def test_the_script_search_as_sent_is_planned_for_how_many_scripts_its_wor
                 " FROM generate_series(1, 20) AS k)",
             )
             await connection.exec_driver_sql(
-                "INSERT INTO script_search (script_id, document, tier, tiered)"
+                "INSERT INTO script_search"
+                " (script_id, document, tier, tiered, install_count, listed, owner_id)"
                 " SELECT id, setweight(to_tsvector('simple', name_key), 'A')"
-                " || setweight(to_tsvector('simple', description), 'C'), 0, '' FROM scripts"
+                " || setweight(to_tsvector('simple', description), 'C'), 0, '',"
+                " install_count, visibility = 'public' AND deleted_at IS NULL, owner_id"
+                " FROM scripts"
             )
             tier = tier_of(scripts.c.install_count)
             await connection.execute(
@@ -215,6 +218,8 @@ async def test_the_script_search_as_sent_is_planned_for_how_many_scripts_its_wor
     # The rare word's matches are read from the index, tier by tier; the common word's are
     # found among the most installed scripts, walked: no tier is read.
     assert "Bitmap Index Scan on ix_script_search_tiered" in plans["rare"], plans["rare"]
+    # A tier's matches are the tiered words' alone: no match's document is tested again.
+    assert "ts_match_vq" not in plans["rare"], plans["rare"]
     tiers_read = [
         node
         for node in runs["common"]

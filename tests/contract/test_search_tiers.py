@@ -1,16 +1,19 @@
-"""The popularity tiers of the PostgreSQL search index (`script_tiers`): each search row's
-`tier` is its script's `install_count`'s, whoever changes the count, concurrently too, and in
-the same transaction (the migration that adds them: `test_migrations`)."""
+"""What the PostgreSQL search index keeps of each script, in step with it in the same
+transaction, whoever writes it, concurrently too (the migrations that add them:
+`test_migrations`): the popularity tier of its `install_count` (`script_tiers`), and its
+copies of the count, of whether it is listed and of its owner (`SEARCH_COPIES`), which a
+search by tier filters and sorts its matches by (a rolled-back write changes none)."""
 
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from sqlalchemy import select
 
 from scripthub.adapters.sqlalchemy.scripts_search import (
+    SEARCH_COPIES,
     postgresql_search,
     tier_of,
     tiered_document,
@@ -18,15 +21,17 @@ from scripthub.adapters.sqlalchemy.scripts_search import (
 from scripthub.adapters.sqlalchemy.scripts_table import scripts
 from scripthub.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from scripthub.application.ports.scripts import ScriptChanges
+from scripthub.domain.scripts import Visibility
 from tests.contract.samples import T0
 from tests.contract.test_script_repository import fold_installs
+from tests.contract.test_tag_copies import LATER, WRITERS, Cast, Writer
 from tests.contract.uow_backends import add_owners
 from tests.script_builders import add_scripts, make_script
 
 if TYPE_CHECKING:
     import uuid
 
-    from sqlalchemy.ext.asyncio import AsyncEngine
+    from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
     from tests.contract.uow_backends import MakeUnitOfWork
 
@@ -35,7 +40,7 @@ pytestmark = pytest.mark.postgres
 
 @pytest.fixture
 def sql_database_url(postgres_database_url: str) -> str:
-    """The conftest's `engine` on PostgreSQL only."""
+    """The conftest's `engine` on PostgreSQL only (SQLite's FTS5 index keeps only words)."""
     return postgres_database_url
 
 
@@ -124,3 +129,113 @@ async def test_tiers_follow_concurrent_install_counts(
     rows = await tiers(engine)
     assert [rows[script.id][0] for script in (first, second)] == [6560, 13120]
     assert not drifted(rows)
+
+
+Copies = dict["uuid.UUID", tuple[Any, ...]]
+# What changes a copied value of the script, and what must leave the copies as they are.
+CHANGING = {"unlist", "unlist and rename", "fold installs", "delete", "delete the owner's"}
+SEARCH_WRITERS: dict[str, Writer] = {
+    **WRITERS,
+    "unlist and rename": lambda uow, cast: uow.scripts.edit(
+        cast.script.id, ScriptChanges(name="Zebra", visibility=Visibility.PRIVATE), LATER
+    ),
+}
+
+
+async def copies(engine: AsyncEngine) -> tuple[Copies, Copies]:
+    """Each search row's copies, and its script's own values of them."""
+    kept = [postgresql_search.c[name] for name in SEARCH_COPIES]
+    statement = select(scripts.c.id, *kept, *SEARCH_COPIES.values()).join(
+        postgresql_search, postgresql_search.c.script_id == scripts.c.id
+    )
+    async with engine.connect() as connection:
+        rows = list(await connection.execute(statement))
+    ends = 1 + len(kept)
+    return (
+        {row[0]: tuple(row[1:ends]) for row in rows},
+        {row[0]: tuple(row[ends:]) for row in rows},
+    )
+
+
+@pytest.mark.parametrize("committed", [True, False], ids=["committed", "rolled back"])
+@pytest.mark.parametrize("name", SEARCH_WRITERS)
+async def test_the_copies_follow_each_writer_in_its_transaction(
+    engine: AsyncEngine, make_uow: MakeUnitOfWork, name: str, committed: bool
+) -> None:
+    owner, rater = await add_owners(make_uow, "owner", "rater")
+    script = make_script(owner, "Dark", tags=["dark", "theme"])
+    await add_scripts(make_uow, script, make_script(owner, "Other", tags=["dark"]))
+    kept, own = await copies(engine)
+    assert kept == own
+    assert len(kept) == 2
+
+    async with make_uow() as uow:
+        await SEARCH_WRITERS[name](uow, Cast(owner, rater, script))
+        if committed:
+            await uow.commit()
+
+    after, own_after = await copies(engine)
+    assert after == own_after
+    if committed and name in CHANGING:
+        assert own_after != own, "the writer changes a copied value of the script"
+    else:
+        assert after == kept
+
+
+async def test_the_copies_follow_concurrent_writers(
+    engine: AsyncEngine, make_uow: MakeUnitOfWork
+) -> None:
+    (owner,) = await add_owners(make_uow, "owner")
+    shared = [make_script(owner, f"Shared {n}") for n in range(3)]
+    await add_scripts(make_uow, *shared)
+    ids = [script.id for script in shared]
+
+    async def edit(script_id: uuid.UUID, changes: ScriptChanges) -> None:
+        async with make_uow() as uow:
+            await uow.scripts.edit(script_id, changes, LATER)
+            await asyncio.sleep(0)
+            await uow.commit()
+
+    folds = [dict(zip(ids, (n, 2 * n, 3 * n), strict=True)) for n in range(1, 7)]
+    visibilities = [Visibility.UNLISTED, Visibility.PUBLIC] * 3
+    await asyncio.gather(
+        *(fold_installs(make_uow, batch) for batch in folds),
+        *(fold_installs(make_uow, dict(reversed(batch.items()))) for batch in folds),
+        *(edit(ids[n % 3], ScriptChanges(name=f"Renamed {n}")) for n in range(6)),
+        *(edit(ids[n % 3], ScriptChanges(visibility=v)) for n, v in enumerate(visibilities)),
+    )
+
+    kept, own = await copies(engine)
+    assert kept == own
+    assert [kept[script_id][0] for script_id in ids] == [42, 84, 126]
+
+
+async def test_a_fold_within_a_tier_writes_no_index_of_the_search_rows(
+    engine: AsyncEngine, make_uow: MakeUnitOfWork
+) -> None:
+    (owner,) = await add_owners(make_uow, "owner")
+    scripts_ = [make_script(owner, f"Script {n}") for n in range(3)]
+    await add_scripts(make_uow, *scripts_)
+    await fold_installs(make_uow, {script.id: 4 for script in scripts_})
+
+    async with SqlAlchemyUnitOfWork(engine) as uow:
+        connection = uow._connection
+        before = await search_row_updates(connection)
+        # 4 -> 5 installs: the same tier; the copies of the count change.
+        await uow.scripts.add_install_counts({script.id: 1 for script in scripts_})
+        after = await search_row_updates(connection)
+    assert [b - a for a, b in zip(before, after, strict=True)] == [3, 3], (
+        "each row updated once, in place (HOT)"
+    )
+
+
+async def search_row_updates(connection: AsyncConnection) -> tuple[int, int]:
+    """The updates of `script_search` rows by this backend not yet in the statistics
+    (`pg_stat_xact_user_tables`: so far in this transaction, and before it unless flushed),
+    and how many of them were HOT."""
+    result = await connection.exec_driver_sql(
+        "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_xact_user_tables"
+        " WHERE relname = 'script_search'"
+    )
+    updated, hot = result.one()
+    return updated, hot

@@ -27,8 +27,11 @@ catalogue whose scripts mostly share one tier (most without an install, say) rea
 tier's matches whole, as reading every match would.
 
 The tier is kept in step with `install_count` by every writer of the count in the same
-transaction (`SearchIndex.follow_installs`; a search row written afresh takes its script's);
-a reindex of `script_search` must keep it.
+transaction (`SearchIndex.follow`; a search row written afresh takes its script's), as are
+the row's copies of the count, of whether the script is listed and of its owner
+(`SEARCH_COPIES`), which a tier's matches are filtered and sorted by: no `scripts` row is
+read per match (477 for two CJK words at 1M scripts: a third of the search's server CPU);
+a reindex of `script_search` must keep them.
 """
 
 from __future__ import annotations
@@ -49,8 +52,8 @@ from sqlalchemy import (
     union_all,
 )
 
-from scripthub.adapters.sqlalchemy.scripts_search import postgresql_search, tier_of
-from scripthub.adapters.sqlalchemy.scripts_table import scripts
+from scripthub.adapters.sqlalchemy.scripts_search import SEARCH_LISTED, postgresql_search, tier_of
+from scripthub.adapters.sqlalchemy.scripts_table import owner_active, scripts
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -65,12 +68,16 @@ word in four scripts of five finds its candidates among them, whatever the sprea
 installs (each script walked costs a test of its document: more would cost a rarer word more
 than reading its tiers)."""
 POPULARITY = (scripts.c.install_count.desc(), scripts.c.id.desc())
+_SEARCH = postgresql_search.c
 # An order no index gives (`+ 0`): a tier's matches are read from the text index and sorted,
 # never found by walking `install_count` down through the tiers above it.
 _TIER_ORDER = (
-    (scripts.c.install_count + literal(0, literal_execute=True)).desc(),
-    scripts.c.id.desc(),
+    (_SEARCH.install_count + literal(0, literal_execute=True)).desc(),
+    _SEARCH.script_id.desc(),
 )
+# The public catalogue (`LISTED`, of an active owner), as the search rows copy it: a tier's
+# matches are filtered and sorted without reading their `scripts` rows.
+_TIER_LISTED = (SEARCH_LISTED, owner_active(_SEARCH.owner_id))
 
 
 def tiered_candidates(
@@ -81,7 +88,9 @@ def tiered_candidates(
 ) -> CTE:
     """`script_relevance`'s candidates (`id`, `install_count`, `place`) of a search on
     PostgreSQL: the `wanted` most installed scripts that `match` and pass `filters`, walked
-    then read tier by tier (`in_tier`, the match's `SearchMatch.in_tier`)."""
+    then read tier by tier (`in_tier`, the match's `SearchMatch.in_tier`). `filters` must
+    select the public catalogue and nothing more (`LISTED`, of an active owner): the tiers
+    test the search rows' copies of that (`SEARCH_COPIES`), not `filters`."""
     walked_count = round(wanted * WALKED)
     count, count_walked = _written(wanted), _written(walked_count)
     # The most installed scripts that pass the filters, read in the order's index; then
@@ -125,12 +134,11 @@ def tiered_candidates(
     ).cte("tiers", recursive=True)
     previous = start.alias("previous")
     tier_rows = (
-        select(scripts.c.id, scripts.c.install_count)
-        .join(postgresql_search, postgresql_search.c.script_id == scripts.c.id)
+        select(_SEARCH.script_id.label("id"), _SEARCH.install_count)
         .where(
-            *filters,
+            *_TIER_LISTED,
             in_tier(previous.c.tier),
-            tuple_(scripts.c.install_count, scripts.c.id) < last_walked,
+            tuple_(_SEARCH.install_count, _SEARCH.script_id) < last_walked,
         )
         .order_by(*_TIER_ORDER)
         .limit(count)

@@ -227,6 +227,8 @@ class SqlAlchemyScriptRepository:
         script = await self.get(script_id)
         if script is not None and values.keys() & set(_SEARCHED_FIELDS):
             await self._search.write(script)
+        elif "visibility" in values:
+            await self._search.follow([script_id])
         return script
 
     async def set_featured(self, script_id: uuid.UUID, *, featured: bool) -> Script | None:
@@ -238,6 +240,7 @@ class SqlAlchemyScriptRepository:
         if not await self._update_live(script_id, {"deleted_at": now, "updated_at": now}):
             return False
         await self._follow(script_id)
+        await self._search.follow([script_id])
         return True
 
     async def names_owned_by(self, owner_id: uuid.UUID) -> list[ScriptName]:
@@ -262,6 +265,8 @@ class SqlAlchemyScriptRepository:
         )
         names = [ScriptName(row.id, row.slug) for row in result]
         await self._follow_many([name.id for name in names])
+        if names:
+            await self._search.follow([name.id for name in names])
         return names
 
     async def add_version(
@@ -377,7 +382,7 @@ class SqlAlchemyScriptRepository:
             ],
         )
         await self._follow_many(counts.keys())
-        await self._search.follow_installs(counts.keys())
+        await self._search.follow(counts.keys())
 
     async def top_sites(self, limit: int) -> list[SiteCount]:
         host, script_id = script_sites.c.host, script_sites.c.script_id

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Float,
@@ -37,8 +38,8 @@ from sqlalchemy import (
     Table,
     Text,
     Uuid,
-    and_,
     bindparam,
+    case,
     cast,
     delete,
     exists,
@@ -47,6 +48,7 @@ from sqlalchemy import (
     literal,
     literal_column,
     select,
+    tuple_,
     update,
 )
 from sqlalchemy.dialects import postgresql
@@ -54,7 +56,7 @@ from sqlalchemy.sql.expression import UnaryExpression
 from sqlalchemy.sql.functions import Function
 from sqlalchemy.sql.operators import custom_op
 
-from scripthub.adapters.sqlalchemy.scripts_table import scripts
+from scripthub.adapters.sqlalchemy.scripts_table import LISTED, scripts
 from scripthub.adapters.sqlalchemy.sqlite_relevance import RELEVANCE_FUNCTION, TOTALS_ROWID
 from scripthub.domain.scripts import search_terms, searched_texts, whole_search_word
 
@@ -86,7 +88,22 @@ postgresql_search = Table(
     # the document's words behind the tier's two digits (`tiered_document`).
     Column("tier", SmallInteger(), nullable=False),
     Column("tiered", postgresql.TSVECTOR(), nullable=False),
+    # Copies of what a search by tier filters and sorts its matches by (`SEARCH_COPIES`),
+    # so that it reads no `scripts` row per match (`script_tiers`).
+    Column("install_count", BigInteger(), nullable=False),
+    Column("listed", Boolean(), nullable=False),
+    Column("owner_id", Uuid(), nullable=False),
 )
+SEARCH_COPIES: dict[str, ColumnElement[Any]] = {
+    "install_count": scripts.c.install_count,
+    "listed": LISTED,
+    "owner_id": scripts.c.owner_id,
+}
+"""What each PostgreSQL search row copies of its script, as the script's columns: kept in
+step, in the same transaction, by every writer of them (`SearchIndex.write` and `follow`,
+called by `SqlAlchemyScriptRepository`)."""
+SEARCH_LISTED = postgresql_search.c.listed == literal_column("true")
+"""The search rows of listed scripts (`LISTED`, as copied)."""
 sqlite_search = Table(
     SEARCH_TABLE,
     MetaData(),
@@ -139,9 +156,10 @@ class SearchIndex(Protocol):
     def match(self, terms: list[str]) -> SearchMatch:
         """Scripts having each of `terms` (at least one) as the start of one of their words."""
 
-    async def follow_installs(self, script_ids: Collection[uuid.UUID]) -> None:
-        """After these scripts' `install_count` changed, in the same transaction: bring
-        what the index keeps of it up to date."""
+    async def follow(self, script_ids: Collection[uuid.UUID]) -> None:
+        """After these scripts' `install_count`, visibility or deletion changed, in the same
+        transaction (after the scripts' own write, whose row locks keep any other writer of
+        them out until the commit): bring what the index keeps of them up to date."""
 
 
 def search_index(connection: AsyncConnection) -> SearchIndex:
@@ -196,23 +214,27 @@ class PostgresSearchIndex:
                 literal(script.id, Uuid()).label("script_id"),
                 postgres_document(**search_words(script)).label("document"),
                 tier_of(scripts.c.install_count).label("tier"),
+                *(value.label(name) for name, value in SEARCH_COPIES.items()),
             )
             .where(scripts.c.id == script.id)
             .subquery("row")
         )
+        written = ["document", "tier", "tiered", *SEARCH_COPIES]
         statement = postgresql.insert(postgresql_search).from_select(
-            ["script_id", "document", "tier", "tiered"],
-            select(row, tiered_document(row.c.tier, row.c.document)),
+            ["script_id", *written],
+            select(
+                row.c.script_id,
+                row.c.document,
+                row.c.tier,
+                tiered_document(row.c.tier, row.c.document),
+                *(row.c[name] for name in SEARCH_COPIES),
+            ),
         )
         excluded = statement.excluded
         await self._connection.execute(
             statement.on_conflict_do_update(
                 index_elements=[postgresql_search.c.script_id],
-                set_={
-                    "document": excluded.document,
-                    "tier": excluded.tier,
-                    "tiered": excluded.tiered,
-                },
+                set_={name: excluded[name] for name in written},
             )
         )
 
@@ -245,9 +267,10 @@ class PostgresSearchIndex:
 
         def in_tier(tier: ColumnElement[int]) -> ColumnElement[bool]:
             # The query's own words (as the parser made them), each behind the tier's
-            # digits; `document` is tested too, as the tiered words have no positions, by
-            # the function behind `@@`, which no index answers: only the tier's entries are
-            # read from an index.
+            # digits: a match of the tiered words is one of the document's, so no match's
+            # document is read. (The tiered words have no positions, so a phrase, `<->`,
+            # which the parser could make of a word, matches none of them; testing the
+            # document too, as before, could not add one.)
             prefixed = func.regexp_replace(
                 cast(query, Text),
                 literal_column(r"'''([^'']*)'''"),
@@ -257,24 +280,35 @@ class PostgresSearchIndex:
                 literal_column("'g'"),
             )
             tiered_query = cast(prefixed, postgresql.TSQUERY())
-            tiered = postgresql_search.c.tiered.op("@@", return_type=Boolean)(tiered_query)
-            return and_(tiered, func.ts_match_vq(document, query, type_=Boolean))
+            return postgresql_search.c.tiered.op("@@", return_type=Boolean)(tiered_query)
 
         return SearchMatch(postgresql_search, condition, rank, ranks_of, in_tier)
 
-    async def follow_installs(self, script_ids: Collection[uuid.UUID]) -> None:
-        # The caller changed the counts first: it holds the scripts' row locks until it
-        # commits, so no other writer of a count can come between. A row already in its
-        # tier is not written (a script changes tier a few times in its life).
+    async def follow(self, script_ids: Collection[uuid.UUID]) -> None:
+        # The caller changed the scripts first: it holds their row locks until it commits,
+        # so no other writer of them can come between. Rows already in step are not
+        # written; `tiered` is rewritten only when the tier changes (a script changes tier
+        # a few times in its life): otherwise the row's indexed words stay as they are.
+        search = postgresql_search.c
         tier = tier_of(scripts.c.install_count)
+        copies = [search[name] for name in SEARCH_COPIES]
         await self._connection.execute(
             update(postgresql_search)
             .where(
-                postgresql_search.c.script_id == scripts.c.id,
+                search.script_id == scripts.c.id,
                 scripts.c.id.in_(list(script_ids)),
-                postgresql_search.c.tier != tier,
+                tuple_(search.tier, *copies) != tuple_(tier, *SEARCH_COPIES.values()),
             )
-            .values(tier=tier, tiered=tiered_document(tier, postgresql_search.c.document))
+            .values(
+                {
+                    **SEARCH_COPIES,
+                    "tier": tier,
+                    "tiered": case(
+                        (search.tier == tier, search.tiered),
+                        else_=tiered_document(tier, search.document),
+                    ),
+                }
+            )
         )
 
 
@@ -333,8 +367,8 @@ class SqliteSearchIndex:
 
         return SearchMatch(sqlite_search, condition, rank, ranks_of, of_script=of_script)
 
-    async def follow_installs(self, script_ids: Collection[uuid.UUID]) -> None:
-        """FTS5 keeps nothing of the counts."""
+    async def follow(self, script_ids: Collection[uuid.UUID]) -> None:
+        """FTS5 keeps nothing of the scripts but their words."""
 
 
 def sqlite_relevance_of(row: FromClause, words: str) -> ColumnElement[float]:

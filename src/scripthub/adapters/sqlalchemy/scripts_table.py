@@ -109,11 +109,18 @@ WITH_OWNER = select(scripts, users.c.username, users.c.account_status).join(
 )
 """Scripts with what reads show of their owner (`script_from_row` reads it)."""
 _owner = users.alias("owner")
-# Correlated on `scripts` alone (hence the alias), so that it also filters the subqueries
-# of a search, which do not join `users`.
-OWNER_ACTIVE = exists().where(
-    _owner.c.id == scripts.c.owner_id, _owner.c.account_status == literal_column("'active'")
-)
+
+
+def owner_active(owner_id: ColumnElement[uuid.UUID]) -> ColumnElement[bool]:
+    """Whether the user `owner_id` names is active: correlated on the owner's id alone
+    (hence the alias), so that it also filters the subqueries of a search, which do not
+    join `users`."""
+    return exists().where(
+        _owner.c.id == owner_id, _owner.c.account_status == literal_column("'active'")
+    )
+
+
+OWNER_ACTIVE = owner_active(scripts.c.owner_id)
 
 
 def featured_is(*, value: bool) -> ColumnElement[bool]:
