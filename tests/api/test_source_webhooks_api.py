@@ -5,6 +5,8 @@ they touch; and syncs of one source sent at once running one at a time."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -194,3 +196,49 @@ async def _all_synced(api: Api, script_id: str, count: int) -> list[dict[str, An
         assert time.monotonic() < deadline, f"{len(entries)} of {count} syncs ran"
         await asyncio.sleep(0.2)
     return entries
+
+
+async def test_deliveries_count_against_each_account_not_the_shared_address(
+    wiring_environment: dict[str, str], fake_github: FakeGitHub
+) -> None:
+    # GitHub delivers every account's webhooks from a few shared addresses.
+    async with source_app(
+        wiring_environment, fake_github, SCRIPTHUB_RATE_LIMIT_API="10/900"
+    ) as api:
+        accounts = []
+        for _ in range(3):
+            pair = await api.register()
+            accounts.append((pair["user"]["id"], await new_secret(api, pair["access_token"])))
+
+        pings = [
+            await deliver(api, user_id, "ping", {"zen": "Keep it simple."}, secret)
+            for user_id, secret in accounts
+            for _ in range(4)
+        ]
+        over = [await deliver(api, accounts[0][0], "ping", {}, accounts[0][1]) for _ in range(7)]
+
+    assert [answer.status_code for answer in pings] == [200] * 12
+    assert_problem(over[-1], 429, "rate_limited")
+
+
+async def test_a_signed_delivery_nested_too_deep_is_a_bad_request(
+    api: Api, fake_github: FakeGitHub
+) -> None:
+    pair = await api.register()
+    secret = await new_secret(api, pair["access_token"])
+    body = b"[" * 200_000 + b"]" * 200_000
+    signature = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+    answer = await api.client.post(
+        f"/api/webhooks/github/{pair['user']['id']}",
+        content=body,
+        headers={
+            "Content-Type": "application/json",
+            "X-GitHub-Event": "push",
+            "X-GitHub-Delivery": str(uuid.uuid4()),
+            "X-Hub-Signature-256": signature,
+        },
+    )
+
+    assert_problem(answer, 400, "bad_request")
+    assert await pending_syncs(api) == 0

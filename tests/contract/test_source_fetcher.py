@@ -167,6 +167,8 @@ async def test_a_closed_port_is_unreachable_without_naming_the_address(
         ("https://files.test:65536/a.user.js", "has no valid port"),
         ("https://nowhere.test/a.user.js", "could not be resolved"),
         ("https://[::1", "not a valid URL"),
+        ("https://xn--/a.user.js", "not a valid URL"),
+        ("https://xn--a/a.user.js", "not a valid URL"),
     ],
 )
 async def test_urls_refused_before_any_connection(

@@ -18,7 +18,7 @@ def parse(url: str) -> httpx.URL:
     import httpx
 
     try:
-        return httpx.URL(url.strip())
+        return _decodable(httpx.URL(url.strip()))
     except (httpx.InvalidURL, TypeError, ValueError):
         raise SourceUnreachableError("The source URL is not a valid URL.") from None
 
@@ -44,9 +44,16 @@ def join(url: httpx.URL, location: str) -> httpx.URL:
     import httpx
 
     try:
-        return url.join(location).copy_with(fragment=None)
+        return _decodable(url.join(location).copy_with(fragment=None))
     except (httpx.InvalidURL, TypeError, ValueError):
         raise SourceUnreachableError(f"{shown(url)} redirected to an invalid URL.") from None
+
+
+def _decodable(url: httpx.URL) -> httpx.URL:
+    """`url`, once its host is known to decode: an `xn--` label that is not valid IDNA
+    raises (a UnicodeError, so a ValueError) when the host is first read."""
+    _ = url.host
+    return url
 
 
 def port_of(url: httpx.URL) -> int:

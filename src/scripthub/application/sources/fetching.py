@@ -64,7 +64,7 @@ class SourceFiles:
                     url = asset["browser_download_url"]
                     if isinstance(url, str):
                         return url
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, RecursionError):
             raise SourceUnreachableError("GitHub's release could not be read.") from None
         msg = f"Release {tag} has no asset named {location.asset}."
         raise SourceUnreachableError(msg)

@@ -91,7 +91,7 @@ class ReceiveGitHubDelivery:
 def _parsed(body: bytes) -> dict[str, Any]:
     try:
         payload = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # nested deeper than the parser goes, too
         raise BadRequestError("The delivery is not JSON.") from None
     if not isinstance(payload, dict):
         raise BadRequestError("The delivery is not a JSON object.")

@@ -59,10 +59,30 @@ class RateLimitTier(StrEnum):
 CREDENTIALS: Mapping[str, Any] = MappingProxyType({TIER_OPTION: RateLimitTier.CREDENTIALS})
 """`opt=CREDENTIALS`: the route checks passwords or sends account mail, whatever its method."""
 
+_ACCOUNT_PARAMETER_OPTION = "rate_per_account_in_path"
+
+COUNTED_PER_ACCOUNT_IN_PATH: Mapping[str, Any] = MappingProxyType(
+    {_ACCOUNT_PARAMETER_OPTION: "user_id"}
+)
+"""`opt=COUNTED_PER_ACCOUNT_IN_PATH`: the route's API budget is the account's its `user_id` path
+parameter names, not the client address's: webhook deliveries, which a provider sends for every
+account from a few shared addresses."""
+
 COUNTED_BY_HANDLER: Mapping[str, Any] = MappingProxyType({_COUNTED_BY_HANDLER_OPTION: True})
 """`opt=COUNTED_BY_HANDLER` (no tier): the handler counts a request without a bearer token
 itself, in a store round trip it makes anyway (`take_rate_charges`, then `keep_rate_state`);
 `Traffic` counts one whose handler never took its charge when its answer starts."""
+
+
+def _account_in_path(scope: Scope) -> uuid.UUID | None:
+    handler = scope.get("route_handler")
+    parameter = None if handler is None else handler.opt.get(_ACCOUNT_PARAMETER_OPTION)
+    if parameter is None:
+        return None
+    try:
+        return uuid.UUID(str(scope["path_params"].get(parameter)))
+    except ValueError:
+        return None  # no account's: the address pays
 
 
 def declared_tiers(app: Litestar) -> dict[str, RateLimitTier]:
@@ -204,7 +224,11 @@ class RateLimits:
         return RateLimitState.tightest(states)
 
     def api_charge(self, scope: Scope) -> RateCharge:
-        """The request's charge against the API budget."""
+        """The request's charge against the API budget: its client address's, or the
+        account's of a `COUNTED_PER_ACCOUNT_IN_PATH` route."""
+        account = _account_in_path(scope)
+        if account is not None:
+            return _charge(f"api:account:{account}", self._api)
         return _charge(f"api:{self._ip(scope)}", self._api)
 
     def owner_charge(self, user_id: uuid.UUID) -> RateCharge:

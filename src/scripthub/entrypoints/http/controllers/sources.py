@@ -31,6 +31,7 @@ from scripthub.domain.webhooks import MAX_PAYLOAD_BYTES
 from scripthub.entrypoints.http.auth import BEARER_SECURITY
 from scripthub.entrypoints.http.body_problems import STRICT_BODY
 from scripthub.entrypoints.http.paths import ScriptId, UserId, id_or_404
+from scripthub.entrypoints.http.rate_limits import COUNTED_PER_ACCOUNT_IN_PATH
 from scripthub.entrypoints.http.schemas.script_changes import strictly
 from scripthub.entrypoints.http.schemas.sources import (
     DeliveryOut,
@@ -150,6 +151,7 @@ class GitHubWebhookController(Controller):
         ),
         request_max_body_size=MAX_PAYLOAD_BYTES,
         status_code=HTTP_202_ACCEPTED,
+        opt=COUNTED_PER_ACCOUNT_IN_PATH,
     )
     async def receive_github_delivery(
         self,
