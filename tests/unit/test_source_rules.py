@@ -44,6 +44,18 @@ USER = uuid.UUID(int=7)
             "main",
             "a b.user.js",
         ),
+        (  # GitHub's Raw button
+            "https://raw.githubusercontent.com/octo/tools/refs/heads/main/src/a.user.js",
+            "octo/tools",
+            "main",
+            "src/a.user.js",
+        ),
+        (
+            "https://raw.githubusercontent.com/octo/tools/refs/tags/v2/a.user.js",
+            "octo/tools",
+            "v2",
+            "a.user.js",
+        ),
     ],
 )
 def test_github_files_name_their_repository_ref_and_path(
@@ -104,6 +116,8 @@ def test_any_https_url_is_a_file_source_but_not_for_webhooks() -> None:
         "https://github.com/../tools/blob/main/a.js",
         "https://github.com/octo/tools/blob/main/../a.js",
         "https://raw.githubusercontent.com/octo/tools/main",
+        "https://github.com/octo/tools/blob/main/a%2F..%2F..%2F..%2Fevil%2Frepo%2Fmain%2Fx.js",
+        "https://raw.githubusercontent.com/octo/tools/main/a%5C..%5Cx.js",
         "https://example.com/" + "a" * 2048,
     ],
 )

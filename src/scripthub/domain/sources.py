@@ -124,8 +124,15 @@ def parse_source_url(url: str, sync: SyncMode, *, allow_http: bool = False) -> S
 
 def _github_location(url: str, host: str, path: str, query: str) -> SourceLocation | None:
     segments = [unquote(segment) for segment in path.split("/")[1:]]
+    if any("/" in segment or "\\" in segment for segment in segments):
+        # An encoded slash would take the path out of the repository once fetched.
+        raise _bad("must not have encoded slashes")
     if host == GITHUB_RAW_HOST:
-        # /{owner}/{repo}/{ref}/{path...}; a ref with a slash is not told apart from the path.
+        # /{owner}/{repo}/{ref}/{path...}, or GitHub's Raw button's
+        # /{owner}/{repo}/refs/heads/{branch}/{path...} (and refs/tags/); a ref with a slash
+        # is not told apart from the path.
+        if segments[2:4] in (["refs", "heads"], ["refs", "tags"]):
+            segments = segments[:2] + segments[4:]
         if len(segments) < 4 or not all(segments):
             raise _bad("a raw.githubusercontent.com URL is /{owner}/{repo}/{ref}/{path}")
         owner, repo, ref, *file = segments
