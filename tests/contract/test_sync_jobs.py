@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from scripthub.adapters.sqlalchemy.source_sync_store import SqlAlchemySyncJobStore
 from scripthub.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
+from scripthub.application.ports.source_fetcher import FetchValidators
 from scripthub.application.ports.sources import JobStatus, SyncJob, SyncResult, SyncTrigger
 from scripthub.domain.sources import LastSync, SyncMode, SyncStatus, parse_source_url
 from tests.contract.samples import make_user
@@ -165,3 +166,31 @@ async def test_a_deleted_scripts_scheduled_source_is_not_queued(engine: AsyncEng
     )
 
     assert queued == 0
+
+
+async def test_a_sync_of_a_source_replaced_meanwhile_leaves_the_new_one_as_it_is(
+    engine: AsyncEngine,
+) -> None:
+    script = await a_source(engine, jobs=1)
+    store = SqlAlchemySyncJobStore(engine)
+    now = datetime.now(UTC) + timedelta(seconds=1)
+    other = "https://example.com/other.user.js"
+
+    claimed = await store.claim(now, LEASE)
+    async with SqlAlchemyUnitOfWork(engine) as unit:
+        await unit.sources.put(
+            script.id, parse_source_url(other, SyncMode.MANUAL), SyncMode.MANUAL, now
+        )
+        await unit.commit()
+    assert claimed is not None
+    old_validators = FetchValidators(etag='"old"', last_modified=None)
+    result = SyncResult(LastSync(now, SyncStatus.UNCHANGED, "1.0"), old_validators, None)
+    async with SqlAlchemyUnitOfWork(engine) as unit:
+        assert await unit.sources.finish_sync(claimed, result, now)
+        await unit.commit()
+    async with SqlAlchemyUnitOfWork(engine) as unit:
+        source = await unit.sources.get(script.id)
+
+    assert source is not None
+    assert source.location.url == other
+    assert (source.last_sync, source.etag) == (None, None)

@@ -161,6 +161,8 @@ class SqlAlchemySourceRepository:
             .where(
                 script_sources.c.script_id == job.script_id,
                 script_sources.c.leased_by == job.id,
+                # A source replaced while its sync ran keeps nothing of the old URL's.
+                script_sources.c.url == claimed.source.location.url,
             )
             .values(without_nul(values))
         )
