@@ -13,15 +13,18 @@ from typing import Any
 
 import httpx
 import pytest
+import redis.asyncio as aioredis
+from dependency_injector import providers
 from litestar.testing import AsyncTestClient, transport
 
-from scripthub.entrypoints.containers import build_container
+from scripthub.entrypoints.containers import Container, build_container
 from scripthub.entrypoints.http.app import create_app
 from scripthub.entrypoints.logs import configure_logging, reset_logging
 from scripthub.entrypoints.settings import load_settings
 from tests import services
 from tests.api.client import Api, ServedApi
 from tests.api.mails import FRONTEND
+from tests.contract.test_permission_cache import CountingConnection
 from tests.served import Server, serving
 from tests.smtp_sink import SmtpSink
 
@@ -38,6 +41,22 @@ TEST_ENVIRONMENT = {
     "SCRIPTHUB_RATE_LIMIT_UPDATE_CHECKS": "10000/900",
     "SCRIPTHUB_RATE_LIMIT_UPDATE_CHECKS_PER_SCRIPT": "10000/900",
 }
+
+
+def round_trips_counted(database_url: str, redis_url: str, prefix: str) -> Container:
+    """The production wiring on these stores, its Redis round trips counted
+    (`CountingConnection.writes`)."""
+    environment = {
+        **TEST_ENVIRONMENT,
+        "SCRIPTHUB_DATABASE_URL": database_url,
+        "SCRIPTHUB_REDIS_URL": redis_url,
+        "SCRIPTHUB_REDIS_KEY_PREFIX": prefix,
+    }
+    container = build_container(load_settings(environment, env_file=None))
+    container.adapters.redis_client.override(
+        providers.Singleton(aioredis.Redis.from_url, redis_url, connection_class=CountingConnection)
+    )
+    return container
 
 
 @contextlib.contextmanager

@@ -7,8 +7,6 @@ from collections.abc import Callable
 
 import httpx
 import pytest
-import redis.asyncio as aioredis
-from dependency_injector import providers
 from litestar import delete, get
 from litestar.exceptions import ImproperlyConfiguredException
 from litestar.testing import AsyncTestClient
@@ -24,7 +22,7 @@ from scripthub.entrypoints.http.rate_limits import (
 )
 from scripthub.entrypoints.settings import load_settings
 from tests.api.client import Api, assert_problem, bearer
-from tests.api.conftest import TEST_ENVIRONMENT
+from tests.api.conftest import round_trips_counted
 from tests.contract.test_permission_cache import CountingConnection
 
 CREDENTIAL_ROUTES = {
@@ -237,16 +235,7 @@ async def test_an_authenticated_request_is_counted_once(make_api: Callable[..., 
 async def test_an_authenticated_read_makes_one_redis_round_trip(
     postgres_database_url: str, redis_url: str, redis_prefix: str
 ) -> None:
-    environment = {
-        **TEST_ENVIRONMENT,
-        "SCRIPTHUB_DATABASE_URL": postgres_database_url,
-        "SCRIPTHUB_REDIS_URL": redis_url,
-        "SCRIPTHUB_REDIS_KEY_PREFIX": redis_prefix,
-    }
-    container = build_container(load_settings(environment, env_file=None))
-    container.adapters.redis_client.override(
-        providers.Singleton(aioredis.Redis.from_url, redis_url, connection_class=CountingConnection)
-    )
+    container = round_trips_counted(postgres_database_url, redis_url, redis_prefix)
     async with AsyncTestClient(app=create_app(container)) as client:
         api = Api(client, container)
         token = (await api.register())["access_token"]

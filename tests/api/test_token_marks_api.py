@@ -12,16 +12,13 @@ from typing import Any
 import asyncpg
 import pytest
 import redis.asyncio as aioredis
-from dependency_injector import providers
 from litestar.testing import AsyncTestClient
 
 from scripthub.adapters.redis import RedisAccessTokenMarks
 from scripthub.domain.errors import ServiceUnavailableError
-from scripthub.entrypoints.containers import build_container
 from scripthub.entrypoints.http.app import create_app
-from scripthub.entrypoints.settings import load_settings
 from tests.api.client import Api, assert_problem
-from tests.api.conftest import TEST_ENVIRONMENT
+from tests.api.conftest import round_trips_counted
 from tests.api.token_calls import make_token
 from tests.contract.test_permission_cache import CountingConnection
 
@@ -95,16 +92,7 @@ async def redis_api(
 ) -> AsyncIterator[tuple[Api, aioredis.Redis, asyncpg.Connection]]:
     """The production wiring whose Redis round trips are counted, with a Redis client and a
     database connection of the test's own (the app runs on the test client's loop)."""
-    environment = {
-        **TEST_ENVIRONMENT,
-        "SCRIPTHUB_DATABASE_URL": postgres_database_url,
-        "SCRIPTHUB_REDIS_URL": redis_url,
-        "SCRIPTHUB_REDIS_KEY_PREFIX": redis_prefix,
-    }
-    container = build_container(load_settings(environment, env_file=None))
-    container.adapters.redis_client.override(
-        providers.Singleton(aioredis.Redis.from_url, redis_url, connection_class=CountingConnection)
-    )
+    container = round_trips_counted(postgres_database_url, redis_url, redis_prefix)
     redis = aioredis.Redis.from_url(redis_url)
     database = await asyncpg.connect(postgres_database_url.replace("+asyncpg", ""))
     try:
