@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 _LIVE = "live"
 _REVOKED = "revoked"
+_MARKS = {_LIVE: TokenMark.LIVE, _REVOKED: TokenMark.REVOKED}
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,7 @@ class AccessTokenMarkKeys:
 def decode_mark(value: bytes | str | None) -> TokenMark:
     """A value it does not know (of a later version's) leaves the database to decide."""
     text = value.decode() if isinstance(value, bytes) else value
-    return {_LIVE: TokenMark.LIVE, _REVOKED: TokenMark.REVOKED}.get(text or "", TokenMark.UNKNOWN)
+    return _MARKS.get(text or "", TokenMark.UNKNOWN)
 
 
 class RedisAccessTokenMarks:
