@@ -74,6 +74,7 @@ async def test_grants_follow_assignments_and_revocations(make_uow: MakeUnitOfWor
             "scripts.update_any",
             "scripts.delete_any",
             "scripts.featured",
+            "scripts.moderate",
             "users.read",
             "audit.read",
         }

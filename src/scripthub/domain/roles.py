@@ -86,6 +86,9 @@ SCRIPTS_READ = Permission("scripts.read", "Read scripts")
 SCRIPTS_UPDATE_ANY = Permission("scripts.update_any", "Edit any script")
 SCRIPTS_DELETE_ANY = Permission("scripts.delete_any", "Delete any script")
 SCRIPTS_FEATURED = Permission("scripts.featured", "Feature scripts")
+SCRIPTS_MODERATE = Permission(
+    "scripts.moderate", "Resolve reports, review held versions, take scripts down"
+)
 USERS_READ = Permission("users.read", "List and search users")
 USERS_MANAGE = Permission("users.manage", "Suspend and reactivate users")
 ROLES_READ = Permission("roles.read", "List roles and permissions")
@@ -100,6 +103,7 @@ SEEDED_PERMISSIONS: tuple[Permission, ...] = (
     SCRIPTS_UPDATE_ANY,
     SCRIPTS_DELETE_ANY,
     SCRIPTS_FEATURED,
+    SCRIPTS_MODERATE,
     USERS_READ,
     USERS_MANAGE,
     ROLES_READ,
@@ -129,6 +133,7 @@ SEEDED_ROLES: tuple[Role, ...] = (
             "scripts.update_any",
             "scripts.delete_any",
             "scripts.featured",
+            "scripts.moderate",
             "users.read",
             "audit.read",
         ],

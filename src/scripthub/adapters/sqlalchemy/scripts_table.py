@@ -88,6 +88,9 @@ scripts = Table(
     Column("latest_sha256", String(64)),
     *timestamps(),
     Column("deleted_at", UtcDateTime()),
+    # How moderation took the script down (`domain.takedowns`); NULL unless it did.
+    Column("takedown", String(16)),
+    Column("redirect_to", Uuid()),
     CheckConstraint(
         "language IN ('lua', 'javascript', 'typescript', 'python', 'css', 'shell', 'other')",
         name="language",
@@ -95,6 +98,10 @@ scripts = Table(
     CheckConstraint("visibility IN ('public', 'unlisted', 'private')", name="visibility"),
     CheckConstraint("install_count >= 0", name="install_count"),
     CheckConstraint("rating_count >= 0", name="rating_count"),
+    CheckConstraint(
+        "takedown IS NULL OR takedown IN ('keep', 'redirect', 'blank')", name="takedown"
+    ),
+    CheckConstraint("(takedown = 'redirect') = (redirect_to IS NOT NULL)", name="redirect_to"),
     # One's own scripts, newest first; also the index of the owner foreign key.
     Index("ix_scripts_owner_id_created_at_id", "owner_id", "created_at", "id"),
 )
