@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
 
-from scripthub.domain.errors import ValidationError
+from scripthub.domain.errors import FieldProblem, ValidationError
 from scripthub.domain.scripts import check_prose
 
 MAX_TEXT_LENGTH: Final = 2000
@@ -16,6 +16,8 @@ MAX_TEXT_LENGTH: Final = 2000
 REPORTS_PER_WINDOW: Final = 10
 REPORT_WINDOW: Final = timedelta(days=1)
 """A reporter files at most `REPORTS_PER_WINDOW` reports in any such window (rolling)."""
+REDIRECT_MODE: Final = "redirect"
+"""The takedown mode that names another script (`redirect_to`)."""
 
 
 class ReportReason(enum.StrEnum):
@@ -104,3 +106,34 @@ def check_note(note: str | None) -> str | None:
         return None
     check_prose("note", note, MAX_TEXT_LENGTH)
     return note if note.strip() else None
+
+
+def check_resolution(
+    decision: Decision,
+    action: ModerationAction | None,
+    mode: str | None,
+    redirect_to: uuid.UUID | None,
+) -> None:
+    """What a resolution must name, all problems at once: an upheld report an `action`, a
+    dismissed one none; a `delete` a `mode` (and nothing else one), a `redirect` a
+    `redirect_to` (and nothing else one)."""
+    problems: list[FieldProblem] = []
+    if decision is Decision.DISMISS:
+        problems += [
+            FieldProblem(name, "is only for decision uphold")
+            for name, value in (("action", action), ("mode", mode), ("redirect_to", redirect_to))
+            if value is not None
+        ]
+    elif action is None:
+        problems.append(FieldProblem("action", "is required when the decision is uphold"))
+    elif action is ModerationAction.DELETE and mode is None:
+        problems.append(FieldProblem("mode", "is required for action delete"))
+    elif action is not ModerationAction.DELETE and mode is not None:
+        problems.append(FieldProblem("mode", "is only for action delete"))
+    if decision is Decision.UPHOLD:
+        if mode == REDIRECT_MODE and redirect_to is None:
+            problems.append(FieldProblem("redirect_to", "is required for mode redirect"))
+        elif mode != REDIRECT_MODE and redirect_to is not None:
+            problems.append(FieldProblem("redirect_to", "is only for mode redirect"))
+    if problems:
+        raise ValidationError(problems)
