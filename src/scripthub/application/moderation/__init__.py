@@ -1,2 +1,2 @@
-"""Reports of scripts and their moderation: filing, rebutting, the moderators' queue and
-their decisions, and the public log of what they did."""
+"""Moderation: reports, their resolution, the public log of what moderators did, and
+takedowns."""
