@@ -10,14 +10,13 @@ from typing import Final
 
 from scripthub.domain.errors import FieldProblem, ValidationError
 from scripthub.domain.scripts import check_prose
+from scripthub.domain.takedowns import TakedownMode
 
 MAX_TEXT_LENGTH: Final = 2000
 """Of a report's details, a rebuttal and a moderator's note."""
 REPORTS_PER_WINDOW: Final = 10
 REPORT_WINDOW: Final = timedelta(days=1)
 """A reporter files at most `REPORTS_PER_WINDOW` reports in any such window (rolling)."""
-REDIRECT_MODE: Final = "redirect"
-"""The takedown mode that names another script (`redirect_to`)."""
 
 
 class ReportReason(enum.StrEnum):
@@ -69,7 +68,7 @@ class Resolution:
     note: str | None
     at: datetime
     moderator_id: uuid.UUID | None
-    mode: str | None = None
+    mode: TakedownMode | None = None
     redirect_to: uuid.UUID | None = None
 
 
@@ -111,7 +110,7 @@ def check_note(note: str | None) -> str | None:
 def check_resolution(
     decision: Decision,
     action: ModerationAction | None,
-    mode: str | None,
+    mode: TakedownMode | None,
     redirect_to: uuid.UUID | None,
 ) -> None:
     """What a resolution must name, all problems at once: an upheld report an `action`, a
@@ -131,9 +130,9 @@ def check_resolution(
     elif action is not ModerationAction.DELETE and mode is not None:
         problems.append(FieldProblem("mode", "is only for action delete"))
     if decision is Decision.UPHOLD:
-        if mode == REDIRECT_MODE and redirect_to is None:
+        if mode == TakedownMode.REDIRECT and redirect_to is None:
             problems.append(FieldProblem("redirect_to", "is required for mode redirect"))
-        elif mode != REDIRECT_MODE and redirect_to is not None:
+        elif mode != TakedownMode.REDIRECT and redirect_to is not None:
             problems.append(FieldProblem("redirect_to", "is only for mode redirect"))
     if problems:
         raise ValidationError(problems)

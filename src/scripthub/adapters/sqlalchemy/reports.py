@@ -125,7 +125,7 @@ class SqlAlchemyReportRepository:
         values: dict[str, Any] = {
             "status": resolution.decision.status.value,
             "action": None if resolution.action is None else resolution.action.value,
-            "mode": resolution.mode,
+            "mode": None if resolution.mode is None else resolution.mode.value,
             "redirect_to": resolution.redirect_to,
             "note": resolution.note,
             "moderator_id": resolution.moderator_id,

@@ -27,6 +27,7 @@ from scripthub.domain.reports import (
     ReportStatus,
     Resolution,
 )
+from scripthub.domain.takedowns import TakedownMode
 
 if TYPE_CHECKING:
     from scripthub.adapters.sqlalchemy.rows import ColumnValues
@@ -86,7 +87,7 @@ def report_from_row(row: ColumnValues) -> Report:
             note=row["note"],
             at=row["resolved_at"],
             moderator_id=row["moderator_id"],
-            mode=row["mode"],
+            mode=None if row["mode"] is None else TakedownMode(row["mode"]),
             redirect_to=row["redirect_to"],
         )
     return Report(

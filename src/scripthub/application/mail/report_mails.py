@@ -38,11 +38,15 @@ def report_filed_notice(owner: User, report: Report) -> Email:
         owner,
         f"Your script {report.script_name} was reported",
         [
-            f"Your script {report.script_name} was reported to the moderators for: "
-            f"{report.reason}.",
+            (
+                f"Your script {report.script_name} was reported to the moderators for: "
+                f"{report.reason}."
+            ),
             f"What the report says:\n{report.details}",
-            "You may answer it once (a rebuttal) before a moderator decides; you will hear "
-            "of the decision.",
+            (
+                "You may answer it once (a rebuttal) before a moderator decides; you will hear "
+                "of the decision."
+            ),
         ],
     )
 
@@ -57,8 +61,7 @@ def report_resolved_notice(to: User, report: Report, resolution: Resolution) -> 
             action = f"{action} ({resolution.mode})"
         outcome = f"The moderators upheld the report. Action taken: {action}."
     paragraphs = [
-        f"The report about the script {report.script_name} (reason: {report.reason}) was "
-        "resolved.",
+        f"The report about the script {report.script_name} (reason: {report.reason}) was resolved.",
         outcome,
     ]
     if resolution.note:

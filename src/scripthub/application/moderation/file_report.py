@@ -30,6 +30,7 @@ from scripthub.domain.reports import (
     ReportReason,
     check_report_text,
 )
+from scripthub.domain.script_versions import MAX_VERSION_LENGTH
 
 
 @dataclass(frozen=True)
@@ -49,12 +50,12 @@ class FileReport:
 
     Needs a session (TokenScopeError for a token) and a verified email
     (EmailNotVerifiedError). Refused: one's own script (ForbiddenError); a `version` the
-    script does not have (ValidationError on `version`); a second OPEN report of one reporter
-    on one script (ConflictError, also for concurrent requests: the repository's partial
-    unique index); more than `REPORTS_PER_WINDOW` reports in any `REPORT_WINDOW`
-    (TooManyReportsError, whose `retry_after` is when the oldest of them stops counting).
-    A reporter's reports are serialised by their account's lock, so concurrent ones never
-    pass the limit together."""
+    script does not have (NotFoundError; one longer than a version can be, a ValidationError
+    on `version`); a second OPEN report of one reporter on one script (ConflictError, also
+    for concurrent requests: the repository's partial unique index); more than
+    `REPORTS_PER_WINDOW` reports in any `REPORT_WINDOW` (TooManyReportsError, whose
+    `retry_after` is when the oldest of them stops counting). A reporter's reports are
+    serialised by their account's lock, so concurrent ones never pass the limit together."""
 
     uow_factory: UnitOfWorkFactory
     clock: Clock
@@ -64,6 +65,10 @@ class FileReport:
         if principal.token is not None:
             raise TokenScopeError("Reports are filed with a session, not with a token.")
         details = check_report_text("details", command.details)
+        if command.version is not None and len(command.version) > MAX_VERSION_LENGTH:
+            raise ValidationError.single(
+                "version", f"must be at most {MAX_VERSION_LENGTH} characters"
+            )
         now = self.clock.now()
         async with self.uow_factory() as uow:
             script = await load_visible_script(uow, str(command.script_id), principal)
@@ -76,7 +81,7 @@ class FileReport:
             if command.version is not None and (
                 await uow.scripts.get_version(script.id, command.version) is None
             ):
-                raise ValidationError.single("version", "is not a version of this script")
+                raise NotFoundError("The script has no such version.")
             since = now - REPORT_WINDOW
             if await uow.reports.count_filed_since(principal.user_id, since) >= REPORTS_PER_WINDOW:
                 oldest = await uow.reports.oldest_filed_since(principal.user_id, since) or now

@@ -10,6 +10,7 @@ from scripthub.application.pagination import Page, decode_cursor, page_of
 from scripthub.application.ports.keyset import Keyset
 from scripthub.application.ports.unit_of_work import UnitOfWorkFactory
 from scripthub.domain.reports import ModerationAction, ReportReason
+from scripthub.domain.takedowns import TakedownMode
 
 
 @dataclass(frozen=True)
@@ -21,7 +22,7 @@ class LoggedAction:
     script_name: str
     reason: ReportReason
     action: ModerationAction
-    mode: str | None
+    mode: TakedownMode | None
     note: str | None
     at: datetime
 
@@ -41,7 +42,9 @@ class ReadModerationLog:
 
     async def execute(self, wanted: ReadModerationLogQuery) -> Page[LoggedAction]:
         async with self.uow_factory() as uow:
-            reports = await uow.reports.resolved_page(decode_cursor(wanted.cursor), wanted.limit + 1)
+            reports = await uow.reports.resolved_page(
+                decode_cursor(wanted.cursor), wanted.limit + 1
+            )
         logged = []
         for report in reports:
             resolution = report.resolution

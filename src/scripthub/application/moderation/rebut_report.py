@@ -73,4 +73,3 @@ class RebutReport:
             )
             await uow.commit()
         return report_view(rebutted, principal)
-
