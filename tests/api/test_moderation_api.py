@@ -186,6 +186,21 @@ async def test_deleting_takes_the_script_down_with_its_mode(api: Api) -> None:
     }
 
 
+async def test_deleting_blank_takes_the_script_down_with_a_kill_switch(api: Api) -> None:
+    _, script, _, report = await reported(api)
+    token = await moderator(api)
+
+    upheld = await resolve(
+        api, token, report["id"], decision="uphold", action="delete", mode="blank"
+    )
+
+    assert upheld.status_code == 200, upheld.text
+    assert upheld.json()["resolution"]["mode"] == "blank"
+    assert_problem(await api.get(f"/api/scripts/{script['id']}"), 404, "not_found")
+    entries = await audited(api, "report.resolved", report["id"])
+    assert audited_metadata(entries[0])["mode"] == "blank"
+
+
 async def test_deleting_with_a_redirect_needs_another_public_script(api: Api) -> None:
     _, script, _, report = await reported(api)
     _, target = await owner_and_script(api, name="Better Dark Mode")

@@ -10,6 +10,7 @@ from tests.api.client import Api, assert_problem, audited_metadata
 from tests.api.mails import body_of, next_mail
 from tests.api.report_calls import file, filed, moderator, owner_and_script
 from tests.api.script_calls import audited, publish
+from tests.api.token_calls import READ, make_token
 from tests.smtp_sink import SmtpSink
 
 REPORT_KEYS = {
@@ -198,3 +199,32 @@ async def test_the_owner_is_mailed_of_a_report_without_the_reporters_name(
     assert reporter["user"]["username"] not in text
     assert reporter["user"]["email"] not in text
     assert reporter["user"]["username"] not in str(mail.get_body(("html",)).get_content())
+
+
+async def test_reports_sent_at_once_never_pass_the_daily_limit(api: Api) -> None:
+    token = (await api.verified_user())["access_token"]
+    owner = (await api.register())["access_token"]
+    scripts = [await publish(api, owner, name=f"Many {n}") for n in range(12)]
+    for script in scripts[:8]:
+        await filed(api, token, script["id"])
+    body = {"reason": "spam", "details": "At once."}
+    requests = [
+        api.request("POST", f"/api/scripts/{s['id']}/reports", token, json=body)
+        for s in scripts[8:]
+    ]
+
+    # Four at once (the test client sends each from a thread of a small pool).
+    responses = await api.at_once(*requests)
+
+    assert sorted(r.status_code for r in responses) == [201, 201, 429, 429]
+    mine = (await api.get("/api/users/me/reports", token, params={"limit": 100})).json()
+    assert len(mine["items"]) == 10
+
+
+async def test_a_personal_access_token_cannot_report_nor_read_reports(api: Api) -> None:
+    _, script = await owner_and_script(api)
+    reporter = await api.verified_user()
+    token = (await make_token(api, reporter["access_token"], scopes=READ))["secret"]
+
+    assert_problem(await file(api, token, script["id"]), 403, "token_scope")
+    assert_problem(await api.get("/api/users/me/reports", token), 403, "token_scope")
