@@ -154,6 +154,12 @@ async def test_unlisting_keeps_the_owner_from_making_the_script_public_again(api
     entries = await audited(api, "report.resolved", report["id"])
     assert audited_metadata(entries[0])["action"] == "unlist"
     assert audited_metadata(entries[0])["owner_id"] == owner["user"]["id"]
+    updates = await audited(api, "script.updated", script["id"])
+    assert audited_metadata(updates[-1]) == {
+        "fields": ["visibility"],
+        "report_id": report["id"],
+        "owner_id": owner["user"]["id"],
+    }
 
 
 async def test_deleting_takes_the_script_down_with_its_mode(api: Api) -> None:
@@ -184,6 +190,10 @@ async def test_deleting_takes_the_script_down_with_its_mode(api: Api) -> None:
         "script_id": script["id"],
         "owner_id": owner["user"]["id"],
     }
+    deleted = await audited(api, "script.deleted", script["id"])
+    assert [audited_metadata(e) for e in deleted] == [
+        {"mode": "keep", "report_id": report["id"], "owner_id": owner["user"]["id"]}
+    ]
 
 
 async def test_deleting_blank_takes_the_script_down_with_a_kill_switch(api: Api) -> None:

@@ -19,6 +19,7 @@ from scripthub.application.ports.scripts import ScriptChanges
 from scripthub.application.ports.system import Clock
 from scripthub.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from scripthub.application.scripts.access import cache_names
+from scripthub.application.scripts.changing import script_change_entry
 from scripthub.application.users.account_status import (
     StatusChange,
     stage_status_change,
@@ -119,7 +120,7 @@ class ResolveReport:
                     raise ConflictError(
                         "The script is deleted: uphold with the action none or suspend_author."
                     )
-                await self._act_on(uow, script, command, now)
+                await self._act_on(uow, script, command, report, now)
             elif command.action is ModerationAction.SUSPEND_AUTHOR:
                 suspension = await self._suspend(uow, command, report, now)
             await uow.audit.record(
@@ -145,15 +146,32 @@ class ResolveReport:
         return report_view(resolved, command.actor)
 
     async def _act_on(
-        self, uow: UnitOfWork, script: Script, command: ResolveReportCommand, now: datetime
+        self,
+        uow: UnitOfWork,
+        script: Script,
+        command: ResolveReportCommand,
+        report: Report,
+        now: datetime,
     ) -> None:
+        """Take the script down or unlist it, audited on the script too (`script.deleted`
+        with `metadata.mode`, `script.updated` with `metadata.fields`), naming the report."""
+        by_report = {"report_id": str(report.id)}
         if command.action is ModerationAction.DELETE:
             assert command.mode is not None  # noqa: S101 - check_resolution saw to it
             await take_down(uow, script, Takedown(command.mode, command.redirect_to), now)
+            action, metadata = "script.deleted", {"mode": str(command.mode), **by_report}
         elif script.visibility is Visibility.PUBLIC:
             unlisted = ScriptChanges(visibility=Visibility.UNLISTED)
             if await uow.scripts.edit(script.id, unlisted, now) is None:
                 raise ConflictError("The script is deleted: uphold with the action none.")
+            action, metadata = "script.updated", {"fields": ["visibility"], **by_report}
+        else:
+            return
+        await uow.audit.record(
+            script_change_entry(
+                self.clock, action, command.context, command.actor, script, metadata
+            )
+        )
 
     async def _suspend(
         self, uow: UnitOfWork, command: ResolveReportCommand, report: Report, now: datetime
