@@ -156,6 +156,7 @@ class ResolveReport:
         """Take the script down or unlist it, audited on the script too (`script.deleted`
         with `metadata.mode`, `script.updated` with `metadata.fields`), naming the report."""
         by_report = {"report_id": str(report.id)}
+        metadata: dict[str, Any]
         if command.action is ModerationAction.DELETE:
             assert command.mode is not None  # noqa: S101 - check_resolution saw to it
             await take_down(uow, script, Takedown(command.mode, command.redirect_to), now)
