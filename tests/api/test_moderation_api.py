@@ -162,6 +162,36 @@ async def test_unlisting_keeps_the_owner_from_making_the_script_public_again(api
     }
 
 
+async def test_an_unlisting_and_the_owner_making_the_script_public_at_once_end_unlisted(
+    api: Api,
+) -> None:
+    token = await moderator(api)
+    for _ in range(3):
+        owner, script, _, report = await reported(api)
+        path = f"/api/scripts/{script['id']}"
+        hidden = await api.send(
+            "PATCH", path, owner["access_token"], json={"visibility": "unlisted"}
+        )
+        assert hidden.status_code == 200, hidden.text
+        requests = [
+            api.request("PATCH", path, owner["access_token"], json={"visibility": "public"}),
+            api.request(
+                "POST",
+                f"/api/reports/{report['id']}/resolve",
+                token,
+                json={"decision": "uphold", "action": "unlist"},
+            ),
+        ]
+
+        edit, resolution = await api.at_once(*requests)
+
+        assert resolution.status_code == 200, resolution.text
+        assert edit.status_code in (200, 409), edit.text
+        assert (await api.get(path)).json()["visibility"] == "unlisted"
+        again = await api.send("PATCH", path, owner["access_token"], json={"visibility": "public"})
+        assert_problem(again, 409, "conflict")
+
+
 async def test_deleting_takes_the_script_down_with_its_mode(api: Api) -> None:
     owner, script, reporter, report = await reported(api)
     token = await moderator(api)
