@@ -133,6 +133,34 @@ async def _new_token(api: Api) -> Call:
     return _TOKEN_CALLS[id(api)][1]
 
 
+async def _reported(api: Api) -> tuple[str, str]:
+    """A fresh owner's token and a fresh report of their script, by a verified reporter."""
+    token, script = await _own_script(api)
+    reporter = (await api.verified_user())["access_token"]
+    body = {"reason": "spam", "details": "Limits."}
+    filed = await api.send("POST", f"/api/scripts/{script}/reports", reporter, json=body)
+    assert filed.status_code == 201, filed.text
+    return token, filed.json()["id"]
+
+
+async def _new_report(api: Api) -> Call:
+    _, script = await _own_script(api)
+    reporter = (await api.verified_user())["access_token"]
+    body = {"reason": "spam", "details": "Limits."}
+    return Call(f"/api/scripts/{script}/reports", body, reporter)
+
+
+async def _rebuttal(api: Api) -> Call:
+    token, report = await _reported(api)
+    return Call(f"/api/reports/{report}/rebuttal", {"text": "Limits."}, token)
+
+
+async def _resolution(api: Api) -> Call:
+    _, report = await _reported(api)
+    moderator = (await api.role_holder("moderator"))["access_token"]
+    return Call(f"/api/reports/{report}/resolve", {"decision": "dismiss"}, moderator)
+
+
 NEW_PASSWORD = "another horse battery"
 CALLS: dict[tuple[str, str], Caller] = {
     ("POST", "/api/auth/register"): _register,
@@ -193,6 +221,9 @@ CALLS: dict[tuple[str, str], Caller] = {
     ),
     ("POST", "/api/scripts"): _new_script,
     ("POST", "/api/scripts/{id_or_slug}/versions"): _new_version,
+    ("POST", "/api/scripts/{id_or_slug}/reports"): _new_report,
+    ("POST", "/api/reports/{report_id}/rebuttal"): _rebuttal,
+    ("POST", "/api/reports/{report_id}/resolve"): _resolution,
 }
 
 
@@ -423,6 +454,16 @@ async def _versions(api: Api) -> Call:
     return Call(f"/api/scripts/{script}/versions", {}, token)
 
 
+async def _script_reports(api: Api) -> Call:
+    token, script = await _own_script(api)
+    return Call(f"/api/scripts/{script}/reports", {}, token)
+
+
+async def _report_queue(api: Api) -> Call:
+    moderator = (await api.role_holder("moderator"))["access_token"]
+    return Call("/api/moderation/reports", {}, moderator)
+
+
 QUERY_CALLS: dict[tuple[str, str], Caller] = {
     ("GET", "/api/users"): lambda api: _admin(api, "/api/users", {}),
     ("GET", "/api/audit-logs"): lambda api: _admin(api, "/api/audit-logs", {}),
@@ -430,6 +471,10 @@ QUERY_CALLS: dict[tuple[str, str], Caller] = {
     ("GET", "/api/sites"): lambda _: _anonymous("/api/sites", {}),
     ("GET", "/api/scripts/{id_or_slug}/versions"): _versions,
     ("GET", "/api/users/me/scripts"): lambda api: _own(api, "/api/users/me/scripts", {}),
+    ("GET", "/api/scripts/{id_or_slug}/reports"): _script_reports,
+    ("GET", "/api/users/me/reports"): lambda api: _own(api, "/api/users/me/reports", {}),
+    ("GET", "/api/moderation/reports"): _report_queue,
+    ("GET", "/api/moderation/log"): lambda _: _anonymous("/api/moderation/log", {}),
 }
 """Where to send the query parameters of each route that bounds some (the body is unused)."""
 

@@ -139,6 +139,11 @@ class ConflictError(DomainError):
     code = "conflict"
 
 
+class VisibilityLockedError(ConflictError):
+    """A script that moderation unlisted may not be made public again by its owner while
+    the upheld report stands."""
+
+
 class EmailTakenError(ConflictError):
     code = "email_taken"
 
@@ -161,6 +166,18 @@ class LoginThrottledError(RateLimitedError):
     def __init__(self, retry_after: int) -> None:
         super().__init__(retry_after)
         self.detail = f"Too many failed sign-ins; retry in {retry_after} s."
+        self.args = (self.detail,)
+
+
+class TooManyReportsError(RateLimitedError):
+    """A reporter filed as many reports as a day allows; `retry_after` says when the oldest
+    of them stops counting."""
+
+    code = "too_many_reports"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(retry_after)
+        self.detail = f"You filed too many reports today; retry in {retry_after} s."
         self.args = (self.detail,)
 
 

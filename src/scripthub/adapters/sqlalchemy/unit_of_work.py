@@ -14,6 +14,7 @@ from scripthub.adapters.sqlalchemy.email_tokens import SqlAlchemyEmailTokenRepos
 from scripthub.adapters.sqlalchemy.errors import database_errors, domain_error_for
 from scripthub.adapters.sqlalchemy.outbox_writer import SqlAlchemyOutboxWriter
 from scripthub.adapters.sqlalchemy.provider_links import SqlAlchemyProviderLinkRepository
+from scripthub.adapters.sqlalchemy.reports import SqlAlchemyReportRepository
 from scripthub.adapters.sqlalchemy.roles import SqlAlchemyRoleRepository
 from scripthub.adapters.sqlalchemy.scripts import SqlAlchemyScriptRepository
 from scripthub.adapters.sqlalchemy.sources import (
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
     from scripthub.application.ports.email_tokens import EmailTokenRepository
     from scripthub.application.ports.mail import OutboxWriter
     from scripthub.application.ports.provider_links import ProviderLinkRepository
+    from scripthub.application.ports.reports import ReportRepository
     from scripthub.application.ports.roles import RoleRepository
     from scripthub.application.ports.scripts import ScriptRepository
     from scripthub.application.ports.sources import SourceRepository, WebhookRepository
@@ -71,6 +73,7 @@ class SqlAlchemyUnitOfWork:
     access_tokens: AccessTokenRepository
     sources: SourceRepository
     webhooks: WebhookRepository
+    reports: ReportRepository
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -98,6 +101,7 @@ class SqlAlchemyUnitOfWork:
         self.access_tokens = SqlAlchemyAccessTokenRepository(connection, statements)
         self.sources = SqlAlchemySourceRepository(connection)
         self.webhooks = SqlAlchemyWebhookRepository(connection)
+        self.reports = SqlAlchemyReportRepository(connection)
         return self
 
     async def __aexit__(

@@ -35,6 +35,13 @@ from scripthub.application.installs.flush_installs import FlushInstalls
 from scripthub.application.mail.deliver_mail import DeliverMail
 from scripthub.application.mail.messages import MailLinks
 from scripthub.application.mail.token_mail import TokenMail
+from scripthub.application.moderation.file_report import FileReport
+from scripthub.application.moderation.list_own_reports import ListOwnReports
+from scripthub.application.moderation.list_report_queue import ListReportQueue
+from scripthub.application.moderation.list_script_reports import ListScriptReports
+from scripthub.application.moderation.moderation_log import ReadModerationLog
+from scripthub.application.moderation.rebut_report import RebutReport
+from scripthub.application.moderation.resolve_report import ResolveReport
 from scripthub.application.oauth.exchange_code import ExchangeOAuthCode
 from scripthub.application.oauth.finish_callback import FinishOAuthCallback
 from scripthub.application.oauth.flows import FlowStarter
@@ -445,3 +452,25 @@ class UseCases(containers.DeclarativeContainer):
         clock=clock,
         policy=providers.Singleton(SyncPolicy, lease=settings.provided.sync_policy_lease),
     )
+
+    # Reports and moderation.
+    file_report = providers.Singleton(FileReport, uow_factory=uow_factory, clock=clock)
+    list_own_reports = providers.Singleton(ListOwnReports, uow_factory=uow_factory)
+    list_script_reports = providers.Singleton(
+        ListScriptReports, uow_factory=uow_factory, authorizer=authorizer
+    )
+    rebut_report = providers.Singleton(
+        RebutReport, uow_factory=uow_factory, authorizer=authorizer, clock=clock
+    )
+    list_report_queue = providers.Singleton(
+        ListReportQueue, uow_factory=uow_factory, authorizer=authorizer
+    )
+    resolve_report = providers.Singleton(
+        ResolveReport,
+        uow_factory=uow_factory,
+        authorizer=authorizer,
+        session_ending=session_ending,
+        latest_code=latest_code,
+        clock=clock,
+    )
+    read_moderation_log = providers.Singleton(ReadModerationLog, uow_factory=uow_factory)

@@ -19,6 +19,12 @@ from scripthub.entrypoints.http.controllers.access_tokens import AccessTokensCon
 from scripthub.entrypoints.http.controllers.audit import AuditController
 from scripthub.entrypoints.http.controllers.auth import AuthController
 from scripthub.entrypoints.http.controllers.email_change import EmailChangeController
+from scripthub.entrypoints.http.controllers.moderation import (
+    ModerationController,
+    OwnReportsController,
+    ReportsController,
+    ScriptReportsController,
+)
 from scripthub.entrypoints.http.controllers.oauth import OAuthController, OwnProvidersController
 from scripthub.entrypoints.http.controllers.passwords import PasswordsController
 from scripthub.entrypoints.http.controllers.roles import PermissionsController, RolesController
@@ -94,6 +100,10 @@ CONTROLLERS = (
     ScriptSourceController,
     OwnWebhookController,
     GitHubWebhookController,
+    ScriptReportsController,
+    OwnReportsController,
+    ReportsController,
+    ModerationController,
 )
 
 logger = logging.getLogger("scripthub.http")
