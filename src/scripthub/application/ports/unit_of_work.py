@@ -15,6 +15,7 @@ from scripthub.application.ports.roles import RoleRepository
 from scripthub.application.ports.scripts import ScriptRepository
 from scripthub.application.ports.sources import SourceRepository, WebhookRepository
 from scripthub.application.ports.users import UserRepository
+from scripthub.application.ports.version_reviews import VersionReviewRepository
 
 
 class UnitOfWork(Protocol):
@@ -35,6 +36,7 @@ class UnitOfWork(Protocol):
     access_tokens: AccessTokenRepository
     sources: SourceRepository
     webhooks: WebhookRepository
+    version_reviews: VersionReviewRepository
 
     async def __aenter__(self) -> Self: ...
 
