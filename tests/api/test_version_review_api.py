@@ -11,7 +11,11 @@ from typing import Any
 import pytest
 
 from tests.api.client import Api, assert_problem, audited_metadata
+from tests.api.mails import FRONTEND, body_of, next_mail
 from tests.api.script_calls import audited, post_version, publish
+from tests.api.source_calls import FILE, REPOSITORY, script_with_source, source_app, sync_now
+from tests.fake_github import FakeGitHub
+from tests.smtp_sink import SmtpSink
 from tests.userscripts import userscript
 
 BASE = ("match https://example.com/*", "connect api.example.com", "grant GM_getValue")
@@ -392,3 +396,52 @@ async def test_a_publication_racing_an_approval_never_serves_a_held_version(api:
         [reviewed] = await audited(api, "script.version_reviewed", script["id"])
         assert audited_metadata(reviewed)["latest"] is True
         assert audited_metadata(reviewed)["version"] == "1.1"
+
+
+async def test_a_sync_that_brings_a_widening_version_is_held_for_review(
+    wiring_environment: dict[str, str], fake_github: FakeGitHub
+) -> None:
+    async with source_app(
+        wiring_environment, fake_github, SCRIPTHUB_REVIEW_POLICY="widening"
+    ) as api:
+        session = (await api.register())["access_token"]
+        script = await script_with_source(api, fake_github, session)
+        fake_github.put_file(REPOSITORY, "main", FILE, userscript("1.1", WIDENING))
+
+        last_sync = await sync_now(api, session, script["id"])
+
+        assert (last_sync["status"], last_sync["version"]) == ("held_for_review", "1.1")
+        read = await api.get(f"/api/scripts/{script['id']}")
+        assert read.json()["latest_version"]["version"] == "1.0"
+        raw = await api.get(f"/api/scripts/{script['id']}/raw")
+        assert served_version(raw.content) == "1.0"
+        [held] = await audited(api, "script.version_held", script["id"])
+        assert held["metadata"]["version"] == "1.1"
+        synced = await audited(api, "script.synced", script["id"])
+        assert [entry["metadata"]["status"] for entry in synced] == ["held_for_review"]
+
+
+async def test_the_owner_is_mailed_the_decision(
+    make_api: Callable[..., Any], smtp_sink: SmtpSink
+) -> None:
+    api: Api = await make_api(
+        SCRIPTHUB_REVIEW_POLICY="widening",
+        SCRIPTHUB_SMTP_URL=smtp_sink.url(),
+        SCRIPTHUB_FRONTEND_URL=FRONTEND,
+    )
+    pair = await api.register()
+    owner, email = pair["access_token"], pair["user"]["email"]
+    script = await publish(api, owner, code=code("1.0"))
+    held = await post_version(api, owner, script["id"], code=code("1.1", WIDENING))
+    assert held.status_code == 202, held.text
+    moderator = (await api.role_holder("moderator"))["access_token"]
+    await next_mail(smtp_sink, email)  # the address's confirmation
+
+    review = f"/api/scripts/{script['id']}/versions/1.1/review"
+    note = "Please explain why it now reaches evil.example.net."
+    response = await api.send("POST", review, moderator, json={"decision": "reject", "note": note})
+
+    assert response.status_code == 200, response.text
+    mail = await next_mail(smtp_sink, email, 1)
+    assert mail["Subject"] == "Dark Mode 1.1 was rejected"
+    assert note in body_of(mail)
