@@ -445,3 +445,30 @@ async def test_the_owner_is_mailed_the_decision(
     mail = await next_mail(smtp_sink, email, 1)
     assert mail["Subject"] == "Dark Mode 1.1 was rejected"
     assert note in body_of(mail)
+
+
+async def test_two_approvals_at_once_leave_the_greatest_version_the_latest(api: Api) -> None:
+    # Two moderators: one moderator's requests wait for each other on their account's lock.
+    moderators = [(await api.role_holder(role))["access_token"] for role in ("moderator", "admin")]
+    approve = {"decision": "approve"}
+    for _ in range(6):
+        script, owner, etags = await hold(api)
+        second = await post_version(api, owner, script["id"], code=code("1.2", WIDENING))
+        assert second.status_code == 202, second.text
+        versions = f"/api/scripts/{script['id']}/versions"
+
+        approvals = await api.at_once(
+            api.request("POST", f"{versions}/1.1/review", moderators[0], json=approve),
+            api.request("POST", f"{versions}/1.2/review", moderators[1], json=approve),
+        )
+
+        assert [a.status_code for a in approvals] == [200, 200]
+        read = await api.get(f"/api/scripts/{script['id']}")
+        assert read.json()["latest_version"]["version"] == "1.2"
+        for route, etag in etags.items():
+            after = await api.send("GET", route, headers={"If-None-Match": etag})
+            assert served_version(after.content) == "1.2", route
+        reviewed = await audited(api, "script.version_reviewed", script["id"])
+        latest = {audited_metadata(e)["version"]: audited_metadata(e)["latest"] for e in reviewed}
+        assert latest["1.2"] is True
+        assert set(latest) == {"1.1", "1.2"}
