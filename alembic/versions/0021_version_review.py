@@ -1,6 +1,8 @@
-"""Review of risky updates: a version's `status` (`published`, `held_for_review`, `rejected`)
-and the moderator's decision on a held one (who, when, note). Every existing version is
-published.
+"""Review of risky updates: a version's `status` and the moderator's decision on it.
+
+`status` is `published`, `held_for_review` or `rejected` (every existing version is
+published); `reviewed_by`, `reviewed_at` and `review_note` record the decision on a version
+that was held.
 
 Revision ID: 0021
 Revises: 0019 (relinked to 0020 at merge)
