@@ -294,8 +294,11 @@ async def test_a_review_names_a_held_version_with_a_known_decision(api: Api) -> 
     moderator = (await api.role_holder("moderator"))["access_token"]
     base = f"/api/scripts/{script['id']}/versions"
 
-    unknown = await api.send("POST", f"{base}/9.9/review", moderator, json={"decision": "reject"})
-    assert_problem(unknown, 404, "not_found")
+    for version in ("9.9", "%00", "x" * 300):
+        unknown = await api.send(
+            "POST", f"{base}/{version}/review", moderator, json={"decision": "reject"}
+        )
+        assert_problem(unknown, 404, "not_found")
     published = await api.send("POST", f"{base}/1.0/review", moderator, json={"decision": "reject"})
     assert_problem(published, 409, "conflict")
     bad = await api.send("POST", f"{base}/1.1/review", moderator, json={"decision": "maybe"})

@@ -30,7 +30,8 @@ class ReadVersionCodeQuery:
     held: Held = NOTHING_HELD
 
 
-def _plausible(version: str) -> bool:
+def plausible_version(version: str) -> bool:
+    """Whether `version` could name a version (else it names none, unread)."""
     return 0 < len(version) <= MAX_VERSION_LENGTH and version.isprintable()
 
 
@@ -52,7 +53,7 @@ class ReadVersionCode:
         self._prepared_code = prepared_code
 
     async def execute(self, query: ReadVersionCodeQuery) -> ServedCode:
-        if not _plausible(query.version):
+        if not plausible_version(query.version):
             raise NotFoundError("Version not found.")
         async with self._uow_factory() as uow:
             script = await load_visible_script(uow, query.id_or_slug, query.viewer)

@@ -20,6 +20,7 @@ from scripthub.application.scripts.changing import (
     differing_changes,
     script_change_entry,
 )
+from scripthub.application.scripts.read_version_code import plausible_version
 from scripthub.domain.audit import RequestContext
 from scripthub.domain.errors import ConflictError, NotFoundError
 from scripthub.domain.mail import OutboxMessage
@@ -141,6 +142,8 @@ class ReviewVersion:
         script = await uow.scripts.get(command.script_id)
         if script is None:
             raise NotFoundError("Script not found.")
+        if not plausible_version(command.version):  # names none (NUL would upset the driver)
+            raise NotFoundError("Version not found.")
         version = await uow.scripts.get_version(script.id, command.version)
         if version is None:
             raise NotFoundError("Version not found.")
