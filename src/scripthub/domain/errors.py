@@ -118,6 +118,23 @@ class NotFoundError(DomainError):
     code = "not_found"
 
 
+class GoneError(DomainError):
+    """A script deleted by moderation with the mode `keep`: its code is gone for good."""
+
+    code = "gone"
+
+
+class ScriptMovedError(DomainError):
+    """A script deleted by moderation with the mode `redirect`: its code is at `location`
+    (another script's), where installed copies follow it."""
+
+    code = "script_moved"
+
+    def __init__(self, detail: str, location: str) -> None:
+        super().__init__(detail)
+        self.location = location
+
+
 class ConflictError(DomainError):
     code = "conflict"
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from scripthub.domain.errors import FieldProblem, PayloadTooLargeError, ValidationError
 from scripthub.domain.spdx import is_spdx_expression
+from scripthub.domain.takedowns import Takedown
 from scripthub.domain.text import control_character_problem, invisible_character_problem
 from scripthub.domain.version_review import VersionReview, VersionStatus
 
@@ -88,6 +89,8 @@ class Script:
     rating_count: int = 0
     latest_version: VersionSummary | None = None
     deleted_at: datetime | None = None
+    takedown: Takedown | None = None
+    """How moderation took the script down (it is deleted then), if it did."""
     owner_username: str | None = None
     """Filled in by reads (joined from the owner's account); ignored by writes."""
     owner_active: bool = True

@@ -15,6 +15,8 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    literal_column,
+    or_,
     select,
     tuple_,
     union_all,
@@ -71,6 +73,7 @@ if TYPE_CHECKING:
     from scripthub.application.ports.scripts import ScriptChanges, ScriptPage, ScriptQuery
     from scripthub.domain.scripts import Rating, Script, ScriptVersion
     from scripthub.domain.sites import SiteTargets
+    from scripthub.domain.takedowns import Takedown
 
 _SEARCHED_FIELDS = ("name", "description", "tags", "localized")
 _OF_SCRIPT = "of_script"
@@ -128,7 +131,10 @@ _LATEST_CODE = (
         (scripts.c.id == script_versions.c.script_id)
         & (scripts.c.latest_version == script_versions.c.version),
     )
-    .where(scripts.c.id == bindparam(_OF_SCRIPT), LIVE)
+    .where(
+        scripts.c.id == bindparam(_OF_SCRIPT),
+        or_(LIVE, scripts.c.takedown == literal_column("'blank'")),
+    )
 )
 _PUBLISHED_COLUMNS = (
     "latest_version",
@@ -244,6 +250,32 @@ class SqlAlchemyScriptRepository:
         await self._follow(script_id)
         await self._search.follow([script_id])
         return True
+
+    async def take_down(self, script_id: uuid.UUID, takedown: Takedown, now: datetime) -> bool:
+        values = {
+            "deleted_at": now,
+            "updated_at": now,
+            "takedown": takedown.mode.value,
+            "redirect_to": takedown.redirect_to,
+        }
+        if not await self._update_live(script_id, values):
+            return False
+        await self._follow(script_id)
+        await self._search.follow([script_id])
+        return True
+
+    async def get_taken_down(self, script_id: uuid.UUID) -> Script | None:
+        result = await self._connection.execute(
+            WITH_OWNER.where(scripts.c.id == script_id, scripts.c.takedown.is_not(None))
+        )
+        row = result.mappings().first()
+        return None if row is None else script_from_row(row)
+
+    async def version_names(self, script_id: uuid.UUID) -> list[str]:
+        result = await self._connection.execute(
+            select(script_versions.c.version).where(script_versions.c.script_id == script_id)
+        )
+        return list(result.scalars())
 
     async def names_owned_by(self, owner_id: uuid.UUID) -> list[ScriptName]:
         result = await self._connection.execute(

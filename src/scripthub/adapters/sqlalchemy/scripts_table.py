@@ -44,6 +44,7 @@ from scripthub.domain.scripts import (
     VersionSummary,
     Visibility,
 )
+from scripthub.domain.takedowns import Takedown, TakedownMode
 from scripthub.domain.users import AccountStatus
 from scripthub.domain.version_review import VersionReview, VersionStatus
 
@@ -354,9 +355,16 @@ def script_from_row(row: ColumnValues) -> Script:
         rating_count=row["rating_count"],
         latest_version=latest,
         deleted_at=row["deleted_at"],
+        takedown=takedown_from_row(row),
         owner_username=row["username"],
         owner_active=row["account_status"] == AccountStatus.ACTIVE.value,
     )
+
+
+def takedown_from_row(row: ColumnValues) -> Takedown | None:
+    if row["takedown"] is None:
+        return None
+    return Takedown(TakedownMode(row["takedown"]), row["redirect_to"])
 
 
 def version_values(version: ScriptVersion, code: str) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from scripthub.application.ports.prepared_code import PreparedCode, PreparedCode
 from scripthub.application.ports.unit_of_work import UnitOfWorkFactory
 from scripthub.application.scripts.access import load_visible_script
 from scripthub.application.scripts.served_code import NOTHING_HELD, CodeForm, Held, ServedCode
+from scripthub.application.scripts.taken_down import require_not_taken_down
 from scripthub.application.scripts.unpublished import visible_version
 from scripthub.domain.errors import NotFoundError
 from scripthub.domain.userscript_serving import PINNED_URL, rewrite_update_urls
@@ -56,7 +57,11 @@ class ReadVersionCode:
         if not plausible_version(query.version):
             raise NotFoundError("Version not found.")
         async with self._uow_factory() as uow:
-            script = await load_visible_script(uow, query.id_or_slug, query.viewer)
+            try:
+                script = await load_visible_script(uow, query.id_or_slug, query.viewer)
+            except NotFoundError:
+                await require_not_taken_down(uow, query.id_or_slug, query.viewer)
+                raise
             found_version = await uow.scripts.get_version(script.id, query.version)
             version = visible_version(script, found_version, query.viewer)
             if version is None:

@@ -103,6 +103,7 @@ def _latest_code_query(
         held=held,
         download=method != HttpMethod.HEAD,
         rate_charges=rate_charges(cache_name(id_or_slug), checks_for_update(form, held)),
+        file_name=file_name,
     )
     return query, on_code_url
 

@@ -1,0 +1,1 @@
+"""Moderation: reports, their resolution, and takedowns."""
