@@ -12,6 +12,7 @@ from scripthub.domain.errors import ConflictError
 from scripthub.domain.scripts import RatingTotals, Script, ScriptName, VersionCode, Visibility
 from scripthub.domain.sites import NO_SITES
 from scripthub.domain.takedowns import TakedownMode
+from scripthub.domain.version_review import VersionStatus
 from tests.fakes.database import check_script_is_unique, check_version_is_unique, newest_first
 from tests.fakes.script_listing import listed_page
 
@@ -155,12 +156,18 @@ class InMemoryScriptRepository:
         return True
 
     async def list_versions(
-        self, script_id: uuid.UUID, *, after: Keyset | None = None, limit: int = 20
+        self,
+        script_id: uuid.UUID,
+        *,
+        after: Keyset | None = None,
+        limit: int = 20,
+        published_only: bool = True,
     ) -> list[ScriptVersion]:
         versions = (
             stored.version
             for stored in self._database.script_versions.values()
             if stored.version.script_id == script_id
+            and (not published_only or stored.version.status is VersionStatus.PUBLISHED)
         )
         return newest_first(
             versions, lambda version: (version.created_at, version.id), after, limit

@@ -20,6 +20,7 @@ from tests.fakes.provider_links import InMemoryProviderLinkRepository
 from tests.fakes.roles import InMemoryRoleRepository
 from tests.fakes.scripts import InMemoryScriptRepository
 from tests.fakes.users import InMemoryUserRepository
+from tests.fakes.version_reviews import InMemoryVersionReviewRepository
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
     from scripthub.application.ports.roles import RoleRepository
     from scripthub.application.ports.scripts import ScriptRepository
     from scripthub.application.ports.users import UserRepository
+    from scripthub.application.ports.version_reviews import VersionReviewRepository
 
 Table = dict[Any, Any]
 
@@ -58,6 +60,7 @@ class InMemoryUnitOfWork:
     access_tokens: AccessTokenRepository
     outbox: OutboxWriter
     scripts: ScriptRepository
+    version_reviews: VersionReviewRepository
 
     def __init__(self, database: InMemoryDatabase) -> None:
         self._database = database
@@ -125,7 +128,8 @@ class InMemoryUnitOfWork:
         self.email_tokens = InMemoryEmailTokenRepository(self._working, writing)
         self.access_tokens = InMemoryAccessTokenRepository(self._working, writing)
         self.outbox = InMemoryOutboxWriter(self._working, writing)
-        self.scripts = InMemoryScriptRepository(self._working, writing)
+        self.scripts = scripts = InMemoryScriptRepository(self._working, writing)
+        self.version_reviews = InMemoryVersionReviewRepository(self._working, writing, scripts)
 
 
 def _merge(published: Table, before: Table, after: Table) -> tuple[Table, set[Any]]:

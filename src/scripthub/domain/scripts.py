@@ -17,6 +17,7 @@ from scripthub.domain.errors import FieldProblem, PayloadTooLargeError, Validati
 from scripthub.domain.spdx import is_spdx_expression
 from scripthub.domain.takedowns import Takedown
 from scripthub.domain.text import control_character_problem, invisible_character_problem
+from scripthub.domain.version_review import VersionReview, VersionStatus
 
 MAX_NAME_LENGTH = 100
 MAX_DESCRIPTION_LENGTH = 5000
@@ -121,7 +122,7 @@ class ScriptName:
 
 @dataclass(frozen=True)
 class ScriptVersion:
-    """One immutable published version, without its code (read on its own: it can be 2 MiB)."""
+    """One immutable version, without its code (read on its own: it can be 2 MiB)."""
 
     id: uuid.UUID
     script_id: uuid.UUID
@@ -134,6 +135,10 @@ class ScriptVersion:
     changelog: str | None = None
     metadata: dict[str, Any] | None = None
     widened: dict[str, Any] | None = None
+    status: VersionStatus = VersionStatus.PUBLISHED
+    """Only a published version is ever served to anyone but its owner and moderators."""
+    review: VersionReview | None = None
+    """The moderator's decision, for a version that was held."""
 
     @property
     def summary(self) -> VersionSummary:

@@ -42,6 +42,7 @@ from scripthub.adapters.sqlalchemy.scripts_table import (
     WITH_OWNER,
     localized_document,
     name_key,
+    review_values,
     script_from_row,
     script_ratings,
     script_sites,
@@ -57,6 +58,7 @@ from scripthub.adapters.sqlalchemy.statements import new_value_parameters, new_v
 from scripthub.application.ports.scripts import UNCHANGED, SiteCount
 from scripthub.domain.errors import ConflictError
 from scripthub.domain.scripts import RatingTotals, ScriptName, VersionCode
+from scripthub.domain.version_review import VersionStatus
 
 if TYPE_CHECKING:
     import uuid
@@ -334,7 +336,8 @@ class SqlAlchemyScriptRepository:
         await self._follow(version.script_id)
         try:
             await self._statements.run(
-                _INSERT_VERSION, new_values(without_nul(version_values(version, code)))
+                _INSERT_VERSION,
+                new_values({**version_values(version, code), **review_values(version)}),
             )
         except IntegrityError as error:
             msg = f"version {version.version} of this script already exists"
@@ -342,10 +345,23 @@ class SqlAlchemyScriptRepository:
         await self._set_sites(version.script_id, sites)
         return True
 
+    async def follow_publication(self, script_id: uuid.UUID, sites: SiteTargets) -> None:
+        """After a script's latest version changed (its row written, and locked): its
+        `script_tags` copies and its sites follow."""
+        await self._follow(script_id)
+        await self._set_sites(script_id, sites)
+
     async def list_versions(
-        self, script_id: uuid.UUID, *, after: Keyset | None = None, limit: int = 20
+        self,
+        script_id: uuid.UUID,
+        *,
+        after: Keyset | None = None,
+        limit: int = 20,
+        published_only: bool = True,
     ) -> list[ScriptVersion]:
         statement = select(*VERSION_COLUMNS).where(script_versions.c.script_id == script_id)
+        if published_only:
+            statement = statement.where(script_versions.c.status == VersionStatus.PUBLISHED.value)
         result = await self._connection.execute(
             newest_first(
                 statement, script_versions.c.created_at, script_versions.c.id, after, limit

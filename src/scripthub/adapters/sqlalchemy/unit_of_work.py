@@ -27,6 +27,7 @@ from scripthub.adapters.sqlalchemy.statements import (
     Statements,
 )
 from scripthub.adapters.sqlalchemy.users import SqlAlchemyUserRepository
+from scripthub.adapters.sqlalchemy.version_reviews import SqlAlchemyVersionReviewRepository
 from scripthub.domain.errors import ServiceUnavailableError
 
 if TYPE_CHECKING:
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
     from scripthub.application.ports.scripts import ScriptRepository
     from scripthub.application.ports.sources import SourceRepository, WebhookRepository
     from scripthub.application.ports.users import UserRepository
+    from scripthub.application.ports.version_reviews import VersionReviewRepository
 
 
 class SqlAlchemyUnitOfWork:
@@ -74,6 +76,7 @@ class SqlAlchemyUnitOfWork:
     sources: SourceRepository
     webhooks: WebhookRepository
     reports: ReportRepository
+    version_reviews: VersionReviewRepository
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -97,7 +100,8 @@ class SqlAlchemyUnitOfWork:
         self.audit = SqlAlchemyAuditLog(connection, statements)
         self.email_tokens = SqlAlchemyEmailTokenRepository(connection)
         self.outbox = SqlAlchemyOutboxWriter(connection)
-        self.scripts = SqlAlchemyScriptRepository(connection, statements)
+        self.scripts = scripts = SqlAlchemyScriptRepository(connection, statements)
+        self.version_reviews = SqlAlchemyVersionReviewRepository(connection, scripts)
         self.access_tokens = SqlAlchemyAccessTokenRepository(connection, statements)
         self.sources = SqlAlchemySourceRepository(connection)
         self.webhooks = SqlAlchemyWebhookRepository(connection)

@@ -229,10 +229,16 @@ class ScriptRepository(Protocol):
         """
 
     async def list_versions(
-        self, script_id: uuid.UUID, *, after: Keyset | None = None, limit: int = 20
+        self,
+        script_id: uuid.UUID,
+        *,
+        after: Keyset | None = None,
+        limit: int = 20,
+        published_only: bool = True,
     ) -> list[ScriptVersion]:
         """At most `limit` versions of the script, newest first by (`created_at`, `id`),
-        after `after`; one query."""
+        after `after`; one query. `published_only=False`: the versions held for review and
+        rejected too (the owner's and the moderators' view)."""
 
     async def get_version(self, script_id: uuid.UUID, version: str) -> ScriptVersion | None:
         """One version of the script, by its version string."""

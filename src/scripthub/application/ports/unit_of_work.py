@@ -16,6 +16,7 @@ from scripthub.application.ports.roles import RoleRepository
 from scripthub.application.ports.scripts import ScriptRepository
 from scripthub.application.ports.sources import SourceRepository, WebhookRepository
 from scripthub.application.ports.users import UserRepository
+from scripthub.application.ports.version_reviews import VersionReviewRepository
 
 
 class UnitOfWork(Protocol):
@@ -37,6 +38,7 @@ class UnitOfWork(Protocol):
     sources: SourceRepository
     webhooks: WebhookRepository
     reports: ReportRepository
+    version_reviews: VersionReviewRepository
 
     async def __aenter__(self) -> Self: ...
 

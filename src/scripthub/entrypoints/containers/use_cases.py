@@ -61,6 +61,7 @@ from scripthub.application.scripts.delete_script import DeleteScript
 from scripthub.application.scripts.edit_script import EditScript
 from scripthub.application.scripts.feature_script import FeatureScript
 from scripthub.application.scripts.get_script import GetScript
+from scripthub.application.scripts.list_held_versions import ListHeldVersions
 from scripthub.application.scripts.list_own_scripts import ListOwnScripts
 from scripthub.application.scripts.list_scripts import ListScripts
 from scripthub.application.scripts.list_sites import ListTopSites
@@ -69,6 +70,7 @@ from scripthub.application.scripts.publish_version import PublishScriptVersion
 from scripthub.application.scripts.rate_script import RateScript
 from scripthub.application.scripts.read_script_code import ReadScriptCode
 from scripthub.application.scripts.read_version_code import ReadVersionCode
+from scripthub.application.scripts.review_version import ReviewVersion
 from scripthub.application.scripts.unrate_script import UnrateScript
 from scripthub.application.sources.fetching import GitHubEndpoints, SourceFiles
 from scripthub.application.sources.get_source import GetSource
@@ -401,6 +403,17 @@ class UseCases(containers.DeclarativeContainer):
         authorizer=authorizer,
         latest_code=latest_code,
         clock=clock,
+        review_policy=settings.provided.version_review_policy,
+    )
+    review_version = providers.Singleton(
+        ReviewVersion,
+        uow_factory=uow_factory,
+        authorizer=authorizer,
+        latest_code=latest_code,
+        clock=clock,
+    )
+    list_held_versions = providers.Singleton(
+        ListHeldVersions, uow_factory=uow_factory, authorizer=authorizer
     )
     get_script = providers.Singleton(GetScript, uow_factory=uow_factory)
     list_scripts = providers.Singleton(ListScripts, uow_factory=uow_factory)

@@ -45,6 +45,7 @@ from scripthub.entrypoints.http.controllers.user_administration import (
     UserAdministrationController,
 )
 from scripthub.entrypoints.http.controllers.users import OWN_USER_PATH, OwnUserLane, UsersController
+from scripthub.entrypoints.http.controllers.version_reviews import VersionReviewsController
 from scripthub.entrypoints.http.dependencies import build_dependencies, with_use_cases
 from scripthub.entrypoints.http.docs import PAGE_POLICIES, docs_router
 from scripthub.entrypoints.http.forwarding import UntrustedForwardingWarning
@@ -104,6 +105,7 @@ CONTROLLERS = (
     OwnReportsController,
     ReportsController,
     ModerationController,
+    VersionReviewsController,
 )
 
 logger = logging.getLogger("scripthub.http")

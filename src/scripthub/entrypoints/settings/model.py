@@ -12,6 +12,7 @@ import msgspec
 
 from scripthub.adapters.oauth.registration import ProviderRegistration
 from scripthub.adapters.security.host_slots import default_slot_directory
+from scripthub.domain.version_review import ReviewPolicy
 
 DEFAULT_FRONTEND_URL = "http://localhost:3000"
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
@@ -21,6 +22,7 @@ LOCAL_ORIGINS = r"https?://(localhost|127\.0\.0\.1|\[::1\])(:[0-9]{1,5})?"
 
 Environment = Literal["development", "test", "production"]
 SessionStoreKind = Literal["memory", "sql", "redis"]
+ReviewPolicyName = Literal["off", "widening", "all"]
 
 
 class RateLimit(msgspec.Struct, frozen=True):
@@ -115,6 +117,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     fetch_allow_loopback: bool = False
     """Source fetches may reach loopback addresses (tests' fake servers); refused in
     production."""
+    review_policy: ReviewPolicyName = "off"
+    """Which new versions wait for a moderator (`domain.version_review.ReviewPolicy`):
+    `widening` by default in production."""
 
     def served_at(self, host: str, port: int) -> Settings:
         """These settings for a server listening on `host`:`port`: the public URL becomes that
@@ -148,6 +153,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     def fetch_allows_http(self) -> bool:
         """Source fetches take plain http URLs outside production (a local test server)."""
         return self.env != "production"
+
+    @property
+    def version_review_policy(self) -> ReviewPolicy:
+        return ReviewPolicy(self.review_policy)
 
     @property
     def session_lifetime(self) -> timedelta:
