@@ -161,6 +161,13 @@ async def _resolution(api: Api) -> Call:
     return Call(f"/api/reports/{report}/resolve", {"decision": "dismiss"}, moderator)
 
 
+async def _review(api: Api) -> Call:
+    """A decision on a version that is not held: the body is checked before that 409."""
+    _, script = await _own_script(api)
+    moderator = (await api.role_holder("moderator"))["access_token"]
+    return Call(f"/api/scripts/{script}/versions/0.1/review", {"decision": "approve"}, moderator)
+
+
 NEW_PASSWORD = "another horse battery"
 CALLS: dict[tuple[str, str], Caller] = {
     ("POST", "/api/auth/register"): _register,
@@ -224,6 +231,7 @@ CALLS: dict[tuple[str, str], Caller] = {
     ("POST", "/api/scripts/{id_or_slug}/reports"): _new_report,
     ("POST", "/api/reports/{report_id}/rebuttal"): _rebuttal,
     ("POST", "/api/reports/{report_id}/resolve"): _resolution,
+    ("POST", "/api/scripts/{id_or_slug}/versions/{version}/review"): _review,
 }
 
 
@@ -459,9 +467,9 @@ async def _script_reports(api: Api) -> Call:
     return Call(f"/api/scripts/{script}/reports", {}, token)
 
 
-async def _report_queue(api: Api) -> Call:
+async def _moderator(api: Api, path: str) -> Call:
     moderator = (await api.role_holder("moderator"))["access_token"]
-    return Call("/api/moderation/reports", {}, moderator)
+    return Call(path, {}, moderator)
 
 
 QUERY_CALLS: dict[tuple[str, str], Caller] = {
@@ -473,8 +481,9 @@ QUERY_CALLS: dict[tuple[str, str], Caller] = {
     ("GET", "/api/users/me/scripts"): lambda api: _own(api, "/api/users/me/scripts", {}),
     ("GET", "/api/scripts/{id_or_slug}/reports"): _script_reports,
     ("GET", "/api/users/me/reports"): lambda api: _own(api, "/api/users/me/reports", {}),
-    ("GET", "/api/moderation/reports"): _report_queue,
+    ("GET", "/api/moderation/reports"): lambda api: _moderator(api, "/api/moderation/reports"),
     ("GET", "/api/moderation/log"): lambda _: _anonymous("/api/moderation/log", {}),
+    ("GET", "/api/moderation/reviews"): lambda api: _moderator(api, "/api/moderation/reviews"),
 }
 """Where to send the query parameters of each route that bounds some (the body is unused)."""
 
