@@ -25,6 +25,8 @@ second of CPU in the worst case measured (bench/diffs.py)."""
 CONTEXT_LINES = 3
 
 Op = Literal["=", "-", "+"]
+_Work = tuple[int, int, int, int] | tuple[Op, int, int]
+"""A stretch still to diff (`a_lo, a_hi, b_lo, b_hi`), or an op in its place."""
 
 
 class DiffTooCostlyError(PayloadTooLargeError):
@@ -94,13 +96,13 @@ def _diff(
 ) -> None:
     """Append the ops turning `a[a_lo:a_hi]` into `b[b_lo:b_hi]`; a stack, not recursion:
     patience may nest as deep as there are lines."""
-    stack: list[tuple[int, int, int, int] | tuple[Op, int, int]] = [(a_lo, a_hi, b_lo, b_hi)]
+    stack: list[_Work] = [(a_lo, a_hi, b_lo, b_hi)]
     while stack:
         item = stack.pop()
         if len(item) == 3:  # an op, in its place
-            ops.append(item)  # type: ignore[arg-type]
+            ops.append(item)
             continue
-        a_lo, a_hi, b_lo, b_hi = item  # type: ignore[misc]
+        a_lo, a_hi, b_lo, b_hi = item
         while a_lo < a_hi and b_lo < b_hi and a[a_lo] == b[b_lo]:
             a_lo, b_lo = a_lo + 1, b_lo + 1
         head = a_lo - item[0]
@@ -108,7 +110,7 @@ def _diff(
         while a_end > a_lo and b_end > b_lo and a[a_end - 1] == b[b_end - 1]:
             a_end, b_end = a_end - 1, b_end - 1
         tail = a_hi - a_end
-        later: list[tuple[int, int, int, int] | tuple[Op, int, int]] = []
+        later: list[_Work] = []
         if head:
             ops.append(("=", item[0], head))
         if tail:
@@ -119,14 +121,16 @@ def _diff(
 
 def _middle(
     a: list[int], b: list[int], a_lo: int, a_hi: int, b_lo: int, b_hi: int, budget: _Budget
-) -> list[tuple[int, int, int, int] | tuple[Op, int, int]]:
+) -> list[_Work]:
     """The work for a stretch with no common ends, in order: ops, and stretches to diff."""
     if a_lo == a_hi or b_lo == b_hi or not budget.spend((a_hi - a_lo) + (b_hi - b_lo)):
         return _whole(a_lo, a_hi, b_lo, b_hi)
     anchors = _anchors(a, b, a_lo, a_hi, b_lo, b_hi)
     if not anchors:
+        if set(a[a_lo:a_hi]).isdisjoint(b[b_lo:b_hi]):  # nothing to keep: the exact diff
+            return _whole(a_lo, a_hi, b_lo, b_hi)
         return _myers(a, b, a_lo, a_hi, b_lo, b_hi, budget)
-    work: list[tuple[int, int, int, int] | tuple[Op, int, int]] = []
+    work: list[_Work] = []
     i, j = a_lo, b_lo
     for x, y in anchors:
         work.append((i, x, j, y))
@@ -136,10 +140,8 @@ def _middle(
     return work
 
 
-def _whole(
-    a_lo: int, a_hi: int, b_lo: int, b_hi: int
-) -> list[tuple[int, int, int, int] | tuple[Op, int, int]]:
-    work: list[tuple[int, int, int, int] | tuple[Op, int, int]] = []
+def _whole(a_lo: int, a_hi: int, b_lo: int, b_hi: int) -> list[_Work]:
+    work: list[_Work] = []
     if a_hi > a_lo:
         work.append(("-", a_lo, a_hi - a_lo))
     if b_hi > b_lo:
@@ -180,7 +182,7 @@ def _anchors(
 
 def _myers(
     a: list[int], b: list[int], a_lo: int, a_hi: int, b_lo: int, b_hi: int, budget: _Budget
-) -> list[tuple[int, int, int, int] | tuple[Op, int, int]]:
+) -> list[_Work]:
     """Myers' O(ND) diff of a stretch with no common ends and no anchors; the whole stretch
     replaced once the budget runs out."""
     n, m = a_hi - a_lo, b_hi - b_lo
@@ -216,7 +218,7 @@ def _from_above(frontier: list[int], zero: int, k: int, d: int) -> bool:
 
 def _backtrack(
     trace: list[list[int]], n: int, m: int, d_end: int, a_lo: int, b_lo: int
-) -> list[tuple[int, int, int, int] | tuple[Op, int, int]]:
+) -> list[_Work]:
     steps: list[tuple[Op, int, int]] = []
     x, y = n, m
     for d in range(d_end, 0, -1):
@@ -236,7 +238,7 @@ def _backtrack(
     while x > 0 and y > 0:
         x, y = x - 1, y - 1
         steps.append(("=", a_lo + x, 1))
-    return list(reversed(steps))  # type: ignore[arg-type]
+    return list(reversed(steps))
 
 
 def _edits(ops: list[tuple[Op, int, int]]) -> list[Edit]:

@@ -29,7 +29,9 @@ class ReadVersionCodeQuery:
     held: Held = NOTHING_HELD
 
 
-def _plausible(version: str) -> bool:
+def may_name_a_version(version: str) -> bool:
+    """Whether a path segment could name a version (else 404 before the database is asked:
+    PostgreSQL refuses text with NUL)."""
     return 0 < len(version) <= MAX_VERSION_LENGTH and version.isprintable()
 
 
@@ -49,7 +51,7 @@ class ReadVersionCode:
         self._prepared_code = prepared_code
 
     async def execute(self, query: ReadVersionCodeQuery) -> ServedCode:
-        if not _plausible(query.version):
+        if not may_name_a_version(query.version):
             raise NotFoundError("Version not found.")
         async with self._uow_factory() as uow:
             try:
