@@ -58,6 +58,7 @@ from scripthub.application.roles.list_roles import ListRoles
 from scripthub.application.roles.set_role_permissions import SetRolePermissions
 from scripthub.application.scripts.create_script import CreateScript
 from scripthub.application.scripts.delete_script import DeleteScript
+from scripthub.application.scripts.diff_versions import DiffVersions
 from scripthub.application.scripts.edit_script import EditScript
 from scripthub.application.scripts.feature_script import FeatureScript
 from scripthub.application.scripts.get_script import GetScript
@@ -373,6 +374,7 @@ class UseCases(containers.DeclarativeContainer):
     read_version_code = providers.Singleton(
         ReadVersionCode, uow_factory=uow_factory, prepared_code=adapters.prepared_code
     )
+    diff_versions = providers.Singleton(DiffVersions, uow_factory=uow_factory)
     # Changing scripts: edits, deletion, featuring, ratings.
     edit_script = providers.Singleton(
         EditScript,
