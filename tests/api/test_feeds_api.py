@@ -19,6 +19,7 @@ from scripthub.domain.sites import NO_SITES
 from scripthub.domain.takedowns import Takedown, TakedownMode
 from tests.api.client import Api, assert_problem
 from tests.api.script_calls import post_version, publish
+from tests.api.token_calls import PUBLISH, READ, make_token
 from tests.userscripts import userscript
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -265,6 +266,16 @@ async def test_a_private_scripts_feed_is_its_owners(api: Api) -> None:
     assert own.status_code == 200
     assert own.headers["cache-control"] == "private, max-age=60"
     assert len(parsed(own.content).entries) == 2
+
+
+async def test_a_read_token_reads_its_private_scripts_feed(api: Api) -> None:
+    session = (await api.verified_user())["access_token"]
+    script = await publish(api, session, code=userscript("1.0"), visibility="private")
+    reader = (await make_token(api, session, scopes=READ))["secret"]
+    publisher = (await make_token(api, session, scopes=PUBLISH))["secret"]
+
+    assert (await api.get(_feed_path(script), reader)).status_code == 200
+    assert_problem(await api.get(_feed_path(script), publisher), 403, "token_scope")
 
 
 @pytest.mark.parametrize("decision", [None, "reject"])

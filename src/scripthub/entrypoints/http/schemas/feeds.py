@@ -51,8 +51,9 @@ _SURROGATES = range(0xD800, 0xE000)
 def xml_text(value: str, max_length: int) -> str:
     """`value` as XML 1.0 can carry it: every character it may not (C0 controls but tab, line
     feed and carriage return; DEL and C1 controls; surrogates; U+FFFE and U+FFFF) replaced by
-    U+FFFD, cut to `max_length` characters (the last then `…`)."""
-    cleaned = value.translate(_NOT_XML_CHAR)
+    U+FFFD, line ends made line feeds (as an XML parser reads them back anyway), cut to
+    `max_length` characters (the last then `…`)."""
+    cleaned = value.replace("\r\n", "\n").replace("\r", "\n").translate(_NOT_XML_CHAR)
     if any(ord(char) in _SURROGATES for char in cleaned):  # impossible in stored text
         cleaned = "".join("\ufffd" if ord(c) in _SURROGATES else c for c in cleaned)
     if len(cleaned) > max_length:
@@ -105,7 +106,8 @@ def _author(parent: ET.Element, username: str | None) -> None:
 
 
 def _serialized(feed: ET.Element) -> bytes:
-    return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
+    document: bytes = ET.tostring(feed, encoding="utf-8", xml_declaration=True)
+    return document
 
 
 def version_feed_updated(feed: VersionFeed) -> datetime:
