@@ -91,6 +91,7 @@ async def test_a_scripts_versions_feed_is_valid_atom_newest_first(api: Api) -> N
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == ATOM_TYPE
     assert response.headers["cache-control"] == "public, max-age=60"
+    assert response.headers["vary"] == "Origin"
     atom_structure(response.content)
     feed = parsed(response.content)
     assert feed.feed.title == "Dark Mode: versions"
