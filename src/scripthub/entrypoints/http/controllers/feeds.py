@@ -4,6 +4,7 @@ script's versions, for feed readers, which poll them with `If-None-Match` or
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -35,6 +36,8 @@ from scripthub.entrypoints.http.token_routes import token_usable
 
 AnyRequest = Request[Any, Any, Any]
 GET_AND_HEAD = [HttpMethod.GET, HttpMethod.HEAD]
+# Feeds are written off the event loop: 50 entries of 5,000 characters of changelog take about
+# 10 ms of CPU.
 ATOM_CONTENT_TYPE = f"{ATOM_MEDIA_TYPE}; charset=utf-8"
 FEED_CACHE = CacheRule("public, max-age=60", "private, max-age=60")
 """Feeds change with each new version or script: shared caches may keep one a minute (a
@@ -79,7 +82,7 @@ class FeedsController(Controller):
         self, request: AnyRequest, read_new_scripts_feed: NamedDependency[ReadNewScriptsFeed]
     ) -> Response[bytes]:
         feed = await read_new_scripts_feed.execute(NewScriptsFeedQuery())
-        body = new_scripts_feed_atom(feed)
+        body = await asyncio.to_thread(new_scripts_feed_atom, feed)
         return feed_response(request, body, new_scripts_feed_updated(feed), shared=True)
 
     @route(
@@ -101,5 +104,5 @@ class FeedsController(Controller):
         read_version_feed: NamedDependency[ReadVersionFeed],
     ) -> Response[bytes]:
         feed = await read_version_feed.execute(ReadVersionFeedQuery(id_or_slug, viewer))
-        body = version_feed_atom(feed)
+        body = await asyncio.to_thread(version_feed_atom, feed)
         return feed_response(request, body, version_feed_updated(feed), shared=feed.shared)

@@ -9,6 +9,7 @@ which may).
 
 from __future__ import annotations
 
+import re
 import uuid
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
@@ -38,14 +39,9 @@ NO_ENTRIES_UPDATED: Final = datetime(1970, 1, 1, tzinfo=UTC)
 UNKNOWN_AUTHOR = "unknown"
 
 # XML 1.0's Char production, less the C1 controls and DEL it allows but discourages
-# (section 2.2): feed readers show them as garbage or refuse the feed.
-_NOT_XML_CHAR = str.maketrans(
-    dict.fromkeys(
-        [*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0), 0xFFFE, 0xFFFF],
-        "\ufffd",
-    )
-)
-_SURROGATES = range(0xD800, 0xE000)
+# (section 2.2): feed readers show them as garbage or refuse the feed. Surrogates cannot be in
+# stored text (UTF-8 has none), but a str may hold them.
+_NOT_XML_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
 def xml_text(value: str, max_length: int) -> str:
@@ -53,9 +49,7 @@ def xml_text(value: str, max_length: int) -> str:
     feed and carriage return; DEL and C1 controls; surrogates; U+FFFE and U+FFFF) replaced by
     U+FFFD, line ends made line feeds (as an XML parser reads them back anyway), cut to
     `max_length` characters (the last then `…`)."""
-    cleaned = value.replace("\r\n", "\n").replace("\r", "\n").translate(_NOT_XML_CHAR)
-    if any(ord(char) in _SURROGATES for char in cleaned):  # impossible in stored text
-        cleaned = "".join("\ufffd" if ord(c) in _SURROGATES else c for c in cleaned)
+    cleaned = _NOT_XML_CHAR.sub("\ufffd", value.replace("\r\n", "\n").replace("\r", "\n"))
     if len(cleaned) > max_length:
         cleaned = cleaned[: max_length - 1] + "…"
     return cleaned
