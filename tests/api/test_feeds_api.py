@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import uuid
 import xml.etree.ElementTree as ET
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 import feedparser
 import pytest
+from sqlalchemy import event
 
 from scripthub.application.moderation.takedowns import take_down
 from scripthub.domain.scripts import ScriptVersion
@@ -412,3 +414,39 @@ async def test_an_empty_catalogue_has_a_valid_feed(api: Api) -> None:
     assert response.status_code == 200
     atom_structure(response.content)
     assert parsed(response.content).entries == []
+
+
+@contextmanager
+def counted_statements(api: Api) -> Iterator[list[str]]:
+    statements: list[str] = []
+    engine = api.container.adapters.engine().sync_engine
+
+    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+async def test_a_feeds_queries_do_not_grow_with_its_entries(api: Api) -> None:
+    _, small = await _versions(api, 1)
+    _, large = await _versions(api, 6)
+    costs = []
+    for path in (_feed_path(small), _feed_path(large)):
+        with counted_statements(api) as statements:
+            assert (await api.get(path)).status_code == 200
+        costs.append(len(statements))
+    with counted_statements(api) as statements:
+        assert len(parsed((await api.get("/api/scripts.atom")).content).entries) == 2
+    few = len(statements)
+    token = (await api.register())["access_token"]
+    for name in ("Three", "Four", "Five", "Six"):
+        await publish(api, token, name=name, code=userscript("1.0"))
+    with counted_statements(api) as statements:
+        assert len(parsed((await api.get("/api/scripts.atom")).content).entries) == 6
+
+    assert 0 < costs[0] == costs[1]
+    assert 0 < few == len(statements)
