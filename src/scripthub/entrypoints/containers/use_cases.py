@@ -69,8 +69,10 @@ from scripthub.application.scripts.list_sites import ListTopSites
 from scripthub.application.scripts.list_versions import ListScriptVersions
 from scripthub.application.scripts.publish_version import PublishScriptVersion
 from scripthub.application.scripts.rate_script import RateScript
+from scripthub.application.scripts.read_new_scripts_feed import ReadNewScriptsFeed
 from scripthub.application.scripts.read_script_code import ReadScriptCode
 from scripthub.application.scripts.read_version_code import ReadVersionCode
+from scripthub.application.scripts.read_version_feed import ReadVersionFeed
 from scripthub.application.scripts.review_version import ReviewVersion
 from scripthub.application.scripts.unrate_script import UnrateScript
 from scripthub.application.sources.fetching import GitHubEndpoints, SourceFiles
@@ -375,6 +377,12 @@ class UseCases(containers.DeclarativeContainer):
         ReadVersionCode, uow_factory=uow_factory, prepared_code=adapters.prepared_code
     )
     diff_versions = providers.Singleton(DiffVersions, uow_factory=uow_factory)
+    read_version_feed = providers.Singleton(
+        ReadVersionFeed, uow_factory=uow_factory, public_url=settings.provided.public_url
+    )
+    read_new_scripts_feed = providers.Singleton(
+        ReadNewScriptsFeed, uow_factory=uow_factory, public_url=settings.provided.public_url
+    )
     # Changing scripts: edits, deletion, featuring, ratings.
     edit_script = providers.Singleton(
         EditScript,

@@ -19,6 +19,7 @@ from scripthub.entrypoints.http.controllers.access_tokens import AccessTokensCon
 from scripthub.entrypoints.http.controllers.audit import AuditController
 from scripthub.entrypoints.http.controllers.auth import AuthController
 from scripthub.entrypoints.http.controllers.email_change import EmailChangeController
+from scripthub.entrypoints.http.controllers.feeds import FeedsController
 from scripthub.entrypoints.http.controllers.moderation import (
     ModerationController,
     OwnReportsController,
@@ -94,6 +95,7 @@ CONTROLLERS = (
     PermissionsController,
     AuditController,
     ScriptCodeController,
+    FeedsController,
     ScriptChangesController,
     ScriptsController,
     OwnScriptsController,
