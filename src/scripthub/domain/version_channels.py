@@ -91,7 +91,10 @@ def channel_refusal(
     version need not be above the latest beta (it then supersedes it or not: `newer_beta`)."""
     if latest_stable is not None and (refusal := update_refusal(latest_stable, new)):
         return f"must be greater than the latest stable version: {refusal}"
-    if channel is Channel.BETA and latest_beta is not None:
-        if refusal := update_refusal(latest_beta, new):
-            return f"must be greater than the latest beta version: {refusal}"
+    if (
+        channel is Channel.BETA
+        and latest_beta is not None
+        and (refusal := update_refusal(latest_beta, new))
+    ):
+        return f"must be greater than the latest beta version: {refusal}"
     return None
