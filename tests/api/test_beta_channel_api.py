@@ -8,6 +8,7 @@ one request are counted on the app's own engine and connections."""
 
 from __future__ import annotations
 
+import itertools
 import re
 import uuid
 from collections.abc import Callable
@@ -18,7 +19,7 @@ import pytest
 from scripthub.domain.takedowns import Takedown, TakedownMode
 from scripthub.domain.version_ordering import compare_tampermonkey, compare_violentmonkey
 from tests.api.client import Api, assert_problem
-from tests.api.script_calls import post_version, publish
+from tests.api.script_calls import audited, post_version, publish
 from tests.api.test_administration_api import counted_statements
 from tests.api.test_takedowns_api import taken_down
 from tests.api.test_update_checks_api import counted_round_trips, etag_of, lane_answers
@@ -160,7 +161,8 @@ async def test_ordering_refusals_name_the_version_or_the_channel(api: Api) -> No
     assert_problem(stable_prerelease, 422, "validation_error")
     assert [p["field"] for p in stable_prerelease.json()["errors"]] == ["channel"]
     unknown = await post_version(api, owner, script["id"], code=code("3.0"), channel="nightly")
-    assert unknown.status_code in {400, 422}
+    assert_problem(unknown, 422, "validation_error")
+    assert [p["field"] for p in unknown.json()["errors"]] == ["channel"]
     assert (await api.get(f"/api/scripts/{script['id']}")).json()["latest_beta"]["version"] == (
         "2.0-beta.2"
     )
@@ -334,3 +336,32 @@ async def test_a_held_beta_is_served_on_no_channel_until_approved(
         "1.1-beta.1",
     )
     assert served_version((await api.get(stable_url(script))).text) == "1.0"
+
+
+async def test_betas_and_stable_versions_published_at_once_agree_with_the_audit(
+    api: Api,
+) -> None:
+    script, owner = await script_at(api)
+    path = f"/api/scripts/{script['id']}/versions"
+    for round_ in range(1, 5):
+        sent = [f"{round_}.0-beta.1", f"{round_}.0-beta.2", f"{round_}.0"]
+        answers = await api.at_once(
+            *(api.request("POST", path, owner, json={"code": code(v)}) for v in sent)
+        )
+        assert all(a.status_code in {201, 409, 422} for a in answers), [a.text for a in answers]
+        assert answers[2].status_code == 201  # a stable version need not follow any beta
+
+    listed = (await api.get(f"{path}?limit=100")).json()["items"]
+    audited_versions = await audited(api, "script.version_published", script["id"])
+    assert sorted(e["metadata"]["version"] for e in audited_versions) == sorted(
+        v["version"] for v in listed
+    )
+    shown = (await api.get(f"/api/scripts/{script['id']}")).json()
+    assert shown["latest_version"]["version"] == "4.0"
+    assert shown["latest_beta"] is None  # every beta is superseded by its release
+    # Each channel's versions, newest first, are in the managers' order.
+    for channel in ("stable", "beta"):
+        versions = [v["version"] for v in listed if v["channel"] == channel]
+        for newer, older in itertools.pairwise(versions):
+            assert compare_violentmonkey(older, newer) < 0, (older, newer)
+            assert compare_tampermonkey(older, newer) < 0, (older, newer)

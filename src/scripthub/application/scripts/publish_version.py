@@ -58,6 +58,11 @@ class PublishScriptVersion:
     code, ValidationError), then the version against the script's: equal to an existing one
     is a ConflictError, not greater than the latest for both managers a ValidationError.
 
+    A beta version (`command.channel`, else by the version's pre-release part:
+    `version_channels.version_channel`, ValidationError on `channel` for a pre-release sent
+    as stable) becomes the script's latest beta instead, changing nothing else of the script,
+    and must follow the latest beta and the latest stable version (`beta_channel`).
+
     Under review (`review_policy`, see `review_hold.stage_under_review`), a version the
     policy holds is staged with status `held_for_review` and audited `script.version_held`:
     the script, its latest version and the latest-code cache stay as they were.

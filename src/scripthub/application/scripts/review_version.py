@@ -64,7 +64,8 @@ class ReviewVersion:
     greater than the latest published version for both managers (the script's name,
     description and license then follow its block, as on a publication, and the latest-code
     cache drops the script's entries), else it stays in the history, published but not the
-    latest (the owner published a greater version meanwhile). Reject: it is never served;
+    latest (the owner published a greater version meanwhile); a beta becomes the latest beta
+    instead, on the same condition (`beta_channel.promote_beta`). Reject: it is never served;
     its version string stays taken. Audited `script.version_reviewed` with `metadata`
     `decision`, `version`, `owner_id` and `latest`; the owner is mailed.
 
