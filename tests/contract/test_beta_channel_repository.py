@@ -29,6 +29,7 @@ async def test_a_beta_is_the_latest_beta_never_the_latest(make_uow: MakeUnitOfWo
     beta, code = beta_version(script, "1.1-beta.1", 2)
 
     async with make_uow() as uow:
+        before = await uow.scripts.get(script.id)
         assert await uow.beta_channel.add_beta(beta, code, stable="1.0", replacing=None)
         await uow.commit()
 
@@ -41,7 +42,8 @@ async def test_a_beta_is_the_latest_beta_never_the_latest(make_uow: MakeUnitOfWo
     assert read.latest_version is not None
     assert read.latest_version.version == "1.0"
     assert read.latest_beta == beta.summary
-    assert read.updated_at == script.updated_at
+    assert before is not None
+    assert read.updated_at == before.updated_at
     assert latest is not None
     assert latest.version.version == "1.0"
     assert latest_beta is not None
