@@ -312,9 +312,6 @@ def script_values(script: Script) -> dict[str, Any]:
             "latest_version": None,
             "latest_version_at": None,
             "latest_sha256": None,
-            "beta_version": None,
-            "beta_version_at": None,
-            "beta_sha256": None,
             "created_at": script.created_at,
             "updated_at": script.updated_at,
             "deleted_at": None,
@@ -393,7 +390,6 @@ def version_values(version: ScriptVersion, code: str) -> dict[str, Any]:
             "sha256": version.sha256,
             "metadata": version.metadata,
             "widened": version.widened,
-            "channel": version.channel.value,
             "created_at": version.created_at,
             "updated_at": version.created_at,
         }
@@ -401,8 +397,8 @@ def version_values(version: ScriptVersion, code: str) -> dict[str, Any]:
 
 
 def review_values(version: ScriptVersion) -> dict[str, Any]:
-    """The review columns of a new version's row (added by migration 0021: rows written
-    with `version_values` alone, before it, are published)."""
+    """The review and channel columns of a new version's row (added by migrations 0021 and
+    0023: rows written with `version_values` alone, before them, are published and stable)."""
     review = version.review
     return without_nul(
         {
@@ -410,6 +406,7 @@ def review_values(version: ScriptVersion) -> dict[str, Any]:
             "reviewed_by": None if review is None else review.reviewer_id,
             "reviewed_at": None if review is None else review.at,
             "review_note": None if review is None else review.note,
+            "channel": version.channel.value,
         }
     )
 
