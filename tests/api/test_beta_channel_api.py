@@ -22,7 +22,12 @@ from tests.api.client import Api, assert_problem
 from tests.api.script_calls import audited, post_version, publish
 from tests.api.test_administration_api import counted_statements
 from tests.api.test_takedowns_api import taken_down
-from tests.api.test_update_checks_api import counted_round_trips, etag_of, lane_answers
+from tests.api.test_update_checks_api import (
+    _answer_of,
+    counted_round_trips,
+    etag_of,
+    lane_answers,
+)
 from tests.script_managers import ViolentmonkeyCopy
 from tests.userscripts import userscript
 
@@ -200,13 +205,15 @@ async def test_checks_of_either_channel_are_answered_without_sql_in_one_round_tr
     assert held[beta] != held[stable]
 
 
-async def test_the_beta_lane_answers_as_the_route_does(api: Api) -> None:
+async def test_the_beta_lane_answers_as_the_route_does(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
     script, owner = await script_at(api)
     reader = (await api.register())["access_token"]  # signed in: the route answers
     await published(api, owner, script, "1.1-beta.1")
     current = etag_of(await api.get(beta_url(script)))
     meta = {"Accept": "text/x-userscript-meta, */*"}
-    for method, path, headers in [
+    checks = [
         ("GET", beta_url(script), current),
         ("GET", beta_url(script), {}),
         ("HEAD", beta_url(script), {}),
@@ -214,12 +221,19 @@ async def test_the_beta_lane_answers_as_the_route_does(api: Api) -> None:
         ("GET", beta_url(script, "meta.js"), {}),
         ("GET", f"/api/scripts/{script['slug']}/beta/x.meta.css", {}),
         ("GET", "/api/scripts/no-such-script/beta/x.user.js", {}),
-    ]:
-        anonymous = await api.send(method, path, headers=headers)
-        signed_in = await api.send(method, path, reader, headers=headers)
-        assert anonymous.status_code == signed_in.status_code, path
-        assert anonymous.content == signed_in.content, path
-        assert anonymous.headers.get("etag") == signed_in.headers.get("etag"), path
+    ]
+    with lane_answers(monkeypatch) as by_lane:
+        answers = [
+            (await api.send(m, path, headers=h), await api.send(m, path, reader, headers=h))
+            for m, path, h in checks
+        ]
+        not_code = await api.send("GET", f"/api/scripts/{script['id']}/beta/raw")
+
+    for (method, path, headers), (anonymous, signed_in) in zip(checks, answers, strict=True):
+        assert _answer_of(anonymous) == _answer_of(signed_in), (method, path, headers)
+    assert by_lane == [anonymous.status_code for anonymous, _ in answers]
+    assert [a.status_code for a, _ in answers] == [304, 200, 200, 200, 200, 200, 404]
+    assert_problem(not_code, 404, "not_found")  # the route's own 404, not the lane's
 
 
 async def test_publications_racing_checks_of_both_channels_never_leave_an_old_copy_current(
