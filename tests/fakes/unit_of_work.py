@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 from tests.fakes.access_tokens import InMemoryAccessTokenRepository
 from tests.fakes.audit import InMemoryAuditLog
+from tests.fakes.beta_channel import InMemoryBetaChannelRepository
 from tests.fakes.database import (
     InMemoryDatabase,
     check_link_is_unique,
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 
     from scripthub.application.ports.access_tokens import AccessTokenRepository
     from scripthub.application.ports.audit import AuditLog
+    from scripthub.application.ports.beta_channel import BetaChannelRepository
     from scripthub.application.ports.email_tokens import EmailTokenRepository
     from scripthub.application.ports.mail import OutboxWriter
     from scripthub.application.ports.provider_links import ProviderLinkRepository
@@ -61,6 +63,7 @@ class InMemoryUnitOfWork:
     outbox: OutboxWriter
     scripts: ScriptRepository
     version_reviews: VersionReviewRepository
+    beta_channel: BetaChannelRepository
 
     def __init__(self, database: InMemoryDatabase) -> None:
         self._database = database
@@ -130,6 +133,7 @@ class InMemoryUnitOfWork:
         self.outbox = InMemoryOutboxWriter(self._working, writing)
         self.scripts = scripts = InMemoryScriptRepository(self._working, writing)
         self.version_reviews = InMemoryVersionReviewRepository(self._working, writing, scripts)
+        self.beta_channel = InMemoryBetaChannelRepository(self._working, writing, scripts)
 
 
 def _merge(published: Table, before: Table, after: Table) -> tuple[Table, set[Any]]:

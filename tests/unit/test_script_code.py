@@ -30,6 +30,7 @@ from scripthub.domain.audit import RequestContext
 from scripthub.domain.errors import NotFoundError
 from scripthub.domain.scripts import Language, Script, Visibility
 from scripthub.domain.users import User
+from scripthub.domain.version_channels import Channel
 from tests.contract.samples import T0, make_user
 from tests.script_builders import add_scripts, make_script, make_version
 from tests.unit.world import OPERATOR, World
@@ -290,9 +291,9 @@ async def test_a_version_is_read_and_prepared_once_then_served_without_sql(
     script = await seeded(world)
     prepared: list[str] = []
 
-    def preparing(public_url: str, script: Script, code: str) -> PreparedCode:
+    def preparing(public_url: str, script: Script, code: str, channel: Channel) -> PreparedCode:
         prepared.append(code)
-        return prepare_code(public_url, script, code)
+        return prepare_code(public_url, script, code, channel)
 
     monkeypatch.setattr(read_script_code, "prepare_code", preparing)
     first = await read(world, script)

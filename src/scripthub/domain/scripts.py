@@ -17,6 +17,7 @@ from scripthub.domain.errors import FieldProblem, PayloadTooLargeError, Validati
 from scripthub.domain.spdx import is_spdx_expression
 from scripthub.domain.takedowns import Takedown
 from scripthub.domain.text import control_character_problem, invisible_character_problem
+from scripthub.domain.version_channels import Channel, newer_beta
 from scripthub.domain.version_review import VersionReview, VersionStatus
 
 MAX_NAME_LENGTH = 100
@@ -88,6 +89,9 @@ class Script:
     rating_sum: int = 0
     rating_count: int = 0
     latest_version: VersionSummary | None = None
+    """The latest stable version."""
+    latest_beta: VersionSummary | None = None
+    """The latest beta version, served (`served_beta`) only while above the latest stable."""
     deleted_at: datetime | None = None
     takedown: Takedown | None = None
     """How moderation took the script down (it is deleted then), if it did."""
@@ -100,6 +104,14 @@ class Script:
     def rating_avg(self) -> float | None:
         """The mean score with two decimals, or None while nobody rated the script."""
         return rating_average(self.rating_sum, self.rating_count)
+
+    @property
+    def served_beta(self) -> VersionSummary | None:
+        """The latest beta if the beta channel serves it (it is above the latest stable for
+        both managers: `version_channels.newer_beta`), else None."""
+        stable = None if self.latest_version is None else self.latest_version.version
+        beta = None if self.latest_beta is None else self.latest_beta.version
+        return self.latest_beta if newer_beta(stable, beta) else None
 
     @property
     def deleted(self) -> bool:
@@ -139,6 +151,7 @@ class ScriptVersion:
     """Only a published version is ever served to anyone but its owner and moderators."""
     review: VersionReview | None = None
     """The moderator's decision, for a version that was held."""
+    channel: Channel = Channel.STABLE
 
     @property
     def summary(self) -> VersionSummary:

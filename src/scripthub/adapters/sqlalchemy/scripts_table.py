@@ -46,6 +46,7 @@ from scripthub.domain.scripts import (
 )
 from scripthub.domain.takedowns import Takedown, TakedownMode
 from scripthub.domain.users import AccountStatus
+from scripthub.domain.version_channels import Channel
 from scripthub.domain.version_review import VersionReview, VersionStatus
 
 if TYPE_CHECKING:
@@ -88,6 +89,10 @@ scripts = Table(
     Column("latest_version", Text()),
     Column("latest_version_at", UtcDateTime()),
     Column("latest_sha256", String(64)),
+    # The latest beta version (`domain.version_channels`), served only while above the latest.
+    Column("beta_version", Text()),
+    Column("beta_version_at", UtcDateTime()),
+    Column("beta_sha256", String(64)),
     *timestamps(),
     Column("deleted_at", UtcDateTime()),
     # How moderation took the script down (`domain.takedowns`); NULL unless it did.
@@ -183,6 +188,7 @@ script_versions = Table(
     Column("reviewed_by", Uuid(), ForeignKey("users.id", ondelete="SET NULL"), index=True),
     Column("reviewed_at", UtcDateTime()),
     Column("review_note", Text()),
+    Column("channel", String(8), nullable=False, server_default="stable"),
     # Also the index of the script foreign key.
     UniqueConstraint("script_id", "version"),
     Index("ix_script_versions_script_id_created_at_id", "script_id", "created_at", "id"),
@@ -191,6 +197,7 @@ script_versions = Table(
     CheckConstraint(
         "status IN ('published', 'held_for_review', 'rejected')", name="version_status"
     ),
+    CheckConstraint("channel IN ('stable', 'beta')", name="version_channel"),
 )
 
 script_tags = Table(
@@ -332,6 +339,9 @@ def script_from_row(row: ColumnValues) -> Script:
         latest = VersionSummary(
             row["latest_version"], row["latest_version_at"], row["latest_sha256"]
         )
+    beta = None
+    if row["beta_version"] is not None:
+        beta = VersionSummary(row["beta_version"], row["beta_version_at"], row["beta_sha256"])
     return Script(
         id=row["id"],
         owner_id=row["owner_id"],
@@ -354,6 +364,7 @@ def script_from_row(row: ColumnValues) -> Script:
         rating_sum=row["rating_sum"],
         rating_count=row["rating_count"],
         latest_version=latest,
+        latest_beta=beta,
         deleted_at=row["deleted_at"],
         takedown=takedown_from_row(row),
         owner_username=row["username"],
@@ -386,8 +397,8 @@ def version_values(version: ScriptVersion, code: str) -> dict[str, Any]:
 
 
 def review_values(version: ScriptVersion) -> dict[str, Any]:
-    """The review columns of a new version's row (added by migration 0021: rows written
-    with `version_values` alone, before it, are published)."""
+    """The review and channel columns of a new version's row (added by migrations 0021 and
+    0023: rows written with `version_values` alone, before them, are published and stable)."""
     review = version.review
     return without_nul(
         {
@@ -395,6 +406,7 @@ def review_values(version: ScriptVersion) -> dict[str, Any]:
             "reviewed_by": None if review is None else review.reviewer_id,
             "reviewed_at": None if review is None else review.at,
             "review_note": None if review is None else review.note,
+            "channel": version.channel.value,
         }
     )
 
@@ -411,6 +423,7 @@ def version_from_row(row: ColumnValues) -> ScriptVersion:
         metadata=row["metadata"],
         widened=row["widened"],
         status=VersionStatus(row["status"]),
+        channel=Channel(row["channel"]),
         review=None
         if row["reviewed_at"] is None
         else VersionReview(row["reviewed_by"], row["reviewed_at"], row["review_note"]),

@@ -10,6 +10,7 @@ from sqlalchemy.util import greenlet_spawn
 
 from scripthub.adapters.sqlalchemy.access_tokens import SqlAlchemyAccessTokenRepository
 from scripthub.adapters.sqlalchemy.audit import SqlAlchemyAuditLog
+from scripthub.adapters.sqlalchemy.beta_channel import SqlAlchemyBetaChannelRepository
 from scripthub.adapters.sqlalchemy.email_tokens import SqlAlchemyEmailTokenRepository
 from scripthub.adapters.sqlalchemy.errors import database_errors, domain_error_for
 from scripthub.adapters.sqlalchemy.outbox_writer import SqlAlchemyOutboxWriter
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
 
     from scripthub.application.ports.access_tokens import AccessTokenRepository
     from scripthub.application.ports.audit import AuditLog
+    from scripthub.application.ports.beta_channel import BetaChannelRepository
     from scripthub.application.ports.email_tokens import EmailTokenRepository
     from scripthub.application.ports.mail import OutboxWriter
     from scripthub.application.ports.provider_links import ProviderLinkRepository
@@ -77,6 +79,7 @@ class SqlAlchemyUnitOfWork:
     webhooks: WebhookRepository
     reports: ReportRepository
     version_reviews: VersionReviewRepository
+    beta_channel: BetaChannelRepository
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -102,6 +105,7 @@ class SqlAlchemyUnitOfWork:
         self.outbox = SqlAlchemyOutboxWriter(connection)
         self.scripts = scripts = SqlAlchemyScriptRepository(connection, statements)
         self.version_reviews = SqlAlchemyVersionReviewRepository(connection, scripts)
+        self.beta_channel = SqlAlchemyBetaChannelRepository(connection, scripts)
         self.access_tokens = SqlAlchemyAccessTokenRepository(connection, statements)
         self.sources = SqlAlchemySourceRepository(connection)
         self.webhooks = SqlAlchemyWebhookRepository(connection)

@@ -8,6 +8,7 @@ from typing import Protocol, Self
 
 from scripthub.application.ports.access_tokens import AccessTokenRepository
 from scripthub.application.ports.audit import AuditLog
+from scripthub.application.ports.beta_channel import BetaChannelRepository
 from scripthub.application.ports.email_tokens import EmailTokenRepository
 from scripthub.application.ports.mail import OutboxWriter
 from scripthub.application.ports.provider_links import ProviderLinkRepository
@@ -39,6 +40,7 @@ class UnitOfWork(Protocol):
     webhooks: WebhookRepository
     reports: ReportRepository
     version_reviews: VersionReviewRepository
+    beta_channel: BetaChannelRepository
 
     async def __aenter__(self) -> Self: ...
 

@@ -10,6 +10,7 @@ from scripthub.application.ports.unit_of_work import UnitOfWork
 from scripthub.domain.errors import NotFoundError
 from scripthub.domain.roles import SCRIPTS_UPDATE_ANY
 from scripthub.domain.scripts import SLUG_PATTERN, Script, ScriptName, Visibility
+from scripthub.domain.version_channels import Channel
 
 
 def may_see(script: Script, actor: Actor | None) -> bool:
@@ -31,10 +32,21 @@ def cache_name(id_or_slug: str) -> str:
         return id_or_slug
 
 
+def channel_cache_name(name: str, channel: Channel) -> str:
+    """What names a script's `channel` in caches: `name` (`cache_name`) for the stable one,
+    `beta/{name}` for the beta one (no id or slug has a `/`)."""
+    return name if channel is Channel.STABLE else f"{channel}/{name}"
+
+
 def cache_names(*scripts: Script | ScriptName) -> set[str]:
-    """Every name of these scripts in caches (one script as it was and as it is now, after an
-    edit: its old slug too)."""
-    return {name for script in scripts for name in (str(script.id), script.slug)}
+    """Every name of these scripts in caches, on every channel (one script as it was and as
+    it is now, after an edit: its old slug too)."""
+    return {
+        channel_cache_name(name, channel)
+        for script in scripts
+        for name in (str(script.id), script.slug)
+        for channel in Channel
+    }
 
 
 async def find_script(uow: UnitOfWork, id_or_slug: str) -> Script | None:

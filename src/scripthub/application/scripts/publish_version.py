@@ -13,17 +13,19 @@ from scripthub.application.ports.scripts import UNCHANGED, ScriptChanges
 from scripthub.application.ports.system import Clock
 from scripthub.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from scripthub.application.scripts.access import cache_names, may_see, require_token_covers
+from scripthub.application.scripts.beta_channel import stage_on_channel
 from scripthub.application.scripts.changing import (
     changed_fields,
     differing_changes,
     script_change_entry,
 )
-from scripthub.application.scripts.review_hold import publication_entry, stage_under_review
+from scripthub.application.scripts.review_hold import publication_entry
 from scripthub.domain.audit import RequestContext
 from scripthub.domain.errors import ConflictError, NotFoundError, Problems, ValidationError
 from scripthub.domain.roles import SCRIPTS_CREATE
 from scripthub.domain.script_versions import VersionDraft, draft_version
 from scripthub.domain.scripts import Script, ScriptVersion
+from scripthub.domain.version_channels import Channel, version_channel
 from scripthub.domain.version_review import ReviewPolicy, VersionStatus
 
 PUBLISH_ATTEMPTS = 3
@@ -39,6 +41,8 @@ class PublishScriptVersionCommand:
     """Without it, the code's `@version`."""
     changelog: str | None = None
     context: RequestContext = RequestContext()
+    channel: Channel | None = None
+    """Without it, by the version (`version_channels.version_channel`)."""
 
 
 class PublishScriptVersion:
@@ -53,6 +57,11 @@ class PublishScriptVersion:
     every time, not only for a new script), the body (PayloadTooLargeError past 2 MiB of
     code, ValidationError), then the version against the script's: equal to an existing one
     is a ConflictError, not greater than the latest for both managers a ValidationError.
+
+    A beta version (`command.channel`, else by the version's pre-release part:
+    `version_channels.version_channel`, ValidationError on `channel` for a pre-release sent
+    as stable) becomes the script's latest beta instead, changing nothing else of the script,
+    and must follow the latest beta and the latest stable version (`beta_channel`).
 
     Under review (`review_policy`, see `review_hold.stage_under_review`), a version the
     policy holds is staged with status `held_for_review` and audited `script.version_held`:
@@ -86,14 +95,21 @@ class PublishScriptVersion:
                 script = await self._owned_script(uow, command)
                 if draft is None:  # read off the event loop: up to 2 MiB of code
                     draft = await asyncio.to_thread(_drafted, command)
+                channel = version_channel(draft.version, command.channel)
                 latest = await uow.scripts.latest_code(script.id)
                 if await uow.scripts.get_version(script.id, draft.version) is not None:
                     msg = f"Version {draft.version} of this script already exists."
                     raise ConflictError(msg)
                 await hold_active_account(uow, command.principal)
                 try:
-                    version = await stage_under_review(
-                        uow, draft, script.id, latest, self._clock.now(), self._review_policy
+                    version = await stage_on_channel(
+                        uow,
+                        draft,
+                        channel,
+                        script.id,
+                        latest,
+                        self._clock.now(),
+                        self._review_policy,
                     )
                 except ConflictError:
                     continue  # the latest moved: check again against what committed
@@ -106,7 +122,7 @@ class PublishScriptVersion:
                         script.owner_id,
                     )
                 )
-                if version.status is VersionStatus.PUBLISHED:
+                if version.status is VersionStatus.PUBLISHED and channel is Channel.STABLE:
                     await _follow_block(uow, self._clock, command, draft, version)
                 await uow.commit()
             if version.status is VersionStatus.PUBLISHED:

@@ -19,7 +19,7 @@ from scripthub.application.ports.system import (
     RateLimitState,
 )
 from scripthub.application.ports.unit_of_work import UnitOfWorkFactory
-from scripthub.application.scripts.access import cache_name
+from scripthub.application.scripts.access import cache_name, channel_cache_name
 from scripthub.application.scripts.served_code import (
     NOTHING_HELD,
     CodeForm,
@@ -33,6 +33,7 @@ from scripthub.application.scripts.taken_down import load_served_script
 from scripthub.domain.audit import RequestContext
 from scripthub.domain.errors import NotFoundError
 from scripthub.domain.scripts import Script, VersionSummary, Visibility
+from scripthub.domain.version_channels import Channel
 
 
 @dataclass(frozen=True)
@@ -48,8 +49,11 @@ class ReadScriptCodeQuery:
     rate_charges: tuple[RateCharge, ...] = ()
     """The budgets the request is counted against here (in the cache's round trip), if any."""
     file_name: str = "raw"
-    """The file the route names (`raw`, `meta`, `{slug}.user.js`...): where a script taken
-    down with a redirect sends it, in the other script's files."""
+    """The file the route names (`raw`, `meta`, `{slug}.user.js`, `beta/{slug}.user.js`...):
+    where a script taken down with a redirect sends it, in the other script's files."""
+    channel: Channel = Channel.STABLE
+    """The stable channel serves the latest stable version; the beta one the newest of the
+    latest beta and the latest stable (`Script.served_beta`), with the beta update URLs."""
 
 
 @dataclass(frozen=True)
@@ -96,7 +100,7 @@ class ReadScriptCode:
         self._public_url = public_url
 
     async def execute(self, query: ReadScriptCodeQuery) -> ScriptCodeRead:
-        name = cache_name(query.id_or_slug)
+        name = channel_cache_name(cache_name(query.id_or_slug), query.channel)
         cached = await self._latest_code.read(name, query.rate_charges)
         if cached.rate is not None and not cached.rate.allowed:
             raise RateBudgetSpentError(cached.rate)
@@ -126,15 +130,19 @@ class ReadScriptCode:
             script = await load_served_script(
                 uow, query.id_or_slug, query.viewer, query.file_name, self._public_url
             )
-            if script.latest_version is None:
+            served = _served_version(script, query.channel)
+            if served is None:
                 raise NotFoundError("This script has no published version.")
-            validators = self._validators(script, script.latest_version)
+            validators = self._validators(script, served, query.channel)
             answer = ServedCode.of(validators, query.form)
             current = query.held.is_current(answer.tag, answer.last_modified)
             prepared = None if current else self._prepared_code.get(validators.tag)
             latest = None
             if not current and prepared is None:
-                latest = await uow.scripts.latest_code(script.id)
+                if served is script.latest_version:
+                    latest = await uow.scripts.latest_code(script.id)
+                else:
+                    latest = await uow.beta_channel.latest_beta_code(script.id)
         # After the transaction: no pooled database connection waits on the cache.
         reached = reached and await self._latest_code.fill(name, validators)
         if current:
@@ -143,16 +151,20 @@ class ReadScriptCode:
             if latest is None:  # deleted meanwhile
                 raise NotFoundError("Script not found.")
             # From the version read, which may be newer than the row read a moment before.
-            validators = self._validators(script, latest.version.summary)
-            prepared = await self._prepared(script, latest.code, validators.tag)
+            validators = self._validators(script, latest.version.summary, query.channel)
+            prepared = await self._prepared(script, latest.code, validators.tag, query.channel)
         return await self._send(validators, prepared, query, reached=reached)
 
-    def _validators(self, script: Script, version: VersionSummary) -> CodeValidators:
-        return CodeValidators.of(script, version, served_as(self._public_url, script))
+    def _validators(
+        self, script: Script, version: VersionSummary, channel: Channel
+    ) -> CodeValidators:
+        return CodeValidators.of(script, version, served_as(self._public_url, script, channel))
 
-    async def _prepared(self, script: Script, code: str, tag: str) -> PreparedCode:
+    async def _prepared(
+        self, script: Script, code: str, tag: str, channel: Channel
+    ) -> PreparedCode:
         """The code prepared (in a worker thread: up to 2 MiB to parse) and kept."""
-        prepared = await asyncio.to_thread(prepare_code, self._public_url, script, code)
+        prepared = await asyncio.to_thread(prepare_code, self._public_url, script, code, channel)
         self._prepared_code.put(tag, prepared)
         return prepared
 
@@ -175,6 +187,15 @@ class ReadScriptCode:
             return  # nobody to count it for (no peer address: not a network client)
         client = install_client(user_id, query.context.ip_address or "")
         await self._installs.record(script_id, client, self._clock.now())
+
+
+def _served_version(script: Script, channel: Channel) -> VersionSummary | None:
+    """What `channel` serves of `script`: its latest stable version, or on the beta channel
+    its latest beta while that is newer (a kill switch, greater than every version, is its
+    latest stable one: both channels serve it)."""
+    if channel is Channel.BETA and (beta := script.served_beta) is not None:
+        return beta
+    return script.latest_version
 
 
 def _by_token_of_chosen_scripts(viewer: Principal | None) -> bool:

@@ -16,6 +16,7 @@ from scripthub.domain.audit import AuditEntry, RequestContext
 from scripthub.domain.errors import NotFoundError, ValidationError
 from scripthub.domain.script_versions import VersionDraft, place_version
 from scripthub.domain.scripts import ScriptVersion, VersionCode
+from scripthub.domain.version_channels import Channel
 from scripthub.domain.version_ordering import update_refusal
 from scripthub.domain.version_review import ReviewPolicy, VersionStatus, held_for_review
 
@@ -45,12 +46,24 @@ async def stage_under_review(
         replacing = latest.version.version
         if not await uow.version_reviews.hold_version(staged, draft.code, replacing=replacing):
             raise NotFoundError("Script not found.")
+    await check_above_held(uow, staged)
+    return staged
+
+
+async def check_above_held(uow: UnitOfWork, staged: ScriptVersion) -> None:
+    """ValidationError on `version` unless `staged`, just written (the script locked), is
+    greater than every version of the script still held that it must follow once approved:
+    every held one for a beta, the held stable ones for a stable version (which may be lower
+    than a beta: `domain.version_channels`)."""
     # After the write that locked the script: the held versions committed before it.
-    for held in await uow.version_reviews.held_of(script_id):
-        if held.id != staged.id and (refusal := update_refusal(held.version, staged.version)):
+    for held in await uow.version_reviews.held_of(staged.script_id):
+        if held.id == staged.id or (
+            staged.channel is Channel.STABLE and held.channel is not Channel.STABLE
+        ):
+            continue
+        if refusal := update_refusal(held.version, staged.version):
             msg = f"must be greater than version {held.version}, held for review: {refusal}"
             raise ValidationError.single("version", msg)
-    return staged
 
 
 def publication_entry(

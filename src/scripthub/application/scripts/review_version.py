@@ -15,6 +15,7 @@ from scripthub.application.ports.scripts import UNCHANGED, ScriptChanges
 from scripthub.application.ports.system import Clock
 from scripthub.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from scripthub.application.scripts.access import cache_names
+from scripthub.application.scripts.beta_channel import promote_beta
 from scripthub.application.scripts.changing import (
     changed_fields,
     differing_changes,
@@ -29,6 +30,7 @@ from scripthub.domain.script_form import declared_fields
 from scripthub.domain.script_versions import metadata_sites
 from scripthub.domain.scripts import Script, ScriptVersion, check_prose
 from scripthub.domain.userscript_metadata import Metadata, parse_metadata
+from scripthub.domain.version_channels import Channel
 from scripthub.domain.version_ordering import update_refusal
 from scripthub.domain.version_review import ReviewDecision, VersionReview, VersionStatus
 
@@ -62,7 +64,8 @@ class ReviewVersion:
     greater than the latest published version for both managers (the script's name,
     description and license then follow its block, as on a publication, and the latest-code
     cache drops the script's entries), else it stays in the history, published but not the
-    latest (the owner published a greater version meanwhile). Reject: it is never served;
+    latest (the owner published a greater version meanwhile); a beta becomes the latest beta
+    instead, on the same condition (`beta_channel.promote_beta`). Reject: it is never served;
     its version string stays taken. Audited `script.version_reviewed` with `metadata`
     `decision`, `version`, `owner_id` and `latest`; the owner is mailed.
 
@@ -99,9 +102,13 @@ class ReviewVersion:
                 await hold_active_account(uow, command.principal)
                 now = self._clock.now()
                 promotion = None
+                beta_promoted = False
                 if command.decision is ReviewDecision.APPROVE:
                     try:
-                        promotion = await self._promote(uow, held, now)
+                        if held.channel is Channel.BETA:
+                            beta_promoted = await promote_beta(uow, held, now)
+                        else:
+                            promotion = await self._promote(uow, held, now)
                     except ConflictError:
                         continue  # the latest moved: decide again against what committed
                 review = VersionReview(command.principal.user_id, now, note)
@@ -122,7 +129,7 @@ class ReviewVersion:
                             "version": decided.version,
                             "version_id": str(decided.id),
                             "owner_id": str(script.owner_id),
-                            "latest": promotion is not None,
+                            "latest": promotion is not None or beta_promoted,
                         },
                     )
                 )
@@ -130,7 +137,7 @@ class ReviewVersion:
                     await self._follow_block(uow, command, script, decided, promotion)
                 await self._mail_owner(uow, script, decided, note, now)
                 await uow.commit()
-            if promotion is not None:
+            if promotion is not None or beta_promoted:
                 await self._latest_code.changed(cache_names(script))
             return decided
         msg = "Other versions of this script were being published meanwhile; send it again."

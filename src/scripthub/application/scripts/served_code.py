@@ -14,6 +14,7 @@ from scripthub.domain.errors import NotFoundError
 from scripthub.domain.scripts import Language, Script, Visibility
 from scripthub.domain.userscript_metadata import BlockKind, find_block
 from scripthub.domain.userscript_serving import served_forms
+from scripthub.domain.version_channels import Channel
 
 META_TAG_SUFFIX = "-meta"
 """The entity tag of a meta block is the code's with this suffix: the block changes exactly
@@ -93,28 +94,42 @@ class UpdateUrls:
     download: str
 
     @classmethod
-    def of(cls, public_url: str, script: Script, code: str) -> UpdateUrls:
+    def of(
+        cls, public_url: str, script: Script, code: str, channel: Channel = Channel.STABLE
+    ) -> UpdateUrls:
+        """The URLs of `channel`: the beta ones are under `/beta/`."""
         block = find_block(code)
         if block is not None:
             style = block.kind is BlockKind.USERSTYLE
         else:
             style = script.language is Language.CSS
         extension = "css" if style else "js"
-        base = f"{public_url}/api/scripts/{script.id}/{script.slug}"
+        base = f"{public_url}/api/scripts/{script.id}/{channel_path(channel)}{script.slug}"
         return cls(f"{base}.meta.{extension}", f"{base}.user.{extension}")
 
 
-def served_as(public_url: str, script: Script) -> str:
+def channel_path(channel: Channel) -> str:
+    """What a channel's code URLs have between the script's id and the file: `beta/` for
+    the beta channel, nothing for the stable one."""
+    return "" if channel is Channel.STABLE else f"{channel}/"
+
+
+def served_as(public_url: str, script: Script, channel: Channel = Channel.STABLE) -> str:
     """What, besides its code, a script's served code is made from (`UpdateUrls.of`: our
-    public URL, the script's id and slug, and its language for code without a block), as a
-    digest: changing any of them changes the code's entity tag."""
+    public URL, the script's id and slug, its language for code without a block, and the
+    channel), as a digest: changing any of them changes the code's entity tag."""
     made_from = f"{public_url}\n{script.id}\n{script.slug}\n{script.language}"
+    if channel is not Channel.STABLE:  # the stable tags as they were before channels
+        made_from += f"\n{channel}"
     return hashlib.blake2b(made_from.encode(), digest_size=8).hexdigest()
 
 
-def prepare_code(public_url: str, script: Script, code: str) -> PreparedCode:
-    """The served forms of `code`, a version of `script`, with update URLs pointing at us."""
-    urls = UpdateUrls.of(public_url, script, code)
+def prepare_code(
+    public_url: str, script: Script, code: str, channel: Channel = Channel.STABLE
+) -> PreparedCode:
+    """The served forms of `code`, a version of `script`, with update URLs pointing at us
+    (at `channel`'s URLs)."""
+    urls = UpdateUrls.of(public_url, script, code, channel)
     rewritten, meta = served_forms(code, urls.update, urls.download)
     return PreparedCode(rewritten.encode(), None if meta is None else meta.encode())
 

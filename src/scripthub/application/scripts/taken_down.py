@@ -30,7 +30,7 @@ async def load_served_script(
     (`load_visible_script`), or one taken down with a kill switch, which is then its latest
     version. A script taken down otherwise: GoneError (`keep`), or ScriptMovedError
     (`redirect`) to the same file of the other script (`file_name`: `raw`, `meta`, or a
-    `{slug}.user.js`-like name).
+    `{slug}.user.js`-like name, under `beta/` on the beta channel).
 
     Takedowns are found by id only (a deleted script's slug is free for another), and answer
     whatever the state of the owner's account: a suspended author's malware must still reach
@@ -78,8 +78,9 @@ async def _taken_down(uow: UnitOfWork, id_or_slug: str, actor: Actor | None) -> 
 
 def _moved_file(file_name: str, slug: str) -> str:
     """The other script's file of the same kind: `raw` and `meta` as they are, a
-    `{slug}.user.js`-like name with its slug."""
-    if "." not in file_name:
+    `{slug}.user.js`-like name with its slug (on the same channel)."""
+    directory, _, base = file_name.rpartition("/")  # `beta/`: the other script's beta file
+    if "." not in base:
         return file_name
-    _, kind, extension = file_name.rsplit(".", 2)
-    return f"{slug}.{kind}.{extension}"
+    _, kind, extension = base.rsplit(".", 2)
+    return f"{directory}/{slug}.{kind}.{extension}" if directory else f"{slug}.{kind}.{extension}"

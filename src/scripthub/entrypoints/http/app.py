@@ -14,6 +14,7 @@ from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 
 from scripthub.domain.errors import DomainError, ServiceUnavailableError
+from scripthub.domain.version_channels import Channel
 from scripthub.entrypoints.containers import Container, build_container, close_container
 from scripthub.entrypoints.http.controllers.access_tokens import AccessTokensController
 from scripthub.entrypoints.http.controllers.audit import AuditController
@@ -31,6 +32,7 @@ from scripthub.entrypoints.http.controllers.passwords import PasswordsController
 from scripthub.entrypoints.http.controllers.roles import PermissionsController, RolesController
 from scripthub.entrypoints.http.controllers.script_changes import ScriptChangesController
 from scripthub.entrypoints.http.controllers.script_code import (
+    BETA_CODE_PATH,
     LATEST_CODE_PATH,
     CodeLane,
     ScriptCodeController,
@@ -300,6 +302,12 @@ def create_app(container: Container | None = None) -> Litestar:
         {
             LATEST_CODE_PATH: CodeLane(
                 container.use_cases.read_script_code(), limits, settings.trusted_proxies
+            ),
+            BETA_CODE_PATH: CodeLane(
+                container.use_cases.read_script_code(),
+                limits,
+                settings.trusted_proxies,
+                Channel.BETA,
             ),
             OWN_USER_PATH: OwnUserLane(
                 limits,

@@ -21,10 +21,11 @@ from scripthub.application.scripts.read_version_code import (
     ReadVersionCode,
     ReadVersionCodeQuery,
 )
-from scripthub.application.scripts.served_code import CodeForm, checks_for_update
+from scripthub.application.scripts.served_code import CodeForm, channel_path, checks_for_update
 from scripthub.domain.access_tokens import TokenScope
 from scripthub.domain.audit import RequestContext
 from scripthub.domain.errors import NotFoundError
+from scripthub.domain.version_channels import Channel
 from scripthub.entrypoints.http.client import Network, request_context
 from scripthub.entrypoints.http.code_responses import (
     PINNED,
@@ -65,11 +66,12 @@ SUFFIXES = {
 }
 
 
-def _form_of(file_name: str) -> CodeForm:
+def _form_of(file_name: str, channel: Channel) -> CodeForm:
     """`raw`, `{slug}.user.js` and `.user.css` are the code; `meta`, `.meta.js` and `.meta.css`
-    its block. The slug is not checked: an install URL keeps working after the script is
-    renamed (the code served then points at the new one)."""
-    if file_name in NAMES:
+    its block (on the beta channel, only the names with a slug). The slug is not checked: an
+    install URL keeps working after the script is renamed (the code served then points at the
+    new one)."""
+    if file_name in NAMES and channel is Channel.STABLE:
         return NAMES[file_name]
     for suffix, form in SUFFIXES.items():
         if file_name.endswith(suffix) and len(file_name) > len(suffix):
@@ -86,13 +88,15 @@ def _latest_code_query(
     viewer: Principal | None,
     context: RequestContext,
     rate_charges: Callable[[str, bool], tuple[RateCharge, ...]],
+    channel: Channel = Channel.STABLE,
 ) -> tuple[ReadScriptCodeQuery, bool]:
     """What a request of a script's latest code asks, and whether it names the code's own URL
     (whose answer depends on `Accept`, which caches must know: `Vary`). `rate_charges` is
     asked, with the script's cache name and whether the request checks for an update, once
     the file name is known to be the code's: a request for another file is refused
-    uncounted, and counted by `Traffic`."""
-    form = _form_of(file_name)
+    uncounted, and counted by `Traffic`. Both channels of a script count against the same
+    budgets."""
+    form = _form_of(file_name, channel)
     # The code's URL also answers update checks: with `Accept: text/x-userscript-meta`,
     # the block.
     on_code_url = form is CodeForm.CODE
@@ -107,7 +111,8 @@ def _latest_code_query(
         held=held,
         download=method != HttpMethod.HEAD,
         rate_charges=rate_charges(cache_name(id_or_slug), checks_for_update(form, held)),
-        file_name=file_name,
+        file_name=f"{channel_path(channel)}{file_name}",
+        channel=channel,
     )
     return query, on_code_url
 
@@ -147,6 +152,42 @@ class ScriptCodeController(Controller):
             rate_charges=lambda name, check: take_rate_charges(
                 request.scope, name, update_check=check
             ),
+        )
+        read = await read_script_code.execute(query)
+        keep_rate_state(request.scope, read.rate)
+        return code_response(request, read.served, REVALIDATE, vary_accept=on_code_url)
+
+    @route(
+        "/{id_or_slug:str}/beta/{file_name:str}",
+        http_method=GET_AND_HEAD,
+        opt={**COUNTED_BY_HANDLER, **token_usable(TokenScope.SCRIPTS_READ)},
+        summary="The beta channel's code or metadata block",
+        description=(
+            "As the latest version's routes (`{slug}.user.js`, `{slug}.user.css`, "
+            "`{slug}.meta.js`, `{slug}.meta.css`), serving the newest of the latest beta and "
+            "the latest stable version, with update URLs pointing at these."
+        ),
+    )
+    async def beta_code(
+        self,
+        request: AnyRequest,
+        id_or_slug: ScriptIdOrSlug,
+        file_name: FromPath[str],
+        viewer: NamedDependency[Principal | None],
+        context: NamedDependency[RequestContext],
+        read_script_code: NamedDependency[ReadScriptCode],
+    ) -> Response[bytes]:
+        query, on_code_url = _latest_code_query(
+            id_or_slug,
+            file_name,
+            request.method,
+            request.headers,
+            viewer=viewer,
+            context=context,
+            rate_charges=lambda name, check: take_rate_charges(
+                request.scope, name, update_check=check
+            ),
+            channel=Channel.BETA,
         )
         read = await read_script_code.execute(query)
         keep_rate_state(request.scope, read.rate)
@@ -198,6 +239,8 @@ class ScriptCodeController(Controller):
 
 LATEST_CODE_PATH = "/api/scripts/lane/raw"
 """A path of the route `CodeLane` answers for (see `Lanes`)."""
+BETA_CODE_PATH = "/api/scripts/lane/beta/lane.user.js"
+"""A path of the route the beta channel's `CodeLane` answers for."""
 
 
 class CodeLane:
@@ -221,10 +264,13 @@ class CodeLane:
         read_script_code: ReadScriptCode,
         limits: RateLimits,
         trusted_proxies: Sequence[Network],
+        channel: Channel = Channel.STABLE,
     ) -> None:
+        """`channel`: the one of the route it answers (`latest_code` or `beta_code`)."""
         self._read_script_code = read_script_code
         self._limits = limits
         self._trusted = trusted_proxies
+        self._channel = channel
 
     async def __call__(
         self, scope: HTTPScope, params: Mapping[str, Any], headers: Mapping[str, str], send: Send
@@ -242,6 +288,7 @@ class CodeLane:
                 rate_charges=lambda name, check: self._limits.code_charges(
                     scope, name, update_check=check
                 ),
+                channel=self._channel,
             )
         except NotFoundError:
             return False

@@ -175,6 +175,7 @@ class ScriptsController(Controller):
             version=data.version,
             changelog=data.changelog,
             context=context,
+            channel=data.channel,
         )
         version = await publish_script_version.execute(command)
         held = version.status is VersionStatus.HELD_FOR_REVIEW

@@ -9,6 +9,7 @@ from typing import Any
 import msgspec
 
 from scripthub.domain.scripts import Language, Script, ScriptVersion, VersionSummary, Visibility
+from scripthub.domain.version_channels import Channel
 from scripthub.domain.version_review import ReviewDecision, VersionStatus
 from scripthub.entrypoints.http.schemas.script_fields import (
     Changelog,
@@ -50,6 +51,9 @@ class ScriptOut(msgspec.Struct):
     featured: bool
     owner: OwnerOut
     latest_version: LatestVersionOut | None
+    """The latest stable version."""
+    latest_beta: LatestVersionOut | None
+    """The latest beta version, while it is newer than `latest_version`; else null."""
     antifeatures: list[str]
     localized: dict[str, LocalizedOut]
     install_count: int
@@ -73,6 +77,8 @@ class VersionOut(msgspec.Struct):
     and moderators only."""
     review: VersionReviewOut | None
     """The moderator's decision, on a version that was held for review."""
+    channel: Channel
+    """`beta` versions are served on the beta code URLs only."""
 
 
 class VersionReviewOut(msgspec.Struct):
@@ -102,6 +108,8 @@ class NewVersionBody(msgspec.Struct, forbid_unknown_fields=True):
     code: Code
     version: Version | None = None
     changelog: Changelog | None = None
+    channel: Channel | None = None
+    """Without it, `beta` for a version with a pre-release part, else `stable`."""
 
 
 class ScriptPageOut(msgspec.Struct):
@@ -133,6 +141,7 @@ def script_out(script: Script) -> ScriptOut:
         featured=script.featured,
         owner=OwnerOut(script.owner_id, script.owner_username),
         latest_version=_latest(script.latest_version),
+        latest_beta=_latest(script.served_beta),
         antifeatures=script.antifeatures,
         localized={
             locale: LocalizedOut(text.name, text.description)
@@ -158,6 +167,7 @@ def version_out(version: ScriptVersion) -> VersionOut:
         widened=version.widened,
         status=version.status,
         review=_review(version),
+        channel=version.channel,
     )
 
 
