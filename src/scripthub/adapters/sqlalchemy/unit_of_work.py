@@ -16,6 +16,7 @@ from scripthub.adapters.sqlalchemy.outbox_writer import SqlAlchemyOutboxWriter
 from scripthub.adapters.sqlalchemy.provider_links import SqlAlchemyProviderLinkRepository
 from scripthub.adapters.sqlalchemy.reports import SqlAlchemyReportRepository
 from scripthub.adapters.sqlalchemy.roles import SqlAlchemyRoleRepository
+from scripthub.adapters.sqlalchemy.script_authors import SqlAlchemyScriptAuthorRepository
 from scripthub.adapters.sqlalchemy.scripts import SqlAlchemyScriptRepository
 from scripthub.adapters.sqlalchemy.sources import (
     SqlAlchemySourceRepository,
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
     from scripthub.application.ports.provider_links import ProviderLinkRepository
     from scripthub.application.ports.reports import ReportRepository
     from scripthub.application.ports.roles import RoleRepository
+    from scripthub.application.ports.script_authors import ScriptAuthorRepository
     from scripthub.application.ports.scripts import ScriptRepository
     from scripthub.application.ports.sources import SourceRepository, WebhookRepository
     from scripthub.application.ports.users import UserRepository
@@ -77,6 +79,7 @@ class SqlAlchemyUnitOfWork:
     webhooks: WebhookRepository
     reports: ReportRepository
     version_reviews: VersionReviewRepository
+    script_authors: ScriptAuthorRepository
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -106,6 +109,7 @@ class SqlAlchemyUnitOfWork:
         self.sources = SqlAlchemySourceRepository(connection)
         self.webhooks = SqlAlchemyWebhookRepository(connection)
         self.reports = SqlAlchemyReportRepository(connection)
+        self.script_authors = SqlAlchemyScriptAuthorRepository(connection)
         return self
 
     async def __aexit__(

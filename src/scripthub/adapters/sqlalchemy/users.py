@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from scripthub.adapters.sqlalchemy.errors import translate_integrity_error
 from scripthub.adapters.sqlalchemy.keyset import newest_first
 from scripthub.adapters.sqlalchemy.rows import without_nul
+from scripthub.adapters.sqlalchemy.script_authors import follow_username
 from scripthub.adapters.sqlalchemy.statements import new_value_parameters, new_values
 from scripthub.adapters.sqlalchemy.users_table import (
     DELETED_ACCOUNT,
@@ -140,6 +141,8 @@ class SqlAlchemyUserRepository:
             raise translate_integrity_error(error) from error
         if row is None:
             return None
+        if username is not None:  # the copies of co-authors on scripts follow it
+            await follow_username(self._connection, user_id)
         if profile:
             changes = {**profile, "updated_at": now}
             found = await self._statements.first(

@@ -13,6 +13,7 @@ from scripthub.application.ports.mail import OutboxWriter
 from scripthub.application.ports.provider_links import ProviderLinkRepository
 from scripthub.application.ports.reports import ReportRepository
 from scripthub.application.ports.roles import RoleRepository
+from scripthub.application.ports.script_authors import ScriptAuthorRepository
 from scripthub.application.ports.scripts import ScriptRepository
 from scripthub.application.ports.sources import SourceRepository, WebhookRepository
 from scripthub.application.ports.users import UserRepository
@@ -39,6 +40,7 @@ class UnitOfWork(Protocol):
     webhooks: WebhookRepository
     reports: ReportRepository
     version_reviews: VersionReviewRepository
+    script_authors: ScriptAuthorRepository
 
     async def __aenter__(self) -> Self: ...
 

@@ -28,6 +28,11 @@ from scripthub.entrypoints.http.controllers.moderation import (
 from scripthub.entrypoints.http.controllers.oauth import OAuthController, OwnProvidersController
 from scripthub.entrypoints.http.controllers.passwords import PasswordsController
 from scripthub.entrypoints.http.controllers.roles import PermissionsController, RolesController
+from scripthub.entrypoints.http.controllers.script_authors import (
+    InvitationsController,
+    OwnInvitationsController,
+    ScriptAuthorsController,
+)
 from scripthub.entrypoints.http.controllers.script_changes import ScriptChangesController
 from scripthub.entrypoints.http.controllers.script_code import (
     LATEST_CODE_PATH,
@@ -106,6 +111,9 @@ CONTROLLERS = (
     ReportsController,
     ModerationController,
     VersionReviewsController,
+    ScriptAuthorsController,
+    InvitationsController,
+    OwnInvitationsController,
 )
 
 logger = logging.getLogger("scripthub.http")
