@@ -1,5 +1,6 @@
-"""Co-authors and ownership transfer: `script_authors`, `script_invitations` and the copy of
-the co-authors on `scripts.authors` (`[]` for every existing script).
+"""Co-authors and ownership transfer: `script_authors`, `script_invitations`, `scripts.authors`.
+
+`scripts.authors` is a copy of each script's co-authors (`[]` for every existing script).
 
 Revision ID: 0024
 Revises: 0021 (relinked at merge after 0022 and 0023)

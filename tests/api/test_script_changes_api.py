@@ -13,8 +13,8 @@ from tests.api.script_calls import audited, publish
 
 SCRIPT_FIELDS = {
     "id", "slug", "name", "description", "language", "license", "visibility", "tags",
-    "featured", "owner", "latest_version", "antifeatures", "localized", "install_count",
-    "rating_avg", "rating_count", "created_at", "updated_at",
+    "featured", "owner", "authors", "latest_version", "antifeatures", "localized",
+    "install_count", "rating_avg", "rating_count", "created_at", "updated_at",
 }  # fmt: skip
 EVERY_ROUTE = [
     ("PATCH", "", {"name": "x"}),
