@@ -512,3 +512,16 @@ async def test_a_publication_and_the_removal_of_its_co_author_at_once(api: Api) 
             assert_problem(publication, 403, "forbidden")
             assert version not in names
             assert published == []
+
+
+async def test_tokens_do_not_manage_co_authors(api: Api) -> None:
+    owner = await api.verified_user()
+    guest = await api.register()
+    script = await publish(api, owner["access_token"])
+    token = (await make_token(api, owner["access_token"]))["secret"]
+
+    invited = await _invite(api, token, script["id"], guest["user"]["username"])
+    listed = await api.get("/api/users/me/invitations", token)
+
+    assert_problem(invited, 403, "token_scope")
+    assert_problem(listed, 403, "token_scope")
