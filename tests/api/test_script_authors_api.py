@@ -108,6 +108,7 @@ async def test_invitations_are_refused_by_every_rule(api: Api) -> None:
 
     stranger = await _invite(api, other["access_token"], sid, guest["user"]["username"])
     unknown = await _invite(api, owner["access_token"], sid, "nobody-here")
+    malformed = await _invite(api, owner["access_token"], sid, "no")
     oneself = await _invite(api, owner["access_token"], sid, owner["user"]["username"])
     again = await _invite(api, owner["access_token"], sid, guest["user"]["username"])
     empty = await _invite(api, owner["access_token"], sid, "")
@@ -120,10 +121,11 @@ async def test_invitations_are_refused_by_every_rule(api: Api) -> None:
     missing = await _invite(api, owner["access_token"], "not-an-id", other["user"]["username"])
 
     assert_problem(stranger, 403, "forbidden")
-    assert assert_problem(unknown, 422, "validation_error")["errors"][0]["field"] == "username"
+    assert_problem(unknown, 404, "not_found")
     assert assert_problem(oneself, 422, "validation_error")["errors"][0]["field"] == "username"
     assert_problem(again, 409, "conflict")
     assert_problem(empty, 422, "validation_error")
+    assert assert_problem(malformed, 422, "validation_error")["errors"][0]["field"] == "username"
     assert_problem(extra, 422, "validation_error")
     assert_problem(co_author, 409, "conflict")
     assert_problem(by_co_author, 403, "forbidden")
@@ -150,7 +152,7 @@ async def test_an_inactive_account_is_not_invited(api: Api) -> None:
 
     invited = await _invite(api, owner["access_token"], script["id"], guest["user"]["username"])
 
-    assert assert_problem(invited, 422, "validation_error")["errors"][0]["field"] == "username"
+    assert_problem(invited, 404, "not_found")
 
 
 async def test_a_script_has_at_most_ten_co_authors_pending_invitations_included(

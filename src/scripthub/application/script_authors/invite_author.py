@@ -37,8 +37,8 @@ class InviteAuthorCommand:
 
 @dataclass(frozen=True)
 class InviteAuthor:
-    """The owner invites an active user by username (ValidationError on `username` for an
-    unknown or inactive account, the owner themself included); audited
+    """The owner invites an active user by username (NotFoundError for an unknown or inactive
+    account, ValidationError on `username` for the owner themself); audited
     `script.author_invited` and mailed to the invited user; it may be accepted for
     `INVITATION_LIFETIME`.
 

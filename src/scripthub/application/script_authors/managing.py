@@ -15,11 +15,11 @@ from scripthub.application.ports.system import Clock
 from scripthub.application.ports.unit_of_work import UnitOfWork
 from scripthub.application.scripts.access import may_see, require_token_covers
 from scripthub.domain.audit import AuditEntry, RequestContext
-from scripthub.domain.errors import NotFoundError, ValidationError
+from scripthub.domain.errors import NotFoundError
 from scripthub.domain.mail import Email
 from scripthub.domain.script_authors import Invitation, InvitationKind
 from scripthub.domain.scripts import Script
-from scripthub.domain.users import AccountStatus, User
+from scripthub.domain.users import AccountStatus, User, normalize_username
 
 
 async def visible_script(uow: UnitOfWork, principal: Principal, script_id: uuid.UUID) -> Script:
@@ -62,11 +62,12 @@ async def hold_script(uow: UnitOfWork, principal: Principal, script_id: uuid.UUI
 
 
 async def invited_user(uow: UnitOfWork, username: str) -> User:
-    """The active account with this username; else a ValidationError on `username`, the same
-    for a missing account as for an inactive one."""
-    user = await uow.users.get_by_username(username.strip().lower())
+    """The active account with this username (ValidationError on `username` for what no
+    username may be); else NotFoundError, the same for a missing account as for an inactive
+    one."""
+    user = await uow.users.get_by_username(normalize_username(username))
     if user is None or user.account_status is not AccountStatus.ACTIVE:
-        raise ValidationError.single("username", "names no active account")
+        raise NotFoundError("No active account has this username.")
     return user
 
 

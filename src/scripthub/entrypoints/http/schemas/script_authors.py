@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated
 
 import msgspec
 
 from scripthub.domain.script_authors import Invitation, InvitationKind, ScriptAuthor
-
-Username = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+from scripthub.entrypoints.http.schemas.fields import Username
 
 
 class AuthorOut(msgspec.Struct):
