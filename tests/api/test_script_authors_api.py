@@ -8,12 +8,18 @@ against a removal."""
 from __future__ import annotations
 
 import asyncio
+import uuid
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 
+from sqlalchemy import update
+
+from scripthub.adapters.sqlalchemy.script_authors_table import script_invitations
 from tests.api.client import Api, assert_problem, audited_metadata
 from tests.api.mails import body_of
 from tests.api.script_calls import audited, post_version, publish
+from tests.api.test_administration_api import counted_statements
 from tests.api.token_calls import make_token
 from tests.smtp_sink import SmtpSink
 from tests.userscripts import userscript
@@ -527,3 +533,55 @@ async def test_tokens_do_not_manage_co_authors(api: Api) -> None:
 
     assert_problem(invited, 403, "token_scope")
     assert_problem(listed, 403, "token_scope")
+
+
+def _expire(api: Api, invitation_id: str) -> None:
+    """Move the invitation's expiry to the past, as seven days would."""
+
+    async def expire() -> None:
+        async with api.container.adapters.engine().begin() as connection:
+            await connection.execute(
+                update(script_invitations)
+                .where(script_invitations.c.id == uuid.UUID(invitation_id))
+                .values(expires_at=datetime.now(UTC) - timedelta(seconds=1))
+            )
+
+    api.client.blocking_portal.call(expire)
+
+
+async def test_an_expired_invitation_is_gone_and_may_be_sent_again(api: Api) -> None:
+    owner = await api.register()
+    guest = await api.register()
+    script = await publish(api, owner["access_token"])
+    invited = await _invite(api, owner["access_token"], script["id"], guest["user"]["username"])
+    _expire(api, invited.json()["id"])
+
+    listed = await api.get("/api/users/me/invitations", guest["access_token"])
+    accepted = await _accept(api, guest["access_token"], invited.json()["id"])
+    again = await _invite(api, owner["access_token"], script["id"], guest["user"]["username"])
+    then = await _accept(api, guest["access_token"], again.json()["id"])
+
+    assert listed.json()["items"] == []
+    assert "expired" in assert_problem(accepted, 410, "gone")["detail"]
+    assert again.status_code == 201, again.text
+    assert then.status_code == 200, then.text
+
+
+async def test_listing_scripts_with_co_authors_costs_no_query_per_script(api: Api) -> None:
+    owner = await api.register()
+    first = await publish(api, owner["access_token"], name="First")
+
+    with counted_statements(api) as one:
+        assert (await api.get("/api/scripts")).status_code == 200
+    for n in range(3):
+        script = first if n == 0 else await publish(api, owner["access_token"], name=f"S{n}")
+        await _co_author(api, owner["access_token"], script["id"], await api.register())
+    with counted_statements(api) as three:
+        listed = await api.get("/api/scripts")
+    with counted_statements(api) as single:
+        shown = await api.get(f"/api/scripts/{first['id']}")
+
+    assert [len(s["authors"]) for s in listed.json()["items"]] == [1, 1, 1]
+    assert len(three) == len(one)
+    assert len(shown.json()["authors"]) == 1
+    assert len(single) <= len(one)
