@@ -585,3 +585,30 @@ async def test_listing_scripts_with_co_authors_costs_no_query_per_script(api: Ap
     assert len(three) == len(one)
     assert len(shown.json()["authors"]) == 1
     assert len(single) <= len(one)
+
+
+async def test_two_invitations_at_once_never_pass_the_limit_together(api: Api) -> None:
+    owner = await api.register()
+    guests = [await api.register() for _ in range(11)]
+    for _ in range(2):
+        script = await publish(api, owner["access_token"])
+        for guest in guests[:9]:
+            invited = await _invite(
+                api, owner["access_token"], script["id"], guest["user"]["username"]
+            )
+            assert invited.status_code == 201, invited.text
+        path = f"/api/scripts/{script['id']}/authors"
+
+        answers = await api.at_once(
+            *(
+                api.request(
+                    "POST", path, owner["access_token"], json={"username": g["user"]["username"]}
+                )
+                for g in guests[9:]
+            )
+        )
+
+        assert sorted(r.status_code for r in answers) == [201, 409], [r.text for r in answers]
+        listed = await api.get(f"/api/scripts/{script['id']}/invitations", owner["access_token"])
+        assert len(listed.json()["items"]) == 10
+        assert len(await audited(api, "script.author_invited", script["id"])) == 10
