@@ -582,9 +582,15 @@ async def test_listing_scripts_with_co_authors_costs_no_query_per_script(api: Ap
         shown = await api.get(f"/api/scripts/{first['id']}")
 
     assert [len(s["authors"]) for s in listed.json()["items"]] == [1, 1, 1]
-    assert len(three) == len(one)
+    assert len(_of_scripts(three)) == len(_of_scripts(one))
     assert len(shown.json()["authors"]) == 1
-    assert len(single) <= len(one)
+    assert len(_of_scripts(single)) <= len(_of_scripts(one))
+    assert not [s for s in [*three, *single] if "script_authors" in s]
+
+
+def _of_scripts(statements: list[str]) -> list[str]:
+    """The statements of the request, not of the mail outbox's dispatcher running beside it."""
+    return [s for s in statements if "mail_outbox" not in s]
 
 
 async def test_two_invitations_at_once_never_pass_the_limit_together(api: Api) -> None:
