@@ -18,6 +18,7 @@ from scripthub.domain.script_authors import (
     ScriptAuthor,
     new_invitation,
 )
+from scripthub.domain.users import AccountStatus
 from tests.contract.samples import make_user
 from tests.script_builders import add_script
 
@@ -231,3 +232,25 @@ async def test_two_invitations_at_once_are_one(engine: AsyncEngine) -> None:
         assert sorted(results) == [False, True]
         async with _uow(engine) as uow:
             assert await uow.script_authors.count_pending(script.id, InvitationKind.AUTHOR, T0) == 1
+
+
+async def test_a_deleted_account_co_authors_nothing(engine: AsyncEngine) -> None:
+    script, owner = await _script(engine)
+    ann, bob = await _user(engine), await _user(engine)
+    await _join(engine, script, ann, bob)
+    other, _ = await _script(engine)
+    await _invite(
+        engine, new_invitation(other.id, ann.id, other.owner_id, InvitationKind.AUTHOR, T0)
+    )
+
+    async with _uow(engine) as uow:
+        assert await uow.users.change_status(
+            ann.id, AccountStatus.DELETED, T0, only_from={AccountStatus.ACTIVE}
+        )
+        await uow.commit()
+    async with _uow(engine) as uow:
+        pending = await uow.script_authors.pending_for_script(other.id, T0)
+
+    assert (await _read(engine, script.id)).authors == (ScriptAuthor(bob.id, bob.username),)
+    assert pending == []
+    assert owner.id == script.owner_id

@@ -229,3 +229,21 @@ async def follow_username(connection: AsyncConnection, user_id: uuid.UUID) -> No
     )
     for script_id in result.scalars().all():
         await copy_authors(connection, script_id)
+
+
+async def leave_every_script(connection: AsyncConnection, user_id: uuid.UUID, at: datetime) -> None:
+    """After `user_id`'s account was deleted, in the same transaction (after the users row's
+    write): they co-author nothing any more (the copies follow, in script id order) and their
+    pending invitations and offers are revoked."""
+    result = await connection.execute(
+        delete(script_authors)
+        .where(script_authors.c.user_id == user_id)
+        .returning(script_authors.c.script_id)
+    )
+    for script_id in sorted(result.scalars().all()):
+        await copy_authors(connection, script_id)
+    await connection.execute(
+        update(script_invitations)
+        .where(_inv.user_id == user_id, _inv.status == PENDING)
+        .values(status=InvitationStatus.REVOKED.value, decided_at=at)
+    )
