@@ -618,3 +618,30 @@ async def test_two_invitations_at_once_never_pass_the_limit_together(api: Api) -
         listed = await api.get(f"/api/scripts/{script['id']}/invitations", owner["access_token"])
         assert len(listed.json()["items"]) == 10
         assert len(await audited(api, "script.author_invited", script["id"])) == 10
+
+
+async def test_the_new_owner_sees_and_revokes_the_old_owners_invitations(api: Api) -> None:
+    owner = await api.register()
+    guest = await api.register()
+    invitee = await api.register()
+    script = await publish(api, owner["access_token"])
+    sid = script["id"]
+    await _co_author(api, owner["access_token"], sid, guest)
+    invited = await _invite(api, owner["access_token"], sid, invitee["user"]["username"])
+    offered = await api.send(
+        "POST",
+        f"/api/scripts/{sid}/transfer",
+        owner["access_token"],
+        json={"username": guest["user"]["username"]},
+    )
+    assert (await _accept(api, guest["access_token"], offered.json()["id"])).status_code == 200
+
+    seen = await api.get(f"/api/scripts/{sid}/invitations", guest["access_token"])
+    by_old_owner = await api.get(f"/api/scripts/{sid}/invitations", owner["access_token"])
+    revoked = await _remove(api, guest["access_token"], sid, invitee["user"]["id"])
+    accepted = await _accept(api, invitee["access_token"], invited.json()["id"])
+
+    assert [i["id"] for i in seen.json()["items"]] == [invited.json()["id"]]
+    assert_problem(by_old_owner, 403, "forbidden")
+    assert revoked.status_code == 204, revoked.text
+    assert_problem(accepted, 410, "gone")
