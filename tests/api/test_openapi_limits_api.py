@@ -161,6 +161,26 @@ async def _resolution(api: Api) -> Call:
     return Call(f"/api/reports/{report}/resolve", {"decision": "dismiss"}, moderator)
 
 
+async def _invitation(api: Api) -> Call:
+    token, script = await _own_script(api)
+    guest = (await api.register())["user"]["username"]
+    return Call(f"/api/scripts/{script}/authors", {"username": guest}, token)
+
+
+async def _transfer_offer(api: Api) -> Call:
+    token, script = await _own_script(api)
+    guest = await api.register()
+    invited = await api.send(
+        "POST",
+        f"/api/scripts/{script}/authors",
+        token,
+        json={"username": guest["user"]["username"]},
+    )
+    accept = f"/api/invitations/{invited.json()['id']}/accept"
+    assert (await api.send("POST", accept, guest["access_token"])).status_code == 200
+    return Call(f"/api/scripts/{script}/transfer", {"username": guest["user"]["username"]}, token)
+
+
 async def _review(api: Api) -> Call:
     """A decision on a version that is not held: the body is checked before that 409."""
     _, script = await _own_script(api)
@@ -232,6 +252,8 @@ CALLS: dict[tuple[str, str], Caller] = {
     ("POST", "/api/reports/{report_id}/rebuttal"): _rebuttal,
     ("POST", "/api/reports/{report_id}/resolve"): _resolution,
     ("POST", "/api/scripts/{id_or_slug}/versions/{version}/review"): _review,
+    ("POST", "/api/scripts/{id_or_slug}/authors"): _invitation,
+    ("POST", "/api/scripts/{id_or_slug}/transfer"): _transfer_offer,
 }
 
 

@@ -13,7 +13,7 @@ from tests.api.script_calls import audited, publish
 
 SCRIPT_FIELDS = {
     "id", "slug", "name", "description", "language", "license", "visibility", "tags",
-    "featured", "owner", "latest_version", "latest_beta", "antifeatures", "localized",
+    "featured", "owner", "authors", "latest_version", "latest_beta", "antifeatures", "localized",
     "install_count",
     "rating_avg", "rating_count", "created_at", "updated_at",
 }  # fmt: skip

@@ -467,7 +467,7 @@ async def test_only_the_owner_publishes_and_others_learn_nothing_more(api: Serve
     for missing in (str(uuid.uuid4()), "not-an-id", public["slug"]):
         assert_problem(await post_version(api, owner, missing, **body), 404, "not_found")
     denied = await audited(api, "access.denied", public["id"])
-    assert [audited_metadata(e) for e in denied] == [{"requires": "owner"}] * 2
+    assert [audited_metadata(e) for e in denied] == [{"requires": "author"}] * 2
 
 
 async def test_the_same_version_posted_twice_at_once_is_one_201_and_one_409(api: ServedApi) -> None:

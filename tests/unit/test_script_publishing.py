@@ -451,8 +451,8 @@ async def test_only_the_owner_publishes_versions(world: World) -> None:
 
     denied = [e for e in world.database.audit_entries.values() if e.action == "access.denied"]
     assert [(e.actor_id, e.metadata) for e in denied] == [
-        (bob.user_id, {"requires": "owner"}),
-        (moderator.user_id, {"requires": "owner"}),
+        (bob.user_id, {"requires": "author"}),
+        (moderator.user_id, {"requires": "author"}),
     ]
     assert all(e.resource_id == str(script.id) for e in denied)
     assert await versions_of(world, ada, script.id) == ["1.0"]

@@ -11,12 +11,14 @@ from scripthub.application.ports.unit_of_work import UnitOfWorkFactory
 from scripthub.domain.audit import Outcome, RequestContext
 from scripthub.domain.errors import ForbiddenError
 from scripthub.domain.roles import Permission
+from scripthub.domain.scripts import Script
 
 
 class Authorizer:
     """Use cases ask it before acting: `require` ("holds this permission"),
     `require_owner_or` ("owns the resource, or holds this permission", e.g. editing a script)
-    and `require_owner` ("owns the resource", whatever else they hold: publishing a version).
+    `require_owner` ("owns the resource", whatever else they hold: managing co-authors) and
+    `require_author` ("owns or co-authors the script": publishing a version).
     HTTP guards ask it too, as a cheap first filter; the use case's check is the one that
     holds for every caller (HTTP, CLI, tests).
 
@@ -68,6 +70,18 @@ class Authorizer:
                 actor, {"requires": "owner"}, context, resource_type, resource_id
             )
             raise ForbiddenError("Only the owner may do this.")
+
+    async def require_author(
+        self,
+        actor: Actor,
+        script: Script,
+        context: RequestContext,
+    ) -> None:
+        """Only the script's owner and its co-authors pass (publishing a version, editing
+        metadata); the denial is audited with `metadata.requires: author`."""
+        if not script.may_publish(actor.user_id):
+            await self._record_denial(actor, {"requires": "author"}, context, "script", script.id)
+            raise ForbiddenError("Only the script's owner and co-authors may do this.")
 
     async def _deny(
         self,

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from scripthub.domain.errors import FieldProblem, PayloadTooLargeError, ValidationError
+from scripthub.domain.script_authors import ScriptAuthor
 from scripthub.domain.spdx import is_spdx_expression
 from scripthub.domain.takedowns import Takedown
 from scripthub.domain.text import control_character_problem, invisible_character_problem
@@ -99,6 +100,19 @@ class Script:
     """Filled in by reads (joined from the owner's account); ignored by writes."""
     owner_active: bool = True
     """Filled in by reads, like `owner_username`: whether the owner's account is active."""
+    authors: tuple[ScriptAuthor, ...] = ()
+    """The co-authors (the owner not among them), in the order they joined: a copy kept on
+    the script's row (`script_authors`), read with it."""
+
+    def may_publish(self, user_id: uuid.UUID | None) -> bool:
+        """Whether `user_id` is the owner or a co-author: those publish versions and edit
+        metadata."""
+        return user_id is not None and (
+            user_id == self.owner_id or any(author.id == user_id for author in self.authors)
+        )
+
+    def co_authored_by(self, user_id: uuid.UUID | None) -> bool:
+        return any(author.id == user_id for author in self.authors)
 
     @property
     def rating_avg(self) -> float | None:

@@ -16,6 +16,7 @@ from scripthub.adapters.sqlalchemy import (  # noqa: F401
     provider_links,
     reports_table,
     roles_table,
+    script_authors_table,
     scripts_table,
     sessions_table,
     sources_table,

@@ -28,12 +28,14 @@ from sqlalchemy import (
     exists,
     literal_column,
     select,
+    text,
 )
 from sqlalchemy.dialects import postgresql
 
 from scripthub.adapters.sqlalchemy.columns import JsonDocument, timestamps, user_fk
 from scripthub.adapters.sqlalchemy.metadata import metadata
 from scripthub.adapters.sqlalchemy.rows import without_nul
+from scripthub.adapters.sqlalchemy.script_authors_table import authors_from_document
 from scripthub.adapters.sqlalchemy.users_table import users
 from scripthub.adapters.sqlalchemy.utc import UtcDateTime
 from scripthub.domain.scripts import (
@@ -82,6 +84,9 @@ scripts = Table(
     Column("featured", Boolean(), nullable=False),
     Column("antifeatures", JsonDocument, nullable=False),
     Column("localized", JsonDocument, nullable=False),
+    # A copy of the co-authors (`script_authors` joined with `users`): `[{"id", "username"}]`
+    # in the order they joined, kept in the same transaction by every writer of either.
+    Column("authors", JsonDocument, nullable=False, server_default=text("'[]'")),
     Column("install_count", BigInteger(), nullable=False),
     Column("rating_sum", Integer(), nullable=False),
     Column("rating_count", Integer(), nullable=False),
@@ -369,6 +374,7 @@ def script_from_row(row: ColumnValues) -> Script:
         takedown=takedown_from_row(row),
         owner_username=row["username"],
         owner_active=row["account_status"] == AccountStatus.ACTIVE.value,
+        authors=authors_from_document(row["authors"]),
     )
 
 

@@ -17,6 +17,7 @@ from scripthub.adapters.sqlalchemy.outbox_writer import SqlAlchemyOutboxWriter
 from scripthub.adapters.sqlalchemy.provider_links import SqlAlchemyProviderLinkRepository
 from scripthub.adapters.sqlalchemy.reports import SqlAlchemyReportRepository
 from scripthub.adapters.sqlalchemy.roles import SqlAlchemyRoleRepository
+from scripthub.adapters.sqlalchemy.script_authors import SqlAlchemyScriptAuthorRepository
 from scripthub.adapters.sqlalchemy.scripts import SqlAlchemyScriptRepository
 from scripthub.adapters.sqlalchemy.sources import (
     SqlAlchemySourceRepository,
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
     from scripthub.application.ports.provider_links import ProviderLinkRepository
     from scripthub.application.ports.reports import ReportRepository
     from scripthub.application.ports.roles import RoleRepository
+    from scripthub.application.ports.script_authors import ScriptAuthorRepository
     from scripthub.application.ports.scripts import ScriptRepository
     from scripthub.application.ports.sources import SourceRepository, WebhookRepository
     from scripthub.application.ports.users import UserRepository
@@ -80,6 +82,7 @@ class SqlAlchemyUnitOfWork:
     reports: ReportRepository
     version_reviews: VersionReviewRepository
     beta_channel: BetaChannelRepository
+    script_authors: ScriptAuthorRepository
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -110,6 +113,7 @@ class SqlAlchemyUnitOfWork:
         self.sources = SqlAlchemySourceRepository(connection)
         self.webhooks = SqlAlchemyWebhookRepository(connection)
         self.reports = SqlAlchemyReportRepository(connection)
+        self.script_authors = SqlAlchemyScriptAuthorRepository(connection)
         return self
 
     async def __aexit__(

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from scripthub.adapters.sqlalchemy.errors import translate_integrity_error
 from scripthub.adapters.sqlalchemy.keyset import newest_first
 from scripthub.adapters.sqlalchemy.rows import without_nul
+from scripthub.adapters.sqlalchemy.script_authors import follow_username, leave_every_script
 from scripthub.adapters.sqlalchemy.statements import new_value_parameters, new_values
 from scripthub.adapters.sqlalchemy.users_table import (
     DELETED_ACCOUNT,
@@ -140,6 +141,8 @@ class SqlAlchemyUserRepository:
             raise translate_integrity_error(error) from error
         if row is None:
             return None
+        if username is not None:  # the copies of co-authors on scripts follow it
+            await follow_username(self._connection, user_id)
         if profile:
             changes = {**profile, "updated_at": now}
             found = await self._statements.first(
@@ -188,7 +191,7 @@ class SqlAlchemyUserRepository:
         only_from: Collection[AccountStatus],
     ) -> bool:
         try:
-            return await self._update_if(
+            changed = await self._update_if(
                 [
                     users.c.id == user_id,
                     users.c.account_status.in_([status.value for status in only_from]),
@@ -198,6 +201,9 @@ class SqlAlchemyUserRepository:
         except IntegrityError as error:
             # Back from deleted to live, with the email or username taken meanwhile.
             raise translate_integrity_error(error) from error
+        if changed and to is AccountStatus.DELETED:  # a deleted account co-authors nothing
+            await leave_every_script(self._connection, user_id, now)
+        return changed
 
     async def hold_active(self, user_id: uuid.UUID) -> bool:
         return await self._statements.first(_HOLD_ACTIVE, {_OF_USER: user_id}) is not None

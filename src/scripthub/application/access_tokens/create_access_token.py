@@ -50,8 +50,8 @@ class CreateAccessToken:
 
     Needs a session (TokenScopeError for a token), a verified email (EmailNotVerifiedError),
     fewer than `MAX_LIVE_TOKENS` live tokens (ConflictError) and, when it names scripts, live
-    scripts the caller owns (ValidationError otherwise, the same for another's script as for
-    a missing one). Creations on one account are serialised by the account's lock, so
+    scripts the caller owns or co-authors (ValidationError otherwise, the same for another's
+    script as for a missing one). Creations on one account are serialised by the account's lock, so
     concurrent ones can never pass the limit together.
     """
 
@@ -97,5 +97,5 @@ class CreateAccessToken:
 async def _check_own_scripts(uow: UnitOfWork, principal: Principal, request: TokenRequest) -> None:
     for script_id in request.script_ids or ():
         script = await uow.scripts.get(script_id)
-        if script is None or script.owner_id != principal.user_id:
+        if script is None or not script.may_publish(principal.user_id):
             raise ValidationError.single("script_ids", f"{script_id} is not a script of yours")

@@ -14,6 +14,7 @@ from scripthub.application.ports.mail import OutboxWriter
 from scripthub.application.ports.provider_links import ProviderLinkRepository
 from scripthub.application.ports.reports import ReportRepository
 from scripthub.application.ports.roles import RoleRepository
+from scripthub.application.ports.script_authors import ScriptAuthorRepository
 from scripthub.application.ports.scripts import ScriptRepository
 from scripthub.application.ports.sources import SourceRepository, WebhookRepository
 from scripthub.application.ports.users import UserRepository
@@ -41,6 +42,7 @@ class UnitOfWork(Protocol):
     reports: ReportRepository
     version_reviews: VersionReviewRepository
     beta_channel: BetaChannelRepository
+    script_authors: ScriptAuthorRepository
 
     async def __aenter__(self) -> Self: ...
 

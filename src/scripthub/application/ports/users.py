@@ -111,7 +111,9 @@ class UserRepository(Protocol):
         """Move the account to status `to` (and set `updated_at`, and move its
         `session_epoch` on) if its status is one of `only_from`; False, changing nothing,
         otherwise. Deleting frees the email (see `add`), and the username once
-        `USERNAME_HELD_FOR` has passed (see `username_in_use`)."""
+        `USERNAME_HELD_FOR` has passed (see `username_in_use`); it also ends the account's
+        co-authorships and revokes its pending invitations (see `ScriptAuthorRepository`),
+        for good."""
 
     async def hold_active(self, user_id: uuid.UUID) -> bool:
         """Wait for, then hold until the unit of work ends, the write lock of an active

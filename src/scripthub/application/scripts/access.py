@@ -15,11 +15,12 @@ from scripthub.domain.version_channels import Channel
 
 def may_see(script: Script, actor: Actor | None) -> bool:
     """Public and unlisted scripts are anyone's to read; a private one (or one whose owner is
-    suspended) only its owner's and that of holders of `scripts.update_any`."""
+    suspended) only its owner's, its co-authors' and that of holders of
+    `scripts.update_any`."""
     if script.seen_as is not Visibility.PRIVATE:
         return True
     return actor is not None and (
-        actor.user_id == script.owner_id or actor.may(SCRIPTS_UPDATE_ANY.name)
+        script.may_publish(actor.user_id) or actor.may(SCRIPTS_UPDATE_ANY.name)
     )
 
 

@@ -15,11 +15,10 @@ from scripthub.application.ports.latest_code import LatestCodeCache
 from scripthub.application.ports.scripts import UNCHANGED, ScriptChanges
 from scripthub.application.ports.system import Clock
 from scripthub.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from scripthub.application.scripts.access import cache_names
+from scripthub.application.scripts.access import cache_names, load_visible_script
 from scripthub.application.scripts.changing import (
     changed_fields,
     differing_changes,
-    load_script_to_change,
     script_change_entry,
 )
 from scripthub.domain.audit import RequestContext
@@ -40,6 +39,10 @@ from scripthub.domain.scripts import (
     check_slug,
     normalize_tags,
 )
+
+OWNER_FIELDS: Final = frozenset({"slug", "visibility"})
+"""What only the owner (or a holder of `scripts.update_any`) changes; co-authors edit the
+rest."""
 
 _CHECKS: Final[dict[str, Callable[[Any], Any]]] = {
     "name": check_name,
@@ -77,8 +80,9 @@ def checked_changes(changes: ScriptChanges) -> ScriptChanges:
 
 
 class EditScript:
-    """The owner, or a holder of `scripts.update_any`, changes the fields they send; either
-    must also hold `scripts.create` (checked after who they are, so a stranger's 403 names
+    """The owner, a co-author (all but `OWNER_FIELDS`, else ForbiddenError, audited) or a
+    holder of `scripts.update_any` changes the fields they send; each must also hold
+    `scripts.create` (checked after who they are, so a stranger's 403 names
     `scripts.update_any`).
 
     Only fields whose value changes are written (column by column, on a script that is still
@@ -105,15 +109,19 @@ class EditScript:
 
     async def execute(self, command: EditScriptCommand) -> Script:
         requested = checked_changes(command.changes)
+        removed: Script | None = None
         async with self._uow_factory() as uow:
-            script = await load_script_to_change(
-                uow,
-                self._authorizer,
-                command.actor,
-                command.script_id,
-                SCRIPTS_UPDATE_ANY,
-                command.context,
-            )
+            script = await load_visible_script(uow, str(command.script_id), command.actor)
+            co_author = script.co_authored_by(command.actor.user_id)
+            if not co_author:
+                await self._authorizer.require_owner_or(
+                    command.actor,
+                    script.owner_id,
+                    SCRIPTS_UPDATE_ANY,
+                    command.context,
+                    resource_type="script",
+                    resource_id=script.id,
+                )
             await self._authorizer.require(
                 command.actor,
                 SCRIPTS_CREATE,
@@ -125,6 +133,9 @@ class EditScript:
             fields = changed_fields(changes)
             if not fields:
                 return script
+            limited = co_author and not command.actor.may(SCRIPTS_UPDATE_ANY.name)
+            if limited:
+                await self._owner_fields(command, script, fields)
             if changes.slug is not UNCHANGED and await uow.scripts.slug_in_use(
                 changes.slug, excluding=script.id
             ):
@@ -134,6 +145,8 @@ class EditScript:
             edited = await uow.scripts.edit(script.id, changes, now)
             if edited is None:
                 raise NotFoundError("Script not found.")
+            if limited and not edited.may_publish(command.actor.user_id):
+                removed = edited  # removed while editing: the write is rolled back
             if changes.visibility is Visibility.PUBLIC:
                 # After the write, which waited for any concurrent one to the script: an
                 # unlisting that committed meanwhile is seen here.
@@ -148,9 +161,34 @@ class EditScript:
                     {"fields": fields},
                 )
             )
-            await uow.commit()
+            if removed is None:
+                await uow.commit()
+        if removed is not None:  # audited once the transaction let the script go
+            await self._authorizer.require_owner_or(
+                command.actor,
+                removed.owner_id,
+                SCRIPTS_UPDATE_ANY,
+                command.context,
+                resource_type="script",
+                resource_id=removed.id,
+            )
+            raise NotFoundError("Script not found.")  # pragma: no cover - denied above
         await self._latest_code.changed(cache_names(script, edited))
         return edited
+
+    async def _owner_fields(
+        self, command: EditScriptCommand, script: Script, fields: list[str]
+    ) -> None:
+        """A co-author edits the metadata; the slug (the script's URLs) and the visibility
+        stay the owner's (ForbiddenError, audited)."""
+        if set(fields) & OWNER_FIELDS:
+            await self._authorizer.require_owner(
+                command.actor,
+                script.owner_id,
+                command.context,
+                resource_type="script",
+                resource_id=script.id,
+            )
 
 
 async def _publicly_visible_again(

@@ -1,4 +1,4 @@
-"""Publish a new version of one's own script."""
+"""Publish a new version of a script one owns or co-authors."""
 
 from __future__ import annotations
 
@@ -46,15 +46,17 @@ class PublishScriptVersionCommand:
 
 
 class PublishScriptVersion:
-    """A new version of the caller's own script, which becomes its latest (audited
+    """A new version of a script the caller owns or co-authors, which becomes its latest (audited
     `script.version_published`); the script's name, description and license follow its
     metadata block where it declares them, and its localized texts follow the block
     (audited `script.updated` when a field changes, as an edit is).
 
     Checked in this order: the script (NotFoundError if the caller may not see it), its
-    owner (ForbiddenError, audited, for anyone else, holders of `scripts.update_any`
-    included), the owner's `scripts.create` (ForbiddenError, audited: publishing needs it
-    every time, not only for a new script), the body (PayloadTooLargeError past 2 MiB of
+    owner or co-authors (ForbiddenError, audited, for anyone else, holders of
+    `scripts.update_any` included; checked again once the script is locked, so that a
+    co-author removed meanwhile publishes nothing), the caller's `scripts.create`
+    (ForbiddenError, audited: publishing needs it every time, not only for a new script),
+    the body (PayloadTooLargeError past 2 MiB of
     code, ValidationError), then the version against the script's: equal to an existing one
     is a ConflictError, not greater than the latest for both managers a ValidationError.
 
@@ -90,6 +92,7 @@ class PublishScriptVersion:
 
     async def execute(self, command: PublishScriptVersionCommand) -> ScriptVersion:
         draft: VersionDraft | None = None
+        no_longer: Script | None = None
         for _ in range(PUBLISH_ATTEMPTS):
             async with self._uow_factory() as uow:
                 script = await self._owned_script(uow, command)
@@ -113,6 +116,11 @@ class PublishScriptVersion:
                     )
                 except ConflictError:
                     continue  # the latest moved: check again against what committed
+                # Staging locked the script: a co-author removed meanwhile publishes nothing.
+                now_as = await uow.scripts.get(script.id)
+                if now_as is None or not now_as.may_publish(command.principal.user_id):
+                    no_longer = now_as
+                    break
                 await uow.audit.record(
                     publication_entry(
                         self._clock,
@@ -128,21 +136,21 @@ class PublishScriptVersion:
             if version.status is VersionStatus.PUBLISHED:
                 await self._latest_code.changed(cache_names(script))
             return version
-        msg = "Other versions of this script were being published meanwhile; send it again."
-        raise ConflictError(msg)
+        else:
+            msg = "Other versions of this script were being published meanwhile; send it again."
+            raise ConflictError(msg)
+        # Audited once the transaction let the script go (SQLite has one writer at a time).
+        if no_longer is None:
+            raise NotFoundError("Script not found.")
+        await self._authorizer.require_author(command.principal, no_longer, command.context)
+        raise NotFoundError("Script not found.")  # pragma: no cover - require_author raised
 
     async def _owned_script(self, uow: UnitOfWork, command: PublishScriptVersionCommand) -> Script:
         script = await uow.scripts.get(command.script_id)
         if script is None or not may_see(script, command.principal):
             raise NotFoundError("Script not found.")
         require_token_covers(script, command.principal)
-        await self._authorizer.require_owner(
-            command.principal,
-            script.owner_id,
-            command.context,
-            resource_type="script",
-            resource_id=script.id,
-        )
+        await self._authorizer.require_author(command.principal, script, command.context)
         await self._authorizer.require(
             command.principal,
             SCRIPTS_CREATE,

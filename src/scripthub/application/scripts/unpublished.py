@@ -12,10 +12,10 @@ from scripthub.domain.version_review import VersionStatus
 
 
 def sees_unpublished(script: Script, viewer: Actor | None) -> bool:
-    """The script's owner and `scripts.moderate` holders (who review them); nobody else
-    learns they exist."""
+    """The script's owner and co-authors (who publish them) and `scripts.moderate` holders
+    (who review them); nobody else learns they exist."""
     return viewer is not None and (
-        viewer.user_id == script.owner_id or viewer.may(SCRIPTS_MODERATE.name)
+        script.may_publish(viewer.user_id) or viewer.may(SCRIPTS_MODERATE.name)
     )
 
 

@@ -56,6 +56,14 @@ from scripthub.application.roles.delete_role import DeleteRole
 from scripthub.application.roles.list_permissions import ListPermissions
 from scripthub.application.roles.list_roles import ListRoles
 from scripthub.application.roles.set_role_permissions import SetRolePermissions
+from scripthub.application.script_authors.accept_invitation import AcceptInvitation
+from scripthub.application.script_authors.invite_author import InviteAuthor
+from scripthub.application.script_authors.list_invitations import (
+    ListOwnInvitations,
+    ListScriptInvitations,
+)
+from scripthub.application.script_authors.offer_transfer import OfferTransfer
+from scripthub.application.script_authors.remove_author import RemoveAuthor
 from scripthub.application.scripts.create_script import CreateScript
 from scripthub.application.scripts.delete_script import DeleteScript
 from scripthub.application.scripts.diff_versions import DiffVersions
@@ -431,6 +439,25 @@ class UseCases(containers.DeclarativeContainer):
     list_own_scripts = providers.Singleton(ListOwnScripts, uow_factory=uow_factory)
     list_script_versions = providers.Singleton(ListScriptVersions, uow_factory=uow_factory)
 
+    # Co-authors and ownership transfer.
+    invite_author = providers.Singleton(
+        InviteAuthor, uow_factory=uow_factory, authorizer=authorizer, clock=clock
+    )
+    offer_transfer = providers.Singleton(
+        OfferTransfer, uow_factory=uow_factory, authorizer=authorizer, clock=clock
+    )
+    accept_invitation = providers.Singleton(
+        AcceptInvitation, uow_factory=uow_factory, latest_code=latest_code, clock=clock
+    )
+    remove_author = providers.Singleton(
+        RemoveAuthor, uow_factory=uow_factory, authorizer=authorizer, clock=clock
+    )
+    list_own_invitations = providers.Singleton(
+        ListOwnInvitations, uow_factory=uow_factory, clock=clock
+    )
+    list_script_invitations = providers.Singleton(
+        ListScriptInvitations, uow_factory=uow_factory, authorizer=authorizer, clock=clock
+    )
     # Sources: syncing scripts from GitHub and from URLs.
     source_files = providers.Singleton(
         SourceFiles,

@@ -30,6 +30,11 @@ from scripthub.entrypoints.http.controllers.moderation import (
 from scripthub.entrypoints.http.controllers.oauth import OAuthController, OwnProvidersController
 from scripthub.entrypoints.http.controllers.passwords import PasswordsController
 from scripthub.entrypoints.http.controllers.roles import PermissionsController, RolesController
+from scripthub.entrypoints.http.controllers.script_authors import (
+    InvitationsController,
+    OwnInvitationsController,
+    ScriptAuthorsController,
+)
 from scripthub.entrypoints.http.controllers.script_changes import ScriptChangesController
 from scripthub.entrypoints.http.controllers.script_code import (
     BETA_CODE_PATH,
@@ -110,6 +115,9 @@ CONTROLLERS = (
     ReportsController,
     ModerationController,
     VersionReviewsController,
+    ScriptAuthorsController,
+    InvitationsController,
+    OwnInvitationsController,
 )
 
 logger = logging.getLogger("scripthub.http")

@@ -11,6 +11,7 @@ import msgspec
 from scripthub.domain.scripts import Language, Script, ScriptVersion, VersionSummary, Visibility
 from scripthub.domain.version_channels import Channel
 from scripthub.domain.version_review import ReviewDecision, VersionStatus
+from scripthub.entrypoints.http.schemas.script_authors import AuthorOut, author_out
 from scripthub.entrypoints.http.schemas.script_fields import (
     Changelog,
     Code,
@@ -50,6 +51,8 @@ class ScriptOut(msgspec.Struct):
     tags: list[str]
     featured: bool
     owner: OwnerOut
+    authors: list[AuthorOut]
+    """The co-authors (the owner is `owner`, not among them), in the order they joined."""
     latest_version: LatestVersionOut | None
     """The latest stable version."""
     latest_beta: LatestVersionOut | None
@@ -140,6 +143,7 @@ def script_out(script: Script) -> ScriptOut:
         tags=script.tags,
         featured=script.featured,
         owner=OwnerOut(script.owner_id, script.owner_username),
+        authors=[author_out(author) for author in script.authors],
         latest_version=_latest(script.latest_version),
         latest_beta=_latest(script.served_beta),
         antifeatures=script.antifeatures,
