@@ -14,6 +14,10 @@ from scripthub.adapters.sqlalchemy.email_tokens import SqlAlchemyEmailTokenRepos
 from scripthub.adapters.sqlalchemy.errors import database_errors, domain_error_for
 from scripthub.adapters.sqlalchemy.outbox_writer import SqlAlchemyOutboxWriter
 from scripthub.adapters.sqlalchemy.provider_links import SqlAlchemyProviderLinkRepository
+from scripthub.adapters.sqlalchemy.publishing import (
+    SqlAlchemyPublicationHistory,
+    SqlAlchemyRequireAllowlistRepository,
+)
 from scripthub.adapters.sqlalchemy.roles import SqlAlchemyRoleRepository
 from scripthub.adapters.sqlalchemy.scripts import SqlAlchemyScriptRepository
 from scripthub.adapters.sqlalchemy.sources import (
@@ -38,6 +42,10 @@ if TYPE_CHECKING:
     from scripthub.application.ports.email_tokens import EmailTokenRepository
     from scripthub.application.ports.mail import OutboxWriter
     from scripthub.application.ports.provider_links import ProviderLinkRepository
+    from scripthub.application.ports.publishing import (
+        PublicationHistory,
+        RequireAllowlistRepository,
+    )
     from scripthub.application.ports.roles import RoleRepository
     from scripthub.application.ports.scripts import ScriptRepository
     from scripthub.application.ports.sources import SourceRepository, WebhookRepository
@@ -71,6 +79,8 @@ class SqlAlchemyUnitOfWork:
     access_tokens: AccessTokenRepository
     sources: SourceRepository
     webhooks: WebhookRepository
+    require_allowlist: RequireAllowlistRepository
+    publications: PublicationHistory
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -98,6 +108,8 @@ class SqlAlchemyUnitOfWork:
         self.access_tokens = SqlAlchemyAccessTokenRepository(connection, statements)
         self.sources = SqlAlchemySourceRepository(connection)
         self.webhooks = SqlAlchemyWebhookRepository(connection)
+        self.require_allowlist = SqlAlchemyRequireAllowlistRepository(connection)
+        self.publications = SqlAlchemyPublicationHistory(connection)
         return self
 
     async def __aexit__(

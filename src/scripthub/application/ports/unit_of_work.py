@@ -11,6 +11,7 @@ from scripthub.application.ports.audit import AuditLog
 from scripthub.application.ports.email_tokens import EmailTokenRepository
 from scripthub.application.ports.mail import OutboxWriter
 from scripthub.application.ports.provider_links import ProviderLinkRepository
+from scripthub.application.ports.publishing import PublicationHistory, RequireAllowlistRepository
 from scripthub.application.ports.roles import RoleRepository
 from scripthub.application.ports.scripts import ScriptRepository
 from scripthub.application.ports.sources import SourceRepository, WebhookRepository
@@ -35,6 +36,8 @@ class UnitOfWork(Protocol):
     access_tokens: AccessTokenRepository
     sources: SourceRepository
     webhooks: WebhookRepository
+    require_allowlist: RequireAllowlistRepository
+    publications: PublicationHistory
 
     async def __aenter__(self) -> Self: ...
 

@@ -14,6 +14,7 @@ from scripthub.application.authorization import Authorizer
 from scripthub.application.ports.system import Clock
 from scripthub.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from scripthub.application.scripts.publishing import stage_version, version_published
+from scripthub.application.scripts.publishing_gates import PublishingGates
 from scripthub.domain.audit import RequestContext
 from scripthub.domain.errors import NotFoundError, Problems, SlugTakenError, ValidationError
 from scripthub.domain.roles import SCRIPTS_CREATE
@@ -81,11 +82,16 @@ class CreateScript:
     """
 
     def __init__(
-        self, uow_factory: UnitOfWorkFactory, authorizer: Authorizer, clock: Clock
+        self,
+        uow_factory: UnitOfWorkFactory,
+        authorizer: Authorizer,
+        clock: Clock,
+        gates: PublishingGates,
     ) -> None:
         self._uow_factory = uow_factory
         self._authorizer = authorizer
         self._clock = clock
+        self._gates = gates
 
     async def execute(self, command: CreateScriptCommand) -> Script:
         if command.principal.token is not None:
@@ -129,6 +135,7 @@ class CreateScript:
                 localized=draft.declared.localized,
             )
             await hold_active_account(uow, command.principal)
+            await self._gates.check(uow, actor_id, draft)
             await uow.scripts.add(script)
             version = await stage_version(uow, draft, script.id, None, now)
             await uow.audit.record(

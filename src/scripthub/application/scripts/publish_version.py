@@ -19,6 +19,7 @@ from scripthub.application.scripts.changing import (
     script_change_entry,
 )
 from scripthub.application.scripts.publishing import stage_version, version_published
+from scripthub.application.scripts.publishing_gates import PublishingGates
 from scripthub.domain.audit import RequestContext
 from scripthub.domain.errors import ConflictError, NotFoundError, Problems, ValidationError
 from scripthub.domain.roles import SCRIPTS_CREATE
@@ -66,11 +67,13 @@ class PublishScriptVersion:
         authorizer: Authorizer,
         latest_code: LatestCodeCache,
         clock: Clock,
+        gates: PublishingGates,
     ) -> None:
         self._uow_factory = uow_factory
         self._authorizer = authorizer
         self._latest_code = latest_code
         self._clock = clock
+        self._gates = gates
 
     async def execute(self, command: PublishScriptVersionCommand) -> ScriptVersion:
         draft: VersionDraft | None = None
@@ -84,6 +87,7 @@ class PublishScriptVersion:
                     msg = f"Version {draft.version} of this script already exists."
                     raise ConflictError(msg)
                 await hold_active_account(uow, command.principal)
+                await self._gates.check(uow, command.principal.user_id, draft)
                 try:
                     version = await stage_version(uow, draft, script.id, latest, self._clock.now())
                 except ConflictError:

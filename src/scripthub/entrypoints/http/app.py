@@ -21,6 +21,7 @@ from scripthub.entrypoints.http.controllers.auth import AuthController
 from scripthub.entrypoints.http.controllers.email_change import EmailChangeController
 from scripthub.entrypoints.http.controllers.oauth import OAuthController, OwnProvidersController
 from scripthub.entrypoints.http.controllers.passwords import PasswordsController
+from scripthub.entrypoints.http.controllers.require_allowlist import RequireAllowlistController
 from scripthub.entrypoints.http.controllers.roles import PermissionsController, RolesController
 from scripthub.entrypoints.http.controllers.script_changes import ScriptChangesController
 from scripthub.entrypoints.http.controllers.script_code import (
@@ -94,6 +95,7 @@ CONTROLLERS = (
     ScriptSourceController,
     OwnWebhookController,
     GitHubWebhookController,
+    RequireAllowlistController,
 )
 
 logger = logging.getLogger("scripthub.http")

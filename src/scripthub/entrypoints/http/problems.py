@@ -42,6 +42,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "provider_already_linked": 409,
     "conflict": 409,
     "rate_limited": 429,
+    "too_many_publishes": 429,
     "payload_too_large": 413,
     "unsupported_media_type": 415,
     "bad_request": 400,
