@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import msgspec
+from litestar.openapi.spec import OpenAPIType, Schema
 
 from scripthub.domain.require_policy import MAX_PATTERN_LENGTH, MAX_PATTERNS
 from scripthub.entrypoints.http.schemas.fields import documented
@@ -14,24 +15,21 @@ PATTERN_SHAPE = (
 )
 """The shape of a pattern, for the document; the domain's rule is stricter (API.md)."""
 
-Pattern = Annotated[
-    str,
-    msgspec.Meta(max_length=4096),
+Patterns = Annotated[
+    list[Annotated[str, msgspec.Meta(max_length=4096)]],
+    msgspec.Meta(max_length=10 * MAX_PATTERNS),
     documented(
-        "A host (`cdn.example.com`, `*.example.com` for the hosts below it) or an https URL "
-        "prefix ending in `/`; hosts and the scheme are lower-cased",
-        pattern=PATTERN_SHAPE,
-        max_length=MAX_PATTERN_LENGTH,
+        "The whole list, in order, each pattern once: a host (`cdn.example.com`, "
+        "`*.example.com` for the hosts below it) or an https URL prefix ending in `/`; "
+        "hosts and the scheme are lower-cased",
+        max_items=MAX_PATTERNS,
+        items=Schema(type=OpenAPIType.STRING, pattern=PATTERN_SHAPE, max_length=MAX_PATTERN_LENGTH),
     ),
 ]
 
 
 class RequireAllowlistBody(msgspec.Struct, forbid_unknown_fields=True):
-    patterns: Annotated[
-        list[Pattern],
-        msgspec.Meta(max_length=10 * MAX_PATTERNS),
-        documented("The whole list, in order; each pattern once", max_items=MAX_PATTERNS),
-    ]
+    patterns: Patterns
 
 
 class RequireAllowlistOut(msgspec.Struct):
