@@ -78,7 +78,9 @@ class CreateScript:
     Every field's problems are reported at once; code past 2 MiB is refused first. A slug
     that is sent must be free (SlugTakenError); without one, the name's slug is taken, or
     the first free numbered one, and a creation that loses that slug to a concurrent one
-    tries again with the next free one.
+    tries again with the next free one. The publishing gates (`PublishingGates`: a verified
+    email, the `@require` allow-list, a new account's quota) are checked once the account is
+    held.
     """
 
     def __init__(

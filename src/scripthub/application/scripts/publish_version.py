@@ -53,6 +53,7 @@ class PublishScriptVersion:
     every time, not only for a new script), the body (PayloadTooLargeError past 2 MiB of
     code, ValidationError), then the version against the script's: equal to an existing one
     is a ConflictError, not greater than the latest for both managers a ValidationError.
+    The publishing gates (`PublishingGates`) are checked once the account is held.
 
     Two publications that start from the same latest version are decided by the
     repository: one goes in, the other finds the latest moved and is checked again, from
