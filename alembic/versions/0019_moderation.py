@@ -1,8 +1,9 @@
 """Moderation: the `scripts.moderate` permission, and how a script was taken down.
 
-`scripts.moderate` is granted to the seeded `moderator` and `admin` roles. A script deleted by moderation keeps its row, as every deleted script does; `takedown` says what
-its code routes answer from then on: `keep` (410), `redirect` (301 to `redirect_to`'s code) or
-`blank` (a kill-switch version). NULL for live scripts and for scripts deleted otherwise.
+`scripts.moderate` is granted to the seeded `moderator` and `admin` roles. A script deleted
+by moderation keeps its row, as every deleted script does; `takedown` says what its code
+routes answer from then on: `keep` (410), `redirect` (301 to `redirect_to`'s code) or `blank`
+(a kill-switch version). NULL for live scripts and for scripts deleted otherwise.
 
 Revision ID: 0019
 Revises: 0018

@@ -1,8 +1,7 @@
 """The `@require`/`@resource` allow-list: one row of patterns, seeded with the common CDNs.
 
 Revision ID: 0022
-Revises: 0019 (on its branch; 0020 and 0021 are written meanwhile, and the merge puts this
-one after them)
+Revises: 0021
 Create Date: 2026-12-07
 """
 
@@ -15,7 +14,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0022"
-down_revision = "0019"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 

@@ -257,7 +257,7 @@ async def test_permissions_are_listed_and_created(api: Api) -> None:
         json={"name": "scripts.archive", "description": "Archive"},
     )
 
-    assert len(listed) == 12
+    assert len(listed) == 13  # scripts.moderate since migration 0019
     assert {"name": "audit.read", "description": "Read the audit trail", "resource": "audit",
             "action": "read"} in listed  # fmt: skip
     assert created.status_code == 201

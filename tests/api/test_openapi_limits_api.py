@@ -139,6 +139,41 @@ async def _new_token(api: Api) -> Call:
     return _TOKEN_CALLS[id(api)][1]
 
 
+async def _reported(api: Api) -> tuple[str, str]:
+    """A fresh owner's token and a fresh report of their script, by a verified reporter."""
+    token, script = await _own_script(api)
+    reporter = (await api.verified_user())["access_token"]
+    body = {"reason": "spam", "details": "Limits."}
+    filed = await api.send("POST", f"/api/scripts/{script}/reports", reporter, json=body)
+    assert filed.status_code == 201, filed.text
+    return token, filed.json()["id"]
+
+
+async def _new_report(api: Api) -> Call:
+    _, script = await _own_script(api)
+    reporter = (await api.verified_user())["access_token"]
+    body = {"reason": "spam", "details": "Limits."}
+    return Call(f"/api/scripts/{script}/reports", body, reporter)
+
+
+async def _rebuttal(api: Api) -> Call:
+    token, report = await _reported(api)
+    return Call(f"/api/reports/{report}/rebuttal", {"text": "Limits."}, token)
+
+
+async def _resolution(api: Api) -> Call:
+    _, report = await _reported(api)
+    moderator = (await api.role_holder("moderator"))["access_token"]
+    return Call(f"/api/reports/{report}/resolve", {"decision": "dismiss"}, moderator)
+
+
+async def _review(api: Api) -> Call:
+    """A decision on a version that is not held: the body is checked before that 409."""
+    _, script = await _own_script(api)
+    moderator = (await api.role_holder("moderator"))["access_token"]
+    return Call(f"/api/scripts/{script}/versions/0.1/review", {"decision": "approve"}, moderator)
+
+
 NEW_PASSWORD = "another horse battery"
 CALLS: dict[tuple[str, str], Caller] = {
     ("POST", "/api/auth/register"): _register,
@@ -202,6 +237,10 @@ CALLS: dict[tuple[str, str], Caller] = {
         api, "/api/moderation/require-allowlist", {"patterns": ["cdn.example.com"]}
     ),
     ("POST", "/api/scripts/{id_or_slug}/versions"): _new_version,
+    ("POST", "/api/scripts/{id_or_slug}/reports"): _new_report,
+    ("POST", "/api/reports/{report_id}/rebuttal"): _rebuttal,
+    ("POST", "/api/reports/{report_id}/resolve"): _resolution,
+    ("POST", "/api/scripts/{id_or_slug}/versions/{version}/review"): _review,
 }
 
 
@@ -433,6 +472,16 @@ async def _versions(api: Api) -> Call:
     return Call(f"/api/scripts/{script}/versions", {}, token)
 
 
+async def _script_reports(api: Api) -> Call:
+    token, script = await _own_script(api)
+    return Call(f"/api/scripts/{script}/reports", {}, token)
+
+
+async def _moderator(api: Api, path: str) -> Call:
+    moderator = (await api.role_holder("moderator"))["access_token"]
+    return Call(path, {}, moderator)
+
+
 QUERY_CALLS: dict[tuple[str, str], Caller] = {
     ("GET", "/api/users"): lambda api: _admin(api, "/api/users", {}),
     ("GET", "/api/audit-logs"): lambda api: _admin(api, "/api/audit-logs", {}),
@@ -440,6 +489,11 @@ QUERY_CALLS: dict[tuple[str, str], Caller] = {
     ("GET", "/api/sites"): lambda _: _anonymous("/api/sites", {}),
     ("GET", "/api/scripts/{id_or_slug}/versions"): _versions,
     ("GET", "/api/users/me/scripts"): lambda api: _own(api, "/api/users/me/scripts", {}),
+    ("GET", "/api/scripts/{id_or_slug}/reports"): _script_reports,
+    ("GET", "/api/users/me/reports"): lambda api: _own(api, "/api/users/me/reports", {}),
+    ("GET", "/api/moderation/reports"): lambda api: _moderator(api, "/api/moderation/reports"),
+    ("GET", "/api/moderation/log"): lambda _: _anonymous("/api/moderation/log", {}),
+    ("GET", "/api/moderation/reviews"): lambda api: _moderator(api, "/api/moderation/reviews"),
 }
 """Where to send the query parameters of each route that bounds some (the body is unused)."""
 

@@ -372,7 +372,10 @@ async def test_the_owner_publishes_a_new_version(api: ServedApi) -> None:
         "sha256",
         "metadata",
         "widened",
+        "status",
+        "review",
     }
+    assert (version["status"], version["review"]) == ("published", None)
     assert (version["version"], version["changelog"]) == ("1.1", "Sync")
     assert version["metadata"]["grant"] == ["GM_getValue", "GM_xmlhttpRequest"]
     assert version["widened"] == {

@@ -11,6 +11,8 @@ from scripthub.application.ports.scripts import UNCHANGED, SiteCount
 from scripthub.domain.errors import ConflictError
 from scripthub.domain.scripts import RatingTotals, Script, ScriptName, VersionCode, Visibility
 from scripthub.domain.sites import NO_SITES
+from scripthub.domain.takedowns import TakedownMode
+from scripthub.domain.version_review import VersionStatus
 from tests.fakes.database import check_script_is_unique, check_version_is_unique, newest_first
 from tests.fakes.script_listing import listed_page
 
@@ -23,6 +25,7 @@ if TYPE_CHECKING:
     from scripthub.application.ports.scripts import ScriptChanges, ScriptPage, ScriptQuery
     from scripthub.domain.scripts import Rating, ScriptVersion
     from scripthub.domain.sites import SiteTargets
+    from scripthub.domain.takedowns import Takedown
     from tests.fakes.database import InMemoryDatabase, Writing
 
 
@@ -87,6 +90,26 @@ class InMemoryScriptRepository:
         )
         return deleted is not None
 
+    async def take_down(self, script_id: uuid.UUID, takedown: Takedown, now: datetime) -> bool:
+        taken = await self._change_live(
+            script_id,
+            lambda script: dataclasses.replace(
+                script, deleted_at=now, updated_at=now, takedown=takedown
+            ),
+        )
+        return taken is not None
+
+    async def get_taken_down(self, script_id: uuid.UUID) -> Script | None:
+        script = self._database.scripts.get(script_id)
+        return None if script is None or script.takedown is None else self._shown(script)
+
+    async def version_names(self, script_id: uuid.UUID) -> list[str]:
+        return [
+            stored.version.version
+            for stored in self._database.script_versions.values()
+            if stored.version.script_id == script_id
+        ]
+
     async def names_owned_by(self, owner_id: uuid.UUID) -> list[ScriptName]:
         return [
             ScriptName(script.id, script.slug)
@@ -133,12 +156,18 @@ class InMemoryScriptRepository:
         return True
 
     async def list_versions(
-        self, script_id: uuid.UUID, *, after: Keyset | None = None, limit: int = 20
+        self,
+        script_id: uuid.UUID,
+        *,
+        after: Keyset | None = None,
+        limit: int = 20,
+        published_only: bool = True,
     ) -> list[ScriptVersion]:
         versions = (
             stored.version
             for stored in self._database.script_versions.values()
             if stored.version.script_id == script_id
+            and (not published_only or stored.version.status is VersionStatus.PUBLISHED)
         )
         return newest_first(
             versions, lambda version: (version.created_at, version.id), after, limit
@@ -155,7 +184,9 @@ class InMemoryScriptRepository:
         return None
 
     async def latest_code(self, script_id: uuid.UUID) -> VersionCode | None:
-        script = self._live(script_id)
+        script = self._database.scripts.get(script_id)
+        if script is not None and script.deleted and not _blanked(script):
+            script = None
         if script is None or script.latest_version is None:
             return None
         return await self.version_code(script_id, script.latest_version.version)
@@ -245,3 +276,7 @@ class InMemoryScriptRepository:
             # Unit tests may seed scripts without their owner's account (SQL's keys would not).
             owner_active=owner is None or owner.is_active,
         )
+
+
+def _blanked(script: Script) -> bool:
+    return script.takedown is not None and script.takedown.mode is TakedownMode.BLANK

@@ -24,6 +24,7 @@ from tests.fakes.publishing import (
 from tests.fakes.roles import InMemoryRoleRepository
 from tests.fakes.scripts import InMemoryScriptRepository
 from tests.fakes.users import InMemoryUserRepository
+from tests.fakes.version_reviews import InMemoryVersionReviewRepository
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
     from scripthub.application.ports.roles import RoleRepository
     from scripthub.application.ports.scripts import ScriptRepository
     from scripthub.application.ports.users import UserRepository
+    from scripthub.application.ports.version_reviews import VersionReviewRepository
 
 Table = dict[Any, Any]
 
@@ -68,6 +70,7 @@ class InMemoryUnitOfWork:
     scripts: ScriptRepository
     require_allowlist: RequireAllowlistRepository
     publications: PublicationHistory
+    version_reviews: VersionReviewRepository
 
     def __init__(self, database: InMemoryDatabase) -> None:
         self._database = database
@@ -135,7 +138,8 @@ class InMemoryUnitOfWork:
         self.email_tokens = InMemoryEmailTokenRepository(self._working, writing)
         self.access_tokens = InMemoryAccessTokenRepository(self._working, writing)
         self.outbox = InMemoryOutboxWriter(self._working, writing)
-        self.scripts = InMemoryScriptRepository(self._working, writing)
+        self.scripts = scripts = InMemoryScriptRepository(self._working, writing)
+        self.version_reviews = InMemoryVersionReviewRepository(self._working, writing, scripts)
         self.require_allowlist = InMemoryRequireAllowlistRepository(self._working, writing)
         self.publications = InMemoryPublicationHistory(self._working)
 

@@ -301,7 +301,7 @@ async def test_a_version_is_read_and_prepared_once_then_served_without_sql(
     async def no_sql(*_: object) -> Script:
         raise AssertionError("the database was read")
 
-    monkeypatch.setattr(read_script_code, "load_visible_script", no_sql)
+    monkeypatch.setattr(read_script_code, "load_served_script", no_sql)
     again = [await read(world, script, form) for form in CodeForm]
 
     assert prepared == [installable()]

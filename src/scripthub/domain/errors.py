@@ -118,8 +118,30 @@ class NotFoundError(DomainError):
     code = "not_found"
 
 
+class GoneError(DomainError):
+    """A script deleted by moderation with the mode `keep`: its code is gone for good."""
+
+    code = "gone"
+
+
+class ScriptMovedError(DomainError):
+    """A script deleted by moderation with the mode `redirect`: its code is at `location`
+    (another script's), where installed copies follow it."""
+
+    code = "script_moved"
+
+    def __init__(self, detail: str, location: str) -> None:
+        super().__init__(detail)
+        self.location = location
+
+
 class ConflictError(DomainError):
     code = "conflict"
+
+
+class VisibilityLockedError(ConflictError):
+    """A script that moderation unlisted may not be made public again by its owner while
+    the upheld report stands."""
 
 
 class EmailTakenError(ConflictError):
@@ -155,6 +177,18 @@ class LoginThrottledError(RateLimitedError):
     def __init__(self, retry_after: int) -> None:
         super().__init__(retry_after)
         self.detail = f"Too many failed sign-ins; retry in {retry_after} s."
+        self.args = (self.detail,)
+
+
+class TooManyReportsError(RateLimitedError):
+    """A reporter filed as many reports as a day allows; `retry_after` says when the oldest
+    of them stops counting."""
+
+    code = "too_many_reports"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(retry_after)
+        self.detail = f"You filed too many reports today; retry in {retry_after} s."
         self.args = (self.detail,)
 
 

@@ -15,7 +15,9 @@ from typing import Any
 
 from scripthub.domain.errors import FieldProblem, PayloadTooLargeError, ValidationError
 from scripthub.domain.spdx import is_spdx_expression
+from scripthub.domain.takedowns import Takedown
 from scripthub.domain.text import control_character_problem, invisible_character_problem
+from scripthub.domain.version_review import VersionReview, VersionStatus
 
 MAX_NAME_LENGTH = 100
 MAX_DESCRIPTION_LENGTH = 5000
@@ -87,6 +89,8 @@ class Script:
     rating_count: int = 0
     latest_version: VersionSummary | None = None
     deleted_at: datetime | None = None
+    takedown: Takedown | None = None
+    """How moderation took the script down (it is deleted then), if it did."""
     owner_username: str | None = None
     """Filled in by reads (joined from the owner's account); ignored by writes."""
     owner_active: bool = True
@@ -118,7 +122,7 @@ class ScriptName:
 
 @dataclass(frozen=True)
 class ScriptVersion:
-    """One immutable published version, without its code (read on its own: it can be 2 MiB)."""
+    """One immutable version, without its code (read on its own: it can be 2 MiB)."""
 
     id: uuid.UUID
     script_id: uuid.UUID
@@ -131,6 +135,10 @@ class ScriptVersion:
     changelog: str | None = None
     metadata: dict[str, Any] | None = None
     widened: dict[str, Any] | None = None
+    status: VersionStatus = VersionStatus.PUBLISHED
+    """Only a published version is ever served to anyone but its owner and moderators."""
+    review: VersionReview | None = None
+    """The moderator's decision, for a version that was held."""
 
     @property
     def summary(self) -> VersionSummary:

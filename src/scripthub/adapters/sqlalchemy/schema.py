@@ -14,6 +14,7 @@ from scripthub.adapters.sqlalchemy import (  # noqa: F401
     email_tokens,
     outbox_table,
     provider_links,
+    reports_table,
     require_allowlist_table,
     roles_table,
     scripts_table,

@@ -15,6 +15,8 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    literal_column,
+    or_,
     select,
     tuple_,
     union_all,
@@ -40,6 +42,7 @@ from scripthub.adapters.sqlalchemy.scripts_table import (
     WITH_OWNER,
     localized_document,
     name_key,
+    review_values,
     script_from_row,
     script_ratings,
     script_sites,
@@ -55,6 +58,7 @@ from scripthub.adapters.sqlalchemy.statements import new_value_parameters, new_v
 from scripthub.application.ports.scripts import UNCHANGED, SiteCount
 from scripthub.domain.errors import ConflictError
 from scripthub.domain.scripts import RatingTotals, ScriptName, VersionCode
+from scripthub.domain.version_review import VersionStatus
 
 if TYPE_CHECKING:
     import uuid
@@ -69,6 +73,7 @@ if TYPE_CHECKING:
     from scripthub.application.ports.scripts import ScriptChanges, ScriptPage, ScriptQuery
     from scripthub.domain.scripts import Rating, Script, ScriptVersion
     from scripthub.domain.sites import SiteTargets
+    from scripthub.domain.takedowns import Takedown
 
 _SEARCHED_FIELDS = ("name", "description", "tags", "localized")
 _OF_SCRIPT = "of_script"
@@ -126,7 +131,10 @@ _LATEST_CODE = (
         (scripts.c.id == script_versions.c.script_id)
         & (scripts.c.latest_version == script_versions.c.version),
     )
-    .where(scripts.c.id == bindparam(_OF_SCRIPT), LIVE)
+    .where(
+        scripts.c.id == bindparam(_OF_SCRIPT),
+        or_(LIVE, scripts.c.takedown == literal_column("'blank'")),
+    )
 )
 _PUBLISHED_COLUMNS = (
     "latest_version",
@@ -243,6 +251,32 @@ class SqlAlchemyScriptRepository:
         await self._search.follow([script_id])
         return True
 
+    async def take_down(self, script_id: uuid.UUID, takedown: Takedown, now: datetime) -> bool:
+        values = {
+            "deleted_at": now,
+            "updated_at": now,
+            "takedown": takedown.mode.value,
+            "redirect_to": takedown.redirect_to,
+        }
+        if not await self._update_live(script_id, values):
+            return False
+        await self._follow(script_id)
+        await self._search.follow([script_id])
+        return True
+
+    async def get_taken_down(self, script_id: uuid.UUID) -> Script | None:
+        result = await self._connection.execute(
+            WITH_OWNER.where(scripts.c.id == script_id, scripts.c.takedown.is_not(None))
+        )
+        row = result.mappings().first()
+        return None if row is None else script_from_row(row)
+
+    async def version_names(self, script_id: uuid.UUID) -> list[str]:
+        result = await self._connection.execute(
+            select(script_versions.c.version).where(script_versions.c.script_id == script_id)
+        )
+        return list(result.scalars())
+
     async def names_owned_by(self, owner_id: uuid.UUID) -> list[ScriptName]:
         result = await self._connection.execute(
             select(scripts.c.id, scripts.c.slug).where(scripts.c.owner_id == owner_id, LIVE)
@@ -302,7 +336,8 @@ class SqlAlchemyScriptRepository:
         await self._follow(version.script_id)
         try:
             await self._statements.run(
-                _INSERT_VERSION, new_values(without_nul(version_values(version, code)))
+                _INSERT_VERSION,
+                new_values({**version_values(version, code), **review_values(version)}),
             )
         except IntegrityError as error:
             msg = f"version {version.version} of this script already exists"
@@ -310,10 +345,23 @@ class SqlAlchemyScriptRepository:
         await self._set_sites(version.script_id, sites)
         return True
 
+    async def follow_publication(self, script_id: uuid.UUID, sites: SiteTargets) -> None:
+        """After a script's latest version changed (its row written, and locked): its
+        `script_tags` copies and its sites follow."""
+        await self._follow(script_id)
+        await self._set_sites(script_id, sites)
+
     async def list_versions(
-        self, script_id: uuid.UUID, *, after: Keyset | None = None, limit: int = 20
+        self,
+        script_id: uuid.UUID,
+        *,
+        after: Keyset | None = None,
+        limit: int = 20,
+        published_only: bool = True,
     ) -> list[ScriptVersion]:
         statement = select(*VERSION_COLUMNS).where(script_versions.c.script_id == script_id)
+        if published_only:
+            statement = statement.where(script_versions.c.status == VersionStatus.PUBLISHED.value)
         result = await self._connection.execute(
             newest_first(
                 statement, script_versions.c.created_at, script_versions.c.id, after, limit

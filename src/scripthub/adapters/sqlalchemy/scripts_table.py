@@ -44,7 +44,9 @@ from scripthub.domain.scripts import (
     VersionSummary,
     Visibility,
 )
+from scripthub.domain.takedowns import Takedown, TakedownMode
 from scripthub.domain.users import AccountStatus
+from scripthub.domain.version_review import VersionReview, VersionStatus
 
 if TYPE_CHECKING:
     import uuid
@@ -176,9 +178,19 @@ script_versions = Table(
     Column("metadata", JsonDocument),
     Column("widened", JsonDocument),
     *timestamps(),
+    # Review of risky updates (`domain.version_review`): only `published` is ever served.
+    Column("status", String(16), nullable=False, server_default="published"),
+    Column("reviewed_by", Uuid(), ForeignKey("users.id", ondelete="SET NULL"), index=True),
+    Column("reviewed_at", UtcDateTime()),
+    Column("review_note", Text()),
     # Also the index of the script foreign key.
     UniqueConstraint("script_id", "version"),
     Index("ix_script_versions_script_id_created_at_id", "script_id", "created_at", "id"),
+    # The moderators' queue: held versions, oldest first.
+    Index("ix_script_versions_status_created_at_id", "status", "created_at", "id"),
+    CheckConstraint(
+        "status IN ('published', 'held_for_review', 'rejected')", name="version_status"
+    ),
 )
 
 script_tags = Table(
@@ -343,9 +355,16 @@ def script_from_row(row: ColumnValues) -> Script:
         rating_count=row["rating_count"],
         latest_version=latest,
         deleted_at=row["deleted_at"],
+        takedown=takedown_from_row(row),
         owner_username=row["username"],
         owner_active=row["account_status"] == AccountStatus.ACTIVE.value,
     )
+
+
+def takedown_from_row(row: ColumnValues) -> Takedown | None:
+    if row["takedown"] is None:
+        return None
+    return Takedown(TakedownMode(row["takedown"]), row["redirect_to"])
 
 
 def version_values(version: ScriptVersion, code: str) -> dict[str, Any]:
@@ -366,6 +385,20 @@ def version_values(version: ScriptVersion, code: str) -> dict[str, Any]:
     )
 
 
+def review_values(version: ScriptVersion) -> dict[str, Any]:
+    """The review columns of a new version's row (added by migration 0021: rows written
+    with `version_values` alone, before it, are published)."""
+    review = version.review
+    return without_nul(
+        {
+            "status": version.status.value,
+            "reviewed_by": None if review is None else review.reviewer_id,
+            "reviewed_at": None if review is None else review.at,
+            "review_note": None if review is None else review.note,
+        }
+    )
+
+
 def version_from_row(row: ColumnValues) -> ScriptVersion:
     return ScriptVersion(
         id=row["id"],
@@ -377,4 +410,8 @@ def version_from_row(row: ColumnValues) -> ScriptVersion:
         changelog=row["changelog"],
         metadata=row["metadata"],
         widened=row["widened"],
+        status=VersionStatus(row["status"]),
+        review=None
+        if row["reviewed_at"] is None
+        else VersionReview(row["reviewed_by"], row["reviewed_at"], row["review_note"]),
     )

@@ -18,6 +18,7 @@ from scripthub.adapters.sqlalchemy.publishing import (
     SqlAlchemyPublicationHistory,
     SqlAlchemyRequireAllowlistRepository,
 )
+from scripthub.adapters.sqlalchemy.reports import SqlAlchemyReportRepository
 from scripthub.adapters.sqlalchemy.roles import SqlAlchemyRoleRepository
 from scripthub.adapters.sqlalchemy.scripts import SqlAlchemyScriptRepository
 from scripthub.adapters.sqlalchemy.sources import (
@@ -30,6 +31,7 @@ from scripthub.adapters.sqlalchemy.statements import (
     Statements,
 )
 from scripthub.adapters.sqlalchemy.users import SqlAlchemyUserRepository
+from scripthub.adapters.sqlalchemy.version_reviews import SqlAlchemyVersionReviewRepository
 from scripthub.domain.errors import ServiceUnavailableError
 
 if TYPE_CHECKING:
@@ -46,10 +48,12 @@ if TYPE_CHECKING:
         PublicationHistory,
         RequireAllowlistRepository,
     )
+    from scripthub.application.ports.reports import ReportRepository
     from scripthub.application.ports.roles import RoleRepository
     from scripthub.application.ports.scripts import ScriptRepository
     from scripthub.application.ports.sources import SourceRepository, WebhookRepository
     from scripthub.application.ports.users import UserRepository
+    from scripthub.application.ports.version_reviews import VersionReviewRepository
 
 
 class SqlAlchemyUnitOfWork:
@@ -81,6 +85,8 @@ class SqlAlchemyUnitOfWork:
     webhooks: WebhookRepository
     require_allowlist: RequireAllowlistRepository
     publications: PublicationHistory
+    reports: ReportRepository
+    version_reviews: VersionReviewRepository
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -104,12 +110,14 @@ class SqlAlchemyUnitOfWork:
         self.audit = SqlAlchemyAuditLog(connection, statements)
         self.email_tokens = SqlAlchemyEmailTokenRepository(connection)
         self.outbox = SqlAlchemyOutboxWriter(connection)
-        self.scripts = SqlAlchemyScriptRepository(connection, statements)
+        self.scripts = scripts = SqlAlchemyScriptRepository(connection, statements)
+        self.version_reviews = SqlAlchemyVersionReviewRepository(connection, scripts)
         self.access_tokens = SqlAlchemyAccessTokenRepository(connection, statements)
         self.sources = SqlAlchemySourceRepository(connection)
         self.webhooks = SqlAlchemyWebhookRepository(connection)
         self.require_allowlist = SqlAlchemyRequireAllowlistRepository(connection)
         self.publications = SqlAlchemyPublicationHistory(connection)
+        self.reports = SqlAlchemyReportRepository(connection)
         return self
 
     async def __aexit__(

@@ -23,6 +23,7 @@ from scripthub.domain.scripts import (
     Visibility,
 )
 from scripthub.domain.sites import SiteTargets
+from scripthub.domain.takedowns import Takedown
 
 
 class ScriptSort(enum.StrEnum):
@@ -189,6 +190,17 @@ class ScriptRepository(Protocol):
     async def delete(self, script_id: uuid.UUID, now: datetime) -> bool:
         """Soft-delete a live script (its slug is free again); False if there was none."""
 
+    async def take_down(self, script_id: uuid.UUID, takedown: Takedown, now: datetime) -> bool:
+        """Delete a live script as `delete` does, recording how moderation took it down; False
+        if there was no live script with this id."""
+
+    async def get_taken_down(self, script_id: uuid.UUID) -> Script | None:
+        """The script with this id if moderation took it down (its `takedown` set), with its
+        owner's username; one query."""
+
+    async def version_names(self, script_id: uuid.UUID) -> list[str]:
+        """The version strings of every version of the script; one query."""
+
     async def names_owned_by(self, owner_id: uuid.UUID) -> list[ScriptName]:
         """The names of every live script of this owner; one query."""
 
@@ -217,10 +229,16 @@ class ScriptRepository(Protocol):
         """
 
     async def list_versions(
-        self, script_id: uuid.UUID, *, after: Keyset | None = None, limit: int = 20
+        self,
+        script_id: uuid.UUID,
+        *,
+        after: Keyset | None = None,
+        limit: int = 20,
+        published_only: bool = True,
     ) -> list[ScriptVersion]:
         """At most `limit` versions of the script, newest first by (`created_at`, `id`),
-        after `after`; one query."""
+        after `after`; one query. `published_only=False`: the versions held for review and
+        rejected too (the owner's and the moderators' view)."""
 
     async def get_version(self, script_id: uuid.UUID, version: str) -> ScriptVersion | None:
         """One version of the script, by its version string."""
@@ -229,7 +247,8 @@ class ScriptRepository(Protocol):
         """One version of the script, with its code; one query."""
 
     async def latest_code(self, script_id: uuid.UUID) -> VersionCode | None:
-        """The latest version of a live script, with its code; one query."""
+        """The latest version of a live script, or of one taken down with a kill switch (whose
+        latest version it is), with its code; one query."""
 
     async def rate(self, rating: Rating) -> RatingTotals | None:
         """Record the user's score for a live script, replacing any earlier one (keeping its

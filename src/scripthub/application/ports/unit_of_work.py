@@ -12,10 +12,12 @@ from scripthub.application.ports.email_tokens import EmailTokenRepository
 from scripthub.application.ports.mail import OutboxWriter
 from scripthub.application.ports.provider_links import ProviderLinkRepository
 from scripthub.application.ports.publishing import PublicationHistory, RequireAllowlistRepository
+from scripthub.application.ports.reports import ReportRepository
 from scripthub.application.ports.roles import RoleRepository
 from scripthub.application.ports.scripts import ScriptRepository
 from scripthub.application.ports.sources import SourceRepository, WebhookRepository
 from scripthub.application.ports.users import UserRepository
+from scripthub.application.ports.version_reviews import VersionReviewRepository
 
 
 class UnitOfWork(Protocol):
@@ -38,6 +40,8 @@ class UnitOfWork(Protocol):
     webhooks: WebhookRepository
     require_allowlist: RequireAllowlistRepository
     publications: PublicationHistory
+    reports: ReportRepository
+    version_reviews: VersionReviewRepository
 
     async def __aenter__(self) -> Self: ...
 

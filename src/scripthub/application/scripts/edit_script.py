@@ -6,6 +6,7 @@ import dataclasses
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Final
 
 from scripthub.application.accounts import Actor, hold_active_account
@@ -13,7 +14,7 @@ from scripthub.application.authorization import Authorizer
 from scripthub.application.ports.latest_code import LatestCodeCache
 from scripthub.application.ports.scripts import UNCHANGED, ScriptChanges
 from scripthub.application.ports.system import Clock
-from scripthub.application.ports.unit_of_work import UnitOfWorkFactory
+from scripthub.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from scripthub.application.scripts.access import cache_names
 from scripthub.application.scripts.changing import (
     changed_fields,
@@ -22,10 +23,17 @@ from scripthub.application.scripts.changing import (
     script_change_entry,
 )
 from scripthub.domain.audit import RequestContext
-from scripthub.domain.errors import FieldProblem, NotFoundError, SlugTakenError, ValidationError
-from scripthub.domain.roles import SCRIPTS_CREATE, SCRIPTS_UPDATE_ANY
+from scripthub.domain.errors import (
+    FieldProblem,
+    NotFoundError,
+    SlugTakenError,
+    ValidationError,
+    VisibilityLockedError,
+)
+from scripthub.domain.roles import SCRIPTS_CREATE, SCRIPTS_MODERATE, SCRIPTS_UPDATE_ANY
 from scripthub.domain.scripts import (
     Script,
+    Visibility,
     check_description,
     check_license,
     check_name,
@@ -77,6 +85,10 @@ class EditScript:
     live: a concurrent deletion wins and the edit is a NotFoundError) and audited as
     `script.updated` with their names in `metadata.fields`; an edit that changes nothing
     writes and audits nothing.
+
+    A script that moderation unlisted (a report upheld with `unlist`) is made public again
+    only by a holder of `scripts.moderate`, which lifts that lock; for anyone else it is a
+    VisibilityLockedError (409).
     """
 
     def __init__(
@@ -118,9 +130,14 @@ class EditScript:
             ):
                 raise SlugTakenError("This slug is taken by another script.")
             await hold_active_account(uow, command.actor)
-            edited = await uow.scripts.edit(script.id, changes, self._clock.now())
+            now = self._clock.now()
+            edited = await uow.scripts.edit(script.id, changes, now)
             if edited is None:
                 raise NotFoundError("Script not found.")
+            if changes.visibility is Visibility.PUBLIC:
+                # After the write, which waited for any concurrent one to the script: an
+                # unlisting that committed meanwhile is seen here.
+                await _publicly_visible_again(uow, command.actor, script, now)
             await uow.audit.record(
                 script_change_entry(
                     self._clock,
@@ -134,3 +151,16 @@ class EditScript:
             await uow.commit()
         await self._latest_code.changed(cache_names(script, edited))
         return edited
+
+
+async def _publicly_visible_again(
+    uow: UnitOfWork, actor: Actor, script: Script, now: datetime
+) -> None:
+    """A moderator lifts the lock of an unlisting by moderation; anyone else meets it."""
+    if actor.may(SCRIPTS_MODERATE.name):
+        await uow.reports.release_visibility_lock(script.id, now)
+    elif await uow.reports.visibility_locked(script.id):
+        raise VisibilityLockedError(
+            "Moderation unlisted this script after a report: only a moderator may make it "
+            "public again."
+        )

@@ -18,13 +18,14 @@ from scripthub.application.scripts.changing import (
     differing_changes,
     script_change_entry,
 )
-from scripthub.application.scripts.publishing import stage_version, version_published
 from scripthub.application.scripts.publishing_gates import PublishingGates
+from scripthub.application.scripts.review_hold import publication_entry, stage_under_review
 from scripthub.domain.audit import RequestContext
 from scripthub.domain.errors import ConflictError, NotFoundError, Problems, ValidationError
 from scripthub.domain.roles import SCRIPTS_CREATE
 from scripthub.domain.script_versions import VersionDraft, draft_version
 from scripthub.domain.scripts import Script, ScriptVersion
+from scripthub.domain.version_review import ReviewPolicy, VersionStatus
 
 PUBLISH_ATTEMPTS = 3
 """Transactions tried while other versions of the script keep being published meanwhile."""
@@ -55,6 +56,10 @@ class PublishScriptVersion:
     is a ConflictError, not greater than the latest for both managers a ValidationError.
     The publishing gates (`PublishingGates`) are checked once the account is held.
 
+    Under review (`review_policy`, see `review_hold.stage_under_review`), a version the
+    policy holds is staged with status `held_for_review` and audited `script.version_held`:
+    the script, its latest version and the latest-code cache stay as they were.
+
     Two publications that start from the same latest version are decided by the
     repository: one goes in, the other finds the latest moved and is checked again, from
     the start, against what committed meanwhile, as if it had come second. The same version
@@ -69,12 +74,14 @@ class PublishScriptVersion:
         latest_code: LatestCodeCache,
         clock: Clock,
         gates: PublishingGates,
+        review_policy: ReviewPolicy = ReviewPolicy.OFF,
     ) -> None:
         self._uow_factory = uow_factory
         self._authorizer = authorizer
         self._latest_code = latest_code
         self._clock = clock
         self._gates = gates
+        self._review_policy = review_policy
 
     async def execute(self, command: PublishScriptVersionCommand) -> ScriptVersion:
         draft: VersionDraft | None = None
@@ -90,17 +97,25 @@ class PublishScriptVersion:
                 await hold_active_account(uow, command.principal)
                 await self._gates.check(uow, command.principal.user_id, draft)
                 try:
-                    version = await stage_version(uow, draft, script.id, latest, self._clock.now())
+                    version = await stage_under_review(
+                        uow, draft, script.id, latest, self._clock.now(), self._review_policy
+                    )
                 except ConflictError:
                     continue  # the latest moved: check again against what committed
                 await uow.audit.record(
-                    version_published(
-                        self._clock, command.context, command.principal.user_id, version
+                    publication_entry(
+                        self._clock,
+                        command.context,
+                        command.principal.user_id,
+                        version,
+                        script.owner_id,
                     )
                 )
-                await _follow_block(uow, self._clock, command, draft, version)
+                if version.status is VersionStatus.PUBLISHED:
+                    await _follow_block(uow, self._clock, command, draft, version)
                 await uow.commit()
-            await self._latest_code.changed(cache_names(script))
+            if version.status is VersionStatus.PUBLISHED:
+                await self._latest_code.changed(cache_names(script))
             return version
         msg = "Other versions of this script were being published meanwhile; send it again."
         raise ConflictError(msg)

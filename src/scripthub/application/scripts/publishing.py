@@ -28,6 +28,13 @@ async def stage_version(
     version exists or `latest` is no longer the latest."""
     # Reads the latest version's metadata (up to 2 MiB of code) off the event loop.
     version = await asyncio.to_thread(place_version, draft, script_id, latest, now)
+    return await stage_placed(uow, draft, version, latest)
+
+
+async def stage_placed(
+    uow: UnitOfWork, draft: VersionDraft, version: ScriptVersion, latest: VersionCode | None
+) -> ScriptVersion:
+    """`stage_version` of a version already placed after `latest`."""
     staged = await uow.scripts.add_version(
         version,
         draft.code,

@@ -19,7 +19,7 @@ from scripthub.application.ports.system import (
     RateLimitState,
 )
 from scripthub.application.ports.unit_of_work import UnitOfWorkFactory
-from scripthub.application.scripts.access import cache_name, load_visible_script
+from scripthub.application.scripts.access import cache_name
 from scripthub.application.scripts.served_code import (
     NOTHING_HELD,
     CodeForm,
@@ -29,6 +29,7 @@ from scripthub.application.scripts.served_code import (
     served_as,
     served_body,
 )
+from scripthub.application.scripts.taken_down import load_served_script
 from scripthub.domain.audit import RequestContext
 from scripthub.domain.errors import NotFoundError
 from scripthub.domain.scripts import Script, VersionSummary, Visibility
@@ -46,6 +47,9 @@ class ReadScriptCodeQuery:
     """False when the client asks for the headers alone (HEAD): never an install."""
     rate_charges: tuple[RateCharge, ...] = ()
     """The budgets the request is counted against here (in the cache's round trip), if any."""
+    file_name: str = "raw"
+    """The file the route names (`raw`, `meta`, `{slug}.user.js`...): where a script taken
+    down with a redirect sends it, in the other script's files."""
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,9 @@ class ReadScriptCode:
     cache; the code, up to 2 MiB, is read only to be prepared. A download of the whole code is
     an install, counted once a day per script and client (the user, else the IP address)
     through the install log, which never fails the download.
+
+    A script moderation took down answers as `load_served_script` says: its kill switch, a
+    410 or a redirect; never from the cache but for the kill switch.
 
     Raises RateBudgetSpentError, before any other work, for a request over any of its budgets.
     """
@@ -116,7 +123,9 @@ class ReadScriptCode:
         is not waited for again (the install log is on the same store): a frozen store costs a
         request one deadline, not one per step."""
         async with self._uow_factory() as uow:
-            script = await load_visible_script(uow, query.id_or_slug, query.viewer)
+            script = await load_served_script(
+                uow, query.id_or_slug, query.viewer, query.file_name, self._public_url
+            )
             if script.latest_version is None:
                 raise NotFoundError("This script has no published version.")
             validators = self._validators(script, script.latest_version)

@@ -18,12 +18,15 @@ from scripthub.application.scripts.publish_version import (
     PublishScriptVersion,
     PublishScriptVersionCommand,
 )
+from scripthub.application.scripts.unpublished import held_with_code
 from scripthub.application.sources.fetching import SourceFiles
 from scripthub.domain.audit import RequestContext
 from scripthub.domain.errors import DomainError, ServiceUnavailableError
 from scripthub.domain.mail import OutboxMessage
 from scripthub.domain.roles import SCRIPTS_CREATE, Grants
+from scripthub.domain.scripts import ScriptVersion, VersionCode
 from scripthub.domain.sources import SCHEDULE_EVERY, LastSync, SyncStatus, sync_error
+from scripthub.domain.version_review import VersionStatus
 
 logger = logging.getLogger("scripthub.sources")
 _FORGET = FetchValidators()
@@ -104,6 +107,17 @@ class RunSourceSyncs:
             return False
         return True
 
+    def _already_there(
+        self, latest: VersionCode | None, held: list[ScriptVersion], code: str
+    ) -> LastSync | None:
+        """`unchanged` for the latest version's code; `held_for_review` for the code of a
+        version waiting for review (fetched again meanwhile); else None."""
+        if latest is not None and latest.code == code:
+            return LastSync(self.clock.now(), SyncStatus.UNCHANGED, latest.version.version)
+        if waiting := held_with_code(held, code):
+            return LastSync(self.clock.now(), SyncStatus.HELD_FOR_REVIEW, waiting.version)
+        return None
+
     def _failed(self, reason: str) -> LastSync:
         return LastSync(self.clock.now(), SyncStatus.FAILED, error=sync_error(reason))
 
@@ -130,10 +144,10 @@ class RunSourceSyncs:
             return self._failed("The file is not UTF-8 text."), _FORGET
         async with self.uow_factory() as uow:
             latest = await uow.scripts.latest_code(claimed.job.script_id)
+            held = await uow.version_reviews.held_of(claimed.job.script_id)
             grants = await uow.roles.grants_of(claimed.owner_id)
-        if latest is not None and latest.code == code:
-            version = latest.version.version
-            return LastSync(self.clock.now(), SyncStatus.UNCHANGED, version), fetched.validators
+        if (there := self._already_there(latest, held, code)) is not None:
+            return there, fetched.validators
         # The owner's own right to publish, and nothing else of theirs.
         allowed = grants.permissions & {SCRIPTS_CREATE.name}
         principal = Principal(claimed.owner_id, claimed.job.id, Grants(frozenset(), allowed))
@@ -144,7 +158,10 @@ class RunSourceSyncs:
             raise
         except DomainError as error:
             return self._failed(error.detail or error.code), _FORGET
-        last_sync = LastSync(self.clock.now(), SyncStatus.PUBLISHED, published.version)
+        status = SyncStatus.PUBLISHED
+        if published.status is VersionStatus.HELD_FOR_REVIEW:
+            status = SyncStatus.HELD_FOR_REVIEW
+        last_sync = LastSync(self.clock.now(), status, published.version)
         return last_sync, fetched.validators
 
     async def _finish(

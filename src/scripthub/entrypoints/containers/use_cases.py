@@ -35,6 +35,13 @@ from scripthub.application.installs.flush_installs import FlushInstalls
 from scripthub.application.mail.deliver_mail import DeliverMail
 from scripthub.application.mail.messages import MailLinks
 from scripthub.application.mail.token_mail import TokenMail
+from scripthub.application.moderation.file_report import FileReport
+from scripthub.application.moderation.list_own_reports import ListOwnReports
+from scripthub.application.moderation.list_report_queue import ListReportQueue
+from scripthub.application.moderation.list_script_reports import ListScriptReports
+from scripthub.application.moderation.moderation_log import ReadModerationLog
+from scripthub.application.moderation.rebut_report import RebutReport
+from scripthub.application.moderation.resolve_report import ResolveReport
 from scripthub.application.oauth.exchange_code import ExchangeOAuthCode
 from scripthub.application.oauth.finish_callback import FinishOAuthCallback
 from scripthub.application.oauth.flows import FlowStarter
@@ -53,9 +60,11 @@ from scripthub.application.roles.list_roles import ListRoles
 from scripthub.application.roles.set_role_permissions import SetRolePermissions
 from scripthub.application.scripts.create_script import CreateScript
 from scripthub.application.scripts.delete_script import DeleteScript
+from scripthub.application.scripts.diff_versions import DiffVersions
 from scripthub.application.scripts.edit_script import EditScript
 from scripthub.application.scripts.feature_script import FeatureScript
 from scripthub.application.scripts.get_script import GetScript
+from scripthub.application.scripts.list_held_versions import ListHeldVersions
 from scripthub.application.scripts.list_own_scripts import ListOwnScripts
 from scripthub.application.scripts.list_scripts import ListScripts
 from scripthub.application.scripts.list_sites import ListTopSites
@@ -63,8 +72,11 @@ from scripthub.application.scripts.list_versions import ListScriptVersions
 from scripthub.application.scripts.publish_version import PublishScriptVersion
 from scripthub.application.scripts.publishing_gates import PublishingGates
 from scripthub.application.scripts.rate_script import RateScript
+from scripthub.application.scripts.read_new_scripts_feed import ReadNewScriptsFeed
 from scripthub.application.scripts.read_script_code import ReadScriptCode
 from scripthub.application.scripts.read_version_code import ReadVersionCode
+from scripthub.application.scripts.read_version_feed import ReadVersionFeed
+from scripthub.application.scripts.review_version import ReviewVersion
 from scripthub.application.scripts.unrate_script import UnrateScript
 from scripthub.application.sources.fetching import GitHubEndpoints, SourceFiles
 from scripthub.application.sources.get_source import GetSource
@@ -367,6 +379,13 @@ class UseCases(containers.DeclarativeContainer):
     read_version_code = providers.Singleton(
         ReadVersionCode, uow_factory=uow_factory, prepared_code=adapters.prepared_code
     )
+    diff_versions = providers.Singleton(DiffVersions, uow_factory=uow_factory)
+    read_version_feed = providers.Singleton(
+        ReadVersionFeed, uow_factory=uow_factory, public_url=settings.provided.public_url
+    )
+    read_new_scripts_feed = providers.Singleton(
+        ReadNewScriptsFeed, uow_factory=uow_factory, public_url=settings.provided.public_url
+    )
     # Changing scripts: edits, deletion, featuring, ratings.
     edit_script = providers.Singleton(
         EditScript,
@@ -405,6 +424,17 @@ class UseCases(containers.DeclarativeContainer):
         latest_code=latest_code,
         clock=clock,
         gates=publishing_gates,
+        review_policy=settings.provided.version_review_policy,
+    )
+    review_version = providers.Singleton(
+        ReviewVersion,
+        uow_factory=uow_factory,
+        authorizer=authorizer,
+        latest_code=latest_code,
+        clock=clock,
+    )
+    list_held_versions = providers.Singleton(
+        ListHeldVersions, uow_factory=uow_factory, authorizer=authorizer
     )
     # The @require/@resource allow-list.
     get_require_allowlist = providers.Singleton(
@@ -463,3 +493,25 @@ class UseCases(containers.DeclarativeContainer):
         clock=clock,
         policy=providers.Singleton(SyncPolicy, lease=settings.provided.sync_policy_lease),
     )
+
+    # Reports and moderation.
+    file_report = providers.Singleton(FileReport, uow_factory=uow_factory, clock=clock)
+    list_own_reports = providers.Singleton(ListOwnReports, uow_factory=uow_factory)
+    list_script_reports = providers.Singleton(
+        ListScriptReports, uow_factory=uow_factory, authorizer=authorizer
+    )
+    rebut_report = providers.Singleton(
+        RebutReport, uow_factory=uow_factory, authorizer=authorizer, clock=clock
+    )
+    list_report_queue = providers.Singleton(
+        ListReportQueue, uow_factory=uow_factory, authorizer=authorizer
+    )
+    resolve_report = providers.Singleton(
+        ResolveReport,
+        uow_factory=uow_factory,
+        authorizer=authorizer,
+        session_ending=session_ending,
+        latest_code=latest_code,
+        clock=clock,
+    )
+    read_moderation_log = providers.Singleton(ReadModerationLog, uow_factory=uow_factory)

@@ -19,6 +19,13 @@ from scripthub.entrypoints.http.controllers.access_tokens import AccessTokensCon
 from scripthub.entrypoints.http.controllers.audit import AuditController
 from scripthub.entrypoints.http.controllers.auth import AuthController
 from scripthub.entrypoints.http.controllers.email_change import EmailChangeController
+from scripthub.entrypoints.http.controllers.feeds import FeedsController
+from scripthub.entrypoints.http.controllers.moderation import (
+    ModerationController,
+    OwnReportsController,
+    ReportsController,
+    ScriptReportsController,
+)
 from scripthub.entrypoints.http.controllers.oauth import OAuthController, OwnProvidersController
 from scripthub.entrypoints.http.controllers.passwords import PasswordsController
 from scripthub.entrypoints.http.controllers.require_allowlist import RequireAllowlistController
@@ -40,6 +47,7 @@ from scripthub.entrypoints.http.controllers.user_administration import (
     UserAdministrationController,
 )
 from scripthub.entrypoints.http.controllers.users import OWN_USER_PATH, OwnUserLane, UsersController
+from scripthub.entrypoints.http.controllers.version_reviews import VersionReviewsController
 from scripthub.entrypoints.http.dependencies import build_dependencies, with_use_cases
 from scripthub.entrypoints.http.docs import PAGE_POLICIES, docs_router
 from scripthub.entrypoints.http.forwarding import UntrustedForwardingWarning
@@ -88,6 +96,7 @@ CONTROLLERS = (
     PermissionsController,
     AuditController,
     ScriptCodeController,
+    FeedsController,
     ScriptChangesController,
     ScriptsController,
     OwnScriptsController,
@@ -96,6 +105,11 @@ CONTROLLERS = (
     OwnWebhookController,
     GitHubWebhookController,
     RequireAllowlistController,
+    ScriptReportsController,
+    OwnReportsController,
+    ReportsController,
+    ModerationController,
+    VersionReviewsController,
 )
 
 logger = logging.getLogger("scripthub.http")

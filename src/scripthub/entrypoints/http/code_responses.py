@@ -7,17 +7,21 @@ update on the code's own URL (Violentmonkey's `src/background/utils/update.js`).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 
+import msgspec
 from litestar import Request, Response
 from litestar.status_codes import HTTP_200_OK, HTTP_304_NOT_MODIFIED
 from litestar.types import Scope
 
+from scripthub.application.scripts.diff_versions import VersionDiff
 from scripthub.application.scripts.served_code import Held, ServedCode
+from scripthub.entrypoints.http.schemas.diffs import version_diff_out
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -81,11 +85,20 @@ def held_copy(headers: Mapping[str, str]) -> Held:
 
 def wants_meta(headers: Mapping[str, str]) -> bool:
     """Whether `Accept` names the userscript meta type (with a nonzero quality)."""
+    return _accepts(headers, USERSCRIPT_META)
+
+
+def _accepts(headers: Mapping[str, str], wanted: str) -> bool:
     for part in headers.get("accept", "").split(","):
         media_type, *params = (piece.strip().lower() for piece in part.split(";"))
-        if media_type == USERSCRIPT_META:
+        if media_type == wanted:
             return not any(param.replace(" ", "") in {"q=0", "q=0.0", "q=0.00"} for param in params)
     return False
+
+
+def wants_json(headers: Mapping[str, str]) -> bool:
+    """Whether `Accept` names JSON (with a nonzero quality): a diff's detailed form."""
+    return _accepts(headers, "application/json")
 
 
 @functools.lru_cache(maxsize=4096)  # a few dates of latest versions answer most requests
@@ -149,3 +162,37 @@ def with_route_vary(
     lines = [route_vary, *(value.decode("latin-1") for name, value in headers if name == b"vary")]
     tokens = (token.strip() for line in lines for token in line.split(","))
     return [*others, (b"vary", ", ".join(dict.fromkeys(tokens)).encode("latin-1"))]
+
+
+DIFF = "text/x-diff; charset=utf-8"
+JSON_TAG_SUFFIX = "-json"
+"""The entity tag of a diff's JSON form is the text's with this suffix."""
+
+
+def held_diff(headers: Mapping[str, str], *, as_json: bool) -> Held:
+    """What the client holds of a diff in the form it asks for (`held_copy`), with the tags
+    of that form read as the diff's own."""
+    held = held_copy(headers)
+    if not as_json or held.tags is None:
+        return held
+    tags = frozenset(t[: -len(JSON_TAG_SUFFIX)] for t in held.tags if t.endswith(JSON_TAG_SUFFIX))
+    return dataclasses.replace(held, tags=tags)
+
+
+def diff_response(request: AnyRequest, diff: VersionDiff, *, as_json: bool) -> Response[bytes]:
+    """A diff as `text/x-diff` or JSON (`Vary: Accept`), cacheable as a version's code is
+    (`PINNED`: it never changes, but its script may be deleted); 304 when the client holds it."""
+    tag = diff.tag + (JSON_TAG_SUFFIX if as_json else "")
+    headers = {
+        "etag": f'"{tag}"',
+        "cache-control": PINNED.shared if diff.shared else PINNED.private,
+        "vary": "Accept, Origin",
+    }
+    if diff.diff is None:
+        return Response(b"", status_code=HTTP_304_NOT_MODIFIED, headers=headers)
+    if as_json:
+        body, media_type = msgspec.json.encode(version_diff_out(diff)), "application/json"
+    else:
+        body, media_type = diff.diff.encode(), DIFF
+    headers["content-type"] = media_type
+    return Response(b"" if request.method == "HEAD" else body, headers=headers)

@@ -35,6 +35,8 @@ STATUS_BY_CODE: dict[str, int] = {
     "forbidden": 403,
     "token_scope": 403,
     "not_found": 404,
+    "gone": 410,
+    "script_moved": 301,
     "email_taken": 409,
     "username_taken": 409,
     "slug_taken": 409,
@@ -43,6 +45,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "conflict": 409,
     "rate_limited": 429,
     "too_many_publishes": 429,
+    "too_many_reports": 429,
     "payload_too_large": 413,
     "unsupported_media_type": 415,
     "bad_request": 400,
@@ -59,6 +62,7 @@ CODE_BY_STATUS: dict[int, str] = {
     405: "method_not_allowed",
     408: "request_timeout",
     409: "conflict",
+    410: "gone",
     413: "payload_too_large",
     415: "unsupported_media_type",
     429: "rate_limited",
@@ -70,6 +74,7 @@ UNEXPECTED_DETAIL = "Something went wrong on our side."
 ERROR_CODES: list[str] = sorted({*STATUS_BY_CODE, *CODE_BY_STATUS.values(), INTERNAL_ERROR})
 """Every `code` a problem may carry (the enum of the OpenAPI document's Problem schema)."""
 TITLES: dict[int, str] = {
+    301: "Moved Permanently",
     400: "Bad Request",
     401: "Unauthorized",
     403: "Forbidden",
@@ -77,6 +82,7 @@ TITLES: dict[int, str] = {
     405: "Method Not Allowed",
     408: "Request Timeout",
     409: "Conflict",
+    410: "Gone",
     413: "Payload Too Large",
     415: "Unsupported Media Type",
     422: "Unprocessable Content",
@@ -173,6 +179,8 @@ def _domain_problem(
         errors.InvalidTokenError | errors.RefreshTokenInvalidError | errors.RefreshTokenReusedError,
     ):
         headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+    if isinstance(exc, errors.ScriptMovedError):
+        headers["Location"] = exc.location
     if isinstance(exc, errors.RateLimitedError):
         headers["Retry-After"] = str(exc.retry_after)
     if isinstance(exc, RateBudgetSpentError):

@@ -48,6 +48,8 @@ def _derive_defaults(values: dict[str, Any]) -> None:
     if "cors_origins" not in values and "frontend_url" in values:
         values["cors_origins"] = (values["frontend_url"],)
     values["public_url_follows_server"] = "public_url" not in values
+    if values.get("env") == "production":
+        values.setdefault("review_policy", "widening")
     if values.get("env", "development") == "development":
         values["cors_origin_pattern"] = LOCAL_ORIGINS
         for name, limit in DEVELOPMENT_RATE_LIMITS.items():

@@ -13,6 +13,7 @@ import msgspec
 from scripthub.adapters.oauth.registration import ProviderRegistration
 from scripthub.adapters.security.host_slots import default_slot_directory
 from scripthub.application.scripts.publishing_gates import PublishingPolicy
+from scripthub.domain.version_review import ReviewPolicy
 
 DEFAULT_FRONTEND_URL = "http://localhost:3000"
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
@@ -23,6 +24,7 @@ LOCAL_ORIGINS = r"https?://(localhost|127\.0\.0\.1|\[::1\])(:[0-9]{1,5})?"
 
 Environment = Literal["development", "test", "production"]
 SessionStoreKind = Literal["memory", "sql", "redis"]
+ReviewPolicyName = Literal["off", "widening", "all"]
 
 
 class RateLimit(msgspec.Struct, frozen=True):
@@ -123,6 +125,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """Days an account's publications are counted against the daily quota; None:
     `PRODUCTION_NEW_ACCOUNT_DAYS` in production, 0 (no quota) elsewhere."""
     new_account_daily_publishes: int = 10
+    review_policy: ReviewPolicyName = "off"
+    """Which new versions wait for a moderator (`domain.version_review.ReviewPolicy`):
+    `widening` by default in production."""
 
     def served_at(self, host: str, port: int) -> Settings:
         """These settings for a server listening on `host`:`port`: the public URL becomes that
@@ -169,6 +174,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             ),
             new_account_daily_publishes=self.new_account_daily_publishes,
         )
+
+    def version_review_policy(self) -> ReviewPolicy:
+        return ReviewPolicy(self.review_policy)
 
     @property
     def session_lifetime(self) -> timedelta:

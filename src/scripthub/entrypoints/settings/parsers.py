@@ -157,6 +157,7 @@ PARSERS: dict[str, Callable[[str], Any]] = {
     "publish_requires_verified_email": _flag,
     "new_account_days": _positive_int(low=0, high=3650),
     "new_account_daily_publishes": _positive_int(high=100_000),
+    "review_policy": _one_of("off", "widening", "all"),
     "log_level": lambda raw: _one_of("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")(
         raw.strip().upper()
     ),

@@ -15,6 +15,7 @@ from litestar.types import HTTPScope, Send
 
 from scripthub.application.accounts import Principal
 from scripthub.application.scripts.access import cache_name
+from scripthub.application.scripts.diff_versions import DiffVersions, DiffVersionsQuery
 from scripthub.application.scripts.read_script_code import ReadScriptCode, ReadScriptCodeQuery
 from scripthub.application.scripts.read_version_code import (
     ReadVersionCode,
@@ -30,7 +31,10 @@ from scripthub.entrypoints.http.code_responses import (
     REVALIDATE,
     code_answer,
     code_response,
+    diff_response,
     held_copy,
+    held_diff,
+    wants_json,
     wants_meta,
 )
 from scripthub.entrypoints.http.lanes import send_answer
@@ -103,6 +107,7 @@ def _latest_code_query(
         held=held,
         download=method != HttpMethod.HEAD,
         rate_charges=rate_charges(cache_name(id_or_slug), checks_for_update(form, held)),
+        file_name=file_name,
     )
     return query, on_code_url
 
@@ -163,6 +168,32 @@ class ScriptCodeController(Controller):
     ) -> Response[bytes]:
         query = ReadVersionCodeQuery(id_or_slug, version, viewer, held_copy(request.headers))
         return code_response(request, await read_version_code.execute(query), PINNED)
+
+    @route(
+        "/{id_or_slug:str}/versions/{version:str}/diff/{other_version:str}",
+        http_method=GET_AND_HEAD,
+        summary="The diff from one version's code (`version`) to another's",
+        description=(
+            "A unified diff (`text/x-diff`), or with `Accept: application/json` the diff with "
+            "the metadata entries each key gained and lost and the lines added and removed."
+        ),
+        opt=token_usable(TokenScope.SCRIPTS_READ),
+    )
+    async def version_diff(
+        self,
+        request: AnyRequest,
+        id_or_slug: ScriptIdOrSlug,
+        version: FromPath[str],
+        other_version: FromPath[str],
+        viewer: NamedDependency[Principal | None],
+        diff_versions: NamedDependency[DiffVersions],
+    ) -> Response[bytes]:
+        as_json = wants_json(request.headers)
+        held = held_diff(request.headers, as_json=as_json)
+        diff = await diff_versions.execute(
+            DiffVersionsQuery(id_or_slug, version, other_version, viewer, held)
+        )
+        return diff_response(request, diff, as_json=as_json)
 
 
 LATEST_CODE_PATH = "/api/scripts/lane/raw"

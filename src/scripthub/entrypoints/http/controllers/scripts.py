@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from litestar import Controller, get, post
+from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromQuery, JSONBody
+from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED
 
 from scripthub.application.accounts import Principal
 from scripthub.application.ports.scripts import ScriptSort
@@ -26,6 +28,7 @@ from scripthub.domain.access_tokens import TokenScope
 from scripthub.domain.audit import RequestContext
 from scripthub.domain.roles import SCRIPTS_CREATE
 from scripthub.domain.scripts import MAX_CODE_BYTES, Language
+from scripthub.domain.version_review import VersionStatus
 from scripthub.entrypoints.http.auth import BEARER_SECURITY, OPTIONAL_BEARER, requires
 from scripthub.entrypoints.http.paths import (
     PageSize,
@@ -153,6 +156,8 @@ class ScriptsController(Controller):
         security=BEARER_SECURITY,
         request_max_body_size=SCRIPT_BODY_BYTES,
         summary="Publish a new version of your script",
+        description="201, or 202 for a version held for review (`status`).",
+        responses={HTTP_202_ACCEPTED: ResponseSpec(VersionOut, description="Held for review")},
         opt=token_usable(TokenScope.SCRIPTS_PUBLISH),
     )
     async def publish_version(
@@ -162,7 +167,7 @@ class ScriptsController(Controller):
         principal: NamedDependency[Principal],
         publish_script_version: NamedDependency[PublishScriptVersion],
         context: NamedDependency[RequestContext],
-    ) -> VersionOut:
+    ) -> Response[VersionOut]:
         command = PublishScriptVersionCommand(
             principal,
             id_or_404(id_or_slug, "Script"),
@@ -171,7 +176,10 @@ class ScriptsController(Controller):
             changelog=data.changelog,
             context=context,
         )
-        return version_out(await publish_script_version.execute(command))
+        version = await publish_script_version.execute(command)
+        held = version.status is VersionStatus.HELD_FOR_REVIEW
+        status = HTTP_202_ACCEPTED if held else HTTP_201_CREATED
+        return Response(version_out(version), status_code=status)
 
 
 class OwnScriptsController(Controller):

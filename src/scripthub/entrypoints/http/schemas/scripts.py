@@ -9,6 +9,7 @@ from typing import Any
 import msgspec
 
 from scripthub.domain.scripts import Language, Script, ScriptVersion, VersionSummary, Visibility
+from scripthub.domain.version_review import ReviewDecision, VersionStatus
 from scripthub.entrypoints.http.schemas.script_fields import (
     Changelog,
     Code,
@@ -67,6 +68,17 @@ class VersionOut(msgspec.Struct):
     sha256: str
     metadata: dict[str, Any] | None
     widened: dict[str, Any] | None
+    status: VersionStatus
+    """Only `published` versions are served; the others are shown to the script's owner
+    and moderators only."""
+    review: VersionReviewOut | None
+    """The moderator's decision, on a version that was held for review."""
+
+
+class VersionReviewOut(msgspec.Struct):
+    decision: ReviewDecision
+    note: str | None
+    at: datetime
 
 
 class NewScriptBody(msgspec.Struct, forbid_unknown_fields=True):
@@ -144,4 +156,14 @@ def version_out(version: ScriptVersion) -> VersionOut:
         sha256=version.sha256,
         metadata=version.metadata,
         widened=version.widened,
+        status=version.status,
+        review=_review(version),
     )
+
+
+def _review(version: ScriptVersion) -> VersionReviewOut | None:
+    if version.review is None:
+        return None
+    approved = version.status is VersionStatus.PUBLISHED
+    decision = ReviewDecision.APPROVE if approved else ReviewDecision.REJECT
+    return VersionReviewOut(decision, version.review.note, version.review.at)

@@ -1,0 +1,2 @@
+"""Moderation: reports, their resolution, the public log of what moderators did, and
+takedowns."""

