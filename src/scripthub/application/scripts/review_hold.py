@@ -17,7 +17,13 @@ from scripthub.domain.errors import NotFoundError, ValidationError
 from scripthub.domain.script_versions import VersionDraft, place_version
 from scripthub.domain.scripts import ScriptVersion, VersionCode
 from scripthub.domain.version_ordering import update_refusal
-from scripthub.domain.version_review import ReviewPolicy, VersionStatus, held_for_review
+from scripthub.domain.version_review import (
+    WIDENING_CLAUSES,
+    ReviewPolicy,
+    VersionStatus,
+    held_for_review,
+    require_outside,
+)
 
 
 async def stage_under_review(
@@ -38,7 +44,11 @@ async def stage_under_review(
     `stage_version` raises."""
     # Reads the latest version's metadata (up to 2 MiB of code) off the event loop.
     placed = await asyncio.to_thread(place_version, draft, script_id, latest, now)
-    if latest is None or not held_for_review(policy, placed.widened):
+    clauses = WIDENING_CLAUSES
+    if latest is not None and policy is ReviewPolicy.WIDENING:
+        allowlist = await uow.require_allowlist.current()
+        clauses = (*WIDENING_CLAUSES, require_outside(allowlist))
+    if latest is None or not held_for_review(policy, placed.widened, clauses):
         staged = await stage_placed(uow, draft, placed, latest)
     else:
         staged = dataclasses.replace(placed, status=VersionStatus.HELD_FOR_REVIEW)

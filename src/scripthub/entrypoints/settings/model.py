@@ -175,6 +175,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             new_account_daily_publishes=self.new_account_daily_publishes,
         )
 
+    @property
     def version_review_policy(self) -> ReviewPolicy:
         return ReviewPolicy(self.review_policy)
 
