@@ -84,7 +84,7 @@ async def _admin(api: Api, path: str, body: dict[str, Any]) -> Call:
     return Call(path, body, await _admin_token(api))
 
 
-async def _moderator(api: Api, path: str, body: dict[str, Any]) -> Call:
+async def _as_moderator(api: Api, path: str, body: dict[str, Any]) -> Call:
     token: str = (await api.role_holder("moderator"))["access_token"]
     return Call(path, body, token)
 
@@ -233,7 +233,7 @@ CALLS: dict[tuple[str, str], Caller] = {
         {"url": "https://github.com/octo/tools/blob/main/a.user.js", "sync": "manual"},
     ),
     ("POST", "/api/scripts"): _new_script,
-    ("PUT", "/api/moderation/require-allowlist"): lambda api: _moderator(
+    ("PUT", "/api/moderation/require-allowlist"): lambda api: _as_moderator(
         api, "/api/moderation/require-allowlist", {"patterns": ["cdn.example.com"]}
     ),
     ("POST", "/api/scripts/{id_or_slug}/versions"): _new_version,
