@@ -348,7 +348,7 @@ def test_a_refusal_names_at_most_a_few_urls_then_counts_the_rest() -> None:
         "https://cdn.jsdelivr.net/" + "%2" * 1_000_000,
         "https://raw.githubusercontent.com/trusted/lib/" + "../" * 1_000_000,
         "https://x.example/#" + "sha256=" * 1_000_000,
-        "https://x.example/#" + ("sha256=" + HEX_256 + ",") * 50_000,
+        "https://x.example/#" + ("sha256=" + HEX_256 + ",") * 5_000,
         "https://" + "@" * 1_000_000,
         "https://" + "a" * 2_000_000,
     ],
