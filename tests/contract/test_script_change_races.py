@@ -49,7 +49,7 @@ RATERS = 8
 
 
 class ScriptPausingUnitOfWork(PausingUnitOfWork):
-    REPOSITORIES = (*PausingUnitOfWork.REPOSITORIES, "scripts")
+    REPOSITORIES = (*PausingUnitOfWork.REPOSITORIES, "scripts", "require_allowlist", "publications")
 
 
 class ScriptRaceWorld(RaceWorld):
