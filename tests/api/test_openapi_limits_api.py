@@ -23,6 +23,7 @@ from scripthub.domain.script_versions import VERSION_PATTERN
 from scripthub.domain.scripts import SLUG_PATTERN, TAG_PATTERN
 from scripthub.domain.users import PHONE_PATTERN, URL_PATTERN, USERNAME_PATTERN
 from scripthub.entrypoints.http.schemas.fields import anchored
+from scripthub.entrypoints.http.schemas.require_allowlist import PATTERN_SHAPE
 from tests.api.client import PASSWORD, Api
 from tests.api.script_calls import publish
 from tests.api.token_calls import PUBLISH
@@ -81,6 +82,11 @@ async def _own(api: Api, path: str, body: dict[str, Any]) -> Call:
 
 async def _admin(api: Api, path: str, body: dict[str, Any]) -> Call:
     return Call(path, body, await _admin_token(api))
+
+
+async def _as_moderator(api: Api, path: str, body: dict[str, Any]) -> Call:
+    token: str = (await api.role_holder("moderator"))["access_token"]
+    return Call(path, body, token)
 
 
 async def _role_assignment(api: Api) -> Call:
@@ -247,6 +253,9 @@ CALLS: dict[tuple[str, str], Caller] = {
         {"url": "https://github.com/octo/tools/blob/main/a.user.js", "sync": "manual"},
     ),
     ("POST", "/api/scripts"): _new_script,
+    ("PUT", "/api/moderation/require-allowlist"): lambda api: _as_moderator(
+        api, "/api/moderation/require-allowlist", {"patterns": ["cdn.example.com"]}
+    ),
     ("POST", "/api/scripts/{id_or_slug}/versions"): _new_version,
     ("POST", "/api/scripts/{id_or_slug}/reports"): _new_report,
     ("POST", "/api/reports/{report_id}/rebuttal"): _rebuttal,
@@ -345,6 +354,7 @@ SAMPLES: dict[str, Callable[[int, int], str]] = {
         f"p{n}".ljust(length // 2, "a") + "." + "a" * (length - length // 2 - 1)
     ),
     r"\S": lambda length, _: "Lim1ts ".ljust(length, "x"),
+    PATTERN_SHAPE: lambda length, n: f"https://h{n}.example.com/".ljust(length - 1, "a") + "/",
 }
 """A valid value of a length (with a number to tell values apart) for each pattern."""
 

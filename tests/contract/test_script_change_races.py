@@ -49,7 +49,13 @@ RATERS = 8
 
 
 class ScriptPausingUnitOfWork(PausingUnitOfWork):
-    REPOSITORIES = (*PausingUnitOfWork.REPOSITORIES, "scripts", "version_reviews")
+    REPOSITORIES = (
+        *PausingUnitOfWork.REPOSITORIES,
+        "scripts",
+        "version_reviews",
+        "require_allowlist",
+        "publications",
+    )
 
 
 class ScriptRaceWorld(RaceWorld):

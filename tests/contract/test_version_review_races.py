@@ -36,6 +36,7 @@ class ReviewRaceWorld(ScriptRaceWorld):
             use_cases.authorizer(),
             use_cases.latest_code(),
             self.clock,
+            use_cases.publishing_gates(),
             ReviewPolicy.WIDENING,
         )
 

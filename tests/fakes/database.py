@@ -13,6 +13,7 @@ from scripthub.domain.errors import (
     SlugTakenError,
     UsernameTakenError,
 )
+from scripthub.domain.require_policy import SEEDED_PATTERNS
 from scripthub.domain.roles import SEEDED_PERMISSIONS, SEEDED_ROLES, Permission, Role
 from scripthub.domain.users import AccountStatus, User
 
@@ -103,6 +104,10 @@ class InMemoryDatabase:
     """By version id."""
     script_ratings: dict[tuple[uuid.UUID, uuid.UUID], Rating] = field(default_factory=dict)
     """By (script id, user id)."""
+    require_allowlist: dict[int, tuple[str, ...]] = field(
+        default_factory=lambda: {1: SEEDED_PATTERNS}
+    )
+    """One row, as in SQL: the `@require` allow-list's patterns."""
     writer: WriterLock = field(
         default_factory=WriterLock, compare=False, repr=False, metadata={"table": False}
     )

@@ -18,6 +18,10 @@ from tests.fakes.database import (
 from tests.fakes.email_tokens import InMemoryEmailTokenRepository
 from tests.fakes.outbox import InMemoryOutboxWriter
 from tests.fakes.provider_links import InMemoryProviderLinkRepository
+from tests.fakes.publishing import (
+    InMemoryPublicationHistory,
+    InMemoryRequireAllowlistRepository,
+)
 from tests.fakes.roles import InMemoryRoleRepository
 from tests.fakes.scripts import InMemoryScriptRepository
 from tests.fakes.users import InMemoryUserRepository
@@ -32,6 +36,10 @@ if TYPE_CHECKING:
     from scripthub.application.ports.email_tokens import EmailTokenRepository
     from scripthub.application.ports.mail import OutboxWriter
     from scripthub.application.ports.provider_links import ProviderLinkRepository
+    from scripthub.application.ports.publishing import (
+        PublicationHistory,
+        RequireAllowlistRepository,
+    )
     from scripthub.application.ports.roles import RoleRepository
     from scripthub.application.ports.scripts import ScriptRepository
     from scripthub.application.ports.users import UserRepository
@@ -62,6 +70,8 @@ class InMemoryUnitOfWork:
     access_tokens: AccessTokenRepository
     outbox: OutboxWriter
     scripts: ScriptRepository
+    require_allowlist: RequireAllowlistRepository
+    publications: PublicationHistory
     version_reviews: VersionReviewRepository
     beta_channel: BetaChannelRepository
 
@@ -134,6 +144,8 @@ class InMemoryUnitOfWork:
         self.scripts = scripts = InMemoryScriptRepository(self._working, writing)
         self.version_reviews = InMemoryVersionReviewRepository(self._working, writing, scripts)
         self.beta_channel = InMemoryBetaChannelRepository(self._working, writing, scripts)
+        self.require_allowlist = InMemoryRequireAllowlistRepository(self._working, writing)
+        self.publications = InMemoryPublicationHistory(self._working)
 
 
 def _merge(published: Table, before: Table, after: Table) -> tuple[Table, set[Any]]:

@@ -365,7 +365,7 @@ async def test_the_owner_publishes_and_widened_lists_what_is_new(world: World) -
         "grant GM_setValue",
         "grant none",
         "connect api.example",
-        "require https://cdn.example/lib.js",
+        "require https://cdn.jsdelivr.net/npm/lib@1/lib.js",
         "antifeature tracking Counts visits",
     )
 
@@ -375,7 +375,7 @@ async def test_the_owner_publishes_and_widened_lists_what_is_new(world: World) -
         "grant": ["GM_setValue"],
         "connect": ["api.example"],
         "match": ["https://b.example/*"],
-        "require": ["https://cdn.example/lib.js"],
+        "require": ["https://cdn.jsdelivr.net/npm/lib@1/lib.js"],
         "antifeature": ["tracking"],
     }
     async with world.uow() as uow:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -384,3 +385,55 @@ def test_slow_client_limits_out_of_bounds_are_named() -> None:
 
     for name in ("HEADER_TIMEOUT", "BODY_IDLE_TIMEOUT", "MAX_HEADER_BYTES", "MAX_HEADERS"):
         assert f"SCRIPTHUB_{name} must be" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("environment", "verified", "days"),
+    [("development", False, 0), ("test", False, 0), ("production", True, 7)],
+)
+def test_publishing_gates_default_by_environment(
+    environment: str, *, verified: bool, days: int
+) -> None:
+    values = PRODUCTION if environment == "production" else {"SCRIPTHUB_JWT_SECRET": SECRET}
+    settings = load_settings({**values, "SCRIPTHUB_ENV": environment}, env_file=None)
+
+    policy = settings.publishing_policy
+    assert policy.requires_verified_email is verified
+    assert policy.new_account_for == timedelta(days=days)
+    assert policy.new_account_daily_publishes == 10
+
+
+def test_publishing_gates_are_set_by_their_variables() -> None:
+    settings = load_settings(
+        {
+            **PRODUCTION,
+            "SCRIPTHUB_PUBLISH_REQUIRES_VERIFIED_EMAIL": "no",
+            "SCRIPTHUB_NEW_ACCOUNT_DAYS": "0",
+            "SCRIPTHUB_NEW_ACCOUNT_DAILY_PUBLISHES": "3",
+        },
+        env_file=None,
+    )
+    development = load_settings(
+        {"SCRIPTHUB_JWT_SECRET": SECRET, "SCRIPTHUB_PUBLISH_REQUIRES_VERIFIED_EMAIL": "yes"},
+        env_file=None,
+    )
+
+    assert settings.publishing_policy.requires_verified_email is False
+    assert settings.publishing_policy.new_account_for == timedelta(0)
+    assert settings.publishing_policy.new_account_daily_publishes == 3
+    assert development.publishing_policy.requires_verified_email is True
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("SCRIPTHUB_PUBLISH_REQUIRES_VERIFIED_EMAIL", "maybe"),
+        ("SCRIPTHUB_NEW_ACCOUNT_DAYS", "-1"),
+        ("SCRIPTHUB_NEW_ACCOUNT_DAYS", "3651"),
+        ("SCRIPTHUB_NEW_ACCOUNT_DAILY_PUBLISHES", "0"),
+        ("SCRIPTHUB_NEW_ACCOUNT_DAILY_PUBLISHES", "ten"),
+    ],
+)
+def test_bad_publishing_gate_values_are_named(name: str, value: str) -> None:
+    with pytest.raises(SettingsError, match=name):
+        load_settings({"SCRIPTHUB_JWT_SECRET": SECRET, name: value}, env_file=None)

@@ -6,11 +6,13 @@ from typing import Any
 
 import pytest
 
+from scripthub.domain.require_policy import SEEDED_PATTERNS, RequireAllowlist
 from scripthub.domain.userscript_metadata import parse_metadata
 from scripthub.domain.version_review import (
     WIDENING_CLAUSES,
     ReviewPolicy,
     held_for_review,
+    require_outside,
 )
 from scripthub.domain.widening import widened
 from scripthub.entrypoints.settings import load_settings
@@ -107,3 +109,13 @@ def test_the_policy_is_widening_in_production_and_off_elsewhere() -> None:
     assert development.version_review_policy is ReviewPolicy.OFF
     assert production.version_review_policy is ReviewPolicy.WIDENING
     assert chosen.version_review_policy is ReviewPolicy.ALL
+
+
+def test_a_new_require_off_the_allow_list_is_held_under_widening() -> None:
+    clauses = (*WIDENING_CLAUSES, require_outside(RequireAllowlist(SEEDED_PATTERNS)))
+    pinned = {"require": ["https://evil.example/x.js#sha256=" + "a" * 64]}
+    listed = {"require": ["https://cdn.jsdelivr.net/npm/x@1/x.js"]}
+
+    assert held_for_review(ReviewPolicy.WIDENING, pinned, clauses)
+    assert not held_for_review(ReviewPolicy.WIDENING, listed, clauses)
+    assert not held_for_review(ReviewPolicy.WIDENING, pinned)  # without the list's clause

@@ -160,6 +160,17 @@ class RateLimitedError(DomainError):
         self.retry_after = retry_after
 
 
+class PublishQuotaError(RateLimitedError):
+    """A new account published as much as it may in a day: it waits `retry_after` seconds."""
+
+    code = "too_many_publishes"
+
+    def __init__(self, retry_after: int, detail: str) -> None:
+        super().__init__(retry_after)
+        self.detail = detail
+        self.args = (detail,)
+
+
 class LoginThrottledError(RateLimitedError):
     """Too many wrong passwords for one account from one client: that client waits."""
 

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
+from scripthub.domain.require_policy import RequireAllowlist
+
 
 class ReviewPolicy(enum.StrEnum):
     """`SCRIPTHUB_REVIEW_POLICY`: hold no version, the versions that widen what the script
@@ -81,8 +83,18 @@ WIDENING_CLAUSES: Final[tuple[WideningClause, ...]] = (
     _antifeature,
 )
 """Each says whether a version's `widened` asks for more than review lets through; one that
-does is held under the `widening` policy. New clauses (a `@require` outside the allow-list)
-join here."""
+does is held under the `widening` policy; with `require_outside(allowlist)`, which needs the
+list of the moment (`stage_under_review` adds it)."""
+
+
+def require_outside(allowlist: RequireAllowlist) -> WideningClause:
+    """The clause of a new `@require` the allow-list does not list (one pinned by an
+    integrity hash is published, but waits for review under `widening`)."""
+
+    def clause(widened: Widened) -> bool:
+        return any(not allowlist.allows(url) for url in widened.get("require", ()))
+
+    return clause
 
 
 def held_for_review(

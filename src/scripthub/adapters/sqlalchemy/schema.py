@@ -15,6 +15,7 @@ from scripthub.adapters.sqlalchemy import (  # noqa: F401
     outbox_table,
     provider_links,
     reports_table,
+    require_allowlist_table,
     roles_table,
     script_authors_table,
     scripts_table,

@@ -15,6 +15,10 @@ from scripthub.adapters.sqlalchemy.email_tokens import SqlAlchemyEmailTokenRepos
 from scripthub.adapters.sqlalchemy.errors import database_errors, domain_error_for
 from scripthub.adapters.sqlalchemy.outbox_writer import SqlAlchemyOutboxWriter
 from scripthub.adapters.sqlalchemy.provider_links import SqlAlchemyProviderLinkRepository
+from scripthub.adapters.sqlalchemy.publishing import (
+    SqlAlchemyPublicationHistory,
+    SqlAlchemyRequireAllowlistRepository,
+)
 from scripthub.adapters.sqlalchemy.reports import SqlAlchemyReportRepository
 from scripthub.adapters.sqlalchemy.roles import SqlAlchemyRoleRepository
 from scripthub.adapters.sqlalchemy.script_authors import SqlAlchemyScriptAuthorRepository
@@ -43,6 +47,10 @@ if TYPE_CHECKING:
     from scripthub.application.ports.email_tokens import EmailTokenRepository
     from scripthub.application.ports.mail import OutboxWriter
     from scripthub.application.ports.provider_links import ProviderLinkRepository
+    from scripthub.application.ports.publishing import (
+        PublicationHistory,
+        RequireAllowlistRepository,
+    )
     from scripthub.application.ports.reports import ReportRepository
     from scripthub.application.ports.roles import RoleRepository
     from scripthub.application.ports.script_authors import ScriptAuthorRepository
@@ -79,6 +87,8 @@ class SqlAlchemyUnitOfWork:
     access_tokens: AccessTokenRepository
     sources: SourceRepository
     webhooks: WebhookRepository
+    require_allowlist: RequireAllowlistRepository
+    publications: PublicationHistory
     reports: ReportRepository
     version_reviews: VersionReviewRepository
     beta_channel: BetaChannelRepository
@@ -112,6 +122,8 @@ class SqlAlchemyUnitOfWork:
         self.access_tokens = SqlAlchemyAccessTokenRepository(connection, statements)
         self.sources = SqlAlchemySourceRepository(connection)
         self.webhooks = SqlAlchemyWebhookRepository(connection)
+        self.require_allowlist = SqlAlchemyRequireAllowlistRepository(connection)
+        self.publications = SqlAlchemyPublicationHistory(connection)
         self.reports = SqlAlchemyReportRepository(connection)
         self.script_authors = SqlAlchemyScriptAuthorRepository(connection)
         return self

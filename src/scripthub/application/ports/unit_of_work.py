@@ -12,6 +12,7 @@ from scripthub.application.ports.beta_channel import BetaChannelRepository
 from scripthub.application.ports.email_tokens import EmailTokenRepository
 from scripthub.application.ports.mail import OutboxWriter
 from scripthub.application.ports.provider_links import ProviderLinkRepository
+from scripthub.application.ports.publishing import PublicationHistory, RequireAllowlistRepository
 from scripthub.application.ports.reports import ReportRepository
 from scripthub.application.ports.roles import RoleRepository
 from scripthub.application.ports.script_authors import ScriptAuthorRepository
@@ -39,6 +40,8 @@ class UnitOfWork(Protocol):
     access_tokens: AccessTokenRepository
     sources: SourceRepository
     webhooks: WebhookRepository
+    require_allowlist: RequireAllowlistRepository
+    publications: PublicationHistory
     reports: ReportRepository
     version_reviews: VersionReviewRepository
     beta_channel: BetaChannelRepository

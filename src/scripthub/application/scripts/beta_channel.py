@@ -10,12 +10,16 @@ import uuid
 from datetime import datetime, timedelta
 
 from scripthub.application.ports.unit_of_work import UnitOfWork
-from scripthub.application.scripts.review_hold import check_above_held, stage_under_review
+from scripthub.application.scripts.review_hold import (
+    check_above_held,
+    holds,
+    stage_under_review,
+)
 from scripthub.domain.errors import NotFoundError, ValidationError
 from scripthub.domain.script_versions import VersionDraft, place_version
 from scripthub.domain.scripts import ScriptVersion, VersionCode
 from scripthub.domain.version_channels import Channel, channel_refusal, newer_beta
-from scripthub.domain.version_review import ReviewPolicy, VersionStatus, held_for_review
+from scripthub.domain.version_review import ReviewPolicy, VersionStatus
 
 _TICK = timedelta(microseconds=1)
 
@@ -50,7 +54,7 @@ async def stage_on_channel(
     placed = dataclasses.replace(
         placed, channel=Channel.BETA, created_at=max(placed.created_at, after + _TICK)
     )
-    if latest is not None and held_for_review(policy, placed.widened):
+    if latest is not None and await holds(uow, policy, placed):
         staged = dataclasses.replace(placed, status=VersionStatus.HELD_FOR_REVIEW)
         replacing = latest.version.version
         if not await uow.version_reviews.hold_version(staged, draft.code, replacing=replacing):

@@ -14,6 +14,7 @@ from scripthub.application.authorization import Authorizer
 from scripthub.application.ports.system import Clock
 from scripthub.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from scripthub.application.scripts.publishing import stage_version, version_published
+from scripthub.application.scripts.publishing_gates import PublishingGates
 from scripthub.domain.audit import RequestContext
 from scripthub.domain.errors import NotFoundError, Problems, SlugTakenError, ValidationError
 from scripthub.domain.roles import SCRIPTS_CREATE
@@ -77,15 +78,22 @@ class CreateScript:
     Every field's problems are reported at once; code past 2 MiB is refused first. A slug
     that is sent must be free (SlugTakenError); without one, the name's slug is taken, or
     the first free numbered one, and a creation that loses that slug to a concurrent one
-    tries again with the next free one.
+    tries again with the next free one. The publishing gates (`PublishingGates`: a verified
+    email, the `@require` allow-list, a new account's quota) are checked once the account is
+    held.
     """
 
     def __init__(
-        self, uow_factory: UnitOfWorkFactory, authorizer: Authorizer, clock: Clock
+        self,
+        uow_factory: UnitOfWorkFactory,
+        authorizer: Authorizer,
+        clock: Clock,
+        gates: PublishingGates,
     ) -> None:
         self._uow_factory = uow_factory
         self._authorizer = authorizer
         self._clock = clock
+        self._gates = gates
 
     async def execute(self, command: CreateScriptCommand) -> Script:
         if command.principal.token is not None:
@@ -129,6 +137,7 @@ class CreateScript:
                 localized=draft.declared.localized,
             )
             await hold_active_account(uow, command.principal)
+            await self._gates.check(uow, actor_id, draft)
             await uow.scripts.add(script)
             version = await stage_version(uow, draft, script.id, None, now)
             await uow.audit.record(

@@ -19,6 +19,7 @@ from scripthub.application.scripts.changing import (
     differing_changes,
     script_change_entry,
 )
+from scripthub.application.scripts.publishing_gates import PublishingGates
 from scripthub.application.scripts.review_hold import publication_entry
 from scripthub.domain.audit import RequestContext
 from scripthub.domain.errors import ConflictError, NotFoundError, Problems, ValidationError
@@ -59,6 +60,7 @@ class PublishScriptVersion:
     the body (PayloadTooLargeError past 2 MiB of
     code, ValidationError), then the version against the script's: equal to an existing one
     is a ConflictError, not greater than the latest for both managers a ValidationError.
+    The publishing gates (`PublishingGates`) are checked once the account is held.
 
     A beta version (`command.channel`, else by the version's pre-release part:
     `version_channels.version_channel`, ValidationError on `channel` for a pre-release sent
@@ -82,12 +84,14 @@ class PublishScriptVersion:
         authorizer: Authorizer,
         latest_code: LatestCodeCache,
         clock: Clock,
+        gates: PublishingGates,
         review_policy: ReviewPolicy = ReviewPolicy.OFF,
     ) -> None:
         self._uow_factory = uow_factory
         self._authorizer = authorizer
         self._latest_code = latest_code
         self._clock = clock
+        self._gates = gates
         self._review_policy = review_policy
 
     async def execute(self, command: PublishScriptVersionCommand) -> ScriptVersion:
@@ -104,6 +108,7 @@ class PublishScriptVersion:
                     msg = f"Version {draft.version} of this script already exists."
                     raise ConflictError(msg)
                 await hold_active_account(uow, command.principal)
+                await self._gates.check(uow, command.principal.user_id, draft)
                 try:
                     version = await stage_on_channel(
                         uow,

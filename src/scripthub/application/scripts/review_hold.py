@@ -18,7 +18,13 @@ from scripthub.domain.script_versions import VersionDraft, place_version
 from scripthub.domain.scripts import ScriptVersion, VersionCode
 from scripthub.domain.version_channels import Channel
 from scripthub.domain.version_ordering import update_refusal
-from scripthub.domain.version_review import ReviewPolicy, VersionStatus, held_for_review
+from scripthub.domain.version_review import (
+    WIDENING_CLAUSES,
+    ReviewPolicy,
+    VersionStatus,
+    held_for_review,
+    require_outside,
+)
 
 
 async def stage_under_review(
@@ -39,7 +45,7 @@ async def stage_under_review(
     `stage_version` raises."""
     # Reads the latest version's metadata (up to 2 MiB of code) off the event loop.
     placed = await asyncio.to_thread(place_version, draft, script_id, latest, now)
-    if latest is None or not held_for_review(policy, placed.widened):
+    if latest is None or not await holds(uow, policy, placed):
         staged = await stage_placed(uow, draft, placed, latest)
     else:
         staged = dataclasses.replace(placed, status=VersionStatus.HELD_FOR_REVIEW)
@@ -48,6 +54,15 @@ async def stage_under_review(
             raise NotFoundError("Script not found.")
     await check_above_held(uow, staged)
     return staged
+
+
+async def holds(uow: UnitOfWork, policy: ReviewPolicy, placed: ScriptVersion) -> bool:
+    """Whether `policy` holds `placed`, a version that follows another: under `widening`,
+    also for a new `@require` off the allow-list of the moment."""
+    clauses = WIDENING_CLAUSES
+    if policy is ReviewPolicy.WIDENING:
+        clauses = (*WIDENING_CLAUSES, require_outside(await uow.require_allowlist.current()))
+    return held_for_review(policy, placed.widened, clauses)
 
 
 async def check_above_held(uow: UnitOfWork, staged: ScriptVersion) -> None:

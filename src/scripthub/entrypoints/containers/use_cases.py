@@ -50,6 +50,8 @@ from scripthub.application.oauth.list_providers import ListOwnProviders
 from scripthub.application.oauth.start_link import StartProviderLink
 from scripthub.application.oauth.start_sign_in import StartOAuthSignIn
 from scripthub.application.oauth.unlink_provider import UnlinkProvider
+from scripthub.application.require_allowlist.get_allowlist import GetRequireAllowlist
+from scripthub.application.require_allowlist.replace_allowlist import ReplaceRequireAllowlist
 from scripthub.application.roles.create_permission import CreatePermission
 from scripthub.application.roles.create_role import CreateRole
 from scripthub.application.roles.delete_role import DeleteRole
@@ -76,6 +78,7 @@ from scripthub.application.scripts.list_scripts import ListScripts
 from scripthub.application.scripts.list_sites import ListTopSites
 from scripthub.application.scripts.list_versions import ListScriptVersions
 from scripthub.application.scripts.publish_version import PublishScriptVersion
+from scripthub.application.scripts.publishing_gates import PublishingGates
 from scripthub.application.scripts.rate_script import RateScript
 from scripthub.application.scripts.read_new_scripts_feed import ReadNewScriptsFeed
 from scripthub.application.scripts.read_script_code import ReadScriptCode
@@ -412,8 +415,15 @@ class UseCases(containers.DeclarativeContainer):
     rate_script = providers.Singleton(RateScript, uow_factory=uow_factory, clock=clock)
     unrate_script = providers.Singleton(UnrateScript, uow_factory=uow_factory)
     # Scripts.
+    publishing_gates = providers.Singleton(
+        PublishingGates, policy=settings.provided.publishing_policy, clock=clock
+    )
     create_script = providers.Singleton(
-        CreateScript, uow_factory=uow_factory, authorizer=authorizer, clock=clock
+        CreateScript,
+        uow_factory=uow_factory,
+        authorizer=authorizer,
+        clock=clock,
+        gates=publishing_gates,
     )
     publish_script_version = providers.Singleton(
         PublishScriptVersion,
@@ -421,6 +431,7 @@ class UseCases(containers.DeclarativeContainer):
         authorizer=authorizer,
         latest_code=latest_code,
         clock=clock,
+        gates=publishing_gates,
         review_policy=settings.provided.version_review_policy,
     )
     review_version = providers.Singleton(
@@ -432,6 +443,13 @@ class UseCases(containers.DeclarativeContainer):
     )
     list_held_versions = providers.Singleton(
         ListHeldVersions, uow_factory=uow_factory, authorizer=authorizer
+    )
+    # The @require/@resource allow-list.
+    get_require_allowlist = providers.Singleton(
+        GetRequireAllowlist, uow_factory=uow_factory, authorizer=authorizer
+    )
+    replace_require_allowlist = providers.Singleton(
+        ReplaceRequireAllowlist, uow_factory=uow_factory, authorizer=authorizer, clock=clock
     )
     get_script = providers.Singleton(GetScript, uow_factory=uow_factory)
     list_scripts = providers.Singleton(ListScripts, uow_factory=uow_factory)

@@ -29,6 +29,7 @@ from scripthub.entrypoints.http.controllers.moderation import (
 )
 from scripthub.entrypoints.http.controllers.oauth import OAuthController, OwnProvidersController
 from scripthub.entrypoints.http.controllers.passwords import PasswordsController
+from scripthub.entrypoints.http.controllers.require_allowlist import RequireAllowlistController
 from scripthub.entrypoints.http.controllers.roles import PermissionsController, RolesController
 from scripthub.entrypoints.http.controllers.script_authors import (
     InvitationsController,
@@ -110,6 +111,7 @@ CONTROLLERS = (
     ScriptSourceController,
     OwnWebhookController,
     GitHubWebhookController,
+    RequireAllowlistController,
     ScriptReportsController,
     OwnReportsController,
     ReportsController,

@@ -44,6 +44,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "provider_already_linked": 409,
     "conflict": 409,
     "rate_limited": 429,
+    "too_many_publishes": 429,
     "too_many_reports": 429,
     "payload_too_large": 413,
     "unsupported_media_type": 415,

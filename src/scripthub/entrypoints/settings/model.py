@@ -12,10 +12,12 @@ import msgspec
 
 from scripthub.adapters.oauth.registration import ProviderRegistration
 from scripthub.adapters.security.host_slots import default_slot_directory
+from scripthub.application.scripts.publishing_gates import PublishingPolicy
 from scripthub.domain.version_review import ReviewPolicy
 
 DEFAULT_FRONTEND_URL = "http://localhost:3000"
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
+PRODUCTION_NEW_ACCOUNT_DAYS = 7
 WILDCARD_ADDRESSES = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}  # noqa: S104
 LOCAL_ORIGINS = r"https?://(localhost|127\.0\.0\.1|\[::1\])(:[0-9]{1,5})?"
 """Every origin a frontend dev server on this machine may have, whatever its port."""
@@ -117,6 +119,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     fetch_allow_loopback: bool = False
     """Source fetches may reach loopback addresses (tests' fake servers); refused in
     production."""
+    publish_requires_verified_email: bool | None = None
+    """None: on in production, off elsewhere."""
+    new_account_days: int | None = None
+    """Days an account's publications are counted against the daily quota; None:
+    `PRODUCTION_NEW_ACCOUNT_DAYS` in production, 0 (no quota) elsewhere."""
+    new_account_daily_publishes: int = 10
     review_policy: ReviewPolicyName = "off"
     """Which new versions wait for a moderator (`domain.version_review.ReviewPolicy`):
     `widening` by default in production."""
@@ -153,6 +161,19 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     def fetch_allows_http(self) -> bool:
         """Source fetches take plain http URLs outside production (a local test server)."""
         return self.env != "production"
+
+    @property
+    def publishing_policy(self) -> PublishingPolicy:
+        production = self.env == "production"
+        verified = self.publish_requires_verified_email
+        days = self.new_account_days
+        return PublishingPolicy(
+            requires_verified_email=production if verified is None else verified,
+            new_account_for=timedelta(
+                days=(PRODUCTION_NEW_ACCOUNT_DAYS if production else 0) if days is None else days
+            ),
+            new_account_daily_publishes=self.new_account_daily_publishes,
+        )
 
     @property
     def version_review_policy(self) -> ReviewPolicy:

@@ -154,6 +154,9 @@ PARSERS: dict[str, Callable[[str], Any]] = {
     "max_header_bytes": _positive_int(low=1024, high=1024 * 1024),
     "max_headers": _positive_int(low=10, high=1000),
     "fetch_allow_loopback": _flag,
+    "publish_requires_verified_email": _flag,
+    "new_account_days": _positive_int(low=0, high=3650),
+    "new_account_daily_publishes": _positive_int(high=100_000),
     "review_policy": _one_of("off", "widening", "all"),
     "log_level": lambda raw: _one_of("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")(
         raw.strip().upper()

@@ -1,0 +1,1 @@
+"""The moderators' allow-list of `@require` and `@resource` hosts and URL prefixes."""
