@@ -1,21 +1,19 @@
-"""Takedowns as script managers see them: a copy installed the way Violentmonkey installs it
-updates to the kill switch after `blank`, follows the other script after `redirect`, and gets
-410 after `keep`; the script's versions are gone with it."""
+"""Takedowns as script managers see them: a report upheld with the action `delete`, then a
+copy installed the way Violentmonkey installs it updates to the kill switch after `blank`,
+follows the other script after `redirect`, and gets 410 after `keep`; the script's versions
+are gone with it."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
+import httpx
 import pytest
 
-from scripthub.application.moderation.takedowns import take_down
-from scripthub.application.scripts.access import cache_names
-from scripthub.domain.errors import ValidationError
-from scripthub.domain.takedowns import Takedown, TakedownMode
 from scripthub.domain.version_ordering import compare_tampermonkey, compare_violentmonkey
 from tests.api.client import Api, assert_problem
+from tests.api.report_calls import filed, moderator, resolve
 from tests.api.script_calls import post_version, publish
 from tests.script_managers import ViolentmonkeyCopy, metadata
 from tests.userscripts import userscript
@@ -41,18 +39,29 @@ def _install_url(script: dict[str, Any]) -> str:
     return f"/api/scripts/{script['id']}/{script['slug']}.user.js"
 
 
-def taken_down(api: Api, script: dict[str, Any], takedown: Takedown) -> None:
-    """Take the script down as a moderation action does, in the app's own event loop."""
+async def taken_down(
+    api: Api, script: dict[str, Any], mode: str, redirect_to: str | None = None
+) -> httpx.Response:
+    """A report of the script, upheld by a moderator with the action `delete` in `mode`."""
+    reporter = (await api.verified_user())["access_token"]
+    report = await filed(api, reporter, script["id"])
+    target = {} if redirect_to is None else {"redirect_to": redirect_to}
+    return await resolve(
+        api,
+        await moderator(api),
+        report["id"],
+        decision="uphold",
+        action="delete",
+        mode=mode,
+        **target,
+    )
 
-    async def run() -> None:
-        async with api.container.adapters.unit_of_work() as uow:
-            live = await uow.scripts.get(uuid.UUID(script["id"]))
-            assert live is not None
-            await take_down(uow, live, takedown, datetime.now(UTC))
-            await uow.commit()
-        await api.container.use_cases.latest_code().changed(cache_names(live))
 
-    api.client.blocking_portal.call(run)
+async def took_down(
+    api: Api, script: dict[str, Any], mode: str, redirect_to: str | None = None
+) -> None:
+    response = await taken_down(api, script, mode, redirect_to)
+    assert response.status_code == 200, response.text
 
 
 async def test_after_blank_an_installed_copy_updates_to_the_kill_switch(api: Api) -> None:
@@ -60,7 +69,7 @@ async def test_after_blank_an_installed_copy_updates_to_the_kill_switch(api: Api
     copy = await ViolentmonkeyCopy.install(api.client, _install_url(script))
     assert not await copy.check_update()  # the cache is warm with 1.4.2
 
-    taken_down(api, script, Takedown(TakedownMode.BLANK))
+    await took_down(api, script, "blank")
 
     assert await copy.check_update()
     meta = copy.meta
@@ -81,7 +90,7 @@ async def test_after_redirect_an_installed_copy_follows_the_other_script(api: Ap
     target = await _published(api, "Safe Jar", "2.0")
     copy = await ViolentmonkeyCopy.install(api.client, _install_url(script))
 
-    taken_down(api, script, Takedown(TakedownMode.REDIRECT, uuid.UUID(target["id"])))
+    await took_down(api, script, "redirect", target["id"])
 
     moved = await api.get(
         f"/api/scripts/{script['id']}/{script['slug']}.meta.js", follow_redirects=False
@@ -108,7 +117,7 @@ async def test_after_keep_the_code_routes_are_gone_and_a_copy_stays_as_it_is(api
     copy = await ViolentmonkeyCopy.install(api.client, _install_url(script))
     installed = copy.code
 
-    taken_down(api, script, Takedown(TakedownMode.KEEP))
+    await took_down(api, script, "keep")
 
     assert not await copy.check_update()
     assert copy.statuses[-1] == 410
@@ -123,17 +132,17 @@ async def test_a_suspended_authors_kill_switch_still_reaches_the_copies(api: Api
     owner = await api.register()
     script = await publish(api, owner["access_token"], code=_code("Cookie Jar", "1.0"))
     copy = await ViolentmonkeyCopy.install(api.client, _install_url(script))
+    await took_down(api, script, "blank")
     admin = await api.admin()
+
     suspended = await api.send(
         "PATCH",
         f"/api/users/{owner['user']['id']}/status",
         admin["access_token"],
         json={"account_status": "suspended"},
     )
+
     assert suspended.status_code == 200, suspended.text
-
-    taken_down(api, script, Takedown(TakedownMode.BLANK))
-
     assert await copy.check_update()
     assert metadata(copy.code)["description"].startswith("Removed by ScriptHub's moderators")
 
@@ -146,7 +155,7 @@ async def test_the_kill_switch_follows_every_version_even_a_greater_looking_one(
     )
     assert response.status_code == 201, response.text
 
-    taken_down(api, script, Takedown(TakedownMode.BLANK))
+    await took_down(api, script, "blank")
 
     versions = (await api.get(f"/api/scripts/{script['id']}/{script['slug']}.meta.js")).text
     assert metadata(versions)["version"] == "11"
@@ -158,7 +167,6 @@ async def test_the_kill_switch_follows_every_version_even_a_greater_looking_one(
         ("self", "another script"),
         ("missing", "public script"),
         ("private", "public script"),
-        ("none", "required"),
     ],
 )
 async def test_a_redirect_goes_to_another_public_script_only(
@@ -167,16 +175,11 @@ async def test_a_redirect_goes_to_another_public_script_only(
     script = await _published(api, "Cookie Jar")
     owner = (await api.register())["access_token"]
     private = await publish(api, owner, code=_code("Hidden", "1.0"), visibility="private")
-    redirect_to = {
-        "self": uuid.UUID(script["id"]),
-        "missing": uuid.uuid4(),
-        "private": uuid.UUID(private["id"]),
-        "none": None,
-    }[target]
+    redirect_to = {"self": script["id"], "missing": str(uuid.uuid4()), "private": private["id"]}
 
-    with pytest.raises(ValidationError) as refused:
-        taken_down(api, script, Takedown(TakedownMode.REDIRECT, redirect_to))
+    refused = await taken_down(api, script, "redirect", redirect_to[target])
 
-    assert says in refused.value.problems[0].message
-    assert refused.value.problems[0].field == "redirect_to"
+    problem = assert_problem(refused, 422, "validation_error")
+    assert problem["errors"][0]["field"] == "redirect_to"
+    assert says in problem["errors"][0]["message"]
     assert (await api.get(f"/api/scripts/{script['id']}/raw")).status_code == 200
