@@ -61,14 +61,17 @@ PATCH /api/users/me                                                 (users/updat
 
 POST /api/scripts/{id}/versions (publish a version)          (scripts/publish_version.py)
   Redis  the access-state + rate-limit MULTI block; after the commit one pipeline (no
-         MULTI) of SET latest_code:{id} and latest_code:{slug} (the fence,
-         redis/latest_code.py changed)
+         MULTI) of SET latest_code:{id}, {slug}, beta/{id} and beta/{slug} (the fence,
+         redis/latest_code.py changed, on both channels)
   SQL    BEGIN; SELECT script + owner; SELECT the latest version with its code; SELECT the
-         new version (none); UPDATE users (hold the active account); UPDATE scripts (the
-         new latest, guarded by the one read); UPDATE script_tags (the script's sort keys
-         copied, rows out of step only); INSERT script_versions; DELETE script_sites;
-         INSERT script_sites (one per site); INSERT audit_logs; SELECT script + owner (does
-         the block change a field? here it never does: 501 otherwise); COMMIT.
+         new version (none); UPDATE users (hold the active account); SELECT the user (the
+         publishing gates); SELECT the allow-list (code naming a @require or @resource);
+         UPDATE scripts (the new latest, guarded by the one read); UPDATE script_tags (the
+         script's sort keys copied, rows out of step only); INSERT script_versions; DELETE
+         script_sites; INSERT script_sites (one per site); SELECT the versions held for
+         review (none here: 501 otherwise); SELECT script + owner (may the caller still
+         publish, does the block change a field? here never: 501 otherwise); INSERT
+         audit_logs; COMMIT.
          Parsing the code's block, the version rules and `widened` are the product's domain
          functions (draft_version, place_version), run in a worker thread as the product
          runs them: the same CPU work, which no implementation avoids.
@@ -132,6 +135,7 @@ from scripthub.application.ports.latest_code import FILL_FENCE
 from scripthub.application.ports.login_throttle import subject_key
 from scripthub.domain.email_tokens import TokenPurpose
 from scripthub.domain.errors import Problems, ValidationError
+from scripthub.domain.require_policy import RequireAllowlist, check_required_urls, required_urls
 from scripthub.domain.script_versions import VersionDraft, draft_version, place_version
 from scripthub.domain.scripts import ScriptVersion, VersionCode
 
@@ -317,10 +321,12 @@ SQL_HOLD_ACTIVE = (  # adapters/sqlalchemy/users.py hold_active: the row lock, n
 SQL_SCRIPT_WITH_OWNER = (
     "SELECT scripts.id, scripts.owner_id, scripts.slug, scripts.name, scripts.name_key, "
     "scripts.description, scripts.language, scripts.license, scripts.visibility, scripts.tags, "
-    "scripts.featured, scripts.antifeatures, scripts.localized, scripts.install_count, "
-    "scripts.rating_sum, scripts.rating_count, scripts.rating_avg, scripts.latest_version, "
-    "scripts.latest_version_at, scripts.latest_sha256, scripts.created_at, scripts.updated_at, "
-    "scripts.deleted_at, users.username, users.account_status \n"
+    "scripts.featured, scripts.antifeatures, scripts.localized, scripts.authors, "
+    "scripts.install_count, scripts.rating_sum, scripts.rating_count, scripts.rating_avg, "
+    "scripts.latest_version, scripts.latest_version_at, scripts.latest_sha256, "
+    "scripts.beta_version, scripts.beta_version_at, scripts.beta_sha256, scripts.created_at, "
+    "scripts.updated_at, scripts.deleted_at, scripts.takedown, scripts.redirect_to, "
+    "users.username, users.account_status \n"
     "FROM scripts JOIN users ON users.id = scripts.owner_id \n"
     "WHERE scripts.id = $1::UUID AND scripts.deleted_at IS NULL"
 )
@@ -328,13 +334,14 @@ _VERSION_COLUMNS = (
     "script_versions.id, script_versions.script_id, script_versions.version, "
     "script_versions.changelog, {code}script_versions.size, script_versions.sha256, "
     "script_versions.metadata, script_versions.widened, script_versions.created_at, "
-    "script_versions.updated_at"
+    "script_versions.updated_at, script_versions.status, script_versions.reviewed_by, "
+    "script_versions.reviewed_at, script_versions.review_note, script_versions.channel"
 )
 SQL_LATEST_VERSION = (
     f"SELECT {_VERSION_COLUMNS.format(code='script_versions.code, ')} \n"
     "FROM script_versions JOIN scripts ON scripts.id = script_versions.script_id"
     " AND scripts.latest_version = script_versions.version \n"
-    "WHERE scripts.id = $1::UUID AND scripts.deleted_at IS NULL"
+    "WHERE scripts.id = $1::UUID AND (scripts.deleted_at IS NULL OR scripts.takedown = 'blank')"
 )
 SQL_VERSION = (
     f"SELECT {_VERSION_COLUMNS.format(code='')} \nFROM script_versions \n"
@@ -359,9 +366,20 @@ SQL_FOLLOW_TAGS = (  # _FOLLOW_SCRIPT: the script's sort keys copied into its ta
 )
 SQL_INSERT_VERSION = (
     "INSERT INTO script_versions (id, script_id, version, changelog, code, size, sha256,"
-    " metadata, widened, created_at, updated_at) VALUES ($1::UUID, $2::UUID, $3::VARCHAR,"
-    " $4::VARCHAR, $5::VARCHAR, $6::INTEGER, $7::VARCHAR, $8::JSONB, $9::JSONB,"
-    f" $10::{_TIMESTAMP}, $11::{_TIMESTAMP})"
+    " metadata, widened, created_at, updated_at, status, reviewed_by, reviewed_at,"
+    " review_note, channel) VALUES ($1::UUID, $2::UUID, $3::VARCHAR, $4::VARCHAR,"
+    " $5::VARCHAR, $6::INTEGER, $7::VARCHAR, $8::JSONB, $9::JSONB,"
+    f" $10::{_TIMESTAMP}, $11::{_TIMESTAMP}, $12::VARCHAR, $13::UUID, $14::{_TIMESTAMP},"
+    " $15::VARCHAR, $16::VARCHAR)"
+)
+SQL_ALLOWLIST = (  # adapters/sqlalchemy/publishing.py: the one row of the allow-list
+    "SELECT require_allowlist.patterns \nFROM require_allowlist \n"
+    "WHERE require_allowlist.id = $1::SMALLINT"
+)
+SQL_HELD_VERSIONS = (  # adapters/sqlalchemy/version_reviews.py held_of
+    f"SELECT {_VERSION_COLUMNS.format(code='')} \nFROM script_versions \n"
+    "WHERE script_versions.script_id = $1::UUID AND script_versions.status = $2::VARCHAR"
+    " ORDER BY script_versions.created_at, script_versions.id"
 )
 SQL_DELETE_SITES = "DELETE FROM script_sites WHERE script_sites.script_id = $1::UUID"
 SQL_INSERT_SITE = (
@@ -1212,6 +1230,7 @@ async def publish_version(
             raise HTTPException(status_code=409, detail="version exists")
         if await connection.fetchval(SQL_HOLD_ACTIVE, user_id, "active") is None:
             raise HTTPException(status_code=403, detail="suspended")
+        await _pass_publishing_gates(connection, user_id, draft)
         latest = VersionCode(_version_of(latest_row), latest_row["code"])
         try:
             version = await asyncio.to_thread(place_version, draft, script_id, latest, _now())
@@ -1243,22 +1262,29 @@ async def publish_version(
             json.dumps(version.widened),
             version.created_at,
             version.created_at,
+            "published",
+            None,
+            None,
+            None,
+            "stable",
         )
         await connection.execute(SQL_DELETE_SITES, script_id)
         if sites := _site_rows(script_id, draft):
             await connection.executemany(SQL_INSERT_SITE, sites)
+        if await connection.fetch(SQL_HELD_VERSIONS, script_id, "held_for_review"):
+            raise HTTPException(status_code=501, detail="a version is held for review")
+        # Who may publish, and what the block would change, read after staging (locked).
+        now_is = await connection.fetchrow(SQL_SCRIPT_WITH_OWNER, script_id)
+        if now_is is None or now_is["owner_id"] != user_id or _block_changes(draft, now_is):
+            raise HTTPException(status_code=501, detail="the block changes the script")
         published_as = {"version": version.version, "version_id": str(version.id)}
         audit = _audit_args(
             "script.version_published", context, user_id, published_as, ("script", script_id)
         )
         await connection.execute(SQL_INSERT_AUDIT, *audit)
-        # What the block would change of the script, read after staging (locked).
-        now_is = await connection.fetchrow(SQL_SCRIPT_WITH_OWNER, script_id)
-        if now_is is None or _block_changes(draft, now_is):
-            raise HTTPException(status_code=501, detail="the block changes the script")
         await uow.commit()
     async with STORES.redis.pipeline(transaction=False) as pipe:
-        for name in {str(script_id), script["slug"]}:
+        for name in _cache_names(script_id, script["slug"]):
             pipe.set(f"{PREFIX}latest_code:{name}", "", px=FENCE_MS)
         await pipe.execute()
     out = VersionOut(
@@ -1280,6 +1306,29 @@ def _drafted(body: NewVersionBody) -> VersionDraft:
     if draft is None:
         raise HTTPException(status_code=422, detail="invalid version")
     return draft
+
+
+async def _pass_publishing_gates(
+    connection: asyncpg.Connection, user_id: uuid.UUID, draft: VersionDraft
+) -> None:
+    """application/scripts/publishing_gates.py: the publisher's account read, the allow-list
+    read when the code names a `@require` or `@resource`. The bench's publishers are not new
+    accounts to the quota (run.py sets SCRIPTHUB_NEW_ACCOUNT_DAYS=0) and their emails are
+    verified where the policy asks."""
+    if await connection.fetchrow(SQL_USER_BY_ID, user_id) is None:
+        raise HTTPException(status_code=404, detail="user not found")
+    if required_urls(draft.metadata):
+        patterns = await connection.fetchval(SQL_ALLOWLIST, 1)
+        try:
+            check_required_urls(draft.metadata, RequireAllowlist(json.loads(patterns)))
+        except ValidationError:
+            raise HTTPException(status_code=422, detail="off the allow-list") from None
+
+
+def _cache_names(script_id: uuid.UUID, slug: str) -> list[str]:
+    """application/scripts/access.py cache_names: the id and slug, on both channels."""
+    names = [str(script_id), slug]
+    return [*names, *(f"beta/{name}" for name in names)]
 
 
 def _version_of(row: asyncpg.Record) -> ScriptVersion:

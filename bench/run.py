@@ -357,6 +357,8 @@ class Bench:
                 "SCRIPTHUB_FRONTEND_URL": f"http://{HOST}:{PORTS['product']}",
                 "SCRIPTHUB_MAIL_FROM": "bench@scripthub.example",
                 "SCRIPTHUB_SMTP_URL": "smtp://127.0.0.1:1",
+                # The benched publishers are accounts made for the run: no new-account quota.
+                "SCRIPTHUB_NEW_ACCOUNT_DAYS": "0",
                 **WITHOUT_BACKGROUND_WORK,
             }
         # --ab: a second product server running another src/ folder.

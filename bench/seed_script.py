@@ -80,7 +80,7 @@ HEADER = """// ==UserScript==
 // @match        https://forum.example.net/threads/*
 // @exclude      https://forum.example.org/admin/*
 // @icon         data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAABAAAAAQCAYAAAAf8/9h
-// @require      https://cdn.example.org/libs/dom-ready/1.2.0/dom-ready.min.js
+// @require      https://cdn.jsdelivr.net/npm/dom-ready@1.2.0/dom-ready.min.js
 // @grant        GM_getValue
 // @grant        GM_setValue
 // @grant        GM_addStyle

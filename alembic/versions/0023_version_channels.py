@@ -1,5 +1,7 @@
-"""Release channels: each version's `channel` (`stable` or `beta`; every existing version is
-stable) and, on the script's row, its latest beta version beside its latest stable one.
+"""Release channels: each version's `channel`, and each script's latest beta version.
+
+A version's `channel` is `stable` or `beta` (every existing version is stable); the script's
+row keeps its latest beta version beside its latest stable one.
 
 Revision ID: 0023
 Revises: 0022

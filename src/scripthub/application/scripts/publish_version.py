@@ -136,7 +136,7 @@ class PublishScriptVersion:
                     )
                 )
                 if version.status is VersionStatus.PUBLISHED and channel is Channel.STABLE:
-                    await _follow_block(uow, self._clock, command, draft, version)
+                    await _follow_block(uow, self._clock, command, draft, version, now_as)
                 await uow.commit()
             if version.status is VersionStatus.PUBLISHED:
                 await self._latest_code.changed(cache_names(script))
@@ -172,10 +172,12 @@ async def _follow_block(
     command: PublishScriptVersionCommand,
     draft: VersionDraft,
     version: ScriptVersion,
+    script: Script,
 ) -> None:
-    """Give the script the name, description and license the new version's block declares,
-    and its localized texts (none for a block without any), audited `script.updated` with
-    the fields that changed and the version that changed them."""
+    """Give `script`, as read after staging `version` (which locked it: what committed
+    before), the name, description and license the new version's block declares, and its
+    localized texts (none for a block without any), audited `script.updated` with the fields
+    that changed and the version that changed them."""
     declared = draft.declared
     requested = ScriptChanges(
         name=UNCHANGED if declared.name is None else declared.name,
@@ -183,10 +185,6 @@ async def _follow_block(
         license=UNCHANGED if declared.license is None else declared.license,
         localized=UNCHANGED if draft.metadata is None else declared.localized,
     )
-    # Read after staging the version, which locks the script: what committed before.
-    script = await uow.scripts.get(version.script_id)
-    if script is None:  # pragma: no cover - the version was staged on it, live
-        raise NotFoundError("Script not found.")
     changes = differing_changes(requested, script)
     if not (fields := changed_fields(changes)):
         return

@@ -60,7 +60,7 @@ async def holds(uow: UnitOfWork, policy: ReviewPolicy, placed: ScriptVersion) ->
     """Whether `policy` holds `placed`, a version that follows another: under `widening`,
     also for a new `@require` off the allow-list of the moment."""
     clauses = WIDENING_CLAUSES
-    if policy is ReviewPolicy.WIDENING:
+    if policy is ReviewPolicy.WIDENING and (placed.widened or {}).get("require"):
         clauses = (*WIDENING_CLAUSES, require_outside(await uow.require_allowlist.current()))
     return held_for_review(policy, placed.widened, clauses)
 
