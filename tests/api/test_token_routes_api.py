@@ -23,6 +23,7 @@ TOKEN_ROUTES = {
     "GET /api/scripts/{id_or_slug}": "scripts:read",
     "GET /api/scripts/{id_or_slug}/versions": "scripts:read",
     "GET /api/scripts/{id_or_slug}/{file_name}": "scripts:read",
+    "GET /api/scripts/{id_or_slug}/beta/{file_name}": "scripts:read",
     "GET /api/scripts/{id_or_slug}/versions/{version}/raw": "scripts:read",
     "GET /api/scripts/{id_or_slug}/versions/{version}/diff/{other_version}": "scripts:read",
     "GET /api/scripts/{id_or_slug}/versions.atom": "scripts:read",

@@ -94,6 +94,23 @@ async def test_a_live_slug_is_taken_and_a_deleted_one_is_free_again(
     assert found.id == second.id
 
 
+async def test_a_deletion_guarded_on_the_owner_deletes_only_their_script(
+    make_uow: MakeUnitOfWork,
+) -> None:
+    alice, bob = await add_owners(make_uow, "alice", "bob")
+    script = make_script(alice)
+    await add_scripts(make_uow, script)
+
+    async with make_uow() as uow:
+        assert not await uow.scripts.delete(script.id, LATER, owner_id=bob.id)
+        assert await uow.scripts.get(script.id) is not None
+        assert await uow.scripts.delete(script.id, LATER, owner_id=alice.id)
+        assert not await uow.scripts.delete(script.id, LATER, owner_id=alice.id)
+        await uow.commit()
+    async with make_uow() as uow:
+        assert await uow.scripts.get(script.id) is None
+
+
 async def test_an_edit_changes_only_the_fields_it_names(make_uow: MakeUnitOfWork) -> None:
     (alice,) = await add_owners(make_uow, "alice")
     script = make_script(alice)

@@ -84,7 +84,13 @@ class InMemoryScriptRepository:
             script_id, lambda script: dataclasses.replace(script, featured=featured)
         )
 
-    async def delete(self, script_id: uuid.UUID, now: datetime) -> bool:
+    async def delete(
+        self, script_id: uuid.UUID, now: datetime, *, owner_id: uuid.UUID | None = None
+    ) -> bool:
+        await self._writing()
+        live = self._live(script_id)
+        if live is None or owner_id not in (None, live.owner_id):
+            return False
         deleted = await self._change_live(
             script_id, lambda script: dataclasses.replace(script, deleted_at=now, updated_at=now)
         )

@@ -244,8 +244,11 @@ class SqlAlchemyScriptRepository:
             return None
         return await self.get(script_id)
 
-    async def delete(self, script_id: uuid.UUID, now: datetime) -> bool:
-        if not await self._update_live(script_id, {"deleted_at": now, "updated_at": now}):
+    async def delete(
+        self, script_id: uuid.UUID, now: datetime, *, owner_id: uuid.UUID | None = None
+    ) -> bool:
+        owned = () if owner_id is None else (scripts.c.owner_id == owner_id,)
+        if not await self._update_live(script_id, {"deleted_at": now, "updated_at": now}, *owned):
             return False
         await self._follow(script_id)
         await self._search.follow([script_id])

@@ -187,8 +187,11 @@ class ScriptRepository(Protocol):
         """Feature a live script or stop featuring it (not an edit: `updated_at` stays);
         the script as it now is, or None if there is no live script with this id."""
 
-    async def delete(self, script_id: uuid.UUID, now: datetime) -> bool:
-        """Soft-delete a live script (its slug is free again); False if there was none."""
+    async def delete(
+        self, script_id: uuid.UUID, now: datetime, *, owner_id: uuid.UUID | None = None
+    ) -> bool:
+        """Soft-delete a live script (its slug is free again); False if there was none, or
+        (`owner_id` given) if it is no longer that user's (it changed owner meanwhile)."""
 
     async def take_down(self, script_id: uuid.UUID, takedown: Takedown, now: datetime) -> bool:
         """Delete a live script as `delete` does, recording how moderation took it down; False

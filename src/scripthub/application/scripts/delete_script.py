@@ -15,6 +15,7 @@ from scripthub.application.scripts.changing import load_script_to_change, script
 from scripthub.domain.audit import RequestContext
 from scripthub.domain.errors import NotFoundError
 from scripthub.domain.roles import SCRIPTS_DELETE_ANY
+from scripthub.domain.scripts import Script
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,11 @@ class DeleteScriptCommand:
 class DeleteScript:
     """The owner, or a holder of `scripts.delete_any`, deletes a live script: audited as
     `script.deleted`. Of two concurrent deletions one succeeds; the other is a NotFoundError,
-    as is any later request for the script. Its versions and ratings stay in the store."""
+    as is any later request for the script. Its versions and ratings stay in the store.
+
+    Allowed as the owner, the deletion is guarded on their owning the script still: one whose
+    offer of it was accepted meanwhile co-authors it and deletes nothing (ForbiddenError,
+    audited)."""
 
     def __init__(
         self,
@@ -42,6 +47,7 @@ class DeleteScript:
         self._clock = clock
 
     async def execute(self, command: DeleteScriptCommand) -> None:
+        denied: Script | None = None
         async with self._uow_factory() as uow:
             script = await load_script_to_change(
                 uow,
@@ -51,12 +57,27 @@ class DeleteScript:
                 SCRIPTS_DELETE_ANY,
                 command.context,
             )
-            if not await uow.scripts.delete(script.id, self._clock.now()):
-                raise NotFoundError("Script not found.")
-            await uow.audit.record(
-                script_change_entry(
-                    self._clock, "script.deleted", command.context, command.actor, script
+            as_owner = not command.actor.may(SCRIPTS_DELETE_ANY.name)
+            owner_id = command.actor.user_id if as_owner else None
+            if not await uow.scripts.delete(script.id, self._clock.now(), owner_id=owner_id):
+                denied = await uow.scripts.get(script.id) if as_owner else None
+                if denied is None:
+                    raise NotFoundError("Script not found.")
+            else:
+                await uow.audit.record(
+                    script_change_entry(
+                        self._clock, "script.deleted", command.context, command.actor, script
+                    )
                 )
+                await uow.commit()
+        if denied is not None:  # audited once the transaction let the script go
+            await self._authorizer.require_owner_or(
+                command.actor,
+                denied.owner_id,
+                SCRIPTS_DELETE_ANY,
+                command.context,
+                resource_type="script",
+                resource_id=denied.id,
             )
-            await uow.commit()
+            raise NotFoundError("Script not found.")  # pragma: no cover - denied above
         await self._latest_code.changed(cache_names(script))

@@ -88,7 +88,9 @@ class EditScript:
     Only fields whose value changes are written (column by column, on a script that is still
     live: a concurrent deletion wins and the edit is a NotFoundError) and audited as
     `script.updated` with their names in `metadata.fields`; an edit that changes nothing
-    writes and audits nothing.
+    writes and audits nothing. Who may is checked again on the script as written: a co-author
+    removed meanwhile, or an owner whose offer of the script was accepted meanwhile (a
+    co-author now, changing `OWNER_FIELDS`), changes nothing (ForbiddenError, audited).
 
     A script that moderation unlisted (a report upheld with `unlist`) is made public again
     only by a holder of `scripts.moderate`, which lifts that lock; for anyone else it is a
@@ -147,6 +149,8 @@ class EditScript:
                 raise NotFoundError("Script not found.")
             if limited and not edited.may_publish(command.actor.user_id):
                 removed = edited  # removed while editing: the write is rolled back
+            elif not co_author and _owner_no_longer(command.actor, edited, fields):
+                removed = edited  # their offer accepted while editing: likewise
             if changes.visibility is Visibility.PUBLIC:
                 # After the write, which waited for any concurrent one to the script: an
                 # unlisting that committed meanwhile is seen here.
@@ -164,6 +168,8 @@ class EditScript:
             if removed is None:
                 await uow.commit()
         if removed is not None:  # audited once the transaction let the script go
+            if removed.co_authored_by(command.actor.user_id):
+                await self._owner_fields(command, removed, fields)
             await self._authorizer.require_owner_or(
                 command.actor,
                 removed.owner_id,
@@ -189,6 +195,15 @@ class EditScript:
                 resource_type="script",
                 resource_id=script.id,
             )
+
+
+def _owner_no_longer(actor: Actor, edited: Script, fields: list[str]) -> bool:
+    """Whether an edit allowed to the owner finds, once it wrote the script, that they own it
+    no more (an offer of theirs accepted meanwhile): as a co-author they change no
+    `OWNER_FIELDS`, and as nobody nothing."""
+    if edited.owner_id == actor.user_id or actor.may(SCRIPTS_UPDATE_ANY.name):
+        return False
+    return not edited.co_authored_by(actor.user_id) or bool(set(fields) & OWNER_FIELDS)
 
 
 async def _publicly_visible_again(
