@@ -27,7 +27,6 @@ TOKEN_ROUTES = {
     "GET /api/scripts/{id_or_slug}/versions/{version}/raw": "scripts:read",
     "GET /api/scripts/{id_or_slug}/versions/{version}/diff/{other_version}": "scripts:read",
     "GET /api/scripts/{id_or_slug}/versions.atom": "scripts:read",
-    "GET /api/scripts/{id_or_slug}/beta/{file_name}": "scripts:read",
     "PUT /api/scripts/{id_or_slug}/source": "scripts:publish",
     "GET /api/scripts/{id_or_slug}/source": "scripts:publish",
     "DELETE /api/scripts/{id_or_slug}/source": "scripts:publish",
