@@ -10,18 +10,16 @@ from __future__ import annotations
 
 import itertools
 import re
-import uuid
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from scripthub.domain.takedowns import Takedown, TakedownMode
 from scripthub.domain.version_ordering import compare_tampermonkey, compare_violentmonkey
 from tests.api.client import Api, assert_problem
 from tests.api.script_calls import audited, post_version, publish
 from tests.api.test_administration_api import counted_statements
-from tests.api.test_takedowns_api import taken_down
+from tests.api.test_takedowns_api import took_down
 from tests.api.test_update_checks_api import (
     _answer_of,
     counted_round_trips,
@@ -290,7 +288,7 @@ async def test_a_blank_takedown_reaches_testers_through_the_kill_switch(api: Api
     assert tester.meta["version"] == "7.0-beta.3"
     assert not await tester.check_update()  # the cache is warm
 
-    taken_down(api, script, Takedown(TakedownMode.BLANK))
+    await took_down(api, script, "blank")
 
     assert await tester.check_update()
     kill_switch = tester.meta["version"]
@@ -311,8 +309,8 @@ async def test_redirect_and_keep_takedowns_answer_the_beta_urls_as_the_stable_on
     await published(api, target_owner, target, "3.0-beta.1")
     tester = await ViolentmonkeyCopy.install(api.client, beta_url(moved))
 
-    taken_down(api, moved, Takedown(TakedownMode.REDIRECT, uuid.UUID(target["id"])))
-    taken_down(api, kept, Takedown(TakedownMode.KEEP))
+    await took_down(api, moved, "redirect", target["id"])
+    await took_down(api, kept, "keep")
 
     answer = await api.get(beta_url(moved, "meta.js"), follow_redirects=False)
     assert answer.status_code == 301

@@ -192,6 +192,37 @@ async def test_an_unlisting_and_the_owner_making_the_script_public_at_once_end_u
         assert_problem(again, 409, "conflict")
 
 
+async def test_an_unlisting_after_the_owner_made_the_script_public_is_audited(
+    api: Api,
+) -> None:
+    token = await moderator(api)
+    for _ in range(12):
+        owner, script, _, report = await reported(api)
+        path = f"/api/scripts/{script['id']}"
+        hidden = await api.send(
+            "PATCH", path, owner["access_token"], json={"visibility": "unlisted"}
+        )
+        assert hidden.status_code == 200, hidden.text
+        requests = [
+            api.request("PATCH", path, owner["access_token"], json={"visibility": "public"}),
+            api.request(
+                "POST",
+                f"/api/reports/{report['id']}/resolve",
+                token,
+                json={"decision": "uphold", "action": "unlist"},
+            ),
+        ]
+
+        edit, resolution = await api.at_once(*requests)
+
+        assert resolution.status_code == 200, resolution.text
+        assert (await api.get(path)).json()["visibility"] == "unlisted"
+        entries = [audited_metadata(e) for e in await audited(api, "script.updated", script["id"])]
+        by_report = [e for e in entries if e.get("report_id") == report["id"]]
+        # The owner's edit made it public (200): the unlisting that followed changed it back.
+        assert len(by_report) == (1 if edit.status_code == 200 else 0), (edit.text, entries)
+
+
 async def test_deleting_takes_the_script_down_with_its_mode(api: Api) -> None:
     owner, script, reporter, report = await reported(api)
     token = await moderator(api)

@@ -183,3 +183,40 @@ async def test_a_redirect_goes_to_another_public_script_only(
     assert problem["errors"][0]["field"] == "redirect_to"
     assert says in problem["errors"][0]["message"]
     assert (await api.get(f"/api/scripts/{script['id']}/raw")).status_code == 200
+
+
+async def test_a_beta_published_as_the_script_is_blanked_never_outranks_the_kill_switch(
+    api: Api,
+) -> None:
+    token = await moderator(api)
+    for _ in range(8):
+        owner = (await api.register())["access_token"]
+        script = await publish(api, owner, code=_code("Cookie Jar", "1.0"))
+        reporter = (await api.verified_user())["access_token"]
+        report = await filed(api, reporter, script["id"])
+        requests = [
+            api.request(
+                "POST",
+                f"/api/scripts/{script['id']}/versions",
+                owner,
+                json={"code": _code("Cookie Jar", "50.0"), "channel": "beta"},
+            ),
+            api.request(
+                "POST",
+                f"/api/reports/{report['id']}/resolve",
+                token,
+                json={"decision": "uphold", "action": "delete", "mode": "blank"},
+            ),
+        ]
+
+        beta, resolution = await api.at_once(*requests)
+
+        assert resolution.status_code == 200, resolution.text
+        # A copy on the beta channel may run 50.0 once the beta was published.
+        installed = {"": "1.0", "beta/": "50.0" if beta.status_code == 201 else "1.0"}
+        for channel, copy in installed.items():
+            served = await api.get(f"/api/scripts/{script['id']}/{channel}{script['slug']}.meta.js")
+            assert served.status_code == 200, (beta.status_code, channel, served.text)
+            version = metadata(served.text)["version"]
+            assert compare_violentmonkey(copy, version) < 0, (beta.status_code, channel, version)
+            assert compare_tampermonkey(copy, version) < 0, (beta.status_code, channel, version)

@@ -475,3 +475,14 @@ async def test_two_approvals_at_once_leave_the_greatest_version_the_latest(api: 
         latest = {audited_metadata(e)["version"]: audited_metadata(e)["latest"] for e in reviewed}
         assert latest["1.2"] is True
         assert set(latest) == {"1.1", "1.2"}
+
+
+async def test_a_stranger_cannot_learn_of_a_held_version_by_reporting_it(api: Api) -> None:
+    script, _, _ = await hold(api)
+    reporter = (await api.verified_user())["access_token"]
+    body = {"reason": "malware", "details": "It steals cookies.", "version": "1.1"}
+
+    response = await api.send("POST", f"/api/scripts/{script['id']}/reports", reporter, json=body)
+
+    assert_problem(response, 404, "not_found")
+    assert (await api.get("/api/users/me/reports", reporter)).json()["items"] == []

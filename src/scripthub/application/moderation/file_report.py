@@ -14,6 +14,7 @@ from scripthub.application.ports.reports import NewReport
 from scripthub.application.ports.system import Clock
 from scripthub.application.ports.unit_of_work import UnitOfWorkFactory
 from scripthub.application.scripts.access import load_visible_script
+from scripthub.application.scripts.unpublished import visible_version
 from scripthub.domain.audit import RequestContext
 from scripthub.domain.errors import (
     ConflictError,
@@ -50,7 +51,8 @@ class FileReport:
 
     Needs a session (TokenScopeError for a token) and a verified email
     (EmailNotVerifiedError). Refused: one's own script (ForbiddenError); a `version` the
-    script does not have (NotFoundError; one longer than a version can be, a ValidationError
+    script does not have, or one held or rejected that the caller may not see (NotFoundError;
+    one longer than a version can be, a ValidationError
     on `version`); a second OPEN report of one reporter on one script (ConflictError, also
     for concurrent requests: the repository's partial unique index); more than
     `REPORTS_PER_WINDOW` reports in any `REPORT_WINDOW` (TooManyReportsError, whose
@@ -79,7 +81,10 @@ class FileReport:
             if reporter is None or not reporter.email_verified:
                 raise EmailNotVerifiedError("Verify your email before you report a script.")
             if command.version is not None and (
-                await uow.scripts.get_version(script.id, command.version) is None
+                visible_version(
+                    script, await uow.scripts.get_version(script.id, command.version), principal
+                )
+                is None
             ):
                 raise NotFoundError("The script has no such version.")
             since = now - REPORT_WINDOW

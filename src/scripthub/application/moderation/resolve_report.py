@@ -161,17 +161,19 @@ class ResolveReport:
             assert command.mode is not None  # noqa: S101 - check_resolution saw to it
             await take_down(uow, script, Takedown(command.mode, command.redirect_to), now)
             action, metadata = "script.deleted", {"mode": str(command.mode), **by_report}
-        elif script.visibility is not Visibility.PRIVATE:
-            # Written also when it was read unlisted: the write waits for an edit under way
-            # (which may be making it public) and applies to the script as that edit left it.
-            unlisted = ScriptChanges(visibility=Visibility.UNLISTED)
-            if await uow.scripts.edit(script.id, unlisted, now) is None:
-                raise ConflictError("The script is deleted: uphold with the action none.")
-            if script.visibility is not Visibility.PUBLIC:
-                return
-            action, metadata = "script.updated", {"fields": ["visibility"], **by_report}
         else:
-            return
+            # A write changing nothing first: it waits for an edit under way (which may be
+            # making the script public, or private), so the unlisting is decided on, and
+            # audited for, the script as that edit left it, not as it was read before.
+            current = await uow.scripts.edit(script.id, ScriptChanges(), now)
+            if current is None:
+                raise ConflictError("The script is deleted: uphold with the action none.")
+            if current.visibility is not Visibility.PUBLIC:
+                return
+            unlisted = ScriptChanges(visibility=Visibility.UNLISTED)
+            if await uow.scripts.edit(script.id, unlisted, now) is None:  # pragma: no cover
+                raise ConflictError("The script is deleted: uphold with the action none.")
+            action, metadata = "script.updated", {"fields": ["visibility"], **by_report}
         await uow.audit.record(
             script_change_entry(
                 self.clock, action, command.context, command.actor, script, metadata

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
+from scripthub.application.ports.scripts import ScriptChanges
 from scripthub.application.scripts.publishing import stage_version
 from scripthub.domain.errors import NotFoundError, Problems, ValidationError
 from scripthub.domain.kill_switch import (
@@ -56,6 +57,11 @@ async def _check_redirect(uow: UnitOfWork, script: Script, takedown: Takedown) -
 
 
 async def _publish_kill_switch(uow: UnitOfWork, script: Script, now: datetime) -> None:
+    # A write changing nothing first: the script's lock, so that a version (a beta, which
+    # leaves the latest stable one alone) committing meanwhile is among the versions the
+    # kill switch must follow, or is refused once the script is taken down.
+    if await uow.scripts.edit(script.id, ScriptChanges(), now) is None:
+        raise NotFoundError("Script not found.")
     latest = await uow.scripts.latest_code(script.id)
     if latest is None:
         raise NotFoundError("Script not found.")
