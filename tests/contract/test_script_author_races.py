@@ -19,8 +19,10 @@ from scripthub.application.script_authors.invite_author import InviteAuthorComma
 from scripthub.application.script_authors.offer_transfer import OfferTransferCommand
 from scripthub.application.scripts.delete_script import DeleteScriptCommand
 from scripthub.application.scripts.edit_script import EditScriptCommand
+from scripthub.application.sources.remove_source import RemoveSourceCommand
 from scripthub.domain.errors import ForbiddenError, NotFoundError
 from scripthub.domain.scripts import Visibility
+from scripthub.domain.sources import SyncMode, parse_source_url
 from tests.contract.conftest import SQL_BACKENDS
 from tests.contract.test_account_races import (
     Member,
@@ -45,7 +47,7 @@ TRIALS = 8
 
 
 class AuthorPausingUnitOfWork(ScriptPausingUnitOfWork):
-    REPOSITORIES = (*ScriptPausingUnitOfWork.REPOSITORIES, "script_authors")
+    REPOSITORIES = (*ScriptPausingUnitOfWork.REPOSITORIES, "script_authors", "sources")
 
 
 class AuthorRaceWorld(ScriptRaceWorld):
@@ -155,6 +157,42 @@ async def test_the_old_owner_changes_no_slug_nor_visibility_once_the_transfer_is
             expect(
                 problems,
                 actions.index("script.updated") < actions.index("script.transferred"),
+                f"audited {actions}",
+            )
+        trials.check(problems)
+    trials.assert_all_passed()
+
+
+async def test_the_old_owner_removes_no_source_once_the_transfer_is_accepted(
+    world: AuthorRaceWorld,
+) -> None:
+    trials = Trials("accepted transfer vs the old owner's removal of the source")
+    owner, heir = await world.member(), await world.member()
+    location = parse_source_url("https://example.com/handed-over.user.js", SyncMode.MANUAL)
+    for trial in range(TRIALS):
+        script = await world.script(owner, f"Handed over {trial}")
+        async with world.backend.unit_of_work() as uow:
+            await uow.sources.put(script.id, location, SyncMode.MANUAL, script.created_at)
+            await uow.commit()
+        offer = await world.offered(owner, heir, script)
+        accepted, removed = await world.race(
+            world.accept(heir, offer),
+            world.use_cases.remove_source().execute(
+                RemoveSourceCommand(owner.principal, script.id)
+            ),
+        )
+
+        problems: list[str] = []
+        actions = await world.actions_on(script)
+        async with world.backend.unit_of_work() as uow:
+            kept = await uow.sources.get(script.id) is not None
+        expect(problems, succeeded(accepted), f"accept raised {accepted!r}")
+        expect(problems, not unexpected(removed, ForbiddenError), f"remove raised {removed!r}")
+        expect(problems, kept != succeeded(removed), f"{describe([accepted, removed])}, {kept=}")
+        if succeeded(removed):  # then it came first, while they owned the script
+            expect(
+                problems,
+                actions.index("script.source_removed") < actions.index("script.transferred"),
                 f"audited {actions}",
             )
         trials.check(problems)

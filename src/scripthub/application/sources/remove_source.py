@@ -10,7 +10,7 @@ from scripthub.application.authorization import Authorizer
 from scripthub.application.ports.system import Clock
 from scripthub.application.ports.unit_of_work import UnitOfWorkFactory
 from scripthub.application.scripts.changing import script_change_entry
-from scripthub.application.sources.owning import owned_script
+from scripthub.application.sources.owning import lost_script_error, owned_script, still_owned
 from scripthub.domain.audit import RequestContext
 from scripthub.domain.errors import NotFoundError
 
@@ -34,20 +34,26 @@ class RemoveSource:
 
     async def execute(self, command: RemoveSourceCommand) -> None:
         async with self.uow_factory() as uow:
-            script = await owned_script(
+            read = await owned_script(
                 uow, self.authorizer, command.principal, command.script_id, command.context
             )
-            source = await uow.sources.get(script.id)
-            if source is None or not await uow.sources.remove(script.id):
-                raise NotFoundError("This script has no source.")
-            await uow.audit.record(
-                script_change_entry(
-                    self.clock,
-                    "script.source_removed",
-                    command.context,
-                    command.principal,
-                    script,
-                    {"url": source.location.url},
+            script = await still_owned(uow, read, command.principal.user_id)
+            if script is not None:
+                source = await uow.sources.get(script.id)
+                if source is None or not await uow.sources.remove(script.id):
+                    raise NotFoundError("This script has no source.")
+                await uow.audit.record(
+                    script_change_entry(
+                        self.clock,
+                        "script.source_removed",
+                        command.context,
+                        command.principal,
+                        script,
+                        {"url": source.location.url},
+                    )
                 )
-            )
-            await uow.commit()
+                await uow.commit()
+                return
+        raise await lost_script_error(
+            self.uow_factory, self.authorizer, command.principal, command.script_id, command.context
+        )

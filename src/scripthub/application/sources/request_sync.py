@@ -10,7 +10,7 @@ from scripthub.application.authorization import Authorizer
 from scripthub.application.ports.sources import SyncJob, SyncTrigger
 from scripthub.application.ports.system import Clock
 from scripthub.application.ports.unit_of_work import UnitOfWorkFactory
-from scripthub.application.sources.owning import owned_script
+from scripthub.application.sources.owning import lost_script_error, owned_script, still_owned
 from scripthub.domain.audit import RequestContext
 from scripthub.domain.errors import NotFoundError
 
@@ -34,11 +34,16 @@ class RequestSync:
 
     async def execute(self, command: RequestSyncCommand) -> uuid.UUID:
         async with self.uow_factory() as uow:
-            script = await owned_script(
+            read = await owned_script(
                 uow, self.authorizer, command.principal, command.script_id, command.context
             )
-            job = SyncJob(uuid.uuid4(), script.id, SyncTrigger.MANUAL, self.clock.now())
-            if not await uow.sources.add_sync(job):
-                raise NotFoundError("This script has no source.")
-            await uow.commit()
-        return job.id
+            script = await still_owned(uow, read, command.principal.user_id)
+            if script is not None:
+                job = SyncJob(uuid.uuid4(), script.id, SyncTrigger.MANUAL, self.clock.now())
+                if not await uow.sources.add_sync(job):
+                    raise NotFoundError("This script has no source.")
+                await uow.commit()
+                return job.id
+        raise await lost_script_error(
+            self.uow_factory, self.authorizer, command.principal, command.script_id, command.context
+        )

@@ -11,7 +11,7 @@ from scripthub.application.ports.system import Clock
 from scripthub.application.ports.unit_of_work import UnitOfWorkFactory
 from scripthub.application.scripts.changing import script_change_entry
 from scripthub.application.sources.fetching import SourceFiles
-from scripthub.application.sources.owning import owned_script
+from scripthub.application.sources.owning import lost_script_error, owned_script, still_owned
 from scripthub.domain.audit import RequestContext
 from scripthub.domain.sources import Source, SyncMode, parse_source_url
 
@@ -49,19 +49,24 @@ class SetSource:
             )
         await self.files.fetch(location)
         async with self.uow_factory() as uow:
-            script = await owned_script(
+            read = await owned_script(
                 uow, self.authorizer, command.principal, command.script_id, command.context
             )
-            source = await uow.sources.put(script.id, location, command.sync, self.clock.now())
-            await uow.audit.record(
-                script_change_entry(
-                    self.clock,
-                    "script.source_set",
-                    command.context,
-                    command.principal,
-                    script,
-                    {"url": location.url, "sync": str(command.sync)},
+            script = await still_owned(uow, read, command.principal.user_id)
+            if script is not None:
+                source = await uow.sources.put(script.id, location, command.sync, self.clock.now())
+                await uow.audit.record(
+                    script_change_entry(
+                        self.clock,
+                        "script.source_set",
+                        command.context,
+                        command.principal,
+                        script,
+                        {"url": location.url, "sync": str(command.sync)},
+                    )
                 )
-            )
-            await uow.commit()
-        return source
+                await uow.commit()
+                return source
+        raise await lost_script_error(
+            self.uow_factory, self.authorizer, command.principal, command.script_id, command.context
+        )
