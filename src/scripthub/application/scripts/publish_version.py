@@ -132,7 +132,7 @@ class PublishScriptVersion:
                         command.context,
                         command.principal.user_id,
                         version,
-                        script.owner_id,
+                        now_as.owner_id,
                     )
                 )
                 if version.status is VersionStatus.PUBLISHED and channel is Channel.STABLE:
