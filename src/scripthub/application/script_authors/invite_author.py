@@ -10,11 +10,12 @@ from scripthub.application.authorization import Authorizer
 from scripthub.application.ports.system import Clock
 from scripthub.application.ports.unit_of_work import UnitOfWorkFactory
 from scripthub.application.script_authors.managing import (
-    author_entry,
+    NewInvitation,
     hold_script,
     invited_user,
-    mail_invitation,
     owned_script,
+    refused_to_former_owner,
+    stage_invitation,
 )
 from scripthub.domain.audit import RequestContext
 from scripthub.domain.errors import ConflictError, ValidationError
@@ -22,7 +23,6 @@ from scripthub.domain.script_authors import (
     MAX_CO_AUTHORS,
     Invitation,
     InvitationKind,
-    new_invitation,
 )
 from scripthub.domain.scripts import Script
 
@@ -78,31 +78,19 @@ class InviteAuthor:
                         "invitations included."
                     )
                     raise ConflictError(msg)
-                invitation = new_invitation(
-                    script.id, user.id, principal.user_id, InvitationKind.AUTHOR, now
-                )
-                if not await uow.script_authors.add_invitation(invitation, now):
-                    raise ConflictError(f"{user.username} holds a pending invitation already.")
-                await uow.audit.record(
-                    author_entry(
-                        self.clock,
+                invitation = await stage_invitation(
+                    uow,
+                    self.clock,
+                    command.context,
+                    principal,
+                    script,
+                    NewInvitation(
+                        user,
+                        InvitationKind.AUTHOR,
                         "script.author_invited",
-                        command.context,
-                        principal,
-                        script,
-                        {"user_id": str(user.id), "invitation_id": str(invitation.id)},
-                    )
+                        f"{user.username} holds a pending invitation already.",
+                    ),
                 )
-                inviter = await uow.users.get(principal.user_id)
-                name = inviter.username if inviter is not None else "The owner"
-                await mail_invitation(uow, self.clock, user, name, script, invitation)
                 await uow.commit()
                 return invitation
-        await self.authorizer.require_owner(
-            principal,
-            denied.owner_id,
-            command.context,
-            resource_type="script",
-            resource_id=denied.id,
-        )
-        raise ConflictError("The script changed owner meanwhile.")  # pragma: no cover
+        raise await refused_to_former_owner(self.authorizer, principal, denied, command.context)

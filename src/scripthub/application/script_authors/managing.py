@@ -4,6 +4,7 @@ the audit entries and the mails."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from html import escape
 from typing import Any
 
@@ -15,9 +16,9 @@ from scripthub.application.ports.system import Clock
 from scripthub.application.ports.unit_of_work import UnitOfWork
 from scripthub.application.scripts.access import may_see, require_token_covers
 from scripthub.domain.audit import AuditEntry, RequestContext
-from scripthub.domain.errors import NotFoundError
+from scripthub.domain.errors import ConflictError, NotFoundError
 from scripthub.domain.mail import Email
-from scripthub.domain.script_authors import Invitation, InvitationKind
+from scripthub.domain.script_authors import Invitation, InvitationKind, new_invitation
 from scripthub.domain.scripts import Script
 from scripthub.domain.users import AccountStatus, User, normalize_username
 
@@ -114,3 +115,49 @@ async def mail_invitation(
     text = "\n\n".join(paragraphs) + "\n"
     html = "".join(f"<p>{escape(paragraph)}</p>" for paragraph in paragraphs)
     await queue_mail(uow, clock, Email(to=to.email, subject=subject, text=text, html=html))
+
+
+@dataclass(frozen=True)
+class NewInvitation:
+    """What `stage_invitation` sends: to whom, of which kind, audited as which action, and
+    the ConflictError's detail when one is pending already."""
+
+    user: User
+    kind: InvitationKind
+    action: str
+    pending_detail: str
+
+
+async def stage_invitation(
+    uow: UnitOfWork,
+    clock: Clock,
+    context: RequestContext,
+    principal: Principal,
+    script: Script,
+    new: NewInvitation,
+) -> Invitation:
+    """Stage an invitation (or offer) of the held `script` from its owner `principal`,
+    audited `new.action` and mailed to the invited user; ConflictError if one of its kind is
+    pending for them."""
+    now = clock.now()
+    invitation = new_invitation(script.id, new.user.id, principal.user_id, new.kind, now)
+    if not await uow.script_authors.add_invitation(invitation, now):
+        raise ConflictError(new.pending_detail)
+    metadata = {"user_id": str(new.user.id), "invitation_id": str(invitation.id)}
+    await uow.audit.record(author_entry(clock, new.action, context, principal, script, metadata))
+    owner = await uow.users.get(principal.user_id)
+    name = owner.username if owner is not None else "The owner"
+    await mail_invitation(uow, clock, new.user, name, script, invitation)
+    return invitation
+
+
+async def refused_to_former_owner(
+    authorizer: Authorizer, principal: Principal, script: Script, context: RequestContext
+) -> ConflictError:
+    """For an owner whose script changed hands before their change locked it, once their
+    transaction let it go (SQLite has one writer at a time): the owner's refusal, audited
+    and raised; what it returns is never reached."""
+    await authorizer.require_owner(
+        principal, script.owner_id, context, resource_type="script", resource_id=script.id
+    )
+    return ConflictError("The script changed owner meanwhile.")  # pragma: no cover

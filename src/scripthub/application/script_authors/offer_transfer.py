@@ -10,15 +10,16 @@ from scripthub.application.authorization import Authorizer
 from scripthub.application.ports.system import Clock
 from scripthub.application.ports.unit_of_work import UnitOfWorkFactory
 from scripthub.application.script_authors.managing import (
-    author_entry,
+    NewInvitation,
     hold_script,
     invited_user,
-    mail_invitation,
     owned_script,
+    refused_to_former_owner,
+    stage_invitation,
 )
 from scripthub.domain.audit import RequestContext
-from scripthub.domain.errors import ConflictError, ValidationError
-from scripthub.domain.script_authors import Invitation, InvitationKind, new_invitation
+from scripthub.domain.errors import ValidationError
+from scripthub.domain.script_authors import Invitation, InvitationKind
 from scripthub.domain.scripts import Script
 
 
@@ -57,32 +58,19 @@ class OfferTransfer:
             else:
                 if not script.co_authored_by(user.id):
                     raise ValidationError.single("username", "names no co-author of this script")
-                now = self.clock.now()
-                offer = new_invitation(
-                    script.id, user.id, principal.user_id, InvitationKind.TRANSFER, now
-                )
-                if not await uow.script_authors.add_invitation(offer, now):
-                    raise ConflictError(f"An offer to {user.username} is pending already.")
-                await uow.audit.record(
-                    author_entry(
-                        self.clock,
+                offer = await stage_invitation(
+                    uow,
+                    self.clock,
+                    command.context,
+                    principal,
+                    script,
+                    NewInvitation(
+                        user,
+                        InvitationKind.TRANSFER,
                         "script.transfer_offered",
-                        command.context,
-                        principal,
-                        script,
-                        {"user_id": str(user.id), "invitation_id": str(offer.id)},
-                    )
+                        f"An offer to {user.username} is pending already.",
+                    ),
                 )
-                owner = await uow.users.get(principal.user_id)
-                name = owner.username if owner is not None else "The owner"
-                await mail_invitation(uow, self.clock, user, name, script, offer)
                 await uow.commit()
                 return offer
-        await self.authorizer.require_owner(
-            principal,
-            denied.owner_id,
-            command.context,
-            resource_type="script",
-            resource_id=denied.id,
-        )
-        raise ConflictError("The script changed owner meanwhile.")  # pragma: no cover
+        raise await refused_to_former_owner(self.authorizer, principal, denied, command.context)
