@@ -275,3 +275,15 @@ async def test_reports_of_a_deleted_script_still_read_with_its_name(engine: Asyn
         mine = await uow.reports.search(ReportQuery(limit=10, reporter_id=reporter.id))
 
     assert [(r.id, r.script_name) for r in mine] == [(new.id, script.name)]
+
+
+async def test_filing_keeps_working_once_the_statement_is_planned_generically(
+    engine: AsyncEngine,
+) -> None:
+    """PostgreSQL plans a prepared statement generically after five runs: the ON CONFLICT's
+    predicate must still be seen to be the partial index's (a literal, not a parameter)."""
+    script = await _script(engine)
+    for _ in range(8):
+        reporter = await _user(engine)
+        assert await _add(engine, _new(script, reporter))
+        assert not await _add(engine, _new(script, reporter))

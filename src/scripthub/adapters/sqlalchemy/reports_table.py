@@ -13,6 +13,7 @@ from sqlalchemy import (
     Table,
     Text,
     Uuid,
+    literal_column,
 )
 
 from scripthub.adapters.sqlalchemy.columns import timestamps
@@ -61,7 +62,9 @@ script_reports = Table(
     Index("ix_script_reports_moderator_id", "moderator_id"),
 )
 
-OPEN = script_reports.c.status == ReportStatus.OPEN.value
+# A literal, not a bound parameter: PostgreSQL must see that an ON CONFLICT's predicate is the
+# partial index's, also in the generic plan a prepared statement switches to after five runs.
+OPEN = script_reports.c.status == literal_column(f"'{ReportStatus.OPEN.value}'")
 
 # One open report per reporter and script, however many requests race to file one.
 Index(
