@@ -117,6 +117,31 @@ def _latest_code_query(
     return query, on_code_url
 
 
+async def _channel_code(
+    request: AnyRequest,
+    id_or_slug: str,
+    file_name: str,
+    viewer: Principal | None,
+    context: RequestContext,
+    read_script_code: ReadScriptCode,
+    channel: Channel,
+) -> Response[bytes]:
+    """What the latest-code routes of each channel answer, through Litestar."""
+    query, on_code_url = _latest_code_query(
+        id_or_slug,
+        file_name,
+        request.method,
+        request.headers,
+        viewer=viewer,
+        context=context,
+        rate_charges=lambda name, check: take_rate_charges(request.scope, name, update_check=check),
+        channel=channel,
+    )
+    read = await read_script_code.execute(query)
+    keep_rate_state(request.scope, read.rate)
+    return code_response(request, read.served, REVALIDATE, vary_accept=on_code_url)
+
+
 class ScriptCodeController(Controller):
     path = "/api/scripts"
     tags = ("scripts",)
@@ -142,20 +167,9 @@ class ScriptCodeController(Controller):
         context: NamedDependency[RequestContext],
         read_script_code: NamedDependency[ReadScriptCode],
     ) -> Response[bytes]:
-        query, on_code_url = _latest_code_query(
-            id_or_slug,
-            file_name,
-            request.method,
-            request.headers,
-            viewer=viewer,
-            context=context,
-            rate_charges=lambda name, check: take_rate_charges(
-                request.scope, name, update_check=check
-            ),
+        return await _channel_code(
+            request, id_or_slug, file_name, viewer, context, read_script_code, Channel.STABLE
         )
-        read = await read_script_code.execute(query)
-        keep_rate_state(request.scope, read.rate)
-        return code_response(request, read.served, REVALIDATE, vary_accept=on_code_url)
 
     @route(
         "/{id_or_slug:str}/beta/{file_name:str}",
@@ -177,21 +191,9 @@ class ScriptCodeController(Controller):
         context: NamedDependency[RequestContext],
         read_script_code: NamedDependency[ReadScriptCode],
     ) -> Response[bytes]:
-        query, on_code_url = _latest_code_query(
-            id_or_slug,
-            file_name,
-            request.method,
-            request.headers,
-            viewer=viewer,
-            context=context,
-            rate_charges=lambda name, check: take_rate_charges(
-                request.scope, name, update_check=check
-            ),
-            channel=Channel.BETA,
+        return await _channel_code(
+            request, id_or_slug, file_name, viewer, context, read_script_code, Channel.BETA
         )
-        read = await read_script_code.execute(query)
-        keep_rate_state(request.scope, read.rate)
-        return code_response(request, read.served, REVALIDATE, vary_accept=on_code_url)
 
     @route(
         "/{id_or_slug:str}/versions/{version:str}/raw",
